@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseManifests } from './parse.ts';
+
+const demo = readFileSync(new URL('../../../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
+
+const parse = (text: string, name = 'test.yaml') => parseManifests([{ name, text }]);
+
+describe('parseManifests', () => {
+  it('reads every object of the demo scenario with its kind, namespace and first line', () => {
+    const { objects, diagnostics } = parse(demo, 'demo.yaml');
+    expect(diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(objects.map((o) => `${o.kind}/${o.namespace ?? ''}/${o.name}`)).toEqual([
+      'Namespace//application',
+      'Namespace//istio-system',
+      'ConfigMap/istio-system/istio',
+      'ServiceAccount/application/sleep',
+      'Deployment/application/sleep',
+      'Service/application/sleep',
+      'Deployment/application/helloworld-v1',
+      'Service/application/dest-svc-v1',
+      'ServiceEntry/application/google',
+      'Deployment/istio-system/istio-ingressgateway',
+      'Service/istio-system/istio-ingressgateway',
+      'Deployment/istio-system/istio-egressgateway',
+      'Service/istio-system/istio-egressgateway',
+    ]);
+    const lines = demo.split('\n');
+    for (const object of objects) {
+      // Each object's range starts at its first key (`apiVersion:`), on the line the editor shows.
+      expect(lines[object.range.start.line - 1]).toMatch(/^apiVersion: /);
+      expect(object.file).toBe('demo.yaml');
+    }
+  });
+
+  it('keeps the other documents when one has a syntax error, and points at the broken line', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: first',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: [broken',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: third',
+    ].join('\n');
+    const { objects, diagnostics } = parse(text);
+    expect(objects.map((o) => o.name)).toEqual(['first', 'third']);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'error', code: 'YAML_SYNTAX', file: 'test.yaml' });
+    expect(diagnostics[0]?.range.start.line).toBeGreaterThanOrEqual(9);
+    expect(diagnostics[0]?.range.start.line).toBeLessThanOrEqual(10);
+  });
+
+  it('reports a duplicate key at the second occurrence, as kubectl rejects it', () => {
+    const text = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n';
+    const { objects, diagnostics } = parse(text);
+    expect(objects).toEqual([]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ code: 'YAML_DUPLICATE_KEY', severity: 'error', range: expect.objectContaining({ start: { line: 5, column: 3 } }) }),
+    ]);
+  });
+
+  it('assumes the default namespace for a namespaced object without one, and none for a Namespace', () => {
+    const { objects } = parse('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n');
+    expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([
+      ['a', 'default', true],
+      ['b', undefined, false],
+    ]);
+  });
+
+  it('reads the items of a kind: List, each with its own position', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: Service',
+      '  metadata: {name: one, namespace: x}',
+      '- apiVersion: v1',
+      '  kind: Service',
+      '  metadata: {name: two, namespace: x}',
+    ].join('\n');
+    const { objects, diagnostics } = parse(text);
+    expect(diagnostics).toEqual([]);
+    expect(objects.map((o) => [o.name, o.itemIndex, o.range.start.line, o.range.start.column])).toEqual([
+      ['one', 0, 4, 3],
+      ['two', 1, 7, 3],
+    ]);
+  });
+
+  it('reads JSON, which kubectl -o json prints', () => {
+    const { objects } = parse('{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "j", "namespace": "n"}}', 'svc.json');
+    expect(objects).toEqual([expect.objectContaining({ kind: 'Service', name: 'j', namespace: 'n', file: 'svc.json' })]);
+  });
+
+  it('says what is missing from an object and where', () => {
+    const { objects, diagnostics } = parse('apiVersion: v1\nmetadata:\n  name: x\n---\nkind: Service\nmetadata:\n  name: y\n---\napiVersion: v1\nkind: Service\n---\n- a\n- b\n');
+    expect(objects).toEqual([]);
+    expect(diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([
+      ['MISSING_KIND', 1],
+      ['MISSING_API_VERSION', 5],
+      ['MISSING_NAME', 10],
+      ['NOT_AN_OBJECT', 12],
+    ]);
+  });
+
+  it('lists kinds it recognises but does not model, without failing', () => {
+    const { objects, diagnostics } = parse('apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: ef\n  namespace: istio-system\n');
+    expect(objects).toEqual([expect.objectContaining({ kind: 'EnvoyFilter', modelled: false })]);
+    expect(diagnostics).toEqual([expect.objectContaining({ severity: 'info', code: 'NOT_MODELLED', range: expect.objectContaining({ start: { line: 2, column: 1 } }) })]);
+  });
+
+  it('keeps keys such as __proto__ and constructor as plain data', () => {
+    const { objects } = parse('apiVersion: v1\nkind: Service\nmetadata:\n  name: constructor\n  labels:\n    __proto__: polluted\n');
+    expect(objects[0]?.name).toBe('constructor');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+
+  it('bounds alias expansion instead of hanging', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 30; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    const started = Date.now();
+    const { diagnostics } = parse(lines.join('\n'));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(diagnostics.map((d) => d.code)).toContain('YAML_ALIAS_LIMIT');
+  });
+
+  it('never reports a position outside the text, even for an empty or comment-only file', () => {
+    for (const text of ['', '# only a comment\n', '---\n---\n', 'a: [', ':\n']) {
+      const { diagnostics } = parse(text);
+      const lineCount = text.split('\n').length;
+      for (const d of diagnostics) {
+        expect(d.range.start.line).toBeGreaterThanOrEqual(1);
+        expect(d.range.end.line).toBeLessThanOrEqual(lineCount);
+      }
+    }
+  });
+});

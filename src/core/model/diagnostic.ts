@@ -1,0 +1,34 @@
+/** Where something is in the user's text. Lines and columns are 1-based; columns count UTF-16 code units, as Monaco does. */
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Stable codes a user (or a CI script) can search for. */
+export type DiagnosticCode =
+  | 'YAML_SYNTAX'
+  | 'YAML_DUPLICATE_KEY'
+  | 'YAML_ALIAS_LIMIT'
+  | 'YAML_TOO_DEEP'
+  | 'INPUT_TOO_LARGE'
+  | 'NOT_AN_OBJECT'
+  | 'MISSING_API_VERSION'
+  | 'MISSING_KIND'
+  | 'MISSING_NAME'
+  | 'LIST_ITEMS_NOT_A_SEQUENCE'
+  | 'NOT_MODELLED';
+
+export interface Diagnostic {
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  file: string;
+  range: SourceRange;
+}
