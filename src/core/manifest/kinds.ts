@@ -11,6 +11,8 @@ export interface KindInfo {
 
 const modelled = (namespaced = true): KindInfo => ({ namespaced, modelled: true });
 const listed = (note: string, namespaced = true): KindInfo => ({ namespaced, modelled: false, note });
+/** Kinds that never change a request's path: listed without a note. */
+const other = (namespaced = true): KindInfo => ({ namespaced, modelled: false });
 
 export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['Namespace', modelled(false)],
@@ -46,25 +48,25 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['TLSRoute', listed('Gateway API routes are not modelled yet.')],
   ['ReferenceGrant', listed('Gateway API is not modelled yet.')],
   ['GatewayClass', listed('Gateway API is not modelled yet.', false)],
-  ['ServiceAccount', listed('Service accounts are read from pods (spec.serviceAccountName).')],
-  ['Secret', listed('Secrets do not change the path.')],
-  ['Role', listed('Kubernetes RBAC does not change the path.')],
-  ['RoleBinding', listed('Kubernetes RBAC does not change the path.')],
-  ['ClusterRole', listed('Kubernetes RBAC does not change the path.', false)],
-  ['ClusterRoleBinding', listed('Kubernetes RBAC does not change the path.', false)],
-  ['CustomResourceDefinition', listed('Definitions do not change the path.', false)],
-  ['MutatingWebhookConfiguration', listed('Webhooks are not run.', false)],
-  ['ValidatingWebhookConfiguration', listed('Webhooks are not run.', false)],
-  ['Node', listed('Nodes do not change the path.', false)],
-  ['PersistentVolume', listed('Storage does not change the path.', false)],
-  ['PersistentVolumeClaim', listed('Storage does not change the path.')],
-  ['StorageClass', listed('Storage does not change the path.', false)],
-  ['IngressClass', listed('Ingress classes are read from the mesh config (ingressClass).', false)],
-  ['PriorityClass', listed('Scheduling does not change the path.', false)],
-  ['HorizontalPodAutoscaler', listed('Autoscaling does not change the path.')],
-  ['PodDisruptionBudget', listed('Disruption budgets do not change the path.')],
+  ['ServiceAccount', other()],
+  ['Secret', other()],
+  ['Role', other()],
+  ['RoleBinding', other()],
+  ['ClusterRole', other(false)],
+  ['ClusterRoleBinding', other(false)],
+  ['CustomResourceDefinition', other(false)],
+  ['MutatingWebhookConfiguration', other(false)],
+  ['ValidatingWebhookConfiguration', other(false)],
+  ['Node', other(false)],
+  ['PersistentVolume', other(false)],
+  ['PersistentVolumeClaim', other()],
+  ['StorageClass', other(false)],
+  ['IngressClass', other(false)],
+  ['PriorityClass', other(false)],
+  ['HorizontalPodAutoscaler', other()],
+  ['PodDisruptionBudget', other()],
   ['NetworkPolicy', listed('Kubernetes NetworkPolicy is not enforced in the simulated path yet.')],
-  ['CronJob', listed('CronJobs run no pods until scheduled.')],
+  ['CronJob', other()],
 ]);
 
 /** The kinds that hold workloads (pods or pod templates). */

@@ -1,0 +1,164 @@
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { expect, graphNodeIds, openApp, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
+
+const demoText = readFileSync(new URL('../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
+
+const twoServices = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: cart
+  namespace: shop
+spec:
+  selector:
+    app: cart
+  ports:
+  - name: http
+    port: 8080
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: cart-0
+  namespace: shop
+  labels:
+    app: cart
+spec:
+  containers:
+  - name: cart
+    image: cart
+`;
+
+test('a first visit shows the demo scenario in the editor and as a graph', async ({ page }) => {
+  await openApp(page);
+  await expect(page.getByRole('heading', { name: 'Meshpath' })).toBeVisible();
+  expect(await page.evaluate(() => window.meshpath?.getText())).toBe(demoText);
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('dest-svc-v1');
+  const nodes = await graphNodeIds(page);
+  expect(nodes).toEqual(
+    expect.arrayContaining([
+      'Namespace//application',
+      'Namespace//istio-system',
+      'Deployment/application/sleep',
+      'Deployment/application/helloworld-v1',
+      'Service/application/dest-svc-v1',
+      'ServiceEntry/application/google',
+      'Deployment/istio-system/istio-ingressgateway',
+      'Deployment/istio-system/istio-egressgateway',
+    ]),
+  );
+  expect(await page.evaluate(() => window.meshpath?.graphEdgeIds())).toContain(
+    'Service/application/dest-svc-v1->Deployment/application/helloworld-v1:selects',
+  );
+  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText('13 objects read · 9 drawn in 2 namespaces · 4 references');
+  await expect(page.getByRole('region', { name: 'Problems' })).toContainText('0 errors');
+  // Let the layout settle before the picture the README shows.
+  await page.waitForTimeout(300);
+  const shot = await screenshot(page, 'demo');
+  if (process.env.MESHPATH_UPDATE_README_SCREENSHOT) {
+    mkdirSync('docs', { recursive: true });
+    copyFileSync(shot, 'docs/screenshot.png');
+  }
+});
+
+test('replacing the editor text redraws the graph from the new manifests', async ({ page }) => {
+  await openApp(page);
+  await setEditorText(page, twoServices);
+  await expect.poll(() => graphNodeIds(page)).toEqual(['Namespace//shop', 'Service/shop/cart', 'Pod/shop/cart-0']);
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('cart-0');
+  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText('3 objects read · 2 drawn in 1 namespaces · 1 references');
+});
+
+test('typing in the editor updates the graph as the user types', async ({ page }) => {
+  await openApp(page);
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  // One flow-style line: Monaco's auto-indent cannot change its meaning.
+  await page.keyboard.type('{apiVersion: v1, kind: Namespace, metadata: {name: typed-by-hand}}');
+  await expect.poll(() => graphNodeIds(page)).toEqual(['Namespace//typed-by-hand']);
+});
+
+test('a YAML syntax error is marked at its line, and the other documents still render', async ({ page }) => {
+  await openApp(page);
+  const broken = twoServices.replace('  name: cart\n', '  name: [cart\n');
+  await setEditorText(page, broken);
+  const problems = page.getByRole('region', { name: 'Problems' });
+  await expect(problems).toContainText('1 errors');
+  await expect(problems).toContainText('demo.yaml:10:');
+  await expect(problems).toContainText('syntax error');
+  // The Namespace and the Pod, in the documents before and after the broken one, are still drawn.
+  await expect.poll(() => graphNodeIds(page)).toEqual(['Namespace//shop', 'Pod/shop/cart-0']);
+  // Monaco draws the marker as a squiggle on line 10 of the editor.
+  const squiggle = page.locator('.monaco-editor .squiggly-error').first();
+  await expect(squiggle).toBeVisible();
+  const lineTen = page.locator('.monaco-editor .line-numbers', { hasText: /^10$/ });
+  const [squiggleBox, lineBox] = [await squiggle.boundingBox(), await lineTen.boundingBox()];
+  expect(squiggleBox && lineBox && Math.abs(squiggleBox.y - lineBox.y)).toBeLessThan(4);
+  await screenshot(page, 'syntax-error');
+  // A click on the problem moves the editor cursor to it.
+  await problems.getByRole('button', { name: /demo\.yaml:10:/ }).click();
+  await expect(page.locator('.monaco-editor .current-line').first()).toBeVisible();
+});
+
+test('the editor text survives a reload', async ({ page }) => {
+  await openApp(page);
+  await setEditorText(page, twoServices);
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('meshpath.workspace.v1') ?? '')).toContain('cart-0');
+  await page.reload();
+  await waitForApp(page);
+  expect(await page.evaluate(() => window.meshpath?.getText())).toBe(twoServices);
+  await expect.poll(() => graphNodeIds(page)).toContain('Pod/shop/cart-0');
+});
+
+test('uploading several files adds a tab for each and draws their objects', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('upload-input').setInputFiles([
+    { name: 'shop.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(twoServices) },
+    { name: 'extra.json', mimeType: 'application/json', buffer: Buffer.from('{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"from-json"}}') },
+  ]);
+  await expect(page.getByRole('tab', { name: 'shop.yaml' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'extra.json' })).toBeVisible();
+  await expect.poll(() => graphNodeIds(page)).toEqual(expect.arrayContaining(['Namespace//from-json', 'Service/shop/cart', 'Service/application/dest-svc-v1']));
+  await expect(page.getByRole('status', { name: 'Notice' })).toContainText('Added shop.yaml, extra.json');
+});
+
+test('a shared link opens the same manifests in a new page', async ({ page, context }) => {
+  await openApp(page);
+  await setEditorText(page, twoServices);
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  expect(link).toMatch(/#v1=/);
+  const other = await context.newPage();
+  await other.goto(link);
+  await waitForApp(other);
+  expect(await other.evaluate(() => window.meshpath?.getText())).toBe(twoServices);
+});
+
+test('the examples menu reopens the demo, and Undo brings back what the user had', async ({ page }) => {
+  await openApp(page);
+  await setEditorText(page, twoServices);
+  await page.getByRole('combobox', { name: 'Examples' }).selectOption('demo');
+  await expect.poll(() => page.evaluate(() => window.meshpath?.getText())).toBe(demoText);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => page.evaluate(() => window.meshpath?.getText())).toBe(twoServices);
+});
+
+test('clicking a graph node shows its details and highlights its lines in the editor', async ({ page }) => {
+  await openApp(page);
+  const id = 'Service/application/dest-svc-v1';
+  await expect.poll(() => page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id)).not.toBeNull();
+  const position = await page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id);
+  const box = await page.getByTestId('graph').boundingBox();
+  if (!position || !box) throw new Error('the graph is not drawn');
+  await page.mouse.click(box.x + position.x, box.y + position.y);
+  const details = page.getByRole('complementary', { name: 'Selected object' });
+  await expect(details).toContainText('Service application/dest-svc-v1');
+  await expect(details).toContainText('selects → Deployment/application/helloworld-v1');
+  await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
+  await screenshot(page, 'selected-node');
+});

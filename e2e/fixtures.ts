@@ -1,0 +1,61 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+/**
+ * Every browser test runs with a guard: any request that is not to the local preview server (from the page or any of
+ * its workers) is blocked and fails the test, and so does any uncaught error in the page.
+ */
+export const test = base.extend<{ networkGuard: { requests: string[]; errors: string[] } }>({
+  networkGuard: [
+    async ({ context }, use) => {
+      const requests: string[] = [];
+      const errors: string[] = [];
+      const isLocal = (url: string): boolean => {
+        const parsed = new URL(url);
+        if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return true;
+        return (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost') && parsed.port === '4179';
+      };
+      context.on('request', (request) => {
+        if (!isLocal(request.url())) requests.push(request.url());
+      });
+      await context.route('**/*', (route) => (isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient')));
+      context.on('page', (page) => page.on('pageerror', (error) => errors.push(String(error))));
+      await use({ requests, errors });
+      expect(requests, 'requests that left the local server').toEqual([]);
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    },
+    { auto: true },
+  ],
+  page: async ({ page, networkGuard }, use) => {
+    page.on('pageerror', (error) => networkGuard.errors.push(String(error)));
+    await use(page);
+  },
+});
+
+export { expect };
+
+/** Opens the app with an empty local storage (a first visit) and waits until Monaco and the graph are drawn. */
+export async function openApp(page: Page, path = '/'): Promise<void> {
+  await page.goto(path);
+  await waitForApp(page);
+}
+
+export async function waitForApp(page: Page): Promise<void> {
+  await expect(page.locator('.monaco-editor .view-lines')).toBeVisible();
+  await page.waitForFunction(() => (window.meshpath?.graphNodeIds().length ?? 0) > 0);
+}
+
+export async function setEditorText(page: Page, text: string): Promise<void> {
+  await page.evaluate((t) => window.meshpath?.setText(t), text);
+}
+
+export async function graphNodeIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.meshpath?.graphNodeIds() ?? []);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync('e2e/screenshots', { recursive: true });
+  const path = `e2e/screenshots/${name}.png`;
+  await page.screenshot({ path });
+  return path;
+}

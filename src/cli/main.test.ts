@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './main.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const demo = join(root, 'fixtures/scenarios/demo/manifests.yaml');
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'meshpath-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('meshpath check', () => {
+  it('lists the objects of the demo with file and line, and exits 0', () => {
+    const result = runCli(['check', '-f', demo, '--json']);
+    expect(result.exitCode).toBe(0);
+    const output = JSON.parse(result.stdout) as { objects: Array<Record<string, unknown>>; diagnostics: unknown[] };
+    expect(output.objects).toContainEqual({ kind: 'Service', apiVersion: 'v1', namespace: 'application', name: 'dest-svc-v1', file: demo, line: 91 });
+    expect(output.objects).toContainEqual({ kind: 'Namespace', apiVersion: 'v1', namespace: null, name: 'application', file: demo, line: 3 });
+    expect(output.diagnostics).toEqual([]);
+  });
+
+  it('prints each diagnostic as file:line:column severity message, and exits 1 on errors', () => {
+    const good = tempFile('good.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n');
+    const bad = tempFile('bad.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n');
+    const text = runCli(['check', '-f', good, '-f', bad]);
+    expect(text.exitCode).toBe(1);
+    expect(text.stdout).toContain('Service                default/ok');
+    expect(text.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3 error .*duplicated mapping key`, 'm'));
+
+    const json = JSON.parse(runCli(['check', '-f', bad, '--json']).stdout) as { diagnostics: unknown[] };
+    expect(json.diagnostics).toEqual([
+      { severity: 'error', code: 'YAML_DUPLICATE_KEY', message: expect.stringContaining('duplicated mapping key'), file: bad, line: 5, column: 3 },
+    ]);
+  });
+
+  it('reads standard input with -f -', () => {
+    const result = runCli(['check', '-f', '-', '--json'], () => 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: piped\n');
+    expect(JSON.parse(result.stdout)).toMatchObject({ objects: [{ kind: 'Namespace', name: 'piped', file: '<stdin>' }] });
+  });
+
+  it('exits 2 with a clear message for unusable arguments', () => {
+    expect(runCli(['check'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('at least one -f FILE') });
+    expect(runCli(['check', '-f', '/no/such/file.yaml'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('no such file') });
+    expect(runCli(['frobnicate'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('unknown command') });
+  });
+
+  it('runs as the installed bin/meshpath.mjs command', () => {
+    const run = spawnSync(process.execPath, [join(root, 'bin/meshpath.mjs'), 'check', '-f', demo, '--json'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect((JSON.parse(run.stdout) as { objects: unknown[] }).objects).toHaveLength(13);
+  });
+});

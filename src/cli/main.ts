@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { analyze, type Analysis, type ManifestFile } from '../core/index.ts';
+
+/** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const USAGE = `Usage: meshpath <command> [options]
+
+Commands:
+  check -f FILE [-f FILE...] [--json]   Read manifests and list the objects understood and every problem found.
+
+Options:
+  -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
+  --json                Print one JSON object instead of text.
+  -h, --help            Show this help.
+`;
+
+interface CheckArgs {
+  files: string[];
+  json: boolean;
+}
+
+function parseCheckArgs(args: readonly string[]): CheckArgs | string {
+  const files: string[] = [];
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '-f' || arg === '--filename') {
+      const value = args[++i];
+      if (value === undefined) return `${arg} needs a file name.`;
+      files.push(value);
+    } else if (arg.startsWith('--filename=')) {
+      files.push(arg.slice('--filename='.length));
+    } else if (arg === '--json') {
+      json = true;
+    } else {
+      return `Unknown option for check: ${arg}`;
+    }
+  }
+  if (files.length === 0) return 'check needs at least one -f FILE.';
+  return { files, json };
+}
+
+function readFiles(names: readonly string[], readStdin: () => string): ManifestFile[] | string {
+  const files: ManifestFile[] = [];
+  for (const name of names) {
+    try {
+      files.push({ name: name === '-' ? '<stdin>' : name, text: name === '-' ? readStdin() : readFileSync(name, 'utf8') });
+    } catch (error) {
+      const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
+      return `Cannot read ${name}: ${reason}`;
+    }
+  }
+  return files;
+}
+
+function checkJson(analysis: Analysis): string {
+  return `${JSON.stringify(
+    {
+      objects: analysis.objects.map((o) => ({
+        kind: o.kind,
+        apiVersion: o.apiVersion,
+        namespace: o.namespace ?? null,
+        name: o.name,
+        file: o.file,
+        line: o.range.start.line,
+      })),
+      diagnostics: analysis.diagnostics.map((d) => ({
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+        file: d.file,
+        line: d.range.start.line,
+        column: d.range.start.column,
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+function checkText(analysis: Analysis): string {
+  const lines: string[] = [];
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
+  lines.push(`${analysis.objects.length} objects:`);
+  for (const o of analysis.objects) {
+    lines.push(`  ${o.kind.padEnd(22)} ${(o.namespace ? `${o.namespace}/` : '') + o.name}  (${o.file}:${o.range.start.line})${o.modelled ? '' : '  [listed, not modelled]'}`);
+  }
+  for (const d of analysis.diagnostics) {
+    lines.push(`${d.file}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.message} [${d.code}]`);
+  }
+  lines.push(`${errors} errors, ${warnings} warnings, ${analysis.diagnostics.length - errors - warnings} notes`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function runCli(argv: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): CommandResult {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    return { stdout: USAGE, stderr: '', exitCode: command === undefined ? 2 : 0 };
+  }
+  if (command !== 'check') {
+    return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
+  }
+  const args = parseCheckArgs(rest);
+  if (typeof args === 'string') return { stdout: '', stderr: `meshpath check: ${args}\n\n${USAGE}`, exitCode: 2 };
+  const files = readFiles(args.files, readStdin);
+  if (typeof files === 'string') return { stdout: '', stderr: `meshpath check: ${files}\n`, exitCode: 2 };
+  const analysis = analyze(files);
+  const hasErrors = analysis.diagnostics.some((d) => d.severity === 'error');
+  return { stdout: args.json ? checkJson(analysis) : checkText(analysis), stderr: '', exitCode: hasErrors ? 1 : 0 };
+}
+
+/** Entry point used by bin/meshpath.mjs. */
+export function main(argv: readonly string[]): number {
+  const result = runCli(argv);
+  if (result.stdout) process.stdout.write(result.stdout);
+  if (result.stderr) process.stderr.write(result.stderr);
+  return result.exitCode;
+}

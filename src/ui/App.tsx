@@ -1,0 +1,21 @@
+import { DiagnosticsPanel } from './DiagnosticsPanel.tsx';
+import { EditorPane } from './editor/EditorPane.tsx';
+import { GraphPane } from './graph/GraphPane.tsx';
+import { Header } from './Header.tsx';
+import { NoticeBar } from './NoticeBar.tsx';
+
+export function App() {
+  return (
+    <div className="app">
+      <Header />
+      <NoticeBar />
+      <main className="workspace">
+        <div className="left-column">
+          <EditorPane />
+          <DiagnosticsPanel />
+        </div>
+        <GraphPane />
+      </main>
+    </div>
+  );
+}

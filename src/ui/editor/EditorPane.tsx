@@ -1,0 +1,69 @@
+import { lazy, Suspense, useState, type DragEvent } from 'react';
+import { useWorkspace } from '../../state/store.ts';
+import { readDroppedFiles } from '../files.ts';
+
+// Monaco is about 1 MB gzipped: load it after the first paint.
+const MonacoEditor = lazy(() => import('./MonacoEditor.tsx'));
+
+/** File tabs and the YAML editor; files dropped here are added as tabs. */
+export function EditorPane() {
+  const files = useWorkspace((s) => s.files);
+  const activeFile = useWorkspace((s) => s.activeFile);
+  const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const reveal = useWorkspace((s) => s.reveal);
+  const setFileText = useWorkspace((s) => s.setFileText);
+  const setActiveFile = useWorkspace((s) => s.setActiveFile);
+  const removeFile = useWorkspace((s) => s.removeFile);
+  const addFiles = useWorkspace((s) => s.addFiles);
+  const setNotice = useWorkspace((s) => s.setNotice);
+  const [dragging, setDragging] = useState(false);
+  const file = files[activeFile] ?? files[0];
+
+  const handleDrop = async (event: DragEvent<HTMLElement>) => {
+    event.preventDefault();
+    setDragging(false);
+    const { files: read, failed } = await readDroppedFiles(event.dataTransfer.files);
+    addFiles(read);
+    if (failed.length > 0) setNotice({ kind: 'error', message: `Could not read ${failed.join(', ')}.` });
+  };
+
+  return (
+    <section
+      className={`editor-pane${dragging ? ' dragging' : ''}`}
+      aria-label="Manifests"
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={handleDrop}
+    >
+      <div className="file-tabs" role="tablist" aria-label="Files">
+        {files.map((f, index) => (
+          <div key={f.name} className={`file-tab${index === activeFile ? ' active' : ''}`}>
+            <button type="button" role="tab" aria-selected={index === activeFile} onClick={() => setActiveFile(index)}>
+              {f.name}
+            </button>
+            <button type="button" className="close" aria-label={`Close ${f.name}`} onClick={() => removeFile(index)}>
+              ×
+            </button>
+          </div>
+        ))}
+      </div>
+      <div className="editor-body">
+        {file && (
+          <Suspense fallback={<div className="editor-loading">Loading the editor…</div>}>
+            <MonacoEditor
+              fileName={file.name}
+              value={file.text}
+              diagnostics={diagnostics}
+              reveal={reveal}
+              onChange={(text) => setFileText(files.indexOf(file), text)}
+            />
+          </Suspense>
+        )}
+        {dragging && <div className="drop-hint">Drop YAML or JSON files to add them</div>}
+      </div>
+    </section>
+  );
+}

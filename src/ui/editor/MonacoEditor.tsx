@@ -1,0 +1,104 @@
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import type { Diagnostic } from '../../core/index.ts';
+import type { RevealRequest } from '../../state/store.ts';
+import { monaco } from './monacoSetup.ts';
+
+export interface MonacoEditorProps {
+  fileName: string;
+  value: string;
+  diagnostics: readonly Diagnostic[];
+  reveal: RevealRequest | null;
+  onChange: (value: string) => void;
+}
+
+const SEVERITY = {
+  error: monaco.MarkerSeverity.Error,
+  warning: monaco.MarkerSeverity.Warning,
+  info: monaco.MarkerSeverity.Info,
+} as const;
+
+function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
+  const uri = monaco.Uri.from({ scheme: 'meshpath', path: `/${fileName}` });
+  const existing = monaco.editor.getModel(uri);
+  if (existing) {
+    // An edit, not setValue: the user can undo a change that came from outside the editor (an example, a link).
+    if (existing.getValue() !== value) existing.pushEditOperations([], [{ range: existing.getFullModelRange(), text: value }], () => null);
+    return existing;
+  }
+  return monaco.editor.createModel(value, 'yaml', uri);
+}
+
+/** The YAML editor. The only place that talks to Monaco; one model per file keeps each file's undo history. */
+export default function MonacoEditor({ fileName, value, diagnostics, reveal, onChange }: MonacoEditorProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const decorationsRef = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  const onChangeRef = useRef(onChange);
+  useLayoutEffect(() => {
+    onChangeRef.current = onChange;
+  }, [onChange]);
+
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    const editor = monaco.editor.create(container, {
+      model: modelFor(fileName, value),
+      automaticLayout: true,
+      minimap: { enabled: false },
+      fontSize: 13,
+      tabSize: 2,
+      insertSpaces: true,
+      scrollBeyondLastLine: false,
+      renderWhitespace: 'boundary',
+      ariaLabel: 'Manifests editor',
+    });
+    editorRef.current = editor;
+    decorationsRef.current = editor.createDecorationsCollection();
+    const subscription = editor.onDidChangeModelContent(() => onChangeRef.current(editor.getValue()));
+    return () => {
+      subscription.dispose();
+      editor.dispose();
+      editorRef.current = null;
+    };
+    // The editor is created once; file and value changes are applied by the effects below.
+    // oxlint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor) return;
+    const model = modelFor(fileName, value);
+    if (editor.getModel() !== model) editor.setModel(model);
+  }, [fileName, value]);
+
+  useEffect(() => {
+    const model = editorRef.current?.getModel();
+    if (!model) return;
+    monaco.editor.setModelMarkers(
+      model,
+      'meshpath',
+      diagnostics
+        .filter((d) => d.file === fileName)
+        .map((d) => ({
+          severity: SEVERITY[d.severity],
+          message: d.message,
+          code: d.code,
+          startLineNumber: d.range.start.line,
+          startColumn: d.range.start.column,
+          endLineNumber: d.range.end.line,
+          endColumn: Math.max(d.range.end.column, d.range.start.line === d.range.end.line ? d.range.start.column + 1 : d.range.end.column),
+        })),
+    );
+  }, [diagnostics, fileName, value]);
+
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor || !reveal || reveal.file !== fileName) return;
+    const range = new monaco.Range(reveal.range.start.line, 1, reveal.range.end.line, Number.MAX_SAFE_INTEGER);
+    editor.revealRangeInCenterIfOutsideViewport(range);
+    editor.setSelection(new monaco.Range(reveal.range.start.line, reveal.range.start.column, reveal.range.start.line, reveal.range.start.column));
+    decorationsRef.current?.set([{ range, options: { isWholeLine: true, className: 'editor-highlighted-lines', linesDecorationsClassName: 'editor-highlighted-gutter' } }]);
+  }, [reveal, fileName]);
+
+  return <div ref={containerRef} className="monaco-host" data-testid="monaco-host" />;
+}

@@ -1,0 +1,4 @@
+import type { Core } from 'cytoscape';
+
+/** The running Cytoscape instance, for the test API (canvas nodes are not in the DOM). Kept apart so that reading it does not load Cytoscape. */
+export const graphHandle: { current: Core | null } = { current: null };

@@ -1,0 +1,18 @@
+/**
+ * A small handle for the browser tests (and curious users in the console): Monaco and the Cytoscape canvas are hard
+ * to drive from outside, so tests set text and read the graph through `window.meshpath`.
+ */
+export interface MeshpathTestApi {
+  setText: (text: string, fileIndex?: number) => void;
+  getText: (fileIndex?: number) => string;
+  graphNodeIds: () => string[];
+  graphEdgeIds: () => string[];
+  /** Where a graph node is drawn, relative to the graph container, or null when it is not drawn. */
+  nodePosition: (id: string) => { x: number; y: number } | null;
+}
+
+declare global {
+  interface Window {
+    meshpath?: MeshpathTestApi;
+  }
+}
