@@ -77,6 +77,23 @@ function checkJson(analysis: Analysis): string {
         line: d.range.start.line,
         column: d.range.start.column,
       })),
+      pods: analysis.model.pods.map((pod) => ({
+        namespace: pod.namespace,
+        name: pod.name,
+        ip: pod.ip,
+        ready: pod.ready,
+        serviceAccount: pod.serviceAccount,
+        proxy: pod.proxy.kind,
+        reason: pod.proxy.reason,
+        dnsCapture: pod.proxy.dnsCapture,
+        assumed: pod.assumed,
+      })),
+      assumptions: analysis.assumptions.map((a) => ({
+        code: a.code,
+        message: a.message,
+        file: a.subject?.file ?? null,
+        line: a.subject?.range.start.line ?? null,
+      })),
     },
     null,
     2,
@@ -90,6 +107,14 @@ function checkText(analysis: Analysis): string {
   lines.push(`${analysis.objects.length} objects:`);
   for (const o of analysis.objects) {
     lines.push(`  ${o.kind.padEnd(22)} ${(o.namespace ? `${o.namespace}/` : '') + o.name}  (${o.file}:${o.range.start.line})${o.modelled ? '' : '  [listed, not modelled]'}`);
+  }
+  if (analysis.model.pods.length > 0) lines.push(`${analysis.model.pods.length} pods:`);
+  for (const pod of analysis.model.pods) {
+    const proxy = pod.proxy.kind === 'none' ? 'no sidecar' : pod.proxy.kind;
+    lines.push(`  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${pod.proxy.reason}${pod.assumed ? ' [assumed from template]' : ''}`);
+  }
+  for (const a of analysis.assumptions) {
+    lines.push(`${a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)'} assumed ${a.message}`);
   }
   for (const d of analysis.diagnostics) {
     lines.push(`${d.file}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.message} [${d.code}]`);

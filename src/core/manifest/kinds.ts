@@ -7,37 +7,45 @@ export interface KindInfo {
   modelled: boolean;
   /** Why a recognised kind is not modelled, in the user's terms. */
   note?: string;
+  /** The apiVersions a cluster serves this kind under (checked only for modelled kinds). */
+  apiVersions?: readonly string[];
 }
 
-const modelled = (namespaced = true): KindInfo => ({ namespaced, modelled: true });
+const CORE = ['v1'];
+const APPS = ['apps/v1'];
+const BATCH = ['batch/v1'];
+const ISTIO_NETWORKING = ['networking.istio.io/v1alpha3', 'networking.istio.io/v1beta1', 'networking.istio.io/v1'];
+const ISTIO_SECURITY = ['security.istio.io/v1beta1', 'security.istio.io/v1'];
+
+const modelled = (apiVersions: readonly string[], namespaced = true): KindInfo => ({ namespaced, modelled: true, apiVersions });
 const listed = (note: string, namespaced = true): KindInfo => ({ namespaced, modelled: false, note });
 /** Kinds that never change a request's path: listed without a note. */
 const other = (namespaced = true): KindInfo => ({ namespaced, modelled: false });
 
 export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
-  ['Namespace', modelled(false)],
-  ['Pod', modelled()],
-  ['Deployment', modelled()],
-  ['StatefulSet', modelled()],
-  ['DaemonSet', modelled()],
-  ['ReplicaSet', modelled()],
-  ['Job', modelled()],
-  ['Service', modelled()],
-  ['Endpoints', modelled()],
-  ['EndpointSlice', modelled()],
-  ['ConfigMap', modelled()],
-  ['Ingress', modelled()],
-  ['IstioOperator', modelled()],
-  ['VirtualService', modelled()],
-  ['DestinationRule', modelled()],
-  ['ServiceEntry', modelled()],
-  ['Sidecar', modelled()],
-  ['Gateway', modelled()],
-  ['WorkloadEntry', modelled()],
-  ['WorkloadGroup', modelled()],
-  ['PeerAuthentication', modelled()],
-  ['AuthorizationPolicy', modelled()],
-  ['RequestAuthentication', modelled()],
+  ['Namespace', modelled(CORE, false)],
+  ['Pod', modelled(CORE)],
+  ['Deployment', modelled(APPS)],
+  ['StatefulSet', modelled(APPS)],
+  ['DaemonSet', modelled(APPS)],
+  ['ReplicaSet', modelled(APPS)],
+  ['Job', modelled(BATCH)],
+  ['Service', modelled(CORE)],
+  ['Endpoints', modelled(CORE)],
+  ['EndpointSlice', modelled(['discovery.k8s.io/v1'])],
+  ['ConfigMap', modelled(CORE)],
+  ['Ingress', modelled(['networking.k8s.io/v1'])],
+  ['IstioOperator', modelled(['install.istio.io/v1alpha1'])],
+  ['VirtualService', modelled(ISTIO_NETWORKING)],
+  ['DestinationRule', modelled(ISTIO_NETWORKING)],
+  ['ServiceEntry', modelled(ISTIO_NETWORKING)],
+  ['Sidecar', modelled(ISTIO_NETWORKING)],
+  ['Gateway', modelled(ISTIO_NETWORKING)],
+  ['WorkloadEntry', modelled(ISTIO_NETWORKING)],
+  ['WorkloadGroup', modelled(ISTIO_NETWORKING)],
+  ['PeerAuthentication', modelled(ISTIO_SECURITY)],
+  ['AuthorizationPolicy', modelled(ISTIO_SECURITY)],
+  ['RequestAuthentication', modelled(ISTIO_SECURITY)],
   ['EnvoyFilter', listed('EnvoyFilter patches are not applied: the path shows the configuration before any patch.')],
   ['Telemetry', listed('Telemetry does not change where a request goes.')],
   ['WasmPlugin', listed('Wasm plugins are not run: their effect on a request is not shown.')],
@@ -73,6 +81,9 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
 export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
 
 const GATEWAY_API = listed('Gateway API is not modelled yet.');
+
+/** Kinds the user may have meant: every kind Meshpath knows. */
+export const KNOWN_KIND_NAMES: readonly string[] = [...KINDS.keys()];
 
 export function kindInfo(kind: string, apiVersion: string): KindInfo | undefined {
   if (apiVersion.startsWith('gateway.networking.k8s.io/')) return GATEWAY_API;

@@ -36,6 +36,8 @@ export interface ManifestObject {
 export interface ParseResult {
   objects: ManifestObject[];
   diagnostics: Diagnostic[];
+  /** Line tables of every file, for the stages that cite a field's position. */
+  lineIndexes: Map<string, LineIndex>;
 }
 
 /** Bounds that keep hostile input from hanging the page. */
@@ -80,12 +82,16 @@ export function stringField(value: unknown, key: string): string | undefined {
 export function parseManifests(files: readonly ManifestFile[]): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const file of files) parseFile(file, objects, diagnostics);
-  return { objects, diagnostics };
+  const lineIndexes = new Map<string, LineIndex>();
+  for (const file of files) {
+    const lines = new LineIndex(file.text);
+    lineIndexes.set(file.name, lines);
+    parseFile(file, lines, objects, diagnostics);
+  }
+  return { objects, diagnostics, lineIndexes };
 }
 
-function parseFile(file: ManifestFile, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
-  const lines = new LineIndex(file.text);
+function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
   const report = (severity: Severity, code: DiagnosticCode, message: string, start: number, end: number): void => {
     diagnostics.push({ severity, code, message, file: file.name, range: lines.range(start, end) });
   };
@@ -211,4 +217,20 @@ function parseFile(file: ManifestFile, objects: ManifestObject[], diagnostics: D
 
 function countMarkers(source: string): number {
   return source.match(DOCUMENT_MARKER)?.length ?? 0;
+}
+
+/** Reads YAML held inside a field (the `mesh` key of the istio ConfigMap, a proxy.istio.io/config annotation). */
+export function parseEmbeddedYaml(text: string): { ok: true; value: unknown } | { ok: false; reason: string; line: number } {
+  if (text.length > PARSE_LIMITS.maxFileChars) return { ok: false, reason: 'too large', line: 1 };
+  try {
+    const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth });
+    const values = constructFromEvents(events, { source: text, schema: CORE_SCHEMA, maxAliases: 100 });
+    return { ok: true, value: values[0] ?? null };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: error instanceof YAMLException ? error.reason : String(error),
+      line: error instanceof YAMLException && error.mark ? error.mark.line + 1 : 1,
+    };
+  }
 }

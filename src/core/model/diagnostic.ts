@@ -23,7 +23,16 @@ export type DiagnosticCode =
   | 'MISSING_KIND'
   | 'MISSING_NAME'
   | 'LIST_ITEMS_NOT_A_SEQUENCE'
-  | 'NOT_MODELLED';
+  | 'NOT_MODELLED'
+  | 'UNKNOWN_KIND'
+  | 'UNKNOWN_API_VERSION'
+  | 'INVALID_NAME'
+  | 'WRONG_TYPE'
+  | 'MISSING_FIELD'
+  | 'INVALID_VALUE'
+  | 'YAML11_BOOLEAN'
+  | 'YAML11_NUMBER'
+  | 'DUPLICATE_OBJECT';
 
 export interface Diagnostic {
   severity: Severity;

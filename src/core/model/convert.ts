@@ -1,0 +1,238 @@
+import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
+import type { LineIndex } from '../manifest/lineIndex.ts';
+import type { ManifestObject } from '../manifest/parse.ts';
+import { ObjectReader } from '../manifest/reader.ts';
+import type { Diagnostic } from './diagnostic.ts';
+import { AddressAllocator, safeSuffix } from './allocate.ts';
+import { readIstioConfig } from './istio.ts';
+import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';
+import type { Assumption, EndpointSliceModel, IngressModel, IstioConfigModel, MeshModel, NamespaceModel, ObjectSource, PodModel, ServiceModel } from './mesh.ts';
+import { readMeshConfig } from './meshConfig.ts';
+import { readEndpoints, readEndpointSlice, readService } from './services.ts';
+import { checkProxyConfigAnnotation, decideProxy, impliedNamespace, readCapture, readNamespace, readPodTemplate, type PodTemplateView } from './workloads.ts';
+
+export const ISTIO_CONFIG_KINDS: ReadonlySet<string> = new Set([
+  'VirtualService',
+  'DestinationRule',
+  'ServiceEntry',
+  'Sidecar',
+  'Gateway',
+  'WorkloadEntry',
+  'WorkloadGroup',
+  'PeerAuthentication',
+  'AuthorizationPolicy',
+  'RequestAuthentication',
+]);
+
+/** Kubernetes' default pod and service ranges (kind, kubeadm), used only for addresses the manifests leave out. */
+const POD_CIDR = '10.244.0.0/16';
+const SERVICE_CIDR = '10.96.0.0/16';
+
+export function sourceOf(object: ManifestObject): ObjectSource {
+  return { kind: object.kind, namespace: object.namespace, name: object.name, file: object.file, range: object.range };
+}
+
+/** Keeps the last of objects with the same identity, as kubectl apply would. */
+function latestObjects(objects: readonly ManifestObject[]): ManifestObject[] {
+  const byIdentity = new Map<string, ManifestObject>();
+  for (const object of objects) byIdentity.set(`${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`, object);
+  const latest = new Set(byIdentity.values());
+  return objects.filter((object) => latest.has(object));
+}
+
+interface Workload {
+  object: ManifestObject;
+  reader: ObjectReader;
+  selector: LabelSelector;
+}
+
+/** Turns parsed objects into the mesh model, adding diagnostics for fields Kubernetes or istiod would reject. */
+export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: ReadonlyMap<string, LineIndex>, diagnostics: Diagnostic[]): MeshModel {
+  const assumptions: Assumption[] = [];
+  const objects = latestObjects(parsed).filter((object) => object.modelled);
+  const readers = new Map<ManifestObject, ObjectReader>();
+  const readerOf = (object: ManifestObject): ObjectReader => {
+    let reader = readers.get(object);
+    if (!reader) {
+      const lines = lineIndexes.get(object.file);
+      if (!lines) throw new Error(`no line index for ${object.file}`);
+      reader = new ObjectReader(object, lines, diagnostics);
+      readers.set(object, reader);
+    }
+    return reader;
+  };
+  const byKind = (kind: string) => objects.filter((object) => object.kind === kind);
+
+  const meshConfig = readMeshConfig(
+    objects
+      .filter((object) => object.kind === 'IstioOperator' || (object.kind === 'ConfigMap' && object.name === 'istio'))
+      .map((object) => ({ object, reader: readerOf(object), source: sourceOf(object) })),
+  );
+  if (!meshConfig.source) {
+    assumptions.push({
+      code: 'MESH_CONFIG_DEFAULTS',
+      message: "No mesh config (ConfigMap istio in istio-system, or an IstioOperator): Istio's defaults apply (outboundTrafficPolicy ALLOW_ANY, auto mTLS on, root namespace istio-system, no DNS capture).",
+      subject: undefined,
+    });
+  }
+
+  const namespaces = new Map<string, NamespaceModel>();
+  for (const object of byKind('Namespace')) namespaces.set(object.name, readNamespace(readerOf(object), sourceOf(object)));
+  for (const object of objects) {
+    if (object.namespaceAssumed) {
+      assumptions.push({ code: 'NAMESPACE_DEFAULTED', message: `${object.kind} ${object.name} has no metadata.namespace: assumed "default", as kubectl does.`, subject: sourceOf(object) });
+    }
+    if (object.namespace !== undefined && !namespaces.has(object.namespace)) {
+      namespaces.set(object.namespace, impliedNamespace(object.namespace));
+      assumptions.push({
+        code: 'NAMESPACE_IMPLIED',
+        message: `Namespace ${object.namespace} is not in the manifests: assumed to exist with no labels (so no istio-injection).`,
+        subject: sourceOf(object),
+      });
+    }
+  }
+
+  const podAllocator = new AddressAllocator(POD_CIDR, 2);
+  const pods: Array<PodModel & { needsIp: boolean }> = [];
+  const makePod = (object: ManifestObject, reader: ObjectReader, base: Array<string | number>, view: PodTemplateView, name: string, assumed: boolean): PodModel & { needsIp: boolean } => {
+    const namespace = object.namespace ?? 'default';
+    const decision = decideProxy(view, namespace, namespaces.get(namespace), meshConfig);
+    const { revisionAssumed, ...proxy } = decision;
+    if (revisionAssumed !== undefined) {
+      assumptions.push({ code: 'INJECTION_REVISION_ASSUMED', message: `Assumed the control plane revision ${revisionAssumed} is installed and injects ${namespace}/${name}.`, subject: sourceOf(object) });
+    }
+    checkProxyConfigAnnotation(reader, base);
+    const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
+    const statusIps = assumed ? [] : reader.list(['status', 'podIPs']).map((_, index) => reader.string(['status', 'podIPs', index, 'ip'])).filter((ip): ip is string => ip !== undefined);
+    if (statusIp) podAllocator.reserve(statusIp);
+    return {
+      name,
+      namespace,
+      labels: view.labels,
+      annotations: view.annotations,
+      ip: statusIp ?? '',
+      ips: statusIps.length > 0 ? statusIps : statusIp ? [statusIp] : [],
+      ready: true,
+      serviceAccount: view.serviceAccount,
+      nodeName: view.nodeName,
+      hostNetwork: view.hostNetwork,
+      containerPorts: view.containerPorts,
+      proxy,
+      capture: readCapture(reader, base, view.annotations),
+      assumed,
+      owner: assumed ? sourceOf(object) : undefined,
+      source: sourceOf(object),
+      needsIp: !statusIp,
+    };
+  };
+
+  for (const object of byKind('Pod')) {
+    const reader = readerOf(object);
+    const pod = makePod(object, reader, [], readPodTemplate(reader, []), object.name, false);
+    const conditions = reader.list(['status', 'conditions']);
+    if (reader.get(['status']) === undefined) {
+      assumptions.push({ code: 'POD_READY_ASSUMED', message: `Pod ${pod.namespace}/${pod.name} has no status: assumed Running and Ready.`, subject: pod.source });
+    } else if (conditions.length > 0) {
+      const readyIndex = conditions.findIndex((_, index) => reader.get(['status', 'conditions', index, 'type']) === 'Ready');
+      pod.ready = readyIndex >= 0 && reader.get(['status', 'conditions', readyIndex, 'status']) === 'True';
+    } else {
+      pod.ready = reader.get(['status', 'phase']) === 'Running';
+    }
+    pods.push(pod);
+  }
+
+  // Workloads whose pods are not in the manifests get pods made from their template, clearly marked as assumed.
+  const workloads: Workload[] = objects
+    .filter((object) => WORKLOAD_KINDS.has(object.kind) && object.kind !== 'Pod')
+    .map((object) => ({ object, reader: readerOf(object), selector: readLabelSelector(readerOf(object).get(['spec', 'selector'])) }));
+  const deploymentNames = new Set(byKind('Deployment').map((o) => `${o.namespace}/${o.name}`));
+  for (const { object, reader, selector } of workloads) {
+    const ownedByDeployment = reader
+      .list(['metadata', 'ownerReferences'])
+      .some((_, index) => reader.get(['metadata', 'ownerReferences', index, 'kind']) === 'Deployment' && deploymentNames.has(`${object.namespace}/${String(reader.get(['metadata', 'ownerReferences', index, 'name']))}`));
+    if (ownedByDeployment) continue;
+    if (reader.get(['spec', 'template']) === undefined) {
+      reader.report('error', 'MISSING_FIELD', `${object.kind} ${object.name} has no spec.template.`, ['spec'], true);
+      continue;
+    }
+    const view = readPodTemplate(reader, ['spec', 'template']);
+    if (object.kind !== 'Job' && selectorIsEmpty(selector)) {
+      reader.report('error', 'MISSING_FIELD', `${object.kind} ${object.name} has no spec.selector; kubectl rejects it.`, ['spec'], true);
+    } else if (object.kind !== 'Job' && !selectorMatches(selector, view.labels)) {
+      reader.report('error', 'INVALID_VALUE', `spec.selector does not match the template's labels; kubectl rejects this ${object.kind}.`, ['spec', 'selector']);
+    }
+    const hasPods = pods.some((pod) => !pod.assumed && pod.namespace === object.namespace && !selectorIsEmpty(selector) && selectorMatches(selector, pod.labels));
+    if (hasPods) continue;
+    const replicas = object.kind === 'DaemonSet' ? 1 : object.kind === 'Job' ? (reader.integer(['spec', 'parallelism']) ?? 1) : (reader.integer(['spec', 'replicas']) ?? 1);
+    const count = Math.max(0, Math.min(replicas, 10));
+    const seed = `${object.namespace}/${object.kind}/${object.name}`;
+    const templateHash = safeSuffix(`${seed}/template`, 10);
+    for (let i = 0; i < count; i++) {
+      const name =
+        object.kind === 'StatefulSet' ? `${object.name}-${i}` : object.kind === 'Deployment' ? `${object.name}-${templateHash}-${safeSuffix(`${seed}/${i}`, 5)}` : `${object.name}-${safeSuffix(`${seed}/${i}`, 5)}`;
+      const podView = object.kind === 'Deployment' ? { ...view, labels: new Map([...view.labels, ['pod-template-hash', templateHash]]) } : view;
+      pods.push(makePod(object, reader, ['spec', 'template'], podView, name, true));
+    }
+    if (count > 0) {
+      assumptions.push({
+        code: 'POD_FROM_TEMPLATE',
+        message: `${object.kind} ${object.namespace}/${object.name} has no Pod in the manifests: assumed ${count} running, ready pod${count > 1 ? 's' : ''} made from its template.`,
+        subject: sourceOf(object),
+      });
+    }
+  }
+  for (const pod of pods) {
+    if (!pod.needsIp) continue;
+    pod.ip = podAllocator.allocate(`${pod.namespace}/${pod.name}`);
+    pod.ips = [pod.ip];
+    if (!pod.assumed) assumptions.push({ code: 'POD_IP_ASSIGNED', message: `Pod ${pod.namespace}/${pod.name} has no status.podIP: assumed ${pod.ip}.`, subject: pod.source });
+  }
+
+  const services: ServiceModel[] = byKind('Service').map((object) => readService(readerOf(object), sourceOf(object)));
+  const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
+  for (const service of services) if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
+  for (const service of services) {
+    if (service.type === 'ExternalName' || service.clusterIP !== undefined) continue;
+    service.clusterIP = serviceAllocator.allocate(`${service.namespace}/${service.name}`);
+    service.clusterIPs = [service.clusterIP];
+    assumptions.push({ code: 'CLUSTER_IP_ASSIGNED', message: `Service ${service.namespace}/${service.name} has no spec.clusterIP: assumed ${service.clusterIP}.`, subject: service.source });
+  }
+
+  const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) => readEndpointSlice(readerOf(object), sourceOf(object)));
+  const sliced = new Set(endpointSlices.map((slice) => `${slice.namespace}/${slice.serviceName ?? ''}`));
+  for (const object of byKind('Endpoints')) {
+    const fromEndpoints = readEndpoints(readerOf(object), sourceOf(object));
+    // Istio reads EndpointSlices; an Endpoints object is used only when no slice covers its Service.
+    if (!sliced.has(`${object.namespace}/${object.name}`)) endpointSlices.push(...fromEndpoints);
+  }
+
+  const istio = new Map<string, IstioConfigModel[]>();
+  objects.forEach((object, order) => {
+    if (!ISTIO_CONFIG_KINDS.has(object.kind)) return;
+    const list = istio.get(object.kind) ?? [];
+    list.push(readIstioConfig(readerOf(object), sourceOf(object), order));
+    istio.set(object.kind, list);
+  });
+
+  const ingresses: IngressModel[] = byKind('Ingress').map((object) => {
+    const reader = readerOf(object);
+    return {
+      name: object.name,
+      namespace: object.namespace ?? 'default',
+      ingressClassName: reader.string(['spec', 'ingressClassName']) ?? reader.stringMap(['metadata', 'annotations']).get('kubernetes.io/ingress.class'),
+      spec: reader.mapping(['spec']) ?? {},
+      source: sourceOf(object),
+    };
+  });
+
+  return {
+    meshConfig,
+    namespaces,
+    pods: pods.map(({ needsIp: _needsIp, ...pod }) => pod),
+    services,
+    endpointSlices,
+    ingresses,
+    istio,
+    assumptions,
+  };
+}

@@ -1,0 +1,194 @@
+import type { SourceRange } from './diagnostic.ts';
+
+/** Where an object came from, for "this step was caused by these lines". */
+export interface ObjectSource {
+  kind: string;
+  namespace: string | undefined;
+  name: string;
+  file: string;
+  range: SourceRange;
+}
+
+export type AssumptionCode =
+  | 'MESH_CONFIG_DEFAULTS'
+  | 'NAMESPACE_DEFAULTED'
+  | 'NAMESPACE_IMPLIED'
+  | 'POD_FROM_TEMPLATE'
+  | 'POD_IP_ASSIGNED'
+  | 'POD_READY_ASSUMED'
+  | 'CLUSTER_IP_ASSIGNED'
+  | 'INJECTION_REVISION_ASSUMED';
+
+/** Something Meshpath had to take for granted because the manifests did not say it; the UI lists these. */
+export interface Assumption {
+  code: AssumptionCode;
+  message: string;
+  subject: ObjectSource | undefined;
+}
+
+export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
+
+/** The MeshConfig fields the path depends on, with Istio's defaults where the manifests are silent. */
+export interface MeshConfig {
+  rootNamespace: string;
+  trustDomain: string;
+  outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  enableAutoMtls: boolean;
+  ingressClass: string;
+  ingressControllerMode: 'DEFAULT' | 'STRICT' | 'OFF';
+  ingressService: string;
+  ingressSelector: string | undefined;
+  defaultServiceExportTo: string[];
+  defaultVirtualServiceExportTo: string[];
+  defaultDestinationRuleExportTo: string[];
+  /** defaultConfig.proxyMetadata: environment every proxy's agent gets (ISTIO_META_DNS_CAPTURE, ...). */
+  defaultProxyMetadata: Map<string, string>;
+  accessLogFile: string;
+  /** The object this came from; undefined when every value is Istio's default. */
+  source: ObjectSource | undefined;
+}
+
+export type InjectionMode = 'enabled' | 'disabled' | 'revision' | 'none';
+
+export interface NamespaceModel {
+  name: string;
+  labels: Map<string, string>;
+  /** From `istio-injection` (wins) or `istio.io/rev`. */
+  injection: InjectionMode;
+  revision: string | undefined;
+  /** Undefined when the namespace is only implied by objects in it. */
+  source: ObjectSource | undefined;
+}
+
+export type ProxyKind = 'sidecar' | 'gateway' | 'none';
+
+export interface ProxySettings {
+  kind: ProxyKind;
+  /** Why: which label, annotation or container decided it, in words. */
+  reason: string;
+  /** From proxyMetadata / the istio-proxy container's environment. */
+  dnsCapture: boolean;
+  dnsAutoAllocate: boolean;
+  proxyMetadata: Map<string, string>;
+  interceptionMode: 'REDIRECT' | 'TPROXY';
+}
+
+/** iptables capture settings from the traffic.sidecar.istio.io annotations (istio-iptables flags). */
+export interface CaptureSettings {
+  includeOutboundIPRanges: string[];
+  excludeOutboundIPRanges: string[];
+  includeOutboundPorts: number[];
+  excludeOutboundPorts: number[];
+  includeInboundPorts: string[];
+  excludeInboundPorts: number[];
+}
+
+export interface ContainerPort {
+  name: string | undefined;
+  containerPort: number;
+  protocol: string;
+}
+
+export interface PodModel {
+  name: string;
+  namespace: string;
+  labels: Map<string, string>;
+  annotations: Map<string, string>;
+  ip: string;
+  ips: string[];
+  ready: boolean;
+  serviceAccount: string;
+  nodeName: string | undefined;
+  hostNetwork: boolean;
+  containerPorts: ContainerPort[];
+  proxy: ProxySettings;
+  capture: CaptureSettings;
+  /** True when the pod was made from a workload's template because the manifests had no Pod for it. */
+  assumed: boolean;
+  /** The workload that owns (or templated) this pod. */
+  owner: ObjectSource | undefined;
+  source: ObjectSource;
+}
+
+export interface ServicePortModel {
+  name: string | undefined;
+  port: number;
+  targetPort: number | string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  appProtocol: string | undefined;
+  nodePort: number | undefined;
+}
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+export interface ServiceModel {
+  name: string;
+  namespace: string;
+  type: ServiceType;
+  /** The ClusterIP, `None` for a headless Service, undefined for ExternalName. */
+  clusterIP: string | undefined;
+  clusterIPs: string[];
+  externalName: string | undefined;
+  selector: Map<string, string> | undefined;
+  ports: ServicePortModel[];
+  labels: Map<string, string>;
+  annotations: Map<string, string>;
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  source: ObjectSource;
+}
+
+export interface EndpointAddressModel {
+  addresses: string[];
+  ready: boolean | undefined;
+  serving: boolean | undefined;
+  terminating: boolean | undefined;
+  targetRef: { kind: string; namespace: string | undefined; name: string } | undefined;
+  nodeName: string | undefined;
+}
+
+/** An EndpointSlice (Endpoints objects are read into the same shape). */
+export interface EndpointSliceModel {
+  name: string;
+  namespace: string;
+  serviceName: string | undefined;
+  addressType: string;
+  ports: Array<{ name: string | undefined; port: number; protocol: string; appProtocol: string | undefined }>;
+  endpoints: EndpointAddressModel[];
+  source: ObjectSource;
+}
+
+/** An Istio config object (VirtualService, DestinationRule, ...): its spec as written, checked for the fields istiod requires. */
+export interface IstioConfigModel {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  namespace: string;
+  labels: Map<string, string>;
+  annotations: Map<string, string>;
+  /** Parsed data: read with own-property lookups. */
+  spec: Readonly<Record<string, unknown>>;
+  /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
+  order: number;
+  source: ObjectSource;
+}
+
+export interface IngressModel {
+  name: string;
+  namespace: string;
+  ingressClassName: string | undefined;
+  spec: Readonly<Record<string, unknown>>;
+  source: ObjectSource;
+}
+
+/** The mesh as the manifests describe it: what istiod's registries would hold, before any proxy's view of it. */
+export interface MeshModel {
+  meshConfig: MeshConfig;
+  namespaces: Map<string, NamespaceModel>;
+  pods: PodModel[];
+  services: ServiceModel[];
+  endpointSlices: EndpointSliceModel[];
+  ingresses: IngressModel[];
+  /** Istio config by kind: VirtualService, DestinationRule, ServiceEntry, Sidecar, Gateway, WorkloadEntry, ... */
+  istio: Map<string, IstioConfigModel[]>;
+  assumptions: Assumption[];
+}

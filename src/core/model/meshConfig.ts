@@ -1,0 +1,90 @@
+import { field, isRecord, parseEmbeddedYaml, type ManifestObject } from '../manifest/parse.ts';
+import type { ObjectReader } from '../manifest/reader.ts';
+import { toStringMap } from './labels.ts';
+import type { MeshConfig, ObjectSource } from './mesh.ts';
+
+/** Istio's defaults for the fields Meshpath reads (pkg/config/mesh/mesh.go: DefaultMeshConfig). */
+export function defaultMeshConfig(): MeshConfig {
+  return {
+    rootNamespace: 'istio-system',
+    trustDomain: 'cluster.local',
+    outboundTrafficPolicy: 'ALLOW_ANY',
+    enableAutoMtls: true,
+    ingressClass: 'istio',
+    ingressControllerMode: 'STRICT',
+    ingressService: 'istio-ingressgateway',
+    ingressSelector: undefined,
+    defaultServiceExportTo: ['*'],
+    defaultVirtualServiceExportTo: ['*'],
+    defaultDestinationRuleExportTo: ['*'],
+    defaultProxyMetadata: new Map(),
+    accessLogFile: '',
+    source: undefined,
+  };
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+}
+
+/**
+ * Overlays one MeshConfig document on the defaults, reporting values istiod would reject. `at` names the field the
+ * document came from (for positions), since text inside a block scalar has no positions of its own.
+ */
+function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReader, at: ReadonlyArray<string>): void {
+  if (!isRecord(value)) return;
+  const text = (key: string): string | undefined => {
+    const v = field(value, key);
+    return typeof v === 'string' ? v : undefined;
+  };
+  config.rootNamespace = text('rootNamespace') ?? config.rootNamespace;
+  config.trustDomain = text('trustDomain') ?? config.trustDomain;
+  config.ingressClass = text('ingressClass') ?? config.ingressClass;
+  config.ingressService = text('ingressService') ?? config.ingressService;
+  config.ingressSelector = text('ingressSelector') ?? config.ingressSelector;
+  config.accessLogFile = text('accessLogFile') ?? config.accessLogFile;
+  const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
+  if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
+  else if (mode !== undefined) {
+    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${String(mode)}.`, at);
+  }
+  const autoMtls = field(value, 'enableAutoMtls');
+  if (typeof autoMtls === 'boolean') config.enableAutoMtls = autoMtls;
+  const ingressMode = field(value, 'ingressControllerMode');
+  if (ingressMode === 'DEFAULT' || ingressMode === 'STRICT' || ingressMode === 'OFF') config.ingressControllerMode = ingressMode;
+  config.defaultServiceExportTo = stringList(field(value, 'defaultServiceExportTo')) ?? config.defaultServiceExportTo;
+  config.defaultVirtualServiceExportTo = stringList(field(value, 'defaultVirtualServiceExportTo')) ?? config.defaultVirtualServiceExportTo;
+  config.defaultDestinationRuleExportTo = stringList(field(value, 'defaultDestinationRuleExportTo')) ?? config.defaultDestinationRuleExportTo;
+  const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
+  for (const [key, item] of metadata) config.defaultProxyMetadata.set(key, item);
+}
+
+export interface MeshConfigSource {
+  object: ManifestObject;
+  reader: ObjectReader;
+  source: ObjectSource;
+}
+
+/**
+ * The mesh config: the `mesh` key of ConfigMap `istio` in the istiod namespace (istio-system), or an IstioOperator's
+ * spec.meshConfig; Istio's defaults otherwise.
+ */
+export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshConfig {
+  const config = defaultMeshConfig();
+  const configMaps = candidates.filter(({ object }) => object.kind === 'ConfigMap' && object.name === 'istio');
+  const configMap = configMaps.find(({ object }) => object.namespace === 'istio-system') ?? configMaps[0];
+  const operator = candidates.find(({ object }) => object.kind === 'IstioOperator');
+  if (configMap) {
+    const meshText = configMap.reader.string(['data', 'mesh']);
+    if (meshText !== undefined) {
+      const parsed = parseEmbeddedYaml(meshText);
+      if (parsed.ok) applyMeshConfig(config, parsed.value, configMap.reader, ['data', 'mesh']);
+      else configMap.reader.report('error', 'YAML_SYNTAX', `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`, ['data', 'mesh']);
+    }
+    config.source = configMap.source;
+  } else if (operator) {
+    applyMeshConfig(config, operator.reader.mapping(['spec', 'meshConfig']), operator.reader, ['spec', 'meshConfig']);
+    config.source = operator.source;
+  }
+  return config;
+}
