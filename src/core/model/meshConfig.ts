@@ -46,7 +46,7 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
   if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
   else if (mode !== undefined) {
-    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${String(mode)}.`, at);
+    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${String(mode)}; istiod would not load this mesh config.`, at, true);
   }
   const autoMtls = field(value, 'enableAutoMtls');
   if (typeof autoMtls === 'boolean') config.enableAutoMtls = autoMtls;
@@ -79,7 +79,7 @@ export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshCon
     if (meshText !== undefined) {
       const parsed = parseEmbeddedYaml(meshText);
       if (parsed.ok) applyMeshConfig(config, parsed.value, configMap.reader, ['data', 'mesh']);
-      else configMap.reader.report('error', 'YAML_SYNTAX', `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`, ['data', 'mesh']);
+      else configMap.reader.report('error', 'YAML_SYNTAX', `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`, ['data', 'mesh'], true);
     }
     config.source = configMap.source;
   } else if (operator) {
