@@ -162,3 +162,37 @@ test('clicking a graph node shows its details and highlights its lines in the ed
   await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
   await screenshot(page, 'selected-node');
 });
+
+test('problems and assumptions name their file and line, for uploaded files too', async ({ page }) => {
+  await openApp(page);
+  const bad = [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata: {name: api, namespace: shop}',
+    'spec:',
+    '  ports:',
+    '  - port: "80"',
+    '---',
+    'apiVersion: networking.istio.io/v1',
+    'kind: VirtualSevice',
+    'metadata: {name: api, namespace: shop}',
+    'spec: {hosts: [api]}',
+    '',
+  ].join('\n');
+  await page.getByTestId('upload-input').setInputFiles([{ name: 'bad.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(bad) }]);
+  const problems = page.getByRole('list', { name: 'Problem list' });
+  await expect(problems).toContainText('bad.yaml:6:11');
+  await expect(problems).toContainText('must be a whole number');
+  await expect(problems).toContainText('bad.yaml:9:7');
+  await expect(problems).toContainText('did you mean VirtualService?');
+  // The unknown kind is listed, not fatal: the Service in the same file is still drawn.
+  await expect.poll(() => graphNodeIds(page)).toContain('Service/shop/api');
+
+  await page.getByRole('tab', { name: /Assumptions/ }).click();
+  const assumptions = page.getByRole('list', { name: 'Assumption list' });
+  await expect(assumptions).toContainText('Deployment application/helloworld-v1 has no Pod in the manifests');
+  await assumptions.getByRole('button', { name: 'demo.yaml:67' }).click();
+  await expect(page.getByRole('tab', { name: 'demo.yaml' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
+  await screenshot(page, 'assumptions');
+});

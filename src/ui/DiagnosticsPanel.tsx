@@ -1,24 +1,48 @@
+import { useState } from 'react';
 import { useWorkspace } from '../state/store.ts';
 
-/** Every problem the core found, with its place; a click shows the line. */
+/** Every problem the core found and everything it assumed, each with its place; a click shows the lines. */
 export function DiagnosticsPanel() {
   const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const assumptions = useWorkspace((s) => s.analysis.assumptions);
   const revealRange = useWorkspace((s) => s.revealRange);
+  const [tab, setTab] = useState<'problems' | 'assumptions'>('problems');
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   return (
     <section className="diagnostics" aria-label="Problems">
-      <h2>
-        Problems <span className="counts">{errors} errors · {warnings} warnings · {diagnostics.length - errors - warnings} notes</span>
-      </h2>
-      {diagnostics.length > 0 && (
-        <ul>
+      <div className="diagnostics-tabs" role="tablist" aria-label="Problems and assumptions">
+        <button type="button" role="tab" aria-selected={tab === 'problems'} onClick={() => setTab('problems')}>
+          Problems <span className="counts">{errors} errors · {warnings} warnings · {diagnostics.length - errors - warnings} notes</span>
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'assumptions'} onClick={() => setTab('assumptions')}>
+          Assumptions <span className="counts">{assumptions.length}</span>
+        </button>
+      </div>
+      {tab === 'problems' && diagnostics.length > 0 && (
+        <ul aria-label="Problem list">
           {diagnostics.map((d, index) => (
             <li key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`} className={`diagnostic ${d.severity}`}>
               <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
                 {d.file}:{d.range.start.line}:{d.range.start.column}
               </button>{' '}
-              <span className="severity">{d.severity}</span> {d.message}
+              <span className="severity">{d.severity}</span> {d.message} <span className="code">{d.code}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {tab === 'assumptions' && (
+        <ul aria-label="Assumption list">
+          {assumptions.map((a, index) => (
+            <li key={`${a.code}:${index}`} className="diagnostic assumption-item">
+              {a.subject ? (
+                <button type="button" className="link" onClick={() => a.subject && revealRange(a.subject.file, a.subject.range)}>
+                  {a.subject.file}:{a.subject.range.start.line}
+                </button>
+              ) : (
+                <span className="severity">mesh</span>
+              )}{' '}
+              {a.message}
             </li>
           ))}
         </ul>
