@@ -15,6 +15,7 @@ export type { ManifestFile, ManifestObject } from './manifest/parse.ts';
 export type * from './model/mesh.ts';
 export type { ObjectGraph, ObjectGraphEdge, ObjectGraphNode, ObjectGraphRelation } from './mesh/objectGraph.ts';
 export { parseManifests } from './manifest/parse.ts';
+export { fieldRange } from './manifest/locate.ts';
 
 /** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
 export interface Analysis {

@@ -144,3 +144,52 @@ describe('parseManifests', () => {
     }
   });
 });
+
+describe('fieldRange', () => {
+  it('points at one route of a VirtualService and one hosts entry of a Sidecar', async () => {
+    const { fieldRange } = await import('./locate.ts');
+    const text = [
+      'apiVersion: networking.istio.io/v1', // 1
+      'kind: VirtualService',
+      'metadata: {name: reviews, namespace: default}',
+      'spec:',
+      '  hosts: [reviews]', // 5
+      '  http:',
+      '  - match: [{headers: {end-user: {exact: jason}}}]',
+      '    route: [{destination: {host: reviews, subset: v2}}]',
+      '  - match: [{uri: {prefix: /api}}]',
+      '    route: [{destination: {host: reviews, subset: v3}}]', // 10
+      '  - route:',
+      '    - destination: {host: reviews, subset: v1}',
+      '---',
+      'apiVersion: networking.istio.io/v1',
+      'kind: Sidecar', // 15
+      'metadata: {name: default, namespace: default}',
+      'spec:',
+      '  egress:',
+      '  - hosts:',
+      '    - ./*', // 20
+      '    - istio-system/*',
+      '',
+    ].join('\n');
+    const files = [{ name: 'config.yaml', text }];
+    const { objects } = parseManifests(files);
+    const [virtualService, sidecar] = objects;
+    if (!virtualService || !sidecar) throw new Error('objects not read');
+    expect(fieldRange(files, virtualService, ['spec', 'http', 2])).toEqual({ start: { line: 11, column: 5 }, end: { line: 12, column: 47 } });
+    expect(fieldRange(files, sidecar, ['spec', 'egress', 0, 'hosts', 1])).toEqual({ start: { line: 21, column: 7 }, end: { line: 21, column: 21 } });
+    expect(fieldRange(files, sidecar, ['spec', 'ingress'])).toBeUndefined();
+  });
+});
+
+describe('hostile input', () => {
+  it('reports an alias cycle and an oversized file instead of hanging or throwing', () => {
+    const cycle = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a, namespace: b, self: *m}\n');
+    expect(cycle.objects).toEqual([]);
+    expect(cycle.diagnostics).toEqual([expect.objectContaining({ severity: 'error', range: expect.objectContaining({ start: expect.objectContaining({ line: 3 }) }) })]);
+    const huge = parse(`# ${'x'.repeat(5_000_001)}`);
+    expect(huge.diagnostics).toEqual([expect.objectContaining({ code: 'INPUT_TOO_LARGE', range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } })]);
+    const deep = parse(`a: ${'['.repeat(150)}${']'.repeat(150)}`);
+    expect(deep.diagnostics.map((d) => d.code)).toEqual(['YAML_TOO_DEEP']);
+  });
+});

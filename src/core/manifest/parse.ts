@@ -109,6 +109,12 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     try {
       const events = parseEvents(source, { filename: file.name, maxDepth: PARSE_LIMITS.maxDepth });
       trees = buildYamlTrees(events, source, chunk.start);
+      const loop = trees.find((tree) => tree.cycleAt !== undefined);
+      if (loop?.cycleAt !== undefined) {
+        report('error', 'YAML_ALIAS_LIMIT', 'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.', loop.cycleAt, loop.cycleAt + 2);
+        documentIndex += Math.max(1, trees.length);
+        continue;
+      }
       const bomb = trees.find((tree) => tree.expandedSize > PARSE_LIMITS.maxExpandedNodes);
       if (bomb?.root) {
         report('error', 'YAML_ALIAS_LIMIT', `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxExpandedNodes} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`, bomb.root.start, bomb.root.start + 1);

@@ -50,6 +50,8 @@ export interface YamlDocumentTree {
   root: YamlNode | null;
   /** How many nodes the document has once every alias is expanded (what a naive reader would build). */
   expandedSize: number;
+  /** Where an alias refers to a collection that contains it (the value would contain itself), if one does. */
+  cycleAt: number | undefined;
 }
 
 export function buildYamlTrees(events: readonly Event[], source: string, baseOffset: number): YamlDocumentTree[] {
@@ -64,6 +66,7 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
   let lastEnd = baseOffset;
   let currentDocument: YamlNode | null = null;
   let inDocument = false;
+  let cycleAt: number | undefined;
 
   const attach = (node: YamlNode, anchor: string): void => {
     lastEnd = Math.max(lastEnd, node.end);
@@ -91,6 +94,7 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
     switch (event.type) {
       case EVENT_ID.DOCUMENT:
         inDocument = true;
+        cycleAt = undefined;
         currentDocument = null;
         break;
       case EVENT_ID.MAPPING:
@@ -121,6 +125,7 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
         break;
       }
       case EVENT_ID.ALIAS:
+        if (cycleAt === undefined && anchorStack.includes(source.slice(event.anchorStart, event.anchorEnd))) cycleAt = baseOffset + event.anchorStart - 1;
         attach({
           kind: 'alias',
           start: baseOffset + event.anchorStart - 1,
@@ -140,7 +145,8 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
           attach(closed, anchorStack.pop() ?? '');
         } else if (inDocument) {
           const root: YamlNode | null = currentDocument;
-          documents.push({ root, expandedSize: root ? (sizes.get(root) ?? 1) : 0 });
+          documents.push({ root, expandedSize: root ? (sizes.get(root) ?? 1) : 0, cycleAt });
+          cycleAt = undefined;
           inDocument = false;
         }
         break;
