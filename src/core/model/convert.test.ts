@@ -291,7 +291,7 @@ subsets:
     const { model } = run(text);
     expect(model.endpointSlices.map((s) => [s.serviceName, s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null])])).toEqual([
       ['api', [['10.0.0.5', true, null], ['10.0.0.6', false, true]]],
-      ['old', [['10.0.1.1', true, null], ['10.0.1.2', false, null]]],
+      ['old', [['10.0.1.1', true, false], ['10.0.1.2', false, false]]],
     ]);
     expect(model.endpointSlices[0]?.endpoints[0]?.targetRef).toEqual({ kind: 'Pod', name: 'api-1', namespace: 'shop' });
   });

@@ -105,10 +105,12 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
     const statusIps = assumed ? [] : reader.list(['status', 'podIPs']).map((_, index) => reader.string(['status', 'podIPs', index, 'ip'])).filter((ip): ip is string => ip !== undefined);
     if (statusIp) podAllocator.reserve(statusIp);
+    // The sidecar injector labels the pods it injects (injection-template.yaml); the gateway template does not.
+    const labels = proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode') ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']]) : view.labels;
     return {
       name,
       namespace,
-      labels: view.labels,
+      labels,
       annotations: view.annotations,
       ip: statusIp ?? '',
       ips: statusIps.length > 0 ? statusIps : statusIp ? [statusIp] : [],
@@ -188,7 +190,7 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     if (!pod.assumed) assumptions.push({ code: 'POD_IP_ASSIGNED', message: `Pod ${pod.namespace}/${pod.name} has no status.podIP: assumed ${pod.ip}.`, subject: pod.source });
   }
 
-  const services: ServiceModel[] = byKind('Service').map((object) => readService(readerOf(object), sourceOf(object)));
+  const services: ServiceModel[] = byKind('Service').map((object) => readService(readerOf(object), sourceOf(object), objects.indexOf(object)));
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
   for (const service of services) if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
   for (const service of services) {

@@ -147,6 +147,7 @@ export function readIstioConfig(reader: ObjectReader, source: ObjectSource, orde
     labels: reader.stringMap(['metadata', 'labels']),
     annotations: reader.stringMap(['metadata', 'annotations']),
     spec: isRecord(spec) ? spec : {},
+    status: reader.get(['status']),
     order,
     source,
   };

@@ -17,7 +17,8 @@ export type AssumptionCode =
   | 'POD_IP_ASSIGNED'
   | 'POD_READY_ASSUMED'
   | 'CLUSTER_IP_ASSIGNED'
-  | 'INJECTION_REVISION_ASSUMED';
+  | 'INJECTION_REVISION_ASSUMED'
+  | 'ENDPOINTS_FROM_SELECTOR';
 
 /** Something Meshpath had to take for granted because the manifests did not say it; the UI lists these. */
 export interface Assumption {
@@ -134,6 +135,9 @@ export interface ServiceModel {
   labels: Map<string, string>;
   annotations: Map<string, string>;
   internalTrafficPolicy: 'Cluster' | 'Local';
+  publishNotReadyAddresses: boolean;
+  /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
+  order: number;
   source: ObjectSource;
 }
 
@@ -167,6 +171,8 @@ export interface IstioConfigModel {
   annotations: Map<string, string>;
   /** Parsed data: read with own-property lookups. */
   spec: Readonly<Record<string, unknown>>;
+  /** The object's status, for what a live cluster wrote there (ServiceEntry addresses). */
+  status: unknown;
   /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
   order: number;
   source: ObjectSource;

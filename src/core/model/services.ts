@@ -16,7 +16,7 @@ function protocolOf(reader: ObjectReader, path: Array<string | number>): 'TCP' |
 }
 
 /** A Kubernetes Service as written; the ClusterIP is filled in later when the manifests have none. */
-export function readService(reader: ObjectReader, source: ObjectSource): ServiceModel {
+export function readService(reader: ObjectReader, source: ObjectSource, order: number): ServiceModel {
   const typeText = reader.string(['spec', 'type']) ?? 'ClusterIP';
   const type = SERVICE_TYPES.find((t) => t === typeText);
   if (!type) reader.report('error', 'INVALID_VALUE', `spec.type must be one of ${SERVICE_TYPES.join(', ')}, not ${typeText}.`, ['spec', 'type']);
@@ -60,6 +60,8 @@ export function readService(reader: ObjectReader, source: ObjectSource): Service
     labels: reader.stringMap(['metadata', 'labels']),
     annotations: reader.stringMap(['metadata', 'annotations']),
     internalTrafficPolicy: reader.string(['spec', 'internalTrafficPolicy']) === 'Local' ? 'Local' : 'Cluster',
+    publishNotReadyAddresses: reader.boolean(['spec', 'publishNotReadyAddresses']) ?? false,
+    order,
     source,
   };
 }
@@ -130,7 +132,7 @@ export function readEndpoints(reader: ObjectReader, source: ObjectSource): Endpo
           addresses: [ip],
           ready,
           serving: ready,
-          terminating: undefined,
+          terminating: false,
           targetRef: targetRefOf(reader, [...base, list, index, 'targetRef']),
           nodeName: reader.string([...base, list, index, 'nodeName']),
         });

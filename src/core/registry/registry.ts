@@ -1,0 +1,469 @@
+import { field, isRecord } from '../manifest/parse.ts';
+import { labelsMatch, toStringMap } from '../model/labels.ts';
+import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
+import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
+
+/** How a service's endpoints are found (pilot/pkg/model/service.go: Resolution). */
+export type Resolution = 'ClientSideLB' | 'DNSLB' | 'DNSRoundRobinLB' | 'Passthrough' | 'Alias' | 'DynamicDNS';
+
+export const UNSPECIFIED_IP = '0.0.0.0';
+
+export interface ServicePort {
+  name: string;
+  port: number;
+  protocol: Protocol;
+}
+
+/** A service as istiod's registry holds it (pilot/pkg/model/service.go: Service): one per hostname (× address for ServiceEntries). */
+export interface Service {
+  hostname: string;
+  namespace: string;
+  /** The Kubernetes Service or ServiceEntry name. */
+  name: string;
+  registry: 'Kubernetes' | 'External';
+  /** ClusterIP, ServiceEntry address or CIDR, or 0.0.0.0. */
+  defaultAddress: string;
+  clusterIPs: string[];
+  /** An address istiod allocated to a ServiceEntry (240.240.0.0/16), used only by DNS-capturing proxies. */
+  autoAllocatedAddress: string | undefined;
+  ports: ServicePort[];
+  resolution: Resolution;
+  meshExternal: boolean;
+  /** exportTo as written; undefined means the mesh default. */
+  exportTo: string[] | undefined;
+  /** Kubernetes spec.selector or ServiceEntry workloadSelector labels. */
+  selector: Map<string, string> | undefined;
+  /** ServiceEntry NONE targetPort overrides (service port → upstream port). */
+  passthroughTargetPorts: Map<number, number>;
+  /** For an ExternalName Service: the host it aliases. */
+  externalName: string | undefined;
+  /** Hostnames of ExternalName Services that alias this one. */
+  aliases: string[];
+  subjectAltNames: string[];
+  internalTrafficPolicyLocal: boolean;
+  publishNotReadyAddresses: boolean;
+  order: number;
+  source: ObjectSource;
+}
+
+export type EndpointHealth = 'Healthy' | 'UnHealthy' | 'Terminating';
+
+/** One address:port serving one port of a service (pilot/pkg/model/service.go: IstioEndpoint). */
+export interface ServiceEndpoint {
+  address: string;
+  port: number;
+  /** The service port name this endpoint port serves (EndpointSlice port name / ServiceEntry port name). */
+  servicePortName: string;
+  labels: Map<string, string>;
+  serviceAccount: string | undefined;
+  tlsMode: 'istio' | 'disabled';
+  health: EndpointHealth;
+  nodeName: string | undefined;
+  /** True for a DNS name (resolved by Envoy), false for an IP. */
+  isHostname: boolean;
+  /** The pod or WorkloadEntry behind it, if known. */
+  workload: ObjectSource | undefined;
+  podName: string | undefined;
+}
+
+export interface Registry {
+  services: Service[];
+  endpoints: Map<Service, ServiceEndpoint[]>;
+  workloadEntries: WorkloadEntry[];
+  assumptions: Assumption[];
+}
+
+export interface WorkloadEntry {
+  name: string;
+  namespace: string;
+  address: string;
+  labels: Map<string, string>;
+  ports: Map<string, number>;
+  serviceAccount: string | undefined;
+  tlsMode: 'istio' | 'disabled';
+  source: ObjectSource;
+}
+
+export function serviceHostname(name: string, namespace: string, clusterDomain: string): string {
+  return `${name}.${namespace}.svc.${clusterDomain}`;
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+export function isIpAddress(text: string): boolean {
+  return IPV4.test(text) || (text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text));
+}
+
+function podTlsMode(labels: ReadonlyMap<string, string>): 'istio' | 'disabled' {
+  // pilot/pkg/serviceregistry/kube/conversion.go: PodTLSMode
+  return labels.get('security.istio.io/tlsMode') === 'istio' ? 'istio' : 'disabled';
+}
+
+/** A WorkloadEntry: labels from spec merged under metadata, tlsMode from label or serviceAccount (serviceentry/conversion.go: ConvertWorkloadEntry). */
+function readWorkloadEntry(config: IstioConfigModel): WorkloadEntry {
+  const spec = config.spec;
+  const labels = new Map([...toStringMap(field(spec, 'labels')), ...config.labels]);
+  const serviceAccount = typeof spec['serviceAccount'] === 'string' ? spec['serviceAccount'] : undefined;
+  const explicit = labels.get('security.istio.io/tlsMode');
+  const ports = new Map<string, number>();
+  const portsValue = field(spec, 'ports');
+  if (isRecord(portsValue)) for (const [name, value] of Object.entries(portsValue)) if (typeof value === 'number') ports.set(name, value);
+  return {
+    name: config.name,
+    namespace: config.namespace,
+    address: typeof spec['address'] === 'string' ? spec['address'] : '',
+    labels,
+    ports,
+    serviceAccount,
+    tlsMode: explicit !== undefined ? (explicit === 'istio' ? 'istio' : 'disabled') : serviceAccount ? 'istio' : 'disabled',
+    source: config.source,
+  };
+}
+
+function convertKubernetesService(service: ServiceModel, clusterDomain: string): Service {
+  const headless = service.clusterIP === 'None';
+  const exportAnnotation = service.annotations.get('networking.istio.io/exportTo');
+  return {
+    hostname: serviceHostname(service.name, service.namespace, clusterDomain),
+    namespace: service.namespace,
+    name: service.name,
+    registry: 'Kubernetes',
+    // pilot/pkg/serviceregistry/kube/conversion.go: ConvertService
+    defaultAddress: service.type === 'ExternalName' || headless || !service.clusterIP ? UNSPECIFIED_IP : service.clusterIP,
+    clusterIPs: headless || service.type === 'ExternalName' ? [] : service.clusterIPs.length > 0 ? service.clusterIPs : service.clusterIP ? [service.clusterIP] : [],
+    autoAllocatedAddress: undefined,
+    ports: service.ports.map((port) => ({ name: port.name ?? '', port: port.port, protocol: kubernetesPortProtocol(port.port, port.name, port.protocol, port.appProtocol) })),
+    resolution: service.type === 'ExternalName' && service.externalName ? 'Alias' : headless ? 'Passthrough' : 'ClientSideLB',
+    meshExternal: service.type === 'ExternalName',
+    exportTo: exportAnnotation ? exportAnnotation.split(',').map((e) => e.trim()).filter((e) => e !== '') : undefined,
+    selector: service.selector,
+    passthroughTargetPorts: new Map(),
+    externalName: service.type === 'ExternalName' ? service.externalName : undefined,
+    aliases: [],
+    subjectAltNames: [],
+    internalTrafficPolicyLocal: service.internalTrafficPolicy === 'Local',
+    publishNotReadyAddresses: service.publishNotReadyAddresses,
+    order: service.order,
+    source: service.source,
+  };
+}
+
+const SE_RESOLUTION: Record<string, Resolution> = {
+  NONE: 'Passthrough',
+  STATIC: 'ClientSideLB',
+  DNS: 'DNSLB',
+  DNS_ROUND_ROBIN: 'DNSRoundRobinLB',
+  DYNAMIC_DNS: 'DynamicDNS',
+};
+
+interface ServiceEntryPort extends ServicePort {
+  targetPort: number | undefined;
+}
+
+function serviceEntryPorts(spec: Readonly<Record<string, unknown>>): ServiceEntryPort[] {
+  const ports = field(spec, 'ports');
+  if (!Array.isArray(ports)) return [];
+  return ports.flatMap((port) => {
+    const number = field(port, 'number');
+    if (typeof number !== 'number') return [];
+    const name = field(port, 'name');
+    const protocol = field(port, 'protocol');
+    const targetPort = field(port, 'targetPort');
+    return [{
+      name: typeof name === 'string' ? name : '',
+      port: number,
+      // serviceentry/conversion.go: convertPort — only `protocol`, never the name.
+      protocol: typeof protocol === 'string' ? parseProtocol(protocol) : 'Unsupported',
+      targetPort: typeof targetPort === 'number' ? targetPort : undefined,
+    }];
+  });
+}
+
+function stringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** Addresses istiod's allocator would give eligible ServiceEntries, in creation order (pilot/pkg/controllers/ipallocate/ipallocate.go). */
+function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioConfigModel, Map<string, string>> {
+  const result = new Map<IstioConfigModel, Map<string, string>>();
+  const used = new Set<string>();
+  const eligible = serviceEntries.filter((se) => {
+    const resolution = field(se.spec, 'resolution');
+    // pilot/pkg/networking/serviceentry/ip_autoallocation.go: shouldV2AutoAllocateIPFromPieces
+    return resolution !== 'NONE' && se.labels.get('networking.istio.io/enable-autoallocate-ip')?.toLowerCase() !== 'false' && stringArray(field(se.spec, 'addresses')).length === 0;
+  });
+  // Addresses already in status (a dump of a live cluster) are kept.
+  for (const se of eligible) {
+    const status = field(se.status, 'addresses');
+    if (!Array.isArray(status)) continue;
+    const byHost = new Map<string, string>();
+    for (const entry of status) {
+      const value = field(entry, 'value');
+      const host = field(entry, 'host');
+      if (typeof value === 'string' && IPV4.test(value) && typeof host === 'string') {
+        byHost.set(host, value);
+        used.add(value);
+      }
+    }
+    if (byHost.size > 0) result.set(se, byHost);
+  }
+  let next = 1;
+  const allocate = (): string => {
+    for (;;) {
+      const candidate = `240.240.${Math.floor(next / 256)}.${next % 256}`;
+      next++;
+      if (!used.has(candidate) && !candidate.endsWith('.0') && !candidate.endsWith('.255')) {
+        used.add(candidate);
+        return candidate;
+      }
+    }
+  };
+  for (const se of eligible) {
+    const byHost = result.get(se) ?? new Map<string, string>();
+    const dynamic = field(se.spec, 'resolution') === 'DYNAMIC_DNS';
+    for (const host of stringArray(field(se.spec, 'hosts'))) {
+      if (byHost.has(host) || (host.startsWith('*') && !dynamic)) continue;
+      byHost.set(host, allocate());
+    }
+    result.set(se, byHost);
+  }
+  return result;
+}
+
+function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<string, string> | undefined): Service[] {
+  const spec = se.spec;
+  const resolution = SE_RESOLUTION[String(field(spec, 'resolution') ?? 'NONE')] ?? 'Passthrough';
+  const ports = serviceEntryPorts(spec);
+  const passthroughTargetPorts = new Map<number, number>();
+  if (resolution === 'Passthrough') for (const port of ports) if (port.targetPort !== undefined) passthroughTargetPorts.set(port.port, port.targetPort);
+  const selector = isRecord(field(spec, 'workloadSelector')) ? toStringMap(field(field(spec, 'workloadSelector'), 'labels')) : undefined;
+  const addresses = stringArray(field(spec, 'addresses')).map((address) => address.replace(/\/32$/, '').replace(/\/128$/, ''));
+  const exportTo = stringArray(field(spec, 'exportTo'));
+  const base = {
+    namespace: se.namespace,
+    name: se.name,
+    registry: 'External' as const,
+    ports: ports.map(({ name, port, protocol }) => ({ name, port, protocol })),
+    resolution,
+    meshExternal: field(spec, 'location') !== 'MESH_INTERNAL',
+    exportTo: exportTo.length > 0 ? exportTo : undefined,
+    selector,
+    passthroughTargetPorts,
+    externalName: undefined,
+    aliases: [],
+    subjectAltNames: stringArray(field(spec, 'subjectAltNames')),
+    internalTrafficPolicyLocal: false,
+    publishNotReadyAddresses: false,
+    order: se.order,
+    source: se.source,
+  };
+  // serviceentry/conversion.go: convertServices — one service per host × address.
+  return stringArray(field(spec, 'hosts')).flatMap((hostname) =>
+    addresses.length > 0
+      ? addresses.map((address) => ({ ...base, hostname, defaultAddress: address, clusterIPs: [], autoAllocatedAddress: undefined }))
+      : [{ ...base, hostname, defaultAddress: UNSPECIFIED_IP, clusterIPs: [], autoAllocatedAddress: autoAddresses?.get(hostname) }],
+  );
+}
+
+/** EndpointSlice health (pilot/pkg/serviceregistry/kube/controller/endpointslice.go: endpointHealthStatus). */
+function sliceHealth(ready: boolean | undefined, terminating: boolean | undefined): EndpointHealth {
+  if (ready === undefined || ready) return 'Healthy';
+  if (terminating === undefined || terminating) return 'Terminating';
+  return 'UnHealthy';
+}
+
+function podEndpoint(pod: PodModel, port: number, servicePortName: string, health: EndpointHealth, address = pod.ip): ServiceEndpoint {
+  return {
+    address,
+    port,
+    servicePortName,
+    labels: pod.labels,
+    serviceAccount: pod.serviceAccount,
+    tlsMode: podTlsMode(pod.labels),
+    health,
+    nodeName: pod.nodeName,
+    isHostname: false,
+    workload: pod.source,
+    podName: pod.name,
+  };
+}
+
+/** The port a pod serves a Service port on: a number, or a named container port (K8S: the endpoints controller). */
+function resolveTargetPort(target: number | string, pod: PodModel): number | undefined {
+  if (typeof target === 'number') return target;
+  return pod.containerPorts.find((port) => port.name === target)?.containerPort;
+}
+
+/**
+ * The registry istiod builds from the manifests: model services from Kubernetes Services and ServiceEntries, and their
+ * endpoints from EndpointSlices (or the pods a selector picks), ServiceEntry endpoints, selected pods and WorkloadEntries.
+ */
+export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local'): Registry {
+  const assumptions: Assumption[] = [];
+  const endpoints = new Map<Service, ServiceEndpoint[]>();
+  const istio = (kind: string) => model.istio.get(kind) ?? [];
+  const workloadEntries = istio('WorkloadEntry').map(readWorkloadEntry);
+  const podsByName = new Map(model.pods.map((pod) => [`${pod.namespace}/${pod.name}`, pod]));
+  const podsByIp = new Map(model.pods.map((pod) => [pod.ip, pod]));
+
+  // Kubernetes Services.
+  const kubeServices = model.services.map((service) => ({ model: service, service: convertKubernetesService(service, clusterDomain) }));
+  const slicesByService = new Map<string, typeof model.endpointSlices>();
+  for (const slice of model.endpointSlices) {
+    if (!slice.serviceName || slice.addressType === 'FQDN') continue;
+    const key = `${slice.namespace}/${slice.serviceName}`;
+    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+  }
+  for (const { model: kube, service } of kubeServices) {
+    const list: ServiceEndpoint[] = [];
+    const slices = slicesByService.get(`${kube.namespace}/${kube.name}`);
+    if (slices) {
+      // pilot/pkg/serviceregistry/kube/controller/endpointslice.go: updateEndpointCacheForSlice
+      for (const slice of slices) {
+        for (const endpoint of slice.endpoints) {
+          const ref = endpoint.targetRef?.kind === 'Pod' ? podsByName.get(`${endpoint.targetRef.namespace ?? slice.namespace}/${endpoint.targetRef.name}`) : undefined;
+          for (const address of endpoint.addresses) {
+            const pod = ref ?? podsByIp.get(address);
+            for (const port of slice.ports) {
+              const health = sliceHealth(endpoint.ready, endpoint.terminating);
+              if (pod) list.push({ ...podEndpoint(pod, port.port, port.name ?? '', health, address), nodeName: endpoint.nodeName ?? pod.nodeName });
+              else {
+                list.push({ address, port: port.port, servicePortName: port.name ?? '', labels: new Map(), serviceAccount: undefined, tlsMode: 'disabled', health, nodeName: endpoint.nodeName, isHostname: false, workload: slice.source, podName: undefined });
+              }
+            }
+          }
+        }
+      }
+    } else if (kube.selector && kube.selector.size > 0 && service.resolution !== 'Alias') {
+      // No EndpointSlice in the manifests: the Kubernetes endpoint controller would list the selected pods.
+      let derived = 0;
+      for (const pod of model.pods) {
+        if (pod.namespace !== kube.namespace || !pod.ip || !labelsMatch(kube.selector, pod.labels)) continue;
+        for (const port of kube.ports) {
+          if (port.protocol === 'SCTP') continue;
+          const target = resolveTargetPort(port.targetPort, pod);
+          if (target === undefined) continue;
+          list.push(podEndpoint(pod, target, port.name ?? '', pod.ready || kube.publishNotReadyAddresses ? 'Healthy' : 'UnHealthy'));
+          derived++;
+        }
+      }
+      if (derived > 0) {
+        assumptions.push({ code: 'ENDPOINTS_FROM_SELECTOR', message: `Service ${kube.namespace}/${kube.name} has no EndpointSlice in the manifests: its endpoints are the pods its selector picks.`, subject: kube.source });
+      }
+    }
+    // A Kubernetes Service also selects WorkloadEntries in its namespace (kube/controller/controller.go: workloadInstanceHandler).
+    if (kube.selector && kube.selector.size > 0) {
+      for (const entry of workloadEntries) {
+        if (entry.namespace !== kube.namespace || !labelsMatch(kube.selector, entry.labels) || !entry.address) continue;
+        for (const port of kube.ports) {
+          const target = typeof port.targetPort === 'number' ? port.targetPort : entry.ports.get(port.targetPort) ?? port.port;
+          list.push(workloadEntryEndpoint(entry, target, port.name ?? ''));
+        }
+      }
+    }
+    endpoints.set(service, list);
+  }
+
+  // ServiceEntries.
+  const serviceEntries = istio('ServiceEntry');
+  const autoAddresses = autoAllocate(serviceEntries);
+  const seServices: Service[] = [];
+  for (const se of serviceEntries) {
+    const services = convertServiceEntry(se, autoAddresses.get(se));
+    const seEndpoints = serviceEntryEndpoints(se, services[0], model.pods, workloadEntries);
+    for (const service of services) {
+      endpoints.set(service, service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB' ? withDnsDefault(seEndpoints, service, se) : seEndpoints);
+      seServices.push(service);
+    }
+  }
+
+  // Every service, oldest first; which one of several with the same hostname a proxy uses is decided in its scope.
+  const services = [...kubeServices.map((k) => k.service), ...seServices].sort((a, b) => a.order - b.order);
+
+  // ExternalName Services become aliases of the service they name (push_context.go: resolveServiceAliases).
+  for (const alias of services.filter((s) => s.resolution === 'Alias' && s.externalName)) {
+    for (const target of services) if (target.hostname === alias.externalName && target.resolution !== 'Alias') target.aliases.push(alias.hostname);
+  }
+
+  return { services, endpoints, workloadEntries, assumptions };
+}
+
+function workloadEntryEndpoint(entry: WorkloadEntry, port: number, servicePortName: string): ServiceEndpoint {
+  return {
+    address: entry.address,
+    port,
+    servicePortName,
+    labels: entry.labels,
+    serviceAccount: entry.serviceAccount,
+    tlsMode: entry.tlsMode,
+    health: 'Healthy',
+    nodeName: undefined,
+    isHostname: !isIpAddress(entry.address),
+    workload: entry.source,
+    podName: undefined,
+  };
+}
+
+/** serviceentry/conversion.go: convertServiceEntryToInstances, convertWorkloadInstanceToServiceInstance. */
+function serviceEntryEndpoints(se: IstioConfigModel, first: Service | undefined, pods: readonly PodModel[], workloadEntries: readonly WorkloadEntry[]): ServiceEndpoint[] {
+  const ports = serviceEntryPorts(se.spec);
+  const list: ServiceEndpoint[] = [];
+  const listed = field(se.spec, 'endpoints');
+  if (Array.isArray(listed) && listed.length > 0) {
+    for (const entry of listed) {
+      const address = field(entry, 'address');
+      if (typeof address !== 'string') continue;
+      const labels = toStringMap(field(entry, 'labels'));
+      const portMap = field(entry, 'ports');
+      const serviceAccount = field(entry, 'serviceAccount');
+      const explicit = labels.get('security.istio.io/tlsMode');
+      for (const port of ports) {
+        const override = isRecord(portMap) ? field(portMap, port.name) : undefined;
+        list.push({
+          address,
+          port: typeof override === 'number' ? override : port.targetPort ?? port.port,
+          servicePortName: port.name,
+          labels,
+          serviceAccount: typeof serviceAccount === 'string' ? serviceAccount : undefined,
+          tlsMode: explicit !== undefined ? (explicit === 'istio' ? 'istio' : 'disabled') : typeof serviceAccount === 'string' ? 'istio' : 'disabled',
+          health: 'Healthy',
+          nodeName: undefined,
+          isHostname: !isIpAddress(address) && !address.startsWith('unix://'),
+          workload: se.source,
+          podName: undefined,
+        });
+      }
+    }
+    return list;
+  }
+  const selector = first?.selector;
+  if (selector) {
+    // workloadSelector: pods and WorkloadEntries in the ServiceEntry's namespace.
+    for (const pod of pods) {
+      if (pod.namespace !== se.namespace || !pod.ip || !labelsMatch(selector, pod.labels)) continue;
+      for (const port of ports) list.push(podEndpoint(pod, port.targetPort ?? port.port, port.name, pod.ready ? 'Healthy' : 'UnHealthy'));
+    }
+    for (const entry of workloadEntries) {
+      if (entry.namespace !== se.namespace || !labelsMatch(selector, entry.labels) || !entry.address) continue;
+      for (const port of ports) list.push(workloadEntryEndpoint(entry, entry.ports.get(port.name) ?? port.targetPort ?? port.port, port.name));
+    }
+  }
+  return list;
+}
+
+/** DNS ServiceEntries without endpoints resolve their own host name (serviceentry/conversion.go: convertServiceEntryToInstances). */
+function withDnsDefault(list: ServiceEndpoint[], service: Service, se: IstioConfigModel): ServiceEndpoint[] {
+  if (list.length > 0 || service.selector) return list;
+  return serviceEntryPorts(se.spec).map((port) => ({
+    address: service.hostname,
+    port: port.targetPort ?? port.port,
+    servicePortName: port.name,
+    labels: new Map(),
+    serviceAccount: undefined,
+    tlsMode: 'disabled',
+    health: 'Healthy',
+    nodeName: undefined,
+    isHostname: true,
+    workload: se.source,
+    podName: undefined,
+  }));
+}
