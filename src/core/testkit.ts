@@ -1,0 +1,65 @@
+/**
+ * Small builders for scenario tests: each returns one YAML document, so a test reads like the manifests a user
+ * would paste. Only tests import this module.
+ */
+type Labels = Record<string, string>;
+
+const flow = (labels: Labels) => `{${Object.entries(labels).map(([k, v]) => `${k}: "${v}"`).join(', ')}}`;
+
+export const doc = (...docs: string[]): string => docs.join('\n---\n');
+
+export function namespace(name: string, labels: Labels = {}): string {
+  return `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: ${flow(labels)}}`;
+}
+
+export interface ServicePortSpec {
+  port: number;
+  name?: string;
+  targetPort?: number | string;
+  appProtocol?: string;
+  protocol?: string;
+}
+
+export function service(name: string, ns: string, options: { ports: ServicePortSpec[]; selector?: Labels; clusterIP?: string; type?: string; externalName?: string; annotations?: Labels }): string {
+  const ports = options.ports
+    .map((p) => `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}${p.protocol ? `, protocol: ${p.protocol}` : ''}}`)
+    .join(', ');
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}, annotations: ${flow(options.annotations ?? {})}}
+spec:
+  type: ${options.type ?? 'ClusterIP'}
+${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}${options.externalName ? `  externalName: ${options.externalName}\n` : ''}${options.selector ? `  selector: ${flow(options.selector)}\n` : ''}  ports: [${ports}]`;
+}
+
+export function pod(name: string, ns: string, options: { labels?: Labels; ip?: string; ready?: boolean; annotations?: Labels; ports?: Array<{ containerPort: number; name?: string }>; serviceAccount?: string } = {}): string {
+  const ports = (options.ports ?? []).map((p) => `{containerPort: ${p.containerPort}${p.name ? `, name: ${p.name}` : ''}}`).join(', ');
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})}, annotations: ${flow(options.annotations ?? {})}}
+spec:
+  serviceAccountName: ${options.serviceAccount ?? 'default'}
+  containers: [{name: app, image: app, ports: [${ports}]}]
+status:
+  phase: Running
+  podIP: ${options.ip ?? '10.244.0.1'}
+  conditions: [{type: Ready, status: "${options.ready === false ? 'False' : 'True'}"}]`;
+}
+
+/** An Istio object with a spec written as YAML (indented two spaces under spec). */
+export function istio(kind: string, name: string, ns: string, spec: string, extraMetadata = ''): string {
+  const group = ['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].includes(kind) ? 'security.istio.io/v1' : 'networking.istio.io/v1';
+  return `apiVersion: ${group}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${ns}${extraMetadata}}\nspec:\n${spec
+    .trim()
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n')}`;
+}
+
+export function meshConfig(mesh: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n${mesh
+    .trim()
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n')}`;
+}
