@@ -9,6 +9,12 @@ import type { Assumption, MeshModel } from './model/mesh.ts';
 import { buildObjectGraph, type ObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile, type ManifestObject } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
+import type { PodModel } from './model/mesh.ts';
+import { buildRegistry } from './registry/registry.ts';
+import { prepareScopeInputs, type SidecarScope } from './scope/sidecarScope.ts';
+import { buildGatewayProxyConfig } from './xds/gateway.ts';
+import { buildSidecarProxyConfig, proxyContext } from './xds/proxyConfig.ts';
+import type { ProxyConfig } from './xds/types.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourcePosition, SourceRange } from './model/diagnostic.ts';
 export type { ManifestFile, ManifestObject } from './manifest/parse.ts';
@@ -16,6 +22,8 @@ export type * from './model/mesh.ts';
 export type { ObjectGraph, ObjectGraphEdge, ObjectGraphNode, ObjectGraphRelation } from './mesh/objectGraph.ts';
 export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
+export type * from './xds/types.ts';
+export type { SidecarScope } from './scope/sidecarScope.ts';
 
 /** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
 export interface Analysis {
@@ -41,6 +49,29 @@ function uniqueDiagnostics(diagnostics: Diagnostic[], fileOrder: ReadonlyMap<str
       return true;
     })
     .sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || compareDiagnostics(a, b));
+}
+
+export type ProxyConfigResult = { ok: true; config: ProxyConfig; scope: SidecarScope } | { ok: false; reason: string };
+
+/** The pods a user can pick as a proxy: `namespace/name`. */
+export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
+  const [namespace, name] = ref.includes('/') ? ref.split('/', 2) : ['default', ref];
+  return analysis.model.pods.find((pod) => pod.namespace === namespace && pod.name === name);
+}
+
+/** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */
+export function computeProxyConfig(analysis: Analysis, podRef: string, clusterDomain = 'cluster.local'): ProxyConfigResult {
+  const pod = findPod(analysis, podRef);
+  if (!pod) {
+    const known = analysis.model.pods.map((p) => `${p.namespace}/${p.name}`);
+    return { ok: false, reason: `No pod ${podRef} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}` };
+  }
+  if (pod.proxy.kind === 'none') return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
+  const registry = buildRegistry(analysis.model, clusterDomain);
+  const inputs = prepareScopeInputs(analysis.model, registry, clusterDomain);
+  const ctx = proxyContext(pod, inputs);
+  const config = pod.proxy.kind === 'gateway' ? buildGatewayProxyConfig(ctx, analysis.model, inputs) : buildSidecarProxyConfig(ctx, analysis.model);
+  return { ok: true, config, scope: ctx.scope };
 }
 
 export function analyze(files: readonly ManifestFile[]): Analysis {

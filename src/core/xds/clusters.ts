@@ -1,0 +1,204 @@
+import { field, isRecord } from '../manifest/parse.ts';
+import { labelsMatch } from '../model/labels.ts';
+import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import type { Service, ServiceEndpoint } from '../registry/registry.ts';
+import { isIpAddress } from '../registry/registry.ts';
+import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
+import { inferServiceMtlsMode, peerAuthenticationMode } from '../security/peerAuthentication.ts';
+import { BLACKHOLE_CLUSTER, endpointsForPort, INBOUND_PASSTHROUGH_CLUSTER, outboundClusterName, PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
+import type { Cluster, ClusterLoadAssignment, ClusterTls, ClusterType, LbEndpoint } from './types.ts';
+
+type Policy = Readonly<Record<string, unknown>> | undefined;
+
+const BLOCKS = ['connectionPool', 'loadBalancer', 'outlierDetection', 'tls'] as const;
+
+/** A DR policy for one port: a portLevelSettings entry replaces the four blocks wholesale (pilot/pkg/networking/util/util.go: GetPortLevelTrafficPolicy). */
+function portLevelPolicy(policy: Policy, port: number): Policy {
+  if (!policy) return undefined;
+  const settings = field(policy, 'portLevelSettings');
+  const entry = Array.isArray(settings) ? settings.find((s) => field(field(s, 'port'), 'number') === port) : undefined;
+  if (!isRecord(entry)) return policy;
+  const out: Record<string, unknown> = { ...policy };
+  for (const block of BLOCKS) out[block] = entry[block];
+  return out;
+}
+
+/** The effective policy of a (subset) cluster (util.go: MergeSubsetTrafficPolicy). */
+export function effectiveTrafficPolicy(rule: ConsolidatedDestinationRule | undefined, subset: string | undefined, port: number): Policy {
+  const base = portLevelPolicy(rule?.trafficPolicy, port);
+  const subsetPolicy = subset ? rule?.subsets.find((s) => s.name === subset)?.trafficPolicy : undefined;
+  if (!subsetPolicy) return base;
+  const subsetPort = portLevelPolicy(subsetPolicy, port);
+  const hasPortLevel = subsetPort !== subsetPolicy;
+  const out: Record<string, unknown> = { ...(base ?? {}) };
+  for (const block of BLOCKS) if (hasPortLevel || field(subsetPort, block) !== undefined) out[block] = field(subsetPort, block);
+  return out;
+}
+
+function clusterType(service: Service, policy: Policy, gateway: boolean): ClusterType {
+  if (field(field(policy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') return 'ORIGINAL_DST';
+  switch (service.resolution) {
+    case 'ClientSideLB':
+      return 'EDS';
+    case 'DNSLB':
+      return 'STRICT_DNS';
+    case 'DNSRoundRobinLB':
+      return 'LOGICAL_DNS';
+    case 'Passthrough':
+      return gateway ? 'EDS' : 'ORIGINAL_DST';
+    default:
+      return 'EDS';
+  }
+}
+
+/** Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings). */
+function clusterTls(service: Service, policy: Policy, model: MeshModel, port: number, subset: string | undefined, type: ClusterType, ctx: ProxyContext): ClusterTls {
+  const tls = field(policy, 'tls');
+  const mode = field(tls, 'mode');
+  const sni = field(tls, 'sni');
+  if (mode === 'DISABLE') return { mode: 'NONE', reason: 'the DestinationRule sets tls.mode DISABLE', sni: undefined };
+  if (mode === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL', reason: 'the DestinationRule sets tls.mode ISTIO_MUTUAL', sni: typeof sni === 'string' ? sni : `outbound_.${port}_.${subset ?? ''}_.${service.hostname}` };
+  if (mode === 'SIMPLE' || mode === 'MUTUAL') {
+    if (typeof field(tls, 'credentialName') === 'string' && ctx.pod.proxy.kind === 'sidecar') {
+      // cluster_tls.go: buildUpstreamClusterTLSContext — credentialName needs a workloadSelector on sidecars.
+      return { mode: 'NONE', reason: `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays plaintext`, sni: undefined };
+    }
+    return { mode, reason: `the DestinationRule originates TLS (${mode})`, sni: typeof sni === 'string' ? sni : undefined };
+  }
+  if (!model.meshConfig.enableAutoMtls) return { mode: 'NONE', reason: 'auto mTLS is off in the mesh config and no DestinationRule sets tls', sni: undefined };
+  if (service.meshExternal) return { mode: 'NONE', reason: 'the service is outside the mesh (MESH_EXTERNAL or ExternalName): no auto mTLS', sni: undefined };
+  if (inferServiceMtlsMode(model, service.namespace) === 'DISABLE') return { mode: 'NONE', reason: `a PeerAuthentication disables mTLS for namespace ${service.namespace}: no auto mTLS`, sni: undefined };
+  if (type === 'ORIGINAL_DST') return { mode: 'NONE', reason: 'original-destination clusters get no auto mTLS transport matching', sni: undefined };
+  return { mode: 'AUTO', reason: 'auto mTLS: mTLS to endpoints that run a sidecar (tlsMode=istio) and do not disable it, plaintext to the others', sni: undefined };
+}
+
+function drSource(rule: ConsolidatedDestinationRule | undefined, subset: string | undefined): ObjectSource | undefined {
+  if (!rule) return undefined;
+  return (subset ? rule.subsets.find((s) => s.name === subset)?.from.source : undefined) ?? rule.from[0]?.source;
+}
+
+interface OutboundClusterInput {
+  service: Service;
+  port: number;
+  subset: string | undefined;
+  labels: Map<string, string> | undefined;
+}
+
+function endpointAllowed(endpoint: ServiceEndpoint, labels: Map<string, string> | undefined, service: Service, pod: PodModel): boolean {
+  if (endpoint.health === 'Terminating') return false;
+  if (labels && !labelsMatch(labels, endpoint.labels)) return false;
+  // internalTrafficPolicy: Local keeps only endpoints on the client's node.
+  if (service.internalTrafficPolicyLocal && endpoint.nodeName !== pod.nodeName) return false;
+  return true;
+}
+
+/** Per-endpoint upstream transport (pilot/pkg/xds/endpoints/mtls_checker.go: checkMtlsEnabled). */
+function endpointMtls(endpoint: ServiceEndpoint, tls: ClusterTls, model: MeshModel): boolean {
+  if (tls.mode === 'ISTIO_MUTUAL') return true;
+  if (tls.mode !== 'AUTO' || endpoint.tlsMode !== 'istio') return false;
+  const namespace = endpoint.workload?.namespace ?? '';
+  return peerAuthenticationMode(model, namespace, endpoint.labels, endpoint.port).mode !== 'DISABLE';
+}
+
+/** Clusters and endpoint assignments for a proxy (pilot/pkg/networking/core/cluster.go: buildOutboundClusters; xds/endpoints/endpoint_builder.go). */
+export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: Cluster[]; endpoints: ClusterLoadAssignment[] } {
+  const clusters: Cluster[] = [];
+  const endpoints: ClusterLoadAssignment[] = [];
+  const gateway = ctx.pod.proxy.kind === 'gateway';
+  for (const service of ctx.scope.services) {
+    if (service.resolution === 'Alias') continue;
+    const rule = ctx.scope.destinationRules.get(service.hostname);
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      const inputs: OutboundClusterInput[] = [{ service, port: port.port, subset: undefined, labels: undefined }, ...(rule?.subsets ?? []).map((s) => ({ service, port: port.port, subset: s.name, labels: s.labels }))];
+      for (const input of inputs) {
+        const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
+        const type = clusterType(service, policy, gateway);
+        const tls = clusterTls(service, policy, model, input.port, input.subset, type, ctx);
+        const name = outboundClusterName(input.port, input.subset, service.hostname);
+        const serviceEndpoints = endpointsForPort(ctx.registry, service, input.port).filter((e) => endpointAllowed(e, input.labels, service, ctx.pod));
+        if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && serviceEndpoints.length === 0) continue; // cluster_builder.go: buildCluster
+        const simple = field(field(policy, 'loadBalancer'), 'simple');
+        const consistentHash = field(field(policy, 'loadBalancer'), 'consistentHash');
+        clusters.push({
+          name,
+          type,
+          direction: 'outbound',
+          service: service.hostname,
+          port: input.port,
+          subset: input.subset,
+          tls,
+          loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : typeof simple === 'string' ? simple : consistentHash !== undefined ? 'RING_HASH' : 'LEAST_REQUEST',
+          destinationRule: drSource(rule, input.subset),
+          sources: [service.source, ...(drSource(rule, input.subset) ? [drSource(rule, input.subset) as ObjectSource] : [])],
+        });
+        if (type === 'EDS') {
+          endpoints.push({
+            clusterName: name,
+            endpoints: serviceEndpoints.filter((e) => isIpAddress(e.address)).map((e): LbEndpoint => ({
+              address: e.address,
+              port: e.port,
+              health: e.health === 'Healthy' ? 'HEALTHY' : 'UNHEALTHY',
+              mtls: endpointMtls(e, tls, model),
+              labels: e.labels,
+              workload: e.workload,
+              podName: e.podName,
+            })),
+          });
+        } else if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
+          endpoints.push({
+            clusterName: name,
+            endpoints: serviceEndpoints.map((e): LbEndpoint => ({ address: e.address, port: e.port, health: 'HEALTHY', mtls: endpointMtls(e, tls, model), labels: e.labels, workload: e.workload, podName: e.podName })),
+          });
+        }
+      }
+    }
+  }
+  const special = (name: string, type: ClusterType, reason: string): Cluster => ({
+    name,
+    type,
+    direction: '',
+    service: undefined,
+    port: undefined,
+    subset: undefined,
+    tls: { mode: 'NONE', reason, sni: undefined },
+    loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : 'ROUND_ROBIN',
+    destinationRule: undefined,
+    sources: [],
+  });
+  clusters.push(special(BLACKHOLE_CLUSTER, 'STATIC', 'no endpoints: anything sent here fails'));
+  clusters.push(special(PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'connects to the address the application dialled, without TLS'));
+  if (!gateway) {
+    clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));
+    for (const port of inboundTargetPorts(ctx)) {
+      clusters.push({
+        name: `inbound|${port.targetPort}||`,
+        type: 'ORIGINAL_DST',
+        direction: 'inbound',
+        service: port.service.hostname,
+        port: port.targetPort,
+        subset: undefined,
+        tls: { mode: 'NONE', reason: 'delivers to the application on the pod IP, plaintext', sni: undefined },
+        loadBalancer: 'CLUSTER_PROVIDED',
+        destinationRule: undefined,
+        sources: [port.service.source],
+      });
+    }
+  }
+  return { clusters, endpoints };
+}
+
+/** The distinct target ports of the services that select this pod, oldest service first (listener_inbound.go, cluster.go). */
+export function inboundTargetPorts(ctx: ProxyContext): Array<{ targetPort: number; servicePort: number; service: Service; protocol: Service['ports'][number]['protocol'] }> {
+  const out: Array<{ targetPort: number; servicePort: number; service: Service; protocol: Service['ports'][number]['protocol'] }> = [];
+  for (const service of ctx.registry.services) {
+    const list = ctx.registry.endpoints.get(service) ?? [];
+    for (const endpoint of list) {
+      if (endpoint.address !== ctx.pod.ip || endpoint.podName !== ctx.pod.name) continue;
+      const servicePort = service.ports.find((p) => p.name === endpoint.servicePortName);
+      if (!servicePort || servicePort.protocol === 'UDP' || out.some((o) => o.targetPort === endpoint.port)) continue;
+      out.push({ targetPort: endpoint.port, servicePort: servicePort.port, service, protocol: servicePort.protocol });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,201 @@
+import { field } from '../manifest/parse.ts';
+import { hostMatches, isWildcard } from '../model/host.ts';
+import { labelsMatch, toStringMap } from '../model/labels.ts';
+import type { IstioConfigModel, MeshModel, ObjectSource } from '../model/mesh.ts';
+import { listenerProtocolOf, parseProtocol } from '../registry/protocol.ts';
+import type { ScopeInputs } from '../scope/sidecarScope.ts';
+import { virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
+import { buildClusters } from './clusters.ts';
+import type { ProxyContext } from './context.ts';
+import { buildRoutesForVirtualService } from './routes.ts';
+import type { FilterChain, Listener, ProxyConfig, Route, RouteConfiguration, VirtualHost } from './types.ts';
+
+export interface GatewayServer {
+  gateway: IstioConfigModel;
+  /** `namespace/name`, as VirtualServices bind to it. */
+  gatewayName: string;
+  index: number;
+  port: number;
+  targetPort: number;
+  portName: string;
+  protocol: string;
+  hosts: Array<{ namespace: string; host: string }>;
+  tlsMode: string | undefined;
+  httpsRedirect: boolean;
+}
+
+/** Gateways whose selector picks this pod, from any namespace (push_context.go: mergeGateways). */
+export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfigModel[] {
+  return [...(model.istio.get('Gateway') ?? [])]
+    .sort((a, b) => a.order - b.order)
+    .filter((gw) => {
+      const selector = toStringMap(field(gw.spec, 'selector'));
+      return labelsMatch(selector, ctx.pod.labels);
+    });
+}
+
+/** A server port becomes the gateway Service's targetPort for this pod (pilot/pkg/model/gateway.go: resolvePorts). */
+function targetPortFor(ctx: ProxyContext, port: number): number {
+  for (const service of ctx.registry.services) {
+    const servicePort = service.ports.find((p) => p.port === port);
+    if (!servicePort) continue;
+    const endpoint = (ctx.registry.endpoints.get(service) ?? []).find((e) => e.podName === ctx.pod.name && e.address === ctx.pod.ip && e.servicePortName === servicePort.name);
+    if (endpoint) return endpoint.port;
+  }
+  return port;
+}
+
+export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServer[] {
+  return gatewaysForPod(ctx, model).flatMap((gateway) => {
+    const servers = field(gateway.spec, 'servers');
+    if (!Array.isArray(servers)) return [];
+    return servers.flatMap((server, index) => {
+      const port = field(field(server, 'port'), 'number');
+      if (typeof port !== 'number') return [];
+      const protocol = field(field(server, 'port'), 'protocol');
+      const portName = field(field(server, 'port'), 'name');
+      const hosts = (Array.isArray(field(server, 'hosts')) ? (field(server, 'hosts') as unknown[]) : []).filter((h): h is string => typeof h === 'string').map((entry) => {
+        // gateway.go: sanitizeServerHostNamespace — ns/host, ./host, */host or a bare host.
+        const slash = entry.indexOf('/');
+        if (slash < 0) return { namespace: '*', host: entry };
+        const ns = entry.slice(0, slash);
+        return { namespace: ns === '.' ? gateway.namespace : ns, host: entry.slice(slash + 1) };
+      });
+      const tls = field(server, 'tls');
+      const mode = field(tls, 'mode');
+      return [{
+        gateway,
+        gatewayName: `${gateway.namespace}/${gateway.name}`,
+        index,
+        port,
+        targetPort: targetPortFor(ctx, port),
+        portName: typeof portName === 'string' ? portName : '',
+        protocol: typeof protocol === 'string' ? protocol.toUpperCase() : 'HTTP',
+        hosts,
+        tlsMode: typeof mode === 'string' ? mode : undefined,
+        httpsRedirect: field(tls, 'httpsRedirect') === true,
+      }];
+    });
+  });
+}
+
+/** The more specific of two matching hosts (pkg/config/host/names.go: Intersection). */
+function intersect(serverHost: string, vsHost: string): string | undefined {
+  if (!hostMatches(serverHost, vsHost)) return undefined;
+  if (!isWildcard(vsHost)) return vsHost;
+  if (!isWildcard(serverHost)) return serverHost;
+  return vsHost.length >= serverHost.length ? vsHost : serverHost;
+}
+
+const isCatchAll = (route: Route) => route.match.path.kind === 'prefix' && route.match.path.value === '/' && route.match.headers.length === 0 && route.match.queryParameters.length === 0;
+
+/** Route configuration of HTTP servers on one port (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPRouteConfig). */
+function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: ProxyContext, inputs: ScopeInputs): RouteConfiguration {
+  const byHost = new Map<string, { routes: Route[]; sources: ObjectSource[]; redirect: boolean }>();
+  for (const server of servers) {
+    const bound = virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName);
+    for (const vs of bound) {
+      const hosts = new Set<string>();
+      for (const { namespace, host } of server.hosts) {
+        if (namespace !== '*' && namespace !== vs.namespace) continue;
+        for (const vsHost of vs.hosts) {
+          const kept = intersect(host, vsHost);
+          if (kept) hosts.add(kept);
+        }
+      }
+      if (hosts.size === 0) continue;
+      const routes = server.httpsRedirect ? [] : buildRoutesForVirtualService(vs, server.port, ctx, new Set([server.gatewayName]), (h) => ctx.scope.servicesByHostname.get(h) ?? inputs.registry.services.find((s) => s.hostname === h));
+      for (const host of hosts) {
+        const entry = byHost.get(host) ?? { routes: [], sources: [server.gateway.source], redirect: server.httpsRedirect };
+        // Several VirtualServices for one host on a gateway are merged (gateway.go; route.go: SortVHostRoutes).
+        entry.routes.push(...routes);
+        entry.sources.push(vs.config.source);
+        byHost.set(host, entry);
+      }
+    }
+  }
+  const virtualHosts: VirtualHost[] = [...byHost].map(([host, entry]) => ({
+    name: `${host}:${servers[0]?.port ?? 0}`,
+    domains: [host],
+    routes: entry.redirect
+      ? [{ name: '', match: { path: { kind: 'prefix', value: '/', ignoreCase: false }, headers: [], queryParameters: [], description: 'any request' }, action: { kind: 'redirect', status: 301, scheme: 'https' }, virtualService: undefined, sources: entry.sources }]
+      : [...entry.routes.filter((r) => !isCatchAll(r)), ...entry.routes.filter(isCatchAll)],
+    sources: [...new Map(entry.sources.map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s])).values()],
+  }));
+  if (virtualHosts.length === 0) virtualHosts.push({ name: `blackhole:${servers[0]?.port ?? 0}`, domains: ['*'], routes: [], sources: servers.map((s) => s.gateway.source) });
+  return { name, virtualHosts };
+}
+
+/** TCP and TLS-passthrough chains of a gateway server (gateway.go: buildGatewayNetworkFiltersFromTCPRoutes, FromTLSRoutes). */
+function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyContext): FilterChain[] {
+  const chains: FilterChain[] = [];
+  const seenSni = new Set<string>();
+  const passthrough = server.tlsMode === 'PASSTHROUGH' || server.tlsMode === 'AUTO_PASSTHROUGH';
+  for (const vs of bound) {
+    if (!vs.hosts.some((h) => server.hosts.some((s) => (s.namespace === '*' || s.namespace === vs.namespace) && hostMatches(s.host, h)))) continue;
+    const rules = passthrough ? vs.tls : vs.tcp;
+    for (const rule of rules) {
+      const matches = rule.match.length > 0 ? rule.match : [undefined];
+      for (const match of matches) {
+        const gateways = match ? field(match, 'gateways') : undefined;
+        if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes(server.gatewayName)) continue;
+        const matchPort = match ? field(match, 'port') : undefined;
+        if (typeof matchPort === 'number' && matchPort !== server.port) continue;
+        const sni = passthrough && match && Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+        if (passthrough && sni.some((s) => seenSni.has(s))) continue;
+        for (const s of sni) seenSni.add(s);
+        const clusters = rule.route.map((d) => {
+          const service = ctx.scope.servicesByHostname.get(d.host);
+          const port = d.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? server.port) : server.port);
+          return { name: `outbound|${port}|${d.subset ?? ''}|${d.host}`, weight: rule.route.length === 1 ? 100 : (d.weight ?? 0) };
+        });
+        chains.push({ name: undefined, match: { ...(sni.length > 0 ? { serverNames: sni } : {}) }, action: { kind: 'tcp', clusters }, service: undefined, sources: [server.gateway.source, vs.config.source] });
+        if (!passthrough) return chains;
+      }
+    }
+  }
+  return chains;
+}
+
+/** Listeners, routes and clusters of a gateway proxy (pilot/pkg/networking/core/gateway.go: buildGatewayListeners). */
+export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inputs: ScopeInputs): ProxyConfig {
+  const servers = gatewayServers(ctx, model);
+  const byTargetPort = new Map<number, GatewayServer[]>();
+  for (const server of servers) byTargetPort.set(server.targetPort, [...(byTargetPort.get(server.targetPort) ?? []), server]);
+  const listeners: Listener[] = [];
+  const routes: RouteConfiguration[] = [];
+  for (const [targetPort, group] of byTargetPort) {
+    const chains: FilterChain[] = [];
+    const httpServers = group.filter((s) => listenerProtocolOf(parseProtocol(s.protocol)) === 'HTTP');
+    if (httpServers.length > 0) {
+      const name = `http.${targetPort}`;
+      routes.push(gatewayRouteConfiguration(name, httpServers, ctx, inputs));
+      chains.push({ name: undefined, match: {}, action: { kind: 'http', routeConfigName: name }, service: undefined, sources: httpServers.map((s) => s.gateway.source) });
+    }
+    for (const server of group.filter((s) => !httpServers.includes(s))) {
+      const terminates = (server.protocol === 'HTTPS' || server.protocol === 'TLS') && server.tlsMode !== undefined && !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tlsMode);
+      if (terminates && server.protocol === 'HTTPS') {
+        const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`;
+        routes.push(gatewayRouteConfiguration(name, [server], ctx, inputs));
+        chains.push({ name: undefined, match: { serverNames: server.hosts.map((h) => h.host).filter((h) => h !== '*') }, action: { kind: 'http', routeConfigName: name }, service: undefined, tls: 'mtls', sources: [server.gateway.source] });
+      } else {
+        chains.push(...l4Chains(server, virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName), ctx));
+      }
+    }
+    listeners.push({
+      name: `0.0.0.0_${targetPort}`,
+      address: '0.0.0.0',
+      port: targetPort,
+      kind: 'gateway',
+      bindToPort: true,
+      protocol: httpServers.length > 0 ? 'HTTP' : 'TCP',
+      filterChains: chains,
+      defaultFilterChain: undefined,
+      services: [],
+      droppedServices: [],
+    });
+  }
+  const { clusters, endpoints } = buildClusters(ctx, model);
+  return { proxy: { namespace: ctx.pod.namespace, name: ctx.pod.name, kind: 'gateway', ip: ctx.pod.ip }, listeners, routes, clusters, endpoints, nameTable: [] };
+}
+

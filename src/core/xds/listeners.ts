@@ -1,0 +1,337 @@
+import { field, isRecord } from '../manifest/parse.ts';
+import { hostMatches } from '../model/host.ts';
+import { labelsMatch, toStringMap } from '../model/labels.ts';
+import type { ObjectSource } from '../model/mesh.ts';
+import { isTlsProtocol, listenerProtocolOf, type Protocol } from '../registry/protocol.ts';
+import type { Service } from '../registry/registry.ts';
+import { isIpAddress, UNSPECIFIED_IP } from '../registry/registry.ts';
+import type { EgressListener } from '../scope/sidecarScope.ts';
+import type { RouteDestination, VirtualService } from '../scope/virtualServices.ts';
+import { BLACKHOLE_CLUSTER, endpointsForPort, outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, type ProxyContext } from './context.ts';
+import type { FilterChain, FilterChainMatch, Listener } from './types.ts';
+
+const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
+
+interface ListenerEntry {
+  bind: string;
+  port: number;
+  /** Istio's protocol for the entry: an HTTP port on a wildcard bind is recorded as Unsupported (sniffed). */
+  protocol: Protocol;
+  chains: FilterChain[];
+  locked: boolean;
+  services: string[];
+  dropped: Array<{ hostname: string; reason: string }>;
+}
+
+function passthroughCluster(ctx: ProxyContext): string {
+  return ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
+}
+
+/** Static match conditions of a VS tcp/tls match, evaluated for this client (pilot/pkg/networking/core/tls.go: matchTCP, matchTLS). */
+function staticMatch(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, port: number): boolean {
+  const matchPort = field(match, 'port');
+  if (typeof matchPort === 'number' && matchPort !== port) return false;
+  const gateways = field(match, 'gateways');
+  if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh')) return false;
+  const sourceLabels = field(match, 'sourceLabels');
+  if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
+  const sourceNamespace = field(match, 'sourceNamespace');
+  if (typeof sourceNamespace === 'string' && sourceNamespace !== '' && sourceNamespace !== ctx.pod.namespace) return false;
+  return true;
+}
+
+/** Clusters of a tcp/tls route: destination.port, else the destination service's only port, else the listener port. */
+function routeClusters(routes: readonly RouteDestination[], listenPort: number, ctx: ProxyContext): Array<{ name: string; weight: number }> {
+  const kept = routes.filter((r) => routes.length === 1 || (r.weight ?? 0) > 0);
+  return kept.map((r) => {
+    const service = ctx.scope.servicesByHostname.get(r.host);
+    const port = r.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? listenPort) : listenPort);
+    return { name: outboundClusterName(port, r.subset, r.host), weight: routes.length === 1 ? 100 : (r.weight ?? 0) };
+  });
+}
+
+function vsSource(vs: VirtualService): ObjectSource {
+  return vs.config.source;
+}
+
+/** VirtualServices whose hosts match the service, either way round (tls.go: getConfigsForHost). */
+function virtualServicesForHost(virtualServices: readonly VirtualService[], hostname: string): VirtualService[] {
+  return virtualServices.filter((vs) => vs.hosts.some((h) => hostMatches(h, hostname)));
+}
+
+function defaultDestinationPort(service: Service, listenPort: number): number {
+  return service.ports.length === 1 ? (service.ports[0]?.port ?? listenPort) : listenPort;
+}
+
+/** TCP chains of a service port (tls.go: buildSidecarOutboundTCPFilterChainOpts). */
+function tcpChains(service: Service, listenPort: number, protocol: Protocol, cidrs: string[] | undefined, vses: readonly VirtualService[], ctx: ProxyContext): FilterChain[] {
+  if (isTlsProtocol(protocol)) return [];
+  const chains: FilterChain[] = [];
+  const base = (): FilterChainMatch => (cidrs ? { prefixRanges: cidrs } : {});
+  for (const vs of vses) {
+    for (const rule of vs.tcp) {
+      if (rule.route.length === 0) continue;
+      if (rule.match.length === 0) {
+        chains.push({ name: undefined, match: base(), action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+        return chains;
+      }
+      const subnets: string[] = [];
+      for (const match of rule.match) {
+        if (!staticMatch(match, ctx, listenPort)) continue;
+        const destinationSubnets = field(match, 'destinationSubnets');
+        if (!Array.isArray(destinationSubnets) || destinationSubnets.length === 0) {
+          chains.push({ name: undefined, match: base(), action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+          return chains;
+        }
+        subnets.push(...destinationSubnets.filter((s): s is string => typeof s === 'string'));
+      }
+      if (subnets.length > 0) chains.push({ name: undefined, match: { prefixRanges: subnets }, action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+    }
+  }
+  chains.push({
+    name: undefined,
+    match: base(),
+    action: { kind: 'tcp', clusters: [{ name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname), weight: 100 }] },
+    service: service.hostname,
+    sources: [service.source],
+  });
+  return chains;
+}
+
+/** TLS chains of a TLS/HTTPS service port (tls.go: buildSidecarOutboundTLSFilterChainOpts). */
+function tlsChains(service: Service, listenPort: number, protocol: Protocol, bind: string, cidrs: string[] | undefined, vses: readonly VirtualService[], ctx: ProxyContext): FilterChain[] {
+  if (!isTlsProtocol(protocol)) return [];
+  const chains: FilterChain[] = [];
+  const handled = new Set<string>();
+  for (const vs of vses) {
+    for (const rule of vs.tls) {
+      if (rule.route.length === 0) continue;
+      for (const match of rule.match) {
+        if (!staticMatch(match, ctx, listenPort)) continue;
+        const sniHosts = Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+        const destinationSubnets = Array.isArray(field(match, 'destinationSubnets')) ? (field(match, 'destinationSubnets') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+        const key = JSON.stringify([sniHosts, destinationSubnets]);
+        if (handled.has(key)) continue;
+        handled.add(key);
+        const prefixRanges = destinationSubnets.length > 0 ? destinationSubnets : cidrs;
+        chains.push({
+          name: undefined,
+          match: { ...(sniHosts.length > 0 ? { serverNames: sniHosts } : {}), ...(prefixRanges ? { prefixRanges } : {}) },
+          action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) },
+          service: service.hostname,
+          sources: [vsSource(vs)],
+        });
+      }
+    }
+  }
+  if (chains.length > 0) return chains;
+  const address = serviceAddressForProxy(service, ctx.pod);
+  const listenAddress = address.includes('/') ? '' : address;
+  // SNI matters only where the listener is shared (wildcard or CIDR bind) or the service is dynamic DNS.
+  const needsSni = cidrs !== undefined || listenAddress === '' || (listenAddress === UNSPECIFIED_IP && bind === UNSPECIFIED_IP) || (service.hostname.startsWith('*') && service.resolution === 'DynamicDNS');
+  return [{
+    name: undefined,
+    match: { ...(needsSni ? { serverNames: [service.hostname, ...service.aliases] } : {}), ...(cidrs ? { prefixRanges: cidrs } : {}) },
+    action: { kind: 'tcp', clusters: [{ name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname), weight: 100 }] },
+    service: service.hostname,
+    sources: [service.source],
+  }];
+}
+
+function httpChain(service: Service, routeConfigName: string, sniffed: boolean): FilterChain {
+  return {
+    name: undefined,
+    match: sniffed ? { transportProtocol: 'raw_buffer', applicationProtocols: PLAINTEXT_HTTP_ALPNS } : {},
+    action: { kind: 'http', routeConfigName },
+    service: service.hostname,
+    sources: [service.source],
+  };
+}
+
+function sameMatch(a: FilterChainMatch, b: FilterChainMatch): boolean {
+  const set = (values: string[] | undefined) => JSON.stringify([...(values ?? [])].filter((v) => v !== '*').sort());
+  return (
+    (a.transportProtocol ?? '') === (b.transportProtocol ?? '') &&
+    set(a.applicationProtocols) === set(b.applicationProtocols) &&
+    set(a.serverNames) === set(b.serverNames) &&
+    set(a.prefixRanges) === set(b.prefixRanges) &&
+    (a.destinationPort ?? 0) === (b.destinationPort ?? 0)
+  );
+}
+
+/** listener.go: mergeTCPFilterChains — a chain whose match equals an existing one is dropped (first wins). */
+function mergeChains(entry: ListenerEntry, incoming: FilterChain[], hostname: string): void {
+  for (const chain of incoming) {
+    const conflict = entry.chains.find((existing) => sameMatch(existing.match, chain.match));
+    if (conflict) entry.dropped.push({ hostname, reason: `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which came first` });
+    else entry.chains.push(chain);
+  }
+}
+
+const isHttpProtocol = (p: Protocol) => listenerProtocolOf(p) === 'HTTP';
+const isTcpProtocol = (p: Protocol) => listenerProtocolOf(p) === 'TCP';
+
+/** One service port onto the listener map (listener.go: buildSidecarOutboundListener). */
+function addServicePort(
+  listeners: Map<string, ListenerEntry>,
+  service: Service,
+  port: { port: number; protocol: Protocol },
+  bindOverride: { bind: string; cidrs?: string[] } | undefined,
+  vses: readonly VirtualService[],
+  ctx: ProxyContext,
+): void {
+  if (service.resolution === 'Alias') return;
+  const listenerProtocol = listenerProtocolOf(port.protocol);
+  if (listenerProtocol === 'NONE') return;
+  let bind = bindOverride?.bind ?? '';
+  let cidrs = bindOverride?.cidrs;
+  if (!bind) {
+    if (listenerProtocol === 'HTTP') bind = UNSPECIFIED_IP;
+    else {
+      const address = serviceAddressForProxy(service, ctx.pod);
+      if (address.includes('/')) {
+        bind = UNSPECIFIED_IP;
+        cidrs = [address];
+      } else bind = address;
+    }
+  }
+  const key = `${bind}_${port.port}`;
+  const current = listeners.get(key);
+  if (current?.locked) return;
+  const hostVses = virtualServicesForHost(vses, service.hostname);
+  let protocol = port.protocol;
+  let chains: FilterChain[];
+  let conflict: 'none' | 'http-over-tcp' | 'tcp-over-http' | 'tcp-over-tcp' | 'tcp-over-auto' | 'auto-over-http' | 'auto-over-tcp' = 'none';
+
+  if (listenerProtocol === 'HTTP') {
+    if (current) {
+      if (isTcpProtocol(current.protocol)) conflict = 'http-over-tcp';
+      else {
+        current.services.push(service.hostname);
+        return; // the HTTP chain exists; this service arrives through the route configuration
+      }
+    }
+    const wildcard = bind === UNSPECIFIED_IP;
+    chains = [httpChain(service, String(port.port), wildcard)];
+    // An HTTP port on a wildcard bind gets ALPN matching and a fallthrough chain: Istio records it as sniffed.
+    if (wildcard) protocol = 'Unsupported';
+  } else if (listenerProtocol === 'TCP') {
+    chains = [...tlsChains(service, port.port, port.protocol, bind, cidrs, hostVses, ctx), ...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx)];
+    if (current) conflict = isHttpProtocol(current.protocol) ? 'tcp-over-http' : isTcpProtocol(current.protocol) ? 'tcp-over-tcp' : 'tcp-over-auto';
+  } else {
+    // AUTO: TCP chains plus an HTTP chain chosen by the HTTP inspector.
+    if (current && !isHttpProtocol(current.protocol) && !isTcpProtocol(current.protocol)) {
+      conflict = 'tcp-over-auto';
+      chains = tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx);
+    } else {
+      if (current) conflict = isHttpProtocol(current.protocol) ? 'auto-over-http' : 'auto-over-tcp';
+      const routeName = bind !== UNSPECIFIED_IP ? `${service.hostname}:${port.port}` : String(port.port);
+      chains = [...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx), httpChain(service, routeName, true)];
+    }
+  }
+
+  // listener.go: isConflictWithWellKnownPort — MySQL and Mongo never share a port with another protocol.
+  if (current && conflict !== 'none' && (['Mongo', 'MySQL'].includes(port.protocol) || ['Mongo', 'MySQL'].includes(current.protocol)) && port.protocol !== current.protocol) {
+    current.dropped.push({ hostname: service.hostname, reason: `${current.protocol} and ${port.protocol} cannot share port ${port.port}` });
+    return;
+  }
+  switch (conflict) {
+    case 'none':
+    case 'auto-over-http':
+      listeners.set(key, { bind, port: port.port, protocol, chains, locked: false, services: [...(current?.services ?? []), service.hostname], dropped: current?.dropped ?? [] });
+      return;
+    case 'http-over-tcp':
+    case 'tcp-over-http':
+    case 'auto-over-tcp':
+      if (!current) return;
+      mergeChains(current, chains, service.hostname);
+      current.protocol = 'Unsupported';
+      current.services.push(service.hostname);
+      return;
+    case 'tcp-over-tcp':
+    case 'tcp-over-auto':
+      if (!current) return;
+      mergeChains(current, chains, service.hostname);
+      current.services.push(service.hostname);
+  }
+}
+
+/** listener.go: buildSidecarOutboundListeners — port-specific egress listeners first (then locked), then the catch-all. */
+export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
+  const listeners = new Map<string, ListenerEntry>();
+  for (const egress of ctx.scope.egressListeners) {
+    const bind = egress.bind && egress.captureMode !== 'NONE' ? egress.bind : undefined;
+    if (egress.port) {
+      const listenPort = { port: egress.port.number, protocol: egress.port.protocol ?? 'Unsupported' };
+      for (const service of egress.services) addServicePort(listeners, service, listenPort, bind ? { bind } : undefined, egress.virtualServices, ctx);
+      continue;
+    }
+    for (const entry of listeners.values()) entry.locked = true;
+    addCatchAllEgress(listeners, egress, bind, ctx);
+  }
+  return [...listeners.values()].map((entry) => finalizeListener(entry, ctx));
+}
+
+function addCatchAllEgress(listeners: Map<string, ListenerEntry>, egress: EgressListener, bind: string | undefined, ctx: ProxyContext): void {
+  for (const service of egress.services) {
+    const address = serviceAddressForProxy(service, ctx.pod);
+    for (const port of service.ports) {
+      const listenerProtocol = listenerProtocolOf(port.protocol);
+      // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP.
+      if (!bind && service.resolution === 'Passthrough' && address === UNSPECIFIED_IP && (listenerProtocol === 'TCP' || listenerProtocol === 'AUTO')) {
+        const instances = endpointsForPort(ctx.registry, service, port.port);
+        if (service.registry !== 'Kubernetes' && instances.length === 0 && !service.selector) {
+          addServicePort(listeners, service, port, undefined, egress.virtualServices, ctx);
+          continue;
+        }
+        for (const instance of instances) {
+          if (!isIpAddress(instance.address) || instance.address === ctx.pod.ip) continue;
+          addServicePort(listeners, service, port, { bind: instance.address }, egress.virtualServices, ctx);
+        }
+        continue;
+      }
+      addServicePort(listeners, service, port, bind ? { bind } : undefined, egress.virtualServices, ctx);
+    }
+  }
+}
+
+/** listener.go: buildListenerFromEntry — a match-all chain becomes the default; otherwise the default is the PassthroughFilterChain. */
+function finalizeListener(entry: ListenerEntry, ctx: ProxyContext): Listener {
+  const isMatchAll = (chain: FilterChain) => Object.keys(chain.match).length === 0;
+  const matchAll = entry.chains.find(isMatchAll);
+  const chains = entry.chains.filter((chain) => chain !== matchAll);
+  const protocol = listenerProtocolOf(entry.protocol);
+  return {
+    name: `${entry.bind}_${entry.port}`,
+    address: entry.bind,
+    port: entry.port,
+    kind: 'outbound',
+    bindToPort: false,
+    protocol: protocol === 'NONE' ? 'TCP' : protocol,
+    filterChains: chains,
+    defaultFilterChain: matchAll
+      ? { ...matchAll, name: chains.length > 0 ? 'default_filter_chain' : undefined }
+      : { name: 'PassthroughFilterChain', match: {}, action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] }, service: undefined, sources: ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [] },
+    services: entry.services,
+    droppedServices: entry.dropped,
+  };
+}
+
+/** The virtualOutbound listener on 15001 (listener_builder.go: buildVirtualOutboundListener). */
+export function buildVirtualOutboundListener(ctx: ProxyContext): Listener {
+  const sources = ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [];
+  return {
+    name: 'virtualOutbound',
+    address: UNSPECIFIED_IP,
+    port: 15001,
+    kind: 'virtualOutbound',
+    bindToPort: true,
+    protocol: 'TCP',
+    filterChains: [
+      { name: 'virtualOutbound-blackhole', match: { destinationPort: 15001 }, action: { kind: 'tcp', clusters: [{ name: BLACKHOLE_CLUSTER, weight: 100 }] }, service: undefined, sources: [] },
+    ],
+    defaultFilterChain: { name: 'virtualOutbound-catchall-tcp', match: {}, action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] }, service: undefined, sources },
+    services: [],
+    droppedServices: [],
+  };
+}

@@ -1,0 +1,29 @@
+import type { MeshModel, PodModel } from '../model/mesh.ts';
+import { buildGatewayScope, buildSidecarScope, type ScopeInputs, type SidecarScope } from '../scope/sidecarScope.ts';
+import { buildClusters } from './clusters.ts';
+import type { ProxyContext } from './context.ts';
+import { buildInboundListener } from './inbound.ts';
+import { buildOutboundListeners, buildVirtualOutboundListener } from './listeners.ts';
+import { buildNameTable } from './nameTable.ts';
+import { buildOutboundRouteConfigurations } from './routes.ts';
+import type { ProxyConfig } from './types.ts';
+
+export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
+  const scope: SidecarScope = pod.proxy.kind === 'gateway' ? buildGatewayScope(pod.namespace, inputs) : buildSidecarScope(pod, inputs);
+  return { pod, scope, registry: inputs.registry, mesh: inputs.model.meshConfig, clusterDomain: inputs.clusterDomain };
+}
+
+/** Everything istiod would push to a sidecar: listeners, route configurations, clusters, endpoints and the DNS name table. */
+export function buildSidecarProxyConfig(ctx: ProxyContext, model: MeshModel): ProxyConfig {
+  const outbound = buildOutboundListeners(ctx);
+  const inbound = buildInboundListener(ctx, model);
+  const { clusters, endpoints } = buildClusters(ctx, model);
+  return {
+    proxy: { namespace: ctx.pod.namespace, name: ctx.pod.name, kind: 'sidecar', ip: ctx.pod.ip },
+    listeners: [buildVirtualOutboundListener(ctx), inbound.listener, ...outbound],
+    routes: [...buildOutboundRouteConfigurations(ctx, outbound), ...inbound.routes],
+    clusters,
+    endpoints,
+    nameTable: ctx.pod.proxy.dnsCapture ? buildNameTable(ctx) : [],
+  };
+}

@@ -1,0 +1,404 @@
+import { field, isRecord } from '../manifest/parse.ts';
+import { hostMatches, isWildcard } from '../model/host.ts';
+import { labelsMatch, toStringMap } from '../model/labels.ts';
+import { listenerProtocolOf } from '../registry/protocol.ts';
+import type { Service } from '../registry/registry.ts';
+import { UNSPECIFIED_IP } from '../registry/registry.ts';
+import type { EgressListener } from '../scope/sidecarScope.ts';
+import type { HttpRoute, VirtualService } from '../scope/virtualServices.ts';
+import { outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, type ProxyContext } from './context.ts';
+import type { Listener, Route, RouteAction, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types.ts';
+
+/** Istio's default retry policy (pilot/pkg/networking/core/route/retry/retry.go: ConvertPolicy). */
+export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
+
+const isHttpOrSniffed = (service: Service, port: number) => {
+  const p = service.ports.find((sp) => sp.port === port);
+  return p !== undefined && (listenerProtocolOf(p.protocol) === 'HTTP' || listenerProtocolOf(p.protocol) === 'AUTO');
+};
+
+function stringMatcher(value: unknown): StringMatcher | undefined {
+  if (!isRecord(value)) return undefined;
+  for (const kind of ['exact', 'prefix', 'regex'] as const) {
+    const text = value[kind];
+    if (typeof text === 'string') {
+      // route.go: canBeConvertedToPresentMatch — an empty match or the regex "*" means "present".
+      if (kind === 'regex' && text === '*') return { kind: 'present', value: '' };
+      return { kind, value: text };
+    }
+  }
+  return { kind: 'present', value: '' };
+}
+
+/** An Istio HTTPMatchRequest as Envoy matches it (route.go: TranslateRouteMatch). */
+export function translateRouteMatch(match: Readonly<Record<string, unknown>> | undefined): RouteMatch {
+  const out: RouteMatch = { path: { kind: 'prefix', value: '/', ignoreCase: false }, headers: [], queryParameters: [], description: 'any request' };
+  if (!match) return out;
+  const parts: string[] = [];
+  const headers = field(match, 'headers');
+  if (isRecord(headers)) {
+    for (const name of Object.keys(headers).sort()) {
+      const matcher = stringMatcher(headers[name]);
+      if (!matcher) continue;
+      out.headers.push({ name: name.toLowerCase(), matcher });
+      parts.push(`header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
+    }
+  }
+  const without = field(match, 'withoutHeaders');
+  if (isRecord(without)) {
+    for (const name of Object.keys(without).sort()) {
+      const matcher = stringMatcher(without[name]);
+      if (!matcher) continue;
+      out.headers.push({ name: name.toLowerCase(), matcher: { ...matcher, invert: true } });
+      parts.push(`no header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
+    }
+  }
+  out.headers.sort((a, b) => a.name.localeCompare(b.name));
+  const ignoreCase = field(match, 'ignoreUriCase') === true;
+  const uri = stringMatcher(field(match, 'uri'));
+  if (uri && uri.kind !== 'present' && uri.kind !== 'suffix') {
+    out.path = { kind: uri.kind === 'exact' ? 'exact' : uri.kind === 'regex' ? 'regex' : 'prefix', value: uri.value, ignoreCase };
+    parts.unshift(`path ${uri.kind} ${uri.value}`);
+  }
+  out.path.ignoreCase = ignoreCase;
+  for (const [key, header] of [['method', ':method'], ['authority', ':authority'], ['scheme', ':scheme']] as const) {
+    const matcher = stringMatcher(field(match, key));
+    if (field(match, key) !== undefined && matcher) {
+      out.headers.push({ name: header, matcher });
+      parts.push(`${key} ${matcher.kind} ${matcher.value}`);
+    }
+  }
+  const query = field(match, 'queryParams');
+  if (isRecord(query)) {
+    for (const name of Object.keys(query)) {
+      const matcher = stringMatcher(query[name]);
+      if (!matcher) continue;
+      out.queryParameters.push({ name, matcher });
+      parts.push(`query ${name} ${matcher.kind} ${matcher.value}`);
+    }
+  }
+  out.description = parts.length > 0 ? parts.join(', ') : 'any request';
+  return out;
+}
+
+/** route.go: IsCatchAllRoute — prefix `/` or regex `.*` with no header or query conditions. */
+function isCatchAll(match: RouteMatch): boolean {
+  const path = (match.path.kind === 'prefix' && match.path.value === '/') || (match.path.kind === 'regex' && match.path.value === '.*');
+  return path && match.headers.length === 0 && match.queryParameters.length === 0;
+}
+
+/** route.go: sourceMatchHTTP — gateways (must include mesh) replace the sourceLabels/sourceNamespace checks. */
+function sourceMatches(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, gatewayNames: ReadonlySet<string>): boolean {
+  const gateways = field(match, 'gateways');
+  if (Array.isArray(gateways) && gateways.length > 0) return gateways.some((g) => typeof g === 'string' && gatewayNames.has(g));
+  const sourceLabels = field(match, 'sourceLabels');
+  if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
+  const sourceNamespace = field(match, 'sourceNamespace');
+  return typeof sourceNamespace !== 'string' || sourceNamespace === '' || sourceNamespace === ctx.pod.namespace;
+}
+
+function duration(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function percent(value: unknown): number {
+  const v = field(value, 'value');
+  return typeof v === 'number' ? v : 100;
+}
+
+/** The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination, TranslateFault). */
+function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: string) => Service | undefined): RouteAction {
+  const raw = rule.raw;
+  const redirect = field(raw, 'redirect');
+  if (isRecord(redirect)) {
+    const code = field(redirect, 'redirectCode');
+    const status = typeof code === 'number' ? code : 301;
+    if (![301, 302, 303, 307, 308].includes(status)) return { kind: 'none' };
+    const derive = field(redirect, 'derivePort') === 'FROM_REQUEST_PORT';
+    const port = field(redirect, 'port');
+    const out: RouteAction = { kind: 'redirect', status };
+    const scheme = field(redirect, 'scheme');
+    const authority = field(redirect, 'authority');
+    const uri = field(redirect, 'uri');
+    if (typeof scheme === 'string') out.scheme = scheme;
+    if (typeof authority === 'string') out.host = authority;
+    if (typeof uri === 'string') out.path = uri;
+    if (typeof port === 'number') out.port = port;
+    else if (derive) out.port = listenPort;
+    return out;
+  }
+  const direct = field(raw, 'directResponse');
+  if (isRecord(direct)) {
+    const status = field(direct, 'status');
+    const body = field(field(direct, 'body'), 'string');
+    return { kind: 'directResponse', status: typeof status === 'number' ? status : 200, ...(typeof body === 'string' ? { body } : {}) };
+  }
+  const destinations = rule.route.length === 1 ? rule.route : rule.route.filter((d) => (d.weight ?? 0) > 0);
+  const clusters = destinations.map((d) => {
+    const service = lookup(d.host);
+    // route.go: GetDestinationCluster — an ExternalName destination is replaced by its target.
+    const host = service?.externalName ?? d.host;
+    const port = d.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? listenPort) : listenPort);
+    return { name: outboundClusterName(port, d.subset, host), weight: destinations.length === 1 ? 100 : (d.weight ?? 0), host, subset: d.subset, port };
+  });
+  const retries = field(raw, 'retries');
+  const attempts = field(retries, 'attempts');
+  const fault = field(raw, 'fault');
+  const abort = field(fault, 'abort');
+  const delay = field(fault, 'delay');
+  const abortStatus = field(abort, 'httpStatus');
+  const fixedDelay = field(delay, 'fixedDelay');
+  const mirrors = [field(raw, 'mirror'), ...(Array.isArray(field(raw, 'mirrors')) ? (field(raw, 'mirrors') as unknown[]).map((m) => field(m, 'destination')) : [])]
+    .map((m) => field(m, 'host'))
+    .filter((h): h is string => typeof h === 'string');
+  const rewrite = field(raw, 'rewrite');
+  return {
+    kind: 'route',
+    clusters,
+    timeout: duration(field(raw, 'timeout')),
+    retries: attempts === 0 ? undefined : { attempts: typeof attempts === 'number' ? attempts : 2, retryOn: typeof field(retries, 'retryOn') === 'string' ? String(field(retries, 'retryOn')) : DEFAULT_RETRY_ON },
+    prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
+    hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
+    mirrors,
+    fault:
+      abort !== undefined || delay !== undefined
+        ? {
+            ...(typeof abortStatus === 'number' ? { abort: { status: abortStatus, percent: percent(field(abort, 'percentage')) } } : {}),
+            ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: percent(field(delay, 'percentage')) } } : {}),
+          }
+        : undefined,
+  };
+}
+
+/** route.go: BuildHTTPRoutesForVirtualService — one route per match; static conditions decided here; stop at a catch-all. */
+export function buildRoutesForVirtualService(vs: VirtualService, listenPort: number, ctx: ProxyContext, gatewayNames: ReadonlySet<string>, lookup: (host: string) => Service | undefined): Route[] {
+  const out: Route[] = [];
+  for (const rule of vs.http) {
+    const matches: Array<Readonly<Record<string, unknown>> | undefined> = rule.match.length > 0 ? rule.match : [undefined];
+    let catchAll = rule.match.length === 0;
+    for (const [matchIndex, match] of matches.entries()) {
+      if (match) {
+        const port = field(match, 'port');
+        if (typeof port === 'number' && port !== listenPort) continue;
+        if (!sourceMatches(match, ctx, gatewayNames)) continue;
+      }
+      const matchName = match ? field(match, 'name') : undefined;
+      const name = typeof matchName === 'string' && matchName !== '' ? `${rule.name ?? ''}.${matchName}` : (rule.name ?? '');
+      const translated = translateRouteMatch(match);
+      out.push({
+        name,
+        match: translated,
+        action: translateAction(rule, listenPort, lookup),
+        virtualService: { namespace: vs.namespace, name: vs.name, httpIndex: rule.index, matchIndex: match ? matchIndex : undefined },
+        sources: [vs.config.source],
+      });
+      if (isCatchAll(translated)) {
+        catchAll = true;
+        break;
+      }
+    }
+    if (catchAll) break;
+  }
+  return out;
+}
+
+/** Istio's default route for a service without a VirtualService (route.go: BuildDefaultHTTPOutboundRoute). */
+function defaultRoute(service: Service, port: number): Route {
+  return {
+    name: 'default',
+    match: translateRouteMatch(undefined),
+    action: {
+      kind: 'route',
+      clusters: [{ name: outboundClusterName(port, undefined, service.hostname), weight: 100, host: service.hostname, subset: undefined, port }],
+      timeout: undefined,
+      retries: { attempts: 2, retryOn: DEFAULT_RETRY_ON },
+      prefixRewrite: undefined,
+      hostRewrite: undefined,
+      mirrors: [],
+      fault: undefined,
+    },
+    virtualService: undefined,
+    sources: [service.source],
+  };
+}
+
+/**
+ * Domains of a service's virtual host for a sidecar client (httproute.go: generateVirtualHostDomains,
+ * GenerateAltVirtualHosts): FQDN, FQDN., short forms for Kubernetes services, wildcards for headless, then the VIPs.
+ */
+export function virtualHostDomains(service: Service, ctx: ProxyContext): { domains: string[]; altHosts: string[] } {
+  const domains: string[] = [];
+  const altHosts: string[] = [];
+  for (const name of [service.hostname, ...service.aliases]) {
+    const alt = [`${name}.`];
+    if (name.endsWith(`svc.${ctx.clusterDomain}`)) {
+      const ih = name.indexOf('.svc.');
+      const ns = name.indexOf('.');
+      if (ih > 0 && ns + 1 <= ih) {
+        const serviceNamespace = name.slice(ns + 1, ih);
+        if (serviceNamespace === ctx.pod.namespace) alt.push(name.slice(0, ns), `${name.slice(0, ih)}.svc`, name.slice(0, ih));
+        else alt.push(name.slice(0, ih), `${name.slice(0, ih)}.svc`);
+      }
+    }
+    domains.push(name, ...alt);
+    altHosts.push(...alt);
+  }
+  if (service.resolution === 'Passthrough' && service.registry === 'Kubernetes') domains.push(...domains.map((d) => `*.${d}`));
+  const addresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
+  for (const address of addresses) if (address && address !== UNSPECIFIED_IP) domains.push(address);
+  return { domains, altHosts };
+}
+
+interface VirtualHostWrapper {
+  port: number;
+  services: Service[];
+  virtualServiceHosts: string[];
+  routes: Route[];
+}
+
+/** The VS hosts that are not services, and the services the VS binds (route.go: separateVSHostsAndServices). */
+function separateHostsAndServices(vs: VirtualService, servicesByName: Map<string, Service>, mostSpecific: Map<string, VirtualService>): { hosts: string[]; services: Service[] } {
+  const hosts: string[] = [];
+  const services: Service[] = [];
+  for (const host of vs.hosts.filter((h) => !isWildcard(h))) {
+    const service = servicesByName.get(host.toLowerCase());
+    if (service) services.push(service);
+    else hosts.push(host);
+  }
+  for (const host of vs.hosts.filter(isWildcard)) {
+    let found = false;
+    for (const [name, service] of servicesByName) {
+      if (!hostMatches(name, host)) continue;
+      found = true;
+      if (mostSpecific.get(name) === vs) services.push(service);
+    }
+    if (!found) hosts.push(host.toLowerCase());
+  }
+  return { hosts, services };
+}
+
+/** For each service, the VS whose host names it most specifically (sidecar.go: computeWildcardHostVirtualServiceIndex). */
+function mostSpecificVirtualServices(virtualServices: readonly VirtualService[], services: readonly Service[]): Map<string, VirtualService> {
+  const index = new Map<string, { vs: VirtualService; host: string }>();
+  for (const service of services) {
+    for (const vs of virtualServices) {
+      for (const host of vs.hosts) {
+        if (!hostMatches(host, service.hostname)) continue;
+        const current = index.get(service.hostname);
+        const better = !current || (isWildcard(current.host) && !isWildcard(host)) || (isWildcard(current.host) && isWildcard(host) && host.length > current.host.length);
+        if (better) index.set(service.hostname, { vs, host });
+      }
+    }
+  }
+  return new Map([...index].map(([name, { vs }]) => [name, vs]));
+}
+
+function egressListenerForRds(ctx: ProxyContext, port: number): EgressListener | undefined {
+  return ctx.scope.egressListeners.find((e) => e.port?.number === port) ?? ctx.scope.egressListeners.find((e) => e.port === undefined);
+}
+
+/** httproute.go: BuildSidecarOutboundVirtualHosts for route configuration "<port>". */
+function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[] {
+  const egress = egressListenerForRds(ctx, listenPort);
+  if (!egress) return [];
+  const servicesByName = new Map<string, Service>();
+  for (const service of egress.services) {
+    const port = service.ports.find((p) => p.port === listenPort);
+    if (port) servicesByName.set(service.hostname.toLowerCase(), { ...service, ports: [port] });
+  }
+  const lookup = (host: string) => servicesByName.get(host) ?? ctx.scope.servicesByHostname.get(host);
+  // For ports other than 80 a VS is used only when one of its hosts is a service with this port.
+  const virtualServices =
+    listenPort === 80
+      ? egress.virtualServices
+      : egress.virtualServices.filter((vs) => vs.hosts.some((h) => servicesByName.has(h.toLowerCase()) || [...servicesByName.keys()].some((name) => (isWildcard(h) || isWildcard(name)) && hostMatches(h.toLowerCase(), name))));
+  const mostSpecific = mostSpecificVirtualServices(virtualServices, [...servicesByName.values()]);
+  const wrappers: VirtualHostWrapper[] = [];
+  const covered = new Set<string>();
+  for (const vs of virtualServices) {
+    const routes = buildRoutesForVirtualService(vs, listenPort, ctx, new Set(['mesh']), lookup);
+    if (routes.length === 0) continue; // a VS with no routes for this client is ignored entirely
+    const { hosts, services } = separateHostsAndServices(vs, servicesByName, mostSpecific);
+    const httpServices = services.filter((s) => isHttpOrSniffed(s, listenPort));
+    if (httpServices.length === 0 && listenPort !== 80) continue;
+    wrappers.push({ port: listenPort, services: httpServices, virtualServiceHosts: hosts, routes });
+    for (const service of services) covered.add(service.hostname);
+  }
+  for (const service of servicesByName.values()) {
+    if (covered.has(service.hostname) || service.resolution === 'Alias' || !isHttpOrSniffed(service, listenPort)) continue;
+    wrappers.push({ port: listenPort, services: [service], virtualServiceHosts: [], routes: [defaultRoute(service, listenPort)] });
+  }
+
+  const knownFqdn = new Set<string>();
+  for (const wrapper of wrappers) for (const service of wrapper.services) knownFqdn.add(service.hostname);
+  const names = new Set<string>();
+  const taken = new Set<string>();
+  const out: VirtualHost[] = [];
+  const build = (hostname: string, wrapper: VirtualHostWrapper, service: Service | undefined): void => {
+    const name = `${hostname}:${wrapper.port}`;
+    if (names.has(name)) return; // the first VirtualService (or service) to claim a host keeps it
+    names.add(name);
+    const { domains, altHosts } = service ? virtualHostDomains(service, ctx) : { domains: [hostname], altHosts: [] };
+    const kept = domains.filter((d) => {
+      if (taken.has(d.toLowerCase())) return false;
+      if (altHosts.includes(d) && knownFqdn.has(d)) return false;
+      taken.add(d.toLowerCase());
+      return true;
+    });
+    if (kept.length === 0) return;
+    const sources = [...new Map([...wrapper.routes.flatMap((r) => r.sources), ...(service ? [service.source] : [])].map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s])).values()];
+    out.push({ name, domains: kept, routes: wrapper.routes, sources });
+  };
+  for (const wrapper of wrappers) {
+    for (const host of wrapper.virtualServiceHosts) build(host.toLowerCase(), wrapper, undefined);
+    for (const service of wrapper.services) build(service.hostname, wrapper, service);
+  }
+  return out;
+}
+
+/** The catch-all virtual host every sidecar route configuration ends with (httproute.go: buildCatchAllVirtualHost). */
+function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
+  const sources = ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [];
+  if (ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY') {
+    return { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: translateRouteMatch(undefined), action: { kind: 'directResponse', status: 502 }, virtualService: undefined, sources }], sources };
+  }
+  return {
+    name: 'allow_any',
+    domains: ['*'],
+    routes: [
+      {
+        name: 'allow_any',
+        match: translateRouteMatch(undefined),
+        action: { kind: 'route', clusters: [{ name: PASSTHROUGH_CLUSTER, weight: 100, host: '', subset: undefined, port: 0 }], timeout: '0s', retries: undefined, prefixRewrite: undefined, hostRewrite: undefined, mirrors: [], fault: undefined },
+        virtualService: undefined,
+        sources,
+      },
+    ],
+    sources,
+  };
+}
+
+/** The route configurations a sidecar's outbound listeners refer to (httproute.go: buildSidecarOutboundHTTPRouteConfig). */
+export function buildOutboundRouteConfigurations(ctx: ProxyContext, listeners: readonly Listener[]): RouteConfiguration[] {
+  const names = new Set<string>();
+  for (const listener of listeners) {
+    for (const chain of [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]) {
+      if (chain.action.kind === 'http') names.add(chain.action.routeConfigName);
+    }
+  }
+  const out: RouteConfiguration[] = [];
+  for (const name of [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))) {
+    const colon = name.lastIndexOf(':');
+    if (colon > 0) {
+      // A sniffed service on its own VIP: only its virtual host, for any Host, and no catch-all.
+      const host = name.slice(0, colon);
+      const port = Number(name.slice(colon + 1));
+      const vhost = buildVirtualHosts(ctx, port).find((v) => v.domains.includes(host) || v.name === `${host}:${port}`);
+      out.push({ name, virtualHosts: vhost ? [{ ...vhost, domains: ['*'] }] : [] });
+    } else {
+      const port = Number(name);
+      out.push({ name, virtualHosts: [...buildVirtualHosts(ctx, port), catchAllVirtualHost(ctx)] });
+    }
+  }
+  return out;
+}

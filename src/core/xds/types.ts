@@ -1,0 +1,157 @@
+import type { ObjectSource } from '../model/mesh.ts';
+
+/** What a filter chain requires of a connection (Envoy's FilterChainMatch). Absent fields match anything. */
+export interface FilterChainMatch {
+  destinationPort?: number;
+  prefixRanges?: string[];
+  serverNames?: string[];
+  transportProtocol?: 'tls' | 'raw_buffer';
+  applicationProtocols?: string[];
+}
+
+/** What a filter chain does with a connection: HTTP routing by a route configuration, or TCP proxying to clusters. */
+export type NetworkAction =
+  | { kind: 'http'; routeConfigName: string }
+  | { kind: 'http-inline'; routeConfigName: string }
+  | { kind: 'tcp'; clusters: Array<{ name: string; weight: number }> };
+
+export interface FilterChain {
+  /** Envoy's chain name where Istio sets one (virtualOutbound-catchall-tcp, PassthroughFilterChain, ...). */
+  name: string | undefined;
+  match: FilterChainMatch;
+  action: NetworkAction;
+  /** The service the chain was built for, if any. */
+  service: string | undefined;
+  /** mTLS handling on inbound chains. */
+  tls?: 'mtls' | 'plaintext' | 'passthrough-tls';
+  sources: ObjectSource[];
+}
+
+export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway';
+
+export interface Listener {
+  name: string;
+  address: string;
+  port: number;
+  kind: ListenerKind;
+  /** Bound for real (gateways, virtualOutbound, virtualInbound), or only receiving hand-offs from virtualOutbound. */
+  bindToPort: boolean;
+  /** HTTP, TCP, or AUTO (sniffed, HTTP and TCP chains) as Istio classified the port. */
+  protocol: 'HTTP' | 'TCP' | 'AUTO';
+  filterChains: FilterChain[];
+  defaultFilterChain: FilterChain | undefined;
+  /** Services placed on this listener, in order; the first one won any conflict. */
+  services: string[];
+  /** Services that wanted this listener but lost a conflict to an earlier one. */
+  droppedServices: Array<{ hostname: string; reason: string }>;
+}
+
+export interface StringMatcher {
+  kind: 'exact' | 'prefix' | 'suffix' | 'regex' | 'present';
+  value: string;
+  ignoreCase?: boolean;
+  invert?: boolean;
+}
+
+export interface RouteMatch {
+  path: { kind: 'prefix' | 'exact' | 'regex'; value: string; ignoreCase: boolean };
+  headers: Array<{ name: string; matcher: StringMatcher }>;
+  queryParameters: Array<{ name: string; matcher: StringMatcher }>;
+  /** The Istio match this came from, for explanations. */
+  description: string;
+}
+
+export type RouteAction =
+  | {
+      kind: 'route';
+      clusters: Array<{ name: string; weight: number; host: string; subset: string | undefined; port: number }>;
+      timeout: string | undefined;
+      retries: { attempts: number; retryOn: string } | undefined;
+      prefixRewrite: string | undefined;
+      hostRewrite: string | undefined;
+      mirrors: string[];
+      fault: { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
+    }
+  | { kind: 'redirect'; status: number; scheme?: string; host?: string; port?: number; path?: string; prefix?: string }
+  | { kind: 'directResponse'; status: number; body?: string }
+  | { kind: 'none' };
+
+export interface Route {
+  name: string;
+  match: RouteMatch;
+  action: RouteAction;
+  /** The VirtualService rule behind it, if any. */
+  virtualService: { namespace: string; name: string; httpIndex: number; matchIndex: number | undefined } | undefined;
+  sources: ObjectSource[];
+}
+
+export interface VirtualHost {
+  name: string;
+  domains: string[];
+  routes: Route[];
+  sources: ObjectSource[];
+}
+
+export interface RouteConfiguration {
+  name: string;
+  virtualHosts: VirtualHost[];
+}
+
+export type ClusterType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST' | 'STATIC';
+
+export interface ClusterTls {
+  /** ISTIO_MUTUAL / SIMPLE / MUTUAL from a DestinationRule, AUTO (auto mTLS per endpoint), or NONE (plaintext). */
+  mode: 'ISTIO_MUTUAL' | 'SIMPLE' | 'MUTUAL' | 'AUTO' | 'NONE';
+  reason: string;
+  sni: string | undefined;
+}
+
+export interface Cluster {
+  name: string;
+  type: ClusterType;
+  direction: 'outbound' | 'inbound' | '';
+  /** The service FQDN, port and subset for outbound clusters. */
+  service: string | undefined;
+  port: number | undefined;
+  subset: string | undefined;
+  tls: ClusterTls;
+  loadBalancer: string;
+  destinationRule: ObjectSource | undefined;
+  sources: ObjectSource[];
+}
+
+export interface LbEndpoint {
+  address: string;
+  port: number;
+  health: 'HEALTHY' | 'UNHEALTHY';
+  /** Upstream transport chosen for this endpoint (auto mTLS is per endpoint). */
+  mtls: boolean;
+  labels: Map<string, string>;
+  workload: ObjectSource | undefined;
+  podName: string | undefined;
+}
+
+export interface ClusterLoadAssignment {
+  clusterName: string;
+  endpoints: LbEndpoint[];
+}
+
+/** One entry of the DNS name table istiod pushes to a DNS-capturing proxy. */
+export interface NameTableEntry {
+  name: string;
+  addresses: string[];
+  /** The other names the agent answers for this entry (short names, name.ns, ...). */
+  altNames: string[];
+  registry: 'Kubernetes' | 'External';
+  namespace: string;
+}
+
+/** Everything istiod would push to one proxy, plus what Meshpath needs to explain it. */
+export interface ProxyConfig {
+  proxy: { namespace: string; name: string; kind: 'sidecar' | 'gateway'; ip: string };
+  listeners: Listener[];
+  routes: RouteConfiguration[];
+  clusters: Cluster[];
+  endpoints: ClusterLoadAssignment[];
+  nameTable: NameTableEntry[];
+}
