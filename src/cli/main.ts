@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { analyze, type Analysis, type ManifestFile } from '../core/index.ts';
+import { analyze, computeProxyConfig, formatTable, proxyConfigTables, type Analysis, type ManifestFile } from '../core/index.ts';
 
 /** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
 export interface CommandResult {
@@ -12,6 +12,8 @@ const USAGE = `Usage: meshpath <command> [options]
 
 Commands:
   check -f FILE [-f FILE...] [--json]   Read manifests and list the objects understood and every problem found.
+  proxy-config listeners|routes|clusters|endpoints|all --pod NS/NAME -f FILE... [-o json]
+                                        What istiod would push to that pod's proxy, as istioctl proxy-config prints it.
 
 Options:
   -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
@@ -123,11 +125,79 @@ function checkText(analysis: Analysis): string {
   return `${lines.join('\n')}\n`;
 }
 
+const PROXY_CONFIG_KINDS = ['listeners', 'routes', 'clusters', 'endpoints', 'all'] as const;
+type ProxyConfigKind = (typeof PROXY_CONFIG_KINDS)[number];
+
+interface ProxyConfigArgs {
+  kind: ProxyConfigKind;
+  pod: string;
+  files: string[];
+  json: boolean;
+}
+
+function parseProxyConfigArgs(args: readonly string[]): ProxyConfigArgs | string {
+  const [kindText, ...rest] = args;
+  const kind = PROXY_CONFIG_KINDS.find((k) => k === kindText || `${k}s` === kindText || k === `${kindText ?? ''}s`);
+  if (!kind) return `proxy-config needs one of ${PROXY_CONFIG_KINDS.join(', ')}${kindText ? `, not ${kindText}` : ''}.`;
+  const files: string[] = [];
+  let pod: string | undefined;
+  let json = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] ?? '';
+    if (arg === '-f' || arg === '--filename') {
+      const value = rest[++i];
+      if (value === undefined) return `${arg} needs a file name.`;
+      files.push(value);
+    } else if (arg === '--pod') {
+      pod = rest[++i];
+      if (pod === undefined) return '--pod needs NAMESPACE/NAME.';
+    } else if (arg === '-o' || arg === '--output') {
+      const format = rest[++i];
+      if (format !== 'json' && format !== 'short') return `-o takes json or short, not ${format ?? 'nothing'}.`;
+      json = format === 'json';
+    } else if (arg === '--json' || arg === '-ojson') {
+      json = true;
+    } else if (!arg.startsWith('-') && pod === undefined) {
+      pod = arg;
+    } else {
+      return `Unknown option for proxy-config: ${arg}`;
+    }
+  }
+  if (files.length === 0) return 'proxy-config needs at least one -f FILE.';
+  if (!pod) return 'proxy-config needs --pod NAMESPACE/NAME.';
+  return { kind, pod, files, json };
+}
+
+/** JSON with Maps as objects. */
+function toJson(value: unknown): string {
+  return `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
+}
+
+function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
+  const args = parseProxyConfigArgs(rest);
+  if (typeof args === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${args}\n\n${USAGE}`, exitCode: 2 };
+  const files = readFiles(args.files, readStdin);
+  if (typeof files === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${files}\n`, exitCode: 2 };
+  const analysis = analyze(files);
+  const result = computeProxyConfig(analysis, args.pod);
+  if (!result.ok) return { stdout: '', stderr: `meshpath proxy-config: ${result.reason}\n`, exitCode: 2 };
+  const { config } = result;
+  if (args.json) {
+    const pick = args.kind === 'all' ? config : { proxy: config.proxy, [args.kind]: config[args.kind] };
+    return { stdout: toJson(pick), stderr: '', exitCode: 0 };
+  }
+  const tables = proxyConfigTables(config);
+  const kinds = args.kind === 'all' ? (['listeners', 'routes', 'clusters', 'endpoints'] as const) : [args.kind];
+  const text = kinds.map((kind) => (args.kind === 'all' ? `${kind.toUpperCase()}:\n` : '') + formatTable(tables[kind])).join('\n');
+  return { stdout: text, stderr: '', exitCode: 0 };
+}
+
 export function runCli(argv: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): CommandResult {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     return { stdout: USAGE, stderr: '', exitCode: command === undefined ? 2 : 0 };
   }
+  if (command === 'proxy-config' || command === 'pc') return runProxyConfig(rest, readStdin);
   if (command !== 'check') {
     return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
   }

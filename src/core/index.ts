@@ -24,6 +24,7 @@ export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
+export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 /** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
 export interface Analysis {

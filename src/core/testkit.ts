@@ -2,6 +2,8 @@
  * Small builders for scenario tests: each returns one YAML document, so a test reads like the manifests a user
  * would paste. Only tests import this module.
  */
+import { analyze, computeProxyConfig, type ProxyConfig } from './index.ts';
+
 type Labels = Record<string, string>;
 
 const flow = (labels: Labels) => `{${Object.entries(labels).map(([k, v]) => `${k}: "${v}"`).join(', ')}}`;
@@ -63,3 +65,17 @@ export function meshConfig(mesh: string): string {
     .map((line) => `    ${line}`)
     .join('\n')}`;
 }
+
+
+/** The proxy config of one pod for a scenario, failing the test when it cannot be computed. */
+export function proxyConfigFor(text: string, podRef: string): ProxyConfig {
+  const result = computeProxyConfig(analyze([{ name: 'scenario.yaml', text }]), podRef);
+  if (!result.ok) throw new Error(result.reason);
+  return result.config;
+}
+
+export const listenerNames = (config: ProxyConfig) => config.listeners.map((l) => l.name);
+export const listenerNamed = (config: ProxyConfig, name: string) => config.listeners.find((l) => l.name === name);
+export const routeNamed = (config: ProxyConfig, name: string) => config.routes.find((r) => r.name === name);
+export const clusterNamed = (config: ProxyConfig, name: string) => config.clusters.find((c) => c.name === name);
+export const endpointsOf = (config: ProxyConfig, cluster: string) => config.endpoints.find((e) => e.clusterName === cluster)?.endpoints.map((e) => `${e.address}:${e.port}`) ?? [];
