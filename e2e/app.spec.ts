@@ -196,3 +196,26 @@ test('problems and assumptions name their file and line, for uploaded files too'
   await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
   await screenshot(page, 'assumptions');
 });
+
+test('the Proxy config panel shows istioctl-style tables for a pod, filterable and linked to the YAML', async ({ page }) => {
+  await openApp(page);
+  await page.getByRole('tab', { name: 'Proxy config' }).click();
+  const proxy = page.getByRole('combobox', { name: 'Proxy' });
+  await expect(proxy).toHaveValue(/^application\/sleep-/);
+  const listeners = page.getByRole('table', { name: /^listeners of application\/sleep-/ });
+  await expect(listeners).toContainText('Route: 7777');
+  await expect(listeners).toContainText('SNI: google.com');
+  await page.getByRole('tab', { name: /^routes/ }).click();
+  const routes = page.getByRole('table', { name: /^routes of / });
+  await expect(routes).toContainText('dest-svc-v1.application.svc.cluster.local:7777');
+  await page.getByRole('tab', { name: /^clusters/ }).click();
+  await page.getByRole('textbox', { name: 'Filter rows' }).fill('dest-svc');
+  const clusters = page.getByRole('table', { name: /^clusters of / });
+  await expect(clusters.locator('tbody tr')).toHaveCount(1);
+  await expect(clusters).toContainText('dest-svc-v1.application.svc.cluster.local');
+  await clusters.getByRole('button', { name: 'Service dest-svc-v1' }).click();
+  await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
+  await page.getByRole('textbox', { name: 'Filter rows' }).fill('');
+  await page.getByRole('tab', { name: /^listeners/ }).click();
+  await screenshot(page, 'proxy-config');
+});

@@ -1,4 +1,5 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
+import { ProxyConfigPanel } from '../inspect/ProxyConfigPanel.tsx';
 import { useWorkspace } from '../../state/store.ts';
 
 const MeshGraph = lazy(() => import('./MeshGraph.tsx'));
@@ -18,6 +19,7 @@ export function GraphPane() {
     [objectGraph, selected],
   );
   const namespaces = objectGraph.nodes.filter((n) => n.kind === 'Namespace').length;
+  const [view, setView] = useState<'mesh' | 'proxy'>('mesh');
 
   const handleSelect = (id: string | null) => {
     selectNode(id);
@@ -28,11 +30,20 @@ export function GraphPane() {
 
   return (
     <section className="graph-pane" aria-label="Mesh">
-      <p className="graph-summary" role="status" aria-label="Mesh summary">
+      <div className="view-tabs" role="tablist" aria-label="Views">
+        <button type="button" role="tab" aria-selected={view === 'mesh'} onClick={() => setView('mesh')}>
+          Mesh
+        </button>
+        <button type="button" role="tab" aria-selected={view === 'proxy'} onClick={() => setView('proxy')}>
+          Proxy config
+        </button>
+      </div>
+      {view === 'proxy' && <ProxyConfigPanel />}
+      <p className="graph-summary" role="status" aria-label="Mesh summary" hidden={view !== 'mesh'}>
         {objects.length} objects read · {objectGraph.nodes.length - namespaces} drawn in {namespaces} namespaces · {objectGraph.edges.length}{' '}
         references
       </p>
-      <div className="graph-canvas-wrap" data-testid="graph">
+      <div className="graph-canvas-wrap" data-testid="graph" hidden={view !== 'mesh'}>
         {objectGraph.nodes.length === 0 ? (
           <p className="graph-empty">No Kubernetes or Istio objects yet: paste manifests on the left, upload files, or open an example.</p>
         ) : (
@@ -41,7 +52,7 @@ export function GraphPane() {
           </Suspense>
         )}
       </div>
-      {selected && (
+      {selected && view === 'mesh' && (
         <aside className="node-details" aria-label="Selected object">
           <h2>
             {selected.kind} <code>{selected.namespace ? `${selected.namespace}/` : ''}{selected.name}</code>
