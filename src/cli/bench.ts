@@ -1,5 +1,5 @@
 // `npm run bench`: how long analysis takes on generated meshes of growing size. Prints medians; asserts nothing.
-import { analyze } from '../core/index.ts';
+import { analyze, computeProxyConfig } from '../core/index.ts';
 
 function generateMesh(namespaces: number, servicesPerNamespace: number): string {
   const docs: string[] = [];
@@ -69,19 +69,29 @@ const sizes: Array<[number, number]> = [
   [10, 25],
   [20, 50],
 ];
-console.log('analyze(): parse, validation, mesh model and object graph; median of 7 runs after 2 warm-ups');
-console.log('namespaces  services  objects    text KiB   median ms');
+console.log('analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod.');
+console.log('Medians of 7 runs after 2 warm-ups.');
+console.log('namespaces  services  objects    text KiB   analyze ms   proxy-config ms');
 for (const [namespaces, services] of sizes) {
   const text = generateMesh(namespaces, services);
   const files = [{ name: 'mesh.yaml', text }];
   let objects = 0;
   const times: number[] = [];
+  const proxyTimes: number[] = [];
   for (let run = 0; run < 9; run++) {
     const started = performance.now();
-    objects = analyze(files).objects.length;
-    if (run >= 2) times.push(performance.now() - started);
+    const analysis = analyze(files);
+    objects = analysis.objects.length;
+    const analyzed = performance.now();
+    const pod = analysis.model.pods[0];
+    const result = pod ? computeProxyConfig(analysis, `${pod.namespace}/${pod.name}`) : undefined;
+    if (result && !result.ok) throw new Error(result.reason);
+    if (run >= 2) {
+      times.push(analyzed - started);
+      proxyTimes.push(performance.now() - analyzed);
+    }
   }
   console.log(
-    `${String(namespaces).padStart(10)}  ${String(namespaces * services).padStart(8)}  ${String(objects).padStart(7)}  ${(text.length / 1024).toFixed(0).padStart(9)}  ${median(times).toFixed(1).padStart(10)}`,
+    `${String(namespaces).padStart(10)}  ${String(namespaces * services).padStart(8)}  ${String(objects).padStart(7)}  ${(text.length / 1024).toFixed(0).padStart(9)}  ${median(times).toFixed(1).padStart(11)}  ${median(proxyTimes).toFixed(1).padStart(16)}`,
   );
 }

@@ -5,7 +5,7 @@ import type { IstioConfigModel, MeshConfig, MeshModel, ObjectSource, OutboundTra
 import type { Protocol } from '../registry/protocol.ts';
 import { parseProtocol } from '../registry/protocol.ts';
 import type { Registry, Service } from '../registry/registry.ts';
-import { resolveVirtualService, virtualServicesForGateway, type VirtualService } from './virtualServices.ts';
+import { mergeDelegates, resolveVirtualService, virtualServicesForGateway, type VirtualService } from './virtualServices.ts';
 
 /** The egress hosts of one Sidecar egress listener, by namespace (pilot/pkg/model/sidecar.go: hostClassification). */
 interface HostClassification {
@@ -63,7 +63,7 @@ export function prepareScopeInputs(model: MeshModel, registry: Registry, cluster
   return {
     model,
     registry,
-    virtualServices: (model.istio.get('VirtualService') ?? []).map((config) => resolveVirtualService(config, model.meshConfig, clusterDomain)),
+    virtualServices: mergeDelegates((model.istio.get('VirtualService') ?? []).map((config) => resolveVirtualService(config, model.meshConfig, clusterDomain))),
     clusterDomain,
   };
 }

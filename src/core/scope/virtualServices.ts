@@ -130,3 +130,97 @@ export function virtualServicesForGateway(all: readonly VirtualService[], namesp
   const exportedTo = bound.filter((vs) => !isPublic(vs) && !hidden(vs) && vs.namespace !== namespace && vs.exportTo.has(namespace));
   return [...privateTo, ...exportedTo, ...bound.filter(isPublic)];
 }
+
+type Match = Readonly<Record<string, unknown>>;
+
+/** virtualservice.go: stringMatchConflict — a delegate condition must narrow the root's, never widen or contradict it. */
+function stringMatchConflict(root: unknown, leaf: unknown): boolean {
+  if (!isRecord(root) || !isRecord(leaf)) return false;
+  const text = (m: Record<string, unknown>, k: string) => (typeof m[k] === 'string' ? (m[k] as string) : '');
+  if (text(root, 'regex') && (text(leaf, 'regex') || text(leaf, 'prefix') || text(leaf, 'exact'))) return true;
+  if (text(leaf, 'regex') && (text(root, 'regex') || text(root, 'prefix') || text(root, 'exact'))) return true;
+  const exact = text(root, 'exact');
+  if (exact) return text(leaf, 'prefix') !== '' || text(leaf, 'exact') !== exact;
+  const prefix = text(root, 'prefix');
+  if (prefix) {
+    if (text(leaf, 'prefix')) return !text(leaf, 'prefix').startsWith(prefix);
+    if (text(leaf, 'exact')) return !text(leaf, 'exact').startsWith(prefix);
+  }
+  return true;
+}
+
+/** virtualservice.go: hasConflict. */
+function matchConflict(root: Match, leaf: Match): boolean {
+  for (const key of ['uri', 'scheme', 'method', 'authority']) if (stringMatchConflict(field(root, key), field(leaf, key))) return true;
+  for (const group of ['headers', 'withoutHeaders', 'queryParams']) {
+    const leafGroup = field(leaf, group);
+    if (isRecord(leafGroup)) for (const key of Object.keys(leafGroup)) if (stringMatchConflict(field(field(root, group), key), leafGroup[key])) return true;
+  }
+  if ((field(root, 'ignoreUriCase') === true) !== (field(leaf, 'ignoreUriCase') === true)) return true;
+  const rootPort = field(root, 'port');
+  const leafPort = field(leaf, 'port');
+  if (typeof rootPort === 'number' && typeof leafPort === 'number' && rootPort > 0 && leafPort > 0 && rootPort !== leafPort) return true;
+  const rootNs = field(root, 'sourceNamespace');
+  if (typeof rootNs === 'string' && rootNs !== '' && field(leaf, 'sourceNamespace') !== rootNs) return true;
+  return false;
+}
+
+/** virtualservice.go: mergeHTTPMatchRequest — unset delegate fields come from the root; maps are merged. */
+function mergeMatch(root: Match, leaf: Match): Match {
+  const out: Record<string, unknown> = { ...leaf };
+  for (const key of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'port', 'gateways']) if (out[key] === undefined) out[key] = root[key];
+  for (const key of ['headers', 'withoutHeaders', 'queryParams', 'sourceLabels']) {
+    const merged = { ...(isRecord(root[key]) ? (root[key] as Record<string, unknown>) : {}), ...(isRecord(leaf[key]) ? (leaf[key] as Record<string, unknown>) : {}) };
+    if (Object.keys(merged).length > 0) out[key] = merged;
+  }
+  const rootName = typeof root['name'] === 'string' ? root['name'] : '';
+  const leafName = typeof leaf['name'] === 'string' ? leaf['name'] : '';
+  out['name'] = leafName === '' ? rootName : rootName !== '' ? `${rootName}-${leafName}` : leafName;
+  return out;
+}
+
+function mergeMatches(root: Match[], leaf: Match[]): Match[] | undefined {
+  if (root.length === 0) return leaf;
+  if (leaf.length === 0) return root;
+  const out: Match[] = [];
+  for (const sub of leaf) {
+    const merged = root.filter((r) => !matchConflict(r, sub)).map((r) => mergeMatch(r, sub));
+    if (merged.length === 0) return undefined;
+    out.push(...merged);
+  }
+  return out;
+}
+
+const INHERITED = ['rewrite', 'directResponse', 'timeout', 'retries', 'fault', 'mirror', 'mirrorPercent', 'mirrorPercentage', 'corsPolicy', 'mirrors', 'headers'];
+
+/**
+ * Root VirtualServices get their delegates' routes in place of each `delegate` rule (pilot/pkg/model/virtualservice_controller.go:
+ * mergeVirtualServices; virtualservice.go: mergeHTTPRoute). The delegate must be exported to the root's namespace; a
+ * delegate route whose matches conflict with the root's is dropped.
+ */
+export function mergeDelegates(all: readonly VirtualService[]): VirtualService[] {
+  const delegates = all.filter((vs) => vs.hosts.length === 0);
+  return all
+    .filter((vs) => vs.hosts.length > 0)
+    .map((root) => {
+      if (!root.http.some((rule) => rule.delegate)) return root;
+      const http: HttpRoute[] = [];
+      for (const rule of root.http) {
+        if (!rule.delegate) {
+          http.push({ ...rule, index: http.length });
+          continue;
+        }
+        const target = delegates.find((d) => d.name === rule.delegate?.name && d.namespace === rule.delegate.namespace && (d.exportTo.has('*') || d.exportTo.has(root.namespace)));
+        if (!target) continue;
+        for (const sub of target.http) {
+          const match = mergeMatches(rule.match as Match[], sub.match as Match[]);
+          if (!match) continue;
+          const raw: Record<string, unknown> = { ...sub.raw };
+          for (const key of INHERITED) if (raw[key] === undefined && rule.raw[key] !== undefined) raw[key] = rule.raw[key];
+          const name = sub.name === undefined || sub.name === '' ? rule.name : rule.name ? `${rule.name}-${sub.name}` : sub.name;
+          http.push({ ...sub, index: http.length, name, match, raw, delegate: undefined });
+        }
+      }
+      return { ...root, http };
+    });
+}

@@ -168,3 +168,22 @@ http:
     expect(routeNamed(config, '9080')?.virtualHosts.map((v) => v.name)).toEqual(['details.shop.svc.cluster.local:9080', 'reviews.default.svc.cluster.local:9080', 'allow_any']);
   });
 });
+
+describe('delegate VirtualServices (pilot/pkg/model/virtualservice.go: mergeHTTPRoute)', () => {
+  const delegate = (exportTo: string) =>
+    vs('reviews-routes', 'shop', `exportTo: [${exportTo}]\nhttp:\n- name: v2\n  match: [{uri: {prefix: /reviews/v2}}]\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v2}}]\n- name: elsewhere\n  match: [{uri: {prefix: /other}}]\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v3}}]\n- name: rest\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v1}}]`);
+  const root = vs('root', 'default', 'hosts: [reviews]\nhttp:\n- name: r\n  match: [{uri: {prefix: /reviews}}]\n  timeout: 3s\n  delegate: {name: reviews-routes, namespace: shop}');
+
+  it('merges the delegate routes under the root match, drops conflicting ones, and inherits the root timeout', () => {
+    const routes = vhost(proxyConfigFor(doc(base, root, delegate('"*"')), 'default/client'), '9080', 'reviews.default.svc.cluster.local:9080')?.routes ?? [];
+    expect(routes.map((r) => [r.name, r.match.description, targets(r.action)?.[0], r.action.kind === 'route' ? r.action.timeout : ''])).toEqual([
+      ['r-v2', 'path prefix /reviews/v2', 'outbound|9080|v2|reviews.default.svc.cluster.local', '3s'],
+      ['r-rest', 'path prefix /reviews', 'outbound|9080|v1|reviews.default.svc.cluster.local', '3s'],
+    ]);
+  });
+
+  it('ignores a delegate that is not exported to the root namespace', () => {
+    const routes = vhost(proxyConfigFor(doc(base, root, delegate('"."')), 'default/client'), '9080', 'reviews.default.svc.cluster.local:9080')?.routes ?? [];
+    expect(routes.map((r) => r.name)).toEqual(['default']);
+  });
+});
