@@ -56,3 +56,24 @@ describe('meshpath check', () => {
     expect((JSON.parse(run.stdout) as { objects: unknown[] }).objects).toHaveLength(13);
   });
 });
+
+describe('meshpath proxy-config', () => {
+  it('prints the listeners of a pod picked by its workload name, with istioctl columns', () => {
+    const result = runCli(['proxy-config', 'listeners', '--pod', 'application/sleep', '-f', demo]);
+    expect(result.exitCode).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ADDRESSES\s+PORT\s+MATCH\s+DESTINATION$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^0\.0\.0\.0\s+7777\s+Trans: raw_buffer; App: http\/1\.1,h2c\s+Route: 7777$/));
+  });
+
+  it('prints JSON with -o json', () => {
+    const result = runCli(['proxy-config', 'clusters', '--pod', 'application/sleep', '-f', demo, '-o', 'json']);
+    const parsed = JSON.parse(result.stdout) as { clusters: Array<{ name: string }> };
+    expect(parsed.clusters.map((c) => c.name)).toContain('outbound|7777||dest-svc-v1.application.svc.cluster.local');
+  });
+
+  it('exits 2 with a clear message for an unknown pod or a pod without a proxy', () => {
+    expect(runCli(['proxy-config', 'all', '--pod', 'application/nope', '-f', demo])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('No pod application/nope') });
+    expect(runCli(['proxy-config', 'bogus', '--pod', 'a/b', '-f', demo])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('listeners, routes, clusters, endpoints, all') });
+  });
+});

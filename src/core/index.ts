@@ -57,7 +57,8 @@ export type ProxyConfigResult = { ok: true; config: ProxyConfig; scope: SidecarS
 /** The pods a user can pick as a proxy: `namespace/name`. */
 export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
   const [namespace, name] = ref.includes('/') ? ref.split('/', 2) : ['default', ref];
-  return analysis.model.pods.find((pod) => pod.namespace === namespace && pod.name === name);
+  // A workload name (the Deployment of pods Meshpath made from its template) picks its first pod.
+  return analysis.model.pods.find((pod) => pod.namespace === namespace && pod.name === name) ?? analysis.model.pods.find((pod) => pod.namespace === namespace && pod.owner?.name === name);
 }
 
 /** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */
