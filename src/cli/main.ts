@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { analyze, computeProxyConfig, formatTable, proxyConfigTables, type Analysis, type ManifestFile } from '../core/index.ts';
+import { analyze, APP_PROTOCOLS, computeProxyConfig, formatTable, proxyConfigTables, traceRequest, type Analysis, type AppProtocol, type ManifestFile, type Trace, type TraceOptions, type TraceRequest } from '../core/index.ts';
 
 /** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
 export interface CommandResult {
@@ -14,6 +14,10 @@ Commands:
   check -f FILE [-f FILE...] [--json]   Read manifests and list the objects understood and every problem found.
   proxy-config listeners|routes|clusters|endpoints|all --pod NS/NAME -f FILE... [-o json]
                                         What istiod would push to that pod's proxy, as istioctl proxy-config prints it.
+  trace -f FILE... --from NS/POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
+        [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
+        [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
+                                        Where one request goes, step by step, and why.
 
 Options:
   -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
@@ -192,12 +196,165 @@ function runProxyConfig(rest: readonly string[], readStdin: () => string): Comma
   return { stdout: text, stderr: '', exitCode: 0 };
 }
 
+interface TraceArgs {
+  files: string[];
+  request: TraceRequest;
+  options: TraceOptions;
+  json: boolean;
+}
+
+function parseTraceArgs(args: readonly string[]): TraceArgs | string {
+  const files: string[] = [];
+  const headers: Record<string, string> = {};
+  let from: string | undefined;
+  let to: string | undefined;
+  const request: Partial<TraceRequest> = {};
+  const options: TraceOptions = {};
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? args[++i];
+    switch (flag) {
+      case '-f':
+      case '--filename': {
+        const v = value();
+        if (v === undefined) return `${flag} needs a file name.`;
+        files.push(v);
+        break;
+      }
+      case '--from':
+        from = value();
+        if (!from) return '--from needs NAMESPACE/POD.';
+        break;
+      case '--to':
+        to = value();
+        if (!to) return '--to needs a host, IP or URL.';
+        break;
+      case '--port': {
+        const v = value();
+        const n = Number(v);
+        if (!v || !Number.isInteger(n) || n < 1 || n > 65535) return `--port needs a port number from 1 to 65535, not ${v ?? 'nothing'}.`;
+        request.port = n;
+        break;
+      }
+      case '--protocol': {
+        const v = (value() ?? '').toLowerCase();
+        const known = APP_PROTOCOLS.find((p) => p === v);
+        if (!known) return `--protocol must be one of ${APP_PROTOCOLS.join(', ')}, not ${v || 'nothing'}.`;
+        request.protocol = known as AppProtocol;
+        break;
+      }
+      case '--address': {
+        const v = value();
+        if (!v) return '--address needs an IP.';
+        request.address = v;
+        break;
+      }
+      case '--path': {
+        const v = value();
+        if (!v) return '--path needs a path.';
+        request.path = v.startsWith('/') ? v : `/${v}`;
+        break;
+      }
+      case '--method': {
+        const v = value();
+        if (!v) return '--method needs a method.';
+        request.method = v;
+        break;
+      }
+      case '--header':
+      case '-H': {
+        const v = value();
+        const colon = v?.indexOf(':') ?? -1;
+        if (!v || colon <= 0) return `--header needs 'Name: value', not ${v ?? 'nothing'}.`;
+        headers[v.slice(0, colon).trim()] = v.slice(colon + 1).trim();
+        break;
+      }
+      case '--sni': {
+        const v = value();
+        if (!v) return '--sni needs a name.';
+        request.sni = v;
+        break;
+      }
+      case '--outbound-traffic-policy': {
+        const v = (value() ?? '').toUpperCase();
+        if (v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY') return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v || 'nothing'}.`;
+        options.outboundTrafficPolicy = v;
+        break;
+      }
+      case '--dns-capture':
+        options.dnsCapture = true;
+        break;
+      case '--cluster-domain': {
+        const v = value();
+        if (!v) return '--cluster-domain needs a domain.';
+        options.clusterDomain = v;
+        break;
+      }
+      case '--json':
+        json = true;
+        break;
+      default:
+        return `Unknown option for trace: ${arg}`;
+    }
+  }
+  if (files.length === 0) return 'trace needs at least one -f FILE.';
+  if (!from) return 'trace needs --from NAMESPACE/POD.';
+  if (!to) return 'trace needs --to HOST_OR_IP_OR_URL.';
+  return { files, request: { ...request, from, to, headers }, options, json };
+}
+
+function traceJson(trace: Trace, analysis: Analysis): string {
+  const source = (s: { kind: string; namespace: string | undefined; name: string; file: string; range: { start: { line: number }; end: { line: number } } }) => ({ kind: s.kind, namespace: s.namespace ?? null, name: s.name, file: s.file, line: s.range.start.line, endLine: s.range.end.line });
+  return toJson({
+    outcome: trace.outcome,
+    status: trace.status,
+    responseFlags: trace.responseFlags,
+    dns: trace.dns,
+    hops: trace.hops,
+    steps: trace.steps.map((step) => ({ kind: step.kind, proxy: step.proxy ?? null, title: step.title, detail: step.detail, sources: step.sources.map(source) })),
+    request: trace.request,
+    assumptions: [...trace.assumptions, ...analysis.assumptions.map((a) => a.message)],
+    diagnostics: analysis.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, file: d.file, line: d.range.start.line, column: d.range.start.column })),
+  });
+}
+
+function traceText(trace: Trace): string {
+  const lines: string[] = [];
+  const r = trace.request;
+  lines.push(`${r.method} ${r.protocol}://${r.host}:${r.port}${r.path} from ${r.from}`);
+  lines.push('');
+  trace.steps.forEach((step, index) => {
+    lines.push(`${String(index + 1).padStart(2)}. [${step.kind}]${step.proxy ? ` ${step.proxy}:` : ''} ${step.title}`);
+    lines.push(`    ${step.detail}`);
+    for (const s of step.sources) lines.push(`    ← ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} (${s.file}:${s.range.start.line})`);
+  });
+  lines.push('');
+  lines.push(`Outcome: ${trace.outcome}${trace.status !== null ? ` ${trace.status}` : ''} (flags ${trace.responseFlags})`);
+  for (const hop of trace.hops) if (hop.accessLog) lines.push(`Access log ${hop.proxy} (${hop.direction}): ${hop.accessLog}`);
+  for (const a of trace.assumptions) lines.push(`Assumed: ${a}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function runTrace(rest: readonly string[], readStdin: () => string): CommandResult {
+  const args = parseTraceArgs(rest);
+  if (typeof args === 'string') return { stdout: '', stderr: `meshpath trace: ${args}\n\n${USAGE}`, exitCode: 2 };
+  const files = readFiles(args.files, readStdin);
+  if (typeof files === 'string') return { stdout: '', stderr: `meshpath trace: ${files}\n`, exitCode: 2 };
+  const analysis = analyze(files);
+  const result = traceRequest(analysis, args.request, args.options);
+  if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
+  return { stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace), stderr: '', exitCode: 0 };
+}
+
 export function runCli(argv: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): CommandResult {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
     return { stdout: USAGE, stderr: '', exitCode: command === undefined ? 2 : 0 };
   }
   if (command === 'proxy-config' || command === 'pc') return runProxyConfig(rest, readStdin);
+  if (command === 'trace') return runTrace(rest, readStdin);
   if (command !== 'check') {
     return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
   }

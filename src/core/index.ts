@@ -24,6 +24,8 @@ export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
+export { traceRequest, type Outcome, type StepKind, type Trace, type TraceHop, type TraceResult, type TraceStep } from './simulate/trace.ts';
+export { APP_PROTOCOLS, parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './simulate/request.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 /** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */

@@ -4,7 +4,7 @@ import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource } from '../model/mesh.ts';
 import { listenerProtocolOf, parseProtocol } from '../registry/protocol.ts';
 import type { ScopeInputs } from '../scope/sidecarScope.ts';
-import { virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
+import { resolveGatewayName, virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
 import { buildClusters } from './clusters.ts';
 import type { ProxyContext } from './context.ts';
 import { buildRoutesForVirtualService } from './routes.ts';
@@ -35,7 +35,7 @@ export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfig
 }
 
 /** A server port becomes the gateway Service's targetPort for this pod (pilot/pkg/model/gateway.go: resolvePorts). */
-function targetPortFor(ctx: ProxyContext, port: number): number {
+export function targetPortFor(ctx: ProxyContext, port: number): number {
   for (const service of ctx.registry.services) {
     const servicePort = service.ports.find((p) => p.port === port);
     if (!servicePort) continue;
@@ -138,7 +138,7 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
       const matches = rule.match.length > 0 ? rule.match : [undefined];
       for (const match of matches) {
         const gateways = match ? field(match, 'gateways') : undefined;
-        if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes(server.gatewayName)) continue;
+        if (Array.isArray(gateways) && gateways.length > 0 && !gateways.some((g) => typeof g === 'string' && resolveGatewayName(g, vs.namespace) === server.gatewayName)) continue;
         const matchPort = match ? field(match, 'port') : undefined;
         if (typeof matchPort === 'number' && matchPort !== server.port) continue;
         const sni = passthrough && match && Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];

@@ -32,7 +32,7 @@ function staticMatch(match: Readonly<Record<string, unknown>>, ctx: ProxyContext
   const matchPort = field(match, 'port');
   if (typeof matchPort === 'number' && matchPort !== port) return false;
   const gateways = field(match, 'gateways');
-  if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh')) return false;
+  if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh')) return false; // `mesh` is never rewritten
   const sourceLabels = field(match, 'sourceLabels');
   if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
   const sourceNamespace = field(match, 'sourceNamespace');

@@ -5,7 +5,7 @@ import { listenerProtocolOf } from '../registry/protocol.ts';
 import type { Service } from '../registry/registry.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
-import type { HttpRoute, VirtualService } from '../scope/virtualServices.ts';
+import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
 import { outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, type ProxyContext } from './context.ts';
 import type { Listener, Route, RouteAction, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types.ts';
 
@@ -88,9 +88,10 @@ function isCatchAll(match: RouteMatch): boolean {
 }
 
 /** route.go: sourceMatchHTTP — gateways (must include mesh) replace the sourceLabels/sourceNamespace checks. */
-function sourceMatches(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, gatewayNames: ReadonlySet<string>): boolean {
+function sourceMatches(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, gatewayNames: ReadonlySet<string>, vsNamespace: string): boolean {
   const gateways = field(match, 'gateways');
-  if (Array.isArray(gateways) && gateways.length > 0) return gateways.some((g) => typeof g === 'string' && gatewayNames.has(g));
+  // Match gateways are normalised like the VS's own (virtualservice.go: ResolveVirtualServiceShortnames).
+  if (Array.isArray(gateways) && gateways.length > 0) return gateways.some((g) => typeof g === 'string' && gatewayNames.has(resolveGatewayName(g, vsNamespace)));
   const sourceLabels = field(match, 'sourceLabels');
   if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
   const sourceNamespace = field(match, 'sourceNamespace');
@@ -180,7 +181,7 @@ export function buildRoutesForVirtualService(vs: VirtualService, listenPort: num
       if (match) {
         const port = field(match, 'port');
         if (typeof port === 'number' && port !== listenPort) continue;
-        if (!sourceMatches(match, ctx, gatewayNames)) continue;
+        if (!sourceMatches(match, ctx, gatewayNames, vs.namespace)) continue;
       }
       const matchName = match ? field(match, 'name') : undefined;
       const name = typeof matchName === 'string' && matchName !== '' ? `${rule.name ?? ''}.${matchName}` : (rule.name ?? '');

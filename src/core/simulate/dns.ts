@@ -1,0 +1,159 @@
+import type { ObjectSource, PodModel } from '../model/mesh.ts';
+import { fnv1a } from '../model/allocate.ts';
+import type { Registry, Service } from '../registry/registry.ts';
+import type { NameTableEntry } from '../xds/types.ts';
+import { isIp } from './request.ts';
+
+export interface DnsResult {
+  resolver: 'kube-dns' | 'istio-agent' | 'none';
+  /** The name that answered (after the search path), or the name as asked when nothing did. */
+  name: string;
+  answers: string[];
+  rcode: 'NOERROR' | 'NXDOMAIN';
+  /** The names tried, in order, with who answered each. */
+  queries: Array<{ name: string; answeredBy: string }>;
+  detail: string;
+  sources: ObjectSource[];
+  /** True when the answer came from DNS outside the cluster (Meshpath cannot know the real address). */
+  upstream: boolean;
+  assumption: string | undefined;
+}
+
+// Top-level domains that exist on the public internet, so an external name under them is assumed to resolve there.
+const PUBLIC_TLDS = new Set(
+  'com org net io dev app co ai edu gov mil int info biz cloud tech me tv us uk de fr nl be es it ch at se no dk fi pl cz ru ua jp cn kr in au nz ca br mx ar cl za eu asia xyz site online store blog news page sh gg ly to fm am im is ie pt gr hu ro bg sk si hr rs lt lv ee by kz tr il sa ae sg hk tw my th vn id ph pk ng ke eg ma'.split(' '),
+);
+
+export interface DnsContext {
+  pod: PodModel;
+  registry: Registry;
+  clusterDomain: string;
+  nameTable: NameTableEntry[] | undefined;
+  /** An address the user says the name resolves to (--address). */
+  addressOverride: string | undefined;
+}
+
+/** K8S: resolv.conf search list and ndots:5 — names with fewer than 5 dots are tried with each suffix first. */
+export function searchCandidates(name: string, namespace: string, clusterDomain: string): string[] {
+  if (name.endsWith('.')) return [name.slice(0, -1)];
+  const suffixes = [`${namespace}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain];
+  const dots = name.split('.').length - 1;
+  const searched = suffixes.map((s) => `${name}.${s}`);
+  return dots >= 5 ? [name, ...searched] : [...searched, name];
+}
+
+function kubeService(registry: Registry, fqdn: string): Service | undefined {
+  return registry.services.find((s) => s.registry === 'Kubernetes' && s.hostname === fqdn);
+}
+
+/** What cluster DNS (CoreDNS / kube-dns) answers for one exact name (K8S: DNS for Services and Pods). */
+function kubeDnsAnswer(name: string, ctx: DnsContext): { answers: string[]; cname?: string; source?: ObjectSource } | 'nxdomain' | 'upstream' {
+  const domain = ctx.clusterDomain;
+  if (name === domain || name.endsWith(`.${domain}`)) {
+    const service = kubeService(ctx.registry, name);
+    if (!service) return 'nxdomain';
+    if (service.externalName) return { answers: [], cname: service.externalName, source: service.source };
+    if (service.clusterIPs.length > 0) return { answers: service.clusterIPs, source: service.source };
+    const ips = new Set<string>();
+    for (const endpoint of ctx.registry.endpoints.get(service) ?? []) if (isIp(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)) ips.add(endpoint.address);
+    return ips.size > 0 ? { answers: [...ips], source: service.source } : 'nxdomain';
+  }
+  return 'upstream';
+}
+
+function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; assumption: string } | undefined {
+  const tld = name.split('.').pop() ?? '';
+  if (!name.includes('.') || !PUBLIC_TLDS.has(tld)) return undefined;
+  const address = ctx.addressOverride ?? `203.0.113.${(fnv1a(name) % 250) + 2}`;
+  return {
+    answers: [address],
+    assumption: ctx.addressOverride
+      ? `${name} is resolved by DNS outside the cluster; the address given (${address}) is used.`
+      : `${name} is resolved by DNS outside the cluster; Meshpath cannot know the real address and uses ${address} (a documentation address). Pass --address to use the real one.`,
+  };
+}
+
+/**
+ * The app's lookup of `name`: through the istio-agent DNS proxy when the pod captures DNS (pkg/dns/client/dns.go:
+ * ServeDNS — its name table first, else forwarded), otherwise kube-dns with the pod's search path.
+ */
+export function resolve(name: string, ctx: DnsContext): DnsResult {
+  const agent = ctx.nameTable !== undefined;
+  const resolver = agent ? 'istio-agent' : 'kube-dns';
+  const queries: DnsResult['queries'] = [];
+  const tableLookup = (candidate: string): NameTableEntry | undefined => {
+    if (!ctx.nameTable) return undefined;
+    const short = candidate.endsWith(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`) ? candidate.slice(0, -(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`.length)) : undefined;
+    return ctx.nameTable.find((entry) => entry.name === candidate || entry.altNames.includes(candidate) || (short !== undefined && (entry.name === short || entry.altNames.includes(short))) || (isWildcardEntry(entry.name) && candidate.endsWith(entry.name.slice(1))));
+  };
+  for (const candidate of searchCandidates(name, ctx.pod.namespace, ctx.clusterDomain)) {
+    const entry = tableLookup(candidate);
+    if (entry) {
+      queries.push({ name: candidate, answeredBy: 'istio-agent name table' });
+      const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
+      return {
+        resolver,
+        name: candidate,
+        answers: entry.addresses,
+        rcode: 'NOERROR',
+        queries,
+        detail: `The istio-agent DNS proxy answers ${candidate} from the name table istiod sent it (${entry.name}: ${entry.addresses.join(', ')}), without asking kube-dns.`,
+        sources: service ? [service.source] : [],
+        upstream: false,
+        assumption: undefined,
+      };
+    }
+    const answer = kubeDnsAnswer(candidate, ctx);
+    if (answer === 'nxdomain') {
+      queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded): NXDOMAIN' : 'kube-dns: NXDOMAIN' });
+      continue;
+    }
+    if (answer === 'upstream') {
+      const upstream = upstreamAnswer(candidate, ctx);
+      if (!upstream) {
+        queries.push({ name: candidate, answeredBy: 'upstream DNS: NXDOMAIN' });
+        continue;
+      }
+      queries.push({ name: candidate, answeredBy: 'upstream DNS' });
+      return { resolver, name: candidate, answers: upstream.answers, rcode: 'NOERROR', queries, detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`, sources: [], upstream: true, assumption: upstream.assumption };
+    }
+    if (answer.cname) {
+      queries.push({ name: candidate, answeredBy: `kube-dns: CNAME ${answer.cname}` });
+      const target = isIp(answer.cname) ? { answers: [answer.cname], assumption: undefined } : upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx);
+      if (!target) return { resolver, name: candidate, answers: [], rcode: 'NXDOMAIN', queries, detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`, sources: answer.source ? [answer.source] : [], upstream: true, assumption: undefined };
+      return { resolver, name: candidate, answers: target.answers, rcode: 'NOERROR', queries, detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`, sources: answer.source ? [answer.source] : [], upstream: !answer.cname.endsWith(ctx.clusterDomain), assumption: target.assumption };
+    }
+    queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded by the DNS proxy)' : 'kube-dns' });
+    return {
+      resolver,
+      name: candidate,
+      answers: answer.answers,
+      rcode: 'NOERROR',
+      queries,
+      detail: `${agent ? 'The DNS proxy forwards the query and ' : ''}kube-dns answers ${candidate} with ${answer.answers.join(', ')}.`,
+      sources: answer.source ? [answer.source] : [],
+      upstream: false,
+      assumption: undefined,
+    };
+  }
+  return {
+    resolver,
+    name,
+    answers: [],
+    rcode: 'NXDOMAIN',
+    queries,
+    detail: `No DNS server knows ${name}: ${queries.map((q) => q.name).join(', ')} all returned NXDOMAIN. The application gets a DNS error and never opens a connection.`,
+    sources: [],
+    upstream: false,
+    assumption: undefined,
+  };
+}
+
+function resolveInCluster(name: string, ctx: DnsContext): { answers: string[]; assumption: undefined } | undefined {
+  const answer = kubeDnsAnswer(name, ctx);
+  return typeof answer === 'object' && answer.answers.length > 0 ? { answers: answer.answers, assumption: undefined } : undefined;
+}
+
+function isWildcardEntry(name: string): boolean {
+  return name.startsWith('*.');
+}

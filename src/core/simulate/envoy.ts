@@ -1,0 +1,174 @@
+import { hostSubsetOf } from '../model/host.ts';
+import type { FilterChain, Listener, Route, RouteConfiguration, StringMatcher, VirtualHost } from '../xds/types.ts';
+
+/** What Envoy knows about a connection when it picks a listener and filter chain. */
+export interface ConnectionFacts {
+  address: string;
+  port: number;
+  /** SNI, for TLS. */
+  sni: string | undefined;
+  transport: 'plaintext' | 'tls' | 'mtls';
+  /** ALPN as the TLS inspector (TLS) or HTTP inspector (plaintext HTTP) would report it. */
+  alpn: string | undefined;
+}
+
+/** Envoy hands a redirected connection to the listener for IP:port, else 0.0.0.0:port, else keeps it on virtualOutbound (simulation/traffic.go: matchListener). */
+export function matchListener(listeners: readonly Listener[], address: string, port: number): Listener | undefined {
+  return (
+    listeners.find((l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === address && l.port === port) ??
+    listeners.find((l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === '0.0.0.0' && l.port === port) ??
+    listeners.find((l) => l.kind === 'virtualOutbound')
+  );
+}
+
+function ipv4ToNumber(ip: string): number | undefined {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
+  return parts.reduce((n, p) => n * 256 + p, 0);
+}
+
+/** The prefix length of the most specific CIDR containing the address, 0 if none. */
+function cidrRank(ranges: readonly string[], address: string): number {
+  const ip = ipv4ToNumber(address);
+  if (ip === undefined) return 0;
+  let best = 0;
+  for (const range of ranges) {
+    const [base = '', bitsText] = range.split('/');
+    const bits = bitsText === undefined ? 32 : Number(bitsText);
+    const start = ipv4ToNumber(base);
+    if (start === undefined) continue;
+    const size = 2 ** (32 - bits);
+    if (ip >= Math.floor(start / size) * size && ip < Math.floor(start / size) * size + size) best = Math.max(best, bits);
+  }
+  return best;
+}
+
+function filterRank(chains: FilterChain[], isSet: (c: FilterChain) => boolean, rank: (c: FilterChain) => number): FilterChain[] {
+  if (!chains.some(isSet)) return chains;
+  let best = 0;
+  const ranked = chains.map((c) => ({ c, r: isSet(c) ? rank(c) : 0 }));
+  for (const { r } of ranked) best = Math.max(best, r);
+  if (best > 0) return ranked.filter(({ r }) => r === best).map(({ c }) => c);
+  return chains.filter((c) => !isSet(c));
+}
+
+/** Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN). */
+export function listenerInspectors(listener: Listener): { tls: boolean; http: boolean } {
+  const chains = listener.filterChains;
+  return {
+    tls: chains.some((c) => (c.match.serverNames?.length ?? 0) > 0 || c.match.transportProtocol === 'tls'),
+    http: chains.some((c) => (c.match.applicationProtocols?.length ?? 0) > 0),
+  };
+}
+
+/**
+ * Envoy's filter chain selection: destination port, prefix ranges (longest), server names (exact beats the longest
+ * wildcard), transport protocol, application protocols; at each step chains that leave the field unset are kept only
+ * when none of the others matched (simulation/traffic.go: matchFilterChain, filterRank).
+ */
+export function matchFilterChain(listener: Listener, facts: ConnectionFacts): { chain: FilterChain | undefined; ambiguous: boolean } {
+  const inspectors = listenerInspectors(listener);
+  let chains = [...listener.filterChains];
+  chains = filterRank(chains, (c) => c.match.destinationPort !== undefined, (c) => (c.match.destinationPort === facts.port ? 1 : 0));
+  chains = filterRank(chains, (c) => (c.match.prefixRanges?.length ?? 0) > 0, (c) => cidrRank(c.match.prefixRanges ?? [], facts.address));
+  chains = filterRank(chains, (c) => (c.match.serverNames?.length ?? 0) > 0, (c) => {
+    let best = 0;
+    for (const name of c.match.serverNames ?? []) {
+      if (facts.sni === undefined || !inspectors.tls || facts.transport === 'plaintext') continue;
+      if (facts.sni === name) best = Number.MAX_SAFE_INTEGER;
+      else if (hostSubsetOf(facts.sni, name)) best = Math.max(best, name.length);
+    }
+    return best;
+  });
+  const transport = !inspectors.tls ? 'raw_buffer' : facts.transport === 'plaintext' ? 'raw_buffer' : 'tls';
+  chains = filterRank(chains, (c) => c.match.transportProtocol !== undefined, (c) => (c.match.transportProtocol === transport ? 1 : 0));
+  const alpn = facts.transport === 'plaintext' ? (inspectors.http ? facts.alpn : undefined) : inspectors.tls ? facts.alpn : undefined;
+  chains = filterRank(chains, (c) => (c.match.applicationProtocols?.length ?? 0) > 0, (c) => (alpn !== undefined && (c.match.applicationProtocols ?? []).includes(alpn) ? 1 : 0));
+  if (chains.length === 0) return { chain: listener.defaultFilterChain, ambiguous: false };
+  return { chain: chains[0], ambiguous: chains.length > 1 };
+}
+
+/** Envoy's virtual host selection, port stripped: exact, longest `*.suffix`, longest `prefix.*`, then `*` (simulation/traffic.go: matchVirtualHost). */
+export function matchVirtualHost(config: RouteConfiguration, hostHeader: string): VirtualHost | undefined {
+  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+  const exact = config.virtualHosts.find((v) => v.domains.includes(host));
+  if (exact) return exact;
+  let best: VirtualHost | undefined;
+  let longest = 0;
+  for (const vhost of config.virtualHosts) {
+    for (const domain of vhost.domains) {
+      if (domain.startsWith('*') && domain.length > 1 && host.length >= domain.length && host.endsWith(domain.slice(1)) && domain.length > longest) {
+        best = vhost;
+        longest = domain.length;
+      }
+    }
+  }
+  if (best) return best;
+  for (const vhost of config.virtualHosts) {
+    for (const domain of vhost.domains) {
+      if (domain.endsWith('*') && domain.length > 1 && host.length >= domain.length && host.startsWith(domain.slice(0, -1)) && domain.length > longest) {
+        best = vhost;
+        longest = domain.length;
+      }
+    }
+  }
+  return best ?? config.virtualHosts.find((v) => v.domains.includes('*'));
+}
+
+function matchString(matcher: StringMatcher, value: string | undefined): boolean {
+  let result: boolean;
+  if (matcher.kind === 'present') result = value !== undefined;
+  else if (value === undefined) result = false;
+  else {
+    const left = matcher.ignoreCase ? value.toLowerCase() : value;
+    const right = matcher.ignoreCase ? matcher.value.toLowerCase() : matcher.value;
+    switch (matcher.kind) {
+      case 'exact':
+        result = left === right;
+        break;
+      case 'prefix':
+        result = left.startsWith(right);
+        break;
+      case 'suffix':
+        result = left.endsWith(right);
+        break;
+      case 'regex':
+        result = fullRegexMatch(matcher.value, value);
+        break;
+    }
+  }
+  return matcher.invert ? !result : result;
+}
+
+function fullRegexMatch(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return false;
+  }
+}
+
+export interface HttpFacts {
+  path: string;
+  /** Request headers by lower-case name, including :method, :authority and :scheme. */
+  headers: Map<string, string>;
+}
+
+/** Why one route did or did not match, for the explanation. */
+export function routeMatches(route: Route, request: HttpFacts): boolean {
+  const [pathOnly = '/', query = ''] = request.path.split('?', 2);
+  const path = route.match.path;
+  const left = path.ignoreCase ? pathOnly.toLowerCase() : pathOnly;
+  const right = path.ignoreCase ? path.value.toLowerCase() : path.value;
+  const pathOk = path.kind === 'prefix' ? left.startsWith(right) : path.kind === 'exact' ? left === right : fullRegexMatch(path.value, pathOnly);
+  if (!pathOk) return false;
+  for (const header of route.match.headers) if (!matchString(header.matcher, request.headers.get(header.name))) return false;
+  const params = new Map(query.split('&').filter((p) => p !== '').map((p) => [decodeURIComponent(p.split('=')[0] ?? ''), decodeURIComponent(p.split('=')[1] ?? '')]));
+  for (const param of route.match.queryParameters) if (!matchString(param.matcher, params.get(param.name))) return false;
+  return true;
+}
+
+/** The first route whose match succeeds (simulation/traffic.go: matchRoute). */
+export function matchRoute(vhost: VirtualHost, request: HttpFacts): Route | undefined {
+  return vhost.routes.find((route) => routeMatches(route, request));
+}
