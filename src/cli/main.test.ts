@@ -77,3 +77,31 @@ describe('meshpath proxy-config', () => {
     expect(runCli(['proxy-config', 'bogus', '--pod', 'a/b', '-f', demo])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('listeners, routes, clusters, endpoints, all') });
   });
 });
+
+describe('meshpath trace', () => {
+  it('prints exactly one JSON object with the contract fields', () => {
+    const result = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'dest-svc-v1:7777', '--json']);
+    expect(result.exitCode).toBe(0);
+    const t = JSON.parse(result.stdout) as Record<string, unknown> & { hops: Array<Record<string, unknown>>; steps: Array<Record<string, unknown>>; dns: Record<string, unknown> };
+    expect(Object.keys(t)).toEqual(['outcome', 'status', 'responseFlags', 'dns', 'hops', 'steps', 'request', 'assumptions', 'diagnostics']);
+    expect(t).toMatchObject({ outcome: 'routed', status: 200, responseFlags: '-' });
+    expect(t.dns).toEqual({ resolver: 'kube-dns', name: 'dest-svc-v1.application.svc.cluster.local', answers: [expect.stringMatching(/^10\.96\./)], rcode: 'NOERROR' });
+    expect(t.hops[0]).toMatchObject({ direction: 'outbound', listener: '0.0.0.0_7777', routeConfig: '7777', virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777', route: 'default', cluster: 'outbound|7777||dest-svc-v1.application.svc.cluster.local', endpoint: expect.stringMatching(/:5678$/) });
+    expect(t.steps[0]).toMatchObject({ kind: 'dns', sources: [{ kind: 'Service', namespace: 'application', name: 'dest-svc-v1', file: demo, line: 91 }] });
+  });
+
+  it('applies --outbound-traffic-policy and prints readable text without --json', () => {
+    const blocked = JSON.parse(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com', '--outbound-traffic-policy', 'REGISTRY_ONLY', '--json']).stdout) as { outcome: string; status: number };
+    expect(blocked).toMatchObject({ outcome: 'blackhole', status: 502 });
+    const text = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com']).stdout;
+    expect(text).toContain('Outcome: passthrough 200');
+    expect(text).toMatch(/\[cluster\] application\/sleep-\S+: PassthroughCluster/);
+  });
+
+  it('exits 2 for unusable arguments and an unknown source pod, 0 for any computed outcome', () => {
+    expect(runCli(['trace', '-f', demo, '--to', 'x'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--from') });
+    expect(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'x', '--protocol', 'udp'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--protocol must be one of') });
+    expect(runCli(['trace', '-f', demo, '--from', 'nowhere/nobody', '--to', 'x'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('No pod nowhere/nobody') });
+    expect(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://nosuch.invalid'])).toMatchObject({ exitCode: 0 });
+  });
+});

@@ -93,7 +93,8 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
       const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
       return {
         resolver,
-        name: candidate,
+        // The agent also answers <name>.<first search domain> (a CNAME to the host itself): report the host.
+        name: entry.name,
         answers: entry.addresses,
         rcode: 'NOERROR',
         queries,
