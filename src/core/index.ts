@@ -10,6 +10,7 @@ import { buildObjectGraph, type ObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile, type ManifestObject } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
 import type { PodModel } from './model/mesh.ts';
+import { findPodByRef } from './model/podRef.ts';
 import { buildRegistry } from './registry/registry.ts';
 import { prepareScopeInputs, type SidecarScope } from './scope/sidecarScope.ts';
 import { buildGatewayProxyConfig } from './xds/gateway.ts';
@@ -58,9 +59,7 @@ export type ProxyConfigResult = { ok: true; config: ProxyConfig; scope: SidecarS
 
 /** The pods a user can pick as a proxy: `namespace/name`. */
 export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
-  const [namespace, name] = ref.includes('/') ? ref.split('/', 2) : ['default', ref];
-  // A workload name (the Deployment of pods Meshpath made from its template) picks its first pod.
-  return analysis.model.pods.find((pod) => pod.namespace === namespace && pod.name === name) ?? analysis.model.pods.find((pod) => pod.namespace === namespace && pod.owner?.name === name);
+  return findPodByRef(analysis.model, ref);
 }
 
 /** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */

@@ -234,3 +234,20 @@ describe('gateways (istio-semantics §11)', () => {
     expect(summary(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://other.example.com/v1' }))).toEqual({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
   });
 });
+
+describe('source pods and listeners', () => {
+  it('finds the source by pod name, workload name, a generated-looking pod name, or Service name', () => {
+    const demo = fixture('demo');
+    for (const from of ['application/sleep', 'application/sleep-7f8d9c5b6-xk2p4', 'istio-system/istio-ingressgateway']) {
+      const result = traceRequest(analyze([{ name: 'demo.yaml', text: demo }]), { from, to: 'http://dest-svc-v1.application:7777/' });
+      expect(result.ok).toBe(true);
+    }
+  });
+
+  it('reports no-listener when a gateway has no server on the port the request arrives at', () => {
+    const t = trace(fixture('demo'), { from: 'istio-system/istio-ingressgateway', to: 'http://shop.example.com/' });
+    expect(summary(t)).toEqual({ outcome: 'no-listener', status: null, responseFlags: 'NR' });
+    expect(t.hops[0]).toMatchObject({ direction: 'gateway' });
+    expect(t.hops[0]?.listener).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import type { Analysis } from '../index.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import { findPodByRef } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { buildRegistry, isIpAddress, type Registry, type Service } from '../registry/registry.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
@@ -171,8 +172,7 @@ function weightiest<T extends { weight: number }>(items: T[]): T | undefined {
 export function traceRequest(analysis: Analysis, request: TraceRequest, options: TraceOptions = {}): TraceResult {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const meshConfig = options.outboundTrafficPolicy ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy } : analysis.model.meshConfig;
-  const [fromNamespace, fromName] = request.from.includes('/') ? request.from.split('/', 2) : ['default', request.from];
-  const original = analysis.model.pods.find((p) => p.namespace === fromNamespace && p.name === fromName) ?? analysis.model.pods.find((p) => p.namespace === fromNamespace && p.owner?.name === fromName);
+  const original = findPodByRef(analysis.model, request.from);
   if (!original) {
     const known = analysis.model.pods.map((p) => `${p.namespace}/${p.name}`);
     return { ok: false, reason: `No pod ${request.from} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}` };
