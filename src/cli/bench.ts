@@ -1,5 +1,5 @@
 // `npm run bench`: how long analysis takes on generated meshes of growing size. Prints medians; asserts nothing.
-import { analyze, computeProxyConfig } from '../core/index.ts';
+import { analyze, computeProxyConfig, traceRequest } from '../core/index.ts';
 
 function generateMesh(namespaces: number, servicesPerNamespace: number): string {
   const docs: string[] = [];
@@ -69,15 +69,17 @@ const sizes: Array<[number, number]> = [
   [10, 25],
   [20, 50],
 ];
-console.log('analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod.');
+console.log('analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod;');
+console.log('trace: one HTTP request from that pod to a service, through its proxy and the destination sidecar (registry and xDS included).');
 console.log('Medians of 7 runs after 2 warm-ups.');
-console.log('namespaces  services  objects    text KiB   analyze ms   proxy-config ms');
+console.log('namespaces  services  objects    text KiB   analyze ms   proxy-config ms   trace ms');
 for (const [namespaces, services] of sizes) {
   const text = generateMesh(namespaces, services);
   const files = [{ name: 'mesh.yaml', text }];
   let objects = 0;
   const times: number[] = [];
   const proxyTimes: number[] = [];
+  const traceTimes: number[] = [];
   for (let run = 0; run < 9; run++) {
     const started = performance.now();
     const analysis = analyze(files);
@@ -86,12 +88,16 @@ for (const [namespaces, services] of sizes) {
     const pod = analysis.model.pods[0];
     const result = pod ? computeProxyConfig(analysis, `${pod.namespace}/${pod.name}`) : undefined;
     if (result && !result.ok) throw new Error(result.reason);
+    const configured = performance.now();
+    const traced = pod ? traceRequest(analysis, { from: `${pod.namespace}/${pod.name}`, to: `http://svc-${services - 1}.${pod.namespace}/` }) : undefined;
+    if (traced && !traced.ok) throw new Error(traced.reason);
     if (run >= 2) {
       times.push(analyzed - started);
-      proxyTimes.push(performance.now() - analyzed);
+      proxyTimes.push(configured - analyzed);
+      traceTimes.push(performance.now() - configured);
     }
   }
   console.log(
-    `${String(namespaces).padStart(10)}  ${String(namespaces * services).padStart(8)}  ${String(objects).padStart(7)}  ${(text.length / 1024).toFixed(0).padStart(9)}  ${median(times).toFixed(1).padStart(11)}  ${median(proxyTimes).toFixed(1).padStart(16)}`,
+    `${String(namespaces).padStart(10)}  ${String(namespaces * services).padStart(8)}  ${String(objects).padStart(7)}  ${(text.length / 1024).toFixed(0).padStart(9)}  ${median(times).toFixed(1).padStart(11)}  ${median(proxyTimes).toFixed(1).padStart(16)}  ${median(traceTimes).toFixed(1).padStart(9)}`,
   );
 }
