@@ -313,7 +313,7 @@ function traceJson(trace: Trace, analysis: Analysis): string {
     responseFlags: trace.responseFlags,
     dns: trace.dns,
     hops: trace.hops,
-    steps: trace.steps.map((step) => ({ kind: step.kind, proxy: step.proxy ?? null, title: step.title, detail: step.detail, sources: step.sources.map(source) })),
+    steps: trace.steps.map((step) => ({ kind: step.kind, proxy: step.proxy ?? null, title: step.title, detail: step.detail, sources: step.sources.map(source), ...(step.alternatives && step.alternatives.length > 0 ? { alternatives: step.alternatives } : {}) })),
     request: trace.request,
     assumptions: [...trace.assumptions, ...analysis.assumptions.map((a) => a.message)],
     diagnostics: analysis.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, file: d.file, line: d.range.start.line, column: d.range.start.column })),

@@ -251,3 +251,24 @@ describe('source pods and listeners', () => {
     expect(t.hops[0]?.listener).toBeUndefined();
   });
 });
+
+describe('what the UI shows beside each step', () => {
+  it('lists every endpoint with its fate: chosen, unready, or excluded by the subset', () => {
+    const text = doc(
+      mesh,
+      pod('reviews-v1b', 'app', { labels: { app: 'reviews', version: 'v1' }, ip: '10.244.1.3', ready: false }),
+      istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}]'),
+      istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: reviews, subset: v1}}]\n- route: [{destination: {host: reviews}}]'),
+    );
+    const t = trace(text, { from: 'app/client', to: 'http://reviews:9080/api' });
+    expect(t.steps.find((s) => s.kind === 'endpoint')?.endpoints).toEqual([
+      { address: '10.244.1.1:9080', state: 'chosen', pod: 'reviews-v1' },
+      { address: '10.244.1.3:9080', state: 'unhealthy', pod: 'reviews-v1b' },
+      { address: '10.244.1.2:9080', state: 'excluded', pod: 'reviews-v2' },
+    ]);
+    const route = t.steps.find((s) => s.kind === 'route');
+    expect(route?.alternatives).toEqual(['(unnamed): any request — not reached']);
+    expect(t.steps.find((s) => s.kind === 'virtualHost')?.alternatives?.at(-1)).toMatch(/^allow_any: \*/);
+    expect(route?.hop).toBe(0);
+  });
+});

@@ -40,6 +40,14 @@ export interface TraceStep {
   title: string;
   detail: string;
   sources: ObjectSource[];
+  /** The Istio/Envoy name of what was picked (listener, virtual host, cluster...), for labels. */
+  name?: string;
+  /** What else was there and not taken, in words. */
+  alternatives?: string[];
+  /** Index of the hop (proxy) this step belongs to. */
+  hop?: number;
+  /** For endpoint steps: every endpoint of the service port and what happened to it. */
+  endpoints?: Array<{ address: string; state: 'chosen' | 'healthy' | 'unhealthy' | 'excluded'; pod: string | undefined }>;
 }
 
 /** What one proxy did with the request (the `hops` of `meshpath trace --json`). */
@@ -117,8 +125,11 @@ class Tracer {
     this.podsByIp = new Map(model.pods.filter((p) => p.ip).map((p) => [p.ip, p]));
   }
 
-  step(kind: StepKind, proxy: PodModel | undefined, title: string, detail: string, sources: ObjectSource[] = []): void {
-    this.steps.push({ kind, proxy: proxy ? `${proxy.namespace}/${proxy.name}` : undefined, title, detail, sources: unique(sources) });
+  step(kind: StepKind, proxy: PodModel | undefined, title: string, detail: string, sources: ObjectSource[] = [], extra: Pick<TraceStep, 'name' | 'alternatives' | 'endpoints'> = {}): void {
+    const proxyRef = proxy ? `${proxy.namespace}/${proxy.name}` : undefined;
+    const lastHop = this.hops.length - 1;
+    const hop = proxyRef !== undefined && lastHop >= 0 && this.hops[lastHop]?.proxy === proxyRef ? lastHop : undefined;
+    this.steps.push({ kind, proxy: proxyRef, title, detail, sources: unique(sources), ...extra, ...(hop !== undefined ? { hop } : {}) });
   }
 
   proxyConfig(pod: PodModel): { config: ProxyConfig; ctx: ProxyContext } {
@@ -379,7 +390,8 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
     return { outcome: 'no-listener', status: null, flags: 'NR', title: `No listener on port ${port}`, detail: `${proxyName(pod)} has no listener for port ${port}: ${direction === 'gateway' ? 'no Gateway server of this gateway uses that port' : 'nothing handles the connection'}, so it is refused.`, sources: [pod.source] };
   }
   hop.listener = listener.name;
-  tracer.step('listener', pod, `Listener ${listener.name}`, listenerWhy(listener, address, port), listener.kind === 'virtualOutbound' ? [] : listener.services.length > 0 ? [] : []);
+  const otherListeners = config.listeners.filter((l) => l !== listener && l.port === port).map((l) => `${l.name} (for ${l.address})`);
+  tracer.step('listener', pod, `Listener ${listener.name}`, listenerWhy(listener, address, port), [], { name: listener.name, alternatives: otherListeners });
   const facts: ConnectionFacts = { address, port, sni: transport.kind !== 'plaintext' ? request.sni : undefined, transport: transport.kind, alpn: alpnFor(request.protocol, transport.kind) };
   const { chain } = matchFilterChain(listener, facts);
   if (!chain) {
@@ -387,7 +399,8 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
     return { outcome: 'no-listener', status: null, flags: 'NR', title: 'No filter chain matches', detail: `No filter chain of ${listener.name} matches this connection (${describeFacts(facts)}), and the listener has no default chain: the connection is closed.`, sources: [] };
   }
   hop.filterChain = chainLabel(chain);
-  tracer.step('filterChain', pod, `Filter chain ${chainLabel(chain)}`, `${describeFacts(facts)} ${chain === listener.defaultFilterChain ? `matches none of the listener's other chains, so the default chain takes it` : `matches ${describeChainMatch(chain.match)}`}.`, chain.sources);
+  const otherChains = [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])].filter((c) => c !== chain).map((c) => `${describeChainMatch(c.match)} → ${c.action.kind === 'tcp' ? c.action.clusters.map((x) => x.name).join(', ') : `route ${c.action.routeConfigName}`}`);
+  tracer.step('filterChain', pod, `Filter chain ${chainLabel(chain)}`, `${describeFacts(facts)} ${chain === listener.defaultFilterChain ? `matches none of the listener's other chains, so the default chain takes it` : `matches ${describeChainMatch(chain.match)}`}.`, chain.sources, { name: chainLabel(chain), alternatives: otherChains });
 
   let clusterName: string;
   let route: Route | undefined;
@@ -407,14 +420,20 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
       return { outcome: 'no-route', status: 404, flags: 'NR', title: `No virtual host for ${hostHeader}`, detail: `Route configuration ${routeConfigName} has no virtual host whose domains match Host ${hostHeader}: 404 NR.`, sources: chain.sources };
     }
     hop.virtualHost = vhost.name;
-    tracer.step('virtualHost', pod, `Virtual host ${vhost.name}`, `Host ${hostHeader} ${vhost.domains.includes('*') && vhost.domains.length === 1 ? 'matches no specific domain; the catch-all virtual host (*) takes it' : `matches the domain ${matchedDomain(vhost.domains, hostHeader)}`} in route configuration ${routeConfigName}.`, vhost.sources);
+    tracer.step('virtualHost', pod, `Virtual host ${vhost.name}`, `Host ${hostHeader} ${vhost.domains.includes('*') && vhost.domains.length === 1 ? 'matches no specific domain; the catch-all virtual host (*) takes it' : `matches the domain ${matchedDomain(vhost.domains, hostHeader)}`} in route configuration ${routeConfigName}.`, vhost.sources, {
+      name: vhost.name,
+      alternatives: (routeConfig?.virtualHosts ?? []).filter((v) => v !== vhost).map((v) => `${v.name}: ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', …' : ''}`),
+    });
     route = matchRoute(vhost, { path: request.path, headers: requestHeaders(tracer) });
     if (!route) {
       log(404, 'NR', 'route_not_found', '-', '-', '-');
       return { outcome: 'no-route', status: 404, flags: 'NR', title: 'No route matches', detail: `None of the ${vhost.routes.length} routes of ${vhost.name} matches ${request.method} ${request.path}${vhost.routes.length > 0 ? ` (routes: ${vhost.routes.map((r) => r.match.description).join('; ')})` : ''}: 404 NR.`, sources: vhost.sources };
     }
     hop.route = route.name || undefined;
-    tracer.step('route', pod, `Route ${route.name || '(unnamed)'}${route.virtualService ? ` of VirtualService ${route.virtualService.namespace}/${route.virtualService.name}` : ''}`, `${request.method} ${request.path} matches ${route.match.description}${route.virtualService ? ` (http[${route.virtualService.httpIndex}]${route.virtualService.matchIndex !== undefined ? `.match[${route.virtualService.matchIndex}]` : ''})` : ''}.`, route.sources);
+    const matchedRoute = route;
+    const skipped = vhost.routes.slice(0, vhost.routes.indexOf(matchedRoute)).map((r) => `${r.name || '(unnamed)'}: ${r.match.description} — does not match`);
+    const later = vhost.routes.slice(vhost.routes.indexOf(matchedRoute) + 1).map((r) => `${r.name || '(unnamed)'}: ${r.match.description} — not reached`);
+    tracer.step('route', pod, `Route ${route.name || '(unnamed)'}${route.virtualService ? ` of VirtualService ${route.virtualService.namespace}/${route.virtualService.name}` : ''}`, `${request.method} ${request.path} matches ${route.match.description}${route.virtualService ? ` (http[${route.virtualService.httpIndex}]${route.virtualService.matchIndex !== undefined ? `.match[${route.virtualService.matchIndex}]` : ''})` : ''}.`, route.sources, { name: route.name || '(unnamed)', alternatives: [...skipped, ...later] });
     const action = route.action;
     if (action.kind === 'directResponse') {
       const blocked = route.name === 'block_all';
@@ -484,7 +503,7 @@ function clusterHop(
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', 'PassthroughCluster', `${address}:${port}`, routeName);
     return arrive(tracer, { address, port, transport: { kind: transport.kind === 'tls' ? 'tls' : 'plaintext', why: 'PassthroughCluster adds no TLS' }, host: undefined, via: 'passthrough' }, depth);
   }
-  tracer.step('cluster', pod, `Cluster ${cluster.name}`, `${cluster.type} cluster${cluster.subset ? ` for subset ${cluster.subset}` : ''}${cluster.destinationRule ? ` (DestinationRule ${cluster.destinationRule.namespace}/${cluster.destinationRule.name})` : ''}. Upstream TLS: ${cluster.tls.reason}.`, cluster.sources);
+  tracer.step('cluster', pod, `Cluster ${cluster.name}`, `${cluster.type} cluster${cluster.subset ? ` for subset ${cluster.subset}` : ''}${cluster.destinationRule ? ` (DestinationRule ${cluster.destinationRule.namespace}/${cluster.destinationRule.name})` : ''}. Upstream TLS: ${cluster.tls.reason}.`, cluster.sources, { name: cluster.name });
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
   const all = assignment?.endpoints ?? [];
   hop.endpoints = all.map((e) => `${e.address}:${e.port}`);
@@ -502,9 +521,22 @@ function clusterHop(
   const chosen = healthy[0] as LbEndpoint;
   hop.endpoint = `${chosen.address}:${chosen.port}`;
   const upstream: Transport['kind'] = chosen.mtls ? 'mtls' : cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls' ? 'tls' : 'plaintext';
-  tracer.step('endpoint', pod, `Endpoint ${chosen.address}:${chosen.port}${chosen.podName ? ` (${chosen.podName})` : ''}`, `${healthy.length} healthy of ${all.length} endpoints${all.length > healthy.length ? ' (unready ones are never picked)' : ''}; Envoy balances across them (${cluster.loadBalancer}), this trace follows the first. Transport: ${upstream === 'mtls' ? 'Istio mTLS' : upstream === 'tls' ? 'TLS' : 'plaintext'}.`, chosen.workload ? [chosen.workload] : []);
+  tracer.step('endpoint', pod, `Endpoint ${chosen.address}:${chosen.port}${chosen.podName ? ` (${chosen.podName})` : ''}`, `${healthy.length} healthy of ${all.length} endpoints${all.length > healthy.length ? ' (unready ones are never picked)' : ''}; Envoy balances across them (${cluster.loadBalancer}), this trace follows the first. Transport: ${upstream === 'mtls' ? 'Istio mTLS' : upstream === 'tls' ? 'TLS' : 'plaintext'}.`, chosen.workload ? [chosen.workload] : [], {
+    name: `${chosen.address}:${chosen.port}`,
+    endpoints: endpointStates(tracer, cluster, all, chosen),
+  });
   log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, `${chosen.address}:${chosen.port}`, routeName);
   return arrive(tracer, { address: chosen.address, port: chosen.port, transport: { kind: upstream, why: cluster.tls.reason }, host: cluster.service, via: 'cluster' }, depth);
+}
+
+/** Every endpoint of the cluster's service port: the one chosen, the other healthy and unhealthy ones, and those a subset excluded. */
+function endpointStates(tracer: Tracer, cluster: Cluster, all: LbEndpoint[], chosen: LbEndpoint): NonNullable<TraceStep['endpoints']> {
+  const inCluster = all.map((e) => ({ address: `${e.address}:${e.port}`, state: e === chosen ? ('chosen' as const) : e.health === 'HEALTHY' ? ('healthy' as const) : ('unhealthy' as const), pod: e.podName }));
+  if (!cluster.subset || !cluster.service) return inCluster;
+  const service = tracer.registry.services.find((s) => s.hostname === cluster.service);
+  const servicePort = service?.ports.find((p) => p.port === cluster.port);
+  const excluded = service && servicePort ? (tracer.registry.endpoints.get(service) ?? []).filter((e) => e.servicePortName === servicePort.name && e.health !== 'Terminating' && !inCluster.some((c) => c.address === `${e.address}:${e.port}`)) : [];
+  return [...inCluster, ...excluded.map((e) => ({ address: `${e.address}:${e.port}`, state: 'excluded' as const, pod: e.podName }))];
 }
 
 /** A gateway pod handles the request like a router: its own listener on the target port, routes and clusters. */
