@@ -1,5 +1,5 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { expect, graphNodeIds, openApp, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
+import { readFileSync } from 'node:fs';
+import { expect, graphNodeIds, openApp, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
 
 const demoText = readFileSync(new URL('../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
 
@@ -38,6 +38,7 @@ test('a first visit shows the demo scenario in the editor and as a graph', async
   await expect(page.getByRole('heading', { name: 'Meshpath' })).toBeVisible();
   expect(await page.evaluate(() => window.meshpath?.getText())).toBe(demoText);
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('dest-svc-v1');
+  await openView(page, 'Mesh');
   const nodes = await graphNodeIds(page);
   expect(nodes).toEqual(
     expect.arrayContaining([
@@ -56,17 +57,12 @@ test('a first visit shows the demo scenario in the editor and as a graph', async
   );
   await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText('13 objects read · 9 drawn in 2 namespaces · 4 references');
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('0 errors');
-  // Let the layout settle before the picture the README shows.
-  await page.waitForTimeout(300);
-  const shot = await screenshot(page, 'demo');
-  if (process.env.MESHPATH_UPDATE_README_SCREENSHOT) {
-    mkdirSync('docs', { recursive: true });
-    copyFileSync(shot, 'docs/screenshot.png');
-  }
+  await screenshot(page, 'mesh');
 });
 
 test('replacing the editor text redraws the graph from the new manifests', async ({ page }) => {
   await openApp(page);
+  await openView(page, 'Mesh');
   await setEditorText(page, twoServices);
   await expect.poll(() => graphNodeIds(page)).toEqual(['Namespace//shop', 'Service/shop/cart', 'Pod/shop/cart-0']);
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('cart-0');
@@ -75,6 +71,7 @@ test('replacing the editor text redraws the graph from the new manifests', async
 
 test('typing in the editor updates the graph as the user types', async ({ page }) => {
   await openApp(page);
+  await openView(page, 'Mesh');
   await page.locator('.monaco-editor .view-lines').click();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.press('Delete');
@@ -85,6 +82,7 @@ test('typing in the editor updates the graph as the user types', async ({ page }
 
 test('a YAML syntax error is marked at its line, and the other documents still render', async ({ page }) => {
   await openApp(page);
+  await openView(page, 'Mesh');
   const broken = twoServices.replace('  name: cart\n', '  name: [cart\n');
   await setEditorText(page, broken);
   const problems = page.getByRole('region', { name: 'Problems' });
@@ -112,11 +110,13 @@ test('the editor text survives a reload', async ({ page }) => {
   await page.reload();
   await waitForApp(page);
   expect(await page.evaluate(() => window.meshpath?.getText())).toBe(twoServices);
+  await openView(page, 'Mesh');
   await expect.poll(() => graphNodeIds(page)).toContain('Pod/shop/cart-0');
 });
 
 test('uploading several files adds a tab for each and draws their objects', async ({ page }) => {
   await openApp(page);
+  await openView(page, 'Mesh');
   await page.getByTestId('upload-input').setInputFiles([
     { name: 'shop.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(twoServices) },
     { name: 'extra.json', mimeType: 'application/json', buffer: Buffer.from('{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"from-json"}}') },
@@ -150,6 +150,7 @@ test('the examples menu reopens the demo, and Undo brings back what the user had
 
 test('clicking a graph node shows its details and highlights its lines in the editor', async ({ page }) => {
   await openApp(page);
+  await openView(page, 'Mesh');
   const id = 'Service/application/dest-svc-v1';
   await expect.poll(() => page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id)).not.toBeNull();
   const position = await page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id);
@@ -186,6 +187,7 @@ test('problems and assumptions name their file and line, for uploaded files too'
   await expect(problems).toContainText('bad.yaml:9:7');
   await expect(problems).toContainText('did you mean VirtualService?');
   // The unknown kind is listed, not fatal: the Service in the same file is still drawn.
+  await openView(page, 'Mesh');
   await expect.poll(() => graphNodeIds(page)).toContain('Service/shop/api');
 
   await page.getByRole('tab', { name: /Assumptions/ }).click();
@@ -199,7 +201,7 @@ test('problems and assumptions name their file and line, for uploaded files too'
 
 test('the Proxy config panel shows istioctl-style tables for a pod, filterable and linked to the YAML', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('tab', { name: 'Proxy config' }).click();
+  await openView(page, 'Proxy config');
   const proxy = page.getByRole('combobox', { name: 'Proxy' });
   await expect(proxy).toHaveValue(/^application\/sleep-/);
   const listeners = page.getByRole('table', { name: /^listeners of application\/sleep-/ });

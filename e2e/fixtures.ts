@@ -42,7 +42,14 @@ export async function openApp(page: Page, path = '/'): Promise<void> {
 
 export async function waitForApp(page: Page): Promise<void> {
   await expect(page.locator('.monaco-editor .view-lines')).toBeVisible();
-  await page.waitForFunction(() => (window.meshpath?.graphNodeIds().length ?? 0) > 0);
+  await expect(page.getByRole('status', { name: 'Outcome' })).toBeVisible();
+}
+
+/** Opens a view tab on the right: Path, Mesh or Proxy config. */
+export async function openView(page: Page, name: 'Path' | 'Mesh' | 'Proxy config'): Promise<void> {
+  await page.getByRole('tab', { name, exact: true }).click();
+  if (name === 'Mesh') await page.waitForFunction(() => (window.meshpath?.graphNodeIds().length ?? 0) > 0);
+  if (name === 'Path') await page.waitForFunction(() => (window.meshpath?.pathNodeIds().length ?? 0) > 0);
 }
 
 export async function setEditorText(page: Page, text: string): Promise<void> {

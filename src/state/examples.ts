@@ -1,5 +1,5 @@
 import demoManifests from '../../fixtures/scenarios/demo/manifests.yaml?raw';
-import type { Scenario } from './scenarioCodec.ts';
+import { DEFAULT_OPTIONS, EMPTY_REQUEST, type Scenario } from './scenarioCodec.ts';
 
 /** The built-in scenarios of the examples menu. The first one opens on a first visit. */
 export interface Example {
@@ -14,7 +14,11 @@ export const EXAMPLES: readonly Example[] = [
     id: 'demo',
     title: 'sleep → helloworld (demo)',
     description: 'The application namespace: a sleep client, helloworld behind dest-svc-v1 (7777 → 5678), the istio-system gateways and a ServiceEntry for google.com.',
-    scenario: { files: [{ name: 'demo.yaml', text: demoManifests }] },
+    scenario: {
+      files: [{ name: 'demo.yaml', text: demoManifests }],
+      request: { ...EMPTY_REQUEST, from: 'application/sleep', to: 'http://dest-svc-v1:7777/' },
+      options: DEFAULT_OPTIONS,
+    },
   },
 ];
 

@@ -1,6 +1,6 @@
 import { DiagnosticsPanel } from './DiagnosticsPanel.tsx';
 import { EditorPane } from './editor/EditorPane.tsx';
-import { GraphPane } from './graph/GraphPane.tsx';
+import { Workbench } from './Workbench.tsx';
 import { Header } from './Header.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
 
@@ -14,7 +14,7 @@ export function App() {
           <EditorPane />
           <DiagnosticsPanel />
         </div>
-        <GraphPane />
+        <Workbench />
       </main>
     </div>
   );

@@ -1,23 +1,37 @@
 import { useRef, useState, type ChangeEvent } from 'react';
 import { EXAMPLES, findExample } from '../state/examples.ts';
-import { encodeScenario } from '../state/scenarioCodec.ts';
+import { encodeScenario, scenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 import { useWorkspace } from '../state/store.ts';
-import { readDroppedFiles } from './files.ts';
+import { readDroppedFiles, splitScenarioFiles } from './files.ts';
+import { pathGraphHandle } from './graph/pathGraphHandle.ts';
 
-/** Product name, examples menu, upload and share. */
+/** Links longer than this are refused by some browsers and chat tools: offer the scenario file instead. */
+export const MAX_LINK_LENGTH = 32_000;
+
+function download(name: string, href: string): void {
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  a.click();
+}
+
+/** Product name, examples menu, upload, share, download and export. */
 export function Header() {
   const files = useWorkspace((s) => s.files);
+  const request = useWorkspace((s) => s.request);
+  const options = useWorkspace((s) => s.options);
   const loadScenario = useWorkspace((s) => s.loadScenario);
   const addFiles = useWorkspace((s) => s.addFiles);
   const setNotice = useWorkspace((s) => s.setNotice);
   const uploadRef = useRef<HTMLInputElement>(null);
   const [shareLink, setShareLink] = useState<string | null>(null);
+  const current = (): Scenario => ({ files, request, options });
 
   const handleExample = (event: ChangeEvent<HTMLSelectElement>) => {
     const example = findExample(event.target.value);
     event.target.value = '';
     if (!example) return;
-    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”.`, undo: { files } });
+    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”.`, undo: current() });
   };
 
   const handleUpload = async (event: ChangeEvent<HTMLInputElement>) => {
@@ -25,21 +39,44 @@ export function Header() {
     if (!list) return;
     const { files: read, failed } = await readDroppedFiles(list);
     event.target.value = '';
-    addFiles(read);
+    const { scenario, manifests } = splitScenarioFiles(read);
+    if (scenario) loadScenario(scenario, { kind: 'info', message: 'Opened the scenario file.', undo: current() });
+    if (manifests.length > 0) addFiles(manifests);
     if (failed.length > 0) setNotice({ kind: 'error', message: `Could not read ${failed.join(', ')}.` });
   };
 
   const handleShare = async () => {
-    const fragment = encodeScenario({ files });
+    const fragment = encodeScenario(current());
     const url = `${location.origin}${location.pathname}#${fragment}`;
+    if (url.length > MAX_LINK_LENGTH) {
+      setShareLink(null);
+      setNotice({ kind: 'error', message: `This scenario makes a ${url.length}-character link, too long to share safely (over ${MAX_LINK_LENGTH}). Use “Download scenario” and send the file instead.` });
+      return;
+    }
     history.replaceState(null, '', `#${fragment}`);
     setShareLink(url);
     try {
       await navigator.clipboard.writeText(url);
-      setNotice({ kind: 'info', message: `Link copied (${url.length} characters). Anyone who opens it sees these manifests; nothing is uploaded.` });
+      setNotice({ kind: 'info', message: `Link copied (${url.length} characters). Anyone who opens it sees these manifests and this request; nothing is uploaded.` });
     } catch {
       setNotice({ kind: 'info', message: 'The link is in the address bar and below: copy it from there.' });
     }
+  };
+
+  const handleDownload = () => {
+    const blob = new Blob([scenarioJson(current())], { type: 'application/json' });
+    const href = URL.createObjectURL(blob);
+    download('meshpath-scenario.json', href);
+    setTimeout(() => URL.revokeObjectURL(href), 1000);
+  };
+
+  const handleExportPng = () => {
+    const cy = pathGraphHandle.current;
+    if (!cy) {
+      setNotice({ kind: 'error', message: 'Open the Path view to export it as an image.' });
+      return;
+    }
+    download('meshpath-path.png', cy.png({ full: true, scale: 2, bg: '#ffffff' }));
   };
 
   return (
@@ -76,13 +113,17 @@ export function Header() {
           data-testid="upload-input"
           onChange={handleUpload}
         />
+        <button type="button" onClick={handleDownload}>
+          Download scenario
+        </button>
+        <button type="button" onClick={handleExportPng}>
+          Export PNG
+        </button>
         <button type="button" onClick={handleShare}>
           Share
         </button>
       </div>
-      {shareLink && (
-        <input className="share-link" aria-label="Share link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} />
-      )}
+      {shareLink && <input className="share-link" aria-label="Share link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} />}
     </header>
   );
 }

@@ -1,4 +1,5 @@
 import type { ManifestFile } from '../core/index.ts';
+import { parseScenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 
 /** Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. */
 export async function readDroppedFiles(list: FileList | readonly File[]): Promise<{ files: ManifestFile[]; failed: string[] }> {
@@ -13,3 +14,21 @@ export async function readDroppedFiles(list: FileList | readonly File[]): Promis
   }
   return { files, failed };
 }
+
+/** Files that are whole Meshpath scenarios (downloaded earlier) open as such; the rest are manifests. */
+export function splitScenarioFiles(files: ManifestFile[]): { scenario: Scenario | undefined; manifests: ManifestFile[] } {
+  let scenario: Scenario | undefined;
+  const manifests: ManifestFile[] = [];
+  for (const file of files) {
+    if (file.name.endsWith('.json') && file.text.includes('"files"')) {
+      const parsed = parseScenarioJson(file.text);
+      if (parsed.ok) {
+        scenario = parsed.scenario;
+        continue;
+      }
+    }
+    manifests.push(file);
+  }
+  return { scenario, manifests };
+}
+

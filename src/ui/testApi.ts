@@ -1,5 +1,6 @@
 import { useWorkspace } from '../state/store.ts';
 import { graphHandle } from './graph/graphHandle.ts';
+import { pathGraphHandle } from './graph/pathGraphHandle.ts';
 import type { MeshpathTestApi } from './testApiTypes.ts';
 
 export function installTestApi(): void {
@@ -10,6 +11,13 @@ export function installTestApi(): void {
     graphEdgeIds: () => graphHandle.current?.edges().map((e) => e.id()) ?? [],
     nodePosition: (id) => {
       const node = graphHandle.current?.$id(id);
+      if (!node || node.empty()) return null;
+      return node.renderedPosition();
+    },
+    hoveredSteps: () => useWorkspace.getState().hoveredSteps,
+    pathNodeIds: () => pathGraphHandle.current?.nodes().map((n) => n.id()) ?? [],
+    pathNodePosition: (id) => {
+      const node = pathGraphHandle.current?.$id(id);
       if (!node || node.empty()) return null;
       return node.renderedPosition();
     },

@@ -9,6 +9,11 @@ export interface MeshpathTestApi {
   graphEdgeIds: () => string[];
   /** Where a graph node is drawn, relative to the graph container, or null when it is not drawn. */
   nodePosition: (id: string) => { x: number; y: number } | null;
+  /** The path graph's node ids and where a node is drawn. */
+  pathNodeIds: () => string[];
+  pathNodePosition: (id: string) => { x: number; y: number } | null;
+  /** Indexes of the trace steps highlighted because the editor line under the pointer caused them. */
+  hoveredSteps: () => number[];
 }
 
 declare global {

@@ -20,6 +20,7 @@ export interface TraceRequest {
 
 export interface TraceOptions {
   outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** Force the source proxy's DNS capture on or off; undefined keeps what the manifests say. */
   dnsCapture?: boolean;
   clusterDomain?: string;
 }

@@ -188,7 +188,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
     const known = analysis.model.pods.map((p) => `${p.namespace}/${p.name}`);
     return { ok: false, reason: `No pod ${request.from} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}` };
   }
-  const client: PodModel = options.dnsCapture && original.proxy.kind !== 'none' ? { ...original, proxy: { ...original.proxy, dnsCapture: true } } : original;
+  const client: PodModel = options.dnsCapture !== undefined && original.proxy.kind !== 'none' ? { ...original, proxy: { ...original.proxy, dnsCapture: options.dnsCapture } } : original;
   const model: MeshModel = { ...analysis.model, meshConfig, pods: analysis.model.pods.map((p) => (p === original ? client : p)) };
   const registry = buildRegistry(model, clusterDomain);
   const inputs = prepareScopeInputs(model, registry, clusterDomain);

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState, type DragEvent } from 'react';
 import { useWorkspace } from '../../state/store.ts';
-import { readDroppedFiles } from '../files.ts';
+import { readDroppedFiles, splitScenarioFiles } from '../files.ts';
 
 // Monaco is about 1 MB gzipped: load it after the first paint.
 const MonacoEditor = lazy(() => import('./MonacoEditor.tsx'));
@@ -16,6 +16,10 @@ export function EditorPane() {
   const removeFile = useWorkspace((s) => s.removeFile);
   const addFiles = useWorkspace((s) => s.addFiles);
   const setNotice = useWorkspace((s) => s.setNotice);
+  const hoverLine = useWorkspace((s) => s.hoverLine);
+  const loadScenario = useWorkspace((s) => s.loadScenario);
+  const request = useWorkspace((s) => s.request);
+  const options = useWorkspace((s) => s.options);
   const [dragging, setDragging] = useState(false);
   const file = files[activeFile] ?? files[0];
 
@@ -23,7 +27,9 @@ export function EditorPane() {
     event.preventDefault();
     setDragging(false);
     const { files: read, failed } = await readDroppedFiles(event.dataTransfer.files);
-    addFiles(read);
+    const { scenario, manifests } = splitScenarioFiles(read);
+    if (scenario) loadScenario(scenario, { kind: 'info', message: 'Opened the scenario file.', undo: { files, request, options } });
+    if (manifests.length > 0) addFiles(manifests);
     if (failed.length > 0) setNotice({ kind: 'error', message: `Could not read ${failed.join(', ')}.` });
   };
 
@@ -59,6 +65,7 @@ export function EditorPane() {
               diagnostics={diagnostics}
               reveal={reveal}
               onChange={(text) => setFileText(files.indexOf(file), text)}
+              onHoverLine={(line) => hoverLine(file.name, line)}
             />
           </Suspense>
         )}

@@ -9,6 +9,8 @@ export interface MonacoEditorProps {
   diagnostics: readonly Diagnostic[];
   reveal: RevealRequest | null;
   onChange: (value: string) => void;
+  /** The line under the pointer (null when it leaves), to highlight the steps that depend on it. */
+  onHoverLine: (line: number | null) => void;
 }
 
 const SEVERITY = {
@@ -29,14 +31,16 @@ function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
 }
 
 /** The YAML editor. The only place that talks to Monaco; one model per file keeps each file's undo history. */
-export default function MonacoEditor({ fileName, value, diagnostics, reveal, onChange }: MonacoEditorProps) {
+export default function MonacoEditor({ fileName, value, diagnostics, reveal, onChange, onHoverLine }: MonacoEditorProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorationsRef = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
   const onChangeRef = useRef(onChange);
+  const onHoverRef = useRef(onHoverLine);
   useLayoutEffect(() => {
     onChangeRef.current = onChange;
-  }, [onChange]);
+    onHoverRef.current = onHoverLine;
+  }, [onChange, onHoverLine]);
 
   useEffect(() => {
     const container = containerRef.current;
@@ -55,8 +59,12 @@ export default function MonacoEditor({ fileName, value, diagnostics, reveal, onC
     editorRef.current = editor;
     decorationsRef.current = editor.createDecorationsCollection();
     const subscription = editor.onDidChangeModelContent(() => onChangeRef.current(editor.getValue()));
+    const hover = editor.onMouseMove((event) => onHoverRef.current(event.target.position?.lineNumber ?? null));
+    const leave = editor.onMouseLeave(() => onHoverRef.current(null));
     return () => {
       subscription.dispose();
+      hover.dispose();
+      leave.dispose();
       editor.dispose();
       editorRef.current = null;
     };

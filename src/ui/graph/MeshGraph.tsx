@@ -74,6 +74,10 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     style: { 'border-width': 4, 'border-color': '#ffb703' },
   },
   {
+    selector: 'node.on-path',
+    style: { 'border-width': 4, 'border-color': '#fb8500', 'border-style': 'double' },
+  },
+  {
     selector: 'edge',
     style: {
       width: 1.5,
@@ -95,10 +99,12 @@ export interface MeshGraphProps {
   graph: ObjectGraph;
   selectedId: string | null;
   onSelect: (id: string | null) => void;
+  /** Object ids (kind/namespace/name) on the traced path. */
+  highlighted: ReadonlySet<string>;
 }
 
 /** The mesh view: namespaces as boxes, objects inside, references as arrows, laid out left to right. */
-export default function MeshGraph({ graph, selectedId, onSelect }: MeshGraphProps) {
+export default function MeshGraph({ graph, selectedId, onSelect, highlighted }: MeshGraphProps) {
   const cyRef = useRef<cytoscape.Core | null>(null);
   const onSelectRef = useRef(onSelect);
   useLayoutEffect(() => {
@@ -139,6 +145,13 @@ export default function MeshGraph({ graph, selectedId, onSelect }: MeshGraphProp
     cy.$(':selected').unselect();
     if (selectedId) cy.$id(selectedId).select();
   }, [selectedId, elementsKey]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.nodes().removeClass('on-path');
+    for (const id of highlighted) cy.$id(id).addClass('on-path');
+  }, [highlighted, elementsKey]);
 
   useEffect(
     () => () => {

@@ -13,7 +13,11 @@ export function ProxyConfigPanel() {
   const [chosen, setChosen] = useState<string>('');
   const [kind, setKind] = useState<Kind>('listeners');
   const [filter, setFilter] = useState('');
-  const podRef = proxies.some((p) => `${p.namespace}/${p.name}` === chosen) ? chosen : proxies[0] ? `${proxies[0].namespace}/${proxies[0].name}` : '';
+  // The source pod of the trace first, then any gateway the path went through, as the issue asks.
+  const trace = useWorkspace((s) => s.trace);
+  const fromTrace = trace?.ok ? trace.trace.request.from : undefined;
+  const valid = (ref: string | undefined) => ref !== undefined && proxies.some((p) => `${p.namespace}/${p.name}` === ref);
+  const podRef = valid(chosen) ? chosen : valid(fromTrace) ? (fromTrace ?? '') : proxies[0] ? `${proxies[0].namespace}/${proxies[0].name}` : '';
 
   const result = useMemo(() => (podRef ? computeProxyConfig(analysis, podRef) : undefined), [analysis, podRef]);
   const tables: ProxyConfigTables | undefined = result?.ok ? proxyConfigTables(result.config) : undefined;
@@ -30,11 +34,15 @@ export function ProxyConfigPanel() {
         <label>
           Proxy{' '}
           <select aria-label="Proxy" value={podRef} onChange={(e) => setChosen(e.target.value)}>
-            {proxies.map((p) => (
-              <option key={`${p.namespace}/${p.name}`} value={`${p.namespace}/${p.name}`}>
-                {p.namespace}/{p.name} ({p.proxy.kind})
-              </option>
-            ))}
+            {proxies.map((p) => {
+              const ref = `${p.namespace}/${p.name}`;
+              const onPath = trace?.ok && trace.trace.hops.some((h) => h.proxy === ref);
+              return (
+                <option key={ref} value={ref}>
+                  {ref} ({p.proxy.kind}){onPath ? ' · on the path' : ''}
+                </option>
+              );
+            })}
           </select>
         </label>
         <div role="tablist" aria-label="Proxy config tables" className="proxy-config-kinds">

@@ -1,11 +1,10 @@
-import { lazy, Suspense, useMemo, useState } from 'react';
-import { ProxyConfigPanel } from '../inspect/ProxyConfigPanel.tsx';
+import { lazy, Suspense, useMemo } from 'react';
 import { useWorkspace } from '../../state/store.ts';
 
 const MeshGraph = lazy(() => import('./MeshGraph.tsx'));
 
 /** The mesh view, a summary a screen reader can read, and the details of the selected object. */
-export function GraphPane() {
+export function MeshView() {
   const analysis = useWorkspace((s) => s.analysis);
   const selectedId = useWorkspace((s) => s.selectedNodeId);
   const selectNode = useWorkspace((s) => s.selectNode);
@@ -19,7 +18,12 @@ export function GraphPane() {
     [objectGraph, selected],
   );
   const namespaces = objectGraph.nodes.filter((n) => n.kind === 'Namespace').length;
-  const [view, setView] = useState<'mesh' | 'proxy'>('mesh');
+  const trace = useWorkspace((s) => s.trace);
+  // Objects the traced path went through, to highlight in the mesh.
+  const onPath = useMemo(() => {
+    if (!trace?.ok) return new Set<string>();
+    return new Set(trace.trace.steps.flatMap((step) => step.sources.map((s) => `${s.kind}/${s.namespace ?? ''}/${s.name}`)));
+  }, [trace]);
 
   const handleSelect = (id: string | null) => {
     selectNode(id);
@@ -29,30 +33,21 @@ export function GraphPane() {
   };
 
   return (
-    <section className="graph-pane" aria-label="Mesh">
-      <div className="view-tabs" role="tablist" aria-label="Views">
-        <button type="button" role="tab" aria-selected={view === 'mesh'} onClick={() => setView('mesh')}>
-          Mesh
-        </button>
-        <button type="button" role="tab" aria-selected={view === 'proxy'} onClick={() => setView('proxy')}>
-          Proxy config
-        </button>
-      </div>
-      {view === 'proxy' && <ProxyConfigPanel />}
-      <p className="graph-summary" role="status" aria-label="Mesh summary" hidden={view !== 'mesh'}>
+    <section className="mesh-view" aria-label="Mesh">
+      <p className="graph-summary" role="status" aria-label="Mesh summary">
         {objects.length} objects read · {objectGraph.nodes.length - namespaces} drawn in {namespaces} namespaces · {objectGraph.edges.length}{' '}
         references
       </p>
-      <div className="graph-canvas-wrap" data-testid="graph" hidden={view !== 'mesh'}>
+      <div className="graph-canvas-wrap" data-testid="graph">
         {objectGraph.nodes.length === 0 ? (
           <p className="graph-empty">No Kubernetes or Istio objects yet: paste manifests on the left, upload files, or open an example.</p>
         ) : (
           <Suspense fallback={<p className="graph-empty">Drawing the mesh…</p>}>
-            <MeshGraph graph={objectGraph} selectedId={selectedId} onSelect={handleSelect} />
+            <MeshGraph graph={objectGraph} selectedId={selectedId} onSelect={handleSelect} highlighted={onPath} />
           </Suspense>
         )}
       </div>
-      {selected && view === 'mesh' && (
+      {selected && (
         <aside className="node-details" aria-label="Selected object">
           <h2>
             {selected.kind} <code>{selected.namespace ? `${selected.namespace}/` : ''}{selected.name}</code>

@@ -1,0 +1,162 @@
+import cytoscape from 'cytoscape';
+import dagre from 'cytoscape-dagre';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import CytoscapeComponent from 'react-cytoscapejs';
+import type { Trace } from '../../core/index.ts';
+import { pathGraphHandle } from './pathGraphHandle.ts';
+import { layoutPath, pathElements, PATH_NODE_WIDTH } from './pathElements.ts';
+
+cytoscape.use(dagre);
+
+const LAYOUT = { name: 'preset', fit: false } as cytoscape.LayoutOptions;
+
+const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
+  {
+    selector: 'node',
+    style: {
+      label: 'data(label)',
+      'text-wrap': 'wrap',
+      'text-max-width': '150px',
+      'text-overflow-wrap': 'anywhere',
+      'text-valign': 'center',
+      'text-halign': 'center',
+      'font-size': 10,
+      'font-family': 'system-ui, sans-serif',
+      color: '#1d3557',
+      'background-color': '#ffffff',
+      'border-color': '#457b9d',
+      'border-width': 1.5,
+      shape: 'round-rectangle',
+      width: 160,
+      height: 52,
+    },
+  },
+  { selector: 'node.client', style: { 'background-color': '#1d3557', color: '#fff', 'border-width': 0, width: 170 } },
+  { selector: 'node.dns, node.capture', style: { 'background-color': '#edf2fb', 'border-color': '#8d99ae' } },
+  { selector: 'node.listener, node.filterChain', style: { 'background-color': '#e0fbfc' } },
+  { selector: 'node.virtualHost, node.route', style: { 'background-color': '#f1e8ff', 'border-color': '#7b2cbf' } },
+  { selector: 'node.cluster, node.endpoint', style: { 'background-color': '#e8f5e9', 'border-color': '#2a9d8f' } },
+  { selector: 'node.inbound, node.authorization', style: { 'background-color': '#fff4e6', 'border-color': '#e76f51' } },
+  { selector: 'node.alternative', style: { opacity: 0.45, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 36, 'font-size': 9 } },
+  { selector: 'node.destination', style: { 'font-weight': 'bold', 'font-size': 11, width: 180, height: 60, 'border-width': 3, color: '#fff' } },
+  { selector: 'node.destination.success', style: { 'background-color': '#2a9d8f', 'border-color': '#1b6e64' } },
+  { selector: 'node.destination.failure', style: { 'background-color': '#c1121f', 'border-color': '#7a0c14' } },
+  {
+    selector: 'node.hop',
+    style: {
+      label: 'data(label)',
+      'text-valign': 'top',
+      'text-halign': 'center',
+      'font-size': 11,
+      'font-weight': 'bold',
+      color: '#1d3557',
+      'background-color': '#f7f9fb',
+      'border-color': '#a8dadc',
+      'border-width': 2,
+      'border-style': 'solid',
+      padding: '12px',
+      'text-wrap': 'none',
+      'text-max-width': '800px',
+      'text-margin-y': -2,
+    },
+  },
+  { selector: 'node.hop.gateway', style: { 'border-color': '#c1121f', 'background-color': '#fff5f5' } },
+  { selector: 'node.hop.inbound', style: { 'border-color': '#e76f51', 'background-color': '#fffaf5' } },
+  { selector: 'node.hovered', style: { 'border-color': '#ffb703', 'border-width': 4 } },
+  { selector: 'node:selected', style: { 'border-color': '#fb8500', 'border-width': 4, 'overlay-opacity': 0 } },
+  { selector: 'edge', style: { width: 2, 'line-color': '#457b9d', 'target-arrow-color': '#457b9d', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
+  { selector: 'edge.alternative', style: { 'line-style': 'dashed', opacity: 0.4, width: 1 } },
+  { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
+  { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
+];
+
+export interface PathGraphProps {
+  trace: Trace;
+  selectedStep: number | null;
+  hoveredSteps: readonly number[];
+  onSelectStep: (index: number | null) => void;
+}
+
+/** The request's path, left to right, one lane per proxy. The only Cytoscape importer besides the mesh view. */
+export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectStep }: PathGraphProps) {
+  const cyRef = useRef<cytoscape.Core | null>(null);
+  const onSelectRef = useRef(onSelectStep);
+  useLayoutEffect(() => {
+    onSelectRef.current = onSelectStep;
+  }, [onSelectStep]);
+  const { nodes, edges } = useMemo(() => pathElements(trace), [trace]);
+  const elements = useMemo<cytoscape.ElementDefinition[]>(
+    () => [
+      ...nodes.map((n) => ({ data: { id: n.id, label: n.label, ...(n.parent ? { parent: n.parent } : {}), ...(n.stepIndex !== undefined ? { stepIndex: n.stepIndex } : {}) }, classes: n.classes.join(' ') })),
+      ...edges.map((e) => ({ data: { id: e.id, source: e.source, target: e.target }, classes: e.classes.join(' ') })),
+    ],
+    [nodes, edges],
+  );
+  const key = useMemo(() => elements.map((e) => `${String(e.data.id)}:${String(e.data.label ?? '')}:${e.classes ?? ''}`).join('|'), [elements]);
+
+  const bindOnce = (cy: cytoscape.Core): void => {
+    if (cyRef.current === cy) return;
+    cyRef.current = cy;
+    pathGraphHandle.current = cy;
+    cy.on('tap', 'node', (event) => {
+      const index = event.target.data('stepIndex') as number | undefined;
+      onSelectRef.current(typeof index === 'number' ? index : null);
+    });
+    cy.on('tap', (event) => {
+      if (event.target === cy) onSelectRef.current(null);
+    });
+  };
+
+  // Lay the path out in rows as wide as the pane, and again whenever the pane is resized.
+  const arrange = useRef<() => void>(() => undefined);
+  useLayoutEffect(() => {
+    arrange.current = () => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    const width = cy.container()?.clientWidth ?? 900;
+    const positions = layoutPath(nodes, Math.floor((width - 40) / (PATH_NODE_WIDTH + 34)));
+    cy.layout({ name: 'preset', positions: (node: cytoscape.NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 }, fit: true, padding: 24, animate: false } as cytoscape.LayoutOptions).run();
+    };
+  }, [nodes]);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    // Replace the elements wholesale: classes and labels change with every trace.
+    cy.elements().remove();
+    cy.add(elements);
+    arrange.current();
+  }, [key, elements]);
+
+  useEffect(() => {
+    const container = cyRef.current?.container();
+    if (!container || typeof ResizeObserver === 'undefined') return;
+    let last = container.clientWidth;
+    const observer = new ResizeObserver(() => {
+      if (Math.abs(container.clientWidth - last) < 8) return;
+      last = container.clientWidth;
+      cyRef.current?.resize();
+      arrange.current();
+    });
+    observer.observe(container);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy) return;
+    cy.nodes().removeClass('hovered');
+    for (const index of hoveredSteps) cy.nodes(`[stepIndex = ${index}]`).addClass('hovered');
+    cy.$(':selected').unselect();
+    if (selectedStep !== null) cy.nodes(`[stepIndex = ${selectedStep}]`).first().select();
+  }, [hoveredSteps, selectedStep, key]);
+
+  useEffect(
+    () => () => {
+      pathGraphHandle.current = null;
+    },
+    [],
+  );
+
+  return <CytoscapeComponent elements={elements} layout={LAYOUT} stylesheet={STYLESHEET} cy={bindOnce} className="graph-canvas" minZoom={0.2} maxZoom={1.15} wheelSensitivity={0.3} boxSelectionEnabled={false} autoungrabify />;
+}

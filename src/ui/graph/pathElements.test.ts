@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyze, traceRequest } from '../../core/index.ts';
+import { layoutPath, pathElements } from './pathElements.ts';
+
+const text = (name: string) => readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+
+function elementsFor(fixture: string, to: string, options = {}) {
+  const result = traceRequest(analyze([{ name: 'x.yaml', text: text(fixture) }]), { from: 'application/sleep', to }, options);
+  if (!result.ok) throw new Error(result.reason);
+  return pathElements(result.trace);
+}
+
+describe('the path graph', () => {
+  it('draws client → DNS → capture → listener → route → cluster → endpoint → inbound → destination, grouped by proxy', () => {
+    const { nodes, edges } = elementsFor('demo', 'http://dest-svc-v1:7777/');
+    expect(nodes.filter((n) => n.kind !== 'hop').map((n) => n.label.split('\n')[0])).toEqual([
+      expect.stringMatching(/^application\/sleep-/),
+      'DNS (kube-dns)',
+      'Capture',
+      'Listener',
+      'Filter chain',
+      'Virtual host',
+      'Route',
+      'Cluster',
+      'Endpoint',
+      'Inbound (virtualInbound)',
+      'Authorization',
+      'routed · 200',
+    ]);
+    expect(nodes.find((n) => n.kind === 'listener')?.label).toBe('Listener\n0.0.0.0_7777');
+    expect(nodes.find((n) => n.kind === 'cluster')?.label).toBe('Cluster\noutbound|7777||dest-svc-v1.application.svc.cluster.local');
+    expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.classes[1])).toEqual(['outbound', 'inbound']);
+    expect(nodes.find((n) => n.kind === 'destination')?.classes).toContain('success');
+    expect(edges).toHaveLength(11);
+  });
+
+  it('marks a blocked request as a failure ending in block_all', () => {
+    const { nodes } = elementsFor('demo', 'http://github.com', { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    expect(nodes.find((n) => n.kind === 'destination')).toMatchObject({ label: 'blackhole · 502\nblock_all', classes: ['destination', 'failure'] });
+  });
+
+  it('puts the egress gateway hop in its own lane', () => {
+    const { nodes } = elementsFor('egress-gateway', 'http://google.com');
+    expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.label)).toEqual([expect.stringMatching(/^application\/sleep-.* · outbound$/), expect.stringMatching(/^istio-system\/istio-egressgateway-.* · gateway$/)]);
+    expect(nodes.filter((n) => n.parent === 'hop1').map((n) => n.kind)).toEqual(['listener', 'filterChain', 'virtualHost', 'route', 'cluster', 'endpoint']);
+  });
+});
+
+describe('the path layout', () => {
+  it('wraps into rows of the given width, starts each proxy lane on its own rows, and never stacks two nodes', () => {
+    const { nodes } = elementsFor('egress-gateway', 'http://google.com');
+    const positions = layoutPath(nodes, 4);
+    const placed = nodes.filter((n) => n.kind !== 'hop');
+    expect(placed.every((n) => positions.has(n.id))).toBe(true);
+    const keys = placed.map((n) => JSON.stringify(positions.get(n.id)));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(Math.max(...placed.map((n) => positions.get(n.id)?.x ?? 0))).toBeLessThan(4 * 200);
+    const rowsOf = (hop: string) => new Set(nodes.filter((n) => n.parent === hop).map((n) => positions.get(n.id)?.y));
+    const first = [...rowsOf('hop0')];
+    const second = [...rowsOf('hop1')];
+    expect(first.some((y) => second.includes(y))).toBe(false);
+    expect(Math.min(...second.map(Number))).toBeGreaterThan(Math.max(...first.map(Number)));
+  });
+});

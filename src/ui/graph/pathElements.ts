@@ -1,0 +1,157 @@
+import type { Trace, TraceStep } from '../../core/index.ts';
+
+/** A node or edge of the path graph, framework-neutral so it can be tested without a canvas. */
+export interface PathNode {
+  id: string;
+  label: string;
+  kind: TraceStep['kind'] | 'client' | 'destination' | 'hop' | 'endpoint-alt';
+  parent?: string;
+  stepIndex?: number;
+  classes: string[];
+}
+
+export interface PathEdge {
+  id: string;
+  source: string;
+  target: string;
+  classes: string[];
+}
+
+const SUCCESS = new Set(['routed', 'passthrough', 'direct', 'redirect', 'direct-response']);
+
+export function isSuccess(outcome: Trace['outcome']): boolean {
+  return SUCCESS.has(outcome);
+}
+
+function shorten(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const KIND_TITLE: Record<TraceStep['kind'], string> = {
+  dns: 'DNS',
+  capture: 'Capture',
+  listener: 'Listener',
+  filterChain: 'Filter chain',
+  virtualHost: 'Virtual host',
+  route: 'Route',
+  cluster: 'Cluster',
+  endpoint: 'Endpoint',
+  inbound: 'Inbound',
+  authorization: 'Authorization',
+  outcome: 'Outcome',
+};
+
+function stepLabel(step: TraceStep, trace: Trace): string {
+  const title = KIND_TITLE[step.kind];
+  switch (step.kind) {
+    case 'dns':
+      return `${title} (${trace.dns.resolver})\n${shorten(trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${trace.dns.answers.join(', ')}`)}`;
+    case 'capture':
+      return `${title}\n${shorten(step.title.startsWith('Not captured') ? 'not captured' : step.title.startsWith('Arrives') ? 'arrives at the gateway' : 'iptables → 15001')}`;
+    case 'authorization':
+      return `${title}\n${step.title === 'Authorized' ? 'allowed' : 'denied'}`;
+    case 'inbound':
+      return `${title} (virtualInbound)\n${shorten(step.title.replace(/^Inbound /, ''))}`;
+    default:
+      return `${title}\n${shorten(step.name ?? step.title)}`;
+  }
+}
+
+/** The destination node: the pod, host or special cluster where the request ended, labelled with the outcome. */
+function destinationLabel(trace: Trace): string {
+  const last = trace.hops.at(-1);
+  const status = trace.status !== null ? ` · ${trace.status}` : '';
+  const flags = trace.responseFlags !== '-' ? ` ${trace.responseFlags}` : '';
+  const where = trace.outcome === 'blackhole' ? (last?.cluster === 'BlackHoleCluster' ? 'BlackHoleCluster' : 'block_all') : trace.outcome === 'passthrough' ? `PassthroughCluster → ${trace.request.host}` : last?.direction === 'inbound' ? last.proxy : (last?.endpoint ?? trace.request.host);
+  return `${trace.outcome}${status}${flags}\n${shorten(where)}`;
+}
+
+/** Turns a trace into the left-to-right path: client → steps (grouped by proxy) → destination. */
+export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge[] } {
+  const nodes: PathNode[] = [];
+  const edges: PathEdge[] = [];
+  const success = isSuccess(trace.outcome);
+  nodes.push({ id: 'client', label: `${trace.request.from}\n${trace.request.method} ${shorten(`${trace.request.host}:${trace.request.port}${trace.request.path}`, 34)}`, kind: 'client', classes: ['client'] });
+  trace.hops.forEach((hop, index) => {
+    nodes.push({ id: `hop${index}`, label: `${hop.proxy} · ${hop.direction}`, kind: 'hop', classes: ['hop', hop.direction] });
+  });
+  let previous = 'client';
+  trace.steps.forEach((step, index) => {
+    if (step.kind === 'outcome') return;
+    const id = `s${index}`;
+    nodes.push({ id, label: stepLabel(step, trace), kind: step.kind, ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}), stepIndex: index, classes: ['step', step.kind] });
+    edges.push({ id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] });
+    if (step.kind === 'endpoint' && step.endpoints) {
+      for (const [altIndex, endpoint] of step.endpoints.entries()) {
+        if (endpoint.state === 'chosen') continue;
+        const altId = `${id}-alt${altIndex}`;
+        nodes.push({ id: altId, label: `${endpoint.state === 'excluded' ? 'not in subset' : endpoint.state}\n${endpoint.address}`, kind: 'endpoint-alt', ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}), stepIndex: index, classes: ['alternative', endpoint.state] });
+        edges.push({ id: `${previous}->${altId}`, source: previous, target: altId, classes: ['alternative'] });
+      }
+    }
+    previous = id;
+  });
+  const outcomeIndex = trace.steps.findIndex((s) => s.kind === 'outcome');
+  nodes.push({ id: 'destination', label: destinationLabel(trace), kind: 'destination', ...(outcomeIndex >= 0 ? { stepIndex: outcomeIndex } : {}), classes: ['destination', success ? 'success' : 'failure'] });
+  edges.push({ id: `${previous}->destination`, source: previous, target: 'destination', classes: ['path', success ? 'success' : 'failure'] });
+  // Hop groups that ended up empty (a proxy that refused the connection before any step) still show.
+  return { nodes, edges };
+}
+
+export const PATH_NODE_WIDTH = 160;
+const COLUMN = PATH_NODE_WIDTH + 34;
+const ROW = 86;
+const LANE_GAP = 34;
+
+/**
+ * Positions for the path: left to right, wrapping into rows so that it stays readable at full size in a narrow pane.
+ * The steps before any proxy share the first row; each proxy (hop) starts its own rows, so lanes never overlap;
+ * endpoints not taken sit in a row under their hop; the destination follows the last step.
+ */
+export function layoutPath(nodes: readonly PathNode[], columns: number): Map<string, { x: number; y: number }> {
+  const cols = Math.max(2, columns);
+  const positions = new Map<string, { x: number; y: number }>();
+  let row = 0;
+  let col = 0;
+  let y = 0;
+  const place = (id: string) => {
+    if (col >= cols) {
+      row++;
+      col = 0;
+      y += ROW;
+    }
+    positions.set(id, { x: col * COLUMN, y });
+    col++;
+  };
+  const newRow = (gap: number) => {
+    if (col === 0 && positions.size === 0) return;
+    row++;
+    col = 0;
+    y += ROW + gap;
+  };
+  const hops = nodes.filter((n) => n.kind === 'hop').map((n) => n.id);
+  for (const node of nodes) if (!node.parent && node.kind !== 'hop' && node.kind !== 'destination') place(node.id);
+  let lastHopRows = 0;
+  let lastHopCount = 0;
+  for (const hop of hops) {
+    const main = nodes.filter((n) => n.parent === hop && n.kind !== 'endpoint-alt');
+    const alternatives = nodes.filter((n) => n.parent === hop && n.kind === 'endpoint-alt');
+    newRow(LANE_GAP);
+    const startRow = row;
+    for (const node of main) place(node.id);
+    if (alternatives.length > 0) {
+      newRow(0);
+      for (const node of alternatives) place(node.id);
+    }
+    lastHopRows = row - startRow + 1;
+    lastHopCount = main.length + alternatives.length;
+  }
+  const destination = nodes.find((n) => n.kind === 'destination');
+  if (destination) {
+    // After a one-row lane with room left, the destination sits beside it (outside the lane's box); otherwise below.
+    if (hops.length > 0 && !(lastHopRows === 1 && lastHopCount < cols)) newRow(LANE_GAP / 2);
+    else if (hops.length > 0) col = lastHopCount;
+    place(destination.id);
+  }
+  return positions;
+}

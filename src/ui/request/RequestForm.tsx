@@ -1,0 +1,99 @@
+import { useMemo, type ChangeEvent } from 'react';
+import { APP_PROTOCOLS } from '../../core/index.ts';
+import { useWorkspace } from '../../state/store.ts';
+
+/** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
+export function RequestForm() {
+  const request = useWorkspace((s) => s.request);
+  const options = useWorkspace((s) => s.options);
+  const setRequest = useWorkspace((s) => s.setRequest);
+  const setOptions = useWorkspace((s) => s.setOptions);
+  const analysis = useWorkspace((s) => s.analysis);
+  const pods = useMemo(() => [...analysis.model.pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)), [analysis]);
+  const mesh = analysis.model.meshConfig;
+  const meshSource = mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : "Istio's default";
+  const source = pods.find((p) => `${p.namespace}/${p.name}` === request.from) ?? pods.find((p) => `${p.namespace}/${p.owner?.name ?? ''}` === request.from);
+  const dnsFromManifests = source ? (source.proxy.dnsCapture ? 'on' : 'off') : mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true' ? 'on' : 'off';
+  const field = (name: keyof typeof request) => ({
+    value: request[name],
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => setRequest({ [name]: event.target.value }),
+  });
+
+  return (
+    <form className="request-form" aria-label="Request" onSubmit={(e) => e.preventDefault()}>
+      <div className="request-main">
+        <label className="field">
+          <span>Source pod</span>
+          <input list="source-pods" aria-label="Source pod" placeholder="namespace/pod" spellCheck={false} {...field('from')} />
+          <datalist id="source-pods">
+            {pods.map((p) => (
+              <option key={`${p.namespace}/${p.name}`} value={`${p.namespace}/${p.name}`}>
+                {p.proxy.kind === 'none' ? 'no sidecar' : p.proxy.kind}
+                {p.assumed ? ' (from template)' : ''}
+              </option>
+            ))}
+          </datalist>
+          {source && <span className={`pod-kind ${source.proxy.kind}`}>{source.proxy.kind === 'none' ? 'no sidecar' : source.proxy.kind}</span>}
+        </label>
+        <label className="field grow">
+          <span>Destination</span>
+          <input aria-label="Destination" placeholder="reviews:9080/api, http://google.com, 10.96.0.10" spellCheck={false} {...field('to')} />
+        </label>
+      </div>
+      <details className="request-details">
+        <summary>Request details and mesh options</summary>
+        <div className="request-grid">
+          <label className="field">
+            <span>Port</span>
+            <input aria-label="Port" inputMode="numeric" placeholder="from the URL or service" {...field('port')} />
+          </label>
+          <label className="field">
+            <span>Protocol</span>
+            <select aria-label="Protocol" {...field('protocol')}>
+              <option value="">from the URL or service</option>
+              {APP_PROTOCOLS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Method</span>
+            <input aria-label="Method" placeholder="GET" {...field('method')} />
+          </label>
+          <label className="field">
+            <span>Path</span>
+            <input aria-label="Path" placeholder="from the URL, or /" {...field('path')} />
+          </label>
+          <label className="field">
+            <span>SNI</span>
+            <input aria-label="SNI" placeholder="the host, for TLS" {...field('sni')} />
+          </label>
+          <label className="field wide">
+            <span>Headers</span>
+            <textarea aria-label="Headers" rows={2} placeholder="end-user: jason" spellCheck={false} {...field('headers')} />
+          </label>
+          <label className="field">
+            <span>Outbound traffic policy</span>
+            <select aria-label="Outbound traffic policy" value={options.outboundTrafficPolicy} onChange={(e) => setOptions({ outboundTrafficPolicy: e.target.value as typeof options.outboundTrafficPolicy })}>
+              <option value="manifests">
+                as the manifests say: {mesh.outboundTrafficPolicy} ({meshSource})
+              </option>
+              <option value="ALLOW_ANY">ALLOW_ANY</option>
+              <option value="REGISTRY_ONLY">REGISTRY_ONLY</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>DNS capture</span>
+            <select aria-label="DNS capture" value={options.dnsCapture} onChange={(e) => setOptions({ dnsCapture: e.target.value as typeof options.dnsCapture })}>
+              <option value="manifests">as the manifests say: {dnsFromManifests}</option>
+              <option value="on">on (istio-agent DNS proxy)</option>
+              <option value="off">off (kube-dns)</option>
+            </select>
+          </label>
+        </div>
+      </details>
+    </form>
+  );
+}
