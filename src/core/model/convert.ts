@@ -7,6 +7,7 @@ import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { readIstioConfig } from './istio.ts';
 import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';
 import type { Assumption, EndpointSliceModel, IngressModel, IstioConfigModel, MeshModel, NamespaceModel, ObjectSource, PodModel, ServiceModel } from './mesh.ts';
+import { istioConfigFromIngresses } from './ingress.ts';
 import { readMeshConfig } from './meshConfig.ts';
 import { readEndpoints, readEndpointSlice, readService } from './services.ts';
 import { checkProxyConfigAnnotation, decideProxy, impliedNamespace, readCapture, readNamespace, readPodTemplate, type PodTemplateView } from './workloads.ts';
@@ -216,16 +217,23 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     istio.set(object.kind, list);
   });
 
+  const annotationClasses = new Map<IngressModel, string | undefined>();
   const ingresses: IngressModel[] = byKind('Ingress').map((object) => {
     const reader = readerOf(object);
-    return {
+    const ingress: IngressModel = {
       name: object.name,
       namespace: object.namespace ?? 'default',
       ingressClassName: reader.string(['spec', 'ingressClassName']) ?? reader.stringMap(['metadata', 'annotations']).get('kubernetes.io/ingress.class'),
       spec: reader.mapping(['spec']) ?? {},
       source: sourceOf(object),
     };
+    annotationClasses.set(ingress, reader.stringMap(['metadata', 'annotations']).get('kubernetes.io/ingress.class'));
+    return ingress;
   });
+  // Ingresses of Istio's class become a Gateway and VirtualServices, as istiod derives them.
+  for (const config of istioConfigFromIngresses(ingresses, meshConfig, annotationClasses)) {
+    istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
+  }
 
   return {
     meshConfig,

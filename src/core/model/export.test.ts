@@ -41,11 +41,11 @@ describe('a realistic cluster export', () => {
     expect([...model.istio.entries()].map(([kind, list]) => `${kind}:${list.length}`).sort()).toEqual([
       'AuthorizationPolicy:1',
       'DestinationRule:2',
-      'Gateway:1',
+      'Gateway:2',
       'PeerAuthentication:2',
       'ServiceEntry:2',
       'Sidecar:1',
-      'VirtualService:2',
+      'VirtualService:3',
     ]);
     expect(model.ingresses.map((i) => [i.name, i.ingressClassName])).toEqual([['grafana', 'istio']]);
   });

@@ -339,8 +339,8 @@ function outboundFromClient(tracer: Tracer, client: PodModel, address: string): 
   return proxyHop(tracer, client, config, 'outbound', address, port, transport, 0);
 }
 
-/** kube-proxy / the network delivers a connection to an address (a ClusterIP is DNATed to a ready endpoint). */
-function directDelivery(tracer: Tracer, address: string, port: number, depth: number): Terminal {
+/** kube-proxy / the network delivers a connection to an address: a ClusterIP is DNATed to one of its ready endpoints. */
+function deliverToAddress(tracer: Tracer, address: string, port: number, transport: Transport, via: Delivery['via'], depth: number): Terminal {
   const service = tracer.registry.services.find((s) => s.registry === 'Kubernetes' && s.clusterIPs.includes(address));
   if (service) {
     const servicePort = service.ports.find((p) => p.port === port);
@@ -348,10 +348,14 @@ function directDelivery(tracer: Tracer, address: string, port: number, depth: nu
     if (!endpoint) {
       return { outcome: 'no-healthy-upstream', status: null, flags: '-', title: 'kube-proxy has no endpoint', detail: `${address} is the ClusterIP of ${service.hostname}, which has no ready endpoint on port ${port}: the connection is refused.`, sources: [service.source] };
     }
-    tracer.step('endpoint', undefined, `kube-proxy → ${endpoint.address}:${endpoint.port}`, `${address}:${port} is the ClusterIP of ${service.hostname}; kube-proxy sends the connection to one of its ready endpoints.`, [service.source, ...(endpoint.workload ? [endpoint.workload] : [])]);
-    return arrive(tracer, { address: endpoint.address, port: endpoint.port, transport: { kind: TLS_PROTOCOLS.has(tracer.request.protocol) ? 'tls' : 'plaintext', why: 'not wrapped by any sidecar' }, host: service.hostname, via: 'direct' }, depth);
+    tracer.step('endpoint', undefined, `kube-proxy → ${endpoint.address}:${endpoint.port}`, `${address}:${port} is the ClusterIP of ${service.hostname}; kube-proxy sends the connection to one of its ready endpoints${via === 'passthrough' ? ', without any of the mesh\'s routing, DestinationRules or mTLS' : ''}.`, [service.source, ...(endpoint.workload ? [endpoint.workload] : [])], { name: `${endpoint.address}:${endpoint.port}` });
+    return arrive(tracer, { address: endpoint.address, port: endpoint.port, transport, host: service.hostname, via }, depth);
   }
-  return arrive(tracer, { address, port, transport: { kind: TLS_PROTOCOLS.has(tracer.request.protocol) ? 'tls' : 'plaintext', why: 'not wrapped by any sidecar' }, host: undefined, via: 'direct' }, depth);
+  return arrive(tracer, { address, port, transport, host: undefined, via }, depth);
+}
+
+function directDelivery(tracer: Tracer, address: string, port: number, depth: number): Terminal {
+  return deliverToAddress(tracer, address, port, { kind: TLS_PROTOCOLS.has(tracer.request.protocol) ? 'tls' : 'plaintext', why: 'not wrapped by any sidecar' }, 'direct', depth);
 }
 
 /** A connection reaches an address: a gateway pod, a pod with a sidecar, a pod without one, or something outside the mesh. */
@@ -501,7 +505,7 @@ function clusterHop(
   if (clusterName === 'PassthroughCluster') {
     tracer.step('cluster', pod, 'PassthroughCluster', `${passthroughWhy(tracer, pod, address, port)} Envoy connects to the address the application dialled, ${address}:${port}, without mTLS.`, blackholeSources(tracer, pod));
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', 'PassthroughCluster', `${address}:${port}`, routeName);
-    return arrive(tracer, { address, port, transport: { kind: transport.kind === 'tls' ? 'tls' : 'plaintext', why: 'PassthroughCluster adds no TLS' }, host: undefined, via: 'passthrough' }, depth);
+    return deliverToAddress(tracer, address, port, { kind: transport.kind === 'tls' ? 'tls' : 'plaintext', why: 'PassthroughCluster adds no TLS' }, 'passthrough', depth);
   }
   tracer.step('cluster', pod, `Cluster ${cluster.name}`, `${cluster.type} cluster${cluster.subset ? ` for subset ${cluster.subset}` : ''}${cluster.destinationRule ? ` (DestinationRule ${cluster.destinationRule.namespace}/${cluster.destinationRule.name})` : ''}. Upstream TLS: ${cluster.tls.reason}.`, cluster.sources, { name: cluster.name });
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
@@ -511,7 +515,7 @@ function clusterHop(
     tracer.step('endpoint', pod, `Original destination ${address}:${port}`, 'The cluster forwards to the address the application dialled.', cluster.sources);
     hop.endpoint = `${address}:${port}`;
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, `${address}:${port}`, routeName);
-    return arrive(tracer, { address, port, transport: { kind: cluster.tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : transport.kind === 'tls' ? 'tls' : 'plaintext', why: cluster.tls.reason }, host: cluster.service, via: 'cluster' }, depth);
+    return deliverToAddress(tracer, address, port, { kind: cluster.tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : transport.kind === 'tls' ? 'tls' : 'plaintext', why: cluster.tls.reason }, 'cluster', depth);
   }
   const healthy = all.filter((e) => e.health === 'HEALTHY');
   if (healthy.length === 0) {
