@@ -1,29 +1,49 @@
-import demoManifests from '../../fixtures/scenarios/demo/manifests.yaml?raw';
-import { DEFAULT_OPTIONS, EMPTY_REQUEST, type Scenario } from './scenarioCodec.ts';
+import type { MeshOptions, RequestInput, Scenario } from './scenarioCodec.ts';
 
-/** The built-in scenarios of the examples menu. The first one opens on a first visit. */
+/** The built-in scenarios of the examples menu, read from fixtures/scenarios/<name>/ (the same files the tests use). */
 export interface Example {
   id: string;
+  aliases: string[];
+  order: number;
   title: string;
   description: string;
   scenario: Scenario;
+  /** What the example shows, checked by the unit and browser tests. */
+  expect: { outcome: string; status: number | null; cluster?: string };
 }
 
-export const EXAMPLES: readonly Example[] = [
-  {
-    id: 'demo',
-    title: 'sleep → helloworld (demo)',
-    description: 'The application namespace: a sleep client, helloworld behind dest-svc-v1 (7777 → 5678), the istio-system gateways and a ServiceEntry for google.com.',
-    scenario: {
-      files: [{ name: 'demo.yaml', text: demoManifests }],
-      request: { ...EMPTY_REQUEST, from: 'application/sleep', to: 'http://dest-svc-v1:7777/' },
-      options: DEFAULT_OPTIONS,
-    },
-  },
-];
+interface ExampleFile {
+  id: string;
+  order: number;
+  aliases?: string[];
+  title: string;
+  description: string;
+  request: RequestInput;
+  options: MeshOptions;
+  expect: Example['expect'];
+}
+
+const definitions = import.meta.glob<ExampleFile>('../../fixtures/scenarios/*/example.json', { eager: true, import: 'default' });
+const manifests = import.meta.glob<string>('../../fixtures/scenarios/*/manifests.yaml', { eager: true, query: '?raw', import: 'default' });
+
+export const EXAMPLES: readonly Example[] = Object.entries(definitions)
+  .map(([path, file]) => {
+    const folder = path.replace(/\/example\.json$/, '');
+    const text = manifests[`${folder}/manifests.yaml`] ?? '';
+    return {
+      id: file.id,
+      aliases: file.aliases ?? [],
+      order: file.order,
+      title: file.title,
+      description: file.description,
+      scenario: { files: [{ name: `${folder.split('/').pop() ?? file.id}.yaml`, text }], request: file.request, options: file.options },
+      expect: file.expect,
+    };
+  })
+  .sort((a, b) => a.order - b.order);
 
 export const DEFAULT_EXAMPLE: Example = EXAMPLES[0] as Example;
 
 export function findExample(id: string): Example | undefined {
-  return EXAMPLES.find((example) => example.id === id);
+  return EXAMPLES.find((example) => example.id === id || example.aliases.includes(id));
 }

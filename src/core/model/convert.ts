@@ -138,8 +138,10 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     } else if (conditions.length > 0) {
       const readyIndex = conditions.findIndex((_, index) => reader.get(['status', 'conditions', index, 'type']) === 'Ready');
       pod.ready = readyIndex >= 0 && reader.get(['status', 'conditions', readyIndex, 'status']) === 'True';
-    } else {
+    } else if (reader.get(['status', 'phase']) !== undefined) {
       pod.ready = reader.get(['status', 'phase']) === 'Running';
+    } else {
+      assumptions.push({ code: 'POD_READY_ASSUMED', message: `Pod ${pod.namespace}/${pod.name} has no status.phase or conditions: assumed Running and Ready.`, subject: pod.source });
     }
     pods.push(pod);
   }

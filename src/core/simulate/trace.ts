@@ -114,6 +114,9 @@ class Tracer {
   readonly assumptions: string[] = [];
   private readonly configs = new Map<string, { config: ProxyConfig; ctx: ProxyContext }>();
   readonly podsByIp: Map<string, PodModel>;
+  /** The name DNS answered for (the FQDN after the search path), and the address the app dialled. */
+  resolvedName: string | undefined;
+  dialled: string | undefined;
 
   constructor(
     readonly model: MeshModel,
@@ -235,6 +238,8 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
       result = { outcome: 'dns-failure', status: null, flags: '-', title: 'DNS lookup failed', detail: resolved.detail, sources: resolved.sources };
     } else {
       const address = resolved.answers[0] ?? host;
+      tracer.resolvedName = resolved.name;
+      tracer.dialled = address;
       result = outboundFromClient(tracer, client, address);
     }
   }
@@ -634,7 +639,8 @@ function blackholeSources(tracer: Tracer, pod: PodModel): ObjectSource[] {
 function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string): string {
   const host = hostOrAddress.replace(/:\d+$/, '');
   const { ctx } = tracer.proxyConfig(pod);
-  const registered = tracer.registry.services.filter((s) => s.hostname === host || s.clusterIPs.includes(host) || s.defaultAddress === host || s.autoAllocatedAddress === host || s.aliases.includes(host) || (!host.includes('.') && s.hostname.startsWith(`${host}.`)));
+  const names = new Set([host, ...(tracer.resolvedName ? [tracer.resolvedName] : []), ...(tracer.dialled ? [tracer.dialled] : [])]);
+  const registered = tracer.registry.services.filter((s) => [...names].some((n) => s.hostname === n || s.clusterIPs.includes(n) || s.defaultAddress === n || s.autoAllocatedAddress === n || s.aliases.includes(n) || (!n.includes('.') && s.hostname.startsWith(`${n}.`))));
   if (registered.length === 0) return `${host} is in no Service or ServiceEntry.`;
   const inScope = registered.filter((s) => ctx.scope.servicesByHostname.has(s.hostname));
   if (inScope.length === 0) {

@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { toTraceOptions, toTraceRequest } from '../state/engine.ts';
+import type { MeshOptions, RequestInput } from '../state/scenarioCodec.ts';
+import { analyze, traceRequest, type Trace } from './index.ts';
+
+// Every built-in example: its manifests, request and options give the outcome it promises (fixtures/scenarios/*/example.json).
+interface ExampleFile {
+  id: string;
+  title: string;
+  description: string;
+  request: RequestInput;
+  options: MeshOptions;
+  expect: { outcome: string; status: number | null; cluster?: string };
+}
+
+const root = new URL('../../fixtures/scenarios/', import.meta.url);
+const examples = readdirSync(root, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) => {
+    try {
+      const file = JSON.parse(readFileSync(new URL(`${d.name}/example.json`, root), 'utf8')) as ExampleFile;
+      return [{ folder: d.name, file, text: readFileSync(new URL(`${d.name}/manifests.yaml`, root), 'utf8') }];
+    } catch {
+      return [];
+    }
+  });
+
+function run(folder: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}): Trace {
+  const example = examples.find((e) => e.folder === folder);
+  if (!example) throw new Error(`no example ${folder}`);
+  const traceInput = toTraceRequest({ ...example.file.request, ...request });
+  if (typeof traceInput === 'string') throw new Error(traceInput);
+  const result = traceRequest(analyze([{ name: `${folder}.yaml`, text: example.text }]), traceInput, toTraceOptions({ ...example.file.options, ...options }));
+  if (!result.ok) throw new Error(result.reason);
+  return result.trace;
+}
+
+const finalCluster = (t: Trace) => [...t.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
+
+describe('the examples library', () => {
+  it('has at least the twelve examples the product promises, each explained', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(12);
+    for (const { file } of examples) {
+      expect(file.title.length).toBeGreaterThan(10);
+      expect(file.description.split('. ').length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it.each(examples.map((e) => [e.file.id, e.folder] as const))('%s loads without errors and gives its expected outcome', (_id, folder) => {
+    const example = examples.find((e) => e.folder === folder);
+    if (!example) throw new Error(folder);
+    const analysis = analyze([{ name: `${folder}.yaml`, text: example.text }]);
+    expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const t = run(folder);
+    expect({ outcome: t.outcome, status: t.status }).toEqual({ outcome: example.file.expect.outcome, status: example.file.expect.status });
+    if (example.file.expect.cluster) expect(finalCluster(t)).toBe(example.file.expect.cluster);
+  });
+});
+
+describe('what each example invites the user to try', () => {
+  it('in-mesh HTTP: the shared listener, the Host-chosen virtual host and a real-looking access log', () => {
+    const t = run('demo');
+    expect(t.hops[0]).toMatchObject({ listener: '0.0.0.0_7777', virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777', route: 'default' });
+    expect(t.hops[0]?.endpoint).toMatch(/^10\.244\.\d+\.\d+:5678$/);
+    expect(t.hops[0]?.accessLog).toMatch(/" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local - 10\.96\.\d+\.\d+:7777 .* default$/);
+  });
+
+  it('discovery without sidecars: balanced over three plain pods, in plaintext, with no inbound hop', () => {
+    const t = run('discovery-without-sidecars');
+    expect(t.hops[0]?.endpoints).toHaveLength(3);
+    expect(t.hops.map((h) => h.direction)).toEqual(['outbound']);
+    expect(t.steps.at(-1)?.detail).toContain('no sidecar: no mTLS is required and no AuthorizationPolicy is enforced');
+  });
+
+  it('registry-only: google.com (a ServiceEntry) gets through while github.com gets 502', () => {
+    expect(run('registry-only', { to: 'http://google.com/' }).outcome).toBe('routed');
+    expect(run('allow-any', { to: 'https://github.com' }).outcome).toBe('passthrough');
+    expect(run('registry-only', { to: 'https://github.com' })).toMatchObject({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
+  });
+
+  it('sidecar egress gotcha: passthrough misses the VirtualService, and REGISTRY_ONLY really blocks', () => {
+    const t = run('sidecar-egress-gotcha');
+    expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain('hidden from this proxy by Sidecar team-a/default');
+    // team-a sees no HTTP service on 8080, so there is no listener there: BlackHoleCluster resets the connection (no 502).
+    expect(run('sidecar-egress-gotcha', {}, { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toMatchObject({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
+  });
+
+  it('egress gateway: two hops with their own listener, route and cluster', () => {
+    const t = run('egress-gateway');
+    expect(t.hops.map((h) => `${h.direction} ${h.listener} ${h.cluster}`)).toEqual([
+      'outbound 0.0.0.0_80 outbound|80|google|istio-egressgateway.istio-system.svc.cluster.local',
+      'gateway 0.0.0.0_8080 outbound|80||google.com',
+    ]);
+  });
+
+  it('ingress: other paths and hosts get 404 NR, with Istio resources and with a Kubernetes Ingress', () => {
+    for (const folder of ['ingress-gateway', 'ingress-kubernetes']) {
+      expect(run(folder, { to: 'http://yuya.example.com/v2' })).toMatchObject({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
+      expect(run(folder).hops[0]).toMatchObject({ direction: 'gateway', listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'yuya.example.com:80' });
+    }
+  });
+
+  it('DNS: NXDOMAIN without the DNS proxy, the allocated address with it', () => {
+    expect(run('dns-proxy').dns).toMatchObject({ resolver: 'istio-agent', answers: ['240.240.0.1'] });
+    expect(run('dns-proxy', {}, { dnsCapture: 'off' })).toMatchObject({ outcome: 'dns-failure', dns: { resolver: 'kube-dns', rcode: 'NXDOMAIN' } });
+  });
+
+  it('shared listeners: HTTP by Host (even on another service VIP), TLS by SNI, TCP by IP:port', () => {
+    expect(run('shared-listeners', { to: 'http://10.96.10.2:8080/', headers: 'Host: web-a' }).hops[0]).toMatchObject({ listener: '0.0.0.0_8080', virtualHost: 'web-a.shop.svc.cluster.local:8080' });
+    const tls = run('shared-listeners', { to: 'https://api.pay-b.com', protocol: 'tls' });
+    expect(tls.hops[0]).toMatchObject({ listener: '0.0.0.0_443', filterChain: 'SNI: api.pay-b.com', cluster: 'outbound|443||api.pay-b.com' });
+    expect(run('shared-listeners', { to: 'users-db:5432' }).hops[0]).toMatchObject({ listener: '10.96.10.4_5432', cluster: 'outbound|5432||users-db.shop.svc.cluster.local' });
+  });
+
+  it('bookinfo: weighted shifting, a subset with no pods (503 UH), a VirtualService that matches nothing (404 NR)', () => {
+    expect(run('bookinfo', { headers: '' }).hops[0]).toMatchObject({ route: 'shift', cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local' });
+    expect(run('bookinfo', { to: 'http://ratings:9080/mysql', headers: '' })).toMatchObject({ outcome: 'no-healthy-upstream', status: 503, responseFlags: 'UH' });
+    expect(run('bookinfo', { to: 'http://details:9080/health', headers: '' })).toMatchObject({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
+  });
+
+  it('mTLS: PERMISSIVE accepts the plaintext STRICT rejects', () => {
+    expect(run('mtls', { to: 'http://httpbin.open:8000/headers' })).toMatchObject({ outcome: 'direct', status: 200 });
+  });
+
+  it('authorization: the ALLOW list admits foo/sleep and refuses bar/sleep', () => {
+    expect(run('authorization', { to: 'http://httpbin.foo:8000/headers' }).outcome).toBe('routed');
+    const refused = run('authorization', { from: 'bar/sleep', to: 'http://httpbin.foo:8000/headers' });
+    expect(refused).toMatchObject({ outcome: 'denied', status: 403 });
+    expect(refused.steps.find((s) => s.kind === 'authorization')?.detail).toContain('none of their rules matches');
+    expect(run('authorization').steps.at(-1)?.sources.map((s) => s.name)).toEqual(['deny-admin']);
+  });
+});
