@@ -142,8 +142,10 @@ test('a shared link opens the same manifests in a new page', async ({ page, cont
 test('the examples menu reopens the demo, and Undo brings back what the user had', async ({ page }) => {
   await openApp(page);
   await setEditorText(page, twoServices);
-  await page.getByRole('combobox', { name: 'Examples' }).selectOption('demo');
+  await page.getByRole('button', { name: 'Examples ▾' }).click();
+  await page.getByRole('menuitem', { name: /In-mesh HTTP on a shared listener/ }).click();
   await expect.poll(() => page.evaluate(() => window.meshpath?.getText())).toBe(demoText);
+  expect(page.url()).toContain('#example=in-mesh-http');
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect.poll(() => page.evaluate(() => window.meshpath?.getText())).toBe(twoServices);
 });

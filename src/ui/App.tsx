@@ -3,11 +3,13 @@ import { EditorPane } from './editor/EditorPane.tsx';
 import { Workbench } from './Workbench.tsx';
 import { Header } from './Header.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
+import { TourBar } from './TourBar.tsx';
 
 export function App() {
   return (
     <div className="app">
       <Header />
+      <TourBar />
       <NoticeBar />
       <main className="workspace">
         <div className="left-column">

@@ -1,5 +1,5 @@
 import { useRef, useState, type ChangeEvent } from 'react';
-import { EXAMPLES, findExample } from '../state/examples.ts';
+import { ExamplesMenu } from './ExamplesMenu.tsx';
 import { encodeScenario, scenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 import { useWorkspace } from '../state/store.ts';
 import { readDroppedFiles, splitScenarioFiles } from './files.ts';
@@ -26,13 +26,6 @@ export function Header() {
   const uploadRef = useRef<HTMLInputElement>(null);
   const [shareLink, setShareLink] = useState<string | null>(null);
   const current = (): Scenario => ({ files, request, options });
-
-  const handleExample = (event: ChangeEvent<HTMLSelectElement>) => {
-    const example = findExample(event.target.value);
-    event.target.value = '';
-    if (!example) return;
-    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”.`, undo: current() });
-  };
 
   const handleUpload = async (event: ChangeEvent<HTMLInputElement>) => {
     const list = event.target.files;
@@ -87,19 +80,7 @@ export function Header() {
       </h1>
       <span className="tagline">where does this request go through the mesh, and why</span>
       <div className="header-actions">
-        <label className="examples">
-          <span className="visually-hidden">Examples</span>
-          <select aria-label="Examples" defaultValue="" onChange={handleExample}>
-            <option value="" disabled>
-              Examples…
-            </option>
-            {EXAMPLES.map((example) => (
-              <option key={example.id} value={example.id} title={example.description}>
-                {example.title}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ExamplesMenu />
         <button type="button" onClick={() => uploadRef.current?.click()}>
           Upload…
         </button>

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toTraceOptions, toTraceRequest } from '../state/engine.ts';
-import type { MeshOptions, RequestInput } from '../state/scenarioCodec.ts';
-import { analyze, traceRequest, type Trace } from './index.ts';
+import { toTraceOptions, toTraceRequest } from './engine.ts';
+import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
+import { analyze, traceRequest, type Trace } from '../core/index.ts';
 
 // Every built-in example: its manifests, request and options give the outcome it promises (fixtures/scenarios/*/example.json).
 interface ExampleFile {

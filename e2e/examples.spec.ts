@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { expect, openView, screenshot, test, waitForApp } from './fixtures.ts';
+
+interface ExampleFile {
+  id: string;
+  title: string;
+  expect: { outcome: string; status: number | null; cluster?: string };
+}
+
+const root = new URL('../fixtures/scenarios/', import.meta.url);
+const examples: ExampleFile[] = readdirSync(root, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .flatMap((d) => {
+    try {
+      return [JSON.parse(readFileSync(new URL(`${d.name}/example.json`, root), 'utf8')) as ExampleFile];
+    } catch {
+      return [];
+    }
+  });
+
+for (const example of examples) {
+  test(`example ${example.id} opens by URL and shows ${example.expect.outcome}`, async ({ page }) => {
+    await page.goto(`/#example=${example.id}`);
+    await waitForApp(page);
+    const outcome = page.getByRole('status', { name: 'Outcome' });
+    await expect(outcome).toContainText(example.expect.outcome);
+    if (example.expect.status !== null) await expect(outcome).toContainText(String(example.expect.status));
+    if (example.expect.cluster) await expect(outcome).toContainText(example.expect.cluster);
+    await openView(page, 'Path');
+    await screenshot(page, `example-${example.id}`);
+  });
+}
+
+test('every example is in the menu with a one-line description, and opens from it', async ({ page }) => {
+  await page.goto('/');
+  await waitForApp(page);
+  await page.getByRole('button', { name: 'Examples ▾' }).click();
+  const items = page.getByRole('menuitem');
+  await expect(items).toHaveCount(examples.length);
+  await expect(page.getByRole('menu', { name: 'Examples' })).toContainText('Egress through the egress gateway');
+  await page.getByRole('menuitem', { name: /Egress through the egress gateway/ }).click();
+  await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('outbound|80||google.com');
+  await screenshot(page, 'examples-egress');
+});
+
+test('a first visit shows a short guided tour that stays dismissed', async ({ page }) => {
+  await page.goto('/');
+  await waitForApp(page);
+  const tour = page.getByRole('region', { name: 'Guided tour' });
+  await expect(tour).toContainText('1/3');
+  await tour.getByRole('button', { name: 'Next' }).click();
+  await expect(tour).toContainText('Source pod');
+  await tour.getByRole('button', { name: 'Skip tour' }).click();
+  await expect(tour).toHaveCount(0);
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByRole('region', { name: 'Guided tour' })).toHaveCount(0);
+});

@@ -1,0 +1,54 @@
+import { useEffect, useRef, useState } from 'react';
+import { EXAMPLES } from '../state/examples.ts';
+import { useWorkspace } from '../state/store.ts';
+
+/** The built-in examples, each with a one-line description; opening one keeps the previous work one Undo away. */
+export function ExamplesMenu() {
+  const [open, setOpen] = useState(false);
+  const loadScenario = useWorkspace((s) => s.loadScenario);
+  const ref = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: MouseEvent | KeyboardEvent) => {
+      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+
+  const choose = (id: string) => {
+    const example = EXAMPLES.find((e) => e.id === id);
+    if (!example) return;
+    const { files, request, options } = useWorkspace.getState();
+    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”: ${example.description}`, undo: { files, request, options } });
+    history.replaceState(null, '', `#example=${example.id}`);
+    setOpen(false);
+  };
+
+  return (
+    <div className="examples-menu" ref={ref}>
+      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Examples ▾
+      </button>
+      {open && (
+        <ul role="menu" aria-label="Examples">
+          {EXAMPLES.map((example, index) => (
+            <li key={example.id} role="none">
+              <button type="button" role="menuitem" onClick={() => choose(example.id)} autoFocus={index === 0}>
+                <span className="example-title">
+                  {index + 1}. {example.title}
+                </span>
+                <span className="example-description">{example.description.split('. ')[0]}.</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
