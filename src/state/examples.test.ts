@@ -26,12 +26,12 @@ const examples = readdirSync(root, { withFileTypes: true })
     }
   });
 
-function run(folder: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}): Trace {
+function run(folder: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}, extraYaml = ''): Trace {
   const example = examples.find((e) => e.folder === folder);
   if (!example) throw new Error(`no example ${folder}`);
   const traceInput = toTraceRequest({ ...example.file.request, ...request });
   if (typeof traceInput === 'string') throw new Error(traceInput);
-  const result = traceRequest(analyze([{ name: `${folder}.yaml`, text: example.text }]), traceInput, toTraceOptions({ ...example.file.options, ...options }));
+  const result = traceRequest(analyze([{ name: `${folder}.yaml`, text: example.text }, ...(extraYaml ? [{ name: 'extra.yaml', text: extraYaml }] : [])]), traceInput, toTraceOptions({ ...example.file.options, ...options }));
   if (!result.ok) throw new Error(result.reason);
   return result.trace;
 }
@@ -84,6 +84,13 @@ describe('what each example invites the user to try', () => {
     expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain('hidden from this proxy by Sidecar team-a/default');
     // team-a sees no HTTP service on 8080, so there is no listener there: BlackHoleCluster resets the connection (no 502).
     expect(run('sidecar-egress-gotcha', {}, { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toMatchObject({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
+    // The passthrough goes through virtualOutbound's TCP proxy, so team-a's sidecar logs a connection, not a request.
+    expect(t.hops[0]?.accessLog).toMatch(/^\[-\] "- - -" 0 - - - "-" - - - - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster - 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+ - -$/);
+    // An AuthorizationPolicy at team-b does block it: the plaintext caller has no identity to match.
+    const onlyTeamB = ['apiVersion: security.istio.io/v1', 'kind: AuthorizationPolicy', 'metadata: {name: only-team-b, namespace: team-b}', 'spec:', '  rules:', '  - from:', '    - source: {namespaces: [team-b]}', ''].join('\n');
+    const denied = run('sidecar-egress-gotcha', {}, {}, onlyTeamB);
+    expect(denied).toMatchObject({ outcome: 'denied', status: 403 });
+    expect(denied.hops.at(-1)?.accessLog).toContain('" 403 - rbac_access_denied_matched_policy[none] -');
   });
 
   it('egress gateway: two hops with their own listener, route and cluster', () => {
@@ -110,7 +117,11 @@ describe('what each example invites the user to try', () => {
     expect(run('shared-listeners', { to: 'http://10.96.10.2:8080/', headers: 'Host: web-a' }).hops[0]).toMatchObject({ listener: '0.0.0.0_8080', virtualHost: 'web-a.shop.svc.cluster.local:8080' });
     const tls = run('shared-listeners', { to: 'https://api.pay-b.com', protocol: 'tls' });
     expect(tls.hops[0]).toMatchObject({ listener: '0.0.0.0_443', filterChain: 'SNI: api.pay-b.com', cluster: 'outbound|443||api.pay-b.com' });
-    expect(run('shared-listeners', { to: 'users-db:5432' }).hops[0]).toMatchObject({ listener: '10.96.10.4_5432', cluster: 'outbound|5432||users-db.shop.svc.cluster.local' });
+    const tcp = run('shared-listeners', { to: 'users-db:5432' });
+    expect(tcp.hops[0]).toMatchObject({ listener: '10.96.10.4_5432', cluster: 'outbound|5432||users-db.shop.svc.cluster.local' });
+    // A TCP proxy logs connections: no method, path, status or authority, and no route name.
+    expect(tcp.hops.map((h) => h.accessLog?.slice(0, 24))).toEqual(tcp.hops.map(() => '[-] "- - -" 0 - - - "-" '));
+    expect(tcp.hops[0]?.accessLog).toMatch(/ outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local - 10\.96\.10\.4:5432 \S+ - -$/);
   });
 
   it('bookinfo: weighted shifting, a subset with no pods (503 UH), a VirtualService that matches nothing (404 NR)', () => {

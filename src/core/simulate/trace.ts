@@ -155,13 +155,19 @@ class Tracer {
     return this.request.headers['host'] ?? this.request.host;
   }
 
-  accessLog(hop: { code: number | null; flags: string; details: string; upstreamHost: string; cluster: string; downstreamLocal: string; downstreamRemote: string; route: string; sni: string | undefined }): string {
-    const http = this.isHttp;
-    const method = http ? this.request.method : '-';
-    const path = http ? this.request.path : '-';
-    const protocol = http ? (this.request.protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2') : '-';
-    const authority = http ? this.hostHeader() : '-';
-    return `[-] "${method} ${path} ${protocol}" ${hop.code ?? 0} ${hop.flags} ${hop.details} - "-" - - - - "-" "${http ? 'curl/8.5.0' : '-'}" "-" "${authority}" "${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote} ${hop.sni ?? '-'} ${hop.route || '-'}`;
+  /**
+   * One line of Istio's default access-log format (EnvoyTextLogFormat in pilot/pkg/model/telemetry_logging.go). An HTTP
+   * connection manager logs the request; a TCP proxy logs the connection, as `"- - -" 0` with no request fields, and a
+   * network RBAC denial shows as connection termination details.
+   */
+  accessLog(hop: { http: boolean; code: number | null; flags: string; details: string; upstreamHost: string; cluster: string; downstreamLocal: string; downstreamRemote: string; route: string; sni: string | undefined }): string {
+    const tail = `"${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote} ${hop.sni ?? '-'}`;
+    if (!hop.http) {
+      const termination = hop.details.startsWith('rbac_') ? hop.details : '-';
+      return `[-] "- - -" 0 ${hop.flags} - ${termination} "-" - - - - "-" "-" "-" "-" ${tail} -`;
+    }
+    const protocol = this.request.protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
+    return `[-] "${this.request.method} ${this.request.path} ${protocol}" ${hop.code ?? 0} ${hop.flags} ${hop.details} - "-" - - - - "-" "curl/8.5.0" "-" "${this.hostHeader()}" ${tail} ${hop.route || '-'}`;
   }
 }
 
@@ -391,8 +397,10 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
   tracer.hops.push(hop);
   const listener: Listener | undefined = direction === 'gateway' ? config.listeners.find((l) => l.port === port && l.kind === 'gateway') : matchListener(config.listeners, address, port);
   const downstreamLocal = `${address}:${port}`;
+  // Until a filter chain is chosen the log line follows the application's protocol; then the chain's filter decides.
+  let loggedAsHttp = tracer.isHttp;
   const log = (code: number | null, flags: string, details: string, cluster = '-', upstreamHost = '-', route = '-') => {
-    hop.accessLog = tracer.accessLog({ code, flags, details, upstreamHost, cluster, downstreamLocal, downstreamRemote: tracer.client.ip, route, sni: transport.kind !== 'plaintext' ? request.sni : undefined });
+    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost, cluster, downstreamLocal, downstreamRemote: tracer.client.ip, route, sni: transport.kind !== 'plaintext' ? request.sni : undefined });
   };
   if (!listener) {
     log(null, 'NR', 'filter_chain_not_found');
@@ -408,6 +416,7 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
     return { outcome: 'no-listener', status: null, flags: 'NR', title: 'No filter chain matches', detail: `No filter chain of ${listener.name} matches this connection (${describeFacts(facts)}), and the listener has no default chain: the connection is closed.`, sources: [] };
   }
   hop.filterChain = chainLabel(chain);
+  loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
   const otherChains = [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])].filter((c) => c !== chain).map((c) => `${describeChainMatch(c.match)} → ${c.action.kind === 'tcp' ? c.action.clusters.map((x) => x.name).join(', ') : `route ${c.action.routeConfigName}`}`);
   tracer.step('filterChain', pod, `Filter chain ${chainLabel(chain)}`, `${describeFacts(facts)} ${chain === listener.defaultFilterChain ? `matches none of the listener's other chains, so the default chain takes it` : `matches ${describeChainMatch(chain.match)}`}.`, chain.sources, { name: chainLabel(chain), alternatives: otherChains });
 
@@ -566,8 +575,9 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: nu
   const facts: ConnectionFacts = { address: delivery.address, port: delivery.port, sni: delivery.transport.kind === 'tls' ? request.sni : undefined, transport: delivery.transport.kind, alpn: alpnFor(request.protocol, delivery.transport.kind) };
   const viaSidecar = tracer.hops.length > 1 && tracer.hops.at(-2)?.direction !== 'inbound';
   const httpClient = HTTP_PROTOCOLS.has(request.protocol);
+  let loggedAsHttp = httpClient;
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
-    hop.accessLog = tracer.accessLog({ code, flags, details, upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`, cluster, downstreamLocal: `${pod.ip}:${delivery.port}`, downstreamRemote: tracer.client.ip, route: cluster === '-' ? '-' : 'default', sni: facts.sni ?? (delivery.transport.kind === 'mtls' ? `outbound_.${request.port}_._.${delivery.host ?? ''}` : undefined) });
+    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`, cluster, downstreamLocal: `${pod.ip}:${delivery.port}`, downstreamRemote: tracer.client.ip, route: cluster === '-' ? '-' : 'default', sni: facts.sni ?? (delivery.transport.kind === 'mtls' ? `outbound_.${request.port}_._.${delivery.host ?? ''}` : undefined) });
   };
   const { chain } = listener ? matchFilterChain(listener, facts) : { chain: undefined };
   if (!chain) {
@@ -579,6 +589,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: nu
     return { outcome: 'mtls-failure', status: viaSidecar && httpClient ? 503 : null, flags: viaSidecar && httpClient ? 'UC' : '-', title: 'mTLS mismatch at the destination', detail: `${proxyName(pod)} requires ${expects.includes('mtls') && !expects.includes('plaintext') ? 'mTLS (STRICT)' : 'plaintext (mTLS disabled)'} on port ${delivery.port} and closes the connection; ${viaSidecar && httpClient ? 'the client sidecar answers 503 UC' : 'the client sees a connection reset'}.`, sources };
   }
   hop.filterChain = chainLabel(chain);
+  loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;
   hop.cluster = cluster;
   tracer.step('inbound', pod, `Inbound ${chainLabel(chain)} → ${cluster}`, `${proxyName(pod)}'s sidecar takes the connection on virtualInbound (15006): ${describeFacts(facts)} matches ${describeChainMatch(chain.match)}${chain.tls === 'mtls' ? ', terminating Istio mTLS' : ''}.`, chain.sources);
@@ -586,7 +597,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: nu
   const http = chain.action.kind !== 'tcp' && httpClient ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) } : undefined;
   const decision = authorize(tracer.model, pod, { principal, sourceNamespace: tracer.client.namespace, sourceIp: tracer.client.ip, http, port: delivery.port });
   for (const note of decision.notes) tracer.assumptions.push(note);
-  tracer.step('authorization', pod, decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : ' The caller has no mTLS identity (plaintext).'}`, decision.policy ? [decision.policy] : []);
+  tracer.step('authorization', pod, decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : decision.reason.includes('no mTLS identity') ? '' : ' The caller has no mTLS identity (plaintext).'}`, decision.policy ? [decision.policy] : []);
   if (!decision.allowed) {
     log(http ? 403 : null, '-', decision.details ?? 'rbac_access_denied');
     return { outcome: 'denied', status: http ? 403 : null, flags: '-', title: `403 · ${decision.reason}`, detail: `${decision.reason}: ${http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`, sources: decision.policy ? [decision.policy] : [] };
