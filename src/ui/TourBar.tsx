@@ -3,7 +3,7 @@ import { useState } from 'react';
 const TOUR_KEY = 'meshpath.tour.v1';
 
 const STEPS = [
-  'The manifests of example 1 are on the left: edit them, paste your own, or upload files. Problems appear at their line.',
+  'The scenario’s manifests are on the left: edit them, paste your own, or upload files. Problems appear at their line.',
   'Above the path: pick the Source pod and type a Destination as your application would. The outcome and the path follow as you type.',
   'Click any node of the path to see what Envoy matched and why, the access-log line, and the YAML behind it. The Examples menu has more scenarios.',
 ];
