@@ -3,6 +3,7 @@ import { defineConfig } from '@playwright/test';
 import { findChromium } from './scripts/chromium.mjs';
 
 const chromium = (findChromium as () => { path: string } | null)();
+/** The preview server's port; e2e/fixtures.ts reads it back from baseURL to tell local requests from others. */
 const PORT = 4179;
 
 // Browser tests run against the production build (`vite build`, served by `vite preview`), in headless Chromium.
@@ -14,7 +15,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  reporter: process.env.CI ? [['list']] : [['list']],
+  reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     viewport: { width: 1440, height: 900 },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, graphNodeIds, openApp, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
+import { clickGraphNode, expect, graphNodeIds, openApp, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
 
 const demoText = readFileSync(new URL('../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
 
@@ -153,12 +153,7 @@ test('the examples menu reopens the demo, and Undo brings back what the user had
 test('clicking a graph node shows its details and highlights its lines in the editor', async ({ page }) => {
   await openApp(page);
   await openView(page, 'Mesh');
-  const id = 'Service/application/dest-svc-v1';
-  await expect.poll(() => page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id)).not.toBeNull();
-  const position = await page.evaluate((nodeId) => window.meshpath?.nodePosition(nodeId) ?? null, id);
-  const box = await page.getByTestId('graph').boundingBox();
-  if (!position || !box) throw new Error('the graph is not drawn');
-  await page.mouse.click(box.x + position.x, box.y + position.y);
+  await clickGraphNode(page, 'Mesh', 'Service/application/dest-svc-v1');
   const details = page.getByRole('complementary', { name: 'Selected object' });
   await expect(details).toContainText('Service application/dest-svc-v1');
   await expect(details).toContainText('selects → Deployment/application/helloworld-v1');

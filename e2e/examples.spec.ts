@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { expect, openView, screenshot, test, waitForApp } from './fixtures.ts';
+import { expect, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
 
 interface ExampleFile {
   id: string;
@@ -18,7 +18,7 @@ for (const example of examples) {
     await waitForApp(page);
     const outcome = page.getByRole('status', { name: 'Outcome' });
     await expect(outcome).toContainText(example.expect.outcome);
-    if (example.expect.status !== null) await expect(outcome).toContainText(String(example.expect.status));
+    await expect(outcome.locator('.outcome-status')).toHaveText(example.expect.status !== null ? new RegExp(`^${example.expect.status}\\b`) : /^(no HTTP status|[A-Z]+)$/);
     if (example.expect.cluster) await expect(outcome).toContainText(example.expect.cluster);
     await openView(page, 'Path');
     await screenshot(page, `example-${example.id}`);
@@ -49,4 +49,28 @@ test('a first visit shows a short guided tour that stays dismissed', async ({ pa
   await page.reload();
   await waitForApp(page);
   await expect(page.getByRole('region', { name: 'Guided tour' })).toHaveCount(0);
+});
+
+test('edits made after opening an example by link survive a reload; a bad link says so and keeps the saved text', async ({ page }) => {
+  await page.goto('/#example=registry-only');
+  await waitForApp(page);
+  const edited = `${await page.evaluate(() => window.meshpath?.getText() ?? '')}\n# my edit\n`;
+  await setEditorText(page, edited);
+  // The link no longer describes the screen, so it leaves the address bar.
+  await expect.poll(() => new URL(page.url()).hash).toBe('');
+  await page.reload();
+  await waitForApp(page);
+  await expect.poll(() => page.evaluate(() => window.meshpath?.getText())).toBe(edited);
+
+  for (const [hash, message] of [
+    ['#v1=Y.00000000', 'damaged'],
+    ['#example=%E0', 'no example named'],
+    ['#example=no-such-example', 'no example named “no-such-example”'],
+  ] as const) {
+    await page.goto(`/${hash}`);
+    await page.reload();
+    await waitForApp(page);
+    await expect(page.getByRole('alert', { name: 'Notice' })).toContainText(message);
+    expect(await page.evaluate(() => window.meshpath?.getText())).toBe(edited);
+  }
 });

@@ -7,36 +7,35 @@ import { mkdirSync } from 'node:fs';
  */
 export const test = base.extend<{ networkGuard: { requests: string[]; errors: string[] } }>({
   networkGuard: [
-    async ({ context }, use) => {
+    async ({ context, baseURL }, use) => {
+      const local = new URL(baseURL ?? 'http://127.0.0.1:4179');
       const requests: string[] = [];
       const errors: string[] = [];
       const isLocal = (url: string): boolean => {
         const parsed = new URL(url);
         if (parsed.protocol === 'data:' || parsed.protocol === 'blob:') return true;
-        return (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost') && parsed.port === '4179';
+        return (parsed.hostname === '127.0.0.1' || parsed.hostname === 'localhost') && parsed.port === local.port;
       };
       context.on('request', (request) => {
         if (!isLocal(request.url())) requests.push(request.url());
       });
       await context.route('**/*', (route) => (isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient')));
-      context.on('page', (page) => page.on('pageerror', (error) => errors.push(String(error))));
+      const watch = (page: Page) => page.on('pageerror', (error) => errors.push(String(error)));
+      context.pages().forEach(watch);
+      context.on('page', watch);
       await use({ requests, errors });
       expect(requests, 'requests that left the local server').toEqual([]);
       expect(errors, 'uncaught errors in the page').toEqual([]);
     },
     { auto: true },
   ],
-  page: async ({ page, networkGuard }, use) => {
-    page.on('pageerror', (error) => networkGuard.errors.push(String(error)));
-    await use(page);
-  },
 });
 
 export { expect };
 
 /** Opens the app with an empty local storage (a first visit) and waits until Monaco and the graph are drawn. */
-export async function openApp(page: Page, path = '/'): Promise<void> {
-  await page.goto(path);
+export async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
   await waitForApp(page);
 }
 
@@ -58,6 +57,20 @@ export async function setEditorText(page: Page, text: string): Promise<void> {
 
 export async function graphNodeIds(page: Page): Promise<string[]> {
   return page.evaluate(() => window.meshpath?.graphNodeIds() ?? []);
+}
+
+export async function pathNodeIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => window.meshpath?.pathNodeIds() ?? []);
+}
+
+/** Clicks a node of the Mesh or Path canvas where Cytoscape drew it (canvas nodes are not in the DOM). */
+export async function clickGraphNode(page: Page, graph: 'Mesh' | 'Path', id: string): Promise<void> {
+  const where = () => page.evaluate(({ graph, id }) => (graph === 'Mesh' ? window.meshpath?.nodePosition(id) : window.meshpath?.pathNodePosition(id)) ?? null, { graph, id });
+  await expect.poll(where).not.toBeNull();
+  const position = await where();
+  const box = await page.getByTestId(graph === 'Mesh' ? 'graph' : 'path-graph').boundingBox();
+  if (!position || !box) throw new Error(`the ${graph} graph is not drawn`);
+  await page.mouse.click(box.x + position.x, box.y + position.y);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -1,8 +1,8 @@
 import { DEFAULT_EXAMPLE, findExample } from './examples.ts';
 import { loadSavedScenario, saveScenario } from './persistence.ts';
-import { decodeScenario } from './scenarioCodec.ts';
+import { decodeScenario, type Scenario } from './scenarioCodec.ts';
 import { createEngineClient } from './engineClient.ts';
-import { setEngine, useWorkspace, type WorkspaceState } from './store.ts';
+import { scenarioOf, setEngine, useWorkspace } from './store.ts';
 
 function safeStorage(): Storage | undefined {
   try {
@@ -12,50 +12,73 @@ function safeStorage(): Storage | undefined {
   }
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Opens what a link holds; the user's saved work stays one Undo away whenever it differs. */
+function openFromLink(scenario: Scenario, message: string, saved: Scenario | undefined): void {
+  const { loadScenario, setNotice } = useWorkspace.getState();
+  loadScenario(scenario);
+  const now = scenarioOf(useWorkspace.getState());
+  // A saved scenario from before requests were saved compares on what it has.
+  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved }))) setNotice({ kind: 'info', message, undo: saved });
+}
+
 /**
  * Chooses what the first screen shows: a scenario link (`#v1=…`), an example link (`#example=demo`), the user's last
  * text (local storage), or the demo. Then saves every change, so a reload loses nothing.
  */
 export function bootstrapWorkspace(): void {
-  const client = createEngineClient(
-    (output, input) => useWorkspace.getState().applyResult(output, input),
-    (message) => useWorkspace.getState().setNotice({ kind: 'error', message: `Meshpath could not analyse these manifests: ${message}` }),
+  setEngine(
+    createEngineClient(
+      (output, input) => useWorkspace.getState().applyResult(output, input),
+      (message) => useWorkspace.setState({ computing: false, notice: { kind: 'error', message: `Meshpath could not analyse these manifests: ${message}`, undo: useWorkspace.getState().notice?.undo } }),
+    ),
   );
-  setEngine(client.run);
   const storage = safeStorage();
   const { loadScenario } = useWorkspace.getState();
   const hash = window.location.hash;
   const saved = loadSavedScenario(storage);
 
   if (hash.startsWith('#example=')) {
-    const example = findExample(decodeURIComponent(hash.slice('#example='.length)));
-    if (example) loadScenario(example.scenario, saved ? { kind: 'info', message: `Opened the example “${example.title}”.`, undo: saved } : undefined);
-    else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${hash.slice(9)}”.` });
+    const id = safeDecode(hash.slice('#example='.length));
+    const example = findExample(id);
+    if (example) openFromLink(example.scenario, `Opened the example “${example.title}”. Your previous files are one click away.`, saved);
+    else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
   } else if (hash.startsWith('#v')) {
     const decoded = decodeScenario(hash);
-    if (decoded.ok) {
-      const differs = saved && JSON.stringify(saved) !== JSON.stringify({ ...saved, ...decoded.scenario });
-      loadScenario(decoded.scenario, differs ? { kind: 'info', message: 'Opened the shared scenario. Your previous files are one click away.', undo: saved } : undefined);
-    } else {
-      loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });
-    }
+    if (decoded.ok) openFromLink(decoded.scenario, 'Opened the shared scenario. Your previous files are one click away.', saved);
+    else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });
   } else if (saved) {
     loadScenario(saved);
   }
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let warned = false;
-  const inputsOf = (state: WorkspaceState) => ({ files: state.files, request: state.request, options: state.options });
+  const save = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!saveScenario(storage, scenarioOf(useWorkspace.getState())) && !warned) {
+      warned = true;
+      useWorkspace.getState().setNotice({ kind: 'error', message: 'This browser would not save your text (storage full or disabled): download or share it before closing the tab.' });
+    }
+  };
   useWorkspace.subscribe((state, previous) => {
     if (state.files === previous.files && state.request === previous.request && state.options === previous.options) return;
+    // A link in the address bar no longer describes what is on screen: reloading must bring back the edits, not the link.
+    if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (!saveScenario(storage, inputsOf(useWorkspace.getState())) && !warned) {
-        warned = true;
-        useWorkspace.getState().setNotice({ kind: 'error', message: 'This browser would not save your text (storage full or disabled): download or share it before closing the tab.' });
-      }
-    }, 250);
+    timer = setTimeout(save, 250);
+  });
+  // The last keystrokes before the tab closes are saved too.
+  window.addEventListener('pagehide', () => {
+    if (timer !== undefined) save();
   });
   // Save once now, so that a link or example opened in this tab is what a reload shows.
-  saveScenario(storage, inputsOf(useWorkspace.getState()));
+  save();
 }

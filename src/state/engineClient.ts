@@ -1,34 +1,27 @@
 import { runEngine, type EngineInput, type EngineOutput } from './engine.ts';
 
-export interface EngineClient {
-  run: (input: EngineInput) => void;
-  dispose: () => void;
-}
-
 /**
  * Sends inputs to the analysis worker and reports the latest output. While a job runs, newer inputs replace each
- * other, so only the last one is computed next. Without Worker support it computes on the main thread.
+ * other, so only the last one is computed next. Without Worker support, or once the worker has failed, it computes
+ * on the main thread, so the app keeps answering.
  */
-export function createEngineClient(onOutput: (output: EngineOutput, input: EngineInput) => void, onError: (message: string) => void): EngineClient {
+export function createEngineClient(onOutput: (output: EngineOutput, input: EngineInput) => void, onError: (message: string) => void): (input: EngineInput) => void {
+  const runHere = (input: EngineInput) => {
+    try {
+      onOutput(runEngine(input), input);
+    } catch (error) {
+      onError(error instanceof Error ? error.message : String(error));
+    }
+  };
   let worker: Worker | undefined;
   try {
     worker = typeof Worker === 'undefined' ? undefined : new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module' });
   } catch {
     worker = undefined;
   }
-  if (!worker) {
-    return {
-      run: (input) => {
-        try {
-          onOutput(runEngine(input), input);
-        } catch (error) {
-          onError(error instanceof Error ? error.message : String(error));
-        }
-      },
-      dispose: () => undefined,
-    };
-  }
+  if (!worker) return runHere;
   const active = worker;
+  let failed = false;
   let nextId = 0;
   let running: number | undefined;
   let runningInput: EngineInput | undefined;
@@ -49,12 +42,19 @@ export function createEngineClient(onOutput: (output: EngineOutput, input: Engin
       send(input);
     }
   };
-  active.onerror = (event) => onError(event.message || 'The analysis worker failed.');
-  return {
-    run: (input) => {
-      if (running !== undefined) queued = input;
-      else send(input);
-    },
-    dispose: () => active.terminate(),
+  // The worker itself died (not an error in the analysis, which comes back as a message): carry on without it.
+  active.onerror = (event) => {
+    event.preventDefault();
+    failed = true;
+    active.terminate();
+    const pending = queued ?? runningInput;
+    running = undefined;
+    queued = undefined;
+    if (pending) runHere(pending);
+  };
+  return (input) => {
+    if (failed) runHere(input);
+    else if (running !== undefined) queued = input;
+    else send(input);
   };
 }

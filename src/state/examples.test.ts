@@ -1,60 +1,43 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toTraceOptions, toTraceRequest } from './engine.ts';
-import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
+import { EXAMPLES, findExample } from './examples.ts';
+import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput } from './scenarioCodec.ts';
 import { analyze, traceRequest, type Trace } from '../core/index.ts';
+import { finalCluster } from '../ui/graph/pathElements.ts';
 
-// Every built-in example: its manifests, request and options give the outcome it promises (fixtures/scenarios/*/example.json).
-interface ExampleFile {
-  id: string;
-  title: string;
-  description: string;
-  request: RequestInput;
-  options: MeshOptions;
-  expect: { outcome: string; status: number | null; cluster?: string };
-}
+// Every built-in example (fixtures/scenarios/*/, as the app loads them): its manifests, request and options give the outcome it promises.
+const folders = readdirSync(new URL('../../fixtures/scenarios/', import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
-const root = new URL('../../fixtures/scenarios/', import.meta.url);
-const examples = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => {
-    try {
-      const file = JSON.parse(readFileSync(new URL(`${d.name}/example.json`, root), 'utf8')) as ExampleFile;
-      return [{ folder: d.name, file, text: readFileSync(new URL(`${d.name}/manifests.yaml`, root), 'utf8') }];
-    } catch {
-      return [];
-    }
-  });
-
-function run(folder: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}, extraYaml = ''): Trace {
-  const example = examples.find((e) => e.folder === folder);
-  if (!example) throw new Error(`no example ${folder}`);
-  const traceInput = toTraceRequest({ ...example.file.request, ...request });
+function run(id: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}, extraYaml = ''): Trace {
+  const example = findExample(id);
+  if (!example) throw new Error(`no example ${id}`);
+  const traceInput = toTraceRequest({ ...(example.scenario.request ?? EMPTY_REQUEST), ...request });
   if (typeof traceInput === 'string') throw new Error(traceInput);
-  const result = traceRequest(analyze([{ name: `${folder}.yaml`, text: example.text }, ...(extraYaml ? [{ name: 'extra.yaml', text: extraYaml }] : [])]), traceInput, toTraceOptions({ ...example.file.options, ...options }));
+  const result = traceRequest(analyze([...example.scenario.files, ...(extraYaml ? [{ name: 'extra.yaml', text: extraYaml }] : [])]), traceInput, toTraceOptions({ ...(example.scenario.options ?? DEFAULT_OPTIONS), ...options }));
   if (!result.ok) throw new Error(result.reason);
   return result.trace;
 }
 
-const finalCluster = (t: Trace) => [...t.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
-
 describe('the examples library', () => {
-  it('has at least the twelve examples the product promises, each explained', () => {
-    expect(examples.length).toBeGreaterThanOrEqual(12);
-    for (const { file } of examples) {
-      expect(file.title.length).toBeGreaterThan(10);
-      expect(file.description.split('. ').length).toBeGreaterThanOrEqual(2);
+  it('has at least the twelve examples the product promises, one per fixture folder, each explained', () => {
+    expect(EXAMPLES.length).toBeGreaterThanOrEqual(12);
+    expect(EXAMPLES.map((e) => e.scenario.files[0]?.name).sort()).toEqual(folders.map((f) => `${f}.yaml`).sort());
+    for (const example of EXAMPLES) {
+      expect(example.title.length).toBeGreaterThan(10);
+      expect(example.description.split('. ').length).toBeGreaterThanOrEqual(2);
+      expect(example.scenario.files[0]?.text.length).toBeGreaterThan(100);
     }
   });
 
-  it.each(examples.map((e) => [e.file.id, e.folder] as const))('%s loads without errors and gives its expected outcome', (_id, folder) => {
-    const example = examples.find((e) => e.folder === folder);
-    if (!example) throw new Error(folder);
-    const analysis = analyze([{ name: `${folder}.yaml`, text: example.text }]);
+  it.each(EXAMPLES.map((e) => [e.id] as const))('%s loads without errors and gives its expected outcome', (id) => {
+    const example = findExample(id);
+    if (!example) throw new Error(id);
+    const analysis = analyze(example.scenario.files);
     expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
-    const t = run(folder);
-    expect({ outcome: t.outcome, status: t.status }).toEqual({ outcome: example.file.expect.outcome, status: example.file.expect.status });
-    if (example.file.expect.cluster) expect(finalCluster(t)).toBe(example.file.expect.cluster);
+    const t = run(id);
+    expect({ outcome: t.outcome, status: t.status }).toEqual({ outcome: example.expect.outcome, status: example.expect.status });
+    if (example.expect.cluster) expect(finalCluster(t)).toBe(example.expect.cluster);
   });
 });
 

@@ -24,6 +24,8 @@ describe('scenario links', () => {
     expect(decodeScenario(encoded.replace(/\.([0-9a-f]{8})$/, '.00000000'))).toMatchObject({ ok: false, reason: expect.stringContaining('damaged') });
     expect(decodeScenario(encoded.replace(/^v1=/, 'v9='))).toMatchObject({ ok: false, reason: expect.stringContaining('newer') });
     expect(decodeScenario('#example=demo')).toMatchObject({ ok: false });
+    // Inputs on which the decompressor itself throws are damaged links too, never a crash.
+    expect(decodeScenario('#v1=Y.00000000')).toEqual({ ok: false, reason: expect.stringContaining('damaged') });
   });
 
   it('reads a downloaded scenario file and refuses other JSON', () => {

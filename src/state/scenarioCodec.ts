@@ -103,7 +103,13 @@ export function decodeScenario(fragment: string): DecodeResult {
   const match = /^v(\d+)=([A-Za-z0-9+\-$]*)\.([0-9a-f]{8})$/.exec(body);
   if (!match) return { ok: false, reason: 'This link does not hold a Meshpath scenario.' };
   if (`v${match[1]}` !== VERSION) return { ok: false, reason: `This link was made by a newer Meshpath (scenario format v${match[1]}).` };
-  const json = decompressFromEncodedURIComponent(match[2] ?? '');
+  let json: string | null;
+  try {
+    json = decompressFromEncodedURIComponent(match[2] ?? '');
+  } catch {
+    // lz-string throws on some corrupted inputs rather than returning null.
+    json = null;
+  }
   if (!json || checksum(json) !== match[3]) return { ok: false, reason: 'This link is damaged (it may have been cut short when copied).' };
   const result = parseScenarioJson(json);
   return result.ok ? result : { ok: false, reason: 'This link is damaged.' };

@@ -30,15 +30,18 @@ export interface WorkspaceState {
   selectedNodeId: string | null;
   /** Index of the trace step the user inspects. */
   selectedStep: number | null;
-  /** Steps that depend on the editor line under the pointer. */
-  hoveredSteps: number[];
+  /** The editor line under the pointer; the steps it causes are derived from the trace (stepsCausedBy). */
+  hoveredLine: { file: string; line: number } | null;
   reveal: RevealRequest | null;
   notice: Notice | null;
 
   setFileText: (index: number, text: string) => void;
   setActiveFile: (index: number) => void;
-  /** Adds uploaded or dropped files; a file with the same name is replaced. */
-  addFiles: (files: ManifestFile[]) => void;
+  /**
+   * Opens what the user uploaded or dropped: a scenario file replaces the workspace, manifests are added (a file with
+   * the same name is replaced). One notice says what happened and undoes all of it.
+   */
+  openFiles: (opened: { scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }) => void;
   removeFile: (index: number) => void;
   loadScenario: (scenario: Scenario, notice?: Notice) => void;
   setRequest: (request: Partial<RequestInput>) => void;
@@ -61,14 +64,24 @@ export function setEngine(run: (input: EngineInput) => void): void {
 
 let revealCounter = 0;
 
+/** The inputs that make a scenario: what is saved, shared and undone. */
+export function scenarioOf(state: Pick<WorkspaceState, 'files' | 'request' | 'options'>): Required<Scenario> {
+  return { files: state.files, request: state.request, options: state.options };
+}
+
+/** Indexes of the trace steps whose sources include this line of this file. */
+export function stepsCausedBy(trace: TraceResult | undefined, at: { file: string; line: number } | null): number[] {
+  if (!at || !trace?.ok) return [];
+  return trace.trace.steps.flatMap((step, index) => (step.sources.some((s) => s.file === at.file && s.range.start.line <= at.line && at.line <= s.range.end.line) ? [index] : []));
+}
+
 const initialInput: EngineInput = { files: DEFAULT_EXAMPLE.scenario.files, request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST, options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS };
 const initialOutput = runEngine(initialInput);
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
   const recompute = () => {
-    const { files, request, options } = get();
     set({ computing: true });
-    engine({ files, request, options });
+    engine(scenarioOf(get()));
   };
   return {
     files: initialInput.files,
@@ -80,29 +93,41 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     computing: false,
     selectedNodeId: null,
     selectedStep: null,
-    hoveredSteps: [],
+    hoveredLine: null,
     reveal: null,
     notice: null,
 
     setFileText: (index, text) => {
+      // Monaco echoes text the store gave it (an example, a link, Undo): nothing to recompute.
+      if (get().files[index]?.text === text) return;
       set({ files: get().files.map((file, i) => (i === index ? { ...file, text } : file)) });
       recompute();
     },
     setActiveFile: (index) => set({ activeFile: Math.max(0, Math.min(index, get().files.length - 1)) }),
-    addFiles: (added) => {
-      if (added.length === 0) return;
+    openFiles: ({ scenario, manifests, failed }) => {
       const before = get();
-      const files = [...before.files];
-      for (const file of added) {
+      const base = scenario ?? scenarioOf(before);
+      const files = scenario ? (scenario.files.length > 0 ? [...scenario.files] : [{ name: 'manifests.yaml', text: '' }]) : [...before.files];
+      for (const file of manifests) {
         const existing = files.findIndex((f) => f.name === file.name);
         if (existing >= 0) files[existing] = file;
         else files.push(file);
       }
-      const firstAdded = files.findIndex((f) => f.name === added[0]?.name);
+      const said = [...(scenario ? ['Opened the scenario file.'] : []), ...(manifests.length > 0 ? [`Added ${manifests.map((f) => f.name).join(', ')}.`] : []), ...(failed.length > 0 ? [`Could not read ${failed.join(', ')}.`] : [])];
+      const changed = scenario !== undefined || manifests.length > 0;
+      if (!changed) {
+        if (said.length > 0) set({ notice: { kind: 'error', message: said.join(' ') } });
+        return;
+      }
+      const firstAdded = manifests[0] ? files.findIndex((f) => f.name === manifests[0]?.name) : 0;
       set({
         files,
         activeFile: Math.max(0, firstAdded),
-        notice: { kind: 'info', message: `Added ${added.map((f) => f.name).join(', ')}.`, undo: { files: before.files, request: before.request, options: before.options } },
+        request: base.request ?? before.request,
+        options: base.options ?? DEFAULT_OPTIONS,
+        selectedNodeId: scenario ? null : before.selectedNodeId,
+        selectedStep: scenario ? null : before.selectedStep,
+        notice: { kind: failed.length > 0 ? 'error' : 'info', message: said.join(' '), undo: scenarioOf(before) },
       });
       recompute();
     },
@@ -114,8 +139,9 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       const next = files.length > 0 ? files : [{ name: 'manifests.yaml', text: '' }];
       set({
         files: next,
-        activeFile: Math.min(before.activeFile, next.length - 1),
-        notice: { kind: 'info', message: `Closed ${removed.name}.`, undo: { files: before.files, request: before.request, options: before.options } },
+        // The file on screen stays on screen when a tab before it closes.
+        activeFile: Math.max(0, Math.min(index < before.activeFile ? before.activeFile - 1 : before.activeFile, next.length - 1)),
+        notice: { kind: 'info', message: `Closed ${removed.name}.`, undo: scenarioOf(before) },
       });
       recompute();
     },
@@ -137,19 +163,18 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       recompute();
     },
     setOptions: (options) => {
-      set({ options: { ...get().options, ...options } });
+      set({ options: { ...get().options, ...options }, selectedStep: null });
       recompute();
     },
     selectNode: (id) => set({ selectedNodeId: id }),
     selectStep: (index) => set({ selectedStep: index }),
     hoverLine: (file, line) => {
-      const trace = get().trace;
-      if (line === null || !trace?.ok) {
-        if (get().hoveredSteps.length > 0) set({ hoveredSteps: [] });
-        return;
+      const current = get().hoveredLine;
+      if (line === null) {
+        if (current) set({ hoveredLine: null });
+      } else if (current?.file !== file || current.line !== line) {
+        set({ hoveredLine: { file, line } });
       }
-      const steps = trace.trace.steps.flatMap((step, index) => (step.sources.some((s) => s.file === file && s.range.start.line <= line && line <= s.range.end.line) ? [index] : []));
-      if (steps.join(',') !== get().hoveredSteps.join(',')) set({ hoveredSteps: steps });
     },
     revealRange: (file, range) => {
       const index = get().files.findIndex((f) => f.name === file);
@@ -160,7 +185,9 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       const state = get();
       // A result for inputs that have changed since is still shown; a newer one follows.
       const current = state.files === input.files && state.request === input.request && state.options === input.options;
-      set({ analysis: result.analysis, trace: result.trace, computing: !current });
+      // A selected step the new path no longer has is closed rather than shown as another step.
+      const steps = result.trace?.ok ? result.trace.trace.steps.length : 0;
+      set({ analysis: result.analysis, trace: result.trace, computing: !current, selectedStep: state.selectedStep !== null && state.selectedStep < steps ? state.selectedStep : null });
     },
   };
 });

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { EXAMPLES } from '../state/examples.ts';
-import { useWorkspace } from '../state/store.ts';
+import { EXAMPLES, type Example } from '../state/examples.ts';
+import { scenarioOf, useWorkspace } from '../state/store.ts';
 
 /** The built-in examples, each with a one-line description; opening one keeps the previous work one Undo away. */
 export function ExamplesMenu() {
@@ -21,11 +21,9 @@ export function ExamplesMenu() {
     };
   }, [open]);
 
-  const choose = (id: string) => {
-    const example = EXAMPLES.find((e) => e.id === id);
-    if (!example) return;
-    const { files, request, options } = useWorkspace.getState();
-    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”: ${example.description}`, undo: { files, request, options } });
+  const choose = (example: Example) => {
+    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”: ${example.description}`, undo: scenarioOf(useWorkspace.getState()) });
+    // The address bar names the example until the user changes something (bootstrap clears it then).
     history.replaceState(null, '', `#example=${example.id}`);
     setOpen(false);
   };
@@ -39,7 +37,7 @@ export function ExamplesMenu() {
         <ul role="menu" aria-label="Examples">
           {EXAMPLES.map((example, index) => (
             <li key={example.id} role="none">
-              <button type="button" role="menuitem" onClick={() => choose(example.id)} autoFocus={index === 0}>
+              <button type="button" role="menuitem" onClick={() => choose(example)} autoFocus={index === 0}>
                 <span className="example-title">
                   {index + 1}. {example.title}
                 </span>

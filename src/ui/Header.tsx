@@ -1,12 +1,12 @@
 import { useRef, useState, type ChangeEvent } from 'react';
 import { ExamplesMenu } from './ExamplesMenu.tsx';
-import { encodeScenario, scenarioJson, type Scenario } from '../state/scenarioCodec.ts';
-import { useWorkspace } from '../state/store.ts';
-import { readDroppedFiles, splitScenarioFiles } from './files.ts';
-import { pathGraphHandle } from './graph/pathGraphHandle.ts';
+import { encodeScenario, scenarioJson } from '../state/scenarioCodec.ts';
+import { scenarioOf, useWorkspace } from '../state/store.ts';
+import { readOpenedFiles } from './files.ts';
+import { pathGraphHandle } from './graph/graphHandle.ts';
 
 /** Links longer than this are refused by some browsers and chat tools: offer the scenario file instead. */
-export const MAX_LINK_LENGTH = 32_000;
+const MAX_LINK_LENGTH = 32_000;
 
 function download(name: string, href: string): void {
   const a = document.createElement('a');
@@ -17,25 +17,18 @@ function download(name: string, href: string): void {
 
 /** Product name, examples menu, upload, share, download and export. */
 export function Header() {
-  const files = useWorkspace((s) => s.files);
-  const request = useWorkspace((s) => s.request);
-  const options = useWorkspace((s) => s.options);
-  const loadScenario = useWorkspace((s) => s.loadScenario);
-  const addFiles = useWorkspace((s) => s.addFiles);
+  const openFiles = useWorkspace((s) => s.openFiles);
   const setNotice = useWorkspace((s) => s.setNotice);
   const uploadRef = useRef<HTMLInputElement>(null);
   const [shareLink, setShareLink] = useState<string | null>(null);
-  const current = (): Scenario => ({ files, request, options });
+  const current = () => scenarioOf(useWorkspace.getState());
 
   const handleUpload = async (event: ChangeEvent<HTMLInputElement>) => {
     const list = event.target.files;
     if (!list) return;
-    const { files: read, failed } = await readDroppedFiles(list);
+    const read = await readOpenedFiles(list);
     event.target.value = '';
-    const { scenario, manifests } = splitScenarioFiles(read);
-    if (scenario) loadScenario(scenario, { kind: 'info', message: 'Opened the scenario file.', undo: current() });
-    if (manifests.length > 0) addFiles(manifests);
-    if (failed.length > 0) setNotice({ kind: 'error', message: `Could not read ${failed.join(', ')}.` });
+    openFiles(read);
   };
 
   const handleShare = async () => {

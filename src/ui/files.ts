@@ -1,34 +1,25 @@
 import type { ManifestFile } from '../core/index.ts';
 import { parseScenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 
-/** Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. */
-export async function readDroppedFiles(list: FileList | readonly File[]): Promise<{ files: ManifestFile[]; failed: string[] }> {
-  const files: ManifestFile[] = [];
-  const failed: string[] = [];
-  for (const file of Array.from(list)) {
-    try {
-      files.push({ name: file.name, text: await file.text() });
-    } catch {
-      failed.push(file.name);
-    }
-  }
-  return { files, failed };
-}
-
-/** Files that are whole Meshpath scenarios (downloaded earlier) open as such; the rest are manifests. */
-export function splitScenarioFiles(files: ManifestFile[]): { scenario: Scenario | undefined; manifests: ManifestFile[] } {
+/**
+ * Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. A file
+ * that is a whole Meshpath scenario (downloaded earlier) opens as such; the rest are manifests.
+ */
+export async function readOpenedFiles(list: FileList | readonly File[]): Promise<{ scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }> {
   let scenario: Scenario | undefined;
   const manifests: ManifestFile[] = [];
-  for (const file of files) {
-    if (file.name.endsWith('.json') && file.text.includes('"files"')) {
-      const parsed = parseScenarioJson(file.text);
-      if (parsed.ok) {
-        scenario = parsed.scenario;
-        continue;
-      }
+  const failed: string[] = [];
+  for (const file of Array.from(list)) {
+    let text: string;
+    try {
+      text = await file.text();
+    } catch {
+      failed.push(file.name);
+      continue;
     }
-    manifests.push(file);
+    const parsed = file.name.endsWith('.json') && text.includes('"files"') ? parseScenarioJson(text) : undefined;
+    if (parsed?.ok) scenario = parsed.scenario;
+    else manifests.push({ name: file.name, text });
   }
-  return { scenario, manifests };
+  return { scenario, manifests, failed };
 }
-

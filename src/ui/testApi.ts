@@ -1,6 +1,5 @@
-import { useWorkspace } from '../state/store.ts';
-import { graphHandle } from './graph/graphHandle.ts';
-import { pathGraphHandle } from './graph/pathGraphHandle.ts';
+import { stepsCausedBy, useWorkspace } from '../state/store.ts';
+import { graphHandle, pathGraphHandle } from './graph/graphHandle.ts';
 import type { MeshpathTestApi } from './testApiTypes.ts';
 
 export function installTestApi(): void {
@@ -14,7 +13,7 @@ export function installTestApi(): void {
       if (!node || node.empty()) return null;
       return node.renderedPosition();
     },
-    hoveredSteps: () => useWorkspace.getState().hoveredSteps,
+    hoveredSteps: () => stepsCausedBy(useWorkspace.getState().trace, useWorkspace.getState().hoveredLine),
     pathNodeIds: () => pathGraphHandle.current?.nodes().map((n) => n.id()) ?? [],
     pathNodePosition: (id) => {
       const node = pathGraphHandle.current?.$id(id);

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useState, type DragEvent } from 'react';
 import { useWorkspace } from '../../state/store.ts';
-import { readDroppedFiles, splitScenarioFiles } from '../files.ts';
+import { readOpenedFiles } from '../files.ts';
 
 // Monaco is about 1 MB gzipped: load it after the first paint.
 const MonacoEditor = lazy(() => import('./MonacoEditor.tsx'));
@@ -14,23 +14,15 @@ export function EditorPane() {
   const setFileText = useWorkspace((s) => s.setFileText);
   const setActiveFile = useWorkspace((s) => s.setActiveFile);
   const removeFile = useWorkspace((s) => s.removeFile);
-  const addFiles = useWorkspace((s) => s.addFiles);
-  const setNotice = useWorkspace((s) => s.setNotice);
+  const openFiles = useWorkspace((s) => s.openFiles);
   const hoverLine = useWorkspace((s) => s.hoverLine);
-  const loadScenario = useWorkspace((s) => s.loadScenario);
-  const request = useWorkspace((s) => s.request);
-  const options = useWorkspace((s) => s.options);
   const [dragging, setDragging] = useState(false);
   const file = files[activeFile] ?? files[0];
 
   const handleDrop = async (event: DragEvent<HTMLElement>) => {
     event.preventDefault();
     setDragging(false);
-    const { files: read, failed } = await readDroppedFiles(event.dataTransfer.files);
-    const { scenario, manifests } = splitScenarioFiles(read);
-    if (scenario) loadScenario(scenario, { kind: 'info', message: 'Opened the scenario file.', undo: { files, request, options } });
-    if (manifests.length > 0) addFiles(manifests);
-    if (failed.length > 0) setNotice({ kind: 'error', message: `Could not read ${failed.join(', ')}.` });
+    openFiles(await readOpenedFiles(event.dataTransfer.files));
   };
 
   return (

@@ -1,12 +1,9 @@
 import cytoscape from 'cytoscape';
-import dagre from 'cytoscape-dagre';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import CytoscapeComponent from 'react-cytoscapejs';
 import type { Trace } from '../../core/index.ts';
-import { pathGraphHandle } from './pathGraphHandle.ts';
+import { pathGraphHandle } from './graphHandle.ts';
 import { layoutPath, pathElements, PATH_NODE_WIDTH } from './pathElements.ts';
-
-cytoscape.use(dagre);
 
 const LAYOUT = { name: 'preset', fit: false } as cytoscape.LayoutOptions;
 
@@ -92,7 +89,12 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     ],
     [nodes, edges],
   );
+  // What the graph shows; a new trace that draws the same graph (most edits) keeps the user's pan and zoom.
   const key = useMemo(() => elements.map((e) => `${String(e.data.id)}:${String(e.data.label ?? '')}:${e.classes ?? ''}`).join('|'), [elements]);
+  const elementsRef = useRef(elements);
+  useLayoutEffect(() => {
+    elementsRef.current = elements;
+  }, [elements]);
 
   const bindOnce = (cy: cytoscape.Core): void => {
     if (cyRef.current === cy) return;
@@ -124,9 +126,9 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     if (!cy) return;
     // Replace the elements wholesale: classes and labels change with every trace.
     cy.elements().remove();
-    cy.add(elements);
+    cy.add(elementsRef.current);
     arrange.current();
-  }, [key, elements]);
+  }, [key]);
 
   useEffect(() => {
     const container = cyRef.current?.container();

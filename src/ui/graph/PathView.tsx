@@ -1,5 +1,5 @@
-import { lazy, Suspense } from 'react';
-import { useWorkspace } from '../../state/store.ts';
+import { lazy, Suspense, useMemo } from 'react';
+import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 
 const PathGraph = lazy(() => import('./PathGraph.tsx'));
@@ -8,8 +8,9 @@ const PathGraph = lazy(() => import('./PathGraph.tsx'));
 export function PathView() {
   const trace = useWorkspace((s) => s.trace);
   const selectedStep = useWorkspace((s) => s.selectedStep);
-  const hoveredSteps = useWorkspace((s) => s.hoveredSteps);
+  const hoveredLine = useWorkspace((s) => s.hoveredLine);
   const selectStep = useWorkspace((s) => s.selectStep);
+  const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
   if (!trace?.ok) {
     return <p className="panel-empty">{trace ? trace.reason : 'Pick a source pod and type a destination to see the path.'}</p>;
   }

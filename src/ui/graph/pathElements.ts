@@ -57,13 +57,22 @@ function stepLabel(step: TraceStep, trace: Trace): string {
   }
 }
 
+/** The last cluster a client-side or gateway proxy chose: where the mesh sent the request. */
+export function finalCluster(trace: Trace): string | undefined {
+  return [...trace.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
+}
+
+/** Status and response flag as Envoy would log them, e.g. `503 UH`, `UH`, or empty for a raw connection without flags. */
+export function statusText(trace: Trace): string {
+  return [trace.status !== null ? String(trace.status) : '', trace.responseFlags !== '-' ? trace.responseFlags : ''].filter(Boolean).join(' ');
+}
+
 /** The destination node: the pod, host or special cluster where the request ended, labelled with the outcome. */
 function destinationLabel(trace: Trace): string {
   const last = trace.hops.at(-1);
-  const status = trace.status !== null ? ` · ${trace.status}` : '';
-  const flags = trace.responseFlags !== '-' ? ` ${trace.responseFlags}` : '';
+  const status = statusText(trace);
   const where = trace.outcome === 'blackhole' ? (last?.cluster === 'BlackHoleCluster' ? 'BlackHoleCluster' : 'block_all') : trace.outcome === 'passthrough' ? `PassthroughCluster → ${trace.request.host}` : last?.direction === 'inbound' ? last.proxy : (last?.endpoint ?? trace.request.host);
-  return `${trace.outcome}${status}${flags}\n${shorten(where)}`;
+  return `${trace.outcome}${status ? ` · ${status}` : ''}\n${shorten(where)}`;
 }
 
 /** Turns a trace into the left-to-right path: client → steps (grouped by proxy) → destination. */
@@ -94,7 +103,6 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   const outcomeIndex = trace.steps.findIndex((s) => s.kind === 'outcome');
   nodes.push({ id: 'destination', label: destinationLabel(trace), kind: 'destination', ...(outcomeIndex >= 0 ? { stepIndex: outcomeIndex } : {}), classes: ['destination', success ? 'success' : 'failure'] });
   edges.push({ id: `${previous}->destination`, source: previous, target: 'destination', classes: ['path', success ? 'success' : 'failure'] });
-  // Hop groups that ended up empty (a proxy that refused the connection before any step) still show.
   return { nodes, edges };
 }
 

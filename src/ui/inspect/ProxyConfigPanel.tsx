@@ -13,7 +13,7 @@ export function ProxyConfigPanel() {
   const [chosen, setChosen] = useState<string>('');
   const [kind, setKind] = useState<Kind>('listeners');
   const [filter, setFilter] = useState('');
-  // The source pod of the trace first, then any gateway the path went through, as the issue asks.
+  // The pod the user picked here, else the trace's source pod when it has a proxy, else the first proxy.
   const trace = useWorkspace((s) => s.trace);
   const fromTrace = trace?.ok ? trace.trace.request.from : undefined;
   const valid = (ref: string | undefined) => ref !== undefined && proxies.some((p) => `${p.namespace}/${p.name}` === ref);

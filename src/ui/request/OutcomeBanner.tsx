@@ -1,4 +1,4 @@
-import { isSuccess } from '../graph/pathElements.ts';
+import { finalCluster, isSuccess, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 /** The answer to "where does my request go": the outcome word, status and flag, and the final cluster. */
@@ -20,8 +20,8 @@ export function OutcomeBanner() {
     );
   }
   const t = trace.trace;
-  const lastCluster = [...t.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
-  const status = t.status !== null ? `${t.status}${t.responseFlags !== '-' ? ` ${t.responseFlags}` : ''}` : t.responseFlags !== '-' ? t.responseFlags : 'no HTTP status';
+  const lastCluster = finalCluster(t);
+  const status = statusText(t) || 'no HTTP status';
   const outcomeStep = t.steps.at(-1);
   return (
     <div className={`outcome ${isSuccess(t.outcome) ? 'success' : 'failure'}${computing ? ' stale' : ''}`} role="status" aria-label="Outcome">

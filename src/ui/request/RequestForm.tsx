@@ -1,5 +1,5 @@
 import { useMemo, type ChangeEvent } from 'react';
-import { APP_PROTOCOLS } from '../../core/index.ts';
+import { APP_PROTOCOLS, findPod } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 /** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
@@ -12,7 +12,8 @@ export function RequestForm() {
   const pods = useMemo(() => [...analysis.model.pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)), [analysis]);
   const mesh = analysis.model.meshConfig;
   const meshSource = mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : "Istio's default";
-  const source = pods.find((p) => `${p.namespace}/${p.name}` === request.from) ?? pods.find((p) => `${p.namespace}/${p.owner?.name ?? ''}` === request.from);
+  // The same lookup the trace makes, so the badge and the DNS default describe the pod that is traced.
+  const source = findPod(analysis, request.from.trim());
   const dnsFromManifests = source ? (source.proxy.dnsCapture ? 'on' : 'off') : mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true' ? 'on' : 'off';
   const field = (name: keyof typeof request) => ({
     value: request[name],
