@@ -1,8 +1,7 @@
 import type { ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
-import type { Registry, Service } from '../registry/registry.ts';
+import { isIpAddress, type Registry, type Service } from '../registry/registry.ts';
 import type { NameTableEntry } from '../xds/types.ts';
-import { isIp } from './request.ts';
 
 export interface DnsResult {
   resolver: 'kube-dns' | 'istio-agent' | 'none';
@@ -14,8 +13,6 @@ export interface DnsResult {
   queries: Array<{ name: string; answeredBy: string }>;
   detail: string;
   sources: ObjectSource[];
-  /** True when the answer came from DNS outside the cluster (Meshpath cannot know the real address). */
-  upstream: boolean;
   assumption: string | undefined;
 }
 
@@ -55,7 +52,7 @@ function kubeDnsAnswer(name: string, ctx: DnsContext): { answers: string[]; cnam
     if (service.externalName) return { answers: [], cname: service.externalName, source: service.source };
     if (service.clusterIPs.length > 0) return { answers: service.clusterIPs, source: service.source };
     const ips = new Set<string>();
-    for (const endpoint of ctx.registry.endpoints.get(service) ?? []) if (isIp(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)) ips.add(endpoint.address);
+    for (const endpoint of ctx.registry.endpoints.get(service) ?? []) if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)) ips.add(endpoint.address);
     return ips.size > 0 ? { answers: [...ips], source: service.source } : 'nxdomain';
   }
   return 'upstream';
@@ -100,7 +97,6 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         queries,
         detail: `The istio-agent DNS proxy answers ${candidate} from the name table istiod sent it (${entry.name}: ${entry.addresses.join(', ')}), without asking kube-dns.`,
         sources: service ? [service.source] : [],
-        upstream: false,
         assumption: undefined,
       };
     }
@@ -116,13 +112,13 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         continue;
       }
       queries.push({ name: candidate, answeredBy: 'upstream DNS' });
-      return { resolver, name: candidate, answers: upstream.answers, rcode: 'NOERROR', queries, detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`, sources: [], upstream: true, assumption: upstream.assumption };
+      return { resolver, name: candidate, answers: upstream.answers, rcode: 'NOERROR', queries, detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`, sources: [], assumption: upstream.assumption };
     }
     if (answer.cname) {
       queries.push({ name: candidate, answeredBy: `kube-dns: CNAME ${answer.cname}` });
-      const target = isIp(answer.cname) ? { answers: [answer.cname], assumption: undefined } : upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx);
-      if (!target) return { resolver, name: candidate, answers: [], rcode: 'NXDOMAIN', queries, detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`, sources: answer.source ? [answer.source] : [], upstream: true, assumption: undefined };
-      return { resolver, name: candidate, answers: target.answers, rcode: 'NOERROR', queries, detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`, sources: answer.source ? [answer.source] : [], upstream: !answer.cname.endsWith(ctx.clusterDomain), assumption: target.assumption };
+      const target = isIpAddress(answer.cname) ? { answers: [answer.cname], assumption: undefined } : upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx);
+      if (!target) return { resolver, name: candidate, answers: [], rcode: 'NXDOMAIN', queries, detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`, sources: answer.source ? [answer.source] : [], assumption: undefined };
+      return { resolver, name: candidate, answers: target.answers, rcode: 'NOERROR', queries, detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`, sources: answer.source ? [answer.source] : [], assumption: target.assumption };
     }
     queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded by the DNS proxy)' : 'kube-dns' });
     return {
@@ -133,7 +129,6 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
       queries,
       detail: `${agent ? 'The DNS proxy forwards the query and ' : ''}kube-dns answers ${candidate} with ${answer.answers.join(', ')}.`,
       sources: answer.source ? [answer.source] : [],
-      upstream: false,
       assumption: undefined,
     };
   }
@@ -145,7 +140,6 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     queries,
     detail: `No DNS server knows ${name}: ${queries.map((q) => q.name).join(', ')} all returned NXDOMAIN. The application gets a DNS error and never opens a connection.`,
     sources: [],
-    upstream: false,
     assumption: undefined,
   };
 }

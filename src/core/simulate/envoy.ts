@@ -53,7 +53,7 @@ function filterRank(chains: FilterChain[], isSet: (c: FilterChain) => boolean, r
 }
 
 /** Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN). */
-export function listenerInspectors(listener: Listener): { tls: boolean; http: boolean } {
+function listenerInspectors(listener: Listener): { tls: boolean; http: boolean } {
   const chains = listener.filterChains;
   return {
     tls: chains.some((c) => (c.match.serverNames?.length ?? 0) > 0 || c.match.transportProtocol === 'tls'),
@@ -66,7 +66,7 @@ export function listenerInspectors(listener: Listener): { tls: boolean; http: bo
  * wildcard), transport protocol, application protocols; at each step chains that leave the field unset are kept only
  * when none of the others matched (simulation/traffic.go: matchFilterChain, filterRank).
  */
-export function matchFilterChain(listener: Listener, facts: ConnectionFacts): { chain: FilterChain | undefined; ambiguous: boolean } {
+export function matchFilterChain(listener: Listener, facts: ConnectionFacts): FilterChain | undefined {
   const inspectors = listenerInspectors(listener);
   let chains = [...listener.filterChains];
   chains = filterRank(chains, (c) => c.match.destinationPort !== undefined, (c) => (c.match.destinationPort === facts.port ? 1 : 0));
@@ -84,35 +84,28 @@ export function matchFilterChain(listener: Listener, facts: ConnectionFacts): { 
   chains = filterRank(chains, (c) => c.match.transportProtocol !== undefined, (c) => (c.match.transportProtocol === transport ? 1 : 0));
   const alpn = facts.transport === 'plaintext' ? (inspectors.http ? facts.alpn : undefined) : inspectors.tls ? facts.alpn : undefined;
   chains = filterRank(chains, (c) => (c.match.applicationProtocols?.length ?? 0) > 0, (c) => (alpn !== undefined && (c.match.applicationProtocols ?? []).includes(alpn) ? 1 : 0));
-  if (chains.length === 0) return { chain: listener.defaultFilterChain, ambiguous: false };
-  return { chain: chains[0], ambiguous: chains.length > 1 };
+  return chains.length === 0 ? listener.defaultFilterChain : chains[0];
 }
 
-/** Envoy's virtual host selection, port stripped: exact, longest `*.suffix`, longest `prefix.*`, then `*` (simulation/traffic.go: matchVirtualHost). */
-export function matchVirtualHost(config: RouteConfiguration, hostHeader: string): VirtualHost | undefined {
+/**
+ * Envoy's virtual host selection, port stripped: exact, longest `*.suffix`, longest `prefix.*`, then `*`
+ * (simulation/traffic.go: matchVirtualHost). Returns the domain that matched too, for the explanation.
+ */
+export function matchVirtualHost(config: RouteConfiguration, hostHeader: string): { vhost: VirtualHost; domain: string } | undefined {
   const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
   const exact = config.virtualHosts.find((v) => v.domains.includes(host));
-  if (exact) return exact;
-  let best: VirtualHost | undefined;
-  let longest = 0;
-  for (const vhost of config.virtualHosts) {
-    for (const domain of vhost.domains) {
-      if (domain.startsWith('*') && domain.length > 1 && host.length >= domain.length && host.endsWith(domain.slice(1)) && domain.length > longest) {
-        best = vhost;
-        longest = domain.length;
+  if (exact) return { vhost: exact, domain: host };
+  const longestMatch = (matches: (domain: string) => boolean) => {
+    let best: { vhost: VirtualHost; domain: string } | undefined;
+    for (const vhost of config.virtualHosts) {
+      for (const domain of vhost.domains) {
+        if (domain.length > 1 && host.length >= domain.length && matches(domain) && domain.length > (best?.domain.length ?? 0)) best = { vhost, domain };
       }
     }
-  }
-  if (best) return best;
-  for (const vhost of config.virtualHosts) {
-    for (const domain of vhost.domains) {
-      if (domain.endsWith('*') && domain.length > 1 && host.length >= domain.length && host.startsWith(domain.slice(0, -1)) && domain.length > longest) {
-        best = vhost;
-        longest = domain.length;
-      }
-    }
-  }
-  return best ?? config.virtualHosts.find((v) => v.domains.includes('*'));
+    return best;
+  };
+  const any = config.virtualHosts.find((v) => v.domains.includes('*'));
+  return longestMatch((d) => d.startsWith('*') && host.endsWith(d.slice(1))) ?? longestMatch((d) => d.endsWith('*') && host.startsWith(d.slice(0, -1))) ?? (any ? { vhost: any, domain: '*' } : undefined);
 }
 
 function matchString(matcher: StringMatcher, value: string | undefined): boolean {
@@ -156,16 +149,38 @@ export interface HttpFacts {
 
 /** Why one route did or did not match, for the explanation. */
 export function routeMatches(route: Route, request: HttpFacts): boolean {
-  const [pathOnly = '/', query = ''] = request.path.split('?', 2);
+  const queryAt = request.path.indexOf('?');
+  const pathOnly = queryAt >= 0 ? request.path.slice(0, queryAt) : request.path;
   const path = route.match.path;
   const left = path.ignoreCase ? pathOnly.toLowerCase() : pathOnly;
   const right = path.ignoreCase ? path.value.toLowerCase() : path.value;
   const pathOk = path.kind === 'prefix' ? left.startsWith(right) : path.kind === 'exact' ? left === right : fullRegexMatch(path.value, pathOnly);
   if (!pathOk) return false;
   for (const header of route.match.headers) if (!matchString(header.matcher, request.headers.get(header.name))) return false;
-  const params = new Map(query.split('&').filter((p) => p !== '').map((p) => [decodeURIComponent(p.split('=')[0] ?? ''), decodeURIComponent(p.split('=')[1] ?? '')]));
+  if (route.match.queryParameters.length === 0) return true;
+  const params = queryParameters(queryAt >= 0 ? request.path.slice(queryAt + 1) : '');
   for (const param of route.match.queryParameters) if (!matchString(param.matcher, params.get(param.name))) return false;
   return true;
+}
+
+/** `a=1&b=x%3Dy&c=k=v` → a: 1, b: x=y, c: k=v. A malformed escape is kept as written, never an error. */
+function queryParameters(query: string): Map<string, string> {
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const params = new Map<string, string>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decode(eq >= 0 ? part.slice(0, eq) : part);
+    // Envoy matches a repeated parameter by its first value.
+    if (!params.has(name)) params.set(name, decode(eq >= 0 ? part.slice(eq + 1) : ''));
+  }
+  return params;
 }
 
 /** The first route whose match succeeds (simulation/traffic.go: matchRoute). */

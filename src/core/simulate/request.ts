@@ -25,27 +25,6 @@ export interface TraceOptions {
   clusterDomain?: string;
 }
 
-/** The request with every default filled in, as the trace uses it. */
-export interface NormalizedRequest {
-  host: string;
-  hostIsIp: boolean;
-  port: number | undefined;
-  protocol: AppProtocol | undefined;
-  path: string;
-  method: string;
-  headers: Map<string, string>;
-  sni: string | undefined;
-  address: string | undefined;
-  /** Where each field came from, for the explanation. */
-  portFrom: 'url' | 'flag' | 'scheme' | 'service' | 'default' | undefined;
-}
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-export function isIp(text: string): boolean {
-  return IPV4.test(text) || (text.includes(':') && /^[0-9a-fA-F:]+$/.test(text));
-}
-
 const SCHEMES: Record<string, { protocol: AppProtocol; port: number }> = {
   http: { protocol: 'http', port: 80 },
   https: { protocol: 'https', port: 443 },

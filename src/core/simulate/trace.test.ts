@@ -170,6 +170,20 @@ describe('capture and clients without a sidecar (istio-semantics §9)', () => {
     expect(t.hops.map((h) => h.direction)).toEqual(['inbound']);
   });
 
+  it('honours excluded and included IP ranges and included ports (tools/istio-iptables)', () => {
+    const withAnnotations = (annotations: string) => mesh.replace('metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {}}', `metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {${annotations}}}`);
+    const captureOf = (text: string, to: string) => trace(text, { from: 'app/client', to }).steps.find((s) => s.kind === 'capture')?.title ?? '';
+    const excluded = withAnnotations('traffic.sidecar.istio.io/excludeOutboundIPRanges: "10.96.0.0/24"');
+    expect(captureOf(excluded, 'http://reviews:9080/')).toContain('Not captured');
+    expect(captureOf(excluded, 'http://1.2.3.4/')).toContain('Captured');
+    const included = withAnnotations('traffic.sidecar.istio.io/includeOutboundIPRanges: "10.96.0.0/16"');
+    expect(captureOf(included, 'http://reviews:9080/')).toContain('Captured');
+    expect(captureOf(included, 'http://1.2.3.4/')).toContain('Not captured');
+    const port = withAnnotations('traffic.sidecar.istio.io/includeOutboundIPRanges: "10.96.0.0/16", traffic.sidecar.istio.io/includeOutboundPorts: "80"');
+    expect(captureOf(port, 'http://1.2.3.4:80/')).toContain('Captured');
+    expect(captureOf(port, 'http://1.2.3.4:81/')).toContain('Not captured');
+  });
+
   it('lets a client without a sidecar reach a PERMISSIVE workload in plaintext, and be reset by a STRICT one', () => {
     const permissive = trace(mesh, { from: 'legacy/plain', to: 'http://reviews.app:9080/' });
     expect(summary(permissive)).toEqual({ outcome: 'direct', status: 200, responseFlags: '-' });
@@ -232,6 +246,59 @@ describe('gateways (istio-semantics §11)', () => {
     expect(t.hops[1]).toMatchObject({ direction: 'inbound' });
     expect(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://yuya.example.com/v2' }).outcome).toBe('no-route');
     expect(summary(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://other.example.com/v1' }))).toEqual({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
+  });
+});
+
+describe('what the destination sees of the sender', () => {
+  it('after a gateway hop, the destination sees the gateway: its identity decides, and its SNI and address are logged', () => {
+    const onlyGateway = istio('AuthorizationPolicy', 'only-ingress', 'application', 'selector: {matchLabels: {app: helloworld}}\naction: ALLOW\nrules:\n- from: [{source: {principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]}}]');
+    const text = doc(fixture('ingress-gateway'), onlyGateway);
+    // sleep's sidecar → istio-ingressgateway → helloworld: the last connection is the gateway's, not sleep's.
+    const t = trace(text, { from: 'application/sleep', to: 'http://istio-ingressgateway.istio-system/v1', headers: { host: 'yuya.example.com' } });
+    expect(t.hops.map((h) => h.direction)).toEqual(['outbound', 'gateway', 'inbound']);
+    expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+    expect(t.steps.find((step) => step.kind === 'authorization')?.detail).toContain('sa/istio-ingressgateway-service-account');
+    const ipOf = (name: string) => analyze([{ name: 'scenario.yaml', text }]).model.pods.find((p) => p.name.startsWith(name))?.ip;
+    // Downstream remote address and requested server name of the destination's log line: the gateway and its cluster's SNI.
+    expect(t.hops[2]?.accessLog).toMatch(new RegExp(` ${ipOf('istio-ingressgateway') ?? '?'} outbound_\\.7777_\\._\\.dest-svc-v1\\.application\\.svc\\.cluster\\.local default$`));
+    expect(ipOf('istio-ingressgateway')).not.toBe(ipOf('sleep'));
+  });
+});
+
+describe('mTLS into a plaintext-only port', () => {
+  it('fails with 503 UF when a DestinationRule forces ISTIO_MUTUAL at a sidecar whose port has mTLS disabled', () => {
+    const text = doc(
+      mesh,
+      istio('DestinationRule', 'reviews', 'app', 'host: reviews\ntrafficPolicy: {tls: {mode: ISTIO_MUTUAL}}'),
+      istio('PeerAuthentication', 'reviews-off', 'app', 'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}'),
+    );
+    const t = trace(text, { from: 'app/client', to: 'http://reviews:9080/' });
+    expect(summary(t)).toEqual({ outcome: 'mtls-failure', status: 503, responseFlags: 'UF' });
+    expect(t.hops.at(-1)?.accessLog).toMatch(/^\[-\] "- - -" 0 DPE http1\.codec_error /);
+    // Without the DestinationRule, auto mTLS sends plaintext to the DISABLE port, which is accepted.
+    expect(trace(doc(mesh, istio('PeerAuthentication', 'reviews-off', 'app', 'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}')), { from: 'app/client', to: 'http://reviews:9080/' }).outcome).toBe('routed');
+  });
+});
+
+describe('virtual hosts', () => {
+  it('prefers the longest wildcard domain that matches the Host (simulation/traffic.go: matchVirtualHost)', () => {
+    const entry = (name: string, host: string) => istio('ServiceEntry', name, 'app', `hosts: ["${host}"]\nlocation: MESH_EXTERNAL\nresolution: NONE\nports: [{number: 80, name: http, protocol: HTTP}]`);
+    const t = trace(doc(mesh, entry('wide', '*.example.com'), entry('narrow', '*.api.example.com')), { from: 'app/client', to: 'http://v1.api.example.com/' });
+    expect(t.hops[0]?.virtualHost).toBe('*.api.example.com:80');
+    expect(t.steps.find((step) => step.kind === 'virtualHost')?.detail).toContain('matches the domain *.api.example.com');
+  });
+});
+
+describe('query strings', () => {
+  const byQuery = istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- match: [{queryParams: {token: {exact: "a=b"}}}]\n  route: [{destination: {host: reviews, subset: v2}}]\n- route: [{destination: {host: reviews, subset: v1}}]');
+  const subsets = istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v2}}');
+
+  it('matches a parameter whose value holds "=", takes the first of repeated ones, and never fails on a malformed escape', () => {
+    const cluster = (to: string) => trace(doc(mesh, byQuery, subsets), { from: 'app/client', to }).hops[0]?.cluster;
+    expect(cluster('http://reviews:9080/x?token=a=b')).toBe('outbound|9080|v2|reviews.app.svc.cluster.local');
+    expect(cluster('http://reviews:9080/x?token=a%3Db&token=zzz')).toBe('outbound|9080|v2|reviews.app.svc.cluster.local');
+    expect(cluster('http://reviews:9080/x?token=%zz')).toBe('outbound|9080|v1|reviews.app.svc.cluster.local');
+    expect(trace(mesh, { from: 'app/client', to: 'http://reviews:9080/x?a=%zz' }).outcome).toBe('routed');
   });
 });
 

@@ -12,7 +12,7 @@ import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, Listener, ProxyConfig, Route } from '../xds/types.ts';
 import { resolve, type DnsResult } from './dns.ts';
 import { matchFilterChain, matchListener, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
-import { isIp, parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './request.ts';
+import { parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './request.ts';
 
 export type Outcome =
   | 'routed'
@@ -91,9 +91,13 @@ function unique(sources: ObjectSource[]): ObjectSource[] {
   return [...new Map(sources.map((s) => [sourceKey(s), s])).values()];
 }
 
+/** A connection as its sender opens it: how it is wrapped, by whom, and the SNI it carries. */
 interface Transport {
   kind: 'plaintext' | 'tls' | 'mtls';
   why: string;
+  /** The pod whose application or proxy opened it; undefined for a client outside the mesh. */
+  from: PodModel | undefined;
+  sni: string | undefined;
 }
 
 /** Where the request goes after a proxy picked a cluster and an endpoint. */
@@ -164,7 +168,8 @@ class Tracer {
     const tail = `"${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote} ${hop.sni ?? '-'}`;
     if (!hop.http) {
       const termination = hop.details.startsWith('rbac_') ? hop.details : '-';
-      return `[-] "- - -" 0 ${hop.flags} - ${termination} "-" - - - - "-" "-" "-" "-" ${tail} -`;
+      const details = hop.details === 'via_upstream' || termination !== '-' ? '-' : hop.details;
+      return `[-] "- - -" 0 ${hop.flags} ${details} ${termination} "-" - - - - "-" "-" "-" "-" ${tail} -`;
     }
     const protocol = this.request.protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
     return `[-] "${this.request.method} ${this.request.path} ${protocol}" ${hop.code ?? 0} ${hop.flags} ${hop.details} - "-" - - - - "-" "curl/8.5.0" "-" "${this.hostHeader()}" ${tail} ${hop.route || '-'}`;
@@ -221,7 +226,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
     path: request.path ?? parsed.path ?? '/',
     method: (request.method ?? 'GET').toUpperCase(),
     headers,
-    sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIp(host) ? undefined : host)) : request.sni,
+    sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
     address: request.address,
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
@@ -235,7 +240,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
     const { ctx } = tracer.proxyConfig(client);
     const targetPort = targetPortFor(ctx, port);
     tracer.step('capture', client, `Arrives at gateway ${client.namespace}/${client.name}`, `The request comes from outside the mesh to the gateway's port ${port}${targetPort !== port ? `, which its Service sends to the pod's port ${targetPort}` : ''}. The gateway's Envoy listens there itself; no iptables capture is involved.`, [client.source]);
-    const transport: Transport = { kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext', why: 'as sent by the external client' };
+    const transport: Transport = { kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext', why: 'as sent by the external client', from: undefined, sni: TLS_PROTOCOLS.has(protocol) ? normalized.sni : undefined };
     result = gatewayHop(tracer, client, targetPort, transport, 0);
   } else {
     const resolved = resolveDestination(tracer, client, host, clusterDomain, request.address);
@@ -294,9 +299,9 @@ function findServiceByName(registry: Registry, host: string, namespace: string, 
 }
 
 function resolveDestination(tracer: Tracer, client: PodModel, host: string, clusterDomain: string, address: string | undefined): DnsResult {
-  if (isIp(host)) {
+  if (isIpAddress(host)) {
     tracer.step('dns', client, 'No DNS lookup', `${host} is an IP address: the application connects to it directly.`);
-    return { resolver: 'none', name: host, answers: [host], rcode: 'NOERROR', queries: [], detail: '', sources: [], upstream: false, assumption: undefined };
+    return { resolver: 'none', name: host, answers: [host], rcode: 'NOERROR', queries: [], detail: '', sources: [], assumption: undefined };
   }
   const capture = client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
   const nameTable = capture ? tracer.proxyConfig(client).config.nameTable : undefined;
@@ -342,11 +347,11 @@ function outboundFromClient(tracer: Tracer, client: PodModel, address: string): 
   const capture = captured(client, address, port);
   if (!capture.captured) {
     tracer.step('capture', client, 'Not captured: the connection goes straight out', `${capture.why}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies; kube-proxy delivers it.`, [client.source]);
-    return directDelivery(tracer, address, port, 0);
+    return directDelivery(tracer, client, address, port, 0);
   }
   tracer.step('capture', client, `Captured by ${client.namespace}/${client.name}'s sidecar`, `TCP to ${address}:${port}: ${capture.why}.`, [client.source]);
   const { config } = tracer.proxyConfig(client);
-  const transport: Transport = { kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext', why: 'as the application sends it' };
+  const transport: Transport = { kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext', why: 'as the application sends it', from: client, sni: TLS_PROTOCOLS.has(protocol) ? tracer.request.sni : undefined };
   return proxyHop(tracer, client, config, 'outbound', address, port, transport, 0);
 }
 
@@ -365,8 +370,9 @@ function deliverToAddress(tracer: Tracer, address: string, port: number, transpo
   return arrive(tracer, { address, port, transport, host: undefined, via }, depth);
 }
 
-function directDelivery(tracer: Tracer, address: string, port: number, depth: number): Terminal {
-  return deliverToAddress(tracer, address, port, { kind: TLS_PROTOCOLS.has(tracer.request.protocol) ? 'tls' : 'plaintext', why: 'not wrapped by any sidecar' }, 'direct', depth);
+function directDelivery(tracer: Tracer, client: PodModel, address: string, port: number, depth: number): Terminal {
+  const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
+  return deliverToAddress(tracer, address, port, { kind: tls ? 'tls' : 'plaintext', why: 'not wrapped by any sidecar', from: client, sni: tls ? tracer.request.sni : undefined }, 'direct', depth);
 }
 
 /** A connection reaches an address: a gateway pod, a pod with a sidecar, a pod without one, or something outside the mesh. */
@@ -376,7 +382,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   if (pod && pod.proxy.kind === 'gateway' && depth < 6) {
     return gatewayHop(tracer, pod, delivery.port, delivery.transport, depth + 1);
   }
-  if (pod && pod.proxy.kind === 'sidecar') return inboundHop(tracer, pod, delivery, depth);
+  if (pod && pod.proxy.kind === 'sidecar') return inboundHop(tracer, pod, delivery);
   if (delivery.transport.kind === 'mtls') {
     return { outcome: 'mtls-failure', status: tracer.hops.length > 0 && HTTP_PROTOCOLS.has(protocol) ? 503 : null, flags: tracer.hops.length > 0 ? 'UF' : '-', title: 'The destination cannot speak Istio mTLS', detail: `${delivery.address}:${delivery.port} ${pod ? `is ${pod.namespace}/${pod.name}, which has no sidecar` : 'is not a mesh workload'}, but the client's proxy sends Istio mTLS (${delivery.transport.why}): the handshake fails.`, sources: pod ? [pod.source] : [] };
   }
@@ -400,7 +406,7 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
   // Until a filter chain is chosen the log line follows the application's protocol; then the chain's filter decides.
   let loggedAsHttp = tracer.isHttp;
   const log = (code: number | null, flags: string, details: string, cluster = '-', upstreamHost = '-', route = '-') => {
-    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost, cluster, downstreamLocal, downstreamRemote: tracer.client.ip, route, sni: transport.kind !== 'plaintext' ? request.sni : undefined });
+    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost, cluster, downstreamLocal, downstreamRemote: transport.from?.ip ?? '-', route, sni: transport.sni });
   };
   if (!listener) {
     log(null, 'NR', 'filter_chain_not_found');
@@ -410,7 +416,7 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
   const otherListeners = config.listeners.filter((l) => l !== listener && l.port === port).map((l) => `${l.name} (for ${l.address})`);
   tracer.step('listener', pod, `Listener ${listener.name}`, listenerWhy(listener, address, port), [], { name: listener.name, alternatives: otherListeners });
   const facts: ConnectionFacts = { address, port, sni: transport.kind !== 'plaintext' ? request.sni : undefined, transport: transport.kind, alpn: alpnFor(request.protocol, transport.kind) };
-  const { chain } = matchFilterChain(listener, facts);
+  const chain = matchFilterChain(listener, facts);
   if (!chain) {
     log(null, 'NR', 'filter_chain_not_found');
     return { outcome: 'no-listener', status: null, flags: 'NR', title: 'No filter chain matches', detail: `No filter chain of ${listener.name} matches this connection (${describeFacts(facts)}), and the listener has no default chain: the connection is closed.`, sources: [] };
@@ -432,13 +438,14 @@ function proxyHop(tracer: Tracer, pod: PodModel, config: ProxyConfig, direction:
     const routeConfig = config.routes.find((r) => r.name === routeConfigName);
     hop.routeConfig = routeConfigName;
     const hostHeader = tracer.hostHeader();
-    const vhost = routeConfig ? matchVirtualHost(routeConfig, hostHeader) : undefined;
-    if (!vhost) {
+    const vhostMatch = routeConfig ? matchVirtualHost(routeConfig, hostHeader) : undefined;
+    if (!vhostMatch) {
       log(404, 'NR', 'route_not_found');
       return { outcome: 'no-route', status: 404, flags: 'NR', title: `No virtual host for ${hostHeader}`, detail: `Route configuration ${routeConfigName} has no virtual host whose domains match Host ${hostHeader}: 404 NR.`, sources: chain.sources };
     }
+    const vhost = vhostMatch.vhost;
     hop.virtualHost = vhost.name;
-    tracer.step('virtualHost', pod, `Virtual host ${vhost.name}`, `Host ${hostHeader} ${vhost.domains.includes('*') && vhost.domains.length === 1 ? 'matches no specific domain; the catch-all virtual host (*) takes it' : `matches the domain ${matchedDomain(vhost.domains, hostHeader)}`} in route configuration ${routeConfigName}.`, vhost.sources, {
+    tracer.step('virtualHost', pod, `Virtual host ${vhost.name}`, `Host ${hostHeader} ${vhost.domains.includes('*') && vhost.domains.length === 1 ? 'matches no specific domain; the catch-all virtual host (*) takes it' : `matches the domain ${vhostMatch.domain}`} in route configuration ${routeConfigName}.`, vhost.sources, {
       name: vhost.name,
       alternatives: (routeConfig?.virtualHosts ?? []).filter((v) => v !== vhost).map((v) => `${v.name}: ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', …' : ''}`),
     });
@@ -519,7 +526,7 @@ function clusterHop(
   if (clusterName === 'PassthroughCluster') {
     tracer.step('cluster', pod, 'PassthroughCluster', `${passthroughWhy(tracer, pod, address, port)} Envoy connects to the address the application dialled, ${address}:${port}, without mTLS.`, blackholeSources(tracer, pod));
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', 'PassthroughCluster', `${address}:${port}`, routeName);
-    return deliverToAddress(tracer, address, port, { kind: transport.kind === 'tls' ? 'tls' : 'plaintext', why: 'PassthroughCluster adds no TLS' }, 'passthrough', depth);
+    return deliverToAddress(tracer, address, port, { kind: transport.kind === 'tls' ? 'tls' : 'plaintext', why: 'PassthroughCluster adds no TLS', from: pod, sni: transport.kind === 'tls' ? transport.sni : undefined }, 'passthrough', depth);
   }
   tracer.step('cluster', pod, `Cluster ${cluster.name}`, `${cluster.type} cluster${cluster.subset ? ` for subset ${cluster.subset}` : ''}${cluster.destinationRule ? ` (DestinationRule ${cluster.destinationRule.namespace}/${cluster.destinationRule.name})` : ''}. Upstream TLS: ${cluster.tls.reason}.`, cluster.sources, { name: cluster.name });
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
@@ -529,7 +536,8 @@ function clusterHop(
     tracer.step('endpoint', pod, `Original destination ${address}:${port}`, 'The cluster forwards to the address the application dialled.', cluster.sources);
     hop.endpoint = `${address}:${port}`;
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, `${address}:${port}`, routeName);
-    return deliverToAddress(tracer, address, port, { kind: cluster.tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : transport.kind === 'tls' ? 'tls' : 'plaintext', why: cluster.tls.reason }, 'cluster', depth);
+    const kind: Transport['kind'] = cluster.tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : transport.kind === 'tls' ? 'tls' : 'plaintext';
+    return deliverToAddress(tracer, address, port, { kind, why: cluster.tls.reason, from: pod, sni: kind === 'mtls' ? istioMtlsSni(cluster.name) : kind === 'tls' ? transport.sni : undefined }, 'cluster', depth);
   }
   const healthy = all.filter((e) => e.health === 'HEALTHY');
   if (healthy.length === 0) {
@@ -544,7 +552,8 @@ function clusterHop(
     endpoints: endpointStates(tracer, cluster, all, chosen),
   });
   log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, `${chosen.address}:${chosen.port}`, routeName);
-  return arrive(tracer, { address: chosen.address, port: chosen.port, transport: { kind: upstream, why: cluster.tls.reason }, host: cluster.service, via: 'cluster' }, depth);
+  const sni = upstream === 'mtls' ? istioMtlsSni(cluster.name) : upstream === 'tls' ? (cluster.tls.sni ?? transport.sni) : undefined;
+  return arrive(tracer, { address: chosen.address, port: chosen.port, transport: { kind: upstream, why: cluster.tls.reason, from: pod, sni }, host: cluster.service, via: 'cluster' }, depth);
 }
 
 /** Every endpoint of the cluster's service port: the one chosen, the other healthy and unhealthy ones, and those a subset excluded. */
@@ -565,8 +574,7 @@ function gatewayHop(tracer: Tracer, pod: PodModel, port: number, transport: Tran
 }
 
 /** The destination's sidecar: virtualInbound, the chain for the target port and transport, then AuthorizationPolicy. */
-function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: number): Terminal {
-  void depth;
+function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal {
   const request = tracer.request;
   const { config } = tracer.proxyConfig(pod);
   const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: 'virtualInbound' };
@@ -574,28 +582,41 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: nu
   const listener = config.listeners.find((l) => l.kind === 'virtualInbound');
   const facts: ConnectionFacts = { address: delivery.address, port: delivery.port, sni: delivery.transport.kind === 'tls' ? request.sni : undefined, transport: delivery.transport.kind, alpn: alpnFor(request.protocol, delivery.transport.kind) };
   const viaSidecar = tracer.hops.length > 1 && tracer.hops.at(-2)?.direction !== 'inbound';
+  const sender = delivery.transport.from;
   const httpClient = HTTP_PROTOCOLS.has(request.protocol);
   let loggedAsHttp = httpClient;
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
-    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`, cluster, downstreamLocal: `${pod.ip}:${delivery.port}`, downstreamRemote: tracer.client.ip, route: cluster === '-' ? '-' : 'default', sni: facts.sni ?? (delivery.transport.kind === 'mtls' ? `outbound_.${request.port}_._.${delivery.host ?? ''}` : undefined) });
+    hop.accessLog = tracer.accessLog({ http: loggedAsHttp, code, flags, details, upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`, cluster, downstreamLocal: `${pod.ip}:${delivery.port}`, downstreamRemote: sender?.ip ?? '-', route: cluster === '-' ? '-' : 'default', sni: delivery.transport.sni });
   };
-  const { chain } = listener ? matchFilterChain(listener, facts) : { chain: undefined };
+  // A client sidecar that sent TLS sees the handshake fail (UF); one that sent plaintext sees the connection closed (UC).
+  const resetFlag = delivery.transport.kind === 'plaintext' ? 'UC' : 'UF';
+  const sentAs = delivery.transport.kind === 'mtls' ? 'Istio mTLS' : delivery.transport.kind === 'tls' ? 'TLS' : 'plaintext';
+  const chain = listener ? matchFilterChain(listener, facts) : undefined;
   if (!chain) {
-    const mtls = config.listeners.find((l) => l.kind === 'virtualInbound')?.filterChains.filter((c) => c.match.destinationPort === delivery.port) ?? [];
+    const mtls = listener?.filterChains.filter((c) => c.match.destinationPort === delivery.port) ?? [];
     const expects = mtls.map((c) => c.tls).filter((t) => t !== undefined);
     log(null, 'NR', 'filter_chain_not_found');
     const sources = unique(mtls.flatMap((c) => c.sources));
-    tracer.step('inbound', pod, `Rejected by ${proxyName(pod)}'s sidecar`, `Port ${delivery.port} accepts ${expects.length > 0 ? [...new Set(expects)].join(' or ') : 'nothing'}, but the client sends ${delivery.transport.kind === 'mtls' ? 'Istio mTLS' : delivery.transport.kind === 'tls' ? 'TLS' : 'plaintext'} (${delivery.transport.why}): no filter chain takes the connection.`, sources);
-    return { outcome: 'mtls-failure', status: viaSidecar && httpClient ? 503 : null, flags: viaSidecar && httpClient ? 'UC' : '-', title: 'mTLS mismatch at the destination', detail: `${proxyName(pod)} requires ${expects.includes('mtls') && !expects.includes('plaintext') ? 'mTLS (STRICT)' : 'plaintext (mTLS disabled)'} on port ${delivery.port} and closes the connection; ${viaSidecar && httpClient ? 'the client sidecar answers 503 UC' : 'the client sees a connection reset'}.`, sources };
+    tracer.step('inbound', pod, `Rejected by ${proxyName(pod)}'s sidecar`, `Port ${delivery.port} accepts ${expects.length > 0 ? [...new Set(expects)].join(' or ') : 'nothing'}, but the client sends ${sentAs} (${delivery.transport.why}): no filter chain takes the connection.`, sources);
+    return { outcome: 'mtls-failure', status: viaSidecar && httpClient ? 503 : null, flags: viaSidecar && httpClient ? resetFlag : '-', title: 'mTLS mismatch at the destination', detail: `${proxyName(pod)} requires ${expects.includes('mtls') && !expects.includes('plaintext') ? 'mTLS (STRICT)' : 'plaintext (mTLS disabled)'} on port ${delivery.port} and closes the connection; ${viaSidecar && httpClient ? `the client sidecar answers 503 ${resetFlag}` : 'the client sees a connection reset'}.`, sources };
+  }
+  if (chain.tls === 'plaintext' && delivery.transport.kind !== 'plaintext' && chain.action.kind !== 'tcp') {
+    // TLS bytes reach a plaintext HTTP chain: its HTTP codec cannot read them and closes the connection
+    // (pilot/pkg/simulation/traffic.go: an HTTP connection manager reached without terminating TLS is a protocol error).
+    loggedAsHttp = false;
+    log(null, 'DPE', 'http1.codec_error');
+    tracer.step('inbound', pod, `Rejected by ${proxyName(pod)}'s sidecar`, `Port ${delivery.port} accepts plaintext only (mTLS disabled), but the client sends ${sentAs} (${delivery.transport.why}): the HTTP chain cannot read it and closes the connection.`, chain.sources);
+    return { outcome: 'mtls-failure', status: viaSidecar && httpClient ? 503 : null, flags: viaSidecar && httpClient ? 'UF' : '-', title: 'mTLS mismatch at the destination', detail: `${proxyName(pod)} has mTLS disabled on port ${delivery.port}, but the client sends ${sentAs}: the handshake fails; ${viaSidecar && httpClient ? 'the client sidecar answers 503 UF' : 'the client sees a connection reset'}.`, sources: chain.sources };
   }
   hop.filterChain = chainLabel(chain);
   loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;
   hop.cluster = cluster;
   tracer.step('inbound', pod, `Inbound ${chainLabel(chain)} → ${cluster}`, `${proxyName(pod)}'s sidecar takes the connection on virtualInbound (15006): ${describeFacts(facts)} matches ${describeChainMatch(chain.match)}${chain.tls === 'mtls' ? ', terminating Istio mTLS' : ''}.`, chain.sources);
-  const principal = delivery.transport.kind === 'mtls' && chain.tls === 'mtls' ? `${tracer.model.meshConfig.trustDomain}/ns/${tracer.client.namespace}/sa/${tracer.client.serviceAccount}` : undefined;
+  // The identity and address the destination sees are those of the pod that opened this connection (a gateway, after a gateway hop).
+  const principal = delivery.transport.kind === 'mtls' && chain.tls === 'mtls' && sender ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}` : undefined;
   const http = chain.action.kind !== 'tcp' && httpClient ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) } : undefined;
-  const decision = authorize(tracer.model, pod, { principal, sourceNamespace: tracer.client.namespace, sourceIp: tracer.client.ip, http, port: delivery.port });
+  const decision = authorize(tracer.model, pod, { principal, sourceNamespace: sender?.namespace ?? '', sourceIp: sender?.ip ?? '', http, port: delivery.port });
   for (const note of decision.notes) tracer.assumptions.push(note);
   tracer.step('authorization', pod, decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : decision.reason.includes('no mTLS identity') ? '' : ' The caller has no mTLS identity (plaintext).'}`, decision.policy ? [decision.policy] : []);
   if (!decision.allowed) {
@@ -607,6 +628,11 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, depth: nu
   log(success, '-', 'via_upstream', chain.action.kind === 'tcp' ? cluster : `inbound|${delivery.port}||`);
   const outcome: Outcome = delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
   return { outcome, status: success, flags: '-', title: `Delivered to ${proxyName(pod)}`, detail: `The request reaches the application in ${proxyName(pod)} on ${pod.ip}:${delivery.port}${delivery.transport.kind === 'mtls' ? ' over Istio mTLS' : ' in plaintext'}.`, sources: [pod.source] };
+}
+
+/** The SNI a sidecar or gateway sends with Istio mTLS: the cluster name's fields joined by `_.` (pilot/pkg/model/service.go: BuildDNSSrvSubsetKey). */
+function istioMtlsSni(clusterName: string): string {
+  return clusterName.split('|').join('_.');
 }
 
 function requestHeaders(tracer: Tracer): Map<string, string> {
@@ -621,11 +647,6 @@ function requestHeaders(tracer: Tracer): Map<string, string> {
 
 function describeFacts(facts: ConnectionFacts): string {
   return `${facts.transport === 'mtls' ? 'Istio mTLS' : facts.transport === 'tls' ? 'TLS' : 'plaintext'} to ${facts.address}:${facts.port}${facts.sni ? ` with SNI ${facts.sni}` : ''}${facts.alpn ? ` (ALPN ${facts.alpn})` : ''}`;
-}
-
-function matchedDomain(domains: readonly string[], hostHeader: string): string {
-  const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
-  return domains.find((d) => d === host) ?? domains.find((d) => d.startsWith('*') && host.endsWith(d.slice(1))) ?? domains[0] ?? '';
 }
 
 function listenerWhy(listener: Listener, address: string, port: number): string {
