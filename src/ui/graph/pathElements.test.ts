@@ -62,4 +62,17 @@ describe('the path layout', () => {
     expect(first.some((y) => second.includes(y))).toBe(false);
     expect(Math.min(...second.map(Number))).toBeGreaterThan(Math.max(...first.map(Number)));
   });
+
+  it('puts a step between two proxies (kube-proxy after a passthrough) between their lanes, not in the first row', () => {
+    const result = traceRequest(analyze([{ name: 'x.yaml', text: text('sidecar-egress-gotcha') }]), { from: 'team-a/sleep', to: 'http://payments.team-b:8080/' });
+    if (!result.ok) throw new Error(result.reason);
+    const { nodes } = pathElements(result.trace);
+    const positions = layoutPath(nodes, 4);
+    const yOf = (predicate: (n: (typeof nodes)[number]) => boolean) => nodes.filter(predicate).map((n) => positions.get(n.id)?.y ?? NaN);
+    const kubeProxy = nodes.find((n) => n.kind === 'endpoint' && !n.parent);
+    expect(kubeProxy).toBeDefined();
+    const y = positions.get(kubeProxy?.id ?? '')?.y ?? NaN;
+    expect(y).toBeGreaterThan(Math.max(...yOf((n) => n.parent === 'hop0')));
+    expect(y).toBeLessThan(Math.min(...yOf((n) => n.parent === 'hop1')));
+  });
 });

@@ -113,18 +113,17 @@ const LANE_GAP = 34;
 
 /**
  * Positions for the path: left to right, wrapping into rows so that it stays readable at full size in a narrow pane.
- * The steps before any proxy share the first row; each proxy (hop) starts its own rows, so lanes never overlap;
- * endpoints not taken sit in a row under their hop; the destination follows the last step.
+ * Steps run in order: those outside any proxy (client, DNS, capture, kube-proxy between two proxies) sit in rows of
+ * their own, each proxy (hop) starts its own rows, so lanes never overlap; endpoints not taken sit in a row under
+ * their hop; the destination follows the last step.
  */
 export function layoutPath(nodes: readonly PathNode[], columns: number): Map<string, { x: number; y: number }> {
   const cols = Math.max(2, columns);
   const positions = new Map<string, { x: number; y: number }>();
-  let row = 0;
   let col = 0;
   let y = 0;
   const place = (id: string) => {
     if (col >= cols) {
-      row++;
       col = 0;
       y += ROW;
     }
@@ -132,33 +131,37 @@ export function layoutPath(nodes: readonly PathNode[], columns: number): Map<str
     col++;
   };
   const newRow = (gap: number) => {
-    if (col === 0 && positions.size === 0) return;
-    row++;
+    if (positions.size === 0) return;
     col = 0;
     y += ROW + gap;
   };
-  const hops = nodes.filter((n) => n.kind === 'hop').map((n) => n.id);
-  for (const node of nodes) if (!node.parent && node.kind !== 'hop' && node.kind !== 'destination') place(node.id);
-  let lastHopRows = 0;
-  let lastHopCount = 0;
-  for (const hop of hops) {
-    const main = nodes.filter((n) => n.parent === hop && n.kind !== 'endpoint-alt');
-    const alternatives = nodes.filter((n) => n.parent === hop && n.kind === 'endpoint-alt');
-    newRow(LANE_GAP);
-    const startRow = row;
+  // Consecutive runs of nodes in the same place: outside any proxy (parent undefined) or in one hop.
+  const segments: Array<{ parent: string | undefined; nodes: PathNode[] }> = [];
+  for (const node of nodes) {
+    if (node.kind === 'hop' || node.kind === 'destination') continue;
+    const last = segments.at(-1);
+    if (last && last.parent === node.parent) last.nodes.push(node);
+    else segments.push({ parent: node.parent, nodes: [node] });
+  }
+  let lastLane: { rows: number; count: number } | undefined;
+  for (const segment of segments) {
+    // A lane's box needs room around it; so does a run that follows one.
+    newRow(segment.parent !== undefined || lastLane ? LANE_GAP : 0);
+    const startY = y;
+    const main = segment.nodes.filter((n) => n.kind !== 'endpoint-alt');
+    const alternatives = segment.nodes.filter((n) => n.kind === 'endpoint-alt');
     for (const node of main) place(node.id);
     if (alternatives.length > 0) {
       newRow(0);
       for (const node of alternatives) place(node.id);
     }
-    lastHopRows = row - startRow + 1;
-    lastHopCount = main.length + alternatives.length;
+    lastLane = segment.parent !== undefined ? { rows: Math.round((y - startY) / ROW) + 1, count: main.length + alternatives.length } : undefined;
   }
   const destination = nodes.find((n) => n.kind === 'destination');
   if (destination) {
     // After a one-row lane with room left, the destination sits beside it (outside the lane's box); otherwise below.
-    if (hops.length > 0 && !(lastHopRows === 1 && lastHopCount < cols)) newRow(LANE_GAP / 2);
-    else if (hops.length > 0) col = lastHopCount;
+    if (lastLane && !(lastLane.rows === 1 && lastLane.count < cols)) newRow(LANE_GAP / 2);
+    else if (lastLane) col = lastLane.count;
     place(destination.id);
   }
   return positions;
