@@ -6,7 +6,6 @@ import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../mod
 export interface AuthzRequest {
   /** `trustDomain/ns/NS/sa/SA` when the caller used Istio mTLS, else undefined. */
   principal: string | undefined;
-  sourceNamespace: string | undefined;
   sourceIp: string | undefined;
   /** Undefined for TCP. */
   http: { host: string; method: string; path: string; headers: Map<string, string> } | undefined;
@@ -15,9 +14,8 @@ export interface AuthzRequest {
 
 export interface AuthzDecision {
   allowed: boolean;
-  /** The policy (and rule) that decided, for DENY and ALLOW; undefined when nothing applied. */
+  /** The policy that decided, for DENY and ALLOW; undefined when nothing applied. */
   policy: ObjectSource | undefined;
-  ruleIndex: number | undefined;
   reason: string;
   /** Envoy's RESPONSE_CODE_DETAILS for a denial. */
   details: string | undefined;
@@ -28,12 +26,15 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** Istio's value match: exact, `prefix*`, `*suffix`, or `*` for presence (pilot/pkg/security/authz/matcher). */
+/**
+ * Istio's value match: `*` for presence, then `*suffix`, then `prefix*`, else exact; a leading `*` wins over a trailing
+ * one (pilot/pkg/security/authz/matcher/string.go: StringMatcherWithPrefix, header.go: HeaderMatcher).
+ */
 function valueMatches(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
   if (pattern === '*') return value !== '';
-  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
   if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
+  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
   return value === pattern;
 }
 
@@ -49,70 +50,185 @@ function ipInBlock(block: string, ip: string | undefined): boolean {
   return Math.floor(toNumber(ip) / size) === Math.floor(toNumber(base) / size);
 }
 
-const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const fullMatch = (regex: string, value: string | undefined) => value !== undefined && new RegExp(`^(?:${regex})$`).test(value);
 
-/** Positive and negative field pairs: a condition holds when the value is in the positive list (if any) and not in the negative one. */
-function pair(spec: unknown, positive: string, negative: string, test: (patterns: string[]) => boolean, present: boolean): boolean | 'unknown' {
-  const pos = strings(field(spec, positive));
-  const neg = strings(field(spec, negative));
-  if (pos.length === 0 && neg.length === 0) return true;
-  if (!present) return 'unknown';
-  return (pos.length === 0 || test(pos)) && (neg.length === 0 || !test(neg));
+/** `namespaces`: each `*` is `.*`, matched inside the caller identity (generator.go: srcNamespaceGenerator). */
+function namespaceMatches(pattern: string, principal: string | undefined): boolean {
+  return fullMatch(`.*/ns/${pattern.split('*').map(escapeRegex).join('.*')}/.*`, principal);
 }
 
-/**
- * Whether one rule matches. On TCP, HTTP-only conditions make an ALLOW rule match nothing and are ignored in a DENY
- * rule (pilot/pkg/security/authz/model/model.go: Generate).
- */
-function ruleMatches(rule: unknown, request: AuthzRequest, action: string): boolean {
-  const isDeny = action === 'DENY';
-  const result = (value: boolean | 'unknown') => (value === 'unknown' ? isDeny : value);
-  const froms = Array.isArray(field(rule, 'from')) ? (field(rule, 'from') as unknown[]) : [];
-  const tos = Array.isArray(field(rule, 'to')) ? (field(rule, 'to') as unknown[]) : [];
-  const whens = Array.isArray(field(rule, 'when')) ? (field(rule, 'when') as unknown[]) : [];
-  const fromOk =
-    froms.length === 0 ||
-    froms.some((entry) => {
-      const source = field(entry, 'source');
-      const requestPrincipals = strings(field(source, 'requestPrincipals'));
-      if (requestPrincipals.length > 0 && !isDeny) return false; // JWT identities are not simulated
-      return (
-        result(pair(source, 'principals', 'notPrincipals', (p) => anyMatch(p, request.principal), true)) &&
-        result(pair(source, 'namespaces', 'notNamespaces', (p) => anyMatch(p, request.principal ? request.sourceNamespace : undefined), true)) &&
-        result(pair(source, 'ipBlocks', 'notIpBlocks', (p) => p.some((b) => ipInBlock(b, request.sourceIp)), true)) &&
-        result(pair(source, 'remoteIpBlocks', 'notRemoteIpBlocks', (p) => p.some((b) => ipInBlock(b, request.sourceIp)), true))
-      );
-    });
-  const toOk =
-    tos.length === 0 ||
-    tos.some((entry) => {
-      const operation = field(entry, 'operation');
-      const http = request.http;
-      if (!http && HTTP_ONLY_OPERATION.some((k) => strings(field(operation, k)).length > 0) && !isDeny) return false;
-      return (
-        result(pair(operation, 'ports', 'notPorts', (p) => p.includes(String(request.port)), true)) &&
-        result(pair(operation, 'hosts', 'notHosts', (p) => anyMatch(p.map((h) => h.toLowerCase()), http?.host.toLowerCase()), http !== undefined)) &&
-        result(pair(operation, 'methods', 'notMethods', (p) => anyMatch(p, http?.method), http !== undefined)) &&
-        result(pair(operation, 'paths', 'notPaths', (p) => anyMatch(p, http?.path.split('?')[0]), http !== undefined))
-      );
-    });
-  const whenOk = whens.every((condition) => {
+/** `serviceAccounts`: `ns/sa`, or `sa` in the policy's namespace; no wildcards (generator.go: serviceAccountRegex). */
+function serviceAccountMatches(value: string, policyNamespace: string, principal: string | undefined): boolean {
+  const slash = value.indexOf('/');
+  const [ns, sa] = slash < 0 ? [policyNamespace, value] : [value.slice(0, slash), value.slice(slash + 1)];
+  return fullMatch(`.+/ns/${escapeRegex(ns)}/(.+/|)sa/${escapeRegex(sa)}(/.+)?`, principal);
+}
+
+/** `trustDomains`: `*` for any identity, exact, or one wildcard within the trust domain (generator.go: srcTrustDomainGenerator). */
+function trustDomainMatches(value: string, principal: string | undefined): boolean {
+  if (principal === undefined) return false;
+  if (value === '*') return true;
+  if (!value.includes('*')) return principal.startsWith(`${value}/`);
+  const [head = '', tail = ''] = [value.slice(0, value.indexOf('*')), value.slice(value.indexOf('*') + 1)];
+  return fullMatch(`${escapeRegex(head)}[^/]*${escapeRegex(tail)}/.*`, principal);
+}
+
+/** One field of a rule: it holds when the value is in `values` (if any) and not in `notValues`. */
+interface Constraint {
+  label: string;
+  values: string[];
+  notValues: string[];
+  /** Generating it for a TCP filter chain is an error in Istio (generator.go: "is HTTP only"). */
+  httpOnly: boolean;
+  /** Undefined when Meshpath cannot evaluate it; `unknown` then says why. */
+  test: ((patterns: string[]) => boolean) | undefined;
+  unknown?: string;
+  /** An assumption worth a note whenever the field is evaluated. */
+  note?: string;
+}
+
+interface RuleContext {
+  request: AuthzRequest;
+  pod: PodModel;
+  policy: IstioConfigModel;
+  ruleIndex: number;
+  isDeny: boolean;
+  notes: string[];
+}
+
+interface FieldPair {
+  positive: string;
+  negative: string;
+  httpOnly: boolean;
+  test: ((patterns: string[]) => boolean) | undefined;
+  unknown?: string;
+  note?: string;
+}
+
+const NO_JWT = "checks the request's JWT, and Meshpath's requests carry none: values never match and notValues always do";
+
+/** A constraint Meshpath cannot evaluate for each key of `spec` that AuthorizationPolicy does not define. */
+function unknownFields(spec: unknown, prefix: string, known: readonly string[]): Constraint[] {
+  return Object.entries(isRecord(spec) ? spec : {})
+    .filter(([key]) => !known.includes(key))
+    .map(([key, value]) => ({ label: `${prefix}.${key}`, values: [String(JSON.stringify(value))], notValues: [], httpOnly: false, test: undefined, unknown: 'is not a field of AuthorizationPolicy (Kubernetes would reject or prune it)' }));
+}
+
+/** The field pairs of a Source or Operation, plus its unknown fields. */
+function objectConstraints(spec: unknown, prefix: string, pairs: FieldPair[]): Constraint[] {
+  const out: Constraint[] = [];
+  for (const { positive, negative, httpOnly, test, unknown, note } of pairs) {
+    const values = strings(field(spec, positive));
+    const notValues = strings(field(spec, negative));
+    const label = `${prefix}.${values.length > 0 && notValues.length === 0 ? positive : notValues.length > 0 && values.length === 0 ? negative : `${positive}/${negative}`}`;
+    out.push({ label, values, notValues, httpOnly, test, ...(unknown ? { unknown } : {}), ...(note ? { note } : {}) });
+  }
+  return [...out, ...unknownFields(spec, prefix, pairs.flatMap((p) => [p.positive, p.negative]))];
+}
+
+/** Source fields at Istio HEAD (pilot/pkg/security/authz/model/model.go: New). */
+function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
+  const { principal, sourceIp } = ctx.request;
+  const ips = (p: string[]) => p.some((b) => ipInBlock(b, sourceIp));
+  return objectConstraints(source, 'from.source', [
+    { positive: 'principals', negative: 'notPrincipals', httpOnly: false, test: (p) => anyMatch(p, principal) },
+    { positive: 'requestPrincipals', negative: 'notRequestPrincipals', httpOnly: true, test: () => false, note: NO_JWT },
+    { positive: 'namespaces', negative: 'notNamespaces', httpOnly: false, test: (p) => p.some((v) => namespaceMatches(v, principal)) },
+    { positive: 'serviceAccounts', negative: 'notServiceAccounts', httpOnly: false, test: (p) => p.some((v) => serviceAccountMatches(v, ctx.policy.namespace, principal)) },
+    { positive: 'trustDomains', negative: 'notTrustDomains', httpOnly: false, test: (p) => p.some((v) => trustDomainMatches(v, principal)) },
+    { positive: 'ipBlocks', negative: 'notIpBlocks', httpOnly: false, test: ips },
+    { positive: 'remoteIpBlocks', negative: 'notRemoteIpBlocks', httpOnly: false, test: ips },
+  ]);
+}
+
+/** Operation fields (model.go: New). */
+function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[] {
+  const http = ctx.request.http;
+  // A path with `{*}` or `{**}` is an Envoy URI template (generator.go: pathGenerator), which Meshpath does not match.
+  const templated = ['paths', 'notPaths'].some((k) => strings(field(operation, k)).some((p) => p.includes('{*}') || p.includes('{**}')));
+  return objectConstraints(operation, 'to.operation', [
+    { positive: 'ports', negative: 'notPorts', httpOnly: false, test: (p) => p.some((v) => Number(v) === ctx.request.port) },
+    { positive: 'hosts', negative: 'notHosts', httpOnly: true, test: (p) => anyMatch(p.map((h) => h.toLowerCase()), http?.host.toLowerCase()) },
+    { positive: 'methods', negative: 'notMethods', httpOnly: true, test: (p) => anyMatch(p, http?.method) },
+    templated
+      ? { positive: 'paths', negative: 'notPaths', httpOnly: true, test: undefined, unknown: `uses a path template (${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), which Meshpath does not model` }
+      : { positive: 'paths', negative: 'notPaths', httpOnly: true, test: (p) => anyMatch(p, http?.path.split('?')[0]) },
+  ]);
+}
+
+/** A `when` condition by key (model.go: New); undefined for a key Istio does not know. */
+function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Constraint | undefined {
+  const { principal, sourceIp, http, port } = ctx.request;
+  const values = strings(field(condition, 'values'));
+  const notValues = strings(field(condition, 'notValues'));
+  const make = (httpOnly: boolean, test: ((patterns: string[]) => boolean) | undefined, extra: Pick<Constraint, 'unknown' | 'note'> = {}): Constraint => ({ label: `when ${key}`, values, notValues, httpOnly, test, ...extra });
+  const header = /^request\.headers\[(.+)\]$/.exec(key);
+  if (header) return make(true, (p) => anyMatch(p, http?.headers.get((header[1] ?? '').toLowerCase())));
+  if (key.startsWith('request.headers')) return make(true, undefined, { unknown: 'is not of the form request.headers[name]' });
+  if (key === 'request.auth.principal' || key === 'request.auth.audiences' || key === 'request.auth.presenter' || key.startsWith('request.auth.claims')) return make(true, () => false, { note: NO_JWT });
+  switch (key) {
+    case 'source.ip':
+    case 'remote.ip':
+      return make(false, (p) => p.some((b) => ipInBlock(b, sourceIp)));
+    case 'source.namespace':
+      return make(false, (p) => p.some((v) => namespaceMatches(v, principal)));
+    case 'source.principal':
+      return make(false, (p) => anyMatch(p, principal));
+    case 'source.serviceAccount':
+      return make(false, (p) => p.some((v) => serviceAccountMatches(v, ctx.policy.namespace, principal)));
+    case 'source.trustDomain':
+      return make(false, (p) => p.some((v) => trustDomainMatches(v, principal)));
+    case 'destination.port':
+      return make(false, (p) => p.some((v) => Number(v) === port));
+    case 'destination.ip':
+      return make(false, (p) => p.some((b) => ipInBlock(b, ctx.pod.ip)));
+    case 'connection.sni':
+      return make(false, undefined, { unknown: "needs the connection's TLS server name, which Meshpath does not model" });
+    default:
+      return key.startsWith('experimental.envoy.filters.') ? make(false, undefined, { unknown: 'reads Envoy filter metadata, which Meshpath does not model' }) : undefined;
+  }
+}
+
+function addNote(ctx: RuleContext, note: string) {
+  const text = `${ctx.isDeny ? 'DENY' : 'ALLOW'} policy ${ctx.policy.namespace}/${ctx.policy.name} rule ${ctx.ruleIndex}: ${note}`;
+  if (!ctx.notes.includes(text)) ctx.notes.push(text);
+}
+
+function holds(c: Constraint, ctx: RuleContext): boolean {
+  if (c.values.length === 0 && c.notValues.length === 0) return true;
+  // On TCP, a DENY rule drops HTTP-only fields (model.go: checkError); an ALLOW rule with them was skipped already.
+  if (c.httpOnly && ctx.request.http === undefined) return ctx.isDeny;
+  if (c.note) addNote(ctx, `${c.label} ${c.note}.`);
+  if (c.test === undefined) {
+    addNote(ctx, `${c.label} ${c.unknown ?? 'cannot be evaluated by Meshpath'}: assumed ${ctx.isDeny ? 'to match, so the rule denies' : 'not to match'}.`);
+    return ctx.isDeny;
+  }
+  return (c.values.length === 0 || c.test(c.values)) && (c.notValues.length === 0 || !c.test(c.notValues));
+}
+
+/** Whether one rule matches: any `from`, any `to`, and every `when` (pilot/pkg/security/authz/model/model.go). */
+function ruleMatches(rule: unknown, ctx: RuleContext): boolean {
+  const list = (key: string) => (Array.isArray(field(rule, key)) ? (field(rule, key) as unknown[]) : []);
+  const froms = list('from').map((entry) => [...sourceConstraints(field(entry, 'source'), ctx), ...unknownFields(entry, 'from', ['source'])]);
+  const tos = list('to').map((entry) => [...operationConstraints(field(entry, 'operation'), ctx), ...unknownFields(entry, 'to', ['operation'])]);
+  const whens: Constraint[] = unknownFields(rule, 'rule', ['from', 'to', 'when']);
+  for (const condition of list('when')) {
     const key = field(condition, 'key');
-    if (typeof key !== 'string') return true;
-    let value: string | undefined;
-    let known = true;
-    const header = /^request\.headers\[(.+)\]$/.exec(key);
-    if (header) {
-      known = request.http !== undefined;
-      value = request.http?.headers.get((header[1] ?? '').toLowerCase());
-    } else if (key === 'source.namespace') value = request.principal ? request.sourceNamespace : undefined;
-    else if (key === 'source.principal') value = request.principal;
-    else if (key === 'source.ip' || key === 'remote.ip') value = request.sourceIp;
-    else if (key === 'destination.port') value = String(request.port);
-    else known = false;
-    return result(pair(condition, 'values', 'notValues', (p) => (key.endsWith('.ip') ? p.some((b) => ipInBlock(b, value)) : anyMatch(p, value)), known));
-  });
-  return fromOk && toOk && whenOk;
+    if (typeof key !== 'string') continue;
+    const constraint = whenConstraint(condition, key, ctx);
+    if (!constraint) {
+      // An unknown attribute fails model.New, so istiod skips the rule for every action (builder.go: build).
+      addNote(ctx, `skipped: istiod does not know the condition key ${key} (the validating webhook rejects it).`);
+      return false;
+    }
+    whens.push(constraint, ...unknownFields(condition, `when ${key}`, ['key', 'values', 'notValues']));
+  }
+  const used = [...froms.flat(), ...tos.flat(), ...whens].filter((c) => c.values.length > 0 || c.notValues.length > 0);
+  // For TCP, an HTTP-only field anywhere makes Generate fail, and istiod skips the whole ALLOW rule (builder.go: build).
+  if (ctx.request.http === undefined && !ctx.isDeny && used.some((c) => c.httpOnly)) return false;
+  const all = (cs: Constraint[]) => cs.every((c) => holds(c, ctx));
+  return (froms.length === 0 || froms.some(all)) && (tos.length === 0 || tos.some(all)) && all(whens);
 }
 
 function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: string): boolean {
@@ -137,25 +253,24 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
   }
   const rulesOf = (p: IstioConfigModel) => (Array.isArray(field(p.spec, 'rules')) ? (field(p.spec, 'rules') as unknown[]) : []);
   for (const policy of policies.filter((p) => actionOf(p) === 'DENY')) {
-    const index = rulesOf(policy).findIndex((rule) => isRecord(rule) && ruleMatches(rule, request, 'DENY'));
+    const index = rulesOf(policy).findIndex((rule, ruleIndex) => isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes }));
     if (index < 0) continue;
     if (dryRun(policy)) {
       notes.push(`DENY policy ${policy.namespace}/${policy.name} would deny this request, but it is a dry run.`);
       continue;
     }
-    return { allowed: false, policy: policy.source, ruleIndex: index, reason: `DENY policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: `rbac_access_denied_matched_policy[ns[${policy.namespace}]-policy[${policy.name}]-rule[${index}]]`, notes };
+    return { allowed: false, policy: policy.source, reason: `DENY policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: `rbac_access_denied_matched_policy[ns[${policy.namespace}]-policy[${policy.name}]-rule[${index}]]`, notes };
   }
   const allowPolicies = policies.filter((p) => actionOf(p) === 'ALLOW' && !dryRun(p));
-  if (allowPolicies.length === 0) return { allowed: true, policy: undefined, ruleIndex: undefined, reason: policies.length === 0 ? 'no AuthorizationPolicy applies to this workload' : 'no DENY rule matches and no ALLOW policy applies', details: undefined, notes };
+  if (allowPolicies.length === 0) return { allowed: true, policy: undefined, reason: policies.length === 0 ? 'no AuthorizationPolicy applies to this workload' : 'no DENY rule matches and no ALLOW policy applies', details: undefined, notes };
   for (const policy of allowPolicies) {
-    const index = rulesOf(policy).findIndex((rule) => isRecord(rule) && ruleMatches(rule, request, 'ALLOW'));
-    if (index >= 0) return { allowed: true, policy: policy.source, ruleIndex: index, reason: `ALLOW policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: undefined, notes };
+    const index = rulesOf(policy).findIndex((rule, ruleIndex) => isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes }));
+    if (index >= 0) return { allowed: true, policy: policy.source, reason: `ALLOW policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: undefined, notes };
   }
   return {
     allowed: false,
     policy: allowPolicies[0]?.source,
-    ruleIndex: undefined,
-    reason: `ALLOW policies apply (${allowPolicies.map((p) => `${p.namespace}/${p.name}`).join(', ')}) and none of their rules matches the request${request.principal ? '' : '; the caller has no mTLS identity'}`,
+    reason: `ALLOW policies apply (${allowPolicies.map((p) => `${p.namespace}/${p.name}`).join(', ')}) and none of their rules matches the request`,
     details: 'rbac_access_denied_matched_policy[none]',
     notes,
   };

@@ -26,8 +26,8 @@ export function peerAuthenticationMode(model: MeshModel, namespace: string, labe
   const selectorOf = (p: IstioConfigModel) => toStringMap(field(field(p.spec, 'selector'), 'matchLabels'));
   const meshLevel = policies.find((p) => p.namespace === root && selectorOf(p).size === 0);
   const namespaceLevel = namespace === root ? undefined : policies.find((p) => p.namespace === namespace && selectorOf(p).size === 0);
-  // A root-namespace policy with a selector is ignored.
-  const workloadLevel = labels ? policies.find((p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels)) : undefined;
+  // A root-namespace policy with a selector is ignored, even for workloads in the root namespace (policy_applier.go: ComposePeerAuthentication).
+  const workloadLevel = labels && namespace !== root ? policies.find((p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels)) : undefined;
   let result: EffectiveMtls = { mode: 'PERMISSIVE', source: undefined, reason: 'no PeerAuthentication applies: Istio defaults to PERMISSIVE' };
   for (const [policy, level] of [[meshLevel, 'mesh-wide'], [namespaceLevel, 'namespace'], [workloadLevel, 'workload']] as const) {
     if (!policy) continue;

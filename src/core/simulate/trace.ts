@@ -616,9 +616,9 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   // The identity and address the destination sees are those of the pod that opened this connection (a gateway, after a gateway hop).
   const principal = delivery.transport.kind === 'mtls' && chain.tls === 'mtls' && sender ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}` : undefined;
   const http = chain.action.kind !== 'tcp' && httpClient ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) } : undefined;
-  const decision = authorize(tracer.model, pod, { principal, sourceNamespace: sender?.namespace ?? '', sourceIp: sender?.ip ?? '', http, port: delivery.port });
+  const decision = authorize(tracer.model, pod, { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port });
   for (const note of decision.notes) tracer.assumptions.push(note);
-  tracer.step('authorization', pod, decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : decision.reason.includes('no mTLS identity') ? '' : ' The caller has no mTLS identity (plaintext).'}`, decision.policy ? [decision.policy] : []);
+  tracer.step('authorization', pod, decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : ' The caller has no mTLS identity (plaintext).'}`, decision.policy ? [decision.policy] : []);
   if (!decision.allowed) {
     log(http ? 403 : null, '-', decision.details ?? 'rbac_access_denied');
     return { outcome: 'denied', status: http ? 403 : null, flags: '-', title: `403 · ${decision.reason}`, detail: `${decision.reason}: ${http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`, sources: decision.policy ? [decision.policy] : [] };
