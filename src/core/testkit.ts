@@ -22,7 +22,11 @@ export interface ServicePortSpec {
   protocol?: string;
 }
 
-export function service(name: string, ns: string, options: { ports: ServicePortSpec[]; selector?: Labels; clusterIP?: string; type?: string; externalName?: string; annotations?: Labels }): string {
+export function service(
+  name: string,
+  ns: string,
+  options: { ports: ServicePortSpec[]; selector?: Labels; clusterIP?: string; type?: string; externalName?: string; annotations?: Labels; internalTrafficPolicy?: 'Cluster' | 'Local' },
+): string {
   const ports = options.ports
     .map((p) => `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}${p.protocol ? `, protocol: ${p.protocol}` : ''}}`)
     .join(', ');
@@ -31,17 +35,21 @@ kind: Service
 metadata: {name: ${name}, namespace: ${ns}, annotations: ${flow(options.annotations ?? {})}}
 spec:
   type: ${options.type ?? 'ClusterIP'}
-${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}${options.externalName ? `  externalName: ${options.externalName}\n` : ''}${options.selector ? `  selector: ${flow(options.selector)}\n` : ''}  ports: [${ports}]`;
+${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}${options.internalTrafficPolicy ? `  internalTrafficPolicy: ${options.internalTrafficPolicy}\n` : ''}${options.externalName ? `  externalName: ${options.externalName}\n` : ''}${options.selector ? `  selector: ${flow(options.selector)}\n` : ''}  ports: [${ports}]`;
 }
 
-export function pod(name: string, ns: string, options: { labels?: Labels; ip?: string; ready?: boolean; annotations?: Labels; ports?: Array<{ containerPort: number; name?: string }>; serviceAccount?: string } = {}): string {
+export function pod(
+  name: string,
+  ns: string,
+  options: { labels?: Labels; ip?: string; ready?: boolean; annotations?: Labels; ports?: Array<{ containerPort: number; name?: string }>; serviceAccount?: string; nodeName?: string } = {},
+): string {
   const ports = (options.ports ?? []).map((p) => `{containerPort: ${p.containerPort}${p.name ? `, name: ${p.name}` : ''}}`).join(', ');
   return `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})}, annotations: ${flow(options.annotations ?? {})}}
 spec:
   serviceAccountName: ${options.serviceAccount ?? 'default'}
-  containers: [{name: app, image: app, ports: [${ports}]}]
+${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{name: app, image: app, ports: [${ports}]}]
 status:
   phase: Running
   podIP: ${options.ip ?? '10.244.0.1'}
@@ -68,8 +76,8 @@ export function meshConfig(mesh: string): string {
 
 
 /** The proxy config of one pod for a scenario, failing the test when it cannot be computed. */
-export function proxyConfigFor(text: string, podRef: string): ProxyConfig {
-  const result = computeProxyConfig(analyze([{ name: 'scenario.yaml', text }]), podRef);
+export function proxyConfigFor(text: string, podRef: string, clusterDomain?: string): ProxyConfig {
+  const result = computeProxyConfig(analyze([{ name: 'scenario.yaml', text }]), podRef, clusterDomain);
   if (!result.ok) throw new Error(result.reason);
   return result.config;
 }

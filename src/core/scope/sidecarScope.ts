@@ -1,11 +1,11 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches, hostSubsetOf, isWildcard, mostSpecificHostMatch, resolveShortname } from '../model/host.ts';
-import { labelsMatch, toStringMap } from '../model/labels.ts';
+import { labelsMatch, readLabelSelector, selectorMatches, toStringMap, type LabelSelector } from '../model/labels.ts';
 import type { IstioConfigModel, MeshConfig, MeshModel, ObjectSource, OutboundTrafficPolicyMode, PodModel } from '../model/mesh.ts';
 import type { Protocol } from '../registry/protocol.ts';
 import { parseProtocol } from '../registry/protocol.ts';
 import type { Registry, Service } from '../registry/registry.ts';
-import { mergeDelegates, resolveVirtualService, virtualServicesForGateway, type VirtualService } from './virtualServices.ts';
+import { mergeDelegates, resolveVirtualService, virtualServicesForGateway, type RouteDestination, type VirtualService } from './virtualServices.ts';
 
 /** The egress hosts of one Sidecar egress listener, by namespace (pilot/pkg/model/sidecar.go: hostClassification). */
 interface HostClassification {
@@ -30,7 +30,10 @@ export interface ConsolidatedDestinationRule {
   /** The DR host as resolved (FQDN or wildcard). */
   host: string;
   namespace: string;
+  /** exportTo as written (`.` kept, empty for none); `.` for a rule with a workloadSelector. */
   exportTo: Set<string>;
+  /** Set for rules with a workloadSelector: they apply only to the selected proxies of their namespace. */
+  workloadSelector: LabelSelector | undefined;
   trafficPolicy: Readonly<Record<string, unknown>> | undefined;
   subsets: Array<{ name: string; labels: Map<string, string>; trafficPolicy: Readonly<Record<string, unknown>> | undefined; from: IstioConfigModel }>;
   from: IstioConfigModel[];
@@ -115,6 +118,7 @@ function appendService(list: Service[], byHostname: Map<string, Service>, servic
   byHostname.set(service.hostname, merged);
 }
 
+/** Egress hosts by namespace: `.` is the proxy's namespace, `~ns/` excludes (sidecar.go: convertIstioListenerToWrapper, hostClassification). */
 function classifyHosts(hosts: readonly string[], namespace: string): Map<string, HostClassification> {
   const byNamespace = new Map<string, HostClassification>();
   for (const entry of hosts) {
@@ -190,25 +194,31 @@ function selectVirtualServices(all: readonly VirtualService[], namespace: string
   });
 }
 
-/** Destination hosts and ports of a VS's rules that apply to a client in `namespace` (push_context.go: virtualServiceDestinationsFilteredBySourceNamespace). */
+/**
+ * Destination hosts and ports of a VS's rules that apply to a client in `namespace`; port 0 stands for "a destination
+ * names no port" (push_context.go: virtualServiceDestinationsFilteredBySourceNamespace).
+ */
 function virtualServiceDestinations(vs: VirtualService, namespace: string): Map<string, Set<number>> {
   const result = new Map<string, Set<number>>();
-  const add = (host: string, port: number | undefined) => {
-    const ports = result.get(host) ?? new Set<number>();
-    if (port !== undefined) ports.add(port);
-    result.set(host, ports);
+  const add = (destination: RouteDestination) => {
+    const ports = result.get(destination.host) ?? new Set<number>();
+    ports.add(destination.port ?? 0);
+    result.set(destination.host, ports);
   };
   for (const rule of vs.http) {
-    const sources = rule.match.map((m) => field(m, 'sourceNamespace'));
-    if (rule.match.length > 0 && sources.every((s) => typeof s === 'string' && s !== namespace)) continue;
-    for (const destination of rule.route) add(destination.host, destination.port);
-    for (const mirror of [field(rule.raw, 'mirror'), ...(Array.isArray(field(rule.raw, 'mirrors')) ? (field(rule.raw, 'mirrors') as unknown[]).map((m) => field(m, 'destination')) : [])]) {
-      const host = field(mirror, 'host');
-      const port = field(field(mirror, 'port'), 'number');
-      if (typeof host === 'string') add(resolveShortname(host, vs.namespace, 'cluster.local'), typeof port === 'number' ? port : undefined);
+    // A rule is skipped when a match names another sourceNamespace and none names this one (matches without one do not count).
+    let namespaceMatched = true;
+    for (const match of rule.match) {
+      const source = field(match, 'sourceNamespace');
+      if (typeof source !== 'string' || source === '') continue;
+      namespaceMatched = source === namespace;
+      if (namespaceMatched) break;
     }
+    if (!namespaceMatched) continue;
+    for (const destination of rule.route) add(destination);
+    for (const mirror of rule.mirrors) add(mirror);
   }
-  for (const rule of [...vs.tcp, ...vs.tls]) for (const destination of rule.route) add(destination.host, destination.port);
+  for (const rule of [...vs.tcp, ...vs.tls]) for (const destination of rule.route) add(destination);
   return result;
 }
 
@@ -236,6 +246,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   const egress = sidecar ? (Array.isArray(field(sidecar.spec, 'egress')) ? (field(sidecar.spec, 'egress') as unknown[]).filter(isRecord) : []) : [];
   const entries = egress.length > 0 ? egress : [{ hosts: ['*/*'] }];
   const visible = servicesExportedToNamespace(registry.services, namespace, mesh);
+  // sidecar.go: convertIstioListenerToWrapper — one wrapper per egress listener (a single `*/*` one without a Sidecar).
   const egressListeners: EgressListener[] = entries.map((entry, index) => {
     const hosts = Array.isArray(field(entry, 'hosts')) ? (field(entry, 'hosts') as unknown[]).filter((h): h is string => typeof h === 'string') : [];
     const portNumber = field(field(entry, 'port'), 'number');
@@ -272,7 +283,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
           byNamespace.find((s) => s.namespace === namespace) ??
           [...byNamespace].filter((s) => isServiceVisible(s, namespace, mesh)).sort((a, b) => a.namespace.localeCompare(b.namespace))[0];
         if (!candidate) continue;
-        const trimmed = listener.port && listener.port.protocol !== 'HTTP_PROXY' ? matchingListenerPort(candidate, listener.port) : ports.size > 0 ? trimToPorts(candidate, ports) : candidate;
+        const trimmed = listener.port && listener.port.protocol !== 'HTTP_PROXY' ? matchingListenerPort(candidate, listener.port) : matchingVirtualServicePorts(candidate, ports);
         if (trimmed) appendService(services, servicesByHostname, trimmed);
       }
     }
@@ -280,12 +291,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
 
   const sidecarPolicy = sidecar ? field(field(sidecar.spec, 'outboundTrafficPolicy'), 'mode') : undefined;
   const outboundTrafficPolicy: OutboundTrafficPolicyMode = sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecarPolicy : mesh.outboundTrafficPolicy;
-  const destinationRules = new Map<string, ConsolidatedDestinationRule>();
-  const index = indexDestinationRules(model, inputs.clusterDomain);
-  for (const service of services) {
-    const rule = destinationRuleFor(index, namespace, service, mesh.rootNamespace);
-    if (rule) destinationRules.set(service.hostname, rule);
-  }
+  const destinationRules = selectDestinationRules(inputs, services, namespace, pod.labels);
   return {
     namespace,
     sidecar,
@@ -300,17 +306,12 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
 }
 
 /** A gateway's view: every service exported to its namespace, no Sidecar filtering (sidecar.go: DefaultSidecarScopeForGateway). */
-export function buildGatewayScope(namespace: string, inputs: ScopeInputs): SidecarScope {
+export function buildGatewayScope(namespace: string, inputs: ScopeInputs, labels: ReadonlyMap<string, string> = new Map()): SidecarScope {
   const mesh = inputs.model.meshConfig;
   const services: Service[] = [];
   const servicesByHostname = new Map<string, Service>();
   for (const service of servicesExportedToNamespace(inputs.registry.services, namespace, mesh)) appendService(services, servicesByHostname, service);
-  const index = indexDestinationRules(inputs.model, inputs.clusterDomain);
-  const destinationRules = new Map<string, ConsolidatedDestinationRule>();
-  for (const service of services) {
-    const rule = destinationRuleFor(index, namespace, service, mesh.rootNamespace);
-    if (rule) destinationRules.set(service.hostname, rule);
-  }
+  const destinationRules = selectDestinationRules(inputs, services, namespace, labels);
   return {
     namespace,
     sidecar: undefined,
@@ -324,19 +325,30 @@ export function buildGatewayScope(namespace: string, inputs: ScopeInputs): Sidec
   };
 }
 
-function trimToPorts(service: Service, ports: Set<number>): Service | undefined {
+/**
+ * Trims a VS destination service to the ports the VS names; port 0 (a destination without a port) keeps them all, and
+ * none of them existing drops the service (sidecar.go: serviceMatchingVirtualServicePorts).
+ */
+function matchingVirtualServicePorts(service: Service, ports: ReadonlySet<number>): Service | undefined {
+  if (ports.size === 0 || ports.has(0)) return service;
   const kept = service.ports.filter((p) => ports.has(p.port));
-  return kept.length > 0 ? { ...service, ports: kept } : service;
+  if (kept.length === service.ports.length) return service;
+  return kept.length > 0 ? { ...service, ports: kept } : undefined;
 }
 
 interface DestinationRuleIndex {
-  /** Per namespace: rules visible inside it (exportTo empty, `*`, `.` or the namespace). */
-  local: Map<string, Map<string, ConsolidatedDestinationRule>>;
+  /** Per namespace: rules visible inside it (exportTo empty, `*`, `.` or the namespace), where its proxies look first. */
+  namespaceLocal: Map<string, Map<string, ConsolidatedDestinationRule[]>>;
   /** Per namespace: rules exported beyond it. */
-  exported: Map<string, Map<string, ConsolidatedDestinationRule>>;
+  exportedByNamespace: Map<string, Map<string, ConsolidatedDestinationRule[]>>;
+  /** Private rules of the root namespace, where proxies of the root namespace look first. */
+  rootNamespaceLocal: Map<string, ConsolidatedDestinationRule[]>;
 }
 
-function mergeInto(target: Map<string, ConsolidatedDestinationRule>, host: string, config: IstioConfigModel, exportTo: Set<string>): void {
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((e) => b.has(e));
+const sameLabels = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+
+function consolidated(host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): ConsolidatedDestinationRule {
   const spec = config.spec;
   const trafficPolicy = isRecord(field(spec, 'trafficPolicy')) ? (field(spec, 'trafficPolicy') as Record<string, unknown>) : undefined;
   const subsets = (Array.isArray(field(spec, 'subsets')) ? (field(spec, 'subsets') as unknown[]) : []).flatMap((subset) => {
@@ -345,58 +357,106 @@ function mergeInto(target: Map<string, ConsolidatedDestinationRule>, host: strin
     const policy = field(subset, 'trafficPolicy');
     return [{ name, labels: toStringMap(field(subset, 'labels')), trafficPolicy: isRecord(policy) ? policy : undefined, from: config }];
   });
-  const existing = target.get(host);
-  if (!existing) {
-    target.set(host, { host, namespace: config.namespace, exportTo, trafficPolicy, subsets, from: [config] });
-    return;
-  }
-  // destination_rule.go: mergeDestinationRule — subsets unioned (first name wins), the oldest trafficPolicy kept.
-  for (const subset of subsets) if (!existing.subsets.some((s) => s.name === subset.name)) existing.subsets.push(subset);
-  existing.trafficPolicy ??= trafficPolicy;
-  existing.from.push(config);
+  return { host, namespace: config.namespace, exportTo, workloadSelector, trafficPolicy, subsets, from: [config] };
 }
 
+/**
+ * Adds a rule to the rules of its host (destination_rule.go: mergeDestinationRule, enhanced merge): it merges into each
+ * earlier rule with the same exportTo (or whose exportTo it covers) unless both have different workloadSelectors —
+ * subsets unioned (first name wins), the oldest trafficPolicy kept — and stays a separate entry unless it merged into one
+ * with the same exportTo and the same (or no) selector.
+ */
+function mergeInto(target: Map<string, ConsolidatedDestinationRule[]>, host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): void {
+  const incoming = consolidated(host, config, exportTo, workloadSelector);
+  const list = target.get(host);
+  if (!list) {
+    target.set(host, [incoming]);
+    return;
+  }
+  let appendSeparately = true;
+  for (const existing of list) {
+    if (sameSet(exportTo, existing.exportTo)) appendSeparately = false;
+    else if (existing.exportTo.size > 0 && [...existing.exportTo].every((e) => exportTo.has(e))) appendSeparately = true;
+    else {
+      appendSeparately = true;
+      continue;
+    }
+    const bothWithout = !workloadSelector && !existing.workloadSelector;
+    const bothWith = workloadSelector !== undefined && existing.workloadSelector !== undefined;
+    if (bothWith && !sameLabels(workloadSelector.matchLabels, existing.workloadSelector?.matchLabels ?? new Map())) {
+      appendSeparately = true;
+      continue;
+    }
+    if (bothWithout || bothWith) appendSeparately = false;
+    for (const subset of incoming.subsets) if (!existing.subsets.some((s) => s.name === subset.name)) existing.subsets.push(subset);
+    existing.trafficPolicy ??= incoming.trafficPolicy;
+    existing.from.push(config);
+  }
+  if (appendSeparately) list.push(incoming);
+}
+
+function addTo(index: Map<string, Map<string, ConsolidatedDestinationRule[]>>, namespace: string, host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): void {
+  const map = index.get(namespace) ?? new Map<string, ConsolidatedDestinationRule[]>();
+  mergeInto(map, host, config, exportTo, workloadSelector);
+  index.set(namespace, map);
+}
+
+/** push_context.go: setDestinationRules — rules with a workloadSelector first, each oldest first; those are never exported. */
 function indexDestinationRules(model: MeshModel, clusterDomain: string): DestinationRuleIndex {
-  const local = new Map<string, Map<string, ConsolidatedDestinationRule>>();
-  const exported = new Map<string, Map<string, ConsolidatedDestinationRule>>();
-  const rules = [...(model.istio.get('DestinationRule') ?? [])].sort((a, b) => a.order - b.order);
+  const index: DestinationRuleIndex = { namespaceLocal: new Map(), exportedByNamespace: new Map(), rootNamespaceLocal: new Map() };
+  const selectorOf = (config: IstioConfigModel) => (isRecord(field(config.spec, 'workloadSelector')) ? readLabelSelector(field(config.spec, 'workloadSelector')) : undefined);
+  const rules = [...(model.istio.get('DestinationRule') ?? [])].sort((a, b) => Number(selectorOf(b) !== undefined) - Number(selectorOf(a) !== undefined) || a.order - b.order);
+  const meshDefault = model.meshConfig.defaultDestinationRuleExportTo;
   for (const config of rules) {
-    // A DestinationRule with a workloadSelector only applies to its own namespace's selected pods; not modelled as exported.
     const hostText = field(config.spec, 'host');
     if (typeof hostText !== 'string' || hostText === '') continue;
     const host = resolveShortname(hostText, config.namespace, clusterDomain);
-    const exportList = Array.isArray(field(config.spec, 'exportTo')) ? (field(config.spec, 'exportTo') as unknown[]).filter((e): e is string => typeof e === 'string') : [];
-    const effective = (exportList.length > 0 ? exportList : model.meshConfig.defaultDestinationRuleExportTo).map((e) => (e === '.' ? config.namespace : e));
-    const exportTo = new Set(effective);
-    if (exportTo.has('*') || exportTo.has(config.namespace)) {
-      const map = local.get(config.namespace) ?? new Map();
-      mergeInto(map, host, config, exportTo);
-      local.set(config.namespace, map);
-    }
-    if (!exportTo.has('~') && [...exportTo].some((e) => e !== config.namespace)) {
-      const map = exported.get(config.namespace) ?? new Map();
-      mergeInto(map, host, config, exportTo);
-      exported.set(config.namespace, map);
-    }
+    const workloadSelector = selectorOf(config);
+    const written = Array.isArray(field(config.spec, 'exportTo')) ? (field(config.spec, 'exportTo') as unknown[]).filter((e): e is string => typeof e === 'string') : [];
+    const exportTo = new Set(workloadSelector ? ['.'] : written);
+    const ns = config.namespace;
+    if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(ns)) addTo(index.namespaceLocal, ns, host, config, exportTo, workloadSelector);
+    const privateOnly = (exportTo.size === 0 && meshDefault.includes('.')) || (exportTo.size === 1 && (exportTo.has('.') || exportTo.has(ns)));
+    if (!privateOnly) addTo(index.exportedByNamespace, ns, host, config, exportTo, workloadSelector);
+    else if (ns === model.meshConfig.rootNamespace) mergeInto(index.rootNamespaceLocal, host, config, exportTo, workloadSelector);
   }
-  return { local, exported };
+  return index;
 }
 
-/** push_context.go: destinationRule — the client's namespace, then the service's, then the root namespace; the first with a host match wins. */
-function destinationRuleFor(index: DestinationRuleIndex, clientNamespace: string, service: Service, rootNamespace: string): ConsolidatedDestinationRule | undefined {
-  const local = index.local.get(clientNamespace);
-  if (local) {
-    // In the root namespace only its private rules count here; its exported ones are the mesh-wide fallback below.
-    const candidates = clientNamespace === rootNamespace ? new Map([...local].filter(([, rule]) => !rule.exportTo.has('*'))) : local;
-    const inClient = mostSpecificHostMatch(service.hostname, candidates);
-    if (inClient) return inClient.value;
-  }
+/** push_context.go: destinationRule — the client's namespace (root: its private rules), then the service's exported rules, then the root's. */
+function destinationRulesFor(index: DestinationRuleIndex, clientNamespace: string, service: Service, rootNamespace: string): ConsolidatedDestinationRule[] | undefined {
+  const local = clientNamespace === rootNamespace ? index.rootNamespaceLocal : index.namespaceLocal.get(clientNamespace);
+  const inClient = local ? mostSpecificHostMatch(service.hostname, local) : undefined;
+  if (inClient) return inClient.value;
   const exportedFrom = (ns: string) => {
-    const map = index.exported.get(ns);
+    const map = index.exportedByNamespace.get(ns);
     const match = map ? mostSpecificHostMatch(service.hostname, map) : undefined;
-    if (!match) return undefined;
-    const exportTo = match.value.exportTo;
-    return exportTo.size === 0 || exportTo.has('*') || exportTo.has(clientNamespace) ? match.value : undefined;
+    const visible = (match?.value ?? []).filter((rule) => rule.exportTo.size === 0 || rule.exportTo.has('*') || rule.exportTo.has(clientNamespace));
+    return visible.length > 0 ? visible : undefined;
   };
   return exportedFrom(service.namespace) ?? exportedFrom(rootNamespace);
+}
+
+/**
+ * The rule a proxy uses for a host (sidecar.go: SidecarScope.DestinationRule): one with a workloadSelector in the proxy's
+ * namespace that selects the proxy's labels, else the last one without a selector.
+ */
+function destinationRuleForProxy(rules: readonly ConsolidatedDestinationRule[] | undefined, namespace: string, labels: ReadonlyMap<string, string>): ConsolidatedDestinationRule | undefined {
+  let catchAll: ConsolidatedDestinationRule | undefined;
+  for (const rule of rules ?? []) {
+    if (!rule.workloadSelector) catchAll = rule;
+    else if (rule.namespace === namespace && selectorMatches(rule.workloadSelector, labels)) return rule;
+  }
+  return catchAll;
+}
+
+/** sidecar.go: selectDestinationRules, then the per-proxy choice for each service. */
+function selectDestinationRules(inputs: ScopeInputs, services: readonly Service[], namespace: string, labels: ReadonlyMap<string, string>): Map<string, ConsolidatedDestinationRule> {
+  const index = indexDestinationRules(inputs.model, inputs.clusterDomain);
+  const out = new Map<string, ConsolidatedDestinationRule>();
+  for (const service of services) {
+    const rule = destinationRuleForProxy(destinationRulesFor(index, namespace, service, inputs.model.meshConfig.rootNamespace), namespace, labels);
+    if (rule) out.set(service.hostname, rule);
+  }
+  return out;
 }

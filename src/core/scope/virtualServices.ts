@@ -34,7 +34,9 @@ export interface HttpRoute {
   name: string | undefined;
   match: Array<Readonly<Record<string, unknown>>>;
   route: RouteDestination[];
-  /** The raw rule: redirect, directResponse, rewrite, fault, timeout, retries, mirror, headers, delegate... */
+  /** mirror then mirrors[].destination, hosts expanded like route hosts. */
+  mirrors: RouteDestination[];
+  /** The raw rule (mirror hosts expanded): redirect, directResponse, rewrite, fault, timeout, retries, mirror, headers, delegate... */
   raw: Readonly<Record<string, unknown>>;
   delegate: { name: string; namespace: string } | undefined;
 }
@@ -84,6 +86,31 @@ function destinations(rule: unknown, namespace: string, clusterDomain: string): 
   });
 }
 
+function mirrorDestination(value: unknown, index: number): RouteDestination[] {
+  const host = field(value, 'host');
+  if (typeof host !== 'string') return [];
+  const subset = field(value, 'subset');
+  const port = field(field(value, 'port'), 'number');
+  return [{ host, subset: typeof subset === 'string' && subset !== '' ? subset : undefined, port: typeof port === 'number' ? port : undefined, weight: undefined, index }];
+}
+
+/** The mirror destinations of a rule whose hosts are already expanded: `mirror`, then each `mirrors[].destination`. */
+function mirrorDestinations(raw: Readonly<Record<string, unknown>>): RouteDestination[] {
+  return [...mirrorDestination(raw['mirror'], 0), ...records(raw['mirrors']).flatMap((m, index) => mirrorDestination(m['destination'], index))];
+}
+
+/** The rule with its mirror hosts expanded in the VirtualService namespace (virtualservice.go: ResolveVirtualServiceShortnames). */
+function resolveMirrorHosts(rule: Readonly<Record<string, unknown>>, namespace: string, clusterDomain: string): Readonly<Record<string, unknown>> {
+  const resolve = (destination: unknown): unknown => {
+    const host = field(destination, 'host');
+    return isRecord(destination) && typeof host === 'string' ? { ...destination, host: resolveShortname(host, namespace, clusterDomain) } : destination;
+  };
+  const out: Record<string, unknown> = { ...rule };
+  if (rule['mirror'] !== undefined) out['mirror'] = resolve(rule['mirror']);
+  if (Array.isArray(rule['mirrors'])) out['mirrors'] = (rule['mirrors'] as unknown[]).map((m) => (isRecord(m) ? { ...m, destination: resolve(m['destination']) } : m));
+  return out;
+}
+
 /** pilot/pkg/model/virtualservice.go: ResolveVirtualServiceShortnames; push_context.go: getGatewayNames. */
 export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig, clusterDomain: string): VirtualService {
   const spec = config.spec;
@@ -98,7 +125,8 @@ export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig
     hosts: strings(field(spec, 'hosts')).map((h) => resolveShortname(h, ns, clusterDomain)),
     gateways: gateways.length > 0 ? gateways : ['mesh'],
     exportTo: new Set(effectiveExport),
-    http: records(field(spec, 'http')).map((rule, index) => {
+    http: records(field(spec, 'http')).map((written, index) => {
+      const rule = resolveMirrorHosts(written, ns, clusterDomain);
       const delegate = field(rule, 'delegate');
       const delegateName = field(delegate, 'name');
       const delegateNamespace = field(delegate, 'namespace');
@@ -108,6 +136,7 @@ export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig
         name: typeof name === 'string' ? name : undefined,
         match: records(field(rule, 'match')),
         route: destinations(rule, ns, clusterDomain),
+        mirrors: mirrorDestinations(rule),
         raw: rule,
         delegate: typeof delegateName === 'string' ? { name: delegateName, namespace: typeof delegateNamespace === 'string' ? delegateNamespace : ns } : undefined,
       };
@@ -218,7 +247,7 @@ export function mergeDelegates(all: readonly VirtualService[]): VirtualService[]
           const raw: Record<string, unknown> = { ...sub.raw };
           for (const key of INHERITED) if (raw[key] === undefined && rule.raw[key] !== undefined) raw[key] = rule.raw[key];
           const name = sub.name === undefined || sub.name === '' ? rule.name : rule.name ? `${rule.name}-${sub.name}` : sub.name;
-          http.push({ ...sub, index: http.length, name, match, raw, delegate: undefined });
+          http.push({ ...sub, index: http.length, name, match, raw, mirrors: mirrorDestinations(raw), delegate: undefined });
         }
       }
       return { ...root, http };

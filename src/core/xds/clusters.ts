@@ -4,7 +4,7 @@ import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service, ServiceEndpoint } from '../registry/registry.ts';
 import { isIpAddress } from '../registry/registry.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
-import { inferServiceMtlsMode, peerAuthenticationMode } from '../security/peerAuthentication.ts';
+import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
 import { BLACKHOLE_CLUSTER, endpointsForPort, INBOUND_PASSTHROUGH_CLUSTER, outboundClusterName, PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
 import type { Cluster, ClusterLoadAssignment, ClusterTls, ClusterType, LbEndpoint } from './types.ts';
 
@@ -35,6 +35,7 @@ export function effectiveTrafficPolicy(rule: ConsolidatedDestinationRule | undef
   return out;
 }
 
+/** The discovery type (cluster.go: convertResolution; cluster_traffic_policy.go: applyLoadBalancer turns PASSTHROUGH into ORIGINAL_DST). */
 function clusterType(service: Service, policy: Policy, gateway: boolean): ClusterType {
   if (field(field(policy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') return 'ORIGINAL_DST';
   switch (service.resolution) {
@@ -51,24 +52,44 @@ function clusterType(service: Service, policy: Policy, gateway: boolean): Cluste
   }
 }
 
-/** Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings). */
-function clusterTls(service: Service, policy: Policy, model: MeshModel, port: number, subset: string | undefined, type: ClusterType, ctx: ProxyContext): ClusterTls {
+/**
+ * The mTLS mode auto mTLS starts from (pilot/pkg/model/push_context.go: BestEffortInferServiceMTLSMode): for a passthrough
+ * service (resolution NONE / headless, or loadBalancer PASSTHROUGH in the top-level policy of the DestinationRule or
+ * subset), DISABLE unless the port has endpoints and none of them has tlsMode disabled; then the namespace/mesh mode.
+ */
+function inferServiceMtls(service: Service, topLevelPolicy: Policy, port: number, model: MeshModel, ctx: ProxyContext): { mode: MtlsMode; reason: string } {
+  if (service.resolution === 'Passthrough' || field(field(topLevelPolicy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') {
+    const instances = endpointsForPort(ctx.registry, service, port);
+    if (instances.length === 0) return { mode: 'DISABLE', reason: `passthrough service ${service.hostname} has no endpoints on port ${port}: no auto mTLS` };
+    const plain = instances.find((e) => e.tlsMode === 'disabled');
+    if (plain) return { mode: 'DISABLE', reason: `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), so no auto mTLS` };
+  }
+  const mode = inferServiceMtlsMode(model, service.namespace);
+  return { mode, reason: mode === 'DISABLE' ? `a PeerAuthentication disables mTLS for namespace ${service.namespace}: no auto mTLS` : '' };
+}
+
+/** Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings, applyUpstreamTLSSettings). */
+function clusterTls(service: Service, policy: Policy, topLevelPolicy: Policy, rule: ConsolidatedDestinationRule | undefined, model: MeshModel, port: number, subset: string | undefined, type: ClusterType, ctx: ProxyContext): ClusterTls {
   const tls = field(policy, 'tls');
   const mode = field(tls, 'mode');
   const sni = field(tls, 'sni');
+  const istioSni = `outbound_.${port}_.${subset ?? ''}_.${service.hostname}`;
   if (mode === 'DISABLE') return { mode: 'NONE', reason: 'the DestinationRule sets tls.mode DISABLE', sni: undefined };
-  if (mode === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL', reason: 'the DestinationRule sets tls.mode ISTIO_MUTUAL', sni: typeof sni === 'string' ? sni : `outbound_.${port}_.${subset ?? ''}_.${service.hostname}` };
+  if (mode === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL', reason: 'the DestinationRule sets tls.mode ISTIO_MUTUAL', sni: typeof sni === 'string' ? sni : istioSni };
   if (mode === 'SIMPLE' || mode === 'MUTUAL') {
-    if (typeof field(tls, 'credentialName') === 'string' && ctx.pod.proxy.kind === 'sidecar') {
-      // cluster_tls.go: buildUpstreamClusterTLSContext — credentialName needs a workloadSelector on sidecars.
+    const credentialName = field(tls, 'credentialName');
+    // cluster_tls.go: buildUpstreamClusterTLSContext — a credentialName (other than configmap://) needs a DestinationRule workloadSelector on sidecars.
+    if (typeof credentialName === 'string' && credentialName !== '' && !credentialName.startsWith('configmap://') && ctx.pod.proxy.kind === 'sidecar' && !rule?.workloadSelector) {
       return { mode: 'NONE', reason: `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays plaintext`, sni: undefined };
     }
     return { mode, reason: `the DestinationRule originates TLS (${mode})`, sni: typeof sni === 'string' ? sni : undefined };
   }
   if (!model.meshConfig.enableAutoMtls) return { mode: 'NONE', reason: 'auto mTLS is off in the mesh config and no DestinationRule sets tls', sni: undefined };
   if (service.meshExternal) return { mode: 'NONE', reason: 'the service is outside the mesh (MESH_EXTERNAL or ExternalName): no auto mTLS', sni: undefined };
-  if (inferServiceMtlsMode(model, service.namespace) === 'DISABLE') return { mode: 'NONE', reason: `a PeerAuthentication disables mTLS for namespace ${service.namespace}: no auto mTLS`, sni: undefined };
-  if (type === 'ORIGINAL_DST') return { mode: 'NONE', reason: 'original-destination clusters get no auto mTLS transport matching', sni: undefined };
+  const inferred = inferServiceMtls(service, topLevelPolicy, port, model, ctx);
+  if (inferred.mode === 'DISABLE') return { mode: 'NONE', reason: inferred.reason, sni: undefined };
+  // cluster_tls.go: applyUpstreamTLSSettings — an ORIGINAL_DST cluster gets no transport socket matches: mTLS to every endpoint.
+  if (type === 'ORIGINAL_DST') return { mode: 'ISTIO_MUTUAL', reason: 'auto mTLS on an original-destination cluster: no per-endpoint choice, every connection uses mTLS', sni: istioSni };
   return { mode: 'AUTO', reason: 'auto mTLS: mTLS to endpoints that run a sidecar (tlsMode=istio) and do not disable it, plaintext to the others', sni: undefined };
 }
 
@@ -84,6 +105,7 @@ interface OutboundClusterInput {
   labels: Map<string, string> | undefined;
 }
 
+/** Endpoints a cluster keeps: not terminating, in the subset, on the client's node for internalTrafficPolicy Local (endpoint_builder.go: filterIstioEndpoint). */
 function endpointAllowed(endpoint: ServiceEndpoint, labels: Map<string, string> | undefined, service: Service, pod: PodModel): boolean {
   if (endpoint.health === 'Terminating') return false;
   if (labels && !labelsMatch(labels, endpoint.labels)) return false;
@@ -114,10 +136,13 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
       for (const input of inputs) {
         const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
         const type = clusterType(service, policy, gateway);
-        const tls = clusterTls(service, policy, model, input.port, input.subset, type, ctx);
+        // cluster_builder.go: applyDestinationRule, buildSubsetCluster — the inference reads the DR's (or the subset's) top-level policy.
+        const topLevelPolicy = input.subset ? rule?.subsets.find((s) => s.name === input.subset)?.trafficPolicy : rule?.trafficPolicy;
+        const tls = clusterTls(service, policy, topLevelPolicy, rule, model, input.port, input.subset, type, ctx);
         const name = outboundClusterName(input.port, input.subset, service.hostname);
         const serviceEndpoints = endpointsForPort(ctx.registry, service, input.port).filter((e) => endpointAllowed(e, input.labels, service, ctx.pod));
         if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && serviceEndpoints.length === 0) continue; // cluster_builder.go: buildCluster
+        // cluster_traffic_policy.go: applyLoadBalancer — ORIGINAL_DST is CLUSTER_PROVIDED; consistentHash is RING_HASH; default LEAST_REQUEST.
         const simple = field(field(policy, 'loadBalancer'), 'simple');
         const consistentHash = field(field(policy, 'loadBalancer'), 'consistentHash');
         clusters.push({
@@ -133,6 +158,7 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
           sources: [service.source, ...(drSource(rule, input.subset) ? [drSource(rule, input.subset) as ObjectSource] : [])],
         });
         if (type === 'EDS') {
+          // endpoint_builder.go: BuildClusterLoadAssignment — IP endpoints only, each with its own mTLS decision.
           endpoints.push({
             clusterName: name,
             endpoints: serviceEndpoints.filter((e) => isIpAddress(e.address)).map((e): LbEndpoint => ({
@@ -154,6 +180,7 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
       }
     }
   }
+  // cluster_builder.go: buildBlackHoleCluster, buildDefaultPassthroughCluster, buildInboundPassthroughCluster.
   const special = (name: string, type: ClusterType, reason: string): Cluster => ({
     name,
     type,

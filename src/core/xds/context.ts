@@ -43,3 +43,46 @@ export function outboundClusterName(port: number, subset: string | undefined, ho
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
 export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
+
+/** A route destination as VirtualServices name it: host (already an FQDN), subset and optional port. */
+export interface DestinationRef {
+  host: string;
+  subset: string | undefined;
+  port: number | undefined;
+}
+
+/** One cluster a route sends to. */
+export interface DestinationCluster {
+  name: string;
+  /** The host of the cluster: the destination host, or the target of an ExternalName alias. */
+  host: string;
+  subset: string | undefined;
+  port: number;
+}
+
+/**
+ * The cluster of a route destination (pilot/pkg/networking/core/route/route.go: GetDestinationCluster): an ExternalName
+ * alias points at its target; the port is destination.port, else the service's only port, else the listener port.
+ */
+export function destinationCluster(destination: DestinationRef, service: Service | undefined, listenerPort: number): DestinationCluster {
+  const host = service?.externalName ?? destination.host;
+  const onlyPort = service && service.ports.length === 1 ? service.ports[0]?.port : undefined;
+  const port = destination.port ?? onlyPort ?? listenerPort;
+  return { name: outboundClusterName(port, destination.subset, host), host, subset: destination.subset, port };
+}
+
+/**
+ * The clusters of a route's destinations with their weights: one destination takes all traffic; among several, those
+ * with weight 0 are dropped (route.go: applyHTTPRouteDestination; networkfilter.go: buildOutboundNetworkFilters).
+ */
+export function weightedDestinationClusters(
+  destinations: ReadonlyArray<DestinationRef & { weight: number | undefined }>,
+  lookup: (host: string) => Service | undefined,
+  listenerPort: number,
+): Array<DestinationCluster & { weight: number }> {
+  if (destinations.length === 1) {
+    const only = destinations[0];
+    return only ? [{ ...destinationCluster(only, lookup(only.host), listenerPort), weight: 100 }] : [];
+  }
+  return destinations.filter((d) => (d.weight ?? 0) > 0).map((d) => ({ ...destinationCluster(d, lookup(d.host), listenerPort), weight: d.weight ?? 0 }));
+}

@@ -46,6 +46,29 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
   });
 });
 
+describe('gateway routing details (pilot/pkg/networking/core/gateway.go)', () => {
+  it('answers 301 to https for the hosts of an httpsRedirect server that no VirtualService names (buildGatewayHTTPRouteConfig)', () => {
+    const redirect = istio('Gateway', 'public', 'web', 'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]\n  tls: {httpsRedirect: true}');
+    const route = routeNamed(proxyConfigFor(doc(gatewayPods, redirect), 'istio-system/ingress-1'), 'http.8080');
+    expect(route?.virtualHosts.map((v) => [v.name, v.domains, v.routes.map((r) => r.action)])).toEqual([['shop.example.com:80', ['shop.example.com'], [{ kind: 'redirect', status: 301, scheme: 'https' }]]]);
+  });
+
+  it('puts a regex .* route last like a prefix / one (route.go: IsCatchAllRoute)', () => {
+    const a = istio('VirtualService', 'a', 'web', 'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {regex: ".*"}}]\n  route: [{destination: {host: frontend}}]');
+    const b = istio('VirtualService', 'b', 'web', 'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: frontend}}]');
+    const routes = routeNamed(proxyConfigFor(doc(gatewayPods, gateway, a, b), 'istio-system/ingress-1'), 'http.8080')?.virtualHosts[0]?.routes ?? [];
+    expect(routes.map((r) => `${r.virtualService?.name} ${r.match.description}`)).toEqual(['b path prefix /api', 'a path regex .*']);
+  });
+
+  it('sends TCP routes through GetDestinationCluster: ExternalName targets, zero weights dropped', () => {
+    const tcp = istio('Gateway', 'tcp', 'web', 'selector: {istio: ingressgateway}\nservers:\n- port: {number: 443, name: tcp, protocol: TCP}\n  hosts: ["*"]');
+    const vs = istio('VirtualService', 'tcp', 'web', 'hosts: ["*"]\ngateways: [tcp]\ntcp:\n- route:\n  - {destination: {host: legacy, port: {number: 8000}}, weight: 100}\n  - {destination: {host: frontend, port: {number: 8000}}, weight: 0}');
+    const legacy = service('legacy', 'web', { ports: [{ port: 8000, name: 'tcp' }], type: 'ExternalName', externalName: 'frontend.web.svc.cluster.local' });
+    const listener = listenerNamed(proxyConfigFor(doc(gatewayPods, tcp, vs, legacy), 'istio-system/ingress-1'), '0.0.0.0_8443');
+    expect(listener?.filterChains.map((c) => (c.action.kind === 'tcp' ? c.action.clusters : []))).toEqual([[{ name: 'outbound|8000||frontend.web.svc.cluster.local', weight: 100 }]]);
+  });
+});
+
 describe('inbound listener (pilot/pkg/networking/core/listener_inbound.go)', () => {
   const server = doc(
     namespace('default', { 'istio-injection': 'enabled' }),
@@ -92,6 +115,19 @@ describe('DNS name table (pkg/dns/server/name_table.go)', () => {
       ['db.default.svc.cluster.local', ['10.244.5.1'], ['db.default', 'db.default.svc', 'db']],
       ['db.example.com', ['240.240.0.1'], []],
     ]);
+  });
+});
+
+describe('DNS name table entries of ServiceEntries (pkg/dns/server/name_table.go: BuildNameTable)', () => {
+  it('gives a NONE ServiceEntry whose only address is a CIDR no entry', () => {
+    const text = doc(
+      meshConfig('defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: "true"'),
+      namespace('default', { 'istio-injection': 'enabled' }),
+      pod('client', 'default', { ip: '10.244.0.9' }),
+      istio('ServiceEntry', 'range', 'default', 'hosts: [range.internal]\naddresses: [10.20.0.0/16]\nresolution: NONE\nlocation: MESH_INTERNAL\nendpoints: [{address: 10.20.1.5}]\nports: [{number: 5432, name: tcp, protocol: TCP}]'),
+      istio('ServiceEntry', 'vip', 'default', 'hosts: [vip.internal]\naddresses: [10.30.0.7]\nresolution: NONE\nports: [{number: 5432, name: tcp, protocol: TCP}]'),
+    );
+    expect(proxyConfigFor(text, 'default/client').nameTable.map((e) => [e.name, e.addresses])).toEqual([['vip.internal', ['10.30.0.7']]]);
   });
 });
 

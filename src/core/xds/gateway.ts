@@ -6,8 +6,8 @@ import { listenerProtocolOf, parseProtocol } from '../registry/protocol.ts';
 import type { ScopeInputs } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
 import { buildClusters } from './clusters.ts';
-import type { ProxyContext } from './context.ts';
-import { buildRoutesForVirtualService } from './routes.ts';
+import { weightedDestinationClusters, type ProxyContext } from './context.ts';
+import { buildRoutesForVirtualService, isCatchAllMatch, translateRouteMatch } from './routes.ts';
 import type { FilterChain, Listener, ProxyConfig, Route, RouteConfiguration, VirtualHost } from './types.ts';
 
 export interface GatewayServer {
@@ -20,6 +20,8 @@ export interface GatewayServer {
   portName: string;
   protocol: string;
   hosts: Array<{ namespace: string; host: string }>;
+  /** The hosts as istiod keeps them after gateway.go: sanitizeServerHostNamespace (`ns/host`, or a bare host for `*`/). */
+  sanitizedHosts: string[];
   tlsMode: string | undefined;
   httpsRedirect: boolean;
 }
@@ -61,6 +63,7 @@ export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServ
         const ns = entry.slice(0, slash);
         return { namespace: ns === '.' ? gateway.namespace : ns, host: entry.slice(slash + 1) };
       });
+      const sanitizedHosts = hosts.some((h) => h.namespace === '*' && h.host === '*') ? ['*'] : hosts.map((h) => (h.namespace === '*' ? h.host : `${h.namespace}/${h.host}`));
       const tls = field(server, 'tls');
       const mode = field(tls, 'mode');
       return [{
@@ -72,6 +75,7 @@ export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServ
         portName: typeof portName === 'string' ? portName : '',
         protocol: typeof protocol === 'string' ? protocol.toUpperCase() : 'HTTP',
         hosts,
+        sanitizedHosts,
         tlsMode: typeof mode === 'string' ? mode : undefined,
         httpsRedirect: field(tls, 'httpsRedirect') === true,
       }];
@@ -87,7 +91,7 @@ function intersect(serverHost: string, vsHost: string): string | undefined {
   return vsHost.length >= serverHost.length ? vsHost : serverHost;
 }
 
-const isCatchAll = (route: Route) => route.match.path.kind === 'prefix' && route.match.path.value === '/' && route.match.headers.length === 0 && route.match.queryParameters.length === 0;
+const isCatchAll = (route: Route) => isCatchAllMatch(route.match);
 
 /** Route configuration of HTTP servers on one port (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPRouteConfig). */
 function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: ProxyContext, inputs: ScopeInputs): RouteConfiguration {
@@ -106,19 +110,30 @@ function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: 
       if (hosts.size === 0) continue;
       const routes = server.httpsRedirect ? [] : buildRoutesForVirtualService(vs, server.port, ctx, new Set([server.gatewayName]), (h) => ctx.scope.servicesByHostname.get(h) ?? inputs.registry.services.find((s) => s.hostname === h));
       for (const host of hosts) {
-        const entry = byHost.get(host) ?? { routes: [], sources: [server.gateway.source], redirect: server.httpsRedirect };
+        const key = host.toLowerCase();
+        const entry = byHost.get(key) ?? { routes: [], sources: [server.gateway.source], redirect: false };
         // Several VirtualServices for one host on a gateway are merged (gateway.go; route.go: SortVHostRoutes).
         entry.routes.push(...routes);
         entry.sources.push(vs.config.source);
-        byHost.set(host, entry);
+        entry.redirect ||= server.httpsRedirect;
+        byHost.set(key, entry);
       }
+    }
+    // gateway.go: buildGatewayHTTPRouteConfig — an httpsRedirect server's hosts without a VirtualService still get a
+    // virtual host that requires TLS (301 to https); hosts are taken as written after sanitizeServerHostNamespace.
+    if (!server.httpsRedirect) continue;
+    for (const written of server.sanitizedHosts) {
+      const key = written.toLowerCase();
+      const entry = byHost.get(key);
+      if (entry) entry.redirect = true;
+      else byHost.set(key, { routes: [], sources: [server.gateway.source], redirect: true });
     }
   }
   const virtualHosts: VirtualHost[] = [...byHost].map(([host, entry]) => ({
     name: `${host}:${servers[0]?.port ?? 0}`,
     domains: [host],
     routes: entry.redirect
-      ? [{ name: '', match: { path: { kind: 'prefix', value: '/', ignoreCase: false }, headers: [], queryParameters: [], description: 'any request' }, action: { kind: 'redirect', status: 301, scheme: 'https' }, virtualService: undefined, sources: entry.sources }]
+      ? [{ name: '', match: translateRouteMatch(undefined), action: { kind: 'redirect', status: 301, scheme: 'https' }, virtualService: undefined, sources: entry.sources }]
       : [...entry.routes.filter((r) => !isCatchAll(r)), ...entry.routes.filter(isCatchAll)],
     sources: [...new Map(entry.sources.map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s])).values()],
   }));
@@ -144,11 +159,8 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
         const sni = passthrough && match && Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
         if (passthrough && sni.some((s) => seenSni.has(s))) continue;
         for (const s of sni) seenSni.add(s);
-        const clusters = rule.route.map((d) => {
-          const service = ctx.scope.servicesByHostname.get(d.host);
-          const port = d.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? server.port) : server.port);
-          return { name: `outbound|${port}|${d.subset ?? ''}|${d.host}`, weight: rule.route.length === 1 ? 100 : (d.weight ?? 0) };
-        });
+        // networkfilter.go: buildOutboundNetworkFilters; route.go: GetDestinationCluster.
+        const clusters = weightedDestinationClusters(rule.route, (h) => ctx.scope.servicesByHostname.get(h), server.port).map((c) => ({ name: c.name, weight: c.weight }));
         chains.push({ name: undefined, match: { ...(sni.length > 0 ? { serverNames: sni } : {}) }, action: { kind: 'tcp', clusters }, service: undefined, sources: [server.gateway.source, vs.config.source] });
         if (!passthrough) return chains;
       }
@@ -168,14 +180,14 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
     const chains: FilterChain[] = [];
     const httpServers = group.filter((s) => listenerProtocolOf(parseProtocol(s.protocol)) === 'HTTP');
     if (httpServers.length > 0) {
-      const name = `http.${targetPort}`;
+      const name = `http.${targetPort}`; // pilot/pkg/model/gateway.go: gatewayRDSRouteName
       routes.push(gatewayRouteConfiguration(name, httpServers, ctx, inputs));
       chains.push({ name: undefined, match: {}, action: { kind: 'http', routeConfigName: name }, service: undefined, sources: httpServers.map((s) => s.gateway.source) });
     }
     for (const server of group.filter((s) => !httpServers.includes(s))) {
       const terminates = (server.protocol === 'HTTPS' || server.protocol === 'TLS') && server.tlsMode !== undefined && !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tlsMode);
       if (terminates && server.protocol === 'HTTPS') {
-        const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`;
+        const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`; // gateway.go: gatewayRDSRouteName
         routes.push(gatewayRouteConfiguration(name, [server], ctx, inputs));
         chains.push({ name: undefined, match: { serverNames: server.hosts.map((h) => h.host).filter((h) => h !== '*') }, action: { kind: 'http', routeConfigName: name }, service: undefined, tls: 'mtls', sources: [server.gateway.source] });
       } else {

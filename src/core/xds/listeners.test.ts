@@ -122,3 +122,16 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
     expect(chains(config, '0.0.0.0_443')).toEqual(['SNI: a.example.com -> outbound|443||b.example.com', 'SNI: b.example.com -> outbound|443||b.example.com', 'ALL -> PassthroughCluster']);
   });
 });
+
+describe('TCP routes to ExternalName Services (pilot/pkg/networking/core/route/route.go: GetDestinationCluster)', () => {
+  it('sends a tcp route to an ExternalName alias to the cluster of the service it names', () => {
+    const text = doc(
+      client,
+      service('db', 'default', { ports: [{ port: 5432, name: 'tcp-pg' }], clusterIP: '10.96.0.12' }),
+      service('db-primary', 'default', { ports: [{ port: 5432, name: 'tcp-pg' }], clusterIP: '10.96.0.14' }),
+      service('db-alias', 'default', { ports: [{ port: 5432, name: 'tcp-pg' }], type: 'ExternalName', externalName: 'db-primary.default.svc.cluster.local' }),
+      istio('VirtualService', 'db', 'default', 'hosts: [db]\ntcp:\n- route:\n  - {destination: {host: db-alias}, weight: 100}\n  - {destination: {host: db}, weight: 0}'),
+    );
+    expect(chains(proxyConfigFor(text, 'default/client'), '10.96.0.12_5432')).toEqual(['ALL -> outbound|5432||db-primary.default.svc.cluster.local']);
+  });
+});

@@ -7,7 +7,7 @@ import type { Service } from '../registry/registry.ts';
 import { isIpAddress, UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import type { RouteDestination, VirtualService } from '../scope/virtualServices.ts';
-import { BLACKHOLE_CLUSTER, endpointsForPort, outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, type ProxyContext } from './context.ts';
+import { BLACKHOLE_CLUSTER, endpointsForPort, outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, weightedDestinationClusters, type ProxyContext } from './context.ts';
 import type { FilterChain, FilterChainMatch, Listener } from './types.ts';
 
 const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
@@ -40,14 +40,9 @@ function staticMatch(match: Readonly<Record<string, unknown>>, ctx: ProxyContext
   return true;
 }
 
-/** Clusters of a tcp/tls route: destination.port, else the destination service's only port, else the listener port. */
+/** Clusters of a tcp/tls route (networkfilter.go: buildOutboundNetworkFilters; route.go: GetDestinationCluster). */
 function routeClusters(routes: readonly RouteDestination[], listenPort: number, ctx: ProxyContext): Array<{ name: string; weight: number }> {
-  const kept = routes.filter((r) => routes.length === 1 || (r.weight ?? 0) > 0);
-  return kept.map((r) => {
-    const service = ctx.scope.servicesByHostname.get(r.host);
-    const port = r.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? listenPort) : listenPort);
-    return { name: outboundClusterName(port, r.subset, r.host), weight: routes.length === 1 ? 100 : (r.weight ?? 0) };
-  });
+  return weightedDestinationClusters(routes, (host) => ctx.scope.servicesByHostname.get(host), listenPort).map((c) => ({ name: c.name, weight: c.weight }));
 }
 
 function vsSource(vs: VirtualService): ObjectSource {
@@ -277,7 +272,7 @@ function addCatchAllEgress(listeners: Map<string, ListenerEntry>, egress: Egress
     const address = serviceAddressForProxy(service, ctx.pod);
     for (const port of service.ports) {
       const listenerProtocol = listenerProtocolOf(port.protocol);
-      // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP.
+      // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP (listener.go: buildSidecarOutboundListeners).
       if (!bind && service.resolution === 'Passthrough' && address === UNSPECIFIED_IP && (listenerProtocol === 'TCP' || listenerProtocol === 'AUTO')) {
         const instances = endpointsForPort(ctx.registry, service, port.port);
         if (service.registry !== 'Kubernetes' && instances.length === 0 && !service.selector) {

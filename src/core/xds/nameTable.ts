@@ -21,11 +21,12 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
   const table = new Map<string, NameTableEntry>();
   for (const listener of ctx.scope.egressListeners) {
     for (const service of listener.services) {
-      let addresses: string[];
-      const address = serviceAddressForProxy(service, ctx.pod);
-      if (service.clusterIPs.length > 0) addresses = [...service.clusterIPs];
-      else if (address !== UNSPECIFIED_IP && !address.includes('/')) addresses = [address];
-      else if (service.resolution === 'Passthrough') {
+      // name_table.go: BuildNameTable — an unspecified address makes the service headless; other non-IP addresses
+      // (a ServiceEntry CIDR) are skipped, so an entry with only a CIDR gets no name.
+      const serviceAddresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
+      const headless = serviceAddresses.includes(UNSPECIFIED_IP);
+      let addresses = headless ? [] : serviceAddresses.filter(isIpAddress);
+      if (headless && service.resolution === 'Passthrough' && service.ports.length > 0) {
         const ips = new Set<string>();
         for (const port of service.ports) {
           for (const endpoint of endpointsForPort(ctx.registry, service, port.port)) {
@@ -33,7 +34,7 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
           }
         }
         addresses = [...ips];
-      } else continue; // 0.0.0.0 and not passthrough: left to upstream DNS
+      }
       if (addresses.length === 0) continue;
       const existing = table.get(service.hostname);
       if (existing && existing.registry === 'External' && service.registry === 'External') {

@@ -9,7 +9,7 @@ import { buildOutboundRouteConfigurations } from './routes.ts';
 import type { ProxyConfig } from './types.ts';
 
 export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
-  const scope: SidecarScope = pod.proxy.kind === 'gateway' ? buildGatewayScope(pod.namespace, inputs) : buildSidecarScope(pod, inputs);
+  const scope: SidecarScope = pod.proxy.kind === 'gateway' ? buildGatewayScope(pod.namespace, inputs, pod.labels) : buildSidecarScope(pod, inputs);
   return { pod, scope, registry: inputs.registry, mesh: inputs.model.meshConfig, clusterDomain: inputs.clusterDomain };
 }
 

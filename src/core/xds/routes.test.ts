@@ -187,3 +187,21 @@ describe('delegate VirtualServices (pilot/pkg/model/virtualservice.go: mergeHTTP
     expect(routes.map((r) => r.name)).toEqual(['default']);
   });
 });
+
+describe('mirror destinations (pilot/pkg/model/virtualservice.go: ResolveVirtualServiceShortnames)', () => {
+  it('expands a short mirror host with the cluster domain in use and gives the proxy its cluster', () => {
+    const text = doc(
+      namespace('default', { 'istio-injection': 'enabled' }),
+      namespace('shop', { 'istio-injection': 'enabled' }),
+      pod('client', 'default', { ip: '10.244.0.9' }),
+      service('reviews', 'shop', { ports: [{ port: 9080, name: 'http' }], clusterIP: '10.96.1.2' }),
+      service('shadow', 'shop', { ports: [{ port: 9080, name: 'http' }], clusterIP: '10.96.1.3' }),
+      istio('Sidecar', 'default', 'default', 'egress:\n- hosts: ["shop/reviews.shop.svc.corp.local"]'),
+      vs('reviews', 'shop', 'hosts: [reviews]\nhttp:\n- route: [{destination: {host: reviews}}]\n  mirror: {host: shadow}'),
+    );
+    const config = proxyConfigFor(text, 'default/client', 'corp.local');
+    const action = routeNamed(config, '9080')?.virtualHosts.find((v) => v.name === 'reviews.shop.svc.corp.local:9080')?.routes[0]?.action;
+    expect(action?.kind === 'route' ? action.mirrors : undefined).toEqual(['shadow.shop.svc.corp.local']);
+    expect(config.clusters.map((c) => c.name)).toContain('outbound|9080||shadow.shop.svc.corp.local');
+  });
+});

@@ -6,7 +6,7 @@ import type { Service } from '../registry/registry.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
-import { outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, type ProxyContext } from './context.ts';
+import { outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, weightedDestinationClusters, type ProxyContext } from './context.ts';
 import type { Listener, Route, RouteAction, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types.ts';
 
 /** Istio's default retry policy (pilot/pkg/networking/core/route/retry/retry.go: ConvertPolicy). */
@@ -82,7 +82,7 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
 }
 
 /** route.go: IsCatchAllRoute — prefix `/` or regex `.*` with no header or query conditions. */
-function isCatchAll(match: RouteMatch): boolean {
+export function isCatchAllMatch(match: RouteMatch): boolean {
   const path = (match.path.kind === 'prefix' && match.path.value === '/') || (match.path.kind === 'regex' && match.path.value === '.*');
   return path && match.headers.length === 0 && match.queryParameters.length === 0;
 }
@@ -134,14 +134,7 @@ function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: str
     const body = field(field(direct, 'body'), 'string');
     return { kind: 'directResponse', status: typeof status === 'number' ? status : 200, ...(typeof body === 'string' ? { body } : {}) };
   }
-  const destinations = rule.route.length === 1 ? rule.route : rule.route.filter((d) => (d.weight ?? 0) > 0);
-  const clusters = destinations.map((d) => {
-    const service = lookup(d.host);
-    // route.go: GetDestinationCluster — an ExternalName destination is replaced by its target.
-    const host = service?.externalName ?? d.host;
-    const port = d.port ?? (service && service.ports.length === 1 ? (service.ports[0]?.port ?? listenPort) : listenPort);
-    return { name: outboundClusterName(port, d.subset, host), weight: destinations.length === 1 ? 100 : (d.weight ?? 0), host, subset: d.subset, port };
-  });
+  const clusters = weightedDestinationClusters(rule.route, lookup, listenPort);
   const retries = field(raw, 'retries');
   const attempts = field(retries, 'attempts');
   const fault = field(raw, 'fault');
@@ -149,9 +142,6 @@ function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: str
   const delay = field(fault, 'delay');
   const abortStatus = field(abort, 'httpStatus');
   const fixedDelay = field(delay, 'fixedDelay');
-  const mirrors = [field(raw, 'mirror'), ...(Array.isArray(field(raw, 'mirrors')) ? (field(raw, 'mirrors') as unknown[]).map((m) => field(m, 'destination')) : [])]
-    .map((m) => field(m, 'host'))
-    .filter((h): h is string => typeof h === 'string');
   const rewrite = field(raw, 'rewrite');
   return {
     kind: 'route',
@@ -160,7 +150,7 @@ function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: str
     retries: attempts === 0 ? undefined : { attempts: typeof attempts === 'number' ? attempts : 2, retryOn: typeof field(retries, 'retryOn') === 'string' ? String(field(retries, 'retryOn')) : DEFAULT_RETRY_ON },
     prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
     hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
-    mirrors,
+    mirrors: rule.mirrors.map((m) => m.host),
     fault:
       abort !== undefined || delay !== undefined
         ? {
@@ -193,7 +183,7 @@ export function buildRoutesForVirtualService(vs: VirtualService, listenPort: num
         virtualService: { namespace: vs.namespace, name: vs.name, httpIndex: rule.index, matchIndex: match ? matchIndex : undefined },
         sources: [vs.config.source],
       });
-      if (isCatchAll(translated)) {
+      if (isCatchAllMatch(translated)) {
         catchAll = true;
         break;
       }
@@ -294,6 +284,7 @@ function mostSpecificVirtualServices(virtualServices: readonly VirtualService[],
   return new Map([...index].map(([name, { vs }]) => [name, vs]));
 }
 
+/** The egress listener a route configuration comes from: the one on the port, else the catch-all (sidecar.go: GetEgressListenerForRDS). */
 function egressListenerForRds(ctx: ProxyContext, port: number): EgressListener | undefined {
   return ctx.scope.egressListeners.find((e) => e.port?.number === port) ?? ctx.scope.egressListeners.find((e) => e.port === undefined);
 }
@@ -308,7 +299,7 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
     if (port) servicesByName.set(service.hostname.toLowerCase(), { ...service, ports: [port] });
   }
   const lookup = (host: string) => servicesByName.get(host) ?? ctx.scope.servicesByHostname.get(host);
-  // For ports other than 80 a VS is used only when one of its hosts is a service with this port.
+  // For ports other than 80 a VS is used only when one of its hosts is a service with this port (httproute.go: selectVirtualServices).
   const virtualServices =
     listenPort === 80
       ? egress.virtualServices
@@ -340,6 +331,7 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
     if (names.has(name)) return; // the first VirtualService (or service) to claim a host keeps it
     names.add(name);
     const { domains, altHosts } = service ? virtualHostDomains(service, ctx) : { domains: [hostname], altHosts: [] };
+    // httproute.go: dedupeDomains — a domain already taken, or an alternate name that is another service's FQDN, is dropped.
     const kept = domains.filter((d) => {
       if (taken.has(d.toLowerCase())) return false;
       if (altHosts.includes(d) && knownFqdn.has(d)) return false;

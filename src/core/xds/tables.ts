@@ -27,7 +27,7 @@ const PROTOCOL_DESCRIPTIONS: Array<[string, string[]]> = [
   ['App: HTTP', ['http/1.0', 'http/1.1', 'h2c']],
 ];
 
-/** The MATCH column of `istioctl proxy-config listeners` (listener.go: getMatches). */
+/** The MATCH column of `istioctl proxy-config listeners` (istioctl/pkg/writer/envoy/configdump/listener.go: getMatches). */
 export function describeChainMatch(match: FilterChainMatch): string {
   const parts: string[] = [];
   if (match.serverNames && match.serverNames.length > 0) parts.push(`SNI: ${match.serverNames.join(',')}`);
@@ -48,7 +48,7 @@ function describeRouteMatch(match: RouteMatch): string {
   return `regex ${match.path.value}`;
 }
 
-/** The DESTINATION column (listener.go: getFilterType, describeRouteConfig). */
+/** The DESTINATION column (istioctl/pkg/writer/envoy/configdump/listener.go: getFilterType, describeRouteConfig). */
 function describeChainDestination(chain: FilterChain, routes: readonly RouteConfiguration[]): string {
   if (chain.action.kind === 'http') return `Route: ${chain.action.routeConfigName}`;
   if (chain.action.kind === 'http-inline') {
@@ -68,7 +68,7 @@ function describeChainDestination(chain: FilterChain, routes: readonly RouteConf
   return cluster.includes('Cluster') && !cluster.includes('|') ? cluster : `Cluster: ${cluster}`;
 }
 
-/** istioctl's DOMAINS column: two port-free domains, the rest counted (route.go: describeRouteDomains, unexpandDomains). */
+/** istioctl's DOMAINS column: two port-free domains, the rest counted (istioctl/pkg/writer/envoy/configdump/route.go: describeRouteDomains, unexpandDomains). */
 export function describeDomains(domains: readonly string[]): string {
   if (domains.length === 0) return '';
   if (domains.length === 1) return domains[0] ?? '';
@@ -89,7 +89,7 @@ function clusterSortKey(name: string): [string, string, number, string] {
   return [parts[3] ?? '', parts[0] ?? '', Number(parts[1]), parts[2] ?? ''];
 }
 
-/** The four tables of `istioctl proxy-config` (istioctl/pkg/writer/envoy/configdump), for the CLI and the app alike. */
+/** The four tables of `istioctl proxy-config` (istioctl/pkg/writer/envoy/configdump/: listener.go PrintListenerSummary, route.go PrintRouteSummary, cluster.go PrintClusterSummary, and istioctl/pkg/writer/envoy/clusters/clusters.go PrintEndpointsSummary), for the CLI and the app alike. */
 export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
   const listeners = [...config.listeners].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
   const listenerRows: TableRow[] = listeners.flatMap((listener) =>
