@@ -57,6 +57,38 @@ describe('meshpath check', () => {
   });
 });
 
+describe('meshpath help and option values', () => {
+  it('prints the usage on -h/--help for every command and exits 0; with no arguments on stderr with exit 2', () => {
+    for (const argv of [['-h'], ['--help'], ['check', '-h'], ['check', '--help'], ['trace', '--help'], ['trace', '-f', demo, '-h'], ['proxy-config', '--help'], ['proxy-config', 'listeners', '-h'], ['pc', '-h']]) {
+      expect(runCli(argv), argv.join(' ')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('Usage: meshpath'), stderr: '' });
+    }
+    expect(runCli([])).toMatchObject({ exitCode: 2, stdout: '', stderr: expect.stringContaining('Usage: meshpath') });
+  });
+
+  it('takes --filename=FILE in proxy-config as in check and trace', () => {
+    expect(runCli(['proxy-config', 'clusters', '--pod', 'application/sleep', `--filename=${demo}`, '-o', 'json'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('outbound|7777||dest-svc-v1') });
+    expect(runCli(['check', `--filename=${demo}`, '--json']).exitCode).toBe(0);
+  });
+
+  it('accepts a proxy-config kind in singular or plural form, nothing else', () => {
+    expect(runCli(['proxy-config', 'listener', '--pod', 'application/sleep', '-f', demo]).exitCode).toBe(0);
+    for (const kind of ['listenerss', 'alls', 'clusterss']) {
+      expect(runCli(['proxy-config', kind, '--pod', 'application/sleep', '-f', demo]), kind).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`not ${kind}`) });
+    }
+  });
+
+  it('says which option needs a value when it is missing or empty', () => {
+    const base = ['trace', '-f', demo, '--from', 'application/sleep', '--to', 'x'];
+    for (const [flag, what] of [['--from', 'NAMESPACE/POD'], ['--to', 'a host, IP or URL'], ['--address', 'an IP'], ['--path', 'a path'], ['--method', 'a method'], ['--sni', 'a name'], ['--cluster-domain', 'a domain'], ['-f', 'a file name']] as const) {
+      expect(runCli([...base, flag]), flag).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`${flag} needs ${what}.`) });
+      if (flag.startsWith('--')) expect(runCli([...base, `${flag}=`]), `${flag}=`).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`${flag} needs ${what}.`) });
+    }
+    expect(runCli(['check', '-f'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('-f needs a file name.') });
+    expect(runCli(['proxy-config', 'all', '-f', demo, '--pod'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--pod needs NAMESPACE/NAME.') });
+    expect(runCli(['proxy-config', 'all', '--pod', 'application/sleep', '--filename'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--filename needs a file name.') });
+  });
+});
+
 describe('meshpath proxy-config', () => {
   it('prints the listeners of a pod picked by its workload name, with istioctl columns', () => {
     const result = runCli(['proxy-config', 'listeners', '--pod', 'application/sleep', '-f', demo]);
@@ -96,6 +128,14 @@ describe('meshpath trace', () => {
     const text = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com']).stdout;
     expect(text).toContain('Outcome: passthrough 200');
     expect(text).toMatch(/\[cluster\] application\/sleep-\S+: PassthroughCluster/);
+  });
+
+  it('applies --cluster-domain to the VirtualServices istiod derives from an Ingress', () => {
+    const ingress = join(root, 'fixtures/scenarios/ingress-kubernetes/manifests.yaml');
+    const result = runCli(['trace', '-f', ingress, '--from', 'istio-system/istio-ingressgateway', '--to', 'http://yuya.example.com/v1', '--cluster-domain', 'corp.example', '--json']);
+    const t = JSON.parse(result.stdout) as { outcome: string; status: number; hops: Array<{ cluster?: string }> };
+    expect(t).toMatchObject({ outcome: 'routed', status: 200 });
+    expect(t.hops[0]?.cluster).toBe('outbound|7777||dest-svc-v1.application.svc.corp.example');
   });
 
   it('exits 2 for unusable arguments and an unknown source pod, 0 for any computed outcome', () => {

@@ -25,28 +25,57 @@ Options:
   -h, --help            Show this help.
 `;
 
+/** What a parser returns for -h/--help. */
+const HELP: unique symbol = Symbol('help');
+type Help = typeof HELP;
+
+/** Reads the value of the option being handled; when it is missing or empty, says "FLAG needs WHAT." and returns undefined. */
+type OptionValue = (what: string) => string | undefined;
+
+/**
+ * Walks the options of a command: `-f X`, `--filename X` and `--filename=X` alike. `handle` gets each flag (the argument
+ * before any `=`), a reader for its value and the argument as written, and returns an error message or undefined.
+ * Returns the first error, HELP for -h/--help, or undefined once every option was handled.
+ */
+function walkOptions(args: readonly string[], handle: (flag: string, value: OptionValue, arg: string) => string | undefined): string | Help | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = equals > 0 ? arg.slice(0, equals) : arg;
+    if (flag === '-h' || flag === '--help') return HELP;
+    let missing: string | undefined;
+    const value: OptionValue = (what) => {
+      const v = equals > 0 ? arg.slice(equals + 1) : args[++i];
+      if (v) return v;
+      missing = `${flag} needs ${what}.`;
+      return undefined;
+    };
+    const error = handle(flag, value, arg) ?? missing;
+    if (error !== undefined) return error;
+  }
+  return undefined;
+}
+
 interface CheckArgs {
   files: string[];
   json: boolean;
 }
 
-function parseCheckArgs(args: readonly string[]): CheckArgs | string {
+function parseCheckArgs(args: readonly string[]): CheckArgs | Help | string {
   const files: string[] = [];
   let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '-f' || arg === '--filename') {
-      const value = args[++i];
-      if (value === undefined) return `${arg} needs a file name.`;
-      files.push(value);
-    } else if (arg.startsWith('--filename=')) {
-      files.push(arg.slice('--filename='.length));
+  const problem = walkOptions(args, (flag, value, arg) => {
+    if (flag === '-f' || flag === '--filename') {
+      const file = value('a file name');
+      if (file !== undefined) files.push(file);
     } else if (arg === '--json') {
       json = true;
     } else {
       return `Unknown option for check: ${arg}`;
     }
-  }
+    return undefined;
+  });
+  if (problem !== undefined) return problem;
   if (files.length === 0) return 'check needs at least one -f FILE.';
   return { files, json };
 }
@@ -139,25 +168,24 @@ interface ProxyConfigArgs {
   json: boolean;
 }
 
-function parseProxyConfigArgs(args: readonly string[]): ProxyConfigArgs | string {
+function parseProxyConfigArgs(args: readonly string[]): ProxyConfigArgs | Help | string {
   const [kindText, ...rest] = args;
-  const kind = PROXY_CONFIG_KINDS.find((k) => k === kindText || `${k}s` === kindText || k === `${kindText ?? ''}s`);
+  if (kindText === '-h' || kindText === '--help') return HELP;
+  // A kind as istioctl names it, or in the singular (`listener`).
+  const kind = PROXY_CONFIG_KINDS.find((k) => k === kindText || k === `${kindText ?? ''}s`);
   if (!kind) return `proxy-config needs one of ${PROXY_CONFIG_KINDS.join(', ')}${kindText ? `, not ${kindText}` : ''}.`;
   const files: string[] = [];
   let pod: string | undefined;
   let json = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] ?? '';
-    if (arg === '-f' || arg === '--filename') {
-      const value = rest[++i];
-      if (value === undefined) return `${arg} needs a file name.`;
-      files.push(value);
-    } else if (arg === '--pod') {
-      pod = rest[++i];
-      if (pod === undefined) return '--pod needs NAMESPACE/NAME.';
-    } else if (arg === '-o' || arg === '--output') {
-      const format = rest[++i];
-      if (format !== 'json' && format !== 'short') return `-o takes json or short, not ${format ?? 'nothing'}.`;
+  const problem = walkOptions(rest, (flag, value, arg) => {
+    if (flag === '-f' || flag === '--filename') {
+      const file = value('a file name');
+      if (file !== undefined) files.push(file);
+    } else if (flag === '--pod') {
+      pod = value('NAMESPACE/NAME');
+    } else if (flag === '-o' || flag === '--output') {
+      const format = value('json or short');
+      if (format !== undefined && format !== 'json' && format !== 'short') return `-o takes json or short, not ${format}.`;
       json = format === 'json';
     } else if (arg === '--json' || arg === '-ojson') {
       json = true;
@@ -166,7 +194,9 @@ function parseProxyConfigArgs(args: readonly string[]): ProxyConfigArgs | string
     } else {
       return `Unknown option for proxy-config: ${arg}`;
     }
-  }
+    return undefined;
+  });
+  if (problem !== undefined) return problem;
   if (files.length === 0) return 'proxy-config needs at least one -f FILE.';
   if (!pod) return 'proxy-config needs --pod NAMESPACE/NAME.';
   return { kind, pod, files, json };
@@ -177,8 +207,11 @@ function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
 }
 
+const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
+
 function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
   const args = parseProxyConfigArgs(rest);
+  if (args === HELP) return HELP_RESULT;
   if (typeof args === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${args}\n\n${USAGE}`, exitCode: 2 };
   const files = readFiles(args.files, readStdin);
   if (typeof files === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${files}\n`, exitCode: 2 };
@@ -203,7 +236,7 @@ interface TraceArgs {
   json: boolean;
 }
 
-function parseTraceArgs(args: readonly string[]): TraceArgs | string {
+function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   const files: string[] = [];
   const headers: Record<string, string> = {};
   let from: string | undefined;
@@ -211,94 +244,77 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | string {
   const request: Partial<TraceRequest> = {};
   const options: TraceOptions = {};
   let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? args[++i];
+  const problem = walkOptions(args, (flag, value, arg) => {
     switch (flag) {
       case '-f':
       case '--filename': {
-        const v = value();
-        if (v === undefined) return `${flag} needs a file name.`;
-        files.push(v);
+        const file = value('a file name');
+        if (file !== undefined) files.push(file);
         break;
       }
       case '--from':
-        from = value();
-        if (!from) return '--from needs NAMESPACE/POD.';
+        from = value('NAMESPACE/POD');
         break;
       case '--to':
-        to = value();
-        if (!to) return '--to needs a host, IP or URL.';
+        to = value('a host, IP or URL');
         break;
       case '--port': {
-        const v = value();
+        const v = value('a port number from 1 to 65535');
         const n = Number(v);
-        if (!v || !Number.isInteger(n) || n < 1 || n > 65535) return `--port needs a port number from 1 to 65535, not ${v ?? 'nothing'}.`;
+        if (v !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535)) return `--port needs a port number from 1 to 65535, not ${v}.`;
         request.port = n;
         break;
       }
       case '--protocol': {
-        const v = (value() ?? '').toLowerCase();
+        const v = (value(`one of ${APP_PROTOCOLS.join(', ')}`) ?? '').toLowerCase();
         const known = APP_PROTOCOLS.find((p) => p === v);
-        if (!known) return `--protocol must be one of ${APP_PROTOCOLS.join(', ')}, not ${v || 'nothing'}.`;
-        request.protocol = known as AppProtocol;
+        if (v !== '' && !known) return `--protocol must be one of ${APP_PROTOCOLS.join(', ')}, not ${v}.`;
+        if (known) request.protocol = known as AppProtocol;
         break;
       }
-      case '--address': {
-        const v = value();
-        if (!v) return '--address needs an IP.';
-        request.address = v;
+      case '--address':
+        request.address = value('an IP');
         break;
-      }
       case '--path': {
-        const v = value();
-        if (!v) return '--path needs a path.';
-        request.path = v.startsWith('/') ? v : `/${v}`;
+        const v = value('a path');
+        request.path = v === undefined || v.startsWith('/') ? v : `/${v}`;
         break;
       }
-      case '--method': {
-        const v = value();
-        if (!v) return '--method needs a method.';
-        request.method = v;
+      case '--method':
+        request.method = value('a method');
         break;
-      }
       case '--header':
       case '-H': {
-        const v = value();
+        const v = value("'Name: value'");
         const colon = v?.indexOf(':') ?? -1;
-        if (!v || colon <= 0) return `--header needs 'Name: value', not ${v ?? 'nothing'}.`;
-        headers[v.slice(0, colon).trim()] = v.slice(colon + 1).trim();
+        if (v !== undefined && colon <= 0) return `--header needs 'Name: value', not ${v}.`;
+        if (v !== undefined) headers[v.slice(0, colon).trim()] = v.slice(colon + 1).trim();
         break;
       }
-      case '--sni': {
-        const v = value();
-        if (!v) return '--sni needs a name.';
-        request.sni = v;
+      case '--sni':
+        request.sni = value('a name');
         break;
-      }
       case '--outbound-traffic-policy': {
-        const v = (value() ?? '').toUpperCase();
-        if (v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY') return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v || 'nothing'}.`;
-        options.outboundTrafficPolicy = v;
+        const v = (value('ALLOW_ANY or REGISTRY_ONLY') ?? '').toUpperCase();
+        if (v !== '' && v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY') return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v}.`;
+        if (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY') options.outboundTrafficPolicy = v;
         break;
       }
       case '--dns-capture':
         options.dnsCapture = true;
         break;
-      case '--cluster-domain': {
-        const v = value();
-        if (!v) return '--cluster-domain needs a domain.';
-        options.clusterDomain = v;
+      case '--cluster-domain':
+        options.clusterDomain = value('a domain');
         break;
-      }
       case '--json':
         json = true;
         break;
       default:
         return `Unknown option for trace: ${arg}`;
     }
-  }
+    return undefined;
+  });
+  if (problem !== undefined) return problem;
   if (files.length === 0) return 'trace needs at least one -f FILE.';
   if (!from) return 'trace needs --from NAMESPACE/POD.';
   if (!to) return 'trace needs --to HOST_OR_IP_OR_URL.';
@@ -339,10 +355,12 @@ function traceText(trace: Trace): string {
 
 function runTrace(rest: readonly string[], readStdin: () => string): CommandResult {
   const args = parseTraceArgs(rest);
+  if (args === HELP) return HELP_RESULT;
   if (typeof args === 'string') return { stdout: '', stderr: `meshpath trace: ${args}\n\n${USAGE}`, exitCode: 2 };
   const files = readFiles(args.files, readStdin);
   if (typeof files === 'string') return { stdout: '', stderr: `meshpath trace: ${files}\n`, exitCode: 2 };
-  const analysis = analyze(files);
+  // The same cluster domain for the model (Ingress-derived VirtualServices name their backends in it) and the trace.
+  const analysis = analyze(files, { clusterDomain: args.options.clusterDomain });
   const result = traceRequest(analysis, args.request, args.options);
   if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
   return { stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace), stderr: '', exitCode: 0 };
@@ -350,15 +368,15 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
 
 export function runCli(argv: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): CommandResult {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    return { stdout: USAGE, stderr: '', exitCode: command === undefined ? 2 : 0 };
-  }
+  if (command === undefined) return { stdout: '', stderr: USAGE, exitCode: 2 };
+  if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;
   if (command === 'proxy-config' || command === 'pc') return runProxyConfig(rest, readStdin);
   if (command === 'trace') return runTrace(rest, readStdin);
   if (command !== 'check') {
     return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
   }
   const args = parseCheckArgs(rest);
+  if (args === HELP) return HELP_RESULT;
   if (typeof args === 'string') return { stdout: '', stderr: `meshpath check: ${args}\n\n${USAGE}`, exitCode: 2 };
   const files = readFiles(args.files, readStdin);
   if (typeof files === 'string') return { stdout: '', stderr: `meshpath check: ${files}\n`, exitCode: 2 };

@@ -77,16 +77,21 @@ export function computeProxyConfig(analysis: Analysis, podRef: string, clusterDo
   return { ok: true, config, scope: ctx.scope };
 }
 
-export function analyze(files: readonly ManifestFile[]): Analysis {
+export interface AnalyzeOptions {
+  /** istiod's domain suffix (default cluster.local): it names the backends of VirtualServices derived from Ingresses. Trace with the same one. */
+  clusterDomain?: string;
+}
+
+export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions = {}): Analysis {
   const { objects, diagnostics, lineIndexes } = parseManifests(files);
   validateObjects(objects, lineIndexes, diagnostics);
-  const model = buildMeshModel(objects, lineIndexes, diagnostics);
+  const model = buildMeshModel(objects, lineIndexes, diagnostics, options.clusterDomain);
   const fileOrder = new Map(files.map((file, index) => [file.name, index]));
   return {
     objects,
     diagnostics: uniqueDiagnostics(diagnostics, fileOrder),
     assumptions: model.assumptions,
     model,
-    objectGraph: buildObjectGraph(objects),
+    objectGraph: buildObjectGraph(objects, options.clusterDomain),
   };
 }

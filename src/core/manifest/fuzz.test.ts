@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyze, type Diagnostic } from '../index.ts';
+import { analyze, computeProxyConfig, traceRequest, type Diagnostic } from '../index.ts';
+import { buildRegistry } from '../registry/registry.ts';
+import { parseManifests } from './parse.ts';
+import type { YamlNode } from './yamlTree.ts';
 
 const demo = readFileSync(new URL('../../../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
 
@@ -59,7 +62,7 @@ describe('the parser on hostile or random input (property tests)', () => {
   it('never throws on objects with Kubernetes keys and random values of the wrong types', () => {
     const anyValue = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }));
     const kind = fc.constantFrom('Pod', 'Deployment', 'Service', 'EndpointSlice', 'Endpoints', 'ConfigMap', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar', 'Gateway', 'PeerAuthentication', 'AuthorizationPolicy', 'Namespace', 'StatefulSet', 'Job', 'IstioOperator');
-    const keys = fc.constantFrom('spec', 'status', 'ports', 'selector', 'template', 'hosts', 'http', 'subsets', 'containers', 'metadata', 'labels', 'annotations', 'endpoints', 'subsets', 'data', 'mesh', 'servers', 'egress', '__proto__', 'constructor');
+    const keys = fc.constantFrom('spec', 'status', 'ports', 'selector', 'template', 'hosts', 'http', 'subsets', 'containers', 'metadata', 'labels', 'annotations', 'endpoints', 'subsets', 'data', 'mesh', 'servers', 'egress', '__proto__', 'constructor', 'toString', 'valueOf');
     const tree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
       node: fc.oneof({ depthSize: 'small' }, anyValue, fc.dictionary(keys, tie('node'), { maxKeys: 4 }), fc.array(tie('node'), { maxLength: 3 })),
     })).node;
@@ -69,6 +72,34 @@ describe('the parser on hostile or random input (property tests)', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('never throws when any scalar of an example is replaced by a mapping with toString and valueOf keys', () => {
+    // String({toString: 1}) and `${x}` throw "Cannot convert object to primitive value"; only checked scalars may be stringified.
+    const hostile = '{toString: 1, valueOf: 1}';
+    const scenarios = new URL('../../../fixtures/scenarios/', import.meta.url);
+    // Each field (kind and path, list indexes aside) once: the examples repeat many, and every run traces a request.
+    const seen = new Set<string>();
+    for (const name of readdirSync(scenarios).sort()) {
+      const text = readFileSync(new URL(`${name}/manifests.yaml`, scenarios), 'utf8');
+      const { request } = JSON.parse(readFileSync(new URL(`${name}/example.json`, scenarios), 'utf8')) as { request: { from: string; to: string } };
+      for (const object of parseManifests([{ name, text }]).objects) {
+        for (const scalar of scalars(object.node, object.kind)) {
+          if (seen.has(scalar.field)) continue;
+          seen.add(scalar.field);
+          const mutated = text.slice(0, scalar.start) + hostile + text.slice(scalar.end);
+          const where = `${name}:${text.slice(0, scalar.start).split('\n').length}`;
+          expect(() => {
+            const analysis = analyze([{ name, text: mutated }]);
+            assertRangesInside(mutated, analysis.diagnostics);
+            buildRegistry(analysis.model);
+            traceRequest(analysis, { from: request.from, to: request.to });
+            const from = analysis.model.pods.find((pod) => request.from === `${pod.namespace}/${pod.owner?.name ?? pod.name}`);
+            if (from) computeProxyConfig(analysis, `${from.namespace}/${from.name}`);
+          }, where).not.toThrow();
+        }
+      }
+    }
   });
 
   it('answers well under a second for a billion-laughs document, a deep nest and a huge line', () => {
@@ -83,3 +114,11 @@ describe('the parser on hostile or random input (property tests)', () => {
     }
   });
 });
+
+/** Every scalar value below `node` (mapping values and list items, not keys), with the field it is in (`Service spec.ports[].port`). */
+function scalars(node: YamlNode, field: string): Array<{ start: number; end: number; field: string }> {
+  if (node.kind === 'scalar') return [{ start: node.start, end: node.end, field }];
+  if (node.kind === 'mapping') return node.pairs.flatMap((pair) => (pair.key.kind === 'scalar' ? scalars(pair.value, `${field}.${pair.key.text}`) : []));
+  if (node.kind === 'sequence') return node.items.flatMap((item) => scalars(item, `${field}[]`));
+  return [];
+}

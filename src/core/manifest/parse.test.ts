@@ -111,6 +111,65 @@ describe('parseManifests', () => {
     ]);
   });
 
+  it('reports a kind, apiVersion or name of the wrong type at the value, and a wrong namespace type while still assuming default', () => {
+    const text = [
+      'apiVersion: v1', // 1
+      'kind: 5',
+      'metadata:',
+      '  name: x',
+      '---', // 5
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: 123',
+      '---', // 10
+      'apiVersion: 2',
+      'kind: Service',
+      'metadata:',
+      '  name: y',
+      '---', // 15
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: z',
+      '  namespace: 5', // 20
+    ].join('\n');
+    const { objects, diagnostics } = parse(text);
+    expect(diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}-${d.range.end.column}`)).toEqual([
+      'WRONG_TYPE@2:7-8',
+      'WRONG_TYPE@9:9-12',
+      'WRONG_TYPE@11:13-14',
+      'WRONG_TYPE@20:14-15',
+    ]);
+    expect(diagnostics[1]?.message).toBe('metadata.name must be a string, but it is a number (123); kubectl rejects this object. Quote it: "123".');
+    expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([['z', 'default', true]]);
+  });
+
+  it('reads documents that start with %YAML or %TAG directives', () => {
+    const text = [
+      '%YAML 1.2',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      '  name: a',
+      '...',
+      '# the next document declares a tag shorthand',
+      '%TAG !k8s! tag:kubernetes.io,2024:',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata:',
+      '  name: b',
+    ].join('\n');
+    const { objects, diagnostics } = parse(text);
+    expect(diagnostics).toEqual([]);
+    expect(objects.map((o) => [o.name, o.documentIndex, o.range.start.line])).toEqual([
+      ['a', 0, 3],
+      ['b', 1, 11],
+    ]);
+  });
+
   it('lists kinds it recognises but does not model, without failing', () => {
     const { objects, diagnostics } = parse('apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: ef\n  namespace: istio-system\n');
     expect(objects).toEqual([expect.objectContaining({ kind: 'EnvoyFilter', modelled: false })]);

@@ -52,16 +52,39 @@ export const PARSE_LIMITS = {
 /** A line that starts a new YAML document (`---` alone or followed by content) in the YAML spec's terms. */
 const DOCUMENT_MARKER = /^---(?=[ \t\r]|$)/gm;
 
-/** Splits a file into document chunks at `---` markers, so that one broken document never hides the others. */
+/**
+ * Splits a file into document chunks at `---` markers, so that one broken document never hides the others.
+ * Directives (`%YAML 1.2`, `%TAG ...`) belong to the document whose `---` follows them, so they stay with it.
+ */
 function splitDocuments(text: string): Array<{ start: number; end: number }> {
   const chunks: Array<{ start: number; end: number }> = [];
   let start = 0;
   for (const match of text.matchAll(DOCUMENT_MARKER)) {
-    if (match.index > start) chunks.push({ start, end: match.index });
-    start = match.index;
+    const cut = directivesStart(text, start, match.index);
+    if (cut > start) {
+      chunks.push({ start, end: cut });
+      start = cut;
+    }
   }
   chunks.push({ start, end: text.length });
   return chunks;
+}
+
+/**
+ * Where the directive lines just before the `---` at `marker` begin, with the comments and blank lines around them;
+ * `marker` when there are none.
+ */
+function directivesStart(text: string, from: number, marker: number): number {
+  let runStart = marker;
+  let directive = false;
+  while (runStart > from) {
+    const lineStart = Math.max(from, runStart >= 2 ? text.lastIndexOf('\n', runStart - 2) + 1 : 0);
+    const line = text.slice(lineStart, runStart);
+    if (line.startsWith('%')) directive = true;
+    else if (line.trim() !== '' && !line.trimStart().startsWith('#')) break;
+    runStart = lineStart;
+  }
+  return directive ? runStart : marker;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -76,6 +99,21 @@ export function field(value: unknown, key: string): unknown {
 export function stringField(value: unknown, key: string): string | undefined {
   const found = field(value, key);
   return typeof found === 'string' ? found : undefined;
+}
+
+/** How a diagnostic names the type of a parsed value ("a number", "a mapping"). */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a decimal number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return `a ${typeof value}`;
+}
+
+/** A parsed value as a diagnostic may quote it: scalars as written, a mapping or list by its type (never String() of an object). */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeName(value);
 }
 
 /** Reads every file: objects in text order, and every problem with its file, line and column. */
@@ -182,6 +220,16 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     const metadata = field(value, 'metadata');
     const name = stringField(metadata, 'name') ?? stringField(metadata, 'generateName');
     const keyOr = (path: string[]): YamlNode => findKey(node, path) ?? node;
+    // A value of the wrong type is reported at the value, as the object reader reports other fields.
+    const wrongType = (path: string[]): boolean => {
+      const found = path.reduce<unknown>((parent, key) => field(parent, key), value);
+      if (found === undefined || found === null || typeof found === 'string') return false;
+      const at = findNode(node, path) ?? keyOr(path);
+      const written = at.kind === 'scalar' ? at.text : undefined;
+      report('error', 'WRONG_TYPE', `${path.join('.')} must be a string, but it is ${typeName(found)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${written !== undefined ? ` Quote it: "${written}".` : ''}`, at.start, at.end);
+      return true;
+    };
+    if (wrongType(['kind']) || wrongType(['apiVersion']) || wrongType(['metadata', 'name'])) return;
     if (kind === undefined) {
       const at = keyOr(['kind']);
       report('error', 'MISSING_KIND', 'This object has no kind: Meshpath cannot tell what it is.', at.start, at === node ? node.start + 1 : at.end);
@@ -199,7 +247,8 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     }
     const info = kindInfo(kind, apiVersion);
     const namespaced = info?.namespaced ?? true;
-    const declaredNamespace = stringField(metadata, 'namespace');
+    // A namespace that is not text is reported, and `default` assumed as if there were none.
+    const declaredNamespace = wrongType(['metadata', 'namespace']) ? undefined : stringField(metadata, 'namespace');
     if (info && !info.modelled && info.note) {
       const at = keyOr(['kind']);
       report('info', 'NOT_MODELLED', `${kind} ${name} is listed but not modelled. ${info.note}`, at.start, at.end);

@@ -1,6 +1,6 @@
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from '../model/diagnostic.ts';
 import type { LineIndex } from './lineIndex.ts';
-import { isRecord, type ManifestObject } from './parse.ts';
+import { isRecord, typeName, type ManifestObject } from './parse.ts';
 import { findKey, findNode, type YamlNode } from './yamlTree.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -8,15 +8,6 @@ export type FieldPath = ReadonlyArray<string | number>;
 /** `spec.http[2].route[0]`: a field path the way users and kubectl write it. */
 export function formatPath(path: FieldPath): string {
   return path.reduce<string>((text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step), '');
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a decimal number';
-  if (typeof value === 'boolean') return 'a boolean';
-  return `a ${typeof value}`;
 }
 
 /**

@@ -64,8 +64,15 @@ apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: reviews, namespace: other}
 spec:
+  host: reviews.bookinfo.svc.cluster.local
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-short, namespace: other}
+spec:
   host: reviews.bookinfo
 `;
+    // reviews.bookinfo has a dot, so istiod leaves it as it is (ResolveShortnameToFQDN): it names no Service.
     expect(edgesOf(text).sort()).toEqual([
       'DestinationRule/other/reviews configures Service/bookinfo/reviews',
       'Gateway/bookinfo/public runs-on Pod/istio-system/gw-1',
@@ -91,5 +98,50 @@ kind: Pod
 metadata: {name: b, namespace: one, labels: {app: b}}
 `;
     expect(edgesOf(text)).toEqual([]);
+  });
+
+  it('keeps the later of two objects with the same identity, as the mesh model does', () => {
+    const text = `apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: one}
+spec: {selector: {app: old}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: one}
+spec: {selector: {app: new}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: old, namespace: one, labels: {app: old}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: new, namespace: one, labels: {app: new}}
+`;
+    const { objectGraph } = analyze([{ name: 'test.yaml', text }]);
+    expect(objectGraph.nodes.find((n) => n.id === 'Service/one/a')?.objectIndex).toBe(1);
+    expect(objectGraph.edges.map((e) => `${e.source} ${e.relation} ${e.target}`)).toEqual(['Service/one/a selects Pod/one/new']);
+  });
+
+  it('applies matchExpressions of a workload selector', () => {
+    const text = `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web, namespace: one}
+spec:
+  selector:
+    matchLabels: {app: web}
+    matchExpressions: [{key: track, operator: In, values: [stable]}]
+  template: {metadata: {labels: {app: web, track: stable}}, spec: {containers: [{name: web, image: web}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-stable, namespace: one, labels: {app: web, track: stable}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-canary, namespace: one, labels: {app: web, track: canary}}
+`;
+    expect(edgesOf(text)).toEqual(['ReplicaSet/one/web manages Pod/one/web-stable']);
   });
 });

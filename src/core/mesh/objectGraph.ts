@@ -1,5 +1,8 @@
 import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
-import { field, isRecord, stringField, type ManifestObject } from '../manifest/parse.ts';
+import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
+import { latestObjects } from '../model/convert.ts';
+import { DEFAULT_CLUSTER_DOMAIN, resolveShortname } from '../model/host.ts';
+import { labelsMatch, readLabelSelector, selectorIsEmpty, selectorMatches, toStringMap, type LabelSelector } from '../model/labels.ts';
 
 /**
  * The scenario as a graph of objects and how they refer to each other: which pods a Service selects, which hosts
@@ -40,42 +43,19 @@ export interface ObjectGraph {
   edges: ObjectGraphEdge[];
 }
 
-export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
-
 export function objectId(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
-function labelsOf(value: unknown): Map<string, string> {
-  const labels = new Map<string, string>();
-  if (!isRecord(value)) return labels;
-  for (const [key, label] of Object.entries(value)) {
-    if (typeof label === 'string') labels.set(key, label);
-  }
-  return labels;
-}
-
-/** Equality-based label selection: every selector label must be present with the same value. An empty selector selects nothing here. */
-function selects(selector: Map<string, string>, labels: Map<string, string>): boolean {
-  if (selector.size === 0) return false;
-  for (const [key, value] of selector) {
-    if (labels.get(key) !== value) return false;
-  }
-  return true;
+/** Equality-based label selection (Service selector, Istio workloadSelector): an empty selector selects nothing here. */
+function selects(selector: ReadonlyMap<string, string>, labels: ReadonlyMap<string, string>): boolean {
+  return selector.size > 0 && labelsMatch(selector, labels);
 }
 
 /** The labels a workload's pods carry: the pod's own, or its template's. */
 function podLabels(object: ManifestObject): Map<string, string> {
-  if (object.kind === 'Pod') return labelsOf(field(field(object.value, 'metadata'), 'labels'));
-  return labelsOf(field(field(field(field(object.value, 'spec'), 'template'), 'metadata'), 'labels'));
-}
-
-/** The object a Service or ServiceEntry hostname names, as written in a namespace (`reviews`, `reviews.ns`, FQDN). */
-function hostCandidates(host: string, namespace: string | undefined, clusterDomain: string): string[] {
-  const candidates = [host];
-  if (!host.includes('.') && namespace) candidates.push(`${host}.${namespace}.svc.${clusterDomain}`);
-  else if (host.split('.').length === 2) candidates.push(`${host}.svc.${clusterDomain}`);
-  return candidates;
+  if (object.kind === 'Pod') return toStringMap(field(field(object.value, 'metadata'), 'labels'));
+  return toStringMap(field(field(field(field(object.value, 'spec'), 'template'), 'metadata'), 'labels'));
 }
 
 export function buildObjectGraph(objects: readonly ManifestObject[], clusterDomain = DEFAULT_CLUSTER_DOMAIN): ObjectGraph {
@@ -105,9 +85,12 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
     edges.push({ id, source, target, relation, via });
   };
 
+  // Of objects with the same identity the last is used, as in the mesh model (kubectl apply leaves that one).
+  const latest = new Set(latestObjects(objects));
+
   // Namespaces first, so that declared ones carry their object.
   objects.forEach((object, objectIndex) => {
-    if (object.kind !== 'Namespace') return;
+    if (object.kind !== 'Namespace' || !latest.has(object)) return;
     const id = objectId({ kind: 'Namespace', namespace: undefined, name: object.name });
     namespaceIds.set(object.name, id);
     if (nodeIds.has(id)) return;
@@ -117,7 +100,7 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
 
   const shown = objects
     .map((object, objectIndex) => ({ object, objectIndex, id: objectId(object) }))
-    .filter(({ object }) => object.modelled && object.kind !== 'Namespace' && object.kind !== 'ConfigMap' && object.kind !== 'Endpoints');
+    .filter(({ object }) => latest.has(object) && object.modelled && object.kind !== 'Namespace' && object.kind !== 'ConfigMap' && object.kind !== 'Endpoints');
   for (const { object, objectIndex, id } of shown) {
     if (nodeIds.has(id)) continue;
     nodeIds.add(id);
@@ -141,46 +124,44 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
       if (Array.isArray(seHosts)) for (const host of seHosts) if (typeof host === 'string' && !hosts.has(host)) hosts.set(host, id);
     }
   }
-  const hostTarget = (host: string, namespace: string | undefined): string | undefined => {
-    for (const candidate of hostCandidates(host, namespace, clusterDomain)) {
-      const target = hosts.get(candidate);
-      if (target) return target;
-    }
-    return undefined;
-  };
+  // A host as written in a namespace: only a name without a dot is expanded (pilot/pkg/model/config.go: ResolveShortnameToFQDN).
+  const hostTarget = (host: string, namespace: string | undefined): string | undefined => hosts.get(resolveShortname(host, namespace ?? 'default', clusterDomain));
 
-  const selectWorkloads = (source: string, selector: Map<string, string>, namespace: string | undefined, relation: ObjectGraphRelation, via: string): void => {
+  const selectWorkloads = (source: string, selector: ReadonlyMap<string, string>, namespace: string | undefined, relation: ObjectGraphRelation, via: string): void => {
     for (const workload of workloads) {
       if (namespace !== undefined && workload.object.namespace !== namespace) continue;
       if (selects(selector, podLabels(workload.object))) addEdge(source, workload.id, relation, via);
     }
   };
 
+  /** A workload's spec.selector, with matchExpressions; an empty one manages nothing here. */
+  const manages = (selector: LabelSelector, labels: ReadonlyMap<string, string>): boolean => !selectorIsEmpty(selector) && selectorMatches(selector, labels);
+
   for (const { object, id } of shown) {
     const spec = field(object.value, 'spec');
     switch (object.kind) {
       case 'Service':
-        selectWorkloads(id, labelsOf(field(spec, 'selector')), object.namespace, 'selects', 'spec.selector');
+        selectWorkloads(id, toStringMap(field(spec, 'selector')), object.namespace, 'selects', 'spec.selector');
         break;
       case 'Deployment':
       case 'StatefulSet':
       case 'DaemonSet':
       case 'ReplicaSet':
       case 'Job': {
-        const selector = labelsOf(field(field(spec, 'selector'), 'matchLabels'));
+        const selector = readLabelSelector(field(spec, 'selector'));
         for (const pod of workloads) {
-          if (pod.object.kind === 'Pod' && pod.object.namespace === object.namespace && selects(selector, podLabels(pod.object))) {
-            addEdge(id, pod.id, 'manages', 'spec.selector.matchLabels');
+          if (pod.object.kind === 'Pod' && pod.object.namespace === object.namespace && manages(selector, podLabels(pod.object))) {
+            addEdge(id, pod.id, 'manages', 'spec.selector');
           }
         }
         break;
       }
       case 'ServiceEntry':
-        selectWorkloads(id, labelsOf(field(field(spec, 'workloadSelector'), 'labels')), object.namespace, 'selects', 'spec.workloadSelector');
+        selectWorkloads(id, toStringMap(field(field(spec, 'workloadSelector'), 'labels')), object.namespace, 'selects', 'spec.workloadSelector');
         break;
       case 'Gateway':
         // A Gateway's selector picks gateway pods in any namespace by default.
-        selectWorkloads(id, labelsOf(field(spec, 'selector')), undefined, 'runs-on', 'spec.selector');
+        selectWorkloads(id, toStringMap(field(spec, 'selector')), undefined, 'runs-on', 'spec.selector');
         break;
       case 'Sidecar':
       case 'PeerAuthentication':
@@ -188,7 +169,7 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
       case 'AuthorizationPolicy':
         selectWorkloads(
           id,
-          labelsOf(field(field(spec, object.kind === 'Sidecar' ? 'workloadSelector' : 'selector'), object.kind === 'Sidecar' ? 'labels' : 'matchLabels')),
+          toStringMap(field(field(spec, object.kind === 'Sidecar' ? 'workloadSelector' : 'selector'), object.kind === 'Sidecar' ? 'labels' : 'matchLabels')),
           object.namespace,
           'applies-to',
           object.kind === 'Sidecar' ? 'spec.workloadSelector' : 'spec.selector',

@@ -259,7 +259,7 @@ spec: {type: ExternalName, externalName: db.example.com}
     expect(codes(text)).toContain('MISSING_FIELD@8:5');
   });
 
-  it('reads EndpointSlices, and Endpoints only for Services without a slice', () => {
+  it('reads EndpointSlices, and Endpoints only for selector-less Services without a slice, as EndpointSliceMirroring mirrors them', () => {
     const text = `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
@@ -281,12 +281,42 @@ metadata: {name: api, namespace: shop}
 subsets: [{addresses: [{ip: 10.9.9.9}], ports: [{port: 1}]}]
 ---
 apiVersion: v1
+kind: Service
+metadata: {name: old, namespace: shop}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
 kind: Endpoints
 metadata: {name: old, namespace: shop}
 subsets:
 - addresses: [{ip: 10.0.1.1}]
   notReadyAddresses: [{ip: 10.0.1.2}]
   ports: [{name: http, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: selected, namespace: shop}
+spec: {selector: {app: selected}, ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: selected, namespace: shop}
+subsets: [{addresses: [{ip: 10.0.2.1}], ports: [{name: http, port: 80}]}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: no-service, namespace: shop}
+subsets: [{addresses: [{ip: 10.0.3.1}], ports: [{name: http, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: skipped, namespace: shop}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: skipped, namespace: shop, labels: {endpointslice.kubernetes.io/skip-mirror: "true"}}
+subsets: [{addresses: [{ip: 10.0.4.1}], ports: [{name: http, port: 80}]}]
 `;
     const { model } = run(text);
     expect(model.endpointSlices.map((s) => [s.serviceName, s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null])])).toEqual([
@@ -333,6 +363,38 @@ spec:
     const { model } = run(text);
     expect(model.meshConfig.outboundTrafficPolicy).toBe('REGISTRY_ONLY');
     expect(model.meshConfig.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE')).toBe('true');
+  });
+
+  it('never throws on a value that is an object where text is expected ({toString: 1}), and reports it', () => {
+    const hostile = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |-
+    outboundTrafficPolicy:
+      mode: {toString: 1, valueOf: 1}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-5d8f
+  namespace: shop
+  ownerReferences: [{kind: Deployment, name: {toString: 1}, apiVersion: apps/v1, uid: x}]
+spec:
+  selector: {matchLabels: {app: rs}}
+  template: {metadata: {labels: {app: rs}}, spec: {containers: [{name: web, image: web}]}}
+`;
+    const analysis = run(hostile);
+    expect(analysis.diagnostics.find((d) => d.code === 'INVALID_VALUE')?.message).toMatch(/not a mapping;/);
+    // The ReplicaSet names no Deployment it could belong to, so its pods are made from its own template.
+    expect(analysis.model.pods.map((p) => p.labels.get('app')).sort()).toEqual(['rs', 'web']);
   });
 
   it('reports a mesh config istiod cannot use, at the mesh key', () => {

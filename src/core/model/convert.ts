@@ -1,12 +1,13 @@
 import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import type { LineIndex } from '../manifest/lineIndex.ts';
-import type { ManifestObject } from '../manifest/parse.ts';
+import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader } from '../manifest/reader.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { readIstioConfig } from './istio.ts';
 import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';
 import type { Assumption, EndpointSliceModel, IngressModel, IstioConfigModel, MeshModel, NamespaceModel, ObjectSource, PodModel, ServiceModel } from './mesh.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from './host.ts';
 import { istioConfigFromIngresses } from './ingress.ts';
 import { readMeshConfig } from './meshConfig.ts';
 import { readEndpoints, readEndpointSlice, readService } from './services.ts';
@@ -34,7 +35,7 @@ export function sourceOf(object: ManifestObject): ObjectSource {
 }
 
 /** Keeps the last of objects with the same identity, as kubectl apply would. */
-function latestObjects(objects: readonly ManifestObject[]): ManifestObject[] {
+export function latestObjects(objects: readonly ManifestObject[]): ManifestObject[] {
   const byIdentity = new Map<string, ManifestObject>();
   for (const object of objects) byIdentity.set(`${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`, object);
   const latest = new Set(byIdentity.values());
@@ -47,8 +48,11 @@ interface Workload {
   selector: LabelSelector;
 }
 
-/** Turns parsed objects into the mesh model, adding diagnostics for fields Kubernetes or istiod would reject. */
-export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: ReadonlyMap<string, LineIndex>, diagnostics: Diagnostic[]): MeshModel {
+/**
+ * Turns parsed objects into the mesh model, adding diagnostics for fields Kubernetes or istiod would reject.
+ * `clusterDomain` is istiod's domain suffix, which names the backends of the VirtualServices derived from Ingresses.
+ */
+export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: ReadonlyMap<string, LineIndex>, diagnostics: Diagnostic[], clusterDomain = DEFAULT_CLUSTER_DOMAIN): MeshModel {
   const assumptions: Assumption[] = [];
   const objects = latestObjects(parsed).filter((object) => object.modelled);
   const readers = new Map<ManifestObject, ObjectReader>();
@@ -106,7 +110,7 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
     const statusIps = assumed ? [] : reader.list(['status', 'podIPs']).map((_, index) => reader.string(['status', 'podIPs', index, 'ip'])).filter((ip): ip is string => ip !== undefined);
     if (statusIp) podAllocator.reserve(statusIp);
-    // The sidecar injector labels the pods it injects (injection-template.yaml); the gateway template does not.
+    // The sidecar injector labels the pods it injects (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml); the gateway template does not.
     const labels = proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode') ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']]) : view.labels;
     return {
       name,
@@ -152,9 +156,10 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     .map((object) => ({ object, reader: readerOf(object), selector: readLabelSelector(readerOf(object).get(['spec', 'selector'])) }));
   const deploymentNames = new Set(byKind('Deployment').map((o) => `${o.namespace}/${o.name}`));
   for (const { object, reader, selector } of workloads) {
-    const ownedByDeployment = reader
-      .list(['metadata', 'ownerReferences'])
-      .some((_, index) => reader.get(['metadata', 'ownerReferences', index, 'kind']) === 'Deployment' && deploymentNames.has(`${object.namespace}/${String(reader.get(['metadata', 'ownerReferences', index, 'name']))}`));
+    const ownedByDeployment = reader.list(['metadata', 'ownerReferences']).some((owner) => {
+      const ownerName = stringField(owner, 'name');
+      return field(owner, 'kind') === 'Deployment' && ownerName !== undefined && deploymentNames.has(`${object.namespace}/${ownerName}`);
+    });
     if (ownedByDeployment) continue;
     if (reader.get(['spec', 'template']) === undefined) {
       reader.report('error', 'MISSING_FIELD', `${object.kind} ${object.name} has no spec.template.`, ['spec'], true);
@@ -205,10 +210,18 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
 
   const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) => readEndpointSlice(readerOf(object), sourceOf(object)));
   const sliced = new Set(endpointSlices.map((slice) => `${slice.namespace}/${slice.serviceName ?? ''}`));
+  // Istio reads only EndpointSlices. Kubernetes mirrors an Endpoints object into one only for a Service without a selector
+  // (empty is stored as none), unless skip-mirror or a leader lock (kubernetes pkg/controller/endpointslicemirroring).
+  const selectorless = new Set(services.filter((service) => !service.selector || service.selector.size === 0).map((service) => `${service.namespace}/${service.name}`));
   for (const object of byKind('Endpoints')) {
-    const fromEndpoints = readEndpoints(readerOf(object), sourceOf(object));
-    // Istio reads EndpointSlices; an Endpoints object is used only when no slice covers its Service.
-    if (!sliced.has(`${object.namespace}/${object.name}`)) endpointSlices.push(...fromEndpoints);
+    const reader = readerOf(object);
+    const fromEndpoints = readEndpoints(reader, sourceOf(object));
+    const key = `${object.namespace}/${object.name}`;
+    const mirrored =
+      selectorless.has(key) &&
+      reader.stringMap(['metadata', 'labels']).get('endpointslice.kubernetes.io/skip-mirror') !== 'true' &&
+      !reader.stringMap(['metadata', 'annotations']).has('control-plane.alpha.kubernetes.io/leader');
+    if (mirrored && !sliced.has(key)) endpointSlices.push(...fromEndpoints);
   }
 
   const istio = new Map<string, IstioConfigModel[]>();
@@ -233,7 +246,7 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     return ingress;
   });
   // Ingresses of Istio's class become a Gateway and VirtualServices, as istiod derives them.
-  for (const config of istioConfigFromIngresses(ingresses, meshConfig, annotationClasses)) {
+  for (const config of istioConfigFromIngresses(ingresses, meshConfig, annotationClasses, services, clusterDomain)) {
     istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
   }
 

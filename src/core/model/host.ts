@@ -1,3 +1,6 @@
+/** Kubernetes' default cluster domain, istiod's domain suffix unless it is told another. */
+export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
 /** Hostname matching as Istio does it (pkg/config/host/name.go). A wildcard host starts with `*`. */
 export function isWildcard(host: string): boolean {
   return host.startsWith('*');

@@ -1,4 +1,4 @@
-import { field, isRecord, parseEmbeddedYaml, type ManifestObject } from '../manifest/parse.ts';
+import { describeValue, field, isRecord, parseEmbeddedYaml, stringField, type ManifestObject } from '../manifest/parse.ts';
 import type { ObjectReader } from '../manifest/reader.ts';
 import { toStringMap } from './labels.ts';
 import type { MeshConfig, ObjectSource } from './mesh.ts';
@@ -33,20 +33,16 @@ function stringList(value: unknown): string[] | undefined {
  */
 function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReader, at: ReadonlyArray<string>): void {
   if (!isRecord(value)) return;
-  const text = (key: string): string | undefined => {
-    const v = field(value, key);
-    return typeof v === 'string' ? v : undefined;
-  };
-  config.rootNamespace = text('rootNamespace') ?? config.rootNamespace;
-  config.trustDomain = text('trustDomain') ?? config.trustDomain;
-  config.ingressClass = text('ingressClass') ?? config.ingressClass;
-  config.ingressService = text('ingressService') ?? config.ingressService;
-  config.ingressSelector = text('ingressSelector') ?? config.ingressSelector;
-  config.accessLogFile = text('accessLogFile') ?? config.accessLogFile;
+  config.rootNamespace = stringField(value, 'rootNamespace') ?? config.rootNamespace;
+  config.trustDomain = stringField(value, 'trustDomain') ?? config.trustDomain;
+  config.ingressClass = stringField(value, 'ingressClass') ?? config.ingressClass;
+  config.ingressService = stringField(value, 'ingressService') ?? config.ingressService;
+  config.ingressSelector = stringField(value, 'ingressSelector') ?? config.ingressSelector;
+  config.accessLogFile = stringField(value, 'accessLogFile') ?? config.accessLogFile;
   const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
   if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
   else if (mode !== undefined) {
-    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${String(mode)}; istiod would not load this mesh config.`, at, true);
+    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would not load this mesh config.`, at, true);
   }
   const autoMtls = field(value, 'enableAutoMtls');
   if (typeof autoMtls === 'boolean') config.enableAutoMtls = autoMtls;
@@ -67,7 +63,7 @@ export interface MeshConfigSource {
 
 /**
  * The mesh config: the `mesh` key of ConfigMap `istio` in the istiod namespace (istio-system), or an IstioOperator's
- * spec.meshConfig; Istio's defaults otherwise.
+ * spec.meshConfig; Istio's defaults otherwise. istiod reads the ConfigMap key in pkg/config/mesh/kubemesh/watcher.go.
  */
 export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshConfig {
   const config = defaultMeshConfig();

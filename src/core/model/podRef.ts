@@ -1,3 +1,4 @@
+import { labelsMatch } from './labels.ts';
 import type { MeshModel, PodModel } from './mesh.ts';
 
 /**
@@ -17,7 +18,7 @@ export function findPodByRef(model: MeshModel, ref: string): PodModel | undefine
   const service = model.services.find((s) => s.namespace === namespace && s.name === name);
   if (service?.selector && service.selector.size > 0) {
     const selector = service.selector;
-    return pods.find((p) => [...selector].every(([k, v]) => p.labels.get(k) === v));
+    return pods.find((p) => labelsMatch(selector, p.labels));
   }
   return undefined;
 }

@@ -94,10 +94,12 @@ export function decideProxy(
     ...proxyMetadataOf(pod, mesh),
     kind,
     reason,
+    // The injector reads this annotation (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
     interceptionMode: pod.annotations.get('sidecar.istio.io/interceptionMode') === 'TPROXY' ? ('TPROXY' as const) : ('REDIRECT' as const),
     revisionAssumed,
   });
 
+  // A pod that already declares istio-proxy keeps it (pkg/kube/inject/webhook.go: reapplyOverwrittenContainers).
   const proxy = pod.proxyContainer;
   if (proxy && !(proxy.args.length === 0 && templates !== '')) {
     if (proxy.args.includes('router')) return settings('gateway', 'its istio-proxy container runs `proxy router`: a gateway proxy');
@@ -137,7 +139,10 @@ export function decideProxy(
   return settings(wantsGateway ? 'gateway' : 'sidecar', `injected: ${webhook}${wantsGateway ? ' (gateway template)' : ''}`, revisionAssumed);
 }
 
-/** proxyMetadata: the mesh's defaultConfig, then the pod's proxy.istio.io/config, then the istio-proxy container's env. */
+/**
+ * proxyMetadata: the mesh's defaultConfig, then the pod's proxy.istio.io/config, then the istio-proxy container's env
+ * (pkg/kube/inject/webhook.go: inject via GetProxyConfigOrDefault, reapplyOverwrittenContainers; pkg/config/mesh/mesh.go: MergeProxyConfig).
+ */
 function proxyMetadataOf(pod: PodTemplateView, mesh: MeshConfig): Pick<ProxySettings, 'proxyMetadata' | 'dnsCapture' | 'dnsAutoAllocate'> {
   const metadata = new Map(mesh.defaultProxyMetadata);
   const annotation = pod.annotations.get('proxy.istio.io/config');

@@ -165,6 +165,13 @@ ${spec}
     expect(none.resolution).toBe('Passthrough');
   });
 
+  it('never throws on a resolution that is not text, and reads an unknown one as NONE', () => {
+    for (const resolution of ['{toString: 1, valueOf: 1}', '[{toString: 1}]', 'toString', 'constructor', '5']) {
+      const registry = registryOf(se('odd', `  hosts: [odd.example.com]\n  resolution: ${resolution}\n  ports: [{number: 80, name: http, protocol: HTTP}]`));
+      expect(registry.services.map((s) => s.resolution), resolution).toEqual(['Passthrough']);
+    }
+  });
+
   it('allocates addresses in creation order, only for eligible entries, keeping ones a live cluster wrote', () => {
     const registry = registryOf(
       se('first', '  hosts: [a.example.com, "*.wild.example.com"]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]') +

@@ -1,4 +1,4 @@
-import { field, isRecord } from '../manifest/parse.ts';
+import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
@@ -231,7 +231,9 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
 
 function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<string, string> | undefined): Service[] {
   const spec = se.spec;
-  const resolution = SE_RESOLUTION[String(field(spec, 'resolution') ?? 'NONE')] ?? 'Passthrough';
+  // Only a known resolution name counts: not an object (String() of {toString: 1} throws), nor `toString` from the prototype.
+  const resolutionText = stringField(spec, 'resolution') ?? 'NONE';
+  const resolution = (Object.hasOwn(SE_RESOLUTION, resolutionText) ? SE_RESOLUTION[resolutionText] : undefined) ?? 'Passthrough';
   const ports = serviceEntryPorts(spec);
   const passthroughTargetPorts = new Map<number, number>();
   if (resolution === 'Passthrough') for (const port of ports) if (port.targetPort !== undefined) passthroughTargetPorts.set(port.port, port.targetPort);
