@@ -1,3 +1,5 @@
+import { ipv4ToNumber, numberToIpv4 } from './ip.ts';
+
 /** FNV-1a, 32 bits: a stable hash, so that generated names and addresses do not move when other objects change. */
 export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -22,14 +24,6 @@ export function safeSuffix(seed: string, length: number): string {
   return out;
 }
 
-function ipToNumber(ip: string): number {
-  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-}
-
-function numberToIp(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
-
 /**
  * Hands out IPv4 addresses from a CIDR, stable per key (hash, then the next free one), never one already in use.
  * Used for pod IPs and ClusterIPs the manifests do not give.
@@ -42,7 +36,7 @@ export class AddressAllocator {
   constructor(cidr: string, private readonly reservedLow = 1) {
     const [ip = '0.0.0.0', bits = '16'] = cidr.split('/');
     this.size = 2 ** (32 - Number(bits));
-    this.base = ipToNumber(ip);
+    this.base = ipv4ToNumber(ip) ?? 0;
   }
 
   reserve(ip: string): void {
@@ -53,13 +47,13 @@ export class AddressAllocator {
     const usable = this.size - this.reservedLow - 1;
     let offset = fnv1a(key) % usable;
     for (let tries = 0; tries < usable; tries++) {
-      const candidate = numberToIp(this.base + this.reservedLow + offset);
+      const candidate = numberToIpv4(this.base + this.reservedLow + offset);
       if (!this.used.has(candidate) && !candidate.endsWith('.0') && !candidate.endsWith('.255')) {
         this.used.add(candidate);
         return candidate;
       }
       offset = (offset + 1) % usable;
     }
-    return numberToIp(this.base + this.reservedLow);
+    return numberToIpv4(this.base + this.reservedLow);
   }
 }

@@ -1,3 +1,5 @@
+import { isIpAddress } from './ip.ts';
+
 /** Kubernetes' default cluster domain, istiod's domain suffix unless it is told another. */
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
@@ -26,11 +28,9 @@ export function hostSubsetOf(a: string, b: string): boolean {
   return a === b;
 }
 
-const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+:[0-9a-fA-F:.]*)$/;
-
 /** Short names expand relative to the config's namespace; names with a dot, `*` and IPs stay (pilot/pkg/model/config.go: ResolveShortnameToFQDN). */
 export function resolveShortname(host: string, namespace: string, clusterDomain: string): string {
-  if (host === '' || host === '*' || IP.test(host) || host.includes('.')) return host;
+  if (host === '' || host === '*' || isIpAddress(host) || host.includes('.')) return host;
   return `${host}.${namespace}.svc.${clusterDomain}`;
 }
 

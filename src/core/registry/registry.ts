@@ -2,6 +2,7 @@ import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
+import { ipv4ToNumber, isIpAddress } from '../model/ip.ts';
 
 /** How a service's endpoints are found (pilot/pkg/model/service.go: Resolution). */
 export type Resolution = 'ClientSideLB' | 'DNSLB' | 'DNSRoundRobinLB' | 'Passthrough' | 'Alias' | 'DynamicDNS';
@@ -88,10 +89,6 @@ export function serviceHostname(name: string, namespace: string, clusterDomain: 
   return `${name}.${namespace}.svc.${clusterDomain}`;
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-export function isIpAddress(text: string): boolean {
-  return IPV4.test(text) || (text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text));
-}
 
 function podTlsMode(labels: ReadonlyMap<string, string>): 'istio' | 'disabled' {
   // pilot/pkg/serviceregistry/kube/conversion.go: PodTLSMode
@@ -199,7 +196,7 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
     for (const entry of status) {
       const value = field(entry, 'value');
       const host = field(entry, 'host');
-      if (typeof value === 'string' && IPV4.test(value) && typeof host === 'string') {
+      if (typeof value === 'string' && ipv4ToNumber(value) !== undefined && typeof host === 'string') {
         byHost.set(host, value);
         used.add(value);
       }

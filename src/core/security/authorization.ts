@@ -1,4 +1,5 @@
 import { field, isRecord } from '../manifest/parse.ts';
+import { cidrMatch } from '../model/ip.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 
@@ -43,11 +44,7 @@ function anyMatch(patterns: string[], value: string | undefined): boolean {
 }
 
 function ipInBlock(block: string, ip: string | undefined): boolean {
-  if (!ip) return false;
-  const [base = '', bits = '32'] = block.split('/');
-  const toNumber = (text: string) => text.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(toNumber(ip) / size) === Math.floor(toNumber(base) / size);
+  return ip !== undefined && cidrMatch(block, ip) !== undefined;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,7 @@
 import type { ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
-import { isIpAddress, type Registry, type Service } from '../registry/registry.ts';
+import { isIpAddress } from '../model/ip.ts';
+import type { Registry, Service } from '../registry/registry.ts';
 import type { NameTableEntry } from '../xds/types.ts';
 
 export interface DnsResult {

@@ -1,4 +1,5 @@
 import { hostSubsetOf } from '../model/host.ts';
+import { cidrMatch } from '../model/ip.ts';
 import type { FilterChain, Listener, Route, RouteConfiguration, StringMatcher, VirtualHost } from '../xds/types.ts';
 
 /** What Envoy knows about a connection when it picks a listener and filter chain. */
@@ -21,26 +22,9 @@ export function matchListener(listeners: readonly Listener[], address: string, p
   );
 }
 
-function ipv4ToNumber(ip: string): number | undefined {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-  return parts.reduce((n, p) => n * 256 + p, 0);
-}
-
 /** The prefix length of the most specific CIDR containing the address, 0 if none. */
 function cidrRank(ranges: readonly string[], address: string): number {
-  const ip = ipv4ToNumber(address);
-  if (ip === undefined) return 0;
-  let best = 0;
-  for (const range of ranges) {
-    const [base = '', bitsText] = range.split('/');
-    const bits = bitsText === undefined ? 32 : Number(bitsText);
-    const start = ipv4ToNumber(base);
-    if (start === undefined) continue;
-    const size = 2 ** (32 - bits);
-    if (ip >= Math.floor(start / size) * size && ip < Math.floor(start / size) * size + size) best = Math.max(best, bits);
-  }
-  return best;
+  return Math.max(0, ...ranges.map((range) => cidrMatch(range, address) ?? 0));
 }
 
 function filterRank(chains: FilterChain[], isSet: (c: FilterChain) => boolean, rank: (c: FilterChain) => number): FilterChain[] {

@@ -2,7 +2,8 @@ import type { Analysis } from '../index.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { findPodByRef } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
-import { buildRegistry, isIpAddress, type Registry, type Service } from '../registry/registry.ts';
+import { cidrMatch, isIpAddress } from '../model/ip.ts';
+import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
@@ -318,14 +319,7 @@ function resolveDestination(tracer: Tracer, client: PodModel, host: string, clus
 }
 
 function ipInRanges(ranges: readonly string[], ip: string): boolean {
-  const toNumber = (text: string) => text.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-  return ranges.some((range) => {
-    if (range === '*') return true;
-    const [base = '', bits = '32'] = range.split('/');
-    if (!isIpAddress(base) || !isIpAddress(ip) || base.includes(':')) return false;
-    const size = 2 ** (32 - Number(bits));
-    return Math.floor(toNumber(ip) / size) === Math.floor(toNumber(base) / size);
-  });
+  return ranges.some((range) => range === '*' || cidrMatch(range, ip) !== undefined);
 }
 
 /** iptables capture decision for the client's connection (tools/istio-iptables/pkg/capture/run.go). */

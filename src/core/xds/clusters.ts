@@ -2,7 +2,7 @@ import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch } from '../model/labels.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service, ServiceEndpoint } from '../registry/registry.ts';
-import { isIpAddress } from '../registry/registry.ts';
+import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
 import { BLACKHOLE_CLUSTER, endpointsForPort, INBOUND_PASSTHROUGH_CLUSTER, outboundClusterName, PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';

@@ -1,5 +1,6 @@
 import type { Service } from '../registry/registry.ts';
-import { isIpAddress, UNSPECIFIED_IP } from '../registry/registry.ts';
+import { isIpAddress } from '../model/ip.ts';
+import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import { endpointsForPort, serviceAddressForProxy, type ProxyContext } from './context.ts';
 import type { NameTableEntry } from './types.ts';
 
