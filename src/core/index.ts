@@ -10,11 +10,10 @@ import { buildObjectGraph, type ObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile, type ManifestObject } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
 import type { PodModel } from './model/mesh.ts';
-import { findPodByRef } from './model/podRef.ts';
+import { findPodByRef, unknownPodReason } from './model/podRef.ts';
 import { buildRegistry } from './registry/registry.ts';
 import { prepareScopeInputs, type SidecarScope } from './scope/sidecarScope.ts';
-import { buildGatewayProxyConfig } from './xds/gateway.ts';
-import { buildSidecarProxyConfig, proxyContext } from './xds/proxyConfig.ts';
+import { buildProxyConfig } from './xds/proxyConfig.ts';
 import type { ProxyConfig } from './xds/types.ts';
 
 export type { Diagnostic, DiagnosticCode, Severity, SourcePosition, SourceRange } from './model/diagnostic.ts';
@@ -65,15 +64,11 @@ export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
 /** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */
 export function computeProxyConfig(analysis: Analysis, podRef: string, clusterDomain = 'cluster.local'): ProxyConfigResult {
   const pod = findPod(analysis, podRef);
-  if (!pod) {
-    const known = analysis.model.pods.map((p) => `${p.namespace}/${p.name}`);
-    return { ok: false, reason: `No pod ${podRef} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}` };
-  }
+  if (!pod) return { ok: false, reason: unknownPodReason(analysis.model, podRef) };
   if (pod.proxy.kind === 'none') return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
   const registry = buildRegistry(analysis.model, clusterDomain);
   const inputs = prepareScopeInputs(analysis.model, registry, clusterDomain);
-  const ctx = proxyContext(pod, inputs);
-  const config = pod.proxy.kind === 'gateway' ? buildGatewayProxyConfig(ctx, analysis.model, inputs) : buildSidecarProxyConfig(ctx, analysis.model);
+  const { config, ctx } = buildProxyConfig(pod, inputs);
   return { ok: true, config, scope: ctx.scope };
 }
 

@@ -6,6 +6,12 @@ import type { MeshModel, PodModel } from './mesh.ts';
  * workload whose generated pod names start with it (`sleep-7f8d9c5b6-xk2p4` for Deployment sleep), else the first pod a
  * Service of that name selects. Meshpath makes pods from templates with its own names, so all of these find it.
  */
+/** Why a pod reference finds nothing, listing the pods there are. */
+export function unknownPodReason(model: MeshModel, ref: string): string {
+  const known = model.pods.map((p) => `${p.namespace}/${p.name}`);
+  return `No pod ${ref} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}`;
+}
+
 export function findPodByRef(model: MeshModel, ref: string): PodModel | undefined {
   const [namespace, name = ''] = ref.includes('/') ? ref.split('/', 2) : ['default', ref];
   const pods = model.pods.filter((p) => p.namespace === namespace);

@@ -1,14 +1,14 @@
 import type { Analysis } from '../index.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
-import { findPodByRef } from '../model/podRef.ts';
+import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
-import { buildGatewayProxyConfig, targetPortFor } from '../xds/gateway.ts';
-import { buildSidecarProxyConfig, proxyContext } from '../xds/proxyConfig.ts';
+import { targetPortFor } from '../xds/gateway.ts';
+import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, Listener, ProxyConfig, Route } from '../xds/types.ts';
 import { resolve, type DnsResult } from './dns.ts';
@@ -144,9 +144,7 @@ class Tracer {
     const key = `${pod.namespace}/${pod.name}`;
     let entry = this.configs.get(key);
     if (!entry) {
-      const ctx = proxyContext(pod, this.inputs);
-      const config = pod.proxy.kind === 'gateway' ? buildGatewayProxyConfig(ctx, this.model, this.inputs) : buildSidecarProxyConfig(ctx, this.model);
-      entry = { config, ctx };
+      entry = buildProxyConfig(pod, this.inputs);
       this.configs.set(key, entry);
     }
     return entry;
@@ -199,10 +197,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const meshConfig = options.outboundTrafficPolicy ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy } : analysis.model.meshConfig;
   const original = findPodByRef(analysis.model, request.from);
-  if (!original) {
-    const known = analysis.model.pods.map((p) => `${p.namespace}/${p.name}`);
-    return { ok: false, reason: `No pod ${request.from} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}` };
-  }
+  if (!original) return { ok: false, reason: unknownPodReason(analysis.model, request.from) };
   const client: PodModel = options.dnsCapture !== undefined && original.proxy.kind !== 'none' ? { ...original, proxy: { ...original.proxy, dnsCapture: options.dnsCapture } } : original;
   const model: MeshModel = { ...analysis.model, meshConfig, pods: analysis.model.pods.map((p) => (p === original ? client : p)) };
   const registry = buildRegistry(model, clusterDomain);
