@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { analyze, APP_PROTOCOLS, computeProxyConfig, formatTable, proxyConfigTables, traceRequest, type Analysis, type AppProtocol, type ManifestFile, type Trace, type TraceOptions, type TraceRequest } from '../core/index.ts';
+import { analyze, APP_PROTOCOLS, computeProxyConfig, formatTable, proxyConfigTables, traceRequest, type Analysis, type ManifestFile, type Trace, type TraceOptions, type TraceRequest } from '../core/index.ts';
 
 /** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
 export interface CommandResult {
@@ -269,7 +269,7 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         const v = (value(`one of ${APP_PROTOCOLS.join(', ')}`) ?? '').toLowerCase();
         const known = APP_PROTOCOLS.find((p) => p === v);
         if (v !== '' && !known) return `--protocol must be one of ${APP_PROTOCOLS.join(', ')}, not ${v}.`;
-        if (known) request.protocol = known as AppProtocol;
+        if (known) request.protocol = known;
         break;
       }
       case '--address':

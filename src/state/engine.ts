@@ -1,4 +1,4 @@
-import { analyze, APP_PROTOCOLS, traceRequest, type Analysis, type AppProtocol, type ManifestFile, type TraceOptions, type TraceRequest, type TraceResult } from '../core/index.ts';
+import { analyze, APP_PROTOCOLS, traceRequest, type Analysis, type ManifestFile, type TraceOptions, type TraceRequest, type TraceResult } from '../core/index.ts';
 import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
 
 /** Everything the app computes from its inputs, in one call: the same contract in the Web Worker and on the main thread. */
@@ -26,7 +26,7 @@ export function toTraceRequest(input: RequestInput): TraceRequest | string {
   if (input.protocol !== '') {
     const protocol = APP_PROTOCOLS.find((p) => p === input.protocol);
     if (!protocol) return `Unknown protocol ${input.protocol}.`;
-    request.protocol = protocol as AppProtocol;
+    request.protocol = protocol;
   }
   if (input.method.trim() !== '') request.method = input.method.trim();
   if (input.path.trim() !== '') request.path = input.path.trim().startsWith('/') ? input.path.trim() : `/${input.path.trim()}`;

@@ -108,7 +108,6 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     }
     checkProxyConfigAnnotation(reader, base);
     const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
-    const statusIps = assumed ? [] : reader.list(['status', 'podIPs']).map((_, index) => reader.string(['status', 'podIPs', index, 'ip'])).filter((ip): ip is string => ip !== undefined);
     if (statusIp) podAllocator.reserve(statusIp);
     // The sidecar injector labels the pods it injects (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml); the gateway template does not.
     const labels = proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode') ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']]) : view.labels;
@@ -118,7 +117,6 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
       labels,
       annotations: view.annotations,
       ip: statusIp ?? '',
-      ips: statusIps.length > 0 ? statusIps : statusIp ? [statusIp] : [],
       ready: true,
       serviceAccount: view.serviceAccount,
       nodeName: view.nodeName,
@@ -194,7 +192,6 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
   for (const pod of pods) {
     if (!pod.needsIp) continue;
     pod.ip = podAllocator.allocate(`${pod.namespace}/${pod.name}`);
-    pod.ips = [pod.ip];
     if (!pod.assumed) assumptions.push({ code: 'POD_IP_ASSIGNED', message: `Pod ${pod.namespace}/${pod.name} has no status.podIP: assumed ${pod.ip}.`, subject: pod.source });
   }
 

@@ -96,7 +96,6 @@ export interface PodModel {
   labels: Map<string, string>;
   annotations: Map<string, string>;
   ip: string;
-  ips: string[];
   ready: boolean;
   serviceAccount: string;
   nodeName: string | undefined;
