@@ -14,7 +14,10 @@ if (!existsSync(bundle)) {
     process.stderr.write('meshpath: dependencies are not installed. Run `npm ci` in the Meshpath checkout first.\n');
     process.exit(2);
   }
-  const built = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.cli.config.ts', '--logLevel', 'error'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const built = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.cli.config.ts', '--logLevel', 'error'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (built.status !== 0) process.exit(2);
 }
 

@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { clickGraphNode, expect, graphNodeIds, openApp, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
+import {
+  clickGraphNode,
+  expect,
+  graphNodeIds,
+  openApp,
+  openView,
+  screenshot,
+  setEditorText,
+  test,
+  waitForApp,
+} from './fixtures.ts';
 
 const demoText = readFileSync(new URL('../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
 
@@ -55,7 +65,9 @@ test('a first visit shows the demo scenario in the editor and as a graph', async
   expect(await page.evaluate(() => window.meshpath?.graphEdgeIds())).toContain(
     'Service/application/dest-svc-v1->Deployment/application/helloworld-v1:selects',
   );
-  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText('13 objects read · 9 drawn in 2 namespaces · 4 references');
+  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText(
+    '13 objects read · 9 drawn in 2 namespaces · 4 references',
+  );
   await expect(page.getByRole('region', { name: 'Problems' })).toContainText('0 errors');
   await screenshot(page, 'mesh');
 });
@@ -66,7 +78,9 @@ test('replacing the editor text redraws the graph from the new manifests', async
   await setEditorText(page, twoServices);
   await expect.poll(() => graphNodeIds(page)).toEqual(['Namespace//shop', 'Service/shop/cart', 'Pod/shop/cart-0']);
   await expect(page.locator('.monaco-editor .view-lines')).toContainText('cart-0');
-  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText('3 objects read · 2 drawn in 1 namespaces · 1 references');
+  await expect(page.getByRole('status', { name: 'Mesh summary' })).toContainText(
+    '3 objects read · 2 drawn in 1 namespaces · 1 references',
+  );
 });
 
 test('typing in the editor updates the graph as the user types', async ({ page }) => {
@@ -119,11 +133,17 @@ test('uploading several files adds a tab for each and draws their objects', asyn
   await openView(page, 'Mesh');
   await page.getByTestId('upload-input').setInputFiles([
     { name: 'shop.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(twoServices) },
-    { name: 'extra.json', mimeType: 'application/json', buffer: Buffer.from('{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"from-json"}}') },
+    {
+      name: 'extra.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"from-json"}}'),
+    },
   ]);
   await expect(page.getByRole('tab', { name: 'shop.yaml' })).toBeVisible();
   await expect(page.getByRole('tab', { name: 'extra.json' })).toBeVisible();
-  await expect.poll(() => graphNodeIds(page)).toEqual(expect.arrayContaining(['Namespace//from-json', 'Service/shop/cart', 'Service/application/dest-svc-v1']));
+  await expect
+    .poll(() => graphNodeIds(page))
+    .toEqual(expect.arrayContaining(['Namespace//from-json', 'Service/shop/cart', 'Service/application/dest-svc-v1']));
   await expect(page.getByRole('status', { name: 'Notice' })).toContainText('Added shop.yaml, extra.json');
 });
 
@@ -177,7 +197,9 @@ test('problems and assumptions name their file and line, for uploaded files too'
     'spec: {hosts: [api]}',
     '',
   ].join('\n');
-  await page.getByTestId('upload-input').setInputFiles([{ name: 'bad.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(bad) }]);
+  await page
+    .getByTestId('upload-input')
+    .setInputFiles([{ name: 'bad.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(bad) }]);
   const problems = page.getByRole('list', { name: 'Problem list' });
   await expect(problems).toContainText('bad.yaml:6:11');
   await expect(problems).toContainText('must be a whole number');
@@ -196,7 +218,9 @@ test('problems and assumptions name their file and line, for uploaded files too'
   await screenshot(page, 'assumptions');
 });
 
-test('the Proxy config panel shows istioctl-style tables for a pod, filterable and linked to the YAML', async ({ page }) => {
+test('the Proxy config panel shows istioctl-style tables for a pod, filterable and linked to the YAML', async ({
+  page,
+}) => {
   await openApp(page);
   await openView(page, 'Proxy config');
   const proxy = page.getByRole('combobox', { name: 'Proxy' });

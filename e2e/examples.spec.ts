@@ -18,7 +18,9 @@ for (const example of examples) {
     await waitForApp(page);
     const outcome = page.getByRole('status', { name: 'Outcome' });
     await expect(outcome).toContainText(example.expect.outcome);
-    await expect(outcome.locator('.outcome-status')).toHaveText(example.expect.status !== null ? new RegExp(`^${example.expect.status}\\b`) : /^(no HTTP status|[A-Z]+)$/);
+    await expect(outcome.locator('.outcome-status')).toHaveText(
+      example.expect.status !== null ? new RegExp(`^${example.expect.status}\\b`) : /^(no HTTP status|[A-Z]+)$/,
+    );
     if (example.expect.cluster) await expect(outcome).toContainText(example.expect.cluster);
     await openView(page, 'Path');
     await screenshot(page, `example-${example.id}`);
@@ -51,7 +53,9 @@ test('a first visit shows a short guided tour that stays dismissed', async ({ pa
   await expect(page.getByRole('region', { name: 'Guided tour' })).toHaveCount(0);
 });
 
-test('edits made after opening an example by link survive a reload; a bad link says so and keeps the saved text', async ({ page }) => {
+test('edits made after opening an example by link survive a reload; a bad link says so and keeps the saved text', async ({
+  page,
+}) => {
   await page.goto('/#example=registry-only');
   await waitForApp(page);
   const edited = `${await page.evaluate(() => window.meshpath?.getText() ?? '')}\n# my edit\n`;

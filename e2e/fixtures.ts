@@ -19,7 +19,9 @@ export const test = base.extend<{ networkGuard: { requests: string[]; errors: st
       context.on('request', (request) => {
         if (!isLocal(request.url())) requests.push(request.url());
       });
-      await context.route('**/*', (route) => (isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient')));
+      await context.route('**/*', (route) =>
+        isLocal(route.request().url()) ? route.continue() : route.abort('blockedbyclient'),
+      );
       const watch = (page: Page) => page.on('pageerror', (error) => errors.push(String(error)));
       context.pages().forEach(watch);
       context.on('page', watch);
@@ -65,7 +67,12 @@ export async function pathNodeIds(page: Page): Promise<string[]> {
 
 /** Clicks a node of the Mesh or Path canvas where Cytoscape drew it (canvas nodes are not in the DOM). */
 export async function clickGraphNode(page: Page, graph: 'Mesh' | 'Path', id: string): Promise<void> {
-  const where = () => page.evaluate(({ graph, id }) => (graph === 'Mesh' ? window.meshpath?.nodePosition(id) : window.meshpath?.pathNodePosition(id)) ?? null, { graph, id });
+  const where = () =>
+    page.evaluate(
+      ({ graph, id }) =>
+        (graph === 'Mesh' ? window.meshpath?.nodePosition(id) : window.meshpath?.pathNodePosition(id)) ?? null,
+      { graph, id },
+    );
   await expect.poll(where).not.toBeNull();
   const position = await where();
   const box = await page.getByTestId(graph === 'Mesh' ? 'graph' : 'path-graph').boundingBox();

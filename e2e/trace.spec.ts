@@ -47,7 +47,10 @@ test('clicking a node of the path explains it, shows the access log and links to
   await openApp(page);
   await openView(page, 'Path');
   // Click the cluster step: find it through the accessible step list's index.
-  const index = await page.getByRole('list', { name: 'Path steps' }).getByRole('listitem').evaluateAll((items) => items.findIndex((li) => (li.textContent ?? '').startsWith('cluster:')));
+  const index = await page
+    .getByRole('list', { name: 'Path steps' })
+    .getByRole('listitem')
+    .evaluateAll((items) => items.findIndex((li) => (li.textContent ?? '').startsWith('cluster:')));
   expect(index).toBeGreaterThan(0);
   await clickGraphNode(page, 'Path', `s${index}`);
   const details = page.getByRole('complementary', { name: 'Step details' });
@@ -95,17 +98,25 @@ test('a downloaded scenario file opens again by upload, and the path exports as 
   await openApp(page);
   await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
-  const [scenarioDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download scenario' }).click()]);
+  const [scenarioDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download scenario' }).click(),
+  ]);
   const path = await scenarioDownload.path();
   const json = readFileSync(path, 'utf8');
   expect(JSON.parse(json)).toMatchObject({ request: { from: 'application/sleep', to: 'http://github.com/' } });
   await page.getByRole('textbox', { name: 'Destination' }).fill('http://dest-svc-v1:7777/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('routed');
-  await page.getByTestId('upload-input').setInputFiles([{ name: 'meshpath-scenario.json', mimeType: 'application/json', buffer: Buffer.from(json) }]);
+  await page
+    .getByTestId('upload-input')
+    .setInputFiles([{ name: 'meshpath-scenario.json', mimeType: 'application/json', buffer: Buffer.from(json) }]);
   await expect(page.getByRole('textbox', { name: 'Destination' })).toHaveValue('http://github.com/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
   await openView(page, 'Path');
-  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+  const [png] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export PNG' }).click(),
+  ]);
   expect(png.suggestedFilename()).toBe('meshpath-path.png');
   const bytes = readFileSync(await png.path());
   expect(bytes.subarray(1, 4).toString()).toBe('PNG');
@@ -114,7 +125,9 @@ test('a downloaded scenario file opens again by upload, and the path exports as 
 test('the source pod picker lists every pod and switches the trace', async ({ page }) => {
   await openApp(page);
   const source = page.getByRole('combobox', { name: 'Source pod' });
-  const options = await page.locator('#source-pods option').evaluateAll((items) => items.map((o) => (o as HTMLOptionElement).value));
+  const options = await page
+    .locator('#source-pods option')
+    .evaluateAll((items) => items.map((o) => (o as HTMLOptionElement).value));
   expect(options.some((o) => o.startsWith('istio-system/istio-ingressgateway-'))).toBe(true);
   await source.fill(options.find((o) => o.startsWith('istio-system/istio-ingressgateway-')) ?? '');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('no-listener');

@@ -10,16 +10,21 @@ if (found) {
 }
 
 if (process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH) {
-  console.error(`meshpath: PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH is set to ${process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH}, which does not exist.`);
+  console.error(
+    `meshpath: PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH is set to ${process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH}, which does not exist.`,
+  );
   process.exit(1);
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (isRoot && existsSync('/usr/bin/apt-get') && existsSync('/etc/debian_version')) {
-  console.log('meshpath: no Chromium found; installing Debian\'s chromium package (apt-get install chromium)…');
+  console.log("meshpath: no Chromium found; installing Debian's chromium package (apt-get install chromium)…");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env }) : update;
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env })
+      : update;
   if (install.status === 0 && findChromium()) process.exit(0);
 }
 

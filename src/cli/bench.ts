@@ -69,8 +69,12 @@ const sizes: Array<[number, number]> = [
   [10, 25],
   [20, 50],
 ];
-console.log('analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod;');
-console.log('trace: one HTTP request from that pod to a service, through its proxy and the destination sidecar (registry and xDS included).');
+console.log(
+  'analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod;',
+);
+console.log(
+  'trace: one HTTP request from that pod to a service, through its proxy and the destination sidecar (registry and xDS included).',
+);
 console.log('Medians of 7 runs after 2 warm-ups.');
 console.log('namespaces  services  objects    text KiB   analyze ms   proxy-config ms   trace ms');
 for (const [namespaces, services] of sizes) {
@@ -89,7 +93,12 @@ for (const [namespaces, services] of sizes) {
     const result = pod ? computeProxyConfig(analysis, `${pod.namespace}/${pod.name}`) : undefined;
     if (result && !result.ok) throw new Error(result.reason);
     const configured = performance.now();
-    const traced = pod ? traceRequest(analysis, { from: `${pod.namespace}/${pod.name}`, to: `http://svc-${services - 1}.${pod.namespace}/` }) : undefined;
+    const traced = pod
+      ? traceRequest(analysis, {
+          from: `${pod.namespace}/${pod.name}`,
+          to: `http://svc-${services - 1}.${pod.namespace}/`,
+        })
+      : undefined;
     if (traced && !traced.ok) throw new Error(traced.reason);
     if (run >= 2) {
       times.push(analyzed - started);

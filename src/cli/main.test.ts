@@ -20,8 +20,22 @@ describe('meshpath check', () => {
     const result = runCli(['check', '-f', demo, '--json']);
     expect(result.exitCode).toBe(0);
     const output = JSON.parse(result.stdout) as { objects: Array<Record<string, unknown>>; diagnostics: unknown[] };
-    expect(output.objects).toContainEqual({ kind: 'Service', apiVersion: 'v1', namespace: 'application', name: 'dest-svc-v1', file: demo, line: 91 });
-    expect(output.objects).toContainEqual({ kind: 'Namespace', apiVersion: 'v1', namespace: null, name: 'application', file: demo, line: 3 });
+    expect(output.objects).toContainEqual({
+      kind: 'Service',
+      apiVersion: 'v1',
+      namespace: 'application',
+      name: 'dest-svc-v1',
+      file: demo,
+      line: 91,
+    });
+    expect(output.objects).toContainEqual({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      namespace: null,
+      name: 'application',
+      file: demo,
+      line: 3,
+    });
     expect(output.diagnostics).toEqual([]);
   });
 
@@ -31,27 +45,46 @@ describe('meshpath check', () => {
     const text = runCli(['check', '-f', good, '-f', bad]);
     expect(text.exitCode).toBe(1);
     expect(text.stdout).toContain('Service                default/ok');
-    expect(text.stdout).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3 error .*duplicated mapping key`, 'm'));
+    expect(text.stdout).toMatch(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3 error .*duplicated mapping key`, 'm'),
+    );
 
     const json = JSON.parse(runCli(['check', '-f', bad, '--json']).stdout) as { diagnostics: unknown[] };
     expect(json.diagnostics).toEqual([
-      { severity: 'error', code: 'YAML_DUPLICATE_KEY', message: expect.stringContaining('duplicated mapping key'), file: bad, line: 5, column: 3 },
+      {
+        severity: 'error',
+        code: 'YAML_DUPLICATE_KEY',
+        message: expect.stringContaining('duplicated mapping key'),
+        file: bad,
+        line: 5,
+        column: 3,
+      },
     ]);
   });
 
   it('reads standard input with -f -', () => {
-    const result = runCli(['check', '-f', '-', '--json'], () => 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: piped\n');
-    expect(JSON.parse(result.stdout)).toMatchObject({ objects: [{ kind: 'Namespace', name: 'piped', file: '<stdin>' }] });
+    const result = runCli(
+      ['check', '-f', '-', '--json'],
+      () => 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: piped\n',
+    );
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      objects: [{ kind: 'Namespace', name: 'piped', file: '<stdin>' }],
+    });
   });
 
   it('exits 2 with a clear message for unusable arguments', () => {
     expect(runCli(['check'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('at least one -f FILE') });
-    expect(runCli(['check', '-f', '/no/such/file.yaml'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('no such file') });
+    expect(runCli(['check', '-f', '/no/such/file.yaml'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('no such file'),
+    });
     expect(runCli(['frobnicate'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('unknown command') });
   });
 
   it('runs as the installed bin/meshpath.mjs command', () => {
-    const run = spawnSync(process.execPath, [join(root, 'bin/meshpath.mjs'), 'check', '-f', demo, '--json'], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(root, 'bin/meshpath.mjs'), 'check', '-f', demo, '--json'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(0);
     expect((JSON.parse(run.stdout) as { objects: unknown[] }).objects).toHaveLength(13);
   });
@@ -59,33 +92,77 @@ describe('meshpath check', () => {
 
 describe('meshpath help and option values', () => {
   it('prints the usage on -h/--help for every command and exits 0; with no arguments on stderr with exit 2', () => {
-    for (const argv of [['-h'], ['--help'], ['check', '-h'], ['check', '--help'], ['trace', '--help'], ['trace', '-f', demo, '-h'], ['proxy-config', '--help'], ['proxy-config', 'listeners', '-h'], ['pc', '-h']]) {
-      expect(runCli(argv), argv.join(' ')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('Usage: meshpath'), stderr: '' });
+    for (const argv of [
+      ['-h'],
+      ['--help'],
+      ['check', '-h'],
+      ['check', '--help'],
+      ['trace', '--help'],
+      ['trace', '-f', demo, '-h'],
+      ['proxy-config', '--help'],
+      ['proxy-config', 'listeners', '-h'],
+      ['pc', '-h'],
+    ]) {
+      expect(runCli(argv), argv.join(' ')).toMatchObject({
+        exitCode: 0,
+        stdout: expect.stringContaining('Usage: meshpath'),
+        stderr: '',
+      });
     }
     expect(runCli([])).toMatchObject({ exitCode: 2, stdout: '', stderr: expect.stringContaining('Usage: meshpath') });
   });
 
   it('takes --filename=FILE in proxy-config as in check and trace', () => {
-    expect(runCli(['proxy-config', 'clusters', '--pod', 'application/sleep', `--filename=${demo}`, '-o', 'json'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('outbound|7777||dest-svc-v1') });
+    expect(
+      runCli(['proxy-config', 'clusters', '--pod', 'application/sleep', `--filename=${demo}`, '-o', 'json']),
+    ).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('outbound|7777||dest-svc-v1') });
     expect(runCli(['check', `--filename=${demo}`, '--json']).exitCode).toBe(0);
   });
 
   it('accepts a proxy-config kind in singular or plural form, nothing else', () => {
     expect(runCli(['proxy-config', 'listener', '--pod', 'application/sleep', '-f', demo]).exitCode).toBe(0);
     for (const kind of ['listenerss', 'alls', 'clusterss']) {
-      expect(runCli(['proxy-config', kind, '--pod', 'application/sleep', '-f', demo]), kind).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`not ${kind}`) });
+      expect(runCli(['proxy-config', kind, '--pod', 'application/sleep', '-f', demo]), kind).toMatchObject({
+        exitCode: 2,
+        stderr: expect.stringContaining(`not ${kind}`),
+      });
     }
   });
 
   it('says which option needs a value when it is missing or empty', () => {
     const base = ['trace', '-f', demo, '--from', 'application/sleep', '--to', 'x'];
-    for (const [flag, what] of [['--from', 'NAMESPACE/POD'], ['--to', 'a host, IP or URL'], ['--address', 'an IP'], ['--path', 'a path'], ['--method', 'a method'], ['--sni', 'a name'], ['--cluster-domain', 'a domain'], ['-f', 'a file name']] as const) {
-      expect(runCli([...base, flag]), flag).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`${flag} needs ${what}.`) });
-      if (flag.startsWith('--')) expect(runCli([...base, `${flag}=`]), `${flag}=`).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`${flag} needs ${what}.`) });
+    for (const [flag, what] of [
+      ['--from', 'NAMESPACE/POD'],
+      ['--to', 'a host, IP or URL'],
+      ['--address', 'an IP'],
+      ['--path', 'a path'],
+      ['--method', 'a method'],
+      ['--sni', 'a name'],
+      ['--cluster-domain', 'a domain'],
+      ['-f', 'a file name'],
+    ] as const) {
+      expect(runCli([...base, flag]), flag).toMatchObject({
+        exitCode: 2,
+        stderr: expect.stringContaining(`${flag} needs ${what}.`),
+      });
+      if (flag.startsWith('--'))
+        expect(runCli([...base, `${flag}=`]), `${flag}=`).toMatchObject({
+          exitCode: 2,
+          stderr: expect.stringContaining(`${flag} needs ${what}.`),
+        });
     }
-    expect(runCli(['check', '-f'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('-f needs a file name.') });
-    expect(runCli(['proxy-config', 'all', '-f', demo, '--pod'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--pod needs NAMESPACE/NAME.') });
-    expect(runCli(['proxy-config', 'all', '--pod', 'application/sleep', '--filename'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--filename needs a file name.') });
+    expect(runCli(['check', '-f'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('-f needs a file name.'),
+    });
+    expect(runCli(['proxy-config', 'all', '-f', demo, '--pod'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('--pod needs NAMESPACE/NAME.'),
+    });
+    expect(runCli(['proxy-config', 'all', '--pod', 'application/sleep', '--filename'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('--filename needs a file name.'),
+    });
   });
 });
 
@@ -95,7 +172,9 @@ describe('meshpath proxy-config', () => {
     expect(result.exitCode).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^ADDRESSES\s+PORT\s+MATCH\s+DESTINATION$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^0\.0\.0\.0\s+7777\s+Trans: raw_buffer; App: http\/1\.1,h2c\s+Route: 7777$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^0\.0\.0\.0\s+7777\s+Trans: raw_buffer; App: http\/1\.1,h2c\s+Route: 7777$/),
+    );
   });
 
   it('prints JSON with -o json', () => {
@@ -105,8 +184,14 @@ describe('meshpath proxy-config', () => {
   });
 
   it('exits 2 with a clear message for an unknown pod or a pod without a proxy', () => {
-    expect(runCli(['proxy-config', 'all', '--pod', 'application/nope', '-f', demo])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('No pod application/nope') });
-    expect(runCli(['proxy-config', 'bogus', '--pod', 'a/b', '-f', demo])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('listeners, routes, clusters, endpoints, all') });
+    expect(runCli(['proxy-config', 'all', '--pod', 'application/nope', '-f', demo])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('No pod application/nope'),
+    });
+    expect(runCli(['proxy-config', 'bogus', '--pod', 'a/b', '-f', demo])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('listeners, routes, clusters, endpoints, all'),
+    });
   });
 });
 
@@ -114,16 +199,59 @@ describe('meshpath trace', () => {
   it('prints exactly one JSON object with the contract fields', () => {
     const result = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'dest-svc-v1:7777', '--json']);
     expect(result.exitCode).toBe(0);
-    const t = JSON.parse(result.stdout) as Record<string, unknown> & { hops: Array<Record<string, unknown>>; steps: Array<Record<string, unknown>>; dns: Record<string, unknown> };
-    expect(Object.keys(t)).toEqual(['outcome', 'status', 'responseFlags', 'dns', 'hops', 'steps', 'request', 'assumptions', 'diagnostics']);
+    const t = JSON.parse(result.stdout) as Record<string, unknown> & {
+      hops: Array<Record<string, unknown>>;
+      steps: Array<Record<string, unknown>>;
+      dns: Record<string, unknown>;
+    };
+    expect(Object.keys(t)).toEqual([
+      'outcome',
+      'status',
+      'responseFlags',
+      'dns',
+      'hops',
+      'steps',
+      'request',
+      'assumptions',
+      'diagnostics',
+    ]);
     expect(t).toMatchObject({ outcome: 'routed', status: 200, responseFlags: '-' });
-    expect(t.dns).toEqual({ resolver: 'kube-dns', name: 'dest-svc-v1.application.svc.cluster.local', answers: [expect.stringMatching(/^10\.96\./)], rcode: 'NOERROR' });
-    expect(t.hops[0]).toMatchObject({ direction: 'outbound', listener: '0.0.0.0_7777', routeConfig: '7777', virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777', route: 'default', cluster: 'outbound|7777||dest-svc-v1.application.svc.cluster.local', endpoint: expect.stringMatching(/:5678$/) });
-    expect(t.steps[0]).toMatchObject({ kind: 'dns', sources: [{ kind: 'Service', namespace: 'application', name: 'dest-svc-v1', file: demo, line: 91 }] });
+    expect(t.dns).toEqual({
+      resolver: 'kube-dns',
+      name: 'dest-svc-v1.application.svc.cluster.local',
+      answers: [expect.stringMatching(/^10\.96\./)],
+      rcode: 'NOERROR',
+    });
+    expect(t.hops[0]).toMatchObject({
+      direction: 'outbound',
+      listener: '0.0.0.0_7777',
+      routeConfig: '7777',
+      virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777',
+      route: 'default',
+      cluster: 'outbound|7777||dest-svc-v1.application.svc.cluster.local',
+      endpoint: expect.stringMatching(/:5678$/),
+    });
+    expect(t.steps[0]).toMatchObject({
+      kind: 'dns',
+      sources: [{ kind: 'Service', namespace: 'application', name: 'dest-svc-v1', file: demo, line: 91 }],
+    });
   });
 
   it('applies --outbound-traffic-policy and prints readable text without --json', () => {
-    const blocked = JSON.parse(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com', '--outbound-traffic-policy', 'REGISTRY_ONLY', '--json']).stdout) as { outcome: string; status: number };
+    const blocked = JSON.parse(
+      runCli([
+        'trace',
+        '-f',
+        demo,
+        '--from',
+        'application/sleep',
+        '--to',
+        'http://github.com',
+        '--outbound-traffic-policy',
+        'REGISTRY_ONLY',
+        '--json',
+      ]).stdout,
+    ) as { outcome: string; status: number };
     expect(blocked).toMatchObject({ outcome: 'blackhole', status: 502 });
     const text = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com']).stdout;
     expect(text).toContain('Outcome: passthrough 200');
@@ -132,16 +260,37 @@ describe('meshpath trace', () => {
 
   it('applies --cluster-domain to the VirtualServices istiod derives from an Ingress', () => {
     const ingress = join(root, 'fixtures/scenarios/ingress-kubernetes/manifests.yaml');
-    const result = runCli(['trace', '-f', ingress, '--from', 'istio-system/istio-ingressgateway', '--to', 'http://yuya.example.com/v1', '--cluster-domain', 'corp.example', '--json']);
+    const result = runCli([
+      'trace',
+      '-f',
+      ingress,
+      '--from',
+      'istio-system/istio-ingressgateway',
+      '--to',
+      'http://yuya.example.com/v1',
+      '--cluster-domain',
+      'corp.example',
+      '--json',
+    ]);
     const t = JSON.parse(result.stdout) as { outcome: string; status: number; hops: Array<{ cluster?: string }> };
     expect(t).toMatchObject({ outcome: 'routed', status: 200 });
     expect(t.hops[0]?.cluster).toBe('outbound|7777||dest-svc-v1.application.svc.corp.example');
   });
 
   it('exits 2 for unusable arguments and an unknown source pod, 0 for any computed outcome', () => {
-    expect(runCli(['trace', '-f', demo, '--to', 'x'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--from') });
-    expect(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'x', '--protocol', 'udp'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--protocol must be one of') });
-    expect(runCli(['trace', '-f', demo, '--from', 'nowhere/nobody', '--to', 'x'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('No pod nowhere/nobody') });
-    expect(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://nosuch.invalid'])).toMatchObject({ exitCode: 0 });
+    expect(runCli(['trace', '-f', demo, '--to', 'x'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('--from'),
+    });
+    expect(
+      runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'x', '--protocol', 'udp']),
+    ).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--protocol must be one of') });
+    expect(runCli(['trace', '-f', demo, '--from', 'nowhere/nobody', '--to', 'x'])).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('No pod nowhere/nobody'),
+    });
+    expect(runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://nosuch.invalid'])).toMatchObject(
+      { exitCode: 0 },
+    );
   });
 });

@@ -1,5 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { analyze, APP_PROTOCOLS, computeProxyConfig, formatTable, proxyConfigTables, traceRequest, type Analysis, type ManifestFile, type Trace, type TraceOptions, type TraceRequest } from '../core/index.ts';
+import {
+  analyze,
+  APP_PROTOCOLS,
+  computeProxyConfig,
+  formatTable,
+  proxyConfigTables,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+  type Trace,
+  type TraceOptions,
+  type TraceRequest,
+} from '../core/index.ts';
 
 /** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
 export interface CommandResult {
@@ -37,7 +49,10 @@ type OptionValue = (what: string) => string | undefined;
  * before any `=`), a reader for its value and the argument as written, and returns an error message or undefined.
  * Returns the first error, HELP for -h/--help, or undefined once every option was handled.
  */
-function walkOptions(args: readonly string[], handle: (flag: string, value: OptionValue, arg: string) => string | undefined): string | Help | undefined {
+function walkOptions(
+  args: readonly string[],
+  handle: (flag: string, value: OptionValue, arg: string) => string | undefined,
+): string | Help | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -84,9 +99,13 @@ function readFiles(names: readonly string[], readStdin: () => string): ManifestF
   const files: ManifestFile[] = [];
   for (const name of names) {
     try {
-      files.push({ name: name === '-' ? '<stdin>' : name, text: name === '-' ? readStdin() : readFileSync(name, 'utf8') });
+      files.push({
+        name: name === '-' ? '<stdin>' : name,
+        text: name === '-' ? readStdin() : readFileSync(name, 'utf8'),
+      });
     } catch (error) {
-      const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
+      const reason =
+        error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
       return `Cannot read ${name}: ${reason}`;
     }
   }
@@ -141,15 +160,21 @@ function checkText(analysis: Analysis): string {
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
   lines.push(`${analysis.objects.length} objects:`);
   for (const o of analysis.objects) {
-    lines.push(`  ${o.kind.padEnd(22)} ${(o.namespace ? `${o.namespace}/` : '') + o.name}  (${o.file}:${o.range.start.line})${o.modelled ? '' : '  [listed, not modelled]'}`);
+    lines.push(
+      `  ${o.kind.padEnd(22)} ${(o.namespace ? `${o.namespace}/` : '') + o.name}  (${o.file}:${o.range.start.line})${o.modelled ? '' : '  [listed, not modelled]'}`,
+    );
   }
   if (analysis.model.pods.length > 0) lines.push(`${analysis.model.pods.length} pods:`);
   for (const pod of analysis.model.pods) {
     const proxy = pod.proxy.kind === 'none' ? 'no sidecar' : pod.proxy.kind;
-    lines.push(`  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${pod.proxy.reason}${pod.assumed ? ' [assumed from template]' : ''}`);
+    lines.push(
+      `  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${pod.proxy.reason}${pod.assumed ? ' [assumed from template]' : ''}`,
+    );
   }
   for (const a of analysis.assumptions) {
-    lines.push(`${a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)'} assumed ${a.message}`);
+    lines.push(
+      `${a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)'} assumed ${a.message}`,
+    );
   }
   for (const d of analysis.diagnostics) {
     lines.push(`${d.file}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.message} [${d.code}]`);
@@ -185,7 +210,8 @@ function parseProxyConfigArgs(args: readonly string[]): ProxyConfigArgs | Help |
       pod = value('NAMESPACE/NAME');
     } else if (flag === '-o' || flag === '--output') {
       const format = value('json or short');
-      if (format !== undefined && format !== 'json' && format !== 'short') return `-o takes json or short, not ${format}.`;
+      if (format !== undefined && format !== 'json' && format !== 'short')
+        return `-o takes json or short, not ${format}.`;
       json = format === 'json';
     } else if (arg === '--json' || arg === '-ojson') {
       json = true;
@@ -212,7 +238,8 @@ const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
 function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
   const args = parseProxyConfigArgs(rest);
   if (args === HELP) return HELP_RESULT;
-  if (typeof args === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${args}\n\n${USAGE}`, exitCode: 2 };
+  if (typeof args === 'string')
+    return { stdout: '', stderr: `meshpath proxy-config: ${args}\n\n${USAGE}`, exitCode: 2 };
   const files = readFiles(args.files, readStdin);
   if (typeof files === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${files}\n`, exitCode: 2 };
   const analysis = analyze(files);
@@ -225,7 +252,9 @@ function runProxyConfig(rest: readonly string[], readStdin: () => string): Comma
   }
   const tables = proxyConfigTables(config);
   const kinds = args.kind === 'all' ? (['listeners', 'routes', 'clusters', 'endpoints'] as const) : [args.kind];
-  const text = kinds.map((kind) => (args.kind === 'all' ? `${kind.toUpperCase()}:\n` : '') + formatTable(tables[kind])).join('\n');
+  const text = kinds
+    .map((kind) => (args.kind === 'all' ? `${kind.toUpperCase()}:\n` : '') + formatTable(tables[kind]))
+    .join('\n');
   return { stdout: text, stderr: '', exitCode: 0 };
 }
 
@@ -261,7 +290,8 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
       case '--port': {
         const v = value('a port number from 1 to 65535');
         const n = Number(v);
-        if (v !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535)) return `--port needs a port number from 1 to 65535, not ${v}.`;
+        if (v !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535))
+          return `--port needs a port number from 1 to 65535, not ${v}.`;
         request.port = n;
         break;
       }
@@ -296,7 +326,8 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         break;
       case '--outbound-traffic-policy': {
         const v = (value('ALLOW_ANY or REGISTRY_ONLY') ?? '').toUpperCase();
-        if (v !== '' && v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY') return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v}.`;
+        if (v !== '' && v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY')
+          return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v}.`;
         if (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY') options.outboundTrafficPolicy = v;
         break;
       }
@@ -322,17 +353,44 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
 }
 
 function traceJson(trace: Trace, analysis: Analysis): string {
-  const source = (s: { kind: string; namespace: string | undefined; name: string; file: string; range: { start: { line: number }; end: { line: number } } }) => ({ kind: s.kind, namespace: s.namespace ?? null, name: s.name, file: s.file, line: s.range.start.line, endLine: s.range.end.line });
+  const source = (s: {
+    kind: string;
+    namespace: string | undefined;
+    name: string;
+    file: string;
+    range: { start: { line: number }; end: { line: number } };
+  }) => ({
+    kind: s.kind,
+    namespace: s.namespace ?? null,
+    name: s.name,
+    file: s.file,
+    line: s.range.start.line,
+    endLine: s.range.end.line,
+  });
   return toJson({
     outcome: trace.outcome,
     status: trace.status,
     responseFlags: trace.responseFlags,
     dns: trace.dns,
     hops: trace.hops,
-    steps: trace.steps.map((step) => ({ kind: step.kind, proxy: step.proxy ?? null, title: step.title, detail: step.detail, sources: step.sources.map(source), ...(step.alternatives && step.alternatives.length > 0 ? { alternatives: step.alternatives } : {}) })),
+    steps: trace.steps.map((step) => ({
+      kind: step.kind,
+      proxy: step.proxy ?? null,
+      title: step.title,
+      detail: step.detail,
+      sources: step.sources.map(source),
+      ...(step.alternatives && step.alternatives.length > 0 ? { alternatives: step.alternatives } : {}),
+    })),
     request: trace.request,
     assumptions: [...trace.assumptions, ...analysis.assumptions.map((a) => a.message)],
-    diagnostics: analysis.diagnostics.map((d) => ({ severity: d.severity, code: d.code, message: d.message, file: d.file, line: d.range.start.line, column: d.range.start.column })),
+    diagnostics: analysis.diagnostics.map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+      file: d.file,
+      line: d.range.start.line,
+      column: d.range.start.column,
+    })),
   });
 }
 
@@ -344,11 +402,15 @@ function traceText(trace: Trace): string {
   trace.steps.forEach((step, index) => {
     lines.push(`${String(index + 1).padStart(2)}. [${step.kind}]${step.proxy ? ` ${step.proxy}:` : ''} ${step.title}`);
     lines.push(`    ${step.detail}`);
-    for (const s of step.sources) lines.push(`    ← ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} (${s.file}:${s.range.start.line})`);
+    for (const s of step.sources)
+      lines.push(`    ← ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} (${s.file}:${s.range.start.line})`);
   });
   lines.push('');
-  lines.push(`Outcome: ${trace.outcome}${trace.status !== null ? ` ${trace.status}` : ''} (flags ${trace.responseFlags})`);
-  for (const hop of trace.hops) if (hop.accessLog) lines.push(`Access log ${hop.proxy} (${hop.direction}): ${hop.accessLog}`);
+  lines.push(
+    `Outcome: ${trace.outcome}${trace.status !== null ? ` ${trace.status}` : ''} (flags ${trace.responseFlags})`,
+  );
+  for (const hop of trace.hops)
+    if (hop.accessLog) lines.push(`Access log ${hop.proxy} (${hop.direction}): ${hop.accessLog}`);
   for (const a of trace.assumptions) lines.push(`Assumed: ${a}`);
   return `${lines.join('\n')}\n`;
 }
@@ -366,7 +428,10 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
   return { stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace), stderr: '', exitCode: 0 };
 }
 
-export function runCli(argv: readonly string[], readStdin: () => string = () => readFileSync(0, 'utf8')): CommandResult {
+export function runCli(
+  argv: readonly string[],
+  readStdin: () => string = () => readFileSync(0, 'utf8'),
+): CommandResult {
   const [command, ...rest] = argv;
   if (command === undefined) return { stdout: '', stderr: USAGE, exitCode: 2 };
   if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;

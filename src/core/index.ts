@@ -24,8 +24,22 @@ export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
-export { traceRequest, type Outcome, type StepKind, type Trace, type TraceHop, type TraceResult, type TraceStep } from './simulate/trace.ts';
-export { APP_PROTOCOLS, parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './simulate/request.ts';
+export {
+  traceRequest,
+  type Outcome,
+  type StepKind,
+  type Trace,
+  type TraceHop,
+  type TraceResult,
+  type TraceStep,
+} from './simulate/trace.ts';
+export {
+  APP_PROTOCOLS,
+  parseDestination,
+  type AppProtocol,
+  type TraceOptions,
+  type TraceRequest,
+} from './simulate/request.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 /** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
@@ -38,7 +52,11 @@ export interface Analysis {
 }
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  return a.file.localeCompare(b.file) || a.range.start.line - b.range.start.line || a.range.start.column - b.range.start.column;
+  return (
+    a.file.localeCompare(b.file) ||
+    a.range.start.line - b.range.start.line ||
+    a.range.start.column - b.range.start.column
+  );
 }
 
 /** One problem is reported once, even when several pods share the template it sits in. */
@@ -62,10 +80,15 @@ export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
 }
 
 /** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */
-export function computeProxyConfig(analysis: Analysis, podRef: string, clusterDomain = 'cluster.local'): ProxyConfigResult {
+export function computeProxyConfig(
+  analysis: Analysis,
+  podRef: string,
+  clusterDomain = 'cluster.local',
+): ProxyConfigResult {
   const pod = findPod(analysis, podRef);
   if (!pod) return { ok: false, reason: unknownPodReason(analysis.model, podRef) };
-  if (pod.proxy.kind === 'none') return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
+  if (pod.proxy.kind === 'none')
+    return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
   const registry = buildRegistry(analysis.model, clusterDomain);
   const inputs = prepareScopeInputs(analysis.model, registry, clusterDomain);
   const { config, ctx } = buildProxyConfig(pod, inputs);

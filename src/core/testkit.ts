@@ -6,7 +6,10 @@ import { analyze, computeProxyConfig, type ProxyConfig } from './index.ts';
 
 type Labels = Record<string, string>;
 
-const flow = (labels: Labels) => `{${Object.entries(labels).map(([k, v]) => `${k}: "${v}"`).join(', ')}}`;
+const flow = (labels: Labels) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join(', ')}}`;
 
 export const doc = (...docs: string[]): string => docs.join('\n---\n');
 
@@ -25,10 +28,21 @@ export interface ServicePortSpec {
 export function service(
   name: string,
   ns: string,
-  options: { ports: ServicePortSpec[]; selector?: Labels; clusterIP?: string; type?: string; externalName?: string; annotations?: Labels; internalTrafficPolicy?: 'Cluster' | 'Local' },
+  options: {
+    ports: ServicePortSpec[];
+    selector?: Labels;
+    clusterIP?: string;
+    type?: string;
+    externalName?: string;
+    annotations?: Labels;
+    internalTrafficPolicy?: 'Cluster' | 'Local';
+  },
 ): string {
   const ports = options.ports
-    .map((p) => `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}${p.protocol ? `, protocol: ${p.protocol}` : ''}}`)
+    .map(
+      (p) =>
+        `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}${p.protocol ? `, protocol: ${p.protocol}` : ''}}`,
+    )
     .join(', ');
   return `apiVersion: v1
 kind: Service
@@ -41,9 +55,19 @@ ${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}${options.inter
 export function pod(
   name: string,
   ns: string,
-  options: { labels?: Labels; ip?: string; ready?: boolean; annotations?: Labels; ports?: Array<{ containerPort: number; name?: string }>; serviceAccount?: string; nodeName?: string } = {},
+  options: {
+    labels?: Labels;
+    ip?: string;
+    ready?: boolean;
+    annotations?: Labels;
+    ports?: Array<{ containerPort: number; name?: string }>;
+    serviceAccount?: string;
+    nodeName?: string;
+  } = {},
 ): string {
-  const ports = (options.ports ?? []).map((p) => `{containerPort: ${p.containerPort}${p.name ? `, name: ${p.name}` : ''}}`).join(', ');
+  const ports = (options.ports ?? [])
+    .map((p) => `{containerPort: ${p.containerPort}${p.name ? `, name: ${p.name}` : ''}}`)
+    .join(', ');
   return `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})}, annotations: ${flow(options.annotations ?? {})}}
@@ -58,7 +82,9 @@ status:
 
 /** An Istio object with a spec written as YAML (indented two spaces under spec). */
 export function istio(kind: string, name: string, ns: string, spec: string, extraMetadata = ''): string {
-  const group = ['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].includes(kind) ? 'security.istio.io/v1' : 'networking.istio.io/v1';
+  const group = ['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].includes(kind)
+    ? 'security.istio.io/v1'
+    : 'networking.istio.io/v1';
   return `apiVersion: ${group}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${ns}${extraMetadata}}\nspec:\n${spec
     .trim()
     .split('\n')
@@ -74,7 +100,6 @@ export function meshConfig(mesh: string): string {
     .join('\n')}`;
 }
 
-
 /** The proxy config of one pod for a scenario, failing the test when it cannot be computed. */
 export function proxyConfigFor(text: string, podRef: string, clusterDomain?: string): ProxyConfig {
   const result = computeProxyConfig(analyze([{ name: 'scenario.yaml', text }]), podRef, clusterDomain);
@@ -86,4 +111,5 @@ export const listenerNames = (config: ProxyConfig) => config.listeners.map((l) =
 export const listenerNamed = (config: ProxyConfig, name: string) => config.listeners.find((l) => l.name === name);
 export const routeNamed = (config: ProxyConfig, name: string) => config.routes.find((r) => r.name === name);
 export const clusterNamed = (config: ProxyConfig, name: string) => config.clusters.find((c) => c.name === name);
-export const endpointsOf = (config: ProxyConfig, cluster: string) => config.endpoints.find((e) => e.clusterName === cluster)?.endpoints.map((e) => `${e.address}:${e.port}`) ?? [];
+export const endpointsOf = (config: ProxyConfig, cluster: string) =>
+  config.endpoints.find((e) => e.clusterName === cluster)?.endpoints.map((e) => `${e.address}:${e.port}`) ?? [];

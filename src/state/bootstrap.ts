@@ -26,7 +26,8 @@ function openFromLink(scenario: Scenario, message: string, saved: Scenario | und
   loadScenario(scenario);
   const now = scenarioOf(useWorkspace.getState());
   // A saved scenario from before requests were saved compares on what it has.
-  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved }))) setNotice({ kind: 'info', message, undo: saved });
+  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved })))
+    setNotice({ kind: 'info', message, undo: saved });
 }
 
 /**
@@ -37,7 +38,15 @@ export function bootstrapWorkspace(): void {
   setEngine(
     createEngineClient(
       (output, input) => useWorkspace.getState().applyResult(output, input),
-      (message) => useWorkspace.setState({ computing: false, notice: { kind: 'error', message: `Meshpath could not analyse these manifests: ${message}`, undo: useWorkspace.getState().notice?.undo } }),
+      (message) =>
+        useWorkspace.setState({
+          computing: false,
+          notice: {
+            kind: 'error',
+            message: `Meshpath could not analyse these manifests: ${message}`,
+            undo: useWorkspace.getState().notice?.undo,
+          },
+        }),
     ),
   );
   const storage = safeStorage();
@@ -48,11 +57,18 @@ export function bootstrapWorkspace(): void {
   if (hash.startsWith('#example=')) {
     const id = safeDecode(hash.slice('#example='.length));
     const example = findExample(id);
-    if (example) openFromLink(example.scenario, `Opened the example “${example.title}”. Your previous files are one click away.`, saved);
-    else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
+    if (example)
+      openFromLink(
+        example.scenario,
+        `Opened the example “${example.title}”. Your previous files are one click away.`,
+        saved,
+      );
+    else
+      loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
   } else if (hash.startsWith('#v')) {
     const decoded = decodeScenario(hash);
-    if (decoded.ok) openFromLink(decoded.scenario, 'Opened the shared scenario. Your previous files are one click away.', saved);
+    if (decoded.ok)
+      openFromLink(decoded.scenario, 'Opened the shared scenario. Your previous files are one click away.', saved);
     else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });
   } else if (saved) {
     loadScenario(saved);
@@ -65,11 +81,16 @@ export function bootstrapWorkspace(): void {
     timer = undefined;
     if (!saveScenario(storage, scenarioOf(useWorkspace.getState())) && !warned) {
       warned = true;
-      useWorkspace.getState().setNotice({ kind: 'error', message: 'This browser would not save your text (storage full or disabled): download or share it before closing the tab.' });
+      useWorkspace.getState().setNotice({
+        kind: 'error',
+        message:
+          'This browser would not save your text (storage full or disabled): download or share it before closing the tab.',
+      });
     }
   };
   useWorkspace.subscribe((state, previous) => {
-    if (state.files === previous.files && state.request === previous.request && state.options === previous.options) return;
+    if (state.files === previous.files && state.request === previous.request && state.options === previous.options)
+      return;
     // A link in the address bar no longer describes what is on screen: reloading must bring back the edits, not the link.
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
     clearTimeout(timer);

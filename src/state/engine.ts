@@ -1,4 +1,13 @@
-import { analyze, APP_PROTOCOLS, traceRequest, type Analysis, type ManifestFile, type TraceOptions, type TraceRequest, type TraceResult } from '../core/index.ts';
+import {
+  analyze,
+  APP_PROTOCOLS,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+  type TraceOptions,
+  type TraceRequest,
+  type TraceResult,
+} from '../core/index.ts';
 import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
 
 /** Everything the app computes from its inputs, in one call: the same contract in the Web Worker and on the main thread. */
@@ -20,7 +29,8 @@ export function toTraceRequest(input: RequestInput): TraceRequest | string {
   const request: TraceRequest = { from: input.from.trim(), to: input.to.trim() };
   if (input.port.trim() !== '') {
     const port = Number(input.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) return `Port must be a number from 1 to 65535, not ${input.port}.`;
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      return `Port must be a number from 1 to 65535, not ${input.port}.`;
     request.port = port;
   }
   if (input.protocol !== '') {
@@ -29,7 +39,8 @@ export function toTraceRequest(input: RequestInput): TraceRequest | string {
     request.protocol = protocol;
   }
   if (input.method.trim() !== '') request.method = input.method.trim();
-  if (input.path.trim() !== '') request.path = input.path.trim().startsWith('/') ? input.path.trim() : `/${input.path.trim()}`;
+  if (input.path.trim() !== '')
+    request.path = input.path.trim().startsWith('/') ? input.path.trim() : `/${input.path.trim()}`;
   if (input.sni.trim() !== '') request.sni = input.sni.trim();
   const headers: Record<string, string> = {};
   for (const line of input.headers.split('\n')) {
@@ -52,6 +63,10 @@ export function toTraceOptions(options: MeshOptions): TraceOptions {
 export function runEngine(input: EngineInput): EngineOutput {
   const analysis = analyze(input.files);
   const request = toTraceRequest(input.request);
-  if (typeof request === 'string') return { analysis, trace: input.request.from === '' && input.request.to === '' ? undefined : { ok: false, reason: request } };
+  if (typeof request === 'string')
+    return {
+      analysis,
+      trace: input.request.from === '' && input.request.to === '' ? undefined : { ok: false, reason: request },
+    };
   return { analysis, trace: traceRequest(analysis, request, toTraceOptions(input.options)) };
 }

@@ -5,7 +5,10 @@ import { runEngine, type EngineInput, type EngineOutput } from './engine.ts';
  * other, so only the last one is computed next. Without Worker support, or once the worker has failed, it computes
  * on the main thread, so the app keeps answering.
  */
-export function createEngineClient(onOutput: (output: EngineOutput, input: EngineInput) => void, onError: (message: string) => void): (input: EngineInput) => void {
+export function createEngineClient(
+  onOutput: (output: EngineOutput, input: EngineInput) => void,
+  onError: (message: string) => void,
+): (input: EngineInput) => void {
   const runHere = (input: EngineInput) => {
     try {
       onOutput(runEngine(input), input);
@@ -15,7 +18,10 @@ export function createEngineClient(onOutput: (output: EngineOutput, input: Engin
   };
   let worker: Worker | undefined;
   try {
-    worker = typeof Worker === 'undefined' ? undefined : new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module' });
+    worker =
+      typeof Worker === 'undefined'
+        ? undefined
+        : new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module' });
   } catch {
     worker = undefined;
   }

@@ -7,14 +7,25 @@ import { analyze, traceRequest, type Trace } from '../core/index.ts';
 import { finalCluster } from '../ui/graph/pathElements.ts';
 
 // Every built-in example (fixtures/scenarios/*/, as the app loads them): its manifests, request and options give the outcome it promises.
-const folders = readdirSync(new URL('../../fixtures/scenarios/', import.meta.url), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const folders = readdirSync(new URL('../../fixtures/scenarios/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
 
-function run(id: string, request: Partial<RequestInput> = {}, options: Partial<MeshOptions> = {}, extraYaml = ''): Trace {
+function run(
+  id: string,
+  request: Partial<RequestInput> = {},
+  options: Partial<MeshOptions> = {},
+  extraYaml = '',
+): Trace {
   const example = findExample(id);
   if (!example) throw new Error(`no example ${id}`);
   const traceInput = toTraceRequest({ ...(example.scenario.request ?? EMPTY_REQUEST), ...request });
   if (typeof traceInput === 'string') throw new Error(traceInput);
-  const result = traceRequest(analyze([...example.scenario.files, ...(extraYaml ? [{ name: 'extra.yaml', text: extraYaml }] : [])]), traceInput, toTraceOptions({ ...(example.scenario.options ?? DEFAULT_OPTIONS), ...options }));
+  const result = traceRequest(
+    analyze([...example.scenario.files, ...(extraYaml ? [{ name: 'extra.yaml', text: extraYaml }] : [])]),
+    traceInput,
+    toTraceOptions({ ...(example.scenario.options ?? DEFAULT_OPTIONS), ...options }),
+  );
   if (!result.ok) throw new Error(result.reason);
   return result.trace;
 }
@@ -36,7 +47,10 @@ describe('the examples library', () => {
     const analysis = analyze(example.scenario.files);
     expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
     const t = run(id);
-    expect({ outcome: t.outcome, status: t.status }).toEqual({ outcome: example.expect.outcome, status: example.expect.status });
+    expect({ outcome: t.outcome, status: t.status }).toEqual({
+      outcome: example.expect.outcome,
+      status: example.expect.status,
+    });
     if (example.expect.cluster) expect(finalCluster(t)).toBe(example.expect.cluster);
   });
 });
@@ -44,9 +58,15 @@ describe('the examples library', () => {
 describe('what each example invites the user to try', () => {
   it('in-mesh HTTP: the shared listener, the Host-chosen virtual host and a real-looking access log', () => {
     const t = run('demo');
-    expect(t.hops[0]).toMatchObject({ listener: '0.0.0.0_7777', virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777', route: 'default' });
+    expect(t.hops[0]).toMatchObject({
+      listener: '0.0.0.0_7777',
+      virtualHost: 'dest-svc-v1.application.svc.cluster.local:7777',
+      route: 'default',
+    });
     expect(t.hops[0]?.endpoint).toMatch(/^10\.244\.\d+\.\d+:5678$/);
-    expect(t.hops[0]?.accessLog).toMatch(/" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local - 10\.96\.\d+\.\d+:7777 .* default$/);
+    expect(t.hops[0]?.accessLog).toMatch(
+      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local - 10\.96\.\d+\.\d+:7777 .* default$/,
+    );
   });
 
   it('discovery without sidecars: balanced over three plain pods, in plaintext, with no inbound hop', () => {
@@ -59,18 +79,39 @@ describe('what each example invites the user to try', () => {
   it('registry-only: google.com (a ServiceEntry) gets through while github.com gets 502', () => {
     expect(run('registry-only', { to: 'http://google.com/' }).outcome).toBe('routed');
     expect(run('allow-any', { to: 'https://github.com' }).outcome).toBe('passthrough');
-    expect(run('registry-only', { to: 'https://github.com' })).toMatchObject({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
+    expect(run('registry-only', { to: 'https://github.com' })).toMatchObject({
+      outcome: 'blackhole',
+      status: null,
+      responseFlags: 'UH',
+    });
   });
 
   it('sidecar egress gotcha: passthrough misses the VirtualService, and REGISTRY_ONLY really blocks', () => {
     const t = run('sidecar-egress-gotcha');
-    expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain('hidden from this proxy by Sidecar team-a/default');
+    expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain(
+      'hidden from this proxy by Sidecar team-a/default',
+    );
     // team-a sees no HTTP service on 8080, so there is no listener there: BlackHoleCluster resets the connection (no 502).
-    expect(run('sidecar-egress-gotcha', {}, { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toMatchObject({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
+    expect(run('sidecar-egress-gotcha', {}, { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toMatchObject({
+      outcome: 'blackhole',
+      status: null,
+      responseFlags: 'UH',
+    });
     // The passthrough goes through virtualOutbound's TCP proxy, so team-a's sidecar logs a connection, not a request.
-    expect(t.hops[0]?.accessLog).toMatch(/^\[-\] "- - -" 0 - - - "-" - - - - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster - 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+ - -$/);
+    expect(t.hops[0]?.accessLog).toMatch(
+      /^\[-\] "- - -" 0 - - - "-" - - - - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster - 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+ - -$/,
+    );
     // An AuthorizationPolicy at team-b does block it: the plaintext caller has no identity to match.
-    const onlyTeamB = ['apiVersion: security.istio.io/v1', 'kind: AuthorizationPolicy', 'metadata: {name: only-team-b, namespace: team-b}', 'spec:', '  rules:', '  - from:', '    - source: {namespaces: [team-b]}', ''].join('\n');
+    const onlyTeamB = [
+      'apiVersion: security.istio.io/v1',
+      'kind: AuthorizationPolicy',
+      'metadata: {name: only-team-b, namespace: team-b}',
+      'spec:',
+      '  rules:',
+      '  - from:',
+      '    - source: {namespaces: [team-b]}',
+      '',
+    ].join('\n');
     const denied = run('sidecar-egress-gotcha', {}, {}, onlyTeamB);
     expect(denied).toMatchObject({ outcome: 'denied', status: 403 });
     expect(denied.hops.at(-1)?.accessLog).toContain('" 403 - rbac_access_denied_matched_policy[none] -');
@@ -86,31 +127,66 @@ describe('what each example invites the user to try', () => {
 
   it('ingress: other paths and hosts get 404 NR, with Istio resources and with a Kubernetes Ingress', () => {
     for (const folder of ['ingress-gateway', 'ingress-kubernetes']) {
-      expect(run(folder, { to: 'http://yuya.example.com/v2' })).toMatchObject({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
-      expect(run(folder).hops[0]).toMatchObject({ direction: 'gateway', listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'yuya.example.com:80' });
+      expect(run(folder, { to: 'http://yuya.example.com/v2' })).toMatchObject({
+        outcome: 'no-route',
+        status: 404,
+        responseFlags: 'NR',
+      });
+      expect(run(folder).hops[0]).toMatchObject({
+        direction: 'gateway',
+        listener: '0.0.0.0_8080',
+        routeConfig: 'http.8080',
+        virtualHost: 'yuya.example.com:80',
+      });
     }
   });
 
   it('DNS: NXDOMAIN without the DNS proxy, the allocated address with it', () => {
     expect(run('dns-proxy').dns).toMatchObject({ resolver: 'istio-agent', answers: ['240.240.0.1'] });
-    expect(run('dns-proxy', {}, { dnsCapture: 'off' })).toMatchObject({ outcome: 'dns-failure', dns: { resolver: 'kube-dns', rcode: 'NXDOMAIN' } });
+    expect(run('dns-proxy', {}, { dnsCapture: 'off' })).toMatchObject({
+      outcome: 'dns-failure',
+      dns: { resolver: 'kube-dns', rcode: 'NXDOMAIN' },
+    });
   });
 
   it('shared listeners: HTTP by Host (even on another service VIP), TLS by SNI, TCP by IP:port', () => {
-    expect(run('shared-listeners', { to: 'http://10.96.10.2:8080/', headers: 'Host: web-a' }).hops[0]).toMatchObject({ listener: '0.0.0.0_8080', virtualHost: 'web-a.shop.svc.cluster.local:8080' });
+    expect(run('shared-listeners', { to: 'http://10.96.10.2:8080/', headers: 'Host: web-a' }).hops[0]).toMatchObject({
+      listener: '0.0.0.0_8080',
+      virtualHost: 'web-a.shop.svc.cluster.local:8080',
+    });
     const tls = run('shared-listeners', { to: 'https://api.pay-b.com', protocol: 'tls' });
-    expect(tls.hops[0]).toMatchObject({ listener: '0.0.0.0_443', filterChain: 'SNI: api.pay-b.com', cluster: 'outbound|443||api.pay-b.com' });
+    expect(tls.hops[0]).toMatchObject({
+      listener: '0.0.0.0_443',
+      filterChain: 'SNI: api.pay-b.com',
+      cluster: 'outbound|443||api.pay-b.com',
+    });
     const tcp = run('shared-listeners', { to: 'users-db:5432' });
-    expect(tcp.hops[0]).toMatchObject({ listener: '10.96.10.4_5432', cluster: 'outbound|5432||users-db.shop.svc.cluster.local' });
+    expect(tcp.hops[0]).toMatchObject({
+      listener: '10.96.10.4_5432',
+      cluster: 'outbound|5432||users-db.shop.svc.cluster.local',
+    });
     // A TCP proxy logs connections: no method, path, status or authority, and no route name.
     expect(tcp.hops.map((h) => h.accessLog?.slice(0, 24))).toEqual(tcp.hops.map(() => '[-] "- - -" 0 - - - "-" '));
-    expect(tcp.hops[0]?.accessLog).toMatch(/ outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local - 10\.96\.10\.4:5432 \S+ - -$/);
+    expect(tcp.hops[0]?.accessLog).toMatch(
+      / outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local - 10\.96\.10\.4:5432 \S+ - -$/,
+    );
   });
 
   it('bookinfo: weighted shifting, a subset with no pods (503 UH), a VirtualService that matches nothing (404 NR)', () => {
-    expect(run('bookinfo', { headers: '' }).hops[0]).toMatchObject({ route: 'shift', cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local' });
-    expect(run('bookinfo', { to: 'http://ratings:9080/mysql', headers: '' })).toMatchObject({ outcome: 'no-healthy-upstream', status: 503, responseFlags: 'UH' });
-    expect(run('bookinfo', { to: 'http://details:9080/health', headers: '' })).toMatchObject({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
+    expect(run('bookinfo', { headers: '' }).hops[0]).toMatchObject({
+      route: 'shift',
+      cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local',
+    });
+    expect(run('bookinfo', { to: 'http://ratings:9080/mysql', headers: '' })).toMatchObject({
+      outcome: 'no-healthy-upstream',
+      status: 503,
+      responseFlags: 'UH',
+    });
+    expect(run('bookinfo', { to: 'http://details:9080/health', headers: '' })).toMatchObject({
+      outcome: 'no-route',
+      status: 404,
+      responseFlags: 'NR',
+    });
   });
 
   it('mTLS: PERMISSIVE accepts the plaintext STRICT rejects', () => {
@@ -122,6 +198,10 @@ describe('what each example invites the user to try', () => {
     const refused = run('authorization', { from: 'bar/sleep', to: 'http://httpbin.foo:8000/headers' });
     expect(refused).toMatchObject({ outcome: 'denied', status: 403 });
     expect(refused.steps.find((s) => s.kind === 'authorization')?.detail).toContain('none of their rules matches');
-    expect(run('authorization').steps.at(-1)?.sources.map((s) => s.name)).toEqual(['deny-admin']);
+    expect(
+      run('authorization')
+        .steps.at(-1)
+        ?.sources.map((s) => s.name),
+    ).toEqual(['deny-admin']);
   });
 });

@@ -23,8 +23,15 @@ interface ExampleFile {
   expect: Example['expect'];
 }
 
-const definitions = import.meta.glob<ExampleFile>('../../fixtures/scenarios/*/example.json', { eager: true, import: 'default' });
-const manifests = import.meta.glob<string>('../../fixtures/scenarios/*/manifests.yaml', { eager: true, query: '?raw', import: 'default' });
+const definitions = import.meta.glob<ExampleFile>('../../fixtures/scenarios/*/example.json', {
+  eager: true,
+  import: 'default',
+});
+const manifests = import.meta.glob<string>('../../fixtures/scenarios/*/manifests.yaml', {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+});
 
 export const EXAMPLES: readonly Example[] = Object.entries(definitions)
   .map(([path, file]) => {
@@ -36,7 +43,11 @@ export const EXAMPLES: readonly Example[] = Object.entries(definitions)
       order: file.order,
       title: file.title,
       description: file.description,
-      scenario: { files: [{ name: `${folder.split('/').pop() ?? file.id}.yaml`, text }], request: file.request, options: file.options },
+      scenario: {
+        files: [{ name: `${folder.split('/').pop() ?? file.id}.yaml`, text }],
+        request: file.request,
+        options: file.options,
+      },
       expect: file.expect,
     };
   })

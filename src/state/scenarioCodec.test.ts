@@ -3,8 +3,20 @@ import { decodeScenario, encodeScenario, parseScenarioJson, scenarioJson } from 
 
 describe('scenario links', () => {
   const scenario = {
-    files: [{ name: 'a.yaml', text: 'kind: Service\n# ünïcode ✓\n' }, { name: 'b.yaml', text: '' }],
-    request: { from: 'app/client', to: 'http://reviews:9080/x?y=1', port: '', protocol: 'http', method: 'POST', path: '', headers: 'end-user: jason', sni: '' },
+    files: [
+      { name: 'a.yaml', text: 'kind: Service\n# ünïcode ✓\n' },
+      { name: 'b.yaml', text: '' },
+    ],
+    request: {
+      from: 'app/client',
+      to: 'http://reviews:9080/x?y=1',
+      port: '',
+      protocol: 'http',
+      method: 'POST',
+      path: '',
+      headers: 'end-user: jason',
+      sni: '',
+    },
     options: { outboundTrafficPolicy: 'REGISTRY_ONLY' as const, dnsCapture: 'on' as const },
   };
 
@@ -15,14 +27,23 @@ describe('scenario links', () => {
   });
 
   it('reads links made before requests were shared (files only)', () => {
-    expect(decodeScenario(encodeScenario({ files: scenario.files }))).toEqual({ ok: true, scenario: { files: scenario.files } });
+    expect(decodeScenario(encodeScenario({ files: scenario.files }))).toEqual({
+      ok: true,
+      scenario: { files: scenario.files },
+    });
   });
 
   it('rejects a link cut short or edited, and one from a newer format', () => {
     const encoded = encodeScenario(scenario);
     expect(decodeScenario(encoded.slice(0, 20) + encoded.slice(-9))).toMatchObject({ ok: false });
-    expect(decodeScenario(encoded.replace(/\.([0-9a-f]{8})$/, '.00000000'))).toMatchObject({ ok: false, reason: expect.stringContaining('damaged') });
-    expect(decodeScenario(encoded.replace(/^v1=/, 'v9='))).toMatchObject({ ok: false, reason: expect.stringContaining('newer') });
+    expect(decodeScenario(encoded.replace(/\.([0-9a-f]{8})$/, '.00000000'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('damaged'),
+    });
+    expect(decodeScenario(encoded.replace(/^v1=/, 'v9='))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('newer'),
+    });
     expect(decodeScenario('#example=demo')).toMatchObject({ ok: false });
     // Inputs on which the decompressor itself throws are damaged links too, never a crash.
     expect(decodeScenario('#v1=Y.00000000')).toEqual({ ok: false, reason: expect.stringContaining('damaged') });

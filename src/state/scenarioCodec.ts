@@ -27,7 +27,16 @@ export interface Scenario {
   options?: MeshOptions;
 }
 
-export const EMPTY_REQUEST: RequestInput = { from: '', to: '', port: '', protocol: '', method: '', path: '', headers: '', sni: '' };
+export const EMPTY_REQUEST: RequestInput = {
+  from: '',
+  to: '',
+  port: '',
+  protocol: '',
+  method: '',
+  path: '',
+  headers: '',
+  sni: '',
+};
 export const DEFAULT_OPTIONS: MeshOptions = { outboundTrafficPolicy: 'manifests', dnsCapture: 'manifests' };
 
 const VERSION = 'v1';
@@ -59,7 +68,12 @@ export function encodeScenario(scenario: Scenario): string {
 export type DecodeResult = { ok: true; scenario: Scenario } | { ok: false; reason: string };
 
 function isManifestFile(value: unknown): value is ManifestFile {
-  return typeof value === 'object' && value !== null && typeof (value as ManifestFile).name === 'string' && typeof (value as ManifestFile).text === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ManifestFile).name === 'string' &&
+    typeof (value as ManifestFile).text === 'string'
+  );
 }
 
 function readRequest(value: unknown): RequestInput | undefined {
@@ -88,10 +102,18 @@ export function parseScenarioJson(json: string): DecodeResult {
     const parsed: unknown = JSON.parse(json);
     const record = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
     const files = record['files'];
-    if (!Array.isArray(files) || !files.every(isManifestFile)) return { ok: false, reason: 'This holds no Meshpath manifests.' };
+    if (!Array.isArray(files) || !files.every(isManifestFile))
+      return { ok: false, reason: 'This holds no Meshpath manifests.' };
     const request = readRequest(record['request']);
     const options = readOptions(record['options']);
-    return { ok: true, scenario: { files: files.map(({ name, text }) => ({ name, text })), ...(request ? { request } : {}), ...(options ? { options } : {}) } };
+    return {
+      ok: true,
+      scenario: {
+        files: files.map(({ name, text }) => ({ name, text })),
+        ...(request ? { request } : {}),
+        ...(options ? { options } : {}),
+      },
+    };
   } catch {
     return { ok: false, reason: 'This is not a Meshpath scenario (not valid JSON).' };
   }
@@ -102,7 +124,8 @@ export function decodeScenario(fragment: string): DecodeResult {
   const body = fragment.replace(/^#/, '');
   const match = /^v(\d+)=([A-Za-z0-9+\-$]*)\.([0-9a-f]{8})$/.exec(body);
   if (!match) return { ok: false, reason: 'This link does not hold a Meshpath scenario.' };
-  if (`v${match[1]}` !== VERSION) return { ok: false, reason: `This link was made by a newer Meshpath (scenario format v${match[1]}).` };
+  if (`v${match[1]}` !== VERSION)
+    return { ok: false, reason: `This link was made by a newer Meshpath (scenario format v${match[1]}).` };
   let json: string | null;
   try {
     json = decompressFromEncodedURIComponent(match[2] ?? '');
@@ -110,7 +133,8 @@ export function decodeScenario(fragment: string): DecodeResult {
     // lz-string throws on some corrupted inputs rather than returning null.
     json = null;
   }
-  if (!json || checksum(json) !== match[3]) return { ok: false, reason: 'This link is damaged (it may have been cut short when copied).' };
+  if (!json || checksum(json) !== match[3])
+    return { ok: false, reason: 'This link is damaged (it may have been cut short when copied).' };
   const result = parseScenarioJson(json);
   return result.ok ? result : { ok: false, reason: 'This link is damaged.' };
 }

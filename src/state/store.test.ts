@@ -26,10 +26,15 @@ describe('the workspace', () => {
 
   it('opens a scenario file, added manifests and a failed file as one step that one Undo reverses', () => {
     const before = scenarioOf(useWorkspace.getState());
-    useWorkspace.getState().openFiles({ scenario: { files: [file('s.yaml')] }, manifests: [file('extra.yaml')], failed: ['broken.yaml'] });
+    useWorkspace
+      .getState()
+      .openFiles({ scenario: { files: [file('s.yaml')] }, manifests: [file('extra.yaml')], failed: ['broken.yaml'] });
     const { files, notice } = useWorkspace.getState();
     expect(files.map((f) => f.name)).toEqual(['s.yaml', 'extra.yaml']);
-    expect(notice).toMatchObject({ kind: 'error', message: 'Opened the scenario file. Added extra.yaml. Could not read broken.yaml.' });
+    expect(notice).toMatchObject({
+      kind: 'error',
+      message: 'Opened the scenario file. Added extra.yaml. Could not read broken.yaml.',
+    });
     expect(notice?.undo).toEqual(before);
   });
 
@@ -41,8 +46,21 @@ describe('the workspace', () => {
   });
 
   it('derives the hovered steps from the current trace, so they never point into an older path', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: default}\nspec: {containers: [{name: app, image: x}]}\nstatus: {podIP: 10.0.0.1}\n';
-    useWorkspace.getState().loadScenario({ files: [{ name: 'm.yaml', text }], request: { from: 'default/client', to: 'http://example.com/', port: '', protocol: '', method: '', path: '', headers: '', sni: '' } });
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: default}\nspec: {containers: [{name: app, image: x}]}\nstatus: {podIP: 10.0.0.1}\n';
+    useWorkspace.getState().loadScenario({
+      files: [{ name: 'm.yaml', text }],
+      request: {
+        from: 'default/client',
+        to: 'http://example.com/',
+        port: '',
+        protocol: '',
+        method: '',
+        path: '',
+        headers: '',
+        sni: '',
+      },
+    });
     useWorkspace.getState().hoverLine('m.yaml', 2);
     const { trace, hoveredLine } = useWorkspace.getState();
     expect(stepsCausedBy(trace, hoveredLine).length).toBeGreaterThan(0);

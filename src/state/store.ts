@@ -72,10 +72,18 @@ export function scenarioOf(state: Pick<WorkspaceState, 'files' | 'request' | 'op
 /** Indexes of the trace steps whose sources include this line of this file. */
 export function stepsCausedBy(trace: TraceResult | undefined, at: { file: string; line: number } | null): number[] {
   if (!at || !trace?.ok) return [];
-  return trace.trace.steps.flatMap((step, index) => (step.sources.some((s) => s.file === at.file && s.range.start.line <= at.line && at.line <= s.range.end.line) ? [index] : []));
+  return trace.trace.steps.flatMap((step, index) =>
+    step.sources.some((s) => s.file === at.file && s.range.start.line <= at.line && at.line <= s.range.end.line)
+      ? [index]
+      : [],
+  );
 }
 
-const initialInput: EngineInput = { files: DEFAULT_EXAMPLE.scenario.files, request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST, options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS };
+const initialInput: EngineInput = {
+  files: DEFAULT_EXAMPLE.scenario.files,
+  request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST,
+  options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
+};
 const initialOutput = runEngine(initialInput);
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
@@ -107,13 +115,21 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     openFiles: ({ scenario, manifests, failed }) => {
       const before = get();
       const base = scenario ?? scenarioOf(before);
-      const files = scenario ? (scenario.files.length > 0 ? [...scenario.files] : [{ name: 'manifests.yaml', text: '' }]) : [...before.files];
+      const files = scenario
+        ? scenario.files.length > 0
+          ? [...scenario.files]
+          : [{ name: 'manifests.yaml', text: '' }]
+        : [...before.files];
       for (const file of manifests) {
         const existing = files.findIndex((f) => f.name === file.name);
         if (existing >= 0) files[existing] = file;
         else files.push(file);
       }
-      const said = [...(scenario ? ['Opened the scenario file.'] : []), ...(manifests.length > 0 ? [`Added ${manifests.map((f) => f.name).join(', ')}.`] : []), ...(failed.length > 0 ? [`Could not read ${failed.join(', ')}.`] : [])];
+      const said = [
+        ...(scenario ? ['Opened the scenario file.'] : []),
+        ...(manifests.length > 0 ? [`Added ${manifests.map((f) => f.name).join(', ')}.`] : []),
+        ...(failed.length > 0 ? [`Could not read ${failed.join(', ')}.`] : []),
+      ];
       const changed = scenario !== undefined || manifests.length > 0;
       if (!changed) {
         if (said.length > 0) set({ notice: { kind: 'error', message: said.join(' ') } });
@@ -140,7 +156,10 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       set({
         files: next,
         // The file on screen stays on screen when a tab before it closes.
-        activeFile: Math.max(0, Math.min(index < before.activeFile ? before.activeFile - 1 : before.activeFile, next.length - 1)),
+        activeFile: Math.max(
+          0,
+          Math.min(index < before.activeFile ? before.activeFile - 1 : before.activeFile, next.length - 1),
+        ),
         notice: { kind: 'info', message: `Closed ${removed.name}.`, undo: scenarioOf(before) },
       });
       recompute();
@@ -187,7 +206,12 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       const current = state.files === input.files && state.request === input.request && state.options === input.options;
       // A selected step the new path no longer has is closed rather than shown as another step.
       const steps = result.trace?.ok ? result.trace.trace.steps.length : 0;
-      set({ analysis: result.analysis, trace: result.trace, computing: !current, selectedStep: state.selectedStep !== null && state.selectedStep < steps ? state.selectedStep : null });
+      set({
+        analysis: result.analysis,
+        trace: result.trace,
+        computing: !current,
+        selectedStep: state.selectedStep !== null && state.selectedStep < steps ? state.selectedStep : null,
+      });
     },
   };
 });

@@ -13,7 +13,10 @@ export function DiagnosticsPanel() {
     <section className="diagnostics" aria-label="Problems">
       <div className="diagnostics-tabs" role="tablist" aria-label="Problems and assumptions">
         <button type="button" role="tab" aria-selected={tab === 'problems'} onClick={() => setTab('problems')}>
-          Problems <span className="counts">{errors} errors · {warnings} warnings · {diagnostics.length - errors - warnings} notes</span>
+          Problems{' '}
+          <span className="counts">
+            {errors} errors · {warnings} warnings · {diagnostics.length - errors - warnings} notes
+          </span>
         </button>
         <button type="button" role="tab" aria-selected={tab === 'assumptions'} onClick={() => setTab('assumptions')}>
           Assumptions <span className="counts">{assumptions.length}</span>
@@ -22,7 +25,10 @@ export function DiagnosticsPanel() {
       {tab === 'problems' && diagnostics.length > 0 && (
         <ul aria-label="Problem list">
           {diagnostics.map((d, index) => (
-            <li key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`} className={`diagnostic ${d.severity}`}>
+            <li
+              key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`}
+              className={`diagnostic ${d.severity}`}
+            >
               <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
                 {d.file}:{d.range.start.line}:{d.range.start.column}
               </button>{' '}
@@ -36,7 +42,11 @@ export function DiagnosticsPanel() {
           {assumptions.map((a, index) => (
             <li key={`${a.code}:${index}`} className="diagnostic assumption-item">
               {a.subject ? (
-                <button type="button" className="link" onClick={() => a.subject && revealRange(a.subject.file, a.subject.range)}>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => a.subject && revealRange(a.subject.file, a.subject.range)}
+                >
                   {a.subject.file}:{a.subject.range.start.line}
                 </button>
               ) : (

@@ -11,7 +11,8 @@ export function ExamplesMenu() {
   useEffect(() => {
     if (!open) return;
     const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node)) setOpen(false);
+      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node))
+        setOpen(false);
     };
     document.addEventListener('mousedown', close);
     document.addEventListener('keydown', close);
@@ -22,7 +23,11 @@ export function ExamplesMenu() {
   }, [open]);
 
   const choose = (example: Example) => {
-    loadScenario(example.scenario, { kind: 'info', message: `Opened the example “${example.title}”: ${example.description}`, undo: scenarioOf(useWorkspace.getState()) });
+    loadScenario(example.scenario, {
+      kind: 'info',
+      message: `Opened the example “${example.title}”: ${example.description}`,
+      undo: scenarioOf(useWorkspace.getState()),
+    });
     // The address bar names the example until the user changes something (bootstrap clears it then).
     history.replaceState(null, '', `#example=${example.id}`);
     setOpen(false);

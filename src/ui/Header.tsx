@@ -36,14 +36,20 @@ export function Header() {
     const url = `${location.origin}${location.pathname}#${fragment}`;
     if (url.length > MAX_LINK_LENGTH) {
       setShareLink(null);
-      setNotice({ kind: 'error', message: `This scenario makes a ${url.length}-character link, too long to share safely (over ${MAX_LINK_LENGTH}). Use “Download scenario” and send the file instead.` });
+      setNotice({
+        kind: 'error',
+        message: `This scenario makes a ${url.length}-character link, too long to share safely (over ${MAX_LINK_LENGTH}). Use “Download scenario” and send the file instead.`,
+      });
       return;
     }
     history.replaceState(null, '', `#${fragment}`);
     setShareLink(url);
     try {
       await navigator.clipboard.writeText(url);
-      setNotice({ kind: 'info', message: `Link copied (${url.length} characters). Anyone who opens it sees these manifests and this request; nothing is uploaded.` });
+      setNotice({
+        kind: 'info',
+        message: `Link copied (${url.length} characters). Anyone who opens it sees these manifests and this request; nothing is uploaded.`,
+      });
     } catch {
       setNotice({ kind: 'info', message: 'The link is in the address bar and below: copy it from there.' });
     }
@@ -97,7 +103,15 @@ export function Header() {
           Share
         </button>
       </div>
-      {shareLink && <input className="share-link" aria-label="Share link" readOnly value={shareLink} onFocus={(e) => e.currentTarget.select()} />}
+      {shareLink && (
+        <input
+          className="share-link"
+          aria-label="Share link"
+          readOnly
+          value={shareLink}
+          onFocus={(e) => e.currentTarget.select()}
+        />
+      )}
     </header>
   );
 }

@@ -11,7 +11,10 @@ export function NoticeBar() {
     <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} aria-label="Notice">
       <span>{notice.message}</span>
       {undo && (
-        <button type="button" onClick={() => loadScenario(undo, { kind: 'info', message: 'Restored your previous files.' })}>
+        <button
+          type="button"
+          onClick={() => loadScenario(undo, { kind: 'info', message: 'Restored your previous files.' })}
+        >
           Undo
         </button>
       )}

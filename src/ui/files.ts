@@ -5,7 +5,9 @@ import { parseScenarioJson, type Scenario } from '../state/scenarioCodec.ts';
  * Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. A file
  * that is a whole Meshpath scenario (downloaded earlier) opens as such; the rest are manifests.
  */
-export async function readOpenedFiles(list: FileList | readonly File[]): Promise<{ scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }> {
+export async function readOpenedFiles(
+  list: FileList | readonly File[],
+): Promise<{ scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }> {
   let scenario: Scenario | undefined;
   const manifests: ManifestFile[] = [];
   const failed: string[] = [];

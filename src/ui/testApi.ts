@@ -4,7 +4,8 @@ import type { MeshpathTestApi } from './testApiTypes.ts';
 
 export function installTestApi(): void {
   const api: MeshpathTestApi = {
-    setText: (text, fileIndex) => useWorkspace.getState().setFileText(fileIndex ?? useWorkspace.getState().activeFile, text),
+    setText: (text, fileIndex) =>
+      useWorkspace.getState().setFileText(fileIndex ?? useWorkspace.getState().activeFile, text),
     getText: (fileIndex) => useWorkspace.getState().files[fileIndex ?? useWorkspace.getState().activeFile]?.text ?? '',
     graphNodeIds: () => graphHandle.current?.nodes().map((n) => n.id()) ?? [],
     graphEdgeIds: () => graphHandle.current?.edges().map((e) => e.id()) ?? [],

@@ -18,7 +18,9 @@ function assertRangesInside(text: string, diagnostics: readonly Diagnostic[]): v
       expect(position.column).toBeGreaterThanOrEqual(1);
       expect(position.column).toBeLessThanOrEqual((lines[position.line - 1] ?? '').length + 1);
     }
-    const startsFirst = d.range.start.line < d.range.end.line || (d.range.start.line === d.range.end.line && d.range.start.column <= d.range.end.column);
+    const startsFirst =
+      d.range.start.line < d.range.end.line ||
+      (d.range.start.line === d.range.end.line && d.range.start.column <= d.range.end.column);
     expect(startsFirst).toBe(true);
   }
 }
@@ -28,7 +30,18 @@ function check(text: string): void {
   assertRangesInside(text, analysis.diagnostics);
 }
 
-const yamlish = fc.constantFrom(...'abcxyz019 :-[]{},\'"#&*!|>%@`\n\t?'.split(''), 'apiVersion: v1\n', 'kind: Service\n', '---\n', '  ', '- ', 'metadata:\n  name: a\n', '&a ', '*a ', '<<: ');
+const yamlish = fc.constantFrom(
+  ...'abcxyz019 :-[]{},\'"#&*!|>%@`\n\t?'.split(''),
+  'apiVersion: v1\n',
+  'kind: Service\n',
+  '---\n',
+  '  ',
+  '- ',
+  'metadata:\n  name: a\n',
+  '&a ',
+  '*a ',
+  '<<: ',
+);
 
 describe('the parser on hostile or random input (property tests)', () => {
   it('never throws on arbitrary text, and every diagnostic lies inside it', () => {
@@ -36,7 +49,13 @@ describe('the parser on hostile or random input (property tests)', () => {
   });
 
   it('never throws on YAML-shaped noise', () => {
-    fc.assert(fc.property(fc.array(yamlish, { maxLength: 120 }).map((parts) => parts.join('')), check), { numRuns: 400 });
+    fc.assert(
+      fc.property(
+        fc.array(yamlish, { maxLength: 120 }).map((parts) => parts.join('')),
+        check,
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('never throws on the demo with random edits (deletions, insertions, swapped lines)', () => {
@@ -48,7 +67,8 @@ describe('the parser on hostile or random input (property tests)', () => {
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 6 }), (edits) => {
         let text = demo;
-        for (const { at, remove, insert } of edits) text = text.slice(0, Math.min(at, text.length)) + insert + text.slice(Math.min(at, text.length) + remove);
+        for (const { at, remove, insert } of edits)
+          text = text.slice(0, Math.min(at, text.length)) + insert + text.slice(Math.min(at, text.length) + remove);
         check(text);
       }),
       { numRuns: 150 },
@@ -56,15 +76,71 @@ describe('the parser on hostile or random input (property tests)', () => {
   });
 
   it('never throws on arbitrary JSON documents, objects or not', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => check(JSON.stringify(value))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => check(JSON.stringify(value))),
+      { numRuns: 300 },
+    );
   });
 
   it('never throws on objects with Kubernetes keys and random values of the wrong types', () => {
-    const anyValue = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }));
-    const kind = fc.constantFrom('Pod', 'Deployment', 'Service', 'EndpointSlice', 'Endpoints', 'ConfigMap', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar', 'Gateway', 'PeerAuthentication', 'AuthorizationPolicy', 'Namespace', 'StatefulSet', 'Job', 'IstioOperator');
-    const keys = fc.constantFrom('spec', 'status', 'ports', 'selector', 'template', 'hosts', 'http', 'subsets', 'containers', 'metadata', 'labels', 'annotations', 'endpoints', 'subsets', 'data', 'mesh', 'servers', 'egress', '__proto__', 'constructor', 'toString', 'valueOf');
+    const anyValue = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 }),
+    );
+    const kind = fc.constantFrom(
+      'Pod',
+      'Deployment',
+      'Service',
+      'EndpointSlice',
+      'Endpoints',
+      'ConfigMap',
+      'VirtualService',
+      'DestinationRule',
+      'ServiceEntry',
+      'Sidecar',
+      'Gateway',
+      'PeerAuthentication',
+      'AuthorizationPolicy',
+      'Namespace',
+      'StatefulSet',
+      'Job',
+      'IstioOperator',
+    );
+    const keys = fc.constantFrom(
+      'spec',
+      'status',
+      'ports',
+      'selector',
+      'template',
+      'hosts',
+      'http',
+      'subsets',
+      'containers',
+      'metadata',
+      'labels',
+      'annotations',
+      'endpoints',
+      'subsets',
+      'data',
+      'mesh',
+      'servers',
+      'egress',
+      '__proto__',
+      'constructor',
+      'toString',
+      'valueOf',
+    );
     const tree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, anyValue, fc.dictionary(keys, tie('node'), { maxKeys: 4 }), fc.array(tie('node'), { maxLength: 3 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        anyValue,
+        fc.dictionary(keys, tie('node'), { maxKeys: 4 }),
+        fc.array(tie('node'), { maxLength: 3 }),
+      ),
     })).node;
     fc.assert(
       fc.property(kind, fc.dictionary(keys, tree, { maxKeys: 5 }), (k, body) => {
@@ -82,7 +158,9 @@ describe('the parser on hostile or random input (property tests)', () => {
     const seen = new Set<string>();
     for (const name of readdirSync(scenarios).sort()) {
       const text = readFileSync(new URL(`${name}/manifests.yaml`, scenarios), 'utf8');
-      const { request } = JSON.parse(readFileSync(new URL(`${name}/example.json`, scenarios), 'utf8')) as { request: { from: string; to: string } };
+      const { request } = JSON.parse(readFileSync(new URL(`${name}/example.json`, scenarios), 'utf8')) as {
+        request: { from: string; to: string };
+      };
       for (const object of parseManifests([{ name, text }]).objects) {
         for (const scalar of scalars(object.node, object.kind)) {
           if (seen.has(scalar.field)) continue;
@@ -94,7 +172,9 @@ describe('the parser on hostile or random input (property tests)', () => {
             assertRangesInside(mutated, analysis.diagnostics);
             buildRegistry(analysis.model);
             traceRequest(analysis, { from: request.from, to: request.to });
-            const from = analysis.model.pods.find((pod) => request.from === `${pod.namespace}/${pod.owner?.name ?? pod.name}`);
+            const from = analysis.model.pods.find(
+              (pod) => request.from === `${pod.namespace}/${pod.owner?.name ?? pod.name}`,
+            );
             if (from) computeProxyConfig(analysis, `${from.namespace}/${from.name}`);
           }, where).not.toThrow();
         }
@@ -104,8 +184,16 @@ describe('the parser on hostile or random input (property tests)', () => {
 
   it('answers well under a second for a billion-laughs document, a deep nest and a huge line', () => {
     const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 12; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array.from({ length: 9 }, () => `*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    const inputs = [laughs.join('\n'), `${'['.repeat(5000)}${']'.repeat(5000)}`, `${'- '.repeat(3000)}x`, `a: ${'x'.repeat(1_000_000)}`];
+    for (let i = 1; i < 12; i++)
+      laughs.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array.from({ length: 9 }, () => `*${String.fromCharCode(96 + i)}`).join(',')}]`,
+      );
+    const inputs = [
+      laughs.join('\n'),
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `${'- '.repeat(3000)}x`,
+      `a: ${'x'.repeat(1_000_000)}`,
+    ];
     for (const text of inputs) {
       const started = performance.now();
       const analysis = analyze([{ name: 'hostile.yaml', text }]);
@@ -118,7 +206,10 @@ describe('the parser on hostile or random input (property tests)', () => {
 /** Every scalar value below `node` (mapping values and list items, not keys), with the field it is in (`Service spec.ports[].port`). */
 function scalars(node: YamlNode, field: string): Array<{ start: number; end: number; field: string }> {
   if (node.kind === 'scalar') return [{ start: node.start, end: node.end, field }];
-  if (node.kind === 'mapping') return node.pairs.flatMap((pair) => (pair.key.kind === 'scalar' ? scalars(pair.value, `${field}.${pair.key.text}`) : []));
+  if (node.kind === 'mapping')
+    return node.pairs.flatMap((pair) =>
+      pair.key.kind === 'scalar' ? scalars(pair.value, `${field}.${pair.key.text}`) : [],
+    );
   if (node.kind === 'sequence') return node.items.flatMap((item) => scalars(item, `${field}[]`));
   return [];
 }

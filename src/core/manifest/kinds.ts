@@ -17,7 +17,11 @@ const BATCH = ['batch/v1'];
 const ISTIO_NETWORKING = ['networking.istio.io/v1alpha3', 'networking.istio.io/v1beta1', 'networking.istio.io/v1'];
 const ISTIO_SECURITY = ['security.istio.io/v1beta1', 'security.istio.io/v1'];
 
-const modelled = (apiVersions: readonly string[], namespaced = true): KindInfo => ({ namespaced, modelled: true, apiVersions });
+const modelled = (apiVersions: readonly string[], namespaced = true): KindInfo => ({
+  namespaced,
+  modelled: true,
+  apiVersions,
+});
 const listed = (note: string, namespaced = true): KindInfo => ({ namespaced, modelled: false, note });
 /** Kinds that never change a request's path: listed without a note. */
 const other = (namespaced = true): KindInfo => ({ namespaced, modelled: false });
@@ -78,7 +82,14 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
 ]);
 
 /** The kinds that hold workloads (pods or pod templates). */
-export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+]);
 
 const GATEWAY_API = listed('Gateway API is not modelled yet.');
 

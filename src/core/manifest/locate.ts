@@ -9,7 +9,11 @@ const lineIndexes = new WeakMap<ManifestFile, LineIndex>();
  * The lines of one field of an object, e.g. `['spec', 'http', 2]` for the 3rd http route of a VirtualService or
  * `['spec', 'egress', 0, 'hosts', 1]` for one hosts entry of a Sidecar. Undefined when the object has no such field.
  */
-export function fieldRange(files: readonly ManifestFile[], object: ManifestObject, path: ReadonlyArray<string | number>): SourceRange | undefined {
+export function fieldRange(
+  files: readonly ManifestFile[],
+  object: ManifestObject,
+  path: ReadonlyArray<string | number>,
+): SourceRange | undefined {
   const file = files.find((f) => f.name === object.file);
   const node = findNode(object.node, path);
   if (!file || !node) return undefined;

@@ -63,12 +63,18 @@ describe('parseManifests', () => {
     const { objects, diagnostics } = parse(text);
     expect(objects).toEqual([]);
     expect(diagnostics).toEqual([
-      expect.objectContaining({ code: 'YAML_DUPLICATE_KEY', severity: 'error', range: expect.objectContaining({ start: { line: 5, column: 3 } }) }),
+      expect.objectContaining({
+        code: 'YAML_DUPLICATE_KEY',
+        severity: 'error',
+        range: expect.objectContaining({ start: { line: 5, column: 3 } }),
+      }),
     ]);
   });
 
   it('assumes the default namespace for a namespaced object without one, and none for a Namespace', () => {
-    const { objects } = parse('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n');
+    const { objects } = parse(
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n',
+    );
     expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([
       ['a', 'default', true],
       ['b', undefined, false],
@@ -96,12 +102,19 @@ describe('parseManifests', () => {
   });
 
   it('reads JSON, which kubectl -o json prints', () => {
-    const { objects } = parse('{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "j", "namespace": "n"}}', 'svc.json');
-    expect(objects).toEqual([expect.objectContaining({ kind: 'Service', name: 'j', namespace: 'n', file: 'svc.json' })]);
+    const { objects } = parse(
+      '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "j", "namespace": "n"}}',
+      'svc.json',
+    );
+    expect(objects).toEqual([
+      expect.objectContaining({ kind: 'Service', name: 'j', namespace: 'n', file: 'svc.json' }),
+    ]);
   });
 
   it('says what is missing from an object and where', () => {
-    const { objects, diagnostics } = parse('apiVersion: v1\nmetadata:\n  name: x\n---\nkind: Service\nmetadata:\n  name: y\n---\napiVersion: v1\nkind: Service\n---\n- a\n- b\n');
+    const { objects, diagnostics } = parse(
+      'apiVersion: v1\nmetadata:\n  name: x\n---\nkind: Service\nmetadata:\n  name: y\n---\napiVersion: v1\nkind: Service\n---\n- a\n- b\n',
+    );
     expect(objects).toEqual([]);
     expect(diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([
       ['MISSING_KIND', 1],
@@ -135,13 +148,12 @@ describe('parseManifests', () => {
       '  namespace: 5', // 20
     ].join('\n');
     const { objects, diagnostics } = parse(text);
-    expect(diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}-${d.range.end.column}`)).toEqual([
-      'WRONG_TYPE@2:7-8',
-      'WRONG_TYPE@9:9-12',
-      'WRONG_TYPE@11:13-14',
-      'WRONG_TYPE@20:14-15',
-    ]);
-    expect(diagnostics[1]?.message).toBe('metadata.name must be a string, but it is a number (123); kubectl rejects this object. Quote it: "123".');
+    expect(
+      diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}-${d.range.end.column}`),
+    ).toEqual(['WRONG_TYPE@2:7-8', 'WRONG_TYPE@9:9-12', 'WRONG_TYPE@11:13-14', 'WRONG_TYPE@20:14-15']);
+    expect(diagnostics[1]?.message).toBe(
+      'metadata.name must be a string, but it is a number (123); kubectl rejects this object. Quote it: "123".',
+    );
     expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([['z', 'default', true]]);
   });
 
@@ -171,13 +183,23 @@ describe('parseManifests', () => {
   });
 
   it('lists kinds it recognises but does not model, without failing', () => {
-    const { objects, diagnostics } = parse('apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: ef\n  namespace: istio-system\n');
+    const { objects, diagnostics } = parse(
+      'apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n  name: ef\n  namespace: istio-system\n',
+    );
     expect(objects).toEqual([expect.objectContaining({ kind: 'EnvoyFilter', modelled: false })]);
-    expect(diagnostics).toEqual([expect.objectContaining({ severity: 'info', code: 'NOT_MODELLED', range: expect.objectContaining({ start: { line: 2, column: 1 } }) })]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'info',
+        code: 'NOT_MODELLED',
+        range: expect.objectContaining({ start: { line: 2, column: 1 } }),
+      }),
+    ]);
   });
 
   it('keeps keys such as __proto__ and constructor as plain data', () => {
-    const { objects } = parse('apiVersion: v1\nkind: Service\nmetadata:\n  name: constructor\n  labels:\n    __proto__: polluted\n');
+    const { objects } = parse(
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: constructor\n  labels:\n    __proto__: polluted\n',
+    );
     expect(objects[0]?.name).toBe('constructor');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
@@ -185,7 +207,8 @@ describe('parseManifests', () => {
 
   it('bounds alias expansion instead of hanging', () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 30; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 30; i++)
+      lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
     const started = Date.now();
     const { diagnostics } = parse(lines.join('\n'));
     expect(Date.now() - started).toBeLessThan(2000);
@@ -235,8 +258,14 @@ describe('fieldRange', () => {
     const { objects } = parseManifests(files);
     const [virtualService, sidecar] = objects;
     if (!virtualService || !sidecar) throw new Error('objects not read');
-    expect(fieldRange(files, virtualService, ['spec', 'http', 2])).toEqual({ start: { line: 11, column: 5 }, end: { line: 12, column: 47 } });
-    expect(fieldRange(files, sidecar, ['spec', 'egress', 0, 'hosts', 1])).toEqual({ start: { line: 21, column: 7 }, end: { line: 21, column: 21 } });
+    expect(fieldRange(files, virtualService, ['spec', 'http', 2])).toEqual({
+      start: { line: 11, column: 5 },
+      end: { line: 12, column: 47 },
+    });
+    expect(fieldRange(files, sidecar, ['spec', 'egress', 0, 'hosts', 1])).toEqual({
+      start: { line: 21, column: 7 },
+      end: { line: 21, column: 21 },
+    });
     expect(fieldRange(files, sidecar, ['spec', 'ingress'])).toBeUndefined();
   });
 });
@@ -245,9 +274,19 @@ describe('hostile input', () => {
   it('reports an alias cycle and an oversized file instead of hanging or throwing', () => {
     const cycle = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a, namespace: b, self: *m}\n');
     expect(cycle.objects).toEqual([]);
-    expect(cycle.diagnostics).toEqual([expect.objectContaining({ severity: 'error', range: expect.objectContaining({ start: expect.objectContaining({ line: 3 }) }) })]);
+    expect(cycle.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        range: expect.objectContaining({ start: expect.objectContaining({ line: 3 }) }),
+      }),
+    ]);
     const huge = parse(`# ${'x'.repeat(5_000_001)}`);
-    expect(huge.diagnostics).toEqual([expect.objectContaining({ code: 'INPUT_TOO_LARGE', range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } } })]);
+    expect(huge.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'INPUT_TOO_LARGE',
+        range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+      }),
+    ]);
     const deep = parse(`a: ${'['.repeat(150)}${']'.repeat(150)}`);
     expect(deep.diagnostics.map((d) => d.code)).toEqual(['YAML_TOO_DEEP']);
   });

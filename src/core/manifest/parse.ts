@@ -113,7 +113,9 @@ export function typeName(value: unknown): string {
 
 /** A parsed value as a diagnostic may quote it: scalars as written, a mapping or list by its type (never String() of an object). */
 export function describeValue(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeName(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : typeName(value);
 }
 
 /** Reads every file: objects in text order, and every problem with its file, line and column. */
@@ -135,7 +137,13 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
   };
 
   if (file.text.length > PARSE_LIMITS.maxFileChars) {
-    report('error', 'INPUT_TOO_LARGE', `This file has ${file.text.length} characters; Meshpath reads at most ${PARSE_LIMITS.maxFileChars}. Split it or remove what the path does not need.`, 0, 0);
+    report(
+      'error',
+      'INPUT_TOO_LARGE',
+      `This file has ${file.text.length} characters; Meshpath reads at most ${PARSE_LIMITS.maxFileChars}. Split it or remove what the path does not need.`,
+      0,
+      0,
+    );
     return;
   }
 
@@ -149,13 +157,25 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
       trees = buildYamlTrees(events, source, chunk.start);
       const loop = trees.find((tree) => tree.cycleAt !== undefined);
       if (loop?.cycleAt !== undefined) {
-        report('error', 'YAML_ALIAS_LIMIT', 'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.', loop.cycleAt, loop.cycleAt + 2);
+        report(
+          'error',
+          'YAML_ALIAS_LIMIT',
+          'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.',
+          loop.cycleAt,
+          loop.cycleAt + 2,
+        );
         documentIndex += Math.max(1, trees.length);
         continue;
       }
       const bomb = trees.find((tree) => tree.expandedSize > PARSE_LIMITS.maxExpandedNodes);
       if (bomb?.root) {
-        report('error', 'YAML_ALIAS_LIMIT', `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxExpandedNodes} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`, bomb.root.start, bomb.root.start + 1);
+        report(
+          'error',
+          'YAML_ALIAS_LIMIT',
+          `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxExpandedNodes} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`,
+          bomb.root.start,
+          bomb.root.start + 1,
+        );
         documentIndex += Math.max(1, trees.length);
         continue;
       }
@@ -175,7 +195,13 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
           : reason.includes('alias')
             ? 'YAML_ALIAS_LIMIT'
             : 'YAML_SYNTAX';
-      report('error', code, `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the others are still read.`, at, at + 1);
+      report(
+        'error',
+        code,
+        `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the others are still read.`,
+        at,
+        at + 1,
+      );
       documentIndex += Math.max(1, countMarkers(source));
       continue;
     }
@@ -189,7 +215,13 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
   function readDocument(value: unknown, tree: YamlNode | null, index: number): void {
     if (value === null || value === undefined || !tree) return; // an empty document, or only comments
     if (!isRecord(value)) {
-      report('error', 'NOT_AN_OBJECT', 'This document is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.', tree.start, tree.end);
+      report(
+        'error',
+        'NOT_AN_OBJECT',
+        'This document is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.',
+        tree.start,
+        tree.end,
+      );
       return;
     }
     const kind = stringField(value, 'kind');
@@ -212,7 +244,13 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
 
   function readObject(value: unknown, node: YamlNode, index: number, itemIndex: number | undefined): void {
     if (!isRecord(value)) {
-      report('error', 'NOT_AN_OBJECT', 'This item is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.', node.start, node.end);
+      report(
+        'error',
+        'NOT_AN_OBJECT',
+        'This item is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.',
+        node.start,
+        node.end,
+      );
       return;
     }
     const kind = stringField(value, 'kind');
@@ -226,13 +264,25 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
       if (found === undefined || found === null || typeof found === 'string') return false;
       const at = findNode(node, path) ?? keyOr(path);
       const written = at.kind === 'scalar' ? at.text : undefined;
-      report('error', 'WRONG_TYPE', `${path.join('.')} must be a string, but it is ${typeName(found)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${written !== undefined ? ` Quote it: "${written}".` : ''}`, at.start, at.end);
+      report(
+        'error',
+        'WRONG_TYPE',
+        `${path.join('.')} must be a string, but it is ${typeName(found)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${written !== undefined ? ` Quote it: "${written}".` : ''}`,
+        at.start,
+        at.end,
+      );
       return true;
     };
     if (wrongType(['kind']) || wrongType(['apiVersion']) || wrongType(['metadata', 'name'])) return;
     if (kind === undefined) {
       const at = keyOr(['kind']);
-      report('error', 'MISSING_KIND', 'This object has no kind: Meshpath cannot tell what it is.', at.start, at === node ? node.start + 1 : at.end);
+      report(
+        'error',
+        'MISSING_KIND',
+        'This object has no kind: Meshpath cannot tell what it is.',
+        at.start,
+        at === node ? node.start + 1 : at.end,
+      );
       return;
     }
     if (apiVersion === undefined) {
@@ -275,7 +325,9 @@ function countMarkers(source: string): number {
 }
 
 /** Reads YAML held inside a field (the `mesh` key of the istio ConfigMap, a proxy.istio.io/config annotation). */
-export function parseEmbeddedYaml(text: string): { ok: true; value: unknown } | { ok: false; reason: string; line: number } {
+export function parseEmbeddedYaml(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; reason: string; line: number } {
   if (text.length > PARSE_LIMITS.maxFileChars) return { ok: false, reason: 'too large', line: 1 };
   try {
     const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth });

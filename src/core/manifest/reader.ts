@@ -7,7 +7,10 @@ export type FieldPath = ReadonlyArray<string | number>;
 
 /** `spec.http[2].route[0]`: a field path the way users and kubectl write it. */
 export function formatPath(path: FieldPath): string {
-  return path.reduce<string>((text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step), '');
+  return path.reduce<string>(
+    (text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step),
+    '',
+  );
 }
 
 /**
@@ -39,7 +42,8 @@ export class ObjectReader {
   /** The range of the value at `path`, else of the closest enclosing field that exists, else of the whole object. */
   range(path: FieldPath): SourceRange {
     for (let length = path.length; length >= 0; length--) {
-      const node = length === path.length ? findNode(this.object.node, path) : findKey(this.object.node, path.slice(0, length));
+      const node =
+        length === path.length ? findNode(this.object.node, path) : findKey(this.object.node, path.slice(0, length));
       if (node && length > 0) return this.lines.range(node.start, node.end);
     }
     return this.keyRange(['kind']);
@@ -70,12 +74,24 @@ export class ObjectReader {
 
   private wrongType(path: FieldPath, expected: string, value: unknown): void {
     const written = this.sourceText(path);
-    const quoteHint = (expected === 'a string' && written !== undefined && typeof value !== 'object') ? ` Quote it: "${written}".` : '';
-    this.report('error', 'WRONG_TYPE', `${formatPath(path)} must be ${expected}, but it is ${typeName(value)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${quoteHint}`, path);
+    const quoteHint =
+      expected === 'a string' && written !== undefined && typeof value !== 'object' ? ` Quote it: "${written}".` : '';
+    this.report(
+      'error',
+      'WRONG_TYPE',
+      `${formatPath(path)} must be ${expected}, but it is ${typeName(value)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${quoteHint}`,
+      path,
+    );
   }
 
   private missing(path: FieldPath, why: string | undefined): void {
-    this.report('error', 'MISSING_FIELD', `${this.object.kind} ${this.object.name} has no ${formatPath(path)}${why ? `: ${why}` : ''}.`, path.slice(0, -1).length > 0 ? path.slice(0, -1) : ['kind'], true);
+    this.report(
+      'error',
+      'MISSING_FIELD',
+      `${this.object.kind} ${this.object.name} has no ${formatPath(path)}${why ? `: ${why}` : ''}.`,
+      path.slice(0, -1).length > 0 ? path.slice(0, -1) : ['kind'],
+      true,
+    );
   }
 
   string(path: FieldPath, options: { required?: string } = {}): string | undefined {

@@ -3,8 +3,10 @@ import { analyze } from '../index.ts';
 import { editDistance, suggestKind } from './validate.ts';
 
 const run = (text: string) => analyze([{ name: 'm.yaml', text }]);
-const at = (text: string) => run(text).diagnostics.map((d) => `${d.severity} ${d.code}@${d.range.start.line}:${d.range.start.column}`);
-const object = (apiVersion: string, kind: string, spec = '') => `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: x\n  namespace: ns\n${spec}`;
+const at = (text: string) =>
+  run(text).diagnostics.map((d) => `${d.severity} ${d.code}@${d.range.start.line}:${d.range.start.column}`);
+const object = (apiVersion: string, kind: string, spec = '') =>
+  `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: x\n  namespace: ns\n${spec}`;
 
 describe('kinds and API versions', () => {
   it.each([
@@ -16,20 +18,34 @@ describe('kinds and API versions', () => {
     ['networking.k8s.io/v1', 'Ingress'],
     ['discovery.k8s.io/v1', 'EndpointSlice'],
   ])('accepts %s %s', (apiVersion, kind) => {
-    const spec = kind === 'ServiceEntry' ? 'spec:\n  hosts: [a.example.com]\n' : kind === 'EndpointSlice' ? 'addressType: IPv4\n' : 'spec: {}\n';
+    const spec =
+      kind === 'ServiceEntry'
+        ? 'spec:\n  hosts: [a.example.com]\n'
+        : kind === 'EndpointSlice'
+          ? 'addressType: IPv4\n'
+          : 'spec: {}\n';
     const analysis = run(object(apiVersion, kind, spec));
     expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
     expect(analysis.objects[0]).toMatchObject({ kind, apiVersion, modelled: true });
   });
 
   it('warns about a version a cluster does not serve, at the apiVersion', () => {
-    expect(at(object('networking.istio.io/v2', 'DestinationRule', 'spec: {host: a}\n'))).toEqual(['warning UNKNOWN_API_VERSION@1:13']);
+    expect(at(object('networking.istio.io/v2', 'DestinationRule', 'spec: {host: a}\n'))).toEqual([
+      'warning UNKNOWN_API_VERSION@1:13',
+    ]);
     expect(at(object('extensions/v1beta1', 'Ingress', 'spec: {}\n'))).toEqual(['warning UNKNOWN_API_VERSION@1:13']);
   });
 
   it('suggests the kind a misspelled one was meant to be', () => {
     const analysis = run(object('networking.istio.io/v1', 'VirtualSevice', 'spec: {hosts: [a]}\n'));
-    expect(analysis.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', code: 'UNKNOWN_KIND', message: expect.stringContaining('did you mean VirtualService?'), range: expect.objectContaining({ start: { line: 2, column: 7 } }) })]);
+    expect(analysis.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'UNKNOWN_KIND',
+        message: expect.stringContaining('did you mean VirtualService?'),
+        range: expect.objectContaining({ start: { line: 2, column: 7 } }),
+      }),
+    ]);
     expect(analysis.objects[0]).toMatchObject({ kind: 'VirtualSevice', modelled: false });
     expect(suggestKind('virtualservice')).toBe('VirtualService');
     expect(suggestKind('DestinatonRule')).toBe('DestinationRule');
@@ -46,10 +62,16 @@ describe('kinds and API versions', () => {
 
 describe('names', () => {
   it('rejects names Kubernetes rejects, at the name', () => {
-    expect(at('apiVersion: v1\nkind: Service\nmetadata:\n  name: My_Service\n  namespace: ns\n')).toEqual(['error INVALID_NAME@4:9']);
-    expect(at('apiVersion: v1\nkind: Service\nmetadata:\n  name: 9lives\n  namespace: ns\n')).toEqual(['error INVALID_NAME@4:9']);
+    expect(at('apiVersion: v1\nkind: Service\nmetadata:\n  name: My_Service\n  namespace: ns\n')).toEqual([
+      'error INVALID_NAME@4:9',
+    ]);
+    expect(at('apiVersion: v1\nkind: Service\nmetadata:\n  name: 9lives\n  namespace: ns\n')).toEqual([
+      'error INVALID_NAME@4:9',
+    ]);
     expect(at('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team.a\n')).toEqual(['error INVALID_NAME@4:9']);
-    expect(at('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok.dotted-name\n  namespace: Bad_NS\n')).toEqual(['error INVALID_NAME@5:14']);
+    expect(at('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok.dotted-name\n  namespace: Bad_NS\n')).toEqual([
+      'error INVALID_NAME@5:14',
+    ]);
   });
 
   it('accepts a Service really named constructor or __proto__-like names where valid', () => {
@@ -60,7 +82,10 @@ describe('names', () => {
 describe('YAML 1.1 values kubectl reads differently', () => {
   it('flags yes/on/off and friends with the fix', () => {
     const analysis = run(object('v1', 'ConfigMap', 'data:\n  enabled: yes\n  mode: on\n  quoted: "yes"\n'));
-    expect(analysis.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}`)).toEqual(['YAML11_BOOLEAN@7:12', 'YAML11_BOOLEAN@8:9']);
+    expect(analysis.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}`)).toEqual([
+      'YAML11_BOOLEAN@7:12',
+      'YAML11_BOOLEAN@8:9',
+    ]);
     expect(analysis.diagnostics[0]?.message).toContain('Quote it ("yes")');
   });
 
@@ -71,7 +96,8 @@ describe('YAML 1.1 values kubectl reads differently', () => {
   });
 
   it('rejects a label value that is a number, with the quoted form to write', () => {
-    const text = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  labels:\n    version: 1.10\nspec: {containers: [{name: a, image: a}]}\n';
+    const text =
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  labels:\n    version: 1.10\nspec: {containers: [{name: a, image: a}]}\n';
     const problem = run(text).diagnostics.find((d) => d.code === 'WRONG_TYPE');
     expect(problem?.range.start).toEqual({ line: 7, column: 14 });
     expect(problem?.message).toContain('Quote it: "1.10"');
@@ -80,9 +106,12 @@ describe('YAML 1.1 values kubectl reads differently', () => {
 
 describe('duplicates', () => {
   it('keeps the later of two objects with the same identity and says where the first was', () => {
-    const text = 'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 1}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 2}]}\n';
+    const text =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 1}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 2}]}\n';
     const analysis = run(text);
-    expect(analysis.diagnostics).toEqual([expect.objectContaining({ code: 'DUPLICATE_OBJECT', message: expect.stringContaining('m.yaml:1') })]);
+    expect(analysis.diagnostics).toEqual([
+      expect.objectContaining({ code: 'DUPLICATE_OBJECT', message: expect.stringContaining('m.yaml:1') }),
+    ]);
     expect(analysis.model.services.map((s) => s.ports[0]?.port)).toEqual([2]);
   });
 });
@@ -90,21 +119,55 @@ describe('duplicates', () => {
 describe('Istio config istiod would reject', () => {
   const istio = (kind: string, spec: string) => object('networking.istio.io/v1', kind, spec);
   it.each([
-    ['a DestinationRule without host', istio('DestinationRule', 'spec:\n  subsets: [{name: v1}]\n'), 'error MISSING_FIELD@6:1'],
+    [
+      'a DestinationRule without host',
+      istio('DestinationRule', 'spec:\n  subsets: [{name: v1}]\n'),
+      'error MISSING_FIELD@6:1',
+    ],
     ['a VirtualService without routes', istio('VirtualService', 'spec:\n  hosts: [a]\n'), 'error MISSING_FIELD@6:1'],
-    ['a route destination without host', istio('VirtualService', 'spec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {subset: v1}\n'), 'error MISSING_FIELD@10:7'],
-    ['the host * on a mesh VirtualService', istio('VirtualService', 'spec:\n  hosts: ["*"]\n  http: [{route: [{destination: {host: a}}]}]\n'), 'error INVALID_VALUE@7:11'],
-    ['a ServiceEntry without hosts', istio('ServiceEntry', 'spec:\n  ports: [{number: 80, name: http}]\n'), 'error MISSING_FIELD@6:1'],
-    ['a ServiceEntry with a bad resolution', istio('ServiceEntry', 'spec:\n  hosts: [a.com]\n  resolution: DNS_LOOKUP\n'), 'error INVALID_VALUE@8:15'],
-    ['a Sidecar egress host without namespace', istio('Sidecar', 'spec:\n  egress:\n  - hosts: ["reviews.default.svc.cluster.local"]\n'), 'error INVALID_VALUE@8:13'],
-    ['a Gateway without servers', istio('Gateway', 'spec:\n  selector: {istio: ingressgateway}\n'), 'error MISSING_FIELD@6:1'],
-    ['a ServiceEntry port number as text', istio('ServiceEntry', 'spec:\n  hosts: [a.com]\n  ports: [{number: "443", name: https, protocol: TLS}]\n'), 'error WRONG_TYPE@8:20'],
+    [
+      'a route destination without host',
+      istio('VirtualService', 'spec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {subset: v1}\n'),
+      'error MISSING_FIELD@10:7',
+    ],
+    [
+      'the host * on a mesh VirtualService',
+      istio('VirtualService', 'spec:\n  hosts: ["*"]\n  http: [{route: [{destination: {host: a}}]}]\n'),
+      'error INVALID_VALUE@7:11',
+    ],
+    [
+      'a ServiceEntry without hosts',
+      istio('ServiceEntry', 'spec:\n  ports: [{number: 80, name: http}]\n'),
+      'error MISSING_FIELD@6:1',
+    ],
+    [
+      'a ServiceEntry with a bad resolution',
+      istio('ServiceEntry', 'spec:\n  hosts: [a.com]\n  resolution: DNS_LOOKUP\n'),
+      'error INVALID_VALUE@8:15',
+    ],
+    [
+      'a Sidecar egress host without namespace',
+      istio('Sidecar', 'spec:\n  egress:\n  - hosts: ["reviews.default.svc.cluster.local"]\n'),
+      'error INVALID_VALUE@8:13',
+    ],
+    [
+      'a Gateway without servers',
+      istio('Gateway', 'spec:\n  selector: {istio: ingressgateway}\n'),
+      'error MISSING_FIELD@6:1',
+    ],
+    [
+      'a ServiceEntry port number as text',
+      istio('ServiceEntry', 'spec:\n  hosts: [a.com]\n  ports: [{number: "443", name: https, protocol: TLS}]\n'),
+      'error WRONG_TYPE@8:20',
+    ],
   ])('%s', (_title, text, expected) => {
     expect(at(text)).toContain(expected);
   });
 
   it('warns about a VirtualService without hosts (a delegate) instead of failing', () => {
-    expect(at(istio('VirtualService', 'spec:\n  http: [{route: [{destination: {host: a}}]}]\n'))).toEqual(['warning MISSING_FIELD@6:1']);
+    expect(at(istio('VirtualService', 'spec:\n  http: [{route: [{destination: {host: a}}]}]\n'))).toEqual([
+      'warning MISSING_FIELD@6:1',
+    ]);
   });
 
   it('accepts a PeerAuthentication and AuthorizationPolicy of the security group', () => {

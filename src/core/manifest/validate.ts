@@ -42,9 +42,11 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function nameProblem(kind: string, name: string): string | undefined {
   if (kind === 'Namespace') {
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) return 'a namespace name must be at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (RFC 1123 label)';
+    if (name.length > 63 || !DNS1123_LABEL.test(name))
+      return 'a namespace name must be at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (RFC 1123 label)';
   } else if (kind === 'Service') {
-    if (name.length > 63 || !DNS1035_LABEL.test(name)) return 'a Service name must be at most 63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit (RFC 1035 label), because it becomes a DNS name';
+    if (name.length > 63 || !DNS1035_LABEL.test(name))
+      return 'a Service name must be at most 63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit (RFC 1035 label), because it becomes a DNS name';
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
     return 'a name must be lowercase letters, digits, "-" or ".", starting and ending with a letter or digit, at most 253 characters (RFC 1123 subdomain)';
   }
@@ -102,7 +104,11 @@ function scanYaml11(node: YamlNode, file: string, lines: LineIndex, diagnostics:
 }
 
 /** Checks every object's identity: a kind the cluster serves under this apiVersion, a valid name, YAML 1.1 pitfalls, duplicates. */
-export function validateObjects(objects: readonly ManifestObject[], lineIndexes: ReadonlyMap<string, LineIndex>, diagnostics: Diagnostic[]): void {
+export function validateObjects(
+  objects: readonly ManifestObject[],
+  lineIndexes: ReadonlyMap<string, LineIndex>,
+  diagnostics: Diagnostic[],
+): void {
   const seen = new Map<string, ManifestObject>();
   for (const object of objects) {
     const lines = lineIndexes.get(object.file);
@@ -114,9 +120,19 @@ export function validateObjects(objects: readonly ManifestObject[], lineIndexes:
       const suggestion = suggestKind(object.kind);
       const istioGroup = /\.istio\.io\//.test(object.apiVersion);
       if (suggestion) {
-        reader.report('warning', 'UNKNOWN_KIND', `Unknown kind ${object.kind}: did you mean ${suggestion}? This object is listed but not used.`, ['kind']);
+        reader.report(
+          'warning',
+          'UNKNOWN_KIND',
+          `Unknown kind ${object.kind}: did you mean ${suggestion}? This object is listed but not used.`,
+          ['kind'],
+        );
       } else if (istioGroup) {
-        reader.report('warning', 'UNKNOWN_KIND', `${object.apiVersion} has no kind ${object.kind}. This object is listed but not used.`, ['kind']);
+        reader.report(
+          'warning',
+          'UNKNOWN_KIND',
+          `${object.apiVersion} has no kind ${object.kind}. This object is listed but not used.`,
+          ['kind'],
+        );
       }
     } else if (info.apiVersions && !info.apiVersions.includes(object.apiVersion)) {
       reader.report(
@@ -129,11 +145,16 @@ export function validateObjects(objects: readonly ManifestObject[], lineIndexes:
 
     if (object.name !== '' && reader.get(['metadata', 'name']) !== undefined) {
       const problem = nameProblem(object.kind, object.name);
-      if (problem) reader.report('error', 'INVALID_NAME', `Invalid name "${object.name}": ${problem}.`, ['metadata', 'name']);
+      if (problem)
+        reader.report('error', 'INVALID_NAME', `Invalid name "${object.name}": ${problem}.`, ['metadata', 'name']);
     }
     if (object.namespace !== undefined && !object.namespaceAssumed) {
       const problem = nameProblem('Namespace', object.namespace);
-      if (problem) reader.report('error', 'INVALID_NAME', `Invalid namespace "${object.namespace}": ${problem}.`, ['metadata', 'namespace']);
+      if (problem)
+        reader.report('error', 'INVALID_NAME', `Invalid namespace "${object.namespace}": ${problem}.`, [
+          'metadata',
+          'namespace',
+        ]);
     }
 
     scanYaml11(object.node, object.file, lines, diagnostics);

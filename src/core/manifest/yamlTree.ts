@@ -115,23 +115,30 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
         const quoted = event.style === 2 || event.style === 3;
         const start = known ? baseOffset + event.valueStart - (quoted ? 1 : 0) : lastEnd;
         const end = known ? baseOffset + event.valueEnd + (quoted ? 1 : 0) : lastEnd;
-        attach({
-          kind: 'scalar',
-          start,
-          end,
-          text: known ? getScalarValue(source, event) : '',
-          plain: event.style === 1,
-        }, event.anchorStart >= 0 ? source.slice(event.anchorStart, event.anchorEnd) : '');
+        attach(
+          {
+            kind: 'scalar',
+            start,
+            end,
+            text: known ? getScalarValue(source, event) : '',
+            plain: event.style === 1,
+          },
+          event.anchorStart >= 0 ? source.slice(event.anchorStart, event.anchorEnd) : '',
+        );
         break;
       }
       case EVENT_ID.ALIAS:
-        if (cycleAt === undefined && anchorStack.includes(source.slice(event.anchorStart, event.anchorEnd))) cycleAt = baseOffset + event.anchorStart - 1;
-        attach({
-          kind: 'alias',
-          start: baseOffset + event.anchorStart - 1,
-          end: baseOffset + event.anchorEnd,
-          anchor: source.slice(event.anchorStart, event.anchorEnd),
-        }, '');
+        if (cycleAt === undefined && anchorStack.includes(source.slice(event.anchorStart, event.anchorEnd)))
+          cycleAt = baseOffset + event.anchorStart - 1;
+        attach(
+          {
+            kind: 'alias',
+            start: baseOffset + event.anchorStart - 1,
+            end: baseOffset + event.anchorEnd,
+            anchor: source.slice(event.anchorStart, event.anchorEnd),
+          },
+          '',
+        );
         break;
       case EVENT_ID.POP: {
         const closed = stack.pop();
@@ -157,7 +164,10 @@ export function buildYamlTrees(events: readonly Event[], source: string, baseOff
 }
 
 /** The node at `path` (mapping keys and sequence indexes) below `root`, if there is one. */
-export function findNode(root: YamlNode | null | undefined, path: ReadonlyArray<string | number>): YamlNode | undefined {
+export function findNode(
+  root: YamlNode | null | undefined,
+  path: ReadonlyArray<string | number>,
+): YamlNode | undefined {
   let node: YamlNode | undefined = root ?? undefined;
   for (const step of path) {
     if (!node) return undefined;

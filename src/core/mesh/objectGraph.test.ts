@@ -121,7 +121,9 @@ metadata: {name: new, namespace: one, labels: {app: new}}
 `;
     const { objectGraph } = analyze([{ name: 'test.yaml', text }]);
     expect(objectGraph.nodes.find((n) => n.id === 'Service/one/a')?.objectIndex).toBe(1);
-    expect(objectGraph.edges.map((e) => `${e.source} ${e.relation} ${e.target}`)).toEqual(['Service/one/a selects Pod/one/new']);
+    expect(objectGraph.edges.map((e) => `${e.source} ${e.relation} ${e.target}`)).toEqual([
+      'Service/one/a selects Pod/one/new',
+    ]);
   });
 
   it('applies matchExpressions of a workload selector', () => {

@@ -2,7 +2,14 @@ import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { latestObjects } from '../model/convert.ts';
 import { DEFAULT_CLUSTER_DOMAIN, resolveShortname } from '../model/host.ts';
-import { labelsMatch, readLabelSelector, selectorIsEmpty, selectorMatches, toStringMap, type LabelSelector } from '../model/labels.ts';
+import {
+  labelsMatch,
+  readLabelSelector,
+  selectorIsEmpty,
+  selectorMatches,
+  toStringMap,
+  type LabelSelector,
+} from '../model/labels.ts';
 
 /**
  * The scenario as a graph of objects and how they refer to each other: which pods a Service selects, which hosts
@@ -15,7 +22,8 @@ export interface ObjectRef {
   name: string;
 }
 
-export type ObjectGraphRelation = 'selects' | 'manages' | 'routes-to' | 'binds-gateway' | 'configures' | 'runs-on' | 'applies-to';
+export type ObjectGraphRelation =
+  'selects' | 'manages' | 'routes-to' | 'binds-gateway' | 'configures' | 'runs-on' | 'applies-to';
 
 export interface ObjectGraphNode {
   id: string;
@@ -58,7 +66,10 @@ function podLabels(object: ManifestObject): Map<string, string> {
   return toStringMap(field(field(field(field(object.value, 'spec'), 'template'), 'metadata'), 'labels'));
 }
 
-export function buildObjectGraph(objects: readonly ManifestObject[], clusterDomain = DEFAULT_CLUSTER_DOMAIN): ObjectGraph {
+export function buildObjectGraph(
+  objects: readonly ManifestObject[],
+  clusterDomain = DEFAULT_CLUSTER_DOMAIN,
+): ObjectGraph {
   const nodes: ObjectGraphNode[] = [];
   const edges: ObjectGraphEdge[] = [];
   const nodeIds = new Set<string>();
@@ -72,7 +83,15 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
     namespaceIds.set(namespace, id);
     if (!nodeIds.has(id)) {
       nodeIds.add(id);
-      nodes.push({ id, kind: 'Namespace', name: namespace, namespace: undefined, label: namespace, parent: undefined, objectIndex: undefined });
+      nodes.push({
+        id,
+        kind: 'Namespace',
+        name: namespace,
+        namespace: undefined,
+        label: namespace,
+        parent: undefined,
+        objectIndex: undefined,
+      });
     }
     return id;
   };
@@ -95,12 +114,27 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
     namespaceIds.set(object.name, id);
     if (nodeIds.has(id)) return;
     nodeIds.add(id);
-    nodes.push({ id, kind: 'Namespace', name: object.name, namespace: undefined, label: object.name, parent: undefined, objectIndex });
+    nodes.push({
+      id,
+      kind: 'Namespace',
+      name: object.name,
+      namespace: undefined,
+      label: object.name,
+      parent: undefined,
+      objectIndex,
+    });
   });
 
   const shown = objects
     .map((object, objectIndex) => ({ object, objectIndex, id: objectId(object) }))
-    .filter(({ object }) => latest.has(object) && object.modelled && object.kind !== 'Namespace' && object.kind !== 'ConfigMap' && object.kind !== 'Endpoints');
+    .filter(
+      ({ object }) =>
+        latest.has(object) &&
+        object.modelled &&
+        object.kind !== 'Namespace' &&
+        object.kind !== 'ConfigMap' &&
+        object.kind !== 'Endpoints',
+    );
   for (const { object, objectIndex, id } of shown) {
     if (nodeIds.has(id)) continue;
     nodeIds.add(id);
@@ -118,16 +152,25 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
   const workloads = shown.filter(({ object }) => WORKLOAD_KINDS.has(object.kind));
   const hosts = new Map<string, string>();
   for (const { object, id } of shown) {
-    if (object.kind === 'Service' && object.namespace) hosts.set(`${object.name}.${object.namespace}.svc.${clusterDomain}`, id);
+    if (object.kind === 'Service' && object.namespace)
+      hosts.set(`${object.name}.${object.namespace}.svc.${clusterDomain}`, id);
     if (object.kind === 'ServiceEntry') {
       const seHosts = field(field(object.value, 'spec'), 'hosts');
-      if (Array.isArray(seHosts)) for (const host of seHosts) if (typeof host === 'string' && !hosts.has(host)) hosts.set(host, id);
+      if (Array.isArray(seHosts))
+        for (const host of seHosts) if (typeof host === 'string' && !hosts.has(host)) hosts.set(host, id);
     }
   }
   // A host as written in a namespace: only a name without a dot is expanded (pilot/pkg/model/config.go: ResolveShortnameToFQDN).
-  const hostTarget = (host: string, namespace: string | undefined): string | undefined => hosts.get(resolveShortname(host, namespace ?? 'default', clusterDomain));
+  const hostTarget = (host: string, namespace: string | undefined): string | undefined =>
+    hosts.get(resolveShortname(host, namespace ?? 'default', clusterDomain));
 
-  const selectWorkloads = (source: string, selector: ReadonlyMap<string, string>, namespace: string | undefined, relation: ObjectGraphRelation, via: string): void => {
+  const selectWorkloads = (
+    source: string,
+    selector: ReadonlyMap<string, string>,
+    namespace: string | undefined,
+    relation: ObjectGraphRelation,
+    via: string,
+  ): void => {
     for (const workload of workloads) {
       if (namespace !== undefined && workload.object.namespace !== namespace) continue;
       if (selects(selector, podLabels(workload.object))) addEdge(source, workload.id, relation, via);
@@ -135,7 +178,8 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
   };
 
   /** A workload's spec.selector, with matchExpressions; an empty one manages nothing here. */
-  const manages = (selector: LabelSelector, labels: ReadonlyMap<string, string>): boolean => !selectorIsEmpty(selector) && selectorMatches(selector, labels);
+  const manages = (selector: LabelSelector, labels: ReadonlyMap<string, string>): boolean =>
+    !selectorIsEmpty(selector) && selectorMatches(selector, labels);
 
   for (const { object, id } of shown) {
     const spec = field(object.value, 'spec');
@@ -150,14 +194,24 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
       case 'Job': {
         const selector = readLabelSelector(field(spec, 'selector'));
         for (const pod of workloads) {
-          if (pod.object.kind === 'Pod' && pod.object.namespace === object.namespace && manages(selector, podLabels(pod.object))) {
+          if (
+            pod.object.kind === 'Pod' &&
+            pod.object.namespace === object.namespace &&
+            manages(selector, podLabels(pod.object))
+          ) {
             addEdge(id, pod.id, 'manages', 'spec.selector');
           }
         }
         break;
       }
       case 'ServiceEntry':
-        selectWorkloads(id, toStringMap(field(field(spec, 'workloadSelector'), 'labels')), object.namespace, 'selects', 'spec.workloadSelector');
+        selectWorkloads(
+          id,
+          toStringMap(field(field(spec, 'workloadSelector'), 'labels')),
+          object.namespace,
+          'selects',
+          'spec.workloadSelector',
+        );
         break;
       case 'Gateway':
         // A Gateway's selector picks gateway pods in any namespace by default.
@@ -169,7 +223,12 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
       case 'AuthorizationPolicy':
         selectWorkloads(
           id,
-          toStringMap(field(field(spec, object.kind === 'Sidecar' ? 'workloadSelector' : 'selector'), object.kind === 'Sidecar' ? 'labels' : 'matchLabels')),
+          toStringMap(
+            field(
+              field(spec, object.kind === 'Sidecar' ? 'workloadSelector' : 'selector'),
+              object.kind === 'Sidecar' ? 'labels' : 'matchLabels',
+            ),
+          ),
           object.namespace,
           'applies-to',
           object.kind === 'Sidecar' ? 'spec.workloadSelector' : 'spec.selector',
@@ -209,7 +268,13 @@ export function buildObjectGraph(objects: readonly ManifestObject[], clusterDoma
         for (const [destinationIndex, destination] of arrayField(route, 'route').entries()) {
           const host = stringField(field(destination, 'destination'), 'host');
           const target = host ? hostTarget(host, object.namespace) : undefined;
-          if (target) addEdge(id, target, 'routes-to', `spec.${protocol}[${routeIndex}].route[${destinationIndex}].destination.host`);
+          if (target)
+            addEdge(
+              id,
+              target,
+              'routes-to',
+              `spec.${protocol}[${routeIndex}].route[${destinationIndex}].destination.host`,
+            );
         }
       }
     }

@@ -33,7 +33,10 @@ export class AddressAllocator {
   private readonly base: number;
   private readonly size: number;
 
-  constructor(cidr: string, private readonly reservedLow = 1) {
+  constructor(
+    cidr: string,
+    private readonly reservedLow = 1,
+  ) {
     const [ip = '0.0.0.0', bits = '16'] = cidr.split('/');
     this.size = 2 ** (32 - Number(bits));
     this.base = ipv4ToNumber(ip) ?? 0;

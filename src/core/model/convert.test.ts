@@ -3,7 +3,8 @@ import { analyze } from '../index.ts';
 
 const run = (text: string) => analyze([{ name: 'm.yaml', text }]);
 const podNamed = (text: string, name: string) => run(text).model.pods.find((pod) => pod.name === name);
-const codes = (text: string) => run(text).diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}`);
+const codes = (text: string) =>
+  run(text).diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}`);
 
 const namespace = (name: string, labels = '') => `apiVersion: v1
 kind: Namespace
@@ -26,17 +27,87 @@ ${extra}spec:
 
 describe('sidecar injection, as the default-revision webhook and injector decide it', () => {
   const cases: Array<[string, string, string, 'sidecar' | 'gateway' | 'none', RegExp]> = [
-    ['namespace istio-injection=enabled', namespace('a', '    istio-injection: enabled'), pod('p', 'a'), 'sidecar', /istio-injection=enabled/],
-    ['enabled namespace, pod label false', namespace('a', '    istio-injection: enabled'), pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "false"\n'), 'none', /inject=false/],
-    ['enabled namespace, pod annotation false', namespace('a', '    istio-injection: enabled'), pod('p', 'a', '  annotations:\n    sidecar.istio.io/inject: "false"\n'), 'none', /annotation sidecar.istio.io\/inject=false/],
-    ['unlabelled namespace, pod label true', namespace('a'), pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "true"\n'), 'sidecar', /label sidecar.istio.io\/inject=true/],
-    ['unlabelled namespace, only the annotation true', namespace('a'), pod('p', 'a', '  annotations:\n    sidecar.istio.io/inject: "true"\n'), 'none', /selects the label, not the annotation/],
-    ['disabled namespace wins over the pod label', namespace('a', '    istio-injection: disabled'), pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "true"\n'), 'none', /istio-injection=disabled/],
-    ['namespace istio.io/rev', namespace('a', '    istio.io/rev: default'), pod('p', 'a'), 'sidecar', /istio.io\/rev=default/],
-    ['pod istio.io/rev in an unlabelled namespace', namespace('a'), pod('p', 'a', '  labels:\n    istio.io/rev: default\n'), 'sidecar', /pod has istio.io\/rev=default/],
-    ['kube-system is never injected', namespace('kube-system', '    istio-injection: enabled'), pod('p', 'kube-system'), 'none', /never injects pods in kube-system/],
-    ['unlabelled namespace, nothing asked', namespace('a'), pod('p', 'a'), 'none', /no istio-injection or istio.io\/rev label/],
-    ['gateway template', namespace('a'), pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "true"\n  annotations:\n    inject.istio.io/templates: gateway\n'), 'gateway', /gateway template/],
+    [
+      'namespace istio-injection=enabled',
+      namespace('a', '    istio-injection: enabled'),
+      pod('p', 'a'),
+      'sidecar',
+      /istio-injection=enabled/,
+    ],
+    [
+      'enabled namespace, pod label false',
+      namespace('a', '    istio-injection: enabled'),
+      pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "false"\n'),
+      'none',
+      /inject=false/,
+    ],
+    [
+      'enabled namespace, pod annotation false',
+      namespace('a', '    istio-injection: enabled'),
+      pod('p', 'a', '  annotations:\n    sidecar.istio.io/inject: "false"\n'),
+      'none',
+      /annotation sidecar.istio.io\/inject=false/,
+    ],
+    [
+      'unlabelled namespace, pod label true',
+      namespace('a'),
+      pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "true"\n'),
+      'sidecar',
+      /label sidecar.istio.io\/inject=true/,
+    ],
+    [
+      'unlabelled namespace, only the annotation true',
+      namespace('a'),
+      pod('p', 'a', '  annotations:\n    sidecar.istio.io/inject: "true"\n'),
+      'none',
+      /selects the label, not the annotation/,
+    ],
+    [
+      'disabled namespace wins over the pod label',
+      namespace('a', '    istio-injection: disabled'),
+      pod('p', 'a', '  labels:\n    sidecar.istio.io/inject: "true"\n'),
+      'none',
+      /istio-injection=disabled/,
+    ],
+    [
+      'namespace istio.io/rev',
+      namespace('a', '    istio.io/rev: default'),
+      pod('p', 'a'),
+      'sidecar',
+      /istio.io\/rev=default/,
+    ],
+    [
+      'pod istio.io/rev in an unlabelled namespace',
+      namespace('a'),
+      pod('p', 'a', '  labels:\n    istio.io/rev: default\n'),
+      'sidecar',
+      /pod has istio.io\/rev=default/,
+    ],
+    [
+      'kube-system is never injected',
+      namespace('kube-system', '    istio-injection: enabled'),
+      pod('p', 'kube-system'),
+      'none',
+      /never injects pods in kube-system/,
+    ],
+    [
+      'unlabelled namespace, nothing asked',
+      namespace('a'),
+      pod('p', 'a'),
+      'none',
+      /no istio-injection or istio.io\/rev label/,
+    ],
+    [
+      'gateway template',
+      namespace('a'),
+      pod(
+        'p',
+        'a',
+        '  labels:\n    sidecar.istio.io/inject: "true"\n  annotations:\n    inject.istio.io/templates: gateway\n',
+      ),
+      'gateway',
+      /gateway template/,
+    ],
   ];
   it.each(cases)('%s', (_title, ns, podText, kind, reason) => {
     const found = podNamed(ns + podText, 'p');
@@ -45,7 +116,8 @@ describe('sidecar injection, as the default-revision webhook and injector decide
   });
 
   it('never injects a hostNetwork pod', () => {
-    const text = namespace('a', '    istio-injection: enabled') + pod('p', 'a').replace('spec:\n', 'spec:\n  hostNetwork: true\n');
+    const text =
+      namespace('a', '    istio-injection: enabled') + pod('p', 'a').replace('spec:\n', 'spec:\n  hostNetwork: true\n');
     expect(podNamed(text, 'p')?.proxy).toMatchObject({ kind: 'none', reason: expect.stringMatching(/hostNetwork/) });
   });
 
@@ -95,13 +167,20 @@ ${metadata}
 ---
 `;
   it('turns DNS capture on from the mesh defaultConfig.proxyMetadata', () => {
-    const text = meshWith('        ISTIO_META_DNS_CAPTURE: "true"\n        ISTIO_META_DNS_AUTO_ALLOCATE: "true"') + namespace('a', '    istio-injection: enabled') + pod('p', 'a');
+    const text =
+      meshWith('        ISTIO_META_DNS_CAPTURE: "true"\n        ISTIO_META_DNS_AUTO_ALLOCATE: "true"') +
+      namespace('a', '    istio-injection: enabled') +
+      pod('p', 'a');
     expect(podNamed(text, 'p')?.proxy).toMatchObject({ dnsCapture: true, dnsAutoAllocate: true });
   });
 
   it('lets the pod annotation proxy.istio.io/config override the mesh default', () => {
-    const annotation = '  annotations:\n    proxy.istio.io/config: |\n      proxyMetadata:\n        ISTIO_META_DNS_CAPTURE: "false"\n';
-    const text = meshWith('        ISTIO_META_DNS_CAPTURE: "true"') + namespace('a', '    istio-injection: enabled') + pod('p', 'a', annotation);
+    const annotation =
+      '  annotations:\n    proxy.istio.io/config: |\n      proxyMetadata:\n        ISTIO_META_DNS_CAPTURE: "false"\n';
+    const text =
+      meshWith('        ISTIO_META_DNS_CAPTURE: "true"') +
+      namespace('a', '    istio-injection: enabled') +
+      pod('p', 'a', annotation);
     expect(podNamed(text, 'p')?.proxy.dnsCapture).toBe(false);
   });
 
@@ -156,7 +235,12 @@ spec:
     expect(web).toHaveLength(3);
     for (const p of web) {
       expect(p.name).toMatch(/^web-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
-      expect(p).toMatchObject({ assumed: true, ready: true, serviceAccount: 'web-sa', owner: expect.objectContaining({ kind: 'Deployment', name: 'web' }) });
+      expect(p).toMatchObject({
+        assumed: true,
+        ready: true,
+        serviceAccount: 'web-sa',
+        owner: expect.objectContaining({ kind: 'Deployment', name: 'web' }),
+      });
       expect(p.labels.get('app')).toBe('web');
     }
     expect(first.model.pods.filter((p) => p.name.startsWith('db-')).map((p) => p.name)).toEqual(['db-0', 'db-1']);
@@ -192,13 +276,17 @@ status:
   conditions: [{type: Ready, status: "False"}]
 `;
     const { model } = run(text);
-    expect(model.pods.map((p) => [p.name, p.ip, p.ready, p.assumed])).toEqual([['web-5d8f-aaaaa', '10.1.2.3', false, false]]);
+    expect(model.pods.map((p) => [p.name, p.ip, p.ready, p.assumed])).toEqual([
+      ['web-5d8f-aaaaa', '10.1.2.3', false, false],
+    ]);
   });
 
   it('assumes a hand-written pod without status is running and ready, and gives it an address', () => {
     const { model, assumptions } = run(pod('p', 'a'));
     expect(model.pods[0]).toMatchObject({ ready: true, ip: expect.stringMatching(/^10\.244\.\d+\.\d+$/) });
-    expect(assumptions.map((a) => a.code)).toEqual(expect.arrayContaining(['POD_READY_ASSUMED', 'POD_IP_ASSIGNED', 'NAMESPACE_IMPLIED']));
+    expect(assumptions.map((a) => a.code)).toEqual(
+      expect.arrayContaining(['POD_READY_ASSUMED', 'POD_IP_ASSIGNED', 'NAMESPACE_IMPLIED']),
+    );
   });
 
   it('reports a selector that does not match the template, as kubectl would', () => {
@@ -251,7 +339,17 @@ spec: {type: ExternalName, externalName: db.example.com}
   });
 
   it('rejects port: "80" (a string) at its position, and unnamed ports of a multi-port Service', () => {
-    const text = ['apiVersion: v1', 'kind: Service', 'metadata: {name: api, namespace: shop}', 'spec:', '  ports:', '  - port: "80"', '    name: http', '  - port: 81', ''].join('\n');
+    const text = [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: {name: api, namespace: shop}',
+      'spec:',
+      '  ports:',
+      '  - port: "80"',
+      '    name: http',
+      '  - port: 81',
+      '',
+    ].join('\n');
     const analysis = run(text);
     const wrongType = analysis.diagnostics.find((d) => d.code === 'WRONG_TYPE');
     expect(wrongType?.range.start).toEqual({ line: 6, column: 11 });
@@ -319,9 +417,26 @@ metadata: {name: skipped, namespace: shop, labels: {endpointslice.kubernetes.io/
 subsets: [{addresses: [{ip: 10.0.4.1}], ports: [{name: http, port: 80}]}]
 `;
     const { model } = run(text);
-    expect(model.endpointSlices.map((s) => [s.serviceName, s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null])])).toEqual([
-      ['api', [['10.0.0.5', true, null], ['10.0.0.6', false, true]]],
-      ['old', [['10.0.1.1', true, false], ['10.0.1.2', false, false]]],
+    expect(
+      model.endpointSlices.map((s) => [
+        s.serviceName,
+        s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null]),
+      ]),
+    ).toEqual([
+      [
+        'api',
+        [
+          ['10.0.0.5', true, null],
+          ['10.0.0.6', false, true],
+        ],
+      ],
+      [
+        'old',
+        [
+          ['10.0.1.1', true, false],
+          ['10.0.1.2', false, false],
+        ],
+      ],
     ]);
     expect(model.endpointSlices[0]?.endpoints[0]?.targetRef).toEqual({ kind: 'Pod', name: 'api-1', namespace: 'shop' });
   });
@@ -330,7 +445,12 @@ subsets: [{addresses: [{ip: 10.0.4.1}], ports: [{name: http, port: 80}]}]
 describe('mesh config', () => {
   it("uses Istio's defaults, and says so, when the manifests have no mesh config", () => {
     const { model, assumptions } = run(namespace('a'));
-    expect(model.meshConfig).toMatchObject({ outboundTrafficPolicy: 'ALLOW_ANY', rootNamespace: 'istio-system', enableAutoMtls: true, source: undefined });
+    expect(model.meshConfig).toMatchObject({
+      outboundTrafficPolicy: 'ALLOW_ANY',
+      rootNamespace: 'istio-system',
+      enableAutoMtls: true,
+      source: undefined,
+    });
     expect(assumptions.map((a) => a.code)).toContain('MESH_CONFIG_DEFAULTS');
   });
 
@@ -346,7 +466,12 @@ data:
     enableAutoMtls: false
 `;
     const { model, assumptions } = run(text);
-    expect(model.meshConfig).toMatchObject({ outboundTrafficPolicy: 'REGISTRY_ONLY', rootNamespace: 'mesh-root', enableAutoMtls: false, source: expect.objectContaining({ kind: 'ConfigMap' }) });
+    expect(model.meshConfig).toMatchObject({
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
+      rootNamespace: 'mesh-root',
+      enableAutoMtls: false,
+      source: expect.objectContaining({ kind: 'ConfigMap' }),
+    });
     expect(assumptions.map((a) => a.code)).not.toContain('MESH_CONFIG_DEFAULTS');
   });
 

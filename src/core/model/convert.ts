@@ -6,12 +6,30 @@ import type { Diagnostic } from './diagnostic.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { readIstioConfig } from './istio.ts';
 import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';
-import type { Assumption, EndpointSliceModel, IngressModel, IstioConfigModel, MeshModel, NamespaceModel, ObjectSource, PodModel, ServiceModel } from './mesh.ts';
+import type {
+  Assumption,
+  EndpointSliceModel,
+  IngressModel,
+  IstioConfigModel,
+  MeshModel,
+  NamespaceModel,
+  ObjectSource,
+  PodModel,
+  ServiceModel,
+} from './mesh.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from './host.ts';
 import { istioConfigFromIngresses } from './ingress.ts';
 import { readMeshConfig } from './meshConfig.ts';
 import { readEndpoints, readEndpointSlice, readService } from './services.ts';
-import { checkProxyConfigAnnotation, decideProxy, impliedNamespace, readCapture, readNamespace, readPodTemplate, type PodTemplateView } from './workloads.ts';
+import {
+  checkProxyConfigAnnotation,
+  decideProxy,
+  impliedNamespace,
+  readCapture,
+  readNamespace,
+  readPodTemplate,
+  type PodTemplateView,
+} from './workloads.ts';
 
 export const ISTIO_CONFIG_KINDS: ReadonlySet<string> = new Set([
   'VirtualService',
@@ -37,7 +55,11 @@ export function sourceOf(object: ManifestObject): ObjectSource {
 /** Keeps the last of objects with the same identity, as kubectl apply would. */
 export function latestObjects(objects: readonly ManifestObject[]): ManifestObject[] {
   const byIdentity = new Map<string, ManifestObject>();
-  for (const object of objects) byIdentity.set(`${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`, object);
+  for (const object of objects)
+    byIdentity.set(
+      `${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`,
+      object,
+    );
   const latest = new Set(byIdentity.values());
   return objects.filter((object) => latest.has(object));
 }
@@ -52,7 +74,12 @@ interface Workload {
  * Turns parsed objects into the mesh model, adding diagnostics for fields Kubernetes or istiod would reject.
  * `clusterDomain` is istiod's domain suffix, which names the backends of the VirtualServices derived from Ingresses.
  */
-export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: ReadonlyMap<string, LineIndex>, diagnostics: Diagnostic[], clusterDomain = DEFAULT_CLUSTER_DOMAIN): MeshModel {
+export function buildMeshModel(
+  parsed: readonly ManifestObject[],
+  lineIndexes: ReadonlyMap<string, LineIndex>,
+  diagnostics: Diagnostic[],
+  clusterDomain = DEFAULT_CLUSTER_DOMAIN,
+): MeshModel {
   const assumptions: Assumption[] = [];
   const objects = latestObjects(parsed).filter((object) => object.modelled);
   const readers = new Map<ManifestObject, ObjectReader>();
@@ -76,16 +103,22 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
   if (!meshConfig.source) {
     assumptions.push({
       code: 'MESH_CONFIG_DEFAULTS',
-      message: "No mesh config (ConfigMap istio in istio-system, or an IstioOperator): Istio's defaults apply (outboundTrafficPolicy ALLOW_ANY, auto mTLS on, root namespace istio-system, no DNS capture).",
+      message:
+        "No mesh config (ConfigMap istio in istio-system, or an IstioOperator): Istio's defaults apply (outboundTrafficPolicy ALLOW_ANY, auto mTLS on, root namespace istio-system, no DNS capture).",
       subject: undefined,
     });
   }
 
   const namespaces = new Map<string, NamespaceModel>();
-  for (const object of byKind('Namespace')) namespaces.set(object.name, readNamespace(readerOf(object), sourceOf(object)));
+  for (const object of byKind('Namespace'))
+    namespaces.set(object.name, readNamespace(readerOf(object), sourceOf(object)));
   for (const object of objects) {
     if (object.namespaceAssumed) {
-      assumptions.push({ code: 'NAMESPACE_DEFAULTED', message: `${object.kind} ${object.name} has no metadata.namespace: assumed "default", as kubectl does.`, subject: sourceOf(object) });
+      assumptions.push({
+        code: 'NAMESPACE_DEFAULTED',
+        message: `${object.kind} ${object.name} has no metadata.namespace: assumed "default", as kubectl does.`,
+        subject: sourceOf(object),
+      });
     }
     if (object.namespace !== undefined && !namespaces.has(object.namespace)) {
       namespaces.set(object.namespace, impliedNamespace(object.namespace));
@@ -99,18 +132,32 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
 
   const podAllocator = new AddressAllocator(POD_CIDR, 2);
   const pods: Array<PodModel & { needsIp: boolean }> = [];
-  const makePod = (object: ManifestObject, reader: ObjectReader, base: Array<string | number>, view: PodTemplateView, name: string, assumed: boolean): PodModel & { needsIp: boolean } => {
+  const makePod = (
+    object: ManifestObject,
+    reader: ObjectReader,
+    base: Array<string | number>,
+    view: PodTemplateView,
+    name: string,
+    assumed: boolean,
+  ): PodModel & { needsIp: boolean } => {
     const namespace = object.namespace ?? 'default';
     const decision = decideProxy(view, namespace, namespaces.get(namespace), meshConfig);
     const { revisionAssumed, ...proxy } = decision;
     if (revisionAssumed !== undefined) {
-      assumptions.push({ code: 'INJECTION_REVISION_ASSUMED', message: `Assumed the control plane revision ${revisionAssumed} is installed and injects ${namespace}/${name}.`, subject: sourceOf(object) });
+      assumptions.push({
+        code: 'INJECTION_REVISION_ASSUMED',
+        message: `Assumed the control plane revision ${revisionAssumed} is installed and injects ${namespace}/${name}.`,
+        subject: sourceOf(object),
+      });
     }
     checkProxyConfigAnnotation(reader, base);
     const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
     if (statusIp) podAllocator.reserve(statusIp);
     // The sidecar injector labels the pods it injects (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml); the gateway template does not.
-    const labels = proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode') ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']]) : view.labels;
+    const labels =
+      proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode')
+        ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']])
+        : view.labels;
     return {
       name,
       namespace,
@@ -136,14 +183,24 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     const pod = makePod(object, reader, [], readPodTemplate(reader, []), object.name, false);
     const conditions = reader.list(['status', 'conditions']);
     if (reader.get(['status']) === undefined) {
-      assumptions.push({ code: 'POD_READY_ASSUMED', message: `Pod ${pod.namespace}/${pod.name} has no status: assumed Running and Ready.`, subject: pod.source });
+      assumptions.push({
+        code: 'POD_READY_ASSUMED',
+        message: `Pod ${pod.namespace}/${pod.name} has no status: assumed Running and Ready.`,
+        subject: pod.source,
+      });
     } else if (conditions.length > 0) {
-      const readyIndex = conditions.findIndex((_, index) => reader.get(['status', 'conditions', index, 'type']) === 'Ready');
+      const readyIndex = conditions.findIndex(
+        (_, index) => reader.get(['status', 'conditions', index, 'type']) === 'Ready',
+      );
       pod.ready = readyIndex >= 0 && reader.get(['status', 'conditions', readyIndex, 'status']) === 'True';
     } else if (reader.get(['status', 'phase']) !== undefined) {
       pod.ready = reader.get(['status', 'phase']) === 'Running';
     } else {
-      assumptions.push({ code: 'POD_READY_ASSUMED', message: `Pod ${pod.namespace}/${pod.name} has no status.phase or conditions: assumed Running and Ready.`, subject: pod.source });
+      assumptions.push({
+        code: 'POD_READY_ASSUMED',
+        message: `Pod ${pod.namespace}/${pod.name} has no status.phase or conditions: assumed Running and Ready.`,
+        subject: pod.source,
+      });
     }
     pods.push(pod);
   }
@@ -151,12 +208,20 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
   // Workloads whose pods are not in the manifests get pods made from their template, clearly marked as assumed.
   const workloads: Workload[] = objects
     .filter((object) => WORKLOAD_KINDS.has(object.kind) && object.kind !== 'Pod')
-    .map((object) => ({ object, reader: readerOf(object), selector: readLabelSelector(readerOf(object).get(['spec', 'selector'])) }));
+    .map((object) => ({
+      object,
+      reader: readerOf(object),
+      selector: readLabelSelector(readerOf(object).get(['spec', 'selector'])),
+    }));
   const deploymentNames = new Set(byKind('Deployment').map((o) => `${o.namespace}/${o.name}`));
   for (const { object, reader, selector } of workloads) {
     const ownedByDeployment = reader.list(['metadata', 'ownerReferences']).some((owner) => {
       const ownerName = stringField(owner, 'name');
-      return field(owner, 'kind') === 'Deployment' && ownerName !== undefined && deploymentNames.has(`${object.namespace}/${ownerName}`);
+      return (
+        field(owner, 'kind') === 'Deployment' &&
+        ownerName !== undefined &&
+        deploymentNames.has(`${object.namespace}/${ownerName}`)
+      );
     });
     if (ownedByDeployment) continue;
     if (reader.get(['spec', 'template']) === undefined) {
@@ -165,20 +230,49 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     }
     const view = readPodTemplate(reader, ['spec', 'template']);
     if (object.kind !== 'Job' && selectorIsEmpty(selector)) {
-      reader.report('error', 'MISSING_FIELD', `${object.kind} ${object.name} has no spec.selector; kubectl rejects it.`, ['spec'], true);
+      reader.report(
+        'error',
+        'MISSING_FIELD',
+        `${object.kind} ${object.name} has no spec.selector; kubectl rejects it.`,
+        ['spec'],
+        true,
+      );
     } else if (object.kind !== 'Job' && !selectorMatches(selector, view.labels)) {
-      reader.report('error', 'INVALID_VALUE', `spec.selector does not match the template's labels; kubectl rejects this ${object.kind}.`, ['spec', 'selector']);
+      reader.report(
+        'error',
+        'INVALID_VALUE',
+        `spec.selector does not match the template's labels; kubectl rejects this ${object.kind}.`,
+        ['spec', 'selector'],
+      );
     }
-    const hasPods = pods.some((pod) => !pod.assumed && pod.namespace === object.namespace && !selectorIsEmpty(selector) && selectorMatches(selector, pod.labels));
+    const hasPods = pods.some(
+      (pod) =>
+        !pod.assumed &&
+        pod.namespace === object.namespace &&
+        !selectorIsEmpty(selector) &&
+        selectorMatches(selector, pod.labels),
+    );
     if (hasPods) continue;
-    const replicas = object.kind === 'DaemonSet' ? 1 : object.kind === 'Job' ? (reader.integer(['spec', 'parallelism']) ?? 1) : (reader.integer(['spec', 'replicas']) ?? 1);
+    const replicas =
+      object.kind === 'DaemonSet'
+        ? 1
+        : object.kind === 'Job'
+          ? (reader.integer(['spec', 'parallelism']) ?? 1)
+          : (reader.integer(['spec', 'replicas']) ?? 1);
     const count = Math.max(0, Math.min(replicas, 10));
     const seed = `${object.namespace}/${object.kind}/${object.name}`;
     const templateHash = safeSuffix(`${seed}/template`, 10);
     for (let i = 0; i < count; i++) {
       const name =
-        object.kind === 'StatefulSet' ? `${object.name}-${i}` : object.kind === 'Deployment' ? `${object.name}-${templateHash}-${safeSuffix(`${seed}/${i}`, 5)}` : `${object.name}-${safeSuffix(`${seed}/${i}`, 5)}`;
-      const podView = object.kind === 'Deployment' ? { ...view, labels: new Map([...view.labels, ['pod-template-hash', templateHash]]) } : view;
+        object.kind === 'StatefulSet'
+          ? `${object.name}-${i}`
+          : object.kind === 'Deployment'
+            ? `${object.name}-${templateHash}-${safeSuffix(`${seed}/${i}`, 5)}`
+            : `${object.name}-${safeSuffix(`${seed}/${i}`, 5)}`;
+      const podView =
+        object.kind === 'Deployment'
+          ? { ...view, labels: new Map([...view.labels, ['pod-template-hash', templateHash]]) }
+          : view;
       pods.push(makePod(object, reader, ['spec', 'template'], podView, name, true));
     }
     if (count > 0) {
@@ -192,24 +286,42 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
   for (const pod of pods) {
     if (!pod.needsIp) continue;
     pod.ip = podAllocator.allocate(`${pod.namespace}/${pod.name}`);
-    if (!pod.assumed) assumptions.push({ code: 'POD_IP_ASSIGNED', message: `Pod ${pod.namespace}/${pod.name} has no status.podIP: assumed ${pod.ip}.`, subject: pod.source });
+    if (!pod.assumed)
+      assumptions.push({
+        code: 'POD_IP_ASSIGNED',
+        message: `Pod ${pod.namespace}/${pod.name} has no status.podIP: assumed ${pod.ip}.`,
+        subject: pod.source,
+      });
   }
 
-  const services: ServiceModel[] = byKind('Service').map((object) => readService(readerOf(object), sourceOf(object), objects.indexOf(object)));
+  const services: ServiceModel[] = byKind('Service').map((object) =>
+    readService(readerOf(object), sourceOf(object), objects.indexOf(object)),
+  );
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
-  for (const service of services) if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
+  for (const service of services)
+    if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
   for (const service of services) {
     if (service.type === 'ExternalName' || service.clusterIP !== undefined) continue;
     service.clusterIP = serviceAllocator.allocate(`${service.namespace}/${service.name}`);
     service.clusterIPs = [service.clusterIP];
-    assumptions.push({ code: 'CLUSTER_IP_ASSIGNED', message: `Service ${service.namespace}/${service.name} has no spec.clusterIP: assumed ${service.clusterIP}.`, subject: service.source });
+    assumptions.push({
+      code: 'CLUSTER_IP_ASSIGNED',
+      message: `Service ${service.namespace}/${service.name} has no spec.clusterIP: assumed ${service.clusterIP}.`,
+      subject: service.source,
+    });
   }
 
-  const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) => readEndpointSlice(readerOf(object), sourceOf(object)));
+  const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) =>
+    readEndpointSlice(readerOf(object), sourceOf(object)),
+  );
   const sliced = new Set(endpointSlices.map((slice) => `${slice.namespace}/${slice.serviceName ?? ''}`));
   // Istio reads only EndpointSlices. Kubernetes mirrors an Endpoints object into one only for a Service without a selector
   // (empty is stored as none), unless skip-mirror or a leader lock (kubernetes pkg/controller/endpointslicemirroring).
-  const selectorless = new Set(services.filter((service) => !service.selector || service.selector.size === 0).map((service) => `${service.namespace}/${service.name}`));
+  const selectorless = new Set(
+    services
+      .filter((service) => !service.selector || service.selector.size === 0)
+      .map((service) => `${service.namespace}/${service.name}`),
+  );
   for (const object of byKind('Endpoints')) {
     const reader = readerOf(object);
     const fromEndpoints = readEndpoints(reader, sourceOf(object));
@@ -235,7 +347,9 @@ export function buildMeshModel(parsed: readonly ManifestObject[], lineIndexes: R
     const ingress: IngressModel = {
       name: object.name,
       namespace: object.namespace ?? 'default',
-      ingressClassName: reader.string(['spec', 'ingressClassName']) ?? reader.stringMap(['metadata', 'annotations']).get('kubernetes.io/ingress.class'),
+      ingressClassName:
+        reader.string(['spec', 'ingressClassName']) ??
+        reader.stringMap(['metadata', 'annotations']).get('kubernetes.io/ingress.class'),
       spec: reader.mapping(['spec']) ?? {},
       source: sourceOf(object),
     };

@@ -23,7 +23,10 @@ describe('a realistic cluster export', () => {
     expect(byApp('reviews').map((p) => p.proxy.kind)).toEqual(Array(6).fill('sidecar'));
     expect(byApp('reviews').every((p) => p.proxy.dnsCapture)).toBe(true);
     expect(byApp('istio-ingressgateway').map((p) => p.proxy.kind)).toEqual(['gateway', 'gateway']);
-    expect(byApp('mainframe-adapter')[0]?.proxy).toMatchObject({ kind: 'none', reason: expect.stringContaining('istio-injection=disabled') });
+    expect(byApp('mainframe-adapter')[0]?.proxy).toMatchObject({
+      kind: 'none',
+      reason: expect.stringContaining('istio-injection=disabled'),
+    });
     expect(byApp('coredns')[0]?.proxy).toMatchObject({ kind: 'none', reason: expect.stringContaining('kube-system') });
     expect(byApp('ratings').map((p) => p.ready)).toEqual([false, true]);
     expect(byApp('redis').map((p) => p.name)).toEqual(['redis-0', 'redis-1', 'redis-2']);

@@ -38,7 +38,10 @@ export function resolveShortname(host: string, namespace: string, clusterDomain:
  * The most specific key for `host`: the exact key, else the longest wildcard key that covers it
  * (pilot/pkg/model/config.go: MostSpecificHostMatch).
  */
-export function mostSpecificHostMatch<T>(host: string, byHost: ReadonlyMap<string, T>): { key: string; value: T } | undefined {
+export function mostSpecificHostMatch<T>(
+  host: string,
+  byHost: ReadonlyMap<string, T>,
+): { key: string; value: T } | undefined {
   const exact = byHost.get(host);
   if (exact !== undefined && !isWildcard(host)) return { key: host, value: exact };
   let best: { key: string; value: T } | undefined;

@@ -31,7 +31,12 @@ describe('VirtualServices and Gateways derived from Kubernetes Ingresses (pilot/
   it('routes to the backend by its FQDN in the cluster domain', () => {
     expect(derived(SERVICE + ingress('{number: 8080}')).virtualServices[0]?.spec).toMatchObject({
       hosts: ['shop.example.com'],
-      http: [{ match: [{ uri: { prefix: '/a' } }], route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } }, weight: 100 }] }],
+      http: [
+        {
+          match: [{ uri: { prefix: '/a' } }],
+          route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } }, weight: 100 }],
+        },
+      ],
     });
     expect(derived(SERVICE + ingress('{number: 8080}'), 'corp.example').virtualServices[0]?.spec).toMatchObject({
       http: [{ route: [{ destination: { host: 'web.shop.svc.corp.example', port: { number: 8080 } } }] }],
@@ -46,7 +51,12 @@ describe('VirtualServices and Gateways derived from Kubernetes Ingresses (pilot/
       - {path: /c, pathType: Prefix, backend: {service: {name: missing, port: {name: http}}}}
 `;
     const http = derived(SERVICE + ingress('{number: 8080}', unresolved)).virtualServices[0]?.spec['http'];
-    expect(http).toEqual([{ match: [{ uri: { prefix: '/a' } }], route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } }, weight: 100 }] }]);
+    expect(http).toEqual([
+      {
+        match: [{ uri: { prefix: '/a' } }],
+        route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } }, weight: 100 }],
+      },
+    ]);
   });
 
   it('selects the gateway by ingressService when ingressSelector is empty, as istiod does', () => {
@@ -58,8 +68,11 @@ data:
 ${lines}
 ---
 `;
-    const selectorOf = (text: string) => derived(text + SERVICE + ingress('{number: 8080}')).gateways[0]?.spec['selector'];
-    expect(selectorOf(mesh('    ingressSelector: ""\n    ingressService: my-ingress'))).toEqual({ istio: 'my-ingress' });
+    const selectorOf = (text: string) =>
+      derived(text + SERVICE + ingress('{number: 8080}')).gateways[0]?.spec['selector'];
+    expect(selectorOf(mesh('    ingressSelector: ""\n    ingressService: my-ingress'))).toEqual({
+      istio: 'my-ingress',
+    });
     expect(selectorOf(mesh('    ingressSelector: ""'))).toEqual({ istio: 'ingressgateway' });
     expect(selectorOf(mesh('    ingressSelector: edge\n    ingressService: my-ingress'))).toEqual({ istio: 'edge' });
   });

@@ -51,21 +51,50 @@ export function istioConfigFromIngresses(
 ): IstioConfigModel[] {
   const out: IstioConfigModel[] = [];
   // gateways.go: getIngressGatewaySelector — an empty ingressSelector counts as unset.
-  const selector = { istio: mesh.ingressSelector || (mesh.ingressService !== 'istio-ingressgateway' && mesh.ingressService !== '' ? mesh.ingressService : 'ingressgateway') };
-  const byHost = new Map<string, Array<{ ingress: IngressModel; route: Record<string, unknown>; length: number; exact: boolean }>>();
+  const selector = {
+    istio:
+      mesh.ingressSelector ||
+      (mesh.ingressService !== 'istio-ingressgateway' && mesh.ingressService !== ''
+        ? mesh.ingressService
+        : 'ingressgateway'),
+  };
+  const byHost = new Map<
+    string,
+    Array<{ ingress: IngressModel; route: Record<string, unknown>; length: number; exact: boolean }>
+  >();
   ingresses.forEach((ingress, index) => {
     if (!served(ingress, mesh, annotationClasses.get(ingress))) return;
     const gatewayName = `${ingress.name}-${INGRESS_GATEWAY_NAME}-${ingress.namespace}`;
     const tls = Array.isArray(field(ingress.spec, 'tls')) ? (field(ingress.spec, 'tls') as unknown[]) : [];
     const servers: unknown[] = tls
       .filter((t) => typeof field(t, 'secretName') === 'string')
-      .map((t, i) => ({ port: { number: 443, protocol: 'HTTPS', name: `https-443-ingress-${ingress.name}-${ingress.namespace}-${i}` }, hosts: Array.isArray(field(t, 'hosts')) ? field(t, 'hosts') : ['*'], tls: { mode: 'SIMPLE', credentialName: field(t, 'secretName') } }));
-    servers.push({ port: { number: 80, protocol: 'HTTP', name: `http-80-ingress-${ingress.name}-${ingress.namespace}` }, hosts: ['*'] });
-    out.push({ kind: 'Gateway', apiVersion: 'networking.istio.io/v1', name: gatewayName, namespace: INGRESS_NAMESPACE, labels: new Map(), annotations: new Map(), spec: { selector, servers }, status: undefined, order: 1_000_000 + index, source: ingress.source });
+      .map((t, i) => ({
+        port: { number: 443, protocol: 'HTTPS', name: `https-443-ingress-${ingress.name}-${ingress.namespace}-${i}` },
+        hosts: Array.isArray(field(t, 'hosts')) ? field(t, 'hosts') : ['*'],
+        tls: { mode: 'SIMPLE', credentialName: field(t, 'secretName') },
+      }));
+    servers.push({
+      port: { number: 80, protocol: 'HTTP', name: `http-80-ingress-${ingress.name}-${ingress.namespace}` },
+      hosts: ['*'],
+    });
+    out.push({
+      kind: 'Gateway',
+      apiVersion: 'networking.istio.io/v1',
+      name: gatewayName,
+      namespace: INGRESS_NAMESPACE,
+      labels: new Map(),
+      annotations: new Map(),
+      spec: { selector, servers },
+      status: undefined,
+      order: 1_000_000 + index,
+      source: ingress.source,
+    });
     const rules = Array.isArray(field(ingress.spec, 'rules')) ? (field(ingress.spec, 'rules') as unknown[]) : [];
     for (const rule of rules) {
       const host = stringField(rule, 'host') || '*';
-      const paths = Array.isArray(field(field(rule, 'http'), 'paths')) ? (field(field(rule, 'http'), 'paths') as unknown[]) : [];
+      const paths = Array.isArray(field(field(rule, 'http'), 'paths'))
+        ? (field(field(rule, 'http'), 'paths') as unknown[])
+        : [];
       for (const path of paths) {
         const service = field(field(path, 'backend'), 'service');
         const name = stringField(service, 'name');
@@ -74,20 +103,33 @@ export function istioConfigFromIngresses(
         if (port === undefined) continue;
         const text = stringField(path, 'path') ?? '';
         const pathType = field(path, 'pathType');
-        const uri = pathType === 'Exact' ? { exact: text } : pathType === 'Prefix' ? { prefix: text } : fallbackMatch(text);
+        const uri =
+          pathType === 'Exact' ? { exact: text } : pathType === 'Prefix' ? { prefix: text } : fallbackMatch(text);
         const route: Record<string, unknown> = {
           ...(uri ? { match: [{ uri }] } : {}),
-          route: [{ destination: { host: `${name}.${ingress.namespace}.svc.${clusterDomain}`, port: { number: port } }, weight: 100 }],
+          route: [
+            {
+              destination: { host: `${name}.${ingress.namespace}.svc.${clusterDomain}`, port: { number: port } },
+              weight: 100,
+            },
+          ],
         };
         const list = byHost.get(host) ?? [];
-        list.push({ ingress, route, length: uri ? (uri.exact ?? uri.prefix ?? '').length : 0, exact: uri?.exact !== undefined });
+        list.push({
+          ingress,
+          route,
+          length: uri ? (uri.exact ?? uri.prefix ?? '').length : 0,
+          exact: uri?.exact !== undefined,
+        });
         byHost.set(host, list);
       }
     }
   });
   for (const [host, routes] of byHost) {
     // virtualservices.go: sortHTTPRoutes — longer paths first, exact before prefix on a tie.
-    const sorted = [...routes].sort((a, b) => (a.length === b.length ? Number(b.exact) - Number(a.exact) : b.length - a.length));
+    const sorted = [...routes].sort((a, b) =>
+      a.length === b.length ? Number(b.exact) - Number(a.exact) : b.length - a.length,
+    );
     const first = sorted[0];
     if (!first) continue;
     out.push({
@@ -97,7 +139,11 @@ export function istioConfigFromIngresses(
       namespace: first.ingress.namespace,
       labels: new Map(),
       annotations: new Map(),
-      spec: { hosts: [host], gateways: [`${INGRESS_NAMESPACE}/${first.ingress.name}-${INGRESS_GATEWAY_NAME}-${first.ingress.namespace}`], http: sorted.map((r) => r.route) },
+      spec: {
+        hosts: [host],
+        gateways: [`${INGRESS_NAMESPACE}/${first.ingress.name}-${INGRESS_GATEWAY_NAME}-${first.ingress.namespace}`],
+        http: sorted.map((r) => r.route),
+      },
       status: undefined,
       order: 1_000_000 + out.length,
       source: first.ingress.source,
@@ -105,4 +151,3 @@ export function istioConfigFromIngresses(
   }
   return out;
 }
-

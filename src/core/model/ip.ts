@@ -25,7 +25,8 @@ export function cidrMatch(cidr: string, ip: string): number | undefined {
   const bits = bitsText === undefined ? 32 : Number(bitsText);
   const start = ipv4ToNumber(base);
   const address = ipv4ToNumber(ip);
-  if (start === undefined || address === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
+  if (start === undefined || address === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32)
+    return undefined;
   const size = 2 ** (32 - bits);
   return Math.floor(address / size) === Math.floor(start / size) ? bits : undefined;
 }

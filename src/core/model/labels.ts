@@ -28,7 +28,11 @@ export function readLabelSelector(value: unknown): LabelSelector {
       const operator = field(expression, 'operator');
       const values = field(expression, 'values');
       if (typeof key === 'string' && typeof operator === 'string') {
-        matchExpressions.push({ key, operator, values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [] });
+        matchExpressions.push({
+          key,
+          operator,
+          values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : [],
+        });
       }
     }
   }

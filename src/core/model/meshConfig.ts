@@ -1,4 +1,11 @@
-import { describeValue, field, isRecord, parseEmbeddedYaml, stringField, type ManifestObject } from '../manifest/parse.ts';
+import {
+  describeValue,
+  field,
+  isRecord,
+  parseEmbeddedYaml,
+  stringField,
+  type ManifestObject,
+} from '../manifest/parse.ts';
 import type { ObjectReader } from '../manifest/reader.ts';
 import { toStringMap } from './labels.ts';
 import type { MeshConfig, ObjectSource } from './mesh.ts';
@@ -42,15 +49,24 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
   if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
   else if (mode !== undefined) {
-    reader.report('error', 'INVALID_VALUE', `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would not load this mesh config.`, at, true);
+    reader.report(
+      'error',
+      'INVALID_VALUE',
+      `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would not load this mesh config.`,
+      at,
+      true,
+    );
   }
   const autoMtls = field(value, 'enableAutoMtls');
   if (typeof autoMtls === 'boolean') config.enableAutoMtls = autoMtls;
   const ingressMode = field(value, 'ingressControllerMode');
-  if (ingressMode === 'DEFAULT' || ingressMode === 'STRICT' || ingressMode === 'OFF') config.ingressControllerMode = ingressMode;
+  if (ingressMode === 'DEFAULT' || ingressMode === 'STRICT' || ingressMode === 'OFF')
+    config.ingressControllerMode = ingressMode;
   config.defaultServiceExportTo = stringList(field(value, 'defaultServiceExportTo')) ?? config.defaultServiceExportTo;
-  config.defaultVirtualServiceExportTo = stringList(field(value, 'defaultVirtualServiceExportTo')) ?? config.defaultVirtualServiceExportTo;
-  config.defaultDestinationRuleExportTo = stringList(field(value, 'defaultDestinationRuleExportTo')) ?? config.defaultDestinationRuleExportTo;
+  config.defaultVirtualServiceExportTo =
+    stringList(field(value, 'defaultVirtualServiceExportTo')) ?? config.defaultVirtualServiceExportTo;
+  config.defaultDestinationRuleExportTo =
+    stringList(field(value, 'defaultDestinationRuleExportTo')) ?? config.defaultDestinationRuleExportTo;
   const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
   for (const [key, item] of metadata) config.defaultProxyMetadata.set(key, item);
 }
@@ -75,7 +91,14 @@ export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshCon
     if (meshText !== undefined) {
       const parsed = parseEmbeddedYaml(meshText);
       if (parsed.ok) applyMeshConfig(config, parsed.value, configMap.reader, ['data', 'mesh']);
-      else configMap.reader.report('error', 'YAML_SYNTAX', `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`, ['data', 'mesh'], true);
+      else
+        configMap.reader.report(
+          'error',
+          'YAML_SYNTAX',
+          `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`,
+          ['data', 'mesh'],
+          true,
+        );
     }
     config.source = configMap.source;
   } else if (operator) {

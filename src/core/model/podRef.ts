@@ -19,7 +19,9 @@ export function findPodByRef(model: MeshModel, ref: string): PodModel | undefine
   if (exact) return exact;
   const byOwner = pods.find((p) => p.owner?.name === name);
   if (byOwner) return byOwner;
-  const byPrefix = pods.filter((p) => p.owner && name.startsWith(`${p.owner.name}-`)).sort((a, b) => (b.owner?.name.length ?? 0) - (a.owner?.name.length ?? 0))[0];
+  const byPrefix = pods
+    .filter((p) => p.owner && name.startsWith(`${p.owner.name}-`))
+    .sort((a, b) => (b.owner?.name.length ?? 0) - (a.owner?.name.length ?? 0))[0];
   if (byPrefix) return byPrefix;
   const service = model.services.find((s) => s.namespace === namespace && s.name === name);
   if (service?.selector && service.selector.size > 0) {

@@ -1,5 +1,12 @@
 import type { ObjectReader } from '../manifest/reader.ts';
-import type { EndpointAddressModel, EndpointSliceModel, ObjectSource, ServiceModel, ServicePortModel, ServiceType } from './mesh.ts';
+import type {
+  EndpointAddressModel,
+  EndpointSliceModel,
+  ObjectSource,
+  ServiceModel,
+  ServicePortModel,
+  ServiceType,
+} from './mesh.ts';
 
 const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
@@ -9,7 +16,12 @@ function protocolOf(reader: ObjectReader, path: Array<string | number>): 'TCP' |
   if (protocol === undefined) return 'TCP';
   const known = PROTOCOLS.find((p) => p === protocol);
   if (!known) {
-    reader.report('error', 'INVALID_VALUE', `protocol must be TCP, UDP or SCTP, not ${protocol}. (Application protocols such as HTTP go in the port name or appProtocol.)`, path);
+    reader.report(
+      'error',
+      'INVALID_VALUE',
+      `protocol must be TCP, UDP or SCTP, not ${protocol}. (Application protocols such as HTTP go in the port name or appProtocol.)`,
+      path,
+    );
     return 'TCP';
   }
   return known;
@@ -19,7 +31,11 @@ function protocolOf(reader: ObjectReader, path: Array<string | number>): 'TCP' |
 export function readService(reader: ObjectReader, source: ObjectSource, order: number): ServiceModel {
   const typeText = reader.string(['spec', 'type']) ?? 'ClusterIP';
   const type = SERVICE_TYPES.find((t) => t === typeText);
-  if (!type) reader.report('error', 'INVALID_VALUE', `spec.type must be one of ${SERVICE_TYPES.join(', ')}, not ${typeText}.`, ['spec', 'type']);
+  if (!type)
+    reader.report('error', 'INVALID_VALUE', `spec.type must be one of ${SERVICE_TYPES.join(', ')}, not ${typeText}.`, [
+      'spec',
+      'type',
+    ]);
   const ports: ServicePortModel[] = [];
   const seenNames = new Set<string>();
   const portList = reader.list(['spec', 'ports']);
@@ -29,10 +45,16 @@ export function readService(reader: ObjectReader, source: ObjectSource, order: n
     const name = reader.string([...path, 'name']);
     if (port === undefined) return;
     if (portList.length > 1 && name === undefined) {
-      reader.report('error', 'MISSING_FIELD', 'A Service with more than one port must name every port; kubectl rejects it.', path);
+      reader.report(
+        'error',
+        'MISSING_FIELD',
+        'A Service with more than one port must name every port; kubectl rejects it.',
+        path,
+      );
     }
     if (name !== undefined) {
-      if (seenNames.has(name)) reader.report('error', 'INVALID_VALUE', `Port name ${name} is used twice in this Service.`, [...path, 'name']);
+      if (seenNames.has(name))
+        reader.report('error', 'INVALID_VALUE', `Port name ${name} is used twice in this Service.`, [...path, 'name']);
       seenNames.add(name);
     }
     ports.push({
@@ -45,7 +67,8 @@ export function readService(reader: ObjectReader, source: ObjectSource, order: n
     });
   });
   const externalName = reader.string(['spec', 'externalName']);
-  if (type === 'ExternalName' && !externalName) reader.report('error', 'MISSING_FIELD', 'An ExternalName Service needs spec.externalName.', ['spec', 'type']);
+  if (type === 'ExternalName' && !externalName)
+    reader.report('error', 'MISSING_FIELD', 'An ExternalName Service needs spec.externalName.', ['spec', 'type']);
   const clusterIP = reader.string(['spec', 'clusterIP']);
   const selectorValue = reader.get(['spec', 'selector']);
   return {
@@ -55,7 +78,8 @@ export function readService(reader: ObjectReader, source: ObjectSource, order: n
     clusterIP: type === 'ExternalName' ? undefined : clusterIP === '' ? undefined : clusterIP,
     clusterIPs: reader.stringList(['spec', 'clusterIPs']),
     externalName,
-    selector: selectorValue === undefined || selectorValue === null ? undefined : reader.stringMap(['spec', 'selector']),
+    selector:
+      selectorValue === undefined || selectorValue === null ? undefined : reader.stringMap(['spec', 'selector']),
     ports,
     labels: reader.stringMap(['metadata', 'labels']),
     annotations: reader.stringMap(['metadata', 'annotations']),
@@ -69,11 +93,14 @@ export function readService(reader: ObjectReader, source: ObjectSource, order: n
 function targetRefOf(reader: ObjectReader, path: Array<string | number>): EndpointAddressModel['targetRef'] {
   const kind = reader.string([...path, 'kind']);
   const name = reader.string([...path, 'name']);
-  return kind !== undefined && name !== undefined ? { kind, name, namespace: reader.string([...path, 'namespace']) } : undefined;
+  return kind !== undefined && name !== undefined
+    ? { kind, name, namespace: reader.string([...path, 'namespace']) }
+    : undefined;
 }
 
 export function readEndpointSlice(reader: ObjectReader, source: ObjectSource): EndpointSliceModel {
-  const addressType = reader.string(['addressType'], { required: 'kubectl rejects an EndpointSlice without it' }) ?? 'IPv4';
+  const addressType =
+    reader.string(['addressType'], { required: 'kubectl rejects an EndpointSlice without it' }) ?? 'IPv4';
   const ports: EndpointSliceModel['ports'] = [];
   reader.list(['ports']).forEach((_, index) => {
     const port = reader.port(['ports', index, 'port']);
@@ -124,7 +151,10 @@ export function readEndpoints(reader: ObjectReader, source: ObjectSource): Endpo
       }
     });
     const endpoints: EndpointAddressModel[] = [];
-    for (const [list, ready] of [['addresses', true], ['notReadyAddresses', false]] as const) {
+    for (const [list, ready] of [
+      ['addresses', true],
+      ['notReadyAddresses', false],
+    ] as const) {
       reader.list([...base, list]).forEach((__, index) => {
         const ip = reader.string([...base, list, index, 'ip'], { required: 'every endpoint address needs an ip' });
         if (ip === undefined) return;

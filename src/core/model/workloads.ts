@@ -1,7 +1,14 @@
 import { field, isRecord, parseEmbeddedYaml } from '../manifest/parse.ts';
 import type { FieldPath, ObjectReader } from '../manifest/reader.ts';
 import { toStringMap } from './labels.ts';
-import type { CaptureSettings, ContainerPort, MeshConfig, NamespaceModel, ObjectSource, ProxySettings } from './mesh.ts';
+import type {
+  CaptureSettings,
+  ContainerPort,
+  MeshConfig,
+  NamespaceModel,
+  ObjectSource,
+  ProxySettings,
+} from './mesh.ts';
 
 /** Namespaces the injector never touches (pkg/kube/inject/initializer.go: IgnoredNamespaces). */
 const IGNORED_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
@@ -55,7 +62,9 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
       if (list !== 'containers') return;
       reader.list([...path, 'ports']).forEach((_, portIndex) => {
         const portPath = [...path, 'ports', portIndex];
-        const containerPort = reader.port([...portPath, 'containerPort'], { required: 'every container port needs a number' });
+        const containerPort = reader.port([...portPath, 'containerPort'], {
+          required: 'every container port needs a number',
+        });
         if (containerPort === undefined) return;
         containerPorts.push({
           name: reader.string([...portPath, 'name']),
@@ -68,7 +77,8 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
   return {
     labels: reader.stringMap([...base, 'metadata', 'labels']),
     annotations: reader.stringMap([...base, 'metadata', 'annotations']),
-    serviceAccount: reader.string([...spec, 'serviceAccountName']) ?? reader.string([...spec, 'serviceAccount']) ?? 'default',
+    serviceAccount:
+      reader.string([...spec, 'serviceAccountName']) ?? reader.string([...spec, 'serviceAccount']) ?? 'default',
     hostNetwork: reader.boolean([...spec, 'hostNetwork']) ?? false,
     nodeName: reader.string([...spec, 'nodeName']),
     containerPorts,
@@ -89,20 +99,27 @@ export function decideProxy(
   mesh: MeshConfig,
 ): ProxySettings & { revisionAssumed: string | undefined } {
   const templates = pod.annotations.get('inject.istio.io/templates') ?? '';
-  const wantsGateway = templates.split(',').map((t) => t.trim()).includes('gateway');
+  const wantsGateway = templates
+    .split(',')
+    .map((t) => t.trim())
+    .includes('gateway');
   const settings = (kind: ProxySettings['kind'], reason: string, revisionAssumed?: string) => ({
     ...proxyMetadataOf(pod, mesh),
     kind,
     reason,
     // The injector reads this annotation (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
-    interceptionMode: pod.annotations.get('sidecar.istio.io/interceptionMode') === 'TPROXY' ? ('TPROXY' as const) : ('REDIRECT' as const),
+    interceptionMode:
+      pod.annotations.get('sidecar.istio.io/interceptionMode') === 'TPROXY'
+        ? ('TPROXY' as const)
+        : ('REDIRECT' as const),
     revisionAssumed,
   });
 
   // A pod that already declares istio-proxy keeps it (pkg/kube/inject/webhook.go: reapplyOverwrittenContainers).
   const proxy = pod.proxyContainer;
   if (proxy && !(proxy.args.length === 0 && templates !== '')) {
-    if (proxy.args.includes('router')) return settings('gateway', 'its istio-proxy container runs `proxy router`: a gateway proxy');
+    if (proxy.args.includes('router'))
+      return settings('gateway', 'its istio-proxy container runs `proxy router`: a gateway proxy');
     return settings('sidecar', 'it already has an istio-proxy container (injected)');
   }
   if (pod.hostNetwork) return settings('none', 'it uses hostNetwork, and Istio never injects such pods');
@@ -126,29 +143,48 @@ export function decideProxy(
   }
 
   if (!webhook) {
-    if (nsInjection === 'disabled') return settings('none', `namespace ${namespaceName} has istio-injection=${namespace?.labels.get('istio-injection') ?? 'disabled'}`);
+    if (nsInjection === 'disabled')
+      return settings(
+        'none',
+        `namespace ${namespaceName} has istio-injection=${namespace?.labels.get('istio-injection') ?? 'disabled'}`,
+      );
     if (podLabel === 'false') return settings('none', 'the pod has the label sidecar.istio.io/inject=false');
     if (pod.annotations.get('sidecar.istio.io/inject') === 'true') {
-      return settings('none', `only the annotation sidecar.istio.io/inject=true is set, and namespace ${namespaceName} has no injection label; the injector's webhook selects the label, not the annotation`);
+      return settings(
+        'none',
+        `only the annotation sidecar.istio.io/inject=true is set, and namespace ${namespaceName} has no injection label; the injector's webhook selects the label, not the annotation`,
+      );
     }
-    return settings('none', `namespace ${namespaceName} has no istio-injection or istio.io/rev label, and the pod does not ask for injection`);
+    return settings(
+      'none',
+      `namespace ${namespaceName} has no istio-injection or istio.io/rev label, and the pod does not ask for injection`,
+    );
   }
   // Inside the webhook the label wins over the annotation; "false" turns injection off.
   const choice = podLabel ?? pod.annotations.get('sidecar.istio.io/inject');
-  if (choice === 'false') return settings('none', `${webhook}, but the pod annotation sidecar.istio.io/inject=false turns injection off`);
-  return settings(wantsGateway ? 'gateway' : 'sidecar', `injected: ${webhook}${wantsGateway ? ' (gateway template)' : ''}`, revisionAssumed);
+  if (choice === 'false')
+    return settings('none', `${webhook}, but the pod annotation sidecar.istio.io/inject=false turns injection off`);
+  return settings(
+    wantsGateway ? 'gateway' : 'sidecar',
+    `injected: ${webhook}${wantsGateway ? ' (gateway template)' : ''}`,
+    revisionAssumed,
+  );
 }
 
 /**
  * proxyMetadata: the mesh's defaultConfig, then the pod's proxy.istio.io/config, then the istio-proxy container's env
  * (pkg/kube/inject/webhook.go: inject via GetProxyConfigOrDefault, reapplyOverwrittenContainers; pkg/config/mesh/mesh.go: MergeProxyConfig).
  */
-function proxyMetadataOf(pod: PodTemplateView, mesh: MeshConfig): Pick<ProxySettings, 'proxyMetadata' | 'dnsCapture' | 'dnsAutoAllocate'> {
+function proxyMetadataOf(
+  pod: PodTemplateView,
+  mesh: MeshConfig,
+): Pick<ProxySettings, 'proxyMetadata' | 'dnsCapture' | 'dnsAutoAllocate'> {
   const metadata = new Map(mesh.defaultProxyMetadata);
   const annotation = pod.annotations.get('proxy.istio.io/config');
   if (annotation) {
     const parsed = parseEmbeddedYaml(annotation);
-    if (parsed.ok) for (const [key, value] of toStringMap(field(parsed.value, 'proxyMetadata'))) metadata.set(key, value);
+    if (parsed.ok)
+      for (const [key, value] of toStringMap(field(parsed.value, 'proxyMetadata'))) metadata.set(key, value);
   }
   if (pod.proxyContainer) {
     for (const [key, value] of pod.proxyContainer.env) if (key.startsWith('ISTIO_META_')) metadata.set(key, value);
@@ -166,12 +202,22 @@ export function checkProxyConfigAnnotation(reader: ObjectReader, base: FieldPath
   const text = reader.get(path);
   if (typeof text !== 'string') return;
   const parsed = parseEmbeddedYaml(text);
-  if (!parsed.ok) reader.report('error', 'INVALID_VALUE', `proxy.istio.io/config is not valid YAML (${parsed.reason}); the proxy would start with the mesh defaults.`, path);
-  else if (parsed.value !== null && !isRecord(parsed.value)) reader.report('error', 'INVALID_VALUE', 'proxy.istio.io/config must be a ProxyConfig mapping.', path);
+  if (!parsed.ok)
+    reader.report(
+      'error',
+      'INVALID_VALUE',
+      `proxy.istio.io/config is not valid YAML (${parsed.reason}); the proxy would start with the mesh defaults.`,
+      path,
+    );
+  else if (parsed.value !== null && !isRecord(parsed.value))
+    reader.report('error', 'INVALID_VALUE', 'proxy.istio.io/config must be a ProxyConfig mapping.', path);
 }
 
 function splitList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
@@ -180,20 +226,38 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
  * iptables settings from the traffic.sidecar.istio.io annotations, as the injection template hands them to
  * istio-iptables (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml; tools/istio-iptables/pkg/cmd/root.go).
  */
-export function readCapture(reader: ObjectReader, base: FieldPath, annotations: ReadonlyMap<string, string>): CaptureSettings {
+export function readCapture(
+  reader: ObjectReader,
+  base: FieldPath,
+  annotations: ReadonlyMap<string, string>,
+): CaptureSettings {
   const annotationPath = (name: string): FieldPath => [...base, 'metadata', 'annotations', name];
   const ranges = (name: string, fallback: string[]): string[] => {
     if (!annotations.has(name)) return fallback;
     const items = splitList(annotations.get(name));
     const bad = items.filter((item) => item !== '*' && !CIDR.test(item));
-    if (bad.length > 0) reader.report('error', 'INVALID_VALUE', `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not IP ranges' : 'is not an IP range'} (expected CIDRs such as 10.0.0.0/8, comma-separated, or *).`, annotationPath(name));
+    if (bad.length > 0)
+      reader.report(
+        'error',
+        'INVALID_VALUE',
+        `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not IP ranges' : 'is not an IP range'} (expected CIDRs such as 10.0.0.0/8, comma-separated, or *).`,
+        annotationPath(name),
+      );
     return items.filter((item) => !bad.includes(item));
   };
   const ports = (name: string): number[] => {
     const items = splitList(annotations.get(name));
     const parsed = items.map((item) => Number(item));
-    const bad = items.filter((_, i) => !Number.isInteger(parsed[i]) || (parsed[i] ?? 0) < 1 || (parsed[i] ?? 0) > 65535);
-    if (bad.length > 0) reader.report('error', 'INVALID_VALUE', `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not port numbers' : 'is not a port number'} (expected numbers from 1 to 65535, comma-separated).`, annotationPath(name));
+    const bad = items.filter(
+      (_, i) => !Number.isInteger(parsed[i]) || (parsed[i] ?? 0) < 1 || (parsed[i] ?? 0) > 65535,
+    );
+    if (bad.length > 0)
+      reader.report(
+        'error',
+        'INVALID_VALUE',
+        `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not port numbers' : 'is not a port number'} (expected numbers from 1 to 65535, comma-separated).`,
+        annotationPath(name),
+      );
     return parsed.filter((port, i) => !bad.includes(items[i] ?? '') && Number.isInteger(port));
   };
   return {
@@ -201,7 +265,9 @@ export function readCapture(reader: ObjectReader, base: FieldPath, annotations: 
     excludeOutboundIPRanges: ranges('traffic.sidecar.istio.io/excludeOutboundIPRanges', []),
     includeOutboundPorts: ports('traffic.sidecar.istio.io/includeOutboundPorts'),
     excludeOutboundPorts: ports('traffic.sidecar.istio.io/excludeOutboundPorts'),
-    includeInboundPorts: annotations.has('traffic.sidecar.istio.io/includeInboundPorts') ? splitList(annotations.get('traffic.sidecar.istio.io/includeInboundPorts')) : ['*'],
+    includeInboundPorts: annotations.has('traffic.sidecar.istio.io/includeInboundPorts')
+      ? splitList(annotations.get('traffic.sidecar.istio.io/includeInboundPorts'))
+      : ['*'],
     excludeInboundPorts: ports('traffic.sidecar.istio.io/excludeInboundPorts'),
   };
 }

@@ -1,5 +1,18 @@
 /** Istio's protocol of a service port (pkg/config/protocol/instance.go). `Unsupported` means "auto-detect (sniff)". */
-export type Protocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'GRPC-Web' | 'HTTP_PROXY' | 'HTTPS' | 'TLS' | 'TCP' | 'Mongo' | 'Redis' | 'MySQL' | 'UDP' | 'Unsupported';
+export type Protocol =
+  | 'HTTP'
+  | 'HTTP2'
+  | 'GRPC'
+  | 'GRPC-Web'
+  | 'HTTP_PROXY'
+  | 'HTTPS'
+  | 'TLS'
+  | 'TCP'
+  | 'Mongo'
+  | 'Redis'
+  | 'MySQL'
+  | 'UDP'
+  | 'Unsupported';
 
 /** Case-insensitive protocol name (pkg/config/protocol/instance.go: Parse). */
 export function parseProtocol(text: string): Protocol {
@@ -39,7 +52,12 @@ const WELL_KNOWN_TCP_PORTS = new Set([25, 53, 3306, 27017]);
  * A Kubernetes Service port's protocol: UDP, appProtocol (with the kubernetes.io/ names), then the port name's prefix
  * before "-", with server-first well-known ports defaulting to TCP (pkg/config/kube/conversion.go: ConvertProtocol).
  */
-export function kubernetesPortProtocol(port: number, name: string | undefined, l4: string, appProtocol: string | undefined): Protocol {
+export function kubernetesPortProtocol(
+  port: number,
+  name: string | undefined,
+  l4: string,
+  appProtocol: string | undefined,
+): Protocol {
   if (l4 === 'UDP') return 'UDP';
   let text = name ?? '';
   if (appProtocol !== undefined) {

@@ -29,7 +29,11 @@ describe('port protocol (pkg/config/kube/conversion.go: ConvertProtocol)', () =>
   });
 
   it('maps protocols to listener classes', () => {
-    expect(['HTTP', 'GRPC', 'TCP', 'HTTPS', 'Unsupported', 'UDP'].map((p) => listenerProtocolOf(p as Parameters<typeof listenerProtocolOf>[0]))).toEqual(['HTTP', 'HTTP', 'TCP', 'TCP', 'AUTO', 'NONE']);
+    expect(
+      ['HTTP', 'GRPC', 'TCP', 'HTTPS', 'Unsupported', 'UDP'].map((p) =>
+        listenerProtocolOf(p as Parameters<typeof listenerProtocolOf>[0]),
+      ),
+    ).toEqual(['HTTP', 'HTTP', 'TCP', 'TCP', 'AUTO', 'NONE']);
   });
 });
 
@@ -70,16 +74,32 @@ spec: {type: ExternalName, externalName: reviews.default.svc.cluster.local}
 
   it('names services by FQDN with their ClusterIP, resolution and port protocols', () => {
     const [reviews] = find(registry.services, 'reviews.default.svc.cluster.local');
-    expect(reviews).toMatchObject({ defaultAddress: '10.96.1.2', resolution: 'ClientSideLB', registry: 'Kubernetes', ports: [{ name: 'http', port: 9080, protocol: 'HTTP' }] });
-    expect(find(registry.services, 'db.default.svc.cluster.local')[0]).toMatchObject({ defaultAddress: '0.0.0.0', resolution: 'Passthrough' });
-    expect(find(registry.services, 'legacy.default.svc.cluster.local')[0]).toMatchObject({ resolution: 'Alias', meshExternal: true, externalName: 'reviews.default.svc.cluster.local' });
+    expect(reviews).toMatchObject({
+      defaultAddress: '10.96.1.2',
+      resolution: 'ClientSideLB',
+      registry: 'Kubernetes',
+      ports: [{ name: 'http', port: 9080, protocol: 'HTTP' }],
+    });
+    expect(find(registry.services, 'db.default.svc.cluster.local')[0]).toMatchObject({
+      defaultAddress: '0.0.0.0',
+      resolution: 'Passthrough',
+    });
+    expect(find(registry.services, 'legacy.default.svc.cluster.local')[0]).toMatchObject({
+      resolution: 'Alias',
+      meshExternal: true,
+      externalName: 'reviews.default.svc.cluster.local',
+    });
     expect(reviews?.aliases).toEqual(['legacy.default.svc.cluster.local']);
   });
 
   it('derives endpoints from the selected pods when there is no EndpointSlice: named targetPort, readiness, tlsMode', () => {
     const [reviews] = find(registry.services, 'reviews.default.svc.cluster.local');
     if (!reviews) throw new Error('no reviews');
-    expect(registry.endpoints.get(reviews)?.map((e) => [e.address, e.port, e.servicePortName, e.health, e.tlsMode, e.serviceAccount])).toEqual([
+    expect(
+      registry.endpoints
+        .get(reviews)
+        ?.map((e) => [e.address, e.port, e.servicePortName, e.health, e.tlsMode, e.serviceAccount]),
+    ).toEqual([
       ['10.244.0.5', 9081, 'http', 'Healthy', 'istio', 'bookinfo-reviews'],
       ['10.244.0.6', 9081, 'http', 'UnHealthy', 'disabled', 'default'],
     ]);
@@ -140,44 +160,87 @@ ${spec}
 ---
 `;
   it('makes one service per host and address, normalising /32', () => {
-    const registry = registryOf(se('multi', '  hosts: [a.example.com, b.example.com]\n  addresses: [10.1.0.0/16, 10.2.3.4/32]\n  resolution: STATIC\n  endpoints: [{address: 10.1.2.3}]\n  ports: [{number: 443, name: tls, protocol: TLS}]'));
+    const registry = registryOf(
+      se(
+        'multi',
+        '  hosts: [a.example.com, b.example.com]\n  addresses: [10.1.0.0/16, 10.2.3.4/32]\n  resolution: STATIC\n  endpoints: [{address: 10.1.2.3}]\n  ports: [{number: 443, name: tls, protocol: TLS}]',
+      ),
+    );
     expect(registry.services.map((s) => `${s.hostname} ${s.defaultAddress}`)).toEqual([
       'a.example.com 10.1.0.0/16',
       'a.example.com 10.2.3.4',
       'b.example.com 10.1.0.0/16',
       'b.example.com 10.2.3.4',
     ]);
-    expect(registry.services[0]).toMatchObject({ resolution: 'ClientSideLB', meshExternal: true, ports: [{ name: 'tls', port: 443, protocol: 'TLS' }] });
+    expect(registry.services[0]).toMatchObject({
+      resolution: 'ClientSideLB',
+      meshExternal: true,
+      ports: [{ name: 'tls', port: 443, protocol: 'TLS' }],
+    });
     expect(registry.services.every((s) => s.autoAllocatedAddress === undefined)).toBe(true);
   });
 
   it('takes the protocol only from protocol, never from the port name', () => {
-    const registry = registryOf(se('p', '  hosts: [a.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http}]'));
+    const registry = registryOf(
+      se('p', '  hosts: [a.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http}]'),
+    );
     expect(registry.services[0]?.ports[0]?.protocol).toBe('Unsupported');
   });
 
   it('resolves a DNS entry without endpoints to its own host name, and a NONE entry to nothing', () => {
-    const registry = registryOf(se('dns', '  hosts: [api.example.com]\n  resolution: DNS\n  ports: [{number: 443, name: https, protocol: HTTPS, targetPort: 8443}]') + se('none', '  hosts: [db.example.com]\n  resolution: NONE\n  ports: [{number: 5432, name: tcp, protocol: TCP}]'));
+    const registry = registryOf(
+      se(
+        'dns',
+        '  hosts: [api.example.com]\n  resolution: DNS\n  ports: [{number: 443, name: https, protocol: HTTPS, targetPort: 8443}]',
+      ) +
+        se(
+          'none',
+          '  hosts: [db.example.com]\n  resolution: NONE\n  ports: [{number: 5432, name: tcp, protocol: TCP}]',
+        ),
+    );
     const [dns, none] = registry.services;
     if (!dns || !none) throw new Error('missing');
-    expect(registry.endpoints.get(dns)?.map((e) => [e.address, e.port, e.isHostname])).toEqual([['api.example.com', 8443, true]]);
+    expect(registry.endpoints.get(dns)?.map((e) => [e.address, e.port, e.isHostname])).toEqual([
+      ['api.example.com', 8443, true],
+    ]);
     expect(registry.endpoints.get(none)).toEqual([]);
     expect(none.resolution).toBe('Passthrough');
   });
 
   it('never throws on a resolution that is not text, and reads an unknown one as NONE', () => {
     for (const resolution of ['{toString: 1, valueOf: 1}', '[{toString: 1}]', 'toString', 'constructor', '5']) {
-      const registry = registryOf(se('odd', `  hosts: [odd.example.com]\n  resolution: ${resolution}\n  ports: [{number: 80, name: http, protocol: HTTP}]`));
-      expect(registry.services.map((s) => s.resolution), resolution).toEqual(['Passthrough']);
+      const registry = registryOf(
+        se(
+          'odd',
+          `  hosts: [odd.example.com]\n  resolution: ${resolution}\n  ports: [{number: 80, name: http, protocol: HTTP}]`,
+        ),
+      );
+      expect(
+        registry.services.map((s) => s.resolution),
+        resolution,
+      ).toEqual(['Passthrough']);
     }
   });
 
   it('allocates addresses in creation order, only for eligible entries, keeping ones a live cluster wrote', () => {
     const registry = registryOf(
-      se('first', '  hosts: [a.example.com, "*.wild.example.com"]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]') +
-        se('none', '  hosts: [n.example.com]\n  resolution: NONE\n  ports: [{number: 80, name: http, protocol: HTTP}]') +
-        se('opted-out', '  hosts: [o.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]', ', labels: {networking.istio.io/enable-autoallocate-ip: "false"}') +
-        se('second', '  hosts: [b.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]') +
+      se(
+        'first',
+        '  hosts: [a.example.com, "*.wild.example.com"]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+      ) +
+        se(
+          'none',
+          '  hosts: [n.example.com]\n  resolution: NONE\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+        ) +
+        se(
+          'opted-out',
+          '  hosts: [o.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+          ', labels: {networking.istio.io/enable-autoallocate-ip: "false"}',
+        ) +
+        se(
+          'second',
+          '  hosts: [b.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+        ) +
         `${se('live', '  hosts: [c.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]').replace('---\n', '')}status:\n  addresses: [{value: 240.240.0.9, host: c.example.com}]\n`,
     );
     expect(registry.services.map((s) => `${s.hostname}=${s.autoAllocatedAddress ?? '-'}`)).toEqual([
@@ -191,7 +254,11 @@ ${spec}
   });
 
   it('selects pods and WorkloadEntries in its namespace with workloadSelector', () => {
-    const text = se('vm', '  hosts: [vm.shop.internal]\n  location: MESH_INTERNAL\n  resolution: STATIC\n  workloadSelector: {labels: {app: vm}}\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]') +
+    const text =
+      se(
+        'vm',
+        '  hosts: [vm.shop.internal]\n  location: MESH_INTERNAL\n  resolution: STATIC\n  workloadSelector: {labels: {app: vm}}\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]',
+      ) +
       `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry
 metadata: {name: vm-1, namespace: shop}
@@ -206,7 +273,8 @@ spec: {address: 10.8.0.2, labels: {app: vm}}
     const [vm] = registry.services;
     if (!vm) throw new Error('missing');
     expect(vm.meshExternal).toBe(false);
-    expect(registry.endpoints.get(vm)?.map((e) => [e.address, e.port, e.tlsMode])).toEqual([['10.8.0.1', 8080, 'istio']]);
+    expect(registry.endpoints.get(vm)?.map((e) => [e.address, e.port, e.tlsMode])).toEqual([
+      ['10.8.0.1', 8080, 'istio'],
+    ]);
   });
-
 });

@@ -89,7 +89,6 @@ export function serviceHostname(name: string, namespace: string, clusterDomain: 
   return `${name}.${namespace}.svc.${clusterDomain}`;
 }
 
-
 function podTlsMode(labels: ReadonlyMap<string, string>): 'istio' | 'disabled' {
   // pilot/pkg/serviceregistry/kube/conversion.go: PodTLSMode
   return labels.get('security.istio.io/tlsMode') === 'istio' ? 'istio' : 'disabled';
@@ -103,7 +102,8 @@ function readWorkloadEntry(config: IstioConfigModel): WorkloadEntry {
   const explicit = labels.get('security.istio.io/tlsMode');
   const ports = new Map<string, number>();
   const portsValue = field(spec, 'ports');
-  if (isRecord(portsValue)) for (const [name, value] of Object.entries(portsValue)) if (typeof value === 'number') ports.set(name, value);
+  if (isRecord(portsValue))
+    for (const [name, value] of Object.entries(portsValue)) if (typeof value === 'number') ports.set(name, value);
   return {
     name: config.name,
     namespace: config.namespace,
@@ -111,7 +111,8 @@ function readWorkloadEntry(config: IstioConfigModel): WorkloadEntry {
     labels,
     ports,
     serviceAccount,
-    tlsMode: explicit !== undefined ? (explicit === 'istio' ? 'istio' : 'disabled') : serviceAccount ? 'istio' : 'disabled',
+    tlsMode:
+      explicit !== undefined ? (explicit === 'istio' ? 'istio' : 'disabled') : serviceAccount ? 'istio' : 'disabled',
     source: config.source,
   };
 }
@@ -125,13 +126,31 @@ function convertKubernetesService(service: ServiceModel, clusterDomain: string):
     name: service.name,
     registry: 'Kubernetes',
     // pilot/pkg/serviceregistry/kube/conversion.go: ConvertService
-    defaultAddress: service.type === 'ExternalName' || headless || !service.clusterIP ? UNSPECIFIED_IP : service.clusterIP,
-    clusterIPs: headless || service.type === 'ExternalName' ? [] : service.clusterIPs.length > 0 ? service.clusterIPs : service.clusterIP ? [service.clusterIP] : [],
+    defaultAddress:
+      service.type === 'ExternalName' || headless || !service.clusterIP ? UNSPECIFIED_IP : service.clusterIP,
+    clusterIPs:
+      headless || service.type === 'ExternalName'
+        ? []
+        : service.clusterIPs.length > 0
+          ? service.clusterIPs
+          : service.clusterIP
+            ? [service.clusterIP]
+            : [],
     autoAllocatedAddress: undefined,
-    ports: service.ports.map((port) => ({ name: port.name ?? '', port: port.port, protocol: kubernetesPortProtocol(port.port, port.name, port.protocol, port.appProtocol) })),
-    resolution: service.type === 'ExternalName' && service.externalName ? 'Alias' : headless ? 'Passthrough' : 'ClientSideLB',
+    ports: service.ports.map((port) => ({
+      name: port.name ?? '',
+      port: port.port,
+      protocol: kubernetesPortProtocol(port.port, port.name, port.protocol, port.appProtocol),
+    })),
+    resolution:
+      service.type === 'ExternalName' && service.externalName ? 'Alias' : headless ? 'Passthrough' : 'ClientSideLB',
     meshExternal: service.type === 'ExternalName',
-    exportTo: exportAnnotation ? exportAnnotation.split(',').map((e) => e.trim()).filter((e) => e !== '') : undefined,
+    exportTo: exportAnnotation
+      ? exportAnnotation
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== '')
+      : undefined,
     selector: service.selector,
     passthroughTargetPorts: new Map(),
     externalName: service.type === 'ExternalName' ? service.externalName : undefined,
@@ -165,13 +184,15 @@ function serviceEntryPorts(spec: Readonly<Record<string, unknown>>): ServiceEntr
     const name = field(port, 'name');
     const protocol = field(port, 'protocol');
     const targetPort = field(port, 'targetPort');
-    return [{
-      name: typeof name === 'string' ? name : '',
-      port: number,
-      // serviceentry/conversion.go: convertPort — only `protocol`, never the name.
-      protocol: typeof protocol === 'string' ? parseProtocol(protocol) : 'Unsupported',
-      targetPort: typeof targetPort === 'number' ? targetPort : undefined,
-    }];
+    return [
+      {
+        name: typeof name === 'string' ? name : '',
+        port: number,
+        // serviceentry/conversion.go: convertPort — only `protocol`, never the name.
+        protocol: typeof protocol === 'string' ? parseProtocol(protocol) : 'Unsupported',
+        targetPort: typeof targetPort === 'number' ? targetPort : undefined,
+      },
+    ];
   });
 }
 
@@ -186,7 +207,11 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
   const eligible = serviceEntries.filter((se) => {
     const resolution = field(se.spec, 'resolution');
     // pilot/pkg/networking/serviceentry/ip_autoallocation.go: shouldV2AutoAllocateIPFromPieces
-    return resolution !== 'NONE' && se.labels.get('networking.istio.io/enable-autoallocate-ip')?.toLowerCase() !== 'false' && stringArray(field(se.spec, 'addresses')).length === 0;
+    return (
+      resolution !== 'NONE' &&
+      se.labels.get('networking.istio.io/enable-autoallocate-ip')?.toLowerCase() !== 'false' &&
+      stringArray(field(se.spec, 'addresses')).length === 0
+    );
   });
   // Addresses already in status (a dump of a live cluster) are kept.
   for (const se of eligible) {
@@ -230,12 +255,18 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
   const spec = se.spec;
   // Only a known resolution name counts: not an object (String() of {toString: 1} throws), nor `toString` from the prototype.
   const resolutionText = stringField(spec, 'resolution') ?? 'NONE';
-  const resolution = (Object.hasOwn(SE_RESOLUTION, resolutionText) ? SE_RESOLUTION[resolutionText] : undefined) ?? 'Passthrough';
+  const resolution =
+    (Object.hasOwn(SE_RESOLUTION, resolutionText) ? SE_RESOLUTION[resolutionText] : undefined) ?? 'Passthrough';
   const ports = serviceEntryPorts(spec);
   const passthroughTargetPorts = new Map<number, number>();
-  if (resolution === 'Passthrough') for (const port of ports) if (port.targetPort !== undefined) passthroughTargetPorts.set(port.port, port.targetPort);
-  const selector = isRecord(field(spec, 'workloadSelector')) ? toStringMap(field(field(spec, 'workloadSelector'), 'labels')) : undefined;
-  const addresses = stringArray(field(spec, 'addresses')).map((address) => address.replace(/\/32$/, '').replace(/\/128$/, ''));
+  if (resolution === 'Passthrough')
+    for (const port of ports) if (port.targetPort !== undefined) passthroughTargetPorts.set(port.port, port.targetPort);
+  const selector = isRecord(field(spec, 'workloadSelector'))
+    ? toStringMap(field(field(spec, 'workloadSelector'), 'labels'))
+    : undefined;
+  const addresses = stringArray(field(spec, 'addresses')).map((address) =>
+    address.replace(/\/32$/, '').replace(/\/128$/, ''),
+  );
   const exportTo = stringArray(field(spec, 'exportTo'));
   const base = {
     namespace: se.namespace,
@@ -258,8 +289,22 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
   // serviceentry/conversion.go: convertServices — one service per host × address.
   return stringArray(field(spec, 'hosts')).flatMap((hostname) =>
     addresses.length > 0
-      ? addresses.map((address) => ({ ...base, hostname, defaultAddress: address, clusterIPs: [], autoAllocatedAddress: undefined }))
-      : [{ ...base, hostname, defaultAddress: UNSPECIFIED_IP, clusterIPs: [], autoAllocatedAddress: autoAddresses?.get(hostname) }],
+      ? addresses.map((address) => ({
+          ...base,
+          hostname,
+          defaultAddress: address,
+          clusterIPs: [],
+          autoAllocatedAddress: undefined,
+        }))
+      : [
+          {
+            ...base,
+            hostname,
+            defaultAddress: UNSPECIFIED_IP,
+            clusterIPs: [],
+            autoAllocatedAddress: autoAddresses?.get(hostname),
+          },
+        ],
   );
 }
 
@@ -270,7 +315,13 @@ function sliceHealth(ready: boolean | undefined, terminating: boolean | undefine
   return 'UnHealthy';
 }
 
-function podEndpoint(pod: PodModel, port: number, servicePortName: string, health: EndpointHealth, address = pod.ip): ServiceEndpoint {
+function podEndpoint(
+  pod: PodModel,
+  port: number,
+  servicePortName: string,
+  health: EndpointHealth,
+  address = pod.ip,
+): ServiceEndpoint {
   return {
     address,
     port,
@@ -305,7 +356,10 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
   const podsByIp = new Map(model.pods.map((pod) => [pod.ip, pod]));
 
   // Kubernetes Services.
-  const kubeServices = model.services.map((service) => ({ model: service, service: convertKubernetesService(service, clusterDomain) }));
+  const kubeServices = model.services.map((service) => ({
+    model: service,
+    service: convertKubernetesService(service, clusterDomain),
+  }));
   const slicesByService = new Map<string, typeof model.endpointSlices>();
   for (const slice of model.endpointSlices) {
     if (!slice.serviceName || slice.addressType === 'FQDN') continue;
@@ -319,14 +373,33 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
       // pilot/pkg/serviceregistry/kube/controller/endpointslice.go: updateEndpointCacheForSlice
       for (const slice of slices) {
         for (const endpoint of slice.endpoints) {
-          const ref = endpoint.targetRef?.kind === 'Pod' ? podsByName.get(`${endpoint.targetRef.namespace ?? slice.namespace}/${endpoint.targetRef.name}`) : undefined;
+          const ref =
+            endpoint.targetRef?.kind === 'Pod'
+              ? podsByName.get(`${endpoint.targetRef.namespace ?? slice.namespace}/${endpoint.targetRef.name}`)
+              : undefined;
           for (const address of endpoint.addresses) {
             const pod = ref ?? podsByIp.get(address);
             for (const port of slice.ports) {
               const health = sliceHealth(endpoint.ready, endpoint.terminating);
-              if (pod) list.push({ ...podEndpoint(pod, port.port, port.name ?? '', health, address), nodeName: endpoint.nodeName ?? pod.nodeName });
+              if (pod)
+                list.push({
+                  ...podEndpoint(pod, port.port, port.name ?? '', health, address),
+                  nodeName: endpoint.nodeName ?? pod.nodeName,
+                });
               else {
-                list.push({ address, port: port.port, servicePortName: port.name ?? '', labels: new Map(), serviceAccount: undefined, tlsMode: 'disabled', health, nodeName: endpoint.nodeName, isHostname: false, workload: slice.source, podName: undefined });
+                list.push({
+                  address,
+                  port: port.port,
+                  servicePortName: port.name ?? '',
+                  labels: new Map(),
+                  serviceAccount: undefined,
+                  tlsMode: 'disabled',
+                  health,
+                  nodeName: endpoint.nodeName,
+                  isHostname: false,
+                  workload: slice.source,
+                  podName: undefined,
+                });
               }
             }
           }
@@ -341,12 +414,23 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
           if (port.protocol === 'SCTP') continue;
           const target = resolveTargetPort(port.targetPort, pod);
           if (target === undefined) continue;
-          list.push(podEndpoint(pod, target, port.name ?? '', pod.ready || kube.publishNotReadyAddresses ? 'Healthy' : 'UnHealthy'));
+          list.push(
+            podEndpoint(
+              pod,
+              target,
+              port.name ?? '',
+              pod.ready || kube.publishNotReadyAddresses ? 'Healthy' : 'UnHealthy',
+            ),
+          );
           derived++;
         }
       }
       if (derived > 0) {
-        assumptions.push({ code: 'ENDPOINTS_FROM_SELECTOR', message: `Service ${kube.namespace}/${kube.name} has no EndpointSlice in the manifests: its endpoints are the pods its selector picks.`, subject: kube.source });
+        assumptions.push({
+          code: 'ENDPOINTS_FROM_SELECTOR',
+          message: `Service ${kube.namespace}/${kube.name} has no EndpointSlice in the manifests: its endpoints are the pods its selector picks.`,
+          subject: kube.source,
+        });
       }
     }
     // A Kubernetes Service also selects WorkloadEntries in its namespace (kube/controller/controller.go: workloadInstanceHandler).
@@ -354,7 +438,8 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
       for (const entry of workloadEntries) {
         if (entry.namespace !== kube.namespace || !labelsMatch(kube.selector, entry.labels) || !entry.address) continue;
         for (const port of kube.ports) {
-          const target = typeof port.targetPort === 'number' ? port.targetPort : entry.ports.get(port.targetPort) ?? port.port;
+          const target =
+            typeof port.targetPort === 'number' ? port.targetPort : (entry.ports.get(port.targetPort) ?? port.port);
           list.push(workloadEntryEndpoint(entry, target, port.name ?? ''));
         }
       }
@@ -370,7 +455,12 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
     const services = convertServiceEntry(se, autoAddresses.get(se));
     const seEndpoints = serviceEntryEndpoints(se, services[0], model.pods, workloadEntries);
     for (const service of services) {
-      endpoints.set(service, service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB' ? withDnsDefault(seEndpoints, service, se) : seEndpoints);
+      endpoints.set(
+        service,
+        service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB'
+          ? withDnsDefault(seEndpoints, service, se)
+          : seEndpoints,
+      );
       seServices.push(service);
     }
   }
@@ -380,7 +470,8 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
 
   // ExternalName Services become aliases of the service they name (push_context.go: resolveServiceAliases).
   for (const alias of services.filter((s) => s.resolution === 'Alias' && s.externalName)) {
-    for (const target of services) if (target.hostname === alias.externalName && target.resolution !== 'Alias') target.aliases.push(alias.hostname);
+    for (const target of services)
+      if (target.hostname === alias.externalName && target.resolution !== 'Alias') target.aliases.push(alias.hostname);
   }
 
   return { services, endpoints, workloadEntries, assumptions };
@@ -403,7 +494,12 @@ function workloadEntryEndpoint(entry: WorkloadEntry, port: number, servicePortNa
 }
 
 /** serviceentry/conversion.go: convertServiceEntryToInstances, convertWorkloadInstanceToServiceInstance. */
-function serviceEntryEndpoints(se: IstioConfigModel, first: Service | undefined, pods: readonly PodModel[], workloadEntries: readonly WorkloadEntry[]): ServiceEndpoint[] {
+function serviceEntryEndpoints(
+  se: IstioConfigModel,
+  first: Service | undefined,
+  pods: readonly PodModel[],
+  workloadEntries: readonly WorkloadEntry[],
+): ServiceEndpoint[] {
   const ports = serviceEntryPorts(se.spec);
   const list: ServiceEndpoint[] = [];
   const listed = field(se.spec, 'endpoints');
@@ -419,11 +515,18 @@ function serviceEntryEndpoints(se: IstioConfigModel, first: Service | undefined,
         const override = isRecord(portMap) ? field(portMap, port.name) : undefined;
         list.push({
           address,
-          port: typeof override === 'number' ? override : port.targetPort ?? port.port,
+          port: typeof override === 'number' ? override : (port.targetPort ?? port.port),
           servicePortName: port.name,
           labels,
           serviceAccount: typeof serviceAccount === 'string' ? serviceAccount : undefined,
-          tlsMode: explicit !== undefined ? (explicit === 'istio' ? 'istio' : 'disabled') : typeof serviceAccount === 'string' ? 'istio' : 'disabled',
+          tlsMode:
+            explicit !== undefined
+              ? explicit === 'istio'
+                ? 'istio'
+                : 'disabled'
+              : typeof serviceAccount === 'string'
+                ? 'istio'
+                : 'disabled',
           health: 'Healthy',
           nodeName: undefined,
           isHostname: !isIpAddress(address) && !address.startsWith('unix://'),
@@ -439,11 +542,13 @@ function serviceEntryEndpoints(se: IstioConfigModel, first: Service | undefined,
     // workloadSelector: pods and WorkloadEntries in the ServiceEntry's namespace.
     for (const pod of pods) {
       if (pod.namespace !== se.namespace || !pod.ip || !labelsMatch(selector, pod.labels)) continue;
-      for (const port of ports) list.push(podEndpoint(pod, port.targetPort ?? port.port, port.name, pod.ready ? 'Healthy' : 'UnHealthy'));
+      for (const port of ports)
+        list.push(podEndpoint(pod, port.targetPort ?? port.port, port.name, pod.ready ? 'Healthy' : 'UnHealthy'));
     }
     for (const entry of workloadEntries) {
       if (entry.namespace !== se.namespace || !labelsMatch(selector, entry.labels) || !entry.address) continue;
-      for (const port of ports) list.push(workloadEntryEndpoint(entry, entry.ports.get(port.name) ?? port.targetPort ?? port.port, port.name));
+      for (const port of ports)
+        list.push(workloadEntryEndpoint(entry, entry.ports.get(port.name) ?? port.targetPort ?? port.port, port.name));
     }
   }
   return list;

@@ -1,11 +1,24 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches, hostSubsetOf, isWildcard, mostSpecificHostMatch, resolveShortname } from '../model/host.ts';
 import { labelsMatch, readLabelSelector, selectorMatches, toStringMap, type LabelSelector } from '../model/labels.ts';
-import type { IstioConfigModel, MeshConfig, MeshModel, ObjectSource, OutboundTrafficPolicyMode, PodModel } from '../model/mesh.ts';
+import type {
+  IstioConfigModel,
+  MeshConfig,
+  MeshModel,
+  ObjectSource,
+  OutboundTrafficPolicyMode,
+  PodModel,
+} from '../model/mesh.ts';
 import type { Protocol } from '../registry/protocol.ts';
 import { parseProtocol } from '../registry/protocol.ts';
 import type { Registry, Service } from '../registry/registry.ts';
-import { mergeDelegates, resolveVirtualService, virtualServicesForGateway, type RouteDestination, type VirtualService } from './virtualServices.ts';
+import {
+  mergeDelegates,
+  resolveVirtualService,
+  virtualServicesForGateway,
+  type RouteDestination,
+  type VirtualService,
+} from './virtualServices.ts';
 
 /** The egress hosts of one Sidecar egress listener, by namespace (pilot/pkg/model/sidecar.go: hostClassification). */
 interface HostClassification {
@@ -35,7 +48,12 @@ export interface ConsolidatedDestinationRule {
   /** Set for rules with a workloadSelector: they apply only to the selected proxies of their namespace. */
   workloadSelector: LabelSelector | undefined;
   trafficPolicy: Readonly<Record<string, unknown>> | undefined;
-  subsets: Array<{ name: string; labels: Map<string, string>; trafficPolicy: Readonly<Record<string, unknown>> | undefined; from: IstioConfigModel }>;
+  subsets: Array<{
+    name: string;
+    labels: Map<string, string>;
+    trafficPolicy: Readonly<Record<string, unknown>> | undefined;
+    from: IstioConfigModel;
+  }>;
   from: IstioConfigModel[];
 }
 
@@ -66,7 +84,11 @@ export function prepareScopeInputs(model: MeshModel, registry: Registry, cluster
   return {
     model,
     registry,
-    virtualServices: mergeDelegates((model.istio.get('VirtualService') ?? []).map((config) => resolveVirtualService(config, model.meshConfig, clusterDomain))),
+    virtualServices: mergeDelegates(
+      (model.istio.get('VirtualService') ?? []).map((config) =>
+        resolveVirtualService(config, model.meshConfig, clusterDomain),
+      ),
+    ),
     clusterDomain,
   };
 }
@@ -84,7 +106,11 @@ export function isServiceVisible(service: Service, namespace: string, mesh: Mesh
 }
 
 /** Services private or exported to the namespace, then public ones, each oldest first (push_context.go: servicesExportedToNamespace). */
-export function servicesExportedToNamespace(services: readonly Service[], namespace: string, mesh: MeshConfig): Service[] {
+export function servicesExportedToNamespace(
+  services: readonly Service[],
+  namespace: string,
+  mesh: MeshConfig,
+): Service[] {
   const exported: Service[] = [];
   const publicServices: Service[] = [];
   for (const service of services) {
@@ -109,11 +135,19 @@ function appendService(list: Service[], byHostname: Map<string, Service>, servic
     byHostname.set(service.hostname, service);
     return;
   }
-  const samePorts = existing.ports.length === service.ports.length && existing.ports.every((p, i) => p.port === service.ports[i]?.port && p.name === service.ports[i]?.name);
+  const samePorts =
+    existing.ports.length === service.ports.length &&
+    existing.ports.every((p, i) => p.port === service.ports[i]?.port && p.name === service.ports[i]?.name);
   if (samePorts) return;
-  const mergeable = existing.namespace === service.namespace && existing.resolution === service.resolution && existing.registry === service.registry;
+  const mergeable =
+    existing.namespace === service.namespace &&
+    existing.resolution === service.resolution &&
+    existing.registry === service.registry;
   if (!mergeable) return;
-  const merged: Service = { ...existing, ports: [...existing.ports, ...service.ports.filter((p) => !existing.ports.some((e) => e.port === p.port))] };
+  const merged: Service = {
+    ...existing,
+    ports: [...existing.ports, ...service.ports.filter((p) => !existing.ports.some((e) => e.port === p.port))],
+  };
   list[list.indexOf(existing)] = merged;
   byHostname.set(service.hostname, merged);
 }
@@ -140,11 +174,14 @@ function classifyHosts(hosts: readonly string[], namespace: string): Map<string,
   return byNamespace;
 }
 
-const classificationExcludes = (c: HostClassification | undefined, host: string) => c !== undefined && c.excluded.some((e) => hostSubsetOf(host, e));
+const classificationExcludes = (c: HostClassification | undefined, host: string) =>
+  c !== undefined && c.excluded.some((e) => hostSubsetOf(host, e));
 const classificationMatches = (c: HostClassification, host: string) =>
-  c.exact.has(host) || c.all.some((imported) => (isWildcard(host) || isWildcard(imported)) && hostSubsetOf(host, imported));
+  c.exact.has(host) ||
+  c.all.some((imported) => (isWildcard(host) || isWildcard(imported)) && hostSubsetOf(host, imported));
 const classificationMatchesVs = (c: HostClassification, host: string) =>
-  c.exact.has(host) || c.all.some((imported) => (isWildcard(host) || isWildcard(imported)) && hostMatches(host, imported));
+  c.exact.has(host) ||
+  c.all.some((imported) => (isWildcard(host) || isWildcard(imported)) && hostMatches(host, imported));
 
 /** Trims a service to the egress listener's port (sidecar.go: serviceMatchingListenerPort). */
 function matchingListenerPort(service: Service, port: EgressListener['port']): Service | undefined {
@@ -154,12 +191,18 @@ function matchingListenerPort(service: Service, port: EgressListener['port']): S
 }
 
 /** sidecar.go: selectServices. */
-function selectServices(candidates: readonly Service[], hostsByNamespace: Map<string, HostClassification>, namespace: string, port: EgressListener['port']): Service[] {
+function selectServices(
+  candidates: readonly Service[],
+  hostsByNamespace: Map<string, HostClassification>,
+  namespace: string,
+  port: EgressListener['port'],
+): Service[] {
   const imported: Service[] = [];
   const wildcard = hostsByNamespace.get('*');
   for (const service of candidates) {
     const nsHosts = hostsByNamespace.get(service.namespace);
-    if (classificationExcludes(nsHosts, service.hostname) || classificationExcludes(wildcard, service.hostname)) continue;
+    if (classificationExcludes(nsHosts, service.hostname) || classificationExcludes(wildcard, service.hostname))
+      continue;
     const pick = (c: HostClassification | undefined): Service | undefined => {
       if (!c || !classificationMatches(c, service.hostname)) return undefined;
       const trimmed = matchingListenerPort(service, port);
@@ -175,7 +218,13 @@ function selectServices(candidates: readonly Service[], hostsByNamespace: Map<st
   for (const service of imported) {
     const candidate = { namespace: service.namespace, kubernetes: service.registry === 'Kubernetes' };
     const existing = chosenNamespace.get(service.hostname);
-    if (!existing || service.namespace === namespace || (!existing.kubernetes && candidate.kubernetes && (candidate.namespace === namespace || existing.namespace !== namespace))) {
+    if (
+      !existing ||
+      service.namespace === namespace ||
+      (!existing.kubernetes &&
+        candidate.kubernetes &&
+        (candidate.namespace === namespace || existing.namespace !== namespace))
+    ) {
       chosenNamespace.set(service.hostname, candidate);
     }
   }
@@ -183,12 +232,17 @@ function selectServices(candidates: readonly Service[], hostsByNamespace: Map<st
 }
 
 /** virtualservice.go: SelectVirtualServices — a VS is imported when any of its hosts matches an import keyed by the VS's namespace or `*`. */
-function selectVirtualServices(all: readonly VirtualService[], namespace: string, hostsByNamespace: Map<string, HostClassification>): VirtualService[] {
+function selectVirtualServices(
+  all: readonly VirtualService[],
+  namespace: string,
+  hostsByNamespace: Map<string, HostClassification>,
+): VirtualService[] {
   const wildcard = hostsByNamespace.get('*');
   return virtualServicesForGateway(all, namespace, 'mesh').filter((vs) => {
     const nsHosts = hostsByNamespace.get(vs.namespace);
     return vs.hosts.some((host) => {
-      const matched = (nsHosts && classificationMatchesVs(nsHosts, host)) || (wildcard && classificationMatchesVs(wildcard, host));
+      const matched =
+        (nsHosts && classificationMatchesVs(nsHosts, host)) || (wildcard && classificationMatchesVs(wildcard, host));
       return matched && !classificationExcludes(nsHosts, host) && !classificationExcludes(wildcard, host);
     });
   });
@@ -228,13 +282,26 @@ function selectSidecar(pod: PodModel, model: MeshModel): { sidecar: IstioConfigM
   const selectorOf = (s: IstioConfigModel) => toStringMap(field(field(s.spec, 'workloadSelector'), 'labels'));
   const inNamespace = sidecars.filter((s) => s.namespace === pod.namespace);
   const selected = inNamespace.find((s) => selectorOf(s).size > 0 && labelsMatch(selectorOf(s), pod.labels));
-  if (selected) return { sidecar: selected, reason: `Sidecar ${selected.namespace}/${selected.name} selects this pod's labels` };
+  if (selected)
+    return { sidecar: selected, reason: `Sidecar ${selected.namespace}/${selected.name} selects this pod's labels` };
   const namespaceDefault = inNamespace.find((s) => selectorOf(s).size === 0);
-  if (namespaceDefault) return { sidecar: namespaceDefault, reason: `Sidecar ${namespaceDefault.namespace}/${namespaceDefault.name} has no workloadSelector, so it applies to namespace ${pod.namespace}` };
+  if (namespaceDefault)
+    return {
+      sidecar: namespaceDefault,
+      reason: `Sidecar ${namespaceDefault.namespace}/${namespaceDefault.name} has no workloadSelector, so it applies to namespace ${pod.namespace}`,
+    };
   const root = model.meshConfig.rootNamespace;
   const meshDefault = sidecars.find((s) => s.namespace === root && selectorOf(s).size === 0);
-  if (meshDefault) return { sidecar: meshDefault, reason: `Sidecar ${meshDefault.namespace}/${meshDefault.name} in the root namespace is the mesh-wide default` };
-  return { sidecar: undefined, reason: 'No Sidecar resource applies: the proxy sees every service and VirtualService exported to its namespace (*/*)' };
+  if (meshDefault)
+    return {
+      sidecar: meshDefault,
+      reason: `Sidecar ${meshDefault.namespace}/${meshDefault.name} in the root namespace is the mesh-wide default`,
+    };
+  return {
+    sidecar: undefined,
+    reason:
+      'No Sidecar resource applies: the proxy sees every service and VirtualService exported to its namespace (*/*)',
+  };
 }
 
 /** The sidecar scope of a pod's sidecar proxy (pilot/pkg/model/sidecar.go: convertToSidecarScope, initSidecarScopeInternalIndexes). */
@@ -243,18 +310,27 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   const mesh = model.meshConfig;
   const namespace = pod.namespace;
   const { sidecar, reason } = selectSidecar(pod, model);
-  const egress = sidecar ? (Array.isArray(field(sidecar.spec, 'egress')) ? (field(sidecar.spec, 'egress') as unknown[]).filter(isRecord) : []) : [];
+  const egress = sidecar
+    ? Array.isArray(field(sidecar.spec, 'egress'))
+      ? (field(sidecar.spec, 'egress') as unknown[]).filter(isRecord)
+      : []
+    : [];
   const entries = egress.length > 0 ? egress : [{ hosts: ['*/*'] }];
   const visible = servicesExportedToNamespace(registry.services, namespace, mesh);
   // sidecar.go: convertIstioListenerToWrapper — one wrapper per egress listener (a single `*/*` one without a Sidecar).
   const egressListeners: EgressListener[] = entries.map((entry, index) => {
-    const hosts = Array.isArray(field(entry, 'hosts')) ? (field(entry, 'hosts') as unknown[]).filter((h): h is string => typeof h === 'string') : [];
+    const hosts = Array.isArray(field(entry, 'hosts'))
+      ? (field(entry, 'hosts') as unknown[]).filter((h): h is string => typeof h === 'string')
+      : [];
     const portNumber = field(field(entry, 'port'), 'number');
     const protocolText = field(field(entry, 'port'), 'protocol');
     const portName = field(field(entry, 'port'), 'name');
     const protocol = typeof protocolText === 'string' ? parseProtocol(protocolText) : undefined;
     // sidecar.go: needsPortMatch — a port-specific listener keeps only services with that port, except HTTP_PROXY.
-    const port = typeof portNumber === 'number' ? { number: portNumber, protocol, name: typeof portName === 'string' ? portName : undefined } : undefined;
+    const port =
+      typeof portNumber === 'number'
+        ? { number: portNumber, protocol, name: typeof portName === 'string' ? portName : undefined }
+        : undefined;
     const matchPort = port !== undefined && protocol !== 'HTTP_PROXY' ? port : undefined;
     const hostsByNamespace = classifyHosts(hosts, namespace);
     const bind = field(entry, 'bind');
@@ -281,16 +357,22 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
         if (byNamespace.length === 0) continue;
         const candidate =
           byNamespace.find((s) => s.namespace === namespace) ??
-          [...byNamespace].filter((s) => isServiceVisible(s, namespace, mesh)).sort((a, b) => a.namespace.localeCompare(b.namespace))[0];
+          [...byNamespace]
+            .filter((s) => isServiceVisible(s, namespace, mesh))
+            .sort((a, b) => a.namespace.localeCompare(b.namespace))[0];
         if (!candidate) continue;
-        const trimmed = listener.port && listener.port.protocol !== 'HTTP_PROXY' ? matchingListenerPort(candidate, listener.port) : matchingVirtualServicePorts(candidate, ports);
+        const trimmed =
+          listener.port && listener.port.protocol !== 'HTTP_PROXY'
+            ? matchingListenerPort(candidate, listener.port)
+            : matchingVirtualServicePorts(candidate, ports);
         if (trimmed) appendService(services, servicesByHostname, trimmed);
       }
     }
   }
 
   const sidecarPolicy = sidecar ? field(field(sidecar.spec, 'outboundTrafficPolicy'), 'mode') : undefined;
-  const outboundTrafficPolicy: OutboundTrafficPolicyMode = sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecarPolicy : mesh.outboundTrafficPolicy;
+  const outboundTrafficPolicy: OutboundTrafficPolicyMode =
+    sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecarPolicy : mesh.outboundTrafficPolicy;
   const destinationRules = selectDestinationRules(inputs, services, namespace, pod.labels);
   return {
     namespace,
@@ -300,23 +382,39 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
     services,
     servicesByHostname,
     outboundTrafficPolicy,
-    outboundTrafficPolicySource: sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecar?.source : mesh.source,
+    outboundTrafficPolicySource:
+      sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecar?.source : mesh.source,
     destinationRules,
   };
 }
 
 /** A gateway's view: every service exported to its namespace, no Sidecar filtering (sidecar.go: DefaultSidecarScopeForGateway). */
-export function buildGatewayScope(namespace: string, inputs: ScopeInputs, labels: ReadonlyMap<string, string> = new Map()): SidecarScope {
+export function buildGatewayScope(
+  namespace: string,
+  inputs: ScopeInputs,
+  labels: ReadonlyMap<string, string> = new Map(),
+): SidecarScope {
   const mesh = inputs.model.meshConfig;
   const services: Service[] = [];
   const servicesByHostname = new Map<string, Service>();
-  for (const service of servicesExportedToNamespace(inputs.registry.services, namespace, mesh)) appendService(services, servicesByHostname, service);
+  for (const service of servicesExportedToNamespace(inputs.registry.services, namespace, mesh))
+    appendService(services, servicesByHostname, service);
   const destinationRules = selectDestinationRules(inputs, services, namespace, labels);
   return {
     namespace,
     sidecar: undefined,
     sidecarReason: 'Gateways do not use Sidecar resources: a gateway sees every service exported to its namespace',
-    egressListeners: [{ index: undefined, port: undefined, bind: undefined, captureMode: undefined, hosts: ['*/*'], services, virtualServices: virtualServicesForGateway(inputs.virtualServices, namespace, 'mesh') }],
+    egressListeners: [
+      {
+        index: undefined,
+        port: undefined,
+        bind: undefined,
+        captureMode: undefined,
+        hosts: ['*/*'],
+        services,
+        virtualServices: virtualServicesForGateway(inputs.virtualServices, namespace, 'mesh'),
+      },
+    ],
     services,
     servicesByHostname,
     outboundTrafficPolicy: mesh.outboundTrafficPolicy,
@@ -346,17 +444,34 @@ interface DestinationRuleIndex {
 }
 
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((e) => b.has(e));
-const sameLabels = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+const sameLabels = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>) =>
+  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
-function consolidated(host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): ConsolidatedDestinationRule {
+function consolidated(
+  host: string,
+  config: IstioConfigModel,
+  exportTo: Set<string>,
+  workloadSelector: LabelSelector | undefined,
+): ConsolidatedDestinationRule {
   const spec = config.spec;
-  const trafficPolicy = isRecord(field(spec, 'trafficPolicy')) ? (field(spec, 'trafficPolicy') as Record<string, unknown>) : undefined;
-  const subsets = (Array.isArray(field(spec, 'subsets')) ? (field(spec, 'subsets') as unknown[]) : []).flatMap((subset) => {
-    const name = field(subset, 'name');
-    if (typeof name !== 'string') return [];
-    const policy = field(subset, 'trafficPolicy');
-    return [{ name, labels: toStringMap(field(subset, 'labels')), trafficPolicy: isRecord(policy) ? policy : undefined, from: config }];
-  });
+  const trafficPolicy = isRecord(field(spec, 'trafficPolicy'))
+    ? (field(spec, 'trafficPolicy') as Record<string, unknown>)
+    : undefined;
+  const subsets = (Array.isArray(field(spec, 'subsets')) ? (field(spec, 'subsets') as unknown[]) : []).flatMap(
+    (subset) => {
+      const name = field(subset, 'name');
+      if (typeof name !== 'string') return [];
+      const policy = field(subset, 'trafficPolicy');
+      return [
+        {
+          name,
+          labels: toStringMap(field(subset, 'labels')),
+          trafficPolicy: isRecord(policy) ? policy : undefined,
+          from: config,
+        },
+      ];
+    },
+  );
   return { host, namespace: config.namespace, exportTo, workloadSelector, trafficPolicy, subsets, from: [config] };
 }
 
@@ -366,7 +481,13 @@ function consolidated(host: string, config: IstioConfigModel, exportTo: Set<stri
  * subsets unioned (first name wins), the oldest trafficPolicy kept — and stays a separate entry unless it merged into one
  * with the same exportTo and the same (or no) selector.
  */
-function mergeInto(target: Map<string, ConsolidatedDestinationRule[]>, host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): void {
+function mergeInto(
+  target: Map<string, ConsolidatedDestinationRule[]>,
+  host: string,
+  config: IstioConfigModel,
+  exportTo: Set<string>,
+  workloadSelector: LabelSelector | undefined,
+): void {
   const incoming = consolidated(host, config, exportTo, workloadSelector);
   const list = target.get(host);
   if (!list) {
@@ -376,7 +497,8 @@ function mergeInto(target: Map<string, ConsolidatedDestinationRule[]>, host: str
   let appendSeparately = true;
   for (const existing of list) {
     if (sameSet(exportTo, existing.exportTo)) appendSeparately = false;
-    else if (existing.exportTo.size > 0 && [...existing.exportTo].every((e) => exportTo.has(e))) appendSeparately = true;
+    else if (existing.exportTo.size > 0 && [...existing.exportTo].every((e) => exportTo.has(e)))
+      appendSeparately = true;
     else {
       appendSeparately = true;
       continue;
@@ -388,14 +510,22 @@ function mergeInto(target: Map<string, ConsolidatedDestinationRule[]>, host: str
       continue;
     }
     if (bothWithout || bothWith) appendSeparately = false;
-    for (const subset of incoming.subsets) if (!existing.subsets.some((s) => s.name === subset.name)) existing.subsets.push(subset);
+    for (const subset of incoming.subsets)
+      if (!existing.subsets.some((s) => s.name === subset.name)) existing.subsets.push(subset);
     existing.trafficPolicy ??= incoming.trafficPolicy;
     existing.from.push(config);
   }
   if (appendSeparately) list.push(incoming);
 }
 
-function addTo(index: Map<string, Map<string, ConsolidatedDestinationRule[]>>, namespace: string, host: string, config: IstioConfigModel, exportTo: Set<string>, workloadSelector: LabelSelector | undefined): void {
+function addTo(
+  index: Map<string, Map<string, ConsolidatedDestinationRule[]>>,
+  namespace: string,
+  host: string,
+  config: IstioConfigModel,
+  exportTo: Set<string>,
+  workloadSelector: LabelSelector | undefined,
+): void {
   const map = index.get(namespace) ?? new Map<string, ConsolidatedDestinationRule[]>();
   mergeInto(map, host, config, exportTo, workloadSelector);
   index.set(namespace, map);
@@ -403,35 +533,58 @@ function addTo(index: Map<string, Map<string, ConsolidatedDestinationRule[]>>, n
 
 /** push_context.go: setDestinationRules — rules with a workloadSelector first, each oldest first; those are never exported. */
 function indexDestinationRules(model: MeshModel, clusterDomain: string): DestinationRuleIndex {
-  const index: DestinationRuleIndex = { namespaceLocal: new Map(), exportedByNamespace: new Map(), rootNamespaceLocal: new Map() };
-  const selectorOf = (config: IstioConfigModel) => (isRecord(field(config.spec, 'workloadSelector')) ? readLabelSelector(field(config.spec, 'workloadSelector')) : undefined);
-  const rules = [...(model.istio.get('DestinationRule') ?? [])].sort((a, b) => Number(selectorOf(b) !== undefined) - Number(selectorOf(a) !== undefined) || a.order - b.order);
+  const index: DestinationRuleIndex = {
+    namespaceLocal: new Map(),
+    exportedByNamespace: new Map(),
+    rootNamespaceLocal: new Map(),
+  };
+  const selectorOf = (config: IstioConfigModel) =>
+    isRecord(field(config.spec, 'workloadSelector'))
+      ? readLabelSelector(field(config.spec, 'workloadSelector'))
+      : undefined;
+  const rules = [...(model.istio.get('DestinationRule') ?? [])].sort(
+    (a, b) => Number(selectorOf(b) !== undefined) - Number(selectorOf(a) !== undefined) || a.order - b.order,
+  );
   const meshDefault = model.meshConfig.defaultDestinationRuleExportTo;
   for (const config of rules) {
     const hostText = field(config.spec, 'host');
     if (typeof hostText !== 'string' || hostText === '') continue;
     const host = resolveShortname(hostText, config.namespace, clusterDomain);
     const workloadSelector = selectorOf(config);
-    const written = Array.isArray(field(config.spec, 'exportTo')) ? (field(config.spec, 'exportTo') as unknown[]).filter((e): e is string => typeof e === 'string') : [];
+    const written = Array.isArray(field(config.spec, 'exportTo'))
+      ? (field(config.spec, 'exportTo') as unknown[]).filter((e): e is string => typeof e === 'string')
+      : [];
     const exportTo = new Set(workloadSelector ? ['.'] : written);
     const ns = config.namespace;
-    if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(ns)) addTo(index.namespaceLocal, ns, host, config, exportTo, workloadSelector);
-    const privateOnly = (exportTo.size === 0 && meshDefault.includes('.')) || (exportTo.size === 1 && (exportTo.has('.') || exportTo.has(ns)));
+    if (exportTo.size === 0 || exportTo.has('*') || exportTo.has('.') || exportTo.has(ns))
+      addTo(index.namespaceLocal, ns, host, config, exportTo, workloadSelector);
+    const privateOnly =
+      (exportTo.size === 0 && meshDefault.includes('.')) ||
+      (exportTo.size === 1 && (exportTo.has('.') || exportTo.has(ns)));
     if (!privateOnly) addTo(index.exportedByNamespace, ns, host, config, exportTo, workloadSelector);
-    else if (ns === model.meshConfig.rootNamespace) mergeInto(index.rootNamespaceLocal, host, config, exportTo, workloadSelector);
+    else if (ns === model.meshConfig.rootNamespace)
+      mergeInto(index.rootNamespaceLocal, host, config, exportTo, workloadSelector);
   }
   return index;
 }
 
 /** push_context.go: destinationRule — the client's namespace (root: its private rules), then the service's exported rules, then the root's. */
-function destinationRulesFor(index: DestinationRuleIndex, clientNamespace: string, service: Service, rootNamespace: string): ConsolidatedDestinationRule[] | undefined {
-  const local = clientNamespace === rootNamespace ? index.rootNamespaceLocal : index.namespaceLocal.get(clientNamespace);
+function destinationRulesFor(
+  index: DestinationRuleIndex,
+  clientNamespace: string,
+  service: Service,
+  rootNamespace: string,
+): ConsolidatedDestinationRule[] | undefined {
+  const local =
+    clientNamespace === rootNamespace ? index.rootNamespaceLocal : index.namespaceLocal.get(clientNamespace);
   const inClient = local ? mostSpecificHostMatch(service.hostname, local) : undefined;
   if (inClient) return inClient.value;
   const exportedFrom = (ns: string) => {
     const map = index.exportedByNamespace.get(ns);
     const match = map ? mostSpecificHostMatch(service.hostname, map) : undefined;
-    const visible = (match?.value ?? []).filter((rule) => rule.exportTo.size === 0 || rule.exportTo.has('*') || rule.exportTo.has(clientNamespace));
+    const visible = (match?.value ?? []).filter(
+      (rule) => rule.exportTo.size === 0 || rule.exportTo.has('*') || rule.exportTo.has(clientNamespace),
+    );
     return visible.length > 0 ? visible : undefined;
   };
   return exportedFrom(service.namespace) ?? exportedFrom(rootNamespace);
@@ -441,7 +594,11 @@ function destinationRulesFor(index: DestinationRuleIndex, clientNamespace: strin
  * The rule a proxy uses for a host (sidecar.go: SidecarScope.DestinationRule): one with a workloadSelector in the proxy's
  * namespace that selects the proxy's labels, else the last one without a selector.
  */
-function destinationRuleForProxy(rules: readonly ConsolidatedDestinationRule[] | undefined, namespace: string, labels: ReadonlyMap<string, string>): ConsolidatedDestinationRule | undefined {
+function destinationRuleForProxy(
+  rules: readonly ConsolidatedDestinationRule[] | undefined,
+  namespace: string,
+  labels: ReadonlyMap<string, string>,
+): ConsolidatedDestinationRule | undefined {
   let catchAll: ConsolidatedDestinationRule | undefined;
   for (const rule of rules ?? []) {
     if (!rule.workloadSelector) catchAll = rule;
@@ -451,11 +608,20 @@ function destinationRuleForProxy(rules: readonly ConsolidatedDestinationRule[] |
 }
 
 /** sidecar.go: selectDestinationRules, then the per-proxy choice for each service. */
-function selectDestinationRules(inputs: ScopeInputs, services: readonly Service[], namespace: string, labels: ReadonlyMap<string, string>): Map<string, ConsolidatedDestinationRule> {
+function selectDestinationRules(
+  inputs: ScopeInputs,
+  services: readonly Service[],
+  namespace: string,
+  labels: ReadonlyMap<string, string>,
+): Map<string, ConsolidatedDestinationRule> {
   const index = indexDestinationRules(inputs.model, inputs.clusterDomain);
   const out = new Map<string, ConsolidatedDestinationRule>();
   for (const service of services) {
-    const rule = destinationRuleForProxy(destinationRulesFor(index, namespace, service, inputs.model.meshConfig.rootNamespace), namespace, labels);
+    const rule = destinationRuleForProxy(
+      destinationRulesFor(index, namespace, service, inputs.model.meshConfig.rootNamespace),
+      namespace,
+      labels,
+    );
     if (rule) out.set(service.hostname, rule);
   }
   return out;

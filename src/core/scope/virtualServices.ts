@@ -76,13 +76,15 @@ function destinations(rule: unknown, namespace: string, clusterDomain: string): 
     const subset = field(destination, 'subset');
     const port = field(field(destination, 'port'), 'number');
     const weight = field(entry, 'weight');
-    return [{
-      host: resolveShortname(host, namespace, clusterDomain),
-      subset: typeof subset === 'string' && subset !== '' ? subset : undefined,
-      port: typeof port === 'number' ? port : undefined,
-      weight: typeof weight === 'number' ? weight : undefined,
-      index,
-    }];
+    return [
+      {
+        host: resolveShortname(host, namespace, clusterDomain),
+        subset: typeof subset === 'string' && subset !== '' ? subset : undefined,
+        port: typeof port === 'number' ? port : undefined,
+        weight: typeof weight === 'number' ? weight : undefined,
+        index,
+      },
+    ];
   });
 }
 
@@ -91,33 +93,59 @@ function mirrorDestination(value: unknown, index: number): RouteDestination[] {
   if (typeof host !== 'string') return [];
   const subset = field(value, 'subset');
   const port = field(field(value, 'port'), 'number');
-  return [{ host, subset: typeof subset === 'string' && subset !== '' ? subset : undefined, port: typeof port === 'number' ? port : undefined, weight: undefined, index }];
+  return [
+    {
+      host,
+      subset: typeof subset === 'string' && subset !== '' ? subset : undefined,
+      port: typeof port === 'number' ? port : undefined,
+      weight: undefined,
+      index,
+    },
+  ];
 }
 
 /** The mirror destinations of a rule whose hosts are already expanded: `mirror`, then each `mirrors[].destination`. */
 function mirrorDestinations(raw: Readonly<Record<string, unknown>>): RouteDestination[] {
-  return [...mirrorDestination(raw['mirror'], 0), ...records(raw['mirrors']).flatMap((m, index) => mirrorDestination(m['destination'], index))];
+  return [
+    ...mirrorDestination(raw['mirror'], 0),
+    ...records(raw['mirrors']).flatMap((m, index) => mirrorDestination(m['destination'], index)),
+  ];
 }
 
 /** The rule with its mirror hosts expanded in the VirtualService namespace (virtualservice.go: ResolveVirtualServiceShortnames). */
-function resolveMirrorHosts(rule: Readonly<Record<string, unknown>>, namespace: string, clusterDomain: string): Readonly<Record<string, unknown>> {
+function resolveMirrorHosts(
+  rule: Readonly<Record<string, unknown>>,
+  namespace: string,
+  clusterDomain: string,
+): Readonly<Record<string, unknown>> {
   const resolve = (destination: unknown): unknown => {
     const host = field(destination, 'host');
-    return isRecord(destination) && typeof host === 'string' ? { ...destination, host: resolveShortname(host, namespace, clusterDomain) } : destination;
+    return isRecord(destination) && typeof host === 'string'
+      ? { ...destination, host: resolveShortname(host, namespace, clusterDomain) }
+      : destination;
   };
   const out: Record<string, unknown> = { ...rule };
   if (rule['mirror'] !== undefined) out['mirror'] = resolve(rule['mirror']);
-  if (Array.isArray(rule['mirrors'])) out['mirrors'] = (rule['mirrors'] as unknown[]).map((m) => (isRecord(m) ? { ...m, destination: resolve(m['destination']) } : m));
+  if (Array.isArray(rule['mirrors']))
+    out['mirrors'] = (rule['mirrors'] as unknown[]).map((m) =>
+      isRecord(m) ? { ...m, destination: resolve(m['destination']) } : m,
+    );
   return out;
 }
 
 /** pilot/pkg/model/virtualservice.go: ResolveVirtualServiceShortnames; push_context.go: getGatewayNames. */
-export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig, clusterDomain: string): VirtualService {
+export function resolveVirtualService(
+  config: IstioConfigModel,
+  mesh: MeshConfig,
+  clusterDomain: string,
+): VirtualService {
   const spec = config.spec;
   const ns = config.namespace;
   const gateways = strings(field(spec, 'gateways')).map((g) => resolveGatewayName(g, ns));
   const exportTo = strings(field(spec, 'exportTo'));
-  const effectiveExport = (exportTo.length > 0 ? exportTo : mesh.defaultVirtualServiceExportTo).map((e) => (e === '.' ? ns : e));
+  const effectiveExport = (exportTo.length > 0 ? exportTo : mesh.defaultVirtualServiceExportTo).map((e) =>
+    e === '.' ? ns : e,
+  );
   return {
     config,
     name: config.name,
@@ -138,11 +166,22 @@ export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig
         route: destinations(rule, ns, clusterDomain),
         mirrors: mirrorDestinations(rule),
         raw: rule,
-        delegate: typeof delegateName === 'string' ? { name: delegateName, namespace: typeof delegateNamespace === 'string' ? delegateNamespace : ns } : undefined,
+        delegate:
+          typeof delegateName === 'string'
+            ? { name: delegateName, namespace: typeof delegateNamespace === 'string' ? delegateNamespace : ns }
+            : undefined,
       };
     }),
-    tcp: records(field(spec, 'tcp')).map((rule, index) => ({ index, match: records(field(rule, 'match')), route: destinations(rule, ns, clusterDomain) })),
-    tls: records(field(spec, 'tls')).map((rule, index) => ({ index, match: records(field(rule, 'match')), route: destinations(rule, ns, clusterDomain) })),
+    tcp: records(field(spec, 'tcp')).map((rule, index) => ({
+      index,
+      match: records(field(rule, 'match')),
+      route: destinations(rule, ns, clusterDomain),
+    })),
+    tls: records(field(spec, 'tls')).map((rule, index) => ({
+      index,
+      match: records(field(rule, 'match')),
+      route: destinations(rule, ns, clusterDomain),
+    })),
     order: config.order,
   };
 }
@@ -151,12 +190,20 @@ export function resolveVirtualService(config: IstioConfigModel, mesh: MeshConfig
  * The VirtualServices bound to `gateway` that a proxy in `namespace` may use, in Istio's order: private to the
  * namespace, exported to it, then public; each oldest first (push_context.go: initVirtualServices, VirtualServicesForGateway).
  */
-export function virtualServicesForGateway(all: readonly VirtualService[], namespace: string, gateway: string): VirtualService[] {
+export function virtualServicesForGateway(
+  all: readonly VirtualService[],
+  namespace: string,
+  gateway: string,
+): VirtualService[] {
   const bound = all.filter((vs) => vs.gateways.includes(gateway)).sort((a, b) => a.order - b.order);
   const isPublic = (vs: VirtualService) => vs.exportTo.has('*');
   const hidden = (vs: VirtualService) => vs.exportTo.has('~') && !isPublic(vs);
-  const privateTo = bound.filter((vs) => !isPublic(vs) && !hidden(vs) && vs.namespace === namespace && vs.exportTo.has(namespace));
-  const exportedTo = bound.filter((vs) => !isPublic(vs) && !hidden(vs) && vs.namespace !== namespace && vs.exportTo.has(namespace));
+  const privateTo = bound.filter(
+    (vs) => !isPublic(vs) && !hidden(vs) && vs.namespace === namespace && vs.exportTo.has(namespace),
+  );
+  const exportedTo = bound.filter(
+    (vs) => !isPublic(vs) && !hidden(vs) && vs.namespace !== namespace && vs.exportTo.has(namespace),
+  );
   return [...privateTo, ...exportedTo, ...bound.filter(isPublic)];
 }
 
@@ -180,15 +227,25 @@ function stringMatchConflict(root: unknown, leaf: unknown): boolean {
 
 /** virtualservice.go: hasConflict. */
 function matchConflict(root: Match, leaf: Match): boolean {
-  for (const key of ['uri', 'scheme', 'method', 'authority']) if (stringMatchConflict(field(root, key), field(leaf, key))) return true;
+  for (const key of ['uri', 'scheme', 'method', 'authority'])
+    if (stringMatchConflict(field(root, key), field(leaf, key))) return true;
   for (const group of ['headers', 'withoutHeaders', 'queryParams']) {
     const leafGroup = field(leaf, group);
-    if (isRecord(leafGroup)) for (const key of Object.keys(leafGroup)) if (stringMatchConflict(field(field(root, group), key), leafGroup[key])) return true;
+    if (isRecord(leafGroup))
+      for (const key of Object.keys(leafGroup))
+        if (stringMatchConflict(field(field(root, group), key), leafGroup[key])) return true;
   }
   if ((field(root, 'ignoreUriCase') === true) !== (field(leaf, 'ignoreUriCase') === true)) return true;
   const rootPort = field(root, 'port');
   const leafPort = field(leaf, 'port');
-  if (typeof rootPort === 'number' && typeof leafPort === 'number' && rootPort > 0 && leafPort > 0 && rootPort !== leafPort) return true;
+  if (
+    typeof rootPort === 'number' &&
+    typeof leafPort === 'number' &&
+    rootPort > 0 &&
+    leafPort > 0 &&
+    rootPort !== leafPort
+  )
+    return true;
   const rootNs = field(root, 'sourceNamespace');
   if (typeof rootNs === 'string' && rootNs !== '' && field(leaf, 'sourceNamespace') !== rootNs) return true;
   return false;
@@ -197,9 +254,13 @@ function matchConflict(root: Match, leaf: Match): boolean {
 /** virtualservice.go: mergeHTTPMatchRequest — unset delegate fields come from the root; maps are merged. */
 function mergeMatch(root: Match, leaf: Match): Match {
   const out: Record<string, unknown> = { ...leaf };
-  for (const key of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'port', 'gateways']) if (out[key] === undefined) out[key] = root[key];
+  for (const key of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'port', 'gateways'])
+    if (out[key] === undefined) out[key] = root[key];
   for (const key of ['headers', 'withoutHeaders', 'queryParams', 'sourceLabels']) {
-    const merged = { ...(isRecord(root[key]) ? (root[key] as Record<string, unknown>) : {}), ...(isRecord(leaf[key]) ? (leaf[key] as Record<string, unknown>) : {}) };
+    const merged = {
+      ...(isRecord(root[key]) ? (root[key] as Record<string, unknown>) : {}),
+      ...(isRecord(leaf[key]) ? (leaf[key] as Record<string, unknown>) : {}),
+    };
     if (Object.keys(merged).length > 0) out[key] = merged;
   }
   const rootName = typeof root['name'] === 'string' ? root['name'] : '';
@@ -220,7 +281,19 @@ function mergeMatches(root: Match[], leaf: Match[]): Match[] | undefined {
   return out;
 }
 
-const INHERITED = ['rewrite', 'directResponse', 'timeout', 'retries', 'fault', 'mirror', 'mirrorPercent', 'mirrorPercentage', 'corsPolicy', 'mirrors', 'headers'];
+const INHERITED = [
+  'rewrite',
+  'directResponse',
+  'timeout',
+  'retries',
+  'fault',
+  'mirror',
+  'mirrorPercent',
+  'mirrorPercentage',
+  'corsPolicy',
+  'mirrors',
+  'headers',
+];
 
 /**
  * Root VirtualServices get their delegates' routes in place of each `delegate` rule (pilot/pkg/model/virtualservice_controller.go:
@@ -239,15 +312,30 @@ export function mergeDelegates(all: readonly VirtualService[]): VirtualService[]
           http.push({ ...rule, index: http.length });
           continue;
         }
-        const target = delegates.find((d) => d.name === rule.delegate?.name && d.namespace === rule.delegate.namespace && (d.exportTo.has('*') || d.exportTo.has(root.namespace)));
+        const target = delegates.find(
+          (d) =>
+            d.name === rule.delegate?.name &&
+            d.namespace === rule.delegate.namespace &&
+            (d.exportTo.has('*') || d.exportTo.has(root.namespace)),
+        );
         if (!target) continue;
         for (const sub of target.http) {
           const match = mergeMatches(rule.match as Match[], sub.match as Match[]);
           if (!match) continue;
           const raw: Record<string, unknown> = { ...sub.raw };
-          for (const key of INHERITED) if (raw[key] === undefined && rule.raw[key] !== undefined) raw[key] = rule.raw[key];
-          const name = sub.name === undefined || sub.name === '' ? rule.name : rule.name ? `${rule.name}-${sub.name}` : sub.name;
-          http.push({ ...sub, index: http.length, name, match, raw, mirrors: mirrorDestinations(raw), delegate: undefined });
+          for (const key of INHERITED)
+            if (raw[key] === undefined && rule.raw[key] !== undefined) raw[key] = rule.raw[key];
+          const name =
+            sub.name === undefined || sub.name === '' ? rule.name : rule.name ? `${rule.name}-${sub.name}` : sub.name;
+          http.push({
+            ...sub,
+            index: http.length,
+            name,
+            match,
+            raw,
+            mirrors: mirrorDestinations(raw),
+            delegate: undefined,
+          });
         }
       }
       return { ...root, http };

@@ -48,7 +48,8 @@ function ipInBlock(block: string, ip: string | undefined): boolean {
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const fullMatch = (regex: string, value: string | undefined) => value !== undefined && new RegExp(`^(?:${regex})$`).test(value);
+const fullMatch = (regex: string, value: string | undefined) =>
+  value !== undefined && new RegExp(`^(?:${regex})$`).test(value);
 
 /** `namespaces`: each `*` is `.*`, matched inside the caller identity (generator.go: srcNamespaceGenerator). */
 function namespaceMatches(pattern: string, principal: string | undefined): boolean {
@@ -103,13 +104,21 @@ interface FieldPair {
   note?: string;
 }
 
-const NO_JWT = "checks the request's JWT, and Meshpath's requests carry none: values never match and notValues always do";
+const NO_JWT =
+  "checks the request's JWT, and Meshpath's requests carry none: values never match and notValues always do";
 
 /** A constraint Meshpath cannot evaluate for each key of `spec` that AuthorizationPolicy does not define. */
 function unknownFields(spec: unknown, prefix: string, known: readonly string[]): Constraint[] {
   return Object.entries(isRecord(spec) ? spec : {})
     .filter(([key]) => !known.includes(key))
-    .map(([key, value]) => ({ label: `${prefix}.${key}`, values: [String(JSON.stringify(value))], notValues: [], httpOnly: false, test: undefined, unknown: 'is not a field of AuthorizationPolicy (Kubernetes would reject or prune it)' }));
+    .map(([key, value]) => ({
+      label: `${prefix}.${key}`,
+      values: [String(JSON.stringify(value))],
+      notValues: [],
+      httpOnly: false,
+      test: undefined,
+      unknown: 'is not a field of AuthorizationPolicy (Kubernetes would reject or prune it)',
+    }));
 }
 
 /** The field pairs of a Source or Operation, plus its unknown fields. */
@@ -121,7 +130,14 @@ function objectConstraints(spec: unknown, prefix: string, pairs: FieldPair[]): C
     const label = `${prefix}.${values.length > 0 && notValues.length === 0 ? positive : notValues.length > 0 && values.length === 0 ? negative : `${positive}/${negative}`}`;
     out.push({ label, values, notValues, httpOnly, test, ...(unknown ? { unknown } : {}), ...(note ? { note } : {}) });
   }
-  return [...out, ...unknownFields(spec, prefix, pairs.flatMap((p) => [p.positive, p.negative]))];
+  return [
+    ...out,
+    ...unknownFields(
+      spec,
+      prefix,
+      pairs.flatMap((p) => [p.positive, p.negative]),
+    ),
+  ];
 }
 
 /** Source fields at Istio HEAD (pilot/pkg/security/authz/model/model.go: New). */
@@ -130,10 +146,31 @@ function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
   const ips = (p: string[]) => p.some((b) => ipInBlock(b, sourceIp));
   return objectConstraints(source, 'from.source', [
     { positive: 'principals', negative: 'notPrincipals', httpOnly: false, test: (p) => anyMatch(p, principal) },
-    { positive: 'requestPrincipals', negative: 'notRequestPrincipals', httpOnly: true, test: () => false, note: NO_JWT },
-    { positive: 'namespaces', negative: 'notNamespaces', httpOnly: false, test: (p) => p.some((v) => namespaceMatches(v, principal)) },
-    { positive: 'serviceAccounts', negative: 'notServiceAccounts', httpOnly: false, test: (p) => p.some((v) => serviceAccountMatches(v, ctx.policy.namespace, principal)) },
-    { positive: 'trustDomains', negative: 'notTrustDomains', httpOnly: false, test: (p) => p.some((v) => trustDomainMatches(v, principal)) },
+    {
+      positive: 'requestPrincipals',
+      negative: 'notRequestPrincipals',
+      httpOnly: true,
+      test: () => false,
+      note: NO_JWT,
+    },
+    {
+      positive: 'namespaces',
+      negative: 'notNamespaces',
+      httpOnly: false,
+      test: (p) => p.some((v) => namespaceMatches(v, principal)),
+    },
+    {
+      positive: 'serviceAccounts',
+      negative: 'notServiceAccounts',
+      httpOnly: false,
+      test: (p) => p.some((v) => serviceAccountMatches(v, ctx.policy.namespace, principal)),
+    },
+    {
+      positive: 'trustDomains',
+      negative: 'notTrustDomains',
+      httpOnly: false,
+      test: (p) => p.some((v) => trustDomainMatches(v, principal)),
+    },
     { positive: 'ipBlocks', negative: 'notIpBlocks', httpOnly: false, test: ips },
     { positive: 'remoteIpBlocks', negative: 'notRemoteIpBlocks', httpOnly: false, test: ips },
   ]);
@@ -143,13 +180,35 @@ function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
 function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[] {
   const http = ctx.request.http;
   // A path with `{*}` or `{**}` is an Envoy URI template (generator.go: pathGenerator), which Meshpath does not match.
-  const templated = ['paths', 'notPaths'].some((k) => strings(field(operation, k)).some((p) => p.includes('{*}') || p.includes('{**}')));
+  const templated = ['paths', 'notPaths'].some((k) =>
+    strings(field(operation, k)).some((p) => p.includes('{*}') || p.includes('{**}')),
+  );
   return objectConstraints(operation, 'to.operation', [
-    { positive: 'ports', negative: 'notPorts', httpOnly: false, test: (p) => p.some((v) => Number(v) === ctx.request.port) },
-    { positive: 'hosts', negative: 'notHosts', httpOnly: true, test: (p) => anyMatch(p.map((h) => h.toLowerCase()), http?.host.toLowerCase()) },
+    {
+      positive: 'ports',
+      negative: 'notPorts',
+      httpOnly: false,
+      test: (p) => p.some((v) => Number(v) === ctx.request.port),
+    },
+    {
+      positive: 'hosts',
+      negative: 'notHosts',
+      httpOnly: true,
+      test: (p) =>
+        anyMatch(
+          p.map((h) => h.toLowerCase()),
+          http?.host.toLowerCase(),
+        ),
+    },
     { positive: 'methods', negative: 'notMethods', httpOnly: true, test: (p) => anyMatch(p, http?.method) },
     templated
-      ? { positive: 'paths', negative: 'notPaths', httpOnly: true, test: undefined, unknown: `uses a path template (${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), which Meshpath does not model` }
+      ? {
+          positive: 'paths',
+          negative: 'notPaths',
+          httpOnly: true,
+          test: undefined,
+          unknown: `uses a path template (${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), which Meshpath does not model`,
+        }
       : { positive: 'paths', negative: 'notPaths', httpOnly: true, test: (p) => anyMatch(p, http?.path.split('?')[0]) },
   ]);
 }
@@ -159,11 +218,22 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
   const { principal, sourceIp, http, port } = ctx.request;
   const values = strings(field(condition, 'values'));
   const notValues = strings(field(condition, 'notValues'));
-  const make = (httpOnly: boolean, test: ((patterns: string[]) => boolean) | undefined, extra: Pick<Constraint, 'unknown' | 'note'> = {}): Constraint => ({ label: `when ${key}`, values, notValues, httpOnly, test, ...extra });
+  const make = (
+    httpOnly: boolean,
+    test: ((patterns: string[]) => boolean) | undefined,
+    extra: Pick<Constraint, 'unknown' | 'note'> = {},
+  ): Constraint => ({ label: `when ${key}`, values, notValues, httpOnly, test, ...extra });
   const header = /^request\.headers\[(.+)\]$/.exec(key);
   if (header) return make(true, (p) => anyMatch(p, http?.headers.get((header[1] ?? '').toLowerCase())));
-  if (key.startsWith('request.headers')) return make(true, undefined, { unknown: 'is not of the form request.headers[name]' });
-  if (key === 'request.auth.principal' || key === 'request.auth.audiences' || key === 'request.auth.presenter' || key.startsWith('request.auth.claims')) return make(true, () => false, { note: NO_JWT });
+  if (key.startsWith('request.headers'))
+    return make(true, undefined, { unknown: 'is not of the form request.headers[name]' });
+  if (
+    key === 'request.auth.principal' ||
+    key === 'request.auth.audiences' ||
+    key === 'request.auth.presenter' ||
+    key.startsWith('request.auth.claims')
+  )
+    return make(true, () => false, { note: NO_JWT });
   switch (key) {
     case 'source.ip':
     case 'remote.ip':
@@ -181,9 +251,13 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
     case 'destination.ip':
       return make(false, (p) => p.some((b) => ipInBlock(b, ctx.pod.ip)));
     case 'connection.sni':
-      return make(false, undefined, { unknown: "needs the connection's TLS server name, which Meshpath does not model" });
+      return make(false, undefined, {
+        unknown: "needs the connection's TLS server name, which Meshpath does not model",
+      });
     default:
-      return key.startsWith('experimental.envoy.filters.') ? make(false, undefined, { unknown: 'reads Envoy filter metadata, which Meshpath does not model' }) : undefined;
+      return key.startsWith('experimental.envoy.filters.')
+        ? make(false, undefined, { unknown: 'reads Envoy filter metadata, which Meshpath does not model' })
+        : undefined;
   }
 }
 
@@ -198,7 +272,10 @@ function holds(c: Constraint, ctx: RuleContext): boolean {
   if (c.httpOnly && ctx.request.http === undefined) return ctx.isDeny;
   if (c.note) addNote(ctx, `${c.label} ${c.note}.`);
   if (c.test === undefined) {
-    addNote(ctx, `${c.label} ${c.unknown ?? 'cannot be evaluated by Meshpath'}: assumed ${ctx.isDeny ? 'to match, so the rule denies' : 'not to match'}.`);
+    addNote(
+      ctx,
+      `${c.label} ${c.unknown ?? 'cannot be evaluated by Meshpath'}: assumed ${ctx.isDeny ? 'to match, so the rule denies' : 'not to match'}.`,
+    );
     return ctx.isDeny;
   }
   return (c.values.length === 0 || c.test(c.values)) && (c.notValues.length === 0 || !c.test(c.notValues));
@@ -207,8 +284,14 @@ function holds(c: Constraint, ctx: RuleContext): boolean {
 /** Whether one rule matches: any `from`, any `to`, and every `when` (pilot/pkg/security/authz/model/model.go). */
 function ruleMatches(rule: unknown, ctx: RuleContext): boolean {
   const list = (key: string) => (Array.isArray(field(rule, key)) ? (field(rule, key) as unknown[]) : []);
-  const froms = list('from').map((entry) => [...sourceConstraints(field(entry, 'source'), ctx), ...unknownFields(entry, 'from', ['source'])]);
-  const tos = list('to').map((entry) => [...operationConstraints(field(entry, 'operation'), ctx), ...unknownFields(entry, 'to', ['operation'])]);
+  const froms = list('from').map((entry) => [
+    ...sourceConstraints(field(entry, 'source'), ctx),
+    ...unknownFields(entry, 'from', ['source']),
+  ]);
+  const tos = list('to').map((entry) => [
+    ...operationConstraints(field(entry, 'operation'), ctx),
+    ...unknownFields(entry, 'to', ['operation']),
+  ]);
   const whens: Constraint[] = unknownFields(rule, 'rule', ['from', 'to', 'when']);
   for (const condition of list('when')) {
     const key = field(condition, 'key');
@@ -241,28 +324,63 @@ function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: strin
  */
 export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest): AuthzDecision {
   const root = model.meshConfig.rootNamespace;
-  const policies = [...(model.istio.get('AuthorizationPolicy') ?? [])].sort((a, b) => a.order - b.order).filter((p) => appliesTo(p, pod, root));
+  const policies = [...(model.istio.get('AuthorizationPolicy') ?? [])]
+    .sort((a, b) => a.order - b.order)
+    .filter((p) => appliesTo(p, pod, root));
   const notes: string[] = [];
-  const actionOf = (p: IstioConfigModel) => (typeof field(p.spec, 'action') === 'string' ? String(field(p.spec, 'action')) : 'ALLOW');
+  const actionOf = (p: IstioConfigModel) =>
+    typeof field(p.spec, 'action') === 'string' ? String(field(p.spec, 'action')) : 'ALLOW';
   const dryRun = (p: IstioConfigModel) => p.annotations.get('istio.io/dry-run') === 'true';
   for (const policy of policies.filter((p) => actionOf(p) === 'CUSTOM')) {
-    notes.push(`CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot run: assumed to allow.`);
+    notes.push(
+      `CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot run: assumed to allow.`,
+    );
   }
-  const rulesOf = (p: IstioConfigModel) => (Array.isArray(field(p.spec, 'rules')) ? (field(p.spec, 'rules') as unknown[]) : []);
+  const rulesOf = (p: IstioConfigModel) =>
+    Array.isArray(field(p.spec, 'rules')) ? (field(p.spec, 'rules') as unknown[]) : [];
   for (const policy of policies.filter((p) => actionOf(p) === 'DENY')) {
-    const index = rulesOf(policy).findIndex((rule, ruleIndex) => isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes }));
+    const index = rulesOf(policy).findIndex(
+      (rule, ruleIndex) =>
+        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes }),
+    );
     if (index < 0) continue;
     if (dryRun(policy)) {
       notes.push(`DENY policy ${policy.namespace}/${policy.name} would deny this request, but it is a dry run.`);
       continue;
     }
-    return { allowed: false, policy: policy.source, reason: `DENY policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: `rbac_access_denied_matched_policy[ns[${policy.namespace}]-policy[${policy.name}]-rule[${index}]]`, notes };
+    return {
+      allowed: false,
+      policy: policy.source,
+      reason: `DENY policy ${policy.namespace}/${policy.name} rule ${index} matches the request`,
+      details: `rbac_access_denied_matched_policy[ns[${policy.namespace}]-policy[${policy.name}]-rule[${index}]]`,
+      notes,
+    };
   }
   const allowPolicies = policies.filter((p) => actionOf(p) === 'ALLOW' && !dryRun(p));
-  if (allowPolicies.length === 0) return { allowed: true, policy: undefined, reason: policies.length === 0 ? 'no AuthorizationPolicy applies to this workload' : 'no DENY rule matches and no ALLOW policy applies', details: undefined, notes };
+  if (allowPolicies.length === 0)
+    return {
+      allowed: true,
+      policy: undefined,
+      reason:
+        policies.length === 0
+          ? 'no AuthorizationPolicy applies to this workload'
+          : 'no DENY rule matches and no ALLOW policy applies',
+      details: undefined,
+      notes,
+    };
   for (const policy of allowPolicies) {
-    const index = rulesOf(policy).findIndex((rule, ruleIndex) => isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes }));
-    if (index >= 0) return { allowed: true, policy: policy.source, reason: `ALLOW policy ${policy.namespace}/${policy.name} rule ${index} matches the request`, details: undefined, notes };
+    const index = rulesOf(policy).findIndex(
+      (rule, ruleIndex) =>
+        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes }),
+    );
+    if (index >= 0)
+      return {
+        allowed: true,
+        policy: policy.source,
+        reason: `ALLOW policy ${policy.namespace}/${policy.name} rule ${index} matches the request`,
+        details: undefined,
+        notes,
+      };
   }
   return {
     allowed: false,

@@ -20,25 +20,52 @@ function modeOf(value: unknown): MtlsMode | undefined {
  * ComposePeerAuthentication, GetMutualTLSModeForPort): PERMISSIVE, then the mesh-level (root namespace, no selector),
  * namespace-level and workload-level policy, oldest of each level; portLevelMtls of the workload policy by target port.
  */
-export function peerAuthenticationMode(model: MeshModel, namespace: string, labels: ReadonlyMap<string, string> | undefined, targetPort: number | undefined): EffectiveMtls {
+export function peerAuthenticationMode(
+  model: MeshModel,
+  namespace: string,
+  labels: ReadonlyMap<string, string> | undefined,
+  targetPort: number | undefined,
+): EffectiveMtls {
   const root = model.meshConfig.rootNamespace;
   const policies = [...(model.istio.get('PeerAuthentication') ?? [])].sort((a, b) => a.order - b.order);
   const selectorOf = (p: IstioConfigModel) => toStringMap(field(field(p.spec, 'selector'), 'matchLabels'));
   const meshLevel = policies.find((p) => p.namespace === root && selectorOf(p).size === 0);
-  const namespaceLevel = namespace === root ? undefined : policies.find((p) => p.namespace === namespace && selectorOf(p).size === 0);
+  const namespaceLevel =
+    namespace === root ? undefined : policies.find((p) => p.namespace === namespace && selectorOf(p).size === 0);
   // A root-namespace policy with a selector is ignored, even for workloads in the root namespace (policy_applier.go: ComposePeerAuthentication).
-  const workloadLevel = labels && namespace !== root ? policies.find((p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels)) : undefined;
-  let result: EffectiveMtls = { mode: 'PERMISSIVE', source: undefined, reason: 'no PeerAuthentication applies: Istio defaults to PERMISSIVE' };
-  for (const [policy, level] of [[meshLevel, 'mesh-wide'], [namespaceLevel, 'namespace'], [workloadLevel, 'workload']] as const) {
+  const workloadLevel =
+    labels && namespace !== root
+      ? policies.find((p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels))
+      : undefined;
+  let result: EffectiveMtls = {
+    mode: 'PERMISSIVE',
+    source: undefined,
+    reason: 'no PeerAuthentication applies: Istio defaults to PERMISSIVE',
+  };
+  for (const [policy, level] of [
+    [meshLevel, 'mesh-wide'],
+    [namespaceLevel, 'namespace'],
+    [workloadLevel, 'workload'],
+  ] as const) {
     if (!policy) continue;
     const mode = modeOf(field(field(policy.spec, 'mtls'), 'mode'));
-    if (mode) result = { mode, source: policy.source, reason: `${level} PeerAuthentication ${policy.namespace}/${policy.name} sets ${mode}` };
+    if (mode)
+      result = {
+        mode,
+        source: policy.source,
+        reason: `${level} PeerAuthentication ${policy.namespace}/${policy.name} sets ${mode}`,
+      };
   }
   if (workloadLevel && targetPort !== undefined) {
     const portLevel = field(workloadLevel.spec, 'portLevelMtls');
     if (isRecord(portLevel)) {
       const mode = modeOf(field(portLevel[String(targetPort)], 'mode'));
-      if (mode) result = { mode, source: workloadLevel.source, reason: `PeerAuthentication ${workloadLevel.namespace}/${workloadLevel.name} sets ${mode} on port ${targetPort}` };
+      if (mode)
+        result = {
+          mode,
+          source: workloadLevel.source,
+          reason: `PeerAuthentication ${workloadLevel.namespace}/${workloadLevel.name} sets ${mode} on port ${targetPort}`,
+        };
     }
   }
   return result;

@@ -19,7 +19,9 @@ export interface DnsResult {
 
 // Top-level domains that exist on the public internet, so an external name under them is assumed to resolve there.
 const PUBLIC_TLDS = new Set(
-  'com org net io dev app co ai edu gov mil int info biz cloud tech me tv us uk de fr nl be es it ch at se no dk fi pl cz ru ua jp cn kr in au nz ca br mx ar cl za eu asia xyz site online store blog news page sh gg ly to fm am im is ie pt gr hu ro bg sk si hr rs lt lv ee by kz tr il sa ae sg hk tw my th vn id ph pk ng ke eg ma'.split(' '),
+  'com org net io dev app co ai edu gov mil int info biz cloud tech me tv us uk de fr nl be es it ch at se no dk fi pl cz ru ua jp cn kr in au nz ca br mx ar cl za eu asia xyz site online store blog news page sh gg ly to fm am im is ie pt gr hu ro bg sk si hr rs lt lv ee by kz tr il sa ae sg hk tw my th vn id ph pk ng ke eg ma'.split(
+    ' ',
+  ),
 );
 
 export interface DnsContext {
@@ -45,7 +47,10 @@ function kubeService(registry: Registry, fqdn: string): Service | undefined {
 }
 
 /** What cluster DNS (CoreDNS / kube-dns) answers for one exact name (K8S: DNS for Services and Pods). */
-function kubeDnsAnswer(name: string, ctx: DnsContext): { answers: string[]; cname?: string; source?: ObjectSource } | 'nxdomain' | 'upstream' {
+function kubeDnsAnswer(
+  name: string,
+  ctx: DnsContext,
+): { answers: string[]; cname?: string; source?: ObjectSource } | 'nxdomain' | 'upstream' {
   const domain = ctx.clusterDomain;
   if (name === domain || name.endsWith(`.${domain}`)) {
     const service = kubeService(ctx.registry, name);
@@ -53,7 +58,9 @@ function kubeDnsAnswer(name: string, ctx: DnsContext): { answers: string[]; cnam
     if (service.externalName) return { answers: [], cname: service.externalName, source: service.source };
     if (service.clusterIPs.length > 0) return { answers: service.clusterIPs, source: service.source };
     const ips = new Set<string>();
-    for (const endpoint of ctx.registry.endpoints.get(service) ?? []) if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)) ips.add(endpoint.address);
+    for (const endpoint of ctx.registry.endpoints.get(service) ?? [])
+      if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses))
+        ips.add(endpoint.address);
     return ips.size > 0 ? { answers: [...ips], source: service.source } : 'nxdomain';
   }
   return 'upstream';
@@ -81,8 +88,16 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   const queries: DnsResult['queries'] = [];
   const tableLookup = (candidate: string): NameTableEntry | undefined => {
     if (!ctx.nameTable) return undefined;
-    const short = candidate.endsWith(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`) ? candidate.slice(0, -(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`.length)) : undefined;
-    return ctx.nameTable.find((entry) => entry.name === candidate || entry.altNames.includes(candidate) || (short !== undefined && (entry.name === short || entry.altNames.includes(short))) || (isWildcardEntry(entry.name) && candidate.endsWith(entry.name.slice(1))));
+    const short = candidate.endsWith(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`)
+      ? candidate.slice(0, -`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`.length)
+      : undefined;
+    return ctx.nameTable.find(
+      (entry) =>
+        entry.name === candidate ||
+        entry.altNames.includes(candidate) ||
+        (short !== undefined && (entry.name === short || entry.altNames.includes(short))) ||
+        (isWildcardEntry(entry.name) && candidate.endsWith(entry.name.slice(1))),
+    );
   };
   for (const candidate of searchCandidates(name, ctx.pod.namespace, ctx.clusterDomain)) {
     const entry = tableLookup(candidate);
@@ -113,13 +128,43 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         continue;
       }
       queries.push({ name: candidate, answeredBy: 'upstream DNS' });
-      return { resolver, name: candidate, answers: upstream.answers, rcode: 'NOERROR', queries, detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`, sources: [], assumption: upstream.assumption };
+      return {
+        resolver,
+        name: candidate,
+        answers: upstream.answers,
+        rcode: 'NOERROR',
+        queries,
+        detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`,
+        sources: [],
+        assumption: upstream.assumption,
+      };
     }
     if (answer.cname) {
       queries.push({ name: candidate, answeredBy: `kube-dns: CNAME ${answer.cname}` });
-      const target = isIpAddress(answer.cname) ? { answers: [answer.cname], assumption: undefined } : upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx);
-      if (!target) return { resolver, name: candidate, answers: [], rcode: 'NXDOMAIN', queries, detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`, sources: answer.source ? [answer.source] : [], assumption: undefined };
-      return { resolver, name: candidate, answers: target.answers, rcode: 'NOERROR', queries, detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`, sources: answer.source ? [answer.source] : [], assumption: target.assumption };
+      const target = isIpAddress(answer.cname)
+        ? { answers: [answer.cname], assumption: undefined }
+        : (upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx));
+      if (!target)
+        return {
+          resolver,
+          name: candidate,
+          answers: [],
+          rcode: 'NXDOMAIN',
+          queries,
+          detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`,
+          sources: answer.source ? [answer.source] : [],
+          assumption: undefined,
+        };
+      return {
+        resolver,
+        name: candidate,
+        answers: target.answers,
+        rcode: 'NOERROR',
+        queries,
+        detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`,
+        sources: answer.source ? [answer.source] : [],
+        assumption: target.assumption,
+      };
     }
     queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded by the DNS proxy)' : 'kube-dns' });
     return {
@@ -147,7 +192,9 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
 
 function resolveInCluster(name: string, ctx: DnsContext): { answers: string[]; assumption: undefined } | undefined {
   const answer = kubeDnsAnswer(name, ctx);
-  return typeof answer === 'object' && answer.answers.length > 0 ? { answers: answer.answers, assumption: undefined } : undefined;
+  return typeof answer === 'object' && answer.answers.length > 0
+    ? { answers: answer.answers, assumption: undefined }
+    : undefined;
 }
 
 function isWildcardEntry(name: string): boolean {

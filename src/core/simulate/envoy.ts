@@ -16,8 +16,12 @@ export interface ConnectionFacts {
 /** Envoy hands a redirected connection to the listener for IP:port, else 0.0.0.0:port, else keeps it on virtualOutbound (simulation/traffic.go: matchListener). */
 export function matchListener(listeners: readonly Listener[], address: string, port: number): Listener | undefined {
   return (
-    listeners.find((l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === address && l.port === port) ??
-    listeners.find((l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === '0.0.0.0' && l.port === port) ??
+    listeners.find(
+      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === address && l.port === port,
+    ) ??
+    listeners.find(
+      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === '0.0.0.0' && l.port === port,
+    ) ??
     listeners.find((l) => l.kind === 'virtualOutbound')
   );
 }
@@ -27,7 +31,11 @@ function cidrRank(ranges: readonly string[], address: string): number {
   return Math.max(0, ...ranges.map((range) => cidrMatch(range, address) ?? 0));
 }
 
-function filterRank(chains: FilterChain[], isSet: (c: FilterChain) => boolean, rank: (c: FilterChain) => number): FilterChain[] {
+function filterRank(
+  chains: FilterChain[],
+  isSet: (c: FilterChain) => boolean,
+  rank: (c: FilterChain) => number,
+): FilterChain[] {
   if (!chains.some(isSet)) return chains;
   let best = 0;
   const ranked = chains.map((c) => ({ c, r: isSet(c) ? rank(c) : 0 }));
@@ -53,21 +61,48 @@ function listenerInspectors(listener: Listener): { tls: boolean; http: boolean }
 export function matchFilterChain(listener: Listener, facts: ConnectionFacts): FilterChain | undefined {
   const inspectors = listenerInspectors(listener);
   let chains = [...listener.filterChains];
-  chains = filterRank(chains, (c) => c.match.destinationPort !== undefined, (c) => (c.match.destinationPort === facts.port ? 1 : 0));
-  chains = filterRank(chains, (c) => (c.match.prefixRanges?.length ?? 0) > 0, (c) => cidrRank(c.match.prefixRanges ?? [], facts.address));
-  chains = filterRank(chains, (c) => (c.match.serverNames?.length ?? 0) > 0, (c) => {
-    let best = 0;
-    for (const name of c.match.serverNames ?? []) {
-      if (facts.sni === undefined || !inspectors.tls || facts.transport === 'plaintext') continue;
-      if (facts.sni === name) best = Number.MAX_SAFE_INTEGER;
-      else if (hostSubsetOf(facts.sni, name)) best = Math.max(best, name.length);
-    }
-    return best;
-  });
+  chains = filterRank(
+    chains,
+    (c) => c.match.destinationPort !== undefined,
+    (c) => (c.match.destinationPort === facts.port ? 1 : 0),
+  );
+  chains = filterRank(
+    chains,
+    (c) => (c.match.prefixRanges?.length ?? 0) > 0,
+    (c) => cidrRank(c.match.prefixRanges ?? [], facts.address),
+  );
+  chains = filterRank(
+    chains,
+    (c) => (c.match.serverNames?.length ?? 0) > 0,
+    (c) => {
+      let best = 0;
+      for (const name of c.match.serverNames ?? []) {
+        if (facts.sni === undefined || !inspectors.tls || facts.transport === 'plaintext') continue;
+        if (facts.sni === name) best = Number.MAX_SAFE_INTEGER;
+        else if (hostSubsetOf(facts.sni, name)) best = Math.max(best, name.length);
+      }
+      return best;
+    },
+  );
   const transport = !inspectors.tls ? 'raw_buffer' : facts.transport === 'plaintext' ? 'raw_buffer' : 'tls';
-  chains = filterRank(chains, (c) => c.match.transportProtocol !== undefined, (c) => (c.match.transportProtocol === transport ? 1 : 0));
-  const alpn = facts.transport === 'plaintext' ? (inspectors.http ? facts.alpn : undefined) : inspectors.tls ? facts.alpn : undefined;
-  chains = filterRank(chains, (c) => (c.match.applicationProtocols?.length ?? 0) > 0, (c) => (alpn !== undefined && (c.match.applicationProtocols ?? []).includes(alpn) ? 1 : 0));
+  chains = filterRank(
+    chains,
+    (c) => c.match.transportProtocol !== undefined,
+    (c) => (c.match.transportProtocol === transport ? 1 : 0),
+  );
+  const alpn =
+    facts.transport === 'plaintext'
+      ? inspectors.http
+        ? facts.alpn
+        : undefined
+      : inspectors.tls
+        ? facts.alpn
+        : undefined;
+  chains = filterRank(
+    chains,
+    (c) => (c.match.applicationProtocols?.length ?? 0) > 0,
+    (c) => (alpn !== undefined && (c.match.applicationProtocols ?? []).includes(alpn) ? 1 : 0),
+  );
   return chains.length === 0 ? listener.defaultFilterChain : chains[0];
 }
 
@@ -75,7 +110,10 @@ export function matchFilterChain(listener: Listener, facts: ConnectionFacts): Fi
  * Envoy's virtual host selection, port stripped: exact, longest `*.suffix`, longest `prefix.*`, then `*`
  * (simulation/traffic.go: matchVirtualHost). Returns the domain that matched too, for the explanation.
  */
-export function matchVirtualHost(config: RouteConfiguration, hostHeader: string): { vhost: VirtualHost; domain: string } | undefined {
+export function matchVirtualHost(
+  config: RouteConfiguration,
+  hostHeader: string,
+): { vhost: VirtualHost; domain: string } | undefined {
   const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
   const exact = config.virtualHosts.find((v) => v.domains.includes(host));
   if (exact) return { vhost: exact, domain: host };
@@ -83,13 +121,23 @@ export function matchVirtualHost(config: RouteConfiguration, hostHeader: string)
     let best: { vhost: VirtualHost; domain: string } | undefined;
     for (const vhost of config.virtualHosts) {
       for (const domain of vhost.domains) {
-        if (domain.length > 1 && host.length >= domain.length && matches(domain) && domain.length > (best?.domain.length ?? 0)) best = { vhost, domain };
+        if (
+          domain.length > 1 &&
+          host.length >= domain.length &&
+          matches(domain) &&
+          domain.length > (best?.domain.length ?? 0)
+        )
+          best = { vhost, domain };
       }
     }
     return best;
   };
   const any = config.virtualHosts.find((v) => v.domains.includes('*'));
-  return longestMatch((d) => d.startsWith('*') && host.endsWith(d.slice(1))) ?? longestMatch((d) => d.endsWith('*') && host.startsWith(d.slice(0, -1))) ?? (any ? { vhost: any, domain: '*' } : undefined);
+  return (
+    longestMatch((d) => d.startsWith('*') && host.endsWith(d.slice(1))) ??
+    longestMatch((d) => d.endsWith('*') && host.startsWith(d.slice(0, -1))) ??
+    (any ? { vhost: any, domain: '*' } : undefined)
+  );
 }
 
 function matchString(matcher: StringMatcher, value: string | undefined): boolean {
@@ -138,12 +186,19 @@ export function routeMatches(route: Route, request: HttpFacts): boolean {
   const path = route.match.path;
   const left = path.ignoreCase ? pathOnly.toLowerCase() : pathOnly;
   const right = path.ignoreCase ? path.value.toLowerCase() : path.value;
-  const pathOk = path.kind === 'prefix' ? left.startsWith(right) : path.kind === 'exact' ? left === right : fullRegexMatch(path.value, pathOnly);
+  const pathOk =
+    path.kind === 'prefix'
+      ? left.startsWith(right)
+      : path.kind === 'exact'
+        ? left === right
+        : fullRegexMatch(path.value, pathOnly);
   if (!pathOk) return false;
-  for (const header of route.match.headers) if (!matchString(header.matcher, request.headers.get(header.name))) return false;
+  for (const header of route.match.headers)
+    if (!matchString(header.matcher, request.headers.get(header.name))) return false;
   if (route.match.queryParameters.length === 0) return true;
   const params = queryParameters(queryAt >= 0 ? request.path.slice(queryAt + 1) : '');
-  for (const param of route.match.queryParameters) if (!matchString(param.matcher, params.get(param.name))) return false;
+  for (const param of route.match.queryParameters)
+    if (!matchString(param.matcher, params.get(param.name))) return false;
   return true;
 }
 

@@ -35,7 +35,13 @@ const SCHEMES: Record<string, { protocol: AppProtocol; port: number }> = {
 };
 
 /** Parses `http://host:port/path?q`, `host:port/path`, `host`, `[v6]:port` into host, port, protocol and path. */
-export function parseDestination(to: string): { host: string; port: number | undefined; protocol: AppProtocol | undefined; path: string | undefined; schemePort: number | undefined } {
+export function parseDestination(to: string): {
+  host: string;
+  port: number | undefined;
+  protocol: AppProtocol | undefined;
+  path: string | undefined;
+  schemePort: number | undefined;
+} {
   let rest = to.trim();
   let protocol: AppProtocol | undefined;
   let schemePort: number | undefined;

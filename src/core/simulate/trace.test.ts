@@ -3,9 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest, type Trace, type TraceOptions, type TraceRequest } from '../index.ts';
 import { doc, istio, meshConfig, namespace, pod, service } from '../testkit.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
 
-function trace(text: string, request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> }, options: TraceOptions = {}): Trace {
+function trace(
+  text: string,
+  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
+  options: TraceOptions = {},
+): Trace {
   const result = traceRequest(analyze([{ name: 'scenario.yaml', text }]), request, options);
   if (!result.ok) throw new Error(result.reason);
   return result.trace;
@@ -20,9 +25,21 @@ const mesh = doc(
   namespace('istio-system'),
   pod('client', 'app', { labels: { app: 'client' }, ip: '10.244.0.10', serviceAccount: 'client-sa' }),
   pod('plain', 'legacy', { labels: { app: 'plain' }, ip: '10.244.0.20' }),
-  service('reviews', 'app', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'reviews' }, clusterIP: '10.96.0.30' }),
-  pod('reviews-v1', 'app', { labels: { app: 'reviews', version: 'v1' }, ip: '10.244.1.1', ports: [{ containerPort: 9080 }] }),
-  pod('reviews-v2', 'app', { labels: { app: 'reviews', version: 'v2' }, ip: '10.244.1.2', ports: [{ containerPort: 9080 }] }),
+  service('reviews', 'app', {
+    ports: [{ port: 9080, name: 'http' }],
+    selector: { app: 'reviews' },
+    clusterIP: '10.96.0.30',
+  }),
+  pod('reviews-v1', 'app', {
+    labels: { app: 'reviews', version: 'v1' },
+    ip: '10.244.1.1',
+    ports: [{ containerPort: 9080 }],
+  }),
+  pod('reviews-v2', 'app', {
+    labels: { app: 'reviews', version: 'v2' },
+    ip: '10.244.1.2',
+    ports: [{ containerPort: 9080 }],
+  }),
   service('db', 'app', { ports: [{ port: 5432, name: 'tcp-pg' }], selector: { app: 'db' }, clusterIP: '10.96.0.31' }),
   pod('db-0', 'app', { labels: { app: 'db' }, ip: '10.244.1.5' }),
 );
@@ -31,89 +48,208 @@ describe('in-mesh HTTP (istio-semantics §0.2)', () => {
   it('resolves with kube-dns, is captured, takes 0.0.0.0_9080, the service virtual host, the default route, and reaches a pod over mTLS', () => {
     const t = trace(mesh, { from: 'app/client', to: 'http://reviews:9080/reviews/1' });
     expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
-    expect(t.dns).toEqual({ resolver: 'kube-dns', name: 'reviews.app.svc.cluster.local', answers: ['10.96.0.30'], rcode: 'NOERROR' });
-    expect(t.hops[0]).toMatchObject({ proxy: 'app/client', direction: 'outbound', listener: '0.0.0.0_9080', routeConfig: '9080', virtualHost: 'reviews.app.svc.cluster.local:9080', route: 'default', cluster: 'outbound|9080||reviews.app.svc.cluster.local', endpoints: ['10.244.1.1:9080', '10.244.1.2:9080'], endpoint: '10.244.1.1:9080' });
-    expect(t.hops[1]).toMatchObject({ proxy: 'app/reviews-v1', direction: 'inbound', listener: 'virtualInbound', cluster: 'inbound|9080||' });
-    expect(t.steps.map((s) => s.kind)).toEqual(['dns', 'capture', 'listener', 'filterChain', 'virtualHost', 'route', 'cluster', 'endpoint', 'inbound', 'authorization', 'outcome']);
-    expect(t.hops[0]?.accessLog).toMatch(/^\[-\] "GET \/reviews\/1 HTTP\/1\.1" 200 - via_upstream - "-" - - - - "-" "curl\/8\.5\.0" "-" "reviews:9080" "10\.244\.1\.1:9080" outbound\|9080\|\|reviews\.app\.svc\.cluster\.local - 10\.96\.0\.30:9080 10\.244\.0\.10 - default$/);
+    expect(t.dns).toEqual({
+      resolver: 'kube-dns',
+      name: 'reviews.app.svc.cluster.local',
+      answers: ['10.96.0.30'],
+      rcode: 'NOERROR',
+    });
+    expect(t.hops[0]).toMatchObject({
+      proxy: 'app/client',
+      direction: 'outbound',
+      listener: '0.0.0.0_9080',
+      routeConfig: '9080',
+      virtualHost: 'reviews.app.svc.cluster.local:9080',
+      route: 'default',
+      cluster: 'outbound|9080||reviews.app.svc.cluster.local',
+      endpoints: ['10.244.1.1:9080', '10.244.1.2:9080'],
+      endpoint: '10.244.1.1:9080',
+    });
+    expect(t.hops[1]).toMatchObject({
+      proxy: 'app/reviews-v1',
+      direction: 'inbound',
+      listener: 'virtualInbound',
+      cluster: 'inbound|9080||',
+    });
+    expect(t.steps.map((s) => s.kind)).toEqual([
+      'dns',
+      'capture',
+      'listener',
+      'filterChain',
+      'virtualHost',
+      'route',
+      'cluster',
+      'endpoint',
+      'inbound',
+      'authorization',
+      'outcome',
+    ]);
+    expect(t.hops[0]?.accessLog).toMatch(
+      /^\[-\] "GET \/reviews\/1 HTTP\/1\.1" 200 - via_upstream - "-" - - - - "-" "curl\/8\.5\.0" "-" "reviews:9080" "10\.244\.1\.1:9080" outbound\|9080\|\|reviews\.app\.svc\.cluster\.local - 10\.96\.0\.30:9080 10\.244\.0\.10 - default$/,
+    );
   });
 
   it('routes plain TCP by the VIP listener to the service cluster', () => {
     const t = trace(mesh, { from: 'app/client', to: 'db:5432' });
     expect(t.request.protocol).toBe('tcp');
     expect(summary(t)).toEqual({ outcome: 'routed', status: null, responseFlags: '-' });
-    expect(t.hops[0]).toMatchObject({ listener: '10.96.0.31_5432', cluster: 'outbound|5432||db.app.svc.cluster.local', endpoint: '10.244.1.5:5432' });
+    expect(t.hops[0]).toMatchObject({
+      listener: '10.96.0.31_5432',
+      cluster: 'outbound|5432||db.app.svc.cluster.local',
+      endpoint: '10.244.1.5:5432',
+    });
   });
 
   it('follows header-based routing to a subset and weighted shifting to the heaviest destination', () => {
     const rules = doc(
       mesh,
-      istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]'),
-      istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- name: jason\n  match: [{headers: {end-user: {exact: jason}}}]\n  route: [{destination: {host: reviews, subset: v2}}]\n- name: shift\n  route:\n  - {destination: {host: reviews, subset: v1}, weight: 75}\n  - {destination: {host: reviews, subset: v2}, weight: 25}'),
+      istio(
+        'DestinationRule',
+        'reviews',
+        'app',
+        'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]',
+      ),
+      istio(
+        'VirtualService',
+        'reviews',
+        'app',
+        'hosts: [reviews]\nhttp:\n- name: jason\n  match: [{headers: {end-user: {exact: jason}}}]\n  route: [{destination: {host: reviews, subset: v2}}]\n- name: shift\n  route:\n  - {destination: {host: reviews, subset: v1}, weight: 75}\n  - {destination: {host: reviews, subset: v2}, weight: 25}',
+      ),
     );
     const jason = trace(rules, { from: 'app/client', to: 'http://reviews:9080/', headers: { 'end-user': 'jason' } });
-    expect(jason.hops[0]).toMatchObject({ route: 'jason', cluster: 'outbound|9080|v2|reviews.app.svc.cluster.local', endpoint: '10.244.1.2:9080' });
+    expect(jason.hops[0]).toMatchObject({
+      route: 'jason',
+      cluster: 'outbound|9080|v2|reviews.app.svc.cluster.local',
+      endpoint: '10.244.1.2:9080',
+    });
     const anyone = trace(rules, { from: 'app/client', to: 'http://reviews:9080/' });
     expect(anyone.hops[0]).toMatchObject({ route: 'shift', cluster: 'outbound|9080|v1|reviews.app.svc.cluster.local' });
-    expect(anyone.steps.find((s) => s.title.startsWith('Weighted'))?.detail).toContain('v2|reviews.app.svc.cluster.local 25%');
+    expect(anyone.steps.find((s) => s.title.startsWith('Weighted'))?.detail).toContain(
+      'v2|reviews.app.svc.cluster.local 25%',
+    );
   });
 });
 
 describe('unknown destinations: ALLOW_ANY and REGISTRY_ONLY (istio-semantics §7)', () => {
-  const withGoogle = doc(mesh, istio('ServiceEntry', 'google', 'app', 'hosts: [google.com]\nresolution: DNS\nlocation: MESH_EXTERNAL\nports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: tls, protocol: TLS}]'));
+  const withGoogle = doc(
+    mesh,
+    istio(
+      'ServiceEntry',
+      'google',
+      'app',
+      'hosts: [google.com]\nresolution: DNS\nlocation: MESH_EXTERNAL\nports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: tls, protocol: TLS}]',
+    ),
+  );
 
   it('passes an unknown HTTP host through PassthroughCluster under ALLOW_ANY', () => {
     const t = trace(withGoogle, { from: 'app/client', to: 'http://github.com/' });
     expect(summary(t)).toEqual({ outcome: 'passthrough', status: 200, responseFlags: '-' });
-    expect(t.hops[0]).toMatchObject({ listener: '0.0.0.0_80', virtualHost: 'allow_any', route: 'allow_any', cluster: 'PassthroughCluster' });
+    expect(t.hops[0]).toMatchObject({
+      listener: '0.0.0.0_80',
+      virtualHost: 'allow_any',
+      route: 'allow_any',
+      cluster: 'PassthroughCluster',
+    });
     expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain('github.com is in no Service or ServiceEntry');
   });
 
   it('answers 502 from block_all for an unknown HTTP host under REGISTRY_ONLY, while a ServiceEntry host gets through', () => {
-    const github = trace(withGoogle, { from: 'app/client', to: 'http://github.com/' }, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    const github = trace(
+      withGoogle,
+      { from: 'app/client', to: 'http://github.com/' },
+      { outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    );
     expect(summary(github)).toEqual({ outcome: 'blackhole', status: 502, responseFlags: '-' });
     expect(github.hops[0]).toMatchObject({ virtualHost: 'block_all', route: 'block_all' });
-    const google = trace(withGoogle, { from: 'app/client', to: 'http://google.com/' }, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    const google = trace(
+      withGoogle,
+      { from: 'app/client', to: 'http://google.com/' },
+      { outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    );
     expect(summary(google)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
     expect(google.hops[0]).toMatchObject({ cluster: 'outbound|80||google.com', endpoint: 'google.com:80' });
   });
 
   it('closes unknown TLS on a shared 443 listener via BlackHoleCluster under REGISTRY_ONLY, and lets the known SNI through', () => {
-    const github = trace(withGoogle, { from: 'app/client', to: 'https://github.com' }, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    const github = trace(
+      withGoogle,
+      { from: 'app/client', to: 'https://github.com' },
+      { outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    );
     expect(summary(github)).toEqual({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
-    expect(github.hops[0]).toMatchObject({ listener: '0.0.0.0_443', filterChain: 'PassthroughFilterChain', cluster: 'BlackHoleCluster' });
-    const google = trace(withGoogle, { from: 'app/client', to: 'https://google.com' }, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
-    expect(google.hops[0]).toMatchObject({ listener: '0.0.0.0_443', filterChain: 'SNI: google.com', cluster: 'outbound|443||google.com' });
+    expect(github.hops[0]).toMatchObject({
+      listener: '0.0.0.0_443',
+      filterChain: 'PassthroughFilterChain',
+      cluster: 'BlackHoleCluster',
+    });
+    const google = trace(
+      withGoogle,
+      { from: 'app/client', to: 'https://google.com' },
+      { outboundTrafficPolicy: 'REGISTRY_ONLY' },
+    );
+    expect(google.hops[0]).toMatchObject({
+      listener: '0.0.0.0_443',
+      filterChain: 'SNI: google.com',
+      cluster: 'outbound|443||google.com',
+    });
   });
 
   it('stays on virtualOutbound when no listener has the port, and resets there under REGISTRY_ONLY', () => {
     const allow = trace(mesh, { from: 'app/client', to: 'example.org:7000', protocol: 'tcp' });
-    expect(allow.hops[0]).toMatchObject({ listener: 'virtualOutbound', filterChain: 'virtualOutbound-catchall-tcp', cluster: 'PassthroughCluster' });
+    expect(allow.hops[0]).toMatchObject({
+      listener: 'virtualOutbound',
+      filterChain: 'virtualOutbound-catchall-tcp',
+      cluster: 'PassthroughCluster',
+    });
     expect(allow.outcome).toBe('passthrough');
-    const block = trace(doc(mesh, meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}')), { from: 'app/client', to: 'example.org:7000', protocol: 'tcp' });
+    const block = trace(doc(mesh, meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}')), {
+      from: 'app/client',
+      to: 'example.org:7000',
+      protocol: 'tcp',
+    });
     expect(summary(block)).toEqual({ outcome: 'blackhole', status: null, responseFlags: 'UH' });
-    expect(block.steps.find((s) => s.kind === 'cluster')?.sources.map((s) => `${s.kind}/${s.name}`)).toEqual(['ConfigMap/istio']);
+    expect(block.steps.find((s) => s.kind === 'cluster')?.sources.map((s) => `${s.kind}/${s.name}`)).toEqual([
+      'ConfigMap/istio',
+    ]);
   });
 
   it('names a Sidecar that hides a service as the cause of a passthrough', () => {
     const sidecar = istio('Sidecar', 'default', 'app', 'egress:\n- hosts: ["istio-system/*"]');
     const t = trace(doc(mesh, sidecar), { from: 'app/client', to: 'http://reviews:9080/' });
     expect(t.outcome).toBe('passthrough');
-    expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain('hidden from this proxy by Sidecar app/default');
+    expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain(
+      'hidden from this proxy by Sidecar app/default',
+    );
   });
 });
 
 describe('routing failures (istio-semantics §12.3)', () => {
   it('answers 404 NR when a VirtualService matches nothing', () => {
-    const vs = istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n  route: [{destination: {host: reviews}}]');
+    const vs = istio(
+      'VirtualService',
+      'reviews',
+      'app',
+      'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n  route: [{destination: {host: reviews}}]',
+    );
     const t = trace(doc(mesh, vs), { from: 'app/client', to: 'http://reviews:9080/v2' });
     expect(summary(t)).toEqual({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
     expect(lastHop(t)).toMatchObject({ virtualHost: 'reviews.app.svc.cluster.local:9080' });
   });
 
   it('answers 503 NC for a subset the DestinationRule does not define, and 503 UH for one that selects no pod', () => {
-    const dr = istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}, {name: v9, labels: {version: v9}}]');
-    const to = (subset: string) => istio('VirtualService', 'reviews', 'app', `hosts: [reviews]\nhttp:\n- route: [{destination: {host: reviews, subset: ${subset}}}]`);
+    const dr = istio(
+      'DestinationRule',
+      'reviews',
+      'app',
+      'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}, {name: v9, labels: {version: v9}}]',
+    );
+    const to = (subset: string) =>
+      istio(
+        'VirtualService',
+        'reviews',
+        'app',
+        `hosts: [reviews]\nhttp:\n- route: [{destination: {host: reviews, subset: ${subset}}}]`,
+      );
     const missing = trace(doc(mesh, dr, to('v3')), { from: 'app/client', to: 'http://reviews:9080/' });
     expect(summary(missing)).toEqual({ outcome: 'cluster-not-found', status: 503, responseFlags: 'NC' });
     expect(missing.steps.at(-1)?.detail).toContain('defines only v1, v9');
@@ -129,14 +265,31 @@ describe('routing failures (istio-semantics §12.3)', () => {
       'hosts: [reviews]\nhttp:\n- match: [{uri: {exact: /health}}]\n  directResponse: {status: 204}\n- match: [{uri: {prefix: /old}}]\n  redirect: {uri: /new, redirectCode: 302}\n- match: [{uri: {prefix: /flaky}}]\n  fault: {abort: {httpStatus: 503, percentage: {value: 100}}}\n  route: [{destination: {host: reviews}}]\n- route: [{destination: {host: reviews}}]',
     );
     const text = doc(mesh, vs);
-    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/health' }))).toEqual({ outcome: 'direct-response', status: 204, responseFlags: '-' });
-    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/old/x' }))).toEqual({ outcome: 'redirect', status: 302, responseFlags: '-' });
-    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/flaky' }))).toEqual({ outcome: 'fault', status: 503, responseFlags: 'FI' });
+    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/health' }))).toEqual({
+      outcome: 'direct-response',
+      status: 204,
+      responseFlags: '-',
+    });
+    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/old/x' }))).toEqual({
+      outcome: 'redirect',
+      status: 302,
+      responseFlags: '-',
+    });
+    expect(summary(trace(text, { from: 'app/client', to: 'http://reviews:9080/flaky' }))).toEqual({
+      outcome: 'fault',
+      status: 503,
+      responseFlags: 'FI',
+    });
   });
 });
 
 describe('DNS (istio-semantics §8)', () => {
-  const dbEntry = istio('ServiceEntry', 'ext-db', 'app', 'hosts: [db.corp.internal]\nresolution: DNS\nports: [{number: 5432, name: tcp, protocol: TCP}]');
+  const dbEntry = istio(
+    'ServiceEntry',
+    'ext-db',
+    'app',
+    'hosts: [db.corp.internal]\nresolution: DNS\nports: [{number: 5432, name: tcp, protocol: TCP}]',
+  );
 
   it('fails a name no DNS server knows: the request never leaves the pod', () => {
     const t = trace(mesh, { from: 'app/client', to: 'http://nosuch:8080/' });
@@ -147,13 +300,33 @@ describe('DNS (istio-semantics §8)', () => {
 
   it('does not resolve a made-up ServiceEntry host without DNS capture, and answers the allocated address with it', () => {
     expect(trace(doc(mesh, dbEntry), { from: 'app/client', to: 'db.corp.internal:5432' }).outcome).toBe('dns-failure');
-    const captured = trace(doc(mesh, dbEntry), { from: 'app/client', to: 'db.corp.internal:5432' }, { dnsCapture: true });
-    expect(captured.dns).toEqual({ resolver: 'istio-agent', name: 'db.corp.internal', answers: ['240.240.0.1'], rcode: 'NOERROR' });
-    expect(captured.hops[0]).toMatchObject({ listener: '240.240.0.1_5432', cluster: 'outbound|5432||db.corp.internal' });
+    const captured = trace(
+      doc(mesh, dbEntry),
+      { from: 'app/client', to: 'db.corp.internal:5432' },
+      { dnsCapture: true },
+    );
+    expect(captured.dns).toEqual({
+      resolver: 'istio-agent',
+      name: 'db.corp.internal',
+      answers: ['240.240.0.1'],
+      rcode: 'NOERROR',
+    });
+    expect(captured.hops[0]).toMatchObject({
+      listener: '240.240.0.1_5432',
+      cluster: 'outbound|5432||db.corp.internal',
+    });
   });
 
   it('answers a headless service with the pod IPs, and an ExternalName service with a CNAME', () => {
-    const text = doc(mesh, service('pods', 'app', { ports: [{ port: 7000, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }), service('alias', 'app', { ports: [{ port: 80, name: 'http' }], type: 'ExternalName', externalName: 'google.com' }));
+    const text = doc(
+      mesh,
+      service('pods', 'app', { ports: [{ port: 7000, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }),
+      service('alias', 'app', {
+        ports: [{ port: 80, name: 'http' }],
+        type: 'ExternalName',
+        externalName: 'google.com',
+      }),
+    );
     expect(trace(text, { from: 'app/client', to: 'pods:7000' }).dns.answers).toEqual(['10.244.1.5']);
     const alias = trace(text, { from: 'app/client', to: 'http://alias/' });
     expect(alias.dns.rcode).toBe('NOERROR');
@@ -163,7 +336,10 @@ describe('DNS (istio-semantics §8)', () => {
 
 describe('capture and clients without a sidecar (istio-semantics §9)', () => {
   it('does not capture an excluded port: kube-proxy delivers it directly', () => {
-    const excluded = mesh.replace("metadata: {name: client, namespace: app, labels: {app: \"client\"}, annotations: {}}", "metadata: {name: client, namespace: app, labels: {app: \"client\"}, annotations: {traffic.sidecar.istio.io/excludeOutboundPorts: \"9080\"}}");
+    const excluded = mesh.replace(
+      'metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {}}',
+      'metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {traffic.sidecar.istio.io/excludeOutboundPorts: "9080"}}',
+    );
     const t = trace(excluded, { from: 'app/client', to: 'http://reviews:9080/' });
     expect(t.steps.find((s) => s.kind === 'capture')?.title).toContain('Not captured');
     expect(t.outcome).toBe('direct');
@@ -171,15 +347,22 @@ describe('capture and clients without a sidecar (istio-semantics §9)', () => {
   });
 
   it('honours excluded and included IP ranges and included ports (tools/istio-iptables)', () => {
-    const withAnnotations = (annotations: string) => mesh.replace('metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {}}', `metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {${annotations}}}`);
-    const captureOf = (text: string, to: string) => trace(text, { from: 'app/client', to }).steps.find((s) => s.kind === 'capture')?.title ?? '';
+    const withAnnotations = (annotations: string) =>
+      mesh.replace(
+        'metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {}}',
+        `metadata: {name: client, namespace: app, labels: {app: "client"}, annotations: {${annotations}}}`,
+      );
+    const captureOf = (text: string, to: string) =>
+      trace(text, { from: 'app/client', to }).steps.find((s) => s.kind === 'capture')?.title ?? '';
     const excluded = withAnnotations('traffic.sidecar.istio.io/excludeOutboundIPRanges: "10.96.0.0/24"');
     expect(captureOf(excluded, 'http://reviews:9080/')).toContain('Not captured');
     expect(captureOf(excluded, 'http://1.2.3.4/')).toContain('Captured');
     const included = withAnnotations('traffic.sidecar.istio.io/includeOutboundIPRanges: "10.96.0.0/16"');
     expect(captureOf(included, 'http://reviews:9080/')).toContain('Captured');
     expect(captureOf(included, 'http://1.2.3.4/')).toContain('Not captured');
-    const port = withAnnotations('traffic.sidecar.istio.io/includeOutboundIPRanges: "10.96.0.0/16", traffic.sidecar.istio.io/includeOutboundPorts: "80"');
+    const port = withAnnotations(
+      'traffic.sidecar.istio.io/includeOutboundIPRanges: "10.96.0.0/16", traffic.sidecar.istio.io/includeOutboundPorts: "80"',
+    );
     expect(captureOf(port, 'http://1.2.3.4:80/')).toContain('Captured');
     expect(captureOf(port, 'http://1.2.3.4:81/')).toContain('Not captured');
   });
@@ -187,20 +370,53 @@ describe('capture and clients without a sidecar (istio-semantics §9)', () => {
   it('lets a client without a sidecar reach a PERMISSIVE workload in plaintext, and be reset by a STRICT one', () => {
     const permissive = trace(mesh, { from: 'legacy/plain', to: 'http://reviews.app:9080/' });
     expect(summary(permissive)).toEqual({ outcome: 'direct', status: 200, responseFlags: '-' });
-    const strict = trace(doc(mesh, istio('PeerAuthentication', 'default', 'app', 'mtls: {mode: STRICT}')), { from: 'legacy/plain', to: 'http://reviews.app:9080/' });
+    const strict = trace(doc(mesh, istio('PeerAuthentication', 'default', 'app', 'mtls: {mode: STRICT}')), {
+      from: 'legacy/plain',
+      to: 'http://reviews.app:9080/',
+    });
     expect(summary(strict)).toEqual({ outcome: 'mtls-failure', status: null, responseFlags: '-' });
   });
 
   it('fails when a DestinationRule forces ISTIO_MUTUAL towards a pod without a sidecar', () => {
-    const text = doc(mesh, service('plain', 'legacy', { ports: [{ port: 80, name: 'http' }], selector: { app: 'plain' }, clusterIP: '10.96.0.40' }), istio('DestinationRule', 'plain', 'legacy', 'host: plain\ntrafficPolicy: {tls: {mode: ISTIO_MUTUAL}}'));
-    expect(summary(trace(text, { from: 'app/client', to: 'http://plain.legacy/' }))).toEqual({ outcome: 'mtls-failure', status: 503, responseFlags: 'UF' });
-    expect(summary(trace(text.replace('trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}', 'subsets: []'), { from: 'app/client', to: 'http://plain.legacy/' }))).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+    const text = doc(
+      mesh,
+      service('plain', 'legacy', {
+        ports: [{ port: 80, name: 'http' }],
+        selector: { app: 'plain' },
+        clusterIP: '10.96.0.40',
+      }),
+      istio('DestinationRule', 'plain', 'legacy', 'host: plain\ntrafficPolicy: {tls: {mode: ISTIO_MUTUAL}}'),
+    );
+    expect(summary(trace(text, { from: 'app/client', to: 'http://plain.legacy/' }))).toEqual({
+      outcome: 'mtls-failure',
+      status: 503,
+      responseFlags: 'UF',
+    });
+    expect(
+      summary(
+        trace(text.replace('trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}', 'subsets: []'), {
+          from: 'app/client',
+          to: 'http://plain.legacy/',
+        }),
+      ),
+    ).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
   });
 });
 
 describe('authorization at the destination (istio-semantics §10.4)', () => {
-  const deny = istio('AuthorizationPolicy', 'deny-admin', 'app', 'selector: {matchLabels: {app: reviews}}\naction: DENY\nrules:\n- to: [{operation: {paths: ["/admin*"]}}]');
-  const allowOnly = (principal: string) => istio('AuthorizationPolicy', 'allow-list', 'app', `selector: {matchLabels: {app: reviews}}\naction: ALLOW\nrules:\n- from: [{source: {principals: ["${principal}"]}}]`);
+  const deny = istio(
+    'AuthorizationPolicy',
+    'deny-admin',
+    'app',
+    'selector: {matchLabels: {app: reviews}}\naction: DENY\nrules:\n- to: [{operation: {paths: ["/admin*"]}}]',
+  );
+  const allowOnly = (principal: string) =>
+    istio(
+      'AuthorizationPolicy',
+      'allow-list',
+      'app',
+      `selector: {matchLabels: {app: reviews}}\naction: ALLOW\nrules:\n- from: [{source: {principals: ["${principal}"]}}]`,
+    );
 
   it('answers 403 for a DENY rule match, naming the policy', () => {
     const t = trace(doc(mesh, deny), { from: 'app/client', to: 'http://reviews:9080/admin/users' });
@@ -211,10 +427,27 @@ describe('authorization at the destination (istio-semantics §10.4)', () => {
   });
 
   it('allows only listed principals, which need mTLS', () => {
-    expect(trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/client-sa')), { from: 'app/client', to: 'http://reviews:9080/' }).outcome).toBe('routed');
-    expect(summary(trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/someone-else')), { from: 'app/client', to: 'http://reviews:9080/' }))).toEqual({ outcome: 'denied', status: 403, responseFlags: '-' });
+    expect(
+      trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/client-sa')), {
+        from: 'app/client',
+        to: 'http://reviews:9080/',
+      }).outcome,
+    ).toBe('routed');
+    expect(
+      summary(
+        trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/someone-else')), {
+          from: 'app/client',
+          to: 'http://reviews:9080/',
+        }),
+      ),
+    ).toEqual({ outcome: 'denied', status: 403, responseFlags: '-' });
     // Without a sidecar the caller has no identity.
-    expect(trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/client-sa')), { from: 'legacy/plain', to: 'http://reviews.app:9080/' }).outcome).toBe('denied');
+    expect(
+      trace(doc(mesh, allowOnly('cluster.local/ns/app/sa/client-sa')), {
+        from: 'legacy/plain',
+        to: 'http://reviews.app:9080/',
+      }).outcome,
+    ).toBe('denied');
   });
 
   it('denies everything with an ALLOW policy that has no rules', () => {
@@ -237,30 +470,66 @@ describe('gateways (istio-semantics §11)', () => {
   it('routes a request arriving at the ingress gateway by Host and path to the service', () => {
     const ingress = doc(
       fixture('demo'),
-      istio('Gateway', 'public', 'application', 'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["yuya.example.com"]'),
-      istio('VirtualService', 'yuya', 'application', 'hosts: [yuya.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n  route: [{destination: {host: dest-svc-v1, port: {number: 7777}}}]'),
+      istio(
+        'Gateway',
+        'public',
+        'application',
+        'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["yuya.example.com"]',
+      ),
+      istio(
+        'VirtualService',
+        'yuya',
+        'application',
+        'hosts: [yuya.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n  route: [{destination: {host: dest-svc-v1, port: {number: 7777}}}]',
+      ),
     );
     const t = trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://yuya.example.com/v1' });
     expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
-    expect(t.hops[0]).toMatchObject({ direction: 'gateway', listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'yuya.example.com:80', cluster: 'outbound|7777||dest-svc-v1.application.svc.cluster.local' });
+    expect(t.hops[0]).toMatchObject({
+      direction: 'gateway',
+      listener: '0.0.0.0_8080',
+      routeConfig: 'http.8080',
+      virtualHost: 'yuya.example.com:80',
+      cluster: 'outbound|7777||dest-svc-v1.application.svc.cluster.local',
+    });
     expect(t.hops[1]).toMatchObject({ direction: 'inbound' });
-    expect(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://yuya.example.com/v2' }).outcome).toBe('no-route');
-    expect(summary(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://other.example.com/v1' }))).toEqual({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
+    expect(
+      trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://yuya.example.com/v2' }).outcome,
+    ).toBe('no-route');
+    expect(
+      summary(trace(ingress, { from: 'istio-system/istio-ingressgateway', to: 'http://other.example.com/v1' })),
+    ).toEqual({ outcome: 'no-route', status: 404, responseFlags: 'NR' });
   });
 });
 
 describe('what the destination sees of the sender', () => {
   it('after a gateway hop, the destination sees the gateway: its identity decides, and its SNI and address are logged', () => {
-    const onlyGateway = istio('AuthorizationPolicy', 'only-ingress', 'application', 'selector: {matchLabels: {app: helloworld}}\naction: ALLOW\nrules:\n- from: [{source: {principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]}}]');
+    const onlyGateway = istio(
+      'AuthorizationPolicy',
+      'only-ingress',
+      'application',
+      'selector: {matchLabels: {app: helloworld}}\naction: ALLOW\nrules:\n- from: [{source: {principals: ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"]}}]',
+    );
     const text = doc(fixture('ingress-gateway'), onlyGateway);
     // sleep's sidecar → istio-ingressgateway → helloworld: the last connection is the gateway's, not sleep's.
-    const t = trace(text, { from: 'application/sleep', to: 'http://istio-ingressgateway.istio-system/v1', headers: { host: 'yuya.example.com' } });
+    const t = trace(text, {
+      from: 'application/sleep',
+      to: 'http://istio-ingressgateway.istio-system/v1',
+      headers: { host: 'yuya.example.com' },
+    });
     expect(t.hops.map((h) => h.direction)).toEqual(['outbound', 'gateway', 'inbound']);
     expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
-    expect(t.steps.find((step) => step.kind === 'authorization')?.detail).toContain('sa/istio-ingressgateway-service-account');
-    const ipOf = (name: string) => analyze([{ name: 'scenario.yaml', text }]).model.pods.find((p) => p.name.startsWith(name))?.ip;
+    expect(t.steps.find((step) => step.kind === 'authorization')?.detail).toContain(
+      'sa/istio-ingressgateway-service-account',
+    );
+    const ipOf = (name: string) =>
+      analyze([{ name: 'scenario.yaml', text }]).model.pods.find((p) => p.name.startsWith(name))?.ip;
     // Downstream remote address and requested server name of the destination's log line: the gateway and its cluster's SNI.
-    expect(t.hops[2]?.accessLog).toMatch(new RegExp(` ${ipOf('istio-ingressgateway') ?? '?'} outbound_\\.7777_\\._\\.dest-svc-v1\\.application\\.svc\\.cluster\\.local default$`));
+    expect(t.hops[2]?.accessLog).toMatch(
+      new RegExp(
+        ` ${ipOf('istio-ingressgateway') ?? '?'} outbound_\\.7777_\\._\\.dest-svc-v1\\.application\\.svc\\.cluster\\.local default$`,
+      ),
+    );
     expect(ipOf('istio-ingressgateway')).not.toBe(ipOf('sleep'));
   });
 });
@@ -270,33 +539,74 @@ describe('mTLS into a plaintext-only port', () => {
     const text = doc(
       mesh,
       istio('DestinationRule', 'reviews', 'app', 'host: reviews\ntrafficPolicy: {tls: {mode: ISTIO_MUTUAL}}'),
-      istio('PeerAuthentication', 'reviews-off', 'app', 'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}'),
+      istio(
+        'PeerAuthentication',
+        'reviews-off',
+        'app',
+        'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}',
+      ),
     );
     const t = trace(text, { from: 'app/client', to: 'http://reviews:9080/' });
     expect(summary(t)).toEqual({ outcome: 'mtls-failure', status: 503, responseFlags: 'UF' });
     expect(t.hops.at(-1)?.accessLog).toMatch(/^\[-\] "- - -" 0 DPE http1\.codec_error /);
     // Without the DestinationRule, auto mTLS sends plaintext to the DISABLE port, which is accepted.
-    expect(trace(doc(mesh, istio('PeerAuthentication', 'reviews-off', 'app', 'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}')), { from: 'app/client', to: 'http://reviews:9080/' }).outcome).toBe('routed');
+    expect(
+      trace(
+        doc(
+          mesh,
+          istio(
+            'PeerAuthentication',
+            'reviews-off',
+            'app',
+            'selector: {matchLabels: {app: reviews}}\nmtls: {mode: DISABLE}',
+          ),
+        ),
+        { from: 'app/client', to: 'http://reviews:9080/' },
+      ).outcome,
+    ).toBe('routed');
   });
 });
 
 describe('virtual hosts', () => {
   it('prefers the longest wildcard domain that matches the Host (simulation/traffic.go: matchVirtualHost)', () => {
-    const entry = (name: string, host: string) => istio('ServiceEntry', name, 'app', `hosts: ["${host}"]\nlocation: MESH_EXTERNAL\nresolution: NONE\nports: [{number: 80, name: http, protocol: HTTP}]`);
-    const t = trace(doc(mesh, entry('wide', '*.example.com'), entry('narrow', '*.api.example.com')), { from: 'app/client', to: 'http://v1.api.example.com/' });
+    const entry = (name: string, host: string) =>
+      istio(
+        'ServiceEntry',
+        name,
+        'app',
+        `hosts: ["${host}"]\nlocation: MESH_EXTERNAL\nresolution: NONE\nports: [{number: 80, name: http, protocol: HTTP}]`,
+      );
+    const t = trace(doc(mesh, entry('wide', '*.example.com'), entry('narrow', '*.api.example.com')), {
+      from: 'app/client',
+      to: 'http://v1.api.example.com/',
+    });
     expect(t.hops[0]?.virtualHost).toBe('*.api.example.com:80');
-    expect(t.steps.find((step) => step.kind === 'virtualHost')?.detail).toContain('matches the domain *.api.example.com');
+    expect(t.steps.find((step) => step.kind === 'virtualHost')?.detail).toContain(
+      'matches the domain *.api.example.com',
+    );
   });
 });
 
 describe('query strings', () => {
-  const byQuery = istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- match: [{queryParams: {token: {exact: "a=b"}}}]\n  route: [{destination: {host: reviews, subset: v2}}]\n- route: [{destination: {host: reviews, subset: v1}}]');
-  const subsets = istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v2}}');
+  const byQuery = istio(
+    'VirtualService',
+    'reviews',
+    'app',
+    'hosts: [reviews]\nhttp:\n- match: [{queryParams: {token: {exact: "a=b"}}}]\n  route: [{destination: {host: reviews, subset: v2}}]\n- route: [{destination: {host: reviews, subset: v1}}]',
+  );
+  const subsets = istio(
+    'DestinationRule',
+    'reviews',
+    'app',
+    'host: reviews\nsubsets:\n- {name: v1, labels: {version: v1}}\n- {name: v2, labels: {version: v2}}',
+  );
 
   it('matches a parameter whose value holds "=", takes the first of repeated ones, and never fails on a malformed escape', () => {
     const cluster = (to: string) => trace(doc(mesh, byQuery, subsets), { from: 'app/client', to }).hops[0]?.cluster;
     expect(cluster('http://reviews:9080/x?token=a=b')).toBe('outbound|9080|v2|reviews.app.svc.cluster.local');
-    expect(cluster('http://reviews:9080/x?token=a%3Db&token=zzz')).toBe('outbound|9080|v2|reviews.app.svc.cluster.local');
+    expect(cluster('http://reviews:9080/x?token=a%3Db&token=zzz')).toBe(
+      'outbound|9080|v2|reviews.app.svc.cluster.local',
+    );
     expect(cluster('http://reviews:9080/x?token=%zz')).toBe('outbound|9080|v1|reviews.app.svc.cluster.local');
     expect(trace(mesh, { from: 'app/client', to: 'http://reviews:9080/x?a=%zz' }).outcome).toBe('routed');
   });
@@ -305,8 +615,15 @@ describe('query strings', () => {
 describe('source pods and listeners', () => {
   it('finds the source by pod name, workload name, a generated-looking pod name, or Service name', () => {
     const demo = fixture('demo');
-    for (const from of ['application/sleep', 'application/sleep-7f8d9c5b6-xk2p4', 'istio-system/istio-ingressgateway']) {
-      const result = traceRequest(analyze([{ name: 'demo.yaml', text: demo }]), { from, to: 'http://dest-svc-v1.application:7777/' });
+    for (const from of [
+      'application/sleep',
+      'application/sleep-7f8d9c5b6-xk2p4',
+      'istio-system/istio-ingressgateway',
+    ]) {
+      const result = traceRequest(analyze([{ name: 'demo.yaml', text: demo }]), {
+        from,
+        to: 'http://dest-svc-v1.application:7777/',
+      });
       expect(result.ok).toBe(true);
     }
   });
@@ -325,7 +642,12 @@ describe('what the UI shows beside each step', () => {
       mesh,
       pod('reviews-v1b', 'app', { labels: { app: 'reviews', version: 'v1' }, ip: '10.244.1.3', ready: false }),
       istio('DestinationRule', 'reviews', 'app', 'host: reviews\nsubsets: [{name: v1, labels: {version: v1}}]'),
-      istio('VirtualService', 'reviews', 'app', 'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: reviews, subset: v1}}]\n- route: [{destination: {host: reviews}}]'),
+      istio(
+        'VirtualService',
+        'reviews',
+        'app',
+        'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: reviews, subset: v1}}]\n- route: [{destination: {host: reviews}}]',
+      ),
     );
     const t = trace(text, { from: 'app/client', to: 'http://reviews:9080/api' });
     expect(t.steps.find((s) => s.kind === 'endpoint')?.endpoints).toEqual([

@@ -5,7 +5,14 @@ import type { Service, ServiceEndpoint } from '../registry/registry.ts';
 import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
-import { BLACKHOLE_CLUSTER, endpointsForPort, INBOUND_PASSTHROUGH_CLUSTER, outboundClusterName, PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
+import {
+  BLACKHOLE_CLUSTER,
+  endpointsForPort,
+  INBOUND_PASSTHROUGH_CLUSTER,
+  outboundClusterName,
+  PASSTHROUGH_CLUSTER,
+  type ProxyContext,
+} from './context.ts';
 import type { Cluster, ClusterLoadAssignment, ClusterTls, ClusterType, LbEndpoint } from './types.ts';
 
 type Policy = Readonly<Record<string, unknown>> | undefined;
@@ -24,14 +31,19 @@ function portLevelPolicy(policy: Policy, port: number): Policy {
 }
 
 /** The effective policy of a (subset) cluster (util.go: MergeSubsetTrafficPolicy). */
-export function effectiveTrafficPolicy(rule: ConsolidatedDestinationRule | undefined, subset: string | undefined, port: number): Policy {
+export function effectiveTrafficPolicy(
+  rule: ConsolidatedDestinationRule | undefined,
+  subset: string | undefined,
+  port: number,
+): Policy {
   const base = portLevelPolicy(rule?.trafficPolicy, port);
   const subsetPolicy = subset ? rule?.subsets.find((s) => s.name === subset)?.trafficPolicy : undefined;
   if (!subsetPolicy) return base;
   const subsetPort = portLevelPolicy(subsetPolicy, port);
   const hasPortLevel = subsetPort !== subsetPolicy;
   const out: Record<string, unknown> = { ...(base ?? {}) };
-  for (const block of BLOCKS) if (hasPortLevel || field(subsetPort, block) !== undefined) out[block] = field(subsetPort, block);
+  for (const block of BLOCKS)
+    if (hasPortLevel || field(subsetPort, block) !== undefined) out[block] = field(subsetPort, block);
   return out;
 }
 
@@ -57,40 +69,110 @@ function clusterType(service: Service, policy: Policy, gateway: boolean): Cluste
  * service (resolution NONE / headless, or loadBalancer PASSTHROUGH in the top-level policy of the DestinationRule or
  * subset), DISABLE unless the port has endpoints and none of them has tlsMode disabled; then the namespace/mesh mode.
  */
-function inferServiceMtls(service: Service, topLevelPolicy: Policy, port: number, model: MeshModel, ctx: ProxyContext): { mode: MtlsMode; reason: string } {
-  if (service.resolution === 'Passthrough' || field(field(topLevelPolicy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') {
+function inferServiceMtls(
+  service: Service,
+  topLevelPolicy: Policy,
+  port: number,
+  model: MeshModel,
+  ctx: ProxyContext,
+): { mode: MtlsMode; reason: string } {
+  if (
+    service.resolution === 'Passthrough' ||
+    field(field(topLevelPolicy, 'loadBalancer'), 'simple') === 'PASSTHROUGH'
+  ) {
     const instances = endpointsForPort(ctx.registry, service, port);
-    if (instances.length === 0) return { mode: 'DISABLE', reason: `passthrough service ${service.hostname} has no endpoints on port ${port}: no auto mTLS` };
+    if (instances.length === 0)
+      return {
+        mode: 'DISABLE',
+        reason: `passthrough service ${service.hostname} has no endpoints on port ${port}: no auto mTLS`,
+      };
     const plain = instances.find((e) => e.tlsMode === 'disabled');
-    if (plain) return { mode: 'DISABLE', reason: `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), so no auto mTLS` };
+    if (plain)
+      return {
+        mode: 'DISABLE',
+        reason: `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), so no auto mTLS`,
+      };
   }
   const mode = inferServiceMtlsMode(model, service.namespace);
-  return { mode, reason: mode === 'DISABLE' ? `a PeerAuthentication disables mTLS for namespace ${service.namespace}: no auto mTLS` : '' };
+  return {
+    mode,
+    reason:
+      mode === 'DISABLE' ? `a PeerAuthentication disables mTLS for namespace ${service.namespace}: no auto mTLS` : '',
+  };
 }
 
 /** Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings, applyUpstreamTLSSettings). */
-function clusterTls(service: Service, policy: Policy, topLevelPolicy: Policy, rule: ConsolidatedDestinationRule | undefined, model: MeshModel, port: number, subset: string | undefined, type: ClusterType, ctx: ProxyContext): ClusterTls {
+function clusterTls(
+  service: Service,
+  policy: Policy,
+  topLevelPolicy: Policy,
+  rule: ConsolidatedDestinationRule | undefined,
+  model: MeshModel,
+  port: number,
+  subset: string | undefined,
+  type: ClusterType,
+  ctx: ProxyContext,
+): ClusterTls {
   const tls = field(policy, 'tls');
   const mode = field(tls, 'mode');
   const sni = field(tls, 'sni');
   const istioSni = `outbound_.${port}_.${subset ?? ''}_.${service.hostname}`;
   if (mode === 'DISABLE') return { mode: 'NONE', reason: 'the DestinationRule sets tls.mode DISABLE', sni: undefined };
-  if (mode === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL', reason: 'the DestinationRule sets tls.mode ISTIO_MUTUAL', sni: typeof sni === 'string' ? sni : istioSni };
+  if (mode === 'ISTIO_MUTUAL')
+    return {
+      mode: 'ISTIO_MUTUAL',
+      reason: 'the DestinationRule sets tls.mode ISTIO_MUTUAL',
+      sni: typeof sni === 'string' ? sni : istioSni,
+    };
   if (mode === 'SIMPLE' || mode === 'MUTUAL') {
     const credentialName = field(tls, 'credentialName');
     // cluster_tls.go: buildUpstreamClusterTLSContext — a credentialName (other than configmap://) needs a DestinationRule workloadSelector on sidecars.
-    if (typeof credentialName === 'string' && credentialName !== '' && !credentialName.startsWith('configmap://') && ctx.pod.proxy.kind === 'sidecar' && !rule?.workloadSelector) {
-      return { mode: 'NONE', reason: `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays plaintext`, sni: undefined };
+    if (
+      typeof credentialName === 'string' &&
+      credentialName !== '' &&
+      !credentialName.startsWith('configmap://') &&
+      ctx.pod.proxy.kind === 'sidecar' &&
+      !rule?.workloadSelector
+    ) {
+      return {
+        mode: 'NONE',
+        reason: `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays plaintext`,
+        sni: undefined,
+      };
     }
-    return { mode, reason: `the DestinationRule originates TLS (${mode})`, sni: typeof sni === 'string' ? sni : undefined };
+    return {
+      mode,
+      reason: `the DestinationRule originates TLS (${mode})`,
+      sni: typeof sni === 'string' ? sni : undefined,
+    };
   }
-  if (!model.meshConfig.enableAutoMtls) return { mode: 'NONE', reason: 'auto mTLS is off in the mesh config and no DestinationRule sets tls', sni: undefined };
-  if (service.meshExternal) return { mode: 'NONE', reason: 'the service is outside the mesh (MESH_EXTERNAL or ExternalName): no auto mTLS', sni: undefined };
+  if (!model.meshConfig.enableAutoMtls)
+    return {
+      mode: 'NONE',
+      reason: 'auto mTLS is off in the mesh config and no DestinationRule sets tls',
+      sni: undefined,
+    };
+  if (service.meshExternal)
+    return {
+      mode: 'NONE',
+      reason: 'the service is outside the mesh (MESH_EXTERNAL or ExternalName): no auto mTLS',
+      sni: undefined,
+    };
   const inferred = inferServiceMtls(service, topLevelPolicy, port, model, ctx);
   if (inferred.mode === 'DISABLE') return { mode: 'NONE', reason: inferred.reason, sni: undefined };
   // cluster_tls.go: applyUpstreamTLSSettings — an ORIGINAL_DST cluster gets no transport socket matches: mTLS to every endpoint.
-  if (type === 'ORIGINAL_DST') return { mode: 'ISTIO_MUTUAL', reason: 'auto mTLS on an original-destination cluster: no per-endpoint choice, every connection uses mTLS', sni: istioSni };
-  return { mode: 'AUTO', reason: 'auto mTLS: mTLS to endpoints that run a sidecar (tlsMode=istio) and do not disable it, plaintext to the others', sni: undefined };
+  if (type === 'ORIGINAL_DST')
+    return {
+      mode: 'ISTIO_MUTUAL',
+      reason: 'auto mTLS on an original-destination cluster: no per-endpoint choice, every connection uses mTLS',
+      sni: istioSni,
+    };
+  return {
+    mode: 'AUTO',
+    reason:
+      'auto mTLS: mTLS to endpoints that run a sidecar (tlsMode=istio) and do not disable it, plaintext to the others',
+    sni: undefined,
+  };
 }
 
 function drSource(rule: ConsolidatedDestinationRule | undefined, subset: string | undefined): ObjectSource | undefined {
@@ -106,7 +188,12 @@ interface OutboundClusterInput {
 }
 
 /** Endpoints a cluster keeps: not terminating, in the subset, on the client's node for internalTrafficPolicy Local (endpoint_builder.go: filterIstioEndpoint). */
-function endpointAllowed(endpoint: ServiceEndpoint, labels: Map<string, string> | undefined, service: Service, pod: PodModel): boolean {
+function endpointAllowed(
+  endpoint: ServiceEndpoint,
+  labels: Map<string, string> | undefined,
+  service: Service,
+  pod: PodModel,
+): boolean {
   if (endpoint.health === 'Terminating') return false;
   if (labels && !labelsMatch(labels, endpoint.labels)) return false;
   // internalTrafficPolicy: Local keeps only endpoints on the client's node.
@@ -123,7 +210,10 @@ function endpointMtls(endpoint: ServiceEndpoint, tls: ClusterTls, model: MeshMod
 }
 
 /** Clusters and endpoint assignments for a proxy (pilot/pkg/networking/core/cluster.go: buildOutboundClusters; xds/endpoints/endpoint_builder.go). */
-export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: Cluster[]; endpoints: ClusterLoadAssignment[] } {
+export function buildClusters(
+  ctx: ProxyContext,
+  model: MeshModel,
+): { clusters: Cluster[]; endpoints: ClusterLoadAssignment[] } {
   const clusters: Cluster[] = [];
   const endpoints: ClusterLoadAssignment[] = [];
   const gateway = ctx.pod.proxy.kind === 'gateway';
@@ -132,15 +222,22 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
     const rule = ctx.scope.destinationRules.get(service.hostname);
     for (const port of service.ports) {
       if (port.protocol === 'UDP') continue;
-      const inputs: OutboundClusterInput[] = [{ service, port: port.port, subset: undefined, labels: undefined }, ...(rule?.subsets ?? []).map((s) => ({ service, port: port.port, subset: s.name, labels: s.labels }))];
+      const inputs: OutboundClusterInput[] = [
+        { service, port: port.port, subset: undefined, labels: undefined },
+        ...(rule?.subsets ?? []).map((s) => ({ service, port: port.port, subset: s.name, labels: s.labels })),
+      ];
       for (const input of inputs) {
         const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
         const type = clusterType(service, policy, gateway);
         // cluster_builder.go: applyDestinationRule, buildSubsetCluster — the inference reads the DR's (or the subset's) top-level policy.
-        const topLevelPolicy = input.subset ? rule?.subsets.find((s) => s.name === input.subset)?.trafficPolicy : rule?.trafficPolicy;
+        const topLevelPolicy = input.subset
+          ? rule?.subsets.find((s) => s.name === input.subset)?.trafficPolicy
+          : rule?.trafficPolicy;
         const tls = clusterTls(service, policy, topLevelPolicy, rule, model, input.port, input.subset, type, ctx);
         const name = outboundClusterName(input.port, input.subset, service.hostname);
-        const serviceEndpoints = endpointsForPort(ctx.registry, service, input.port).filter((e) => endpointAllowed(e, input.labels, service, ctx.pod));
+        const serviceEndpoints = endpointsForPort(ctx.registry, service, input.port).filter((e) =>
+          endpointAllowed(e, input.labels, service, ctx.pod),
+        );
         if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && serviceEndpoints.length === 0) continue; // cluster_builder.go: buildCluster
         // cluster_traffic_policy.go: applyLoadBalancer — ORIGINAL_DST is CLUSTER_PROVIDED; consistentHash is RING_HASH; default LEAST_REQUEST.
         const simple = field(field(policy, 'loadBalancer'), 'simple');
@@ -153,28 +250,48 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
           port: input.port,
           subset: input.subset,
           tls,
-          loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : typeof simple === 'string' ? simple : consistentHash !== undefined ? 'RING_HASH' : 'LEAST_REQUEST',
+          loadBalancer:
+            type === 'ORIGINAL_DST'
+              ? 'CLUSTER_PROVIDED'
+              : typeof simple === 'string'
+                ? simple
+                : consistentHash !== undefined
+                  ? 'RING_HASH'
+                  : 'LEAST_REQUEST',
           destinationRule: drSource(rule, input.subset),
-          sources: [service.source, ...(drSource(rule, input.subset) ? [drSource(rule, input.subset) as ObjectSource] : [])],
+          sources: [
+            service.source,
+            ...(drSource(rule, input.subset) ? [drSource(rule, input.subset) as ObjectSource] : []),
+          ],
         });
         if (type === 'EDS') {
           // endpoint_builder.go: BuildClusterLoadAssignment — IP endpoints only, each with its own mTLS decision.
           endpoints.push({
             clusterName: name,
-            endpoints: serviceEndpoints.filter((e) => isIpAddress(e.address)).map((e): LbEndpoint => ({
+            endpoints: serviceEndpoints
+              .filter((e) => isIpAddress(e.address))
+              .map((e): LbEndpoint => ({
+                address: e.address,
+                port: e.port,
+                health: e.health === 'Healthy' ? 'HEALTHY' : 'UNHEALTHY',
+                mtls: endpointMtls(e, tls, model),
+                labels: e.labels,
+                workload: e.workload,
+                podName: e.podName,
+              })),
+          });
+        } else if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
+          endpoints.push({
+            clusterName: name,
+            endpoints: serviceEndpoints.map((e): LbEndpoint => ({
               address: e.address,
               port: e.port,
-              health: e.health === 'Healthy' ? 'HEALTHY' : 'UNHEALTHY',
+              health: 'HEALTHY',
               mtls: endpointMtls(e, tls, model),
               labels: e.labels,
               workload: e.workload,
               podName: e.podName,
             })),
-          });
-        } else if (type === 'STRICT_DNS' || type === 'LOGICAL_DNS') {
-          endpoints.push({
-            clusterName: name,
-            endpoints: serviceEndpoints.map((e): LbEndpoint => ({ address: e.address, port: e.port, health: 'HEALTHY', mtls: endpointMtls(e, tls, model), labels: e.labels, workload: e.workload, podName: e.podName })),
           });
         }
       }
@@ -194,7 +311,9 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
     sources: [],
   });
   clusters.push(special(BLACKHOLE_CLUSTER, 'STATIC', 'no endpoints: anything sent here fails'));
-  clusters.push(special(PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'connects to the address the application dialled, without TLS'));
+  clusters.push(
+    special(PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'connects to the address the application dialled, without TLS'),
+  );
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));
     for (const port of inboundTargetPorts(ctx)) {
@@ -216,8 +335,18 @@ export function buildClusters(ctx: ProxyContext, model: MeshModel): { clusters: 
 }
 
 /** The distinct target ports of the services that select this pod, oldest service first (listener_inbound.go, cluster.go). */
-export function inboundTargetPorts(ctx: ProxyContext): Array<{ targetPort: number; servicePort: number; service: Service; protocol: Service['ports'][number]['protocol'] }> {
-  const out: Array<{ targetPort: number; servicePort: number; service: Service; protocol: Service['ports'][number]['protocol'] }> = [];
+export function inboundTargetPorts(ctx: ProxyContext): Array<{
+  targetPort: number;
+  servicePort: number;
+  service: Service;
+  protocol: Service['ports'][number]['protocol'];
+}> {
+  const out: Array<{
+    targetPort: number;
+    servicePort: number;
+    service: Service;
+    protocol: Service['ports'][number]['protocol'];
+  }> = [];
   for (const service of ctx.registry.services) {
     const list = ctx.registry.endpoints.get(service) ?? [];
     for (const endpoint of list) {

@@ -32,7 +32,14 @@ export function endpointsForPort(registry: Registry, service: Service, port: num
 
 /** Scope services may be trimmed copies; endpoints are keyed by the registry's own object. */
 function originalOf(registry: Registry, service: Service): Service {
-  return registry.services.find((s) => s.hostname === service.hostname && s.namespace === service.namespace && s.defaultAddress === service.defaultAddress) ?? service;
+  return (
+    registry.services.find(
+      (s) =>
+        s.hostname === service.hostname &&
+        s.namespace === service.namespace &&
+        s.defaultAddress === service.defaultAddress,
+    ) ?? service
+  );
 }
 
 /** `outbound|port|subset|host` (pilot/pkg/model/service.go: BuildSubsetKey). */
@@ -64,7 +71,11 @@ export interface DestinationCluster {
  * The cluster of a route destination (pilot/pkg/networking/core/route/route.go: GetDestinationCluster): an ExternalName
  * alias points at its target; the port is destination.port, else the service's only port, else the listener port.
  */
-export function destinationCluster(destination: DestinationRef, service: Service | undefined, listenerPort: number): DestinationCluster {
+export function destinationCluster(
+  destination: DestinationRef,
+  service: Service | undefined,
+  listenerPort: number,
+): DestinationCluster {
   const host = service?.externalName ?? destination.host;
   const onlyPort = service && service.ports.length === 1 ? service.ports[0]?.port : undefined;
   const port = destination.port ?? onlyPort ?? listenerPort;
@@ -84,5 +95,7 @@ export function weightedDestinationClusters(
     const only = destinations[0];
     return only ? [{ ...destinationCluster(only, lookup(only.host), listenerPort), weight: 100 }] : [];
   }
-  return destinations.filter((d) => (d.weight ?? 0) > 0).map((d) => ({ ...destinationCluster(d, lookup(d.host), listenerPort), weight: d.weight ?? 0 }));
+  return destinations
+    .filter((d) => (d.weight ?? 0) > 0)
+    .map((d) => ({ ...destinationCluster(d, lookup(d.host), listenerPort), weight: d.weight ?? 0 }));
 }

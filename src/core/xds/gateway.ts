@@ -41,7 +41,9 @@ export function targetPortFor(ctx: ProxyContext, port: number): number {
   for (const service of ctx.registry.services) {
     const servicePort = service.ports.find((p) => p.port === port);
     if (!servicePort) continue;
-    const endpoint = (ctx.registry.endpoints.get(service) ?? []).find((e) => e.podName === ctx.pod.name && e.address === ctx.pod.ip && e.servicePortName === servicePort.name);
+    const endpoint = (ctx.registry.endpoints.get(service) ?? []).find(
+      (e) => e.podName === ctx.pod.name && e.address === ctx.pod.ip && e.servicePortName === servicePort.name,
+    );
     if (endpoint) return endpoint.port;
   }
   return port;
@@ -56,29 +58,35 @@ export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServ
       if (typeof port !== 'number') return [];
       const protocol = field(field(server, 'port'), 'protocol');
       const portName = field(field(server, 'port'), 'name');
-      const hosts = (Array.isArray(field(server, 'hosts')) ? (field(server, 'hosts') as unknown[]) : []).filter((h): h is string => typeof h === 'string').map((entry) => {
-        // gateway.go: sanitizeServerHostNamespace — ns/host, ./host, */host or a bare host.
-        const slash = entry.indexOf('/');
-        if (slash < 0) return { namespace: '*', host: entry };
-        const ns = entry.slice(0, slash);
-        return { namespace: ns === '.' ? gateway.namespace : ns, host: entry.slice(slash + 1) };
-      });
-      const sanitizedHosts = hosts.some((h) => h.namespace === '*' && h.host === '*') ? ['*'] : hosts.map((h) => (h.namespace === '*' ? h.host : `${h.namespace}/${h.host}`));
+      const hosts = (Array.isArray(field(server, 'hosts')) ? (field(server, 'hosts') as unknown[]) : [])
+        .filter((h): h is string => typeof h === 'string')
+        .map((entry) => {
+          // gateway.go: sanitizeServerHostNamespace — ns/host, ./host, */host or a bare host.
+          const slash = entry.indexOf('/');
+          if (slash < 0) return { namespace: '*', host: entry };
+          const ns = entry.slice(0, slash);
+          return { namespace: ns === '.' ? gateway.namespace : ns, host: entry.slice(slash + 1) };
+        });
+      const sanitizedHosts = hosts.some((h) => h.namespace === '*' && h.host === '*')
+        ? ['*']
+        : hosts.map((h) => (h.namespace === '*' ? h.host : `${h.namespace}/${h.host}`));
       const tls = field(server, 'tls');
       const mode = field(tls, 'mode');
-      return [{
-        gateway,
-        gatewayName: `${gateway.namespace}/${gateway.name}`,
-        index,
-        port,
-        targetPort: targetPortFor(ctx, port),
-        portName: typeof portName === 'string' ? portName : '',
-        protocol: typeof protocol === 'string' ? protocol.toUpperCase() : 'HTTP',
-        hosts,
-        sanitizedHosts,
-        tlsMode: typeof mode === 'string' ? mode : undefined,
-        httpsRedirect: field(tls, 'httpsRedirect') === true,
-      }];
+      return [
+        {
+          gateway,
+          gatewayName: `${gateway.namespace}/${gateway.name}`,
+          index,
+          port,
+          targetPort: targetPortFor(ctx, port),
+          portName: typeof portName === 'string' ? portName : '',
+          protocol: typeof protocol === 'string' ? protocol.toUpperCase() : 'HTTP',
+          hosts,
+          sanitizedHosts,
+          tlsMode: typeof mode === 'string' ? mode : undefined,
+          httpsRedirect: field(tls, 'httpsRedirect') === true,
+        },
+      ];
     });
   });
 }
@@ -94,7 +102,12 @@ function intersect(serverHost: string, vsHost: string): string | undefined {
 const isCatchAll = (route: Route) => isCatchAllMatch(route.match);
 
 /** Route configuration of HTTP servers on one port (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPRouteConfig). */
-function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: ProxyContext, inputs: ScopeInputs): RouteConfiguration {
+function gatewayRouteConfiguration(
+  name: string,
+  servers: GatewayServer[],
+  ctx: ProxyContext,
+  inputs: ScopeInputs,
+): RouteConfiguration {
   const byHost = new Map<string, { routes: Route[]; sources: ObjectSource[]; redirect: boolean }>();
   for (const server of servers) {
     const bound = virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName);
@@ -108,7 +121,15 @@ function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: 
         }
       }
       if (hosts.size === 0) continue;
-      const routes = server.httpsRedirect ? [] : buildRoutesForVirtualService(vs, server.port, ctx, new Set([server.gatewayName]), (h) => ctx.scope.servicesByHostname.get(h) ?? inputs.registry.services.find((s) => s.hostname === h));
+      const routes = server.httpsRedirect
+        ? []
+        : buildRoutesForVirtualService(
+            vs,
+            server.port,
+            ctx,
+            new Set([server.gatewayName]),
+            (h) => ctx.scope.servicesByHostname.get(h) ?? inputs.registry.services.find((s) => s.hostname === h),
+          );
       for (const host of hosts) {
         const key = host.toLowerCase();
         const entry = byHost.get(key) ?? { routes: [], sources: [server.gateway.source], redirect: false };
@@ -133,11 +154,25 @@ function gatewayRouteConfiguration(name: string, servers: GatewayServer[], ctx: 
     name: `${host}:${servers[0]?.port ?? 0}`,
     domains: [host],
     routes: entry.redirect
-      ? [{ name: '', match: translateRouteMatch(undefined), action: { kind: 'redirect', status: 301, scheme: 'https' }, virtualService: undefined, sources: entry.sources }]
+      ? [
+          {
+            name: '',
+            match: translateRouteMatch(undefined),
+            action: { kind: 'redirect', status: 301, scheme: 'https' },
+            virtualService: undefined,
+            sources: entry.sources,
+          },
+        ]
       : [...entry.routes.filter((r) => !isCatchAll(r)), ...entry.routes.filter(isCatchAll)],
     sources: [...new Map(entry.sources.map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s])).values()],
   }));
-  if (virtualHosts.length === 0) virtualHosts.push({ name: `blackhole:${servers[0]?.port ?? 0}`, domains: ['*'], routes: [], sources: servers.map((s) => s.gateway.source) });
+  if (virtualHosts.length === 0)
+    virtualHosts.push({
+      name: `blackhole:${servers[0]?.port ?? 0}`,
+      domains: ['*'],
+      routes: [],
+      sources: servers.map((s) => s.gateway.source),
+    });
   return { name, virtualHosts };
 }
 
@@ -147,21 +182,44 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
   const seenSni = new Set<string>();
   const passthrough = server.tlsMode === 'PASSTHROUGH' || server.tlsMode === 'AUTO_PASSTHROUGH';
   for (const vs of bound) {
-    if (!vs.hosts.some((h) => server.hosts.some((s) => (s.namespace === '*' || s.namespace === vs.namespace) && hostMatches(s.host, h)))) continue;
+    if (
+      !vs.hosts.some((h) =>
+        server.hosts.some((s) => (s.namespace === '*' || s.namespace === vs.namespace) && hostMatches(s.host, h)),
+      )
+    )
+      continue;
     const rules = passthrough ? vs.tls : vs.tcp;
     for (const rule of rules) {
       const matches = rule.match.length > 0 ? rule.match : [undefined];
       for (const match of matches) {
         const gateways = match ? field(match, 'gateways') : undefined;
-        if (Array.isArray(gateways) && gateways.length > 0 && !gateways.some((g) => typeof g === 'string' && resolveGatewayName(g, vs.namespace) === server.gatewayName)) continue;
+        if (
+          Array.isArray(gateways) &&
+          gateways.length > 0 &&
+          !gateways.some((g) => typeof g === 'string' && resolveGatewayName(g, vs.namespace) === server.gatewayName)
+        )
+          continue;
         const matchPort = match ? field(match, 'port') : undefined;
         if (typeof matchPort === 'number' && matchPort !== server.port) continue;
-        const sni = passthrough && match && Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+        const sni =
+          passthrough && match && Array.isArray(field(match, 'sniHosts'))
+            ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string')
+            : [];
         if (passthrough && sni.some((s) => seenSni.has(s))) continue;
         for (const s of sni) seenSni.add(s);
         // networkfilter.go: buildOutboundNetworkFilters; route.go: GetDestinationCluster.
-        const clusters = weightedDestinationClusters(rule.route, (h) => ctx.scope.servicesByHostname.get(h), server.port).map((c) => ({ name: c.name, weight: c.weight }));
-        chains.push({ name: undefined, match: { ...(sni.length > 0 ? { serverNames: sni } : {}) }, action: { kind: 'tcp', clusters }, service: undefined, sources: [server.gateway.source, vs.config.source] });
+        const clusters = weightedDestinationClusters(
+          rule.route,
+          (h) => ctx.scope.servicesByHostname.get(h),
+          server.port,
+        ).map((c) => ({ name: c.name, weight: c.weight }));
+        chains.push({
+          name: undefined,
+          match: { ...(sni.length > 0 ? { serverNames: sni } : {}) },
+          action: { kind: 'tcp', clusters },
+          service: undefined,
+          sources: [server.gateway.source, vs.config.source],
+        });
         if (!passthrough) return chains;
       }
     }
@@ -173,7 +231,8 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
 export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inputs: ScopeInputs): ProxyConfig {
   const servers = gatewayServers(ctx, model);
   const byTargetPort = new Map<number, GatewayServer[]>();
-  for (const server of servers) byTargetPort.set(server.targetPort, [...(byTargetPort.get(server.targetPort) ?? []), server]);
+  for (const server of servers)
+    byTargetPort.set(server.targetPort, [...(byTargetPort.get(server.targetPort) ?? []), server]);
   const listeners: Listener[] = [];
   const routes: RouteConfiguration[] = [];
   for (const [targetPort, group] of byTargetPort) {
@@ -182,16 +241,38 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
     if (httpServers.length > 0) {
       const name = `http.${targetPort}`; // pilot/pkg/model/gateway.go: gatewayRDSRouteName
       routes.push(gatewayRouteConfiguration(name, httpServers, ctx, inputs));
-      chains.push({ name: undefined, match: {}, action: { kind: 'http', routeConfigName: name }, service: undefined, sources: httpServers.map((s) => s.gateway.source) });
+      chains.push({
+        name: undefined,
+        match: {},
+        action: { kind: 'http', routeConfigName: name },
+        service: undefined,
+        sources: httpServers.map((s) => s.gateway.source),
+      });
     }
     for (const server of group.filter((s) => !httpServers.includes(s))) {
-      const terminates = (server.protocol === 'HTTPS' || server.protocol === 'TLS') && server.tlsMode !== undefined && !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tlsMode);
+      const terminates =
+        (server.protocol === 'HTTPS' || server.protocol === 'TLS') &&
+        server.tlsMode !== undefined &&
+        !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tlsMode);
       if (terminates && server.protocol === 'HTTPS') {
         const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`; // gateway.go: gatewayRDSRouteName
         routes.push(gatewayRouteConfiguration(name, [server], ctx, inputs));
-        chains.push({ name: undefined, match: { serverNames: server.hosts.map((h) => h.host).filter((h) => h !== '*') }, action: { kind: 'http', routeConfigName: name }, service: undefined, tls: 'mtls', sources: [server.gateway.source] });
+        chains.push({
+          name: undefined,
+          match: { serverNames: server.hosts.map((h) => h.host).filter((h) => h !== '*') },
+          action: { kind: 'http', routeConfigName: name },
+          service: undefined,
+          tls: 'mtls',
+          sources: [server.gateway.source],
+        });
       } else {
-        chains.push(...l4Chains(server, virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName), ctx));
+        chains.push(
+          ...l4Chains(
+            server,
+            virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName),
+            ctx,
+          ),
+        );
       }
     }
     listeners.push({
@@ -208,6 +289,12 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
     });
   }
   const { clusters, endpoints } = buildClusters(ctx, model);
-  return { proxy: { namespace: ctx.pod.namespace, name: ctx.pod.name, kind: 'gateway', ip: ctx.pod.ip }, listeners, routes, clusters, endpoints, nameTable: [] };
+  return {
+    proxy: { namespace: ctx.pod.namespace, name: ctx.pod.name, kind: 'gateway', ip: ctx.pod.ip },
+    listeners,
+    routes,
+    clusters,
+    endpoints,
+    nameTable: [],
+  };
 }
-

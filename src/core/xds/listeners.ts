@@ -8,7 +8,15 @@ import { isIpAddress } from '../model/ip.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import type { RouteDestination, VirtualService } from '../scope/virtualServices.ts';
-import { BLACKHOLE_CLUSTER, endpointsForPort, outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, weightedDestinationClusters, type ProxyContext } from './context.ts';
+import {
+  BLACKHOLE_CLUSTER,
+  endpointsForPort,
+  outboundClusterName,
+  PASSTHROUGH_CLUSTER,
+  serviceAddressForProxy,
+  weightedDestinationClusters,
+  type ProxyContext,
+} from './context.ts';
 import type { FilterChain, FilterChainMatch, Listener } from './types.ts';
 
 const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
@@ -37,13 +45,21 @@ function staticMatch(match: Readonly<Record<string, unknown>>, ctx: ProxyContext
   const sourceLabels = field(match, 'sourceLabels');
   if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
   const sourceNamespace = field(match, 'sourceNamespace');
-  if (typeof sourceNamespace === 'string' && sourceNamespace !== '' && sourceNamespace !== ctx.pod.namespace) return false;
+  if (typeof sourceNamespace === 'string' && sourceNamespace !== '' && sourceNamespace !== ctx.pod.namespace)
+    return false;
   return true;
 }
 
 /** Clusters of a tcp/tls route (networkfilter.go: buildOutboundNetworkFilters; route.go: GetDestinationCluster). */
-function routeClusters(routes: readonly RouteDestination[], listenPort: number, ctx: ProxyContext): Array<{ name: string; weight: number }> {
-  return weightedDestinationClusters(routes, (host) => ctx.scope.servicesByHostname.get(host), listenPort).map((c) => ({ name: c.name, weight: c.weight }));
+function routeClusters(
+  routes: readonly RouteDestination[],
+  listenPort: number,
+  ctx: ProxyContext,
+): Array<{ name: string; weight: number }> {
+  return weightedDestinationClusters(routes, (host) => ctx.scope.servicesByHostname.get(host), listenPort).map((c) => ({
+    name: c.name,
+    weight: c.weight,
+  }));
 }
 
 function vsSource(vs: VirtualService): ObjectSource {
@@ -60,7 +76,14 @@ function defaultDestinationPort(service: Service, listenPort: number): number {
 }
 
 /** TCP chains of a service port (tls.go: buildSidecarOutboundTCPFilterChainOpts). */
-function tcpChains(service: Service, listenPort: number, protocol: Protocol, cidrs: string[] | undefined, vses: readonly VirtualService[], ctx: ProxyContext): FilterChain[] {
+function tcpChains(
+  service: Service,
+  listenPort: number,
+  protocol: Protocol,
+  cidrs: string[] | undefined,
+  vses: readonly VirtualService[],
+  ctx: ProxyContext,
+): FilterChain[] {
   if (isTlsProtocol(protocol)) return [];
   const chains: FilterChain[] = [];
   const base = (): FilterChainMatch => (cidrs ? { prefixRanges: cidrs } : {});
@@ -68,7 +91,13 @@ function tcpChains(service: Service, listenPort: number, protocol: Protocol, cid
     for (const rule of vs.tcp) {
       if (rule.route.length === 0) continue;
       if (rule.match.length === 0) {
-        chains.push({ name: undefined, match: base(), action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+        chains.push({
+          name: undefined,
+          match: base(),
+          action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) },
+          service: service.hostname,
+          sources: [vsSource(vs)],
+        });
         return chains;
       }
       const subnets: string[] = [];
@@ -76,18 +105,39 @@ function tcpChains(service: Service, listenPort: number, protocol: Protocol, cid
         if (!staticMatch(match, ctx, listenPort)) continue;
         const destinationSubnets = field(match, 'destinationSubnets');
         if (!Array.isArray(destinationSubnets) || destinationSubnets.length === 0) {
-          chains.push({ name: undefined, match: base(), action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+          chains.push({
+            name: undefined,
+            match: base(),
+            action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) },
+            service: service.hostname,
+            sources: [vsSource(vs)],
+          });
           return chains;
         }
         subnets.push(...destinationSubnets.filter((s): s is string => typeof s === 'string'));
       }
-      if (subnets.length > 0) chains.push({ name: undefined, match: { prefixRanges: subnets }, action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) }, service: service.hostname, sources: [vsSource(vs)] });
+      if (subnets.length > 0)
+        chains.push({
+          name: undefined,
+          match: { prefixRanges: subnets },
+          action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) },
+          service: service.hostname,
+          sources: [vsSource(vs)],
+        });
     }
   }
   chains.push({
     name: undefined,
     match: base(),
-    action: { kind: 'tcp', clusters: [{ name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname), weight: 100 }] },
+    action: {
+      kind: 'tcp',
+      clusters: [
+        {
+          name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname),
+          weight: 100,
+        },
+      ],
+    },
     service: service.hostname,
     sources: [service.source],
   });
@@ -95,7 +145,15 @@ function tcpChains(service: Service, listenPort: number, protocol: Protocol, cid
 }
 
 /** TLS chains of a TLS/HTTPS service port (tls.go: buildSidecarOutboundTLSFilterChainOpts). */
-function tlsChains(service: Service, listenPort: number, protocol: Protocol, bind: string, cidrs: string[] | undefined, vses: readonly VirtualService[], ctx: ProxyContext): FilterChain[] {
+function tlsChains(
+  service: Service,
+  listenPort: number,
+  protocol: Protocol,
+  bind: string,
+  cidrs: string[] | undefined,
+  vses: readonly VirtualService[],
+  ctx: ProxyContext,
+): FilterChain[] {
   if (!isTlsProtocol(protocol)) return [];
   const chains: FilterChain[] = [];
   const handled = new Set<string>();
@@ -104,15 +162,22 @@ function tlsChains(service: Service, listenPort: number, protocol: Protocol, bin
       if (rule.route.length === 0) continue;
       for (const match of rule.match) {
         if (!staticMatch(match, ctx, listenPort)) continue;
-        const sniHosts = Array.isArray(field(match, 'sniHosts')) ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
-        const destinationSubnets = Array.isArray(field(match, 'destinationSubnets')) ? (field(match, 'destinationSubnets') as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+        const sniHosts = Array.isArray(field(match, 'sniHosts'))
+          ? (field(match, 'sniHosts') as unknown[]).filter((s): s is string => typeof s === 'string')
+          : [];
+        const destinationSubnets = Array.isArray(field(match, 'destinationSubnets'))
+          ? (field(match, 'destinationSubnets') as unknown[]).filter((s): s is string => typeof s === 'string')
+          : [];
         const key = JSON.stringify([sniHosts, destinationSubnets]);
         if (handled.has(key)) continue;
         handled.add(key);
         const prefixRanges = destinationSubnets.length > 0 ? destinationSubnets : cidrs;
         chains.push({
           name: undefined,
-          match: { ...(sniHosts.length > 0 ? { serverNames: sniHosts } : {}), ...(prefixRanges ? { prefixRanges } : {}) },
+          match: {
+            ...(sniHosts.length > 0 ? { serverNames: sniHosts } : {}),
+            ...(prefixRanges ? { prefixRanges } : {}),
+          },
           action: { kind: 'tcp', clusters: routeClusters(rule.route, listenPort, ctx) },
           service: service.hostname,
           sources: [vsSource(vs)],
@@ -124,14 +189,31 @@ function tlsChains(service: Service, listenPort: number, protocol: Protocol, bin
   const address = serviceAddressForProxy(service, ctx.pod);
   const listenAddress = address.includes('/') ? '' : address;
   // SNI matters only where the listener is shared (wildcard or CIDR bind) or the service is dynamic DNS.
-  const needsSni = cidrs !== undefined || listenAddress === '' || (listenAddress === UNSPECIFIED_IP && bind === UNSPECIFIED_IP) || (service.hostname.startsWith('*') && service.resolution === 'DynamicDNS');
-  return [{
-    name: undefined,
-    match: { ...(needsSni ? { serverNames: [service.hostname, ...service.aliases] } : {}), ...(cidrs ? { prefixRanges: cidrs } : {}) },
-    action: { kind: 'tcp', clusters: [{ name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname), weight: 100 }] },
-    service: service.hostname,
-    sources: [service.source],
-  }];
+  const needsSni =
+    cidrs !== undefined ||
+    listenAddress === '' ||
+    (listenAddress === UNSPECIFIED_IP && bind === UNSPECIFIED_IP) ||
+    (service.hostname.startsWith('*') && service.resolution === 'DynamicDNS');
+  return [
+    {
+      name: undefined,
+      match: {
+        ...(needsSni ? { serverNames: [service.hostname, ...service.aliases] } : {}),
+        ...(cidrs ? { prefixRanges: cidrs } : {}),
+      },
+      action: {
+        kind: 'tcp',
+        clusters: [
+          {
+            name: outboundClusterName(defaultDestinationPort(service, listenPort), undefined, service.hostname),
+            weight: 100,
+          },
+        ],
+      },
+      service: service.hostname,
+      sources: [service.source],
+    },
+  ];
 }
 
 function httpChain(service: Service, routeConfigName: string, sniffed: boolean): FilterChain {
@@ -159,7 +241,11 @@ function sameMatch(a: FilterChainMatch, b: FilterChainMatch): boolean {
 function mergeChains(entry: ListenerEntry, incoming: FilterChain[], hostname: string): void {
   for (const chain of incoming) {
     const conflict = entry.chains.find((existing) => sameMatch(existing.match, chain.match));
-    if (conflict) entry.dropped.push({ hostname, reason: `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which came first` });
+    if (conflict)
+      entry.dropped.push({
+        hostname,
+        reason: `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which came first`,
+      });
     else entry.chains.push(chain);
   }
 }
@@ -197,7 +283,9 @@ function addServicePort(
   const hostVses = virtualServicesForHost(vses, service.hostname);
   let protocol = port.protocol;
   let chains: FilterChain[];
-  let conflict: 'none' | 'http-over-tcp' | 'tcp-over-http' | 'tcp-over-tcp' | 'tcp-over-auto' | 'auto-over-http' | 'auto-over-tcp' = 'none';
+  let conflict:
+    'none' | 'http-over-tcp' | 'tcp-over-http' | 'tcp-over-tcp' | 'tcp-over-auto' | 'auto-over-http' | 'auto-over-tcp' =
+    'none';
 
   if (listenerProtocol === 'HTTP') {
     if (current) {
@@ -212,8 +300,16 @@ function addServicePort(
     // An HTTP port on a wildcard bind gets ALPN matching and a fallthrough chain: Istio records it as sniffed.
     if (wildcard) protocol = 'Unsupported';
   } else if (listenerProtocol === 'TCP') {
-    chains = [...tlsChains(service, port.port, port.protocol, bind, cidrs, hostVses, ctx), ...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx)];
-    if (current) conflict = isHttpProtocol(current.protocol) ? 'tcp-over-http' : isTcpProtocol(current.protocol) ? 'tcp-over-tcp' : 'tcp-over-auto';
+    chains = [
+      ...tlsChains(service, port.port, port.protocol, bind, cidrs, hostVses, ctx),
+      ...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx),
+    ];
+    if (current)
+      conflict = isHttpProtocol(current.protocol)
+        ? 'tcp-over-http'
+        : isTcpProtocol(current.protocol)
+          ? 'tcp-over-tcp'
+          : 'tcp-over-auto';
   } else {
     // AUTO: TCP chains plus an HTTP chain chosen by the HTTP inspector.
     if (current && !isHttpProtocol(current.protocol) && !isTcpProtocol(current.protocol)) {
@@ -222,19 +318,38 @@ function addServicePort(
     } else {
       if (current) conflict = isHttpProtocol(current.protocol) ? 'auto-over-http' : 'auto-over-tcp';
       const routeName = bind !== UNSPECIFIED_IP ? `${service.hostname}:${port.port}` : String(port.port);
-      chains = [...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx), httpChain(service, routeName, true)];
+      chains = [
+        ...tcpChains(service, port.port, port.protocol, cidrs, hostVses, ctx),
+        httpChain(service, routeName, true),
+      ];
     }
   }
 
   // listener.go: isConflictWithWellKnownPort — MySQL and Mongo never share a port with another protocol.
-  if (current && conflict !== 'none' && (['Mongo', 'MySQL'].includes(port.protocol) || ['Mongo', 'MySQL'].includes(current.protocol)) && port.protocol !== current.protocol) {
-    current.dropped.push({ hostname: service.hostname, reason: `${current.protocol} and ${port.protocol} cannot share port ${port.port}` });
+  if (
+    current &&
+    conflict !== 'none' &&
+    (['Mongo', 'MySQL'].includes(port.protocol) || ['Mongo', 'MySQL'].includes(current.protocol)) &&
+    port.protocol !== current.protocol
+  ) {
+    current.dropped.push({
+      hostname: service.hostname,
+      reason: `${current.protocol} and ${port.protocol} cannot share port ${port.port}`,
+    });
     return;
   }
   switch (conflict) {
     case 'none':
     case 'auto-over-http':
-      listeners.set(key, { bind, port: port.port, protocol, chains, locked: false, services: [...(current?.services ?? []), service.hostname], dropped: current?.dropped ?? [] });
+      listeners.set(key, {
+        bind,
+        port: port.port,
+        protocol,
+        chains,
+        locked: false,
+        services: [...(current?.services ?? []), service.hostname],
+        dropped: current?.dropped ?? [],
+      });
       return;
     case 'http-over-tcp':
     case 'tcp-over-http':
@@ -259,7 +374,8 @@ export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
     const bind = egress.bind && egress.captureMode !== 'NONE' ? egress.bind : undefined;
     if (egress.port) {
       const listenPort = { port: egress.port.number, protocol: egress.port.protocol ?? 'Unsupported' };
-      for (const service of egress.services) addServicePort(listeners, service, listenPort, bind ? { bind } : undefined, egress.virtualServices, ctx);
+      for (const service of egress.services)
+        addServicePort(listeners, service, listenPort, bind ? { bind } : undefined, egress.virtualServices, ctx);
       continue;
     }
     for (const entry of listeners.values()) entry.locked = true;
@@ -268,13 +384,23 @@ export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
   return [...listeners.values()].map((entry) => finalizeListener(entry, ctx));
 }
 
-function addCatchAllEgress(listeners: Map<string, ListenerEntry>, egress: EgressListener, bind: string | undefined, ctx: ProxyContext): void {
+function addCatchAllEgress(
+  listeners: Map<string, ListenerEntry>,
+  egress: EgressListener,
+  bind: string | undefined,
+  ctx: ProxyContext,
+): void {
   for (const service of egress.services) {
     const address = serviceAddressForProxy(service, ctx.pod);
     for (const port of service.ports) {
       const listenerProtocol = listenerProtocolOf(port.protocol);
       // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP (listener.go: buildSidecarOutboundListeners).
-      if (!bind && service.resolution === 'Passthrough' && address === UNSPECIFIED_IP && (listenerProtocol === 'TCP' || listenerProtocol === 'AUTO')) {
+      if (
+        !bind &&
+        service.resolution === 'Passthrough' &&
+        address === UNSPECIFIED_IP &&
+        (listenerProtocol === 'TCP' || listenerProtocol === 'AUTO')
+      ) {
         const instances = endpointsForPort(ctx.registry, service, port.port);
         if (service.registry !== 'Kubernetes' && instances.length === 0 && !service.selector) {
           addServicePort(listeners, service, port, undefined, egress.virtualServices, ctx);
@@ -307,7 +433,13 @@ function finalizeListener(entry: ListenerEntry, ctx: ProxyContext): Listener {
     filterChains: chains,
     defaultFilterChain: matchAll
       ? { ...matchAll, name: chains.length > 0 ? 'default_filter_chain' : undefined }
-      : { name: 'PassthroughFilterChain', match: {}, action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] }, service: undefined, sources: ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [] },
+      : {
+          name: 'PassthroughFilterChain',
+          match: {},
+          action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] },
+          service: undefined,
+          sources: ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [],
+        },
     services: entry.services,
     droppedServices: entry.dropped,
   };
@@ -324,9 +456,21 @@ export function buildVirtualOutboundListener(ctx: ProxyContext): Listener {
     bindToPort: true,
     protocol: 'TCP',
     filterChains: [
-      { name: 'virtualOutbound-blackhole', match: { destinationPort: 15001 }, action: { kind: 'tcp', clusters: [{ name: BLACKHOLE_CLUSTER, weight: 100 }] }, service: undefined, sources: [] },
+      {
+        name: 'virtualOutbound-blackhole',
+        match: { destinationPort: 15001 },
+        action: { kind: 'tcp', clusters: [{ name: BLACKHOLE_CLUSTER, weight: 100 }] },
+        service: undefined,
+        sources: [],
+      },
     ],
-    defaultFilterChain: { name: 'virtualOutbound-catchall-tcp', match: {}, action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] }, service: undefined, sources },
+    defaultFilterChain: {
+      name: 'virtualOutbound-catchall-tcp',
+      match: {},
+      action: { kind: 'tcp', clusters: [{ name: passthroughCluster(ctx), weight: 100 }] },
+      service: undefined,
+      sources,
+    },
     services: [],
     droppedServices: [],
   };

@@ -24,14 +24,16 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
     for (const service of listener.services) {
       // name_table.go: BuildNameTable — an unspecified address makes the service headless; other non-IP addresses
       // (a ServiceEntry CIDR) are skipped, so an entry with only a CIDR gets no name.
-      const serviceAddresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
+      const serviceAddresses =
+        service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
       const headless = serviceAddresses.includes(UNSPECIFIED_IP);
       let addresses = headless ? [] : serviceAddresses.filter(isIpAddress);
       if (headless && service.resolution === 'Passthrough' && service.ports.length > 0) {
         const ips = new Set<string>();
         for (const port of service.ports) {
           for (const endpoint of endpointsForPort(ctx.registry, service, port.port)) {
-            if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)) ips.add(endpoint.address);
+            if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses))
+              ips.add(endpoint.address);
           }
         }
         addresses = [...ips];
@@ -43,7 +45,13 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
         continue;
       }
       if (existing && !(existing.registry === 'External' && service.registry === 'Kubernetes')) continue;
-      table.set(service.hostname, { name: service.hostname, addresses, altNames: altNames(service, ctx), registry: service.registry, namespace: service.namespace });
+      table.set(service.hostname, {
+        name: service.hostname,
+        addresses,
+        altNames: altNames(service, ctx),
+        registry: service.registry,
+        namespace: service.namespace,
+      });
     }
   }
   return [...table.values()];

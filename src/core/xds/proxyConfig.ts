@@ -10,14 +10,23 @@ import { buildOutboundRouteConfigurations } from './routes.ts';
 import type { ProxyConfig } from './types.ts';
 
 export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
-  const scope: SidecarScope = pod.proxy.kind === 'gateway' ? buildGatewayScope(pod.namespace, inputs, pod.labels) : buildSidecarScope(pod, inputs);
+  const scope: SidecarScope =
+    pod.proxy.kind === 'gateway'
+      ? buildGatewayScope(pod.namespace, inputs, pod.labels)
+      : buildSidecarScope(pod, inputs);
   return { pod, scope, registry: inputs.registry, mesh: inputs.model.meshConfig, clusterDomain: inputs.clusterDomain };
 }
 
 /** What istiod would push to this pod's proxy, a gateway's or a sidecar's, with the context it was built in. */
 export function buildProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: ProxyConfig; ctx: ProxyContext } {
   const ctx = proxyContext(pod, inputs);
-  return { config: pod.proxy.kind === 'gateway' ? buildGatewayProxyConfig(ctx, inputs.model, inputs) : buildSidecarProxyConfig(ctx, inputs.model), ctx };
+  return {
+    config:
+      pod.proxy.kind === 'gateway'
+        ? buildGatewayProxyConfig(ctx, inputs.model, inputs)
+        : buildSidecarProxyConfig(ctx, inputs.model),
+    ctx,
+  };
 }
 
 /** Everything istiod would push to a sidecar: listeners, route configurations, clusters, endpoints and the DNS name table. */

@@ -6,8 +6,22 @@ import type { Service } from '../registry/registry.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
-import { outboundClusterName, PASSTHROUGH_CLUSTER, serviceAddressForProxy, weightedDestinationClusters, type ProxyContext } from './context.ts';
-import type { Listener, Route, RouteAction, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from './types.ts';
+import {
+  outboundClusterName,
+  PASSTHROUGH_CLUSTER,
+  serviceAddressForProxy,
+  weightedDestinationClusters,
+  type ProxyContext,
+} from './context.ts';
+import type {
+  Listener,
+  Route,
+  RouteAction,
+  RouteConfiguration,
+  RouteMatch,
+  StringMatcher,
+  VirtualHost,
+} from './types.ts';
 
 /** Istio's default retry policy (pilot/pkg/networking/core/route/retry/retry.go: ConvertPolicy). */
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
@@ -32,7 +46,12 @@ function stringMatcher(value: unknown): StringMatcher | undefined {
 
 /** An Istio HTTPMatchRequest as Envoy matches it (route.go: TranslateRouteMatch). */
 export function translateRouteMatch(match: Readonly<Record<string, unknown>> | undefined): RouteMatch {
-  const out: RouteMatch = { path: { kind: 'prefix', value: '/', ignoreCase: false }, headers: [], queryParameters: [], description: 'any request' };
+  const out: RouteMatch = {
+    path: { kind: 'prefix', value: '/', ignoreCase: false },
+    headers: [],
+    queryParameters: [],
+    description: 'any request',
+  };
   if (!match) return out;
   const parts: string[] = [];
   const headers = field(match, 'headers');
@@ -57,11 +76,19 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
   const ignoreCase = field(match, 'ignoreUriCase') === true;
   const uri = stringMatcher(field(match, 'uri'));
   if (uri && uri.kind !== 'present' && uri.kind !== 'suffix') {
-    out.path = { kind: uri.kind === 'exact' ? 'exact' : uri.kind === 'regex' ? 'regex' : 'prefix', value: uri.value, ignoreCase };
+    out.path = {
+      kind: uri.kind === 'exact' ? 'exact' : uri.kind === 'regex' ? 'regex' : 'prefix',
+      value: uri.value,
+      ignoreCase,
+    };
     parts.unshift(`path ${uri.kind} ${uri.value}`);
   }
   out.path.ignoreCase = ignoreCase;
-  for (const [key, header] of [['method', ':method'], ['authority', ':authority'], ['scheme', ':scheme']] as const) {
+  for (const [key, header] of [
+    ['method', ':method'],
+    ['authority', ':authority'],
+    ['scheme', ':scheme'],
+  ] as const) {
     const matcher = stringMatcher(field(match, key));
     if (field(match, key) !== undefined && matcher) {
       out.headers.push({ name: header, matcher });
@@ -83,15 +110,23 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
 
 /** route.go: IsCatchAllRoute — prefix `/` or regex `.*` with no header or query conditions. */
 export function isCatchAllMatch(match: RouteMatch): boolean {
-  const path = (match.path.kind === 'prefix' && match.path.value === '/') || (match.path.kind === 'regex' && match.path.value === '.*');
+  const path =
+    (match.path.kind === 'prefix' && match.path.value === '/') ||
+    (match.path.kind === 'regex' && match.path.value === '.*');
   return path && match.headers.length === 0 && match.queryParameters.length === 0;
 }
 
 /** route.go: sourceMatchHTTP — gateways (must include mesh) replace the sourceLabels/sourceNamespace checks. */
-function sourceMatches(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, gatewayNames: ReadonlySet<string>, vsNamespace: string): boolean {
+function sourceMatches(
+  match: Readonly<Record<string, unknown>>,
+  ctx: ProxyContext,
+  gatewayNames: ReadonlySet<string>,
+  vsNamespace: string,
+): boolean {
   const gateways = field(match, 'gateways');
   // Match gateways are normalised like the VS's own (virtualservice.go: ResolveVirtualServiceShortnames).
-  if (Array.isArray(gateways) && gateways.length > 0) return gateways.some((g) => typeof g === 'string' && gatewayNames.has(resolveGatewayName(g, vsNamespace)));
+  if (Array.isArray(gateways) && gateways.length > 0)
+    return gateways.some((g) => typeof g === 'string' && gatewayNames.has(resolveGatewayName(g, vsNamespace)));
   const sourceLabels = field(match, 'sourceLabels');
   if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
   const sourceNamespace = field(match, 'sourceNamespace');
@@ -108,7 +143,11 @@ function percent(value: unknown): number {
 }
 
 /** The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination, TranslateFault). */
-function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: string) => Service | undefined): RouteAction {
+function translateAction(
+  rule: HttpRoute,
+  listenPort: number,
+  lookup: (host: string) => Service | undefined,
+): RouteAction {
   const raw = rule.raw;
   const redirect = field(raw, 'redirect');
   if (isRecord(redirect)) {
@@ -132,7 +171,11 @@ function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: str
   if (isRecord(direct)) {
     const status = field(direct, 'status');
     const body = field(field(direct, 'body'), 'string');
-    return { kind: 'directResponse', status: typeof status === 'number' ? status : 200, ...(typeof body === 'string' ? { body } : {}) };
+    return {
+      kind: 'directResponse',
+      status: typeof status === 'number' ? status : 200,
+      ...(typeof body === 'string' ? { body } : {}),
+    };
   }
   const clusters = weightedDestinationClusters(rule.route, lookup, listenPort);
   const retries = field(raw, 'retries');
@@ -147,25 +190,43 @@ function translateAction(rule: HttpRoute, listenPort: number, lookup: (host: str
     kind: 'route',
     clusters,
     timeout: duration(field(raw, 'timeout')),
-    retries: attempts === 0 ? undefined : { attempts: typeof attempts === 'number' ? attempts : 2, retryOn: typeof field(retries, 'retryOn') === 'string' ? String(field(retries, 'retryOn')) : DEFAULT_RETRY_ON },
+    retries:
+      attempts === 0
+        ? undefined
+        : {
+            attempts: typeof attempts === 'number' ? attempts : 2,
+            retryOn:
+              typeof field(retries, 'retryOn') === 'string' ? String(field(retries, 'retryOn')) : DEFAULT_RETRY_ON,
+          },
     prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
     hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
     mirrors: rule.mirrors.map((m) => m.host),
     fault:
       abort !== undefined || delay !== undefined
         ? {
-            ...(typeof abortStatus === 'number' ? { abort: { status: abortStatus, percent: percent(field(abort, 'percentage')) } } : {}),
-            ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: percent(field(delay, 'percentage')) } } : {}),
+            ...(typeof abortStatus === 'number'
+              ? { abort: { status: abortStatus, percent: percent(field(abort, 'percentage')) } }
+              : {}),
+            ...(typeof fixedDelay === 'string'
+              ? { delay: { fixedDelay, percent: percent(field(delay, 'percentage')) } }
+              : {}),
           }
         : undefined,
   };
 }
 
 /** route.go: BuildHTTPRoutesForVirtualService — one route per match; static conditions decided here; stop at a catch-all. */
-export function buildRoutesForVirtualService(vs: VirtualService, listenPort: number, ctx: ProxyContext, gatewayNames: ReadonlySet<string>, lookup: (host: string) => Service | undefined): Route[] {
+export function buildRoutesForVirtualService(
+  vs: VirtualService,
+  listenPort: number,
+  ctx: ProxyContext,
+  gatewayNames: ReadonlySet<string>,
+  lookup: (host: string) => Service | undefined,
+): Route[] {
   const out: Route[] = [];
   for (const rule of vs.http) {
-    const matches: Array<Readonly<Record<string, unknown>> | undefined> = rule.match.length > 0 ? rule.match : [undefined];
+    const matches: Array<Readonly<Record<string, unknown>> | undefined> =
+      rule.match.length > 0 ? rule.match : [undefined];
     let catchAll = rule.match.length === 0;
     for (const [matchIndex, match] of matches.entries()) {
       if (match) {
@@ -174,13 +235,19 @@ export function buildRoutesForVirtualService(vs: VirtualService, listenPort: num
         if (!sourceMatches(match, ctx, gatewayNames, vs.namespace)) continue;
       }
       const matchName = match ? field(match, 'name') : undefined;
-      const name = typeof matchName === 'string' && matchName !== '' ? `${rule.name ?? ''}.${matchName}` : (rule.name ?? '');
+      const name =
+        typeof matchName === 'string' && matchName !== '' ? `${rule.name ?? ''}.${matchName}` : (rule.name ?? '');
       const translated = translateRouteMatch(match);
       out.push({
         name,
         match: translated,
         action: translateAction(rule, listenPort, lookup),
-        virtualService: { namespace: vs.namespace, name: vs.name, httpIndex: rule.index, matchIndex: match ? matchIndex : undefined },
+        virtualService: {
+          namespace: vs.namespace,
+          name: vs.name,
+          httpIndex: rule.index,
+          matchIndex: match ? matchIndex : undefined,
+        },
         sources: [vs.config.source],
       });
       if (isCatchAllMatch(translated)) {
@@ -200,7 +267,15 @@ function defaultRoute(service: Service, port: number): Route {
     match: translateRouteMatch(undefined),
     action: {
       kind: 'route',
-      clusters: [{ name: outboundClusterName(port, undefined, service.hostname), weight: 100, host: service.hostname, subset: undefined, port }],
+      clusters: [
+        {
+          name: outboundClusterName(port, undefined, service.hostname),
+          weight: 100,
+          host: service.hostname,
+          subset: undefined,
+          port,
+        },
+      ],
       timeout: undefined,
       retries: { attempts: 2, retryOn: DEFAULT_RETRY_ON },
       prefixRewrite: undefined,
@@ -227,14 +302,16 @@ export function virtualHostDomains(service: Service, ctx: ProxyContext): { domai
       const ns = name.indexOf('.');
       if (ih > 0 && ns + 1 <= ih) {
         const serviceNamespace = name.slice(ns + 1, ih);
-        if (serviceNamespace === ctx.pod.namespace) alt.push(name.slice(0, ns), `${name.slice(0, ih)}.svc`, name.slice(0, ih));
+        if (serviceNamespace === ctx.pod.namespace)
+          alt.push(name.slice(0, ns), `${name.slice(0, ih)}.svc`, name.slice(0, ih));
         else alt.push(name.slice(0, ih), `${name.slice(0, ih)}.svc`);
       }
     }
     domains.push(name, ...alt);
     altHosts.push(...alt);
   }
-  if (service.resolution === 'Passthrough' && service.registry === 'Kubernetes') domains.push(...domains.map((d) => `*.${d}`));
+  if (service.resolution === 'Passthrough' && service.registry === 'Kubernetes')
+    domains.push(...domains.map((d) => `*.${d}`));
   const addresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
   for (const address of addresses) if (address && address !== UNSPECIFIED_IP) domains.push(address);
   return { domains, altHosts };
@@ -248,7 +325,11 @@ interface VirtualHostWrapper {
 }
 
 /** The VS hosts that are not services, and the services the VS binds (route.go: separateVSHostsAndServices). */
-function separateHostsAndServices(vs: VirtualService, servicesByName: Map<string, Service>, mostSpecific: Map<string, VirtualService>): { hosts: string[]; services: Service[] } {
+function separateHostsAndServices(
+  vs: VirtualService,
+  servicesByName: Map<string, Service>,
+  mostSpecific: Map<string, VirtualService>,
+): { hosts: string[]; services: Service[] } {
   const hosts: string[] = [];
   const services: Service[] = [];
   for (const host of vs.hosts.filter((h) => !isWildcard(h))) {
@@ -269,14 +350,20 @@ function separateHostsAndServices(vs: VirtualService, servicesByName: Map<string
 }
 
 /** For each service, the VS whose host names it most specifically (sidecar.go: computeWildcardHostVirtualServiceIndex). */
-function mostSpecificVirtualServices(virtualServices: readonly VirtualService[], services: readonly Service[]): Map<string, VirtualService> {
+function mostSpecificVirtualServices(
+  virtualServices: readonly VirtualService[],
+  services: readonly Service[],
+): Map<string, VirtualService> {
   const index = new Map<string, { vs: VirtualService; host: string }>();
   for (const service of services) {
     for (const vs of virtualServices) {
       for (const host of vs.hosts) {
         if (!hostMatches(host, service.hostname)) continue;
         const current = index.get(service.hostname);
-        const better = !current || (isWildcard(current.host) && !isWildcard(host)) || (isWildcard(current.host) && isWildcard(host) && host.length > current.host.length);
+        const better =
+          !current ||
+          (isWildcard(current.host) && !isWildcard(host)) ||
+          (isWildcard(current.host) && isWildcard(host) && host.length > current.host.length);
         if (better) index.set(service.hostname, { vs, host });
       }
     }
@@ -286,7 +373,10 @@ function mostSpecificVirtualServices(virtualServices: readonly VirtualService[],
 
 /** The egress listener a route configuration comes from: the one on the port, else the catch-all (sidecar.go: GetEgressListenerForRDS). */
 function egressListenerForRds(ctx: ProxyContext, port: number): EgressListener | undefined {
-  return ctx.scope.egressListeners.find((e) => e.port?.number === port) ?? ctx.scope.egressListeners.find((e) => e.port === undefined);
+  return (
+    ctx.scope.egressListeners.find((e) => e.port?.number === port) ??
+    ctx.scope.egressListeners.find((e) => e.port === undefined)
+  );
 }
 
 /** httproute.go: BuildSidecarOutboundVirtualHosts for route configuration "<port>". */
@@ -303,7 +393,15 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
   const virtualServices =
     listenPort === 80
       ? egress.virtualServices
-      : egress.virtualServices.filter((vs) => vs.hosts.some((h) => servicesByName.has(h.toLowerCase()) || [...servicesByName.keys()].some((name) => (isWildcard(h) || isWildcard(name)) && hostMatches(h.toLowerCase(), name))));
+      : egress.virtualServices.filter((vs) =>
+          vs.hosts.some(
+            (h) =>
+              servicesByName.has(h.toLowerCase()) ||
+              [...servicesByName.keys()].some(
+                (name) => (isWildcard(h) || isWildcard(name)) && hostMatches(h.toLowerCase(), name),
+              ),
+          ),
+        );
   const mostSpecific = mostSpecificVirtualServices(virtualServices, [...servicesByName.values()]);
   const wrappers: VirtualHostWrapper[] = [];
   const covered = new Set<string>();
@@ -317,8 +415,14 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
     for (const service of services) covered.add(service.hostname);
   }
   for (const service of servicesByName.values()) {
-    if (covered.has(service.hostname) || service.resolution === 'Alias' || !isHttpOrSniffed(service, listenPort)) continue;
-    wrappers.push({ port: listenPort, services: [service], virtualServiceHosts: [], routes: [defaultRoute(service, listenPort)] });
+    if (covered.has(service.hostname) || service.resolution === 'Alias' || !isHttpOrSniffed(service, listenPort))
+      continue;
+    wrappers.push({
+      port: listenPort,
+      services: [service],
+      virtualServiceHosts: [],
+      routes: [defaultRoute(service, listenPort)],
+    });
   }
 
   const knownFqdn = new Set<string>();
@@ -339,7 +443,14 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
       return true;
     });
     if (kept.length === 0) return;
-    const sources = [...new Map([...wrapper.routes.flatMap((r) => r.sources), ...(service ? [service.source] : [])].map((s) => [`${s.kind}/${s.namespace}/${s.name}`, s])).values()];
+    const sources = [
+      ...new Map(
+        [...wrapper.routes.flatMap((r) => r.sources), ...(service ? [service.source] : [])].map((s) => [
+          `${s.kind}/${s.namespace}/${s.name}`,
+          s,
+        ]),
+      ).values(),
+    ];
     out.push({ name, domains: kept, routes: wrapper.routes, sources });
   };
   for (const wrapper of wrappers) {
@@ -353,7 +464,20 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
 function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   const sources = ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [];
   if (ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY') {
-    return { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: translateRouteMatch(undefined), action: { kind: 'directResponse', status: 502 }, virtualService: undefined, sources }], sources };
+    return {
+      name: 'block_all',
+      domains: ['*'],
+      routes: [
+        {
+          name: 'block_all',
+          match: translateRouteMatch(undefined),
+          action: { kind: 'directResponse', status: 502 },
+          virtualService: undefined,
+          sources,
+        },
+      ],
+      sources,
+    };
   }
   return {
     name: 'allow_any',
@@ -362,7 +486,16 @@ function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
       {
         name: 'allow_any',
         match: translateRouteMatch(undefined),
-        action: { kind: 'route', clusters: [{ name: PASSTHROUGH_CLUSTER, weight: 100, host: '', subset: undefined, port: 0 }], timeout: '0s', retries: undefined, prefixRewrite: undefined, hostRewrite: undefined, mirrors: [], fault: undefined },
+        action: {
+          kind: 'route',
+          clusters: [{ name: PASSTHROUGH_CLUSTER, weight: 100, host: '', subset: undefined, port: 0 }],
+          timeout: '0s',
+          retries: undefined,
+          prefixRewrite: undefined,
+          hostRewrite: undefined,
+          mirrors: [],
+          fault: undefined,
+        },
         virtualService: undefined,
         sources,
       },
@@ -372,10 +505,16 @@ function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
 }
 
 /** The route configurations a sidecar's outbound listeners refer to (httproute.go: buildSidecarOutboundHTTPRouteConfig). */
-export function buildOutboundRouteConfigurations(ctx: ProxyContext, listeners: readonly Listener[]): RouteConfiguration[] {
+export function buildOutboundRouteConfigurations(
+  ctx: ProxyContext,
+  listeners: readonly Listener[],
+): RouteConfiguration[] {
   const names = new Set<string>();
   for (const listener of listeners) {
-    for (const chain of [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]) {
+    for (const chain of [
+      ...listener.filterChains,
+      ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : []),
+    ]) {
       if (chain.action.kind === 'http') names.add(chain.action.routeConfigName);
     }
   }

@@ -33,11 +33,14 @@ export function describeChainMatch(match: FilterChainMatch): string {
   if (match.serverNames && match.serverNames.length > 0) parts.push(`SNI: ${match.serverNames.join(',')}`);
   if (match.transportProtocol) parts.push(`Trans: ${match.transportProtocol}`);
   if (match.applicationProtocols && match.applicationProtocols.length > 0) {
-    const named = PROTOCOL_DESCRIPTIONS.find(([, list]) => JSON.stringify(list) === JSON.stringify(match.applicationProtocols));
+    const named = PROTOCOL_DESCRIPTIONS.find(
+      ([, list]) => JSON.stringify(list) === JSON.stringify(match.applicationProtocols),
+    );
     parts.push(named ? named[0] : `App: ${match.applicationProtocols.join(',')}`);
   }
   const port = match.destinationPort !== undefined ? `:${match.destinationPort}` : '';
-  if (match.prefixRanges && match.prefixRanges.length > 0) parts.push(`Addr: ${match.prefixRanges.map((p) => (p.includes('/') ? p : `${p}/32`)).join(',')}${port}`);
+  if (match.prefixRanges && match.prefixRanges.length > 0)
+    parts.push(`Addr: ${match.prefixRanges.map((p) => (p.includes('/') ? p : `${p}/32`)).join(',')}${port}`);
   else if (port) parts.push(`Addr: *${port}`);
   return parts.length > 0 ? parts.join('; ') : 'ALL';
 }
@@ -56,13 +59,24 @@ function describeChainDestination(chain: FilterChain, routes: readonly RouteConf
     const config = routes.find((r) => r.name === name);
     const vhost = config?.virtualHosts[0];
     const route = vhost?.routes[0];
-    if (config && config.virtualHosts.length === 1 && vhost?.domains.length === 1 && vhost.domains[0] === '*' && vhost.routes.length === 1 && route?.action.kind === 'route' && route.action.clusters.length === 1) {
+    if (
+      config &&
+      config.virtualHosts.length === 1 &&
+      vhost?.domains.length === 1 &&
+      vhost.domains[0] === '*' &&
+      vhost.routes.length === 1 &&
+      route?.action.kind === 'route' &&
+      route.action.clusters.length === 1
+    ) {
       const cluster = route.action.clusters[0]?.name ?? '';
       return cluster.includes('Cluster') ? cluster : `Cluster: ${cluster}`;
     }
     return `Inline Route: ${(config?.virtualHosts ?? []).map((v) => v.routes.map((r) => describeRouteMatch(r.match)).join(', ')).join('; ')}`;
   }
-  const cluster = chain.action.clusters.length === 1 ? (chain.action.clusters[0]?.name ?? '') : chain.action.clusters.map((c) => `${c.name}(${c.weight})`).join(',');
+  const cluster =
+    chain.action.clusters.length === 1
+      ? (chain.action.clusters[0]?.name ?? '')
+      : chain.action.clusters.map((c) => `${c.name}(${c.weight})`).join(',');
   // istioctl prints a BlackHoleCluster tcp_proxy as Non-HTTP/Non-TCP.
   if (cluster === 'BlackHoleCluster') return 'Non-HTTP/Non-TCP';
   return cluster.includes('Cluster') && !cluster.includes('|') ? cluster : `Cluster: ${cluster}`;
@@ -94,9 +108,16 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
   const listeners = [...config.listeners].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
   const listenerRows: TableRow[] = listeners.flatMap((listener) =>
     [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
-      .map((chain) => ({ match: describeChainMatch(chain.match), destination: describeChainDestination(chain, config.routes), sources: chain.sources }))
+      .map((chain) => ({
+        match: describeChainMatch(chain.match),
+        destination: describeChainDestination(chain, config.routes),
+        sources: chain.sources,
+      }))
       .sort((a, b) => (a.destination < b.destination ? 1 : a.destination > b.destination ? -1 : 0))
-      .map((row) => ({ cells: [listener.address, String(listener.port), row.match, row.destination], sources: row.sources })),
+      .map((row) => ({
+        cells: [listener.address, String(listener.port), row.match, row.destination],
+        sources: row.sources,
+      })),
   );
   const routes = [...config.routes].sort((a, b) => {
     const an = Number(a.name);
@@ -105,11 +126,25 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
   });
   const routeRows: TableRow[] = routes.flatMap((rc) =>
     rc.virtualHosts.flatMap((vhost) => {
-      if (vhost.routes.length === 0) return [{ cells: [rc.name, vhost.name, describeDomains(vhost.domains), '/*', '404'], sources: vhost.sources }];
+      if (vhost.routes.length === 0)
+        return [{ cells: [rc.name, vhost.name, describeDomains(vhost.domains), '/*', '404'], sources: vhost.sources }];
       return vhost.routes
-        .filter((route) => !(route.action.kind === 'route' && route.action.clusters.length === 1 && route.action.clusters[0]?.name === 'PassthroughCluster'))
+        .filter(
+          (route) =>
+            !(
+              route.action.kind === 'route' &&
+              route.action.clusters.length === 1 &&
+              route.action.clusters[0]?.name === 'PassthroughCluster'
+            ),
+        )
         .map((route) => ({
-          cells: [rc.name, vhost.name, describeDomains(vhost.domains), describeRouteMatch(route.match), route.virtualService ? `${route.virtualService.name}.${route.virtualService.namespace}` : ''],
+          cells: [
+            rc.name,
+            vhost.name,
+            describeDomains(vhost.domains),
+            describeRouteMatch(route.match),
+            route.virtualService ? `${route.virtualService.name}.${route.virtualService.namespace}` : '',
+          ],
           sources: route.sources,
         }));
     }),
@@ -122,17 +157,30 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
     })
     .map((cluster) => {
       const parts = cluster.name.split('|');
-      const dr = cluster.destinationRule ? `${cluster.destinationRule.name}.${cluster.destinationRule.namespace ?? ''}` : '';
-      const cells = parts.length > 3 ? [parts[3] ?? '', parts[1] ?? '', parts[2] || '-', parts[0] ?? '', cluster.type, dr] : [cluster.name, '-', '-', '-', cluster.type, dr];
+      const dr = cluster.destinationRule
+        ? `${cluster.destinationRule.name}.${cluster.destinationRule.namespace ?? ''}`
+        : '';
+      const cells =
+        parts.length > 3
+          ? [parts[3] ?? '', parts[1] ?? '', parts[2] || '-', parts[0] ?? '', cluster.type, dr]
+          : [cluster.name, '-', '-', '-', cluster.type, dr];
       return { cells, sources: cluster.sources };
     });
   const endpointRows: TableRow[] = config.endpoints
-    .flatMap((assignment) => assignment.endpoints.map((e) => ({ cells: [`${e.address}:${e.port}`, e.health, 'OK', assignment.clusterName], sources: e.workload ? [e.workload] : [] })))
+    .flatMap((assignment) =>
+      assignment.endpoints.map((e) => ({
+        cells: [`${e.address}:${e.port}`, e.health, 'OK', assignment.clusterName],
+        sources: e.workload ? [e.workload] : [],
+      })),
+    )
     .sort((a, b) => (a.cells[0] ?? '').localeCompare(b.cells[0] ?? '', undefined, { numeric: true }));
   return {
     listeners: { headers: ['ADDRESSES', 'PORT', 'MATCH', 'DESTINATION'], rows: listenerRows },
     routes: { headers: ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'VIRTUAL SERVICE'], rows: routeRows },
-    clusters: { headers: ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'], rows: clusterRows },
+    clusters: {
+      headers: ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'],
+      rows: clusterRows,
+    },
     endpoints: { headers: ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER'], rows: endpointRows },
   };
 }

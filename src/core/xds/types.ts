@@ -70,7 +70,8 @@ export type RouteAction =
       prefixRewrite: string | undefined;
       hostRewrite: string | undefined;
       mirrors: string[];
-      fault: { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
+      fault:
+        { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
     }
   | { kind: 'redirect'; status: number; scheme?: string; host?: string; port?: number; path?: string; prefix?: string }
   | { kind: 'directResponse'; status: number; body?: string }

@@ -24,14 +24,22 @@ function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
   const existing = monaco.editor.getModel(uri);
   if (existing) {
     // An edit, not setValue: the user can undo a change that came from outside the editor (an example, a link).
-    if (existing.getValue() !== value) existing.pushEditOperations([], [{ range: existing.getFullModelRange(), text: value }], () => null);
+    if (existing.getValue() !== value)
+      existing.pushEditOperations([], [{ range: existing.getFullModelRange(), text: value }], () => null);
     return existing;
   }
   return monaco.editor.createModel(value, 'yaml', uri);
 }
 
 /** The YAML editor. The only place that talks to Monaco; one model per file keeps each file's undo history. */
-export default function MonacoEditor({ fileName, value, diagnostics, reveal, onChange, onHoverLine }: MonacoEditorProps) {
+export default function MonacoEditor({
+  fileName,
+  value,
+  diagnostics,
+  reveal,
+  onChange,
+  onHoverLine,
+}: MonacoEditorProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorationsRef = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -94,7 +102,10 @@ export default function MonacoEditor({ fileName, value, diagnostics, reveal, onC
           startLineNumber: d.range.start.line,
           startColumn: d.range.start.column,
           endLineNumber: d.range.end.line,
-          endColumn: Math.max(d.range.end.column, d.range.start.line === d.range.end.line ? d.range.start.column + 1 : d.range.end.column),
+          endColumn: Math.max(
+            d.range.end.column,
+            d.range.start.line === d.range.end.line ? d.range.start.column + 1 : d.range.end.column,
+          ),
         })),
     );
   }, [diagnostics, fileName, value]);
@@ -104,8 +115,24 @@ export default function MonacoEditor({ fileName, value, diagnostics, reveal, onC
     if (!editor || !reveal || reveal.file !== fileName) return;
     const range = new monaco.Range(reveal.range.start.line, 1, reveal.range.end.line, Number.MAX_SAFE_INTEGER);
     editor.revealRangeInCenterIfOutsideViewport(range);
-    editor.setSelection(new monaco.Range(reveal.range.start.line, reveal.range.start.column, reveal.range.start.line, reveal.range.start.column));
-    decorationsRef.current?.set([{ range, options: { isWholeLine: true, className: 'editor-highlighted-lines', linesDecorationsClassName: 'editor-highlighted-gutter' } }]);
+    editor.setSelection(
+      new monaco.Range(
+        reveal.range.start.line,
+        reveal.range.start.column,
+        reveal.range.start.line,
+        reveal.range.start.column,
+      ),
+    );
+    decorationsRef.current?.set([
+      {
+        range,
+        options: {
+          isWholeLine: true,
+          className: 'editor-highlighted-lines',
+          linesDecorationsClassName: 'editor-highlighted-gutter',
+        },
+      },
+    ]);
   }, [reveal, fileName]);
 
   return <div ref={containerRef} className="monaco-host" data-testid="monaco-host" />;

@@ -20,7 +20,9 @@ const LAYOUT = {
 
 const WORKLOAD_STYLE = { color: '#457b9d', shape: 'round-rectangle' } as const;
 const KIND_STYLE: Record<string, { color: string; shape: cytoscape.Css.NodeShape }> = {
-  ...Object.fromEntries(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].map((kind) => [kind, WORKLOAD_STYLE])),
+  ...Object.fromEntries(
+    ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].map((kind) => [kind, WORKLOAD_STYLE]),
+  ),
   Service: { color: '#2a9d8f', shape: 'ellipse' },
   ServiceEntry: { color: '#e76f51', shape: 'hexagon' },
   WorkloadEntry: { color: '#e76f51', shape: 'round-rectangle' },
@@ -116,7 +118,9 @@ export default function MeshGraph({ graph, selectedId, onSelect, highlighted }: 
       ...graph.nodes.map((node) => ({
         data: { id: node.id, label: node.label, kind: node.kind, ...(node.parent ? { parent: node.parent } : {}) },
       })),
-      ...graph.edges.map((edge) => ({ data: { id: edge.id, source: edge.source, target: edge.target, relation: edge.relation } })),
+      ...graph.edges.map((edge) => ({
+        data: { id: edge.id, source: edge.source, target: edge.target, relation: edge.relation },
+      })),
     ],
     [graph],
   );

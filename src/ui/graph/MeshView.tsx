@@ -22,7 +22,9 @@ export function MeshView() {
   // Objects the traced path went through, to highlight in the mesh.
   const onPath = useMemo(() => {
     if (!trace?.ok) return new Set<string>();
-    return new Set(trace.trace.steps.flatMap((step) => step.sources.map((s) => `${s.kind}/${s.namespace ?? ''}/${s.name}`)));
+    return new Set(
+      trace.trace.steps.flatMap((step) => step.sources.map((s) => `${s.kind}/${s.namespace ?? ''}/${s.name}`)),
+    );
   }, [trace]);
 
   const handleSelect = (id: string | null) => {
@@ -35,12 +37,14 @@ export function MeshView() {
   return (
     <section className="mesh-view" aria-label="Mesh">
       <p className="graph-summary" role="status" aria-label="Mesh summary">
-        {objects.length} objects read · {objectGraph.nodes.length - namespaces} drawn in {namespaces} namespaces · {objectGraph.edges.length}{' '}
-        references
+        {objects.length} objects read · {objectGraph.nodes.length - namespaces} drawn in {namespaces} namespaces ·{' '}
+        {objectGraph.edges.length} references
       </p>
       <div className="graph-canvas-wrap" data-testid="graph">
         {objectGraph.nodes.length === 0 ? (
-          <p className="graph-empty">No Kubernetes or Istio objects yet: paste manifests on the left, upload files, or open an example.</p>
+          <p className="graph-empty">
+            No Kubernetes or Istio objects yet: paste manifests on the left, upload files, or open an example.
+          </p>
         ) : (
           <Suspense fallback={<p className="graph-empty">Drawing the mesh…</p>}>
             <MeshGraph graph={objectGraph} selectedId={selectedId} onSelect={handleSelect} highlighted={onPath} />
@@ -50,18 +54,30 @@ export function MeshView() {
       {selected && (
         <aside className="node-details" aria-label="Selected object">
           <h2>
-            {selected.kind} <code>{selected.namespace ? `${selected.namespace}/` : ''}{selected.name}</code>
+            {selected.kind}{' '}
+            <code>
+              {selected.namespace ? `${selected.namespace}/` : ''}
+              {selected.name}
+            </code>
           </h2>
           {selectedObject && (
-            <button type="button" className="link" onClick={() => revealRange(selectedObject.file, selectedObject.range)}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => revealRange(selectedObject.file, selectedObject.range)}
+            >
               {selectedObject.file}:{selectedObject.range.start.line}–{selectedObject.range.end.line}
             </button>
           )}
-          {selectedObject?.namespaceAssumed && <p className="assumption">No metadata.namespace: assumed “default”, as kubectl does.</p>}
+          {selectedObject?.namespaceAssumed && (
+            <p className="assumption">No metadata.namespace: assumed “default”, as kubectl does.</p>
+          )}
           <ul>
             {relations.map((edge) => (
               <li key={edge.id}>
-                {edge.source === selected.id ? `${edge.relation} → ${edge.target}` : `← ${edge.relation} by ${edge.source}`}{' '}
+                {edge.source === selected.id
+                  ? `${edge.relation} → ${edge.target}`
+                  : `← ${edge.relation} by ${edge.source}`}{' '}
                 <span className="via">({edge.via})</span>
               </li>
             ))}

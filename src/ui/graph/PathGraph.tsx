@@ -34,8 +34,14 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   { selector: 'node.virtualHost, node.route', style: { 'background-color': '#f1e8ff', 'border-color': '#7b2cbf' } },
   { selector: 'node.cluster, node.endpoint', style: { 'background-color': '#e8f5e9', 'border-color': '#2a9d8f' } },
   { selector: 'node.inbound, node.authorization', style: { 'background-color': '#fff4e6', 'border-color': '#e76f51' } },
-  { selector: 'node.alternative', style: { opacity: 0.45, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 36, 'font-size': 9 } },
-  { selector: 'node.destination', style: { 'font-weight': 'bold', 'font-size': 11, width: 180, height: 60, 'border-width': 3, color: '#fff' } },
+  {
+    selector: 'node.alternative',
+    style: { opacity: 0.45, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 36, 'font-size': 9 },
+  },
+  {
+    selector: 'node.destination',
+    style: { 'font-weight': 'bold', 'font-size': 11, width: 180, height: 60, 'border-width': 3, color: '#fff' },
+  },
   { selector: 'node.destination.success', style: { 'background-color': '#2a9d8f', 'border-color': '#1b6e64' } },
   { selector: 'node.destination.failure', style: { 'background-color': '#c1121f', 'border-color': '#7a0c14' } },
   {
@@ -61,7 +67,16 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   { selector: 'node.hop.inbound', style: { 'border-color': '#e76f51', 'background-color': '#fffaf5' } },
   { selector: 'node.hovered', style: { 'border-color': '#ffb703', 'border-width': 4 } },
   { selector: 'node:selected', style: { 'border-color': '#fb8500', 'border-width': 4, 'overlay-opacity': 0 } },
-  { selector: 'edge', style: { width: 2, 'line-color': '#457b9d', 'target-arrow-color': '#457b9d', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
+  {
+    selector: 'edge',
+    style: {
+      width: 2,
+      'line-color': '#457b9d',
+      'target-arrow-color': '#457b9d',
+      'target-arrow-shape': 'triangle',
+      'curve-style': 'bezier',
+    },
+  },
   { selector: 'edge.alternative', style: { 'line-style': 'dashed', opacity: 0.4, width: 1 } },
   { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
   { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
@@ -84,13 +99,24 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
   const { nodes, edges } = useMemo(() => pathElements(trace), [trace]);
   const elements = useMemo<cytoscape.ElementDefinition[]>(
     () => [
-      ...nodes.map((n) => ({ data: { id: n.id, label: n.label, ...(n.parent ? { parent: n.parent } : {}), ...(n.stepIndex !== undefined ? { stepIndex: n.stepIndex } : {}) }, classes: n.classes.join(' ') })),
+      ...nodes.map((n) => ({
+        data: {
+          id: n.id,
+          label: n.label,
+          ...(n.parent ? { parent: n.parent } : {}),
+          ...(n.stepIndex !== undefined ? { stepIndex: n.stepIndex } : {}),
+        },
+        classes: n.classes.join(' '),
+      })),
       ...edges.map((e) => ({ data: { id: e.id, source: e.source, target: e.target }, classes: e.classes.join(' ') })),
     ],
     [nodes, edges],
   );
   // What the graph shows; a new trace that draws the same graph (most edits) keeps the user's pan and zoom.
-  const key = useMemo(() => elements.map((e) => `${String(e.data.id)}:${String(e.data.label ?? '')}:${e.classes ?? ''}`).join('|'), [elements]);
+  const key = useMemo(
+    () => elements.map((e) => `${String(e.data.id)}:${String(e.data.label ?? '')}:${e.classes ?? ''}`).join('|'),
+    [elements],
+  );
   const elementsRef = useRef(elements);
   useLayoutEffect(() => {
     elementsRef.current = elements;
@@ -113,11 +139,17 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
   const arrange = useRef<() => void>(() => undefined);
   useLayoutEffect(() => {
     arrange.current = () => {
-    const cy = cyRef.current;
-    if (!cy) return;
-    const width = cy.container()?.clientWidth ?? 900;
-    const positions = layoutPath(nodes, Math.floor((width - 40) / (PATH_NODE_WIDTH + 34)));
-    cy.layout({ name: 'preset', positions: (node: cytoscape.NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 }, fit: true, padding: 24, animate: false } as cytoscape.LayoutOptions).run();
+      const cy = cyRef.current;
+      if (!cy) return;
+      const width = cy.container()?.clientWidth ?? 900;
+      const positions = layoutPath(nodes, Math.floor((width - 40) / (PATH_NODE_WIDTH + 34)));
+      cy.layout({
+        name: 'preset',
+        positions: (node: cytoscape.NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 },
+        fit: true,
+        padding: 24,
+        animate: false,
+      } as cytoscape.LayoutOptions).run();
     };
   }, [nodes]);
 
@@ -160,5 +192,18 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     [],
   );
 
-  return <CytoscapeComponent elements={elements} layout={LAYOUT} stylesheet={STYLESHEET} cy={bindOnce} className="graph-canvas" minZoom={0.2} maxZoom={1.15} wheelSensitivity={0.3} boxSelectionEnabled={false} autoungrabify />;
+  return (
+    <CytoscapeComponent
+      elements={elements}
+      layout={LAYOUT}
+      stylesheet={STYLESHEET}
+      cy={bindOnce}
+      className="graph-canvas"
+      minZoom={0.2}
+      maxZoom={1.15}
+      wheelSensitivity={0.3}
+      boxSelectionEnabled={false}
+      autoungrabify
+    />
+  );
 }

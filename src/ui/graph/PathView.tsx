@@ -12,7 +12,11 @@ export function PathView() {
   const selectStep = useWorkspace((s) => s.selectStep);
   const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
   if (!trace?.ok) {
-    return <p className="panel-empty">{trace ? trace.reason : 'Pick a source pod and type a destination to see the path.'}</p>;
+    return (
+      <p className="panel-empty">
+        {trace ? trace.reason : 'Pick a source pod and type a destination to see the path.'}
+      </p>
+    );
   }
   const t = trace.trace;
   return (

@@ -3,10 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest } from '../../core/index.ts';
 import { layoutPath, pathElements } from './pathElements.ts';
 
-const text = (name: string) => readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+const text = (name: string) =>
+  readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
 
 function elementsFor(fixture: string, to: string, options = {}) {
-  const result = traceRequest(analyze([{ name: 'x.yaml', text: text(fixture) }]), { from: 'application/sleep', to }, options);
+  const result = traceRequest(
+    analyze([{ name: 'x.yaml', text: text(fixture) }]),
+    { from: 'application/sleep', to },
+    options,
+  );
   if (!result.ok) throw new Error(result.reason);
   return pathElements(result.trace);
 }
@@ -29,7 +34,9 @@ describe('the path graph', () => {
       'routed · 200',
     ]);
     expect(nodes.find((n) => n.kind === 'listener')?.label).toBe('Listener\n0.0.0.0_7777');
-    expect(nodes.find((n) => n.kind === 'cluster')?.label).toBe('Cluster\noutbound|7777||dest-svc-v1.application.svc.cluster.local');
+    expect(nodes.find((n) => n.kind === 'cluster')?.label).toBe(
+      'Cluster\noutbound|7777||dest-svc-v1.application.svc.cluster.local',
+    );
     expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.classes[1])).toEqual(['outbound', 'inbound']);
     expect(nodes.find((n) => n.kind === 'destination')?.classes).toContain('success');
     expect(edges).toHaveLength(11);
@@ -37,13 +44,26 @@ describe('the path graph', () => {
 
   it('marks a blocked request as a failure ending in block_all', () => {
     const { nodes } = elementsFor('demo', 'http://github.com', { outboundTrafficPolicy: 'REGISTRY_ONLY' });
-    expect(nodes.find((n) => n.kind === 'destination')).toMatchObject({ label: 'blackhole · 502\nblock_all', classes: ['destination', 'failure'] });
+    expect(nodes.find((n) => n.kind === 'destination')).toMatchObject({
+      label: 'blackhole · 502\nblock_all',
+      classes: ['destination', 'failure'],
+    });
   });
 
   it('puts the egress gateway hop in its own lane', () => {
     const { nodes } = elementsFor('egress-gateway', 'http://google.com');
-    expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.label)).toEqual([expect.stringMatching(/^application\/sleep-.* · outbound$/), expect.stringMatching(/^istio-system\/istio-egressgateway-.* · gateway$/)]);
-    expect(nodes.filter((n) => n.parent === 'hop1').map((n) => n.kind)).toEqual(['listener', 'filterChain', 'virtualHost', 'route', 'cluster', 'endpoint']);
+    expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.label)).toEqual([
+      expect.stringMatching(/^application\/sleep-.* · outbound$/),
+      expect.stringMatching(/^istio-system\/istio-egressgateway-.* · gateway$/),
+    ]);
+    expect(nodes.filter((n) => n.parent === 'hop1').map((n) => n.kind)).toEqual([
+      'listener',
+      'filterChain',
+      'virtualHost',
+      'route',
+      'cluster',
+      'endpoint',
+    ]);
   });
 });
 
@@ -64,11 +84,15 @@ describe('the path layout', () => {
   });
 
   it('puts a step between two proxies (kube-proxy after a passthrough) between their lanes, not in the first row', () => {
-    const result = traceRequest(analyze([{ name: 'x.yaml', text: text('sidecar-egress-gotcha') }]), { from: 'team-a/sleep', to: 'http://payments.team-b:8080/' });
+    const result = traceRequest(analyze([{ name: 'x.yaml', text: text('sidecar-egress-gotcha') }]), {
+      from: 'team-a/sleep',
+      to: 'http://payments.team-b:8080/',
+    });
     if (!result.ok) throw new Error(result.reason);
     const { nodes } = pathElements(result.trace);
     const positions = layoutPath(nodes, 4);
-    const yOf = (predicate: (n: (typeof nodes)[number]) => boolean) => nodes.filter(predicate).map((n) => positions.get(n.id)?.y ?? NaN);
+    const yOf = (predicate: (n: (typeof nodes)[number]) => boolean) =>
+      nodes.filter(predicate).map((n) => positions.get(n.id)?.y ?? NaN);
     const kubeProxy = nodes.find((n) => n.kind === 'endpoint' && !n.parent);
     expect(kubeProxy).toBeDefined();
     const y = positions.get(kubeProxy?.id ?? '')?.y ?? NaN;

@@ -64,14 +64,25 @@ export function finalCluster(trace: Trace): string | undefined {
 
 /** Status and response flag as Envoy would log them, e.g. `503 UH`, `UH`, or empty for a raw connection without flags. */
 export function statusText(trace: Trace): string {
-  return [trace.status !== null ? String(trace.status) : '', trace.responseFlags !== '-' ? trace.responseFlags : ''].filter(Boolean).join(' ');
+  return [trace.status !== null ? String(trace.status) : '', trace.responseFlags !== '-' ? trace.responseFlags : '']
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The destination node: the pod, host or special cluster where the request ended, labelled with the outcome. */
 function destinationLabel(trace: Trace): string {
   const last = trace.hops.at(-1);
   const status = statusText(trace);
-  const where = trace.outcome === 'blackhole' ? (last?.cluster === 'BlackHoleCluster' ? 'BlackHoleCluster' : 'block_all') : trace.outcome === 'passthrough' ? `PassthroughCluster → ${trace.request.host}` : last?.direction === 'inbound' ? last.proxy : (last?.endpoint ?? trace.request.host);
+  const where =
+    trace.outcome === 'blackhole'
+      ? last?.cluster === 'BlackHoleCluster'
+        ? 'BlackHoleCluster'
+        : 'block_all'
+      : trace.outcome === 'passthrough'
+        ? `PassthroughCluster → ${trace.request.host}`
+        : last?.direction === 'inbound'
+          ? last.proxy
+          : (last?.endpoint ?? trace.request.host);
   return `${trace.outcome}${status ? ` · ${status}` : ''}\n${shorten(where)}`;
 }
 
@@ -80,29 +91,64 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   const nodes: PathNode[] = [];
   const edges: PathEdge[] = [];
   const success = isSuccess(trace.outcome);
-  nodes.push({ id: 'client', label: `${trace.request.from}\n${trace.request.method} ${shorten(`${trace.request.host}:${trace.request.port}${trace.request.path}`, 34)}`, kind: 'client', classes: ['client'] });
+  nodes.push({
+    id: 'client',
+    label: `${trace.request.from}\n${trace.request.method} ${shorten(`${trace.request.host}:${trace.request.port}${trace.request.path}`, 34)}`,
+    kind: 'client',
+    classes: ['client'],
+  });
   trace.hops.forEach((hop, index) => {
-    nodes.push({ id: `hop${index}`, label: `${hop.proxy} · ${hop.direction}`, kind: 'hop', classes: ['hop', hop.direction] });
+    nodes.push({
+      id: `hop${index}`,
+      label: `${hop.proxy} · ${hop.direction}`,
+      kind: 'hop',
+      classes: ['hop', hop.direction],
+    });
   });
   let previous = 'client';
   trace.steps.forEach((step, index) => {
     if (step.kind === 'outcome') return;
     const id = `s${index}`;
-    nodes.push({ id, label: stepLabel(step, trace), kind: step.kind, ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}), stepIndex: index, classes: ['step', step.kind] });
+    nodes.push({
+      id,
+      label: stepLabel(step, trace),
+      kind: step.kind,
+      ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}),
+      stepIndex: index,
+      classes: ['step', step.kind],
+    });
     edges.push({ id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] });
     if (step.kind === 'endpoint' && step.endpoints) {
       for (const [altIndex, endpoint] of step.endpoints.entries()) {
         if (endpoint.state === 'chosen') continue;
         const altId = `${id}-alt${altIndex}`;
-        nodes.push({ id: altId, label: `${endpoint.state === 'excluded' ? 'not in subset' : endpoint.state}\n${endpoint.address}`, kind: 'endpoint-alt', ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}), stepIndex: index, classes: ['alternative', endpoint.state] });
+        nodes.push({
+          id: altId,
+          label: `${endpoint.state === 'excluded' ? 'not in subset' : endpoint.state}\n${endpoint.address}`,
+          kind: 'endpoint-alt',
+          ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}),
+          stepIndex: index,
+          classes: ['alternative', endpoint.state],
+        });
         edges.push({ id: `${previous}->${altId}`, source: previous, target: altId, classes: ['alternative'] });
       }
     }
     previous = id;
   });
   const outcomeIndex = trace.steps.findIndex((s) => s.kind === 'outcome');
-  nodes.push({ id: 'destination', label: destinationLabel(trace), kind: 'destination', ...(outcomeIndex >= 0 ? { stepIndex: outcomeIndex } : {}), classes: ['destination', success ? 'success' : 'failure'] });
-  edges.push({ id: `${previous}->destination`, source: previous, target: 'destination', classes: ['path', success ? 'success' : 'failure'] });
+  nodes.push({
+    id: 'destination',
+    label: destinationLabel(trace),
+    kind: 'destination',
+    ...(outcomeIndex >= 0 ? { stepIndex: outcomeIndex } : {}),
+    classes: ['destination', success ? 'success' : 'failure'],
+  });
+  edges.push({
+    id: `${previous}->destination`,
+    source: previous,
+    target: 'destination',
+    classes: ['path', success ? 'success' : 'failure'],
+  });
   return { nodes, edges };
 }
 
@@ -155,7 +201,10 @@ export function layoutPath(nodes: readonly PathNode[], columns: number): Map<str
       newRow(0);
       for (const node of alternatives) place(node.id);
     }
-    lastLane = segment.parent !== undefined ? { rows: Math.round((y - startY) / ROW) + 1, count: main.length + alternatives.length } : undefined;
+    lastLane =
+      segment.parent !== undefined
+        ? { rows: Math.round((y - startY) / ROW) + 1, count: main.length + alternatives.length }
+        : undefined;
   }
   const destination = nodes.find((n) => n.kind === 'destination');
   if (destination) {

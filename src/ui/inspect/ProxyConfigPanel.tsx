@@ -16,17 +16,30 @@ export function ProxyConfigPanel() {
   // The pod the user picked here, else the trace's source pod when it has a proxy, else the first proxy.
   const trace = useWorkspace((s) => s.trace);
   const fromTrace = trace?.ok ? trace.trace.request.from : undefined;
-  const valid = (ref: string | undefined) => ref !== undefined && proxies.some((p) => `${p.namespace}/${p.name}` === ref);
-  const podRef = valid(chosen) ? chosen : valid(fromTrace) ? (fromTrace ?? '') : proxies[0] ? `${proxies[0].namespace}/${proxies[0].name}` : '';
+  const valid = (ref: string | undefined) =>
+    ref !== undefined && proxies.some((p) => `${p.namespace}/${p.name}` === ref);
+  const podRef = valid(chosen)
+    ? chosen
+    : valid(fromTrace)
+      ? (fromTrace ?? '')
+      : proxies[0]
+        ? `${proxies[0].namespace}/${proxies[0].name}`
+        : '';
 
   const result = useMemo(() => (podRef ? computeProxyConfig(analysis, podRef) : undefined), [analysis, podRef]);
   const tables: ProxyConfigTables | undefined = result?.ok ? proxyConfigTables(result.config) : undefined;
   const table: Table | undefined = tables?.[kind];
   const needle = filter.trim().toLowerCase();
-  const rows = table ? table.rows.filter((row) => needle === '' || row.cells.some((cell) => cell.toLowerCase().includes(needle))) : [];
+  const rows = table
+    ? table.rows.filter((row) => needle === '' || row.cells.some((cell) => cell.toLowerCase().includes(needle)))
+    : [];
 
   if (proxies.length === 0) {
-    return <p className="panel-empty">No pod in these manifests runs an Istio proxy, so there is no proxy configuration to show.</p>;
+    return (
+      <p className="panel-empty">
+        No pod in these manifests runs an Istio proxy, so there is no proxy configuration to show.
+      </p>
+    );
   }
   return (
     <section className="proxy-config" aria-label="Proxy config">
@@ -52,13 +65,21 @@ export function ProxyConfigPanel() {
             </button>
           ))}
         </div>
-        <input aria-label="Filter rows" placeholder="Filter…" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input
+          aria-label="Filter rows"
+          placeholder="Filter…"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
       </div>
       {result && !result.ok && <p className="panel-empty">{result.reason}</p>}
       {result?.ok && (
         <p className="scope-note">
           {result.scope.sidecarReason}. Outbound traffic policy: {result.scope.outboundTrafficPolicy}
-          {result.scope.outboundTrafficPolicySource ? ` (from ${result.scope.outboundTrafficPolicySource.kind} ${result.scope.outboundTrafficPolicySource.name})` : ' (Istio default)'}.
+          {result.scope.outboundTrafficPolicySource
+            ? ` (from ${result.scope.outboundTrafficPolicySource.kind} ${result.scope.outboundTrafficPolicySource.name})`
+            : ' (Istio default)'}
+          .
         </p>
       )}
       {table && (

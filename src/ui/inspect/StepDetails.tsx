@@ -49,7 +49,12 @@ export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
         <div className="step-sources">
           Caused by:{' '}
           {step.sources.map((source) => (
-            <button key={`${source.kind}/${source.namespace ?? ''}/${source.name}`} type="button" className="link" onClick={() => revealRange(source.file, source.range)}>
+            <button
+              key={`${source.kind}/${source.namespace ?? ''}/${source.name}`}
+              type="button"
+              className="link"
+              onClick={() => revealRange(source.file, source.range)}
+            >
               {source.kind} {source.namespace ? `${source.namespace}/` : ''}
               {source.name} ({source.file}:{source.range.start.line})
             </button>

@@ -24,7 +24,11 @@ export function OutcomeBanner() {
   const status = statusText(t) || 'no HTTP status';
   const outcomeStep = t.steps.at(-1);
   return (
-    <div className={`outcome ${isSuccess(t.outcome) ? 'success' : 'failure'}${computing ? ' stale' : ''}`} role="status" aria-label="Outcome">
+    <div
+      className={`outcome ${isSuccess(t.outcome) ? 'success' : 'failure'}${computing ? ' stale' : ''}`}
+      role="status"
+      aria-label="Outcome"
+    >
       <strong className="outcome-word">{t.outcome}</strong>
       <span className="outcome-status">{status}</span>
       {lastCluster && <code className="outcome-cluster">{lastCluster}</code>}

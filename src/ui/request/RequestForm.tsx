@@ -9,15 +9,26 @@ export function RequestForm() {
   const setRequest = useWorkspace((s) => s.setRequest);
   const setOptions = useWorkspace((s) => s.setOptions);
   const analysis = useWorkspace((s) => s.analysis);
-  const pods = useMemo(() => [...analysis.model.pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)), [analysis]);
+  const pods = useMemo(
+    () =>
+      [...analysis.model.pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
+    [analysis],
+  );
   const mesh = analysis.model.meshConfig;
   const meshSource = mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : "Istio's default";
   // The same lookup the trace makes, so the badge and the DNS default describe the pod that is traced.
   const source = findPod(analysis, request.from.trim());
-  const dnsFromManifests = source ? (source.proxy.dnsCapture ? 'on' : 'off') : mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true' ? 'on' : 'off';
+  const dnsFromManifests = source
+    ? source.proxy.dnsCapture
+      ? 'on'
+      : 'off'
+    : mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true'
+      ? 'on'
+      : 'off';
   const field = (name: keyof typeof request) => ({
     value: request[name],
-    onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => setRequest({ [name]: event.target.value }),
+    onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
+      setRequest({ [name]: event.target.value }),
   });
 
   return (
@@ -25,7 +36,13 @@ export function RequestForm() {
       <div className="request-main">
         <label className="field">
           <span>Source pod</span>
-          <input list="source-pods" aria-label="Source pod" placeholder="namespace/pod" spellCheck={false} {...field('from')} />
+          <input
+            list="source-pods"
+            aria-label="Source pod"
+            placeholder="namespace/pod"
+            spellCheck={false}
+            {...field('from')}
+          />
           <datalist id="source-pods">
             {pods.map((p) => (
               <option key={`${p.namespace}/${p.name}`} value={`${p.namespace}/${p.name}`}>
@@ -34,11 +51,20 @@ export function RequestForm() {
               </option>
             ))}
           </datalist>
-          {source && <span className={`pod-kind ${source.proxy.kind}`}>{source.proxy.kind === 'none' ? 'no sidecar' : source.proxy.kind}</span>}
+          {source && (
+            <span className={`pod-kind ${source.proxy.kind}`}>
+              {source.proxy.kind === 'none' ? 'no sidecar' : source.proxy.kind}
+            </span>
+          )}
         </label>
         <label className="field grow">
           <span>Destination</span>
-          <input aria-label="Destination" placeholder="reviews:9080/api, http://google.com, 10.96.0.10" spellCheck={false} {...field('to')} />
+          <input
+            aria-label="Destination"
+            placeholder="reviews:9080/api, http://google.com, 10.96.0.10"
+            spellCheck={false}
+            {...field('to')}
+          />
         </label>
       </div>
       <details className="request-details">
@@ -73,11 +99,23 @@ export function RequestForm() {
           </label>
           <label className="field wide">
             <span>Headers</span>
-            <textarea aria-label="Headers" rows={2} placeholder="end-user: jason" spellCheck={false} {...field('headers')} />
+            <textarea
+              aria-label="Headers"
+              rows={2}
+              placeholder="end-user: jason"
+              spellCheck={false}
+              {...field('headers')}
+            />
           </label>
           <label className="field">
             <span>Outbound traffic policy</span>
-            <select aria-label="Outbound traffic policy" value={options.outboundTrafficPolicy} onChange={(e) => setOptions({ outboundTrafficPolicy: e.target.value as typeof options.outboundTrafficPolicy })}>
+            <select
+              aria-label="Outbound traffic policy"
+              value={options.outboundTrafficPolicy}
+              onChange={(e) =>
+                setOptions({ outboundTrafficPolicy: e.target.value as typeof options.outboundTrafficPolicy })
+              }
+            >
               <option value="manifests">
                 as the manifests say: {mesh.outboundTrafficPolicy} ({meshSource})
               </option>
@@ -87,7 +125,11 @@ export function RequestForm() {
           </label>
           <label className="field">
             <span>DNS capture</span>
-            <select aria-label="DNS capture" value={options.dnsCapture} onChange={(e) => setOptions({ dnsCapture: e.target.value as typeof options.dnsCapture })}>
+            <select
+              aria-label="DNS capture"
+              value={options.dnsCapture}
+              onChange={(e) => setOptions({ dnsCapture: e.target.value as typeof options.dnsCapture })}
+            >
               <option value="manifests">as the manifests say: {dnsFromManifests}</option>
               <option value="on">on (istio-agent DNS proxy)</option>
               <option value="off">off (kube-dns)</option>
