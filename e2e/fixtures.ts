@@ -3,11 +3,25 @@ import { mkdirSync } from 'node:fs';
 
 /**
  * Every browser test runs with a guard: any request that is not to the local preview server (from the page or any of
- * its workers) is blocked and fails the test, and so does any uncaught error in the page.
+ * its workers) is blocked and fails the test, and so do any uncaught error in the page and any Content-Security-Policy
+ * violation.
  */
-export const test = base.extend<{ networkGuard: { requests: string[]; errors: string[] } }>({
+export const test = base.extend<{ networkGuard: { requests: string[]; errors: string[]; violations: string[] } }>({
   networkGuard: [
     async ({ context, baseURL }, use) => {
+      const violations: string[] = [];
+      await context.exposeBinding('__meshpathCspViolation', (_source, text: string) => {
+        violations.push(text);
+      });
+      await context.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (event) => {
+          const report = (window as unknown as { __meshpathCspViolation?: (text: string) => void })
+            .__meshpathCspViolation;
+          report?.(
+            `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+          );
+        });
+      });
       const local = new URL(baseURL ?? 'http://127.0.0.1:4179');
       const requests: string[] = [];
       const errors: string[] = [];
@@ -25,9 +39,10 @@ export const test = base.extend<{ networkGuard: { requests: string[]; errors: st
       const watch = (page: Page) => page.on('pageerror', (error) => errors.push(String(error)));
       context.pages().forEach(watch);
       context.on('page', watch);
-      await use({ requests, errors });
+      await use({ requests, errors, violations });
       expect(requests, 'requests that left the local server').toEqual([]);
       expect(errors, 'uncaught errors in the page').toEqual([]);
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
     },
     { auto: true },
   ],

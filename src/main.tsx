@@ -6,7 +6,8 @@ import { installTestApi } from './ui/testApi.ts';
 import './ui/app.css';
 
 bootstrapWorkspace();
-installTestApi();
+// The test API on window exists only in the build the browser tests run (VITE_MESHPATH_TEST_API=1).
+if (import.meta.env.VITE_MESHPATH_TEST_API === '1') installTestApi();
 
 const root = document.getElementById('root');
 if (root) {
