@@ -152,7 +152,7 @@ test('a shared link opens the same manifests in a new page', async ({ page, cont
   await setEditorText(page, twoServices);
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
-  expect(link).toMatch(/#v1=/);
+  expect(link).toMatch(/#v2=/);
   const other = await context.newPage();
   await other.goto(link);
   await waitForApp(other);

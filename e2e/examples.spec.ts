@@ -68,6 +68,8 @@ test('edits made after opening an example by link survive a reload; a bad link s
 
   for (const [hash, message] of [
     ['#v1=Y.00000000', 'damaged'],
+    ['#v2=Y.00000000', 'damaged'],
+    [`#v2=${'A'.repeat(70_000)}.00000000`, 'at most 65,536 characters'],
     ['#example=%E0', 'no example named'],
     ['#example=no-such-example', 'no example named “no-such-example”'],
   ] as const) {

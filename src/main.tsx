@@ -5,7 +5,7 @@ import { App } from './ui/App.tsx';
 import { installTestApi } from './ui/testApi.ts';
 import './ui/app.css';
 
-bootstrapWorkspace();
+void bootstrapWorkspace();
 // The test API on window exists only in the build the browser tests run (VITE_MESHPATH_TEST_API=1).
 if (import.meta.env.VITE_MESHPATH_TEST_API === '1') installTestApi();
 

@@ -34,7 +34,7 @@ function openFromLink(scenario: Scenario, message: string, saved: Scenario | und
  * Chooses what the first screen shows: a scenario link (`#v1=…`), an example link (`#example=demo`), the user's last
  * text (local storage), or the demo. Then saves every change, so a reload loses nothing.
  */
-export function bootstrapWorkspace(): void {
+export async function bootstrapWorkspace(): Promise<void> {
   setEngine(
     createEngineClient(
       (output, input) => useWorkspace.getState().applyResult(output, input),
@@ -65,8 +65,8 @@ export function bootstrapWorkspace(): void {
       );
     else
       loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
-  } else if (hash.startsWith('#v')) {
-    const decoded = decodeScenario(hash);
+  } else if (hash.startsWith('#v') || /^#%/.test(hash)) {
+    const decoded = await decodeScenario(hash);
     if (decoded.ok)
       openFromLink(decoded.scenario, 'Opened the shared scenario. Your previous files are one click away.', saved);
     else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });

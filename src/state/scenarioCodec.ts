@@ -1,5 +1,5 @@
-import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
 import type { ManifestFile } from '../core/index.ts';
+import { decodeLzUriComponent } from './lzDecode.ts';
 
 /** The request form as the user filled it in (strings, so that half-typed values survive). */
 export interface RequestInput {
@@ -39,7 +39,12 @@ export const EMPTY_REQUEST: RequestInput = {
 };
 export const DEFAULT_OPTIONS: MeshOptions = { outboundTrafficPolicy: 'manifests', dnsCapture: 'manifests' };
 
-const VERSION = 'v1';
+/** Links are read only up to this length; the Share button makes none over 32,000 characters. */
+export const MAX_LINK_FRAGMENT_CHARS = 65_536;
+/** What a link may unpack to, at most: far above any link the Share button makes, far below what freezes a tab. */
+export const MAX_LINK_SCENARIO_CHARS = 4_000_000;
+/** A scenario (link or file) holds at most this many files. */
+export const MAX_SCENARIO_FILES = 64;
 
 /** FNV-1a, 32 bits: enough to tell a truncated or hand-edited link from a good one. */
 function checksum(text: string): string {
@@ -60,9 +65,52 @@ export function scenarioJson(scenario: Scenario): string {
   });
 }
 
-export function encodeScenario(scenario: Scenario): string {
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | 'too-large'> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** A `#v2=` fragment: the scenario's JSON, deflated (the browser's own CompressionStream), base64url, and a checksum. */
+export async function encodeScenario(scenario: Scenario): Promise<string> {
   const json = scenarioJson(scenario);
-  return `${VERSION}=${compressToEncodedURIComponent(json)}.${checksum(json)}`;
+  const stream = new Blob([json]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  const bytes = await readAll(stream, Number.MAX_SAFE_INTEGER);
+  return `v2=${toBase64Url(bytes === 'too-large' ? new Uint8Array() : bytes)}.${checksum(json)}`;
 }
 
 export type DecodeResult = { ok: true; scenario: Scenario } | { ok: false; reason: string };
@@ -104,6 +152,11 @@ export function parseScenarioJson(json: string): DecodeResult {
     const files = record['files'];
     if (!Array.isArray(files) || !files.every(isManifestFile))
       return { ok: false, reason: 'This holds no Meshpath manifests.' };
+    if (files.length > MAX_SCENARIO_FILES)
+      return {
+        ok: false,
+        reason: `This scenario has ${files.length} files; Meshpath opens at most ${MAX_SCENARIO_FILES}.`,
+      };
     const request = readRequest(record['request']);
     const options = readOptions(record['options']);
     return {
@@ -119,22 +172,63 @@ export function parseScenarioJson(json: string): DecodeResult {
   }
 }
 
-/** Reads a fragment written by encodeScenario (with or without the leading `#`). */
-export function decodeScenario(fragment: string): DecodeResult {
-  const body = fragment.replace(/^#/, '');
-  const match = /^v(\d+)=([A-Za-z0-9+\-$]*)\.([0-9a-f]{8})$/.exec(body);
+/**
+ * Undoes what chat tools and markdown do to a pasted link: percent-encoding applied once or twice, and a trailing
+ * `)`, `.`, `,` or `>` taken into the link.
+ */
+function cleanFragment(fragment: string): string {
+  let body = fragment.trim().replace(/^#/, '');
+  for (let i = 0; i < 2 && /%[0-9A-Fa-f]{2}/.test(body); i++) {
+    try {
+      body = decodeURIComponent(body);
+    } catch {
+      break;
+    }
+  }
+  return body.replace(/[).,>\]'"]+$/, '');
+}
+
+function tooLarge(maxChars: number): string {
+  return `This link unpacks to more than ${maxChars.toLocaleString('en-US')} characters, more than any link Meshpath makes: it was not opened.`;
+}
+
+/** Reads a fragment written by encodeScenario (`#v2=`) or by earlier versions (`#v1=`), with or without the `#`. */
+export async function decodeScenario(fragment: string, maxChars = MAX_LINK_SCENARIO_CHARS): Promise<DecodeResult> {
+  if (fragment.length > MAX_LINK_FRAGMENT_CHARS * 3) return { ok: false, reason: linkTooLong(fragment.length) };
+  const body = cleanFragment(fragment);
+  if (body.length > MAX_LINK_FRAGMENT_CHARS) return { ok: false, reason: linkTooLong(body.length) };
+  const match = /^v(\d+)=([A-Za-z0-9+\-$_]*)\.([0-9a-f]{8})$/.exec(body);
   if (!match) return { ok: false, reason: 'This link does not hold a Meshpath scenario.' };
-  if (`v${match[1]}` !== VERSION)
-    return { ok: false, reason: `This link was made by a newer Meshpath (scenario format v${match[1]}).` };
-  let json: string | null;
-  try {
-    json = decompressFromEncodedURIComponent(match[2] ?? '');
-  } catch {
-    // lz-string throws on some corrupted inputs rather than returning null.
-    json = null;
+  const version = match[1];
+  const payload = match[2] ?? '';
+  let json: string | undefined;
+  if (version === '1') {
+    const decoded = decodeLzUriComponent(payload, maxChars);
+    if (!decoded.ok && decoded.reason === 'too-large') return { ok: false, reason: tooLarge(maxChars) };
+    json = decoded.ok ? decoded.text : undefined;
+  } else if (version === '2') {
+    const bytes = fromBase64Url(payload);
+    if (bytes) {
+      try {
+        // UTF-8 takes at most 3 bytes for a UTF-16 unit, so this byte cap never cuts a scenario under the character cap.
+        const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+        const inflated = await readAll(stream, maxChars * 3);
+        if (inflated === 'too-large') return { ok: false, reason: tooLarge(maxChars) };
+        json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
+        if (json.length > maxChars) return { ok: false, reason: tooLarge(maxChars) };
+      } catch {
+        json = undefined;
+      }
+    }
+  } else {
+    return { ok: false, reason: `This link was made by a newer Meshpath (scenario format v${version}).` };
   }
   if (!json || checksum(json) !== match[3])
     return { ok: false, reason: 'This link is damaged (it may have been cut short when copied).' };
   const result = parseScenarioJson(json);
   return result.ok ? result : { ok: false, reason: 'This link is damaged.' };
+}
+
+function linkTooLong(length: number): string {
+  return `This link is ${length.toLocaleString('en-US')} characters long; Meshpath reads links of at most ${MAX_LINK_FRAGMENT_CHARS.toLocaleString('en-US')} characters, so it was not opened.`;
 }

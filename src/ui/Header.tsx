@@ -32,7 +32,7 @@ export function Header() {
   };
 
   const handleShare = async () => {
-    const fragment = encodeScenario(current());
+    const fragment = await encodeScenario(current());
     const url = `${location.origin}${location.pathname}#${fragment}`;
     if (url.length > MAX_LINK_LENGTH) {
       setShareLink(null);
