@@ -3,11 +3,11 @@
  * Today analysis reads the manifests into the mesh model and the graph of references between objects;
  * the resolver (registry → sidecar scope → Envoy config → trace) builds on that model.
  */
-import type { Diagnostic } from './model/diagnostic.ts';
+import type { Analysis } from './analysis.ts';
+import type { Diagnostic } from './manifest/diagnostic.ts';
 import { buildMeshModel } from './model/convert.ts';
-import type { Assumption, MeshModel } from './model/mesh.ts';
-import { buildObjectGraph, type ObjectGraph } from './mesh/objectGraph.ts';
-import { parseManifests, type ManifestFile, type ManifestObject } from './manifest/parse.ts';
+import { buildObjectGraph } from './mesh/objectGraph.ts';
+import { parseManifests, type ManifestFile } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
 import type { PodModel } from './model/mesh.ts';
 import { findPodByRef, unknownPodReason } from './model/podRef.ts';
@@ -16,7 +16,8 @@ import { prepareScopeInputs, type SidecarScope } from './scope/sidecarScope.ts';
 import { buildProxyConfig } from './xds/proxyConfig.ts';
 import type { ProxyConfig } from './xds/types.ts';
 
-export type { Diagnostic, DiagnosticCode, Severity, SourcePosition, SourceRange } from './model/diagnostic.ts';
+export type { Analysis } from './analysis.ts';
+export type { Diagnostic, DiagnosticCode, Severity, SourcePosition, SourceRange } from './manifest/diagnostic.ts';
 export type { ManifestFile, ManifestObject } from './manifest/parse.ts';
 export type * from './model/mesh.ts';
 export type { ObjectGraph, ObjectGraphEdge, ObjectGraphNode, ObjectGraphRelation } from './mesh/objectGraph.ts';
@@ -41,15 +42,6 @@ export {
   type TraceRequest,
 } from './simulate/request.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
-
-/** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
-export interface Analysis {
-  objects: ManifestObject[];
-  diagnostics: Diagnostic[];
-  assumptions: Assumption[];
-  model: MeshModel;
-  objectGraph: ObjectGraph;
-}
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return (

@@ -1,4 +1,4 @@
-import type { SourcePosition, SourceRange } from '../model/diagnostic.ts';
+import type { SourcePosition, SourceRange } from './diagnostic.ts';
 
 /** Turns 0-based character offsets into 1-based line/column positions for one file's text. */
 export class LineIndex {

@@ -1,4 +1,4 @@
-import type { SourceRange } from '../model/diagnostic.ts';
+import type { SourceRange } from './diagnostic.ts';
 import { LineIndex } from './lineIndex.ts';
 import type { ManifestFile, ManifestObject } from './parse.ts';
 import { findNode } from './yamlTree.ts';

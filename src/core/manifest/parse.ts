@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, YAMLException, constructFromEvents, parseEvents } from 'js-yaml';
-import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from '../model/diagnostic.ts';
+import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import { kindInfo } from './kinds.ts';
 import { LineIndex } from './lineIndex.ts';
 import { buildYamlTrees, findKey, findNode, type YamlDocumentTree, type YamlNode } from './yamlTree.ts';

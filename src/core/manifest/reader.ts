@@ -1,4 +1,4 @@
-import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from '../model/diagnostic.ts';
+import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import type { LineIndex } from './lineIndex.ts';
 import { isRecord, typeName, type ManifestObject } from './parse.ts';
 import { findKey, findNode, type YamlNode } from './yamlTree.ts';

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../model/diagnostic.ts';
+import type { Diagnostic } from './diagnostic.ts';
 import { KNOWN_KIND_NAMES, kindInfo } from './kinds.ts';
 import type { LineIndex } from './lineIndex.ts';
 import type { ManifestObject } from './parse.ts';

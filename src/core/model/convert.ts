@@ -2,7 +2,7 @@ import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import type { LineIndex } from '../manifest/lineIndex.ts';
 import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader } from '../manifest/reader.ts';
-import type { Diagnostic } from './diagnostic.ts';
+import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { readIstioConfig } from './istio.ts';
 import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';

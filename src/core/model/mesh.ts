@@ -1,4 +1,4 @@
-import type { SourceRange } from './diagnostic.ts';
+import type { SourceRange } from '../manifest/diagnostic.ts';
 
 /** Where an object came from, for "this step was caused by these lines". */
 export interface ObjectSource {

@@ -1,4 +1,4 @@
-import type { Analysis } from '../index.ts';
+import type { Analysis } from '../analysis.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
