@@ -25,15 +25,9 @@ export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
-export {
-  traceRequest,
-  type Outcome,
-  type StepKind,
-  type Trace,
-  type TraceHop,
-  type TraceResult,
-  type TraceStep,
-} from './simulate/trace.ts';
+export { traceRequest, type Trace, type TraceResult, type TraceStep } from './explain/trace.ts';
+export { simulateRequest } from './simulate/trace.ts';
+export type * from './simulate/facts.ts';
 export {
   APP_PROTOCOLS,
   parseDestination,

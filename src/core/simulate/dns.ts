@@ -3,6 +3,7 @@ import { fnv1a } from '../model/allocate.ts';
 import { isIpAddress } from '../model/ip.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import type { NameTableEntry } from '../xds/types.ts';
+import type { AssumptionFact, DnsAnswer, DnsQuery } from './facts.ts';
 
 export interface DnsResult {
   resolver: 'kube-dns' | 'istio-agent' | 'none';
@@ -11,17 +12,22 @@ export interface DnsResult {
   answers: string[];
   rcode: 'NOERROR' | 'NXDOMAIN';
   /** The names tried, in order, with who answered each. */
-  queries: Array<{ name: string; answeredBy: string }>;
-  detail: string;
+  queries: DnsQuery[];
+  /** How the lookup ended. */
+  answer: DnsAnswer;
   sources: ObjectSource[];
-  assumption: string | undefined;
+  assumption: AssumptionFact | undefined;
 }
 
 // Top-level domains that exist on the public internet, so an external name under them is assumed to resolve there.
 const PUBLIC_TLDS = new Set(
-  'com org net io dev app co ai edu gov mil int info biz cloud tech me tv us uk de fr nl be es it ch at se no dk fi pl cz ru ua jp cn kr in au nz ca br mx ar cl za eu asia xyz site online store blog news page sh gg ly to fm am im is ie pt gr hu ro bg sk si hr rs lt lv ee by kz tr il sa ae sg hk tw my th vn id ph pk ng ke eg ma'.split(
-    ' ',
-  ),
+  [
+    'com org net io dev app co ai edu gov mil int info biz cloud tech me tv us uk de fr nl be es it ch at se no dk fi',
+    'pl cz ru ua jp cn kr in au nz ca br mx ar cl za eu asia xyz site online store blog news page sh gg ly to fm am',
+    'im is ie pt gr hu ro bg sk si hr rs lt lv ee by kz tr il sa ae sg hk tw my th vn id ph pk ng ke eg ma',
+  ]
+    .join(' ')
+    .split(' '),
 );
 
 export interface DnsContext {
@@ -66,15 +72,14 @@ function kubeDnsAnswer(
   return 'upstream';
 }
 
-function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; assumption: string } | undefined {
+function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; assumption: AssumptionFact } | undefined {
   const tld = name.split('.').pop() ?? '';
   if (!name.includes('.') || !PUBLIC_TLDS.has(tld)) return undefined;
+  // A documentation address (RFC 5737) stands in for the real one unless the user gave it.
   const address = ctx.addressOverride ?? `203.0.113.${(fnv1a(name) % 250) + 2}`;
   return {
     answers: [address],
-    assumption: ctx.addressOverride
-      ? `${name} is resolved by DNS outside the cluster; the address given (${address}) is used.`
-      : `${name} is resolved by DNS outside the cluster; Meshpath cannot know the real address and uses ${address} (a documentation address). Pass --address to use the real one.`,
+    assumption: { kind: 'externalDns', name, address, given: ctx.addressOverride !== undefined },
   };
 }
 
@@ -102,7 +107,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   for (const candidate of searchCandidates(name, ctx.pod.namespace, ctx.clusterDomain)) {
     const entry = tableLookup(candidate);
     if (entry) {
-      queries.push({ name: candidate, answeredBy: 'istio-agent name table' });
+      queries.push({ name: candidate, answeredBy: 'nameTable', rcode: 'NOERROR', forwarded: false });
       const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
       return {
         resolver,
@@ -111,36 +116,36 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         answers: entry.addresses,
         rcode: 'NOERROR',
         queries,
-        detail: `The istio-agent DNS proxy answers ${candidate} from the name table istiod sent it (${entry.name}: ${entry.addresses.join(', ')}), without asking kube-dns.`,
+        answer: { by: 'nameTable', asked: candidate, host: entry.name, addresses: entry.addresses },
         sources: service ? [service.source] : [],
         assumption: undefined,
       };
     }
     const answer = kubeDnsAnswer(candidate, ctx);
     if (answer === 'nxdomain') {
-      queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded): NXDOMAIN' : 'kube-dns: NXDOMAIN' });
+      queries.push({ name: candidate, answeredBy: 'kubeDns', rcode: 'NXDOMAIN', forwarded: agent });
       continue;
     }
     if (answer === 'upstream') {
       const upstream = upstreamAnswer(candidate, ctx);
       if (!upstream) {
-        queries.push({ name: candidate, answeredBy: 'upstream DNS: NXDOMAIN' });
+        queries.push({ name: candidate, answeredBy: 'upstream', rcode: 'NXDOMAIN', forwarded: agent });
         continue;
       }
-      queries.push({ name: candidate, answeredBy: 'upstream DNS' });
+      queries.push({ name: candidate, answeredBy: 'upstream', rcode: 'NOERROR', forwarded: agent });
       return {
         resolver,
         name: candidate,
         answers: upstream.answers,
         rcode: 'NOERROR',
         queries,
-        detail: `${candidate} is not a cluster name; ${agent ? 'the DNS proxy forwards it and ' : ''}DNS outside the cluster answers it.`,
+        answer: { by: 'upstream', name: candidate, forwarded: agent },
         sources: [],
         assumption: upstream.assumption,
       };
     }
     if (answer.cname) {
-      queries.push({ name: candidate, answeredBy: `kube-dns: CNAME ${answer.cname}` });
+      queries.push({ name: candidate, answeredBy: 'kubeDns', rcode: 'NOERROR', forwarded: agent, cname: answer.cname });
       const target = isIpAddress(answer.cname)
         ? { answers: [answer.cname], assumption: undefined }
         : (upstreamAnswer(answer.cname, ctx) ?? resolveInCluster(answer.cname, ctx));
@@ -151,7 +156,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
           answers: [],
           rcode: 'NXDOMAIN',
           queries,
-          detail: `${candidate} is an ExternalName alias of ${answer.cname}, which does not resolve.`,
+          answer: { by: 'externalNameUnresolved', name: candidate, cname: answer.cname },
           sources: answer.source ? [answer.source] : [],
           assumption: undefined,
         };
@@ -161,19 +166,19 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         answers: target.answers,
         rcode: 'NOERROR',
         queries,
-        detail: `${candidate} is an ExternalName Service: kube-dns answers with a CNAME to ${answer.cname}, which resolves to ${target.answers.join(', ')}.`,
+        answer: { by: 'externalName', name: candidate, cname: answer.cname, addresses: target.answers },
         sources: answer.source ? [answer.source] : [],
         assumption: target.assumption,
       };
     }
-    queries.push({ name: candidate, answeredBy: agent ? 'kube-dns (forwarded by the DNS proxy)' : 'kube-dns' });
+    queries.push({ name: candidate, answeredBy: 'kubeDns', rcode: 'NOERROR', forwarded: agent });
     return {
       resolver,
       name: candidate,
       answers: answer.answers,
       rcode: 'NOERROR',
       queries,
-      detail: `${agent ? 'The DNS proxy forwards the query and ' : ''}kube-dns answers ${candidate} with ${answer.answers.join(', ')}.`,
+      answer: { by: 'kubeDns', name: candidate, forwarded: agent, addresses: answer.answers },
       sources: answer.source ? [answer.source] : [],
       assumption: undefined,
     };
@@ -184,7 +189,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     answers: [],
     rcode: 'NXDOMAIN',
     queries,
-    detail: `No DNS server knows ${name}: ${queries.map((q) => q.name).join(', ')} all returned NXDOMAIN. The application gets a DNS error and never opens a connection.`,
+    answer: { by: 'nxdomain', name, tried: queries.map((q) => q.name) },
     sources: [],
     assumption: undefined,
   };

@@ -13,7 +13,10 @@ export interface ConnectionFacts {
   alpn: string | undefined;
 }
 
-/** Envoy hands a redirected connection to the listener for IP:port, else 0.0.0.0:port, else keeps it on virtualOutbound (simulation/traffic.go: matchListener). */
+/**
+ * Envoy hands a redirected connection to the listener for IP:port, else 0.0.0.0:port, else keeps it on
+ * virtualOutbound (simulation/traffic.go: matchListener).
+ */
 export function matchListener(listeners: readonly Listener[], address: string, port: number): Listener | undefined {
   return (
     listeners.find(
@@ -106,19 +109,22 @@ export function matchFilterChain(listener: Listener, facts: ConnectionFacts): Fi
   return chains.length === 0 ? listener.defaultFilterChain : chains[0];
 }
 
+export interface VirtualHostMatch {
+  vhost: VirtualHost;
+  domain: string;
+  by: 'exactDomain' | 'suffixDomain' | 'prefixDomain' | 'catchAll';
+}
+
 /**
  * Envoy's virtual host selection, port stripped: exact, longest `*.suffix`, longest `prefix.*`, then `*`
- * (simulation/traffic.go: matchVirtualHost). Returns the domain that matched too, for the explanation.
+ * (simulation/traffic.go: matchVirtualHost). Returns the domain that matched and how, too.
  */
-export function matchVirtualHost(
-  config: RouteConfiguration,
-  hostHeader: string,
-): { vhost: VirtualHost; domain: string } | undefined {
+export function matchVirtualHost(config: RouteConfiguration, hostHeader: string): VirtualHostMatch | undefined {
   const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
   const exact = config.virtualHosts.find((v) => v.domains.includes(host));
-  if (exact) return { vhost: exact, domain: host };
-  const longestMatch = (matches: (domain: string) => boolean) => {
-    let best: { vhost: VirtualHost; domain: string } | undefined;
+  if (exact) return { vhost: exact, domain: host, by: 'exactDomain' };
+  const longestMatch = (by: VirtualHostMatch['by'], matches: (domain: string) => boolean) => {
+    let best: VirtualHostMatch | undefined;
     for (const vhost of config.virtualHosts) {
       for (const domain of vhost.domains) {
         if (
@@ -127,16 +133,16 @@ export function matchVirtualHost(
           matches(domain) &&
           domain.length > (best?.domain.length ?? 0)
         )
-          best = { vhost, domain };
+          best = { vhost, domain, by };
       }
     }
     return best;
   };
   const any = config.virtualHosts.find((v) => v.domains.includes('*'));
   return (
-    longestMatch((d) => d.startsWith('*') && host.endsWith(d.slice(1))) ??
-    longestMatch((d) => d.endsWith('*') && host.startsWith(d.slice(0, -1))) ??
-    (any ? { vhost: any, domain: '*' } : undefined)
+    longestMatch('suffixDomain', (d) => d.startsWith('*') && host.endsWith(d.slice(1))) ??
+    longestMatch('prefixDomain', (d) => d.endsWith('*') && host.startsWith(d.slice(0, -1))) ??
+    (any ? { vhost: any, domain: '*', by: 'catchAll' } : undefined)
   );
 }
 
@@ -179,7 +185,7 @@ export interface HttpFacts {
   headers: Map<string, string>;
 }
 
-/** Why one route did or did not match, for the explanation. */
+/** Whether one route's path, headers and query parameters all match the request. */
 export function routeMatches(route: Route, request: HttpFacts): boolean {
   const queryAt = request.path.indexOf('?');
   const pathOnly = queryAt >= 0 ? request.path.slice(0, queryAt) : request.path;

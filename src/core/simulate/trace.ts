@@ -10,99 +10,28 @@ import type { ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
-import type { Cluster, FilterChain, LbEndpoint, Listener, ProxyConfig, Route } from '../xds/types.ts';
+import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { resolve, type DnsResult } from './dns.ts';
 import { matchFilterChain, matchListener, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
+import type {
+  AssumptionFact,
+  CaptureRule,
+  DnsSummary,
+  EndFact,
+  EndpointState,
+  MissingClusterCause,
+  Outcome,
+  SimulatedRequest,
+  SimulatedStep,
+  SimulationResult,
+  StepFact,
+  TraceHop,
+  TransportCause,
+  TransportKind,
+  UnknownDestination,
+  UnknownHostCause,
+} from './facts.ts';
 import { parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './request.ts';
-
-export type Outcome =
-  | 'routed'
-  | 'passthrough'
-  | 'blackhole'
-  | 'no-route'
-  | 'no-listener'
-  | 'direct'
-  | 'dns-failure'
-  | 'mtls-failure'
-  | 'denied'
-  | 'no-healthy-upstream'
-  | 'cluster-not-found'
-  | 'direct-response'
-  | 'redirect'
-  | 'fault';
-
-export type StepKind =
-  | 'dns'
-  | 'capture'
-  | 'listener'
-  | 'filterChain'
-  | 'virtualHost'
-  | 'route'
-  | 'cluster'
-  | 'endpoint'
-  | 'inbound'
-  | 'authorization'
-  | 'outcome';
-
-/** One thing that happened to the request, why, and which objects caused it. */
-export interface TraceStep {
-  kind: StepKind;
-  /** `namespace/pod` of the proxy this happened in, if any. */
-  proxy: string | undefined;
-  title: string;
-  detail: string;
-  sources: ObjectSource[];
-  /** The Istio/Envoy name of what was picked (listener, virtual host, cluster...), for labels. */
-  name?: string;
-  /** What else was there and not taken, in words. */
-  alternatives?: string[];
-  /** Index of the hop (proxy) this step belongs to. */
-  hop?: number;
-  /** For endpoint steps: every endpoint of the service port and what happened to it. */
-  endpoints?: Array<{
-    address: string;
-    state: 'chosen' | 'healthy' | 'unhealthy' | 'excluded';
-    pod: string | undefined;
-  }>;
-}
-
-/** What one proxy did with the request (the `hops` of `meshpath trace --json`). */
-export interface TraceHop {
-  proxy: string;
-  direction: 'outbound' | 'inbound' | 'gateway';
-  listener?: string;
-  filterChain?: string;
-  routeConfig?: string;
-  virtualHost?: string;
-  route?: string;
-  cluster?: string;
-  endpoints?: string[];
-  endpoint?: string;
-  accessLog?: string;
-}
-
-export interface Trace {
-  outcome: Outcome;
-  status: number | null;
-  responseFlags: string;
-  dns: { resolver: DnsResult['resolver']; name: string; answers: string[]; rcode: DnsResult['rcode'] };
-  hops: TraceHop[];
-  steps: TraceStep[];
-  assumptions: string[];
-  request: {
-    from: string;
-    host: string;
-    port: number;
-    protocol: AppProtocol;
-    path: string;
-    method: string;
-    headers: Record<string, string>;
-    sni: string | undefined;
-    address: string | undefined;
-  };
-}
-
-export type TraceResult = { ok: true; trace: Trace } | { ok: false; reason: string };
 
 const HTTP_PROTOCOLS: ReadonlySet<AppProtocol> = new Set(['http', 'http2', 'grpc']);
 const TLS_PROTOCOLS: ReadonlySet<AppProtocol> = new Set(['https', 'tls']);
@@ -119,8 +48,8 @@ function unique(sources: ObjectSource[]): ObjectSource[] {
 
 /** A connection as its sender opens it: how it is wrapped, by whom, and the SNI it carries. */
 interface Transport {
-  kind: 'plaintext' | 'tls' | 'mtls';
-  why: string;
+  kind: TransportKind;
+  why: TransportCause;
   /** The pod whose application or proxy opened it; undefined for a client outside the mesh. */
   from: PodModel | undefined;
   sni: string | undefined;
@@ -136,19 +65,19 @@ interface Delivery {
   via: 'cluster' | 'passthrough' | 'direct';
 }
 
-type Terminal = {
+/** How the request ended: the outcome, what Envoy answers, and why. */
+interface Terminal {
   outcome: Outcome;
   status: number | null;
   flags: string;
-  title: string;
-  detail: string;
+  end: EndFact;
   sources: ObjectSource[];
-};
+}
 
 class Tracer {
-  readonly steps: TraceStep[] = [];
+  readonly steps: SimulatedStep[] = [];
   readonly hops: TraceHop[] = [];
-  readonly assumptions: string[] = [];
+  readonly assumptions: AssumptionFact[] = [];
   private readonly configs = new Map<string, { config: ProxyConfig; ctx: ProxyContext }>();
   readonly podsByIp: Map<string, PodModel>;
   /** The name DNS answered for (the FQDN after the search path), and the address the app dialled. */
@@ -159,32 +88,17 @@ class Tracer {
     readonly model: MeshModel,
     readonly registry: Registry,
     readonly inputs: ScopeInputs,
-    readonly request: Trace['request'],
+    readonly request: SimulatedRequest,
     readonly client: PodModel,
   ) {
     this.podsByIp = new Map(model.pods.filter((p) => p.ip).map((p) => [p.ip, p]));
   }
 
-  step(
-    kind: StepKind,
-    proxy: PodModel | undefined,
-    title: string,
-    detail: string,
-    sources: ObjectSource[] = [],
-    extra: Pick<TraceStep, 'name' | 'alternatives' | 'endpoints'> = {},
-  ): void {
-    const proxyRef = proxy ? `${proxy.namespace}/${proxy.name}` : undefined;
+  step(fact: StepFact, proxy: PodModel | undefined, sources: ObjectSource[] = []): void {
+    const proxyRef = proxy ? proxyName(proxy) : undefined;
     const lastHop = this.hops.length - 1;
     const hop = proxyRef !== undefined && lastHop >= 0 && this.hops[lastHop]?.proxy === proxyRef ? lastHop : undefined;
-    this.steps.push({
-      kind,
-      proxy: proxyRef,
-      title,
-      detail,
-      sources: unique(sources),
-      ...extra,
-      ...(hop !== undefined ? { hop } : {}),
-    });
+    this.steps.push({ fact, proxy: proxyRef, sources: unique(sources), ...(hop !== undefined ? { hop } : {}) });
   }
 
   proxyConfig(pod: PodModel): { config: ProxyConfig; ctx: ProxyContext } {
@@ -222,14 +136,17 @@ class Tracer {
     route: string;
     sni: string | undefined;
   }): string {
-    const tail = `"${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote} ${hop.sni ?? '-'}`;
+    const upstream = `"${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote}`;
+    const tail = `${upstream} ${hop.sni ?? '-'}`;
     if (!hop.http) {
       const termination = hop.details.startsWith('rbac_') ? hop.details : '-';
       const details = hop.details === 'via_upstream' || termination !== '-' ? '-' : hop.details;
       return `[-] "- - -" 0 ${hop.flags} ${details} ${termination} "-" - - - - "-" "-" "-" "-" ${tail} -`;
     }
     const protocol = this.request.protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
-    return `[-] "${this.request.method} ${this.request.path} ${protocol}" ${hop.code ?? 0} ${hop.flags} ${hop.details} - "-" - - - - "-" "curl/8.5.0" "-" "${this.hostHeader()}" ${tail} ${hop.route || '-'}`;
+    const request = `"${this.request.method} ${this.request.path} ${protocol}"`;
+    const agent = `"-" - - - - "-" "curl/8.5.0" "-" "${this.hostHeader()}"`;
+    return `[-] ${request} ${hop.code ?? 0} ${hop.flags} ${hop.details} - ${agent} ${tail} ${hop.route || '-'}`;
   }
 }
 
@@ -237,7 +154,7 @@ function chainLabel(chain: FilterChain): string {
   return chain.name ?? describeChainMatch(chain.match);
 }
 
-function alpnFor(protocol: AppProtocol, transport: Transport['kind']): string | undefined {
+function alpnFor(protocol: AppProtocol, transport: TransportKind): string | undefined {
   if (transport === 'mtls')
     return protocol === 'http' ? 'istio-http/1.1' : protocol === 'http2' || protocol === 'grpc' ? 'istio-h2' : 'istio';
   if (transport === 'tls') return protocol === 'https' ? 'h2' : undefined;
@@ -248,11 +165,19 @@ function weightiest<T extends { weight: number }>(items: T[]): T | undefined {
   return [...items].sort((a, b) => b.weight - a.weight)[0];
 }
 
+function objectName(source: Pick<ObjectSource, 'namespace' | 'name'>): string {
+  return `${source.namespace ?? ''}/${source.name}`;
+}
+
 /**
- * Walks one request through the proxies on its way, as Envoy would, and explains each step
+ * Walks one request through the proxies on its way, as Envoy would, and records what happened at each step as facts
  * (modelled on pilot/pkg/simulation/traffic.go, extended from DNS to the destination's inbound side).
  */
-export function traceRequest(analysis: Analysis, request: TraceRequest, options: TraceOptions = {}): TraceResult {
+export function simulateRequest(
+  analysis: Analysis,
+  request: TraceRequest,
+  options: TraceOptions = {},
+): SimulationResult {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
   const meshConfig = options.outboundTrafficPolicy
     ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy }
@@ -292,7 +217,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
   if (headers['host'] === undefined) headers['host'] = port === defaultPort ? host : `${host}:${port}`;
-  const normalized: Trace['request'] = {
+  const normalized: SimulatedRequest = {
     from: `${client.namespace}/${client.name}`,
     host,
     port,
@@ -305,25 +230,19 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
   if (!knownPort && !request.port && !parsed.port && !parsed.schemePort)
-    tracer.assumptions.push(`No port given for ${host}: assumed ${port}.`);
+    tracer.assumptions.push({ kind: 'portAssumed', host, port });
 
-  let dns: Trace['dns'];
+  let dns: DnsSummary;
   let result: Terminal;
   if (client.proxy.kind === 'gateway') {
     // A request arriving at a gateway from outside: it is addressed to the gateway, its Host names the service.
     dns = { resolver: 'none', name: host, answers: [], rcode: 'NOERROR' };
     const { ctx } = tracer.proxyConfig(client);
     const targetPort = targetPortFor(ctx, port);
-    tracer.step(
-      'capture',
-      client,
-      `Arrives at gateway ${client.namespace}/${client.name}`,
-      `The request comes from outside the mesh to the gateway's port ${port}${targetPort !== port ? `, which its Service sends to the pod's port ${targetPort}` : ''}. The gateway's Envoy listens there itself; no iptables capture is involved.`,
-      [client.source],
-    );
+    tracer.step({ kind: 'capture', by: 'gateway', port, targetPort }, client, [client.source]);
     const transport: Transport = {
       kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext',
-      why: 'as sent by the external client',
+      why: { by: 'externalClient' },
       from: undefined,
       sni: TLS_PROTOCOLS.has(protocol) ? normalized.sni : undefined,
     };
@@ -336,8 +255,7 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
         outcome: 'dns-failure',
         status: null,
         flags: '-',
-        title: 'DNS lookup failed',
-        detail: resolved.detail,
+        end: { reason: 'DNS_FAILURE', answer: resolved.answer },
         sources: resolved.sources,
       };
     } else {
@@ -348,15 +266,13 @@ export function traceRequest(analysis: Analysis, request: TraceRequest, options:
     }
   }
   tracer.step(
-    'outcome',
+    { kind: 'outcome', outcome: result.outcome, status: result.status, flags: result.flags, end: result.end },
     undefined,
-    `${result.outcome}${result.status !== null ? ` · ${result.status}` : ''}${result.flags !== '-' ? ` ${result.flags}` : ''}`,
-    result.detail,
     result.sources,
   );
   return {
     ok: true,
-    trace: {
+    simulation: {
       outcome: result.outcome,
       status: result.status,
       responseFlags: result.flags,
@@ -396,7 +312,10 @@ function protocolFromService(service: Service | undefined, port: number | undefi
   return servicePort ? protocolOfPort(servicePort.protocol) : undefined;
 }
 
-/** The service a name as the app writes it most likely means, for defaults only (short, name.ns, FQDN, ServiceEntry host). */
+/**
+ * The service a name as the app writes it most likely means, for defaults only
+ * (short, name.ns, FQDN, ServiceEntry host).
+ */
 function findServiceByName(
   registry: Registry,
   host: string,
@@ -421,14 +340,14 @@ function resolveDestination(
   address: string | undefined,
 ): DnsResult {
   if (isIpAddress(host)) {
-    tracer.step('dns', client, 'No DNS lookup', `${host} is an IP address: the application connects to it directly.`);
+    tracer.step({ kind: 'dns', by: 'ipAddress', host }, client);
     return {
       resolver: 'none',
       name: host,
       answers: [host],
       rcode: 'NOERROR',
       queries: [],
-      detail: '',
+      answer: { by: 'ipAddress', address: host },
       sources: [],
       assumption: undefined,
     };
@@ -446,21 +365,26 @@ function resolveDestination(
   if (address && result.rcode === 'NOERROR' && !result.answers.includes(address)) {
     result.answers = [address, ...result.answers];
   }
-  const title =
-    result.rcode === 'NXDOMAIN' ? `${host} does not resolve (NXDOMAIN)` : `${host} → ${result.answers.join(', ')}`;
-  const who = capture
-    ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
-    : client.proxy.kind === 'sidecar'
-      ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
-      : 'The pod has no sidecar: kube-dns answers.';
-  const tried =
-    result.queries.length > 0 ? ` Tried: ${result.queries.map((q) => `${q.name} (${q.answeredBy})`).join('; ')}.` : '';
-  tracer.step('dns', client, title, `${who} ${result.detail}${tried}`, [
-    ...result.sources,
-    ...(capture && client.proxy.proxyMetadata.has('ISTIO_META_DNS_CAPTURE') && tracer.model.meshConfig.source
-      ? [tracer.model.meshConfig.source]
-      : []),
-  ]);
+  const resolver = capture ? 'istioAgent' : client.proxy.kind === 'sidecar' ? 'kubeDnsCaptureOff' : 'kubeDnsNoSidecar';
+  tracer.step(
+    {
+      kind: 'dns',
+      by: 'lookup',
+      host,
+      resolver,
+      rcode: result.rcode,
+      answers: result.answers,
+      answer: result.answer,
+      queries: result.queries,
+    },
+    client,
+    [
+      ...result.sources,
+      ...(capture && client.proxy.proxyMetadata.has('ISTIO_META_DNS_CAPTURE') && tracer.model.meshConfig.source
+        ? [tracer.model.meshConfig.source]
+        : []),
+    ],
+  );
   return result;
 }
 
@@ -469,65 +393,51 @@ function ipInRanges(ranges: readonly string[], ip: string): boolean {
 }
 
 /** iptables capture decision for the client's connection (tools/istio-iptables/pkg/capture/run.go). */
-function captured(client: PodModel, address: string, port: number): { captured: boolean; why: string } {
+function captured(client: PodModel, address: string, port: number): { captured: boolean; rule: CaptureRule } {
   if (client.proxy.kind !== 'sidecar')
-    return {
-      captured: false,
-      why: `${client.namespace}/${client.name} has no sidecar (${client.proxy.reason}), so nothing redirects its connections`,
-    };
+    return { captured: false, rule: { rule: 'noSidecar', pod: proxyName(client), reason: client.proxy.reason } };
   const capture = client.capture;
-  if (capture.excludeOutboundPorts.includes(port))
-    return { captured: false, why: `port ${port} is in traffic.sidecar.istio.io/excludeOutboundPorts` };
-  if (address === '127.0.0.1') return { captured: false, why: 'traffic to 127.0.0.1 is never redirected' };
+  if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
+  if (address === '127.0.0.1') return { captured: false, rule: { rule: 'localhost' } };
   if (ipInRanges(capture.excludeOutboundIPRanges, address))
-    return { captured: false, why: `${address} is in traffic.sidecar.istio.io/excludeOutboundIPRanges` };
-  if (capture.includeOutboundPorts.includes(port))
-    return { captured: true, why: `port ${port} is in traffic.sidecar.istio.io/includeOutboundPorts` };
+    return { captured: false, rule: { rule: 'excludedRange', address } };
+  if (capture.includeOutboundPorts.includes(port)) return { captured: true, rule: { rule: 'includedPort', port } };
   if (ipInRanges(capture.includeOutboundIPRanges, address)) {
     return {
       captured: true,
-      why: capture.includeOutboundIPRanges.includes('*')
-        ? 'iptables redirects every outbound TCP connection to Envoy on port 15001'
-        : `${address} is in traffic.sidecar.istio.io/includeOutboundIPRanges`,
+      rule: capture.includeOutboundIPRanges.includes('*')
+        ? { rule: 'allOutbound' }
+        : { rule: 'includedRange', address },
     };
   }
   return {
     captured: false,
-    why: `${address} is outside traffic.sidecar.istio.io/includeOutboundIPRanges (${capture.includeOutboundIPRanges.join(',')})`,
+    rule: { rule: 'outsideIncludedRanges', address, ranges: capture.includeOutboundIPRanges },
   };
 }
 
 function outboundFromClient(tracer: Tracer, client: PodModel, address: string): Terminal {
   const { port, protocol } = tracer.request;
   const capture = captured(client, address, port);
-  if (!capture.captured) {
-    tracer.step(
-      'capture',
-      client,
-      'Not captured: the connection goes straight out',
-      `${capture.why}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies; kube-proxy delivers it.`,
-      [client.source],
-    );
-    return directDelivery(tracer, client, address, port, 0);
-  }
   tracer.step(
-    'capture',
+    { kind: 'capture', by: 'iptables', captured: capture.captured, address, port, rule: capture.rule },
     client,
-    `Captured by ${client.namespace}/${client.name}'s sidecar`,
-    `TCP to ${address}:${port}: ${capture.why}.`,
     [client.source],
   );
+  if (!capture.captured) return directDelivery(tracer, client, address, port, 0);
   const { config } = tracer.proxyConfig(client);
   const transport: Transport = {
     kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext',
-    why: 'as the application sends it',
+    why: { by: 'application' },
     from: client,
     sni: TLS_PROTOCOLS.has(protocol) ? tracer.request.sni : undefined,
   };
   return proxyHop(tracer, client, config, 'outbound', address, port, transport, 0);
 }
 
-/** kube-proxy / the network delivers a connection to an address: a ClusterIP is DNATed to one of its ready endpoints. */
+/**
+ * kube-proxy / the network delivers a connection to an address: a ClusterIP is DNATed to one of its ready endpoints.
+ */
 function deliverToAddress(
   tracer: Tracer,
   address: string,
@@ -549,18 +459,22 @@ function deliverToAddress(
         outcome: 'no-healthy-upstream',
         status: null,
         flags: '-',
-        title: 'kube-proxy has no endpoint',
-        detail: `${address} is the ClusterIP of ${service.hostname}, which has no ready endpoint on port ${port}: the connection is refused.`,
+        end: { reason: 'KUBE_PROXY_NO_ENDPOINT', address, port, service: service.hostname },
         sources: [service.source],
       };
     }
     tracer.step(
-      'endpoint',
+      {
+        kind: 'endpoint',
+        by: 'kubeProxy',
+        address,
+        port,
+        endpoint: `${endpoint.address}:${endpoint.port}`,
+        service: service.hostname,
+        passthrough: via === 'passthrough',
+      },
       undefined,
-      `kube-proxy → ${endpoint.address}:${endpoint.port}`,
-      `${address}:${port} is the ClusterIP of ${service.hostname}; kube-proxy sends the connection to one of its ready endpoints${via === 'passthrough' ? ", without any of the mesh's routing, DestinationRules or mTLS" : ''}.`,
       [service.source, ...(endpoint.workload ? [endpoint.workload] : [])],
-      { name: `${endpoint.address}:${endpoint.port}` },
     );
     return arrive(
       tracer,
@@ -579,7 +493,7 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
     port,
     {
       kind: tls ? 'tls' : 'plaintext',
-      why: 'not wrapped by any sidecar',
+      why: { by: 'noSidecar' },
       from: client,
       sni: tls ? tracer.request.sni : undefined,
     },
@@ -588,7 +502,10 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
   );
 }
 
-/** A connection reaches an address: a gateway pod, a pod with a sidecar, a pod without one, or something outside the mesh. */
+/**
+ * A connection reaches an address: a gateway pod, a pod with a sidecar, a pod without one, or something outside
+ * the mesh.
+ */
 function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   const pod = tracer.podsByIp.get(delivery.address);
   const protocol = tracer.request.protocol;
@@ -601,25 +518,32 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
       outcome: 'mtls-failure',
       status: tracer.hops.length > 0 && HTTP_PROTOCOLS.has(protocol) ? 503 : null,
       flags: tracer.hops.length > 0 ? 'UF' : '-',
-      title: 'The destination cannot speak Istio mTLS',
-      detail: `${delivery.address}:${delivery.port} ${pod ? `is ${pod.namespace}/${pod.name}, which has no sidecar` : 'is not a mesh workload'}, but the client's proxy sends Istio mTLS (${delivery.transport.why}): the handshake fails.`,
+      end: {
+        reason: 'PEER_WITHOUT_SIDECAR',
+        address: delivery.address,
+        port: delivery.port,
+        pod: pod ? proxyName(pod) : undefined,
+        cause: delivery.transport.why,
+      },
       sources: pod ? [pod.source] : [],
     };
   }
   const success = successStatus(protocol);
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
-  const where = pod
-    ? `${pod.namespace}/${pod.name} (no sidecar: no mTLS is required and no AuthorizationPolicy is enforced there)`
-    : delivery.host && !isIpAddress(delivery.host)
-      ? `${delivery.host}, outside the mesh`
-      : `${delivery.address}, outside the mesh`;
   return {
     outcome,
     status: success,
     flags: '-',
-    title: `Delivered to ${delivery.address}:${delivery.port}`,
-    detail: `The connection reaches ${where} in ${delivery.transport.kind === 'plaintext' ? 'plaintext' : 'TLS'}.`,
+    end: {
+      reason: 'DELIVERED',
+      address: delivery.address,
+      port: delivery.port,
+      to: pod
+        ? { pod: proxyName(pod) }
+        : { external: delivery.host && !isIpAddress(delivery.host) ? delivery.host : delivery.address },
+      transport: delivery.transport.kind,
+    },
     sources: pod ? [pod.source] : [],
   };
 }
@@ -628,7 +552,10 @@ function proxyName(pod: PodModel): string {
   return `${pod.namespace}/${pod.name}`;
 }
 
-/** Listener → filter chain → (HTTP: route configuration → virtual host → route) or TCP cluster → endpoint, in one proxy. */
+/**
+ * Listener → filter chain → (HTTP: route configuration → virtual host → route) or TCP cluster → endpoint,
+ * in one proxy.
+ */
 function proxyHop(
   tracer: Tracer,
   pod: PodModel,
@@ -642,7 +569,7 @@ function proxyHop(
   const request = tracer.request;
   const hop: TraceHop = { proxy: proxyName(pod), direction };
   tracer.hops.push(hop);
-  const listener: Listener | undefined =
+  const listener =
     direction === 'gateway'
       ? config.listeners.find((l) => l.port === port && l.kind === 'gateway')
       : matchListener(config.listeners, address, port);
@@ -669,19 +596,32 @@ function proxyHop(
       outcome: 'no-listener',
       status: null,
       flags: 'NR',
-      title: `No listener on port ${port}`,
-      detail: `${proxyName(pod)} has no listener for port ${port}: ${direction === 'gateway' ? 'no Gateway server of this gateway uses that port' : 'nothing handles the connection'}, so it is refused.`,
+      end: { reason: 'NO_LISTENER', proxy: proxyName(pod), port, gateway: direction === 'gateway' },
       sources: [pod.source],
     };
   }
   hop.listener = listener.name;
-  const otherListeners = config.listeners
-    .filter((l) => l !== listener && l.port === port)
-    .map((l) => `${l.name} (for ${l.address})`);
-  tracer.step('listener', pod, `Listener ${listener.name}`, listenerWhy(listener, address, port), [], {
-    name: listener.name,
-    alternatives: otherListeners,
-  });
+  tracer.step(
+    {
+      kind: 'listener',
+      by:
+        listener.kind === 'virtualOutbound'
+          ? 'virtualOutbound'
+          : listener.kind === 'gateway'
+            ? 'gateway'
+            : listener.address === address
+              ? 'exactAddress'
+              : 'wildcard',
+      listener: listener.name,
+      address,
+      port,
+      services: listener.services,
+      others: config.listeners
+        .filter((l) => l !== listener && l.port === port)
+        .map((l) => ({ name: l.name, address: l.address })),
+    },
+    pod,
+  );
   const facts: ConnectionFacts = {
     address,
     port,
@@ -696,26 +636,29 @@ function proxyHop(
       outcome: 'no-listener',
       status: null,
       flags: 'NR',
-      title: 'No filter chain matches',
-      detail: `No filter chain of ${listener.name} matches this connection (${describeFacts(facts)}), and the listener has no default chain: the connection is closed.`,
+      end: { reason: 'NO_FILTER_CHAIN', listener: listener.name, connection: facts },
       sources: [],
     };
   }
   hop.filterChain = chainLabel(chain);
   loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
-  const otherChains = [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
-    .filter((c) => c !== chain)
-    .map(
-      (c) =>
-        `${describeChainMatch(c.match)} → ${c.action.kind === 'tcp' ? c.action.clusters.map((x) => x.name).join(', ') : `route ${c.action.routeConfigName}`}`,
-    );
   tracer.step(
-    'filterChain',
+    {
+      kind: 'filterChain',
+      chain: chainLabel(chain),
+      connection: facts,
+      by: chain === listener.defaultFilterChain ? 'defaultChain' : 'match',
+      match: chain.match,
+      others: [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
+        .filter((c) => c !== chain)
+        .map((c) =>
+          c.action.kind === 'tcp'
+            ? { match: c.match, clusters: c.action.clusters.map((x) => x.name) }
+            : { match: c.match, routeConfig: c.action.routeConfigName },
+        ),
+    },
     pod,
-    `Filter chain ${chainLabel(chain)}`,
-    `${describeFacts(facts)} ${chain === listener.defaultFilterChain ? `matches none of the listener's other chains, so the default chain takes it` : `matches ${describeChainMatch(chain.match)}`}.`,
     chain.sources,
-    { name: chainLabel(chain), alternatives: otherChains },
   );
 
   let clusterName: string;
@@ -729,8 +672,7 @@ function proxyHop(
         outcome: 'no-listener',
         status: null,
         flags: '-',
-        title: 'Not HTTP',
-        detail: `The chain parses HTTP, but this connection carries ${request.protocol}: Envoy cannot decode it and closes it.`,
+        end: { reason: 'NOT_HTTP', protocol: request.protocol },
         sources: chain.sources,
       };
     }
@@ -744,25 +686,27 @@ function proxyHop(
         outcome: 'no-route',
         status: 404,
         flags: 'NR',
-        title: `No virtual host for ${hostHeader}`,
-        detail: `Route configuration ${routeConfigName} has no virtual host whose domains match Host ${hostHeader}: 404 NR.`,
+        end: { reason: 'NO_VIRTUAL_HOST', routeConfig: routeConfigName, hostHeader },
         sources: chain.sources,
       };
     }
     const vhost = vhostMatch.vhost;
     hop.virtualHost = vhost.name;
     tracer.step(
-      'virtualHost',
-      pod,
-      `Virtual host ${vhost.name}`,
-      `Host ${hostHeader} ${vhost.domains.includes('*') && vhost.domains.length === 1 ? 'matches no specific domain; the catch-all virtual host (*) takes it' : `matches the domain ${vhostMatch.domain}`} in route configuration ${routeConfigName}.`,
-      vhost.sources,
       {
-        name: vhost.name,
-        alternatives: (routeConfig?.virtualHosts ?? [])
+        kind: 'virtualHost',
+        virtualHost: vhost.name,
+        routeConfig: routeConfigName,
+        hostHeader,
+        by: vhostMatch.by,
+        domain: vhostMatch.domain,
+        catchAllOnly: vhost.domains.includes('*') && vhost.domains.length === 1,
+        others: (routeConfig?.virtualHosts ?? [])
           .filter((v) => v !== vhost)
-          .map((v) => `${v.name}: ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', …' : ''}`),
+          .map((v) => ({ name: v.name, domains: v.domains })),
       },
+      pod,
+      vhost.sources,
     );
     route = matchRoute(vhost, { path: request.path, headers: requestHeaders(tracer) });
     if (!route) {
@@ -771,26 +715,34 @@ function proxyHop(
         outcome: 'no-route',
         status: 404,
         flags: 'NR',
-        title: 'No route matches',
-        detail: `None of the ${vhost.routes.length} routes of ${vhost.name} matches ${request.method} ${request.path}${vhost.routes.length > 0 ? ` (routes: ${vhost.routes.map((r) => r.match.description).join('; ')})` : ''}: 404 NR.`,
+        end: {
+          reason: 'NO_ROUTE',
+          virtualHost: vhost.name,
+          method: request.method,
+          path: request.path,
+          routes: vhost.routes.map((r) => r.match.description),
+        },
         sources: vhost.sources,
       };
     }
     hop.route = route.name || undefined;
-    const matchedRoute = route;
-    const skipped = vhost.routes
-      .slice(0, vhost.routes.indexOf(matchedRoute))
-      .map((r) => `${r.name || '(unnamed)'}: ${r.match.description} — does not match`);
-    const later = vhost.routes
-      .slice(vhost.routes.indexOf(matchedRoute) + 1)
-      .map((r) => `${r.name || '(unnamed)'}: ${r.match.description} — not reached`);
+    const at = vhost.routes.indexOf(route);
+    // Routes are tried in order: those before the match were tried and failed, those after it were never reached.
     tracer.step(
-      'route',
+      {
+        kind: 'route',
+        by: 'match',
+        route: route.name,
+        virtualService: route.virtualService,
+        method: request.method,
+        path: request.path,
+        match: route.match.description,
+        others: vhost.routes.flatMap((r, i) =>
+          i === at ? [] : [{ route: r.name, match: r.match.description, reached: i < at }],
+        ),
+      },
       pod,
-      `Route ${route.name || '(unnamed)'}${route.virtualService ? ` of VirtualService ${route.virtualService.namespace}/${route.virtualService.name}` : ''}`,
-      `${request.method} ${request.path} matches ${route.match.description}${route.virtualService ? ` (http[${route.virtualService.httpIndex}]${route.virtualService.matchIndex !== undefined ? `.match[${route.virtualService.matchIndex}]` : ''})` : ''}.`,
       route.sources,
-      { name: route.name || '(unnamed)', alternatives: [...skipped, ...later] },
     );
     const action = route.action;
     if (action.kind === 'directResponse') {
@@ -801,27 +753,32 @@ function proxyHop(
             outcome: 'blackhole',
             status: 502,
             flags: '-',
-            title: `502 · blocked by REGISTRY_ONLY`,
-            detail: `Host ${hostHeader} is not a service this proxy knows on port ${port}, and the outbound traffic policy is REGISTRY_ONLY: the block_all virtual host answers 502 itself. ${unknownHostCause(tracer, pod, hostHeader)}`,
+            end: {
+              reason: 'BLOCKED_BY_REGISTRY_ONLY',
+              hostHeader,
+              port,
+              cause: unknownHostCause(tracer, pod, hostHeader),
+            },
             sources: route.sources,
           }
         : {
             outcome: 'direct-response',
             status: action.status,
             flags: '-',
-            title: `Direct response ${action.status}`,
-            detail: `The route answers ${action.status} itself; no upstream is contacted.`,
+            end: { reason: 'DIRECT_RESPONSE', status: action.status },
             sources: route.sources,
           };
     }
     if (action.kind === 'redirect') {
       log(action.status, '-', 'redirect', '-', '-', route.name);
+      const scheme = action.scheme ? `${action.scheme}://` : '';
+      const authority = `${action.host ?? hostHeader}${action.port ? `:${action.port}` : ''}`;
+      const location = `${scheme}${authority}${action.path ?? request.path}`;
       return {
         outcome: 'redirect',
         status: action.status,
         flags: '-',
-        title: `Redirect ${action.status}`,
-        detail: `The route redirects to ${action.scheme ? `${action.scheme}://` : ''}${action.host ?? hostHeader}${action.port ? `:${action.port}` : ''}${action.path ?? request.path}.`,
+        end: { reason: 'REDIRECT', location },
         sources: route.sources,
       };
     }
@@ -831,8 +788,7 @@ function proxyHop(
         outcome: 'no-route',
         status: 404,
         flags: 'NR',
-        title: 'The route has no action',
-        detail: 'The matched rule has no usable action (for example a redirect code Istio does not support).',
+        end: { reason: 'ROUTE_WITHOUT_ACTION' },
         sources: route.sources,
       };
     }
@@ -843,14 +799,15 @@ function proxyHop(
           outcome: 'fault',
           status: action.fault.abort.status,
           flags: 'FI',
-          title: `Fault injection aborts with ${action.fault.abort.status}`,
-          detail: `The route's fault.abort answers ${action.fault.abort.status} before any upstream is contacted.`,
+          end: { reason: 'FAULT_ABORT', status: action.fault.abort.status },
           sources: route.sources,
         };
       }
-      tracer.assumptions.push(
-        `The route aborts ${action.fault.abort.percent}% of requests with ${action.fault.abort.status}; this trace follows a request that is not aborted.`,
-      );
+      tracer.assumptions.push({
+        kind: 'faultAbortSkipped',
+        percent: action.fault.abort.percent,
+        status: action.fault.abort.status,
+      });
     }
     const chosen = weightiest(action.clusters);
     if (!chosen) {
@@ -859,34 +816,34 @@ function proxyHop(
         outcome: 'cluster-not-found',
         status: 503,
         flags: 'NC',
-        title: 'No cluster',
-        detail: 'The route names no cluster.',
+        end: { reason: 'ROUTE_WITHOUT_CLUSTER' },
         sources: route.sources,
       };
     }
-    if (action.clusters.length > 1)
-      tracer.step(
-        'route',
-        pod,
-        `Weighted: ${chosen.name} (${chosen.weight}%)`,
-        `The route splits traffic: ${action.clusters.map((c) => `${c.name} ${c.weight}%`).join(', ')}. This trace follows the heaviest.`,
-        route.sources,
-      );
+    if (action.clusters.length > 1) tracer.step(weighted('route', chosen, action.clusters), pod, route.sources);
     clusterName = chosen.name;
   } else {
     const chosen = weightiest(action0.clusters);
     clusterName = chosen?.name ?? '';
-    if (action0.clusters.length > 1)
-      tracer.step(
-        'route',
-        pod,
-        `Weighted: ${clusterName}`,
-        `The chain splits connections: ${action0.clusters.map((c) => `${c.name} ${c.weight}%`).join(', ')}. This trace follows the heaviest.`,
-        chain.sources,
-      );
+    if (action0.clusters.length > 1) tracer.step(weighted('filterChain', chosen, action0.clusters), pod, chain.sources);
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
+}
+
+/** A split across weighted destinations: this trace follows the heaviest. */
+function weighted(
+  where: 'route' | 'filterChain',
+  chosen: { name: string; weight: number } | undefined,
+  clusters: Array<{ name: string; weight: number }>,
+): StepFact {
+  return {
+    kind: 'route',
+    by: 'weight',
+    in: where,
+    chosen: chosen ? { name: chosen.name, weight: chosen.weight } : undefined,
+    clusters: clusters.map((c) => ({ name: c.name, weight: c.weight })),
+  };
 }
 
 function clusterHop(
@@ -913,21 +870,15 @@ function clusterHop(
   const isHttp = tracer.isHttp && route !== undefined;
   const cluster: Cluster | undefined = config.clusters.find((c) => c.name === clusterName);
   if (clusterName === 'BlackHoleCluster') {
-    tracer.step(
-      'cluster',
-      pod,
-      'BlackHoleCluster',
-      blackholeWhy(tracer, pod, address, port),
-      blackholeSources(tracer, pod),
-    );
+    const unknown = unknownDestination(tracer, pod, address, port);
+    tracer.step({ kind: 'cluster', by: 'blackHole', unknown }, pod, policySources(tracer, pod));
     log(null, 'UH', '-', 'BlackHoleCluster', '-', routeName);
     return {
       outcome: 'blackhole',
       status: null,
       flags: 'UH',
-      title: 'Blocked: BlackHoleCluster',
-      detail: `${blackholeWhy(tracer, pod, address, port)} The connection is closed.`,
-      sources: blackholeSources(tracer, pod),
+      end: { reason: 'BLACKHOLE', unknown },
+      sources: policySources(tracer, pod),
     };
   }
   if (!cluster) {
@@ -936,19 +887,13 @@ function clusterHop(
       outcome: 'cluster-not-found',
       status: isHttp ? 503 : null,
       flags: 'NC',
-      title: `Cluster ${clusterName} does not exist`,
-      detail: clusterMissingWhy(tracer, pod, clusterName),
+      end: { reason: 'CLUSTER_NOT_FOUND', cluster: clusterName, cause: missingClusterCause(tracer, pod, clusterName) },
       sources: route?.sources ?? [],
     };
   }
   if (clusterName === 'PassthroughCluster') {
-    tracer.step(
-      'cluster',
-      pod,
-      'PassthroughCluster',
-      `${passthroughWhy(tracer, pod, address, port)} Envoy connects to the address the application dialled, ${address}:${port}, without mTLS.`,
-      blackholeSources(tracer, pod),
-    );
+    const unknown = unknownDestination(tracer, pod, address, port);
+    tracer.step({ kind: 'cluster', by: 'passthrough', unknown }, pod, policySources(tracer, pod));
     log(
       successStatus(tracer.request.protocol),
       '-',
@@ -963,7 +908,7 @@ function clusterHop(
       port,
       {
         kind: transport.kind === 'tls' ? 'tls' : 'plaintext',
-        why: 'PassthroughCluster adds no TLS',
+        why: { by: 'passthroughCluster' },
         from: pod,
         sni: transport.kind === 'tls' ? transport.sni : undefined,
       },
@@ -972,27 +917,28 @@ function clusterHop(
     );
   }
   tracer.step(
-    'cluster',
+    {
+      kind: 'cluster',
+      by: 'service',
+      cluster: cluster.name,
+      type: cluster.type,
+      subset: cluster.subset,
+      destinationRule: cluster.destinationRule
+        ? `${cluster.destinationRule.namespace}/${cluster.destinationRule.name}`
+        : undefined,
+      tls: cluster.tls.reason,
+    },
     pod,
-    `Cluster ${cluster.name}`,
-    `${cluster.type} cluster${cluster.subset ? ` for subset ${cluster.subset}` : ''}${cluster.destinationRule ? ` (DestinationRule ${cluster.destinationRule.namespace}/${cluster.destinationRule.name})` : ''}. Upstream TLS: ${cluster.tls.reason}.`,
     cluster.sources,
-    { name: cluster.name },
   );
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
   const all = assignment?.endpoints ?? [];
   hop.endpoints = all.map((e) => `${e.address}:${e.port}`);
   if (cluster.type === 'ORIGINAL_DST') {
-    tracer.step(
-      'endpoint',
-      pod,
-      `Original destination ${address}:${port}`,
-      'The cluster forwards to the address the application dialled.',
-      cluster.sources,
-    );
+    tracer.step({ kind: 'endpoint', by: 'originalDestination', address, port }, pod, cluster.sources);
     hop.endpoint = `${address}:${port}`;
     log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, `${address}:${port}`, routeName);
-    const kind: Transport['kind'] =
+    const kind: TransportKind =
       cluster.tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : transport.kind === 'tls' ? 'tls' : 'plaintext';
     return deliverToAddress(
       tracer,
@@ -1000,7 +946,7 @@ function clusterHop(
       port,
       {
         kind,
-        why: cluster.tls.reason,
+        why: { by: 'clusterTls', reason: cluster.tls.reason },
         from: pod,
         sni: kind === 'mtls' ? istioMtlsSni(cluster.name) : kind === 'tls' ? transport.sni : undefined,
       },
@@ -1015,31 +961,37 @@ function clusterHop(
       outcome: 'no-healthy-upstream',
       status: isHttp ? 503 : null,
       flags: 'UH',
-      title: `No healthy endpoint in ${cluster.name}`,
-      detail:
-        all.length === 0
-          ? `${cluster.name} has no endpoints${cluster.subset ? `: no pod of ${cluster.service ?? ''} has the labels of subset ${cluster.subset}` : ''}. 503 UH.`
-          : `All ${all.length} endpoints of ${cluster.name} are unhealthy (not ready). 503 UH.`,
+      end: {
+        reason: 'NO_HEALTHY_UPSTREAM',
+        cluster: cluster.name,
+        total: all.length,
+        subset: cluster.subset,
+        service: cluster.service ?? '',
+      },
       sources: cluster.sources,
     };
   }
   const chosen = healthy[0] as LbEndpoint;
   hop.endpoint = `${chosen.address}:${chosen.port}`;
-  const upstream: Transport['kind'] = chosen.mtls
+  const upstream: TransportKind = chosen.mtls
     ? 'mtls'
     : cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls'
       ? 'tls'
       : 'plaintext';
   tracer.step(
-    'endpoint',
-    pod,
-    `Endpoint ${chosen.address}:${chosen.port}${chosen.podName ? ` (${chosen.podName})` : ''}`,
-    `${healthy.length} healthy of ${all.length} endpoints${all.length > healthy.length ? ' (unready ones are never picked)' : ''}; Envoy balances across them (${cluster.loadBalancer}), this trace follows the first. Transport: ${upstream === 'mtls' ? 'Istio mTLS' : upstream === 'tls' ? 'TLS' : 'plaintext'}.`,
-    chosen.workload ? [chosen.workload] : [],
     {
-      name: `${chosen.address}:${chosen.port}`,
+      kind: 'endpoint',
+      by: 'loadBalancer',
+      endpoint: `${chosen.address}:${chosen.port}`,
+      pod: chosen.podName,
+      healthy: healthy.length,
+      total: all.length,
+      loadBalancer: cluster.loadBalancer,
+      transport: upstream,
       endpoints: endpointStates(tracer, cluster, all, chosen),
     },
+    pod,
+    chosen.workload ? [chosen.workload] : [],
   );
   log(
     successStatus(tracer.request.protocol),
@@ -1060,7 +1012,7 @@ function clusterHop(
     {
       address: chosen.address,
       port: chosen.port,
-      transport: { kind: upstream, why: cluster.tls.reason, from: pod, sni },
+      transport: { kind: upstream, why: { by: 'clusterTls', reason: cluster.tls.reason }, from: pod, sni },
       host: cluster.service,
       via: 'cluster',
     },
@@ -1068,13 +1020,11 @@ function clusterHop(
   );
 }
 
-/** Every endpoint of the cluster's service port: the one chosen, the other healthy and unhealthy ones, and those a subset excluded. */
-function endpointStates(
-  tracer: Tracer,
-  cluster: Cluster,
-  all: LbEndpoint[],
-  chosen: LbEndpoint,
-): NonNullable<TraceStep['endpoints']> {
+/**
+ * Every endpoint of the cluster's service port: the one chosen, the other healthy and unhealthy ones, and those a
+ * subset excluded.
+ */
+function endpointStates(tracer: Tracer, cluster: Cluster, all: LbEndpoint[], chosen: LbEndpoint): EndpointState[] {
   const inCluster = all.map((e) => ({
     address: `${e.address}:${e.port}`,
     state: e === chosen ? ('chosen' as const) : e.health === 'HEALTHY' ? ('healthy' as const) : ('unhealthy' as const),
@@ -1101,9 +1051,7 @@ function endpointStates(
 /** A gateway pod handles the request like a router: its own listener on the target port, routes and clusters. */
 function gatewayHop(tracer: Tracer, pod: PodModel, port: number, transport: Transport, depth: number): Terminal {
   const { config } = tracer.proxyConfig(pod);
-  tracer.step('listener', pod, `Gateway ${proxyName(pod)}`, `The request reaches the gateway pod ${pod.ip}:${port}.`, [
-    pod.source,
-  ]);
+  tracer.step({ kind: 'listener', by: 'gatewayPod', address: pod.ip, port }, pod, [pod.source]);
   return proxyHop(tracer, pod, config, 'gateway', pod.ip, port, transport, depth);
 }
 
@@ -1139,10 +1087,9 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       sni: delivery.transport.sni,
     });
   };
-  // A client sidecar that sent TLS sees the handshake fail (UF); one that sent plaintext sees the connection closed (UC).
+  // A client sidecar that sent TLS sees the handshake fail (UF); one that sent plaintext sees the connection
+  // closed (UC).
   const resetFlag = delivery.transport.kind === 'plaintext' ? 'UC' : 'UF';
-  const sentAs =
-    delivery.transport.kind === 'mtls' ? 'Istio mTLS' : delivery.transport.kind === 'tls' ? 'TLS' : 'plaintext';
   const chain = listener ? matchFilterChain(listener, facts) : undefined;
   if (!chain) {
     const mtls = listener?.filterChains.filter((c) => c.match.destinationPort === delivery.port) ?? [];
@@ -1150,39 +1097,59 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     log(null, 'NR', 'filter_chain_not_found');
     const sources = unique(mtls.flatMap((c) => c.sources));
     tracer.step(
-      'inbound',
+      {
+        kind: 'inbound',
+        accepted: false,
+        by: 'noFilterChain',
+        port: delivery.port,
+        accepts: [...new Set(expects)],
+        sent: delivery.transport.kind,
+        cause: delivery.transport.why,
+      },
       pod,
-      `Rejected by ${proxyName(pod)}'s sidecar`,
-      `Port ${delivery.port} accepts ${expects.length > 0 ? [...new Set(expects)].join(' or ') : 'nothing'}, but the client sends ${sentAs} (${delivery.transport.why}): no filter chain takes the connection.`,
       sources,
     );
     return {
       outcome: 'mtls-failure',
       status: viaSidecar && httpClient ? 503 : null,
       flags: viaSidecar && httpClient ? resetFlag : '-',
-      title: 'mTLS mismatch at the destination',
-      detail: `${proxyName(pod)} requires ${expects.includes('mtls') && !expects.includes('plaintext') ? 'mTLS (STRICT)' : 'plaintext (mTLS disabled)'} on port ${delivery.port} and closes the connection; ${viaSidecar && httpClient ? `the client sidecar answers 503 ${resetFlag}` : 'the client sees a connection reset'}.`,
+      end: {
+        reason: 'INBOUND_NO_FILTER_CHAIN',
+        proxy: proxyName(pod),
+        port: delivery.port,
+        requires: expects.includes('mtls') && !expects.includes('plaintext') ? 'mtls' : 'plaintext',
+      },
       sources,
     };
   }
   if (chain.tls === 'plaintext' && delivery.transport.kind !== 'plaintext' && chain.action.kind !== 'tcp') {
     // TLS bytes reach a plaintext HTTP chain: its HTTP codec cannot read them and closes the connection
-    // (pilot/pkg/simulation/traffic.go: an HTTP connection manager reached without terminating TLS is a protocol error).
+    // (pilot/pkg/simulation/traffic.go: an HTTP connection manager reached without terminating TLS is a
+    // protocol error).
     loggedAsHttp = false;
     log(null, 'DPE', 'http1.codec_error');
     tracer.step(
-      'inbound',
+      {
+        kind: 'inbound',
+        accepted: false,
+        by: 'plaintextChain',
+        port: delivery.port,
+        sent: delivery.transport.kind,
+        cause: delivery.transport.why,
+      },
       pod,
-      `Rejected by ${proxyName(pod)}'s sidecar`,
-      `Port ${delivery.port} accepts plaintext only (mTLS disabled), but the client sends ${sentAs} (${delivery.transport.why}): the HTTP chain cannot read it and closes the connection.`,
       chain.sources,
     );
     return {
       outcome: 'mtls-failure',
       status: viaSidecar && httpClient ? 503 : null,
       flags: viaSidecar && httpClient ? 'UF' : '-',
-      title: 'mTLS mismatch at the destination',
-      detail: `${proxyName(pod)} has mTLS disabled on port ${delivery.port}, but the client sends ${sentAs}: the handshake fails; ${viaSidecar && httpClient ? 'the client sidecar answers 503 UF' : 'the client sees a connection reset'}.`,
+      end: {
+        reason: 'INBOUND_PLAINTEXT_ONLY',
+        proxy: proxyName(pod),
+        port: delivery.port,
+        sent: delivery.transport.kind,
+      },
       sources: chain.sources,
     };
   }
@@ -1191,13 +1158,20 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;
   hop.cluster = cluster;
   tracer.step(
-    'inbound',
+    {
+      kind: 'inbound',
+      accepted: true,
+      chain: chainLabel(chain),
+      cluster,
+      connection: facts,
+      match: chain.match,
+      mtls: chain.tls === 'mtls',
+    },
     pod,
-    `Inbound ${chainLabel(chain)} → ${cluster}`,
-    `${proxyName(pod)}'s sidecar takes the connection on virtualInbound (15006): ${describeFacts(facts)} matches ${describeChainMatch(chain.match)}${chain.tls === 'mtls' ? ', terminating Istio mTLS' : ''}.`,
     chain.sources,
   );
-  // The identity and address the destination sees are those of the pod that opened this connection (a gateway, after a gateway hop).
+  // The identity and address the destination sees are those of the pod that opened this connection
+  // (a gateway, after a gateway hop).
   const principal =
     delivery.transport.kind === 'mtls' && chain.tls === 'mtls' && sender
       ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}`
@@ -1207,12 +1181,10 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
       : undefined;
   const decision = authorize(tracer.model, pod, { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port });
-  for (const note of decision.notes) tracer.assumptions.push(note);
+  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   tracer.step(
-    'authorization',
+    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
     pod,
-    decision.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy',
-    `${decision.reason}.${principal ? ` Caller identity: ${principal}.` : ' The caller has no mTLS identity (plaintext).'}`,
     decision.policy ? [decision.policy] : [],
   );
   if (!decision.allowed) {
@@ -1221,8 +1193,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       outcome: 'denied',
       status: http ? 403 : null,
       flags: '-',
-      title: `403 · ${decision.reason}`,
-      detail: `${decision.reason}: ${http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`,
+      end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
       sources: decision.policy ? [decision.policy] : [],
     };
   }
@@ -1235,13 +1206,21 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     outcome,
     status: success,
     flags: '-',
-    title: `Delivered to ${proxyName(pod)}`,
-    detail: `The request reaches the application in ${proxyName(pod)} on ${pod.ip}:${delivery.port}${delivery.transport.kind === 'mtls' ? ' over Istio mTLS' : ' in plaintext'}.`,
+    end: {
+      reason: 'DELIVERED_TO_SIDECAR',
+      proxy: proxyName(pod),
+      address: pod.ip,
+      port: delivery.port,
+      mtls: delivery.transport.kind === 'mtls',
+    },
     sources: [pod.source],
   };
 }
 
-/** The SNI a sidecar or gateway sends with Istio mTLS: the cluster name's fields joined by `_.` (pilot/pkg/model/service.go: BuildDNSSrvSubsetKey). */
+/**
+ * The SNI a sidecar or gateway sends with Istio mTLS: the cluster name's fields joined by `_.`
+ * (pilot/pkg/model/service.go: BuildDNSSrvSubsetKey).
+ */
 function istioMtlsSni(clusterName: string): string {
   return clusterName.split('|').join('_.');
 }
@@ -1256,34 +1235,33 @@ function requestHeaders(tracer: Tracer): Map<string, string> {
   return headers;
 }
 
-function describeFacts(facts: ConnectionFacts): string {
-  return `${facts.transport === 'mtls' ? 'Istio mTLS' : facts.transport === 'tls' ? 'TLS' : 'plaintext'} to ${facts.address}:${facts.port}${facts.sni ? ` with SNI ${facts.sni}` : ''}${facts.alpn ? ` (ALPN ${facts.alpn})` : ''}`;
-}
-
-function listenerWhy(listener: Listener, address: string, port: number): string {
-  if (listener.kind === 'virtualOutbound')
-    return `No listener exists for ${address}:${port} nor 0.0.0.0:${port}, so the connection stays on virtualOutbound (15001), where only the catch-all chains apply.`;
-  if (listener.kind === 'gateway') return `The gateway listens on 0.0.0.0:${port} for its Gateway servers.`;
-  if (listener.address === address)
-    return `${address}:${port} has its own listener: ${listener.services.length > 0 ? `built for ${listener.services.join(', ')}` : 'a per-address listener'}.`;
-  return `No listener for ${address}:${port} itself, so the shared wildcard listener 0.0.0.0:${port} takes it${listener.services.length > 0 ? ` (services on it: ${listener.services.slice(0, 6).join(', ')}${listener.services.length > 6 ? ', …' : ''})` : ''}.`;
-}
-
-function policySourceText(tracer: Tracer, pod: PodModel): string {
-  const { ctx } = tracer.proxyConfig(pod);
-  const source = ctx.scope.outboundTrafficPolicySource;
-  return source
-    ? `${ctx.scope.outboundTrafficPolicy} (from ${source.kind} ${source.namespace ? `${source.namespace}/` : ''}${source.name})`
-    : `${ctx.scope.outboundTrafficPolicy} (Istio's default)`;
-}
-
-function blackholeSources(tracer: Tracer, pod: PodModel): ObjectSource[] {
+/** The objects that set the outbound traffic policy this proxy applies to unknown destinations. */
+function policySources(tracer: Tracer, pod: PodModel): ObjectSource[] {
   const source = tracer.proxyConfig(pod).ctx.scope.outboundTrafficPolicySource;
   return source ? [source] : [];
 }
 
-/** Why a destination is unknown to this proxy: not in the registry at all, hidden by exportTo or a Sidecar, or on another port. */
-function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string): string {
+/** A destination this proxy does not know, the outbound traffic policy it meets, and why it is unknown. */
+function unknownDestination(tracer: Tracer, pod: PodModel, address: string, port: number): UnknownDestination {
+  const { ctx } = tracer.proxyConfig(pod);
+  const source = ctx.scope.outboundTrafficPolicySource;
+  return {
+    address,
+    port,
+    hostHeader: tracer.isHttp ? tracer.hostHeader() : undefined,
+    policy: {
+      mode: ctx.scope.outboundTrafficPolicy,
+      source: source ? { kind: source.kind, namespace: source.namespace, name: source.name } : undefined,
+    },
+    cause: unknownHostCause(tracer, pod, tracer.request.host),
+  };
+}
+
+/**
+ * Why a destination is unknown to this proxy: not in the registry at all, hidden by exportTo or a Sidecar, or on
+ * another port.
+ */
+function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string): UnknownHostCause {
   const host = hostOrAddress.replace(/:\d+$/, '');
   const { ctx } = tracer.proxyConfig(pod);
   const names = new Set([
@@ -1302,46 +1280,50 @@ function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string):
         (!n.includes('.') && s.hostname.startsWith(`${n}.`)),
     ),
   );
-  if (registered.length === 0) return `${host} is in no Service or ServiceEntry.`;
+  if (registered.length === 0) return { cause: 'notRegistered', host };
   const inScope = registered.filter((s) => ctx.scope.servicesByHostname.has(s.hostname));
   if (inScope.length === 0) {
+    const hostname = registered[0]?.hostname ?? host;
     return ctx.scope.sidecar
-      ? `${registered[0]?.hostname ?? host} exists but is hidden from this proxy by Sidecar ${ctx.scope.sidecar.namespace}/${ctx.scope.sidecar.name} (its egress hosts) or by exportTo.`
-      : `${registered[0]?.hostname ?? host} exists but is not exported to namespace ${pod.namespace} (exportTo).`;
+      ? { cause: 'hiddenBySidecar', hostname, sidecar: objectName(ctx.scope.sidecar) }
+      : { cause: 'notExported', hostname, namespace: pod.namespace };
   }
   const service = inScope[0] as Service;
   const port = tracer.request.port;
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort)
-    return `${service.hostname} is known, but not on port ${port} (its ports: ${service.ports.map((p) => p.port).join(', ')}).`;
+    return { cause: 'portNotDeclared', hostname: service.hostname, port, ports: service.ports.map((p) => p.port) };
   if (service.resolution === 'Passthrough' && service.registry === 'External')
-    return `${service.hostname} is a ServiceEntry with resolution NONE: it has no address or endpoints of its own, so the proxy cannot tell its traffic from unknown traffic on this port.`;
+    return { cause: 'passthroughServiceEntry', hostname: service.hostname };
   if (listenerProtocolOf(servicePort.protocol) === 'TCP' && HTTP_PROTOCOLS.has(tracer.request.protocol))
-    return `${service.hostname} declares port ${port} as ${servicePort.protocol}, so HTTP to it is not routed by Host.`;
-  return `${service.hostname} is known on port ${port}, but this connection did not reach its listener.`;
+    return { cause: 'declaredTcp', hostname: service.hostname, port, protocol: servicePort.protocol };
+  return { cause: 'listenerNotReached', hostname: service.hostname, port };
 }
 
-function blackholeWhy(tracer: Tracer, pod: PodModel, address: string, port: number): string {
-  return `The proxy does not know ${address}:${port} as a service destination and the outbound traffic policy is ${policySourceText(tracer, pod)}, so unknown traffic goes to BlackHoleCluster. ${unknownHostCause(tracer, pod, tracer.request.host)}`;
-}
-
-function passthroughWhy(tracer: Tracer, pod: PodModel, address: string, port: number): string {
-  return `The proxy does not know ${address}:${port}${tracer.isHttp ? ` (Host ${tracer.hostHeader()})` : ''} as a service destination and the outbound traffic policy is ${policySourceText(tracer, pod)}, so unknown traffic passes through. ${unknownHostCause(tracer, pod, tracer.request.host)}`;
-}
-
-function clusterMissingWhy(tracer: Tracer, pod: PodModel, clusterName: string): string {
+/** Why a cluster named by a route is missing from the proxy's config (Envoy answers 503 NC). */
+function missingClusterCause(tracer: Tracer, pod: PodModel, clusterName: string): MissingClusterCause {
   const [, port, subset, host] = clusterName.split('|');
   const { ctx } = tracer.proxyConfig(pod);
   const service = ctx.scope.servicesByHostname.get(host ?? '');
-  if (!service)
-    return `The route sends to ${clusterName}, but ${host ?? ''} is not a service this proxy knows (not in the registry, or not visible here): Envoy answers 503 NC.`;
+  if (!service) return { cause: 'unknownService', cluster: clusterName, host: host ?? '' };
   if (subset) {
     const rule = ctx.scope.destinationRules.get(service.hostname);
     return rule
-      ? `The route asks for subset ${subset}, but DestinationRule ${rule.from[0]?.namespace ?? ''}/${rule.from[0]?.name ?? ''} (the one this proxy uses for ${service.hostname}) defines only ${rule.subsets.map((s) => s.name).join(', ') || 'no subsets'}: 503 NC.`
-      : `The route asks for subset ${subset} of ${service.hostname}, but no DestinationRule visible to this proxy defines it: 503 NC.`;
+      ? {
+          cause: 'undefinedSubset',
+          subset,
+          hostname: service.hostname,
+          rule: `${rule.from[0]?.namespace ?? ''}/${rule.from[0]?.name ?? ''}`,
+          subsets: rule.subsets.map((s) => s.name),
+        }
+      : { cause: 'noSubsetRule', subset, hostname: service.hostname };
   }
   if (!service.ports.some((p) => String(p.port) === port))
-    return `The route sends to port ${port ?? ''} of ${service.hostname}, which has no such port (${service.ports.map((p) => p.port).join(', ')}): 503 NC.`;
-  return `${clusterName} was not sent to this proxy (a DNS cluster with no endpoints is left out): 503 NC.`;
+    return {
+      cause: 'noSuchPort',
+      port: port ?? '',
+      hostname: service.hostname,
+      ports: service.ports.map((p) => p.port),
+    };
+  return { cause: 'notSent', cluster: clusterName };
 }

@@ -1,0 +1,402 @@
+/** The words for each step of a trace: a title, a detail, and what was there and not taken. */
+import type { EndFact, EndpointState, SimulatedStep, StepFact } from '../simulate/facts.ts';
+import { describeChainMatch } from '../xds/tables.ts';
+import {
+  blackholeWhy,
+  describeConnection,
+  dnsAnswer,
+  dnsQuery,
+  missingCluster,
+  passthroughWhy,
+  transportCause,
+  transportName,
+  unknownHost,
+} from './phrases.ts';
+
+export interface StepWords {
+  title: string;
+  detail: string;
+  /** The Istio/Envoy name of what was picked (listener, virtual host, cluster...), for labels. */
+  name?: string;
+  /** What else was there and not taken, in words. */
+  alternatives?: string[];
+  /** For endpoint steps: every endpoint of the service port and what happened to it. */
+  endpoints?: EndpointState[];
+}
+
+type Fact<K extends StepFact['kind']> = Extract<StepFact, { kind: K }>;
+
+const NOT_MESHED = ", without any of the mesh's routing, DestinationRules or mTLS";
+
+function unnamed(name: string): string {
+  return name || '(unnamed)';
+}
+
+function dns(fact: Fact<'dns'>): StepWords {
+  if (fact.by === 'ipAddress')
+    return {
+      title: 'No DNS lookup',
+      detail: `${fact.host} is an IP address: the application connects to it directly.`,
+    };
+  const title =
+    fact.rcode === 'NXDOMAIN'
+      ? `${fact.host} does not resolve (NXDOMAIN)`
+      : `${fact.host} → ${fact.answers.join(', ')}`;
+  const who =
+    fact.resolver === 'istioAgent'
+      ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
+      : fact.resolver === 'kubeDnsCaptureOff'
+        ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
+        : 'The pod has no sidecar: kube-dns answers.';
+  const tried =
+    fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
+  return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };
+}
+
+function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string {
+  const rule = fact.rule;
+  switch (rule.rule) {
+    case 'noSidecar':
+      return `${rule.pod} has no sidecar (${rule.reason}), so nothing redirects its connections`;
+    case 'excludedPort':
+      return `port ${rule.port} is in traffic.sidecar.istio.io/excludeOutboundPorts`;
+    case 'localhost':
+      return 'traffic to 127.0.0.1 is never redirected';
+    case 'excludedRange':
+      return `${rule.address} is in traffic.sidecar.istio.io/excludeOutboundIPRanges`;
+    case 'includedPort':
+      return `port ${rule.port} is in traffic.sidecar.istio.io/includeOutboundPorts`;
+    case 'allOutbound':
+      return 'iptables redirects every outbound TCP connection to Envoy on port 15001';
+    case 'includedRange':
+      return `${rule.address} is in traffic.sidecar.istio.io/includeOutboundIPRanges`;
+    case 'outsideIncludedRanges':
+      return `${rule.address} is outside traffic.sidecar.istio.io/includeOutboundIPRanges (${rule.ranges.join(',')})`;
+  }
+}
+
+function capture(fact: Fact<'capture'>, proxy: string): StepWords {
+  if (fact.by === 'gateway') {
+    const target =
+      fact.targetPort !== fact.port ? `, which its Service sends to the pod's port ${fact.targetPort}` : '';
+    return {
+      title: `Arrives at gateway ${proxy}`,
+      detail:
+        `The request comes from outside the mesh to the gateway's port ${fact.port}${target}. ` +
+        "The gateway's Envoy listens there itself; no iptables capture is involved.",
+    };
+  }
+  if (!fact.captured)
+    return {
+      title: 'Not captured: the connection goes straight out',
+      detail:
+        `${captureRule(fact)}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies; ` +
+        'kube-proxy delivers it.',
+    };
+  return {
+    title: `Captured by ${proxy}'s sidecar`,
+    detail: `TCP to ${fact.address}:${fact.port}: ${captureRule(fact)}.`,
+  };
+}
+
+function listener(fact: Fact<'listener'>, proxy: string): StepWords {
+  const at = `${fact.address}:${fact.port}`;
+  if (fact.by === 'gatewayPod')
+    return { title: `Gateway ${proxy}`, detail: `The request reaches the gateway pod ${at}.` };
+  const services = fact.services;
+  let detail: string;
+  switch (fact.by) {
+    case 'virtualOutbound':
+      detail =
+        `No listener exists for ${at} nor 0.0.0.0:${fact.port}, so the connection stays on virtualOutbound (15001), ` +
+        'where only the catch-all chains apply.';
+      break;
+    case 'gateway':
+      detail = `The gateway listens on 0.0.0.0:${fact.port} for its Gateway servers.`;
+      break;
+    case 'exactAddress':
+      detail =
+        `${at} has its own listener: ` +
+        `${services.length > 0 ? `built for ${services.join(', ')}` : 'a per-address listener'}.`;
+      break;
+    case 'wildcard': {
+      const listed = `${services.slice(0, 6).join(', ')}${services.length > 6 ? ', …' : ''}`;
+      detail =
+        `No listener for ${at} itself, so the shared wildcard listener 0.0.0.0:${fact.port} takes it` +
+        `${services.length > 0 ? ` (services on it: ${listed})` : ''}.`;
+      break;
+    }
+  }
+  return {
+    title: `Listener ${fact.listener}`,
+    detail,
+    name: fact.listener,
+    alternatives: fact.others.map((l) => `${l.name} (for ${l.address})`),
+  };
+}
+
+function filterChain(fact: Fact<'filterChain'>): StepWords {
+  const how =
+    fact.by === 'defaultChain'
+      ? "matches none of the listener's other chains, so the default chain takes it"
+      : `matches ${describeChainMatch(fact.match)}`;
+  return {
+    title: `Filter chain ${fact.chain}`,
+    detail: `${describeConnection(fact.connection)} ${how}.`,
+    name: fact.chain,
+    alternatives: fact.others.map(
+      (c) => `${describeChainMatch(c.match)} → ${'clusters' in c ? c.clusters.join(', ') : `route ${c.routeConfig}`}`,
+    ),
+  };
+}
+
+function virtualHost(fact: Fact<'virtualHost'>): StepWords {
+  const how = fact.catchAllOnly
+    ? 'matches no specific domain; the catch-all virtual host (*) takes it'
+    : `matches the domain ${fact.domain}`;
+  return {
+    title: `Virtual host ${fact.virtualHost}`,
+    detail: `Host ${fact.hostHeader} ${how} in route configuration ${fact.routeConfig}.`,
+    name: fact.virtualHost,
+    alternatives: fact.others.map(
+      (v) => `${v.name}: ${v.domains.slice(0, 4).join(', ')}${v.domains.length > 4 ? ', …' : ''}`,
+    ),
+  };
+}
+
+function route(fact: Fact<'route'>): StepWords {
+  if (fact.by === 'weight') {
+    const split = fact.clusters.map((c) => `${c.name} ${c.weight}%`).join(', ');
+    return fact.in === 'route'
+      ? {
+          title: `Weighted: ${fact.chosen?.name ?? ''} (${fact.chosen?.weight ?? 0}%)`,
+          detail: `The route splits traffic: ${split}. This trace follows the heaviest.`,
+        }
+      : {
+          title: `Weighted: ${fact.chosen?.name ?? ''}`,
+          detail: `The chain splits connections: ${split}. This trace follows the heaviest.`,
+        };
+  }
+  const vs = fact.virtualService;
+  const rule = vs ? ` (http[${vs.httpIndex}]${vs.matchIndex !== undefined ? `.match[${vs.matchIndex}]` : ''})` : '';
+  return {
+    title: `Route ${unnamed(fact.route)}${vs ? ` of VirtualService ${vs.namespace}/${vs.name}` : ''}`,
+    detail: `${fact.method} ${fact.path} matches ${fact.match}${rule}.`,
+    name: unnamed(fact.route),
+    alternatives: fact.others.map(
+      (r) => `${unnamed(r.route)}: ${r.match} — ${r.reached ? 'does not match' : 'not reached'}`,
+    ),
+  };
+}
+
+function cluster(fact: Fact<'cluster'>): StepWords {
+  if (fact.by === 'blackHole') return { title: 'BlackHoleCluster', detail: blackholeWhy(fact.unknown) };
+  if (fact.by === 'passthrough') {
+    const dialled = `${fact.unknown.address}:${fact.unknown.port}`;
+    return {
+      title: 'PassthroughCluster',
+      detail:
+        `${passthroughWhy(fact.unknown)} Envoy connects to the address the application dialled, ${dialled}, ` +
+        'without mTLS.',
+    };
+  }
+  const subset = fact.subset ? ` for subset ${fact.subset}` : '';
+  const rule = fact.destinationRule ? ` (DestinationRule ${fact.destinationRule})` : '';
+  return {
+    title: `Cluster ${fact.cluster}`,
+    detail: `${fact.type} cluster${subset}${rule}. Upstream TLS: ${fact.tls}.`,
+    name: fact.cluster,
+  };
+}
+
+function endpoint(fact: Fact<'endpoint'>): StepWords {
+  switch (fact.by) {
+    case 'kubeProxy':
+      return {
+        title: `kube-proxy → ${fact.endpoint}`,
+        detail:
+          `${fact.address}:${fact.port} is the ClusterIP of ${fact.service}; kube-proxy sends the connection to one ` +
+          `of its ready endpoints${fact.passthrough ? NOT_MESHED : ''}.`,
+        name: fact.endpoint,
+      };
+    case 'originalDestination':
+      return {
+        title: `Original destination ${fact.address}:${fact.port}`,
+        detail: 'The cluster forwards to the address the application dialled.',
+      };
+    case 'loadBalancer': {
+      const unready = fact.total > fact.healthy ? ' (unready ones are never picked)' : '';
+      return {
+        title: `Endpoint ${fact.endpoint}${fact.pod ? ` (${fact.pod})` : ''}`,
+        detail:
+          `${fact.healthy} healthy of ${fact.total} endpoints${unready}; Envoy balances across them ` +
+          `(${fact.loadBalancer}), this trace follows the first. Transport: ${transportName(fact.transport)}.`,
+        name: fact.endpoint,
+        endpoints: fact.endpoints,
+      };
+    }
+  }
+}
+
+function inbound(fact: Fact<'inbound'>, proxy: string): StepWords {
+  if (!fact.accepted) {
+    const sent = `the client sends ${transportName(fact.sent)} (${transportCause(fact.cause)})`;
+    return {
+      title: `Rejected by ${proxy}'s sidecar`,
+      detail:
+        fact.by === 'noFilterChain'
+          ? `Port ${fact.port} accepts ${fact.accepts.join(' or ') || 'nothing'}, but ${sent}: ` +
+            'no filter chain takes the connection.'
+          : `Port ${fact.port} accepts plaintext only (mTLS disabled), but ${sent}: ` +
+            'the HTTP chain cannot read it and closes the connection.',
+    };
+  }
+  return {
+    title: `Inbound ${fact.chain} → ${fact.cluster}`,
+    detail:
+      `${proxy}'s sidecar takes the connection on virtualInbound (15006): ${describeConnection(fact.connection)} ` +
+      `matches ${describeChainMatch(fact.match)}${fact.mtls ? ', terminating Istio mTLS' : ''}.`,
+  };
+}
+
+function authorization(fact: Fact<'authorization'>): StepWords {
+  const caller = fact.principal
+    ? ` Caller identity: ${fact.principal}.`
+    : ' The caller has no mTLS identity (plaintext).';
+  return { title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', detail: `${fact.reason}.${caller}` };
+}
+
+/** Why the request ended there, in words (the detail of the last step, and of the banner above the path). */
+export function explainEnd(end: EndFact, status: number | null, flags: string): string {
+  switch (end.reason) {
+    case 'DNS_FAILURE':
+      return dnsAnswer(end.answer);
+    case 'KUBE_PROXY_NO_ENDPOINT':
+      return (
+        `${end.address} is the ClusterIP of ${end.service}, which has no ready endpoint on port ${end.port}: ` +
+        'the connection is refused.'
+      );
+    case 'PEER_WITHOUT_SIDECAR':
+      return (
+        `${end.address}:${end.port} ${end.pod ? `is ${end.pod}, which has no sidecar` : 'is not a mesh workload'}, ` +
+        `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails.`
+      );
+    case 'DELIVERED': {
+      const where =
+        'pod' in end.to
+          ? `${end.to.pod} (no sidecar: no mTLS is required and no AuthorizationPolicy is enforced there)`
+          : `${end.to.external}, outside the mesh`;
+      return `The connection reaches ${where} in ${end.transport === 'plaintext' ? 'plaintext' : 'TLS'}.`;
+    }
+    case 'DELIVERED_TO_SIDECAR':
+      return (
+        `The request reaches the application in ${end.proxy} on ${end.address}:${end.port}` +
+        `${end.mtls ? ' over Istio mTLS' : ' in plaintext'}.`
+      );
+    case 'NO_LISTENER':
+      return (
+        `${end.proxy} has no listener for port ${end.port}: ` +
+        `${end.gateway ? 'no Gateway server of this gateway uses that port' : 'nothing handles the connection'}, ` +
+        'so it is refused.'
+      );
+    case 'NO_FILTER_CHAIN':
+      return (
+        `No filter chain of ${end.listener} matches this connection (${describeConnection(end.connection)}), ` +
+        'and the listener has no default chain: the connection is closed.'
+      );
+    case 'NOT_HTTP':
+      return (
+        `The chain parses HTTP, but this connection carries ${end.protocol}: ` + 'Envoy cannot decode it and closes it.'
+      );
+    case 'NO_VIRTUAL_HOST':
+      return (
+        `Route configuration ${end.routeConfig} has no virtual host whose domains match Host ${end.hostHeader}: ` +
+        '404 NR.'
+      );
+    case 'NO_ROUTE': {
+      const routes = end.routes.length > 0 ? ` (routes: ${end.routes.join('; ')})` : '';
+      const request = `${end.method} ${end.path}`;
+      return `None of the ${end.routes.length} routes of ${end.virtualHost} matches ${request}${routes}: 404 NR.`;
+    }
+    case 'BLOCKED_BY_REGISTRY_ONLY':
+      return (
+        `Host ${end.hostHeader} is not a service this proxy knows on port ${end.port}, and the outbound traffic ` +
+        `policy is REGISTRY_ONLY: the block_all virtual host answers 502 itself. ${unknownHost(end.cause)}`
+      );
+    case 'DIRECT_RESPONSE':
+      return `The route answers ${end.status} itself; no upstream is contacted.`;
+    case 'REDIRECT':
+      return `The route redirects to ${end.location}.`;
+    case 'ROUTE_WITHOUT_ACTION':
+      return 'The matched rule has no usable action (for example a redirect code Istio does not support).';
+    case 'FAULT_ABORT':
+      return `The route's fault.abort answers ${end.status} before any upstream is contacted.`;
+    case 'ROUTE_WITHOUT_CLUSTER':
+      return 'The route names no cluster.';
+    case 'BLACKHOLE':
+      return `${blackholeWhy(end.unknown)} The connection is closed.`;
+    case 'CLUSTER_NOT_FOUND':
+      return missingCluster(end.cause);
+    case 'NO_HEALTHY_UPSTREAM':
+      return end.total === 0
+        ? `${end.cluster} has no endpoints` +
+            `${end.subset ? `: no pod of ${end.service} has the labels of subset ${end.subset}` : ''}. 503 UH.`
+        : `All ${end.total} endpoints of ${end.cluster} are unhealthy (not ready). 503 UH.`;
+    case 'INBOUND_NO_FILTER_CHAIN':
+      return (
+        `${end.proxy} requires ${end.requires === 'mtls' ? 'mTLS (STRICT)' : 'plaintext (mTLS disabled)'} ` +
+        `on port ${end.port} and closes the connection; ${clientSees(status, flags)}.`
+      );
+    case 'INBOUND_PLAINTEXT_ONLY':
+      return (
+        `${end.proxy} has mTLS disabled on port ${end.port}, but the client sends ${transportName(end.sent)}: ` +
+        `the handshake fails; ${clientSees(status, flags)}.`
+      );
+    case 'DENIED':
+      return (
+        `${end.decision}: ` +
+        `${end.http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`
+      );
+  }
+}
+
+/** What the client sees when the destination closes the connection: its sidecar's answer, or a reset. */
+function clientSees(status: number | null, flags: string): string {
+  return status !== null ? `the client sidecar answers ${status} ${flags}` : 'the client sees a connection reset';
+}
+
+function outcome(fact: Fact<'outcome'>): StepWords {
+  const status = fact.status !== null ? ` · ${fact.status}` : '';
+  const flags = fact.flags !== '-' ? ` ${fact.flags}` : '';
+  return { title: `${fact.outcome}${status}${flags}`, detail: explainEnd(fact.end, fact.status, fact.flags) };
+}
+
+/** The words for one step (explain* in the design notes: facts in, what a user reads out). */
+export function explainStep(step: SimulatedStep): StepWords {
+  const fact = step.fact;
+  const proxy = step.proxy ?? '';
+  switch (fact.kind) {
+    case 'dns':
+      return dns(fact);
+    case 'capture':
+      return capture(fact, proxy);
+    case 'listener':
+      return listener(fact, proxy);
+    case 'filterChain':
+      return filterChain(fact);
+    case 'virtualHost':
+      return virtualHost(fact);
+    case 'route':
+      return route(fact);
+    case 'cluster':
+      return cluster(fact);
+    case 'endpoint':
+      return endpoint(fact);
+    case 'inbound':
+      return inbound(fact, proxy);
+    case 'authorization':
+      return authorization(fact);
+    case 'outcome':
+      return outcome(fact);
+  }
+}

@@ -1,0 +1,104 @@
+/** A trace as the user reads it: the simulation's facts, each with a title, a detail and what was not taken. */
+import type { Analysis } from '../analysis.ts';
+import type { ObjectSource } from '../model/mesh.ts';
+import type {
+  AssumptionFact,
+  DnsSummary,
+  EndpointState,
+  Outcome,
+  Simulation,
+  SimulatedRequest,
+  StepFact,
+  StepKind,
+  TraceHop,
+} from '../simulate/facts.ts';
+import type { TraceOptions, TraceRequest } from '../simulate/request.ts';
+import { simulateRequest } from '../simulate/trace.ts';
+import { explainStep } from './steps.ts';
+
+/** One thing that happened to the request, why, and which objects caused it. */
+export interface TraceStep {
+  kind: StepKind;
+  /** `namespace/pod` of the proxy this happened in, if any. */
+  proxy: string | undefined;
+  title: string;
+  detail: string;
+  sources: ObjectSource[];
+  /** The Istio/Envoy name of what was picked (listener, virtual host, cluster...), for labels. */
+  name?: string;
+  /** What else was there and not taken, in words. */
+  alternatives?: string[];
+  /** Index of the hop (proxy) this step belongs to. */
+  hop?: number;
+  /** For endpoint steps: every endpoint of the service port and what happened to it. */
+  endpoints?: EndpointState[];
+  /** The same step as data: what matched, how, and what was not taken. */
+  fact: StepFact;
+}
+
+export interface Trace {
+  outcome: Outcome;
+  status: number | null;
+  responseFlags: string;
+  dns: DnsSummary;
+  hops: TraceHop[];
+  steps: TraceStep[];
+  assumptions: string[];
+  request: SimulatedRequest;
+}
+
+export type TraceResult = { ok: true; trace: Trace } | { ok: false; reason: string };
+
+export function explainAssumption(assumption: AssumptionFact): string {
+  switch (assumption.kind) {
+    case 'portAssumed':
+      return `No port given for ${assumption.host}: assumed ${assumption.port}.`;
+    case 'externalDns':
+      return assumption.given
+        ? `${assumption.name} is resolved by DNS outside the cluster; ` +
+            `the address given (${assumption.address}) is used.`
+        : `${assumption.name} is resolved by DNS outside the cluster; Meshpath cannot know the real address and uses ` +
+            `${assumption.address} (a documentation address). Pass --address to use the real one.`;
+    case 'authorization':
+      return assumption.note;
+    case 'faultAbortSkipped':
+      return (
+        `The route aborts ${assumption.percent}% of requests with ${assumption.status}; ` +
+        'this trace follows a request that is not aborted.'
+      );
+  }
+}
+
+/** Puts the simulation's facts into words; everything else (outcome, hops, DNS, request) passes through as it is. */
+export function explainSimulation(simulation: Simulation): Trace {
+  return {
+    outcome: simulation.outcome,
+    status: simulation.status,
+    responseFlags: simulation.responseFlags,
+    dns: simulation.dns,
+    hops: simulation.hops,
+    steps: simulation.steps.map((step) => {
+      const words = explainStep(step);
+      return {
+        kind: step.fact.kind,
+        proxy: step.proxy,
+        title: words.title,
+        detail: words.detail,
+        sources: step.sources,
+        ...(words.name !== undefined ? { name: words.name } : {}),
+        ...(words.alternatives !== undefined ? { alternatives: words.alternatives } : {}),
+        ...(words.endpoints !== undefined ? { endpoints: words.endpoints } : {}),
+        ...(step.hop !== undefined ? { hop: step.hop } : {}),
+        fact: step.fact,
+      };
+    }),
+    assumptions: simulation.assumptions.map(explainAssumption),
+    request: simulation.request,
+  };
+}
+
+/** Walks one request through the mesh (simulate/) and explains every step (explain/). */
+export function traceRequest(analysis: Analysis, request: TraceRequest, options: TraceOptions = {}): TraceResult {
+  const result = simulateRequest(analysis, request, options);
+  return result.ok ? { ok: true, trace: explainSimulation(result.simulation) } : result;
+}

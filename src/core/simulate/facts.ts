@@ -1,0 +1,319 @@
+/**
+ * What the simulation found, as data: one fact per step, the end of the request, and what it had to assume.
+ * No sentences here: explain/ turns these facts into the words a user reads.
+ */
+import type { ObjectSource } from '../model/mesh.ts';
+import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
+import type { ConnectionFacts } from './envoy.ts';
+import type { AppProtocol } from './request.ts';
+
+export type Outcome =
+  | 'routed'
+  | 'passthrough'
+  | 'blackhole'
+  | 'no-route'
+  | 'no-listener'
+  | 'direct'
+  | 'dns-failure'
+  | 'mtls-failure'
+  | 'denied'
+  | 'no-healthy-upstream'
+  | 'cluster-not-found'
+  | 'direct-response'
+  | 'redirect'
+  | 'fault';
+
+export type StepKind = StepFact['kind'];
+
+export type TransportKind = 'plaintext' | 'tls' | 'mtls';
+
+/** Why a connection is wrapped the way it is. */
+export type TransportCause =
+  | { by: 'externalClient' | 'application' | 'noSidecar' | 'passthroughCluster' }
+  /** The upstream TLS the cluster settled on, in the words of xds/ (DestinationRule, auto mTLS...). */
+  | { by: 'clusterTls'; reason: string };
+
+/** One name the resolver asked for, and who answered. */
+export interface DnsQuery {
+  name: string;
+  answeredBy: 'nameTable' | 'kubeDns' | 'upstream';
+  rcode: 'NOERROR' | 'NXDOMAIN';
+  /** The query went through the istio-agent DNS proxy to kube-dns. */
+  forwarded: boolean;
+  /** An ExternalName Service's CNAME. */
+  cname?: string;
+}
+
+/** How a lookup ended. */
+export type DnsAnswer =
+  | { by: 'ipAddress'; address: string }
+  | { by: 'nameTable'; asked: string; host: string; addresses: string[] }
+  | { by: 'upstream'; name: string; forwarded: boolean }
+  | { by: 'externalName'; name: string; cname: string; addresses: string[] }
+  | { by: 'externalNameUnresolved'; name: string; cname: string }
+  | { by: 'kubeDns'; name: string; forwarded: boolean; addresses: string[] }
+  | { by: 'nxdomain'; name: string; tried: string[] };
+
+/** The iptables rule that decided whether the client's connection is redirected to its sidecar. */
+export type CaptureRule =
+  | { rule: 'noSidecar'; pod: string; reason: string }
+  | { rule: 'excludedPort'; port: number }
+  | { rule: 'localhost' }
+  | { rule: 'excludedRange'; address: string }
+  | { rule: 'includedPort'; port: number }
+  | { rule: 'allOutbound' }
+  | { rule: 'includedRange'; address: string }
+  | { rule: 'outsideIncludedRanges'; address: string; ranges: string[] };
+
+/** Why a proxy does not route a destination as a known service. */
+export type UnknownHostCause =
+  | { cause: 'notRegistered'; host: string }
+  | { cause: 'hiddenBySidecar'; hostname: string; sidecar: string }
+  | { cause: 'notExported'; hostname: string; namespace: string }
+  | { cause: 'portNotDeclared'; hostname: string; port: number; ports: number[] }
+  | { cause: 'passthroughServiceEntry'; hostname: string }
+  | { cause: 'declaredTcp'; hostname: string; port: number; protocol: string }
+  | { cause: 'listenerNotReached'; hostname: string; port: number };
+
+/** A destination the proxy does not know, under its outbound traffic policy. */
+export interface UnknownDestination {
+  address: string;
+  port: number;
+  /** The Host header, for HTTP. */
+  hostHeader: string | undefined;
+  policy: {
+    mode: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+    source: Pick<ObjectSource, 'kind' | 'namespace' | 'name'> | undefined;
+  };
+  cause: UnknownHostCause;
+}
+
+/** Why a cluster a route names was not sent to the proxy. */
+export type MissingClusterCause =
+  | { cause: 'unknownService'; cluster: string; host: string }
+  | { cause: 'undefinedSubset'; subset: string; hostname: string; rule: string; subsets: string[] }
+  | { cause: 'noSubsetRule'; subset: string; hostname: string }
+  | { cause: 'noSuchPort'; port: string; hostname: string; ports: number[] }
+  | { cause: 'notSent'; cluster: string };
+
+export interface EndpointState {
+  address: string;
+  state: 'chosen' | 'healthy' | 'unhealthy' | 'excluded';
+  pod: string | undefined;
+}
+
+/** What happened at one step: the data behind it, discriminated by `kind` (and `by` where a kind has several forms). */
+export type StepFact =
+  | { kind: 'dns'; by: 'ipAddress'; host: string }
+  | {
+      kind: 'dns';
+      by: 'lookup';
+      host: string;
+      resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar';
+      rcode: 'NOERROR' | 'NXDOMAIN';
+      answers: string[];
+      answer: DnsAnswer;
+      queries: DnsQuery[];
+    }
+  | { kind: 'capture'; by: 'gateway'; port: number; targetPort: number }
+  | { kind: 'capture'; by: 'iptables'; captured: boolean; address: string; port: number; rule: CaptureRule }
+  | { kind: 'listener'; by: 'gatewayPod'; address: string; port: number }
+  | {
+      kind: 'listener';
+      by: 'virtualOutbound' | 'gateway' | 'exactAddress' | 'wildcard';
+      listener: string;
+      address: string;
+      port: number;
+      services: string[];
+      others: Array<{ name: string; address: string }>;
+    }
+  | {
+      kind: 'filterChain';
+      chain: string;
+      connection: ConnectionFacts;
+      by: 'match' | 'defaultChain';
+      match: FilterChainMatch;
+      others: Array<{ match: FilterChainMatch; clusters: string[] } | { match: FilterChainMatch; routeConfig: string }>;
+    }
+  | {
+      kind: 'virtualHost';
+      virtualHost: string;
+      routeConfig: string;
+      hostHeader: string;
+      /** How Envoy matched the domain (simulation/traffic.go: matchVirtualHost). */
+      by: 'exactDomain' | 'suffixDomain' | 'prefixDomain' | 'catchAll';
+      domain: string;
+      /** The virtual host has no domain but `*`. */
+      catchAllOnly: boolean;
+      others: Array<{ name: string; domains: string[] }>;
+    }
+  | {
+      kind: 'route';
+      by: 'match';
+      route: string;
+      virtualService: Route['virtualService'];
+      method: string;
+      path: string;
+      match: string;
+      others: Array<{ route: string; match: string; reached: boolean }>;
+    }
+  | {
+      kind: 'route';
+      by: 'weight';
+      /** A route's weighted destinations, or a TCP chain's weighted clusters. */
+      in: 'route' | 'filterChain';
+      chosen: { name: string; weight: number } | undefined;
+      clusters: Array<{ name: string; weight: number }>;
+    }
+  | { kind: 'cluster'; by: 'blackHole'; unknown: UnknownDestination }
+  | { kind: 'cluster'; by: 'passthrough'; unknown: UnknownDestination }
+  | {
+      kind: 'cluster';
+      by: 'service';
+      cluster: string;
+      type: ClusterType;
+      subset: string | undefined;
+      destinationRule: string | undefined;
+      tls: string;
+    }
+  | {
+      kind: 'endpoint';
+      by: 'kubeProxy';
+      address: string;
+      port: number;
+      endpoint: string;
+      service: string;
+      passthrough: boolean;
+    }
+  | { kind: 'endpoint'; by: 'originalDestination'; address: string; port: number }
+  | {
+      kind: 'endpoint';
+      by: 'loadBalancer';
+      endpoint: string;
+      pod: string | undefined;
+      healthy: number;
+      total: number;
+      loadBalancer: string;
+      transport: TransportKind;
+      endpoints: EndpointState[];
+    }
+  | {
+      kind: 'inbound';
+      accepted: false;
+      by: 'noFilterChain';
+      port: number;
+      accepts: string[];
+      sent: TransportKind;
+      cause: TransportCause;
+    }
+  | { kind: 'inbound'; accepted: false; by: 'plaintextChain'; port: number; sent: TransportKind; cause: TransportCause }
+  | {
+      kind: 'inbound';
+      accepted: true;
+      chain: string;
+      cluster: string;
+      connection: ConnectionFacts;
+      match: FilterChainMatch;
+      mtls: boolean;
+    }
+  | { kind: 'authorization'; allowed: boolean; reason: string; principal: string | undefined }
+  | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
+
+/** Why the request ended where it did. Failure reasons are literals a user can search for. */
+export type EndFact =
+  | { reason: 'DNS_FAILURE'; answer: DnsAnswer }
+  | { reason: 'KUBE_PROXY_NO_ENDPOINT'; address: string; port: number; service: string }
+  | { reason: 'PEER_WITHOUT_SIDECAR'; address: string; port: number; pod: string | undefined; cause: TransportCause }
+  | {
+      reason: 'DELIVERED';
+      address: string;
+      port: number;
+      /** A pod without a sidecar, or a host or address outside the mesh. */
+      to: { pod: string } | { external: string };
+      transport: TransportKind;
+    }
+  | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
+  | { reason: 'NO_LISTENER'; proxy: string; port: number; gateway: boolean }
+  | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
+  | { reason: 'NOT_HTTP'; protocol: AppProtocol }
+  | { reason: 'NO_VIRTUAL_HOST'; routeConfig: string; hostHeader: string }
+  | { reason: 'NO_ROUTE'; virtualHost: string; method: string; path: string; routes: string[] }
+  | { reason: 'BLOCKED_BY_REGISTRY_ONLY'; hostHeader: string; port: number; cause: UnknownHostCause }
+  | { reason: 'DIRECT_RESPONSE'; status: number }
+  | { reason: 'REDIRECT'; location: string }
+  | { reason: 'ROUTE_WITHOUT_ACTION' }
+  | { reason: 'FAULT_ABORT'; status: number }
+  | { reason: 'ROUTE_WITHOUT_CLUSTER' }
+  | { reason: 'BLACKHOLE'; unknown: UnknownDestination }
+  | { reason: 'CLUSTER_NOT_FOUND'; cluster: string; cause: MissingClusterCause }
+  | { reason: 'NO_HEALTHY_UPSTREAM'; cluster: string; total: number; subset: string | undefined; service: string }
+  | { reason: 'INBOUND_NO_FILTER_CHAIN'; proxy: string; port: number; requires: 'mtls' | 'plaintext' }
+  | { reason: 'INBOUND_PLAINTEXT_ONLY'; proxy: string; port: number; sent: TransportKind }
+  | { reason: 'DENIED'; decision: string; http: boolean };
+
+/** What the simulation had to take for granted. */
+export type AssumptionFact =
+  | { kind: 'portAssumed'; host: string; port: number }
+  | { kind: 'externalDns'; name: string; address: string; given: boolean }
+  /** A note of the AuthorizationPolicy evaluation, in the words of security/. */
+  | { kind: 'authorization'; note: string }
+  | { kind: 'faultAbortSkipped'; percent: number; status: number };
+
+/** One fact, where it happened and the objects that caused it. */
+export interface SimulatedStep {
+  fact: StepFact;
+  /** `namespace/pod` of the proxy this happened in, if any. */
+  proxy: string | undefined;
+  /** Index of the hop (proxy) this step belongs to. */
+  hop?: number;
+  sources: ObjectSource[];
+}
+
+/** What one proxy did with the request (the `hops` of `meshpath trace --json`). */
+export interface TraceHop {
+  proxy: string;
+  direction: 'outbound' | 'inbound' | 'gateway';
+  listener?: string;
+  filterChain?: string;
+  routeConfig?: string;
+  virtualHost?: string;
+  route?: string;
+  cluster?: string;
+  endpoints?: string[];
+  endpoint?: string;
+  accessLog?: string;
+}
+
+/** The request as the simulation understood it (defaults filled in). */
+export interface SimulatedRequest {
+  from: string;
+  host: string;
+  port: number;
+  protocol: AppProtocol;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  sni: string | undefined;
+  address: string | undefined;
+}
+
+export interface DnsSummary {
+  resolver: 'kube-dns' | 'istio-agent' | 'none';
+  name: string;
+  answers: string[];
+  rcode: 'NOERROR' | 'NXDOMAIN';
+}
+
+/** The whole walk of one request, as data (like pilot/pkg/simulation/traffic.go's Result, extended to every hop). */
+export interface Simulation {
+  outcome: Outcome;
+  status: number | null;
+  responseFlags: string;
+  dns: DnsSummary;
+  hops: TraceHop[];
+  steps: SimulatedStep[];
+  assumptions: AssumptionFact[];
+  request: SimulatedRequest;
+}
+
+export type SimulationResult = { ok: true; simulation: Simulation } | { ok: false; reason: string };
