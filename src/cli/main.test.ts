@@ -294,3 +294,26 @@ describe('meshpath trace', () => {
     );
   });
 });
+
+describe('source pods as kubectl users name them', () => {
+  it('takes a bare workload name or deploy/NAME for --from and --pod and says which pod on stderr', () => {
+    const exact = runCli(['trace', '-f', demo, '--from', 'application/sleep', '--to', 'dest-svc-v1']);
+    const bare = runCli(['trace', '-f', demo, '--from', 'sleep', '--to', 'dest-svc-v1']);
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toBe(exact.stdout);
+    expect(bare.stderr).toMatch(
+      /^meshpath trace: sleep is application\/sleep-[a-z0-9]+-[a-z0-9]+ \(Deployment sleep\)\.\n$/,
+    );
+    const config = runCli(['proxy-config', 'clusters', '--pod', 'deploy/sleep', '-f', demo]);
+    expect(config.exitCode).toBe(0);
+    expect(config.stdout).toBe(runCli(['proxy-config', 'clusters', '--pod', 'application/sleep', '-f', demo]).stdout);
+    expect(config.stderr).toContain('deploy/sleep is application/sleep-');
+  });
+
+  it('lists the pods that fit when several workloads do', () => {
+    const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+    const result = runCli(['trace', '-f', bookinfo, '--from', 'reviews', '--to', 'ratings:9080']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/reviews fits several pods \(app label\): \S+\/reviews-v1-\S+, \S+\/reviews-v2-/);
+  });
+});

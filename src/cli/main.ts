@@ -4,6 +4,7 @@ import {
   APP_PROTOCOLS,
   computeProxyConfig,
   formatTable,
+  lookupPod,
   proxyConfigTables,
   traceRequest,
   type Analysis,
@@ -24,15 +25,17 @@ const USAGE = `Usage: meshpath <command> [options]
 
 Commands:
   check -f FILE [-f FILE...] [--json]   Read manifests and list the objects understood and every problem found.
-  proxy-config listeners|routes|clusters|endpoints|all --pod NS/NAME -f FILE... [-o json]
+  proxy-config listeners|routes|clusters|endpoints|all --pod POD -f FILE... [-o json]
                                         What istiod would push to that pod's proxy, as istioctl proxy-config prints it.
-  trace -f FILE... --from NS/POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
+  trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
                                         Where one request goes, step by step, and why.
 
 Options:
   -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
+  POD                   namespace/name, or a bare name in any namespace: a pod, a workload (deploy/sleep), a pod
+                        name before its generated -<hash>, an app or app.kubernetes.io/name label, a Service.
   --json                Print one JSON object instead of text.
   -h, --help            Show this help.
 `;
@@ -233,6 +236,12 @@ function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`;
 }
 
+/** Which pod a reference that is not an exact namespace/name was taken for (on stderr: stdout stays the answer). */
+function sourceNote(command: string, analysis: Analysis, ref: string): string {
+  const note = lookupPod(analysis, ref).note;
+  return note ? `meshpath ${command}: ${note}.\n` : '';
+}
+
 const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
 
 function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
@@ -245,17 +254,18 @@ function runProxyConfig(rest: readonly string[], readStdin: () => string): Comma
   const analysis = analyze(files);
   const result = computeProxyConfig(analysis, args.pod);
   if (!result.ok) return { stdout: '', stderr: `meshpath proxy-config: ${result.reason}\n`, exitCode: 2 };
+  const stderr = sourceNote('proxy-config', analysis, args.pod);
   const { config } = result;
   if (args.json) {
     const pick = args.kind === 'all' ? config : { proxy: config.proxy, [args.kind]: config[args.kind] };
-    return { stdout: toJson(pick), stderr: '', exitCode: 0 };
+    return { stdout: toJson(pick), stderr, exitCode: 0 };
   }
   const tables = proxyConfigTables(config);
   const kinds = args.kind === 'all' ? (['listeners', 'routes', 'clusters', 'endpoints'] as const) : [args.kind];
   const text = kinds
     .map((kind) => (args.kind === 'all' ? `${kind.toUpperCase()}:\n` : '') + formatTable(tables[kind]))
     .join('\n');
-  return { stdout: text, stderr: '', exitCode: 0 };
+  return { stdout: text, stderr, exitCode: 0 };
 }
 
 interface TraceArgs {
@@ -425,7 +435,11 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
   const analysis = analyze(files, { clusterDomain: args.options.clusterDomain });
   const result = traceRequest(analysis, args.request, args.options);
   if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
-  return { stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace), stderr: '', exitCode: 0 };
+  return {
+    stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace),
+    stderr: sourceNote('trace', analysis, args.request.from),
+    exitCode: 0,
+  };
 }
 
 export function runCli(

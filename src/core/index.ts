@@ -10,7 +10,7 @@ import { buildObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
 import type { PodModel } from './model/mesh.ts';
-import { findPodByRef, unknownPodReason } from './model/podRef.ts';
+import { findPodByRef, lookupPod as lookupPodInModel, unknownPodReason, type PodLookup } from './model/podRef.ts';
 import { buildRegistry } from './registry/registry.ts';
 import { prepareScopeInputs, type SidecarScope } from './scope/sidecarScope.ts';
 import { buildProxyConfig } from './xds/proxyConfig.ts';
@@ -28,6 +28,7 @@ export type { SidecarScope } from './scope/sidecarScope.ts';
 export { traceRequest, type Trace, type TraceResult, type TraceStep } from './explain/trace.ts';
 export { simulateRequest } from './simulate/trace.ts';
 export type * from './simulate/facts.ts';
+export type { PodLookup, PodRefRule } from './model/podRef.ts';
 export {
   APP_PROTOCOLS,
   parseDestination,
@@ -63,6 +64,11 @@ export type ProxyConfigResult = { ok: true; config: ProxyConfig; scope: SidecarS
 /** The pods a user can pick as a proxy: `namespace/name`. */
 export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
   return findPodByRef(analysis.model, ref);
+}
+
+/** The pod a reference means as users type it (bare name, workload, `name-<hash>` prefix, app label), with the choices when several workloads fit. */
+export function lookupPod(analysis: Analysis, ref: string): PodLookup {
+  return lookupPodInModel(analysis.model, ref);
 }
 
 /** What istiod would push to one pod's proxy, like `istioctl proxy-config all`. */

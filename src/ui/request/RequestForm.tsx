@@ -1,5 +1,6 @@
 import { useMemo, type ChangeEvent } from 'react';
-import { APP_PROTOCOLS, findPod } from '../../core/index.ts';
+import type { PodLookup } from '../../core/index.ts';
+import { APP_PROTOCOLS, lookupPod } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 /** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
@@ -17,7 +18,8 @@ export function RequestForm() {
   const mesh = analysis.model.meshConfig;
   const meshSource = mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : "Istio's default";
   // The same lookup the trace makes, so the badge and the DNS default describe the pod that is traced.
-  const source = findPod(analysis, request.from.trim());
+  const lookup = useMemo(() => lookupPod(analysis, request.from), [analysis, request.from]);
+  const source = lookup.pod;
   const dnsFromManifests = source
     ? source.proxy.dnsCapture
       ? 'on'
@@ -32,13 +34,15 @@ export function RequestForm() {
   });
 
   return (
-    <form className="request-form" aria-label="Request" onSubmit={(e) => e.preventDefault()}>
+    <form id="request" className="request-form" aria-label="Request" onSubmit={(e) => e.preventDefault()}>
       <div className="request-main">
         <label className="field">
           <span>Source pod</span>
           <input
+            id="source-pod"
             list="source-pods"
             aria-label="Source pod"
+            aria-describedby="source-pod-note"
             placeholder="namespace/pod"
             spellCheck={false}
             {...field('from')}
@@ -67,6 +71,7 @@ export function RequestForm() {
           />
         </label>
       </div>
+      <SourceNote lookup={lookup} onPick={(ref) => setRequest({ from: ref })} />
       <details className="request-details">
         <summary>Request details and mesh options</summary>
         <div className="request-grid">
@@ -138,5 +143,32 @@ export function RequestForm() {
         </div>
       </details>
     </form>
+  );
+}
+
+/** Which pod a source reference was taken for, or the pods to pick from when several workloads fit. */
+function SourceNote({ lookup, onPick }: { lookup: PodLookup; onPick: (ref: string) => void }) {
+  if (lookup.choices.length > 1) {
+    return (
+      <div id="source-pod-note" className="source-note choices" role="group" aria-label="Source pods that fit">
+        <span>{lookup.note}:</span>
+        {lookup.choices.slice(0, 12).map((pod) => (
+          <button
+            key={`${pod.namespace}/${pod.name}`}
+            type="button"
+            className="chip"
+            onClick={() => onPick(`${pod.namespace}/${pod.name}`)}
+          >
+            {pod.namespace}/{pod.name}
+          </button>
+        ))}
+      </div>
+    );
+  }
+  if (!lookup.note) return null;
+  return (
+    <p id="source-pod-note" className="source-note" role="note">
+      {lookup.note}.
+    </p>
   );
 }
