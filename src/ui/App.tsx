@@ -8,6 +8,17 @@ import { TourBar } from './TourBar.tsx';
 export function App() {
   return (
     <div className="app">
+      <a
+        className="skip-link"
+        href="#source-pod"
+        onClick={(event) => {
+          // The address bar's fragment carries share links: focus the field without navigating.
+          event.preventDefault();
+          document.getElementById('source-pod')?.focus();
+        }}
+      >
+        Skip to the request
+      </a>
       <Header />
       <TourBar />
       <NoticeBar />

@@ -16,6 +16,7 @@ export function installTestApi(): void {
     },
     hoveredSteps: () => stepsCausedBy(useWorkspace.getState().trace, useWorkspace.getState().hoveredLine),
     pathNodeIds: () => pathGraphHandle.current?.nodes().map((n) => n.id()) ?? [],
+    pathZoom: () => pathGraphHandle.current?.zoom() ?? null,
     pathNodePosition: (id) => {
       const node = pathGraphHandle.current?.$id(id);
       if (!node || node.empty()) return null;

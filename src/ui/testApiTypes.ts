@@ -12,6 +12,8 @@ export interface MeshpathTestApi {
   /** The path graph's node ids and where a node is drawn. */
   pathNodeIds: () => string[];
   pathNodePosition: (id: string) => { x: number; y: number } | null;
+  /** The path graph's zoom (1 draws its 13-unit node text at 13 px), or null when it is not drawn. */
+  pathZoom: () => number | null;
   /** Indexes of the trace steps highlighted because the editor line under the pointer caused them. */
   hoveredSteps: () => number[];
 }

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Diagnostic } from '../../core/index.ts';
 import type { RevealRequest } from '../../state/store.ts';
 import { monaco } from './monacoSetup.ts';
@@ -12,6 +12,17 @@ export interface MonacoEditorProps {
   /** The line under the pointer (null when it leaves), to highlight the steps that depend on it. */
   onHoverLine: (line: number | null) => void;
 }
+
+/** Whether the last thing the user did was a Tab key press (then focus arrives in the editor by keyboard). */
+let arrivedByKeyboard = false;
+if (typeof document !== 'undefined') {
+  document.addEventListener('keydown', (event) => (arrivedByKeyboard = event.key === 'Tab'), true);
+  document.addEventListener('pointerdown', () => (arrivedByKeyboard = false), true);
+}
+
+const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+/** The TypeScript Playground's key for "Tab moves focus" (Ctrl+M; Ctrl+Shift+M on a Mac, where Cmd+M minimises). */
+const TAB_FOCUS_KEY = IS_MAC ? 'Ctrl+Shift+M' : 'Ctrl+M';
 
 const SEVERITY = {
   error: monaco.MarkerSeverity.Error,
@@ -43,6 +54,9 @@ export default function MonacoEditor({
   const containerRef = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorationsRef = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  // Tab moves focus out of the editor when the user arrived by keyboard, so the editor never traps a keyboard user.
+  const [tabMovesFocus, setTabMovesFocus] = useState(false);
+  const tabMovesFocusRef = useRef(false);
   const onChangeRef = useRef(onChange);
   const onHoverRef = useRef(onHoverLine);
   useLayoutEffect(() => {
@@ -56,20 +70,34 @@ export default function MonacoEditor({
     const editor = monaco.editor.create(container, {
       model: modelFor(fileName, value),
       automaticLayout: true,
+      theme: 'meshpath',
       minimap: { enabled: false },
       fontSize: 13,
       tabSize: 2,
       insertSpaces: true,
       scrollBeyondLastLine: false,
       renderWhitespace: 'boundary',
-      ariaLabel: 'Manifests editor',
+      ariaLabel: `Manifests editor. ${TAB_FOCUS_KEY} switches whether Tab indents or moves focus.`,
     });
     editorRef.current = editor;
     decorationsRef.current = editor.createDecorationsCollection();
     const subscription = editor.onDidChangeModelContent(() => onChangeRef.current(editor.getValue()));
     const hover = editor.onMouseMove((event) => onHoverRef.current(event.target.position?.lineNumber ?? null));
     const leave = editor.onMouseLeave(() => onHoverRef.current(null));
+    const setTabFocus = (on: boolean) => {
+      tabMovesFocusRef.current = on;
+      editor.updateOptions({ tabFocusMode: on });
+      setTabMovesFocus(on);
+    };
+    const focus = editor.onDidFocusEditorText(() => setTabFocus(arrivedByKeyboard));
+    editor.addCommand(
+      IS_MAC
+        ? monaco.KeyMod.WinCtrl | monaco.KeyMod.Shift | monaco.KeyCode.KeyM
+        : monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM,
+      () => setTabFocus(!tabMovesFocusRef.current),
+    );
     return () => {
+      focus.dispose();
       subscription.dispose();
       hover.dispose();
       leave.dispose();
@@ -135,5 +163,13 @@ export default function MonacoEditor({
     ]);
   }, [reveal, fileName]);
 
-  return <div ref={containerRef} className="monaco-host" data-testid="monaco-host" />;
+  return (
+    <>
+      <div ref={containerRef} className="monaco-host" data-testid="monaco-host" />
+      <p className="editor-tab-hint" aria-live="polite">
+        {tabMovesFocus ? 'Tab moves focus' : 'Tab indents'} · {TAB_FOCUS_KEY}:{' '}
+        {tabMovesFocus ? 'Tab indents' : 'Tab moves focus'}
+      </p>
+    </>
+  );
 }

@@ -3,7 +3,12 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import CytoscapeComponent from 'react-cytoscapejs';
 import type { Trace } from '../../core/index.ts';
 import { pathGraphHandle } from './graphHandle.ts';
-import { layoutPath, pathElements, PATH_NODE_WIDTH } from './pathElements.ts';
+import { breakable, layoutPath, pathElements, PATH_NODE_WIDTH } from './pathElements.ts';
+
+/** Node text size in graph units; the graph is never drawn smaller than READABLE_ZOOM, so text stays at least 12 px. */
+const FONT_SIZE = 13;
+const READABLE_ZOOM = 12 / FONT_SIZE;
+const PADDING = 16;
 
 const LAYOUT = { name: 'preset', fit: false } as cytoscape.LayoutOptions;
 
@@ -13,22 +18,23 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     style: {
       label: 'data(label)',
       'text-wrap': 'wrap',
-      'text-max-width': '150px',
-      'text-overflow-wrap': 'anywhere',
+      'text-max-width': `${PATH_NODE_WIDTH - 12}px`,
+      'text-overflow-wrap': 'whitespace',
       'text-valign': 'center',
       'text-halign': 'center',
-      'font-size': 10,
+      'font-size': FONT_SIZE,
       'font-family': 'system-ui, sans-serif',
+      'line-height': 1.15,
       color: '#1d3557',
       'background-color': '#ffffff',
       'border-color': '#457b9d',
       'border-width': 1.5,
       shape: 'round-rectangle',
-      width: 160,
-      height: 52,
+      width: PATH_NODE_WIDTH,
+      height: 74,
     },
   },
-  { selector: 'node.client', style: { 'background-color': '#1d3557', color: '#fff', 'border-width': 0, width: 170 } },
+  { selector: 'node.client', style: { 'background-color': '#1d3557', color: '#fff', 'border-width': 0 } },
   { selector: 'node.dns, node.capture', style: { 'background-color': '#edf2fb', 'border-color': '#8d99ae' } },
   { selector: 'node.listener, node.filterChain', style: { 'background-color': '#e0fbfc' } },
   { selector: 'node.virtualHost, node.route', style: { 'background-color': '#f1e8ff', 'border-color': '#7b2cbf' } },
@@ -36,11 +42,11 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   { selector: 'node.inbound, node.authorization', style: { 'background-color': '#fff4e6', 'border-color': '#e76f51' } },
   {
     selector: 'node.alternative',
-    style: { opacity: 0.45, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 36, 'font-size': 9 },
+    style: { opacity: 0.6, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 44 },
   },
   {
     selector: 'node.destination',
-    style: { 'font-weight': 'bold', 'font-size': 11, width: 180, height: 60, 'border-width': 3, color: '#fff' },
+    style: { 'font-weight': 'bold', width: PATH_NODE_WIDTH, height: 68, 'border-width': 3, color: '#fff' },
   },
   { selector: 'node.destination.success', style: { 'background-color': '#2a9d8f', 'border-color': '#1b6e64' } },
   { selector: 'node.destination.failure', style: { 'background-color': '#c1121f', 'border-color': '#7a0c14' } },
@@ -50,7 +56,7 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       label: 'data(label)',
       'text-valign': 'top',
       'text-halign': 'center',
-      'font-size': 11,
+      'font-size': FONT_SIZE,
       'font-weight': 'bold',
       color: '#1d3557',
       'background-color': '#f7f9fb',
@@ -102,7 +108,7 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
       ...nodes.map((n) => ({
         data: {
           id: n.id,
-          label: n.label,
+          label: breakable(n.label),
           ...(n.parent ? { parent: n.parent } : {}),
           ...(n.stepIndex !== undefined ? { stepIndex: n.stepIndex } : {}),
         },
@@ -126,6 +132,11 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     if (cyRef.current === cy) return;
     cyRef.current = cy;
     pathGraphHandle.current = cy;
+    pathGraphHandle.fit = () => cy.fit(undefined, PADDING);
+    pathGraphHandle.focusStep = (index) => {
+      const nodes = cy.nodes(`[stepIndex = ${index}]`);
+      if (nodes.nonempty()) cy.animate({ fit: { eles: nodes, padding: 80 }, duration: 200 });
+    };
     cy.on('tap', 'node', (event) => {
       const index = event.target.data('stepIndex') as number | undefined;
       onSelectRef.current(typeof index === 'number' ? index : null);
@@ -142,14 +153,24 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
       const cy = cyRef.current;
       if (!cy) return;
       const width = cy.container()?.clientWidth ?? 900;
-      const positions = layoutPath(nodes, Math.floor((width - 40) / (PATH_NODE_WIDTH + 34)));
+      const positions = layoutPath(nodes, Math.floor((width - 2 * PADDING + 26) / (PATH_NODE_WIDTH + 26)));
       cy.layout({
         name: 'preset',
         positions: (node: cytoscape.NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 },
         fit: true,
-        padding: 24,
+        padding: PADDING,
         animate: false,
       } as cytoscape.LayoutOptions).run();
+      // Readable first: a long path keeps 12 px text and scrolls (wheel or drag) rather than shrinking; the top of
+      // the path sits at the top of the pane, with no empty band above it.
+      if (cy.zoom() < READABLE_ZOOM) cy.zoom(READABLE_ZOOM);
+      const box = cy.elements().boundingBox();
+      const paneWidth = cy.width();
+      const drawnWidth = box.w * cy.zoom();
+      cy.pan({
+        x: drawnWidth < paneWidth ? (paneWidth - drawnWidth) / 2 - box.x1 * cy.zoom() : PADDING - box.x1 * cy.zoom(),
+        y: PADDING - box.y1 * cy.zoom(),
+      });
     };
   }, [nodes]);
 
@@ -188,6 +209,8 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
   useEffect(
     () => () => {
       pathGraphHandle.current = null;
+      pathGraphHandle.fit = undefined;
+      pathGraphHandle.focusStep = undefined;
     },
     [],
   );

@@ -1,15 +1,24 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
+import { decidingSources } from '../inspect/stepSources.ts';
+import { pathGraphHandle } from './graphHandle.ts';
+import { labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
 const PathGraph = lazy(() => import('./PathGraph.tsx'));
 
-/** The traced path as a graph, the steps as a list a screen reader can read, and the selected step's details. */
+/**
+ * The traced path as a graph, and beside it the steps as a list (Tab and Enter reach every step) with the selected
+ * step's details docked under it: the details never cover the graph.
+ */
 export function PathView() {
   const trace = useWorkspace((s) => s.trace);
   const selectedStep = useWorkspace((s) => s.selectedStep);
   const hoveredLine = useWorkspace((s) => s.hoveredLine);
   const selectStep = useWorkspace((s) => s.selectStep);
+  const revealRange = useWorkspace((s) => s.revealRange);
+  const files = useWorkspace((s) => s.files);
+  const objects = useWorkspace((s) => s.analysis.objects);
   const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
   if (!trace?.ok) {
     return (
@@ -19,23 +28,62 @@ export function PathView() {
     );
   }
   const t = trace.trace;
+  // Opening a step also shows the rule or object that decided it in the editor.
+  const openStep = (index: number | null) => {
+    selectStep(index);
+    const step = index !== null ? t.steps[index] : undefined;
+    const first = step ? decidingSources(step, files, objects)[0] : undefined;
+    if (first) revealRange(first.source.file, first.source.range);
+  };
   return (
     <div className="path-view">
-      <div className="graph-canvas-wrap" data-testid="path-graph">
-        <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
-          <PathGraph trace={t} selectedStep={selectedStep} hoveredSteps={hoveredSteps} onSelectStep={selectStep} />
-        </Suspense>
+      <div className="path-graph-column">
+        <div className="graph-toolbar" role="toolbar" aria-label="Path graph">
+          <button type="button" onClick={() => pathGraphHandle.fit?.()}>
+            Zoom to fit
+          </button>
+          <button
+            type="button"
+            disabled={selectedStep === null}
+            onClick={() => selectedStep !== null && pathGraphHandle.focusStep?.(selectedStep)}
+          >
+            Zoom to selection
+          </button>
+          <span className="graph-hint">Click a step: why it happened, and its YAML</span>
+        </div>
+        <div className="graph-canvas-wrap" data-testid="path-graph">
+          <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
+            <PathGraph trace={t} selectedStep={selectedStep} hoveredSteps={hoveredSteps} onSelectStep={openStep} />
+          </Suspense>
+        </div>
       </div>
-      {selectedStep !== null && <StepDetails trace={t} index={selectedStep} />}
-      <ol className="visually-hidden" aria-label="Path steps">
-        {t.steps.map((step, index) => (
-          <li key={`${index}-${step.kind}`}>
-            <button type="button" onClick={() => selectStep(index)}>
-              {step.kind}: {step.title}
-            </button>
-          </li>
-        ))}
-      </ol>
+      <div className="path-steps">
+        <ol aria-label="Path steps">
+          {t.steps.map((step, index) => {
+            const selected = selectedStep === index;
+            return (
+              <li
+                key={`${index}-${step.kind}`}
+                data-kind={step.kind}
+                className={`${selected ? 'selected' : ''}${hoveredSteps.includes(index) ? ' hovered' : ''}`}
+              >
+                <button
+                  type="button"
+                  className="path-step"
+                  aria-expanded={selected}
+                  aria-controls={selected ? 'step-details' : undefined}
+                  onClick={() => openStep(selected ? null : index)}
+                >
+                  <span className="step-number">{index + 1}</span>
+                  <span className={`step-kind ${step.kind}`}>{stepKindTitle(step.kind)}</span>
+                  <span className="step-title">{labelPlaceholders(step.title)}</span>
+                </button>
+                {selected && <StepDetails trace={t} index={index} />}
+              </li>
+            );
+          })}
+        </ol>
+      </div>
     </div>
   );
 }

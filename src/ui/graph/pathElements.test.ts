@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest } from '../../core/index.ts';
-import { layoutPath, pathElements } from './pathElements.ts';
+import { breakable, labelPlaceholders, layoutPath, pathElements } from './pathElements.ts';
 
 const text = (name: string) =>
   readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
@@ -98,5 +98,32 @@ describe('the path layout', () => {
     const y = positions.get(kubeProxy?.id ?? '')?.y ?? NaN;
     expect(y).toBeGreaterThan(Math.max(...yOf((n) => n.parent === 'hop0')));
     expect(y).toBeLessThan(Math.min(...yOf((n) => n.parent === 'hop1')));
+  });
+});
+
+describe('path labels', () => {
+  it('may break only after . | - / (a zero-width space follows them), never inside a word', () => {
+    expect(breakable('outbound|7777||dest-svc-v1.application.svc.cluster.local')).toBe(
+      'outbound|\u200b7777|\u200b|\u200bdest-\u200bsvc-\u200bv1.\u200bapplication.\u200bsvc.\u200bcluster.\u200blocal',
+    );
+    expect(breakable('Route\ndefault')).toBe('Route\ndefault');
+    expect(breakable('10.0.0.1 → a/b')).toBe('10.\u200b0.\u200b0.\u200b1 → a/\u200bb');
+  });
+});
+
+describe('placeholder addresses', () => {
+  it('are labelled where shown, once, and real addresses are left alone', () => {
+    expect(labelPlaceholders('github.com → 203.0.113.89')).toBe(
+      'github.com → 203.0.113.89 (placeholder: real address unknown)',
+    );
+    expect(labelPlaceholders(labelPlaceholders('203.0.113.7:443'))).toBe(
+      '203.0.113.7 (placeholder: real address unknown):443',
+    );
+    expect(labelPlaceholders('10.96.0.10 and 203.0.1130.1')).toBe('10.96.0.10 and 203.0.1130.1');
+  });
+
+  it('the DNS node of a request to a host outside the cluster says its address is a placeholder', () => {
+    const { nodes } = elementsFor('demo', 'http://github.com/');
+    expect(nodes.find((n) => n.kind === 'dns')?.label).toMatch(/→ 203\.0\.113\.\d+ \(placeholder\)$/);
   });
 });

@@ -41,11 +41,32 @@ const KIND_TITLE: Record<TraceStep['kind'], string> = {
   outcome: 'Outcome',
 };
 
+/** The word for a step's kind, as the graph and the steps list show it. */
+export function stepKindTitle(kind: TraceStep['kind']): string {
+  return KIND_TITLE[kind];
+}
+
+/** The documentation range (RFC 5737 TEST-NET-3) Meshpath answers from when only a DNS server outside the cluster knows a host. */
+const PLACEHOLDER_ADDRESS = /\b203\.0\.113\.\d{1,3}\b(?! \(placeholder)/g;
+
+/** Marks made-up addresses where they are shown, so nobody takes them for the host's real address. */
+export function labelPlaceholders(text: string, words = 'placeholder: real address unknown'): string {
+  return text.replace(PLACEHOLDER_ADDRESS, (address) => `${address} (${words})`);
+}
+
+/**
+ * A label that a canvas may wrap only after `.`, `|`, `-` and `/` (and at spaces): a zero-width space follows each of
+ * them, so `svc.cluster.local` breaks as `svc.` / `cluster.local`, never mid-word.
+ */
+export function breakable(label: string): string {
+  return label.replace(/([.|/-])(?=\S)/g, '$1\u200b');
+}
+
 function stepLabel(step: TraceStep, trace: Trace): string {
   const title = KIND_TITLE[step.kind];
   switch (step.kind) {
     case 'dns':
-      return `${title} (${trace.dns.resolver})\n${shorten(trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${trace.dns.answers.join(', ')}`)}`;
+      return `${title} (${trace.dns.resolver})\n${shorten(trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${labelPlaceholders(trace.dns.answers.join(', '), 'placeholder')}`)}`;
     case 'capture':
       return `${title}\n${shorten(step.title.startsWith('Not captured') ? 'not captured' : step.title.startsWith('Arrives') ? 'arrives at the gateway' : 'iptables → 15001')}`;
     case 'authorization':
@@ -53,7 +74,7 @@ function stepLabel(step: TraceStep, trace: Trace): string {
     case 'inbound':
       return `${title} (virtualInbound)\n${shorten(step.title.replace(/^Inbound /, ''))}`;
     default:
-      return `${title}\n${shorten(step.name ?? step.title)}`;
+      return `${title}\n${shorten(labelPlaceholders(step.name ?? step.title, 'placeholder'))}`;
   }
 }
 
@@ -152,9 +173,9 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   return { nodes, edges };
 }
 
-export const PATH_NODE_WIDTH = 160;
-const COLUMN = PATH_NODE_WIDTH + 34;
-const ROW = 86;
+export const PATH_NODE_WIDTH = 150;
+const COLUMN = PATH_NODE_WIDTH + 26;
+const ROW = 96;
 const LANE_GAP = 34;
 
 /**

@@ -1,25 +1,32 @@
-import type { Trace } from '../../core/index.ts';
+import { useMemo } from 'react';
+import type { ObjectSource, Trace, TraceStep } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
+import { labelPlaceholders } from '../graph/pathElements.ts';
+import { decidingSources } from './stepSources.ts';
 
 /** What happened at one step, why, what else was there, the proxy's access-log line and the objects behind it. */
 export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
   const revealRange = useWorkspace((s) => s.revealRange);
   const selectStep = useWorkspace((s) => s.selectStep);
-  const step = trace.steps[index];
+  const files = useWorkspace((s) => s.files);
+  const objects = useWorkspace((s) => s.analysis.objects);
+  const step: TraceStep | undefined = trace.steps[index];
+  const sources = useMemo(() => (step ? decidingSources(step, files, objects) : []), [step, files, objects]);
   if (!step) return null;
   const hop = step.hop !== undefined ? trace.hops[step.hop] : undefined;
+  const reveal = (source: ObjectSource) => revealRange(source.file, source.range);
   return (
-    <aside className="step-details" aria-label="Step details">
+    <section id="step-details" className="step-details" aria-label="Step details">
       <div className="step-details-head">
         <h2>
-          <span className="step-kind">{step.kind}</span> {step.title}
+          <span className="step-kind">{step.kind}</span> {labelPlaceholders(step.title)}
         </h2>
         <button type="button" aria-label="Close details" onClick={() => selectStep(null)}>
           ×
         </button>
       </div>
       {step.proxy && <p className="step-proxy">in {step.proxy}</p>}
-      <p>{step.detail}</p>
+      <p>{labelPlaceholders(step.detail)}</p>
       {step.endpoints && (
         <ul className="endpoint-list" aria-label="Endpoints">
           {step.endpoints.map((e) => (
@@ -45,22 +52,22 @@ export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
           <code>{hop.accessLog}</code>
         </div>
       )}
-      {step.sources.length > 0 && (
+      {sources.length > 0 && (
         <div className="step-sources">
-          Caused by:{' '}
-          {step.sources.map((source) => (
-            <button
-              key={`${source.kind}/${source.namespace ?? ''}/${source.name}`}
-              type="button"
-              className="link"
-              onClick={() => revealRange(source.file, source.range)}
-            >
-              {source.kind} {source.namespace ? `${source.namespace}/` : ''}
-              {source.name} ({source.file}:{source.range.start.line})
-            </button>
-          ))}
+          <span>Caused by:</span>
+          <ul>
+            {sources.map(({ source, field }) => (
+              <li key={`${source.kind}/${source.namespace ?? ''}/${source.name}/${field ?? ''}`}>
+                <button type="button" className="link" onClick={() => reveal(source)}>
+                  {source.kind} {source.namespace ? `${source.namespace}/` : ''}
+                  {source.name}
+                  {field ? ` ${field}` : ''} ({source.file}:{source.range.start.line})
+                </button>
+              </li>
+            ))}
+          </ul>
         </div>
       )}
-    </aside>
+    </section>
   );
 }
