@@ -38,11 +38,28 @@ export function EditorPane() {
     >
       <div className="file-tabs" role="tablist" aria-label="Files">
         {files.map((f, index) => (
-          <div key={f.name} className={`file-tab${index === activeFile ? ' active' : ''}`}>
-            <button type="button" role="tab" aria-selected={index === activeFile} onClick={() => setActiveFile(index)}>
+          // The tab list owns only tabs: the close button is for the mouse; the keyboard closes a tab with Delete.
+          <div key={f.name} role="presentation" className={`file-tab${index === activeFile ? ' active' : ''}`}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={index === activeFile}
+              aria-description="Delete closes the file"
+              onClick={() => setActiveFile(index)}
+              onKeyDown={(event) => {
+                if (event.key === 'Delete') removeFile(index);
+              }}
+            >
               {f.name}
             </button>
-            <button type="button" className="close" aria-label={`Close ${f.name}`} onClick={() => removeFile(index)}>
+            <button
+              type="button"
+              className="close"
+              tabIndex={-1}
+              aria-hidden="true"
+              title={`Close ${f.name}`}
+              onClick={() => removeFile(index)}
+            >
               ×
             </button>
           </div>

@@ -24,4 +24,16 @@ self.MonacoEnvironment = {
   getWorker: () => new EditorWorker(),
 };
 
+// Monaco's light theme with YAML keys and numbers a shade darker, so they keep a 4.5:1 contrast (WCAG AA) on the
+// highlight that marks the lines behind a step.
+monaco.editor.defineTheme('meshpath', {
+  base: 'vs',
+  inherit: true,
+  rules: [
+    { token: 'type', foreground: '006464' },
+    { token: 'number', foreground: '066b45' },
+  ],
+  colors: {},
+});
+
 export { monaco };

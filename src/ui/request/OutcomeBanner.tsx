@@ -1,5 +1,43 @@
-import { finalCluster, isSuccess, statusText } from '../graph/pathElements.ts';
+import { finalCluster, isSuccess, labelPlaceholders, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
+import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
+
+/** The what-if settings that differ from the manifests, as badges beside the answer they change (each one resettable). */
+function OverrideBadges() {
+  const options = useWorkspace((s) => s.options);
+  const setOptions = useWorkspace((s) => s.setOptions);
+  const mesh = useWorkspace((s) => s.analysis.model.meshConfig);
+  const badges: Array<{ key: keyof typeof options; text: string; title: string }> = [];
+  if (options.outboundTrafficPolicy !== 'manifests')
+    badges.push({
+      key: 'outboundTrafficPolicy',
+      text: `What-if: ${options.outboundTrafficPolicy}`,
+      title: `Outbound traffic policy set to ${options.outboundTrafficPolicy} here; the manifests say ${mesh.outboundTrafficPolicy}.`,
+    });
+  if (options.dnsCapture !== 'manifests')
+    badges.push({
+      key: 'dnsCapture',
+      text: `What-if: DNS capture ${options.dnsCapture}`,
+      title: `DNS capture turned ${options.dnsCapture} here, whatever the manifests say.`,
+    });
+  if (badges.length === 0) return null;
+  return (
+    <ul className="override-badges" aria-label="What-if overrides">
+      {badges.map((badge) => (
+        <li key={badge.key} className="override-badge" title={badge.title}>
+          <span>{badge.text}</span>
+          <button
+            type="button"
+            aria-label={`Use the manifests' ${badge.key === 'dnsCapture' ? 'DNS capture' : 'outbound traffic policy'}`}
+            onClick={() => setOptions({ [badge.key]: DEFAULT_OPTIONS[badge.key] })}
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** The answer to "where does my request go": the outcome word, status and flag, and the final cluster. */
 export function OutcomeBanner() {
@@ -9,6 +47,7 @@ export function OutcomeBanner() {
     return (
       <div className="outcome idle" role="status" aria-label="Outcome">
         Pick a source pod and type a destination to trace a request.
+        <OverrideBadges />
       </div>
     );
   }
@@ -16,6 +55,7 @@ export function OutcomeBanner() {
     return (
       <div className="outcome idle" role="status" aria-label="Outcome">
         {trace.reason}
+        <OverrideBadges />
       </div>
     );
   }
@@ -32,7 +72,8 @@ export function OutcomeBanner() {
       <strong className="outcome-word">{t.outcome}</strong>
       <span className="outcome-status">{status}</span>
       {lastCluster && <code className="outcome-cluster">{lastCluster}</code>}
-      <span className="outcome-why">{outcomeStep?.detail}</span>
+      <OverrideBadges />
+      <span className="outcome-why">{outcomeStep ? labelPlaceholders(outcomeStep.detail) : ''}</span>
     </div>
   );
 }
