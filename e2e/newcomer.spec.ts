@@ -256,3 +256,20 @@ test('a shared link or an example link opens without the guided tour', async ({ 
     await fresh.close();
   }
 });
+
+test('a failure names the document with an error that mentions what the request needed, with a link to it', async ({
+  page,
+}) => {
+  await openApp(page);
+  const demo = await page.evaluate(() => window.meshpath?.getText() ?? '');
+  // A tab in the Service dest-svc-v1 makes YAML skip its document.
+  await setEditorText(
+    page,
+    demo.replace('  selector:\n    app: helloworld\n    version: v1', '  selector:\n\tapp: helloworld'),
+  );
+  const outcome = page.getByRole('status', { name: 'Outcome' });
+  await expect(outcome).toContainText('A document mentioning dest-svc-v1 has an error:');
+  await expect(outcome).toContainText('This document is skipped');
+  await outcome.getByRole('button', { name: /^demo\.yaml:\d+:\d+$/ }).click();
+  await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
+});

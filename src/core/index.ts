@@ -23,6 +23,7 @@ export type * from './model/mesh.ts';
 export type { ObjectGraph, ObjectGraphEdge, ObjectGraphNode, ObjectGraphRelation } from './mesh/objectGraph.ts';
 export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
+export { problemsNaming } from './model/relatedProblems.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
 export { traceRequest, type Trace, type TraceResult, type TraceStep } from './explain/trace.ts';

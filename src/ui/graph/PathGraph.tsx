@@ -69,7 +69,8 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'text-margin-y': -2,
     },
   },
-  { selector: 'node.hop.gateway', style: { 'border-color': '#c1121f', 'background-color': '#fff5f5' } },
+  // Lanes are coloured by what the proxy is; only the outcome (the destination node and its edge) is red or green.
+  { selector: 'node.hop.gateway', style: { 'border-color': '#7b6cae', 'background-color': '#f8f6fc' } },
   { selector: 'node.hop.inbound', style: { 'border-color': '#e76f51', 'background-color': '#fffaf5' } },
   { selector: 'node.hovered', style: { 'border-color': '#ffb703', 'border-width': 4 } },
   { selector: 'node:selected', style: { 'border-color': '#fb8500', 'border-width': 4, 'overlay-opacity': 0 } },

@@ -1,3 +1,5 @@
+import { useMemo } from 'react';
+import { problemsNaming, type TraceResult } from '../../core/index.ts';
 import { finalCluster, isSuccess, labelPlaceholders, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
@@ -39,6 +41,44 @@ function OverrideBadges() {
   );
 }
 
+/** The names a failed request depends on: the host it asked for (and its short name), or the source it named. */
+function namesOf(trace: TraceResult | undefined, from: string): string[] {
+  if (!trace) return [];
+  if (!trace.ok) return [from.trim().split('/').pop() ?? ''];
+  if (isSuccess(trace.trace.outcome)) return [];
+  const host = trace.trace.request.host;
+  return [host, host.split('.')[0] ?? ''];
+}
+
+/** Problems in documents that mention what the failed request needed: a skipped Service is often the whole answer. */
+function RelatedProblems({ trace }: { trace: TraceResult | undefined }) {
+  const files = useWorkspace((s) => s.files);
+  const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const from = useWorkspace((s) => s.request.from);
+  const revealRange = useWorkspace((s) => s.revealRange);
+  const names = useMemo(() => namesOf(trace, from), [trace, from]);
+  const related = useMemo(() => problemsNaming(files, diagnostics, names), [files, diagnostics, names]);
+  if (related.length === 0) return null;
+  return (
+    <div className="related-problems">
+      <strong>
+        {related.length === 1 ? 'A document' : `${related.length} documents`} mentioning {names[0]}{' '}
+        {related.length === 1 ? 'has' : 'have'} an error:
+      </strong>
+      <ul>
+        {related.slice(0, 3).map((d) => (
+          <li key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}`}>
+            <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
+              {d.file}:{d.range.start.line}:{d.range.start.column}
+            </button>{' '}
+            {d.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** The answer to "where does my request go": the outcome word, status and flag, and the final cluster. */
 export function OutcomeBanner() {
   const trace = useWorkspace((s) => s.trace);
@@ -56,6 +96,7 @@ export function OutcomeBanner() {
       <div className="outcome idle" role="status" aria-label="Outcome">
         {trace.reason}
         <OverrideBadges />
+        <RelatedProblems trace={trace} />
       </div>
     );
   }
@@ -74,6 +115,7 @@ export function OutcomeBanner() {
       {lastCluster && <code className="outcome-cluster">{lastCluster}</code>}
       <OverrideBadges />
       <span className="outcome-why">{outcomeStep ? labelPlaceholders(outcomeStep.detail) : ''}</span>
+      <RelatedProblems trace={trace} />
     </div>
   );
 }
