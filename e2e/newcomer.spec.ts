@@ -273,3 +273,17 @@ test('a failure names the document with an error that mentions what the request 
   await outcome.getByRole('button', { name: /^demo\.yaml:\d+:\d+$/ }).click();
   await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
 });
+
+test('an example keeps its story at hand, and its "try next" actions are one click each', async ({ page }) => {
+  await page.goto('/#example=allow-any');
+  await waitForApp(page);
+  const story = page.locator('.example-story');
+  await expect(story).toContainText('ALLOW_ANY: unknown hosts pass through');
+  const outcome = page.getByRole('status', { name: 'Outcome' });
+  await expect(outcome).toContainText('passthrough');
+  await story.getByRole('button', { name: 'Switch to REGISTRY_ONLY' }).click();
+  await expect(outcome).toContainText('blackhole');
+  await expect(outcome).toContainText('What-if: REGISTRY_ONLY');
+  await story.getByRole('button', { name: 'Back to the example’s request' }).click();
+  await expect(outcome).toContainText('passthrough');
+});

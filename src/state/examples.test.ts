@@ -55,6 +55,21 @@ describe('the examples library', () => {
   });
 });
 
+describe('the one-click "try next" actions of the examples', () => {
+  const actions = EXAMPLES.flatMap((e) => e.tryNext.map((t) => [e.id, t.label, t] as const));
+  it('exist for the examples whose story asks the user to change something', () => {
+    expect(actions.length).toBeGreaterThanOrEqual(8);
+  });
+  it.each(actions)('%s: "%s" gives the outcome it promises', (id, _label, action) => {
+    const t = run(id, action.request, action.options);
+    expect({ outcome: t.outcome, status: t.status }).toEqual(action.expect);
+    // Each action changes what the user sees: the outcome, or at least why it happens.
+    expect(`${t.outcome} ${t.steps.at(-1)?.detail ?? ''}`).not.toBe(
+      `${run(id).outcome} ${run(id).steps.at(-1)?.detail ?? ''}`,
+    );
+  });
+});
+
 describe('what each example invites the user to try', () => {
   it('in-mesh HTTP: the shared listener, the Host-chosen virtual host and a real-looking access log', () => {
     const t = run('demo');

@@ -1,5 +1,14 @@
 import type { MeshOptions, RequestInput, Scenario } from './scenarioCodec.ts';
 
+/** A next step an example suggests: a change of request or options, one click, with the outcome it leads to. */
+export interface TryNext {
+  label: string;
+  request?: Partial<RequestInput>;
+  options?: Partial<MeshOptions>;
+  /** Checked by the unit tests, like the example's own outcome. */
+  expect: { outcome: string; status: number | null };
+}
+
 /** The built-in scenarios of the examples menu, read from fixtures/scenarios/<name>/ (the same files the tests use). */
 export interface Example {
   id: string;
@@ -10,6 +19,7 @@ export interface Example {
   scenario: Scenario;
   /** What the example shows, checked by the unit and browser tests. */
   expect: { outcome: string; status: number | null; cluster?: string };
+  tryNext: TryNext[];
 }
 
 interface ExampleFile {
@@ -21,6 +31,7 @@ interface ExampleFile {
   request: RequestInput;
   options: MeshOptions;
   expect: Example['expect'];
+  tryNext?: TryNext[];
 }
 
 const definitions = import.meta.glob<ExampleFile>('../../fixtures/scenarios/*/example.json', {
@@ -49,6 +60,7 @@ export const EXAMPLES: readonly Example[] = Object.entries(definitions)
         options: file.options,
       },
       expect: file.expect,
+      tryNext: file.tryNext ?? [],
     };
   })
   .sort((a, b) => a.order - b.order);
@@ -57,4 +69,9 @@ export const DEFAULT_EXAMPLE: Example = EXAMPLES[0] as Example;
 
 export function findExample(id: string): Example | undefined {
   return EXAMPLES.find((example) => example.id === id || example.aliases.includes(id));
+}
+
+/** The example whose manifests are open (its file is one of the tabs), so its story stays at hand after opening it. */
+export function openExample(fileNames: readonly string[]): Example | undefined {
+  return EXAMPLES.find((example) => fileNames.includes(example.scenario.files[0]?.name ?? ''));
 }

@@ -1,5 +1,6 @@
 import { DiagnosticsPanel } from './DiagnosticsPanel.tsx';
 import { EditorPane } from './editor/EditorPane.tsx';
+import { ExampleStory } from './ExampleStory.tsx';
 import { Workbench } from './Workbench.tsx';
 import { Header } from './Header.tsx';
 import { NoticeBar } from './NoticeBar.tsx';
@@ -24,6 +25,7 @@ export function App() {
       <NoticeBar />
       <main className="workspace">
         <div className="left-column">
+          <ExampleStory />
           <EditorPane />
           <DiagnosticsPanel />
         </div>

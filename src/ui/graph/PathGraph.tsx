@@ -31,7 +31,7 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'border-width': 1.5,
       shape: 'round-rectangle',
       width: PATH_NODE_WIDTH,
-      height: 74,
+      height: 80,
     },
   },
   { selector: 'node.client', style: { 'background-color': '#1d3557', color: '#fff', 'border-width': 0 } },

@@ -175,7 +175,7 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
 
 export const PATH_NODE_WIDTH = 150;
 const COLUMN = PATH_NODE_WIDTH + 26;
-const ROW = 96;
+const ROW = 102;
 const LANE_GAP = 34;
 
 /**
