@@ -84,6 +84,16 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'curve-style': 'bezier',
     },
   },
+  {
+    selector: 'edge.arrival',
+    // The arrival at a gateway: the edge into its lane, in the lane's colour (click it for the step).
+    style: {
+      'line-color': '#7b6cae',
+      'target-arrow-color': '#7b6cae',
+      width: 3,
+    },
+  },
+  { selector: 'edge.arrival:selected', style: { 'line-color': '#fb8500', 'target-arrow-color': '#fb8500' } },
   { selector: 'edge.alternative', style: { 'line-style': 'dashed', opacity: 0.4, width: 1 } },
   { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
   { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
@@ -115,7 +125,15 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
         },
         classes: n.classes.join(' '),
       })),
-      ...edges.map((e) => ({ data: { id: e.id, source: e.source, target: e.target }, classes: e.classes.join(' ') })),
+      ...edges.map((e) => ({
+        data: {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          ...(e.stepIndex !== undefined ? { stepIndex: e.stepIndex } : {}),
+        },
+        classes: e.classes.join(' '),
+      })),
     ],
     [nodes, edges],
   );
@@ -135,10 +153,10 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     pathGraphHandle.current = cy;
     pathGraphHandle.fit = () => cy.fit(undefined, PADDING);
     pathGraphHandle.focusStep = (index) => {
-      const nodes = cy.nodes(`[stepIndex = ${index}]`);
-      if (nodes.nonempty()) cy.animate({ fit: { eles: nodes, padding: 80 }, duration: 200 });
+      const elements = cy.elements(`[stepIndex = ${index}]`);
+      if (elements.nonempty()) cy.animate({ fit: { eles: elements, padding: 80 }, duration: 200 });
     };
-    cy.on('tap', 'node', (event) => {
+    cy.on('tap', 'node, edge.arrival', (event) => {
       const index = event.target.data('stepIndex') as number | undefined;
       onSelectRef.current(typeof index === 'number' ? index : null);
     });
@@ -204,7 +222,7 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     cy.nodes().removeClass('hovered');
     for (const index of hoveredSteps) cy.nodes(`[stepIndex = ${index}]`).addClass('hovered');
     cy.$(':selected').unselect();
-    if (selectedStep !== null) cy.nodes(`[stepIndex = ${selectedStep}]`).first().select();
+    if (selectedStep !== null) cy.elements(`[stepIndex = ${selectedStep}]`).first().select();
   }, [hoveredSteps, selectedStep, key]);
 
   useEffect(

@@ -127,3 +127,22 @@ describe('placeholder addresses', () => {
     expect(nodes.find((n) => n.kind === 'dns')?.label).toMatch(/→ 203\.0\.113\.\d+ \(placeholder\)$/);
   });
 });
+
+describe('a gateway hop', () => {
+  it('is entered by an edge that stands for the arrival step, not by an extra node outside the lanes', () => {
+    const result = traceRequest(analyze([{ name: 'x.yaml', text: text('egress-gateway') }]), {
+      from: 'application/sleep',
+      to: 'http://google.com/',
+    });
+    if (!result.ok) throw new Error(result.reason);
+    const arrival = result.trace.steps.findIndex((s) => s.kind === 'listener' && s.title.startsWith('Gateway '));
+    expect(arrival).toBeGreaterThan(0);
+    const { nodes, edges } = pathElements(result.trace);
+    expect(nodes.some((n) => n.stepIndex === arrival)).toBe(false);
+    const edge = edges.find((e) => e.stepIndex === arrival);
+    expect(edge?.classes).toEqual(['path', 'arrival']);
+    const gatewayHop = result.trace.hops.findIndex((h) => h.direction === 'gateway');
+    expect(nodes.find((n) => n.id === edge?.target)?.parent).toBe(`hop${gatewayHop}`);
+    expect(nodes.find((n) => n.id === edge?.source)?.parent).not.toBe(`hop${gatewayHop}`);
+  });
+});

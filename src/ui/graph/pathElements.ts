@@ -15,6 +15,16 @@ export interface PathEdge {
   source: string;
   target: string;
   classes: string[];
+  /** The step an edge stands for (an arrival), so that clicking it opens that step. */
+  stepIndex?: number;
+}
+
+/** A step that only says the request reached the next proxy (a gateway pod): it becomes the edge into that lane. */
+function isArrival(trace: Trace, index: number): boolean {
+  const step = trace.steps[index];
+  const next = trace.steps[index + 1];
+  if (!step || !next || step.kind !== 'listener' || step.hop !== undefined || next.hop === undefined) return false;
+  return step.proxy !== undefined && trace.hops[next.hop]?.proxy === step.proxy;
 }
 
 const SUCCESS = new Set(['routed', 'passthrough', 'direct', 'redirect', 'direct-response']);
@@ -127,8 +137,13 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
     });
   });
   let previous = 'client';
+  let arrival: number | undefined;
   trace.steps.forEach((step, index) => {
     if (step.kind === 'outcome') return;
+    if (isArrival(trace, index)) {
+      arrival = index;
+      return;
+    }
     const id = `s${index}`;
     nodes.push({
       id,
@@ -138,7 +153,18 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
       stepIndex: index,
       classes: ['step', step.kind],
     });
-    edges.push({ id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] });
+    edges.push(
+      arrival !== undefined
+        ? {
+            id: `${previous}->${id}`,
+            source: previous,
+            target: id,
+            classes: ['path', 'arrival'],
+            stepIndex: arrival,
+          }
+        : { id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] },
+    );
+    arrival = undefined;
     if (step.kind === 'endpoint' && step.endpoints) {
       for (const [altIndex, endpoint] of step.endpoints.entries()) {
         if (endpoint.state === 'chosen') continue;
