@@ -23,7 +23,8 @@ export interface PathEdge {
 function isArrival(trace: Trace, index: number): boolean {
   const step = trace.steps[index];
   const next = trace.steps[index + 1];
-  if (!step || !next || step.kind !== 'listener' || step.hop !== undefined || next.hop === undefined) return false;
+  if (!step || !next || step.fact.kind !== 'listener' || step.fact.by !== 'gatewayPod' || next.hop === undefined)
+    return false;
   return step.proxy !== undefined && trace.hops[next.hop]?.proxy === step.proxy;
 }
 
