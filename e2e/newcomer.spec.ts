@@ -139,7 +139,7 @@ for (const viewport of [
   { width: 1440, height: 900 },
   { width: 1280, height: 720 },
 ]) {
-  test(`at ${viewport.width}×${viewport.height} the step details sit beside the graph, and its text is at least 12 px`, async ({
+  test(`at ${viewport.width}×${viewport.height} step details sit beside the graph; its text is 12 px or more`, async ({
     page,
   }) => {
     await page.setViewportSize(viewport);

@@ -5,15 +5,21 @@ const TOUR_KEY = 'meshpath.tour.v1';
 /** Each step names a part of the page and points at it (an outline on the element `target` selects). */
 const STEPS = [
   {
-    text: 'The scenario’s manifests are on the left: edit them, paste your own, or upload files. Problems appear at their line.',
+    text:
+      'The scenario’s manifests are on the left: edit them, paste your own, or upload files. ' +
+      'Problems appear at their line.',
     target: '.editor-pane',
   },
   {
-    text: 'Pick the Source pod (a pod, workload or app name) and type a Destination as your application would. The outcome and the path follow as you type.',
+    text:
+      'Pick the Source pod (a pod, workload or app name) and type a Destination as your application would. ' +
+      'The outcome and the path follow as you type.',
     target: '#request',
   },
   {
-    text: 'Click any node of the path, or a step in the list beside it, to see what Envoy matched and why, the access-log line, and the YAML behind it. The Examples menu has more scenarios.',
+    text:
+      'Click any node of the path, or a step in the list beside it, to see what Envoy matched and why, ' +
+      'the access-log line, and the YAML behind it. The Examples menu has more scenarios.',
     target: '.path-view',
   },
 ];

@@ -42,7 +42,7 @@ const KIND_WORDS = new Set([
 /** The labels that name an application (`kubectl get pods -l app=sleep`). */
 const APP_LABELS = ['app', 'app.kubernetes.io/name'];
 
-/** The part a controller adds to a workload's name to name its pods: `-7d9c8d7b6-abcde` (Deployment), `-abcde`, `-0`. */
+/** What a controller adds to a workload's name to name a pod: `-7d9c8d7b6-abcde` (Deployment), `-abcde`, `-0`. */
 const GENERATED_SUFFIX = /^(?:[a-z0-9]{5,10}-)?[a-z0-9]{5}$|^\d+$/;
 
 const RULE_WORDS: Record<PodRefRule, string> = {
@@ -187,8 +187,11 @@ export function unknownPodReason(model: MeshModel, ref: string): string {
   const lookup = lookupPod(model, ref);
   if (lookup.choices.length > 1) {
     const listed = lookup.choices.slice(0, 12).map(podKey);
-    return `${ref} fits several pods (${lookup.rule ? RULE_WORDS[lookup.rule] : 'name'}): ${listed.join(', ')}${lookup.choices.length > 12 ? ', …' : ''}. Name one as namespace/pod.`;
+    const rule = lookup.rule ? RULE_WORDS[lookup.rule] : 'name';
+    const more = lookup.choices.length > 12 ? ', …' : '';
+    return `${ref} fits several pods (${rule}): ${listed.join(', ')}${more}. Name one as namespace/pod.`;
   }
   const known = model.pods.map(podKey);
-  return `No pod ${ref} in the manifests.${known.length > 0 ? ` Pods: ${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}` : ''}`;
+  const listed = `${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}`;
+  return `No pod ${ref} in the manifests.${known.length > 0 ? ` Pods: ${listed}` : ''}`;
 }

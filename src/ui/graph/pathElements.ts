@@ -57,7 +57,7 @@ export function stepKindTitle(kind: TraceStep['kind']): string {
   return KIND_TITLE[kind];
 }
 
-/** The documentation range (RFC 5737 TEST-NET-3) Meshpath answers from when only a DNS server outside the cluster knows a host. */
+/** RFC 5737's TEST-NET-3: Meshpath's made-up answer when only a DNS server outside the cluster knows a host. */
 const PLACEHOLDER_ADDRESS = /\b203\.0\.113\.\d{1,3}\b(?! \(placeholder)/g;
 
 /** Marks made-up addresses where they are shown, so nobody takes them for the host's real address. */
@@ -76,8 +76,11 @@ export function breakable(label: string): string {
 function stepLabel(step: TraceStep, trace: Trace): string {
   const title = KIND_TITLE[step.kind];
   switch (step.kind) {
-    case 'dns':
-      return `${title} (${trace.dns.resolver})\n${shorten(trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${labelPlaceholders(trace.dns.answers.join(', '), 'placeholder')}`)}`;
+    case 'dns': {
+      const answers = labelPlaceholders(trace.dns.answers.join(', '), 'placeholder');
+      const answer = trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${answers}`;
+      return `${title} (${trace.dns.resolver})\n${shorten(answer)}`;
+    }
     case 'capture':
       return `${title}\n${shorten(step.title.startsWith('Not captured') ? 'not captured' : step.title.startsWith('Arrives') ? 'arrives at the gateway' : 'iptables → 15001')}`;
     case 'authorization':

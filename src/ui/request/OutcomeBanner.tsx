@@ -4,17 +4,18 @@ import { finalCluster, isSuccess, labelPlaceholders, statusText } from '../graph
 import { useWorkspace } from '../../state/store.ts';
 import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
 
-/** The what-if settings that differ from the manifests, as badges beside the answer they change (each one resettable). */
+/** The what-if settings that differ from the manifests, as badges beside the answer they change (each resettable). */
 function OverrideBadges() {
   const options = useWorkspace((s) => s.options);
   const setOptions = useWorkspace((s) => s.setOptions);
   const mesh = useWorkspace((s) => s.analysis.model.meshConfig);
   const badges: Array<{ key: keyof typeof options; text: string; title: string }> = [];
-  if (options.outboundTrafficPolicy !== 'manifests')
+  const policy = options.outboundTrafficPolicy;
+  if (policy !== 'manifests')
     badges.push({
       key: 'outboundTrafficPolicy',
-      text: `What-if: ${options.outboundTrafficPolicy}`,
-      title: `Outbound traffic policy set to ${options.outboundTrafficPolicy} here; the manifests say ${mesh.outboundTrafficPolicy}.`,
+      text: `What-if: ${policy}`,
+      title: `Outbound traffic policy: ${policy} here, ${mesh.outboundTrafficPolicy} in the manifests.`,
     });
   if (options.dnsCapture !== 'manifests')
     badges.push({
