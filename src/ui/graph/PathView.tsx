@@ -1,9 +1,9 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { Fragment, lazy, Suspense, useMemo } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 import { decidingSources } from '../inspect/stepSources.ts';
 import { pathGraphHandle } from './graphHandle.ts';
-import { labelPlaceholders, stepKindTitle } from './pathElements.ts';
+import { BREAK_AFTER, labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
 const PathGraph = lazy(() => import('./PathGraph.tsx'));
 
@@ -76,7 +76,9 @@ export function PathView() {
                 >
                   <span className="step-number">{index + 1}</span>
                   <span className={`step-kind ${step.kind}`}>{stepKindTitle(step.kind)}</span>
-                  <span className="step-title">{labelPlaceholders(step.title)}</span>
+                  <span className="step-title">
+                    <Breakable text={labelPlaceholders(step.title)} />
+                  </span>
                 </button>
                 {selected && <StepDetails trace={t} index={index} />}
               </li>
@@ -85,5 +87,20 @@ export function PathView() {
         </ol>
       </div>
     </div>
+  );
+}
+
+/** Text that wraps after `.`, `|`, `-` and `/` before it wraps anywhere (names like svc.cluster.local stay whole). */
+function Breakable({ text }: { text: string }) {
+  const parts = text.split(BREAK_AFTER);
+  return (
+    <>
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {part}
+          {index < parts.length - 1 && <wbr />}
+        </Fragment>
+      ))}
+    </>
   );
 }

@@ -107,7 +107,8 @@ describe('path labels', () => {
       'outbound|\u200b7777|\u200b|\u200bdest-\u200bsvc-\u200bv1.\u200bapplication.\u200bsvc.\u200bcluster.\u200blocal',
     );
     expect(breakable('Route\ndefault')).toBe('Route\ndefault');
-    expect(breakable('10.0.0.1 → a/b')).toBe('10.\u200b0.\u200b0.\u200b1 → a/\u200bb');
+    expect(breakable('10.0.0.1 → a/b')).toBe('10.0.0.1 → a/\u200bb');
+    expect(breakable('0.0.0.0_7777 svc.1')).toBe('0.0.0.0_7777 svc.\u200b1');
   });
 });
 

@@ -67,11 +67,14 @@ export function labelPlaceholders(text: string, words = 'placeholder: real addre
 
 /**
  * A label that a canvas may wrap only after `.`, `|`, `-` and `/` (and at spaces): a zero-width space follows each of
- * them, so `svc.cluster.local` breaks as `svc.` / `cluster.local`, never mid-word.
+ * them, so `svc.cluster.local` breaks as `svc.` / `cluster.local`, never mid-word; IP addresses stay whole.
  */
 export function breakable(label: string): string {
-  return label.replace(/([.|/-])(?=\S)/g, '$1\u200b');
+  return label.replace(BREAK_AFTER, '\u200b');
 }
+
+/** After `|`, `/`, `-`, and after a `.` that is not between two digits (an IP address stays whole). */
+export const BREAK_AFTER = /(?<=[|/-])(?=\S)|(?<=[^0-9\s]\.)(?=\S)|(?<=\.)(?=[^0-9\s])/g;
 
 function stepLabel(step: TraceStep, trace: Trace): string {
   const title = KIND_TITLE[step.kind];
