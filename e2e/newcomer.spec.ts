@@ -83,6 +83,11 @@ test('keyboard only: from page load to a traced path and one step’s details', 
   const details = page.getByRole('region', { name: 'Step details' });
   await expect(details).toContainText('Cluster outbound|80||google.com');
   await expect(page.locator('[data-kind="cluster"] .path-step')).toHaveAttribute('aria-expanded', 'true');
+  // Escape closes them and the focus is back on the step.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Escape');
+  await expect(details).toHaveCount(0);
+  await expect(page.locator('[data-kind="cluster"] .path-step')).toBeFocused();
 });
 
 test('the editor never traps the keyboard: Tab leaves it when focus came by keyboard; Ctrl+M switches', async ({

@@ -1,4 +1,4 @@
-import { Fragment, lazy, Suspense, useMemo } from 'react';
+import { Fragment, lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 import { decidingSources } from '../inspect/stepSources.ts';
@@ -20,6 +20,11 @@ export function PathView() {
   const files = useWorkspace((s) => s.files);
   const objects = useWorkspace((s) => s.analysis.objects);
   const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
+  const listRef = useRef<HTMLOListElement>(null);
+  // A step opened from the graph is brought into view in the list, with its details.
+  useEffect(() => {
+    listRef.current?.querySelector('li.selected')?.scrollIntoView({ block: 'nearest' });
+  }, [selectedStep]);
   if (!trace?.ok) {
     return (
       <p className="panel-empty">
@@ -58,13 +63,19 @@ export function PathView() {
         </div>
       </div>
       <div className="path-steps">
-        <ol aria-label="Path steps">
+        <ol aria-label="Path steps" ref={listRef}>
           {t.steps.map((step, index) => {
             const selected = selectedStep === index;
             return (
               <li
                 key={`${index}-${step.kind}`}
                 data-kind={step.kind}
+                onKeyDown={(event) => {
+                  // Escape closes the details and gives the focus back to the step.
+                  if (event.key !== 'Escape' || !selected) return;
+                  openStep(null);
+                  event.currentTarget.querySelector<HTMLButtonElement>('button.path-step')?.focus();
+                }}
                 className={`${selected ? 'selected' : ''}${hoveredSteps.includes(index) ? ' hovered' : ''}`}
               >
                 <button
