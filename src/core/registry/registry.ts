@@ -34,6 +34,8 @@ export interface Service {
   exportTo: string[] | undefined;
   /** Kubernetes spec.selector or ServiceEntry workloadSelector labels. */
   selector: Map<string, string> | undefined;
+  /** Kubernetes targetPort (a number or a container port name) by service port. */
+  targetPorts?: ReadonlyMap<number, number | string>;
   /** ServiceEntry NONE targetPort overrides (service port → upstream port). */
   passthroughTargetPorts: Map<number, number>;
   /** For an ExternalName Service: the host it aliases. */
@@ -152,6 +154,7 @@ function convertKubernetesService(service: ServiceModel, clusterDomain: string):
           .filter((e) => e !== '')
       : undefined,
     selector: service.selector,
+    targetPorts: new Map(service.ports.map((port) => [port.port, port.targetPort])),
     passthroughTargetPorts: new Map(),
     externalName: service.type === 'ExternalName' ? service.externalName : undefined,
     aliases: [],

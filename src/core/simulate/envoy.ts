@@ -47,9 +47,15 @@ function filterRank(
   return chains.filter((c) => !isSet(c));
 }
 
-/** Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN). */
-function listenerInspectors(listener: Listener): { tls: boolean; http: boolean } {
-  const chains = listener.filterChains;
+/**
+ * Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN) on a
+ * port. The inspectors are enabled per destination port: a port with chains of its own follows those chains, any other
+ * port the chains without a port (pilot/pkg/networking/core/listener_inbound.go: populateListenerFilters).
+ */
+function listenerInspectors(listener: Listener, port: number): { tls: boolean; http: boolean } {
+  const forPort = listener.filterChains.filter((c) => c.match.destinationPort === port);
+  const chains =
+    forPort.length > 0 ? forPort : listener.filterChains.filter((c) => c.match.destinationPort === undefined);
   return {
     tls: chains.some((c) => (c.match.serverNames?.length ?? 0) > 0 || c.match.transportProtocol === 'tls'),
     http: chains.some((c) => (c.match.applicationProtocols?.length ?? 0) > 0),
@@ -62,7 +68,7 @@ function listenerInspectors(listener: Listener): { tls: boolean; http: boolean }
  * when none of the others matched (simulation/traffic.go: matchFilterChain, filterRank).
  */
 export function matchFilterChain(listener: Listener, facts: ConnectionFacts): FilterChain | undefined {
-  const inspectors = listenerInspectors(listener);
+  const inspectors = listenerInspectors(listener, facts.port);
   let chains = [...listener.filterChains];
   chains = filterRank(
     chains,

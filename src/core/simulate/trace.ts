@@ -1157,6 +1157,8 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;
   hop.cluster = cluster;
+  if (chain.action.kind === 'http-inline' && loggedAsHttp)
+    hop.virtualHost = config.routes.find((r) => r.name === cluster)?.virtualHosts[0]?.name;
   tracer.step(
     {
       kind: 'inbound',
@@ -1199,7 +1201,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   }
   const success = successStatus(request.protocol);
   hop.endpoint = `${pod.ip}:${delivery.port}`;
-  log(success, '-', 'via_upstream', chain.action.kind === 'tcp' ? cluster : `inbound|${delivery.port}||`);
+  log(success, '-', 'via_upstream', cluster);
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
   return {
