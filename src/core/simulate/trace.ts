@@ -1153,6 +1153,31 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       sources: chain.sources,
     };
   }
+  if (chain.tls === 'mtls' && delivery.transport.kind === 'tls') {
+    // A chain that terminates Istio mTLS demands a client certificate of the mesh: plain TLS fails the handshake
+    // (pilot/pkg/networking/core/sidecar_simulation_test.go: TestInbound, "tls to tcp" under STRICT).
+    log(null, 'NR', 'filter_chain_not_found');
+    tracer.step(
+      {
+        kind: 'inbound',
+        accepted: false,
+        by: 'noFilterChain',
+        port: delivery.port,
+        accepts: ['mtls'],
+        sent: delivery.transport.kind,
+        cause: delivery.transport.why,
+      },
+      pod,
+      chain.sources,
+    );
+    return {
+      outcome: 'mtls-failure',
+      status: viaSidecar && httpClient ? 503 : null,
+      flags: viaSidecar && httpClient ? 'UF' : '-',
+      end: { reason: 'INBOUND_NO_FILTER_CHAIN', proxy: proxyName(pod), port: delivery.port, requires: 'mtls' },
+      sources: chain.sources,
+    };
+  }
   hop.filterChain = chainLabel(chain);
   loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;

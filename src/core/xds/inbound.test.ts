@@ -94,6 +94,16 @@ describe('the server sidecar takes declared ports on their own chain (listener_i
     expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 80).outcome).toBe('mtls-failure');
   });
 
+  it('plain TLS from outside the mesh is proxied on a PERMISSIVE TCP port and fails the handshake on a STRICT one', () => {
+    expect(inbound(doc(base, peer('PERMISSIVE'), seOnPod('app')), 70, 'tls')).toMatchObject({
+      outcome: 'direct',
+      cluster: 'inbound|70||',
+    });
+    expect(inbound(doc(base, peer('DISABLE'), seOnPod('app')), 70, 'tls')).toMatchObject({ cluster: 'inbound|70||' });
+    expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 70, 'tls').outcome).toBe('mtls-failure');
+    expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 82, 'tls').outcome).toBe('mtls-failure');
+  });
+
   it('a ServiceEntry of another namespace does not make the pod its instance (serviceentry/controller.go)', () => {
     expect(inbound(doc(base, seOnPod('other')), 80)).toMatchObject({ cluster: 'InboundPassthroughCluster' });
   });
