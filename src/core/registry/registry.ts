@@ -2,7 +2,7 @@ import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
-import { ipv4ToNumber, isIpAddress } from '../model/ip.ts';
+import { ipv4ToNumber, isCidr, isIpAddress, singleAddressOfCidr } from '../model/ip.ts';
 
 /** How a service's endpoints are found (pilot/pkg/model/service.go: Resolution). */
 export type Resolution = 'ClientSideLB' | 'DNSLB' | 'DNSRoundRobinLB' | 'Passthrough' | 'Alias' | 'DynamicDNS';
@@ -267,8 +267,10 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
   const selector = isRecord(field(spec, 'workloadSelector'))
     ? toStringMap(field(field(spec, 'workloadSelector'), 'labels'))
     : undefined;
-  const addresses = stringArray(field(spec, 'addresses')).map((address) =>
-    address.replace(/\/32$/, '').replace(/\/128$/, ''),
+  // serviceentry/conversion.go: convertServices — a CIDR of one address (/32, /128) becomes that address; text that
+  // is neither an address nor a CIDR is dropped.
+  const addresses = stringArray(field(spec, 'addresses')).flatMap((address) =>
+    isIpAddress(address) ? [address] : isCidr(address) ? [singleAddressOfCidr(address) ?? address] : [],
   );
   const exportTo = stringArray(field(spec, 'exportTo'));
   const base = {

@@ -18,13 +18,11 @@ export interface ConnectionFacts {
  * virtualOutbound (simulation/traffic.go: matchListener).
  */
 export function matchListener(listeners: readonly Listener[], address: string, port: number): Listener | undefined {
+  // Every listener counts, virtualInbound (0.0.0.0:15006) too: a connection the app addresses to 15006 lands on its
+  // loop-guard chain and BlackHoleCluster (sidecar_simulation_test.go: TestLoop).
   return (
-    listeners.find(
-      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === address && l.port === port,
-    ) ??
-    listeners.find(
-      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === '0.0.0.0' && l.port === port,
-    ) ??
+    listeners.find((l) => l.address === address && l.port === port) ??
+    listeners.find((l) => l.address === '0.0.0.0' && l.port === port) ??
     listeners.find((l) => l.kind === 'virtualOutbound')
   );
 }

@@ -73,7 +73,9 @@ export type UnknownHostCause =
   | { cause: 'portNotDeclared'; hostname: string; port: number; ports: number[] }
   | { cause: 'passthroughServiceEntry'; hostname: string }
   | { cause: 'declaredTcp'; hostname: string; port: number; protocol: string }
-  | { cause: 'listenerNotReached'; hostname: string; port: number };
+  | { cause: 'listenerNotReached'; hostname: string; port: number }
+  /** Addressed to the sidecar's own capture port (15001, 15006): a loop guard, whatever the policy. */
+  | { cause: 'capturePort'; port: number };
 
 /** A destination the proxy does not know, under its outbound traffic policy. */
 export interface UnknownDestination {

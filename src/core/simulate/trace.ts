@@ -1197,6 +1197,16 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     pod,
     chain.sources,
   );
+  if (cluster === 'BlackHoleCluster') {
+    log(null, 'UH', '-', cluster);
+    return {
+      outcome: 'blackhole',
+      status: null,
+      flags: 'UH',
+      end: { reason: 'BLACKHOLE', unknown: unknownDestination(tracer, pod, pod.ip, delivery.port) },
+      sources: [pod.source],
+    };
+  }
   // The identity and address the destination sees are those of the pod that opened this connection
   // (a gateway, after a gateway hop).
   const principal =
@@ -1280,7 +1290,11 @@ function unknownDestination(tracer: Tracer, pod: PodModel, address: string, port
       mode: ctx.scope.outboundTrafficPolicy,
       source: source ? { kind: source.kind, namespace: source.namespace, name: source.name } : undefined,
     },
-    cause: unknownHostCause(tracer, pod, tracer.request.host),
+    // listener_builder.go: blackholeFilterChain; listener_inbound.go: buildInboundBlackhole — loop guards.
+    cause:
+      port === 15001 || port === 15006
+        ? { cause: 'capturePort', port }
+        : unknownHostCause(tracer, pod, tracer.request.host),
   };
 }
 
