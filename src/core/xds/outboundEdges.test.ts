@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest, type Trace, type TraceOptions, type TraceRequest } from '../index.ts';
-import { canonicalCidr, cidrMatch } from '../model/ip.ts';
 import { doc, istio, namespace, pod, proxyConfigFor } from '../testkit.ts';
 
 function trace(text: string, request: TraceRequest, options: TraceOptions = {}): Trace {
@@ -168,21 +167,5 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
       listener: '1.1.1.1_9999',
       cluster: 'outbound|9999||blah1.somedomain',
     });
-  });
-});
-
-describe('CIDR arithmetic', () => {
-  it('matches IPv6 ranges and reduces a range to its network', () => {
-    expect(cidrMatch('1234::/16', '1234:1f1::9')).toBe(16);
-    expect(cidrMatch('2001:db8::1', '2001:db8:0:0::1')).toBe(128);
-    expect(cidrMatch('::ffff:10.0.0.0/104', '::ffff:10.1.2.3')).toBe(104);
-    expect([
-      cidrMatch('1234::/16', '1235::1'),
-      cidrMatch('1234::/16', '10.0.0.1'),
-      cidrMatch('1::2::3/8', '1::'),
-    ]).toEqual([undefined, undefined, undefined]);
-    expect(canonicalCidr('1234:1f1:123:123:f816:3eff:feb8:2287/32')).toBe('1234:1f1:0:0:0:0:0:0/32');
-    expect(canonicalCidr('10.8.0.9/24')).toBe('10.8.0.0/24');
-    expect(canonicalCidr('not-a-cidr')).toBe('not-a-cidr');
   });
 });
