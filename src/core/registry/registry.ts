@@ -67,6 +67,9 @@ export interface ServiceEndpoint {
   /** The pod or WorkloadEntry behind it, if known. */
   workload: ObjectSource | undefined;
   podName: string | undefined;
+  /** The pod's spec.hostname and spec.subdomain, for the per-pod DNS names of headless Services. */
+  podHostname?: string | undefined;
+  podSubdomain?: string | undefined;
 }
 
 export interface Registry {
@@ -339,6 +342,8 @@ function podEndpoint(
     isHostname: false,
     workload: pod.source,
     podName: pod.name,
+    podHostname: pod.hostname,
+    podSubdomain: pod.subdomain,
   };
 }
 
