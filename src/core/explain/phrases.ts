@@ -33,6 +33,8 @@ export function transportCause(cause: TransportCause): string {
       return 'PassthroughCluster adds no TLS';
     case 'clusterTls':
       return cause.reason;
+    case 'gatewayTls':
+      return `the gateway terminated the client's TLS (${cause.mode})`;
   }
 }
 

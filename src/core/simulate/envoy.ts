@@ -150,10 +150,15 @@ export function matchVirtualHost(config: RouteConfiguration, hostHeader: string)
   );
 }
 
-function matchString(matcher: StringMatcher, value: string | undefined): boolean {
+/**
+ * Envoy's header and query matchers: a missing value fails a string match whether inverted or not, unless it is treated
+ * as empty; a presence match is simply inverted (envoy source/common/http/header_utility.cc: matchHeaders).
+ */
+function matchString(matcher: StringMatcher, given: string | undefined): boolean {
   let result: boolean;
+  const value = given === undefined && matcher.treatMissingAsEmpty ? '' : given;
   if (matcher.kind === 'present') result = value !== undefined;
-  else if (value === undefined) result = false;
+  else if (value === undefined) return false;
   else {
     const left = matcher.ignoreCase ? value.toLowerCase() : value;
     const right = matcher.ignoreCase ? matcher.value.toLowerCase() : matcher.value;

@@ -30,6 +30,8 @@ export type TransportKind = 'plaintext' | 'tls' | 'mtls';
 /** Why a connection is wrapped the way it is. */
 export type TransportCause =
   | { by: 'externalClient' | 'application' | 'noSidecar' | 'passthroughCluster' }
+  /** A gateway terminated the client's TLS (SIMPLE, MUTUAL, ISTIO_MUTUAL) and goes on with what was inside. */
+  | { by: 'gatewayTls'; mode: string }
   /** The upstream TLS the cluster settled on, in the words of xds/ (DestinationRule, auto mTLS...). */
   | { by: 'clusterTls'; reason: string };
 
@@ -259,7 +261,9 @@ export type AssumptionFact =
   | { kind: 'externalDns'; name: string; address: string; given: boolean }
   /** A note of the AuthorizationPolicy evaluation, in the words of security/. */
   | { kind: 'authorization'; note: string }
-  | { kind: 'faultAbortSkipped'; percent: number; status: number };
+  | { kind: 'faultAbortSkipped'; percent: number; status: number }
+  /** A gateway server terminates TLS with a certificate Meshpath cannot see. */
+  | { kind: 'gatewayCertificate'; gateway: string; mode: string; credentialName: string | undefined };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {

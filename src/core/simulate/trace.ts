@@ -111,8 +111,11 @@ class Tracer {
     return entry;
   }
 
+  /** Set once a gateway terminated the client's TLS: HTTPS is plain HTTP from there on. */
+  tlsTerminated = false;
+
   get isHttp(): boolean {
-    return HTTP_PROTOCOLS.has(this.request.protocol);
+    return HTTP_PROTOCOLS.has(this.request.protocol) || (this.tlsTerminated && this.request.protocol === 'https');
   }
 
   hostHeader(): string {
@@ -641,6 +644,17 @@ function proxyHop(
     };
   }
   hop.filterChain = chainLabel(chain);
+  if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
+    // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes on.
+    tracer.tlsTerminated = true;
+    transport = { ...transport, kind: 'plaintext', why: { by: 'gatewayTls', mode: chain.serverTls.mode } };
+    tracer.assumptions.push({
+      kind: 'gatewayCertificate',
+      gateway: proxyName(pod),
+      mode: chain.serverTls.mode,
+      credentialName: chain.serverTls.credentialName,
+    });
+  }
   loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
   tracer.step(
     {
@@ -1067,11 +1081,11 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     port: delivery.port,
     sni: delivery.transport.kind === 'tls' ? request.sni : undefined,
     transport: delivery.transport.kind,
-    alpn: alpnFor(request.protocol, delivery.transport.kind),
+    alpn: alpnFor(tracer.isHttp && request.protocol === 'https' ? 'http' : request.protocol, delivery.transport.kind),
   };
   const viaSidecar = tracer.hops.length > 1 && tracer.hops.at(-2)?.direction !== 'inbound';
   const sender = delivery.transport.from;
-  const httpClient = HTTP_PROTOCOLS.has(request.protocol);
+  const httpClient = tracer.isHttp;
   let loggedAsHttp = httpClient;
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
     hop.accessLog = tracer.accessLog({
