@@ -1192,6 +1192,18 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       sources: chain.sources,
     };
   }
+  if (chain.action.kind !== 'tcp' && !httpClient) {
+    // Raw TCP into a chain that parses HTTP: the HTTP codec fails (sidecar_simulation_test.go: TestInbound,
+    // "tcp to http").
+    log(null, '-', 'protocol_error');
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: { reason: 'NOT_HTTP', protocol: request.protocol },
+      sources: chain.sources,
+    };
+  }
   hop.filterChain = chainLabel(chain);
   loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;

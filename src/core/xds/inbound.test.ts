@@ -104,6 +104,14 @@ describe('the server sidecar takes declared ports on their own chain (listener_i
     expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 82, 'tls').outcome).toBe('mtls-failure');
   });
 
+  it('raw TCP to a port declared HTTP is a protocol error; HTTP to a TCP port is proxied as TCP', () => {
+    for (const mode of ['PERMISSIVE', 'DISABLE']) {
+      const text = doc(base, peer(mode), seOnPod('app'));
+      expect(inbound(text, 80, 'tcp')).toMatchObject({ outcome: 'no-listener', cluster: undefined });
+      expect(inbound(text, 70, 'http')).toMatchObject({ outcome: 'direct', cluster: 'inbound|70||' });
+    }
+  });
+
   it('a ServiceEntry of another namespace does not make the pod its instance (serviceentry/controller.go)', () => {
     expect(inbound(doc(base, seOnPod('other')), 80)).toMatchObject({ cluster: 'InboundPassthroughCluster' });
   });

@@ -118,15 +118,25 @@ describe('gateway servers that terminate TLS (gateway.go: buildGatewayTCPBasedFi
   it('TLS SIMPLE: the gateway terminates TLS and proxies TCP by the VirtualService tcp route', () => {
     const text = gatewayMesh(
       '- port: {number: 9443, name: tls, protocol: TLS}\n  hosts: [example.com]\n  tls: {mode: SIMPLE, credentialName: example-cert}',
-      'tcp:\n- route: [{destination: {host: reviews, port: {number: 9080}}}]',
+      'tcp:\n- route: [{destination: {host: db, port: {number: 5432}}}]',
     );
-    const t = trace(text, { from: 'istio-system/ingress', to: 'example.com', port: 9443, protocol: 'tls' });
+    const withDb = doc(
+      text,
+      service('db', 'app', {
+        ports: [{ port: 5432, name: 'tcp-pg' }],
+        selector: { app: 'db' },
+        clusterIP: '10.96.0.31',
+      }),
+      pod('db-0', 'app', { labels: { app: 'db' }, ip: '10.244.1.5', ports: [{ containerPort: 5432 }] }),
+    );
+    const t = trace(withDb, { from: 'istio-system/ingress', to: 'example.com', port: 9443, protocol: 'tls' });
     expect(t.outcome).toBe('routed');
     expect(t.hops[0]).toMatchObject({
       listener: '0.0.0.0_9443',
       filterChain: 'SNI: example.com',
-      cluster: 'outbound|9080||reviews.app.svc.cluster.local',
+      cluster: 'outbound|5432||db.app.svc.cluster.local',
     });
+    expect(t.hops[1]).toMatchObject({ proxy: 'app/db-0', cluster: 'inbound|5432||' });
   });
 
   it('httpsRedirect on an HTTPS server changes nothing: the request is already on TLS', () => {
