@@ -119,8 +119,10 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   const firstSearch = `.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`;
   const tableLookup = (candidate: string): { entry: NameTableEntry; wildcard: boolean } | undefined => {
     if (!ctx.nameTable) return undefined;
-    // The agent also holds every name followed by the first search domain, as a CNAME to the name itself.
-    const short = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : undefined;
+    // The agent also holds every name followed by the first search domain, as a CNAME to the name itself, except names
+    // that already end with that domain (dns.go: buildDNSAnswers).
+    const stripped = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : undefined;
+    const short = stripped !== undefined && !stripped.endsWith(firstSearch.slice(1)) ? stripped : undefined;
     const exact = ctx.nameTable.find(
       (entry) =>
         !isWildcardEntry(entry.name) &&

@@ -57,6 +57,22 @@ describe('wildcard hosts in the agent name table (pkg/dns/client/dns.go: lookupH
   });
 });
 
+describe('names the agent expands with the first search domain (dns.go: buildDNSAnswers)', () => {
+  it('a full name followed by the search domain is not in the table: forwarded, then the full name answers', () => {
+    const text = doc(base, service('reviews', 'app', { ports: [{ port: 80, name: 'http' }], clusterIP: '10.96.0.30' }));
+    const t = trace(text, { from: 'app/client', to: 'http://reviews.app.svc.cluster.local/' }, { dnsCapture: true });
+    expect(t.dns).toMatchObject({ resolver: 'istio-agent', answers: ['10.96.0.30'] });
+    const tried = t.steps.find((s) => s.kind === 'dns')?.detail ?? '';
+    expect(tried).toContain('reviews.app.svc.cluster.local.app.svc.cluster.local (kube-dns (forwarded): NXDOMAIN)');
+    expect(tried).toContain('reviews.app.svc.cluster.local (istio-agent name table)');
+    // A short name followed by the search domain is answered at once.
+    const short = trace(text, { from: 'app/client', to: 'http://reviews.app/' }, { dnsCapture: true });
+    expect(short.steps.find((s) => s.kind === 'dns')?.detail).toContain(
+      'Tried: reviews.app.app.svc.cluster.local (istio-agent name table).',
+    );
+  });
+});
+
 /** A pod with spec.hostname and spec.subdomain, as a StatefulSet makes them. */
 const namedPod = (name: string, ip: string, hostname: string | undefined, subdomain: string) => `apiVersion: v1
 kind: Pod
