@@ -27,9 +27,9 @@ export function matchListener(listeners: readonly Listener[], address: string, p
   );
 }
 
-/** The prefix length of the most specific CIDR containing the address, 0 if none. */
+/** One more than the prefix length of the most specific CIDR containing the address (so a /0 counts), 0 if none. */
 function cidrRank(ranges: readonly string[], address: string): number {
-  return Math.max(0, ...ranges.map((range) => cidrMatch(range, address) ?? 0));
+  return Math.max(0, ...ranges.map((range) => (cidrMatch(range, address) ?? -1) + 1));
 }
 
 function filterRank(

@@ -143,6 +143,16 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
     expect(call('1234::1', 'blah2.somedomain').cluster).toBe('PassthroughCluster');
   });
 
+  it('a /0 range contains every address of its family', () => {
+    const text = twoEntries('::/0', '0.0.0.0/0');
+    expect(first(trace(text, { from: 'app/client', to: '2001:db8::9', port: 9999, protocol: 'tcp' })).cluster).toBe(
+      'outbound|9999||blah1.somedomain',
+    );
+    expect(first(trace(text, { from: 'app/client', to: '192.0.2.9', port: 9999, protocol: 'tcp' })).cluster).toBe(
+      'outbound|9999||blah2.somedomain',
+    );
+  });
+
   it('an address two entries share: the first entry keeps the per-address listener', () => {
     const text = doc(
       base,
