@@ -23,39 +23,41 @@ function findPort(pod: PodModel, target: number | string, protocol: string): num
  */
 export function proxyServiceTargets(registry: Registry, pod: PodModel): ServiceTarget[] {
   if (!pod.ip) return [];
+  const atPodIp = (service: Service): ServiceTarget[] =>
+    (registry.endpoints.get(service) ?? []).flatMap((endpoint) => {
+      const servicePort =
+        endpoint.address === pod.ip && !endpoint.isHostname
+          ? service.ports.find((p) => p.name === endpoint.servicePortName)
+          : undefined;
+      return servicePort ? [{ service, servicePort, targetPort: endpoint.port }] : [];
+    });
   const kube: ServiceTarget[] = [];
-  const byIp: ServiceTarget[] = [];
   const external: ServiceTarget[] = [];
   for (const service of registry.services) {
-    if (service.namespace !== pod.namespace && service.registry === 'External') continue;
-    if (service.registry === 'Kubernetes') {
-      // kube/controller/util.go: getPodServices — an empty selector selects nothing.
-      if (service.namespace === pod.namespace && service.selector && labelsMatch(service.selector, pod.labels)) {
-        const seen = new Set<string>();
-        for (const port of service.ports) {
-          const target = findPort(
-            pod,
-            service.targetPorts?.get(port.port) ?? port.port,
-            port.protocol === 'UDP' ? 'UDP' : 'TCP',
-          );
-          // kube/controller/controller.go: GetProxyServiceTargetsByPod — one target per (port, protocol) of a Service.
-          if (target === undefined || seen.has(`${target}/${port.protocol}`)) continue;
-          seen.add(`${target}/${port.protocol}`);
-          kube.push({ service, servicePort: port, targetPort: target });
-        }
-        continue;
-      }
+    if (service.namespace !== pod.namespace) continue;
+    if (service.registry === 'External') {
+      external.push(...atPodIp(service));
+      continue;
     }
-    const list = service.registry === 'Kubernetes' ? byIp : external;
-    for (const endpoint of registry.endpoints.get(service) ?? []) {
-      if (endpoint.address !== pod.ip || endpoint.isHostname) continue;
-      const servicePort = service.ports.find((p) => p.name === endpoint.servicePortName);
-      if (servicePort) list.push({ service, servicePort, targetPort: endpoint.port });
+    // kube/controller/util.go: getPodServices — an empty selector selects nothing.
+    if (!service.selector || !labelsMatch(service.selector, pod.labels)) continue;
+    const seen = new Set<string>();
+    for (const port of service.ports) {
+      const target = findPort(
+        pod,
+        service.targetPorts?.get(port.port) ?? port.port,
+        port.protocol === 'UDP' ? 'UDP' : 'TCP',
+      );
+      // kube/controller/controller.go: GetProxyServiceTargetsByPod — one target per (port, protocol) of a Service.
+      if (target === undefined || seen.has(`${target}/${port.protocol}`)) continue;
+      seen.add(`${target}/${port.protocol}`);
+      kube.push({ service, servicePort: port, targetPort: target });
     }
   }
-  // Headless Services without a selector count only when no Service selects the pod.
-  const all = [...(kube.length > 0 ? kube : byIp), ...external];
-  return all
+  // No Service selects the pod: Services (headless, without selector) whose endpoints list its IP.
+  const fromKube =
+    kube.length > 0 ? kube : registry.services.filter((s) => s.registry === 'Kubernetes').flatMap(atPodIp);
+  return [...fromKube, ...external]
     .map((target, index) => ({ target, index }))
     .sort(
       (a, b) =>

@@ -150,6 +150,29 @@ endpoints: []`,
   });
 });
 
+describe('a Service without a selector', () => {
+  it('declares the ports of an EndpointSlice that lists the pod, when no Service selects it', () => {
+    const text = doc(
+      base,
+      service('manual', 'app', { ports: [{ port: 7000, name: 'http' }], clusterIP: 'None' }),
+      `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: manual-1, namespace: app, labels: {kubernetes.io/service-name: manual}}
+addressType: IPv4
+ports: [{name: http, port: 7000}]
+endpoints: [{addresses: [10.244.1.1]}]`,
+    );
+    expect(inbound(text, 7000)).toMatchObject({ virtualHost: 'inbound|http|7000', cluster: 'inbound|7000||' });
+    // A Service that selects the pod takes precedence: the slice-only port is then undeclared.
+    const selected = doc(
+      text,
+      service('foo', 'app', { ports: [{ port: 8080, name: 'http' }], selector: { app: 'foo' } }),
+    );
+    expect(inbound(selected, 7000)).toMatchObject({ cluster: 'InboundPassthroughCluster' });
+    expect(inbound(selected, 8080)).toMatchObject({ cluster: 'inbound|8080||' });
+  });
+});
+
 describe('portLevelMtls on ports no service declares (plugin/authn/authentication.go: ForPassthrough)', () => {
   it('STRICT on one port of a DISABLE workload refuses plaintext on that port only', () => {
     const text = doc(base, peer('DISABLE', '9000: {mode: STRICT}'));
