@@ -2,7 +2,7 @@ import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch } from '../model/labels.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service, ServiceEndpoint } from '../registry/registry.ts';
-import { inboundServiceTargets } from '../registry/serviceTargets.ts';
+import { inboundChainConfigs } from './inbound.ts';
 import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
@@ -317,18 +317,18 @@ export function buildClusters(
   );
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));
-    for (const port of inboundServiceTargets(ctx.registry, ctx.pod)) {
+    for (const port of inboundChainConfigs(ctx)) {
       clusters.push({
         name: `inbound|${port.targetPort}||`,
         type: 'ORIGINAL_DST',
         direction: 'inbound',
-        service: port.service.hostname,
+        service: port.host,
         port: port.targetPort,
         subset: undefined,
         tls: { mode: 'NONE', reason: 'delivers to the application on the pod IP, plaintext', sni: undefined },
         loadBalancer: 'CLUSTER_PROVIDED',
         destinationRule: undefined,
-        sources: [port.service.source],
+        sources: [port.source],
       });
     }
   }

@@ -243,6 +243,57 @@ describe('TLS inspection is per port (listener_inbound.go: populateListenerFilte
   });
 });
 
+describe('a Sidecar with ingress listeners replaces the service ports (listener_inbound.go: buildInboundChainConfigs)', () => {
+  const pa = peer('STRICT', '9090: {mode: DISABLE}');
+  const ingress = (ports: number[]) =>
+    istio(
+      'Sidecar',
+      'sidecar',
+      'app',
+      `workloadSelector: {labels: {app: foo}}\ningress:\n${ports
+        .map((p) => `- {port: {number: ${p}, name: p${p}, protocol: TCP}, defaultEndpoint: "127.0.0.1:${p}"}`)
+        .join('\n')}\negress: [{hosts: ["*/*"]}]`,
+    );
+  const instance = (ports: number[]) =>
+    istio(
+      'ServiceEntry',
+      'se',
+      'app',
+      `hosts: [foo.bar]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1}]\nports: [${ports
+        .map((p) => `{name: p${p}, number: ${p}, protocol: TCP}`)
+        .join(', ')}]`,
+    );
+  // The client's sidecar sends Istio mTLS to the pod through an entry of another namespace with a service account.
+  const mtlsPath = istio(
+    'ServiceEntry',
+    'remote',
+    'other',
+    'hosts: [foo.remote]\naddresses: [240.0.0.9]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1, serviceAccount: foo}]\nports: [{name: a, number: 8080, protocol: TCP}, {name: b, number: 9090, protocol: TCP}]',
+  );
+  const viaMtls = (text: string, port: number) => {
+    const t = trace(doc(text, mtlsPath), { from: 'app/client', to: '240.0.0.9', port, protocol: 'tcp' });
+    return { outcome: t.outcome, cluster: t.hops[1]?.cluster };
+  };
+
+  it('with every port in the Sidecar, each gets its chain in its own mode', () => {
+    const text = doc(base, pa, ingress([8080, 9090]), instance([5050]));
+    expect(inbound(text, 8080, 'tcp').outcome).toBe('mtls-failure');
+    expect(viaMtls(text, 8080)).toEqual({ outcome: 'routed', cluster: 'inbound|8080||' });
+    expect(inbound(text, 9090, 'tcp')).toMatchObject({ outcome: 'direct', cluster: 'inbound|9090||' });
+    expect(viaMtls(text, 9090)).toEqual({ outcome: 'routed', cluster: 'inbound|9090||' });
+    expect(proxyConfigFor(text, 'app/server').clusters.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['inbound|8080||', 'inbound|9090||']),
+    );
+  });
+
+  it('a port the service declares but the Sidecar does not goes to the passthrough chains', () => {
+    const text = doc(base, pa, ingress([8080]), instance([8080, 9090]));
+    expect(inbound(text, 8080, 'tcp').outcome).toBe('mtls-failure');
+    expect(inbound(text, 9090, 'tcp')).toMatchObject({ outcome: 'direct', cluster: 'InboundPassthroughCluster' });
+    expect(viaMtls(text, 9090)).toEqual({ outcome: 'routed', cluster: 'InboundPassthroughCluster' });
+  });
+});
+
 describe('inbound route configurations', () => {
   it('name the virtual host after the service port and route to the target port cluster', () => {
     const text = doc(

@@ -1,4 +1,5 @@
-import { listenerProtocolOf } from '../registry/protocol.ts';
+import { field } from '../manifest/parse.ts';
+import { listenerProtocolOf, parseProtocol, type Protocol } from '../registry/protocol.ts';
 import { inboundServiceTargets } from '../registry/serviceTargets.ts';
 import { peerAuthenticationMode, portLevelMtlsPorts, type EffectiveMtls } from '../security/peerAuthentication.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
@@ -99,6 +100,54 @@ function inboundRouteConfiguration(
   };
 }
 
+/** One port the inbound listener serves on its own chains (listener_inbound.go: inboundChainConfig). */
+export interface InboundChainConfig {
+  targetPort: number;
+  /** The service port, which names the HTTP virtual host; the Sidecar ingress port for those. */
+  servicePort: number;
+  protocol: Protocol;
+  /** The service host, when a service declared the port. */
+  host: string | undefined;
+  source: ObjectSource;
+}
+
+/**
+ * The ports a sidecar's inbound listener serves, one per target port, oldest first (listener_inbound.go:
+ * buildInboundChainConfigs): those of a Sidecar's `ingress` listeners when it has any, which then replace the ports of
+ * the pod's services; otherwise the target ports of the services the pod serves.
+ */
+export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
+  const ingress = field(ctx.scope.sidecar?.spec, 'ingress');
+  const configs: InboundChainConfig[] = [];
+  if (ctx.scope.sidecar && Array.isArray(ingress) && ingress.length > 0) {
+    for (const listener of ingress) {
+      const number = field(field(listener, 'port'), 'number');
+      const protocol = field(field(listener, 'port'), 'protocol');
+      if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) continue;
+      configs.push({
+        targetPort: number,
+        servicePort: number,
+        protocol: parseProtocol(typeof protocol === 'string' ? protocol : ''),
+        host: undefined,
+        source: ctx.scope.sidecar.source,
+      });
+    }
+  } else {
+    for (const target of inboundServiceTargets(ctx.registry, ctx.pod))
+      configs.push({
+        targetPort: target.targetPort,
+        servicePort: target.servicePort.port,
+        protocol: target.servicePort.protocol,
+        host: target.service.hostname,
+        source: target.service.source,
+      });
+  }
+  // The first config of a target port wins (listener_inbound.go: reportInboundConflict).
+  const byPort = new Map<number, InboundChainConfig>();
+  for (const config of configs) if (!byPort.has(config.targetPort)) byPort.set(config.targetPort, config);
+  return [...byPort.values()];
+}
+
 /**
  * The inbound listener of a sidecar, virtualInbound on 15006 (pilot/pkg/networking/core/listener_inbound.go:
  * buildInboundListeners): the loop guard; the passthrough chains for ports no service declares, with the workload's
@@ -119,7 +168,7 @@ export function buildInboundListener(
     },
   ];
   const routes: RouteConfiguration[] = [];
-  const targets = inboundServiceTargets(ctx.registry, ctx.pod);
+  const targets = inboundChainConfigs(ctx);
 
   // Passthrough chains: to InboundPassthroughCluster, for the ports the chains below do not take.
   const passthroughHttp: NetworkAction = { kind: 'http-inline', routeConfigName: INBOUND_PASSTHROUGH_CLUSTER };
@@ -148,12 +197,12 @@ export function buildInboundListener(
 
   for (const target of targets) {
     const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, target.targetPort);
-    const sources = mtls.source ? [target.service.source, mtls.source] : [target.service.source];
+    const sources = mtls.source ? [target.source, mtls.source] : [target.source];
     const cluster = `inbound|${target.targetPort}||`;
-    const protocol = listenerProtocolOf(target.servicePort.protocol);
+    const protocol = listenerProtocolOf(target.protocol);
     const options = chainOptions(protocol === 'HTTP' || protocol === 'AUTO' ? protocol : 'TCP', mtls.mode);
     if (options.some((o) => o.http))
-      routes.push(inboundRouteConfiguration(cluster, target.servicePort.port, target.service.hostname, sources));
+      routes.push(inboundRouteConfiguration(cluster, target.servicePort, target.host, sources));
     for (const option of options)
       chains.push({
         name: `0.0.0.0_${target.targetPort}`,
@@ -161,7 +210,7 @@ export function buildInboundListener(
         action: option.http
           ? { kind: 'http-inline', routeConfigName: cluster }
           : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
-        service: target.service.hostname,
+        service: target.host,
         tls: option.tls,
         sources,
       });
