@@ -219,7 +219,8 @@ export function simulateRequest(
   const defaultPort = protocol === 'https' ? 443 : 80;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
-  if (headers['host'] === undefined) headers['host'] = port === defaultPort ? host : `${host}:${port}`;
+  const authority = host.includes(':') ? `[${host}]` : host; // an IPv6 literal is bracketed in Host
+  if (headers['host'] === undefined) headers['host'] = port === defaultPort ? authority : `${authority}:${port}`;
   const normalized: SimulatedRequest = {
     from: `${client.namespace}/${client.name}`,
     host,

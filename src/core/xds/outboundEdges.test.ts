@@ -94,6 +94,25 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
     });
   });
 
+  it('HTTP to an IPv6 address is routed by the bracketed address in Host', () => {
+    const text = doc(
+      base,
+      istio(
+        'ServiceEntry',
+        'v6',
+        'app',
+        'hosts: [v6.example.internal]\naddresses: ["2001:db8::7"]\nresolution: STATIC\nendpoints: [{address: "2001:db8::70"}]\nports: [{number: 8080, name: http, protocol: HTTP}]',
+      ),
+    );
+    const t = trace(text, { from: 'app/client', to: 'http://[2001:db8::7]:8080/' });
+    expect(t.request.headers['host']).toBe('[2001:db8::7]:8080');
+    expect(t.hops[0]).toMatchObject({
+      listener: '0.0.0.0_8080',
+      virtualHost: 'v6.example.internal:8080',
+      cluster: 'outbound|8080||v6.example.internal',
+    });
+  });
+
   it('overlapping IPv6 ranges on one port: the longest prefix containing the address wins', () => {
     const text = twoEntries('1234:1f1:123:123:f816:3eff:feb8:2287/16', '1234:1f1:123:123:f816:3eff:febf:57ce/32');
     const closer = trace(text, {

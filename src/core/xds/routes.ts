@@ -330,7 +330,9 @@ export function virtualHostDomains(service: Service, ctx: ProxyContext): { domai
   if (service.resolution === 'Passthrough' && service.registry === 'Kubernetes')
     domains.push(...domains.map((d) => `*.${d}`));
   const addresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
-  for (const address of addresses) if (address && address !== UNSPECIFIED_IP) domains.push(address);
+  // httproute.go: appendDomainPort — an IPv6 address is written in brackets, as it appears in a Host header.
+  for (const address of addresses)
+    if (address && address !== UNSPECIFIED_IP) domains.push(address.includes(':') ? `[${address}]` : address);
   return { domains, altHosts };
 }
 
