@@ -33,6 +33,8 @@ export function transportCause(cause: TransportCause): string {
       return 'PassthroughCluster adds no TLS';
     case 'clusterTls':
       return cause.reason;
+    case 'gatewayTls':
+      return `the gateway terminated the client's TLS (${cause.mode})`;
   }
 }
 
@@ -100,6 +102,11 @@ export function unknownHost(cause: UnknownHostCause): string {
       return `${cause.hostname} declares port ${cause.port} as ${cause.protocol}, so HTTP to it is not routed by Host.`;
     case 'listenerNotReached':
       return `${cause.hostname} is known on port ${cause.port}, but this connection did not reach its listener.`;
+    case 'capturePort':
+      return (
+        `Port ${cause.port} is a capture port of the sidecar (15001 outbound, 15006 inbound): its loop-guard chain ` +
+        'sends the connection to BlackHoleCluster, whatever the outbound traffic policy.'
+      );
   }
 }
 
@@ -111,6 +118,7 @@ function outboundPolicy(policy: UnknownDestination['policy']): string {
 }
 
 export function blackholeWhy(unknown: UnknownDestination): string {
+  if (unknown.cause.cause === 'capturePort') return unknownHost(unknown.cause);
   return (
     `The proxy does not know ${unknown.address}:${unknown.port} as a service destination and the outbound ` +
     `traffic policy is ${outboundPolicy(unknown.policy)}, so unknown traffic goes to BlackHoleCluster. ` +

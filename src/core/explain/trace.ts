@@ -66,6 +66,12 @@ export function explainAssumption(assumption: AssumptionFact): string {
         `The route aborts ${assumption.percent}% of requests with ${assumption.status}; ` +
         'this trace follows a request that is not aborted.'
       );
+    case 'gatewayCertificate':
+      return (
+        `Gateway ${assumption.gateway} terminates TLS (${assumption.mode}) with the certificate of credentialName ` +
+        `${assumption.credentialName ?? '(none given)'}: Meshpath does not check that this Secret exists or is valid` +
+        `${assumption.mode === 'MUTUAL' ? ', nor that the client presents a certificate it trusts' : ''}.`
+      );
   }
 }
 

@@ -167,6 +167,8 @@ export function buildMeshModel(
       ready: true,
       serviceAccount: view.serviceAccount,
       nodeName: view.nodeName,
+      hostname: view.hostname,
+      subdomain: view.subdomain,
       hostNetwork: view.hostNetwork,
       containerPorts: view.containerPorts,
       proxy,
@@ -269,10 +271,13 @@ export function buildMeshModel(
           : object.kind === 'Deployment'
             ? `${object.name}-${templateHash}-${safeSuffix(`${seed}/${i}`, 5)}`
             : `${object.name}-${safeSuffix(`${seed}/${i}`, 5)}`;
+      // K8S: the StatefulSet controller names each pod's host after the pod, in the subdomain of spec.serviceName.
       const podView =
         object.kind === 'Deployment'
           ? { ...view, labels: new Map([...view.labels, ['pod-template-hash', templateHash]]) }
-          : view;
+          : object.kind === 'StatefulSet'
+            ? { ...view, hostname: name, subdomain: reader.string(['spec', 'serviceName']) ?? view.subdomain }
+            : view;
       pods.push(makePod(object, reader, ['spec', 'template'], podView, name, true));
     }
     if (count > 0) {

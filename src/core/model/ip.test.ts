@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrMatch, ipv4ToNumber, isIpAddress } from './ip.ts';
+import { canonicalCidr, cidrMatch, ipv4ToNumber, isIpAddress } from './ip.ts';
 
 describe('IP addresses and CIDRs', () => {
   it('tells addresses from hostnames and rejects out-of-range IPv4', () => {
@@ -27,5 +27,18 @@ describe('IP addresses and CIDRs', () => {
       cidrMatch('nonsense', '10.0.0.1'),
       cidrMatch('10.0.0.0/8', 'fd00::1'),
     ]).toEqual([undefined, undefined, undefined]);
+  });
+  it('matches IPv6 ranges and reduces a range to its network', () => {
+    expect(cidrMatch('1234::/16', '1234:1f1::9')).toBe(16);
+    expect(cidrMatch('2001:db8::1', '2001:db8:0:0::1')).toBe(128);
+    expect(cidrMatch('::ffff:10.0.0.0/104', '::ffff:10.1.2.3')).toBe(104);
+    expect([
+      cidrMatch('1234::/16', '1235::1'),
+      cidrMatch('1234::/16', '10.0.0.1'),
+      cidrMatch('1::2::3/8', '1::'),
+    ]).toEqual([undefined, undefined, undefined]);
+    expect(canonicalCidr('1234:1f1:123:123:f816:3eff:feb8:2287/32')).toBe('1234:1f1:0:0:0:0:0:0/32');
+    expect(canonicalCidr('10.8.0.9/24')).toBe('10.8.0.0/24');
+    expect(canonicalCidr('not-a-cidr')).toBe('not-a-cidr');
   });
 });

@@ -99,6 +99,9 @@ export interface PodModel {
   ready: boolean;
   serviceAccount: string;
   nodeName: string | undefined;
+  /** spec.hostname and spec.subdomain: with a headless Service named like the subdomain, the pod gets its own DNS name. */
+  hostname: string | undefined;
+  subdomain: string | undefined;
   hostNetwork: boolean;
   containerPorts: ContainerPort[];
   proxy: ProxySettings;

@@ -37,6 +37,8 @@ export interface PodTemplateView {
   serviceAccount: string;
   hostNetwork: boolean;
   nodeName: string | undefined;
+  hostname: string | undefined;
+  subdomain: string | undefined;
   containerPorts: ContainerPort[];
   /** The istio-proxy container (or native-sidecar init container), when the pod already has one. */
   proxyContainer: { args: string[]; env: Map<string, string>; path: FieldPath } | undefined;
@@ -81,6 +83,8 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
       reader.string([...spec, 'serviceAccountName']) ?? reader.string([...spec, 'serviceAccount']) ?? 'default',
     hostNetwork: reader.boolean([...spec, 'hostNetwork']) ?? false,
     nodeName: reader.string([...spec, 'nodeName']),
+    hostname: reader.string([...spec, 'hostname']),
+    subdomain: reader.string([...spec, 'subdomain']),
     containerPorts,
     proxyContainer,
   };

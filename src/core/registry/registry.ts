@@ -2,7 +2,7 @@ import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
-import { ipv4ToNumber, isIpAddress } from '../model/ip.ts';
+import { ipv4ToNumber, isCidr, isIpAddress, singleAddressOfCidr } from '../model/ip.ts';
 
 /** How a service's endpoints are found (pilot/pkg/model/service.go: Resolution). */
 export type Resolution = 'ClientSideLB' | 'DNSLB' | 'DNSRoundRobinLB' | 'Passthrough' | 'Alias' | 'DynamicDNS';
@@ -34,6 +34,8 @@ export interface Service {
   exportTo: string[] | undefined;
   /** Kubernetes spec.selector or ServiceEntry workloadSelector labels. */
   selector: Map<string, string> | undefined;
+  /** Kubernetes targetPort (a number or a container port name) by service port. */
+  targetPorts?: ReadonlyMap<number, number | string>;
   /** ServiceEntry NONE targetPort overrides (service port → upstream port). */
   passthroughTargetPorts: Map<number, number>;
   /** For an ExternalName Service: the host it aliases. */
@@ -65,6 +67,9 @@ export interface ServiceEndpoint {
   /** The pod or WorkloadEntry behind it, if known. */
   workload: ObjectSource | undefined;
   podName: string | undefined;
+  /** The pod's spec.hostname and spec.subdomain, for the per-pod DNS names of headless Services. */
+  podHostname?: string | undefined;
+  podSubdomain?: string | undefined;
 }
 
 export interface Registry {
@@ -152,6 +157,7 @@ function convertKubernetesService(service: ServiceModel, clusterDomain: string):
           .filter((e) => e !== '')
       : undefined,
     selector: service.selector,
+    targetPorts: new Map(service.ports.map((port) => [port.port, port.targetPort])),
     passthroughTargetPorts: new Map(),
     externalName: service.type === 'ExternalName' ? service.externalName : undefined,
     aliases: [],
@@ -264,8 +270,10 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
   const selector = isRecord(field(spec, 'workloadSelector'))
     ? toStringMap(field(field(spec, 'workloadSelector'), 'labels'))
     : undefined;
-  const addresses = stringArray(field(spec, 'addresses')).map((address) =>
-    address.replace(/\/32$/, '').replace(/\/128$/, ''),
+  // serviceentry/conversion.go: convertServices — a CIDR of one address (/32, /128) becomes that address; text that
+  // is neither an address nor a CIDR is dropped.
+  const addresses = stringArray(field(spec, 'addresses')).flatMap((address) =>
+    isIpAddress(address) ? [address] : isCidr(address) ? [singleAddressOfCidr(address) ?? address] : [],
   );
   const exportTo = stringArray(field(spec, 'exportTo'));
   const base = {
@@ -334,6 +342,8 @@ function podEndpoint(
     isHostname: false,
     workload: pod.source,
     podName: pod.name,
+    podHostname: pod.hostname,
+    podSubdomain: pod.subdomain,
   };
 }
 

@@ -15,6 +15,39 @@ function modeOf(value: unknown): MtlsMode | undefined {
   return value === 'STRICT' || value === 'PERMISSIVE' || value === 'DISABLE' ? value : undefined;
 }
 
+/** The oldest mesh-level, namespace-level and workload-level PeerAuthentication of a workload (policy_applier.go: ComposePeerAuthentication). */
+function applicablePolicies(
+  model: MeshModel,
+  namespace: string,
+  labels: ReadonlyMap<string, string> | undefined,
+): Record<'meshLevel' | 'namespaceLevel' | 'workloadLevel', IstioConfigModel | undefined> {
+  const root = model.meshConfig.rootNamespace;
+  const policies = [...(model.istio.get('PeerAuthentication') ?? [])].sort((a, b) => a.order - b.order);
+  const selectorOf = (p: IstioConfigModel) => toStringMap(field(field(p.spec, 'selector'), 'matchLabels'));
+  return {
+    meshLevel: policies.find((p) => p.namespace === root && selectorOf(p).size === 0),
+    namespaceLevel:
+      namespace === root ? undefined : policies.find((p) => p.namespace === namespace && selectorOf(p).size === 0),
+    // A root-namespace policy with a selector is ignored, even for workloads in the root namespace.
+    workloadLevel:
+      labels && namespace !== root
+        ? policies.find(
+            (p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels),
+          )
+        : undefined,
+  };
+}
+
+/** The ports the workload's PeerAuthentication sets with portLevelMtls (policy_applier.go: PortLevelSetting). */
+export function portLevelMtlsPorts(model: MeshModel, namespace: string, labels: ReadonlyMap<string, string>): number[] {
+  const portLevel = field(applicablePolicies(model, namespace, labels).workloadLevel?.spec, 'portLevelMtls');
+  if (!isRecord(portLevel)) return [];
+  return Object.keys(portLevel)
+    .map(Number)
+    .filter((port) => Number.isInteger(port) && port > 0 && port < 65536)
+    .sort((a, b) => a - b);
+}
+
 /**
  * The mTLS mode a workload's sidecar enforces on one port (pilot/pkg/security/authn/policy_applier.go:
  * ComposePeerAuthentication, GetMutualTLSModeForPort): PERMISSIVE, then the mesh-level (root namespace, no selector),
@@ -26,17 +59,7 @@ export function peerAuthenticationMode(
   labels: ReadonlyMap<string, string> | undefined,
   targetPort: number | undefined,
 ): EffectiveMtls {
-  const root = model.meshConfig.rootNamespace;
-  const policies = [...(model.istio.get('PeerAuthentication') ?? [])].sort((a, b) => a.order - b.order);
-  const selectorOf = (p: IstioConfigModel) => toStringMap(field(field(p.spec, 'selector'), 'matchLabels'));
-  const meshLevel = policies.find((p) => p.namespace === root && selectorOf(p).size === 0);
-  const namespaceLevel =
-    namespace === root ? undefined : policies.find((p) => p.namespace === namespace && selectorOf(p).size === 0);
-  // A root-namespace policy with a selector is ignored, even for workloads in the root namespace (policy_applier.go: ComposePeerAuthentication).
-  const workloadLevel =
-    labels && namespace !== root
-      ? policies.find((p) => p.namespace === namespace && selectorOf(p).size > 0 && labelsMatch(selectorOf(p), labels))
-      : undefined;
+  const { meshLevel, namespaceLevel, workloadLevel } = applicablePolicies(model, namespace, labels);
   let result: EffectiveMtls = {
     mode: 'PERMISSIVE',
     source: undefined,

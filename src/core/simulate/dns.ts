@@ -60,7 +60,7 @@ function kubeDnsAnswer(
   const domain = ctx.clusterDomain;
   if (name === domain || name.endsWith(`.${domain}`)) {
     const service = kubeService(ctx.registry, name);
-    if (!service) return 'nxdomain';
+    if (!service) return podRecord(name, ctx) ?? 'nxdomain';
     if (service.externalName) return { answers: [], cname: service.externalName, source: service.source };
     if (service.clusterIPs.length > 0) return { answers: service.clusterIPs, source: service.source };
     const ips = new Set<string>();
@@ -70,6 +70,31 @@ function kubeDnsAnswer(
     return ips.size > 0 ? { answers: [...ips], source: service.source } : 'nxdomain';
   }
   return 'upstream';
+}
+
+/**
+ * A pod's own name `<hostname>.<subdomain>.<ns>.svc.<domain>`: kube-dns answers it when the pod sets spec.hostname and
+ * its spec.subdomain names a headless Service that has the pod as an endpoint (K8S: DNS for Services and Pods, the
+ * EndpointSlice hostname of the pod).
+ */
+function podRecord(name: string, ctx: DnsContext): { answers: string[]; source: ObjectSource } | undefined {
+  const dot = name.indexOf('.');
+  const service = dot > 0 ? kubeService(ctx.registry, name.slice(dot + 1)) : undefined;
+  if (!service || service.clusterIPs.length > 0 || service.externalName) return undefined;
+  const hostname = name.slice(0, dot);
+  const ips = new Set<string>();
+  let source: ObjectSource | undefined;
+  for (const endpoint of ctx.registry.endpoints.get(service) ?? [])
+    if (
+      endpoint.podHostname === hostname &&
+      endpoint.podSubdomain === service.name &&
+      isIpAddress(endpoint.address) &&
+      (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)
+    ) {
+      ips.add(endpoint.address);
+      source ??= endpoint.workload;
+    }
+  return ips.size > 0 ? { answers: [...ips], source: source ?? service.source } : undefined;
 }
 
 function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; assumption: AssumptionFact } | undefined {
@@ -91,28 +116,45 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   const agent = ctx.nameTable !== undefined;
   const resolver = agent ? 'istio-agent' : 'kube-dns';
   const queries: DnsResult['queries'] = [];
-  const tableLookup = (candidate: string): NameTableEntry | undefined => {
+  const firstSearch = `.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`;
+  const tableLookup = (candidate: string): { entry: NameTableEntry; wildcard: boolean } | undefined => {
     if (!ctx.nameTable) return undefined;
-    const short = candidate.endsWith(`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`)
-      ? candidate.slice(0, -`.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`.length)
-      : undefined;
-    return ctx.nameTable.find(
+    // The agent also holds every name followed by the first search domain, as a CNAME to the name itself, except names
+    // that already end with that domain (dns.go: buildDNSAnswers).
+    const stripped = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : undefined;
+    const short = stripped !== undefined && !stripped.endsWith(firstSearch.slice(1)) ? stripped : undefined;
+    const exact = ctx.nameTable.find(
       (entry) =>
-        entry.name === candidate ||
-        entry.altNames.includes(candidate) ||
-        (short !== undefined && (entry.name === short || entry.altNames.includes(short))) ||
-        (isWildcardEntry(entry.name) && candidate.endsWith(entry.name.slice(1))),
+        !isWildcardEntry(entry.name) &&
+        (entry.name === candidate ||
+          entry.altNames.includes(candidate) ||
+          (short !== undefined && (entry.name === short || entry.altNames.includes(short)))),
     );
+    if (exact) return { entry: exact, wildcard: false };
+    // dns.go: lookupHost — no exact name: walk up the labels, so *.b.example answers before *.example.
+    const labels = candidate.split('.');
+    for (let i = 1; i < labels.length; i++) {
+      const suffix = labels.slice(i).join('.');
+      const unexpanded = `.${suffix}`.endsWith(firstSearch) ? `.${suffix}`.slice(0, -firstSearch.length) : undefined;
+      const entry = ctx.nameTable.find(
+        (e) => e.name === `*.${suffix}` || (unexpanded !== undefined && e.name === `*${unexpanded}`),
+      );
+      if (entry) return { entry, wildcard: true };
+    }
+    return undefined;
   };
   for (const candidate of searchCandidates(name, ctx.pod.namespace, ctx.clusterDomain)) {
-    const entry = tableLookup(candidate);
-    if (entry) {
+    const found = tableLookup(candidate);
+    if (found) {
+      const entry = found.entry;
       queries.push({ name: candidate, answeredBy: 'nameTable', rcode: 'NOERROR', forwarded: false });
       const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
+      const asked = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : candidate;
       return {
         resolver,
-        // The agent also answers <name>.<first search domain> (a CNAME to the host itself): report the host.
-        name: entry.name,
+        // The agent also answers <name>.<first search domain> (a CNAME to the host itself): report the host, or for a
+        // wildcard entry the name asked, as the answer carries it.
+        name: found.wildcard ? asked : entry.name,
         answers: entry.addresses,
         rcode: 'NOERROR',
         queries,

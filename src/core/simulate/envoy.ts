@@ -18,20 +18,18 @@ export interface ConnectionFacts {
  * virtualOutbound (simulation/traffic.go: matchListener).
  */
 export function matchListener(listeners: readonly Listener[], address: string, port: number): Listener | undefined {
+  // Every listener counts, virtualInbound (0.0.0.0:15006) too: a connection the app addresses to 15006 lands on its
+  // loop-guard chain and BlackHoleCluster (sidecar_simulation_test.go: TestLoop).
   return (
-    listeners.find(
-      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === address && l.port === port,
-    ) ??
-    listeners.find(
-      (l) => l.kind !== 'virtualOutbound' && l.kind !== 'virtualInbound' && l.address === '0.0.0.0' && l.port === port,
-    ) ??
+    listeners.find((l) => l.address === address && l.port === port) ??
+    listeners.find((l) => l.address === '0.0.0.0' && l.port === port) ??
     listeners.find((l) => l.kind === 'virtualOutbound')
   );
 }
 
-/** The prefix length of the most specific CIDR containing the address, 0 if none. */
+/** One more than the prefix length of the most specific CIDR containing the address (so a /0 counts), 0 if none. */
 function cidrRank(ranges: readonly string[], address: string): number {
-  return Math.max(0, ...ranges.map((range) => cidrMatch(range, address) ?? 0));
+  return Math.max(0, ...ranges.map((range) => (cidrMatch(range, address) ?? -1) + 1));
 }
 
 function filterRank(
@@ -47,9 +45,15 @@ function filterRank(
   return chains.filter((c) => !isSet(c));
 }
 
-/** Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN). */
-function listenerInspectors(listener: Listener): { tls: boolean; http: boolean } {
-  const chains = listener.filterChains;
+/**
+ * Whether a listener inspects TLS (some chain needs SNI or a TLS transport) and HTTP (some chain needs an ALPN) on a
+ * port. The inspectors are enabled per destination port: a port with chains of its own follows those chains, any other
+ * port the chains without a port (pilot/pkg/networking/core/listener_inbound.go: populateListenerFilters).
+ */
+function listenerInspectors(listener: Listener, port: number): { tls: boolean; http: boolean } {
+  const forPort = listener.filterChains.filter((c) => c.match.destinationPort === port);
+  const chains =
+    forPort.length > 0 ? forPort : listener.filterChains.filter((c) => c.match.destinationPort === undefined);
   return {
     tls: chains.some((c) => (c.match.serverNames?.length ?? 0) > 0 || c.match.transportProtocol === 'tls'),
     http: chains.some((c) => (c.match.applicationProtocols?.length ?? 0) > 0),
@@ -62,7 +66,7 @@ function listenerInspectors(listener: Listener): { tls: boolean; http: boolean }
  * when none of the others matched (simulation/traffic.go: matchFilterChain, filterRank).
  */
 export function matchFilterChain(listener: Listener, facts: ConnectionFacts): FilterChain | undefined {
-  const inspectors = listenerInspectors(listener);
+  const inspectors = listenerInspectors(listener, facts.port);
   let chains = [...listener.filterChains];
   chains = filterRank(
     chains,
@@ -146,10 +150,15 @@ export function matchVirtualHost(config: RouteConfiguration, hostHeader: string)
   );
 }
 
-function matchString(matcher: StringMatcher, value: string | undefined): boolean {
+/**
+ * Envoy's header and query matchers: a missing value fails a string match whether inverted or not, unless it is treated
+ * as empty; a presence match is simply inverted (envoy source/common/http/header_utility.cc: matchHeaders).
+ */
+function matchString(matcher: StringMatcher, given: string | undefined): boolean {
   let result: boolean;
+  const value = given === undefined && matcher.treatMissingAsEmpty ? '' : given;
   if (matcher.kind === 'present') result = value !== undefined;
-  else if (value === undefined) result = false;
+  else if (value === undefined) return false;
   else {
     const left = matcher.ignoreCase ? value.toLowerCase() : value;
     const right = matcher.ignoreCase ? matcher.value.toLowerCase() : matcher.value;

@@ -30,6 +30,8 @@ export type TransportKind = 'plaintext' | 'tls' | 'mtls';
 /** Why a connection is wrapped the way it is. */
 export type TransportCause =
   | { by: 'externalClient' | 'application' | 'noSidecar' | 'passthroughCluster' }
+  /** A gateway terminated the client's TLS (SIMPLE, MUTUAL, ISTIO_MUTUAL) and goes on with what was inside. */
+  | { by: 'gatewayTls'; mode: string }
   /** The upstream TLS the cluster settled on, in the words of xds/ (DestinationRule, auto mTLS...). */
   | { by: 'clusterTls'; reason: string };
 
@@ -73,7 +75,9 @@ export type UnknownHostCause =
   | { cause: 'portNotDeclared'; hostname: string; port: number; ports: number[] }
   | { cause: 'passthroughServiceEntry'; hostname: string }
   | { cause: 'declaredTcp'; hostname: string; port: number; protocol: string }
-  | { cause: 'listenerNotReached'; hostname: string; port: number };
+  | { cause: 'listenerNotReached'; hostname: string; port: number }
+  /** Addressed to the sidecar's own capture port (15001, 15006): a loop guard, whatever the policy. */
+  | { cause: 'capturePort'; port: number };
 
 /** A destination the proxy does not know, under its outbound traffic policy. */
 export interface UnknownDestination {
@@ -257,7 +261,9 @@ export type AssumptionFact =
   | { kind: 'externalDns'; name: string; address: string; given: boolean }
   /** A note of the AuthorizationPolicy evaluation, in the words of security/. */
   | { kind: 'authorization'; note: string }
-  | { kind: 'faultAbortSkipped'; percent: number; status: number };
+  | { kind: 'faultAbortSkipped'; percent: number; status: number }
+  /** A gateway server terminates TLS with a certificate Meshpath cannot see. */
+  | { kind: 'gatewayCertificate'; gateway: string; mode: string; credentialName: string | undefined };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {

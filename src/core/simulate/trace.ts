@@ -111,8 +111,11 @@ class Tracer {
     return entry;
   }
 
+  /** Set once a gateway terminated the client's TLS: HTTPS is plain HTTP from there on. */
+  tlsTerminated = false;
+
   get isHttp(): boolean {
-    return HTTP_PROTOCOLS.has(this.request.protocol);
+    return HTTP_PROTOCOLS.has(this.request.protocol) || (this.tlsTerminated && this.request.protocol === 'https');
   }
 
   hostHeader(): string {
@@ -216,7 +219,8 @@ export function simulateRequest(
   const defaultPort = protocol === 'https' ? 443 : 80;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
-  if (headers['host'] === undefined) headers['host'] = port === defaultPort ? host : `${host}:${port}`;
+  const authority = host.includes(':') ? `[${host}]` : host; // an IPv6 literal is bracketed in Host
+  if (headers['host'] === undefined) headers['host'] = port === defaultPort ? authority : `${authority}:${port}`;
   const normalized: SimulatedRequest = {
     from: `${client.namespace}/${client.name}`,
     host,
@@ -641,6 +645,17 @@ function proxyHop(
     };
   }
   hop.filterChain = chainLabel(chain);
+  if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
+    // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes on.
+    tracer.tlsTerminated = true;
+    transport = { ...transport, kind: 'plaintext', why: { by: 'gatewayTls', mode: chain.serverTls.mode } };
+    tracer.assumptions.push({
+      kind: 'gatewayCertificate',
+      gateway: proxyName(pod),
+      mode: chain.serverTls.mode,
+      credentialName: chain.serverTls.credentialName,
+    });
+  }
   loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
   tracer.step(
     {
@@ -1067,11 +1082,11 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     port: delivery.port,
     sni: delivery.transport.kind === 'tls' ? request.sni : undefined,
     transport: delivery.transport.kind,
-    alpn: alpnFor(request.protocol, delivery.transport.kind),
+    alpn: alpnFor(tracer.isHttp && request.protocol === 'https' ? 'http' : request.protocol, delivery.transport.kind),
   };
   const viaSidecar = tracer.hops.length > 1 && tracer.hops.at(-2)?.direction !== 'inbound';
   const sender = delivery.transport.from;
-  const httpClient = HTTP_PROTOCOLS.has(request.protocol);
+  const httpClient = tracer.isHttp;
   let loggedAsHttp = httpClient;
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
     hop.accessLog = tracer.accessLog({
@@ -1153,10 +1168,49 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       sources: chain.sources,
     };
   }
+  if (chain.tls === 'mtls' && delivery.transport.kind === 'tls') {
+    // A chain that terminates Istio mTLS demands a client certificate of the mesh: plain TLS fails the handshake
+    // (pilot/pkg/networking/core/sidecar_simulation_test.go: TestInbound, "tls to tcp" under STRICT).
+    log(null, 'NR', 'filter_chain_not_found');
+    tracer.step(
+      {
+        kind: 'inbound',
+        accepted: false,
+        by: 'noFilterChain',
+        port: delivery.port,
+        accepts: ['mtls'],
+        sent: delivery.transport.kind,
+        cause: delivery.transport.why,
+      },
+      pod,
+      chain.sources,
+    );
+    return {
+      outcome: 'mtls-failure',
+      status: viaSidecar && httpClient ? 503 : null,
+      flags: viaSidecar && httpClient ? 'UF' : '-',
+      end: { reason: 'INBOUND_NO_FILTER_CHAIN', proxy: proxyName(pod), port: delivery.port, requires: 'mtls' },
+      sources: chain.sources,
+    };
+  }
+  if (chain.action.kind !== 'tcp' && !httpClient) {
+    // Raw TCP into a chain that parses HTTP: the HTTP codec fails (sidecar_simulation_test.go: TestInbound,
+    // "tcp to http").
+    log(null, '-', 'protocol_error');
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: { reason: 'NOT_HTTP', protocol: request.protocol },
+      sources: chain.sources,
+    };
+  }
   hop.filterChain = chainLabel(chain);
   loggedAsHttp = httpClient && chain.action.kind !== 'tcp';
   const cluster = chain.action.kind === 'tcp' ? (chain.action.clusters[0]?.name ?? '') : chain.action.routeConfigName;
   hop.cluster = cluster;
+  if (chain.action.kind === 'http-inline' && loggedAsHttp)
+    hop.virtualHost = config.routes.find((r) => r.name === cluster)?.virtualHosts[0]?.name;
   tracer.step(
     {
       kind: 'inbound',
@@ -1170,6 +1224,16 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     pod,
     chain.sources,
   );
+  if (cluster === 'BlackHoleCluster') {
+    log(null, 'UH', '-', cluster);
+    return {
+      outcome: 'blackhole',
+      status: null,
+      flags: 'UH',
+      end: { reason: 'BLACKHOLE', unknown: unknownDestination(tracer, pod, pod.ip, delivery.port) },
+      sources: [pod.source],
+    };
+  }
   // The identity and address the destination sees are those of the pod that opened this connection
   // (a gateway, after a gateway hop).
   const principal =
@@ -1199,7 +1263,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   }
   const success = successStatus(request.protocol);
   hop.endpoint = `${pod.ip}:${delivery.port}`;
-  log(success, '-', 'via_upstream', chain.action.kind === 'tcp' ? cluster : `inbound|${delivery.port}||`);
+  log(success, '-', 'via_upstream', cluster);
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
   return {
@@ -1253,7 +1317,11 @@ function unknownDestination(tracer: Tracer, pod: PodModel, address: string, port
       mode: ctx.scope.outboundTrafficPolicy,
       source: source ? { kind: source.kind, namespace: source.namespace, name: source.name } : undefined,
     },
-    cause: unknownHostCause(tracer, pod, tracer.request.host),
+    // listener_builder.go: blackholeFilterChain; listener_inbound.go: buildInboundBlackhole — loop guards.
+    cause:
+      port === 15001 || port === 15006
+        ? { cause: 'capturePort', port }
+        : unknownHostCause(tracer, pod, tracer.request.host),
   };
 }
 

@@ -2,6 +2,7 @@ import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch } from '../model/labels.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service, ServiceEndpoint } from '../registry/registry.ts';
+import { inboundChainConfigs } from './inbound.ts';
 import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
@@ -316,45 +317,20 @@ export function buildClusters(
   );
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));
-    for (const port of inboundTargetPorts(ctx)) {
+    for (const port of inboundChainConfigs(ctx)) {
       clusters.push({
         name: `inbound|${port.targetPort}||`,
         type: 'ORIGINAL_DST',
         direction: 'inbound',
-        service: port.service.hostname,
+        service: port.host,
         port: port.targetPort,
         subset: undefined,
         tls: { mode: 'NONE', reason: 'delivers to the application on the pod IP, plaintext', sni: undefined },
         loadBalancer: 'CLUSTER_PROVIDED',
         destinationRule: undefined,
-        sources: [port.service.source],
+        sources: [port.source],
       });
     }
   }
   return { clusters, endpoints };
-}
-
-/** The distinct target ports of the services that select this pod, oldest service first (listener_inbound.go, cluster.go). */
-export function inboundTargetPorts(ctx: ProxyContext): Array<{
-  targetPort: number;
-  servicePort: number;
-  service: Service;
-  protocol: Service['ports'][number]['protocol'];
-}> {
-  const out: Array<{
-    targetPort: number;
-    servicePort: number;
-    service: Service;
-    protocol: Service['ports'][number]['protocol'];
-  }> = [];
-  for (const service of ctx.registry.services) {
-    const list = ctx.registry.endpoints.get(service) ?? [];
-    for (const endpoint of list) {
-      if (endpoint.address !== ctx.pod.ip || endpoint.podName !== ctx.pod.name) continue;
-      const servicePort = service.ports.find((p) => p.name === endpoint.servicePortName);
-      if (!servicePort || servicePort.protocol === 'UDP' || out.some((o) => o.targetPort === endpoint.port)) continue;
-      out.push({ targetPort: endpoint.port, servicePort: servicePort.port, service, protocol: servicePort.protocol });
-    }
-  }
-  return out;
 }

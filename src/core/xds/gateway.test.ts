@@ -214,11 +214,12 @@ describe('inbound listener (pilot/pkg/networking/core/listener_inbound.go)', () 
 
   it('accepts mTLS and plaintext on each target port when PERMISSIVE (the default)', () => {
     expect(chainsFor(server, 8080)).toEqual([
-      'Trans: tls; App: istio-http/1.0,istio-http/1.1,istio-h2; Addr: *:8080 mtls',
+      // filterchain_options.go: inboundPermissiveHTTPFilterChainMatchWithMxcOptions — every Istio mTLS ALPN.
+      'Trans: tls; App: istio,istio-peer-exchange,istio-http/1.0,istio-http/1.1,istio-h2; Addr: *:8080 mtls',
       'Trans: raw_buffer; Addr: *:8080 plaintext',
     ]);
     expect(chainsFor(server, 5432)).toEqual([
-      'Trans: tls; App: TCP TLS; Addr: *:5432 mtls',
+      'Trans: tls; App: istio,istio-peer-exchange,istio-http/1.0,istio-http/1.1,istio-h2; Addr: *:5432 mtls',
       'Trans: tls; Addr: *:5432 passthrough-tls',
       'Trans: raw_buffer; Addr: *:5432 plaintext',
     ]);

@@ -23,7 +23,24 @@ export interface GatewayServer {
   /** The hosts as istiod keeps them after gateway.go: sanitizeServerHostNamespace (`ns/host`, or a bare host for `*`/). */
   sanitizedHosts: string[];
   tlsMode: string | undefined;
+  credentialName: string | undefined;
   httpsRedirect: boolean;
+}
+
+/** Whether the gateway terminates the server's TLS: HTTPS or TLS with a mode other than (AUTO_)PASSTHROUGH (pkg/config/gateway/gateway.go). */
+export function terminatesTls(server: GatewayServer): boolean {
+  return (
+    (server.protocol === 'HTTPS' || server.protocol === 'TLS') &&
+    server.tlsMode !== undefined &&
+    server.tlsMode !== 'PASSTHROUGH' &&
+    server.tlsMode !== 'AUTO_PASSTHROUGH'
+  );
+}
+
+/** The SNI names a TLS-terminating server matches: its hosts without namespace (gateway.go: GetSNIHostsForServer), `*` meaning any. */
+function sniHostsOf(server: GatewayServer): string[] {
+  const hosts = [...new Set(server.hosts.map((h) => h.host))];
+  return hosts.includes('*') ? [] : hosts;
 }
 
 /** Gateways whose selector picks this pod, from any namespace (push_context.go: mergeGateways). */
@@ -71,7 +88,9 @@ export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServ
         ? ['*']
         : hosts.map((h) => (h.namespace === '*' ? h.host : `${h.namespace}/${h.host}`));
       const tls = field(server, 'tls');
-      const mode = field(tls, 'mode');
+      // ServerTLSSettings.mode defaults to PASSTHROUGH, the first value of its enum.
+      const mode = field(tls, 'mode') ?? (tls !== undefined && tls !== null ? 'PASSTHROUGH' : undefined);
+      const credentialName = field(tls, 'credentialName');
       return [
         {
           gateway,
@@ -84,6 +103,7 @@ export function gatewayServers(ctx: ProxyContext, model: MeshModel): GatewayServ
           hosts,
           sanitizedHosts,
           tlsMode: typeof mode === 'string' ? mode : undefined,
+          credentialName: typeof credentialName === 'string' ? credentialName : undefined,
           httpsRedirect: field(tls, 'httpsRedirect') === true,
         },
       ];
@@ -110,6 +130,9 @@ function gatewayRouteConfiguration(
 ): RouteConfiguration {
   const byHost = new Map<string, { routes: Route[]; sources: ObjectSource[]; redirect: boolean }>();
   for (const server of servers) {
+    // gateway.go: buildGatewayHTTPRouteConfig — httpsRedirect sets require_tls ALL on the virtual hosts, which redirects
+    // only requests that did not come over TLS: on a server that terminates TLS it changes nothing.
+    const redirect = server.httpsRedirect && !terminatesTls(server);
     const bound = virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName);
     for (const vs of bound) {
       const hosts = new Set<string>();
@@ -121,7 +144,7 @@ function gatewayRouteConfiguration(
         }
       }
       if (hosts.size === 0) continue;
-      const routes = server.httpsRedirect
+      const routes = redirect
         ? []
         : buildRoutesForVirtualService(
             vs,
@@ -136,7 +159,7 @@ function gatewayRouteConfiguration(
         // Several VirtualServices for one host on a gateway are merged (gateway.go; route.go: SortVHostRoutes).
         entry.routes.push(...routes);
         entry.sources.push(vs.config.source);
-        entry.redirect ||= server.httpsRedirect;
+        entry.redirect ||= redirect;
         byHost.set(key, entry);
       }
     }
@@ -146,8 +169,8 @@ function gatewayRouteConfiguration(
     for (const written of server.sanitizedHosts) {
       const key = written.toLowerCase();
       const entry = byHost.get(key);
-      if (entry) entry.redirect = true;
-      else byHost.set(key, { routes: [], sources: [server.gateway.source], redirect: true });
+      if (entry) entry.redirect ||= redirect;
+      else byHost.set(key, { routes: [], sources: [server.gateway.source], redirect });
     }
   }
   const virtualHosts: VirtualHost[] = [...byHost].map(([host, entry]) => ({
@@ -250,28 +273,39 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
       });
     }
     for (const server of group.filter((s) => !httpServers.includes(s))) {
-      const terminates =
-        (server.protocol === 'HTTPS' || server.protocol === 'TLS') &&
-        server.tlsMode !== undefined &&
-        !['PASSTHROUGH', 'AUTO_PASSTHROUGH'].includes(server.tlsMode);
-      if (terminates && server.protocol === 'HTTPS') {
+      // gateway.go: buildGatewayTCPBasedFilterChains — an HTTPS server that terminates TLS gets an HTTP chain matching
+      // its hosts as SNI; a terminating TLS server a TCP chain from the VirtualServices' tcp routes, matching its hosts.
+      // The certificate (credentialName) is taken to exist.
+      const serverTls = terminatesTls(server)
+        ? { mode: server.tlsMode ?? 'SIMPLE', credentialName: server.credentialName }
+        : undefined;
+      if (serverTls && server.protocol === 'HTTPS') {
         const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`; // gateway.go: gatewayRDSRouteName
         routes.push(gatewayRouteConfiguration(name, [server], ctx, inputs));
         chains.push({
           name: undefined,
-          match: { serverNames: server.hosts.map((h) => h.host).filter((h) => h !== '*') },
+          match: { serverNames: sniHostsOf(server) },
           action: { kind: 'http', routeConfigName: name },
           service: undefined,
           tls: 'mtls',
+          serverTls,
           sources: [server.gateway.source],
         });
       } else {
+        const l4 = l4Chains(
+          server,
+          virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName),
+          ctx,
+        );
         chains.push(
-          ...l4Chains(
-            server,
-            virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName),
-            ctx,
-          ),
+          ...(serverTls
+            ? l4.map((chain) => ({
+                ...chain,
+                match: { serverNames: sniHostsOf(server) },
+                tls: 'mtls' as const,
+                serverTls,
+              }))
+            : l4),
         );
       }
     }

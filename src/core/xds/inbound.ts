@@ -1,18 +1,158 @@
-import { listenerProtocolOf } from '../registry/protocol.ts';
-import { peerAuthenticationMode } from '../security/peerAuthentication.ts';
-import { inboundTargetPorts } from './clusters.ts';
+import { field } from '../manifest/parse.ts';
+import { listenerProtocolOf, parseProtocol, type Protocol } from '../registry/protocol.ts';
+import { inboundServiceTargets } from '../registry/serviceTargets.ts';
+import { peerAuthenticationMode, portLevelMtlsPorts, type EffectiveMtls } from '../security/peerAuthentication.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
-import type { MeshModel } from '../model/mesh.ts';
-import type { FilterChain, Listener, RouteConfiguration } from './types.ts';
+import type { MeshModel, ObjectSource } from '../model/mesh.ts';
+import type { FilterChain, FilterChainMatch, Listener, NetworkAction, RouteConfiguration } from './types.ts';
 
+// pilot/pkg/networking/core/listener.go: the ALPNs the inbound chains match.
 const MTLS_HTTP_ALPNS = ['istio-http/1.0', 'istio-http/1.1', 'istio-h2'];
+const ALL_ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2'];
 const MTLS_TCP_ALPNS = ['istio-peer-exchange', 'istio'];
 const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
 
+type ChainProtocol = 'HTTP' | 'TCP' | 'AUTO';
+
+/** One match option of a chain set: what it matches, whether it parses HTTP, and how it treats TLS. */
+interface ChainOption {
+  match: FilterChainMatch;
+  http: boolean;
+  tls: NonNullable<FilterChain['tls']>;
+}
+
 /**
- * The inbound listener of a sidecar, virtualInbound on 15006: per target port, the chains its mTLS mode allows
- * (pilot/pkg/networking/core/listener_inbound.go: buildInboundListeners; filterchain_options.go: getFilterChainMatchOptions),
- * plus passthrough chains for undeclared ports and the loop guard.
+ * The chains one port gets for its protocol and mTLS mode (pilot/pkg/networking/core/filterchain_options.go:
+ * getFilterChainMatchOptions). Plaintext chains of a DISABLE port match raw_buffer; with no chain asking for TLS on
+ * the port, the TLS inspector does not run there and TLS bytes take them too.
+ */
+function chainOptions(protocol: ChainProtocol, mode: EffectiveMtls['mode']): ChainOption[] {
+  const tls = (http: boolean, alpns?: string[]): ChainOption => ({
+    match: { transportProtocol: 'tls', ...(alpns ? { applicationProtocols: alpns } : {}) },
+    http,
+    tls: 'mtls',
+  });
+  const raw = (http: boolean, alpns?: string[]): ChainOption => ({
+    match: { transportProtocol: 'raw_buffer', ...(alpns ? { applicationProtocols: alpns } : {}) },
+    http,
+    tls: 'plaintext',
+  });
+  const plainTls: ChainOption = { match: { transportProtocol: 'tls' }, http: false, tls: 'passthrough-tls' };
+  if (protocol === 'HTTP')
+    return mode === 'STRICT'
+      ? [tls(true)]
+      : mode === 'PERMISSIVE'
+        ? [tls(true, ALL_ISTIO_MTLS_ALPNS), raw(true)]
+        : [raw(true)];
+  if (protocol === 'TCP')
+    return mode === 'STRICT'
+      ? [tls(false)]
+      : mode === 'PERMISSIVE'
+        ? [tls(false, ALL_ISTIO_MTLS_ALPNS), plainTls, raw(false)]
+        : [raw(false)];
+  return mode === 'STRICT'
+    ? [tls(true, MTLS_HTTP_ALPNS), tls(false)]
+    : mode === 'PERMISSIVE'
+      ? [tls(true, MTLS_HTTP_ALPNS), raw(true, PLAINTEXT_HTTP_ALPNS), tls(false, MTLS_TCP_ALPNS), raw(false), plainTls]
+      : [raw(true, PLAINTEXT_HTTP_ALPNS), raw(false)];
+}
+
+/** The inline route configuration of an inbound HTTP chain (pilot/pkg/networking/core/httproute.go: buildSidecarInboundHTTPRouteConfig). */
+function inboundRouteConfiguration(
+  cluster: string,
+  servicePort: number,
+  host: string | undefined,
+  sources: ObjectSource[],
+): RouteConfiguration {
+  return {
+    name: cluster,
+    virtualHosts: [
+      {
+        // The virtual host is named after the service port (0 for the passthrough chains), the cluster after the target port.
+        name: `inbound|http|${servicePort}`,
+        domains: ['*'],
+        routes: [
+          {
+            name: 'default',
+            match: {
+              path: { kind: 'prefix', value: '/', ignoreCase: false },
+              headers: [],
+              queryParameters: [],
+              description: 'any request',
+            },
+            action: {
+              kind: 'route',
+              clusters: [{ name: cluster, weight: 100, host: host ?? '', subset: undefined, port: servicePort }],
+              timeout: '0s',
+              retries: undefined,
+              prefixRewrite: undefined,
+              hostRewrite: undefined,
+              mirrors: [],
+              fault: undefined,
+            },
+            virtualService: undefined,
+            sources,
+          },
+        ],
+        sources,
+      },
+    ],
+  };
+}
+
+/** One port the inbound listener serves on its own chains (listener_inbound.go: inboundChainConfig). */
+export interface InboundChainConfig {
+  targetPort: number;
+  /** The service port, which names the HTTP virtual host; the Sidecar ingress port for those. */
+  servicePort: number;
+  protocol: Protocol;
+  /** The service host, when a service declared the port. */
+  host: string | undefined;
+  source: ObjectSource;
+}
+
+/**
+ * The ports a sidecar's inbound listener serves, one per target port, oldest first (listener_inbound.go:
+ * buildInboundChainConfigs): those of a Sidecar's `ingress` listeners when it has any, which then replace the ports of
+ * the pod's services; otherwise the target ports of the services the pod serves.
+ */
+export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
+  const ingress = field(ctx.scope.sidecar?.spec, 'ingress');
+  const configs: InboundChainConfig[] = [];
+  if (ctx.scope.sidecar && Array.isArray(ingress) && ingress.length > 0) {
+    for (const listener of ingress) {
+      const number = field(field(listener, 'port'), 'number');
+      const protocol = field(field(listener, 'port'), 'protocol');
+      if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) continue;
+      configs.push({
+        targetPort: number,
+        servicePort: number,
+        protocol: parseProtocol(typeof protocol === 'string' ? protocol : ''),
+        host: undefined,
+        source: ctx.scope.sidecar.source,
+      });
+    }
+  } else {
+    for (const target of inboundServiceTargets(ctx.registry, ctx.pod))
+      configs.push({
+        targetPort: target.targetPort,
+        servicePort: target.servicePort.port,
+        protocol: target.servicePort.protocol,
+        host: target.service.hostname,
+        source: target.service.source,
+      });
+  }
+  // The first config of a target port wins (listener_inbound.go: reportInboundConflict).
+  const byPort = new Map<number, InboundChainConfig>();
+  for (const config of configs) if (!byPort.has(config.targetPort)) byPort.set(config.targetPort, config);
+  return [...byPort.values()];
+}
+
+/**
+ * The inbound listener of a sidecar, virtualInbound on 15006 (pilot/pkg/networking/core/listener_inbound.go:
+ * buildInboundListeners): the loop guard; the passthrough chains for ports no service declares, with the workload's
+ * mode, plus per-port passthrough chains for portLevelMtls ports no service declares (plugin/authn/authentication.go:
+ * ForPassthrough); then, per target port of the pod's services, the chains its protocol and mTLS mode allow.
  */
 export function buildInboundListener(
   ctx: ProxyContext,
@@ -28,140 +168,53 @@ export function buildInboundListener(
     },
   ];
   const routes: RouteConfiguration[] = [];
-  for (const port of inboundTargetPorts(ctx)) {
-    const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, port.targetPort);
-    const sources = mtls.source ? [port.service.source, mtls.source] : [port.service.source];
-    const name = `0.0.0.0_${port.targetPort}`;
-    const cluster = `inbound|${port.targetPort}||`;
-    const http = { kind: 'http-inline' as const, routeConfigName: cluster };
-    const tcp = { kind: 'tcp' as const, clusters: [{ name: cluster, weight: 100 }] };
-    const chain = (
-      match: FilterChain['match'],
-      action: FilterChain['action'],
-      tls: FilterChain['tls'],
-    ): FilterChain => ({
-      name,
-      match: { destinationPort: port.targetPort, ...match },
-      action,
-      service: port.service.hostname,
-      tls,
-      sources,
-    });
-    const protocol = listenerProtocolOf(port.protocol);
-    if (protocol === 'HTTP' || protocol === 'AUTO') {
-      routes.push({
-        name: cluster,
-        virtualHosts: [
-          {
-            name: `inbound|http|${port.targetPort}`,
-            domains: ['*'],
-            routes: [
-              {
-                name: 'default',
-                match: {
-                  path: { kind: 'prefix', value: '/', ignoreCase: false },
-                  headers: [],
-                  queryParameters: [],
-                  description: 'any request',
-                },
-                action: {
-                  kind: 'route',
-                  clusters: [
-                    {
-                      name: cluster,
-                      weight: 100,
-                      host: port.service.hostname,
-                      subset: undefined,
-                      port: port.targetPort,
-                    },
-                  ],
-                  timeout: '0s',
-                  retries: undefined,
-                  prefixRewrite: undefined,
-                  hostRewrite: undefined,
-                  mirrors: [],
-                  fault: undefined,
-                },
-                virtualService: undefined,
-                sources,
-              },
-            ],
-            sources,
-          },
-        ],
+  const targets = inboundChainConfigs(ctx);
+
+  // Passthrough chains: to InboundPassthroughCluster, for the ports the chains below do not take.
+  const passthroughHttp: NetworkAction = { kind: 'http-inline', routeConfigName: INBOUND_PASSTHROUGH_CLUSTER };
+  const passthroughTcp: NetworkAction = { kind: 'tcp', clusters: [{ name: INBOUND_PASSTHROUGH_CLUSTER, weight: 100 }] };
+  const declared = new Set(targets.map((t) => t.targetPort));
+  const passthroughPorts = [
+    undefined,
+    ...portLevelMtlsPorts(model, ctx.pod.namespace, ctx.pod.labels).filter((port) => !declared.has(port)),
+  ];
+  let passthroughSources: ObjectSource[] = [];
+  for (const port of passthroughPorts) {
+    const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, port);
+    const sources = mtls.source ? [mtls.source] : [];
+    passthroughSources = [...passthroughSources, ...sources];
+    for (const option of chainOptions('AUTO', mtls.mode))
+      chains.push({
+        name: option.http ? 'virtualInbound-catchall-http' : 'virtualInbound',
+        match: { ...(port !== undefined ? { destinationPort: port } : {}), ...option.match },
+        action: option.http ? passthroughHttp : passthroughTcp,
+        service: undefined,
+        tls: option.tls,
+        sources,
       });
-    }
-    if (protocol === 'HTTP') {
-      if (mtls.mode !== 'DISABLE')
-        chains.push(
-          chain(
-            {
-              transportProtocol: 'tls',
-              ...(mtls.mode === 'PERMISSIVE' ? { applicationProtocols: MTLS_HTTP_ALPNS } : {}),
-            },
-            http,
-            'mtls',
-          ),
-        );
-      if (mtls.mode !== 'STRICT') chains.push(chain({ transportProtocol: 'raw_buffer' }, http, 'plaintext'));
-    } else if (protocol === 'TCP') {
-      if (mtls.mode !== 'DISABLE')
-        chains.push(
-          chain(
-            {
-              transportProtocol: 'tls',
-              ...(mtls.mode === 'PERMISSIVE' ? { applicationProtocols: MTLS_TCP_ALPNS } : {}),
-            },
-            tcp,
-            'mtls',
-          ),
-        );
-      if (mtls.mode === 'PERMISSIVE') chains.push(chain({ transportProtocol: 'tls' }, tcp, 'passthrough-tls'));
-      if (mtls.mode !== 'STRICT') chains.push(chain({ transportProtocol: 'raw_buffer' }, tcp, 'plaintext'));
-    } else if (protocol === 'AUTO') {
-      if (mtls.mode !== 'DISABLE') {
-        chains.push(chain({ transportProtocol: 'tls', applicationProtocols: MTLS_HTTP_ALPNS }, http, 'mtls'));
-        chains.push(
-          chain(
-            {
-              transportProtocol: 'tls',
-              ...(mtls.mode === 'PERMISSIVE' ? { applicationProtocols: MTLS_TCP_ALPNS } : {}),
-            },
-            tcp,
-            'mtls',
-          ),
-        );
-      }
-      if (mtls.mode === 'PERMISSIVE') chains.push(chain({ transportProtocol: 'tls' }, tcp, 'passthrough-tls'));
-      if (mtls.mode !== 'STRICT') {
-        chains.push(
-          chain({ transportProtocol: 'raw_buffer', applicationProtocols: PLAINTEXT_HTTP_ALPNS }, http, 'plaintext'),
-        );
-        chains.push(chain({ transportProtocol: 'raw_buffer' }, tcp, 'plaintext'));
-      }
-    }
   }
-  // Undeclared ports: passthrough chains built with the workload's default mode.
-  const fallback = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, undefined);
-  const passthrough = { kind: 'tcp' as const, clusters: [{ name: INBOUND_PASSTHROUGH_CLUSTER, weight: 100 }] };
-  if (fallback.mode !== 'DISABLE')
-    chains.push({
-      name: 'virtualInbound',
-      match: { transportProtocol: 'tls' },
-      action: passthrough,
-      service: undefined,
-      tls: 'mtls',
-      sources: fallback.source ? [fallback.source] : [],
-    });
-  if (fallback.mode !== 'STRICT')
-    chains.push({
-      name: 'virtualInbound',
-      match: { transportProtocol: 'raw_buffer' },
-      action: passthrough,
-      service: undefined,
-      tls: 'plaintext',
-      sources: fallback.source ? [fallback.source] : [],
-    });
+  routes.push(inboundRouteConfiguration(INBOUND_PASSTHROUGH_CLUSTER, 0, undefined, passthroughSources));
+
+  for (const target of targets) {
+    const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, target.targetPort);
+    const sources = mtls.source ? [target.source, mtls.source] : [target.source];
+    const cluster = `inbound|${target.targetPort}||`;
+    const protocol = listenerProtocolOf(target.protocol);
+    const options = chainOptions(protocol === 'HTTP' || protocol === 'AUTO' ? protocol : 'TCP', mtls.mode);
+    if (options.some((o) => o.http))
+      routes.push(inboundRouteConfiguration(cluster, target.servicePort, target.host, sources));
+    for (const option of options)
+      chains.push({
+        name: `0.0.0.0_${target.targetPort}`,
+        match: { destinationPort: target.targetPort, ...option.match },
+        action: option.http
+          ? { kind: 'http-inline', routeConfigName: cluster }
+          : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
+        service: target.host,
+        tls: option.tls,
+        sources,
+      });
+  }
   return {
     listener: {
       name: 'virtualInbound',

@@ -4,7 +4,7 @@ import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { ObjectSource } from '../model/mesh.ts';
 import { isTlsProtocol, listenerProtocolOf, type Protocol } from '../registry/protocol.ts';
 import type { Service } from '../registry/registry.ts';
-import { isIpAddress } from '../model/ip.ts';
+import { canonicalCidr, isIpAddress } from '../model/ip.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import type { RouteDestination, VirtualService } from '../scope/virtualServices.ts';
@@ -232,7 +232,8 @@ function sameMatch(a: FilterChainMatch, b: FilterChainMatch): boolean {
     (a.transportProtocol ?? '') === (b.transportProtocol ?? '') &&
     set(a.applicationProtocols) === set(b.applicationProtocols) &&
     set(a.serverNames) === set(b.serverNames) &&
-    set(a.prefixRanges) === set(b.prefixRanges) &&
+    // Ranges that are the same network after masking are the same match (listener.go: conflictsWith).
+    set(a.prefixRanges?.map(canonicalCidr)) === set(b.prefixRanges?.map(canonicalCidr)) &&
     (a.destinationPort ?? 0) === (b.destinationPort ?? 0)
   );
 }

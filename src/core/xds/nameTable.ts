@@ -1,16 +1,17 @@
-import type { Service } from '../registry/registry.ts';
 import { isIpAddress } from '../model/ip.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import { endpointsForPort, serviceAddressForProxy, type ProxyContext } from './context.ts';
 import type { NameTableEntry } from './types.ts';
 
-/** Alternate names the agent answers for a host (pkg/dns/client/dns.go: generateAltHosts). */
-function altNames(service: Service, ctx: ProxyContext): string[] {
-  const suffix = `.svc.${ctx.clusterDomain}`;
-  if (service.registry !== 'Kubernetes' || !service.hostname.endsWith(suffix)) return [];
-  const [name, namespace] = service.hostname.split('.');
-  const names = [`${name ?? ''}.${namespace ?? ''}`, `${name ?? ''}.${namespace ?? ''}.svc`];
-  if (namespace === ctx.pod.namespace) names.push(name ?? '');
+/**
+ * Alternate names the agent answers for a Kubernetes host in the cluster's domain (pkg/dns/client/dns.go:
+ * generateAltHosts): `short.ns`, `short.ns.svc`, and `short` from the same namespace. `short` is the Service name, or
+ * `hostname.subdomain` for a pod's own name.
+ */
+function altNames(hostname: string, short: string, namespace: string, ctx: ProxyContext): string[] {
+  if (!hostname.endsWith(`.svc.${ctx.clusterDomain}`)) return [];
+  const names = [`${short}.${namespace}`, `${short}.${namespace}.svc`];
+  if (namespace === ctx.pod.namespace) names.push(short);
   return names;
 }
 
@@ -32,8 +33,24 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
         const ips = new Set<string>();
         for (const port of service.ports) {
           for (const endpoint of endpointsForPort(ctx.registry, service, port.port)) {
-            if (isIpAddress(endpoint.address) && (endpoint.health === 'Healthy' || service.publishNotReadyAddresses))
-              ips.add(endpoint.address);
+            if (!isIpAddress(endpoint.address) || (endpoint.health !== 'Healthy' && !service.publishNotReadyAddresses))
+              continue;
+            ips.add(endpoint.address);
+            // A pod with a subdomain gets <hostname>.<subdomain>.<ns>.svc.<domain>, its hostname defaulting to its name.
+            if (!endpoint.podSubdomain) continue;
+            const short = `${endpoint.podHostname ?? endpoint.podName ?? ''}.${endpoint.podSubdomain}`;
+            const name = `${short}.${service.hostname.slice(service.hostname.indexOf('.') + 1)}`;
+            const entry = table.get(name);
+            if (entry && entry.registry === service.registry && entry.namespace === service.namespace) {
+              if (!entry.addresses.includes(endpoint.address)) entry.addresses.push(endpoint.address);
+            } else
+              table.set(name, {
+                name,
+                addresses: [endpoint.address],
+                altNames: altNames(name, short, service.namespace, ctx),
+                registry: service.registry,
+                namespace: service.namespace,
+              });
           }
         }
         addresses = [...ips];
@@ -48,7 +65,8 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
       table.set(service.hostname, {
         name: service.hostname,
         addresses,
-        altNames: altNames(service, ctx),
+        altNames:
+          service.registry === 'Kubernetes' ? altNames(service.hostname, service.name, service.namespace, ctx) : [],
         registry: service.registry,
         namespace: service.namespace,
       });

@@ -44,6 +44,18 @@ function stringMatcher(value: unknown): StringMatcher | undefined {
   return { kind: 'present', value: '' };
 }
 
+/**
+ * A header condition. `@request.auth.claims…` names become JWT metadata matchers (route.go: translateMetadataMatch)
+ * that never match without a validated JWT, which Meshpath does not model: kept as a presence test of a header no
+ * request carries, so the condition fails, and passes under withoutHeaders.
+ */
+function headerMatcher(name: string, value: unknown): StringMatcher | undefined {
+  // A null StringMatch is a presence match too (route.go: canBeConvertedToPresentMatch).
+  if (value === null) return { kind: 'present', value: '' };
+  if (name.startsWith('@request.auth.claims')) return isRecord(value) ? { kind: 'present', value: '' } : undefined;
+  return stringMatcher(value);
+}
+
 /** An Istio HTTPMatchRequest as Envoy matches it (route.go: TranslateRouteMatch). */
 export function translateRouteMatch(match: Readonly<Record<string, unknown>> | undefined): RouteMatch {
   const out: RouteMatch = {
@@ -57,7 +69,7 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
   const headers = field(match, 'headers');
   if (isRecord(headers)) {
     for (const name of Object.keys(headers).sort()) {
-      const matcher = stringMatcher(headers[name]);
+      const matcher = headerMatcher(name, headers[name]);
       if (!matcher) continue;
       out.headers.push({ name: name.toLowerCase(), matcher });
       parts.push(`header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
@@ -66,9 +78,14 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
   const without = field(match, 'withoutHeaders');
   if (isRecord(without)) {
     for (const name of Object.keys(without).sort()) {
-      const matcher = stringMatcher(without[name]);
+      const matcher = headerMatcher(name, without[name]);
       if (!matcher) continue;
-      out.headers.push({ name: name.toLowerCase(), matcher: { ...matcher, invert: true } });
+      // route.go: TranslateRouteMatch — withoutHeaders inverts the match; a value match treats a missing header as
+      // empty (so `exact: ""` does not match a request without the header), a presence match cannot.
+      out.headers.push({
+        name: name.toLowerCase(),
+        matcher: { ...matcher, invert: true, ...(matcher.kind !== 'present' ? { treatMissingAsEmpty: true } : {}) },
+      });
       parts.push(`no header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
     }
   }
@@ -98,7 +115,7 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
   const query = field(match, 'queryParams');
   if (isRecord(query)) {
     for (const name of Object.keys(query)) {
-      const matcher = stringMatcher(query[name]);
+      const matcher = query[name] === null ? { kind: 'present' as const, value: '' } : stringMatcher(query[name]);
       if (!matcher) continue;
       out.queryParameters.push({ name, matcher });
       parts.push(`query ${name} ${matcher.kind} ${matcher.value}`);
@@ -313,7 +330,9 @@ export function virtualHostDomains(service: Service, ctx: ProxyContext): { domai
   if (service.resolution === 'Passthrough' && service.registry === 'Kubernetes')
     domains.push(...domains.map((d) => `*.${d}`));
   const addresses = service.clusterIPs.length > 0 ? service.clusterIPs : [serviceAddressForProxy(service, ctx.pod)];
-  for (const address of addresses) if (address && address !== UNSPECIFIED_IP) domains.push(address);
+  // httproute.go: appendDomainPort — an IPv6 address is written in brackets, as it appears in a Host header.
+  for (const address of addresses)
+    if (address && address !== UNSPECIFIED_IP) domains.push(address.includes(':') ? `[${address}]` : address);
   return { domains, altHosts };
 }
 

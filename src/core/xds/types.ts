@@ -22,8 +22,10 @@ export interface FilterChain {
   action: NetworkAction;
   /** The service the chain was built for, if any. */
   service: string | undefined;
-  /** mTLS handling on inbound chains. */
+  /** mTLS handling on inbound chains; `mtls` on a gateway chain means the gateway terminates TLS. */
   tls?: 'mtls' | 'plaintext' | 'passthrough-tls';
+  /** The TLS settings of the gateway server whose TLS this chain terminates. */
+  serverTls?: { mode: string; credentialName: string | undefined };
   sources: ObjectSource[];
 }
 
@@ -51,6 +53,8 @@ export interface StringMatcher {
   value: string;
   ignoreCase?: boolean;
   invert?: boolean;
+  /** Envoy's treat_missing_header_as_empty: a missing header is matched as the empty string. */
+  treatMissingAsEmpty?: boolean;
 }
 
 export interface RouteMatch {
