@@ -38,6 +38,7 @@ function dns(fact: Fact<'dns'>): StepWords {
       title: 'No DNS lookup',
       detail: `${fact.host} is an IP address: the application connects to it directly.`,
     };
+  if (fact.by === 'given') return givenAddress(fact);
   const title =
     fact.rcode === 'NXDOMAIN'
       ? `${fact.host} does not resolve (NXDOMAIN)`
@@ -51,6 +52,32 @@ function dns(fact: Fact<'dns'>): StepWords {
   const tried =
     fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
   return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };
+}
+
+/** The user said where the connection goes (--address): say so, and what DNS would have said if it differs. */
+function givenAddress(fact: Extract<Fact<'dns'>, { by: 'given' }>): StepWords {
+  const title = `${fact.host} → ${fact.address} (address given)`;
+  const given =
+    `The application connects to ${fact.address}, the address given, without asking DNS (like curl --resolve); ` +
+    `the Host header and SNI stay ${fact.host}.`;
+  const lookup = fact.lookup;
+  if (!lookup) return { title, detail: given };
+  if (lookup.rcode === 'NXDOMAIN' || lookup.answers.length === 0)
+    return {
+      title,
+      detail:
+        lookup.answer.by === 'nxdomain'
+          ? `${given} DNS would not resolve it: ${lookup.answer.tried.join(', ')} all return NXDOMAIN.`
+          : `${given} DNS would not resolve it: ${dnsAnswer(lookup.answer)}`,
+    };
+  if (lookup.answer.by === 'upstream') return { title, detail: `${given} ${dnsAnswer(lookup.answer)}` };
+  const same = lookup.answers.includes(fact.address);
+  return {
+    title,
+    detail: same
+      ? `${given} DNS would answer the same: ${dnsAnswer(lookup.answer)}`
+      : `${given} DNS would answer differently (${lookup.answers.join(', ')}): ${dnsAnswer(lookup.answer)}`,
+  };
 }
 
 function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string {

@@ -107,6 +107,15 @@ export type StepFact =
   | { kind: 'dns'; by: 'ipAddress'; host: string }
   | {
       kind: 'dns';
+      /** The user gave the address the application connects to (curl --resolve): no lookup decides it. */
+      by: 'given';
+      host: string;
+      address: string;
+      /** What the pod's resolver would have answered for the name; undefined when the host is an IP. */
+      lookup: { rcode: 'NOERROR' | 'NXDOMAIN'; answers: string[]; answer: DnsAnswer } | undefined;
+    }
+  | {
+      kind: 'dns';
       by: 'lookup';
       host: string;
       resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar';

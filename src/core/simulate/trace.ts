@@ -182,6 +182,9 @@ export function simulateRequest(
   const meshConfig = options.outboundTrafficPolicy
     ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy }
     : analysis.model.meshConfig;
+  const given = request.address?.trim() || undefined;
+  if (given !== undefined && !isIpAddress(given))
+    return { ok: false, reason: `The address to connect to must be an IP address, not ${given}.` };
   const original = findPodByRef(analysis.model, request.from);
   if (!original) return { ok: false, reason: unknownPodReason(analysis.model, request.from) };
   const client: PodModel =
@@ -226,7 +229,7 @@ export function simulateRequest(
     method: (request.method ?? 'GET').toUpperCase(),
     headers,
     sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
-    address: request.address,
+    address: given,
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
   if (!knownPort && !request.port && !parsed.port && !parsed.schemePort)
@@ -248,7 +251,7 @@ export function simulateRequest(
     };
     result = gatewayHop(tracer, client, targetPort, transport, 0);
   } else {
-    const resolved = resolveDestination(tracer, client, host, clusterDomain, request.address);
+    const resolved = resolveDestination(tracer, client, host, clusterDomain, given);
     dns = { resolver: resolved.resolver, name: resolved.name, answers: resolved.answers, rcode: resolved.rcode };
     if (resolved.rcode === 'NXDOMAIN' || resolved.answers.length === 0) {
       result = {
@@ -337,8 +340,34 @@ function resolveDestination(
   client: PodModel,
   host: string,
   clusterDomain: string,
-  address: string | undefined,
+  given: string | undefined,
 ): DnsResult {
+  if (given !== undefined) {
+    // The application connects to the address it was given, whatever DNS would say (like curl --resolve): Istio's
+    // simulator takes the destination address as given (pilot/pkg/simulation/traffic.go: Call.Address).
+    const lookup = isIpAddress(host) ? undefined : lookupName(client, host, clusterDomain, tracer, given);
+    tracer.step(
+      {
+        kind: 'dns',
+        by: 'given',
+        host,
+        address: given,
+        lookup: lookup ? { rcode: lookup.rcode, answers: lookup.answers, answer: lookup.answer } : undefined,
+      },
+      client,
+      lookup?.sources ?? [],
+    );
+    return {
+      resolver: 'none',
+      name: lookup?.rcode === 'NOERROR' ? lookup.name : host,
+      answers: [given],
+      rcode: 'NOERROR',
+      queries: [],
+      answer: { by: 'ipAddress', address: given },
+      sources: [],
+      assumption: undefined,
+    };
+  }
   if (isIpAddress(host)) {
     tracer.step({ kind: 'dns', by: 'ipAddress', host }, client);
     return {
@@ -352,19 +381,9 @@ function resolveDestination(
       assumption: undefined,
     };
   }
-  const capture = client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
-  const nameTable = capture ? tracer.proxyConfig(client).config.nameTable : undefined;
-  const result = resolve(host, {
-    pod: client,
-    registry: tracer.registry,
-    clusterDomain,
-    nameTable,
-    addressOverride: address,
-  });
+  const capture = dnsCaptured(client);
+  const result = lookupName(client, host, clusterDomain, tracer, undefined);
   if (result.assumption) tracer.assumptions.push(result.assumption);
-  if (address && result.rcode === 'NOERROR' && !result.answers.includes(address)) {
-    result.answers = [address, ...result.answers];
-  }
   const resolver = capture ? 'istioAgent' : client.proxy.kind === 'sidecar' ? 'kubeDnsCaptureOff' : 'kubeDnsNoSidecar';
   tracer.step(
     {
@@ -386,6 +405,27 @@ function resolveDestination(
     ],
   );
   return result;
+}
+
+function dnsCaptured(client: PodModel): boolean {
+  return client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
+}
+
+/** The pod's own lookup of a name: the istio-agent DNS proxy when it captures DNS, otherwise kube-dns. */
+function lookupName(
+  client: PodModel,
+  host: string,
+  clusterDomain: string,
+  tracer: Tracer,
+  given: string | undefined,
+): DnsResult {
+  return resolve(host, {
+    pod: client,
+    registry: tracer.registry,
+    clusterDomain,
+    nameTable: dnsCaptured(client) ? tracer.proxyConfig(client).config.nameTable : undefined,
+    addressOverride: given,
+  });
 }
 
 function ipInRanges(ranges: readonly string[], ip: string): boolean {
@@ -894,6 +934,7 @@ function clusterHop(
   if (clusterName === 'PassthroughCluster') {
     const unknown = unknownDestination(tracer, pod, address, port);
     tracer.step({ kind: 'cluster', by: 'passthrough', unknown }, pod, policySources(tracer, pod));
+    hop.endpoint = `${address}:${port}`;
     log(
       successStatus(tracer.request.protocol),
       '-',
