@@ -65,7 +65,7 @@ describe('what each example invites the user to try', () => {
     });
     expect(t.hops[0]?.endpoint).toMatch(/^10\.244\.\d+\.\d+:5678$/);
     expect(t.hops[0]?.accessLog).toMatch(
-      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local - 10\.96\.\d+\.\d+:7777 .* default$/,
+      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:7777 .* default$/,
     );
   });
 
@@ -99,7 +99,7 @@ describe('what each example invites the user to try', () => {
     });
     // The passthrough goes through virtualOutbound's TCP proxy, so team-a's sidecar logs a connection, not a request.
     expect(t.hops[0]?.accessLog).toMatch(
-      /^\[-\] "- - -" 0 - - - "-" - - - - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster - 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+ - -$/,
+      /^\[\S+\] "- - -" 0 - - - "-" 0 0 1 - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+:\d+ - -$/,
     );
     // An AuthorizationPolicy at team-b does block it: the plaintext caller has no identity to match.
     const onlyTeamB = [
@@ -166,9 +166,11 @@ describe('what each example invites the user to try', () => {
       cluster: 'outbound|5432||users-db.shop.svc.cluster.local',
     });
     // A TCP proxy logs connections: no method, path, status or authority, and no route name.
-    expect(tcp.hops.map((h) => h.accessLog?.slice(0, 24))).toEqual(tcp.hops.map(() => '[-] "- - -" 0 - - - "-" '));
+    expect(tcp.hops.map((h) => h.accessLog?.replace(/^\[\S+\] /, '').slice(0, 19))).toEqual(
+      tcp.hops.map(() => '"- - -" 0 - - - "-"'),
+    );
     expect(tcp.hops[0]?.accessLog).toMatch(
-      / outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local - 10\.96\.10\.4:5432 \S+ - -$/,
+      / outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local \S+:\d+ 10\.96\.10\.4:5432 \S+:\d+ - -$/,
     );
   });
 

@@ -66,6 +66,16 @@ export function explainAssumption(assumption: AssumptionFact): string {
         `The route aborts ${assumption.percent}% of requests with ${assumption.status}; ` +
         'this trace follows a request that is not aborted.'
       );
+    case 'externalClient':
+      return (
+        `The client outside the mesh is shown as ${assumption.address} (a documentation address): ` +
+        'the gateway sees the real client, or the node or load balancer in front of it.'
+      );
+    case 'accessLogPlaceholders':
+      return (
+        'Access-log lines: the start time, durations, the size of what the application answers, the request id ' +
+        'and ephemeral ports are placeholders; every other field is what Envoy would log.'
+      );
   }
 }
 

@@ -266,7 +266,11 @@ export type AssumptionFact =
   | { kind: 'externalDns'; name: string; address: string; given: boolean }
   /** A note of the AuthorizationPolicy evaluation, in the words of security/. */
   | { kind: 'authorization'; note: string }
-  | { kind: 'faultAbortSkipped'; percent: number; status: number };
+  | { kind: 'faultAbortSkipped'; percent: number; status: number }
+  /** A request from outside the mesh: its client's address stands in for the real one. */
+  | { kind: 'externalClient'; address: string }
+  /** Access-log fields only a running proxy knows (time, durations, sizes, request id, ephemeral ports). */
+  | { kind: 'accessLogPlaceholders' };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {
