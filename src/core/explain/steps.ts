@@ -293,6 +293,38 @@ function authorization(fact: Fact<'authorization'>): StepWords {
   return { title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', detail: `${fact.reason}.${caller}` };
 }
 
+/** Patch contexts that concern one side of a proxy (networking/v1alpha3/envoy_filter.proto: PatchContext). */
+const CONTEXTS: Record<Fact<'envoyFilter'>['direction'], string[]> = {
+  outbound: ['ANY', 'SIDECAR_OUTBOUND'],
+  inbound: ['ANY', 'SIDECAR_INBOUND'],
+  gateway: ['ANY', 'GATEWAY'],
+};
+
+function envoyFilter(fact: Fact<'envoyFilter'>, proxy: string): StepWords {
+  const filter = fact.filter;
+  const name = `${filter.namespace}/${filter.name}`;
+  const how =
+    filter.by === 'rootNamespace'
+      ? `it is in the root namespace ${filter.namespace} with no workloadSelector, so it applies to every proxy`
+      : filter.by === 'namespace'
+        ? `it has no workloadSelector, so it applies to every proxy of namespace ${filter.namespace}`
+        : filter.by === 'workloadSelector'
+          ? `its workloadSelector matches ${proxy}'s labels`
+          : `its targetRefs name ${proxy}'s Gateway`;
+  const patches = filter.patches.map(
+    (p) =>
+      `${p.applyTo} in ${p.context} (${p.operation})` +
+      `${CONTEXTS[fact.direction].includes(p.context) ? '' : `, not the ${fact.direction} side used here`}`,
+  );
+  return {
+    title: `EnvoyFilter ${name} not applied`,
+    detail:
+      `EnvoyFilter ${name} selects ${proxy} (${how}) and patches ${patches.join('; ') || 'nothing'}. ` +
+      'Meshpath does not apply EnvoyFilter patches: this hop shows the configuration without them.',
+    name,
+  };
+}
+
 /** Why the request ended there, in words (the detail of the last step, and of the banner above the path). */
 export function explainEnd(end: EndFact, status: number | null, flags: string): string {
   switch (end.reason) {
@@ -423,6 +455,8 @@ export function explainStep(step: SimulatedStep): StepWords {
       return inbound(fact, proxy);
     case 'authorization':
       return authorization(fact);
+    case 'envoyFilter':
+      return envoyFilter(fact, proxy);
     case 'outcome':
       return outcome(fact);
   }

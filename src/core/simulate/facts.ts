@@ -3,6 +3,7 @@
  * No sentences here: explain/ turns these facts into the words a user reads.
  */
 import type { ObjectSource } from '../model/mesh.ts';
+import type { SelectedEnvoyFilter } from '../scope/envoyFilters.ts';
 import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
 import type { ConnectionFacts } from './envoy.ts';
 import type { AppProtocol } from './request.ts';
@@ -226,6 +227,13 @@ export type StepFact =
       mtls: boolean;
     }
   | { kind: 'authorization'; allowed: boolean; reason: string; principal: string | undefined }
+  /** An EnvoyFilter selects this proxy; its patches are not applied. */
+  | {
+      kind: 'envoyFilter';
+      filter: Omit<SelectedEnvoyFilter, 'source'>;
+      /** The side of the proxy this hop uses: which patch contexts concern it. */
+      direction: 'outbound' | 'inbound' | 'gateway';
+    }
   | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
 
 /** Why the request ended where it did. Failure reasons are literals a user can search for. */
@@ -270,7 +278,8 @@ export type AssumptionFact =
   /** A request from outside the mesh: its client's address stands in for the real one. */
   | { kind: 'externalClient'; address: string }
   /** Access-log fields only a running proxy knows (time, durations, sizes, request id, ephemeral ports). */
-  | { kind: 'accessLogPlaceholders' };
+  | { kind: 'accessLogPlaceholders' }
+  | { kind: 'envoyFilterNotApplied'; filter: string; proxy: string; patches: number };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {

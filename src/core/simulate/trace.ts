@@ -5,6 +5,7 @@ import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
+import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
@@ -687,6 +688,7 @@ function proxyHop(
   const request = tracer.request;
   const hop: TraceHop = { proxy: proxyName(pod), direction };
   tracer.hops.push(hop);
+  noteEnvoyFilters(tracer, pod, direction);
   const listener =
     direction === 'gateway'
       ? config.listeners.find((l) => l.port === port && l.kind === 'gateway')
@@ -1229,6 +1231,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const { config } = tracer.proxyConfig(pod);
   const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: 'virtualInbound' };
   tracer.hops.push(hop);
+  noteEnvoyFilters(tracer, pod, 'inbound');
   const listener = config.listeners.find((l) => l.kind === 'virtualInbound');
   const facts: ConnectionFacts = {
     address: delivery.address,
@@ -1395,6 +1398,19 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     },
     sources: [pod.source],
   };
+}
+
+/** EnvoyFilters that select this proxy: named on its hop and in the assumptions, as their patches are not applied. */
+function noteEnvoyFilters(tracer: Tracer, pod: PodModel, direction: 'outbound' | 'inbound' | 'gateway'): void {
+  for (const { source, ...filter } of envoyFiltersFor(tracer.model, pod)) {
+    tracer.step({ kind: 'envoyFilter', filter, direction }, pod, [source]);
+    tracer.assume({
+      kind: 'envoyFilterNotApplied',
+      filter: `${filter.namespace}/${filter.name}`,
+      proxy: proxyName(pod),
+      patches: filter.patches.length,
+    });
+  }
 }
 
 /**
