@@ -282,7 +282,8 @@ describe('meshpath trace', () => {
       'given.yaml',
       [
         'apiVersion: v1\nkind: Namespace\nmetadata: {name: app, labels: {istio-injection: enabled}}',
-        'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: app}\nspec: {containers: [{name: app, image: app}]}\n' +
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: app}\n' +
+          'spec: {containers: [{name: app, image: app}]}\n' +
           'status: {phase: Running, podIP: 10.244.0.10, conditions: [{type: Ready, status: "True"}]}',
         'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: foo, namespace: app}\n' +
           'spec: {hosts: [foo.example], addresses: [240.1.1.1], resolution: STATIC, location: MESH_EXTERNAL, ' +

@@ -333,12 +333,13 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
     case 'KUBE_PROXY_NO_ENDPOINT':
       return (
         `${end.address} is the ClusterIP of ${end.service}, which has no ready endpoint on port ${end.port}: ` +
-        'the connection is refused.'
+        `kube-proxy refuses the connection; ${refusedSees(status, flags)}.`
       );
     case 'PEER_WITHOUT_SIDECAR':
       return (
         `${end.address}:${end.port} ${end.pod ? `is ${end.pod}, which has no sidecar` : 'is not a mesh workload'}, ` +
-        `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails.`
+        `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails; ` +
+        `${clientSees(status, flags)}.`
       );
     case 'DELIVERED': {
       const where =
@@ -417,6 +418,14 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         `${end.http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`
       );
   }
+}
+
+/** What the application sees when a connection is refused: its proxy's answer, or the refusal itself. */
+function refusedSees(status: number | null, flags: string): string {
+  if (status !== null) return `the client's proxy cannot connect and answers ${status} ${flags}`;
+  return flags !== '-'
+    ? `the client's proxy logs ${flags} and closes the connection`
+    : 'the application sees it refused';
 }
 
 /** What the client sees when the destination closes the connection: its sidecar's answer, or a reset. */

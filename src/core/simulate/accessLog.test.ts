@@ -119,7 +119,7 @@ describe('through the ingress gateway to a sidecar', () => {
   const text = fixture('ingress-gateway');
   const gateway = ipOf(text, 'istio-ingressgateway');
 
-  it('the gateway appends the external client to X-Forwarded-For; the sidecar keeps it and logs its inbound side', () => {
+  it('the gateway appends the external client to X-Forwarded-For; the sidecar keeps it, logs its inbound side', () => {
     const t = trace(text, {
       from: 'istio-system/istio-ingressgateway',
       to: 'http://yuya.example.com/v1',

@@ -3,7 +3,7 @@
 // answers, and each flag goes with its status (Envoy's response flags: UF/UC/UH/NC 503, NR 404 or a refused chain).
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../index.ts';
+import { analyze, traceRequest } from '../index.ts';
 import { doc, namespace, pod, service } from '../testkit.ts';
 import { isIpAddress } from '../model/ip.ts';
 import { buildRegistry } from '../registry/registry.ts';
@@ -236,6 +236,16 @@ describe('a passthrough to a ClusterIP with no ready endpoint', () => {
       upstreamLocal: '-',
     });
     expect(contradictions(t)).toEqual([]);
+    const words = traceRequest(analyze([{ name: 'scenario.yaml', text }]), {
+      from: 'app/client',
+      to: 'http://empty.other:9080/',
+    });
+    expect(words.ok && words.trace.steps.at(-1)).toMatchObject({
+      title: 'no-healthy-upstream · 503 UF',
+      detail:
+        '10.96.0.50 is the ClusterIP of empty.other.svc.cluster.local, which has no ready endpoint on port 9080: ' +
+        "kube-proxy refuses the connection; the client's proxy cannot connect and answers 503 UF.",
+    });
   });
 
   it('TCP on virtualOutbound: UF on the connection, no status', () => {

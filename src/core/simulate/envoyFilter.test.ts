@@ -43,7 +43,8 @@ const notMatching = istio(
   'EnvoyFilter',
   'ratings-only',
   'app',
-  'workloadSelector: {labels: {app: ratings}}\nconfigPatches:\n- applyTo: CLUSTER\n  patch: {operation: MERGE, value: {}}',
+  'workloadSelector: {labels: {app: ratings}}\nconfigPatches:\n' +
+    '- applyTo: CLUSTER\n  patch: {operation: MERGE, value: {}}',
 );
 const targeted = istio(
   'EnvoyFilter',
@@ -63,7 +64,7 @@ function run(text: string) {
 }
 
 describe('EnvoyFilters on the path', () => {
-  it('names each EnvoyFilter on the hop of the proxy it selects, with what it patches, and leaves the path alone', () => {
+  it('names each EnvoyFilter on the hop of the proxy it selects, with what it patches; the path stays', () => {
     const t = run(doc(mesh, meshWide, inboundOnly, elsewhere, notMatching));
     expect(t.outcome).toBe('routed');
     const notes = t.steps.filter((s) => s.kind === 'envoyFilter');
