@@ -2,7 +2,14 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toTraceOptions, toTraceRequest } from './engine.ts';
 import { EXAMPLES, findExample } from './examples.ts';
-import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput } from './scenarioCodec.ts';
+import {
+  DEFAULT_OPTIONS,
+  EMPTY_REQUEST,
+  parseScenarioJson,
+  scenarioJson,
+  type MeshOptions,
+  type RequestInput,
+} from './scenarioCodec.ts';
 import { analyze, traceRequest, type Trace } from '../core/index.ts';
 import { finalCluster } from '../ui/graph/pathElements.ts';
 
@@ -52,6 +59,23 @@ describe('the examples library', () => {
       status: example.expect.status,
     });
     if (example.expect.cluster) expect(finalCluster(t)).toBe(example.expect.cluster);
+  });
+});
+
+describe('the request form', () => {
+  it('sends the IP to connect to, so a name DNS does not know still reaches its listener', () => {
+    expect(toTraceRequest({ ...EMPTY_REQUEST, from: 'a/b', to: 'http://x/', address: ' 10.0.0.1 ' })).toMatchObject({
+      address: '10.0.0.1',
+    });
+    const given = run('egress-gateway', { to: 'http://nosuch.example/', address: '10.96.0.10' });
+    expect(given.outcome).not.toBe('dns-failure');
+    expect(given.steps[0]?.title).toBe('nosuch.example → 10.96.0.10 (address given)');
+    // Links and scenario files keep it; older ones without it still open.
+    const request = { ...EMPTY_REQUEST, from: 'a/b', to: 'x', address: '10.0.0.1' };
+    const files = [{ name: 'a.yaml', text: 'kind: Namespace' }];
+    expect(parseScenarioJson(scenarioJson({ files, request }))).toMatchObject({ ok: true, scenario: { request } });
+    const older = parseScenarioJson(scenarioJson({ files, request: EMPTY_REQUEST }));
+    expect(older.ok && older.scenario.request?.address).toBeUndefined();
   });
 });
 
