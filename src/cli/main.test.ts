@@ -277,6 +277,30 @@ describe('meshpath trace', () => {
     expect(t.hops[0]?.cluster).toBe('outbound|7777||dest-svc-v1.application.svc.corp.example');
   });
 
+  it('--address: an unresolvable name still reaches the listener of the address given', () => {
+    const file = tempFile(
+      'given.yaml',
+      [
+        'apiVersion: v1\nkind: Namespace\nmetadata: {name: app, labels: {istio-injection: enabled}}',
+        'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: app}\n' +
+          'spec: {containers: [{name: app, image: app}]}\n' +
+          'status: {phase: Running, podIP: 10.244.0.10, conditions: [{type: Ready, status: "True"}]}',
+        'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: foo, namespace: app}\n' +
+          'spec: {hosts: [foo.example], addresses: [240.1.1.1], resolution: STATIC, location: MESH_EXTERNAL, ' +
+          'ports: [{number: 80, name: http, protocol: HTTP}], endpoints: [{address: 192.0.2.50}]}',
+      ].join('\n---\n'),
+    );
+    const args = ['trace', '-f', file, '--from', 'app/client', '--to', 'http://foo.example/', '--json'];
+    const without = JSON.parse(runCli(args).stdout) as { outcome: string };
+    expect(without.outcome).toBe('dns-failure');
+    const result = runCli([...args, '--address', '240.1.1.1']);
+    expect(result.exitCode).toBe(0);
+    const out = JSON.parse(result.stdout) as { outcome: string; steps: Array<{ kind: string; title: string }> };
+    expect(out.outcome).toBe('routed');
+    expect(out.steps[0]).toMatchObject({ kind: 'dns', title: 'foo.example → 240.1.1.1 (address given)' });
+    expect(runCli([...args, '--address', 'foo']).exitCode).toBe(2);
+  });
+
   it('exits 2 for unusable arguments and an unknown source pod, 0 for any computed outcome', () => {
     expect(runCli(['trace', '-f', demo, '--to', 'x'])).toMatchObject({
       exitCode: 2,

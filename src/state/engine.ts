@@ -42,6 +42,8 @@ export function toTraceRequest(input: RequestInput): TraceRequest | string {
   if (input.path.trim() !== '')
     request.path = input.path.trim().startsWith('/') ? input.path.trim() : `/${input.path.trim()}`;
   if (input.sni.trim() !== '') request.sni = input.sni.trim();
+  const address = input.address?.trim() ?? '';
+  if (address !== '') request.address = address;
   const headers: Record<string, string> = {};
   for (const line of input.headers.split('\n')) {
     if (line.trim() === '') continue;

@@ -2,7 +2,14 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toTraceOptions, toTraceRequest } from './engine.ts';
 import { EXAMPLES, findExample } from './examples.ts';
-import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput } from './scenarioCodec.ts';
+import {
+  DEFAULT_OPTIONS,
+  EMPTY_REQUEST,
+  parseScenarioJson,
+  scenarioJson,
+  type MeshOptions,
+  type RequestInput,
+} from './scenarioCodec.ts';
 import { analyze, traceRequest, type Trace } from '../core/index.ts';
 import { finalCluster } from '../ui/graph/pathElements.ts';
 
@@ -70,6 +77,23 @@ describe('the one-click "try next" actions of the examples', () => {
   });
 });
 
+describe('the request form', () => {
+  it('sends the IP to connect to, so a name DNS does not know still reaches its listener', () => {
+    expect(toTraceRequest({ ...EMPTY_REQUEST, from: 'a/b', to: 'http://x/', address: ' 10.0.0.1 ' })).toMatchObject({
+      address: '10.0.0.1',
+    });
+    const given = run('egress-gateway', { to: 'http://nosuch.example/', address: '10.96.0.10' });
+    expect(given.outcome).not.toBe('dns-failure');
+    expect(given.steps[0]?.title).toBe('nosuch.example → 10.96.0.10 (address given)');
+    // Links and scenario files keep it; older ones without it still open.
+    const request = { ...EMPTY_REQUEST, from: 'a/b', to: 'x', address: '10.0.0.1' };
+    const files = [{ name: 'a.yaml', text: 'kind: Namespace' }];
+    expect(parseScenarioJson(scenarioJson({ files, request }))).toMatchObject({ ok: true, scenario: { request } });
+    const older = parseScenarioJson(scenarioJson({ files, request: EMPTY_REQUEST }));
+    expect(older.ok && older.scenario.request?.address).toBeUndefined();
+  });
+});
+
 describe('what each example invites the user to try', () => {
   it('in-mesh HTTP: the shared listener, the Host-chosen virtual host and a real-looking access log', () => {
     const t = run('demo');
@@ -80,7 +104,7 @@ describe('what each example invites the user to try', () => {
     });
     expect(t.hops[0]?.endpoint).toMatch(/^10\.244\.\d+\.\d+:5678$/);
     expect(t.hops[0]?.accessLog).toMatch(
-      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local - 10\.96\.\d+\.\d+:7777 .* default$/,
+      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:7777 .* default$/,
     );
   });
 
@@ -114,7 +138,7 @@ describe('what each example invites the user to try', () => {
     });
     // The passthrough goes through virtualOutbound's TCP proxy, so team-a's sidecar logs a connection, not a request.
     expect(t.hops[0]?.accessLog).toMatch(
-      /^\[-\] "- - -" 0 - - - "-" - - - - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster - 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+ - -$/,
+      /^\[\S+\] "- - -" 0 - - - "-" 0 0 1 - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+:\d+ - -$/,
     );
     // An AuthorizationPolicy at team-b does block it: the plaintext caller has no identity to match.
     const onlyTeamB = [
@@ -181,9 +205,11 @@ describe('what each example invites the user to try', () => {
       cluster: 'outbound|5432||users-db.shop.svc.cluster.local',
     });
     // A TCP proxy logs connections: no method, path, status or authority, and no route name.
-    expect(tcp.hops.map((h) => h.accessLog?.slice(0, 24))).toEqual(tcp.hops.map(() => '[-] "- - -" 0 - - - "-" '));
+    expect(tcp.hops.map((h) => h.accessLog?.replace(/^\[\S+\] /, '').slice(0, 19))).toEqual(
+      tcp.hops.map(() => '"- - -" 0 - - - "-"'),
+    );
     expect(tcp.hops[0]?.accessLog).toMatch(
-      / outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local - 10\.96\.10\.4:5432 \S+ - -$/,
+      / outbound\|5432\|\|users-db\.shop\.svc\.cluster\.local \S+:\d+ 10\.96\.10\.4:5432 \S+:\d+ - -$/,
     );
   });
 

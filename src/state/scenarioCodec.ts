@@ -12,6 +12,8 @@ export interface RequestInput {
   /** `Name: value`, one per line. */
   headers: string;
   sni: string;
+  /** The IP the application connects to instead of what DNS answers (curl --resolve); older links have none. */
+  address?: string;
 }
 
 /** Mesh settings the user overrides for a what-if; `manifests` keeps what the manifests say. */
@@ -131,6 +133,8 @@ function readRequest(value: unknown): RequestInput | undefined {
     const v = (value as Record<string, unknown>)[key];
     if (typeof v === 'string') out[key] = v;
   }
+  const address = (value as Record<string, unknown>)['address'];
+  if (typeof address === 'string') out.address = address;
   return out;
 }
 

@@ -38,6 +38,7 @@ function dns(fact: Fact<'dns'>): StepWords {
       title: 'No DNS lookup',
       detail: `${fact.host} is an IP address: the application connects to it directly.`,
     };
+  if (fact.by === 'given') return givenAddress(fact);
   const title =
     fact.rcode === 'NXDOMAIN'
       ? `${fact.host} does not resolve (NXDOMAIN)`
@@ -51,6 +52,32 @@ function dns(fact: Fact<'dns'>): StepWords {
   const tried =
     fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
   return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };
+}
+
+/** The user said where the connection goes (--address): say so, and what DNS would have said if it differs. */
+function givenAddress(fact: Extract<Fact<'dns'>, { by: 'given' }>): StepWords {
+  const title = `${fact.host} → ${fact.address} (address given)`;
+  const given =
+    `The application connects to ${fact.address}, the address given, without asking DNS (like curl --resolve); ` +
+    `the Host header and SNI stay ${fact.host}.`;
+  const lookup = fact.lookup;
+  if (!lookup) return { title, detail: given };
+  if (lookup.rcode === 'NXDOMAIN' || lookup.answers.length === 0)
+    return {
+      title,
+      detail:
+        lookup.answer.by === 'nxdomain'
+          ? `${given} DNS would not resolve it: ${lookup.answer.tried.join(', ')} all return NXDOMAIN.`
+          : `${given} DNS would not resolve it: ${dnsAnswer(lookup.answer)}`,
+    };
+  if (lookup.answer.by === 'upstream') return { title, detail: `${given} ${dnsAnswer(lookup.answer)}` };
+  const same = lookup.answers.includes(fact.address);
+  return {
+    title,
+    detail: same
+      ? `${given} DNS would answer the same: ${dnsAnswer(lookup.answer)}`
+      : `${given} DNS would answer differently (${lookup.answers.join(', ')}): ${dnsAnswer(lookup.answer)}`,
+  };
 }
 
 function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string {
@@ -266,6 +293,38 @@ function authorization(fact: Fact<'authorization'>): StepWords {
   return { title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', detail: `${fact.reason}.${caller}` };
 }
 
+/** Patch contexts that concern one side of a proxy (networking/v1alpha3/envoy_filter.proto: PatchContext). */
+const CONTEXTS: Record<Fact<'envoyFilter'>['direction'], string[]> = {
+  outbound: ['ANY', 'SIDECAR_OUTBOUND'],
+  inbound: ['ANY', 'SIDECAR_INBOUND'],
+  gateway: ['ANY', 'GATEWAY'],
+};
+
+function envoyFilter(fact: Fact<'envoyFilter'>, proxy: string): StepWords {
+  const filter = fact.filter;
+  const name = `${filter.namespace}/${filter.name}`;
+  const how =
+    filter.by === 'rootNamespace'
+      ? `it is in the root namespace ${filter.namespace} with no workloadSelector, so it applies to every proxy`
+      : filter.by === 'namespace'
+        ? `it has no workloadSelector, so it applies to every proxy of namespace ${filter.namespace}`
+        : filter.by === 'workloadSelector'
+          ? `its workloadSelector matches ${proxy}'s labels`
+          : `its targetRefs name ${proxy}'s Gateway`;
+  const patches = filter.patches.map(
+    (p) =>
+      `${p.applyTo} in ${p.context} (${p.operation})` +
+      `${CONTEXTS[fact.direction].includes(p.context) ? '' : `, not the ${fact.direction} side used here`}`,
+  );
+  return {
+    title: `EnvoyFilter ${name} not applied`,
+    detail:
+      `EnvoyFilter ${name} selects ${proxy} (${how}) and patches ${patches.join('; ') || 'nothing'}. ` +
+      'Meshpath does not apply EnvoyFilter patches: this hop shows the configuration without them.',
+    name,
+  };
+}
+
 /** Why the request ended there, in words (the detail of the last step, and of the banner above the path). */
 export function explainEnd(end: EndFact, status: number | null, flags: string): string {
   switch (end.reason) {
@@ -274,12 +333,13 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
     case 'KUBE_PROXY_NO_ENDPOINT':
       return (
         `${end.address} is the ClusterIP of ${end.service}, which has no ready endpoint on port ${end.port}: ` +
-        'the connection is refused.'
+        `kube-proxy refuses the connection; ${refusedSees(status, flags)}.`
       );
     case 'PEER_WITHOUT_SIDECAR':
       return (
         `${end.address}:${end.port} ${end.pod ? `is ${end.pod}, which has no sidecar` : 'is not a mesh workload'}, ` +
-        `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails.`
+        `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails; ` +
+        `${clientSees(status, flags)}.`
       );
     case 'DELIVERED': {
       const where =
@@ -360,6 +420,14 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
   }
 }
 
+/** What the application sees when a connection is refused: its proxy's answer, or the refusal itself. */
+function refusedSees(status: number | null, flags: string): string {
+  if (status !== null) return `the client's proxy cannot connect and answers ${status} ${flags}`;
+  return flags !== '-'
+    ? `the client's proxy logs ${flags} and closes the connection`
+    : 'the application sees it refused';
+}
+
 /** What the client sees when the destination closes the connection: its sidecar's answer, or a reset. */
 function clientSees(status: number | null, flags: string): string {
   return status !== null ? `the client sidecar answers ${status} ${flags}` : 'the client sees a connection reset';
@@ -396,6 +464,8 @@ export function explainStep(step: SimulatedStep): StepWords {
       return inbound(fact, proxy);
     case 'authorization':
       return authorization(fact);
+    case 'envoyFilter':
+      return envoyFilter(fact, proxy);
     case 'outcome':
       return outcome(fact);
   }

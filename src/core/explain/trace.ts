@@ -72,6 +72,22 @@ export function explainAssumption(assumption: AssumptionFact): string {
         `${assumption.credentialName ?? '(none given)'}: Meshpath does not check that this Secret exists or is valid` +
         `${assumption.mode === 'MUTUAL' ? ', nor that the client presents a certificate it trusts' : ''}.`
       );
+    case 'externalClient':
+      return (
+        `The client outside the mesh is shown as ${assumption.address} (a documentation address): ` +
+        'the gateway sees the real client, or the node or load balancer in front of it.'
+      );
+    case 'envoyFilterNotApplied':
+      return (
+        `EnvoyFilter ${assumption.filter} selects ${assumption.proxy} on this path, but its ` +
+        `${assumption.patches === 1 ? 'patch is' : `${assumption.patches} patches are`} not applied: ` +
+        'the path is what istiod would send before it.'
+      );
+    case 'accessLogPlaceholders':
+      return (
+        'Access-log lines: the start time, durations, the size of what the application answers, the request id ' +
+        'and ephemeral ports are placeholders; every other field is what Envoy would log.'
+      );
   }
 }
 

@@ -81,7 +81,8 @@ export function buildMeshModel(
   clusterDomain = DEFAULT_CLUSTER_DOMAIN,
 ): MeshModel {
   const assumptions: Assumption[] = [];
-  const objects = latestObjects(parsed).filter((object) => object.modelled);
+  const latest = latestObjects(parsed);
+  const objects = latest.filter((object) => object.modelled);
   const readers = new Map<ManifestObject, ObjectReader>();
   const readerOf = (object: ManifestObject): ObjectReader => {
     let reader = readers.get(object);
@@ -345,6 +346,13 @@ export function buildMeshModel(
     list.push(readIstioConfig(readerOf(object), sourceOf(object), order));
     istio.set(object.kind, list);
   });
+  // EnvoyFilters are not modelled, only read, so that a trace can name those that select a proxy on its path.
+  const envoyFilters = latest.filter((object) => object.kind === 'EnvoyFilter');
+  if (envoyFilters.length > 0)
+    istio.set(
+      'EnvoyFilter',
+      envoyFilters.map((object) => readIstioConfig(readerOf(object), sourceOf(object), objects.length)),
+    );
 
   const annotationClasses = new Map<IngressModel, string | undefined>();
   const ingresses: IngressModel[] = byKind('Ingress').map((object) => {

@@ -44,6 +44,8 @@ describe('a realistic cluster export', () => {
     expect([...model.istio.entries()].map(([kind, list]) => `${kind}:${list.length}`).sort()).toEqual([
       'AuthorizationPolicy:1',
       'DestinationRule:2',
+      // Read only so that a trace can name it: its patches are not applied.
+      'EnvoyFilter:1',
       'Gateway:2',
       'PeerAuthentication:2',
       'ServiceEntry:2',

@@ -3,6 +3,7 @@
  * No sentences here: explain/ turns these facts into the words a user reads.
  */
 import type { ObjectSource } from '../model/mesh.ts';
+import type { SelectedEnvoyFilter } from '../scope/envoyFilters.ts';
 import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
 import type { ConnectionFacts } from './envoy.ts';
 import type { AppProtocol } from './request.ts';
@@ -109,6 +110,15 @@ export interface EndpointState {
 /** What happened at one step: the data behind it, discriminated by `kind` (and `by` where a kind has several forms). */
 export type StepFact =
   | { kind: 'dns'; by: 'ipAddress'; host: string }
+  | {
+      kind: 'dns';
+      /** The user gave the address the application connects to (curl --resolve): no lookup decides it. */
+      by: 'given';
+      host: string;
+      address: string;
+      /** What the pod's resolver would have answered for the name; undefined when the host is an IP. */
+      lookup: { rcode: 'NOERROR' | 'NXDOMAIN'; answers: string[]; answer: DnsAnswer } | undefined;
+    }
   | {
       kind: 'dns';
       by: 'lookup';
@@ -221,6 +231,13 @@ export type StepFact =
       mtls: boolean;
     }
   | { kind: 'authorization'; allowed: boolean; reason: string; principal: string | undefined }
+  /** An EnvoyFilter selects this proxy; its patches are not applied. */
+  | {
+      kind: 'envoyFilter';
+      filter: Omit<SelectedEnvoyFilter, 'source'>;
+      /** The side of the proxy this hop uses: which patch contexts concern it. */
+      direction: 'outbound' | 'inbound' | 'gateway';
+    }
   | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
 
 /** Why the request ended where it did. Failure reasons are literals a user can search for. */
@@ -263,7 +280,12 @@ export type AssumptionFact =
   | { kind: 'authorization'; note: string }
   | { kind: 'faultAbortSkipped'; percent: number; status: number }
   /** A gateway server terminates TLS with a certificate Meshpath cannot see. */
-  | { kind: 'gatewayCertificate'; gateway: string; mode: string; credentialName: string | undefined };
+  | { kind: 'gatewayCertificate'; gateway: string; mode: string; credentialName: string | undefined }
+  /** A request from outside the mesh: its client's address stands in for the real one. */
+  | { kind: 'externalClient'; address: string }
+  /** Access-log fields only a running proxy knows (time, durations, sizes, request id, ephemeral ports). */
+  | { kind: 'accessLogPlaceholders' }
+  | { kind: 'envoyFilterNotApplied'; filter: string; proxy: string; patches: number };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {

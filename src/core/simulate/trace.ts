@@ -1,9 +1,11 @@
 import type { Analysis } from '../analysis.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import { fnv1a } from '../model/allocate.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
+import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
@@ -11,6 +13,7 @@ import { targetPortFor } from '../xds/gateway.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
+import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { resolve, type DnsResult } from './dns.ts';
 import { matchFilterChain, matchListener, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
 import type {
@@ -122,35 +125,64 @@ class Tracer {
     return this.request.headers['host'] ?? this.request.host;
   }
 
-  /**
-   * One line of Istio's default access-log format (EnvoyTextLogFormat in pilot/pkg/model/telemetry_logging.go). An HTTP
-   * connection manager logs the request; a TCP proxy logs the connection, as `"- - -" 0` with no request fields, and a
-   * network RBAC denial shows as connection termination details.
-   */
-  accessLog(hop: {
-    http: boolean;
-    code: number | null;
-    flags: string;
-    details: string;
-    upstreamHost: string;
-    cluster: string;
-    downstreamLocal: string;
-    downstreamRemote: string;
-    route: string;
-    sni: string | undefined;
-  }): string {
-    const upstream = `"${hop.upstreamHost}" ${hop.cluster} - ${hop.downstreamLocal} ${hop.downstreamRemote}`;
-    const tail = `${upstream} ${hop.sni ?? '-'}`;
-    if (!hop.http) {
-      const termination = hop.details.startsWith('rbac_') ? hop.details : '-';
-      const details = hop.details === 'via_upstream' || termination !== '-' ? '-' : hop.details;
-      return `[-] "- - -" 0 ${hop.flags} ${details} ${termination} "-" - - - - "-" "-" "-" "-" ${tail} -`;
-    }
-    const protocol = this.request.protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
-    const request = `"${this.request.method} ${this.request.path} ${protocol}"`;
-    const agent = `"-" - - - - "-" "curl/8.5.0" "-" "${this.hostHeader()}"`;
-    return `[-] ${request} ${hop.code ?? 0} ${hop.flags} ${hop.details} - ${agent} ${tail} ${hop.route || '-'}`;
+  /** The access-log record of each proxy on the path, written once the answer is known (accessLog.ts). */
+  readonly logs = new Map<TraceHop, HopLog>();
+  /** The connection arriving at the next proxy: its sender's address, X-Forwarded-For and HTTP version. */
+  wire: { remote: string; xff: string | undefined; protocol: string } = { remote: '-', xff: undefined, protocol: '' };
+  clusterDomain = 'cluster.local';
+  private sockets = 0;
+
+  /** An address with a placeholder ephemeral port (Linux's default range, 32768-60999) for a socket a pod opens. */
+  ephemeral(ip: string): string {
+    this.sockets += 1;
+    const port = 32768 + (fnv1a(`${this.request.from}>${this.request.host}#${this.sockets}`) % 28232);
+    return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
   }
+
+  assume(fact: AssumptionFact): void {
+    const key = JSON.stringify(fact);
+    if (!this.assumptions.some((a) => JSON.stringify(a) === key)) this.assumptions.push(fact);
+  }
+
+  /** Records (or replaces) what one hop logs; the line is written when the request's end is known. */
+  record(hop: TraceHop, log: HopLog): void {
+    this.logs.set(hop, log);
+  }
+
+  /** The request fields of a log line: method, path, authority, user agent and request id. */
+  requestFields(
+    protocol: string,
+  ): Pick<HopLog, 'method' | 'path' | 'protocol' | 'authority' | 'userAgent' | 'requestId'> {
+    const headers = this.request.headers;
+    // Envoy generates x-request-id at the first proxy when the request carries none; every later proxy keeps it.
+    const seed = `${this.request.from}>${this.request.host}${this.request.path}`;
+    const hex = [1, 2, 3, 4].map((i) => fnv1a(`${seed}#${i}`).toString(16).padStart(8, '0')).join('');
+    const requestId =
+      headers['x-request-id'] ??
+      `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    return {
+      method: this.request.method,
+      path: this.request.path,
+      protocol,
+      authority: this.hostHeader(),
+      userAgent: headers['user-agent'] ?? 'curl/8.5.0',
+      requestId,
+    };
+  }
+}
+
+/** The HTTP version the proxy speaks to a cluster: HTTP/2 for HTTP2 and gRPC ports, HTTP/1.1 for HTTP ones. */
+function upstreamProtocol(tracer: Tracer, config: ProxyConfig, clusterName: string, downstream: string): string {
+  const cluster = config.clusters.find((c) => c.name === clusterName);
+  const service = cluster?.service ? tracer.registry.services.find((s) => s.hostname === cluster.service) : undefined;
+  const protocol = service?.ports.find((p) => p.port === cluster?.port)?.protocol;
+  if (protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-Web') return 'HTTP/2';
+  return protocol === 'HTTP' ? 'HTTP/1.1' : downstream;
+}
+
+function hostOfSocket(socket: string): string {
+  const v6 = /^\[([^\]]+)\]/.exec(socket);
+  return v6 ? (v6[1] ?? '') : socket.replace(/:\d+$/, '');
 }
 
 function chainLabel(chain: FilterChain): string {
@@ -185,6 +217,9 @@ export function simulateRequest(
   const meshConfig = options.outboundTrafficPolicy
     ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy }
     : analysis.model.meshConfig;
+  const given = request.address?.trim() || undefined;
+  if (given !== undefined && !isIpAddress(given))
+    return { ok: false, reason: `The address to connect to must be an IP address, not ${given}.` };
   const original = findPodByRef(analysis.model, request.from);
   if (!original) return { ok: false, reason: unknownPodReason(analysis.model, request.from) };
   const client: PodModel =
@@ -230,7 +265,7 @@ export function simulateRequest(
     method: (request.method ?? 'GET').toUpperCase(),
     headers,
     sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
-    address: request.address,
+    address: given,
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
   if (!knownPort && !request.port && !parsed.port && !parsed.schemePort)
@@ -238,6 +273,15 @@ export function simulateRequest(
 
   let dns: DnsSummary;
   let result: Terminal;
+  tracer.clusterDomain = clusterDomain;
+  const appProtocol = protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
+  if (client.proxy.kind === 'gateway') {
+    // The external client's address is unknown: a documentation address (RFC 5737) stands for it.
+    tracer.wire = { remote: tracer.ephemeral(EXTERNAL_CLIENT), xff: headers['x-forwarded-for'], protocol: appProtocol };
+    tracer.assume({ kind: 'externalClient', address: EXTERNAL_CLIENT });
+  } else {
+    tracer.wire = { remote: tracer.ephemeral(client.ip), xff: headers['x-forwarded-for'], protocol: appProtocol };
+  }
   if (client.proxy.kind === 'gateway') {
     // A request arriving at a gateway from outside: it is addressed to the gateway, its Host names the service.
     dns = { resolver: 'none', name: host, answers: [], rcode: 'NOERROR' };
@@ -252,7 +296,7 @@ export function simulateRequest(
     };
     result = gatewayHop(tracer, client, targetPort, transport, 0);
   } else {
-    const resolved = resolveDestination(tracer, client, host, clusterDomain, request.address);
+    const resolved = resolveDestination(tracer, client, host, clusterDomain, given);
     dns = { resolver: resolved.resolver, name: resolved.name, answers: resolved.answers, rcode: resolved.rcode };
     if (resolved.rcode === 'NXDOMAIN' || resolved.answers.length === 0) {
       result = {
@@ -268,6 +312,24 @@ export function simulateRequest(
       tracer.dialled = address;
       result = outboundFromClient(tracer, client, address);
     }
+  }
+  if (tracer.logs.size > 0) {
+    // The application gets what the first proxy on the path answers: the lines are written from the end back.
+    const written = writeAccessLogs(
+      [...tracer.logs].map(([hop, log]) => ({
+        log,
+        write: (line: string) => {
+          hop.accessLog = line;
+        },
+      })),
+      answerAfterPath(result, protocol),
+    );
+    result = {
+      ...result,
+      status: written.answer.kind === 'http' ? written.answer.code : null,
+      flags: written.flags,
+    };
+    tracer.assume({ kind: 'accessLogPlaceholders' });
   }
   tracer.step(
     { kind: 'outcome', outcome: result.outcome, status: result.status, flags: result.flags, end: result.end },
@@ -287,6 +349,26 @@ export function simulateRequest(
       request: normalized,
     },
   };
+}
+
+const EXTERNAL_CLIENT = '192.0.2.10';
+
+/** What comes back to the last proxy on the path from beyond it: the application's answer, or a failed connection. */
+function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
+  switch (result.end.reason) {
+    case 'DELIVERED':
+    case 'DELIVERED_TO_SIDECAR': {
+      const status = successStatus(protocol);
+      return status !== null ? { kind: 'http', code: status, body: 0 } : { kind: 'stream' };
+    }
+    // kube-proxy rejects a connection to a Service port with no ready endpoint (pkg/proxy/iptables: REJECT).
+    case 'KUBE_PROXY_NO_ENDPOINT':
+      return { kind: 'refused' };
+    case 'PEER_WITHOUT_SIDECAR':
+      return { kind: 'handshake', plaintextPeer: true };
+    default:
+      return { kind: 'reset' };
+  }
 }
 
 function protocolOfPort(protocol: Service['ports'][number]['protocol']): AppProtocol {
@@ -341,8 +423,34 @@ function resolveDestination(
   client: PodModel,
   host: string,
   clusterDomain: string,
-  address: string | undefined,
+  given: string | undefined,
 ): DnsResult {
+  if (given !== undefined) {
+    // The application connects to the address it was given, whatever DNS would say (like curl --resolve): Istio's
+    // simulator takes the destination address as given (pilot/pkg/simulation/traffic.go: Call.Address).
+    const lookup = isIpAddress(host) ? undefined : lookupName(client, host, clusterDomain, tracer, given);
+    tracer.step(
+      {
+        kind: 'dns',
+        by: 'given',
+        host,
+        address: given,
+        lookup: lookup ? { rcode: lookup.rcode, answers: lookup.answers, answer: lookup.answer } : undefined,
+      },
+      client,
+      lookup?.sources ?? [],
+    );
+    return {
+      resolver: 'none',
+      name: lookup?.rcode === 'NOERROR' ? lookup.name : host,
+      answers: [given],
+      rcode: 'NOERROR',
+      queries: [],
+      answer: { by: 'ipAddress', address: given },
+      sources: [],
+      assumption: undefined,
+    };
+  }
   if (isIpAddress(host)) {
     tracer.step({ kind: 'dns', by: 'ipAddress', host }, client);
     return {
@@ -356,19 +464,9 @@ function resolveDestination(
       assumption: undefined,
     };
   }
-  const capture = client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
-  const nameTable = capture ? tracer.proxyConfig(client).config.nameTable : undefined;
-  const result = resolve(host, {
-    pod: client,
-    registry: tracer.registry,
-    clusterDomain,
-    nameTable,
-    addressOverride: address,
-  });
+  const capture = dnsCaptured(client);
+  const result = lookupName(client, host, clusterDomain, tracer, undefined);
   if (result.assumption) tracer.assumptions.push(result.assumption);
-  if (address && result.rcode === 'NOERROR' && !result.answers.includes(address)) {
-    result.answers = [address, ...result.answers];
-  }
   const resolver = capture ? 'istioAgent' : client.proxy.kind === 'sidecar' ? 'kubeDnsCaptureOff' : 'kubeDnsNoSidecar';
   tracer.step(
     {
@@ -390,6 +488,27 @@ function resolveDestination(
     ],
   );
   return result;
+}
+
+function dnsCaptured(client: PodModel): boolean {
+  return client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
+}
+
+/** The pod's own lookup of a name: the istio-agent DNS proxy when it captures DNS, otherwise kube-dns. */
+function lookupName(
+  client: PodModel,
+  host: string,
+  clusterDomain: string,
+  tracer: Tracer,
+  given: string | undefined,
+): DnsResult {
+  return resolve(host, {
+    pod: client,
+    registry: tracer.registry,
+    clusterDomain,
+    nameTable: dnsCaptured(client) ? tracer.proxyConfig(client).config.nameTable : undefined,
+    addressOverride: given,
+  });
 }
 
 function ipInRanges(ranges: readonly string[], ip: string): boolean {
@@ -573,6 +692,7 @@ function proxyHop(
   const request = tracer.request;
   const hop: TraceHop = { proxy: proxyName(pod), direction };
   tracer.hops.push(hop);
+  noteEnvoyFilters(tracer, pod, direction);
   const listener =
     direction === 'gateway'
       ? config.listeners.find((l) => l.port === port && l.kind === 'gateway')
@@ -580,21 +700,45 @@ function proxyHop(
   const downstreamLocal = `${address}:${port}`;
   // Until a filter chain is chosen the log line follows the application's protocol; then the chain's filter decides.
   let loggedAsHttp = tracer.isHttp;
+  const arriving = tracer.wire;
+  // Gateways set use_remote_address, so their connection manager appends the peer's address to X-Forwarded-For;
+  // sidecars do not (pilot/pkg/networking/core/gateway.go and listener.go: useRemoteAddress).
+  const xff =
+    direction === 'gateway'
+      ? `${arriving.xff ? `${arriving.xff}, ` : ''}${hostOfSocket(arriving.remote)}`
+      : arriving.xff;
   const log = (code: number | null, flags: string, details: string, cluster = '-', upstreamHost = '-', route = '-') => {
-    hop.accessLog = tracer.accessLog({
+    const forwarded = details === 'via_upstream';
+    const upstreamLocal = forwarded ? tracer.ephemeral(pod.ip) : '-';
+    const closes =
+      !listener && direction === 'gateway'
+        ? 'refused'
+        : transport.kind !== 'plaintext' && !loggedAsHttp
+          ? 'handshake'
+          : 'reset';
+    tracer.record(hop, {
       http: loggedAsHttp,
-      code,
-      flags,
-      details,
+      own: forwarded ? undefined : { code, flags, details, closes, silent: !listener && direction === 'gateway' },
+      ...tracer.requestFields(arriving.protocol),
+      xff,
       upstreamHost,
       cluster,
+      upstreamLocal,
       downstreamLocal,
-      downstreamRemote: transport.from?.ip ?? '-',
-      route,
+      downstreamRemote: arriving.remote,
       sni: transport.sni,
+      route,
     });
+    if (forwarded)
+      tracer.wire = {
+        remote: upstreamLocal,
+        xff,
+        protocol: upstreamProtocol(tracer, config, cluster, arriving.protocol),
+      };
   };
   if (!listener) {
+    // No filter chain, so no HTTP connection manager: the listener logs the connection.
+    loggedAsHttp = false;
     log(null, 'NR', 'filter_chain_not_found');
     return {
       outcome: 'no-listener',
@@ -635,6 +779,8 @@ function proxyHop(
   };
   const chain = matchFilterChain(listener, facts);
   if (!chain) {
+    // No filter chain, so no HTTP connection manager: the listener logs the connection.
+    loggedAsHttp = false;
     log(null, 'NR', 'filter_chain_not_found');
     return {
       outcome: 'no-listener',
@@ -897,7 +1043,7 @@ function clusterHop(
     };
   }
   if (!cluster) {
-    log(isHttp ? 503 : null, 'NC', 'cluster_not_found', clusterName, '-', routeName);
+    log(isHttp ? 503 : null, 'NC', 'cluster_not_found', '-', '-', routeName);
     return {
       outcome: 'cluster-not-found',
       status: isHttp ? 503 : null,
@@ -909,6 +1055,7 @@ function clusterHop(
   if (clusterName === 'PassthroughCluster') {
     const unknown = unknownDestination(tracer, pod, address, port);
     tracer.step({ kind: 'cluster', by: 'passthrough', unknown }, pod, policySources(tracer, pod));
+    hop.endpoint = `${address}:${port}`;
     log(
       successStatus(tracer.request.protocol),
       '-',
@@ -1013,7 +1160,7 @@ function clusterHop(
     '-',
     'via_upstream',
     cluster.name,
-    `${chosen.address}:${chosen.port}`,
+    `${endpointAddress(tracer, pod, chosen.address)}:${chosen.port}`,
     routeName,
   );
   const sni =
@@ -1033,6 +1180,29 @@ function clusterHop(
     },
     depth,
   );
+}
+
+/**
+ * The address Envoy connects to for an endpoint: a DNS cluster's hostname is resolved by the proxy itself
+ * (STRICT_DNS / LOGICAL_DNS, through kube-dns: Envoy's own queries are not captured), and its access log shows the IP.
+ */
+function endpointAddress(tracer: Tracer, pod: PodModel, address: string): string {
+  if (isIpAddress(address)) return address;
+  const request = tracer.request;
+  // The address the user gave for the requested name is the best guess for what that name resolves to.
+  const given =
+    request.address !== undefined && (address === request.host || address === tracer.resolvedName)
+      ? request.address
+      : undefined;
+  const result = resolve(`${address}.`, {
+    pod,
+    registry: tracer.registry,
+    clusterDomain: tracer.clusterDomain,
+    nameTable: undefined,
+    addressOverride: given,
+  });
+  if (result.assumption) tracer.assume(result.assumption);
+  return result.answers[0] ?? address;
 }
 
 /**
@@ -1076,6 +1246,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const { config } = tracer.proxyConfig(pod);
   const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: 'virtualInbound' };
   tracer.hops.push(hop);
+  noteEnvoyFilters(tracer, pod, 'inbound');
   const listener = config.listeners.find((l) => l.kind === 'virtualInbound');
   const facts: ConnectionFacts = {
     address: delivery.address,
@@ -1088,16 +1259,26 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const sender = delivery.transport.from;
   const httpClient = tracer.isHttp;
   let loggedAsHttp = httpClient;
+  const arriving = tracer.wire;
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
-    hop.accessLog = tracer.accessLog({
+    const forwarded = details === 'via_upstream';
+    // Without a filter chain, or with TLS on a plaintext chain, the sender's TLS handshake fails; otherwise the
+    // connection is closed under it.
+    const handshake =
+      delivery.transport.kind !== 'plaintext' &&
+      (details === 'filter_chain_not_found' || details === 'http1.codec_error');
+    tracer.record(hop, {
       http: loggedAsHttp,
-      code,
-      flags,
-      details,
+      own: forwarded ? undefined : { code, flags, details, closes: handshake ? 'handshake' : 'reset' },
+      ...tracer.requestFields(arriving.protocol),
+      xff: arriving.xff,
+      // Since Istio 1.10 the inbound cluster sends to the pod's own IP, from 127.0.0.6
+      // (pilot/pkg/networking/core/listener_address.go: InboundPassthroughBindIpv4).
       upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`,
       cluster,
+      upstreamLocal: forwarded ? tracer.ephemeral('127.0.0.6') : '-',
       downstreamLocal: `${pod.ip}:${delivery.port}`,
-      downstreamRemote: sender?.ip ?? '-',
+      downstreamRemote: arriving.remote,
       route: cluster === '-' ? '-' : 'default',
       sni: delivery.transport.sni,
     });
@@ -1109,6 +1290,8 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   if (!chain) {
     const mtls = listener?.filterChains.filter((c) => c.match.destinationPort === delivery.port) ?? [];
     const expects = mtls.map((c) => c.tls).filter((t) => t !== undefined);
+    // No filter chain, so no HTTP connection manager: the listener logs the connection.
+    loggedAsHttp = false;
     log(null, 'NR', 'filter_chain_not_found');
     const sources = unique(mtls.flatMap((c) => c.sources));
     tracer.step(
@@ -1279,6 +1462,19 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     },
     sources: [pod.source],
   };
+}
+
+/** EnvoyFilters that select this proxy: named on its hop and in the assumptions, as their patches are not applied. */
+function noteEnvoyFilters(tracer: Tracer, pod: PodModel, direction: 'outbound' | 'inbound' | 'gateway'): void {
+  for (const { source, ...filter } of envoyFiltersFor(tracer.model, pod)) {
+    tracer.step({ kind: 'envoyFilter', filter, direction }, pod, [source]);
+    tracer.assume({
+      kind: 'envoyFilterNotApplied',
+      filter: `${filter.namespace}/${filter.name}`,
+      proxy: proxyName(pod),
+      patches: filter.patches.length,
+    });
+  }
 }
 
 /**

@@ -49,6 +49,7 @@ const KIND_TITLE: Record<TraceStep['kind'], string> = {
   endpoint: 'Endpoint',
   inbound: 'Inbound',
   authorization: 'Authorization',
+  envoyFilter: 'EnvoyFilter',
   outcome: 'Outcome',
 };
 

@@ -28,7 +28,7 @@ export function RequestForm() {
       ? 'on'
       : 'off';
   const field = (name: keyof typeof request) => ({
-    value: request[name],
+    value: request[name] ?? '',
     onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
       setRequest({ [name]: event.target.value }),
   });
@@ -101,6 +101,10 @@ export function RequestForm() {
           <label className="field">
             <span>SNI</span>
             <input aria-label="SNI" placeholder="the host, for TLS" {...field('sni')} />
+          </label>
+          <label className="field">
+            <span>Connect to</span>
+            <input aria-label="Connect to" placeholder="an IP, instead of DNS" {...field('address')} />
           </label>
           <label className="field wide">
             <span>Headers</span>
