@@ -32,7 +32,12 @@ export type DiagnosticCode =
   | 'INVALID_VALUE'
   | 'YAML11_BOOLEAN'
   | 'YAML11_NUMBER'
-  | 'DUPLICATE_OBJECT';
+  | 'DUPLICATE_OBJECT'
+  | 'ROUTE_NOT_ACCEPTED'
+  | 'ROUTE_REFS_UNRESOLVED'
+  | 'LISTENER_NOT_ACCEPTED'
+  | 'GATEWAY_NOT_ACCEPTED'
+  | 'MIXED_ROUTE_APIS';
 
 export interface Diagnostic {
   severity: Severity;

@@ -16,6 +16,16 @@ const APPS = ['apps/v1'];
 const BATCH = ['batch/v1'];
 const ISTIO_NETWORKING = ['networking.istio.io/v1alpha3', 'networking.istio.io/v1beta1', 'networking.istio.io/v1'];
 const ISTIO_SECURITY = ['security.istio.io/v1beta1', 'security.istio.io/v1'];
+/** The versions of the Gateway API kinds a cluster with the standard and experimental CRDs serves. */
+const GATEWAY_API_V1 = ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'];
+const GATEWAY_API_GRPC = ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2'];
+const GATEWAY_API_ALPHA = ['gateway.networking.k8s.io/v1alpha2'];
+const GATEWAY_API_TLS = [
+  'gateway.networking.k8s.io/v1',
+  'gateway.networking.k8s.io/v1alpha3',
+  'gateway.networking.k8s.io/v1alpha2',
+];
+const GATEWAY_API_GRANT = ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'];
 
 const modelled = (apiVersions: readonly string[], namespaced = true): KindInfo => ({
   namespaced,
@@ -54,12 +64,12 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['Telemetry', listed('Telemetry does not change where a request goes.')],
   ['WasmPlugin', listed('Wasm plugins are not run: their effect on a request is not shown.')],
   ['ProxyConfig', listed('ProxyConfig is not applied yet.')],
-  ['HTTPRoute', listed('Gateway API routes are not modelled yet.')],
-  ['GRPCRoute', listed('Gateway API routes are not modelled yet.')],
-  ['TCPRoute', listed('Gateway API routes are not modelled yet.')],
-  ['TLSRoute', listed('Gateway API routes are not modelled yet.')],
-  ['ReferenceGrant', listed('Gateway API is not modelled yet.')],
-  ['GatewayClass', listed('Gateway API is not modelled yet.', false)],
+  ['HTTPRoute', modelled(GATEWAY_API_V1)],
+  ['GRPCRoute', modelled(GATEWAY_API_GRPC)],
+  ['TCPRoute', modelled(GATEWAY_API_ALPHA)],
+  ['TLSRoute', modelled(GATEWAY_API_TLS)],
+  ['ReferenceGrant', modelled(GATEWAY_API_GRANT)],
+  ['GatewayClass', modelled(GATEWAY_API_V1, false)],
   ['ServiceAccount', other()],
   ['Secret', other()],
   ['Role', other()],
@@ -91,12 +101,26 @@ export const WORKLOAD_KINDS: ReadonlySet<string> = new Set([
   'Job',
 ]);
 
-const GATEWAY_API = listed('Gateway API is not modelled yet.');
+/** Gateway API kinds by name; `Gateway` here is the Gateway API's, not Istio's. */
+const GATEWAY_API_KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
+  ['GatewayClass', modelled(GATEWAY_API_V1, false)],
+  ['Gateway', modelled(GATEWAY_API_V1)],
+  ['HTTPRoute', modelled(GATEWAY_API_V1)],
+  ['GRPCRoute', modelled(GATEWAY_API_GRPC)],
+  ['TCPRoute', modelled(GATEWAY_API_ALPHA)],
+  ['TLSRoute', modelled(GATEWAY_API_TLS)],
+  ['ReferenceGrant', modelled(GATEWAY_API_GRANT)],
+  [
+    'BackendTLSPolicy',
+    listed('BackendTLSPolicy is not applied: the TLS istiod would originate to the backend is not shown.'),
+  ],
+]);
+const GATEWAY_API_OTHER = listed('This Gateway API kind is not modelled.');
 
 /** Kinds the user may have meant: every kind Meshpath knows. */
 export const KNOWN_KIND_NAMES: readonly string[] = [...KINDS.keys()];
 
 export function kindInfo(kind: string, apiVersion: string): KindInfo | undefined {
-  if (apiVersion.startsWith('gateway.networking.k8s.io/')) return GATEWAY_API;
+  if (apiVersion.startsWith('gateway.networking.k8s.io/')) return GATEWAY_API_KINDS.get(kind) ?? GATEWAY_API_OTHER;
   return KINDS.get(kind);
 }

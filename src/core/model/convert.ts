@@ -19,6 +19,7 @@ import type {
 } from './mesh.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from './host.ts';
 import { istioConfigFromIngresses } from './ingress.ts';
+import { gatewayApiModel } from '../gatewayapi/index.ts';
 import { readMeshConfig } from './meshConfig.ts';
 import { readEndpoints, readEndpointSlice, readService } from './services.ts';
 import {
@@ -289,6 +290,10 @@ export function buildMeshModel(
       });
     }
   }
+  // Gateway API objects: the gateways istiod deploys get their pods and Services like workloads from templates.
+  const gatewayApi = gatewayApiModel(objects, readerOf, sourceOf, clusterDomain, meshConfig);
+  pods.push(...gatewayApi.deployment.pods.map((pod) => ({ ...pod, needsIp: true })));
+  assumptions.push(...gatewayApi.deployment.assumptions);
   for (const pod of pods) {
     if (!pod.needsIp) continue;
     pod.ip = podAllocator.allocate(`${pod.namespace}/${pod.name}`);
@@ -303,6 +308,7 @@ export function buildMeshModel(
   const services: ServiceModel[] = byKind('Service').map((object) =>
     readService(readerOf(object), sourceOf(object), objects.indexOf(object)),
   );
+  services.push(...gatewayApi.deployment.services);
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
   for (const service of services)
     if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
@@ -341,7 +347,7 @@ export function buildMeshModel(
 
   const istio = new Map<string, IstioConfigModel[]>();
   objects.forEach((object, order) => {
-    if (!ISTIO_CONFIG_KINDS.has(object.kind)) return;
+    if (!ISTIO_CONFIG_KINDS.has(object.kind) || gatewayApi.owns(object)) return;
     const list = istio.get(object.kind) ?? [];
     list.push(readIstioConfig(readerOf(object), sourceOf(object), order));
     istio.set(object.kind, list);
@@ -371,6 +377,11 @@ export function buildMeshModel(
   });
   // Ingresses of Istio's class become a Gateway and VirtualServices, as istiod derives them.
   for (const config of istioConfigFromIngresses(ingresses, meshConfig, annotationClasses, services, clusterDomain)) {
+    istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
+  }
+
+  // Gateway API Gateways and routes become Istio Gateways and VirtualServices, as istiod's gateway controller makes them.
+  for (const config of gatewayApi.translate(namespaces, services, istio)) {
     istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
   }
 

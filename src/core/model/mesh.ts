@@ -18,7 +18,8 @@ export type AssumptionCode =
   | 'POD_READY_ASSUMED'
   | 'CLUSTER_IP_ASSIGNED'
   | 'INJECTION_REVISION_ASSUMED'
-  | 'ENDPOINTS_FROM_SELECTOR';
+  | 'ENDPOINTS_FROM_SELECTOR'
+  | 'GATEWAY_DEPLOYED';
 
 /** Something Meshpath had to take for granted because the manifests did not say it; the UI lists these. */
 export interface Assumption {
@@ -178,6 +179,8 @@ export interface IstioConfigModel {
   /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
   order: number;
   source: ObjectSource;
+  /** For config istiod derives from other objects: the object and lines each `http` rule came from (an HTTPRoute rule). */
+  routeSources?: ObjectSource[];
 }
 
 export interface IngressModel {

@@ -265,7 +265,7 @@ export function buildRoutesForVirtualService(
           httpIndex: rule.index,
           matchIndex: match ? matchIndex : undefined,
         },
-        sources: [vs.config.source],
+        sources: [vs.config.routeSources?.[rule.index] ?? vs.config.source],
       });
       if (isCatchAllMatch(translated)) {
         catchAll = true;

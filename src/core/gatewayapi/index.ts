@@ -1,0 +1,79 @@
+import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
+import type { ManifestObject } from '../manifest/parse.ts';
+import type { ObjectReader } from '../manifest/reader.ts';
+import type { IstioConfigModel, MeshConfig, NamespaceModel, ObjectSource, ServiceModel } from '../model/mesh.ts';
+import { GATEWAY_NAME_LABEL, gatewayDeployments, type GatewayDeployment } from './deploy.ts';
+import { isGatewayApiObject, readGatewayApi } from './read.ts';
+import { istioConfigFromGatewayApi, managedGateways, type ManagedGateway } from './translate.ts';
+
+/** The Gateway API part of the mesh model: what istiod deploys, then (once Services are known) the config it derives. */
+export interface GatewayApiModel {
+  deployment: GatewayDeployment;
+  owns: (object: ManifestObject) => boolean;
+  translate: (
+    namespaces: ReadonlyMap<string, NamespaceModel>,
+    services: readonly ServiceModel[],
+    istio: ReadonlyMap<string, IstioConfigModel[]>,
+  ) => IstioConfigModel[];
+}
+
+/**
+ * Reads the Gateway API objects among `objects` and prepares their translation (pilot/pkg/config/kube/gateway,
+ * pilot/pkg/config/kube/gatewaycommon). `objects` are the latest, modelled objects in input order.
+ */
+export function gatewayApiModel(
+  objects: readonly ManifestObject[],
+  readerOf: (object: ManifestObject) => ObjectReader,
+  sourceOf: (object: ManifestObject) => ObjectSource,
+  clusterDomain: string,
+  mesh: MeshConfig,
+): GatewayApiModel {
+  const items = objects.flatMap((object, order) =>
+    isGatewayApiObject(object) ? [{ object, reader: readerOf(object), source: sourceOf(object), order }] : [],
+  );
+  const read = readGatewayApi(items);
+  const gateways = managedGateways(read, clusterDomain);
+  const existing = { services: new Set<string>(), workloads: new Set<string>() };
+  if (gateways.length > 0)
+    for (const object of objects) {
+      const key = `${object.namespace ?? 'default'}/${object.name}`;
+      if (object.kind === 'Service') existing.services.add(key);
+      else if (WORKLOAD_KINDS.has(object.kind)) existing.workloads.add(key);
+    }
+  const deployment = gatewayDeployments(gateways, existing, mesh);
+  return {
+    deployment,
+    owns: isGatewayApiObject,
+    translate: (namespaces, services, istio) => {
+      if (items.length === 0) return [];
+      const selectors = new Map<ManagedGateway, Record<string, string>>();
+      for (const managed of gateways) {
+        if (managed.managed) {
+          selectors.set(managed, { [GATEWAY_NAME_LABEL]: managed.gateway.name });
+          continue;
+        }
+        // A manual deployment: the pods of the Service its address names (conversion.go: extractGatewayServices).
+        const host = managed.serviceHosts[0] ?? '';
+        const service = services.find((s) => `${s.name}.${s.namespace}.svc.${clusterDomain}` === host);
+        selectors.set(
+          managed,
+          service?.selector && service.selector.size > 0
+            ? Object.fromEntries(service.selector)
+            : { 'internal.istio.io/gateway-service': host },
+        );
+      }
+      return istioConfigFromGatewayApi(
+        {
+          objects: read,
+          namespaces,
+          services,
+          serviceEntries: istio.get('ServiceEntry') ?? [],
+          virtualServices: istio.get('VirtualService') ?? [],
+          clusterDomain,
+        },
+        gateways,
+        selectors,
+      );
+    },
+  };
+}
