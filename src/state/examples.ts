@@ -17,8 +17,11 @@ export interface Example {
   title: string;
   description: string;
   scenario: Scenario;
-  /** What the example shows, checked by the unit and browser tests. */
-  expect: { outcome: string; status: number | null; cluster?: string };
+  /**
+   * What the example shows, checked by the unit and browser tests; `diagnostics`: the codes of warnings the example is
+   * about (a route that is not attached), expected and shown.
+   */
+  expect: { outcome: string; status: number | null; cluster?: string; diagnostics?: string[] };
   tryNext: TryNext[];
 }
 

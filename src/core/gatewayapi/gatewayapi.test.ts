@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze, computeProxyConfig, findPod, traceRequest, type Trace, type TraceRequest } from '../index.ts';
 import { doc, namespace } from '../testkit.ts';
@@ -588,5 +589,42 @@ describe('proxy-config of a generated gateway', () => {
     expect(config.listeners.map((l) => l.name)).toContain('0.0.0.0_80');
     expect(config.routes.map((r) => r.name)).toContain('http.80');
     expect(config.clusters.map((c) => c.name)).toContain('outbound|8080||v1.web.svc.cluster.local');
+  });
+});
+
+describe('the Gateway API examples, changed the way their descriptions invite', () => {
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+
+  it('ingress: without the header /headers goes to httpbin-v1; an unrouted path gets 404', () => {
+    const text = fixture('gateway-api-ingress');
+    expect(cluster(run(text, { from: 'istio-ingress/gateway-istio', to: 'http://httpbin.example.com/headers' }))).toBe(
+      'outbound|8000||httpbin-v1.application.svc.cluster.local',
+    );
+    expect(outcome(run(text, { from: 'istio-ingress/gateway-istio', to: 'http://httpbin.example.com/other' }))).toEqual(
+      { outcome: 'no-route', status: 404 },
+    );
+  });
+
+  it('not attached: allowing routes from All namespaces attaches the route', () => {
+    const text = fixture('gateway-api-not-attached').replace(
+      '    protocol: HTTP\n',
+      '    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n        from: All\n',
+    );
+    expect(diagnostics(text)).toEqual([]);
+    expect(outcome(run(text, { from: 'istio-ingress/gateway-istio', to: 'http://httpbin.example.com/' }))).toEqual({
+      outcome: 'routed',
+      status: 200,
+    });
+  });
+
+  it('reference grant: without it the route reports RefNotPermitted and the gateway answers 500', () => {
+    const text =
+      fixture('gateway-api-reference-grant').split('\n---\napiVersion: gateway.networking.k8s.io/v1beta1')[0] ?? '';
+    expect(diagnostics(text).map((d) => d.message)).toEqual([expect.stringMatching(/reason RefNotPermitted/)]);
+    expect(outcome(run(text, { from: 'istio-ingress/gateway-istio', to: 'http://httpbin.example.com/' }))).toEqual({
+      outcome: 'direct-response',
+      status: 500,
+    });
   });
 });
