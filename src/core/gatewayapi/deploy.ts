@@ -13,6 +13,11 @@ function portName(name: string, port: number, used: Set<string>): string {
   return candidate;
 }
 
+/** The Service type: the networking.istio.io/service-type annotation, else LoadBalancer (deploymentcontroller.go). */
+function serviceType(annotation: string | undefined): ServiceModel['type'] {
+  return annotation === 'ClusterIP' || annotation === 'NodePort' ? annotation : 'LoadBalancer';
+}
+
 export interface GatewayDeployment {
   pods: PodModel[];
   services: ServiceModel[];
@@ -64,7 +69,7 @@ export function gatewayDeployments(
       out.services.push({
         name: deploymentName,
         namespace: gateway.namespace,
-        type: 'LoadBalancer',
+        type: serviceType(gateway.annotations.get('networking.istio.io/service-type')),
         clusterIP: undefined,
         clusterIPs: [],
         externalName: undefined,

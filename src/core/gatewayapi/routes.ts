@@ -371,7 +371,14 @@ export function convertL4Rules(route: RouteObject, ctx: BackendContext, mesh: bo
     const built = destinations(route, rulePath, refs, ctx, !mesh);
     if (built.hard) return { rules: [], error: built.error };
     if (built.error) error = built.error;
-    const raw: Record<string, unknown> = { route: built.route };
+    // conversion.go: convertTCPRoute — with no backend of weight above 0 the connection goes to a cluster that does not
+    // exist (internal.cluster.local, subset zero-weight) and fails; Meshpath does the same when no backend is valid.
+    const raw: Record<string, unknown> = {
+      route:
+        built.route.length > 0
+          ? built.route
+          : [{ destination: { host: 'internal.cluster.local', subset: 'zero-weight', port: { number: 65535 } } }],
+    };
     if (route.kind === 'TLSRoute') raw['match'] = [{ sniHosts: route.hostnames.length > 0 ? route.hostnames : ['*'] }];
     rules.push({
       raw,

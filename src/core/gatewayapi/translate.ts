@@ -1,6 +1,6 @@
 import { field } from '../manifest/parse.ts';
 import type { FieldPath } from '../manifest/reader.ts';
-import { hostMatches } from '../model/host.ts';
+import { hostMatches, hostSubsetOf, isWildcard } from '../model/host.ts';
 import { readLabelSelector, selectorMatches } from '../model/labels.ts';
 import type { IstioConfigModel, NamespaceModel, ObjectSource, ServiceModel } from '../model/mesh.ts';
 import {
@@ -54,6 +54,8 @@ interface ParentInfo {
   allowedKinds: string[];
   /** The server hosts, `namespace/host`. */
   hostnames: string[];
+  /** Hostnames of the Gateway's other listeners on the same port and protocol (conversion.go: BannedHostnames). */
+  banned: string[];
 }
 
 /** A route's reference resolved against one parent (conversion.go: routeParentReference). */
@@ -211,8 +213,17 @@ function listenerGateways(
         listener,
         allowedKinds: supportedKinds(listener),
         hostnames: hosts,
+        banned: [],
       },
     });
+  }
+  for (const { parent } of out) {
+    const own = parent.listener;
+    parent.banned = out
+      .map((o) => o.parent.listener)
+      .filter((l) => l && own && l !== own && l.port === own.port && l.protocol === own.protocol)
+      .map((l) => l?.hostname ?? '')
+      .filter((h) => h !== (own?.hostname ?? ''));
   }
   return out;
 }
@@ -258,6 +269,22 @@ function referenceAllowed(
   return undefined;
 }
 
+/**
+ * conversion.go: hostnameAllowedByIsolation — a route host on a wildcard listener is dropped when another listener of
+ * the Gateway on the same port owns a more specific hostname covering it.
+ */
+function allowedByIsolation(parent: ParentInfo, routeHost: string): boolean {
+  const ours = parent.listener?.hostname ?? '';
+  if (ours !== '' && !isWildcard(ours)) return true;
+  if (ours !== '' && !hostMatches(routeHost, ours)) return false;
+  return !parent.banned.some((other) => ours.length <= other.length && other !== '' && hostSubsetOf(routeHost, other));
+}
+
+/** pkg/config/host/names.go: Intersection — the more specific of two hosts that overlap. */
+function intersection(hosts: readonly string[], other: string): string[] {
+  return hosts.flatMap((h) => (hostMatches(h, other) ? [hostSubsetOf(h, other) ? h : other] : []));
+}
+
 /** The rank istiod gives each parent error when it reports one per parentRef (conditions.go: createRouteStatus). */
 const DENIED_RANK: Record<string, number> = {
   NotAllowedByListeners: 1,
@@ -268,6 +295,7 @@ const DENIED_RANK: Record<string, number> = {
 
 interface VirtualServiceDraft {
   key: string;
+  name: string;
   namespace: string;
   host: string;
   gateway: string;
@@ -336,6 +364,7 @@ export function istioConfigFromGatewayApi(
     listener: undefined,
     allowedKinds: ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'],
     hostnames: [],
+    banned: [],
   };
   const userMeshHosts = new Set<string>();
   for (const vs of inputs.virtualServices) {
@@ -443,6 +472,7 @@ export function istioConfigFromGatewayApi(
     }
 
     // route_collections.go: one VirtualService per parent and host, merged by key across routes.
+    let l4Count = 0;
     for (const r of references) {
       if (r.denied) continue;
       const result = r.mesh ? meshResult : gatewayResult;
@@ -485,10 +515,39 @@ export function istioConfigFromGatewayApi(
               ['spec', 'parentRefs', r.ref.index],
             );
       }
+      if (route.kind === 'TLSRoute') {
+        if (r.mesh) {
+          // route_collections.go: augmentTLSPortMatch — SNI from the parent's hosts when the route has no hostnames.
+          const port = r.ref.port;
+          rules = rules.map((rule) => ({
+            ...rule,
+            raw: {
+              ...rule.raw,
+              match: [{ sniHosts: route.hostnames.length > 0 ? route.hostnames : hosts, ...(port ? { port } : {}) }],
+            },
+          }));
+        } else if (r.parent.listener?.hostname) {
+          // route_collections.go: constrainTLSRoutesToListenerHost.
+          const listenerHost = r.parent.listener.hostname;
+          hosts = intersection(hosts, listenerHost);
+          rules = rules.map((rule) => ({
+            ...rule,
+            raw: {
+              ...rule.raw,
+              match: [{ sniHosts: intersection(route.hostnames.length > 0 ? route.hostnames : ['*'], listenerHost) }],
+            },
+          }));
+        }
+      }
+      if (!r.mesh && !l4) hosts = hosts.filter((h) => allowedByIsolation(r.parent, h));
       for (const host of hosts) {
-        const draftKey = `${key}/${host}`;
+        // TCP and TLS routes are not merged: one VirtualService each (route_collections.go: TCPRouteCollection).
+        const draftKey = l4 ? `${route.namespace}/${route.name}/${route.kind}/${l4Count++}` : `${key}/${host}`;
         const draft = drafts.get(draftKey) ?? {
           key: draftKey,
+          name: l4
+            ? `${route.name}~${route.kind === 'TCPRoute' ? 'tcp' : 'tls'}~${l4Count - 1}~${KUBERNETES_GATEWAY_NAME}`
+            : draftKey.replace(/\//g, '~'),
           namespace: route.namespace,
           host,
           gateway: r.parent.internalName,
@@ -512,7 +571,7 @@ export function istioConfigFromGatewayApi(
     out.push({
       kind: 'VirtualService',
       apiVersion: 'networking.istio.io/v1',
-      name: draft.key.replace(/\//g, '~'),
+      name: draft.name,
       namespace: draft.namespace,
       labels: new Map(),
       annotations: new Map([['internal.istio.io/route-semantics', 'gateway']]),

@@ -39,8 +39,11 @@ const KIND_WORDS = new Set([
   'services',
 ]);
 
-/** The labels that name an application (`kubectl get pods -l app=sleep`). */
-const APP_LABELS = ['app', 'app.kubernetes.io/name'];
+/**
+ * The labels that name an application (`kubectl get pods -l app=sleep`); a Gateway API Gateway's name finds the pod
+ * istiod deploys for it (kube-gateway.yaml labels it gateway.networking.k8s.io/gateway-name).
+ */
+const APP_LABELS = ['app', 'app.kubernetes.io/name', 'gateway.networking.k8s.io/gateway-name'];
 
 /** What a controller adds to a workload's name to name a pod: `-7d9c8d7b6-abcde` (Deployment), `-abcde`, `-0`. */
 const GENERATED_SUFFIX = /^(?:[a-z0-9]{5,10}-)?[a-z0-9]{5}$|^\d+$/;
