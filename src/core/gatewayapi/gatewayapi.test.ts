@@ -693,3 +693,25 @@ describe('TCP and TLS route details (conversion.go: convertTCPRoute; route_colle
     expect(vs?.spec).toMatchObject({ hosts: ['*.example.com'], tls: [{ match: [{ sniHosts: ['*.example.com'] }] }] });
   });
 });
+
+describe('the Mesh view (mesh/objectGraph.ts)', () => {
+  it('draws Gateway ← HTTPRoute → Service, and a GAMMA route to the Service it configures', () => {
+    const read = (name: string) =>
+      readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+    const edges = (text: string) =>
+      analyze([{ name: 's.yaml', text }]).objectGraph.edges.map((e) => `${e.source} ${e.relation} ${e.target}`);
+    expect(edges(read('gateway-api-ingress'))).toEqual(
+      expect.arrayContaining([
+        'HTTPRoute/application/httpbin binds-gateway Gateway/istio-ingress/gateway',
+        'HTTPRoute/application/httpbin routes-to Service/application/httpbin-v1',
+        'HTTPRoute/application/httpbin routes-to Service/application/httpbin-v2',
+      ]),
+    );
+    expect(edges(read('gateway-api-gamma-canary'))).toEqual(
+      expect.arrayContaining([
+        'HTTPRoute/bookinfo/reviews configures Service/bookinfo/reviews',
+        'HTTPRoute/bookinfo/reviews routes-to Service/bookinfo/reviews-v1',
+      ]),
+    );
+  });
+});

@@ -243,6 +243,12 @@ export function buildObjectGraph(
       case 'VirtualService':
         linkVirtualService(object, id, spec);
         break;
+      case 'HTTPRoute':
+      case 'GRPCRoute':
+      case 'TCPRoute':
+      case 'TLSRoute':
+        linkGatewayApiRoute(object, id, spec);
+        break;
       case 'Ingress': {
         for (const [ruleIndex, rule] of arrayField(spec, 'rules').entries()) {
           for (const [pathIndex, path] of arrayField(field(rule, 'http'), 'paths').entries()) {
@@ -252,6 +258,29 @@ export function buildObjectGraph(
           }
         }
         break;
+      }
+    }
+  }
+
+  /** A Gateway API route: its parentRefs (a Gateway, or a Service for mesh routing) and its backendRefs. */
+  function linkGatewayApiRoute(object: ManifestObject, id: string, spec: unknown): void {
+    for (const [index, ref] of arrayField(spec, 'parentRefs').entries()) {
+      const name = stringField(ref, 'name') ?? '';
+      const namespace = stringField(ref, 'namespace') ?? object.namespace;
+      const kind = stringField(ref, 'kind') ?? 'Gateway';
+      const target = objectId({ kind, namespace, name });
+      if (nodeIds.has(target))
+        addEdge(id, target, kind === 'Gateway' ? 'binds-gateway' : 'configures', `spec.parentRefs[${index}]`);
+    }
+    for (const [ruleIndex, rule] of arrayField(spec, 'rules').entries()) {
+      for (const [refIndex, ref] of arrayField(rule, 'backendRefs').entries()) {
+        const name = stringField(ref, 'name') ?? '';
+        const namespace = stringField(ref, 'namespace') ?? object.namespace;
+        const target =
+          stringField(ref, 'kind') === 'Hostname'
+            ? hostTarget(name, undefined)
+            : hostTarget(`${name}.${namespace ?? 'default'}.svc.${clusterDomain}`, namespace);
+        if (target) addEdge(id, target, 'routes-to', `spec.rules[${ruleIndex}].backendRefs[${refIndex}]`);
       }
     }
   }
