@@ -17,6 +17,8 @@ export interface Read {
   name: string;
   namespace: string;
   order: number;
+  /** metadata.creationTimestamp, `''` when the manifests leave it out (objects applied together share a second). */
+  created: string;
   source: ObjectSource;
   reader: ObjectReader;
 }
@@ -381,7 +383,14 @@ export function readGatewayApi(
 ): GatewayApiObjects {
   const out: GatewayApiObjects = { classes: [], gateways: [], routes: [], grants: [] };
   for (const { object, reader, source, order } of items) {
-    const base: Read = { name: object.name, namespace: object.namespace ?? 'default', order, source, reader };
+    const base: Read = {
+      name: object.name,
+      namespace: object.namespace ?? 'default',
+      order,
+      created: reader.string(['metadata', 'creationTimestamp']) ?? '',
+      source,
+      reader,
+    };
     if (object.kind === 'GatewayClass')
       out.classes.push({
         ...base,

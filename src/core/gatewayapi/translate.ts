@@ -285,6 +285,9 @@ function intersection(hosts: readonly string[], other: string): string[] {
   return hosts.flatMap((h) => (hostMatches(h, other) ? [hostSubsetOf(h, other) ? h : other] : []));
 }
 
+/** Go's cmp.Compare on strings: by code unit, not by locale. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The rank istiod gives each parent error when it reports one per parentRef (conditions.go: createRouteStatus). */
 const DENIED_RANK: Record<string, number> = {
   NotAllowedByListeners: 1,
@@ -378,7 +381,12 @@ export function istioConfigFromGatewayApi(
   }
 
   const drafts = new Map<string, VirtualServiceDraft>();
-  const routes = [...objects.routes].sort((a, b) => a.order - b.order);
+  // conversion.go: sortRoutesByCreationTime — oldest first, then namespace, then name. Objects applied from one file
+  // are created within the same second, so without creationTimestamp the namespace and name decide.
+  const routes = [...objects.routes].sort(
+    (a, b) => compare(a.created, b.created) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
+  );
+  const rank = new Map(routes.map((r, index) => [r.source, index]));
   for (const route of routes) {
     const references: ParentReference[] = [];
     for (const ref of route.parentRefs) {
@@ -563,7 +571,7 @@ export function istioConfigFromGatewayApi(
   }
 
   for (const draft of drafts.values()) {
-    const parts = [...draft.parts].sort((a, b) => a.order - b.order);
+    const parts = [...draft.parts].sort((a, b) => (rank.get(a.source) ?? 0) - (rank.get(b.source) ?? 0));
     const merged = parts.flatMap((p) => p.rules);
     const rules = draft.kind === 'http' ? sortHttpRules(merged) : merged;
     const first = parts[0];
