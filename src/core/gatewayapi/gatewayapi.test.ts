@@ -253,7 +253,7 @@ spec:
     expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'direct-response', status: 500 });
   });
 
-  it('redirects with RequestRedirect (301 by default, or the statusCode)', () => {
+  it('redirects with RequestRedirect (the statusCode, 302 when the API server defaults it)', () => {
     const text = doc(
       base,
       gateway(httpListener()),
@@ -264,11 +264,15 @@ spec:
   rules:
   - matches: [{path: {type: Exact, value: /old}}]
     filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example.com, statusCode: 302}}]
-  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]`,
+  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+  - matches: [{path: {type: PathPrefix, value: /default}}]
+    filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]`,
       ),
     );
     expect(run(text, { to: 'http://a.example.com/old' }).status).toBe(302);
     expect(run(text, { to: 'http://a.example.com/x' }).status).toBe(301);
+    // The API server defaults statusCode to 302.
+    expect(run(text, { to: 'http://a.example.com/default' }).status).toBe(302);
   });
 
   it('makes no routes from a route with an unsupported filter (InvalidFilter): 404', () => {
@@ -404,7 +408,7 @@ describe('what the API server rejects (Gateway API CRD schemas and CEL rules)', 
   rules:
   - matches: [{path: {type: Prefix, value: /x}, method: FETCH}]
     filters:
-    - {type: RequestRedirect, requestRedirect: {statusCode: 307}}
+    - {type: RequestRedirect, requestRedirect: {statusCode: 304}}
     - {type: URLRewrite, urlRewrite: {hostname: a}}
     backendRefs: [{name: v1}]`,
       ),
@@ -416,7 +420,7 @@ describe('what the API server rejects (Gateway API CRD schemas and CEL rules)', 
         expect.stringMatching(/^error Listener name a is used twice/),
         expect.stringMatching(/^error type must be one of Exact, PathPrefix, RegularExpression, not Prefix/),
         expect.stringMatching(/^error method must be one of GET/),
-        expect.stringMatching(/^error statusCode must be 301 or 302/),
+        expect.stringMatching(/^error statusCode must be one of 301, 302, 303, 307, 308/),
         expect.stringMatching(/^error RequestRedirect and URLRewrite cannot both be set/),
         expect.stringMatching(/^error A backendRef to a Service needs a port/),
       ]),
@@ -436,7 +440,7 @@ describe('what the API server rejects (Gateway API CRD schemas and CEL rules)', 
       ),
     );
     expect(diagnostics(ok)).toEqual([]);
-    const bad = route('r', 'web', `  rules: []`, 'TCPRoute', 'v1');
+    const bad = route('r', 'web', `  rules: []`, 'HTTPRoute', 'v1alpha2');
     expect(diagnostics(bad).map((d) => d.code)).toContain('UNKNOWN_API_VERSION');
   });
 });

@@ -314,8 +314,8 @@ function checkHttpRules(reader: ObjectReader, grpc: boolean): void {
           f,
         ]);
       const code = reader.integer([...path, 'filters', f, 'requestRedirect', 'statusCode']);
-      if (code !== undefined && code !== 301 && code !== 302)
-        reader.report('error', 'INVALID_VALUE', 'statusCode must be 301 or 302.', [
+      if (code !== undefined && ![301, 302, 303, 307, 308].includes(code))
+        reader.report('error', 'INVALID_VALUE', 'statusCode must be one of 301, 302, 303, 307, 308.', [
           ...path,
           'filters',
           f,

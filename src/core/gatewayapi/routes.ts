@@ -93,8 +93,9 @@ function headerOperations(filter: unknown): Record<string, unknown> {
 /** conversion.go: createRedirectFilter — the port comes from the request unless a scheme or port is given. */
 function redirect(filter: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // The API server defaults statusCode to 302 (httproute_types.go: HTTPRequestRedirectFilter.StatusCode).
   const code = field(filter, 'statusCode');
-  if (typeof code === 'number') out['redirectCode'] = code;
+  out['redirectCode'] = typeof code === 'number' ? code : 302;
   const hostname = text(field(filter, 'hostname'));
   if (hostname !== undefined) out['authority'] = hostname;
   const scheme = text(field(filter, 'scheme'));

@@ -19,13 +19,17 @@ const ISTIO_SECURITY = ['security.istio.io/v1beta1', 'security.istio.io/v1'];
 /** The versions of the Gateway API kinds a cluster with the standard and experimental CRDs serves. */
 const GATEWAY_API_V1 = ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'];
 const GATEWAY_API_GRPC = ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2'];
-const GATEWAY_API_ALPHA = ['gateway.networking.k8s.io/v1alpha2'];
+const GATEWAY_API_TCP = ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2'];
 const GATEWAY_API_TLS = [
   'gateway.networking.k8s.io/v1',
   'gateway.networking.k8s.io/v1alpha3',
   'gateway.networking.k8s.io/v1alpha2',
 ];
-const GATEWAY_API_GRANT = ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'];
+const GATEWAY_API_GRANT = [
+  'gateway.networking.k8s.io/v1',
+  'gateway.networking.k8s.io/v1beta1',
+  'gateway.networking.k8s.io/v1alpha2',
+];
 
 const modelled = (apiVersions: readonly string[], namespaced = true): KindInfo => ({
   namespaced,
@@ -66,7 +70,7 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['ProxyConfig', listed('ProxyConfig is not applied yet.')],
   ['HTTPRoute', modelled(GATEWAY_API_V1)],
   ['GRPCRoute', modelled(GATEWAY_API_GRPC)],
-  ['TCPRoute', modelled(GATEWAY_API_ALPHA)],
+  ['TCPRoute', modelled(GATEWAY_API_TCP)],
   ['TLSRoute', modelled(GATEWAY_API_TLS)],
   ['ReferenceGrant', modelled(GATEWAY_API_GRANT)],
   ['GatewayClass', modelled(GATEWAY_API_V1, false)],
@@ -107,7 +111,7 @@ const GATEWAY_API_KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInf
   ['Gateway', modelled(GATEWAY_API_V1)],
   ['HTTPRoute', modelled(GATEWAY_API_V1)],
   ['GRPCRoute', modelled(GATEWAY_API_GRPC)],
-  ['TCPRoute', modelled(GATEWAY_API_ALPHA)],
+  ['TCPRoute', modelled(GATEWAY_API_TCP)],
   ['TLSRoute', modelled(GATEWAY_API_TLS)],
   ['ReferenceGrant', modelled(GATEWAY_API_GRANT)],
   [
