@@ -752,3 +752,59 @@ describe('rules from several routes for one host (route_collections.go: mergeHTT
     expect(cluster(run(text, { to: 'http://a.example.com/x' }))).toBe('outbound|8080||v2.web.svc.cluster.local');
   });
 });
+
+describe('bad input', () => {
+  it('never throws on Gateway API objects with wrong types anywhere, and reports them', () => {
+    const hostile = doc(
+      base,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra, annotations: {gateway.istio.io/name-override: 7}}
+spec:
+  gatewayClassName: [istio]
+  addresses: "x"
+  listeners: [null, 3, {name: {a: 1}, port: "80", protocol: 5, hostname: [x], allowedRoutes: {namespaces: {from: Selector, selector: 4}, kinds: "x"}, tls: {certificateRefs: 3}}]`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw2, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: a, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, selector: {matchExpressions: 3}}, kinds: [null, {kind: 4}]}}]`,
+      route(
+        'r',
+        'web',
+        `  parentRefs: [null, 5, {name: gw2, namespace: infra, port: "x", sectionName: [1]}, {kind: Service, group: "", name: v1}]
+  hostnames: [1, null, "*"]
+  rules:
+  - null
+  - 3
+  - matches: {a: 1}
+    filters: [null, {type: RequestRedirect, requestRedirect: "x"}, {type: URLRewrite, urlRewrite: {path: 3}}, {type: RequestMirror, requestMirror: {backendRef: 4}}, {type: RequestHeaderModifier, requestHeaderModifier: {set: 3, add: [null], remove: "x"}}]
+    backendRefs: [null, {name: 3, port: "x", weight: "y"}, {name: v2, port: 8080, weight: -1}]
+  - matches: [null, {path: 3, headers: {a: 1}, queryParams: [null], method: 4}]
+    backendRefs: "x"`,
+      ),
+      route(
+        'g',
+        'web',
+        `  parentRefs: [{name: gw2, namespace: infra}]\n  rules: [{matches: [{method: 3}, {method: {type: RegularExpression}}]}]`,
+        'GRPCRoute',
+      ),
+      route(
+        't',
+        'web',
+        `  parentRefs: [{name: gw2, namespace: infra}]\n  hostnames: 3\n  rules: [{backendRefs: [{name: v1}]}]`,
+        'TLSRoute',
+        'v1',
+      ),
+      `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: web}\nspec: {from: 3, to: [null, {kind: 1}]}`,
+    );
+    const analysis = analyze([{ name: 's.yaml', text: hostile }]);
+    expect(analysis.diagnostics.filter((d) => d.severity === 'error').length).toBeGreaterThan(5);
+    for (const to of ['http://a.example.com/', 'http://v1.web:8080/']) {
+      const result = traceRequest(analysis, { from: 'infra/gw2-istio', to });
+      expect(result.ok).toBe(true);
+    }
+    expect(traceRequest(analysis, { from: 'web/v2', to: 'http://v1.web:8080/' }).ok).toBe(true);
+  });
+});
