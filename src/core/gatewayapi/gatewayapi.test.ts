@@ -125,6 +125,24 @@ spec:
     expect(cluster(t)).toBe('outbound|8080||v1.web.svc.cluster.local');
   });
 
+  it('binds each generated Istio Gateway to the pods behind its Service, so same-named Gateways in two namespaces stay apart', () => {
+    const text = doc(
+      base,
+      gateway(httpListener()),
+      gateway(httpListener()).replace('namespace: infra', 'namespace: other'),
+      route(
+        'r',
+        'web',
+        `  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 8080}]}]`,
+      ),
+    );
+    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'routed', status: 200 });
+    expect(outcome(run(text, { from: 'other/gw-istio', to: 'http://a.example.com/' }))).toEqual({
+      outcome: 'no-route',
+      status: 404,
+    });
+  });
+
   it('lets a Gateway of another controller’s class alone', () => {
     const text = doc(
       base,

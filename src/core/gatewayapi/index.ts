@@ -2,9 +2,9 @@ import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import type { ManifestObject } from '../manifest/parse.ts';
 import type { ObjectReader } from '../manifest/reader.ts';
 import type { IstioConfigModel, MeshConfig, NamespaceModel, ObjectSource, ServiceModel } from '../model/mesh.ts';
-import { GATEWAY_NAME_LABEL, gatewayDeployments, type GatewayDeployment } from './deploy.ts';
+import { gatewayDeployments, type GatewayDeployment } from './deploy.ts';
 import { isGatewayApiObject, readGatewayApi } from './read.ts';
-import { istioConfigFromGatewayApi, managedGateways, type ManagedGateway } from './translate.ts';
+import { istioConfigFromGatewayApi, managedGateways } from './translate.ts';
 
 /** The Gateway API part of the mesh model: what istiod deploys, then (once Services are known) the config it derives. */
 export interface GatewayApiModel {
@@ -46,22 +46,6 @@ export function gatewayApiModel(
     owns: isGatewayApiObject,
     translate: (namespaces, services, istio) => {
       if (items.length === 0) return [];
-      const selectors = new Map<ManagedGateway, Record<string, string>>();
-      for (const managed of gateways) {
-        if (managed.managed) {
-          selectors.set(managed, { [GATEWAY_NAME_LABEL]: managed.gateway.name });
-          continue;
-        }
-        // A manual deployment: the pods of the Service its address names (conversion.go: extractGatewayServices).
-        const host = managed.serviceHosts[0] ?? '';
-        const service = services.find((s) => `${s.name}.${s.namespace}.svc.${clusterDomain}` === host);
-        selectors.set(
-          managed,
-          service?.selector && service.selector.size > 0
-            ? Object.fromEntries(service.selector)
-            : { 'internal.istio.io/gateway-service': host },
-        );
-      }
       return istioConfigFromGatewayApi(
         {
           objects: read,
@@ -72,7 +56,6 @@ export function gatewayApiModel(
           clusterDomain,
         },
         gateways,
-        selectors,
       );
     },
   };

@@ -154,7 +154,6 @@ function condition(
 function listenerGateways(
   managed: ManagedGateway,
   namespaces: ReadonlyMap<string, NamespaceModel>,
-  selector: Record<string, string>,
 ): Array<{ config: IstioConfigModel; parent: ParentInfo }> {
   const { gateway } = managed;
   const out: Array<{ config: IstioConfigModel; parent: ParentInfo }> = [];
@@ -200,7 +199,7 @@ function listenerGateways(
         ['internal.istio.io/gateway-semantics', 'gateway'],
         ['internal.istio.io/gateway-service', managed.serviceHosts.join(',')],
       ]),
-      spec: { selector, servers: [server] },
+      spec: { servers: [server] },
       status: undefined,
       order: gateway.order,
       source: gatewaySource(gateway, path),
@@ -315,7 +314,6 @@ interface VirtualServiceDraft {
 export function istioConfigFromGatewayApi(
   inputs: GatewayApiInputs,
   gateways: readonly ManagedGateway[],
-  selectors: ReadonlyMap<ManagedGateway, Record<string, string>>,
 ): IstioConfigModel[] {
   const { objects, namespaces, services, serviceEntries, clusterDomain } = inputs;
   const out: IstioConfigModel[] = [];
@@ -323,7 +321,7 @@ export function istioConfigFromGatewayApi(
   for (const managed of gateways) {
     if (managed.controller === 'istio.io/mesh-controller') continue;
     const key = `${managed.gateway.namespace}/${managed.gateway.name}`;
-    const list = listenerGateways(managed, namespaces, selectors.get(managed) ?? {});
+    const list = listenerGateways(managed, namespaces);
     out.push(...list.map((l) => l.config));
     parentsByGateway.set(
       key,
@@ -347,16 +345,17 @@ export function istioConfigFromGatewayApi(
     const hosts = field(se.spec, 'hosts');
     if (Array.isArray(hosts)) for (const h of hosts) if (typeof h === 'string') hostnames.add(h);
   }
-  const grants = objects.grants;
+  const grantsByNamespace = new Map<string, typeof objects.grants>();
+  for (const g of objects.grants)
+    grantsByNamespace.set(g.namespace, [...(grantsByNamespace.get(g.namespace) ?? []), g]);
   const ctx: BackendContext = {
     clusterDomain,
     serviceExists: (namespace, name) => serviceByName.has(`${namespace}/${name}`),
     hostnameExists: (host) => hostnames.has(host),
     // gatewaycommon/references.go: ReferenceGrants.BackendAllowed.
     backendAllowed: (fromKind, fromNamespace, toNamespace, toName) =>
-      grants.some(
+      (grantsByNamespace.get(toNamespace) ?? []).some(
         (g) =>
-          g.namespace === toNamespace &&
           g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === fromKind && f.namespace === fromNamespace) &&
           g.to.some((t) => t.group === '' && t.kind === 'Service' && (t.name === undefined || t.name === toName)),
       ),

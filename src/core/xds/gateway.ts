@@ -48,6 +48,23 @@ export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfig
   return [...(model.istio.get('Gateway') ?? [])]
     .sort((a, b) => a.order - b.order)
     .filter((gw) => {
+      // Gateways made from the Gateway API bind to the pods behind their Services in the Gateway's namespace, not by
+      // selector (pilot/pkg/model/push_context.go: mergeGateways, InternalGatewayServiceAnnotation).
+      const gatewayServices = gw.annotations.get('internal.istio.io/gateway-service');
+      if (gatewayServices !== undefined)
+        return gatewayServices
+          .split(',')
+          .some((hostname) =>
+            ctx.registry.services.some(
+              (s) =>
+                s.hostname === hostname &&
+                s.namespace === gw.namespace &&
+                s.namespace === ctx.pod.namespace &&
+                s.selector !== undefined &&
+                s.selector.size > 0 &&
+                labelsMatch(s.selector, ctx.pod.labels),
+            ),
+          );
       const selector = toStringMap(field(gw.spec, 'selector'));
       return labelsMatch(selector, ctx.pod.labels);
     });
