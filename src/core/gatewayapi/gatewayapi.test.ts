@@ -826,3 +826,52 @@ spec:
     expect(traceRequest(analysis, { from: 'web/v2', to: 'http://v1.web:8080/' }).ok).toBe(true);
   });
 });
+
+describe('timeouts, retries and mirrors (conversion.go: convertHTTPRoute, createMirrorFilter)', () => {
+  const vsOf = (rule: string) => {
+    const text = doc(
+      base,
+      gateway(httpListener()),
+      route('r', 'web', `  parentRefs: [{name: gw, namespace: infra}]\n  rules:\n${rule}`),
+    );
+    return (analyze([{ name: 's.yaml', text }]).model.istio.get('VirtualService') ?? [])[0]?.spec;
+  };
+
+  it('takes the backendRequest timeout over the request timeout, or as the per-try timeout with a retry', () => {
+    expect(vsOf(`  - {timeouts: {request: 10s}, backendRefs: [{name: v1, port: 8080}]}`)).toMatchObject({
+      http: [{ timeout: '10s' }],
+    });
+    expect(
+      vsOf(`  - {timeouts: {request: 10s, backendRequest: 2s}, backendRefs: [{name: v1, port: 8080}]}`),
+    ).toMatchObject({ http: [{ timeout: '2s' }] });
+    expect(
+      vsOf(
+        `  - {timeouts: {request: 10s, backendRequest: 2s}, retry: {attempts: 3, codes: [503]}, backendRefs: [{name: v1, port: 8080}]}`,
+      ),
+    ).toMatchObject({
+      http: [
+        {
+          timeout: '10s',
+          retries: {
+            attempts: 3,
+            perTryTimeout: '2s',
+            retryOn: 'connect-failure,refused-stream,unavailable,cancelled,503',
+          },
+        },
+      ],
+    });
+    expect(vsOf(`  - {timeouts: {request: 0s}, backendRefs: [{name: v1, port: 8080}]}`)?.['http']).toEqual([
+      expect.not.objectContaining({ timeout: expect.anything() }),
+    ]);
+  });
+
+  it('mirrors with the percentage from percent or fraction', () => {
+    expect(
+      vsOf(`  - filters:
+    - {type: RequestMirror, requestMirror: {backendRef: {name: v2, port: 8080}, fraction: {numerator: 1, denominator: 4}}}
+    backendRefs: [{name: v1, port: 8080}]`),
+    ).toMatchObject({
+      http: [{ mirrors: [{ destination: { host: 'v2.web.svc.cluster.local' }, percentage: { value: 25 } }] }],
+    });
+  });
+});

@@ -319,8 +319,26 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
             ctx,
             !mesh,
           );
+          // conversion.go: createMirrorFilter — fraction numerator/denominator, else percent, as a percentage.
+          const spec = field(filter, 'requestMirror');
+          const percent = field(spec, 'percent');
+          const numerator = field(field(spec, 'fraction'), 'numerator');
+          const denominator = field(field(spec, 'fraction'), 'denominator') ?? 100;
+          const percentage =
+            typeof numerator === 'number' && typeof denominator === 'number' && denominator > 0
+              ? (numerator * 100) / denominator
+              : typeof percent === 'number'
+                ? percent
+                : undefined;
           if (mirror.error) mirrorError = mirror.error;
-          else if (mirror.destination) raw['mirrors'] = [...list(raw['mirrors']), { destination: mirror.destination }];
+          else if (mirror.destination)
+            raw['mirrors'] = [
+              ...list(raw['mirrors']),
+              {
+                destination: mirror.destination,
+                ...(percentage !== undefined ? { percentage: { value: percentage } } : {}),
+              },
+            ];
         } else {
           hardError = { reason: 'InvalidFilter', message: `unsupported filter type "${type ?? ''}"`, path: filterPath };
         }
@@ -331,6 +349,25 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
         (sum, ref) => sum + (typeof field(ref, 'weight') === 'number' ? (field(ref, 'weight') as number) : 1),
         0,
       );
+      // conversion.go: convertHTTPRoute — timeouts.request, else timeouts.backendRequest, becomes the route timeout
+      // (a zero duration means none); retry (experimental) becomes retries on connection errors and the listed codes.
+      const timeouts = field(rule, 'timeouts');
+      const retry = field(rule, 'retry');
+      const nonZero = (d: unknown) => (typeof d === 'string' && !/^0+(ms|s|m|h)?$/.test(d) ? d : undefined);
+      if (isRecord(retry)) {
+        const attempts = typeof retry['attempts'] === 'number' ? retry['attempts'] : 2;
+        const codes = list(retry['codes']).filter((c): c is number => typeof c === 'number');
+        raw['retries'] = {
+          attempts,
+          retryOn:
+            attempts === 0 ? '' : ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', ...codes].join(','),
+          ...(nonZero(field(timeouts, 'backendRequest')) ? { perTryTimeout: field(timeouts, 'backendRequest') } : {}),
+        };
+      }
+      const timeout =
+        (isRecord(retry) ? undefined : nonZero(field(timeouts, 'backendRequest'))) ??
+        nonZero(field(timeouts, 'request'));
+      if (timeout) raw['timeout'] = timeout;
       let ruleError = mirrorError;
       if (weightSum === 0 && !redirected) {
         // conversion.go: convertHTTPRoute — no backend with a weight above 0: 500.
