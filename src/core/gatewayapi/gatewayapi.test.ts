@@ -405,6 +405,30 @@ describe('attachment and route status (conversion.go: referenceAllowed; conditio
     expect(run(text, { to: 'http://a.example.com/' }).status).toBe(500);
   });
 
+  it('reports Programmed=False for a manual deployment whose Service is missing, and ListenersNotValid', () => {
+    const manual = gateway(httpListener()).replace(
+      'spec:\n',
+      'spec:\n  addresses: [{type: Hostname, value: absent}]\n',
+    );
+    expect(diagnostics(doc(base, manual)).map((d) => d.message)).toEqual([
+      expect.stringMatching(
+        /^Programmed=False, reason UnsupportedAddress: Failed to assign to any requested addresses/,
+      ),
+    ]);
+    const invalid = gateway(`  - name: udp\n    port: 53\n    protocol: UDP`);
+    expect(diagnostics(doc(base, invalid)).map((d) => d.message)).toContainEqual(
+      expect.stringMatching(/^Accepted=False, reason ListenersNotValid/),
+    );
+  });
+
+  it('notes a Gateway whose class no Istio controller serves', () => {
+    const text = doc(base, gateway(httpListener()).replace('gatewayClassName: istio', 'gatewayClassName: missing'));
+    const notes = analyze([{ name: 's.yaml', text }]).diagnostics.filter((d) => d.code === 'GATEWAY_NOT_ACCEPTED');
+    expect(notes.map((d) => [d.severity, d.message])).toEqual([
+      ['info', expect.stringMatching(/^No GatewayClass missing in the manifests/)],
+    ]);
+  });
+
   it('reports a listener protocol istiod does not know, with the uppercase hint', () => {
     const text = doc(base, gateway(`  - name: web\n    port: 80\n    protocol: http`));
     expect(diagnostics(text).map((d) => d.message)).toContainEqual(

@@ -82,6 +82,13 @@ export function managedGateways(objects: GatewayApiObjects, clusterDomain: strin
   for (const c of objects.classes) if (c.controllerName !== undefined) classes.set(c.name, c.controllerName);
   return objects.gateways.flatMap((gateway) => {
     const controller = classes.get(gateway.className);
+    if (controller === undefined)
+      gateway.reader.report(
+        'info',
+        'GATEWAY_NOT_ACCEPTED',
+        `No GatewayClass ${gateway.className} in the manifests, and istiod creates only ${[...BUILT_IN_CLASSES.keys()].join(', ')}: no Istio controller serves this Gateway.`,
+        ['spec', 'gatewayClassName'],
+      );
     if (controller === undefined || !controller.startsWith('istio.io/')) return [];
     const first = gateway.addresses[0];
     // gateway_utils.go: IsManaged — no address, or one IP address.
@@ -141,7 +148,12 @@ function gatewaySource(gateway: GatewayObject, path: FieldPath): ObjectSource {
 /** Reports a status condition istiod would write as False, on the lines it is about. */
 function condition(
   reader: GatewayObject['reader'],
-  code: 'ROUTE_NOT_ACCEPTED' | 'ROUTE_REFS_UNRESOLVED' | 'LISTENER_NOT_ACCEPTED' | 'GATEWAY_NOT_ACCEPTED',
+  code:
+    | 'ROUTE_NOT_ACCEPTED'
+    | 'ROUTE_REFS_UNRESOLVED'
+    | 'LISTENER_NOT_ACCEPTED'
+    | 'GATEWAY_NOT_ACCEPTED'
+    | 'GATEWAY_NOT_PROGRAMMED',
   type: string,
   reason: string,
   message: string,
@@ -318,6 +330,7 @@ export function istioConfigFromGatewayApi(
   const { objects, namespaces, services, serviceEntries, clusterDomain } = inputs;
   const out: IstioConfigModel[] = [];
   const parentsByGateway = new Map<string, ParentInfo[]>();
+  const serviceHosts = new Set(services.map((s) => `${s.name}.${s.namespace}.svc.${clusterDomain}`));
   for (const managed of gateways) {
     if (managed.controller === 'istio.io/mesh-controller') continue;
     const key = `${managed.gateway.namespace}/${managed.gateway.name}`;
@@ -327,15 +340,28 @@ export function istioConfigFromGatewayApi(
       key,
       list.map((l) => l.parent),
     );
-    if (!managed.managed && managed.serviceHosts.length === 0)
+    // conversion.go: reportGatewayStatus; gatewaycommon/conversion.go: SetProgrammedCondition.
+    if (list.length === 0 && managed.gateway.listeners.length > 0)
       condition(
         managed.gateway.reader,
         'GATEWAY_NOT_ACCEPTED',
         'Accepted',
-        'UnsupportedAddress',
-        'only addresses of type Hostname name a manually deployed gateway; this Gateway serves no pod.',
-        ['spec', 'addresses'],
+        'ListenersNotValid',
+        "None of the Gateway's listeners are valid.",
+        ['spec', 'listeners'],
       );
+    if (!managed.managed) {
+      const known = managed.serviceHosts.filter((h) => serviceHosts.has(h));
+      if (known.length === 0)
+        condition(
+          managed.gateway.reader,
+          'GATEWAY_NOT_PROGRAMMED',
+          'Programmed',
+          'UnsupportedAddress',
+          `Failed to assign to any requested addresses${managed.serviceHosts.length > 0 ? ` (no Service ${managed.serviceHosts.join(', ')} in the manifests)` : ' (only addresses of type Hostname name the Service of a manually deployed gateway)'}; no pod serves this Gateway.`,
+          ['spec', 'addresses'],
+        );
+    }
   }
 
   const serviceByName = new Map(services.map((s) => [`${s.namespace}/${s.name}`, s]));

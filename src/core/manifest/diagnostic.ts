@@ -37,6 +37,7 @@ export type DiagnosticCode =
   | 'ROUTE_REFS_UNRESOLVED'
   | 'LISTENER_NOT_ACCEPTED'
   | 'GATEWAY_NOT_ACCEPTED'
+  | 'GATEWAY_NOT_PROGRAMMED'
   | 'MIXED_ROUTE_APIS';
 
 export interface Diagnostic {
