@@ -258,6 +258,23 @@ spec:
     );
   });
 
+  it('answers 500 for a port the backend Service does not have, though istiod reports no error', () => {
+    const text = doc(
+      base,
+      gateway(httpListener()),
+      route(
+        'r',
+        'web',
+        `  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 9999}]}]`,
+      ),
+    );
+    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'direct-response', status: 500 });
+    expect(diagnostics(text)).toEqual([]);
+    expect(analyze([{ name: 's.yaml', text }]).diagnostics.map((d) => d.message)).toContainEqual(
+      expect.stringMatching(/^Service web\/v1 has no port 9999/),
+    );
+  });
+
   it('answers 500 when every backend has weight 0', () => {
     const text = doc(
       base,

@@ -14,7 +14,8 @@ export interface ConfigError {
 /** What a route's backends resolve against: the services, ServiceEntry hosts and ReferenceGrants istiod knows. */
 export interface BackendContext {
   clusterDomain: string;
-  serviceExists: (namespace: string, name: string) => boolean;
+  /** The ports of a Service, undefined when there is no such Service. */
+  servicePorts: (namespace: string, name: string) => readonly number[] | undefined;
   hostnameExists: (hostname: string) => boolean;
   backendAllowed: (fromKind: string, fromNamespace: string, toNamespace: string, toName: string) => boolean;
 }
@@ -168,8 +169,19 @@ function destination(
         hard: true,
       };
     host = `${name}.${namespace}.svc.${ctx.clusterDomain}`;
-    if (!ctx.serviceExists(namespace, name))
-      error = { reason: 'BackendNotFound', message: `backend(${host}) not found`, path };
+    const ports = ctx.servicePorts(namespace, name);
+    if (ports === undefined) error = { reason: 'BackendNotFound', message: `backend(${host}) not found`, path };
+    else if (typeof port === 'number' && !ports.includes(port)) {
+      // istiod checks only that the Service exists (ResolvedRefs stays True); Envoy has no cluster for the port and
+      // answers 500 (route.go: ClusterNotFoundResponseCode for gateway semantics).
+      route.reader.report(
+        'info',
+        'ROUTE_REFS_UNRESOLVED',
+        `Service ${namespace}/${name} has no port ${port}: Envoy has no cluster outbound|${port}||${host} and answers 500 (istiod still reports ResolvedRefs=True).`,
+        [...path, 'port'],
+      );
+      return { destination: undefined, error: undefined, hard: false };
+    }
   } else if (group === 'networking.istio.io' && kind === 'Hostname') {
     if (refNamespace !== undefined)
       return {
@@ -226,8 +238,8 @@ function destinations(
   for (const { ref, index, weight } of kept) {
     const result = destination(ref, route, [...rulePath, 'backendRefs', index], ctx, enforceRefGrant);
     if (result.hard) return { route: [], invalid: 0, error: result.error, hard: true };
-    if (result.error) {
-      error = result.error;
+    if (result.error || !result.destination) {
+      error = result.error ?? error;
       invalid++;
       continue;
     }

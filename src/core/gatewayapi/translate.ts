@@ -376,7 +376,7 @@ export function istioConfigFromGatewayApi(
     grantsByNamespace.set(g.namespace, [...(grantsByNamespace.get(g.namespace) ?? []), g]);
   const ctx: BackendContext = {
     clusterDomain,
-    serviceExists: (namespace, name) => serviceByName.has(`${namespace}/${name}`),
+    servicePorts: (namespace, name) => serviceByName.get(`${namespace}/${name}`)?.ports.map((p) => p.port),
     hostnameExists: (host) => hostnames.has(host),
     // gatewaycommon/references.go: ReferenceGrants.BackendAllowed.
     backendAllowed: (fromKind, fromNamespace, toNamespace, toName) =>
