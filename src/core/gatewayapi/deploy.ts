@@ -25,10 +25,11 @@ export interface GatewayDeployment {
 }
 
 /**
- * What istiod's deployment controller creates for a managed Gateway of class `istio` (gatewaycommon/deploymentcontroller.go,
- * manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml): a Deployment `<name>-<class>` (or the
- * name-override) running a gateway proxy, and a Service of the same name with a status port and one port per listener
- * port. Pods and Services already in the manifests (an export of a live cluster) are kept instead.
+ * What istiod's deployment controller creates for a managed Gateway of class `istio`
+ * (gatewaycommon/deploymentcontroller.go, manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml):
+ * a Deployment `<name>-<class>` (or the name-override) running a gateway proxy, and a Service of the same name with a
+ * status port and one port per listener port. Pods and Services already in the manifests (an export of a live cluster)
+ * are kept instead.
  */
 export function gatewayDeployments(
   gateways: readonly ManagedGateway[],
@@ -111,7 +112,9 @@ export function gatewayDeployments(
       containerPorts: [],
       proxy: {
         kind: 'gateway',
-        reason: `istiod deploys it for Gateway ${gateway.namespace}/${gateway.name} (class ${managed.className}): a gateway proxy (\`proxy router\`)`,
+        reason:
+          `istiod deploys it for Gateway ${gateway.namespace}/${gateway.name} (class ${managed.className}): ` +
+          'a gateway proxy (`proxy router`)',
         dnsCapture: false,
         dnsAutoAllocate: false,
         proxyMetadata: new Map(mesh.defaultProxyMetadata),
@@ -131,7 +134,9 @@ export function gatewayDeployments(
     });
     out.assumptions.push({
       code: 'GATEWAY_DEPLOYED',
-      message: `Gateway ${gateway.namespace}/${gateway.name} (class ${managed.className}): istiod deploys Deployment and Service ${deploymentName}; assumed 1 running, ready gateway pod.`,
+      message:
+        `Gateway ${gateway.namespace}/${gateway.name} (class ${managed.className}): istiod deploys Deployment and ` +
+        `Service ${deploymentName}; assumed 1 running, ready gateway pod.`,
       subject: gateway.source,
     });
   }

@@ -6,7 +6,7 @@ import { gatewayDeployments, type GatewayDeployment } from './deploy.ts';
 import { isGatewayApiObject, readGatewayApi } from './read.ts';
 import { istioConfigFromGatewayApi, managedGateways } from './translate.ts';
 
-/** The Gateway API part of the mesh model: what istiod deploys, then (once Services are known) the config it derives. */
+/** The Gateway API part of the mesh model: what istiod deploys, then (with the Services) the config it derives. */
 export interface GatewayApiModel {
   deployment: GatewayDeployment;
   owns: (object: ManifestObject) => boolean;

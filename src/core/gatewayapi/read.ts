@@ -90,7 +90,8 @@ function enumOf(reader: ObjectReader, path: FieldPath, allowed: readonly string[
     reader.report(
       'error',
       'INVALID_VALUE',
-      `${String(path[path.length - 1])} must be one of ${allowed.join(', ')}, not ${value}; the API server rejects this ${reader.object.kind}.`,
+      `${String(path[path.length - 1])} must be one of ${allowed.join(', ')}, not ${value}; ` +
+        `the API server rejects this ${reader.object.kind}.`,
       path,
     );
     return undefined;
@@ -103,7 +104,8 @@ function maxItems(reader: ObjectReader, path: FieldPath, items: unknown[], max: 
     reader.report(
       'error',
       'INVALID_VALUE',
-      `At most ${max} ${String(path[path.length - 1])} are allowed (${items.length} here); the API server rejects this ${reader.object.kind}.`,
+      `At most ${max} ${String(path[path.length - 1])} are allowed (${items.length} here); ` +
+        `the API server rejects this ${reader.object.kind}.`,
       path,
     );
 }
@@ -114,7 +116,8 @@ function hostname(reader: ObjectReader, path: FieldPath): string | undefined {
     reader.report(
       'error',
       'INVALID_VALUE',
-      `"${value}" is not a valid hostname (lowercase DNS name, optionally starting with *.; no IP, no port); the API server rejects it.`,
+      `"${value}" is not a valid hostname (lowercase DNS name, optionally starting with *.; no IP, no port); ` +
+        'the API server rejects it.',
       path,
     );
   return value !== undefined && HOSTNAME.test(value) ? value : undefined;

@@ -149,7 +149,9 @@ function destination(
         destination: { host: '' },
         error: {
           reason: 'RefNotPermitted',
-          message: `backendRef ${name}/${refNamespace} not accessible to a ${route.kind} in namespace "${route.namespace}" (missing a ReferenceGrant?)`,
+          message:
+            `backendRef ${name}/${refNamespace} not accessible to a ${route.kind} in namespace ` +
+            `"${route.namespace}" (missing a ReferenceGrant?)`,
           path,
         },
         hard: false,
@@ -177,7 +179,8 @@ function destination(
       route.reader.report(
         'info',
         'ROUTE_REFS_UNRESOLVED',
-        `Service ${namespace}/${name} has no port ${port}: Envoy has no cluster outbound|${port}||${host} and answers 500 (istiod still reports ResolvedRefs=True).`,
+        `Service ${namespace}/${name} has no port ${port}: Envoy has no cluster outbound|${port}||${host} ` +
+          'and answers 500 (istiod still reports ResolvedRefs=True).',
         [...path, 'port'],
       );
       return { destination: undefined, error: undefined, hard: false };
@@ -259,7 +262,7 @@ function rank(uri: { exact?: string; prefix?: string; regex?: string } | undefin
  * Converts the rules of an HTTPRoute or GRPCRoute into Istio HTTP routes, one per match
  * (route_collections.go: HTTPRouteCollection splits rules by match; conversion.go: convertHTTPRoute, convertGRPCRoute).
  * Envoy matches a PathPrefix on whole path segments (path_separated_prefix, route.go: TranslateRouteMatch for gateway
- * semantics); Meshpath's route model has no such matcher, so a prefix other than `/` is written as the equivalent regex.
+ * semantics); Meshpath's route model has no such matcher, so a prefix other than `/` is written as the same regex.
  */
 export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: boolean): Conversion {
   const grpc = route.kind === 'GRPCRoute';
@@ -269,7 +272,8 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
     const rulePath = ['spec', 'rules', n];
     const ruleName = text(field(rule, 'name'));
     const name = ruleName ?? `${route.namespace}.${route.name}.${n}`;
-    // The API server defaults an HTTPRoute rule without matches to PathPrefix / (httproute_types.go: HTTPRouteRule.Matches).
+    // The API server defaults an HTTPRoute rule without matches to PathPrefix /
+    // (httproute_types.go: HTTPRouteRule.Matches).
     const written = list(field(rule, 'matches'));
     const matches = written.length === 0 && !grpc ? [{}] : written;
     const split: Array<{ match: unknown; index: number | undefined }> =
@@ -421,8 +425,9 @@ export function convertL4Rules(route: RouteObject, ctx: BackendContext, mesh: bo
     const built = destinations(route, rulePath, refs, ctx, !mesh);
     if (built.hard) return { rules: [], error: built.error };
     if (built.error) error = built.error;
-    // conversion.go: convertTCPRoute — with no backend of weight above 0 the connection goes to a cluster that does not
-    // exist (internal.cluster.local, subset zero-weight) and fails; Meshpath does the same when no backend is valid.
+    // conversion.go: convertTCPRoute — with no backend of weight above 0 the connection goes to a cluster that
+    // does not exist (internal.cluster.local, subset zero-weight) and fails; Meshpath does the same when no backend
+    // is valid.
     const raw: Record<string, unknown> = {
       route:
         built.route.length > 0
