@@ -84,6 +84,43 @@ describe('gateways istiod deploys (gatewaycommon/deploymentcontroller.go, kube-g
     expect(analysis.diagnostics.filter((d) => d.code === 'NOT_MODELLED')).toEqual([]);
   });
 
+  it('keeps the Deployment and Service of an exported cluster instead of making them again', () => {
+    const exported = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: gw-istio, namespace: infra}
+spec:
+  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}
+  template:
+    metadata: {labels: {gateway.networking.k8s.io/gateway-name: gw, sidecar.istio.io/inject: "false"}}
+    spec:
+      containers: [{name: istio-proxy, image: auto, args: [proxy, router]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gw-istio, namespace: infra}
+spec:
+  type: LoadBalancer
+  selector: {gateway.networking.k8s.io/gateway-name: gw}
+  ports: [{name: http, port: 80}]`;
+    const text = doc(
+      base,
+      exported,
+      gateway(httpListener()),
+      route(
+        'r',
+        'web',
+        `  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 8080}]}]`,
+      ),
+    );
+    const analysis = analyze([{ name: 's.yaml', text }]);
+    expect(analysis.model.pods.filter((p) => p.namespace === 'infra').map((p) => p.owner?.kind)).toEqual([
+      'Deployment',
+    ]);
+    expect(analysis.model.services.filter((s) => s.name === 'gw-istio')).toHaveLength(1);
+    expect(analysis.model.assumptions.map((a) => a.code)).not.toContain('GATEWAY_DEPLOYED');
+    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'routed', status: 200 });
+  });
+
   it('names them after gateway.istio.io/name-override', () => {
     const text = doc(base, gateway(httpListener(), ', annotations: {gateway.istio.io/name-override: edge}'));
     const analysis = analyze([{ name: 's.yaml', text }]);
