@@ -108,6 +108,8 @@ export function gatewayDeployments(
       ready: true,
       serviceAccount: gateway.annotations.get('gateway.istio.io/service-account') ?? deploymentName,
       nodeName: undefined,
+      hostname: undefined,
+      subdomain: undefined,
       hostNetwork: false,
       containerPorts: [],
       proxy: {
