@@ -24,7 +24,6 @@ export interface BackendContext {
 export interface ConvertedRule {
   raw: Record<string, unknown>;
   source: ObjectSource;
-  order: number;
   uriRank: number;
   uriLength: number;
   method: boolean;
@@ -403,7 +402,6 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
           ...route.source,
           range: route.reader.range(index === undefined ? rulePath : [...rulePath, 'matches', index]),
         },
-        order: route.order,
         uriRank,
         uriLength,
         method,
@@ -438,7 +436,6 @@ export function convertL4Rules(route: RouteObject, ctx: BackendContext, mesh: bo
     rules.push({
       raw,
       source: { ...route.source, range: route.reader.range(rulePath) },
-      order: route.order,
       uriRank: -1,
       uriLength: 0,
       method: false,

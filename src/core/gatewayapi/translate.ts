@@ -9,7 +9,6 @@ import {
   type GatewayObject,
   type ListenerObject,
   type ParentRef,
-  type RouteKind,
   type RouteObject,
 } from './read.ts';
 import {
@@ -640,5 +639,3 @@ export function istioConfigFromGatewayApi(
   }
   return out;
 }
-
-export type { RouteKind };
