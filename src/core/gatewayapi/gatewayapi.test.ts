@@ -953,3 +953,29 @@ describe('timeouts, retries and mirrors (conversion.go: convertHTTPRoute, create
     });
   });
 });
+
+describe('listeners on several ports (HTTPRouteListenerPortMatching)', () => {
+  it('routes a request by the port it arrives on, through the route attached to that listener', () => {
+    const text = doc(
+      base,
+      gateway(`  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+  - {name: alt, port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}`),
+      route(
+        'main',
+        'web',
+        `  parentRefs: [{name: gw, namespace: infra, port: 80}]\n  rules: [{backendRefs: [{name: v1, port: 8080}]}]`,
+      ),
+      route(
+        'alt',
+        'web',
+        `  parentRefs: [{name: gw, namespace: infra, sectionName: alt}]\n  rules: [{backendRefs: [{name: v2, port: 8080}]}]`,
+      ),
+    );
+    const analysis = analyze([{ name: 's.yaml', text }]);
+    expect(analysis.model.services.find((s) => s.name === 'gw-istio')?.ports.map((p) => p.port)).toEqual([
+      15021, 80, 8080,
+    ]);
+    expect(cluster(run(text, { to: 'http://a.example.com/' }))).toBe('outbound|8080||v1.web.svc.cluster.local');
+    expect(cluster(run(text, { to: 'http://a.example.com:8080/' }))).toBe('outbound|8080||v2.web.svc.cluster.local');
+  });
+});
