@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze, computeProxyConfig, traceRequest, type Diagnostic } from '../index.ts';
 import { buildRegistry } from '../registry/registry.ts';
+import { objectTree } from './locate.ts';
 import { parseManifests } from './parse.ts';
 import type { YamlNode } from './yamlTree.ts';
 
@@ -162,7 +163,7 @@ describe('the parser on hostile or random input (property tests)', () => {
         request: { from: string; to: string };
       };
       for (const object of parseManifests([{ name, text }]).objects) {
-        for (const scalar of scalars(object.node, object.kind)) {
+        for (const scalar of scalars(objectTree(object), object.kind)) {
           if (seen.has(scalar.field)) continue;
           seen.add(scalar.field);
           const mutated = text.slice(0, scalar.start) + hostile + text.slice(scalar.end);
@@ -204,7 +205,8 @@ describe('the parser on hostile or random input (property tests)', () => {
 });
 
 /** Every scalar value below `node` (mapping values and list items, not keys), with the field it is in (`Service spec.ports[].port`). */
-function scalars(node: YamlNode, field: string): Array<{ start: number; end: number; field: string }> {
+function scalars(node: YamlNode | null, field: string): Array<{ start: number; end: number; field: string }> {
+  if (!node) return [];
   if (node.kind === 'scalar') return [{ start: node.start, end: node.end, field }];
   if (node.kind === 'mapping')
     return node.pairs.flatMap((pair) =>

@@ -2,18 +2,29 @@ import type { SourcePosition, SourceRange } from './diagnostic.ts';
 
 /** Turns 0-based character offsets into 1-based line/column positions for one file's text. */
 export class LineIndex {
-  private readonly lineStarts: number[] = [0];
+  /** Offset where each line starts, in a typed array (4 bytes a line, however long the file). */
+  private readonly lineStarts: Int32Array;
+  private readonly lines: number;
 
-  constructor(private readonly text: string) {
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  constructor(readonly text: string) {
+    let starts = new Int32Array(Math.max(16, text.length >> 5));
+    let count = 1;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) {
+      if (count === starts.length) {
+        const grown = new Int32Array(starts.length * 2);
+        grown.set(starts);
+        starts = grown;
+      }
+      starts[count++] = at + 1;
     }
+    this.lineStarts = starts.slice(0, count);
+    this.lines = count;
   }
 
   position(offset: number): SourcePosition {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     let lo = 0;
-    let hi = this.lineStarts.length - 1;
+    let hi = this.lines - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((this.lineStarts[mid] ?? 0) <= clamped) lo = mid;
@@ -28,10 +39,10 @@ export class LineIndex {
 
   /** The offset where a 1-based line starts (clamped to the text). */
   lineStart(line: number): number {
-    return this.lineStarts[Math.max(0, Math.min(line - 1, this.lineStarts.length - 1))] ?? 0;
+    return this.lineStarts[Math.max(0, Math.min(line - 1, this.lines - 1))] ?? 0;
   }
 
   get lineCount(): number {
-    return this.lineStarts.length;
+    return this.lines;
   }
 }

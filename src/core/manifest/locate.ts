@@ -1,7 +1,28 @@
 import type { SourceRange } from './diagnostic.ts';
 import { LineIndex } from './lineIndex.ts';
 import type { ManifestFile, ManifestObject } from './parse.ts';
-import { findNode } from './yamlTree.ts';
+import { documentTree, findNode, itemTree, type YamlNode } from './yamlTree.ts';
+
+/**
+ * Positioned trees of the objects whose fields were asked for last, built from the object's text on demand: the
+ * analysis keeps no tree, only each object's origin. A few are kept, as one diagnostic often asks several fields.
+ */
+const recentTrees = new Map<ManifestObject, YamlNode | null>();
+const RECENT_TREES = 32;
+
+/** The positioned YAML tree of one object (offsets into its file's text), or null when it cannot be read again. */
+export function objectTree(object: ManifestObject): YamlNode | null {
+  const known = recentTrees.get(object);
+  if (known !== undefined) return known;
+  const { text, offset, document, item } = object.origin;
+  const tree = item ? (itemTree(text, document, item, offset) ?? null) : documentTree(text, document, offset);
+  recentTrees.set(object, tree);
+  if (recentTrees.size > RECENT_TREES) {
+    const oldest = recentTrees.keys().next().value;
+    if (oldest !== undefined) recentTrees.delete(oldest);
+  }
+  return tree;
+}
 
 const lineIndexes = new WeakMap<ManifestFile, LineIndex>();
 
@@ -15,8 +36,9 @@ export function fieldRange(
   path: ReadonlyArray<string | number>,
 ): SourceRange | undefined {
   const file = files.find((f) => f.name === object.file);
-  const node = findNode(object.node, path);
-  if (!file || !node) return undefined;
+  if (!file) return undefined;
+  const node = findNode(objectTree(object), path);
+  if (!node) return undefined;
   let lines = lineIndexes.get(file);
   if (!lines) {
     lines = new LineIndex(file.text);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseManifests } from './parse.ts';
+import { analyze, type Diagnostic } from '../index.ts';
+import { chunksRead, PARSE_LIMITS, parseManifests } from './parse.ts';
+import { validateObjects } from './validate.ts';
 
 const demo = readFileSync(new URL('../../../fixtures/scenarios/demo/manifests.yaml', import.meta.url), 'utf8');
 
@@ -280,14 +282,148 @@ describe('hostile input', () => {
         range: expect.objectContaining({ start: expect.objectContaining({ line: 3 }) }),
       }),
     ]);
-    const huge = parse(`# ${'x'.repeat(5_000_001)}`);
+    const huge = parse(`# ${'x'.repeat(PARSE_LIMITS.maxFileChars)}`);
     expect(huge.diagnostics).toEqual([
       expect.objectContaining({
         code: 'INPUT_TOO_LARGE',
         range: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
       }),
     ]);
+    // The message gives the file's size and the cap.
+    expect(huge.diagnostics[0]?.message).toContain(`(${PARSE_LIMITS.maxFileChars + 2})`);
+    expect(huge.diagnostics[0]?.message).toContain(`(${PARSE_LIMITS.maxFileChars})`);
     const deep = parse(`a: ${'['.repeat(150)}${']'.repeat(150)}`);
     expect(deep.diagnostics.map((d) => d.code)).toEqual(['YAML_TOO_DEEP']);
+  });
+});
+
+describe('large and real exports', () => {
+  it('counts only what aliases add: a document with 100,000 keys and one with 50,000 list items are read', () => {
+    const keys = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: big, namespace: default}', 'data:'];
+    for (let i = 0; i < 100_000; i++) keys.push(`  key-${i}: value-${i}`);
+    const mapping = parse(keys.join('\n'));
+    expect(mapping.diagnostics).toEqual([]);
+    expect(Object.keys(mapping.objects[0]?.value['data'] as object)).toHaveLength(100_000);
+    const items = ['apiVersion: v1', 'kind: List', 'items:'];
+    for (let i = 0; i < 50_000; i++) items.push(`- {apiVersion: v1, kind: ServiceAccount, metadata: {name: sa-${i}}}`);
+    const list = parse(items.join('\n'));
+    expect(list.diagnostics.filter((d) => d.code === 'YAML_ALIAS_LIMIT')).toEqual([]);
+    expect(list.objects).toHaveLength(50_000);
+    expect(list.objects[49_999]?.range.start).toEqual({ line: 50_003, column: 3 });
+  });
+
+  it('still reads a document whose few aliases add little, and stops one whose aliases add too much', () => {
+    const small = parse(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b, labels: &l {app: x}, annotations: *l}\n',
+    );
+    expect(small.diagnostics).toEqual([]);
+    expect(small.objects[0]?.value['metadata']).toMatchObject({ annotations: { app: 'x' } });
+    const lines = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: a}',
+      'data:',
+      '  a0: &a0 [x, x, x, x, x, x, x, x]',
+    ];
+    for (let i = 1; i < 8; i++)
+      lines.push(`  a${i}: &a${i} [${Array.from({ length: 8 }, () => `*a${i - 1}`).join(', ')}]`);
+    const bomb = parse(lines.join('\n'));
+    expect(bomb.objects).toEqual([]);
+    expect(bomb.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'YAML_ALIAS_LIMIT',
+        range: expect.objectContaining({ start: { line: 1, column: 1 } }),
+      }),
+    ]);
+  });
+});
+
+describe('reading again after an edit', () => {
+  const service = (name: string, extra = '') =>
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: default\n${extra}spec:\n  ports:\n  - port: on\n`;
+
+  it('reads only the documents whose text changed, and nothing for the same text', () => {
+    const text = [service('a'), service('b'), service('c')].join('---\n');
+    parse(text);
+    const before = chunksRead();
+    parse(text);
+    expect(chunksRead()).toBe(before);
+    parse(text.replace('name: b', 'name: b2'));
+    expect(chunksRead()).toBe(before + 1);
+  });
+
+  it('gives unchanged documents their new lines when an edit above them adds lines', () => {
+    const first = [service('a'), service('b')].join('---\n');
+    const second = [service('a', '  labels:\n    app: a\n    tier: web\n'), service('b')].join('---\n');
+    // The lines of `port: on` (which kubectl reads as a boolean) in a text.
+    const portLines = (text: string) =>
+      text.split('\n').flatMap((line, index) => (line === '  - port: on' ? [index + 1] : []));
+    const warnings = (text: string) => {
+      const { objects, lineIndexes } = parse(text);
+      const diagnostics: Diagnostic[] = [];
+      validateObjects(objects, lineIndexes, diagnostics);
+      return { objects, lines: diagnostics.filter((d) => d.code === 'YAML11_BOOLEAN').map((d) => d.range.start.line) };
+    };
+    const before = warnings(first);
+    const reads = chunksRead();
+    const after = warnings(second);
+    expect(chunksRead()).toBe(reads + 1); // only the edited document is read again
+    expect(before.lines).toEqual(portLines(first));
+    expect(after.lines).toEqual(portLines(second));
+    expect(after.objects[1]?.range.start.line).toBe((before.objects[1]?.range.start.line ?? 0) + 3);
+  });
+});
+
+describe('YAML merge keys, as kubectl reads them', () => {
+  it('merges an anchor into labels, with no WRONG_TYPE and no prototype keys', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      '  name: a',
+      '  namespace: default',
+      '  annotations: &common {team: payments, tier: web}',
+      '  labels: {<<: *common, app: a}',
+      'spec:',
+      '  selector:',
+      '    <<: *common',
+      '    tier: api',
+      '  ports: [{port: 80}]',
+    ].join('\n');
+    const analysis = analyze([{ name: 'merge.yaml', text }]);
+    expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const service = analysis.model.services[0];
+    expect(Object.fromEntries(service?.labels ?? [])).toEqual({ team: 'payments', tier: 'web', app: 'a' });
+    // A key written in the mapping wins over the merged one.
+    expect(Object.fromEntries(service?.selector ?? [])).toEqual({ team: 'payments', tier: 'api' });
+    const metadata = analysis.objects[0]?.value['metadata'] as Record<string, unknown>;
+    const labels = metadata['labels'] as object;
+    expect(Object.keys(labels).sort()).toEqual(['app', 'team', 'tier']);
+    expect(Object.hasOwn(labels, '<<')).toBe(false);
+  });
+
+  it('merges a list of anchors, the earlier winning, and copies no inherited keys', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: m, namespace: default}',
+      'x-base: &base {a: base, b: base}',
+      'x-over: &over {a: over, c: over}',
+      'x-proto: &proto {__proto__: {polluted: yes}, toString: own}',
+      'data:',
+      '  <<: [*over, *base, *proto]',
+      '  d: own',
+    ].join('\n');
+    const { objects, diagnostics } = parse(text);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const data = objects[0]?.value['data'] as Record<string, unknown>;
+    expect(data['a']).toBe('over');
+    expect(data['b']).toBe('base');
+    expect(data['c']).toBe('over');
+    expect(data['d']).toBe('own');
+    expect(data['toString']).toBe('own');
+    expect(Object.hasOwn(data, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 });

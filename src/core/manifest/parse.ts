@@ -1,8 +1,17 @@
-import { CORE_SCHEMA, YAMLException, constructFromEvents, parseEvents } from 'js-yaml';
+import { CORE_SCHEMA, YAMLException, constructFromEvents, mergeTag, parseEvents } from 'js-yaml';
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import { kindInfo } from './kinds.ts';
 import { LineIndex } from './lineIndex.ts';
-import { buildYamlTrees, findKey, findNode, type YamlDocumentTree, type YamlNode } from './yamlTree.ts';
+import {
+  documentTree,
+  findKey,
+  findNode,
+  itemTree,
+  MAX_DEPTH,
+  outlineDocuments,
+  type DocumentOutline,
+  type YamlNode,
+} from './yamlTree.ts';
 
 /** One file the user pasted or uploaded. */
 export interface ManifestFile {
@@ -29,8 +38,31 @@ export interface ManifestObject {
   range: SourceRange;
   /** The object's fields as YAML 1.2 reads them. Parsed data: read with own-property lookups only. */
   value: Readonly<Record<string, unknown>>;
-  /** The positioned YAML tree of the object, for citing one field's lines. */
-  node: YamlNode;
+  /** Where the object's text is, so that a field's line and column can be computed when asked (see locate.ts). */
+  origin: ObjectOrigin;
+}
+
+/** An entry of a `kind: List`, with its range relative to its document chunk. */
+export interface ListItem {
+  index: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * What a position needs, instead of a positioned tree of every value: the text of the document chunk the object is
+ * in, where that chunk starts in its file, and which document and list entry of the chunk the object is.
+ */
+export interface ObjectOrigin {
+  /** The chunk of the file's text (one document between `---` markers, usually). */
+  text: string;
+  /** Offset of `text` in the file. */
+  offset: number;
+  /** Index of the YAML document in `text`. */
+  document: number;
+  item: ListItem | undefined;
+  /** Flat [start, end, ...] (relative to `text`) of plain values YAML 1.1 reads differently, for validation. */
+  yaml11: readonly number[] | undefined;
 }
 
 export interface ParseResult {
@@ -42,12 +74,20 @@ export interface ParseResult {
 
 /** Bounds that keep hostile input from hanging the page. */
 export const PARSE_LIMITS = {
-  maxFileChars: 5_000_000,
-  maxDepth: 100,
+  /** A 20,000-object `kubectl get -A -o yaml` export is about 27 MB: one file of that size is read. */
+  maxFileChars: 64_000_000,
+  maxDepth: MAX_DEPTH,
   maxAliasesPerDocument: 1_000,
-  /** Nodes a document may have once its aliases are expanded ("billion laughs" stops here). */
-  maxExpandedNodes: 200_000,
+  /** Nodes a document's aliases may add once expanded ("billion laughs" stops here); a document without aliases adds none. */
+  maxAliasExpansion: 200_000,
 } as const;
+
+/**
+ * YAML 1.2 core types plus merge keys (`<<: *anchor`, `<<: [*a, *b]`), which kubectl's YAML reader
+ * (sigs.k8s.io/yaml over go-yaml) merges: keys written in the mapping win over merged ones, and in a list of
+ * anchors the earlier wins. js-yaml's object mapping merges own keys only.
+ */
+const KUBECTL_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 /** A line that starts a new YAML document (`---` alone or followed by content) in the YAML spec's terms. */
 const DOCUMENT_MARKER = /^---(?=[ \t\r]|$)/gm;
@@ -123,133 +163,267 @@ export function parseManifests(files: readonly ManifestFile[]): ParseResult {
   const objects: ManifestObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const lineIndexes = new Map<string, LineIndex>();
+  generation++;
   for (const file of files) {
-    const lines = new LineIndex(file.text);
+    const lines = lineIndexFor(file);
     lineIndexes.set(file.name, lines);
     parseFile(file, lines, objects, diagnostics);
   }
+  evictChunks();
   return { objects, diagnostics, lineIndexes };
 }
 
-function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
-  const report = (severity: Severity, code: DiagnosticCode, message: string, start: number, end: number): void => {
-    diagnostics.push({ severity, code, message, file: file.name, range: lines.range(start, end) });
-  };
+let chunkReads = 0;
 
+/** How many document chunks were read (not found in the cache) since the program started: for tests and the bench. */
+export function chunksRead(): number {
+  return chunkReads;
+}
+
+/** Forgets every document read before (for measuring a first read). */
+export function clearParseCache(): void {
+  chunkCache.clear();
+  lineCache.clear();
+}
+
+/** A problem found in a document, with offsets relative to the document's text. */
+interface ChunkDiagnostic {
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+  start: number;
+  end: number;
+}
+
+/** An object read from a document, with offsets relative to the document's text. */
+interface ChunkObject {
+  kind: string;
+  apiVersion: string;
+  name: string;
+  namespace: string | undefined;
+  namespaceAssumed: boolean;
+  modelled: boolean;
+  document: number;
+  item: ListItem | undefined;
+  start: number;
+  end: number;
+  value: Readonly<Record<string, unknown>>;
+  yaml11: number[] | undefined;
+}
+
+/** What one chunk of text (documents between `---` markers) reads as; independent of where the chunk is. */
+interface ChunkResult {
+  objects: ChunkObject[];
+  diagnostics: ChunkDiagnostic[];
+  /** How many YAML documents the chunk counts for. */
+  documents: number;
+  /** The last parseManifests call that used it. */
+  used: number;
+}
+
+/**
+ * Chunks read before, by their text: an edit re-reads only the documents whose text changed, and reading the same
+ * text again reads nothing. Bounded: entries that neither the last nor the current call used are dropped.
+ */
+const chunkCache = new Map<string, ChunkResult>();
+let generation = 0;
+
+function evictChunks(): void {
+  for (const [text, chunk] of chunkCache) if (chunk.used < generation - 1) chunkCache.delete(text);
+}
+
+/** Line tables of the files last read, by name (rebuilt when the text changes). */
+const lineCache = new Map<string, LineIndex>();
+
+function lineIndexFor(file: ManifestFile): LineIndex {
+  const known = lineCache.get(file.name);
+  if (known && known.text === file.text) return known;
+  const lines = new LineIndex(file.text);
+  lineCache.set(file.name, lines);
+  if (lineCache.size > 64) {
+    const oldest = lineCache.keys().next().value;
+    if (oldest !== undefined) lineCache.delete(oldest);
+  }
+  return lines;
+}
+
+const sizeText = (chars: number): string =>
+  chars >= 1_000_000 ? `${(chars / 1_000_000).toFixed(1)} million` : chars.toLocaleString('en-US');
+
+function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject[], diagnostics: Diagnostic[]): void {
   if (file.text.length > PARSE_LIMITS.maxFileChars) {
-    report(
-      'error',
-      'INPUT_TOO_LARGE',
-      `This file has ${file.text.length} characters; Meshpath reads at most ${PARSE_LIMITS.maxFileChars}. Split it or remove what the path does not need.`,
-      0,
-      0,
-    );
+    diagnostics.push({
+      severity: 'error',
+      code: 'INPUT_TOO_LARGE',
+      message: `This file has ${sizeText(file.text.length)} characters (${file.text.length}); Meshpath reads at most ${sizeText(PARSE_LIMITS.maxFileChars)} (${PARSE_LIMITS.maxFileChars}) per file. Split it into several files, or remove what the path does not need.`,
+      file: file.name,
+      range: lines.range(0, 0),
+    });
     return;
   }
 
   let documentIndex = 0;
-  for (const chunk of splitDocuments(file.text)) {
-    const source = file.text.slice(chunk.start, chunk.end);
-    let trees: YamlDocumentTree[];
-    let values: unknown[];
-    try {
-      const events = parseEvents(source, { filename: file.name, maxDepth: PARSE_LIMITS.maxDepth });
-      trees = buildYamlTrees(events, source, chunk.start);
-      const loop = trees.find((tree) => tree.cycleAt !== undefined);
-      if (loop?.cycleAt !== undefined) {
-        report(
-          'error',
-          'YAML_ALIAS_LIMIT',
-          'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.',
-          loop.cycleAt,
-          loop.cycleAt + 2,
-        );
-        documentIndex += Math.max(1, trees.length);
-        continue;
-      }
-      const bomb = trees.find((tree) => tree.expandedSize > PARSE_LIMITS.maxExpandedNodes);
-      if (bomb?.root) {
-        report(
-          'error',
-          'YAML_ALIAS_LIMIT',
-          `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxExpandedNodes} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`,
-          bomb.root.start,
-          bomb.root.start + 1,
-        );
-        documentIndex += Math.max(1, trees.length);
-        continue;
-      }
-      values = constructFromEvents(events, {
-        source,
-        filename: file.name,
-        schema: CORE_SCHEMA,
-        maxAliases: PARSE_LIMITS.maxAliasesPerDocument,
+  for (const { start, end } of splitDocuments(file.text)) {
+    const text = file.text.slice(start, end);
+    let chunk = chunkCache.get(text);
+    if (!chunk) {
+      chunk = readChunk(text, file.name);
+      chunkCache.set(text, chunk);
+    }
+    chunk.used = generation;
+    for (const d of chunk.diagnostics)
+      diagnostics.push({
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+        file: file.name,
+        range: lines.range(start + d.start, start + d.end),
       });
-    } catch (error) {
-      const at = chunk.start + (error instanceof YAMLException && error.mark ? error.mark.position : 0);
-      const reason = error instanceof YAMLException ? error.reason : String(error);
-      const code: DiagnosticCode = reason.includes('duplicated mapping key')
-        ? 'YAML_DUPLICATE_KEY'
-        : reason.includes('maxDepth')
-          ? 'YAML_TOO_DEEP'
-          : reason.includes('alias')
-            ? 'YAML_ALIAS_LIMIT'
-            : 'YAML_SYNTAX';
+    for (const o of chunk.objects)
+      objects.push({
+        kind: o.kind,
+        apiVersion: o.apiVersion,
+        name: o.name,
+        namespace: o.namespace,
+        namespaceAssumed: o.namespaceAssumed,
+        modelled: o.modelled,
+        file: file.name,
+        documentIndex: documentIndex + o.document,
+        itemIndex: o.item?.index,
+        range: lines.range(start + o.start, start + o.end),
+        value: o.value,
+        origin: { text, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
+      });
+    documentIndex += chunk.documents;
+  }
+}
+
+/** Reads one chunk of a file's text; offsets in the result are relative to `text`. */
+function readChunk(text: string, fileName: string): ChunkResult {
+  chunkReads++;
+  const objects: ChunkObject[] = [];
+  const diagnostics: ChunkDiagnostic[] = [];
+  const result: ChunkResult = { objects, diagnostics, documents: 1, used: generation };
+  const report = (severity: Severity, code: DiagnosticCode, message: string, start: number, end: number): void => {
+    diagnostics.push({ severity, code, message, start, end });
+  };
+
+  let outlines: DocumentOutline[];
+  let values: unknown[];
+  try {
+    const events = parseEvents(text, { filename: fileName, maxDepth: PARSE_LIMITS.maxDepth });
+    outlines = outlineDocuments(events, text);
+    result.documents = Math.max(1, outlines.length);
+    const loop = outlines.find((outline) => outline.cycleAt !== undefined);
+    if (loop?.cycleAt !== undefined) {
       report(
         'error',
-        code,
-        `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the others are still read.`,
-        at,
-        at + 1,
+        'YAML_ALIAS_LIMIT',
+        'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.',
+        loop.cycleAt,
+        loop.cycleAt + 2,
       );
-      documentIndex += Math.max(1, countMarkers(source));
-      continue;
+      return result;
     }
-    values.forEach((value, i) => {
-      const tree = trees[i]?.root ?? null;
-      readDocument(value, tree, documentIndex + i);
+    const bomb = outlines.find((outline) => outline.aliasAdded > PARSE_LIMITS.maxAliasExpansion);
+    if (bomb) {
+      report(
+        'error',
+        'YAML_ALIAS_LIMIT',
+        `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxAliasExpansion} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`,
+        bomb.start,
+        bomb.start + 1,
+      );
+      return result;
+    }
+    values = constructFromEvents(events, {
+      source: text,
+      filename: fileName,
+      schema: KUBECTL_SCHEMA,
+      maxAliases: PARSE_LIMITS.maxAliasesPerDocument,
     });
-    documentIndex += Math.max(values.length, 1);
+  } catch (error) {
+    const at = error instanceof YAMLException && error.mark ? error.mark.position : 0;
+    const reason = error instanceof YAMLException ? error.reason : String(error);
+    const code: DiagnosticCode = reason.includes('duplicated mapping key')
+      ? 'YAML_DUPLICATE_KEY'
+      : reason.includes('maxDepth')
+        ? 'YAML_TOO_DEEP'
+        : reason.includes('alias')
+          ? 'YAML_ALIAS_LIMIT'
+          : 'YAML_SYNTAX';
+    report(
+      'error',
+      code,
+      `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the others are still read.`,
+      at,
+      at + 1,
+    );
+    result.documents = Math.max(1, countMarkers(text));
+    return result;
   }
+  result.documents = Math.max(values.length, 1);
+  values.forEach((value, i) => {
+    const outline = outlines[i];
+    if (outline) readDocument(value, outline, i);
+  });
+  return result;
 
-  function readDocument(value: unknown, tree: YamlNode | null, index: number): void {
-    if (value === null || value === undefined || !tree) return; // an empty document, or only comments
+  function readDocument(value: unknown, outline: DocumentOutline, document: number): void {
+    if (value === null || value === undefined || outline.start < 0) return; // an empty document, or only comments
+    const tree = (): YamlNode | null => documentTree(text, document, 0);
     if (!isRecord(value)) {
       report(
         'error',
         'NOT_AN_OBJECT',
         'This document is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.',
-        tree.start,
-        tree.end,
+        outline.start,
+        outline.end,
       );
       return;
     }
     const kind = stringField(value, 'kind');
     const items = field(value, 'items');
     if (kind !== undefined && kind.endsWith('List') && items !== undefined) {
-      const itemsNode = findNode(tree, ['items']);
-      if (!Array.isArray(items) || itemsNode?.kind !== 'sequence') {
-        const at = findKey(tree, ['items']) ?? tree;
+      const ranges = outline.items;
+      if (!Array.isArray(items) || !ranges || ranges.length !== items.length * 2) {
+        const at = findKey(tree(), ['items']) ?? outline;
         report('error', 'LIST_ITEMS_NOT_A_SEQUENCE', `${kind}.items must be a list of objects.`, at.start, at.end);
         return;
       }
-      items.forEach((item, itemIndex) => {
-        const itemNode = itemsNode.items[itemIndex];
-        if (itemNode) readObject(item, itemNode, index, itemIndex);
+      let hit = 0;
+      items.forEach((item, index) => {
+        const start = ranges[2 * index] ?? 0;
+        const end = ranges[2 * index + 1] ?? start;
+        // The YAML 1.1 values of this item (both lists are in text order).
+        const yaml11: number[] = [];
+        while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < start) hit += 2;
+        while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < end)
+          yaml11.push(outline.yaml11[hit] ?? 0, outline.yaml11[(hit += 2) - 1] ?? 0);
+        const entry = { index, start, end };
+        readObject(item, start, end, () => itemTree(text, document, entry, 0) ?? null, document, entry, yaml11);
       });
       return;
     }
-    readObject(value, tree, index, undefined);
+    readObject(value, outline.start, outline.end, tree, document, undefined, outline.yaml11);
   }
 
-  function readObject(value: unknown, node: YamlNode, index: number, itemIndex: number | undefined): void {
+  function readObject(
+    value: unknown,
+    start: number,
+    end: number,
+    lazyTree: () => YamlNode | null,
+    document: number,
+    item: ListItem | undefined,
+    yaml11: number[],
+  ): void {
     if (!isRecord(value)) {
       report(
         'error',
         'NOT_AN_OBJECT',
         'This item is not a Kubernetes object: expected a mapping with apiVersion, kind and metadata.',
-        node.start,
-        node.end,
+        start,
+        end,
       );
       return;
     }
@@ -257,13 +431,16 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     const apiVersion = stringField(value, 'apiVersion');
     const metadata = field(value, 'metadata');
     const name = stringField(metadata, 'name') ?? stringField(metadata, 'generateName');
-    const keyOr = (path: string[]): YamlNode => findKey(node, path) ?? node;
+    // Positions of fields are looked up only for a diagnostic.
+    const whole = { start, end };
+    const keyOr = (path: string[]): { start: number; end: number } => findKey(lazyTree(), path) ?? whole;
     // A value of the wrong type is reported at the value, as the object reader reports other fields.
     const wrongType = (path: string[]): boolean => {
       const found = path.reduce<unknown>((parent, key) => field(parent, key), value);
       if (found === undefined || found === null || typeof found === 'string') return false;
-      const at = findNode(node, path) ?? keyOr(path);
-      const written = at.kind === 'scalar' ? at.text : undefined;
+      const node = findNode(lazyTree(), path);
+      const at = node ?? keyOr(path);
+      const written = node?.kind === 'scalar' ? node.text : undefined;
       report(
         'error',
         'WRONG_TYPE',
@@ -281,7 +458,7 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
         'MISSING_KIND',
         'This object has no kind: Meshpath cannot tell what it is.',
         at.start,
-        at === node ? node.start + 1 : at.end,
+        at === whole ? start + 1 : at.end,
       );
       return;
     }
@@ -291,7 +468,7 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
       return;
     }
     if (name === undefined) {
-      const at = findKey(node, ['metadata']) ?? keyOr(['kind']);
+      const at = findKey(lazyTree(), ['metadata']) ?? keyOr(['kind']);
       report('error', 'MISSING_NAME', `This ${kind} has no metadata.name.`, at.start, at.end);
       return;
     }
@@ -310,12 +487,12 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
       namespace: namespaced ? (declaredNamespace ?? 'default') : undefined,
       namespaceAssumed: namespaced && declaredNamespace === undefined,
       modelled: info?.modelled ?? false,
-      file: file.name,
-      documentIndex: index,
-      itemIndex,
-      range: lines.range(node.start, node.end),
+      document,
+      item,
+      start,
+      end,
       value,
-      node,
+      yaml11: yaml11.length > 0 ? yaml11 : undefined,
     });
   }
 }
@@ -331,7 +508,7 @@ export function parseEmbeddedYaml(
   if (text.length > PARSE_LIMITS.maxFileChars) return { ok: false, reason: 'too large', line: 1 };
   try {
     const events = parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth });
-    const values = constructFromEvents(events, { source: text, schema: CORE_SCHEMA, maxAliases: 100 });
+    const values = constructFromEvents(events, { source: text, schema: KUBECTL_SCHEMA, maxAliases: 100 });
     return { ok: true, value: values[0] ?? null };
   } catch (error) {
     return {

@@ -1,6 +1,7 @@
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import type { LineIndex } from './lineIndex.ts';
 import { isRecord, typeName, type ManifestObject } from './parse.ts';
+import { objectTree } from './locate.ts';
 import { findKey, findNode, type YamlNode } from './yamlTree.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -35,15 +36,16 @@ export class ObjectReader {
     return value;
   }
 
+  /** The positioned node at `path`, read from the object's text when asked (the analysis keeps no tree). */
   node(path: FieldPath): YamlNode | undefined {
-    return findNode(this.object.node, path);
+    return findNode(objectTree(this.object), path);
   }
 
   /** The range of the value at `path`, else of the closest enclosing field that exists, else of the whole object. */
   range(path: FieldPath): SourceRange {
     for (let length = path.length; length >= 0; length--) {
-      const node =
-        length === path.length ? findNode(this.object.node, path) : findKey(this.object.node, path.slice(0, length));
+      const tree = objectTree(this.object);
+      const node = length === path.length ? findNode(tree, path) : findKey(tree, path.slice(0, length));
       if (node && length > 0) return this.lines.range(node.start, node.end);
     }
     return this.keyRange(['kind']);
@@ -51,14 +53,14 @@ export class ObjectReader {
 
   /** The range of the key of `path` (for "this field should not be here"). */
   keyRange(path: FieldPath): SourceRange {
-    const key = findKey(this.object.node, path);
+    const key = findKey(objectTree(this.object), path);
     if (key) return this.lines.range(key.start, key.end);
     return this.object.range;
   }
 
   /** The source text of a scalar as the user wrote it (for "write "1.10"" suggestions). */
   sourceText(path: FieldPath): string | undefined {
-    const node = findNode(this.object.node, path);
+    const node = this.node(path);
     return node?.kind === 'scalar' ? node.text : undefined;
   }
 

@@ -3,7 +3,7 @@ import { KNOWN_KIND_NAMES, kindInfo } from './kinds.ts';
 import type { LineIndex } from './lineIndex.ts';
 import type { ManifestObject } from './parse.ts';
 import { ObjectReader } from './reader.ts';
-import type { YamlNode } from './yamlTree.ts';
+import { YAML11_BOOLEANS, YAML11_OCTAL, YAML11_SEXAGESIMAL } from './yamlTree.ts';
 
 /** Damerau-Levenshtein distance (optimal string alignment), for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
@@ -53,52 +53,45 @@ function nameProblem(kind: string, name: string): string | undefined {
   return undefined;
 }
 
-const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
-const YAML11_OCTAL = /^[-+]?0[0-7_]+$/;
-const YAML11_SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
-
 /**
  * Plain scalars that kubectl (YAML 1.1) reads differently from YAML 1.2, which Meshpath and most modern tools use.
- * kubectl would apply something other than what the user sees.
+ * kubectl would apply something other than what the user sees. The parser lists them while reading.
  */
-function scanYaml11(node: YamlNode, file: string, lines: LineIndex, diagnostics: Diagnostic[]): void {
-  const stack: YamlNode[] = [node];
-  while (stack.length > 0) {
-    const current = stack.pop();
-    if (!current) break;
-    if (current.kind === 'mapping') {
-      for (const pair of current.pairs) stack.push(pair.value);
-    } else if (current.kind === 'sequence') {
-      stack.push(...current.items);
-    } else if (current.kind === 'scalar' && current.plain) {
-      const text = current.text;
-      const range = lines.range(current.start, current.end);
-      if (YAML11_BOOLEANS.test(text)) {
-        diagnostics.push({
-          severity: 'warning',
-          code: 'YAML11_BOOLEAN',
-          message: `kubectl reads ${text} as the boolean ${/^(y|yes|on)$/i.test(text)} (YAML 1.1), not the text "${text}". Quote it ("${text}") if you mean the text, or write ${/^(y|yes|on)$/i.test(text)}.`,
-          file,
-          range,
-        });
-      } else if (YAML11_OCTAL.test(text) && /[0-9]/.test(text.slice(1))) {
-        const octal = Number.parseInt(text.replace(/_/g, ''), 8);
-        diagnostics.push({
-          severity: 'warning',
-          code: 'YAML11_NUMBER',
-          message: `kubectl reads ${text} as the octal number ${octal} (YAML 1.1); YAML 1.2 reads ${Number.parseInt(text.replace(/_/g, ''), 10)}. Quote it ("${text}") for text, or write ${octal} or 0o${text.replace(/^[-+]?0+/, '')}.`,
-          file,
-          range,
-        });
-      } else if (YAML11_SEXAGESIMAL.test(text)) {
-        diagnostics.push({
-          severity: 'warning',
-          code: 'YAML11_NUMBER',
-          message: `kubectl reads ${text} as a base-60 number (YAML 1.1), not the text "${text}". Quote it ("${text}").`,
-          file,
-          range,
-        });
-      }
+function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Diagnostic[]): void {
+  const hits = object.origin.yaml11;
+  if (!hits) return;
+  const { text, offset } = object.origin;
+  for (let i = 0; i + 1 < hits.length; i += 2) {
+    const start = hits[i] ?? 0;
+    const end = hits[i + 1] ?? start;
+    const written = text.slice(start, end);
+    const range = lines.range(offset + start, offset + end);
+    const file = object.file;
+    if (YAML11_BOOLEANS.test(written)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'YAML11_BOOLEAN',
+        message: `kubectl reads ${written} as the boolean ${/^(y|yes|on)$/i.test(written)} (YAML 1.1), not the text "${written}". Quote it ("${written}") if you mean the text, or write ${/^(y|yes|on)$/i.test(written)}.`,
+        file,
+        range,
+      });
+    } else if (YAML11_OCTAL.test(written) && /[0-9]/.test(written.slice(1))) {
+      const octal = Number.parseInt(written.replace(/_/g, ''), 8);
+      diagnostics.push({
+        severity: 'warning',
+        code: 'YAML11_NUMBER',
+        message: `kubectl reads ${written} as the octal number ${octal} (YAML 1.1); YAML 1.2 reads ${Number.parseInt(written.replace(/_/g, ''), 10)}. Quote it ("${written}") for text, or write ${octal} or 0o${written.replace(/^[-+]?0+/, '')}.`,
+        file,
+        range,
+      });
+    } else if (YAML11_SEXAGESIMAL.test(written)) {
+      diagnostics.push({
+        severity: 'warning',
+        code: 'YAML11_NUMBER',
+        message: `kubectl reads ${written} as a base-60 number (YAML 1.1), not the text "${written}". Quote it ("${written}").`,
+        file,
+        range,
+      });
     }
   }
 }
@@ -157,7 +150,7 @@ export function validateObjects(
         ]);
     }
 
-    scanYaml11(object.node, object.file, lines, diagnostics);
+    reportYaml11(object, lines, diagnostics);
 
     const identity = `${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`;
     const earlier = seen.get(identity);

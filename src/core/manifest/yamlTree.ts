@@ -1,4 +1,7 @@
-import { EVENT_ID, getScalarValue, type Event } from 'js-yaml';
+import { EVENT_ID, getScalarValue, parseEvents, type Event } from 'js-yaml';
+
+/** Deepest nesting of collections a document may have. */
+export const MAX_DEPTH = 100;
 
 /**
  * A YAML node with its place in the file. Offsets are 0-based character offsets into the whole file's text,
@@ -189,4 +192,190 @@ export function findKey(root: YamlNode | null | undefined, path: ReadonlyArray<s
   const parent = findNode(root, path.slice(0, -1));
   if (!parent || parent.kind !== 'mapping') return undefined;
   return parent.pairs.find((pair) => pair.key.kind === 'scalar' && pair.key.text === last)?.key;
+}
+
+/**
+ * What reading a document needs from its events, without a node per YAML value: where the root and each entry of a
+ * root-level `items` list begin and end, what aliases add to the document once expanded, an alias inside the
+ * collection it names, and the plain scalar values YAML 1.1 reads differently. Offsets are relative to `source`.
+ */
+export interface DocumentOutline {
+  /** Range of the root value; -1 for an empty document. */
+  start: number;
+  end: number;
+  /** Flat [start, end, start, end, ...] of the entries of a root-level `items` sequence (undefined when there is none). */
+  items: number[] | undefined;
+  /** Nodes the aliases of this document add once expanded (a document without aliases adds none). */
+  aliasAdded: number;
+  /** Offset of the first alias that refers to a collection containing it. */
+  cycleAt: number | undefined;
+  /** Flat [start, end, ...] of plain scalar values (not keys) that a YAML 1.1 reader such as kubectl reads differently. */
+  yaml11: number[];
+}
+
+const YAML11_FIRST = /[yYnNoO0-9+-]/;
+/** YAML 1.1 booleans, leading-zero octals and base-60 numbers: plain scalars that may read differently in YAML 1.1. */
+export const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+export const YAML11_OCTAL = /^[-+]?0[0-7_]+$/;
+export const YAML11_SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
+
+/** True for a plain scalar that kubectl (YAML 1.1) reads as something other than YAML 1.2 does. */
+export function readsDifferentlyInYaml11(text: string): boolean {
+  return (
+    YAML11_BOOLEANS.test(text) ||
+    (YAML11_OCTAL.test(text) && /[0-9]/.test(text.slice(1))) ||
+    YAML11_SEXAGESIMAL.test(text)
+  );
+}
+
+/** One outline per document of `events` (parsed from `source`), in one pass with no allocation per node. */
+export function outlineDocuments(events: readonly Event[], source: string): DocumentOutline[] {
+  const outlines: DocumentOutline[] = [];
+  // Open collections, as parallel stacks: kind (true for a mapping), start, expanded size, anchor, whether the
+  // next child of a mapping is a key, and whether it is the root's `items` list.
+  const isMapping: boolean[] = [];
+  const starts: number[] = [];
+  const sizes: number[] = [];
+  const anchors: string[] = [];
+  const keyNext: boolean[] = [];
+  const isItems: boolean[] = [];
+  let anchorSizes: Map<string, number> | undefined;
+  let current: DocumentOutline | undefined;
+  let lastEnd = 0;
+  let itemsKeySeen = false;
+
+  // Called when a child value is complete: its size joins its parent, its range is recorded where needed.
+  const complete = (start: number, end: number, size: number, anchor: string): void => {
+    if (!current) return;
+    if (anchor) (anchorSizes ??= new Map()).set(anchor, size);
+    const depth = isMapping.length;
+    if (depth === 0) {
+      current.start = start;
+      current.end = end;
+      return;
+    }
+    const top = depth - 1;
+    sizes[top] = Math.min(Number.MAX_SAFE_INTEGER, (sizes[top] ?? 0) + size);
+    if (isItems[top]) current.items?.push(start, end);
+    if (isMapping[top]) {
+      const wasKey = keyNext[top] ?? true;
+      keyNext[top] = !wasKey;
+      if (depth === 1) itemsKeySeen = wasKey && source.slice(start, end).replace(/^["']|["']$/g, '') === 'items';
+    }
+  };
+
+  for (const event of events) {
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        current = { start: -1, end: -1, items: undefined, aliasAdded: 0, cycleAt: undefined, yaml11: [] };
+        anchorSizes = undefined;
+        itemsKeySeen = false;
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const start = Math.max(event.start, 0);
+        const items = event.type === EVENT_ID.SEQUENCE && isMapping.length === 1 && itemsKeySeen;
+        if (items && current) current.items = [];
+        isMapping.push(event.type === EVENT_ID.MAPPING);
+        starts.push(start);
+        sizes.push(1);
+        anchors.push(event.anchorStart >= 0 ? source.slice(event.anchorStart, event.anchorEnd) : '');
+        keyNext.push(true);
+        isItems.push(items);
+        itemsKeySeen = false;
+        break;
+      }
+      case EVENT_ID.SCALAR: {
+        const known = event.valueStart >= 0;
+        const quoted = event.style === 2 || event.style === 3;
+        const start = known ? event.valueStart - (quoted ? 1 : 0) : lastEnd;
+        const end = known ? event.valueEnd + (quoted ? 1 : 0) : lastEnd;
+        lastEnd = Math.max(lastEnd, end);
+        const top = isMapping.length - 1;
+        const isValue = top < 0 || !isMapping[top] || !keyNext[top];
+        if (
+          current &&
+          isValue &&
+          event.style === 1 &&
+          known &&
+          end - start <= 40 &&
+          YAML11_FIRST.test(source.charAt(start)) &&
+          readsDifferentlyInYaml11(source.slice(start, end))
+        )
+          current.yaml11.push(start, end);
+        complete(start, end, 1, event.anchorStart >= 0 ? source.slice(event.anchorStart, event.anchorEnd) : '');
+        break;
+      }
+      case EVENT_ID.ALIAS: {
+        const name = source.slice(event.anchorStart, event.anchorEnd);
+        const size = anchorSizes?.get(name) ?? 1;
+        if (current) {
+          if (current.cycleAt === undefined && anchors.includes(name)) current.cycleAt = event.anchorStart - 1;
+          current.aliasAdded = Math.min(Number.MAX_SAFE_INTEGER, current.aliasAdded + size);
+        }
+        lastEnd = Math.max(lastEnd, event.anchorEnd);
+        complete(event.anchorStart - 1, event.anchorEnd, size, '');
+        break;
+      }
+      case EVENT_ID.POP: {
+        if (isMapping.length === 0) {
+          if (current) outlines.push(current);
+          current = undefined;
+          break;
+        }
+        const mapping = isMapping.pop() ?? false;
+        const start = starts.pop() ?? 0;
+        const size = sizes.pop() ?? 1;
+        const anchor = anchors.pop() ?? '';
+        keyNext.pop();
+        isItems.pop();
+        let end = Math.max(lastEnd, start + 1);
+        const open = source.charAt(start);
+        if (open === '{' || open === '[') {
+          // Flow collections end at their closing bracket.
+          const close = source.indexOf(mapping ? '}' : ']', end);
+          if (close >= 0) end = close + 1;
+        }
+        lastEnd = Math.max(lastEnd, end);
+        complete(start, end, size, anchor);
+        break;
+      }
+    }
+  }
+  return outlines;
+}
+
+/**
+ * The positioned tree of the `document`-th document of `text`, with offsets shifted by `base` (where `text` starts in
+ * its file). Built on demand: only when a diagnostic or a step's source asks where a field is.
+ */
+export function documentTree(text: string, document: number, base: number): YamlNode | null {
+  try {
+    return buildYamlTrees(parseEvents(text, { maxDepth: MAX_DEPTH }), text, base)[document]?.root ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The positioned tree of the entry `index` of a root-level `items` list that spans [start, end) of `text`. The entry
+ * is read alone, its line's leading `- ` blanked so that the columns stay those of the file; if that does not read
+ * as one value, the whole document is read.
+ */
+export function itemTree(
+  text: string,
+  document: number,
+  item: { index: number; start: number; end: number },
+  base: number,
+): YamlNode | undefined {
+  const lineStart = text.lastIndexOf('\n', item.start - 1) + 1;
+  const alone = ' '.repeat(item.start - lineStart) + text.slice(item.start, item.end);
+  try {
+    const trees = buildYamlTrees(parseEvents(alone, { maxDepth: MAX_DEPTH }), alone, base + lineStart);
+    const root = trees[0]?.root;
+    if (trees.length === 1 && root && root.start === base + item.start) return root;
+  } catch {
+    // Read the whole document below.
+  }
+  return findNode(documentTree(text, document, base), ['items', item.index]);
 }
