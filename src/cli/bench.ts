@@ -1,61 +1,15 @@
-// `npm run bench`: how long analysis takes on generated meshes of growing size. Prints medians; asserts nothing.
-import { analyze, computeProxyConfig, traceRequest } from '../core/index.ts';
+// `npm run bench`: how long Meshpath takes on realistic `kubectl get -A -o yaml` exports (managedFields, status,
+// ownerReferences, injected istio-proxy sidecars) of 50, 2,000 and 20,000 objects, one document per object and as one
+// `kind: List`. Prints medians measured in one process; asserts nothing. Run with --expose-gc for the heap figures.
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { analyze, computeProxyConfig, traceRequest, type Analysis, type ManifestFile } from '../core/index.ts';
+import { buildObjectGraph } from '../core/mesh/objectGraph.ts';
+import { clearParseCache, parseManifests } from '../core/manifest/parse.ts';
+import { validateObjects } from '../core/manifest/validate.ts';
+import { buildMeshModel } from '../core/model/convert.ts';
+import { exportAsDocuments, exportAsList, realisticObjects } from './realisticExport.ts';
 
-function generateMesh(namespaces: number, servicesPerNamespace: number): string {
-  const docs: string[] = [];
-  for (let n = 0; n < namespaces; n++) {
-    const ns = `team-${n}`;
-    docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n  labels:\n    istio-injection: enabled`);
-    for (let s = 0; s < servicesPerNamespace; s++) {
-      const app = `svc-${s}`;
-      docs.push(`apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${app}-v1
-  namespace: ${ns}
-spec:
-  selector:
-    matchLabels: {app: ${app}, version: v1}
-  template:
-    metadata:
-      labels: {app: ${app}, version: v1}
-    spec:
-      containers:
-      - name: app
-        image: example/${app}
-        ports: [{containerPort: 8080}]`);
-      docs.push(`apiVersion: v1
-kind: Service
-metadata:
-  name: ${app}
-  namespace: ${ns}
-spec:
-  selector: {app: ${app}}
-  ports:
-  - {name: http, port: 80, targetPort: 8080}`);
-      docs.push(`apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: ${app}
-  namespace: ${ns}
-spec:
-  hosts: [${app}]
-  http:
-  - match: [{headers: {end-user: {exact: jason}}}]
-    route: [{destination: {host: ${app}, subset: v1}}]
-  - route: [{destination: {host: ${app}.${ns}.svc.cluster.local, subset: v1}, weight: 100}]`);
-      docs.push(`apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata:
-  name: ${app}
-  namespace: ${ns}
-spec:
-  host: ${app}
-  subsets: [{name: v1, labels: {version: v1}}]`);
-    }
-  }
-  return `${docs.join('\n---\n')}\n`;
-}
+const gc = (globalThis as { gc?: () => void }).gc;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,50 +17,183 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-const sizes: Array<[number, number]> = [
-  [1, 5],
-  [5, 10],
-  [10, 25],
-  [20, 50],
-];
-console.log(
-  'analyze(): parse, validation, mesh model and object graph; proxy-config: registry, sidecar scope and all xDS for one pod;',
-);
-console.log(
-  'trace: one HTTP request from that pod to a service, through its proxy and the destination sidecar (registry and xDS included).',
-);
-console.log('Medians of 7 runs after 2 warm-ups.');
-console.log('namespaces  services  objects    text KiB   analyze ms   proxy-config ms   trace ms');
-for (const [namespaces, services] of sizes) {
-  const text = generateMesh(namespaces, services);
-  const files = [{ name: 'mesh.yaml', text }];
-  let objects = 0;
-  const times: number[] = [];
+function time(run: () => void): number {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
+
+/** Bytes of heap still used after `make` returns, with what it returned kept alive (needs --expose-gc). */
+function heapKept(make: () => unknown): number {
+  if (!gc) return Number.NaN;
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept = make();
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (kept === undefined) throw new Error('nothing kept');
+  return after - before;
+}
+
+interface Row {
+  objects: number;
+  variant: string;
+  megabytes: number;
+  loadAll: number;
+  analyze: number;
+  reanalyze: number;
+  proxyConfig: number;
+  trace: number;
+  retrace: number;
+  edit: number;
+  heapRatio: number;
+  perObject: { parse: number; validate: number; model: number; graph: number };
+}
+
+/** The sidecar pod the trace starts from: the first pod of the second namespace, which calls a service of its own. */
+function client(analysis: Analysis): { from: string; podRef: string; namespace: string } {
+  const pods = analysis.model.pods.filter((pod) => pod.proxy.kind === 'sidecar');
+  const pod = pods.find((p) => p.namespace === 'team-1') ?? pods[0];
+  if (!pod) throw new Error('no sidecar pod in the generated export');
+  return {
+    from: `${pod.namespace}/${pod.name}`,
+    podRef: `${pod.namespace}/${pod.name}`,
+    namespace: pod.namespace,
+  };
+}
+
+function measure(objects: number, variant: 'documents' | 'List', runs: number): Row {
+  const items = realisticObjects(objects);
+  const text = variant === 'List' ? exportAsList(items) : exportAsDocuments(items);
+  const files: ManifestFile[] = [{ name: 'cluster.yaml', text }];
+  const loadTimes: number[] = [];
+  const analyzeTimes: number[] = [];
+  const reanalyzeTimes: number[] = [];
   const proxyTimes: number[] = [];
   const traceTimes: number[] = [];
-  for (let run = 0; run < 9; run++) {
-    const started = performance.now();
-    const analysis = analyze(files);
-    objects = analysis.objects.length;
-    const analyzed = performance.now();
-    const pod = analysis.model.pods[0];
-    const result = pod ? computeProxyConfig(analysis, `${pod.namespace}/${pod.name}`) : undefined;
-    if (result && !result.ok) throw new Error(result.reason);
-    const configured = performance.now();
-    const traced = pod
-      ? traceRequest(analysis, {
-          from: `${pod.namespace}/${pod.name}`,
-          to: `http://svc-${services - 1}.${pod.namespace}/`,
-        })
-      : undefined;
-    if (traced && !traced.ok) throw new Error(traced.reason);
-    if (run >= 2) {
-      times.push(analyzed - started);
-      proxyTimes.push(configured - analyzed);
-      traceTimes.push(performance.now() - configured);
-    }
+  const retraceTimes: number[] = [];
+  const editTimes: number[] = [];
+  const stages = { parse: [] as number[], validate: [] as number[], model: [] as number[], graph: [] as number[] };
+  // The edit: one character of the last VirtualService's match value, which re-reads one document.
+  const at = text.lastIndexOf('exact: jason') + 'exact: jaso'.length;
+  const edited: ManifestFile[] = [{ name: 'cluster.yaml', text: `${text.slice(0, at)}N${text.slice(at + 1)}` }];
+  for (let run = -1; run < runs; run++) {
+    const load = time(() => loadAll(text, { schema: CORE_SCHEMA }));
+    clearParseCache();
+    let analysis: Analysis | undefined;
+    const first = time(() => {
+      analysis = analyze(files);
+    });
+    if (!analysis) throw new Error('no analysis');
+    const again = time(() => analyze(files));
+    const { from, podRef, namespace } = client(analysis);
+    const proxy = time(() => {
+      const result = computeProxyConfig(analysis as Analysis, podRef);
+      if (!result.ok) throw new Error(result.reason);
+    });
+    const trace = time(() => {
+      const result = traceRequest(analysis as Analysis, { from, to: `http://svc-3.${namespace}/` });
+      if (!result.ok) throw new Error(result.reason);
+    });
+    const retrace = time(() => traceRequest(analysis as Analysis, { from, to: `http://svc-5.${namespace}/api` }));
+    const edit = time(() => traceRequest(analyze(edited), { from, to: `http://svc-5.${namespace}/api` }));
+    // Each stage alone, from a cold parse.
+    clearParseCache();
+    let parsed: ReturnType<typeof parseManifests> | undefined;
+    const parse = time(() => {
+      parsed = parseManifests(files);
+    });
+    if (!parsed) throw new Error('no parse');
+    const { objects: read, lineIndexes, diagnostics } = parsed;
+    const validate = time(() => validateObjects(read, lineIndexes, diagnostics));
+    const model = time(() => buildMeshModel(read, lineIndexes, diagnostics));
+    const graph = time(() => buildObjectGraph(read));
+    if (run < 0) continue; // warm-up
+    loadTimes.push(load);
+    analyzeTimes.push(first);
+    reanalyzeTimes.push(again);
+    proxyTimes.push(proxy);
+    traceTimes.push(trace);
+    retraceTimes.push(retrace);
+    editTimes.push(edit);
+    stages.parse.push(parse);
+    stages.validate.push(validate);
+    stages.model.push(model);
+    stages.graph.push(graph);
   }
-  console.log(
-    `${String(namespaces).padStart(10)}  ${String(namespaces * services).padStart(8)}  ${String(objects).padStart(7)}  ${(text.length / 1024).toFixed(0).padStart(9)}  ${median(times).toFixed(1).padStart(11)}  ${median(proxyTimes).toFixed(1).padStart(16)}  ${median(traceTimes).toFixed(1).padStart(9)}`,
-  );
+  const bare = heapKept(() => loadAll(text, { schema: CORE_SCHEMA }));
+  clearParseCache();
+  const ours = heapKept(() => analyze(files));
+  const perObject = (values: number[]) => (median(values) * 1000) / objects;
+  return {
+    objects,
+    variant,
+    megabytes: text.length / 1e6,
+    loadAll: median(loadTimes),
+    analyze: median(analyzeTimes),
+    reanalyze: median(reanalyzeTimes),
+    proxyConfig: median(proxyTimes),
+    trace: median(traceTimes),
+    retrace: median(retraceTimes),
+    edit: median(editTimes),
+    heapRatio: ours / bare,
+    perObject: {
+      parse: perObject(stages.parse),
+      validate: perObject(stages.validate),
+      model: perObject(stages.model),
+      graph: perObject(stages.graph),
+    },
+  };
+}
+
+const columns: Array<[string, (row: Row) => string]> = [
+  ['objects', (row) => row.objects.toLocaleString('en-US')],
+  ['variant', (row) => row.variant],
+  ['MB', (row) => row.megabytes.toFixed(1)],
+  ['loadAll ms', (row) => row.loadAll.toFixed(0)],
+  ['analyze ms', (row) => row.analyze.toFixed(0)],
+  ['÷ loadAll', (row) => `${(row.analyze / row.loadAll).toFixed(2)}×`],
+  ['same text ms', (row) => row.reanalyze.toFixed(0)],
+  ['proxy config ms', (row) => row.proxyConfig.toFixed(1)],
+  ['trace ms', (row) => row.trace.toFixed(1)],
+  ['re-trace ms', (row) => row.retrace.toFixed(1)],
+  ['edit→trace ms', (row) => row.edit.toFixed(0)],
+  ['heap ÷ loadAll', (row) => (Number.isNaN(row.heapRatio) ? 'n/a' : `${row.heapRatio.toFixed(2)}×`)],
+  ['µs/object parse', (row) => row.perObject.parse.toFixed(0)],
+  ['validate', (row) => row.perObject.validate.toFixed(0)],
+  ['model', (row) => row.perObject.model.toFixed(0)],
+  ['object graph', (row) => row.perObject.graph.toFixed(0)],
+];
+
+const sizes: Array<[number, number]> = [
+  [50, 7],
+  [2_000, 5],
+  [20_000, 2],
+];
+const only = process.argv.slice(2).map(Number).filter(Number.isFinite);
+console.log(
+  'analyze(): parse, validation, mesh model and object graph (cold: nothing read before); same text: analyze() again;',
+);
+console.log(
+  'proxy config: one sidecar pod; trace: one HTTP request to a service of its namespace; re-trace: another destination on',
+);
+console.log(
+  'the same analysis; edit→trace: one character changed in one VirtualService, then analyze() and trace; heap: what',
+);
+console.log(
+  'analyze() keeps ÷ what a bare js-yaml loadAll keeps; µs/object: each stage alone, per object. Medians in one process.',
+);
+if (!gc) console.log('(run node with --expose-gc for the heap column)');
+const rows: Row[] = [];
+console.log(`| ${columns.map(([name]) => name).join(' | ')} |`);
+console.log(`|${columns.map(() => '---:').join('|')}|`);
+for (const [objects, runs] of sizes) {
+  if (only.length > 0 && !only.includes(objects)) continue;
+  for (const variant of ['documents', 'List'] as const) {
+    const row = measure(objects, variant, runs);
+    rows.push(row);
+    console.log(`| ${columns.map(([, cell]) => cell(row)).join(' | ')} |`);
+  }
 }
