@@ -310,7 +310,7 @@ describe('large and real exports', () => {
     expect(list.diagnostics.filter((d) => d.code === 'YAML_ALIAS_LIMIT')).toEqual([]);
     expect(list.objects).toHaveLength(50_000);
     expect(list.objects[49_999]?.range.start).toEqual({ line: 50_003, column: 3 });
-  });
+  }, 60_000);
 
   it('still reads a document whose few aliases add little, and stops one whose aliases add too much', () => {
     const small = parse(
@@ -425,5 +425,73 @@ describe('YAML merge keys, as kubectl reads them', () => {
     expect(Object.hasOwn(data, '__proto__')).toBe(true);
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+});
+
+describe('a kubectl List read entry by entry', () => {
+  // Entries of a realistic size (a long annotation), laid out as `kubectl get -A -o yaml` prints them.
+  const entry = (name: string, port = '80') =>
+    [
+      '- apiVersion: v1',
+      '  kind: Service',
+      '  metadata:',
+      '    annotations:',
+      `      note: "${'x'.repeat(300)}"`,
+      `    name: ${name}`,
+      '    namespace: default',
+      '  spec:',
+      '    ports:',
+      `    - port: ${port}`,
+    ].join('\n');
+  const list = (entries: string[]) =>
+    ['apiVersion: v1', 'items:', ...entries, 'kind: List', 'metadata:', '  resourceVersion: ""', ''].join('\n');
+
+  it('re-reads only the edited entry, and gives the others their positions', () => {
+    const text = list([entry('a'), entry('b'), entry('c')]);
+    const start = chunksRead();
+    const first = parse(text);
+    expect(chunksRead()).toBe(start + 3); // each entry alone
+    expect(first.objects.map((o) => [o.name, o.itemIndex, o.documentIndex, o.range.start.line])).toEqual([
+      ['a', 0, 0, 3],
+      ['b', 1, 0, 13],
+      ['c', 2, 0, 23],
+    ]);
+    const reads = chunksRead();
+    parse(text);
+    expect(chunksRead()).toBe(reads);
+    const edited = parse(list([entry('a'), entry('b2'), entry('c')]));
+    expect(chunksRead()).toBe(reads + 1);
+    expect(edited.objects.map((o) => o.name)).toEqual(['a', 'b2', 'c']);
+  });
+
+  it('points at fields of an entry read alone, and reports them at their line and column', async () => {
+    const { fieldRange } = await import('./locate.ts');
+    const text = list([entry('a'), entry('b', 'on'), entry('c')]);
+    const files = [{ name: 'list.yaml', text }];
+    const analysis = analyze(files);
+    const b = analysis.objects[1];
+    if (!b) throw new Error('not read');
+    expect(fieldRange(files, b, ['metadata', 'name'])).toEqual({
+      start: { line: 18, column: 11 },
+      end: { line: 18, column: 12 },
+    });
+    expect(fieldRange(files, b, ['spec', 'ports', 0])).toEqual({
+      start: { line: 22, column: 7 },
+      end: { line: 22, column: 15 },
+    });
+    // `port: on` is reported where it is written, by validation (YAML 1.1) and by the model's reader (not a number).
+    const at = (code: string) => analysis.diagnostics.find((d) => d.code === code)?.range;
+    expect(at('YAML11_BOOLEAN')).toEqual({ start: { line: 22, column: 13 }, end: { line: 22, column: 15 } });
+    expect(at('WRONG_TYPE')).toEqual({ start: { line: 22, column: 13 }, end: { line: 22, column: 15 } });
+  });
+
+  it('reads the whole List when an entry refers to an anchor in another entry', () => {
+    const text = list([
+      entry('a').replace('    namespace: default', '    namespace: &ns default'),
+      entry('b').replace('    namespace: default', '    namespace: *ns'),
+    ]);
+    const { objects, diagnostics } = parse(text);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(objects.map((o) => `${o.namespace}/${o.name}`)).toEqual(['default/a', 'default/b']);
   });
 });

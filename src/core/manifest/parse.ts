@@ -42,11 +42,13 @@ export interface ManifestObject {
   origin: ObjectOrigin;
 }
 
-/** An entry of a `kind: List`, with its range relative to its document chunk. */
+/** An entry of a `kind: List`, with its range relative to its chunk and its path in the chunk's document. */
 export interface ListItem {
   index: number;
   start: number;
   end: number;
+  /** `['items', index]` in a whole List; `[0]` when the entry was read alone as `- entry`. */
+  path: ReadonlyArray<string | number>;
 }
 
 /**
@@ -183,6 +185,7 @@ export function chunksRead(): number {
 /** Forgets every document read before (for measuring a first read). */
 export function clearParseCache(): void {
   chunkCache.clear();
+  entryCache.clear();
   lineCache.clear();
 }
 
@@ -229,7 +232,8 @@ const chunkCache = new Map<string, ChunkResult>();
 let generation = 0;
 
 function evictChunks(): void {
-  for (const [text, chunk] of chunkCache) if (chunk.used < generation - 1) chunkCache.delete(text);
+  for (const cache of [chunkCache, entryCache])
+    for (const [text, chunk] of cache) if (chunk.used < generation - 1) cache.delete(text);
 }
 
 /** Line tables of the files last read, by name (rebuilt when the text changes). */
@@ -263,13 +267,7 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
   }
 
   let documentIndex = 0;
-  for (const { start, end } of splitDocuments(file.text)) {
-    const text = file.text.slice(start, end);
-    let chunk = chunkCache.get(text);
-    if (!chunk) {
-      chunk = readChunk(text, file.name);
-      chunkCache.set(text, chunk);
-    }
+  const emit = (chunk: ChunkResult, text: string, start: number, document: number, itemIndex?: number): void => {
     chunk.used = generation;
     for (const d of chunk.diagnostics)
       diagnostics.push({
@@ -288,18 +286,110 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
         namespaceAssumed: o.namespaceAssumed,
         modelled: o.modelled,
         file: file.name,
-        documentIndex: documentIndex + o.document,
-        itemIndex: o.item?.index,
+        documentIndex: document + o.document,
+        itemIndex: itemIndex ?? o.item?.index,
         range: lines.range(start + o.start, start + o.end),
         value: o.value,
         origin: { text, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
       });
+  };
+  for (const { start, end } of splitDocuments(file.text)) {
+    const text = file.text.slice(start, end);
+    let chunk = chunkCache.get(text);
+    if (!chunk) {
+      // A kubectl List is read entry by entry, so that an edit re-reads one entry; the whole when that fails.
+      const entries = readListEntries(text, file.name);
+      if (entries) {
+        entries.forEach(({ entry, at, text: entryText }, index) =>
+          emit(entry, entryText, start + at, documentIndex, index),
+        );
+        documentIndex += 1;
+        continue;
+      }
+      chunk = readChunk(text, file.name, false);
+      chunkCache.set(text, chunk);
+    }
+    emit(chunk, text, start, documentIndex);
     documentIndex += chunk.documents;
   }
 }
 
-/** Reads one chunk of a file's text; offsets in the result are relative to `text`. */
-function readChunk(text: string, fileName: string): ChunkResult {
+/** Entries read before, by their text (`- ` and the entry), as chunks are. */
+const entryCache = new Map<string, ChunkResult>();
+
+/**
+ * `kubectl get -A -o yaml` prints one `kind: List` document whose `items:` key is at column 0 and whose entries
+ * start with `- ` at column 0. Such a List is read as its shell (the document without the entries) plus each entry
+ * alone, from `- ` to the next entry, with the same offsets. Undefined when the text is not laid out so, or when
+ * an entry does not read alone (an alias to an anchor in another entry, a syntax error): then the whole is read.
+ */
+function readListEntries(
+  text: string,
+  fileName: string,
+): Array<{ entry: ChunkResult; at: number; text: string }> | undefined {
+  const key = LIST_ITEMS_KEY.exec(text);
+  if (!key) return undefined;
+  const blockStart = key.index + key[0].length;
+  const starts: number[] = [];
+  let at = blockStart;
+  while (at < text.length) {
+    const c = text.charCodeAt(at);
+    if (c === 45) {
+      // `-` then a space or the line's end starts an entry; anything else (`---`, `-x`) ends the list.
+      const next = text.charCodeAt(at + 1);
+      if (at + 1 < text.length && next !== 32 && next !== 9 && next !== 10 && next !== 13) break;
+      starts.push(at);
+    } else if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 35) {
+      break; // a key at column 0: the list has ended
+    }
+    const newline = text.indexOf('\n', at);
+    at = newline < 0 ? text.length : newline + 1;
+  }
+  const blockEnd = at;
+  // Each read has a fixed cost: entries much shorter than a real object (about 1.4 KB) are read as one document.
+  if (starts.length === 0 || (blockEnd - blockStart) / starts.length < MIN_ENTRY_CHARS) return undefined;
+  if (!listShellIsList(text.slice(0, blockStart) + text.slice(blockEnd), fileName)) return undefined;
+  const entries: Array<{ entry: ChunkResult; at: number; text: string }> = [];
+  for (let i = 0; i < starts.length; i++) {
+    const entryStart = starts[i] ?? 0;
+    const entryText = text.slice(entryStart, starts[i + 1] ?? blockEnd);
+    let entry = entryCache.get(entryText);
+    if (!entry) {
+      entry = readChunk(entryText, fileName, true);
+      if (entry.documents !== 1 || entry.diagnostics.some((d) => d.code.startsWith('YAML_'))) return undefined;
+      entryCache.set(entryText, entry);
+    }
+    entries.push({ entry, at: entryStart, text: entryText });
+  }
+  return entries;
+}
+
+const MIN_ENTRY_CHARS = 256;
+
+/** `items:` at column 0 followed by a `- ` line at column 0: how kubectl prints a List's entries. */
+const LIST_ITEMS_KEY = /^items:[ \t]*(?:#[^\n]*)?\r?\n(?=-[ \t\r\n])/m;
+
+/** True when `shell` (a List without its entries) reads as one mapping whose kind ends in List. */
+function listShellIsList(shell: string, fileName: string): boolean {
+  try {
+    const values = constructFromEvents(parseEvents(shell, { filename: fileName, maxDepth: PARSE_LIMITS.maxDepth }), {
+      source: shell,
+      filename: fileName,
+      schema: KUBECTL_SCHEMA,
+      maxAliases: 0,
+    });
+    const kind = stringField(values[0], 'kind');
+    return values.length === 1 && kind !== undefined && kind.endsWith('List') && field(values[0], 'items') === null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads one chunk of a file's text; offsets in the result are relative to `text`. An `entry` is one entry of a List
+ * read alone (`- ` and the entry): a sequence of one object.
+ */
+function readChunk(text: string, fileName: string, entry: boolean): ChunkResult {
   chunkReads++;
   const objects: ChunkObject[] = [];
   const diagnostics: ChunkDiagnostic[] = [];
@@ -312,7 +402,7 @@ function readChunk(text: string, fileName: string): ChunkResult {
   let values: unknown[];
   try {
     const events = parseEvents(text, { filename: fileName, maxDepth: PARSE_LIMITS.maxDepth });
-    outlines = outlineDocuments(events, text);
+    outlines = outlineDocuments(events, text, entry);
     result.documents = Math.max(1, outlines.length);
     const loop = outlines.find((outline) => outline.cycleAt !== undefined);
     if (loop?.cycleAt !== undefined) {
@@ -363,6 +453,23 @@ function readChunk(text: string, fileName: string): ChunkResult {
     return result;
   }
   result.documents = Math.max(values.length, 1);
+  if (entry) {
+    const [value] = values;
+    const [start, end] = outlines[0]?.items ?? [];
+    if (values.length !== 1 || !Array.isArray(value) || value.length !== 1 || start === undefined || end === undefined)
+      result.documents = 0; // not one entry: the caller reads the whole List
+    else
+      readObject(
+        value[0],
+        start,
+        end,
+        () => itemTree(text, 0, { start, end, path: [0] }, 0) ?? null,
+        0,
+        { index: 0, start, end, path: [0] },
+        outlines[0]?.yaml11 ?? [],
+      );
+    return result;
+  }
   values.forEach((value, i) => {
     const outline = outlines[i];
     if (outline) readDocument(value, outline, i);
@@ -400,7 +507,7 @@ function readChunk(text: string, fileName: string): ChunkResult {
         while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < start) hit += 2;
         while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < end)
           yaml11.push(outline.yaml11[hit] ?? 0, outline.yaml11[(hit += 2) - 1] ?? 0);
-        const entry = { index, start, end };
+        const entry = { index, start, end, path: ['items', index] };
         readObject(item, start, end, () => itemTree(text, document, entry, 0) ?? null, document, entry, yaml11);
       });
       return;

@@ -229,7 +229,12 @@ export function readsDifferentlyInYaml11(text: string): boolean {
 }
 
 /** One outline per document of `events` (parsed from `source`), in one pass with no allocation per node. */
-export function outlineDocuments(events: readonly Event[], source: string): DocumentOutline[] {
+export function outlineDocuments(
+  events: readonly Event[],
+  source: string,
+  /** Record the entries of a root sequence as `items` (for one list entry read alone, as `- entry`). */
+  rootSequenceItems = false,
+): DocumentOutline[] {
   const outlines: DocumentOutline[] = [];
   // Open collections, as parallel stacks: kind (true for a mapping), start, expanded size, anchor, whether the
   // next child of a mapping is a key, and whether it is the root's `items` list.
@@ -274,7 +279,9 @@ export function outlineDocuments(events: readonly Event[], source: string): Docu
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE: {
         const start = Math.max(event.start, 0);
-        const items = event.type === EVENT_ID.SEQUENCE && isMapping.length === 1 && itemsKeySeen;
+        const items =
+          event.type === EVENT_ID.SEQUENCE &&
+          ((isMapping.length === 1 && itemsKeySeen) || (isMapping.length === 0 && rootSequenceItems));
         if (items && current) current.items = [];
         isMapping.push(event.type === EVENT_ID.MAPPING);
         starts.push(start);
@@ -358,14 +365,14 @@ export function documentTree(text: string, document: number, base: number): Yaml
 }
 
 /**
- * The positioned tree of the entry `index` of a root-level `items` list that spans [start, end) of `text`. The entry
+ * The positioned tree of a list entry that spans [start, end) of `text` and is at `path` in its document. The entry
  * is read alone, its line's leading `- ` blanked so that the columns stay those of the file; if that does not read
  * as one value, the whole document is read.
  */
 export function itemTree(
   text: string,
   document: number,
-  item: { index: number; start: number; end: number },
+  item: { start: number; end: number; path: ReadonlyArray<string | number> },
   base: number,
 ): YamlNode | undefined {
   const lineStart = text.lastIndexOf('\n', item.start - 1) + 1;
@@ -377,5 +384,5 @@ export function itemTree(
   } catch {
     // Read the whole document below.
   }
-  return findNode(documentTree(text, document, base), ['items', item.index]);
+  return findNode(documentTree(text, document, base), item.path);
 }
