@@ -85,9 +85,9 @@ export const PARSE_LIMITS = {
 } as const;
 
 /**
- * YAML 1.2 core types plus merge keys (`<<: *anchor`, `<<: [*a, *b]`), which kubectl's YAML reader
- * (sigs.k8s.io/yaml over go-yaml) merges: keys written in the mapping win over merged ones, and in a list of
- * anchors the earlier wins. js-yaml's object mapping merges own keys only.
+ * YAML 1.2 core types plus merge keys (`<<: *anchor`, `<<: [*a, *b]`), which kubectl's YAML reader merges
+ * (sigs.k8s.io/yaml yaml.go, over go.yaml.in/yaml/v2): a key written after `<<` wins over the merged one, and in a
+ * list of anchors the earlier wins. js-yaml's object mapping copies own keys only (Object.keys), never inherited ones.
  */
 const KUBECTL_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
