@@ -186,6 +186,7 @@ export function chunksRead(): number {
 export function clearParseCache(): void {
   chunkCache.clear();
   entryCache.clear();
+  batchCache.clear();
   lineCache.clear();
 }
 
@@ -222,6 +223,10 @@ interface ChunkResult {
   documents: number;
   /** The last parseManifests call that used it. */
   used: number;
+  /** For a batch of documents: true when they must be read one by one. */
+  failed?: boolean;
+  /** For a run of List entries read together: how many. */
+  entries?: number;
 }
 
 /**
@@ -232,7 +237,7 @@ const chunkCache = new Map<string, ChunkResult>();
 let generation = 0;
 
 function evictChunks(): void {
-  for (const cache of [chunkCache, entryCache])
+  for (const cache of [chunkCache, entryCache, batchCache])
     for (const [text, chunk] of cache) if (chunk.used < generation - 1) cache.delete(text);
 }
 
@@ -267,7 +272,8 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
   }
 
   let documentIndex = 0;
-  const emit = (chunk: ChunkResult, text: string, start: number, document: number, itemIndex?: number): void => {
+  // `firstItem`: the List index of the first entry of a run of entries read together.
+  const emit = (chunk: ChunkResult, text: string, start: number, document: number, firstItem?: number): void => {
     chunk.used = generation;
     for (const d of chunk.diagnostics)
       diagnostics.push({
@@ -287,31 +293,79 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
         modelled: o.modelled,
         file: file.name,
         documentIndex: document + o.document,
-        itemIndex: itemIndex ?? o.item?.index,
+        itemIndex: firstItem !== undefined ? firstItem + (o.item?.index ?? 0) : o.item?.index,
         range: lines.range(start + o.start, start + o.end),
         value: o.value,
         origin: { text, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
       });
   };
-  for (const { start, end } of splitDocuments(file.text)) {
-    const text = file.text.slice(start, end);
-    let chunk = chunkCache.get(text);
-    if (!chunk) {
-      // A kubectl List is read entry by entry, so that an edit re-reads one entry; the whole when that fails.
-      const entries = readListEntries(text, file.name);
-      if (entries) {
-        entries.forEach(({ entry, at, text: entryText }, index) =>
-          emit(entry, entryText, start + at, documentIndex, index),
-        );
-        documentIndex += 1;
+  const chunks = splitDocuments(file.text);
+  for (let i = 0; i < chunks.length;) {
+    const j = batchEnd(file.text, chunks, i);
+    const first = chunks[i];
+    const last = chunks[j - 1];
+    if (j - i > 1 && first && last) {
+      // Small documents are read a few at a time: each read of js-yaml has a fixed cost.
+      const text = file.text.slice(first.start, last.end);
+      let batch = batchCache.get(text);
+      if (!batch) {
+        batch = readChunk(text, file.name, false);
+        // One YAML document per chunk and no YAML error, else each chunk is read alone, so one broken document
+        // never hides the others.
+        batch.failed = batch.documents !== j - i || batch.diagnostics.some((d) => d.code.startsWith('YAML_'));
+        batchCache.set(text, batch);
+      }
+      batch.used = generation;
+      if (!batch.failed) {
+        emit(batch, text, first.start, documentIndex);
+        documentIndex += batch.documents;
+        i = j;
         continue;
       }
-      chunk = readChunk(text, file.name, false);
-      chunkCache.set(text, chunk);
     }
-    emit(chunk, text, start, documentIndex);
-    documentIndex += chunk.documents;
+    for (; i < j; i++) {
+      const { start, end } = chunks[i] ?? { start: 0, end: 0 };
+      const text = file.text.slice(start, end);
+      let chunk = chunkCache.get(text);
+      if (!chunk) {
+        // A kubectl List is read entry by entry, so that an edit re-reads one entry; the whole when that fails.
+        const entries = readListEntries(text, file.name);
+        if (entries) {
+          for (const run of entries) emit(run.entry, run.text, start + run.at, documentIndex, run.first);
+          documentIndex += 1;
+          continue;
+        }
+        chunk = readChunk(text, file.name, false);
+        chunkCache.set(text, chunk);
+      }
+      emit(chunk, text, start, documentIndex);
+      documentIndex += chunk.documents;
+    }
   }
+}
+
+/** Documents read together, by their text; `failed` when they must be read one by one. */
+const batchCache = new Map<string, ChunkResult>();
+const BATCH_DOCUMENTS = 32;
+const BATCH_CHUNK_CHARS = 16_384;
+
+/**
+ * Where the batch of chunks that starts at chunk `i` ends (exclusive). A batch ends after a chunk whose text hashes
+ * to 0 modulo 8 (so that its ends depend on the text, not on position: inserting a document changes one batch, not
+ * every later one), after 32 chunks, or before a large chunk, which is read alone.
+ */
+function batchEnd(text: string, chunks: ReadonlyArray<{ start: number; end: number }>, i: number): number {
+  let j = i;
+  while (j < chunks.length) {
+    const chunk = chunks[j] ?? { start: 0, end: 0 };
+    if (chunk.end - chunk.start > BATCH_CHUNK_CHARS) return j === i ? i + 1 : j;
+    j++;
+    let hash = chunk.end - chunk.start;
+    for (let k = chunk.start; k < chunk.end; k += 3) hash = (Math.imul(hash, 31) + text.charCodeAt(k)) | 0;
+    hash ^= hash >>> 15;
+    if (j - i >= BATCH_DOCUMENTS || (hash & 7) === 0) break;
+  }
+  return j;
 }
 
 /** Entries read before, by their text (`- ` and the entry), as chunks are. */
@@ -326,7 +380,7 @@ const entryCache = new Map<string, ChunkResult>();
 function readListEntries(
   text: string,
   fileName: string,
-): Array<{ entry: ChunkResult; at: number; text: string }> | undefined {
+): Array<{ entry: ChunkResult; at: number; text: string; first: number }> | undefined {
   const key = LIST_ITEMS_KEY.exec(text);
   if (!key) return undefined;
   const blockStart = key.index + key[0].length;
@@ -349,19 +403,24 @@ function readListEntries(
   // Each read has a fixed cost: entries much shorter than a real object (about 1.4 KB) are read as one document.
   if (starts.length === 0 || (blockEnd - blockStart) / starts.length < MIN_ENTRY_CHARS) return undefined;
   if (!listShellIsList(text.slice(0, blockStart) + text.slice(blockEnd), fileName)) return undefined;
-  const entries: Array<{ entry: ChunkResult; at: number; text: string }> = [];
-  for (let i = 0; i < starts.length; i++) {
-    const entryStart = starts[i] ?? 0;
-    const entryText = text.slice(entryStart, starts[i + 1] ?? blockEnd);
-    let entry = entryCache.get(entryText);
+  // Entries are read a few at a time (as `- a ... - b ...`, a list of them), each run cached by its text.
+  const ranges = starts.map((entryStart, i) => ({ start: entryStart, end: starts[i + 1] ?? blockEnd }));
+  const runs: Array<{ entry: ChunkResult; at: number; text: string; first: number }> = [];
+  for (let i = 0; i < ranges.length;) {
+    const j = batchEnd(text, ranges, i);
+    const runStart = ranges[i]?.start ?? 0;
+    const runText = text.slice(runStart, ranges[j - 1]?.end ?? runStart);
+    let entry = entryCache.get(runText);
     if (!entry) {
-      entry = readChunk(entryText, fileName, true);
-      if (entry.documents !== 1 || entry.diagnostics.some((d) => d.code.startsWith('YAML_'))) return undefined;
-      entryCache.set(entryText, entry);
+      entry = readChunk(runText, fileName, true);
+      if (entry.documents !== 1 || entry.entries !== j - i || entry.diagnostics.some((d) => d.code.startsWith('YAML_')))
+        return undefined;
+      entryCache.set(runText, entry);
     }
-    entries.push({ entry, at: entryStart, text: entryText });
+    runs.push({ entry, at: runStart, text: runText, first: i });
+    i = j;
   }
-  return entries;
+  return runs;
 }
 
 const MIN_ENTRY_CHARS = 256;
@@ -455,19 +514,14 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
   result.documents = Math.max(values.length, 1);
   if (entry) {
     const [value] = values;
-    const [start, end] = outlines[0]?.items ?? [];
-    if (values.length !== 1 || !Array.isArray(value) || value.length !== 1 || start === undefined || end === undefined)
-      result.documents = 0; // not one entry: the caller reads the whole List
-    else
-      readObject(
-        value[0],
-        start,
-        end,
-        () => itemTree(text, 0, { start, end, path: [0] }, 0) ?? null,
-        0,
-        { index: 0, start, end, path: [0] },
-        outlines[0]?.yaml11 ?? [],
-      );
+    const outline = outlines[0];
+    const ranges = outline?.items;
+    if (values.length !== 1 || !Array.isArray(value) || !outline || !ranges || ranges.length !== value.length * 2) {
+      result.documents = 0; // not a run of entries: the caller reads the whole List
+      return result;
+    }
+    result.entries = value.length;
+    readEntries(value, ranges, outline, 0, (index) => [index]);
     return result;
   }
   values.forEach((value, i) => {
@@ -498,21 +552,32 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
         report('error', 'LIST_ITEMS_NOT_A_SEQUENCE', `${kind}.items must be a list of objects.`, at.start, at.end);
         return;
       }
-      let hit = 0;
-      items.forEach((item, index) => {
-        const start = ranges[2 * index] ?? 0;
-        const end = ranges[2 * index + 1] ?? start;
-        // The YAML 1.1 values of this item (both lists are in text order).
-        const yaml11: number[] = [];
-        while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < start) hit += 2;
-        while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < end)
-          yaml11.push(outline.yaml11[hit] ?? 0, outline.yaml11[(hit += 2) - 1] ?? 0);
-        const entry = { index, start, end, path: ['items', index] };
-        readObject(item, start, end, () => itemTree(text, document, entry, 0) ?? null, document, entry, yaml11);
-      });
+      readEntries(items, ranges, outline, document, (index) => ['items', index]);
       return;
     }
     readObject(value, outline.start, outline.end, tree, document, undefined, outline.yaml11);
+  }
+
+  /** Reads list entries whose flat [start, end, ...] ranges are `ranges`; `path` is where entry `index` is in its document. */
+  function readEntries(
+    items: readonly unknown[],
+    ranges: readonly number[],
+    outline: DocumentOutline,
+    document: number,
+    path: (index: number) => Array<string | number>,
+  ): void {
+    let hit = 0;
+    items.forEach((item, index) => {
+      const start = ranges[2 * index] ?? 0;
+      const end = ranges[2 * index + 1] ?? start;
+      // The YAML 1.1 values of this entry (both lists are in text order).
+      const yaml11: number[] = [];
+      while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < start) hit += 2;
+      while (hit < outline.yaml11.length && (outline.yaml11[hit] ?? 0) < end)
+        yaml11.push(outline.yaml11[hit] ?? 0, outline.yaml11[(hit += 2) - 1] ?? 0);
+      const entry = { index, start, end, path: path(index) };
+      readObject(item, start, end, () => itemTree(text, document, entry, 0) ?? null, document, entry, yaml11);
+    });
   }
 
   function readObject(
