@@ -180,16 +180,13 @@ const sizes: Array<[number, number, boolean]> = [
 ];
 const only = process.argv.slice(2).map(Number).filter(Number.isFinite);
 console.log(
-  'analyze(): parse, validation, mesh model and object graph (cold: nothing read before); same text: analyze() again;',
-);
-console.log(
-  'proxy config: one sidecar pod; trace: one HTTP request to a service of its namespace; re-trace: another destination on',
-);
-console.log(
-  'the same analysis; edit→trace: one character changed in one VirtualService, then analyze() and trace; heap: what',
-);
-console.log(
-  'analyze() keeps ÷ what a bare js-yaml loadAll keeps; µs/object: each stage alone, per object. Medians in one process.',
+  [
+    'analyze(): parse, validation, mesh model and object graph (cold: nothing read before); same text: analyze()',
+    'again; proxy config: one sidecar pod; trace: one HTTP request to a service of its namespace; re-trace: another',
+    'destination on the same analysis; edit→trace: one character changed in one VirtualService, then analyze() and',
+    'trace; heap: what analyze() keeps ÷ what a bare js-yaml loadAll keeps; µs/object: each stage alone, per object.',
+    'Medians in one process.',
+  ].join('\n'),
 );
 if (!gc) console.log('(run node with --expose-gc for the heap column)');
 console.log(`| ${columns.map(([name]) => name).join(' | ')} |`);

@@ -80,7 +80,7 @@ export const PARSE_LIMITS = {
   maxFileChars: 64_000_000,
   maxDepth: MAX_DEPTH,
   maxAliasesPerDocument: 1_000,
-  /** Nodes a document's aliases may add once expanded ("billion laughs" stops here); a document without aliases adds none. */
+  /** Nodes a document's aliases may add once expanded ("billion laughs" stops here); none without aliases. */
   maxAliasExpansion: 200_000,
 } as const;
 
@@ -558,7 +558,7 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
     readObject(value, outline.start, outline.end, tree, document, undefined, outline.yaml11);
   }
 
-  /** Reads list entries whose flat [start, end, ...] ranges are `ranges`; `path` is where entry `index` is in its document. */
+  /** Reads list entries whose flat [start, end, ...] ranges are `ranges`; `path`: where entry `index` is. */
   function readEntries(
     items: readonly unknown[],
     ranges: readonly number[],

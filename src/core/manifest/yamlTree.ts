@@ -203,13 +203,13 @@ export interface DocumentOutline {
   /** Range of the root value; -1 for an empty document. */
   start: number;
   end: number;
-  /** Flat [start, end, start, end, ...] of the entries of a root-level `items` sequence (undefined when there is none). */
+  /** Flat [start, end, ...] of the entries of a root-level `items` sequence (undefined when there is none). */
   items: number[] | undefined;
   /** Nodes the aliases of this document add once expanded (a document without aliases adds none). */
   aliasAdded: number;
   /** Offset of the first alias that refers to a collection containing it. */
   cycleAt: number | undefined;
-  /** Flat [start, end, ...] of plain scalar values (not keys) that a YAML 1.1 reader such as kubectl reads differently. */
+  /** Flat [start, end, ...] of plain values (not keys) that a YAML 1.1 reader such as kubectl reads differently. */
   yaml11: number[];
 }
 
