@@ -14,7 +14,8 @@ const RECENT_TREES = 32;
 export function objectTree(object: ManifestObject): YamlNode | null {
   const known = recentTrees.get(object);
   if (known !== undefined) return known;
-  const { text, offset, document, item } = object.origin;
+  const { source, offset, document, item } = object.origin;
+  const { text } = source;
   const tree = item ? (itemTree(text, document, item, offset) ?? null) : documentTree(text, document, offset);
   recentTrees.set(object, tree);
   if (recentTrees.size > RECENT_TREES) {

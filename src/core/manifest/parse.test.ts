@@ -518,3 +518,18 @@ describe('a kubectl List read entry by entry', () => {
     expect(objects.map((o) => `${o.namespace}/${o.name}`)).toEqual(['default/a', 'default/b']);
   });
 });
+
+describe('what an analysis keeps of the text', () => {
+  it('keeps no positioned tree, and objects read together share one copy of their text, also across a worker', () => {
+    const text = Array.from({ length: 40 }, (_, i) =>
+      ['apiVersion: v1', 'kind: ServiceAccount', `metadata: {name: sa-${i}, namespace: default}`, ''].join('\n'),
+    ).join('---\n');
+    const { objects } = parse(text);
+    expect(objects).toHaveLength(40);
+    expect(objects.some((o) => 'node' in o)).toBe(false);
+    const sharing = (list: typeof objects) => new Set(list.map((o) => o.origin.source)).size;
+    expect(sharing(objects)).toBeLessThan(40);
+    // structuredClone is what postMessage does: a shared source stays shared, so its text is sent once.
+    expect(sharing(structuredClone(objects))).toBe(sharing(objects));
+  });
+});

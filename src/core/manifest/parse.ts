@@ -52,18 +52,18 @@ export interface ListItem {
 }
 
 /**
- * What a position needs, instead of a positioned tree of every value: the text of the document chunk the object is
- * in, where that chunk starts in its file, and which document and list entry of the chunk the object is.
+ * What a position needs, instead of a positioned tree of every value: the text the object was read from, where that
+ * text starts in its file, and which document and list entry of that text the object is.
  */
 export interface ObjectOrigin {
-  /** The chunk of the file's text (one document between `---` markers, usually). */
-  text: string;
-  /** Offset of `text` in the file. */
+  /** The text read together with the object (a few documents, or a few List entries), shared by their objects. */
+  source: { readonly text: string };
+  /** Offset of `source.text` in the file. */
   offset: number;
-  /** Index of the YAML document in `text`. */
+  /** Index of the YAML document in `source.text`. */
   document: number;
   item: ListItem | undefined;
-  /** Flat [start, end, ...] (relative to `text`) of plain values YAML 1.1 reads differently, for validation. */
+  /** Flat [start, end, ...] (relative to `source.text`) of plain values YAML 1.1 reads differently. */
   yaml11: readonly number[] | undefined;
 }
 
@@ -275,6 +275,8 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
   // `firstItem`: the List index of the first entry of a run of entries read together.
   const emit = (chunk: ChunkResult, text: string, start: number, document: number, firstItem?: number): void => {
     chunk.used = generation;
+    // One holder for the objects of this text, so that a structured clone (to or from a worker) copies it once.
+    const source = { text };
     for (const d of chunk.diagnostics)
       diagnostics.push({
         severity: d.severity,
@@ -296,7 +298,7 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
         itemIndex: firstItem !== undefined ? firstItem + (o.item?.index ?? 0) : o.item?.index,
         range: lines.range(start + o.start, start + o.end),
         value: o.value,
-        origin: { text, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
+        origin: { source, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
       });
   };
   const chunks = splitDocuments(file.text);

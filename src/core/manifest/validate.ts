@@ -60,7 +60,8 @@ function nameProblem(kind: string, name: string): string | undefined {
 function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Diagnostic[]): void {
   const hits = object.origin.yaml11;
   if (!hits) return;
-  const { text, offset } = object.origin;
+  const { source, offset } = object.origin;
+  const { text } = source;
   for (let i = 0; i + 1 < hits.length; i += 2) {
     const start = hits[i] ?? 0;
     const end = hits[i + 1] ?? start;
