@@ -23,6 +23,14 @@ function time(run: () => void): number {
   return performance.now() - started;
 }
 
+/** CPU milliseconds of this process (all its threads) while `run` runs: steadier than wall time on a busy machine. */
+function cpuTime(run: () => void): number {
+  const started = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1000;
+}
+
 /** Bytes of heap still used after `make` returns, with what it returned kept alive (needs --expose-gc). */
 function heapKept(make: () => unknown): number {
   if (!gc) return Number.NaN;
@@ -43,6 +51,8 @@ interface Row {
   megabytes: number;
   loadAll: number;
   analyze: number;
+  /** analyze() ÷ loadAll in CPU time. */
+  cpuRatio: number;
   reanalyze: number;
   proxyConfig: number;
   trace: number;
@@ -70,6 +80,7 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
   const files: ManifestFile[] = [{ name: 'cluster.yaml', text }];
   const loadTimes: number[] = [];
   const analyzeTimes: number[] = [];
+  const cpuRatios: number[] = [];
   const reanalyzeTimes: number[] = [];
   const proxyTimes: number[] = [];
   const traceTimes: number[] = [];
@@ -83,11 +94,17 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     { name: 'cluster.yaml', text: `${text.slice(0, at)}${String.fromCharCode(65 + run + 1)}${text.slice(at + 1)}` },
   ];
   for (let run = warmUp ? -1 : 0; run < runs; run++) {
-    const load = time(() => loadAll(text, { schema: CORE_SCHEMA }));
+    let load = 0;
+    const loadCpu = cpuTime(() => {
+      load = time(() => loadAll(text, { schema: CORE_SCHEMA }));
+    });
     clearParseCache();
     let analysis: Analysis | undefined;
-    const first = time(() => {
-      analysis = analyze(files);
+    let first = 0;
+    const firstCpu = cpuTime(() => {
+      first = time(() => {
+        analysis = analyze(files);
+      });
     });
     if (!analysis) throw new Error('no analysis');
     const again = time(() => analyze(files));
@@ -117,6 +134,7 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     if (run < 0) continue; // warm-up
     loadTimes.push(load);
     analyzeTimes.push(first);
+    cpuRatios.push(firstCpu / loadCpu);
     reanalyzeTimes.push(again);
     proxyTimes.push(proxy);
     traceTimes.push(trace);
@@ -138,6 +156,7 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     megabytes: text.length / 1e6,
     loadAll: median(loadTimes),
     analyze: median(analyzeTimes),
+    cpuRatio: median(cpuRatios),
     reanalyze: median(reanalyzeTimes),
     proxyConfig: median(proxyTimes),
     trace: median(traceTimes),
@@ -160,6 +179,7 @@ const columns: Array<[string, (row: Row) => string]> = [
   ['loadAll ms', (row) => row.loadAll.toFixed(0)],
   ['analyze ms', (row) => row.analyze.toFixed(0)],
   ['÷ loadAll', (row) => `${(row.analyze / row.loadAll).toFixed(2)}×`],
+  ['÷ loadAll (CPU)', (row) => `${row.cpuRatio.toFixed(2)}×`],
   ['same text ms', (row) => row.reanalyze.toFixed(0)],
   ['proxy config ms', (row) => row.proxyConfig.toFixed(1)],
   ['trace ms', (row) => row.trace.toFixed(1)],
@@ -185,7 +205,7 @@ console.log(
     'again; proxy config: one sidecar pod; trace: one HTTP request to a service of its namespace; re-trace: another',
     'destination on the same analysis; edit→trace: one character changed in one VirtualService, then analyze() and',
     'trace; heap: what analyze() keeps ÷ what a bare js-yaml loadAll keeps; µs/object: each stage alone, per object.',
-    'Medians in one process.',
+    'Medians in one process; (CPU): the ratio of CPU times, steadier than wall time on a busy machine.',
   ].join('\n'),
 );
 if (!gc) console.log('(run node with --expose-gc for the heap column)');
