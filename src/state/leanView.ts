@@ -1,0 +1,149 @@
+import {
+  computeProxyConfig,
+  lookupPod,
+  proxyConfigTables,
+  type Analysis,
+  type Assumption,
+  type Diagnostic,
+  type ObjectGraphEdge,
+  type OutboundTrafficPolicyMode,
+  type ProxyConfigTables,
+  type ProxyKind,
+  type SourceRange,
+} from '../core/index.ts';
+
+/**
+ * What the screen shows of an Analysis, and nothing more: the worker keeps the Analysis (objects, positioned YAML
+ * trees, the mesh model) and sends the main thread these plain, small values. Every place a click reveals in the
+ * editor travels with them (file and line range).
+ */
+export interface LeanAnalysis {
+  objectCount: number;
+  diagnostics: Diagnostic[];
+  assumptions: Assumption[];
+  /** Every pod a request can start from, sorted by namespace and name. */
+  pods: PodSummary[];
+  mesh: MeshSummary;
+  graph: MeshGraphData;
+}
+
+export interface PodSummary {
+  /** `namespace/name`. */
+  ref: string;
+  proxy: ProxyKind;
+  /** Made from a workload's template because the manifests have no Pod for it. */
+  assumed: boolean;
+}
+
+export interface MeshSummary {
+  outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** `kind name` of the object the mesh config came from; undefined for Istio's defaults. */
+  source: string | undefined;
+  /** ISTIO_META_DNS_CAPTURE in the mesh's default proxy metadata. */
+  dnsCapture: boolean;
+}
+
+/** How the trace read the source-pod reference: the pod it took, or the pods to pick from, and how it read it. */
+export interface SourcePodSummary {
+  pod: { ref: string; proxy: ProxyKind; dnsCapture: boolean } | undefined;
+  /** `namespace/name` of one pod per workload, when pods of several workloads fit. */
+  choices: string[];
+  note: string | undefined;
+}
+
+export interface MeshGraphNode {
+  id: string;
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+  label: string;
+  parent: string | undefined;
+  /** Where the object is written; undefined for namespaces only implied by the objects in them. */
+  file: string | undefined;
+  range: SourceRange | undefined;
+  namespaceAssumed: boolean;
+}
+
+export interface MeshGraphData {
+  nodes: MeshGraphNode[];
+  edges: ObjectGraphEdge[];
+}
+
+export type ProxyConfigView =
+  | {
+      ok: true;
+      tables: ProxyConfigTables;
+      sidecarReason: string;
+      outboundTrafficPolicy: OutboundTrafficPolicyMode;
+      /** `kind name` of the object the policy came from; undefined for Istio's default. */
+      outboundTrafficPolicySource: string | undefined;
+    }
+  | { ok: false; reason: string };
+
+export function leanAnalysis(analysis: Analysis): LeanAnalysis {
+  const { model, objects, objectGraph } = analysis;
+  const mesh = model.meshConfig;
+  return {
+    objectCount: objects.length,
+    diagnostics: analysis.diagnostics,
+    assumptions: analysis.assumptions,
+    pods: [...model.pods]
+      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+      .map((p) => ({ ref: `${p.namespace}/${p.name}`, proxy: p.proxy.kind, assumed: p.assumed })),
+    mesh: {
+      outboundTrafficPolicy: mesh.outboundTrafficPolicy,
+      source: mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : undefined,
+      dnsCapture: mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true',
+    },
+    graph: {
+      nodes: objectGraph.nodes.map((node) => {
+        const object = node.objectIndex !== undefined ? objects[node.objectIndex] : undefined;
+        return {
+          id: node.id,
+          kind: node.kind,
+          name: node.name,
+          namespace: node.namespace,
+          label: node.label,
+          parent: node.parent,
+          file: object?.file,
+          range: object?.range,
+          namespaceAssumed: object?.namespaceAssumed ?? false,
+        };
+      }),
+      edges: objectGraph.edges.map(({ id, source, target, relation, via }) => ({ id, source, target, relation, via })),
+    },
+  };
+}
+
+export function sourcePodSummary(analysis: Analysis, ref: string): SourcePodSummary {
+  const { pod, choices, note } = lookupPod(analysis, ref);
+  return {
+    pod: pod && { ref: `${pod.namespace}/${pod.name}`, proxy: pod.proxy.kind, dnsCapture: pod.proxy.dnsCapture },
+    choices: choices.map((p) => `${p.namespace}/${p.name}`),
+    note,
+  };
+}
+
+/** istioctl proxy-config for one pod, as the tables the Proxy config panel shows. */
+export function proxyConfigView(analysis: Analysis, podRef: string): ProxyConfigView {
+  const result = computeProxyConfig(analysis, podRef);
+  if (!result.ok) return result;
+  const source = result.scope.outboundTrafficPolicySource;
+  return {
+    ok: true,
+    tables: proxyConfigTables(result.config),
+    sidecarReason: result.scope.sidecarReason,
+    outboundTrafficPolicy: result.scope.outboundTrafficPolicy,
+    outboundTrafficPolicySource: source ? `${source.kind} ${source.name}` : undefined,
+  };
+}
+
+/** The lean analysis of no manifests, for the parts a run has not sent yet. */
+export const EMPTY_LEAN_ANALYSIS: LeanAnalysis = {
+  objectCount: 0,
+  diagnostics: [],
+  assumptions: [],
+  pods: [],
+  mesh: { outboundTrafficPolicy: 'ALLOW_ANY', source: undefined, dnsCapture: false },
+  graph: { nodes: [], edges: [] },
+};
