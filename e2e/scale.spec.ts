@@ -155,4 +155,10 @@ test('a 2,000-object cluster export: typing a destination re-traces, the editor 
     .poll(async () => (await graphNodeIds(page)).filter((id) => id.startsWith('Service/')).sort())
     .toEqual(cluster.namespaces.map((n) => `Service/${n}/app-3`).sort());
   await screenshot(page, 'scale-mesh-search');
+
+  // A large workspace is saved when the tab is closed or reloaded, not while the user types: nothing is lost.
+  await page.reload();
+  await expect
+    .poll(() => page.evaluate(() => window.meshpath?.getText().includes('# checked with Meshpath before the rollout')))
+    .toBe(true);
 });

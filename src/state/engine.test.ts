@@ -2,7 +2,8 @@ import { serialize } from 'node:v8';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as core from '../core/index.ts';
 import { generateClusterExport } from '../../e2e/clusterExport.ts';
-import { EngineSession, type EngineInput } from './engine.ts';
+import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
+import { placeOf } from './leanView.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST } from './scenarioCodec.ts';
 
 vi.mock('../core/index.ts', async (original) => {
@@ -86,7 +87,7 @@ describe('the engine session (what the analysis worker runs)', () => {
         'http://cart/',
       ),
     );
-    expect(Object.keys(added.analysis ?? {}).sort()).toEqual(['assumptions', 'graph', 'objectCount']);
+    expect(Object.keys(added.analysis ?? {}).sort()).toEqual(['assumptions', 'graph', 'objectCount', 'places']);
     expect(added.analysis?.objectCount).toBe(5);
     expect(added.analysis?.graph?.nodes.map((n) => n.id)).toContain('Service/shop/extra');
   });
@@ -106,10 +107,24 @@ describe('the engine session (what the analysis worker runs)', () => {
     expect(edited.proxyConfig?.pod).toBe('shop/nobody');
   });
 
-  it('keeps the line range of every drawn object, so that a click can show its lines', () => {
-    const first = new EngineSession().run(input(manifests, 'http://cart/'));
-    const pod = first.analysis?.graph?.nodes.find((n) => n.id === 'Pod/shop/cart-0');
-    expect(pod).toMatchObject({ file: 'shop.yaml', range: { start: { line: 12 }, end: { line: 16 } } });
+  it('keeps the line range of every drawn object, so that a click can show its lines, and sends only those when lines move', () => {
+    const session = new EngineSession();
+    const place = (output: EngineOutput, id: string) => {
+      const index = output.analysis?.graph?.nodes.findIndex((n) => n.id === id) ?? -1;
+      return output.analysis?.places ? placeOf(output.analysis.places, index) : undefined;
+    };
+    const first = session.run(input(manifests, 'http://cart/'));
+    expect(place(first, 'Pod/shop/cart-0')).toEqual({
+      file: 'shop.yaml',
+      range: { start: { line: 12, column: 1 }, end: { line: 16, column: 26 } },
+    });
+    // Two comment lines on top move every object: their places (and the assumptions citing lines) are sent again, the
+    // graph is not.
+    const moved = session.run(input(`# a\n# b\n${manifests}`, 'http://cart/'));
+    expect(Object.keys(moved.analysis ?? {}).sort()).toEqual(['assumptions', 'places']);
+    const places = moved.analysis?.places;
+    const index = first.analysis?.graph?.nodes.findIndex((n) => n.id === 'Pod/shop/cart-0') ?? -1;
+    expect(places && placeOf(places, index)?.range.start.line).toBe(14);
   });
 
   it('sends the main thread a small message for a real 2,000-object export, and a tiny one for a new request', () => {

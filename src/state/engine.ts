@@ -11,7 +11,9 @@ import {
 import {
   leanAnalysis,
   proxyConfigView,
+  samePlaces,
   sourcePodSummary,
+  type ObjectPlaces,
   type LeanAnalysis,
   type ProxyConfigView,
   type SourcePodSummary,
@@ -88,7 +90,7 @@ function sameFiles(a: readonly ManifestFile[], b: readonly ManifestFile[]): bool
   return a.length === b.length && a.every((file, i) => file.name === b[i]?.name && file.text === b[i]?.text);
 }
 
-const LEAN_PARTS = ['objectCount', 'diagnostics', 'assumptions', 'pods', 'mesh', 'graph'] as const;
+const JSON_PARTS = ['objectCount', 'diagnostics', 'assumptions', 'pods', 'mesh', 'graph'] as const;
 
 /**
  * Owns the analysis between runs (in the Web Worker, or on the main thread when there is no worker): a manifest edit
@@ -101,6 +103,7 @@ export class EngineSession {
   private analysis: Analysis | undefined;
   /** The JSON of each lean part last sent, to leave out the parts an edit did not change. */
   private sent = new Map<string, string>();
+  private sentPlaces: ObjectPlaces | undefined;
   private sentTrace: string | undefined;
   private traced:
     | { analysis: Analysis; key: string; trace: TraceResult | undefined; source: SourcePodSummary | undefined }
@@ -132,11 +135,15 @@ export class EngineSession {
     if (traceJson !== this.sentTrace) output.trace = { result: traced.trace, source: traced.source };
     if (lean) {
       const changed: Partial<Record<keyof LeanAnalysis, unknown>> = {};
-      for (const part of LEAN_PARTS) {
+      for (const part of JSON_PARTS) {
         const json = JSON.stringify(lean[part]);
         if (this.sent.get(part) === json) continue;
         this.sent.set(part, json);
         changed[part] = lean[part];
+      }
+      if (!this.sentPlaces || !samePlaces(this.sentPlaces, lean.places)) {
+        this.sentPlaces = lean.places;
+        changed.places = lean.places;
       }
       if (Object.keys(changed).length > 0) output.analysis = changed as Partial<LeanAnalysis>;
     }

@@ -25,6 +25,29 @@ export interface LeanAnalysis {
   pods: PodSummary[];
   mesh: MeshSummary;
   graph: MeshGraphData;
+  /** Where each graph node is written: apart from the graph, so that an edit that only moves lines resends only this. */
+  places: ObjectPlaces;
+}
+
+/**
+ * The file and line range of every graph node, by its index in `graph.nodes`: five numbers per node (file index,
+ * start line, start column, end line, end column), -1 for a namespace only implied by its objects. A typed array
+ * crosses from the worker as one block of memory.
+ */
+export interface ObjectPlaces {
+  files: string[];
+  ranges: Int32Array;
+}
+
+export function placeOf(places: ObjectPlaces, index: number): { file: string; range: SourceRange } | undefined {
+  const at = index * 5;
+  const file = places.files[places.ranges[at] ?? -1];
+  if (file === undefined) return undefined;
+  const [startLine = 0, startColumn = 0, endLine = 0, endColumn = 0] = places.ranges.subarray(at + 1, at + 5);
+  return {
+    file,
+    range: { start: { line: startLine, column: startColumn }, end: { line: endLine, column: endColumn } },
+  };
 }
 
 export interface PodSummary {
@@ -58,9 +81,6 @@ export interface MeshGraphNode {
   namespace: string | undefined;
   label: string;
   parent: string | undefined;
-  /** Where the object is written; undefined for namespaces only implied by the objects in them. */
-  file: string | undefined;
-  range: SourceRange | undefined;
   namespaceAssumed: boolean;
 }
 
@@ -96,23 +116,46 @@ export function leanAnalysis(analysis: Analysis): LeanAnalysis {
       dnsCapture: mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true',
     },
     graph: {
-      nodes: objectGraph.nodes.map((node) => {
-        const object = node.objectIndex !== undefined ? objects[node.objectIndex] : undefined;
-        return {
-          id: node.id,
-          kind: node.kind,
-          name: node.name,
-          namespace: node.namespace,
-          label: node.label,
-          parent: node.parent,
-          file: object?.file,
-          range: object?.range,
-          namespaceAssumed: object?.namespaceAssumed ?? false,
-        };
-      }),
+      nodes: objectGraph.nodes.map((node) => ({
+        id: node.id,
+        kind: node.kind,
+        name: node.name,
+        namespace: node.namespace,
+        label: node.label,
+        parent: node.parent,
+        namespaceAssumed: node.objectIndex !== undefined && objects[node.objectIndex]?.namespaceAssumed === true,
+      })),
       edges: objectGraph.edges.map(({ id, source, target, relation, via }) => ({ id, source, target, relation, via })),
     },
+    places: placesOf(analysis),
   };
+}
+
+function placesOf({ objects, objectGraph }: Analysis): ObjectPlaces {
+  const files: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const ranges = new Int32Array(objectGraph.nodes.length * 5).fill(-1);
+  objectGraph.nodes.forEach((node, i) => {
+    const object = node.objectIndex !== undefined ? objects[node.objectIndex] : undefined;
+    if (!object) return;
+    let f = fileIndex.get(object.file);
+    if (f === undefined) {
+      f = files.push(object.file) - 1;
+      fileIndex.set(object.file, f);
+    }
+    const { start, end } = object.range;
+    ranges.set([f, start.line, start.column, end.line, end.column], i * 5);
+  });
+  return { files, ranges };
+}
+
+export function samePlaces(a: ObjectPlaces, b: ObjectPlaces): boolean {
+  return (
+    a.files.length === b.files.length &&
+    a.files.every((file, i) => file === b.files[i]) &&
+    a.ranges.length === b.ranges.length &&
+    a.ranges.every((v, i) => v === b.ranges[i])
+  );
 }
 
 export function sourcePodSummary(analysis: Analysis, ref: string): SourcePodSummary {
@@ -146,4 +189,5 @@ export const EMPTY_LEAN_ANALYSIS: LeanAnalysis = {
   pods: [],
   mesh: { outboundTrafficPolicy: 'ALLOW_ANY', source: undefined, dnsCapture: false },
   graph: { nodes: [], edges: [] },
+  places: { files: [], ranges: new Int32Array(0) },
 };

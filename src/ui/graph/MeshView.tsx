@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { placeOf } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { MAX_SHOWN, meshViewElements } from './meshElements.ts';
 
@@ -22,6 +23,7 @@ function useDebounced<T>(value: T, delay: number): T {
  */
 export function MeshView() {
   const graph = useWorkspace((s) => s.analysis.graph);
+  const places = useWorkspace((s) => s.analysis.places);
   const objectCount = useWorkspace((s) => s.analysis.objectCount);
   const selectedId = useWorkspace((s) => s.selectedNodeId);
   const selectNode = useWorkspace((s) => s.selectNode);
@@ -45,7 +47,13 @@ export function MeshView() {
     [graph, expanded, search, onPath, onPathOnly],
   );
   const byId = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n])), [graph]);
+  const indexOf = useMemo(() => new Map(graph.nodes.map((n, i) => [n.id, i])), [graph]);
+  const placeOfId = (id: string) => {
+    const index = indexOf.get(id);
+    return index === undefined ? undefined : placeOf(places, index);
+  };
   const selected = selectedId ? byId.get(selectedId) : undefined;
+  const selectedPlace = selected ? placeOfId(selected.id) : undefined;
   const relations = useMemo(
     () => (selected ? graph.edges.filter((e) => e.source === selected.id || e.target === selected.id) : []),
     [graph, selected],
@@ -60,7 +68,8 @@ export function MeshView() {
       setExpanded(new Set([...expanded, node.id]));
       setFocusId(node.id);
     }
-    if (node.file && node.range) revealRange(node.file, node.range);
+    const place = placeOfId(node.id);
+    if (place) revealRange(place.file, place.range);
   };
   const collapse = (id: string) => setExpanded(new Set([...expanded].filter((e) => e !== id)));
 
@@ -121,13 +130,9 @@ export function MeshView() {
               {selected.name}
             </code>
           </h2>
-          {selected.file && selected.range && (
-            <button
-              type="button"
-              className="link"
-              onClick={() => selected.file && selected.range && revealRange(selected.file, selected.range)}
-            >
-              {selected.file}:{selected.range.start.line}–{selected.range.end.line}
+          {selectedPlace && (
+            <button type="button" className="link" onClick={() => revealRange(selectedPlace.file, selectedPlace.range)}>
+              {selectedPlace.file}:{selectedPlace.range.start.line}–{selectedPlace.range.end.line}
             </button>
           )}
           {view.overview && expanded.has(selected.id) && (
