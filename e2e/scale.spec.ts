@@ -156,6 +156,16 @@ test('a 2,000-object cluster export: typing a destination re-traces, the editor 
     .toEqual(cluster.namespaces.map((n) => `Service/${n}/app-3`).sort());
   await screenshot(page, 'scale-mesh-search');
 
+  // The Proxy config tables of the source pod come from the worker.
+  const proxyStart = await now(page);
+  await openView(page, 'Proxy config');
+  await page.getByRole('tab', { name: /^clusters/ }).click();
+  const clusters = page.getByRole('table', { name: `clusters of ${cluster.sourcePod}` });
+  await expect(clusters).toContainText(cluster.serviceHost('team-0', 'app-3'));
+  report('Proxy config shown', `${Math.round((await now(page)) - proxyStart)} ms`);
+  report('longest task showing the Proxy config', `${(await longTasksSince(page, proxyStart)).longest} ms`);
+  await screenshot(page, 'scale-proxy-config');
+
   // A large workspace is saved when the tab is closed or reloaded, not while the user types: nothing is lost.
   await page.reload();
   await expect
