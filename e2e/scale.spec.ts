@@ -63,7 +63,7 @@ function report(name: string, value: string): void {
   console.log(`[scale] ${name}: ${value}`);
 }
 
-test('a 2,000-object cluster export: typing a destination re-traces, the editor and the Mesh overview stay responsive', async ({
+test('a 2,000-object export: a typed destination re-traces; the editor and the Mesh overview stay responsive', async ({
   page,
 }) => {
   test.setTimeout(180_000);

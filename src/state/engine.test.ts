@@ -107,7 +107,7 @@ describe('the engine session (what the analysis worker runs)', () => {
     expect(edited.proxyConfig?.pod).toBe('shop/nobody');
   });
 
-  it('keeps the line range of every drawn object, so that a click can show its lines, and sends only those when lines move', () => {
+  it('keeps the line range of every drawn object for a click, and sends only the ranges when lines move', () => {
     const session = new EngineSession();
     const place = (output: EngineOutput, id: string) => {
       const index = output.analysis?.graph?.nodes.findIndex((n) => n.id === id) ?? -1;

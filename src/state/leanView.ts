@@ -25,7 +25,7 @@ export interface LeanAnalysis {
   pods: PodSummary[];
   mesh: MeshSummary;
   graph: MeshGraphData;
-  /** Where each graph node is written: apart from the graph, so that an edit that only moves lines resends only this. */
+  /** Where each graph node is written, apart from the graph: an edit that only moves lines resends only this. */
   places: ObjectPlaces;
 }
 

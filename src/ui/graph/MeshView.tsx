@@ -5,6 +5,9 @@ import { MAX_SHOWN, meshViewElements } from './meshElements.ts';
 
 const MeshGraph = lazy(() => import('./MeshGraph.tsx'));
 
+const objectName = (node: { namespace: string | undefined; name: string } | undefined) =>
+  node && (node.namespace ? `${node.namespace}/${node.name}` : node.name);
+
 /** How long the search waits for the user to stop typing before it draws again. */
 const SEARCH_DELAY_MS = 200;
 
@@ -81,7 +84,8 @@ export function MeshView() {
         {graph.edges.length} references
         {view.overview && ' · overview: click a namespace to open it'}
         {filtered &&
-          ` · ${view.found} found${view.truncated ? `, the first ${MAX_SHOWN} drawn: narrow the search to see the others` : ''}`}
+          ` · ${view.found} found` +
+            (view.truncated ? `, the first ${MAX_SHOWN} drawn: narrow the search to see the others` : '')}
       </p>
       {graph.nodes.length > 0 && (
         <div className="mesh-toolbar">
@@ -160,7 +164,7 @@ export function MeshView() {
           <li key={node.id} data-node-id={node.id}>
             {node.collapsed
               ? `Namespace ${node.label.replace('\n', ': ')}`
-              : `${node.kind} ${byId.get(node.id)?.namespace ? `${byId.get(node.id)?.namespace}/` : ''}${byId.get(node.id)?.name ?? node.id}`}
+              : `${node.kind} ${objectName(byId.get(node.id)) ?? node.id}`}
           </li>
         ))}
       </ul>

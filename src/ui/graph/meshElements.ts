@@ -116,7 +116,8 @@ export function meshViewElements(graph: MeshGraphData, options: MeshViewOptions)
         kind: 'Namespace',
         parent: undefined,
         label: collapsed
-          ? `${node.name}\n${plural(count.objects, 'object')}${count.onPath > 0 ? ` · ${count.onPath} on the path` : ''}`
+          ? `${node.name}\n${plural(count.objects, 'object')}` +
+            (count.onPath > 0 ? ` · ${count.onPath} on the path` : '')
           : node.label,
         collapsed,
         onPath: options.onPath.has(node.id),
