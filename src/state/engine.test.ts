@@ -56,7 +56,11 @@ describe('the engine session (what the analysis worker runs)', () => {
     const first = session.run(input(manifests, 'http://cart/'));
     expect(first.trace?.result?.ok && first.trace.result.trace.outcome).toBe('routed');
     expect(first.analysis?.pods?.map((p) => p.ref)).toEqual(['shop/cart-0', 'shop/client']);
-    expect(first.trace?.source).toEqual({ ref: 'shop/client', proxy: 'sidecar', dnsCapture: false });
+    expect(first.trace?.source).toEqual({
+      pod: { ref: 'shop/client', proxy: 'sidecar', dnsCapture: false },
+      choices: [],
+      note: undefined,
+    });
 
     const second = session.run(input(manifests, 'http://example.com/'));
     expect(second.analysis).toBeUndefined();
@@ -105,6 +109,26 @@ describe('the engine session (what the analysis worker runs)', () => {
     expect(other.proxyConfig?.view).toMatchObject({ ok: false, reason: expect.stringContaining('No pod shop/nobody') });
     const edited = session.run(input(`${manifests}# x\n`, 'http://other/', { proxyConfigFor: 'shop/nobody' }));
     expect(edited.proxyConfig?.pod).toBe('shop/nobody');
+  });
+
+  it('sends the rule that decided each step, with its lines (only the worker holds the YAML trees)', () => {
+    const virtualService = `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cart, namespace: shop}
+spec:
+  hosts: [cart]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: cart}}]
+`;
+    const output = new EngineSession().run(input(manifests + virtualService, 'http://cart/api'));
+    const steps = output.trace?.result?.ok ? output.trace.result.trace.steps : [];
+    const route = steps.findIndex((step) => step.kind === 'route');
+    expect(route).toBeGreaterThan(0);
+    const decided = output.trace?.stepSources[route]?.find((s) => s.source.kind === 'VirtualService');
+    expect(decided?.field).toBe('http[0].match[0]');
+    expect(decided?.source.range.start.line).toBe(30);
   });
 
   it('keeps the line range of every drawn object for a click, and sends only the ranges when lines move', () => {

@@ -12,11 +12,11 @@ import {
   leanAnalysis,
   proxyConfigView,
   samePlaces,
-  sourcePodSummary,
+  traceView,
   type ObjectPlaces,
   type LeanAnalysis,
   type ProxyConfigView,
-  type SourcePodSummary,
+  type TraceView,
 } from './leanView.ts';
 import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
 
@@ -42,7 +42,7 @@ export interface EngineJob {
 export interface EngineOutput {
   analysis?: Partial<LeanAnalysis>;
   /** The trace and the pod its source finds, when they differ from the last output's. */
-  trace?: { result: TraceResult | undefined; source: SourcePodSummary | undefined };
+  trace?: TraceView;
   proxyConfig?: { pod: string; view: ProxyConfigView };
 }
 
@@ -105,9 +105,7 @@ export class EngineSession {
   private sent = new Map<string, string>();
   private sentPlaces: ObjectPlaces | undefined;
   private sentTrace: string | undefined;
-  private traced:
-    | { analysis: Analysis; key: string; trace: TraceResult | undefined; source: SourcePodSummary | undefined }
-    | undefined;
+  private traced: { analysis: Analysis; key: string; view: TraceView } | undefined;
   private proxied: { analysis: Analysis; pod: string } | undefined;
 
   run(input: EngineInput): EngineOutput {
@@ -121,7 +119,7 @@ export class EngineSession {
     const traced =
       this.traced && this.traced.analysis === analysis && this.traced.key === key
         ? this.traced
-        : { analysis, key, ...traceOf(analysis, input) };
+        : { analysis, key, view: traceOf(analysis, input) };
     const pod = input.proxyConfigFor;
     const proxyConfig =
       pod !== undefined && (this.proxied?.analysis !== analysis || this.proxied.pod !== pod)
@@ -131,8 +129,8 @@ export class EngineSession {
     // Everything computed: now remember it, and say only what changed.
     const output: EngineOutput = {};
     // An edit that moves no line the path cites leaves the trace as it was: the path view keeps its drawing.
-    const traceJson = traced === this.traced ? this.sentTrace : JSON.stringify([traced.trace, traced.source]);
-    if (traceJson !== this.sentTrace) output.trace = { result: traced.trace, source: traced.source };
+    const traceJson = traced === this.traced ? this.sentTrace : JSON.stringify(traced.view);
+    if (traceJson !== this.sentTrace) output.trace = traced.view;
     if (lean) {
       const changed: Partial<Record<keyof LeanAnalysis, unknown>> = {};
       for (const part of JSON_PARTS) {
@@ -159,16 +157,13 @@ export class EngineSession {
   }
 }
 
-function traceOf(
-  analysis: Analysis,
-  input: EngineInput,
-): { trace: TraceResult | undefined; source: SourcePodSummary | undefined } {
-  const source = sourcePodSummary(analysis, input.request.from);
+function traceOf(analysis: Analysis, input: EngineInput): TraceView {
   const request = toTraceRequest(input.request);
-  if (typeof request === 'string')
-    return {
-      source,
-      trace: input.request.from === '' && input.request.to === '' ? undefined : { ok: false, reason: request },
-    };
-  return { source, trace: traceRequest(analysis, request, toTraceOptions(input.options)) };
+  const result: TraceResult | undefined =
+    typeof request !== 'string'
+      ? traceRequest(analysis, request, toTraceOptions(input.options))
+      : input.request.from === '' && input.request.to === ''
+        ? undefined
+        : { ok: false, reason: request };
+  return traceView(analysis, input.files, input.request.from, result);
 }

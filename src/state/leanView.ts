@@ -1,10 +1,15 @@
+import { decidingSources, type StepSource } from '../ui/inspect/stepSources.ts';
+import { isSuccess } from '../ui/graph/pathElements.ts';
 import {
   computeProxyConfig,
+  problemsNaming,
   lookupPod,
   proxyConfigTables,
   type Analysis,
   type Assumption,
   type Diagnostic,
+  type ManifestFile,
+  type TraceResult,
   type ObjectGraphEdge,
   type OutboundTrafficPolicyMode,
   type ProxyConfigTables,
@@ -191,3 +196,36 @@ export const EMPTY_LEAN_ANALYSIS: LeanAnalysis = {
   graph: { nodes: [], edges: [] },
   places: { files: [], ranges: new Int32Array(0) },
 };
+
+/** A trace as the screen shows it: what the worker computes beside it, since it needs the objects' YAML trees. */
+export interface TraceView {
+  result: TraceResult | undefined;
+  source: SourcePodSummary;
+  /** Per step, the objects behind it, narrowed to the rule that decided it (a click shows those lines). */
+  stepSources: StepSource[][];
+  /** Errors in documents that mention what a failed request needed. */
+  related: Diagnostic[];
+}
+
+/** The names a failed request depends on: the host it asked for (and its short name), or the source it named. */
+export function namesOf(trace: TraceResult | undefined, from: string): string[] {
+  if (!trace) return [];
+  if (!trace.ok) return [from.trim().split('/').pop() ?? ''];
+  if (isSuccess(trace.trace.outcome)) return [];
+  const host = trace.trace.request.host;
+  return [host, host.split('.')[0] ?? ''];
+}
+
+export function traceView(
+  analysis: Analysis,
+  files: readonly ManifestFile[],
+  from: string,
+  result: TraceResult | undefined,
+): TraceView {
+  return {
+    result,
+    source: sourcePodSummary(analysis, from),
+    stepSources: result?.ok ? result.trace.steps.map((step) => decidingSources(step, files, analysis.objects)) : [],
+    related: problemsNaming(files, analysis.diagnostics, namesOf(result, from)),
+  };
+}

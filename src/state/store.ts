@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import type { ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
+import type { Diagnostic, ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
+import type { StepSource } from '../ui/inspect/stepSources.ts';
 import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
@@ -29,6 +30,10 @@ export interface WorkspaceState {
   trace: TraceResult | undefined;
   /** The pod the request's source finds, as the trace finds it. */
   source: SourcePodSummary | undefined;
+  /** Per trace step, the objects (and rules) that decided it, with their lines. */
+  stepSources: StepSource[][];
+  /** Errors in documents that mention what a failed request needed. */
+  relatedProblems: Diagnostic[];
   computing: boolean;
   /** The pod whose proxy config the open Proxy config panel asks for, and the last one computed. */
   proxyConfigFor: string | undefined;
@@ -107,6 +112,8 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     analysis: { ...EMPTY_LEAN_ANALYSIS, ...initialOutput.analysis },
     trace: initialOutput.trace?.result,
     source: initialOutput.trace?.source,
+    stepSources: initialOutput.trace?.stepSources ?? [],
+    relatedProblems: initialOutput.trace?.related ?? [],
     computing: false,
     proxyConfigFor: undefined,
     proxyConfig: undefined,
@@ -231,7 +238,14 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         // Parts the run left out did not change: keeping them keeps what was drawn from them.
         ...(result.analysis ? { analysis: { ...state.analysis, ...result.analysis } } : {}),
         ...(result.proxyConfig ? { proxyConfig: result.proxyConfig } : {}),
-        ...(result.trace ? { trace: result.trace.result, source: result.trace.source } : {}),
+        ...(result.trace
+          ? {
+              trace: result.trace.result,
+              source: result.trace.source,
+              stepSources: result.trace.stepSources,
+              relatedProblems: result.trace.related,
+            }
+          : {}),
         computing: !current,
         selectedStep: state.selectedStep !== null && state.selectedStep < steps ? state.selectedStep : null,
       });
