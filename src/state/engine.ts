@@ -8,18 +8,42 @@ import {
   type TraceRequest,
   type TraceResult,
 } from '../core/index.ts';
+import {
+  leanAnalysis,
+  proxyConfigView,
+  samePlaces,
+  traceView,
+  type ObjectPlaces,
+  type LeanAnalysis,
+  type ProxyConfigView,
+  type TraceView,
+} from './leanView.ts';
 import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
 
-/** Everything the app computes from its inputs, in one call: the same contract in the Web Worker and on the main thread. */
+/** The inputs the app computes from: the scenario, and the pod whose proxy config the Proxy config panel shows. */
 export interface EngineInput {
   files: ManifestFile[];
   request: RequestInput;
   options: MeshOptions;
+  /** Set while the Proxy config panel is open. */
+  proxyConfigFor?: string | undefined;
 }
 
+/** A message to the analysis worker: the files travel only when they changed since the last job. */
+export interface EngineJob {
+  id: number;
+  input: Omit<EngineInput, 'files'> & { files?: ManifestFile[] };
+}
+
+/**
+ * What one run sends back: the parts of the lean analysis that changed since the session's last output (none when
+ * only the request changed), the trace, and the proxy config when it was computed again.
+ */
 export interface EngineOutput {
-  analysis: Analysis;
-  trace: TraceResult | undefined;
+  analysis?: Partial<LeanAnalysis>;
+  /** The trace and the pod its source finds, when they differ from the last output's. */
+  trace?: TraceView;
+  proxyConfig?: { pod: string; view: ProxyConfigView };
 }
 
 /** The request form as the core's TraceRequest, or why it cannot be one yet. */
@@ -62,13 +86,84 @@ export function toTraceOptions(options: MeshOptions): TraceOptions {
   };
 }
 
-export function runEngine(input: EngineInput): EngineOutput {
-  const analysis = analyze(input.files);
+function sameFiles(a: readonly ManifestFile[], b: readonly ManifestFile[]): boolean {
+  return a.length === b.length && a.every((file, i) => file.name === b[i]?.name && file.text === b[i]?.text);
+}
+
+const JSON_PARTS = ['objectCount', 'diagnostics', 'assumptions', 'pods', 'mesh', 'graph'] as const;
+
+/**
+ * Owns the analysis between runs (in the Web Worker, or on the main thread when there is no worker): a manifest edit
+ * analyses again; a change of request or what-if option only traces again on the kept analysis; the proxy config is
+ * computed for the pod asked for, once per analysis. It returns only what the screen shows, and of that only what
+ * changed since its last output, so the message to the main thread stays small.
+ */
+export class EngineSession {
+  private files: readonly ManifestFile[] | undefined;
+  private analysis: Analysis | undefined;
+  /** The JSON of each lean part last sent, to leave out the parts an edit did not change. */
+  private sent = new Map<string, string>();
+  private sentPlaces: ObjectPlaces | undefined;
+  private sentTrace: string | undefined;
+  private traced: { analysis: Analysis; key: string; view: TraceView } | undefined;
+  private proxied: { analysis: Analysis; pod: string } | undefined;
+
+  run(input: EngineInput): EngineOutput {
+    let analysis = this.analysis;
+    let lean: LeanAnalysis | undefined;
+    if (!analysis || !this.files || !sameFiles(this.files, input.files)) {
+      analysis = analyze(input.files);
+      lean = leanAnalysis(analysis);
+    }
+    const key = JSON.stringify([input.request, input.options]);
+    const traced =
+      this.traced && this.traced.analysis === analysis && this.traced.key === key
+        ? this.traced
+        : { analysis, key, view: traceOf(analysis, input) };
+    const pod = input.proxyConfigFor;
+    const proxyConfig =
+      pod !== undefined && (this.proxied?.analysis !== analysis || this.proxied.pod !== pod)
+        ? { pod, view: proxyConfigView(analysis, pod) }
+        : undefined;
+
+    // Everything computed: now remember it, and say only what changed.
+    const output: EngineOutput = {};
+    // An edit that moves no line the path cites leaves the trace as it was: the path view keeps its drawing.
+    const traceJson = traced === this.traced ? this.sentTrace : JSON.stringify(traced.view);
+    if (traceJson !== this.sentTrace) output.trace = traced.view;
+    if (lean) {
+      const changed: Partial<Record<keyof LeanAnalysis, unknown>> = {};
+      for (const part of JSON_PARTS) {
+        const json = JSON.stringify(lean[part]);
+        if (this.sent.get(part) === json) continue;
+        this.sent.set(part, json);
+        changed[part] = lean[part];
+      }
+      if (!this.sentPlaces || !samePlaces(this.sentPlaces, lean.places)) {
+        this.sentPlaces = lean.places;
+        changed.places = lean.places;
+      }
+      if (Object.keys(changed).length > 0) output.analysis = changed as Partial<LeanAnalysis>;
+    }
+    if (proxyConfig) {
+      output.proxyConfig = proxyConfig;
+      this.proxied = { analysis, pod: proxyConfig.pod };
+    }
+    this.files = input.files;
+    this.analysis = analysis;
+    this.traced = traced;
+    this.sentTrace = traceJson;
+    return output;
+  }
+}
+
+function traceOf(analysis: Analysis, input: EngineInput): TraceView {
   const request = toTraceRequest(input.request);
-  if (typeof request === 'string')
-    return {
-      analysis,
-      trace: input.request.from === '' && input.request.to === '' ? undefined : { ok: false, reason: request },
-    };
-  return { analysis, trace: traceRequest(analysis, request, toTraceOptions(input.options)) };
+  const result: TraceResult | undefined =
+    typeof request !== 'string'
+      ? traceRequest(analysis, request, toTraceOptions(input.options))
+      : input.request.from === '' && input.request.to === ''
+        ? undefined
+        : { ok: false, reason: request };
+  return traceView(analysis, input.files, input.request.from, result);
 }

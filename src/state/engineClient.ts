@@ -1,17 +1,19 @@
-import { runEngine, type EngineInput, type EngineOutput } from './engine.ts';
+import { EngineSession, type EngineInput, type EngineJob, type EngineOutput } from './engine.ts';
 
 /**
  * Sends inputs to the analysis worker and reports the latest output. While a job runs, newer inputs replace each
- * other, so only the last one is computed next. Without Worker support, or once the worker has failed, it computes
- * on the main thread, so the app keeps answering.
+ * other, so only the last one is computed next. The manifest text crosses to the worker only when it changed. Without
+ * Worker support, or once the worker has failed, it computes on the main thread, so the app keeps answering.
  */
 export function createEngineClient(
   onOutput: (output: EngineOutput, input: EngineInput) => void,
   onError: (message: string) => void,
 ): (input: EngineInput) => void {
+  let here: EngineSession | undefined;
   const runHere = (input: EngineInput) => {
     try {
-      onOutput(runEngine(input), input);
+      here ??= new EngineSession();
+      onOutput(here.run(input), input);
     } catch (error) {
       onError(error instanceof Error ? error.message : String(error));
     }
@@ -32,10 +34,15 @@ export function createEngineClient(
   let running: number | undefined;
   let runningInput: EngineInput | undefined;
   let queued: EngineInput | undefined;
+  /** The files the worker holds. */
+  let sentFiles: EngineInput['files'] | undefined;
   const send = (input: EngineInput) => {
     running = ++nextId;
     runningInput = input;
-    active.postMessage({ id: running, input });
+    const { files, ...rest } = input;
+    const job: EngineJob = { id: running, input: files === sentFiles ? rest : input };
+    sentFiles = files;
+    active.postMessage(job);
   };
   active.onmessage = (event: MessageEvent<{ id: number; output?: EngineOutput; error?: string }>) => {
     if (event.data.id !== running) return;

@@ -1,16 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { scenarioOf, setEngine, stepsCausedBy, useWorkspace } from './store.ts';
-import type { EngineInput } from './engine.ts';
-import { runEngine } from './engine.ts';
+import { EngineSession, type EngineInput } from './engine.ts';
 
 const file = (name: string, text = `# ${name}\n`) => ({ name, text });
 let runs: EngineInput[] = [];
 
 beforeEach(() => {
   runs = [];
+  const session = new EngineSession();
   setEngine((input) => {
     runs.push(input);
-    useWorkspace.getState().applyResult(runEngine(input), input);
+    useWorkspace.getState().applyResult(session.run(input), input);
   });
   useWorkspace.getState().loadScenario({ files: [file('a.yaml'), file('b.yaml'), file('c.yaml'), file('d.yaml')] });
   runs = [];

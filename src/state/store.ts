@@ -1,6 +1,8 @@
 import { create } from 'zustand';
-import type { Analysis, ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
-import { runEngine, type EngineInput } from './engine.ts';
+import type { Diagnostic, ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
+import type { StepSource } from '../ui/inspect/stepSources.ts';
+import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
+import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput, type Scenario } from './scenarioCodec.ts';
 
@@ -23,10 +25,19 @@ export interface WorkspaceState {
   activeFile: number;
   request: RequestInput;
   options: MeshOptions;
-  /** The last result of the core for these inputs (it may lag the inputs while the worker runs). */
-  analysis: Analysis;
+  /** What the screen shows of the last analysis (it may lag the inputs while the worker runs). */
+  analysis: LeanAnalysis;
   trace: TraceResult | undefined;
+  /** The pod the request's source finds, as the trace finds it. */
+  source: SourcePodSummary | undefined;
+  /** Per trace step, the objects (and rules) that decided it, with their lines. */
+  stepSources: StepSource[][];
+  /** Errors in documents that mention what a failed request needed. */
+  relatedProblems: Diagnostic[];
   computing: boolean;
+  /** The pod whose proxy config the open Proxy config panel asks for, and the last one computed. */
+  proxyConfigFor: string | undefined;
+  proxyConfig: { pod: string; view: ProxyConfigView } | undefined;
   selectedNodeId: string | null;
   /** Index of the trace step the user inspects. */
   selectedStep: number | null;
@@ -51,8 +62,10 @@ export interface WorkspaceState {
   hoverLine: (file: string, line: number | null) => void;
   revealRange: (file: string, range: SourceRange) => void;
   setNotice: (notice: Notice | null) => void;
+  /** The Proxy config panel asks for a pod's tables (undefined when it closes). */
+  requestProxyConfig: (pod: string | undefined) => void;
   /** Applies a result of the core (from the worker, or computed in place). */
-  applyResult: (result: { analysis: Analysis; trace: TraceResult | undefined }, input: EngineInput) => void;
+  applyResult: (result: EngineOutput, input: EngineInput) => void;
 }
 
 /** Where inputs go to be computed; the app installs the Web Worker client here at start. */
@@ -84,21 +97,26 @@ const initialInput: EngineInput = {
   request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST,
   options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
 };
-const initialOutput = runEngine(initialInput);
+const initialOutput = new EngineSession().run(initialInput);
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
   const recompute = () => {
     set({ computing: true });
-    engine(scenarioOf(get()));
+    engine({ ...scenarioOf(get()), proxyConfigFor: get().proxyConfigFor });
   };
   return {
     files: initialInput.files,
     activeFile: 0,
     request: initialInput.request,
     options: initialInput.options,
-    analysis: initialOutput.analysis,
-    trace: initialOutput.trace,
+    analysis: { ...EMPTY_LEAN_ANALYSIS, ...initialOutput.analysis },
+    trace: initialOutput.trace?.result,
+    source: initialOutput.trace?.source,
+    stepSources: initialOutput.trace?.stepSources ?? [],
+    relatedProblems: initialOutput.trace?.related ?? [],
     computing: false,
+    proxyConfigFor: undefined,
+    proxyConfig: undefined,
     selectedNodeId: null,
     selectedStep: null,
     hoveredLine: null,
@@ -200,15 +218,34 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       set({ reveal: { file, range, nonce: ++revealCounter }, activeFile: index >= 0 ? index : get().activeFile });
     },
     setNotice: (notice) => set({ notice }),
+    requestProxyConfig: (pod) => {
+      if (get().proxyConfigFor === pod) return;
+      set({ proxyConfigFor: pod });
+      if (pod === undefined) return;
+      // Only the proxy config is computed: the worker keeps the analysis and the trace of these inputs.
+      const computing = get().computing;
+      recompute();
+      set({ computing });
+    },
     applyResult: (result, input) => {
       const state = get();
       // A result for inputs that have changed since is still shown; a newer one follows.
       const current = state.files === input.files && state.request === input.request && state.options === input.options;
       // A selected step the new path no longer has is closed rather than shown as another step.
-      const steps = result.trace?.ok ? result.trace.trace.steps.length : 0;
+      const trace = result.trace ? result.trace.result : state.trace;
+      const steps = trace?.ok ? trace.trace.steps.length : 0;
       set({
-        analysis: result.analysis,
-        trace: result.trace,
+        // Parts the run left out did not change: keeping them keeps what was drawn from them.
+        ...(result.analysis ? { analysis: { ...state.analysis, ...result.analysis } } : {}),
+        ...(result.proxyConfig ? { proxyConfig: result.proxyConfig } : {}),
+        ...(result.trace
+          ? {
+              trace: result.trace.result,
+              source: result.trace.source,
+              stepSources: result.trace.stepSources,
+              relatedProblems: result.trace.related,
+            }
+          : {}),
         computing: !current,
         selectedStep: state.selectedStep !== null && state.selectedStep < steps ? state.selectedStep : null,
       });

@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import { useWorkspace } from '../state/store.ts';
 
+/** Items drawn at once: thousands of list items would block the page each time the list changes. */
+const MAX_ITEMS = 300;
+
 /** Every problem the core found and everything it assumed, each with its place; a click shows the lines. */
 export function DiagnosticsPanel() {
   const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
@@ -24,7 +27,7 @@ export function DiagnosticsPanel() {
       </div>
       {tab === 'problems' && diagnostics.length > 0 && (
         <ul aria-label="Problem list">
-          {diagnostics.map((d, index) => (
+          {diagnostics.slice(0, MAX_ITEMS).map((d, index) => (
             <li
               key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`}
               className={`diagnostic ${d.severity}`}
@@ -35,11 +38,12 @@ export function DiagnosticsPanel() {
               <span className="severity">{d.severity}</span> {d.message} <span className="code">{d.code}</span>
             </li>
           ))}
+          <MoreItems total={diagnostics.length} />
         </ul>
       )}
       {tab === 'assumptions' && (
         <ul aria-label="Assumption list">
-          {assumptions.map((a, index) => (
+          {assumptions.slice(0, MAX_ITEMS).map((a, index) => (
             <li key={`${a.code}:${index}`} className="diagnostic assumption-item">
               {a.subject ? (
                 <button
@@ -55,8 +59,17 @@ export function DiagnosticsPanel() {
               {a.message}
             </li>
           ))}
+          <MoreItems total={assumptions.length} />
         </ul>
       )}
     </section>
   );
+}
+
+function MoreItems({ total }: { total: number }) {
+  return total > MAX_ITEMS ? (
+    <li className="diagnostic">
+      … and {total - MAX_ITEMS} more (the first {MAX_ITEMS} are listed; the editor marks every one).
+    </li>
+  ) : null;
 }

@@ -30,6 +30,29 @@ const SEVERITY = {
   info: monaco.MarkerSeverity.Info,
 } as const;
 
+/**
+ * Above this many characters an edit reaches the store (and the analysis worker) once the user pauses, not on every
+ * keystroke: reading a 2 MB model into a string and re-analysing it is not worth doing 10 times a second.
+ */
+const LARGE_MODEL_CHARS = 100_000;
+const LARGE_MODEL_DELAY_MS = 300;
+
+/**
+ * Features whose cost grows with the whole model, not the lines on screen, are turned off for a large model: folding
+ * regions (one decoration per indented block: tens of thousands in a cluster export), bracket pair colours, and the
+ * highlights of every occurrence of the word or selection under the cursor. Whitespace markers are dropped to keep each line light.
+ */
+function largeModelOptions(large: boolean): monaco.editor.IEditorOptions {
+  return {
+    folding: !large,
+    // Colouring bracket pairs parses the whole model for brackets: about a third of a second for a 2 MB export.
+    bracketPairColorization: { enabled: !large },
+    occurrencesHighlight: large ? 'off' : 'singleFile',
+    selectionHighlight: !large,
+    renderWhitespace: large ? 'none' : 'boundary',
+  };
+}
+
 function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
   const uri = monaco.Uri.from({ scheme: 'meshpath', path: `/${fileName}` });
   const existing = monaco.editor.getModel(uri);
@@ -58,11 +81,19 @@ export default function MonacoEditor({
   const [tabMovesFocus, setTabMovesFocus] = useState(false);
   const tabMovesFocusRef = useRef(false);
   const onChangeRef = useRef(onChange);
+  /** The text of each file the editor last reported, to tell an echo of it from a change made elsewhere. */
+  const reported = useRef(new Map<string, string>());
+  /** A large model's edit waiting for the user to pause, with the callback of the file it belongs to. */
+  const pending = useRef<{ timer: ReturnType<typeof setTimeout>; report: () => void } | null>(null);
+  /** True while the editor applies text that came from the store: nothing to report back. */
+  const applying = useRef(false);
   const onHoverRef = useRef(onHoverLine);
+  const fileNameRef = useRef(fileName);
   useLayoutEffect(() => {
+    fileNameRef.current = fileName;
     onChangeRef.current = onChange;
     onHoverRef.current = onHoverLine;
-  }, [onChange, onHoverLine]);
+  }, [fileName, onChange, onHoverLine]);
 
   useEffect(() => {
     const container = containerRef.current;
@@ -76,12 +107,43 @@ export default function MonacoEditor({
       tabSize: 2,
       insertSpaces: true,
       scrollBeyondLastLine: false,
-      renderWhitespace: 'boundary',
       ariaLabel: `Manifests editor. ${TAB_FOCUS_KEY} switches whether Tab indents or moves focus.`,
+      ...largeModelOptions(value.length >= LARGE_MODEL_CHARS),
     });
+    let large = value.length >= LARGE_MODEL_CHARS;
+    const fitOptions = () => {
+      const now = (editor.getModel()?.getValueLength() ?? 0) >= LARGE_MODEL_CHARS;
+      if (now !== large) editor.updateOptions(largeModelOptions((large = now)));
+    };
+    const modelChange = editor.onDidChangeModel(fitOptions);
     editorRef.current = editor;
     decorationsRef.current = editor.createDecorationsCollection();
-    const subscription = editor.onDidChangeModelContent(() => onChangeRef.current(editor.getValue()));
+    const flush = () => {
+      const waiting = pending.current;
+      if (!waiting) return;
+      pending.current = null;
+      clearTimeout(waiting.timer);
+      waiting.report();
+    };
+    const subscription = editor.onDidChangeModelContent(() => {
+      fitOptions();
+      const model = editor.getModel();
+      if (!model || applying.current) return;
+      flush();
+      const file = fileNameRef.current;
+      const onFileChange = onChangeRef.current;
+      const report = () => {
+        if (model.isDisposed()) return;
+        const text = model.getValue();
+        reported.current.set(file, text);
+        onFileChange(text);
+      };
+      if (model.getValueLength() < LARGE_MODEL_CHARS) report();
+      else pending.current = { timer: setTimeout(flush, LARGE_MODEL_DELAY_MS), report };
+    });
+    const blur = editor.onDidBlurEditorText(flush);
+    // The last keystrokes are kept when the tab closes: report them before the workspace is saved.
+    window.addEventListener('pagehide', flush, { capture: true });
     const hover = editor.onMouseMove((event) => onHoverRef.current(event.target.position?.lineNumber ?? null));
     const leave = editor.onMouseLeave(() => onHoverRef.current(null));
     const setTabFocus = (on: boolean) => {
@@ -98,7 +160,11 @@ export default function MonacoEditor({
     );
     return () => {
       focus.dispose();
+      flush();
+      window.removeEventListener('pagehide', flush, { capture: true });
       subscription.dispose();
+      modelChange.dispose();
+      blur.dispose();
       hover.dispose();
       leave.dispose();
       editor.dispose();
@@ -111,8 +177,27 @@ export default function MonacoEditor({
   useEffect(() => {
     const editor = editorRef.current;
     if (!editor) return;
-    const model = modelFor(fileName, value);
-    if (editor.getModel() !== model) editor.setModel(model);
+    // The store echoing what the editor reported: the model has it, or newer keystrokes that are still to be reported.
+    if (reported.current.get(fileName) === value && editor.getModel()?.uri.path === `/${fileName}`) return;
+    const waiting = pending.current;
+    if (waiting && editor.getModel()?.uri.path !== `/${fileName}`) {
+      // Another tab: the edits waiting belong to the file being left.
+      pending.current = null;
+      clearTimeout(waiting.timer);
+      waiting.report();
+    } else if (waiting) {
+      // Text from elsewhere (an example, a link, Undo) replaces this file: the edits waiting are replaced with it.
+      pending.current = null;
+      clearTimeout(waiting.timer);
+    }
+    applying.current = true;
+    try {
+      const model = modelFor(fileName, value);
+      if (editor.getModel() !== model) editor.setModel(model);
+    } finally {
+      applying.current = false;
+    }
+    reported.current.set(fileName, value);
   }, [fileName, value]);
 
   useEffect(() => {

@@ -1,10 +1,8 @@
 import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
-import CytoscapeComponent from 'react-cytoscapejs';
-import type { ObjectGraph } from '../../core/index.ts';
-
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { graphHandle } from './graphHandle.ts';
+import { NAMESPACE_BOX, placeMeshView, type MeshViewElements } from './meshElements.ts';
 
 cytoscape.use(dagre);
 
@@ -42,6 +40,8 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'text-halign': 'center',
       'font-size': 10,
       'font-family': 'system-ui, sans-serif',
+      // Labels too small to read are not drawn: a zoomed-out overview stays legible and cheap to draw.
+      'min-zoomed-font-size': 7,
       color: '#fff',
       'background-color': '#6c757d',
       shape: 'round-rectangle',
@@ -72,6 +72,22 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     },
   },
   {
+    selector: 'node.collapsed',
+    style: {
+      'text-valign': 'center',
+      'font-size': 13,
+      'font-weight': 'normal',
+      width: NAMESPACE_BOX.width,
+      height: NAMESPACE_BOX.height,
+      'text-max-width': `${NAMESPACE_BOX.width - 12}px`,
+      padding: '0px',
+    },
+  },
+  {
+    selector: 'node.contains-path',
+    style: { 'border-width': 4, 'border-color': '#fb8500' },
+  },
+  {
     selector: 'node:selected',
     style: { 'border-width': 4, 'border-color': '#ffb703' },
   },
@@ -87,7 +103,7 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'target-arrow-color': '#8d99ae',
       'target-arrow-shape': 'triangle',
       'curve-style': 'bezier',
-      label: 'data(relation)',
+      label: 'data(label)',
       'font-size': 8,
       color: '#495057',
       'text-background-color': '#ffffff',
@@ -98,84 +114,125 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
 ];
 
 export interface MeshGraphProps {
-  graph: ObjectGraph;
+  view: MeshViewElements;
+  /** The namespace the user just opened: shown readable when the whole drawing would be too small. */
+  focusId: string | null;
   selectedId: string | null;
   onSelect: (id: string | null) => void;
-  /** Object ids (kind/namespace/name) on the traced path. */
-  highlighted: ReadonlySet<string>;
 }
 
-/** The mesh view: namespaces as boxes, objects inside, references as arrows, laid out left to right. */
-export default function MeshGraph({ graph, selectedId, onSelect, highlighted }: MeshGraphProps) {
+function classesOf(node: MeshViewElements['nodes'][number]): string {
+  return [node.collapsed ? 'collapsed' : '', node.onPath ? 'on-path' : '', node.containsPath ? 'contains-path' : '']
+    .filter((c) => c !== '')
+    .join(' ');
+}
+
+function toElements(view: MeshViewElements): cytoscape.ElementDefinition[] {
+  return [
+    ...view.nodes.map((node) => ({
+      data: { id: node.id, label: node.label, kind: node.kind, ...(node.parent ? { parent: node.parent } : {}) },
+      classes: classesOf(node),
+    })),
+    ...view.edges.map((edge) => ({
+      data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label },
+    })),
+  ];
+}
+
+/** Below this zoom the objects of an opened namespace are too small to read: show that namespace instead. */
+const READABLE_ZOOM = 0.6;
+
+function layOut(cy: cytoscape.Core, view: MeshViewElements, container: HTMLElement, focusId: string | null): void {
+  if (view.layout === 'dagre') {
+    cy.layout(LAYOUT).run();
+    return;
+  }
+  const aspect = container.clientHeight > 0 ? container.clientWidth / container.clientHeight : 1.5;
+  const positions = placeMeshView(view, aspect);
+  cy.batch(() => {
+    cy.nodes().forEach((node) => {
+      const p = positions.get(node.id());
+      if (p && node.isChildless()) node.position(p);
+    });
+  });
+  cy.fit(undefined, 16);
+  const focus = focusId ? cy.$id(focusId) : undefined;
+  if (focus?.nonempty() && focus.isParent() && cy.zoom() < READABLE_ZOOM) cy.fit(focus, 16);
+}
+
+/**
+ * The mesh view: namespaces as boxes, objects inside, references as arrows. Drawn with Cytoscape directly: the
+ * elements are replaced and laid out only when the set of drawn elements changes (MeshViewElements.key); a new
+ * analysis that draws the same elements only updates labels and highlights.
+ */
+export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshGraphProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
   const cyRef = useRef<cytoscape.Core | null>(null);
+  const drawnKey = useRef<string | null>(null);
   const onSelectRef = useRef(onSelect);
   useLayoutEffect(() => {
     onSelectRef.current = onSelect;
   }, [onSelect]);
 
-  const elements = useMemo<cytoscape.ElementDefinition[]>(
-    () => [
-      ...graph.nodes.map((node) => ({
-        data: { id: node.id, label: node.label, kind: node.kind, ...(node.parent ? { parent: node.parent } : {}) },
-      })),
-      ...graph.edges.map((edge) => ({
-        data: { id: edge.id, source: edge.source, target: edge.target, relation: edge.relation },
-      })),
-    ],
-    [graph],
-  );
-  const elementsKey = useMemo(() => elements.map((e) => e.data.id).join('|'), [elements]);
-
-  const bindOnce = (cy: cytoscape.Core): void => {
-    if (cyRef.current === cy) return;
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    const cy = cytoscape({
+      container,
+      style: STYLESHEET,
+      minZoom: 0.05,
+      maxZoom: 1.6,
+      wheelSensitivity: 0.3,
+      boxSelectionEnabled: false,
+    });
     cyRef.current = cy;
     graphHandle.current = cy;
     cy.on('tap', 'node', (event) => onSelectRef.current(String(event.target.id())));
     cy.on('tap', (event) => {
       if (event.target === cy) onSelectRef.current(null);
     });
-  };
+    return () => {
+      cy.destroy();
+      cyRef.current = null;
+      drawnKey.current = null;
+      graphHandle.current = null;
+    };
+  }, []);
 
-  // react-cytoscapejs does not re-run the layout when elements change: run it whenever the set of elements does.
   useEffect(() => {
     const cy = cyRef.current;
-    if (!cy) return;
-    cy.layout(LAYOUT).run();
-  }, [elementsKey]);
+    const container = containerRef.current;
+    if (!cy || !container) return;
+    if (drawnKey.current !== view.key) {
+      drawnKey.current = view.key;
+      cy.batch(() => {
+        cy.elements().remove();
+        cy.add(toElements(view));
+      });
+      layOut(cy, view, container, focusId);
+      return;
+    }
+    cy.batch(() => {
+      for (const node of view.nodes) {
+        const element = cy.$id(node.id);
+        if (element.data('label') !== node.label) element.data('label', node.label);
+        element.classes(classesOf(node));
+      }
+      for (const edge of view.edges) {
+        const element = cy.$id(edge.id);
+        if (element.data('label') !== edge.label) element.data('label', edge.label);
+      }
+    });
+    // The focus matters only when the drawing changes.
+    // oxlint-disable-next-line react-hooks/exhaustive-deps
+  }, [view]);
 
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
     cy.$(':selected').unselect();
     if (selectedId) cy.$id(selectedId).select();
-  }, [selectedId, elementsKey]);
+  }, [selectedId, view.key]);
 
-  useEffect(() => {
-    const cy = cyRef.current;
-    if (!cy) return;
-    cy.nodes().removeClass('on-path');
-    for (const id of highlighted) cy.$id(id).addClass('on-path');
-  }, [highlighted, elementsKey]);
-
-  useEffect(
-    () => () => {
-      graphHandle.current = null;
-    },
-    [],
-  );
-
-  return (
-    <CytoscapeComponent
-      elements={elements}
-      layout={LAYOUT}
-      stylesheet={STYLESHEET}
-      cy={bindOnce}
-      className="graph-canvas"
-      minZoom={0.2}
-      maxZoom={1.6}
-      wheelSensitivity={0.3}
-      boxSelectionEnabled={false}
-      autoungrabify={false}
-    />
-  );
+  return <div ref={containerRef} className="graph-canvas" />;
 }

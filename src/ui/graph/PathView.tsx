@@ -1,7 +1,6 @@
 import { Fragment, lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
-import { decidingSources } from '../inspect/stepSources.ts';
 import { pathGraphHandle } from './graphHandle.ts';
 import { BREAK_AFTER, labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
@@ -17,8 +16,7 @@ export function PathView() {
   const hoveredLine = useWorkspace((s) => s.hoveredLine);
   const selectStep = useWorkspace((s) => s.selectStep);
   const revealRange = useWorkspace((s) => s.revealRange);
-  const files = useWorkspace((s) => s.files);
-  const objects = useWorkspace((s) => s.analysis.objects);
+  const stepSources = useWorkspace((s) => s.stepSources);
   const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
   const listRef = useRef<HTMLOListElement>(null);
   // A step opened from the graph is brought into view in the list, with its details.
@@ -36,8 +34,7 @@ export function PathView() {
   // Opening a step also shows the rule or object that decided it in the editor.
   const openStep = (index: number | null) => {
     selectStep(index);
-    const step = index !== null ? t.steps[index] : undefined;
-    const first = step ? decidingSources(step, files, objects)[0] : undefined;
+    const first = index !== null ? stepSources[index]?.[0] : undefined;
     if (first) revealRange(first.source.file, first.source.range);
   };
   return (

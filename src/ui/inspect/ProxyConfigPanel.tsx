@@ -1,38 +1,49 @@
-import { useMemo, useState } from 'react';
-import { computeProxyConfig, proxyConfigTables, type ProxyConfigTables, type Table } from '../../core/index.ts';
+import { useEffect, useMemo, useState } from 'react';
+import type { Table } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 const KINDS = ['listeners', 'routes', 'clusters', 'endpoints'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** istioctl proxy-config for the chosen pod: four tables, filterable, each row linked to the objects that produced it. */
+/** Rows drawn at once: a filter finds the others (thousands of rows would block the page while they are drawn). */
+const MAX_ROWS = 500;
+
+/**
+ * istioctl proxy-config for the chosen pod: four tables, filterable, each row linked to the objects that produced it.
+ * The analysis worker computes them for the pod this panel asks for.
+ */
 export function ProxyConfigPanel() {
-  const analysis = useWorkspace((s) => s.analysis);
+  const pods = useWorkspace((s) => s.analysis.pods);
   const revealRange = useWorkspace((s) => s.revealRange);
-  const proxies = useMemo(() => analysis.model.pods.filter((p) => p.proxy.kind !== 'none'), [analysis]);
+  const requestProxyConfig = useWorkspace((s) => s.requestProxyConfig);
+  const proxyConfig = useWorkspace((s) => s.proxyConfig);
+  const proxies = useMemo(() => pods.filter((p) => p.proxy !== 'none'), [pods]);
   const [chosen, setChosen] = useState<string>('');
   const [kind, setKind] = useState<Kind>('listeners');
   const [filter, setFilter] = useState('');
   // The pod the user picked here, else the trace's source pod when it has a proxy, else the first proxy.
   const trace = useWorkspace((s) => s.trace);
   const fromTrace = trace?.ok ? trace.trace.request.from : undefined;
-  const valid = (ref: string | undefined) =>
-    ref !== undefined && proxies.some((p) => `${p.namespace}/${p.name}` === ref);
-  const podRef = valid(chosen)
-    ? chosen
-    : valid(fromTrace)
-      ? (fromTrace ?? '')
-      : proxies[0]
-        ? `${proxies[0].namespace}/${proxies[0].name}`
-        : '';
+  const valid = (ref: string | undefined) => ref !== undefined && proxies.some((p) => p.ref === ref);
+  const podRef = valid(chosen) ? chosen : valid(fromTrace) ? (fromTrace ?? '') : (proxies[0]?.ref ?? '');
 
-  const result = useMemo(() => (podRef ? computeProxyConfig(analysis, podRef) : undefined), [analysis, podRef]);
-  const tables: ProxyConfigTables | undefined = result?.ok ? proxyConfigTables(result.config) : undefined;
+  useEffect(() => {
+    requestProxyConfig(podRef === '' ? undefined : podRef);
+  }, [podRef, requestProxyConfig]);
+  useEffect(() => () => requestProxyConfig(undefined), [requestProxyConfig]);
+
+  const result = proxyConfig?.pod === podRef ? proxyConfig.view : undefined;
+  const tables = result?.ok ? result.tables : undefined;
   const table: Table | undefined = tables?.[kind];
   const needle = filter.trim().toLowerCase();
-  const rows = table
-    ? table.rows.filter((row) => needle === '' || row.cells.some((cell) => cell.toLowerCase().includes(needle)))
-    : [];
+  const matching = useMemo(
+    () =>
+      table
+        ? table.rows.filter((row) => needle === '' || row.cells.some((cell) => cell.toLowerCase().includes(needle)))
+        : [],
+    [table, needle],
+  );
+  const rows = matching.slice(0, MAX_ROWS);
 
   if (proxies.length === 0) {
     return (
@@ -48,11 +59,10 @@ export function ProxyConfigPanel() {
           Proxy{' '}
           <select aria-label="Proxy" value={podRef} onChange={(e) => setChosen(e.target.value)}>
             {proxies.map((p) => {
-              const ref = `${p.namespace}/${p.name}`;
-              const onPath = trace?.ok && trace.trace.hops.some((h) => h.proxy === ref);
+              const onPath = trace?.ok && trace.trace.hops.some((h) => h.proxy === p.ref);
               return (
-                <option key={ref} value={ref}>
-                  {ref} ({p.proxy.kind}){onPath ? ' · on the path' : ''}
+                <option key={p.ref} value={p.ref}>
+                  {p.ref} ({p.proxy}){onPath ? ' · on the path' : ''}
                 </option>
               );
             })}
@@ -72,14 +82,12 @@ export function ProxyConfigPanel() {
           onChange={(e) => setFilter(e.target.value)}
         />
       </div>
+      {!result && podRef !== '' && <p className="panel-empty">Computing the proxy config of {podRef}…</p>}
       {result && !result.ok && <p className="panel-empty">{result.reason}</p>}
       {result?.ok && (
         <p className="scope-note">
-          {result.scope.sidecarReason}. Outbound traffic policy: {result.scope.outboundTrafficPolicy}
-          {result.scope.outboundTrafficPolicySource
-            ? ` (from ${result.scope.outboundTrafficPolicySource.kind} ${result.scope.outboundTrafficPolicySource.name})`
-            : ' (Istio default)'}
-          .
+          {result.sidecarReason}. Outbound traffic policy: {result.outboundTrafficPolicy}
+          {result.outboundTrafficPolicySource ? ` (from ${result.outboundTrafficPolicySource})` : ' (Istio default)'}.
         </p>
       )}
       {table && (
@@ -118,6 +126,11 @@ export function ProxyConfigPanel() {
               ))}
             </tbody>
           </table>
+          {matching.length > rows.length && (
+            <p className="panel-empty">
+              {rows.length} of {matching.length} rows shown: filter to find the others.
+            </p>
+          )}
         </div>
       )}
     </section>

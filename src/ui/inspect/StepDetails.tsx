@@ -1,17 +1,14 @@
-import { useMemo } from 'react';
 import type { ObjectSource, Trace, TraceStep } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { labelPlaceholders } from '../graph/pathElements.ts';
-import { decidingSources } from './stepSources.ts';
 
 /** What happened at one step, why, what else was there, the proxy's access-log line and the objects behind it. */
 export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
   const revealRange = useWorkspace((s) => s.revealRange);
   const selectStep = useWorkspace((s) => s.selectStep);
-  const files = useWorkspace((s) => s.files);
-  const objects = useWorkspace((s) => s.analysis.objects);
+  const stepSources = useWorkspace((s) => s.stepSources);
   const step: TraceStep | undefined = trace.steps[index];
-  const sources = useMemo(() => (step ? decidingSources(step, files, objects) : []), [step, files, objects]);
+  const sources = stepSources[index] ?? [];
   if (!step) return null;
   const hop = step.hop !== undefined ? trace.hops[step.hop] : undefined;
   const reveal = (source: ObjectSource) => revealRange(source.file, source.range);

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { problemsNaming, type TraceResult } from '../../core/index.ts';
+import type { TraceResult } from '../../core/index.ts';
+import { namesOf } from '../../state/leanView.ts';
 import { finalCluster, isSuccess, labelPlaceholders, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
@@ -8,7 +9,7 @@ import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
 function OverrideBadges() {
   const options = useWorkspace((s) => s.options);
   const setOptions = useWorkspace((s) => s.setOptions);
-  const mesh = useWorkspace((s) => s.analysis.model.meshConfig);
+  const mesh = useWorkspace((s) => s.analysis.mesh);
   const badges: Array<{ key: keyof typeof options; text: string; title: string }> = [];
   const policy = options.outboundTrafficPolicy;
   if (policy !== 'manifests')
@@ -42,23 +43,12 @@ function OverrideBadges() {
   );
 }
 
-/** The names a failed request depends on: the host it asked for (and its short name), or the source it named. */
-function namesOf(trace: TraceResult | undefined, from: string): string[] {
-  if (!trace) return [];
-  if (!trace.ok) return [from.trim().split('/').pop() ?? ''];
-  if (isSuccess(trace.trace.outcome)) return [];
-  const host = trace.trace.request.host;
-  return [host, host.split('.')[0] ?? ''];
-}
-
 /** Problems in documents that mention what the failed request needed: a skipped Service is often the whole answer. */
 function RelatedProblems({ trace }: { trace: TraceResult | undefined }) {
-  const files = useWorkspace((s) => s.files);
-  const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const related = useWorkspace((s) => s.relatedProblems);
   const from = useWorkspace((s) => s.request.from);
   const revealRange = useWorkspace((s) => s.revealRange);
   const names = useMemo(() => namesOf(trace, from), [trace, from]);
-  const related = useMemo(() => problemsNaming(files, diagnostics, names), [files, diagnostics, names]);
   if (related.length === 0) return null;
   return (
     <div className="related-problems">

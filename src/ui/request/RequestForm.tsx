@@ -1,6 +1,6 @@
-import { useMemo, type ChangeEvent } from 'react';
-import type { PodLookup } from '../../core/index.ts';
-import { APP_PROTOCOLS, lookupPod } from '../../core/index.ts';
+import { memo, type ChangeEvent } from 'react';
+import { APP_PROTOCOLS } from '../../core/index.ts';
+import type { PodSummary, SourcePodSummary } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 /** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
@@ -9,24 +9,13 @@ export function RequestForm() {
   const options = useWorkspace((s) => s.options);
   const setRequest = useWorkspace((s) => s.setRequest);
   const setOptions = useWorkspace((s) => s.setOptions);
-  const analysis = useWorkspace((s) => s.analysis);
-  const pods = useMemo(
-    () =>
-      [...analysis.model.pods].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name)),
-    [analysis],
-  );
-  const mesh = analysis.model.meshConfig;
-  const meshSource = mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : "Istio's default";
-  // The same lookup the trace makes, so the badge and the DNS default describe the pod that is traced.
-  const lookup = useMemo(() => lookupPod(analysis, request.from), [analysis, request.from]);
-  const source = lookup.pod;
-  const dnsFromManifests = source
-    ? source.proxy.dnsCapture
-      ? 'on'
-      : 'off'
-    : mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true'
-      ? 'on'
-      : 'off';
+  const pods = useWorkspace((s) => s.analysis.pods);
+  const mesh = useWorkspace((s) => s.analysis.mesh);
+  const meshSource = mesh.source ?? "Istio's default";
+  // The lookup the trace made (in the analysis worker), so the badge and the DNS default describe the pod traced.
+  const lookup = useWorkspace((s) => s.source);
+  const source = lookup?.pod;
+  const dnsFromManifests = (source ? source.dnsCapture : mesh.dnsCapture) ? 'on' : 'off';
   const field = (name: keyof typeof request) => ({
     value: request[name] ?? '',
     onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
@@ -47,18 +36,9 @@ export function RequestForm() {
             spellCheck={false}
             {...field('from')}
           />
-          <datalist id="source-pods">
-            {pods.map((p) => (
-              <option key={`${p.namespace}/${p.name}`} value={`${p.namespace}/${p.name}`}>
-                {p.proxy.kind === 'none' ? 'no sidecar' : p.proxy.kind}
-                {p.assumed ? ' (from template)' : ''}
-              </option>
-            ))}
-          </datalist>
+          <SourcePodList pods={pods} />
           {source && (
-            <span className={`pod-kind ${source.proxy.kind}`}>
-              {source.proxy.kind === 'none' ? 'no sidecar' : source.proxy.kind}
-            </span>
+            <span className={`pod-kind ${source.proxy}`}>{source.proxy === 'none' ? 'no sidecar' : source.proxy}</span>
           )}
         </label>
         <label className="field grow">
@@ -71,7 +51,7 @@ export function RequestForm() {
           />
         </label>
       </div>
-      <SourceNote lookup={lookup} onPick={(ref) => setRequest({ from: ref })} />
+      {lookup && <SourceNote lookup={lookup} onPick={(ref) => setRequest({ from: ref })} />}
       <details className="request-details">
         <summary>Request details and mesh options</summary>
         <div className="request-grid">
@@ -151,19 +131,14 @@ export function RequestForm() {
 }
 
 /** Which pod a source reference was taken for, or the pods to pick from when several workloads fit. */
-function SourceNote({ lookup, onPick }: { lookup: PodLookup; onPick: (ref: string) => void }) {
+function SourceNote({ lookup, onPick }: { lookup: SourcePodSummary; onPick: (ref: string) => void }) {
   if (lookup.choices.length > 1) {
     return (
       <div id="source-pod-note" className="source-note choices" role="group" aria-label="Source pods that fit">
         <span>{lookup.note}:</span>
-        {lookup.choices.slice(0, 12).map((pod) => (
-          <button
-            key={`${pod.namespace}/${pod.name}`}
-            type="button"
-            className="chip"
-            onClick={() => onPick(`${pod.namespace}/${pod.name}`)}
-          >
-            {pod.namespace}/{pod.name}
+        {lookup.choices.slice(0, 12).map((ref) => (
+          <button key={ref} type="button" className="chip" onClick={() => onPick(ref)}>
+            {ref}
           </button>
         ))}
       </div>
@@ -176,3 +151,17 @@ function SourceNote({ lookup, onPick }: { lookup: PodLookup; onPick: (ref: strin
     </p>
   );
 }
+
+/** The pods to pick from; drawn again only when the pods change, not on every keystroke in the form. */
+const SourcePodList = memo(function SourcePodList({ pods }: { pods: readonly PodSummary[] }) {
+  return (
+    <datalist id="source-pods">
+      {pods.map((p) => (
+        <option key={p.ref} value={p.ref}>
+          {p.proxy === 'none' ? 'no sidecar' : p.proxy}
+          {p.assumed ? ' (from template)' : ''}
+        </option>
+      ))}
+    </datalist>
+  );
+});

@@ -1,0 +1,188 @@
+import type { Page } from '@playwright/test';
+import { generateClusterExport } from './clusterExport.ts';
+import {
+  clickGraphNode,
+  expect,
+  graphNodeIds,
+  openApp,
+  openView,
+  screenshot,
+  setEditorText,
+  test,
+} from './fixtures.ts';
+
+interface Probe {
+  longTasks: Array<{ start: number; duration: number }>;
+  outcomeChanges: Array<{ at: number; text: string; stale: boolean }>;
+  lastKeyAt: number;
+}
+
+declare global {
+  interface Window {
+    meshpathProbe?: Probe;
+  }
+}
+
+/** Records main-thread long tasks, keystrokes and every change of the Outcome banner, with the page's clock. */
+async function installProbe(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const probe: Probe = { longTasks: [], outcomeChanges: [], lastKeyAt: 0 };
+    window.meshpathProbe = probe;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) probe.longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+    window.addEventListener('keydown', () => (probe.lastKeyAt = performance.now()), true);
+    const watch = () => {
+      const outcome = document.querySelector('[aria-label="Outcome"]');
+      if (!outcome) return void requestAnimationFrame(watch);
+      new MutationObserver(() =>
+        probe.outcomeChanges.push({
+          at: performance.now(),
+          text: outcome.textContent ?? '',
+          stale: outcome.classList.contains('stale'),
+        }),
+      ).observe(outcome, { subtree: true, childList: true, characterData: true, attributes: true });
+    };
+    document.addEventListener('DOMContentLoaded', watch);
+  });
+}
+
+const now = (page: Page) => page.evaluate(() => performance.now());
+
+/** The longest main-thread task since `from` (page clock), in ms, and how many tasks took over 50 ms. */
+async function longTasksSince(page: Page, from: number): Promise<{ longest: number; count: number }> {
+  const tasks = await page.evaluate((t) => window.meshpathProbe?.longTasks.filter((x) => x.start >= t) ?? [], from);
+  return { longest: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), count: tasks.length };
+}
+
+// Playwright's trace recording snapshots the page on every action, on the page's main thread: it would be measured too.
+test.use({ trace: 'off' });
+
+function report(name: string, value: string): void {
+  test.info().annotations.push({ type: name, description: value });
+  console.log(`[scale] ${name}: ${value}`);
+}
+
+test('a 2,000-object export: a typed destination re-traces; the editor and the Mesh overview stay responsive', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const cluster = generateClusterExport(2000);
+  await installProbe(page);
+  await openApp(page);
+  const outcome = page.getByRole('status', { name: 'Outcome' });
+
+  // For comparison: the same line typed into the demo (13 objects), on the same machine at the same moment.
+  const typeComment = async () => {
+    // The start of a line on screen: the centre of Monaco's .view-lines is far below the pane for a long file, and a
+    // line's centre far to the right for a long line.
+    await page
+      .locator('.monaco-editor .view-line')
+      .first()
+      .click({ position: { x: 4, y: 4 } });
+    await page.keyboard.press('ControlOrMeta+Home');
+    await page.keyboard.type('# checked with Meshpath before the rollout', { delay: 40 });
+    // Escape closes a word suggestion, so that Enter starts a new line instead of accepting it.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() =>
+        page.evaluate(() => window.meshpath?.getText().includes('# checked with Meshpath before the rollout')),
+      )
+      .toBe(true);
+  };
+  const demoStart = await now(page);
+  await typeComment();
+  const demo = await longTasksSince(page, demoStart);
+  report(
+    'longest task typing a line into the demo (13 objects)',
+    `${demo.longest} ms (${demo.count} tasks over 50 ms)`,
+  );
+
+  const loadStart = await now(page);
+  await setEditorText(page, cluster.text);
+  await page.getByRole('combobox', { name: 'Source pod' }).fill(cluster.sourcePod);
+  const destination = page.getByRole('textbox', { name: 'Destination' });
+  await destination.fill(`http://${cluster.serviceHost('team-0', 'app-3')}/`);
+  await expect(outcome).toContainText(`outbound|80||${cluster.serviceHost('team-0', 'app-3')}`, { timeout: 60_000 });
+  report('load', `${cluster.objects} objects, ${(cluster.text.length / 1e6).toFixed(1)} MB`);
+  report('longest task while loading the export', `${(await longTasksSince(page, loadStart)).longest} ms`);
+
+  // Type a new destination key by key, as a user does, and time the last keystroke to the new outcome.
+  const typed = cluster.serviceHost('team-0', 'app-5');
+  const typingStart = await now(page);
+  await destination.click();
+  await destination.press('ControlOrMeta+A');
+  await destination.press('Delete');
+  await destination.pressSequentially(`http://${typed}/`, { delay: 40 });
+  await expect(outcome).toContainText(`outbound|80||${typed}`, { timeout: 60_000 });
+  await expect(outcome).not.toHaveClass(/stale/);
+  const { lastKeyAt, changes } = await page.evaluate(() => ({
+    lastKeyAt: window.meshpathProbe?.lastKeyAt ?? 0,
+    changes: window.meshpathProbe?.outcomeChanges ?? [],
+  }));
+  // The outcome of the whole destination: the banner holds it and is no longer marked stale.
+  const answered = changes.find((c) => c.at >= lastKeyAt && !c.stale && c.text.includes(`outbound|80||${typed}`));
+  report('last keystroke in Destination → new outcome', answered ? `${Math.round(answered.at - lastKeyAt)} ms` : 'n/a');
+  const form = await longTasksSince(page, typingStart);
+  report('longest task while typing the destination', `${form.longest} ms (${form.count} tasks over 50 ms)`);
+
+  // Type a comment line into the editor (a comment keeps the YAML meaning whatever Monaco indents).
+  const editorStart = await now(page);
+  await typeComment();
+  await expect(outcome).toContainText(`outbound|80||${typed}`);
+  await expect(outcome).not.toHaveClass(/stale/, { timeout: 60_000 });
+  const editor = await longTasksSince(page, editorStart);
+  report('longest task while typing a line in the editor', `${editor.longest} ms (${editor.count} tasks over 50 ms)`);
+
+  // The Mesh view starts as an overview: one box per namespace, with the number of its objects.
+  const meshStart = await now(page);
+  await openView(page, 'Mesh');
+  const drawn = Math.round((await now(page)) - meshStart);
+  expect(await graphNodeIds(page)).toEqual(cluster.namespaces.map((n) => `Namespace//${n}`));
+  report('Mesh overview drawn', `${drawn} ms, ${(await graphNodeIds(page)).length} namespace boxes`);
+  report('longest task drawing the Mesh overview', `${(await longTasksSince(page, meshStart)).longest} ms`);
+  await screenshot(page, 'scale-mesh-overview');
+
+  // A click opens a namespace; the trace's source pod is in it, highlighted.
+  const openStart = await now(page);
+  await clickGraphNode(page, 'Mesh', 'Namespace//team-0');
+  await expect.poll(() => graphNodeIds(page)).toContain(`Pod/${cluster.sourcePod}`);
+  report('longest task opening a namespace', `${(await longTasksSince(page, openStart)).longest} ms`);
+  await screenshot(page, 'scale-mesh-namespace');
+
+  // A new destination changes the highlights, not the drawing: nothing moves.
+  const before = await page.evaluate(() => window.meshpath?.nodePosition('Namespace//team-5'));
+  await destination.fill(`http://${cluster.serviceHost('team-0', 'app-7')}/`);
+  await expect(outcome).toContainText(`outbound|80||${cluster.serviceHost('team-0', 'app-7')}`);
+  expect(await page.evaluate(() => window.meshpath?.nodePosition('Namespace//team-5'))).toEqual(before);
+
+  // "Only what the path uses" draws the objects of the trace alone; a search finds objects across namespaces.
+  await page.getByRole('checkbox', { name: 'Only what the path uses' }).check();
+  await expect.poll(() => graphNodeIds(page)).toContain('Service/team-0/app-7');
+  const onPath = await graphNodeIds(page);
+  expect(onPath.length).toBeLessThan(12);
+  await screenshot(page, 'scale-mesh-on-path');
+  await page.getByRole('checkbox', { name: 'Only what the path uses' }).uncheck();
+  await page.getByRole('searchbox', { name: 'Search the mesh' }).fill('service app-3');
+  await expect
+    .poll(async () => (await graphNodeIds(page)).filter((id) => id.startsWith('Service/')).sort())
+    .toEqual(cluster.namespaces.map((n) => `Service/${n}/app-3`).sort());
+  await screenshot(page, 'scale-mesh-search');
+
+  // The Proxy config tables of the source pod come from the worker.
+  const proxyStart = await now(page);
+  await openView(page, 'Proxy config');
+  await page.getByRole('tab', { name: /^clusters/ }).click();
+  const clusters = page.getByRole('table', { name: `clusters of ${cluster.sourcePod}` });
+  await expect(clusters).toContainText(cluster.serviceHost('team-0', 'app-3'));
+  report('Proxy config shown', `${Math.round((await now(page)) - proxyStart)} ms`);
+  report('longest task showing the Proxy config', `${(await longTasksSince(page, proxyStart)).longest} ms`);
+  await screenshot(page, 'scale-proxy-config');
+
+  // A large workspace is saved when the tab is closed or reloaded, not while the user types: nothing is lost.
+  await page.reload();
+  await expect
+    .poll(() => page.evaluate(() => window.meshpath?.getText().includes('# checked with Meshpath before the rollout')))
+    .toBe(true);
+});

@@ -1,0 +1,231 @@
+import { decidingSources, type StepSource } from '../ui/inspect/stepSources.ts';
+import { isSuccess } from '../ui/graph/pathElements.ts';
+import {
+  computeProxyConfig,
+  problemsNaming,
+  lookupPod,
+  proxyConfigTables,
+  type Analysis,
+  type Assumption,
+  type Diagnostic,
+  type ManifestFile,
+  type TraceResult,
+  type ObjectGraphEdge,
+  type OutboundTrafficPolicyMode,
+  type ProxyConfigTables,
+  type ProxyKind,
+  type SourceRange,
+} from '../core/index.ts';
+
+/**
+ * What the screen shows of an Analysis, and nothing more: the worker keeps the Analysis (objects, positioned YAML
+ * trees, the mesh model) and sends the main thread these plain, small values. Every place a click reveals in the
+ * editor travels with them (file and line range).
+ */
+export interface LeanAnalysis {
+  objectCount: number;
+  diagnostics: Diagnostic[];
+  assumptions: Assumption[];
+  /** Every pod a request can start from, sorted by namespace and name. */
+  pods: PodSummary[];
+  mesh: MeshSummary;
+  graph: MeshGraphData;
+  /** Where each graph node is written, apart from the graph: an edit that only moves lines resends only this. */
+  places: ObjectPlaces;
+}
+
+/**
+ * The file and line range of every graph node, by its index in `graph.nodes`: five numbers per node (file index,
+ * start line, start column, end line, end column), -1 for a namespace only implied by its objects. A typed array
+ * crosses from the worker as one block of memory.
+ */
+export interface ObjectPlaces {
+  files: string[];
+  ranges: Int32Array;
+}
+
+export function placeOf(places: ObjectPlaces, index: number): { file: string; range: SourceRange } | undefined {
+  const at = index * 5;
+  const file = places.files[places.ranges[at] ?? -1];
+  if (file === undefined) return undefined;
+  const [startLine = 0, startColumn = 0, endLine = 0, endColumn = 0] = places.ranges.subarray(at + 1, at + 5);
+  return {
+    file,
+    range: { start: { line: startLine, column: startColumn }, end: { line: endLine, column: endColumn } },
+  };
+}
+
+export interface PodSummary {
+  /** `namespace/name`. */
+  ref: string;
+  proxy: ProxyKind;
+  /** Made from a workload's template because the manifests have no Pod for it. */
+  assumed: boolean;
+}
+
+export interface MeshSummary {
+  outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** `kind name` of the object the mesh config came from; undefined for Istio's defaults. */
+  source: string | undefined;
+  /** ISTIO_META_DNS_CAPTURE in the mesh's default proxy metadata. */
+  dnsCapture: boolean;
+}
+
+/** How the trace read the source-pod reference: the pod it took, or the pods to pick from, and how it read it. */
+export interface SourcePodSummary {
+  pod: { ref: string; proxy: ProxyKind; dnsCapture: boolean } | undefined;
+  /** `namespace/name` of one pod per workload, when pods of several workloads fit. */
+  choices: string[];
+  note: string | undefined;
+}
+
+export interface MeshGraphNode {
+  id: string;
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+  label: string;
+  parent: string | undefined;
+  namespaceAssumed: boolean;
+}
+
+export interface MeshGraphData {
+  nodes: MeshGraphNode[];
+  edges: ObjectGraphEdge[];
+}
+
+export type ProxyConfigView =
+  | {
+      ok: true;
+      tables: ProxyConfigTables;
+      sidecarReason: string;
+      outboundTrafficPolicy: OutboundTrafficPolicyMode;
+      /** `kind name` of the object the policy came from; undefined for Istio's default. */
+      outboundTrafficPolicySource: string | undefined;
+    }
+  | { ok: false; reason: string };
+
+export function leanAnalysis(analysis: Analysis): LeanAnalysis {
+  const { model, objects, objectGraph } = analysis;
+  const mesh = model.meshConfig;
+  return {
+    objectCount: objects.length,
+    diagnostics: analysis.diagnostics,
+    assumptions: analysis.assumptions,
+    pods: [...model.pods]
+      .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+      .map((p) => ({ ref: `${p.namespace}/${p.name}`, proxy: p.proxy.kind, assumed: p.assumed })),
+    mesh: {
+      outboundTrafficPolicy: mesh.outboundTrafficPolicy,
+      source: mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : undefined,
+      dnsCapture: mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true',
+    },
+    graph: {
+      nodes: objectGraph.nodes.map((node) => ({
+        id: node.id,
+        kind: node.kind,
+        name: node.name,
+        namespace: node.namespace,
+        label: node.label,
+        parent: node.parent,
+        namespaceAssumed: node.objectIndex !== undefined && objects[node.objectIndex]?.namespaceAssumed === true,
+      })),
+      edges: objectGraph.edges.map(({ id, source, target, relation, via }) => ({ id, source, target, relation, via })),
+    },
+    places: placesOf(analysis),
+  };
+}
+
+function placesOf({ objects, objectGraph }: Analysis): ObjectPlaces {
+  const files: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const ranges = new Int32Array(objectGraph.nodes.length * 5).fill(-1);
+  objectGraph.nodes.forEach((node, i) => {
+    const object = node.objectIndex !== undefined ? objects[node.objectIndex] : undefined;
+    if (!object) return;
+    let f = fileIndex.get(object.file);
+    if (f === undefined) {
+      f = files.push(object.file) - 1;
+      fileIndex.set(object.file, f);
+    }
+    const { start, end } = object.range;
+    ranges.set([f, start.line, start.column, end.line, end.column], i * 5);
+  });
+  return { files, ranges };
+}
+
+export function samePlaces(a: ObjectPlaces, b: ObjectPlaces): boolean {
+  return (
+    a.files.length === b.files.length &&
+    a.files.every((file, i) => file === b.files[i]) &&
+    a.ranges.length === b.ranges.length &&
+    a.ranges.every((v, i) => v === b.ranges[i])
+  );
+}
+
+export function sourcePodSummary(analysis: Analysis, ref: string): SourcePodSummary {
+  const { pod, choices, note } = lookupPod(analysis, ref);
+  return {
+    pod: pod && { ref: `${pod.namespace}/${pod.name}`, proxy: pod.proxy.kind, dnsCapture: pod.proxy.dnsCapture },
+    choices: choices.map((p) => `${p.namespace}/${p.name}`),
+    note,
+  };
+}
+
+/** istioctl proxy-config for one pod, as the tables the Proxy config panel shows. */
+export function proxyConfigView(analysis: Analysis, podRef: string): ProxyConfigView {
+  const result = computeProxyConfig(analysis, podRef);
+  if (!result.ok) return result;
+  const source = result.scope.outboundTrafficPolicySource;
+  return {
+    ok: true,
+    tables: proxyConfigTables(result.config),
+    sidecarReason: result.scope.sidecarReason,
+    outboundTrafficPolicy: result.scope.outboundTrafficPolicy,
+    outboundTrafficPolicySource: source ? `${source.kind} ${source.name}` : undefined,
+  };
+}
+
+/** The lean analysis of no manifests, for the parts a run has not sent yet. */
+export const EMPTY_LEAN_ANALYSIS: LeanAnalysis = {
+  objectCount: 0,
+  diagnostics: [],
+  assumptions: [],
+  pods: [],
+  mesh: { outboundTrafficPolicy: 'ALLOW_ANY', source: undefined, dnsCapture: false },
+  graph: { nodes: [], edges: [] },
+  places: { files: [], ranges: new Int32Array(0) },
+};
+
+/** A trace as the screen shows it: what the worker computes beside it, since it needs the objects' YAML trees. */
+export interface TraceView {
+  result: TraceResult | undefined;
+  source: SourcePodSummary;
+  /** Per step, the objects behind it, narrowed to the rule that decided it (a click shows those lines). */
+  stepSources: StepSource[][];
+  /** Errors in documents that mention what a failed request needed. */
+  related: Diagnostic[];
+}
+
+/** The names a failed request depends on: the host it asked for (and its short name), or the source it named. */
+export function namesOf(trace: TraceResult | undefined, from: string): string[] {
+  if (!trace) return [];
+  if (!trace.ok) return [from.trim().split('/').pop() ?? ''];
+  if (isSuccess(trace.trace.outcome)) return [];
+  const host = trace.trace.request.host;
+  return [host, host.split('.')[0] ?? ''];
+}
+
+export function traceView(
+  analysis: Analysis,
+  files: readonly ManifestFile[],
+  from: string,
+  result: TraceResult | undefined,
+): TraceView {
+  return {
+    result,
+    source: sourcePodSummary(analysis, from),
+    stepSources: result?.ok ? result.trace.steps.map((step) => decidingSources(step, files, analysis.objects)) : [],
+    related: problemsNaming(files, analysis.diagnostics, namesOf(result, from)),
+  };
+}
