@@ -2,14 +2,7 @@ import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { latestObjects } from '../model/convert.ts';
 import { DEFAULT_CLUSTER_DOMAIN, resolveShortname } from '../model/host.ts';
-import {
-  labelsMatch,
-  readLabelSelector,
-  selectorIsEmpty,
-  selectorMatches,
-  toStringMap,
-  type LabelSelector,
-} from '../model/labels.ts';
+import { LabelIndex, labelIndexByNamespace, readLabelSelector, selectorIsEmpty, toStringMap } from '../model/labels.ts';
 
 /**
  * The scenario as a graph of objects and how they refer to each other: which pods a Service selects, which hosts
@@ -53,11 +46,6 @@ export interface ObjectGraph {
 
 export function objectId(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-}
-
-/** Equality-based label selection (Service selector, Istio workloadSelector): an empty selector selects nothing here. */
-function selects(selector: ReadonlyMap<string, string>, labels: ReadonlyMap<string, string>): boolean {
-  return selector.size > 0 && labelsMatch(selector, labels);
 }
 
 /** The labels a workload's pods carry: the pod's own, or its template's. */
@@ -149,7 +137,18 @@ export function buildObjectGraph(
     });
   }
 
-  const workloads = shown.filter(({ object }) => WORKLOAD_KINDS.has(object.kind));
+  const workloads = shown
+    .filter(({ object }) => WORKLOAD_KINDS.has(object.kind))
+    .map((workload) => ({ ...workload, labels: podLabels(workload.object) }));
+  const labelsOf = (workload: (typeof workloads)[number]) => workload.labels;
+  const namespaceOf = (workload: (typeof workloads)[number]) => workload.object.namespace;
+  const allWorkloads = new LabelIndex(workloads, labelsOf);
+  const workloadsIn = labelIndexByNamespace(workloads, namespaceOf, labelsOf);
+  const podsIn = labelIndexByNamespace(
+    workloads.filter(({ object }) => object.kind === 'Pod'),
+    namespaceOf,
+    labelsOf,
+  );
   const hosts = new Map<string, string>();
   for (const { object, id } of shown) {
     if (object.kind === 'Service' && object.namespace)
@@ -164,6 +163,7 @@ export function buildObjectGraph(
   const hostTarget = (host: string, namespace: string | undefined): string | undefined =>
     hosts.get(resolveShortname(host, namespace ?? 'default', clusterDomain));
 
+  /** Equality-based label selection (Service selector, Istio workloadSelector): an empty selector selects nothing here. */
   const selectWorkloads = (
     source: string,
     selector: ReadonlyMap<string, string>,
@@ -171,15 +171,10 @@ export function buildObjectGraph(
     relation: ObjectGraphRelation,
     via: string,
   ): void => {
-    for (const workload of workloads) {
-      if (namespace !== undefined && workload.object.namespace !== namespace) continue;
-      if (selects(selector, podLabels(workload.object))) addEdge(source, workload.id, relation, via);
-    }
+    if (selector.size === 0) return;
+    const index = namespace === undefined ? allWorkloads : workloadsIn(namespace);
+    for (const workload of index.matching(selector)) addEdge(source, workload.id, relation, via);
   };
-
-  /** A workload's spec.selector, with matchExpressions; an empty one manages nothing here. */
-  const manages = (selector: LabelSelector, labels: ReadonlyMap<string, string>): boolean =>
-    !selectorIsEmpty(selector) && selectorMatches(selector, labels);
 
   for (const { object, id } of shown) {
     const spec = field(object.value, 'spec');
@@ -192,16 +187,10 @@ export function buildObjectGraph(
       case 'DaemonSet':
       case 'ReplicaSet':
       case 'Job': {
+        // A workload's spec.selector, with matchExpressions; an empty one manages nothing here.
         const selector = readLabelSelector(field(spec, 'selector'));
-        for (const pod of workloads) {
-          if (
-            pod.object.kind === 'Pod' &&
-            pod.object.namespace === object.namespace &&
-            manages(selector, podLabels(pod.object))
-          ) {
-            addEdge(id, pod.id, 'manages', 'spec.selector');
-          }
-        }
+        if (selectorIsEmpty(selector)) break;
+        for (const pod of podsIn(object.namespace).select(selector)) addEdge(id, pod.id, 'manages', 'spec.selector');
         break;
       }
       case 'ServiceEntry':

@@ -5,7 +5,13 @@ import { ObjectReader } from '../manifest/reader.ts';
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { readIstioConfig } from './istio.ts';
-import { readLabelSelector, selectorIsEmpty, selectorMatches, type LabelSelector } from './labels.ts';
+import {
+  labelIndexByNamespace,
+  readLabelSelector,
+  selectorIsEmpty,
+  selectorMatches,
+  type LabelSelector,
+} from './labels.ts';
 import type {
   Assumption,
   EndpointSliceModel,
@@ -95,7 +101,13 @@ export function buildMeshModel(
     }
     return reader;
   };
-  const byKind = (kind: string) => objects.filter((object) => object.kind === kind);
+  const objectsByKind = new Map<string, ManifestObject[]>();
+  for (const object of objects) {
+    const list = objectsByKind.get(object.kind);
+    if (list) list.push(object);
+    else objectsByKind.set(object.kind, [object]);
+  }
+  const byKind = (kind: string): readonly ManifestObject[] => objectsByKind.get(kind) ?? [];
 
   const meshConfig = readMeshConfig(
     objects
@@ -210,6 +222,11 @@ export function buildMeshModel(
   }
 
   // Workloads whose pods are not in the manifests get pods made from their template, clearly marked as assumed.
+  const manifestPodsIn = labelIndexByNamespace(
+    [...pods],
+    (pod) => pod.namespace,
+    (pod) => pod.labels,
+  );
   const workloads: Workload[] = objects
     .filter((object) => WORKLOAD_KINDS.has(object.kind) && object.kind !== 'Pod')
     .map((object) => ({
@@ -249,13 +266,10 @@ export function buildMeshModel(
         ['spec', 'selector'],
       );
     }
-    const hasPods = pods.some(
-      (pod) =>
-        !pod.assumed &&
-        pod.namespace === object.namespace &&
-        !selectorIsEmpty(selector) &&
-        selectorMatches(selector, pod.labels),
-    );
+    const hasPods =
+      object.namespace !== undefined &&
+      !selectorIsEmpty(selector) &&
+      manifestPodsIn(object.namespace).select(selector).length > 0;
     if (hasPods) continue;
     const replicas =
       object.kind === 'DaemonSet'
@@ -305,8 +319,9 @@ export function buildMeshModel(
       });
   }
 
+  const position = new Map(objects.map((object, index) => [object, index]));
   const services: ServiceModel[] = byKind('Service').map((object) =>
-    readService(readerOf(object), sourceOf(object), objects.indexOf(object)),
+    readService(readerOf(object), sourceOf(object), position.get(object) ?? -1),
   );
   services.push(...gatewayApi.deployment.services);
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);

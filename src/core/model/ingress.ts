@@ -27,13 +27,17 @@ function fallbackMatch(path: string): Record<string, string> | undefined {
  * above 0, else the port of the Service whose name is the backend's port name; undefined (the path is dropped) when
  * the Service or the port is not there.
  */
-function backendPort(service: unknown, namespace: string, services: readonly ServiceModel[]): number | undefined {
+function backendPort(
+  service: unknown,
+  namespace: string,
+  services: ReadonlyMap<string, ServiceModel>,
+): number | undefined {
   const port = field(service, 'port');
   const number = field(port, 'number');
   if (typeof number === 'number' && number > 0) return number;
   const name = stringField(service, 'name');
   const portName = stringField(port, 'name') ?? '';
-  const target = services.find((s) => s.namespace === namespace && s.name === name);
+  const target = name === undefined ? undefined : services.get(`${namespace}/${name}`);
   return target?.ports.find((p) => (p.name ?? '') === portName)?.port;
 }
 
@@ -50,6 +54,11 @@ export function istioConfigFromIngresses(
   clusterDomain: string,
 ): IstioConfigModel[] {
   const out: IstioConfigModel[] = [];
+  const servicesByName = new Map<string, ServiceModel>();
+  for (const service of services) {
+    const key = `${service.namespace}/${service.name}`;
+    if (!servicesByName.has(key)) servicesByName.set(key, service);
+  }
   // gateways.go: getIngressGatewaySelector — an empty ingressSelector counts as unset.
   const selector = {
     istio:
@@ -99,7 +108,7 @@ export function istioConfigFromIngresses(
         const service = field(field(path, 'backend'), 'service');
         const name = stringField(service, 'name');
         if (name === undefined) continue;
-        const port = backendPort(service, ingress.namespace, services);
+        const port = backendPort(service, ingress.namespace, servicesByName);
         if (port === undefined) continue;
         const text = stringField(path, 'path') ?? '';
         const pathType = field(path, 'pathType');

@@ -67,3 +67,104 @@ export function selectorMatches(selector: LabelSelector, labels: ReadonlyMap<str
 export function selectorIsEmpty(selector: LabelSelector): boolean {
   return selector.matchLabels.size === 0 && selector.matchExpressions.length === 0;
 }
+
+/**
+ * Items by their labels, so that a selector reads only the items carrying one of its labels instead of every item: an
+ * inverted index from each `key=value` (and each key) to the positions of the items that carry it.
+ */
+export class LabelIndex<T> {
+  private readonly items: T[];
+  private readonly labels: Array<ReadonlyMap<string, string>>;
+  private readonly byLabel = new Map<string, number[]>();
+  private readonly byKey = new Map<string, number[]>();
+
+  constructor(items: Iterable<T>, labelsOf: (item: T) => ReadonlyMap<string, string>) {
+    this.items = [...items];
+    this.labels = this.items.map(labelsOf);
+    this.labels.forEach((labels, position) => {
+      for (const [key, value] of labels) {
+        append(this.byLabel, labelTerm(key, value), position);
+        append(this.byKey, key, position);
+      }
+    });
+  }
+
+  /** The items `selector` selects, in the order they were given; an empty selector selects every item. */
+  select(selector: LabelSelector): T[] {
+    return this.pick(this.candidates(selector.matchLabels, selector.matchExpressions), (labels) =>
+      selectorMatches(selector, labels),
+    );
+  }
+
+  /** The items that carry every label of `labels` (equality-based selection); an empty map selects every item. */
+  matching(labels: ReadonlyMap<string, string>): T[] {
+    return this.pick(this.candidates(labels, []), (itemLabels) => labelsMatch(labels, itemLabels));
+  }
+
+  /** The shortest position list one term of the selector narrows to; undefined when no term narrows. */
+  private candidates(
+    matchLabels: ReadonlyMap<string, string>,
+    matchExpressions: LabelSelector['matchExpressions'],
+  ): readonly number[] | undefined {
+    let best: readonly number[] | undefined;
+    const consider = (positions: readonly number[]) => {
+      if (!best || positions.length < best.length) best = positions;
+    };
+    for (const [key, value] of matchLabels) consider(this.byLabel.get(labelTerm(key, value)) ?? []);
+    for (const { key, operator, values } of matchExpressions) {
+      if (operator === 'Exists') consider(this.byKey.get(key) ?? []);
+      else if (operator === 'In') {
+        const union = new Set<number>();
+        for (const value of values)
+          for (const position of this.byLabel.get(labelTerm(key, value)) ?? []) union.add(position);
+        consider([...union].sort((a, b) => a - b));
+      }
+    }
+    return best;
+  }
+
+  private pick(positions: readonly number[] | undefined, test: (labels: ReadonlyMap<string, string>) => boolean): T[] {
+    const out: T[] = [];
+    if (positions === undefined) {
+      this.items.forEach((item, position) => {
+        if (test(this.labels[position] ?? new Map())) out.push(item);
+      });
+      return out;
+    }
+    for (const position of positions) {
+      const item = this.items[position];
+      if (item !== undefined && test(this.labels[position] ?? new Map())) out.push(item);
+    }
+    return out;
+  }
+}
+
+const labelTerm = (key: string, value: string) => `${key}\u0000${value}`;
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** One label index per namespace, for selectors that pick only in their own namespace. */
+export function labelIndexByNamespace<T>(
+  items: Iterable<T>,
+  namespaceOf: (item: T) => string | undefined,
+  labelsOf: (item: T) => ReadonlyMap<string, string>,
+): (namespace: string | undefined) => LabelIndex<T> {
+  const grouped = new Map<string | undefined, T[]>();
+  for (const item of items) append(grouped, namespaceOf(item), item);
+  const indexes = new Map<string | undefined, LabelIndex<T>>();
+  const empty = new LabelIndex<T>([], labelsOf);
+  return (namespace) => {
+    let index = indexes.get(namespace);
+    if (!index) {
+      const list = grouped.get(namespace);
+      if (!list) return empty;
+      index = new LabelIndex(list, labelsOf);
+      indexes.set(namespace, index);
+    }
+    return index;
+  };
+}
