@@ -36,7 +36,8 @@ export function resolveShortname(host: string, namespace: string, clusterDomain:
 
 /**
  * The most specific key for `host`: the exact key, else the longest wildcard key that covers it
- * (pilot/pkg/model/config.go: MostSpecificHostMatch).
+ * (pilot/pkg/model/config.go: MostSpecificHostMatch). The keys that can cover a host are `*` followed by one of its
+ * suffixes, so they are looked up longest first instead of reading every key.
  */
 export function mostSpecificHostMatch<T>(
   host: string,
@@ -44,11 +45,88 @@ export function mostSpecificHostMatch<T>(
 ): { key: string; value: T } | undefined {
   const exact = byHost.get(host);
   if (exact !== undefined && !isWildcard(host)) return { key: host, value: exact };
-  let best: { key: string; value: T } | undefined;
-  for (const [key, value] of byHost) {
-    if (!isWildcard(key) && key !== host) continue;
-    if (!hostSubsetOf(host, key) && key !== host) continue;
-    if (!best || key.length > best.key.length) best = { key, value };
+  // `*` + host covers a plain host; a wildcard host is covered by itself (`*` + its own rest) and shorter wildcards.
+  for (let start = isWildcard(host) ? 1 : 0; start <= host.length; start++) {
+    const key = `*${host.slice(start)}`;
+    if (byHost.has(key)) return { key, value: byHost.get(key) as T };
   }
-  return best;
+  return undefined;
+}
+
+interface HostEntry<T> {
+  host: string;
+  item: T;
+  order: number;
+}
+
+/**
+ * Items by host name, answering "which items have a host that matches this one" (host.Name.Matches, either side a
+ * wildcard) without reading every item: plain hosts by name and by each `.suffix`, wildcard hosts by what follows the
+ * `*` and by each `.suffix` of that. Answers come in the order the items were added.
+ */
+export class HostIndex<T> {
+  private readonly plain = new Map<string, Array<HostEntry<T>>>();
+  private readonly plainBySuffix = new Map<string, Array<HostEntry<T>>>();
+  private readonly wildcardByRest = new Map<string, Array<HostEntry<T>>>();
+  private readonly wildcardBySuffix = new Map<string, Array<HostEntry<T>>>();
+  private readonly plainEntries: Array<HostEntry<T>> = [];
+  private readonly wildcardEntries: Array<HostEntry<T>> = [];
+  private size = 0;
+
+  add(host: string, item: T): void {
+    const entry = { host, item, order: this.size++ };
+    if (isWildcard(host)) {
+      const rest = host.slice(1);
+      this.wildcardEntries.push(entry);
+      push(this.wildcardByRest, rest, entry);
+      for (const suffix of dotSuffixes(rest)) push(this.wildcardBySuffix, suffix, entry);
+    } else {
+      this.plainEntries.push(entry);
+      push(this.plain, host, entry);
+      for (const suffix of dotSuffixes(host)) push(this.plainBySuffix, suffix, entry);
+    }
+  }
+
+  /** Every entry whose host matches `host` (hostMatches), in the order added. */
+  matches(host: string): Array<{ host: string; item: T }> {
+    const found = new Set<HostEntry<T>>();
+    const addAll = (entries: ReadonlyArray<HostEntry<T>> | undefined) => {
+      for (const entry of entries ?? []) found.add(entry);
+    };
+    if (!isWildcard(host)) {
+      addAll(this.plain.get(host));
+      // A wildcard covers a plain host when what follows its `*` ends the host.
+      for (let start = 0; start <= host.length; start++) addAll(this.wildcardByRest.get(host.slice(start)));
+    } else {
+      const rest = host.slice(1);
+      // Plain hosts and longer wildcards that end with the rest; an odd rest (not `.…`, not empty) is checked one by one.
+      const oddRest = rest !== '' && !rest.startsWith('.');
+      if (rest === '') {
+        addAll(this.plainEntries);
+        addAll(this.wildcardEntries);
+      } else if (oddRest) {
+        for (const entry of [...this.plainEntries, ...this.wildcardEntries])
+          if (hostMatches(entry.host, host)) found.add(entry);
+      } else {
+        addAll(this.plainBySuffix.get(rest));
+        addAll(this.wildcardBySuffix.get(rest));
+      }
+      // Shorter (or equal) wildcards whose rest ends this one's.
+      for (let start = 0; start <= rest.length; start++) addAll(this.wildcardByRest.get(rest.slice(start)));
+    }
+    return [...found].sort((a, b) => a.order - b.order).map(({ host: matched, item }) => ({ host: matched, item }));
+  }
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Every suffix of `name` that starts at a dot, the whole name included when it starts with one. */
+function dotSuffixes(name: string): string[] {
+  const out: string[] = [];
+  for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) out.push(name.slice(i));
+  return out;
 }

@@ -1,5 +1,6 @@
 import { field, isRecord, stringField } from '../manifest/parse.ts';
-import { labelsMatch, toStringMap } from '../model/labels.ts';
+import { DerivedCache, derivedFrom } from '../model/memo.ts';
+import { labelIndexByNamespace, toStringMap, type LabelIndex } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
 import { ipv4ToNumber, isCidr, isIpAddress, singleAddressOfCidr } from '../model/ip.ts';
@@ -353,17 +354,34 @@ function resolveTargetPort(target: number | string, pod: PodModel): number | und
   return pod.containerPorts.find((port) => port.name === target)?.containerPort;
 }
 
+const registries = new DerivedCache<MeshModel, string, Registry>();
+
 /**
  * The registry istiod builds from the manifests: model services from Kubernetes Services and ServiceEntries, and their
  * endpoints from EndpointSlices (or the pods a selector picks), ServiceEntry endpoints, selected pods and WorkloadEntries.
+ * Built once per model and cluster domain; callers must not change it.
  */
 export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local'): Registry {
+  return registries.get(model, clusterDomain, () => convertRegistry(model, clusterDomain));
+}
+
+function convertRegistry(model: MeshModel, clusterDomain: string): Registry {
   const assumptions: Assumption[] = [];
   const endpoints = new Map<Service, ServiceEndpoint[]>();
   const istio = (kind: string) => model.istio.get(kind) ?? [];
   const workloadEntries = istio('WorkloadEntry').map(readWorkloadEntry);
   const podsByName = new Map(model.pods.map((pod) => [`${pod.namespace}/${pod.name}`, pod]));
   const podsByIp = new Map(model.pods.map((pod) => [pod.ip, pod]));
+  const podsIn = labelIndexByNamespace(
+    model.pods,
+    (pod) => pod.namespace,
+    (pod) => pod.labels,
+  );
+  const workloadEntriesIn = labelIndexByNamespace(
+    workloadEntries,
+    (entry) => entry.namespace,
+    (entry) => entry.labels,
+  );
 
   // Kubernetes Services.
   const kubeServices = model.services.map((service) => ({
@@ -374,7 +392,9 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
   for (const slice of model.endpointSlices) {
     if (!slice.serviceName || slice.addressType === 'FQDN') continue;
     const key = `${slice.namespace}/${slice.serviceName}`;
-    slicesByService.set(key, [...(slicesByService.get(key) ?? []), slice]);
+    const list = slicesByService.get(key);
+    if (list) list.push(slice);
+    else slicesByService.set(key, [slice]);
   }
   for (const { model: kube, service } of kubeServices) {
     const list: ServiceEndpoint[] = [];
@@ -418,8 +438,8 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
     } else if (kube.selector && kube.selector.size > 0 && service.resolution !== 'Alias') {
       // No EndpointSlice in the manifests: the Kubernetes endpoint controller would list the selected pods.
       let derived = 0;
-      for (const pod of model.pods) {
-        if (pod.namespace !== kube.namespace || !pod.ip || !labelsMatch(kube.selector, pod.labels)) continue;
+      for (const pod of podsIn(kube.namespace).matching(kube.selector)) {
+        if (!pod.ip) continue;
         for (const port of kube.ports) {
           if (port.protocol === 'SCTP') continue;
           const target = resolveTargetPort(port.targetPort, pod);
@@ -445,8 +465,8 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
     }
     // A Kubernetes Service also selects WorkloadEntries in its namespace (kube/controller/controller.go: workloadInstanceHandler).
     if (kube.selector && kube.selector.size > 0) {
-      for (const entry of workloadEntries) {
-        if (entry.namespace !== kube.namespace || !labelsMatch(kube.selector, entry.labels) || !entry.address) continue;
+      for (const entry of workloadEntriesIn(kube.namespace).matching(kube.selector)) {
+        if (!entry.address) continue;
         for (const port of kube.ports) {
           const target =
             typeof port.targetPort === 'number' ? port.targetPort : (entry.ports.get(port.targetPort) ?? port.port);
@@ -463,7 +483,7 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
   const seServices: Service[] = [];
   for (const se of serviceEntries) {
     const services = convertServiceEntry(se, autoAddresses.get(se));
-    const seEndpoints = serviceEntryEndpoints(se, services[0], model.pods, workloadEntries);
+    const seEndpoints = serviceEntryEndpoints(se, services[0], podsIn(se.namespace), workloadEntriesIn(se.namespace));
     for (const service of services) {
       endpoints.set(
         service,
@@ -479,12 +499,31 @@ export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local')
   const services = [...kubeServices.map((k) => k.service), ...seServices].sort((a, b) => a.order - b.order);
 
   // ExternalName Services become aliases of the service they name (push_context.go: resolveServiceAliases).
+  const byHostname = servicesByHostname(services);
   for (const alias of services.filter((s) => s.resolution === 'Alias' && s.externalName)) {
-    for (const target of services)
-      if (target.hostname === alias.externalName && target.resolution !== 'Alias') target.aliases.push(alias.hostname);
+    for (const target of byHostname.get(alias.externalName ?? '') ?? [])
+      if (target.resolution !== 'Alias') target.aliases.push(alias.hostname);
   }
 
   return { services, endpoints, workloadEntries, assumptions };
+}
+
+const hostnameIndexes = new WeakMap<Registry, Map<string, Service[]>>();
+
+/** The registry's services with this hostname, oldest first (one per namespace, or per ServiceEntry address). */
+export function servicesWithHostname(registry: Registry, hostname: string): readonly Service[] {
+  return derivedFrom(hostnameIndexes, registry, (r) => servicesByHostname(r.services)).get(hostname) ?? [];
+}
+
+/** Services by hostname, in the order given. */
+function servicesByHostname(services: readonly Service[]): Map<string, Service[]> {
+  const byHostname = new Map<string, Service[]>();
+  for (const service of services) {
+    const list = byHostname.get(service.hostname);
+    if (list) list.push(service);
+    else byHostname.set(service.hostname, [service]);
+  }
+  return byHostname;
 }
 
 function workloadEntryEndpoint(entry: WorkloadEntry, port: number, servicePortName: string): ServiceEndpoint {
@@ -507,8 +546,8 @@ function workloadEntryEndpoint(entry: WorkloadEntry, port: number, servicePortNa
 function serviceEntryEndpoints(
   se: IstioConfigModel,
   first: Service | undefined,
-  pods: readonly PodModel[],
-  workloadEntries: readonly WorkloadEntry[],
+  podsInNamespace: LabelIndex<PodModel>,
+  workloadEntriesInNamespace: LabelIndex<WorkloadEntry>,
 ): ServiceEndpoint[] {
   const ports = serviceEntryPorts(se.spec);
   const list: ServiceEndpoint[] = [];
@@ -550,13 +589,13 @@ function serviceEntryEndpoints(
   const selector = first?.selector;
   if (selector) {
     // workloadSelector: pods and WorkloadEntries in the ServiceEntry's namespace.
-    for (const pod of pods) {
-      if (pod.namespace !== se.namespace || !pod.ip || !labelsMatch(selector, pod.labels)) continue;
+    for (const pod of podsInNamespace.matching(selector)) {
+      if (!pod.ip) continue;
       for (const port of ports)
         list.push(podEndpoint(pod, port.targetPort ?? port.port, port.name, pod.ready ? 'Healthy' : 'UnHealthy'));
     }
-    for (const entry of workloadEntries) {
-      if (entry.namespace !== se.namespace || !labelsMatch(selector, entry.labels) || !entry.address) continue;
+    for (const entry of workloadEntriesInNamespace.matching(selector)) {
+      if (!entry.address) continue;
       for (const port of ports)
         list.push(workloadEntryEndpoint(entry, entry.ports.get(port.name) ?? port.targetPort ?? port.port, port.name));
     }

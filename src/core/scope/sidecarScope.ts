@@ -1,5 +1,6 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches, hostSubsetOf, isWildcard, mostSpecificHostMatch, resolveShortname } from '../model/host.ts';
+import { DerivedCache } from '../model/memo.ts';
 import { labelsMatch, readLabelSelector, selectorMatches, toStringMap, type LabelSelector } from '../model/labels.ts';
 import type {
   IstioConfigModel,
@@ -11,7 +12,7 @@ import type {
 } from '../model/mesh.ts';
 import type { Protocol } from '../registry/protocol.ts';
 import { parseProtocol } from '../registry/protocol.ts';
-import type { Registry, Service } from '../registry/registry.ts';
+import { servicesWithHostname, type Registry, type Service } from '../registry/registry.ts';
 import {
   mergeDelegates,
   resolveVirtualService,
@@ -80,7 +81,15 @@ export interface ScopeInputs {
   clusterDomain: string;
 }
 
+const scopeInputs = new DerivedCache<Registry, MeshModel, ScopeInputs>();
+
+/** The scope inputs of a model and its registry, made once per pair and shared by every proxy and request. */
 export function prepareScopeInputs(model: MeshModel, registry: Registry, clusterDomain: string): ScopeInputs {
+  const inputs = scopeInputs.get(registry, model, () => resolveScopeInputs(model, registry, clusterDomain));
+  return inputs.clusterDomain === clusterDomain ? inputs : resolveScopeInputs(model, registry, clusterDomain);
+}
+
+function resolveScopeInputs(model: MeshModel, registry: Registry, clusterDomain: string): ScopeInputs {
   return {
     model,
     registry,
@@ -353,7 +362,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
     for (const service of listener.services) appendService(services, servicesByHostname, service);
     for (const vs of listener.virtualServices) {
       for (const [host, ports] of virtualServiceDestinations(vs, namespace)) {
-        const byNamespace = registry.services.filter((s) => s.hostname === host);
+        const byNamespace = servicesWithHostname(registry, host);
         if (byNamespace.length === 0) continue;
         const candidate =
           byNamespace.find((s) => s.namespace === namespace) ??
@@ -531,6 +540,9 @@ function addTo(
   index.set(namespace, map);
 }
 
+/** The DestinationRule index of a model, built once per model and cluster domain and shared by every proxy. */
+const destinationRuleIndexes = new DerivedCache<MeshModel, string, DestinationRuleIndex>();
+
 /** push_context.go: setDestinationRules — rules with a workloadSelector first, each oldest first; those are never exported. */
 function indexDestinationRules(model: MeshModel, clusterDomain: string): DestinationRuleIndex {
   const index: DestinationRuleIndex = {
@@ -614,7 +626,9 @@ function selectDestinationRules(
   namespace: string,
   labels: ReadonlyMap<string, string>,
 ): Map<string, ConsolidatedDestinationRule> {
-  const index = indexDestinationRules(inputs.model, inputs.clusterDomain);
+  const index = destinationRuleIndexes.get(inputs.model, inputs.clusterDomain, () =>
+    indexDestinationRules(inputs.model, inputs.clusterDomain),
+  );
   const out = new Map<string, ConsolidatedDestinationRule>();
   for (const service of services) {
     const rule = destinationRuleForProxy(

@@ -2,6 +2,7 @@ import type { Analysis } from '../analysis.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
+import { applyWhatIf } from '../model/whatIf.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
@@ -214,23 +215,13 @@ export function simulateRequest(
   options: TraceOptions = {},
 ): SimulationResult {
   const clusterDomain = options.clusterDomain ?? 'cluster.local';
-  const meshConfig = options.outboundTrafficPolicy
-    ? { ...analysis.model.meshConfig, outboundTrafficPolicy: options.outboundTrafficPolicy }
-    : analysis.model.meshConfig;
   const given = request.address?.trim() || undefined;
   if (given !== undefined && !isIpAddress(given))
     return { ok: false, reason: `The address to connect to must be an IP address, not ${given}.` };
   const original = findPodByRef(analysis.model, request.from);
   if (!original) return { ok: false, reason: unknownPodReason(analysis.model, request.from) };
-  const client: PodModel =
-    options.dnsCapture !== undefined && original.proxy.kind !== 'none'
-      ? { ...original, proxy: { ...original.proxy, dnsCapture: options.dnsCapture } }
-      : original;
-  const model: MeshModel = {
-    ...analysis.model,
-    meshConfig,
-    pods: analysis.model.pods.map((p) => (p === original ? client : p)),
-  };
+  // The same what-if settings give back the same model and client, whose registry, scope inputs and configs are memoized.
+  const { model, client } = applyWhatIf(analysis.model, original, options);
   const registry = buildRegistry(model, clusterDomain);
   const inputs = prepareScopeInputs(model, registry, clusterDomain);
 

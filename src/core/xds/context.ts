@@ -1,6 +1,6 @@
 import type { MeshConfig, PodModel } from '../model/mesh.ts';
 import type { Registry, Service, ServiceEndpoint } from '../registry/registry.ts';
-import { UNSPECIFIED_IP } from '../registry/registry.ts';
+import { servicesWithHostname, UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { SidecarScope } from '../scope/sidecarScope.ts';
 
 /** The proxy being configured and everything its configuration is computed from. */
@@ -33,11 +33,8 @@ export function endpointsForPort(registry: Registry, service: Service, port: num
 /** Scope services may be trimmed copies; endpoints are keyed by the registry's own object. */
 function originalOf(registry: Registry, service: Service): Service {
   return (
-    registry.services.find(
-      (s) =>
-        s.hostname === service.hostname &&
-        s.namespace === service.namespace &&
-        s.defaultAddress === service.defaultAddress,
+    servicesWithHostname(registry, service.hostname).find(
+      (s) => s.namespace === service.namespace && s.defaultAddress === service.defaultAddress,
     ) ?? service
   );
 }

@@ -3,6 +3,7 @@ import { hostMatches, isWildcard } from '../model/host.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource } from '../model/mesh.ts';
 import { listenerProtocolOf, parseProtocol } from '../registry/protocol.ts';
+import { servicesWithHostname } from '../registry/registry.ts';
 import type { ScopeInputs } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
 import { buildClusters } from './clusters.ts';
@@ -168,7 +169,7 @@ function gatewayRouteConfiguration(
             server.port,
             ctx,
             new Set([server.gatewayName]),
-            (h) => ctx.scope.servicesByHostname.get(h) ?? inputs.registry.services.find((s) => s.hostname === h),
+            (h) => ctx.scope.servicesByHostname.get(h) ?? servicesWithHostname(inputs.registry, h)[0],
           );
       for (const host of hosts) {
         const key = host.toLowerCase();

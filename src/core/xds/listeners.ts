@@ -1,5 +1,6 @@
 import { field, isRecord } from '../manifest/parse.ts';
-import { hostMatches } from '../model/host.ts';
+import { HostIndex } from '../model/host.ts';
+import { derivedFrom } from '../model/memo.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { ObjectSource } from '../model/mesh.ts';
 import { isTlsProtocol, listenerProtocolOf, type Protocol } from '../registry/protocol.ts';
@@ -30,6 +31,8 @@ interface ListenerEntry {
   locked: boolean;
   services: string[];
   dropped: Array<{ hostname: string; reason: string }>;
+  /** The first chain of each distinct match, made when another service's chains are merged in. */
+  chainsByMatch?: Map<string, FilterChain>;
 }
 
 function passthroughCluster(ctx: ProxyContext): string {
@@ -66,9 +69,16 @@ function vsSource(vs: VirtualService): ObjectSource {
   return vs.config.source;
 }
 
-/** VirtualServices whose hosts match the service, either way round (tls.go: getConfigsForHost). */
+const virtualServiceHostIndexes = new WeakMap<readonly VirtualService[], HostIndex<VirtualService>>();
+
+/** VirtualServices whose hosts match the service, either way round, in their order (tls.go: getConfigsForHost). */
 function virtualServicesForHost(virtualServices: readonly VirtualService[], hostname: string): VirtualService[] {
-  return virtualServices.filter((vs) => vs.hosts.some((h) => hostMatches(h, hostname)));
+  const index = derivedFrom(virtualServiceHostIndexes, virtualServices, (list) => {
+    const byHost = new HostIndex<VirtualService>();
+    for (const vs of list) for (const host of vs.hosts) byHost.add(host, vs);
+    return byHost;
+  });
+  return [...new Set(index.matches(hostname).map(({ item }) => item))];
 }
 
 function defaultDestinationPort(service: Service, listenPort: number): number {
@@ -226,28 +236,40 @@ function httpChain(service: Service, routeConfigName: string, sniffed: boolean):
   };
 }
 
-function sameMatch(a: FilterChainMatch, b: FilterChainMatch): boolean {
-  const set = (values: string[] | undefined) => JSON.stringify([...(values ?? [])].filter((v) => v !== '*').sort());
-  return (
-    (a.transportProtocol ?? '') === (b.transportProtocol ?? '') &&
-    set(a.applicationProtocols) === set(b.applicationProtocols) &&
-    set(a.serverNames) === set(b.serverNames) &&
+/** Two matches are the same when this key is: lists compared as sets, `*` ignored. */
+function matchKey(match: FilterChainMatch): string {
+  const set = (values: string[] | undefined) => [...(values ?? [])].filter((v) => v !== '*').sort();
+  return JSON.stringify([
+    match.transportProtocol ?? '',
+    set(match.applicationProtocols),
+    set(match.serverNames),
     // Ranges that are the same network after masking are the same match (listener.go: conflictsWith).
-    set(a.prefixRanges?.map(canonicalCidr)) === set(b.prefixRanges?.map(canonicalCidr)) &&
-    (a.destinationPort ?? 0) === (b.destinationPort ?? 0)
-  );
+    set(match.prefixRanges?.map(canonicalCidr)),
+    match.destinationPort ?? 0,
+  ]);
 }
 
 /** listener.go: mergeTCPFilterChains — a chain whose match equals an existing one is dropped (first wins). */
 function mergeChains(entry: ListenerEntry, incoming: FilterChain[], hostname: string): void {
+  if (!entry.chainsByMatch) {
+    entry.chainsByMatch = new Map();
+    for (const chain of entry.chains) {
+      const key = matchKey(chain.match);
+      if (!entry.chainsByMatch.has(key)) entry.chainsByMatch.set(key, chain);
+    }
+  }
   for (const chain of incoming) {
-    const conflict = entry.chains.find((existing) => sameMatch(existing.match, chain.match));
+    const key = matchKey(chain.match);
+    const conflict = entry.chainsByMatch.get(key);
     if (conflict)
       entry.dropped.push({
         hostname,
         reason: `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which came first`,
       });
-    else entry.chains.push(chain);
+    else {
+      entry.chains.push(chain);
+      entry.chainsByMatch.set(key, chain);
+    }
   }
 }
 

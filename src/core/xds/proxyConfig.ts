@@ -1,4 +1,5 @@
 import type { MeshModel, PodModel } from '../model/mesh.ts';
+import { DerivedCache } from '../model/memo.ts';
 import { buildGatewayScope, buildSidecarScope, type ScopeInputs, type SidecarScope } from '../scope/sidecarScope.ts';
 import { buildClusters } from './clusters.ts';
 import { buildGatewayProxyConfig } from './gateway.ts';
@@ -17,8 +18,17 @@ export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
   return { pod, scope, registry: inputs.registry, mesh: inputs.model.meshConfig, clusterDomain: inputs.clusterDomain };
 }
 
-/** What istiod would push to this pod's proxy, a gateway's or a sidecar's, with the context it was built in. */
+const proxyConfigs = new DerivedCache<ScopeInputs, PodModel, { config: ProxyConfig; ctx: ProxyContext }>();
+
+/**
+ * What istiod would push to this pod's proxy, a gateway's or a sidecar's, with the context it was built in. Built once
+ * per scope inputs and pod (what-if settings give other inputs or another pod); callers must not change it.
+ */
 export function buildProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: ProxyConfig; ctx: ProxyContext } {
+  return proxyConfigs.get(inputs, pod, () => generateProxyConfig(pod, inputs));
+}
+
+function generateProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: ProxyConfig; ctx: ProxyContext } {
   const ctx = proxyContext(pod, inputs);
   return {
     config:

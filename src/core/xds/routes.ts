@@ -1,5 +1,5 @@
 import { field, isRecord } from '../manifest/parse.ts';
-import { hostMatches, isWildcard } from '../model/host.ts';
+import { HostIndex, isWildcard } from '../model/host.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import type { Service } from '../registry/registry.ts';
@@ -347,6 +347,7 @@ interface VirtualHostWrapper {
 function separateHostsAndServices(
   vs: VirtualService,
   servicesByName: Map<string, Service>,
+  serviceNames: HostIndex<Service>,
   mostSpecific: Map<string, VirtualService>,
 ): { hosts: string[]; services: Service[] } {
   const hosts: string[] = [];
@@ -357,13 +358,9 @@ function separateHostsAndServices(
     else hosts.push(host);
   }
   for (const host of vs.hosts.filter(isWildcard)) {
-    let found = false;
-    for (const [name, service] of servicesByName) {
-      if (!hostMatches(name, host)) continue;
-      found = true;
-      if (mostSpecific.get(name) === vs) services.push(service);
-    }
-    if (!found) hosts.push(host.toLowerCase());
+    const matched = serviceNames.matches(host);
+    for (const { host: name, item: service } of matched) if (mostSpecific.get(name) === vs) services.push(service);
+    if (matched.length === 0) hosts.push(host.toLowerCase());
   }
   return { hosts, services };
 }
@@ -373,18 +370,17 @@ function mostSpecificVirtualServices(
   virtualServices: readonly VirtualService[],
   services: readonly Service[],
 ): Map<string, VirtualService> {
+  const byHost = new HostIndex<VirtualService>();
+  for (const vs of virtualServices) for (const host of vs.hosts) byHost.add(host, vs);
   const index = new Map<string, { vs: VirtualService; host: string }>();
   for (const service of services) {
-    for (const vs of virtualServices) {
-      for (const host of vs.hosts) {
-        if (!hostMatches(host, service.hostname)) continue;
-        const current = index.get(service.hostname);
-        const better =
-          !current ||
-          (isWildcard(current.host) && !isWildcard(host)) ||
-          (isWildcard(current.host) && isWildcard(host) && host.length > current.host.length);
-        if (better) index.set(service.hostname, { vs, host });
-      }
+    for (const { host, item: vs } of byHost.matches(service.hostname)) {
+      const current = index.get(service.hostname);
+      const better =
+        !current ||
+        (isWildcard(current.host) && !isWildcard(host)) ||
+        (isWildcard(current.host) && isWildcard(host) && host.length > current.host.length);
+      if (better) index.set(service.hostname, { vs, host });
     }
   }
   return new Map([...index].map(([name, { vs }]) => [name, vs]));
@@ -407,27 +403,21 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
     const port = service.ports.find((p) => p.port === listenPort);
     if (port) servicesByName.set(service.hostname.toLowerCase(), { ...service, ports: [port] });
   }
+  const serviceNames = new HostIndex<Service>();
+  for (const [name, service] of servicesByName) serviceNames.add(name, service);
   const lookup = (host: string) => servicesByName.get(host) ?? ctx.scope.servicesByHostname.get(host);
   // For ports other than 80 a VS is used only when one of its hosts is a service with this port (httproute.go: selectVirtualServices).
   const virtualServices =
     listenPort === 80
       ? egress.virtualServices
-      : egress.virtualServices.filter((vs) =>
-          vs.hosts.some(
-            (h) =>
-              servicesByName.has(h.toLowerCase()) ||
-              [...servicesByName.keys()].some(
-                (name) => (isWildcard(h) || isWildcard(name)) && hostMatches(h.toLowerCase(), name),
-              ),
-          ),
-        );
+      : egress.virtualServices.filter((vs) => vs.hosts.some((h) => serviceNames.matches(h.toLowerCase()).length > 0));
   const mostSpecific = mostSpecificVirtualServices(virtualServices, [...servicesByName.values()]);
   const wrappers: VirtualHostWrapper[] = [];
   const covered = new Set<string>();
   for (const vs of virtualServices) {
     const routes = buildRoutesForVirtualService(vs, listenPort, ctx, new Set(['mesh']), lookup);
     if (routes.length === 0) continue; // a VS with no routes for this client is ignored entirely
-    const { hosts, services } = separateHostsAndServices(vs, servicesByName, mostSpecific);
+    const { hosts, services } = separateHostsAndServices(vs, servicesByName, serviceNames, mostSpecific);
     const httpServices = services.filter((s) => isHttpOrSniffed(s, listenPort));
     if (httpServices.length === 0 && listenPort !== 80) continue;
     wrappers.push({ port: listenPort, services: httpServices, virtualServiceHosts: hosts, routes });
@@ -537,6 +527,26 @@ export function buildOutboundRouteConfigurations(
       if (chain.action.kind === 'http') names.add(chain.action.routeConfigName);
     }
   }
+  // The virtual hosts of a port, built once for the port's route configuration and every sniffed VIP on it.
+  const byPort = new Map<
+    number,
+    { virtualHosts: VirtualHost[]; byDomain: Map<string, number>; byName: Map<string, number> }
+  >();
+  const virtualHostsOn = (port: number) => {
+    let built = byPort.get(port);
+    if (!built) {
+      const virtualHosts = buildVirtualHosts(ctx, port);
+      const byDomain = new Map<string, number>();
+      const byName = new Map<string, number>();
+      virtualHosts.forEach((vhost, position) => {
+        for (const domain of vhost.domains) if (!byDomain.has(domain)) byDomain.set(domain, position);
+        if (!byName.has(vhost.name)) byName.set(vhost.name, position);
+      });
+      built = { virtualHosts, byDomain, byName };
+      byPort.set(port, built);
+    }
+    return built;
+  };
   const out: RouteConfiguration[] = [];
   for (const name of [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))) {
     const colon = name.lastIndexOf(':');
@@ -544,11 +554,14 @@ export function buildOutboundRouteConfigurations(
       // A sniffed service on its own VIP: only its virtual host, for any Host, and no catch-all.
       const host = name.slice(0, colon);
       const port = Number(name.slice(colon + 1));
-      const vhost = buildVirtualHosts(ctx, port).find((v) => v.domains.includes(host) || v.name === `${host}:${port}`);
+      const { virtualHosts, byDomain, byName } = virtualHostsOn(port);
+      // The first virtual host that has the host as a domain or is named after it.
+      const position = Math.min(byDomain.get(host) ?? Infinity, byName.get(`${host}:${port}`) ?? Infinity);
+      const vhost = virtualHosts[position];
       out.push({ name, virtualHosts: vhost ? [{ ...vhost, domains: ['*'] }] : [] });
     } else {
       const port = Number(name);
-      out.push({ name, virtualHosts: [...buildVirtualHosts(ctx, port), catchAllVirtualHost(ctx)] });
+      out.push({ name, virtualHosts: [...virtualHostsOn(port).virtualHosts, catchAllVirtualHost(ctx)] });
     }
   }
   return out;

@@ -1,0 +1,41 @@
+import type { MeshModel, OutboundTrafficPolicyMode, PodModel } from './mesh.ts';
+import { DerivedCache } from './memo.ts';
+
+/** What-if settings a user can try without editing the manifests. */
+export interface WhatIf {
+  /** The mesh's outboundTrafficPolicy mode instead of the one the mesh config sets. */
+  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+  /** The client proxy's DNS capture on or off instead of what its pod says. */
+  dnsCapture?: boolean;
+}
+
+const byPolicy = new DerivedCache<MeshModel, OutboundTrafficPolicyMode, MeshModel>();
+const byClient = new DerivedCache<PodModel, string, { model: MeshModel; client: PodModel }>();
+
+/**
+ * The model and client pod a trace runs on: the analysed ones with the what-if settings applied. The same settings give
+ * the same objects back, so what is memoized per model and pod (registry, scope inputs, proxy configs) serves the next
+ * request with the same settings; without settings the analysed model and pod themselves are used.
+ */
+export function applyWhatIf(
+  model: MeshModel,
+  client: PodModel,
+  whatIf: WhatIf,
+): { model: MeshModel; client: PodModel } {
+  const policy = whatIf.outboundTrafficPolicy;
+  const withPolicy = policy
+    ? byPolicy.get(model, policy, () => ({
+        ...model,
+        meshConfig: { ...model.meshConfig, outboundTrafficPolicy: policy },
+      }))
+    : model;
+  const dnsCapture = whatIf.dnsCapture;
+  if (dnsCapture === undefined || client.proxy.kind === 'none') return { model: withPolicy, client };
+  return byClient.get(client, `${policy ?? ''}|${dnsCapture}`, () => {
+    const changed: PodModel = { ...client, proxy: { ...client.proxy, dnsCapture } };
+    return {
+      model: { ...withPolicy, pods: withPolicy.pods.map((p) => (p === client ? changed : p)) },
+      client: changed,
+    };
+  });
+}
