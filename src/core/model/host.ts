@@ -71,6 +71,8 @@ export class HostIndex<T> {
   private readonly wildcardBySuffix = new Map<string, Array<HostEntry<T>>>();
   private readonly plainEntries: Array<HostEntry<T>> = [];
   private readonly wildcardEntries: Array<HostEntry<T>> = [];
+  /** Wildcards whose rest is neither empty nor starts with a dot (`*foo.com`, which istiod rejects): read one by one. */
+  private readonly oddWildcards: Array<HostEntry<T>> = [];
   private size = 0;
 
   add(host: string, item: T): void {
@@ -78,7 +80,8 @@ export class HostIndex<T> {
     if (isWildcard(host)) {
       const rest = host.slice(1);
       this.wildcardEntries.push(entry);
-      push(this.wildcardByRest, rest, entry);
+      if (rest !== '' && !rest.startsWith('.')) this.oddWildcards.push(entry);
+      else push(this.wildcardByRest, rest, entry);
       for (const suffix of dotSuffixes(rest)) push(this.wildcardBySuffix, suffix, entry);
     } else {
       this.plainEntries.push(entry);
@@ -89,32 +92,45 @@ export class HostIndex<T> {
 
   /** Every entry whose host matches `host` (hostMatches), in the order added. */
   matches(host: string): Array<{ host: string; item: T }> {
-    const found = new Set<HostEntry<T>>();
-    const addAll = (entries: ReadonlyArray<HostEntry<T>> | undefined) => {
-      for (const entry of entries ?? []) found.add(entry);
+    const lists: Array<ReadonlyArray<HostEntry<T>>> = [];
+    const add = (entries: ReadonlyArray<HostEntry<T>> | undefined) => {
+      if (entries && entries.length > 0) lists.push(entries);
     };
     if (!isWildcard(host)) {
-      addAll(this.plain.get(host));
+      add(this.plain.get(host));
       // A wildcard covers a plain host when what follows its `*` ends the host.
-      for (let start = 0; start <= host.length; start++) addAll(this.wildcardByRest.get(host.slice(start)));
+      this.wildcardsEnding(host, add);
     } else {
       const rest = host.slice(1);
       // Plain hosts and longer wildcards that end with the rest; an odd rest (not `.…`, not empty) is checked one by one.
-      const oddRest = rest !== '' && !rest.startsWith('.');
       if (rest === '') {
-        addAll(this.plainEntries);
-        addAll(this.wildcardEntries);
-      } else if (oddRest) {
-        for (const entry of [...this.plainEntries, ...this.wildcardEntries])
-          if (hostMatches(entry.host, host)) found.add(entry);
+        add(this.plainEntries);
+        add(this.wildcardEntries);
+      } else if (!rest.startsWith('.')) {
+        add([...this.plainEntries, ...this.wildcardEntries].filter((entry) => hostMatches(entry.host, host)));
       } else {
-        addAll(this.plainBySuffix.get(rest));
-        addAll(this.wildcardBySuffix.get(rest));
+        add(this.plainBySuffix.get(rest));
+        add(this.wildcardBySuffix.get(rest));
       }
       // Shorter (or equal) wildcards whose rest ends this one's.
-      for (let start = 0; start <= rest.length; start++) addAll(this.wildcardByRest.get(rest.slice(start)));
+      this.wildcardsEnding(rest, add);
     }
-    return [...found].sort((a, b) => a.order - b.order).map(({ host: matched, item }) => ({ host: matched, item }));
+    const only = lists.length === 1 ? lists[0] : undefined;
+    const entries = only ?? [...new Set(lists.flat())].sort((a, b) => a.order - b.order);
+    return entries.map(({ host: matched, item }) => ({ host: matched, item }));
+  }
+
+  /** Whether any entry's host matches `host`. */
+  hasMatch(host: string): boolean {
+    return this.plain.has(host) || this.matches(host).length > 0;
+  }
+
+  /** The wildcards whose rest (what follows the `*`) ends `name`. */
+  private wildcardsEnding(name: string, add: (entries: ReadonlyArray<HostEntry<T>> | undefined) => void): void {
+    if (this.wildcardEntries.length === 0) return;
+    add(this.wildcardByRest.get(''));
+    for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) add(this.wildcardByRest.get(name.slice(i)));
+    add(this.oddWildcards.filter((entry) => name.endsWith(entry.host.slice(1))));
   }
 }
 

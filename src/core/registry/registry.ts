@@ -515,6 +515,27 @@ export function servicesWithHostname(registry: Registry, hostname: string): read
   return derivedFrom(hostnameIndexes, registry, (r) => servicesByHostname(r.services)).get(hostname) ?? [];
 }
 
+const addressIndexes = new WeakMap<Registry, Map<string, Array<{ service: Service; endpoint: ServiceEndpoint }>>>();
+
+/** The endpoints at one address with their services, in registry order: what the pod (or entry) there serves. */
+export function endpointsAtAddress(
+  registry: Registry,
+  address: string,
+): ReadonlyArray<{ service: Service; endpoint: ServiceEndpoint }> {
+  const index = derivedFrom(addressIndexes, registry, (r) => {
+    const byAddress = new Map<string, Array<{ service: Service; endpoint: ServiceEndpoint }>>();
+    for (const service of r.services) {
+      for (const endpoint of r.endpoints.get(service) ?? []) {
+        const list = byAddress.get(endpoint.address);
+        if (list) list.push({ service, endpoint });
+        else byAddress.set(endpoint.address, [{ service, endpoint }]);
+      }
+    }
+    return byAddress;
+  });
+  return index.get(address) ?? [];
+}
+
 /** Services by hostname, in the order given. */
 function servicesByHostname(services: readonly Service[]): Map<string, Service[]> {
   const byHostname = new Map<string, Service[]>();

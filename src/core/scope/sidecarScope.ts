@@ -130,35 +130,45 @@ export function servicesExportedToNamespace(
   return [...exported, ...publicServices];
 }
 
-/** sidecar.go: appendSidecarServices — one service per hostname; a Kubernetes Service wins; same-namespace entries merge ports. */
-function appendService(list: Service[], byHostname: Map<string, Service>, service: Service): void {
-  const existing = byHostname.get(service.hostname);
-  if (!existing) {
-    list.push(service);
-    byHostname.set(service.hostname, service);
-    return;
+/** The services a scope imports, one per hostname, each where its hostname was first imported. */
+class ImportedServices {
+  readonly list: Service[] = [];
+  readonly byHostname = new Map<string, Service>();
+  private readonly positions = new Map<string, number>();
+
+  /** sidecar.go: appendSidecarServices — one service per hostname; a Kubernetes Service wins; same-namespace entries merge ports. */
+  append(service: Service): void {
+    const existing = this.byHostname.get(service.hostname);
+    if (!existing) {
+      this.positions.set(service.hostname, this.list.length);
+      this.list.push(service);
+      this.byHostname.set(service.hostname, service);
+      return;
+    }
+    if (existing === service || (existing.registry === 'Kubernetes' && service.registry !== 'Kubernetes')) return;
+    if (existing.registry !== 'Kubernetes' && service.registry === 'Kubernetes') {
+      this.replace(service);
+      return;
+    }
+    const samePorts =
+      existing.ports.length === service.ports.length &&
+      existing.ports.every((p, i) => p.port === service.ports[i]?.port && p.name === service.ports[i]?.name);
+    if (samePorts) return;
+    const mergeable =
+      existing.namespace === service.namespace &&
+      existing.resolution === service.resolution &&
+      existing.registry === service.registry;
+    if (!mergeable) return;
+    this.replace({
+      ...existing,
+      ports: [...existing.ports, ...service.ports.filter((p) => !existing.ports.some((e) => e.port === p.port))],
+    });
   }
-  if (existing === service || (existing.registry === 'Kubernetes' && service.registry !== 'Kubernetes')) return;
-  if (existing.registry !== 'Kubernetes' && service.registry === 'Kubernetes') {
-    list[list.indexOf(existing)] = service;
-    byHostname.set(service.hostname, service);
-    return;
+
+  private replace(service: Service): void {
+    this.list[this.positions.get(service.hostname) ?? this.list.length] = service;
+    this.byHostname.set(service.hostname, service);
   }
-  const samePorts =
-    existing.ports.length === service.ports.length &&
-    existing.ports.every((p, i) => p.port === service.ports[i]?.port && p.name === service.ports[i]?.name);
-  if (samePorts) return;
-  const mergeable =
-    existing.namespace === service.namespace &&
-    existing.resolution === service.resolution &&
-    existing.registry === service.registry;
-  if (!mergeable) return;
-  const merged: Service = {
-    ...existing,
-    ports: [...existing.ports, ...service.ports.filter((p) => !existing.ports.some((e) => e.port === p.port))],
-  };
-  list[list.indexOf(existing)] = merged;
-  byHostname.set(service.hostname, merged);
 }
 
 /** Egress hosts by namespace: `.` is the proxy's namespace, `~ns/` excludes (sidecar.go: convertIstioListenerToWrapper, hostClassification). */
@@ -356,10 +366,9 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   });
 
   // sidecar.go: collectImportedServices — egress imports first, then every VirtualService destination that is visible.
-  const services: Service[] = [];
-  const servicesByHostname = new Map<string, Service>();
+  const imported = new ImportedServices();
   for (const listener of egressListeners) {
-    for (const service of listener.services) appendService(services, servicesByHostname, service);
+    for (const service of listener.services) imported.append(service);
     for (const vs of listener.virtualServices) {
       for (const [host, ports] of virtualServiceDestinations(vs, namespace)) {
         const byNamespace = servicesWithHostname(registry, host);
@@ -374,7 +383,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
           listener.port && listener.port.protocol !== 'HTTP_PROXY'
             ? matchingListenerPort(candidate, listener.port)
             : matchingVirtualServicePorts(candidate, ports);
-        if (trimmed) appendService(services, servicesByHostname, trimmed);
+        if (trimmed) imported.append(trimmed);
       }
     }
   }
@@ -382,6 +391,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   const sidecarPolicy = sidecar ? field(field(sidecar.spec, 'outboundTrafficPolicy'), 'mode') : undefined;
   const outboundTrafficPolicy: OutboundTrafficPolicyMode =
     sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecarPolicy : mesh.outboundTrafficPolicy;
+  const { list: services, byHostname: servicesByHostname } = imported;
   const destinationRules = selectDestinationRules(inputs, services, namespace, pod.labels);
   return {
     namespace,
@@ -404,10 +414,10 @@ export function buildGatewayScope(
   labels: ReadonlyMap<string, string> = new Map(),
 ): SidecarScope {
   const mesh = inputs.model.meshConfig;
-  const services: Service[] = [];
-  const servicesByHostname = new Map<string, Service>();
+  const imported = new ImportedServices();
   for (const service of servicesExportedToNamespace(inputs.registry.services, namespace, mesh))
-    appendService(services, servicesByHostname, service);
+    imported.append(service);
+  const { list: services, byHostname: servicesByHostname } = imported;
   const destinationRules = selectDestinationRules(inputs, services, namespace, labels);
   return {
     namespace,

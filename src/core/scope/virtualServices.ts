@@ -1,6 +1,7 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { resolveShortname } from '../model/host.ts';
 import type { IstioConfigModel, MeshConfig } from '../model/mesh.ts';
+import { derivedFrom } from '../model/memo.ts';
 
 /** A VirtualService with its hosts, gateways, destinations and exportTo resolved as istiod resolves them. */
 export interface VirtualService {
@@ -186,6 +187,23 @@ export function resolveVirtualService(
   };
 }
 
+const gatewayIndexes = new WeakMap<readonly VirtualService[], Map<string, VirtualService[]>>();
+
+/** The VirtualServices bound to each gateway name, oldest first; built once per list. */
+function boundTo(all: readonly VirtualService[]): Map<string, VirtualService[]> {
+  return derivedFrom(gatewayIndexes, all, (list) => {
+    const byGateway = new Map<string, VirtualService[]>();
+    for (const vs of [...list].sort((a, b) => a.order - b.order)) {
+      for (const gateway of new Set(vs.gateways)) {
+        const bound = byGateway.get(gateway);
+        if (bound) bound.push(vs);
+        else byGateway.set(gateway, [vs]);
+      }
+    }
+    return byGateway;
+  });
+}
+
 /**
  * The VirtualServices bound to `gateway` that a proxy in `namespace` may use, in Istio's order: private to the
  * namespace, exported to it, then public; each oldest first (push_context.go: initVirtualServices, VirtualServicesForGateway).
@@ -195,7 +213,7 @@ export function virtualServicesForGateway(
   namespace: string,
   gateway: string,
 ): VirtualService[] {
-  const bound = all.filter((vs) => vs.gateways.includes(gateway)).sort((a, b) => a.order - b.order);
+  const bound = boundTo(all).get(gateway) ?? [];
   const isPublic = (vs: VirtualService) => vs.exportTo.has('*');
   const hidden = (vs: VirtualService) => vs.exportTo.has('~') && !isPublic(vs);
   const privateTo = bound.filter(

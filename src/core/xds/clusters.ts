@@ -1,5 +1,6 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch } from '../model/labels.ts';
+import { DerivedCache, derivedFrom } from '../model/memo.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service, ServiceEndpoint } from '../registry/registry.ts';
 import { inboundChainConfigs } from './inbound.ts';
@@ -94,7 +95,7 @@ function inferServiceMtls(
         reason: `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), so no auto mTLS`,
       };
   }
-  const mode = inferServiceMtlsMode(model, service.namespace);
+  const mode = serviceModes.get(model, service.namespace, () => inferServiceMtlsMode(model, service.namespace));
   return {
     mode,
     reason:
@@ -202,12 +203,23 @@ function endpointAllowed(
   return true;
 }
 
+/** A namespace's service-wide mode, looked up once per model. */
+const serviceModes = new DerivedCache<MeshModel, string, MtlsMode>();
+const endpointModes = new DerivedCache<MeshModel, string, WeakMap<ReadonlyMap<string, string>, MtlsMode>>();
+
 /** Per-endpoint upstream transport (pilot/pkg/xds/endpoints/mtls_checker.go: checkMtlsEnabled). */
 function endpointMtls(endpoint: ServiceEndpoint, tls: ClusterTls, model: MeshModel): boolean {
   if (tls.mode === 'ISTIO_MUTUAL') return true;
   if (tls.mode !== 'AUTO' || endpoint.tlsMode !== 'istio') return false;
   const namespace = endpoint.workload?.namespace ?? '';
-  return peerAuthenticationMode(model, namespace, endpoint.labels, endpoint.port).mode !== 'DISABLE';
+  // The endpoints of one pod share its labels: its mode on a port is looked up once per model.
+  const byLabels = endpointModes.get(model, `${namespace}|${endpoint.port}`, () => new WeakMap());
+  const mode = derivedFrom(
+    byLabels,
+    endpoint.labels,
+    (labels) => peerAuthenticationMode(model, namespace, labels, endpoint.port).mode,
+  );
+  return mode !== 'DISABLE';
 }
 
 /** Clusters and endpoint assignments for a proxy (pilot/pkg/networking/core/cluster.go: buildOutboundClusters; xds/endpoints/endpoint_builder.go). */

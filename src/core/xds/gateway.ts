@@ -3,7 +3,7 @@ import { hostMatches, isWildcard } from '../model/host.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource } from '../model/mesh.ts';
 import { listenerProtocolOf, parseProtocol } from '../registry/protocol.ts';
-import { servicesWithHostname } from '../registry/registry.ts';
+import { endpointsAtAddress, servicesWithHostname } from '../registry/registry.ts';
 import type { ScopeInputs } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, virtualServicesForGateway, type VirtualService } from '../scope/virtualServices.ts';
 import { buildClusters } from './clusters.ts';
@@ -73,13 +73,11 @@ export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfig
 
 /** A server port becomes the gateway Service's targetPort for this pod (pilot/pkg/model/gateway.go: resolvePorts). */
 export function targetPortFor(ctx: ProxyContext, port: number): number {
-  for (const service of ctx.registry.services) {
+  // The first service (in registry order) with this port whose endpoint for that port is this pod.
+  for (const { service, endpoint } of endpointsAtAddress(ctx.registry, ctx.pod.ip)) {
     const servicePort = service.ports.find((p) => p.port === port);
-    if (!servicePort) continue;
-    const endpoint = (ctx.registry.endpoints.get(service) ?? []).find(
-      (e) => e.podName === ctx.pod.name && e.address === ctx.pod.ip && e.servicePortName === servicePort.name,
-    );
-    if (endpoint) return endpoint.port;
+    if (servicePort && endpoint.podName === ctx.pod.name && endpoint.servicePortName === servicePort.name)
+      return endpoint.port;
   }
   return port;
 }

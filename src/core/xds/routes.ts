@@ -410,7 +410,7 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
   const virtualServices =
     listenPort === 80
       ? egress.virtualServices
-      : egress.virtualServices.filter((vs) => vs.hosts.some((h) => serviceNames.matches(h.toLowerCase()).length > 0));
+      : egress.virtualServices.filter((vs) => vs.hosts.some((h) => serviceNames.hasMatch(h.toLowerCase())));
   const mostSpecific = mostSpecificVirtualServices(virtualServices, [...servicesByName.values()]);
   const wrappers: VirtualHostWrapper[] = [];
   const covered = new Set<string>();
