@@ -4,6 +4,7 @@ import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader } from '../manifest/reader.ts';
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
+import { derivedFrom } from './memo.ts';
 import { readIstioConfig } from './istio.ts';
 import {
   labelIndexByNamespace,
@@ -59,8 +60,14 @@ export function sourceOf(object: ManifestObject): ObjectSource {
   return { kind: object.kind, namespace: object.namespace, name: object.name, file: object.file, range: object.range };
 }
 
-/** Keeps the last of objects with the same identity, as kubectl apply would. */
-export function latestObjects(objects: readonly ManifestObject[]): ManifestObject[] {
+const latestOf = new WeakMap<readonly ManifestObject[], ManifestObject[]>();
+
+/** Keeps the last of objects with the same identity, as kubectl apply would; worked out once per parsed list. */
+export function latestObjects(objects: readonly ManifestObject[]): readonly ManifestObject[] {
+  return derivedFrom(latestOf, objects, keepLatest);
+}
+
+function keepLatest(objects: readonly ManifestObject[]): ManifestObject[] {
   const byIdentity = new Map<string, ManifestObject>();
   for (const object of objects)
     byIdentity.set(
