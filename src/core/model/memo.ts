@@ -6,15 +6,24 @@
 export class DerivedCache<K extends object, S, V> {
   private readonly byObject = new WeakMap<K, Map<S, V>>();
 
+  /** `limit`: how many keys one object keeps, the least recently used dropped first. */
+  constructor(private readonly limit = Infinity) {}
+
   get(object: K, key: S, build: () => V): V {
     let byKey = this.byObject.get(object);
     if (!byKey) {
       byKey = new Map();
       this.byObject.set(object, byKey);
     }
-    if (byKey.has(key)) return byKey.get(key) as V;
+    if (byKey.has(key)) {
+      const value = byKey.get(key) as V;
+      byKey.delete(key);
+      byKey.set(key, value);
+      return value;
+    }
     const value = build();
     byKey.set(key, value);
+    if (byKey.size > this.limit) byKey.delete(byKey.keys().next().value as S);
     return value;
   }
 }

@@ -10,7 +10,8 @@ export interface WhatIf {
 }
 
 const byPolicy = new DerivedCache<MeshModel, OutboundTrafficPolicyMode, MeshModel>();
-const byClient = new DerivedCache<PodModel, string, { model: MeshModel; client: PodModel }>();
+// Per analysed model, the derived models of the 4 client pods last traced with a DNS capture setting.
+const byClient = new DerivedCache<MeshModel, PodModel, Map<string, { model: MeshModel; client: PodModel }>>(4);
 
 /**
  * The model and client pod a trace runs on: the analysed ones with the what-if settings applied. The same settings give
@@ -31,11 +32,16 @@ export function applyWhatIf(
     : model;
   const dnsCapture = whatIf.dnsCapture;
   if (dnsCapture === undefined || client.proxy.kind === 'none') return { model: withPolicy, client };
-  return byClient.get(client, `${policy ?? ''}|${dnsCapture}`, () => {
+  const bySettings = byClient.get(model, client, () => new Map());
+  const key = `${policy ?? ''}|${dnsCapture}`;
+  let derived = bySettings.get(key);
+  if (!derived) {
     const changed: PodModel = { ...client, proxy: { ...client.proxy, dnsCapture } };
-    return {
+    derived = {
       model: { ...withPolicy, pods: withPolicy.pods.map((p) => (p === client ? changed : p)) },
       client: changed,
     };
-  });
+    bySettings.set(key, derived);
+  }
+  return derived;
 }

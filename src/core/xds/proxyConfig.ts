@@ -18,7 +18,8 @@ export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
   return { pod, scope, registry: inputs.registry, mesh: inputs.model.meshConfig, clusterDomain: inputs.clusterDomain };
 }
 
-const proxyConfigs = new DerivedCache<ScopeInputs, PodModel, { config: ProxyConfig; ctx: ProxyContext }>();
+// A user looks at a few proxies at a time: the configs of the 32 last used pods are kept per model.
+const proxyConfigs = new DerivedCache<ScopeInputs, PodModel, { config: ProxyConfig; ctx: ProxyContext }>(32);
 
 /**
  * What istiod would push to this pod's proxy, a gateway's or a sidecar's, with the context it was built in. Built once
