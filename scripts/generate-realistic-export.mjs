@@ -62,7 +62,8 @@ const nextServiceIp = () => `10.96.${10 + Math.floor(serviceIp / 250)}.${1 + (se
 
 function workload({ namespace, app, version, replicas, port, injected, gateway, kind = 'Deployment' }) {
   const name = version ? `${app}-${version}` : app;
-  const labels = { app, ...(version ? { version } : {}) };
+  // Istio's gateway charts label their pods istio: <name> as well, which Gateway selectors use.
+  const labels = { app, ...(version ? { version } : {}), ...(gateway ? { istio: app.replace(/^istio-/, '') } : {}) };
   const hash = `${(app.length * 7919 + (version ?? '').length * 104729).toString(36).slice(0, 5)}d9f${replicas}`
     .slice(0, 10)
     .replace(/[aeiou01]/g, 'x');

@@ -4,8 +4,10 @@
  * the resolver (registry → sidecar scope → Envoy config → trace) builds on that model.
  */
 import type { Analysis } from './analysis.ts';
+import { runAnalyzers } from './analyzers/index.ts';
 import type { Diagnostic } from './manifest/diagnostic.ts';
 import { buildMeshModel } from './model/convert.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from './model/host.ts';
 import { buildObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
@@ -97,6 +99,10 @@ export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions 
   const { objects, diagnostics, lineIndexes } = parseManifests(files);
   validateObjects(objects, lineIndexes, diagnostics);
   const model = buildMeshModel(objects, lineIndexes, diagnostics, options.clusterDomain);
+  runAnalyzers(
+    { objects, lineIndexes, model, clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN },
+    diagnostics,
+  );
   const fileOrder = new Map(files.map((file, index) => [file.name, index]));
   return {
     objects,

@@ -38,7 +38,38 @@ export type DiagnosticCode =
   | 'LISTENER_NOT_ACCEPTED'
   | 'GATEWAY_NOT_ACCEPTED'
   | 'GATEWAY_NOT_PROGRAMMED'
-  | 'MIXED_ROUTE_APIS';
+  | 'MIXED_ROUTE_APIS'
+  // Cross-object analysis (src/core/analyzers): istioctl analyze's codes (pkg/config/analysis/msg/messages.yaml)…
+  | 'IST0101'
+  | 'IST0109'
+  | 'IST0110'
+  | 'IST0111'
+  | 'IST0112'
+  | 'IST0118'
+  | 'IST0127'
+  | 'IST0130'
+  | 'IST0131'
+  | 'IST0132'
+  | 'IST0134'
+  | 'IST0145'
+  | 'IST0173'
+  | 'IST0174'
+  | 'IST0177'
+  // …and Meshpath's own.
+  | 'EGRESS_HOST_NOT_FOUND'
+  | 'PEER_AUTHENTICATION_IGNORED'
+  | 'DESTINATION_RULES_MERGED'
+  | 'DESTINATION_RULE_SHADOWED'
+  | 'SERVICE_ENTRY_HOST_CONFLICT'
+  | 'WEIGHTS_NOT_100'
+  | 'TARGET_PORT_NOT_FOUND'
+  | 'TARGET_PORT_INVALID'
+  | 'TLS_TO_STRICT'
+  | 'AUTHZ_HTTP_ONLY_ON_TCP'
+  | 'AUTHZ_DENY_ALL'
+  | 'AUTHZ_ALLOW_DENIES_OTHERS'
+  | 'SIDECAR_HIDES_HOSTS'
+  | 'SERVICE_ENTRY_NO_ADDRESS';
 
 export interface Diagnostic {
   severity: Severity;

@@ -1,0 +1,16 @@
+/**
+ * The cross-object analysis stage: after the manifests are read into the mesh model, findings about how objects fit
+ * together, reported like every other diagnostic. Mirrors `istioctl analyze` (pkg/config/analysis/analyzers) where an
+ * istioctl message exists, under its code; Meshpath's own codes for the rest. Each analyzer family indexes once and
+ * looks up after, so the stage stays linear in the number of objects.
+ */
+import type { Diagnostic } from '../manifest/diagnostic.ts';
+import { AnalyzerContext, type AnalyzerInput } from './context.ts';
+import { analyzeReferences } from './references.ts';
+
+export type { AnalyzerInput } from './context.ts';
+
+export function runAnalyzers(input: AnalyzerInput, diagnostics: Diagnostic[]): void {
+  const ctx = new AnalyzerContext(input, diagnostics);
+  analyzeReferences(ctx);
+}
