@@ -111,7 +111,7 @@ export function exportSet(written: unknown, namespace: string, meshDefault: read
 }
 
 /** DestinationRules by resolved host, and wildcard ones by the domain they cover (`*.foo.com` → `foo.com`), oldest first. */
-function destinationRuleIndex(ctx: AnalyzerContext): {
+export function destinationRuleIndex(ctx: AnalyzerContext): {
   exact: Map<string, IstioConfigModel[]>;
   wildcard: Map<string, IstioConfigModel[]>;
 } {

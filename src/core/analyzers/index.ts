@@ -6,6 +6,7 @@
  */
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AnalyzerContext, type AnalyzerInput } from './context.ts';
+import { analyzeConflicts } from './conflicts.ts';
 import { analyzeReferences } from './references.ts';
 
 export type { AnalyzerInput } from './context.ts';
@@ -13,4 +14,5 @@ export type { AnalyzerInput } from './context.ts';
 export function runAnalyzers(input: AnalyzerInput, diagnostics: Diagnostic[]): void {
   const ctx = new AnalyzerContext(input, diagnostics);
   analyzeReferences(ctx);
+  analyzeConflicts(ctx);
 }
