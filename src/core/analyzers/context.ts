@@ -122,6 +122,12 @@ export class AnalyzerContext {
     );
   }
 
+  /** The parsed fields of the object `source` came from, to read a field the model does not keep. */
+  objectValue(source: ObjectSource): Readonly<Record<string, unknown>> | undefined {
+    const object = this.objectsBySource.get(this.sourceKey(source));
+    return object && object.kind === source.kind ? object.value : undefined;
+  }
+
   /** A value computed once per analysis and shared by the analyzers that need it (an index, a set of references). */
   memo<T>(key: string, build: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T;

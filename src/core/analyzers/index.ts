@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AnalyzerContext, type AnalyzerInput } from './context.ts';
 import { analyzeConflicts } from './conflicts.ts';
+import { analyzeTraffic } from './traffic.ts';
 import { analyzeReferences } from './references.ts';
 
 export type { AnalyzerInput } from './context.ts';
@@ -15,4 +16,5 @@ export function runAnalyzers(input: AnalyzerInput, diagnostics: Diagnostic[]): v
   const ctx = new AnalyzerContext(input, diagnostics);
   analyzeReferences(ctx);
   analyzeConflicts(ctx);
+  analyzeTraffic(ctx);
 }
