@@ -8,6 +8,7 @@ import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { AnalyzerContext, type AnalyzerInput } from './context.ts';
 import { analyzeConflicts } from './conflicts.ts';
 import { analyzeTraffic } from './traffic.ts';
+import { analyzeSecurity } from './security.ts';
 import { analyzeReferences } from './references.ts';
 
 export type { AnalyzerInput } from './context.ts';
@@ -17,4 +18,5 @@ export function runAnalyzers(input: AnalyzerInput, diagnostics: Diagnostic[]): v
   analyzeReferences(ctx);
   analyzeConflicts(ctx);
   analyzeTraffic(ctx);
+  analyzeSecurity(ctx);
 }

@@ -12,7 +12,7 @@ describe('a realistic cluster export', () => {
     expect(analysis.objects.length).toBeGreaterThanOrEqual(300);
     expect(new Set(analysis.objects.map((o) => o.kind)).size).toBeGreaterThanOrEqual(15);
     expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
-    expect(analysis.diagnostics.map((d) => d.code)).toEqual(['NOT_MODELLED']);
+    expect(analysis.diagnostics.map((d) => d.code)).toEqual(['AUTHZ_ALLOW_DENIES_OTHERS', 'NOT_MODELLED']);
   });
 
   it('uses the dumped pods as they are: their IPs, readiness and proxies, nothing assumed', () => {
