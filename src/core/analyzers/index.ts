@@ -9,6 +9,7 @@ import { AnalyzerContext, type AnalyzerInput } from './context.ts';
 import { analyzeConflicts } from './conflicts.ts';
 import { analyzeTraffic } from './traffic.ts';
 import { analyzeSecurity } from './security.ts';
+import { analyzeEgress } from './egress.ts';
 import { analyzeReferences } from './references.ts';
 
 export type { AnalyzerInput } from './context.ts';
@@ -19,4 +20,5 @@ export function runAnalyzers(input: AnalyzerInput, diagnostics: Diagnostic[]): v
   analyzeConflicts(ctx);
   analyzeTraffic(ctx);
   analyzeSecurity(ctx);
+  analyzeEgress(ctx);
 }
