@@ -39,6 +39,33 @@ describe('meshpath check', () => {
     expect(output.diagnostics).toEqual([]);
   });
 
+  it('reports cross-object findings like istioctl analyze, under its codes, in text and --json', () => {
+    const file = tempFile(
+      'vs.yaml',
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: VirtualService',
+        'metadata: {name: shop, namespace: app}',
+        'spec:',
+        '  hosts: [shop.example.com]',
+        '  gateways: [public]',
+        '  http:',
+        '  - route:',
+        '    - destination: {host: reviews, subset: v2}',
+        '',
+      ].join('\n'),
+    );
+    const text = runCli(['check', '-f', file]);
+    expect(text.exitCode).toBe(1);
+    expect(text.stdout).toContain(`${file}:6:14 error Gateway app/public does not exist`);
+    expect(text.stdout).toContain('[IST0101]');
+    const json = JSON.parse(runCli(['check', '-f', file, '--json']).stdout) as { diagnostics: unknown[] };
+    expect(json.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'IST0101', line: 6, column: 14 }),
+      expect.objectContaining({ severity: 'error', code: 'IST0101', line: 9, column: 27 }),
+    ]);
+  });
+
   it('prints each diagnostic as file:line:column severity message, and exits 1 on errors', () => {
     const good = tempFile('good.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n');
     const bad = tempFile('bad.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  name: b\n');
