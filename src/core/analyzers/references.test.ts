@@ -241,3 +241,17 @@ describe('selectors that choose nothing (authz/authorizationpolicies.go, gateway
     expect(found[1]?.message).toContain('not gateway proxies');
   });
 });
+
+describe('AuthorizationPolicy source namespaces (authz/authorizationpolicies.go)', () => {
+  it('reports a namespace that is nowhere in the manifests; wildcards and known ones are fine', () => {
+    const policy = (namespaces: string) =>
+      istio(
+        'AuthorizationPolicy',
+        'p',
+        'app',
+        `selector: {matchLabels: {app: reviews}}\nrules:\n- from: [{source: {namespaces: [${namespaces}]}}]`,
+      );
+    expect(check(policy('app, "istio-*", "*-system"'))).toEqual([]);
+    expect(check(policy('app, shpo')).map((f) => [f.code, f.at])).toEqual([['IST0101', 'shpo]}}]']]);
+  });
+});

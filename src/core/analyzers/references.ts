@@ -324,6 +324,34 @@ function checkServiceEntrySelector(ctx: AnalyzerContext, se: IstioConfigModel): 
   );
 }
 
+/** `*`, `prefix*`, `*suffix` or an exact name (authz/authorizationpolicies.go: namespaceMatch). */
+function namespaceMatches(pattern: string, namespaces: ReadonlyMap<string, unknown>): boolean {
+  if (pattern === '*' || namespaces.has(pattern)) return true;
+  if (!pattern.startsWith('*') && !pattern.endsWith('*')) return false;
+  for (const name of namespaces.keys())
+    if (pattern.startsWith('*') ? name.endsWith(pattern.slice(1)) : name.startsWith(pattern.slice(0, -1))) return true;
+  return false;
+}
+
+function checkPolicyNamespaces(ctx: AnalyzerContext, policy: IstioConfigModel): void {
+  list(field(policy.spec, 'rules')).forEach((rule, i) => {
+    list(field(rule, 'from')).forEach((from, j) => {
+      for (const key of ['namespaces', 'notNamespaces'])
+        strings(field(field(from, 'source'), key)).forEach((ns, k) => {
+          if (namespaceMatches(ns, ctx.model.namespaces)) return;
+          // IST0101 ReferencedResourceNotFound, "namespace" (authz/authorizationpolicies.go: analyzeNamespaceNotFound)
+          ctx.report(
+            policy.source,
+            ['spec', 'rules', i, 'from', j, 'source', key, k],
+            'error',
+            'IST0101',
+            `No namespace ${ns} is in the manifests: this ${key === 'namespaces' ? 'condition matches no caller' : 'exclusion excludes no caller'}.`,
+          );
+        });
+    });
+  });
+}
+
 export function analyzeReferences(ctx: AnalyzerContext): void {
   for (const vs of ctx.istio('VirtualService')) {
     checkGateways(ctx, vs);
@@ -339,6 +367,7 @@ export function analyzeReferences(ctx: AnalyzerContext): void {
   }
   for (const policy of [...ctx.istio('AuthorizationPolicy'), ...ctx.istio('PeerAuthentication')])
     checkPolicySelector(ctx, policy);
+  for (const policy of ctx.istio('AuthorizationPolicy')) checkPolicyNamespaces(ctx, policy);
   for (const gateway of ctx.istio('Gateway')) checkGatewaySelector(ctx, gateway);
   for (const se of ctx.istio('ServiceEntry')) checkServiceEntrySelector(ctx, se);
 }
