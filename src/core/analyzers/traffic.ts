@@ -67,7 +67,8 @@ function weights(ctx: AnalyzerContext, vs: IstioConfigModel): void {
       const hostOf = (entry: unknown) => {
         const d = field(entry, 'destination');
         const subset = field(d, 'subset');
-        return `${String(field(d, 'host') ?? '?')}${typeof subset === 'string' ? `/${subset}` : ''}`;
+        const host = field(d, 'host');
+        return `${typeof host === 'string' ? host : '?'}${typeof subset === 'string' ? `/${subset}` : ''}`;
       };
       if (route.length === 1) {
         const weight = field(route[0], 'weight');
