@@ -106,7 +106,7 @@ describe('several DestinationRules for one host (pilot/pkg/model/destination_rul
       ['info', 'reviews'],
       ['warning', 'v1, labels: {version: v9}}'],
     ]);
-    expect(found[0]?.message).toContain('istiod merges the two');
+    expect(found[0]?.message).toContain('istiod merges the two into the older one, adding the subset v3');
     expect(found[1]?.message).toContain('its subset v1 is ignored');
   });
 

@@ -121,6 +121,14 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
     const duplicate = drSubsets(dr).filter((s) => taken.has(s.name));
     const policyOwner = mergeable.find((o) => field(o.spec, 'trafficPolicy') !== undefined);
     const ignoredPolicy = field(dr.spec, 'trafficPolicy') !== undefined && policyOwner !== undefined;
+    const added = drSubsets(dr).filter((s) => !taken.has(s.name));
+    const merged = [
+      added.length > 0 ? `adding the subset${added.length > 1 ? 's' : ''} ${someOf(added.map((s) => s.name))}` : '',
+      field(dr.spec, 'trafficPolicy') !== undefined && !policyOwner
+        ? 'taking its trafficPolicy (the older rule has none)'
+        : '',
+    ].filter((m) => m !== '');
+    if (merged.length === 0) merged.push('which adds nothing from this one');
     const problems: string[] = [];
     if (duplicate.length > 0)
       problems.push(
@@ -139,7 +147,7 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
           : ['spec', 'host'],
       problems.length > 0 ? 'warning' : 'info',
       'DESTINATION_RULES_MERGED',
-      `${nameOf(older)} is also for ${host} in namespace ${dr.namespace}: istiod merges the two, adding this rule's subsets to the older one's${problems.length > 0 ? `, but ${problems.join(' and ')}` : ''}. ${INPUT_ORDER}.`,
+      `${nameOf(older)} is also for ${host} in namespace ${dr.namespace}: istiod merges the two into the older one, ${merged.join(' and ')}${problems.length > 0 ? `, but ${problems.join(' and ')}` : ''}. ${INPUT_ORDER}.`,
     );
   }
 }
