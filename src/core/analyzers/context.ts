@@ -76,6 +76,8 @@ export class AnalyzerContext {
   readonly rootNamespace: string;
   private readonly objectsBySource = new Map<string, ManifestObject>();
   private readonly memos = new Map<string, unknown>();
+  /** `group|kind|namespace/name` of every object in the input. */
+  private readonly present = new Set<string>();
   private hostIndex:
     { byName: Map<string, KnownHost[]>; wildcards: Map<string, KnownHost[]>; domains: Set<string> } | undefined;
   private podIndex:
@@ -95,7 +97,12 @@ export class AnalyzerContext {
     this.model = input.model;
     this.clusterDomain = input.clusterDomain;
     this.rootNamespace = input.model.meshConfig.rootNamespace;
-    for (const object of input.objects) this.objectsBySource.set(this.sourceKey(object), object);
+    for (const object of input.objects) {
+      this.objectsBySource.set(this.sourceKey(object), object);
+      this.present.add(
+        `${object.apiVersion.split('/')[0] ?? ''}|${object.kind}|${object.namespace ?? ''}/${object.name}`,
+      );
+    }
   }
 
   private sourceKey(s: { file: string; range: { start: { line: number; column: number } } }): string {
@@ -120,6 +127,11 @@ export class AnalyzerContext {
       message,
       derived ? ['metadata', 'name'] : path,
     );
+  }
+
+  /** Whether the input has this object, e.g. a Gateway API Gateway a VirtualService may name. */
+  hasObject(group: string, kind: string, namespacedName: string): boolean {
+    return this.present.has(`${group}|${kind}|${namespacedName}`);
   }
 
   /** The parsed fields of the object `source` came from, to read a field the model does not keep. */

@@ -255,3 +255,18 @@ describe('AuthorizationPolicy source namespaces (authz/authorizationpolicies.go)
     expect(check(policy('app, shpo')).map((f) => [f.code, f.at])).toEqual([['IST0101', 'shpo]}}]']]);
   });
 });
+
+describe('Gateway API Gateways (listed, not modelled)', () => {
+  it('a VirtualService naming one is not reported as dangling', () => {
+    const k8sGateway =
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: app}\nspec: {gatewayClassName: istio, listeners: []}';
+    const vs = istio(
+      'VirtualService',
+      'v',
+      'app',
+      'hosts: [ratings]\ngateways: [waypoint]\nhttp:\n- route:\n  - destination: {host: ratings}',
+    );
+    expect(check(k8sGateway, vs)).toEqual([]);
+    expect(check(vs).map((f) => f.code)).toEqual(['IST0101']);
+  });
+});

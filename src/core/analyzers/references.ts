@@ -45,6 +45,8 @@ function checkGateways(ctx: AnalyzerContext, vs: IstioConfigModel): void {
     if (name === 'mesh' || index === undefined) continue;
     const gateway = ctx.config('Gateway', name);
     const path = ['spec', 'gateways', index];
+    // A Gateway API Gateway may be named too (virtualservice/gateways.go).
+    if (!gateway && ctx.hasObject('gateway.networking.k8s.io', 'Gateway', name)) continue;
     if (!gateway) {
       // IST0101 ReferencedResourceNotFound (virtualservice/gateways.go)
       ctx.report(
