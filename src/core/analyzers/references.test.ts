@@ -270,3 +270,25 @@ describe('Gateway API Gateways (listed, not modelled)', () => {
     expect(check(vs).map((f) => f.code)).toEqual(['IST0101']);
   });
 });
+
+describe('Gateway server ports the gateway Service does not expose (gateway/gateway.go)', () => {
+  const gwService = service('ingressgateway', 'istio-system', {
+    ports: [{ port: 80, name: 'http2', targetPort: 8080 }],
+    selector: { istio: 'ingressgateway' },
+  });
+  const gateway = (port: number) =>
+    istio(
+      'Gateway',
+      'g',
+      'app',
+      `selector: {istio: ingressgateway}\nservers:\n- port: {number: ${port}, name: http, protocol: HTTP}\n  hosts: ["*"]`,
+    );
+
+  it('a server on the Service port or its targetPort is fine; another port is reported', () => {
+    expect(findings(doc(mesh, gwService, gateway(80)), ['IST0162'])).toEqual([]);
+    expect(findings(doc(mesh, gwService, gateway(8080)), ['IST0162'])).toEqual([]);
+    const found = findings(doc(mesh, gwService, gateway(9090)), ['IST0162']);
+    expect(found.map((f) => [f.severity, f.at])).toEqual([['warning', '9090, name: http, protocol: HTTP}']]);
+    expect(found[0]?.message).toContain('istio-system/ingressgateway');
+  });
+});

@@ -5,7 +5,7 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches } from '../model/host.ts';
 import { toStringMap } from '../model/labels.ts';
-import type { IstioConfigModel, PodModel } from '../model/mesh.ts';
+import type { IstioConfigModel, PodModel, ServiceModel } from '../model/mesh.ts';
 import { labelsMatch } from '../model/labels.ts';
 import { list, nameOf, someOf, strings, type AnalyzerContext } from './context.ts';
 import {
@@ -295,7 +295,11 @@ function checkGatewaySelector(ctx: AnalyzerContext, gateway: IstioConfigModel): 
   if (selector.size === 0 || gateway.source.kind !== 'Gateway') return;
   // Gateway selectors are mesh-wide (push_context.go: mergeGateways; PILOT_SCOPE_GATEWAY_TO_NAMESPACE off).
   const pods = ctx.selectPods(undefined, selector);
-  if (pods.some((p) => p.proxy.kind === 'gateway')) return;
+  const gatewayPods = pods.filter((p) => p.proxy.kind === 'gateway');
+  if (gatewayPods.length > 0) {
+    checkGatewayPorts(ctx, gateway, gatewayPods);
+    return;
+  }
   // IST0101 ReferencedResourceNotFound, "selector" (gateway/gateway.go)
   ctx.report(
     gateway.source,
@@ -306,6 +310,52 @@ function checkGatewaySelector(ctx: AnalyzerContext, gateway: IstioConfigModel): 
       ? `No pod has the labels ${describeSelector(selector)}: no gateway proxy serves this Gateway, so nothing listens on its servers.`
       : `The pods with the labels ${describeSelector(selector)} (${someOf(pods.map((p) => `${p.namespace}/${p.name}`))}) are not gateway proxies: istiod sends Gateway config only to gateways, so nothing listens on its servers.`,
   );
+}
+
+/** The Kubernetes Services that select each pod, indexed once. */
+function servicesByPod(ctx: AnalyzerContext): Map<PodModel, ServiceModel[]> {
+  return ctx.memo('servicesByPod', () => {
+    const out = new Map<PodModel, ServiceModel[]>();
+    for (const service of ctx.model.services) {
+      if (!service.selector || service.selector.size === 0) continue;
+      for (const pod of ctx.selectPods(service.namespace, service.selector)) {
+        const found = out.get(pod);
+        if (found) found.push(service);
+        else out.set(pod, [service]);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * A server port must be a port or a targetPort of a Service in front of the gateway pods, or no client outside reaches
+ * it (gateway/gateway.go: IngressGatewayPortAnalyzer; istiod maps a server port through the Service's
+ * port → targetPort, pilot/pkg/model/gateway.go: resolvePorts).
+ */
+function checkGatewayPorts(ctx: AnalyzerContext, gateway: IstioConfigModel, pods: readonly PodModel[]): void {
+  const byPod = servicesByPod(ctx);
+  const services = [...new Set(pods.flatMap((p) => byPod.get(p) ?? []))];
+  if (services.length === 0) return;
+  const open = new Set<number>();
+  for (const service of services)
+    for (const port of service.ports) {
+      if (port.protocol !== 'TCP') continue;
+      open.add(port.port);
+      if (typeof port.targetPort === 'number') open.add(port.targetPort);
+    }
+  list(field(gateway.spec, 'servers')).forEach((server, s) => {
+    const number = field(field(server, 'port'), 'number');
+    if (typeof number !== 'number' || open.has(number)) return;
+    // IST0162 GatewayPortNotDefinedOnService
+    ctx.report(
+      gateway.source,
+      ['spec', 'servers', s, 'port', 'number'],
+      'warning',
+      'IST0162',
+      `No Service in front of the gateway pods (${someOf(services.map((v) => `${v.namespace}/${v.name}`))}) has port or targetPort ${number}: clients outside the mesh cannot reach this server. Add the port to the Service, or use one it has (${someOf([...open].sort((a, b) => a - b).map(String), 6)}).`,
+    );
+  });
 }
 
 function checkServiceEntrySelector(ctx: AnalyzerContext, se: IstioConfigModel): void {

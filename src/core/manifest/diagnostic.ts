@@ -52,6 +52,7 @@ export type DiagnosticCode =
   | 'IST0132'
   | 'IST0134'
   | 'IST0145'
+  | 'IST0162'
   | 'IST0173'
   | 'IST0174'
   | 'IST0177'
