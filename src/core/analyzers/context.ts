@@ -4,7 +4,7 @@ import { field, isRecord, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader, type FieldPath } from '../manifest/reader.ts';
 import { isWildcard, resolveShortname } from '../model/host.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
-import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import type { IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from '../registry/protocol.ts';
 
 /** What the analyzers read: the parsed objects (for positions) and the mesh model built from them. */
@@ -307,6 +307,22 @@ export class AnalyzerContext {
       }
     }
     return this.workloadEntries.get(namespace) ?? [];
+  }
+
+  /** The Kubernetes Services whose selector picks each pod. */
+  servicesByPod(): Map<PodModel, ServiceModel[]> {
+    return this.memo('servicesByPod', () => {
+      const out = new Map<PodModel, ServiceModel[]>();
+      for (const service of this.model.services) {
+        if (!service.selector || service.selector.size === 0) continue;
+        for (const pod of this.selectPods(service.namespace, service.selector)) {
+          const found = out.get(pod);
+          if (found) found.push(service);
+          else out.set(pod, [service]);
+        }
+      }
+      return out;
+    });
   }
 
   podsIn(namespace: string): readonly PodModel[] {

@@ -5,7 +5,7 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches } from '../model/host.ts';
 import { toStringMap } from '../model/labels.ts';
-import type { IstioConfigModel, PodModel, ServiceModel } from '../model/mesh.ts';
+import type { IstioConfigModel, PodModel } from '../model/mesh.ts';
 import { labelsMatch } from '../model/labels.ts';
 import { list, nameOf, someOf, strings, type AnalyzerContext } from './context.ts';
 import {
@@ -312,29 +312,13 @@ function checkGatewaySelector(ctx: AnalyzerContext, gateway: IstioConfigModel): 
   );
 }
 
-/** The Kubernetes Services that select each pod, indexed once. */
-function servicesByPod(ctx: AnalyzerContext): Map<PodModel, ServiceModel[]> {
-  return ctx.memo('servicesByPod', () => {
-    const out = new Map<PodModel, ServiceModel[]>();
-    for (const service of ctx.model.services) {
-      if (!service.selector || service.selector.size === 0) continue;
-      for (const pod of ctx.selectPods(service.namespace, service.selector)) {
-        const found = out.get(pod);
-        if (found) found.push(service);
-        else out.set(pod, [service]);
-      }
-    }
-    return out;
-  });
-}
-
 /**
  * A server port must be a port or a targetPort of a Service in front of the gateway pods, or no client outside reaches
  * it (gateway/gateway.go: IngressGatewayPortAnalyzer; istiod maps a server port through the Service's
  * port → targetPort, pilot/pkg/model/gateway.go: resolvePorts).
  */
 function checkGatewayPorts(ctx: AnalyzerContext, gateway: IstioConfigModel, pods: readonly PodModel[]): void {
-  const byPod = servicesByPod(ctx);
+  const byPod = ctx.servicesByPod();
   const services = [...new Set(pods.flatMap((p) => byPod.get(p) ?? []))];
   if (services.length === 0) return;
   const open = new Set<number>();

@@ -167,3 +167,19 @@ describe('Service ports (service/portname.go) and targetPorts', () => {
     ]);
   });
 });
+
+describe('Services sharing a workload and a target port (deployment/services.go)', () => {
+  it('reports different service ports for one target port, once per workload', () => {
+    const twin = (port: number) =>
+      service('reviews-alias', 'app', {
+        ports: [{ port, name: 'http', targetPort: 9080 }],
+        selector: { app: 'reviews' },
+      });
+    expect(findings(doc(mesh, twin(9080)), ['IST0137'])).toEqual([]);
+    const found = findings(doc(mesh, twin(80)), ['IST0137']);
+    expect(found.map((f) => [f.severity, f.at])).toEqual([
+      ['warning', 'reviews-v1, namespace: app, labels: {app: "reviews", version: "v1"}, annotations: {}}'],
+    ]);
+    expect(found[0]?.message).toContain('send targetPort 9080 from different service ports (80, 9080)');
+  });
+});

@@ -243,7 +243,43 @@ function servicePorts(ctx: AnalyzerContext, service: ServiceModel): void {
   });
 }
 
+/**
+ * Services that select the same workload and send the same targetPort from different service ports
+ * (deployment/services.go: analyzeDeploymentTargetPorts), reported once per workload.
+ */
+function conflictingTargetPorts(ctx: AnalyzerContext): void {
+  const reported = new Set<string>();
+  for (const [pod, services] of ctx.servicesByPod()) {
+    if (services.length < 2) continue;
+    const owner = pod.owner ?? pod.source;
+    const key = `${owner.kind}/${owner.namespace ?? ''}/${owner.name}`;
+    if (reported.has(key)) continue;
+    const byTarget = new Map<string, Map<number, string>>();
+    for (const service of services)
+      for (const port of service.ports) {
+        const target = String(port.targetPort);
+        const ports = byTarget.get(target) ?? new Map<number, string>();
+        if (!ports.has(port.port)) ports.set(port.port, `${service.namespace}/${service.name}`);
+        byTarget.set(target, ports);
+      }
+    for (const [target, ports] of byTarget) {
+      if (ports.size < 2) continue;
+      reported.add(key);
+      // IST0137 DeploymentConflictingPorts
+      ctx.report(
+        owner,
+        ['metadata', 'name'],
+        'warning',
+        'IST0137',
+        `Services ${someOf([...new Set(ports.values())])} select ${owner.kind} ${owner.namespace ?? ''}/${owner.name} and send targetPort ${target} from different service ports (${[...ports.keys()].sort((a, b) => a - b).join(', ')}): Istio requires services that share a workload and a target port to use the same service port. Give them the same port.`,
+      );
+      break;
+    }
+  }
+}
+
 export function analyzeTraffic(ctx: AnalyzerContext): void {
+  conflictingTargetPorts(ctx);
   for (const dr of ctx.istio('DestinationRule')) subsetsWithoutEndpoints(ctx, dr);
   for (const vs of ctx.istio('VirtualService')) {
     if (vs.source.kind !== 'VirtualService') continue;

@@ -51,6 +51,7 @@ export type DiagnosticCode =
   | 'IST0131'
   | 'IST0132'
   | 'IST0134'
+  | 'IST0137'
   | 'IST0145'
   | 'IST0162'
   | 'IST0173'
