@@ -125,11 +125,11 @@ function tlsTowardStrict(ctx: AnalyzerContext, dr: IstioConfigModel): void {
   }
 }
 
-/** The pods a policy applies to: its selector (or its whole namespace), mesh-wide from the root namespace. */
+/** The pods with a proxy (sidecar or gateway) a policy applies to; a root-namespace policy applies mesh-wide. */
 function policyPods(ctx: AnalyzerContext, policy: IstioConfigModel): PodModel[] {
   const selector = toStringMap(field(field(policy.spec, 'selector'), 'matchLabels'));
   const namespace = policy.namespace === ctx.rootNamespace ? undefined : policy.namespace;
-  return ctx.selectPods(namespace, selector).filter((p) => p.proxy.kind === 'sidecar');
+  return ctx.selectPods(namespace, selector).filter((p) => p.proxy.kind !== 'none');
 }
 
 /** Target ports each pod serves as plain TCP (not HTTP, not sniffed), from the Services that select it. */
