@@ -22,7 +22,11 @@ export interface VsDestination {
 
 /** Every destination of a VirtualService's routes and mirrors, in spec order (virtualservice/util.go: getRouteDestinations). */
 export function vsDestinations(ctx: AnalyzerContext, vs: IstioConfigModel): VsDestination[] {
+  const cache = ctx.memo('vsDestinations', () => new WeakMap<IstioConfigModel, VsDestination[]>());
+  const cached = cache.get(vs);
+  if (cached) return cached;
   const out: VsDestination[] = [];
+  cache.set(vs, out);
   const add = (
     protocol: VsDestination['protocol'],
     rule: number,
@@ -93,8 +97,18 @@ export function drHost(ctx: AnalyzerContext, dr: IstioConfigModel): string | und
 }
 
 /** A DestinationRule's subsets: name and labels, with their index. */
-export function drSubsets(dr: IstioConfigModel): Array<{ name: string; labels: Map<string, string>; index: number }> {
-  return list(field(dr.spec, 'subsets')).flatMap((s, index) => {
+export interface Subset {
+  name: string;
+  labels: Map<string, string>;
+  index: number;
+}
+
+const subsetsCache = new WeakMap<IstioConfigModel, Subset[]>();
+
+export function drSubsets(dr: IstioConfigModel): Subset[] {
+  const cached = subsetsCache.get(dr);
+  if (cached) return cached;
+  const subsets = list(field(dr.spec, 'subsets')).flatMap((s, index) => {
     const name = field(s, 'name');
     if (typeof name !== 'string') return [];
     const labels = new Map<string, string>();
@@ -102,6 +116,8 @@ export function drSubsets(dr: IstioConfigModel): Array<{ name: string; labels: M
     if (isRecord(written)) for (const [k, v] of Object.entries(written)) if (typeof v === 'string') labels.set(k, v);
     return [{ name, labels, index }];
   });
+  subsetsCache.set(dr, subsets);
+  return subsets;
 }
 
 /** exportTo as written, `.` replaced by the namespace; the mesh default when empty. */
