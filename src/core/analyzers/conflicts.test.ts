@@ -135,6 +135,20 @@ describe('several DestinationRules for one host (pilot/pkg/model/destination_rul
     );
     expect(found.map((f) => f.at)).toEqual(['"*.local"']);
   });
+
+  it('a public rule in the root namespace does not replace the owner rule: root proxies look at the service namespace first', () => {
+    const root = (exportTo: string) =>
+      istio(
+        'DestinationRule',
+        'mtls',
+        'istio-system',
+        `host: "*.local"\n${exportTo}trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}`,
+      );
+    expect(findings(doc(mesh, root('')), ['DESTINATION_RULE_SHADOWED'])).toEqual([]);
+    expect(findings(doc(mesh, root('exportTo: ["."]\n')), ['DESTINATION_RULE_SHADOWED']).map((f) => f.message)).toEqual(
+      [expect.stringContaining('For proxies in namespace istio-system, this rule replaces a/reviews')],
+    );
+  });
 });
 
 describe('Gateways, ServiceEntries and Sidecars that claim the same thing', () => {

@@ -160,8 +160,10 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
 function destinationRulesShadowed(ctx: AnalyzerContext): void {
   const { exact, wildcard } = destinationRuleIndex(ctx);
   const meshDefault = ctx.model.meshConfig.defaultDestinationRuleExportTo;
+  // Proxies of the root namespace look first only at its private rules, then at the service's namespace.
   const localTo = (dr: IstioConfigModel) => {
     const e = exportSet(field(dr.spec, 'exportTo'), dr.namespace, meshDefault);
+    if (dr.namespace === ctx.rootNamespace) return e.size === 1 && e.has(dr.namespace);
     return e.has('*') || e.has(dr.namespace);
   };
   const selectorless = (dr: IstioConfigModel) => field(dr.spec, 'workloadSelector') === undefined;
