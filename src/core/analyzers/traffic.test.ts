@@ -183,3 +183,10 @@ describe('Services sharing a workload and a target port (deployment/services.go)
     expect(found[0]?.message).toContain('send targetPort 9080 from different service ports (80, 9080)');
   });
 });
+
+describe('subset labels istiod adds to endpoints itself', () => {
+  it('a subset on a locality or node label is not reported: istiod adds those labels (AugmentLabels)', () => {
+    const zone = dr('- {name: east, labels: {topology.kubernetes.io/zone: us-east-1a}}');
+    expect(findings(doc(mesh, zone), ['IST0173'])).toEqual([]);
+  });
+});

@@ -31,6 +31,8 @@ function hasEndpointWith(
   return false; // a DNS entry's own host name: an endpoint without labels
 }
 
+const AUGMENTED = /^(topology\.istio\.io\/|topology\.kubernetes\.io\/|kubernetes\.io\/hostname$)/;
+
 function subsetsWithoutEndpoints(ctx: AnalyzerContext, dr: IstioConfigModel): void {
   const host = drHost(ctx, dr);
   if (!host || host.includes('*')) return;
@@ -38,7 +40,8 @@ function subsetsWithoutEndpoints(ctx: AnalyzerContext, dr: IstioConfigModel): vo
   if (known.length === 0) return;
   const routed = routedSubsets(ctx);
   for (const subset of drSubsets(dr)) {
-    if (subset.labels.size === 0) continue;
+    // istiod adds locality, node, cluster and network labels to endpoints (serviceregistry/util/label: AugmentLabels).
+    if (subset.labels.size === 0 || [...subset.labels.keys()].some((k) => AUGMENTED.test(k))) continue;
     const results = known.map((k) => hasEndpointWith(ctx, k, subset.labels));
     if (results.some((r) => r !== false)) continue;
     const used = routed.has(`${host}|${subset.name}`);
