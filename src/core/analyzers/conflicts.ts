@@ -223,7 +223,6 @@ function destinationRuleConflicts(ctx: AnalyzerContext): void {
 function gatewayConflicts(ctx: AnalyzerContext): void {
   const claimed = new Map<string, { gateway: IstioConfigModel; tls: boolean }>();
   for (const gateway of [...ctx.istio('Gateway')].sort(byOrder)) {
-    if (gateway.source.kind !== 'Gateway') continue;
     const selector = [...toStringMap(field(gateway.spec, 'selector'))]
       .map(([k, v]) => `${k}=${v}`)
       .sort()

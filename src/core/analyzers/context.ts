@@ -78,6 +78,7 @@ export class AnalyzerContext {
   private readonly memos = new Map<string, unknown>();
   /** `group|kind|namespace/name` of every object in the input. */
   private readonly present = new Set<string>();
+  private readonly written = new Map<string, readonly IstioConfigModel[]>();
   private hostIndex:
     { byName: Map<string, KnownHost[]>; wildcards: Map<string, KnownHost[]>; domains: Set<string> } | undefined;
   private podIndex:
@@ -148,8 +149,21 @@ export class AnalyzerContext {
     return value;
   }
 
+  /**
+   * The Istio config of one kind the user wrote. Config Meshpath derives as istiod does (from an Ingress, from Gateway
+   * API objects) is left out: its fields are not the user's, so findings about them would point at nothing. It stays
+   * visible to `config()`, for references to it.
+   */
   istio(kind: string): readonly IstioConfigModel[] {
-    return this.model.istio.get(kind) ?? [];
+    let configs = this.written.get(kind);
+    if (!configs) {
+      configs = (this.model.istio.get(kind) ?? []).filter((c) => {
+        const object = this.objectsBySource.get(this.sourceKey(c.source));
+        return object !== undefined && object.kind === c.kind && /\.istio\.io\//.test(object.apiVersion);
+      });
+      this.written.set(kind, configs);
+    }
+    return configs;
   }
 
   /** An Istio config object by kind and `namespace/name` (the last one wins, as kubectl apply leaves it). */

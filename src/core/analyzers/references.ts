@@ -292,7 +292,7 @@ function checkSidecarSelector(ctx: AnalyzerContext, sidecar: IstioConfigModel): 
 
 function checkGatewaySelector(ctx: AnalyzerContext, gateway: IstioConfigModel): void {
   const selector = toStringMap(field(gateway.spec, 'selector'));
-  if (selector.size === 0 || gateway.source.kind !== 'Gateway') return;
+  if (selector.size === 0) return;
   // Gateway selectors are mesh-wide (push_context.go: mergeGateways; PILOT_SCOPE_GATEWAY_TO_NAMESPACE off).
   const pods = ctx.selectPods(undefined, selector);
   const gatewayPods = pods.filter((p) => p.proxy.kind === 'gateway');

@@ -285,7 +285,6 @@ export function analyzeTraffic(ctx: AnalyzerContext): void {
   conflictingTargetPorts(ctx);
   for (const dr of ctx.istio('DestinationRule')) subsetsWithoutEndpoints(ctx, dr);
   for (const vs of ctx.istio('VirtualService')) {
-    if (vs.source.kind !== 'VirtualService') continue;
     weights(ctx, vs);
     unreachableRules(ctx, vs);
   }
