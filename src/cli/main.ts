@@ -1,25 +1,22 @@
 import { readFileSync } from 'node:fs';
+import { HELP, readFiles, readPort, walkOptions, type CommandResult, type Help } from './options.ts';
+import { runDiff, runTest } from './pathCommands.ts';
 import {
   analyze,
   APP_PROTOCOLS,
+  DEFAULT_REQUEST_LIMIT,
   computeProxyConfig,
   formatTable,
   lookupPod,
   proxyConfigTables,
   traceRequest,
   type Analysis,
-  type ManifestFile,
   type Trace,
   type TraceOptions,
   type TraceRequest,
 } from '../core/index.ts';
 
-/** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+export type { CommandResult };
 
 const USAGE = `Usage: meshpath <command> [options]
 
@@ -31,48 +28,22 @@ Commands:
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
                                         Where one request goes, step by step, and why.
+  test -f FILE_OR_DIR... TESTS.yaml [--junit OUT.xml] [--json]
+                                        Run a tests file's requests and check each against what it expects: exit 1
+                                        when one fails, 2 when the tests file cannot be used.
+  diff --before FILES_OR_DIR --after FILES_OR_DIR [--tests TESTS.yaml | --from POD --to HOST [--port N]]
+       [--markdown | --json]            The same requests against two versions of the manifests (without --tests or
+                                        --from, every workload to every Service port, at most ${DEFAULT_REQUEST_LIMIT}): exit 1
+                                        when any outcome, status or path changed, with where the paths part and why.
 
 Options:
-  -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
+  -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input), or a directory of them.
+                        Repeat for several files.
   POD                   namespace/name, or a bare name in any namespace: a pod, a workload (deploy/sleep), a pod
                         name before its generated -<hash>, an app or app.kubernetes.io/name label, a Service.
   --json                Print one JSON object instead of text.
   -h, --help            Show this help.
 `;
-
-/** What a parser returns for -h/--help. */
-const HELP: unique symbol = Symbol('help');
-type Help = typeof HELP;
-
-/** Reads the value of the option being handled; when it is missing or empty, says "FLAG needs WHAT." and returns undefined. */
-type OptionValue = (what: string) => string | undefined;
-
-/**
- * Walks the options of a command: `-f X`, `--filename X` and `--filename=X` alike. `handle` gets each flag (the argument
- * before any `=`), a reader for its value and the argument as written, and returns an error message or undefined.
- * Returns the first error, HELP for -h/--help, or undefined once every option was handled.
- */
-function walkOptions(
-  args: readonly string[],
-  handle: (flag: string, value: OptionValue, arg: string) => string | undefined,
-): string | Help | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = equals > 0 ? arg.slice(0, equals) : arg;
-    if (flag === '-h' || flag === '--help') return HELP;
-    let missing: string | undefined;
-    const value: OptionValue = (what) => {
-      const v = equals > 0 ? arg.slice(equals + 1) : args[++i];
-      if (v) return v;
-      missing = `${flag} needs ${what}.`;
-      return undefined;
-    };
-    const error = handle(flag, value, arg) ?? missing;
-    if (error !== undefined) return error;
-  }
-  return undefined;
-}
 
 interface CheckArgs {
   files: string[];
@@ -96,23 +67,6 @@ function parseCheckArgs(args: readonly string[]): CheckArgs | Help | string {
   if (problem !== undefined) return problem;
   if (files.length === 0) return 'check needs at least one -f FILE.';
   return { files, json };
-}
-
-function readFiles(names: readonly string[], readStdin: () => string): ManifestFile[] | string {
-  const files: ManifestFile[] = [];
-  for (const name of names) {
-    try {
-      files.push({
-        name: name === '-' ? '<stdin>' : name,
-        text: name === '-' ? readStdin() : readFileSync(name, 'utf8'),
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
-      return `Cannot read ${name}: ${reason}`;
-    }
-  }
-  return files;
 }
 
 function checkJson(analysis: Analysis): string {
@@ -298,11 +252,9 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         to = value('a host, IP or URL');
         break;
       case '--port': {
-        const v = value('a port number from 1 to 65535');
-        const n = Number(v);
-        if (v !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535))
-          return `--port needs a port number from 1 to 65535, not ${v}.`;
-        request.port = n;
+        const port = readPort(value);
+        if (typeof port === 'string') return port;
+        request.port = port;
         break;
       }
       case '--protocol': {
@@ -451,6 +403,8 @@ export function runCli(
   if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;
   if (command === 'proxy-config' || command === 'pc') return runProxyConfig(rest, readStdin);
   if (command === 'trace') return runTrace(rest, readStdin);
+  if (command === 'test') return runTest(rest, readStdin, USAGE);
+  if (command === 'diff') return runDiff(rest, readStdin, USAGE);
   if (command !== 'check') {
     return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
   }
