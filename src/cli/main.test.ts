@@ -463,3 +463,27 @@ describe('meshpath diff', () => {
     expect(runCli(['diff', '--before', '/no/such', '--after', bookinfo]).stderr).toContain('no such file');
   });
 });
+
+describe('meshpath trace --explain', () => {
+  const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+  const external = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'https://example.org'];
+
+  it('prints why, and a verified fix as YAML to paste, under a trace that is not routed', () => {
+    const result = runCli([...external, '--explain']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('\nWhy passthrough: The proxy does not know 203.0.113.7:443');
+    expect(result.stdout).toContain(
+      '\nFix (verified: the request is then routed 200 via outbound|443||example.org): Add a ServiceEntry for example.org:443',
+    );
+    expect(result.stdout).toMatch(/\nAdd:\n---\napiVersion: networking\.istio\.io\/v1\nkind: ServiceEntry\n/);
+    const json = JSON.parse(runCli([...external, '--explain', '--json']).stdout) as {
+      explain: { fixes: Array<{ yaml: string }> };
+    };
+    expect(json.explain.fixes[0]?.yaml).toContain('kind: ServiceEntry');
+  });
+
+  it('adds nothing for a routed request', () => {
+    const args = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'http://reviews:9080/'];
+    expect(runCli([...args, '--explain']).stdout).toBe(runCli(args).stdout);
+  });
+});

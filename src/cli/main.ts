@@ -4,6 +4,7 @@ import { runDiff, runTest } from './pathCommands.ts';
 import {
   analyze,
   APP_PROTOCOLS,
+  explainWhyNot,
   DEFAULT_REQUEST_LIMIT,
   computeProxyConfig,
   formatTable,
@@ -14,6 +15,7 @@ import {
   type Trace,
   type TraceOptions,
   type TraceRequest,
+  type WhyNot,
 } from '../core/index.ts';
 
 export type { CommandResult };
@@ -27,7 +29,9 @@ Commands:
   trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
-                                        Where one request goes, step by step, and why.
+        [--explain]                     Where one request goes, step by step, and why. With --explain, a request
+                                        that is not routed also gets the decisive reason, what was close, and the
+                                        smallest change that routes it, as YAML, verified by tracing again.
   test -f FILE_OR_DIR... TESTS.yaml [--junit OUT.xml] [--json]
                                         Run a tests file's requests and check each against what it expects: exit 1
                                         when one fails, 2 when the tests file cannot be used.
@@ -227,6 +231,7 @@ interface TraceArgs {
   request: TraceRequest;
   options: TraceOptions;
   json: boolean;
+  explain: boolean;
 }
 
 function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
@@ -237,8 +242,12 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   const request: Partial<TraceRequest> = {};
   const options: TraceOptions = {};
   let json = false;
+  let explain = false;
   const problem = walkOptions(args, (flag, value, arg) => {
     switch (flag) {
+      case '--explain':
+        explain = true;
+        break;
       case '-f':
       case '--filename': {
         const file = value('a file name');
@@ -311,10 +320,10 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   if (files.length === 0) return 'trace needs at least one -f FILE.';
   if (!from) return 'trace needs --from NAMESPACE/POD.';
   if (!to) return 'trace needs --to HOST_OR_IP_OR_URL.';
-  return { files, request: { ...request, from, to, headers }, options, json };
+  return { files, request: { ...request, from, to, headers }, options, json, explain };
 }
 
-function traceJson(trace: Trace, analysis: Analysis): string {
+function traceJson(trace: Trace, analysis: Analysis, explain?: WhyNot): string {
   const source = (s: {
     kind: string;
     namespace: string | undefined;
@@ -353,7 +362,35 @@ function traceJson(trace: Trace, analysis: Analysis): string {
       line: d.range.start.line,
       column: d.range.start.column,
     })),
+    ...(explain ? { explain } : {}),
   });
+}
+
+/** What `--explain` adds under a trace: why, what was close, and the verified fixes as YAML to paste. */
+function whyNotText(why: WhyNot): string {
+  if (why.outcome === 'routed') return '';
+  const lines = ['', `Why ${why.outcome}: ${why.reason}`];
+  if (why.alternatives.length > 0) {
+    lines.push('Close alternatives:');
+    for (const a of why.alternatives) lines.push(`  - ${a}`);
+  }
+  if (why.fixes.length === 0)
+    lines.push('No verified fix: Meshpath suggests only changes it has traced to a routed request.');
+  for (const fix of why.fixes) {
+    const r = fix.result;
+    lines.push('');
+    lines.push(
+      `Fix (verified: the request is then ${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}): ${fix.title}`,
+    );
+    lines.push(
+      fix.change === 'edit'
+        ? `Replace ${fix.object.kind} ${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}${fix.object.file ? ` (${fix.object.file}:${fix.object.line ?? 1})` : ''} with:`
+        : 'Add:',
+    );
+    lines.push('---', fix.yaml.trimEnd());
+  }
+  for (const r of why.rejected) lines.push(`Not suggested: ${r}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function traceText(trace: Trace): string {
@@ -387,8 +424,14 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
   const analysis = analyze(files, { clusterDomain: args.options.clusterDomain });
   const result = traceRequest(analysis, args.request, args.options);
   if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
+  const why = args.explain
+    ? explainWhyNot((f, clusterDomain) => analyze(f, { clusterDomain }), files, args.request, args.options)
+    : undefined;
+  const explained = typeof why === 'object' ? why : undefined;
   return {
-    stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace),
+    stdout: args.json
+      ? traceJson(result.trace, analysis, explained)
+      : traceText(result.trace) + (explained ? whyNotText(explained) : ''),
     stderr: sourceNote('trace', analysis, args.request.from),
     exitCode: 0,
   };

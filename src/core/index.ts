@@ -49,6 +49,7 @@ export {
   type DiffRequest,
   type RequestDiff,
 } from './pathtests/diff.ts';
+export { explainWhyNot, type VerifiedFix, type WhyNot } from './pathtests/fixes.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
