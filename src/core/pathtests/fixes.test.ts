@@ -117,6 +117,45 @@ describe('why not, and the smallest fix', () => {
     expect(why.rejected).toEqual([expect.stringMatching(/subset v4 .*no-healthy-upstream/)]);
   });
 
+  it('declares a port HTTP when its TCP protocol keeps HTTP from being routed by Host', () => {
+    const text = [
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: { name: shop, labels: { istio-injection: enabled } }',
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: { name: sleep, namespace: shop, labels: { app: sleep } }',
+      'spec: { containers: [{ name: sleep, image: curl }] }',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata: { name: web, namespace: shop }',
+      'spec: { selector: { app: web }, ports: [{ name: http, port: 80 }] }',
+      '---',
+      'apiVersion: networking.istio.io/v1',
+      'kind: ServiceEntry',
+      'metadata: { name: api, namespace: shop }',
+      'spec:',
+      '  hosts: [api.example.com]',
+      '  location: MESH_EXTERNAL',
+      '  resolution: DNS',
+      '  ports: [{ number: 80, name: tcp, protocol: TCP }]',
+      '',
+    ].join('\n');
+    const files = [{ name: 'shop.yaml', text }];
+    const request = { from: 'shop/sleep', to: 'http://api.example.com/' };
+    const options = { outboundTrafficPolicy: 'REGISTRY_ONLY' as const };
+    const why = whyNot(files, request, options);
+    expect(why.outcome).toBe('blackhole');
+    expect(why.reason).toContain('api.example.com declares port 80 as TCP');
+    expect(why.fixes.map((f) => [f.change, f.object.kind, f.result.outcome, f.result.cluster])).toEqual([
+      ['edit', 'ServiceEntry', 'routed', 'outbound|80||api.example.com'],
+    ]);
+    expect(why.fixes[0]?.yaml).toContain('- number: 80\n      name: http\n      protocol: HTTP\n');
+    expect(tracedWith(files, why.fixes[0]!, request, options)).toBe('routed');
+  });
+
   it('says nothing to fix for a routed request', () => {
     const why = whyNot([bookinfo], { from: 'bookinfo/productpage-v1', to: 'http://reviews:9080/' });
     expect(why).toMatchObject({ outcome: 'routed', fixes: [], rejected: [] });

@@ -130,22 +130,41 @@ function unknownHostFixes(analysis: Analysis, trace: Trace, cause: UnknownHostCa
     ];
   }
   if (cause.cause === 'declaredTcp') {
-    const service = serviceOf(analysis, cause.hostname);
-    const spec = service && isRecord(service.value['spec']) ? service.value['spec'] : undefined;
-    const ports = spec && Array.isArray(spec['ports']) ? spec['ports'] : [];
-    const index = ports.findIndex((p) => isRecord(p) && p['port'] === cause.port);
-    if (!service || index < 0) return [];
-    const value = clone(service.value) as Record<string, unknown>;
-    const servicePort = ((value['spec'] as Record<string, unknown>)['ports'] as Array<Record<string, unknown>>)[index];
+    // A Service's port protocol comes from its name or appProtocol; a ServiceEntry's from its protocol field.
+    const entry = analysis.objects.find((o) => {
+      const spec = o.kind === 'ServiceEntry' ? o.value['spec'] : undefined;
+      return isRecord(spec) && Array.isArray(spec['hosts']) && spec['hosts'].includes(cause.hostname);
+    });
+    const object = serviceOf(analysis, cause.hostname) ?? entry;
+    if (!object || !isRecord(object.value['spec'])) return [];
+    const value = clone(object.value) as Record<string, unknown>;
+    const spec = value['spec'] as Record<string, unknown>;
+    const ports = Array.isArray(spec['ports']) ? (spec['ports'] as unknown[]) : [];
+    const servicePort = ports.find(
+      (p): p is Record<string, unknown> => isRecord(p) && (p['port'] ?? p['number']) === cause.port,
+    );
     if (!servicePort) return [];
-    const old = typeof servicePort['name'] === 'string' ? servicePort['name'] : undefined;
-    servicePort['name'] = `http-${old ?? cause.port}`;
+    const old = typeof servicePort['name'] === 'string' ? servicePort['name'] : String(cause.port);
+    // `tcp-api` → `http-api`, `web` → `http-web`: the prefix before the first dash is what Istio reads.
+    const prefix = /^[a-z0-9]+(?=-|$)/.exec(old)?.[0];
+    const name =
+      prefix === 'http'
+        ? old
+        : prefix && ['tcp', 'tls', 'mongo', 'mysql', 'redis'].includes(prefix)
+          ? `http${old.slice(prefix.length)}`
+          : `http-${old}`;
+    servicePort['name'] = name;
     delete servicePort['appProtocol'];
+    if (object.kind === 'ServiceEntry') servicePort['protocol'] = 'HTTP';
+    const what = `${object.kind} ${object.namespace ?? ''}/${object.name}`;
     return [
       {
-        title: `Name port ${cause.port} of Service ${service.namespace}/${service.name} ${String(servicePort['name'])} (Istio reads the protocol from the name's prefix)`,
+        title:
+          object.kind === 'Service'
+            ? `Name port ${cause.port} of ${what} ${name}: Istio reads the protocol from the port name's prefix`
+            : `Declare port ${cause.port} of ${what} as HTTP (name ${name})`,
         change: 'edit',
-        object: service,
+        object,
         value,
       },
     ];
