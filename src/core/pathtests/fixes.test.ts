@@ -156,6 +156,25 @@ describe('why not, and the smallest fix', () => {
     expect(tracedWith(files, why.fixes[0]!, request, options)).toBe('routed');
   });
 
+  it('for a denial, names the caller the DENY rule should leave out, or the rule the ALLOW policy lacks', () => {
+    const files = [scenario('authorization')];
+    const denied = { from: 'foo/sleep', to: 'http://httpbin.foo:8000/admin/users' };
+    const byDeny = whyNot(files, denied);
+    expect(byDeny.outcome).toBe('denied');
+    expect(byDeny.fixes.map((f) => [f.object.name, f.title, f.result.outcome])).toEqual([
+      ['deny-admin', 'Leave cluster.local/ns/foo/sa/sleep out of rule 0 of DENY policy foo/deny-admin', 'routed'],
+    ]);
+    expect(byDeny.fixes[0]?.yaml).toMatch(/notPrincipals:\n\s+- cluster\.local\/ns\/foo\/sa\/sleep\n/);
+    expect(tracedWith(files, byDeny.fixes[0]!, denied)).toBe('routed');
+
+    const notAllowed = { from: 'bar/sleep', to: 'http://httpbin.foo:8000/headers' };
+    const byAllow = whyNot(files, notAllowed);
+    expect(byAllow.fixes.map((f) => [f.object.name, f.result.outcome])).toEqual([['allow-foo-sleep', 'routed']]);
+    expect(byAllow.fixes[0]?.yaml).toMatch(/principals:\n\s+- cluster\.local\/ns\/bar\/sa\/sleep\n/);
+    expect(byAllow.fixes[0]?.yaml).toMatch(/paths:\n\s+- \/headers\n/);
+    expect(tracedWith(files, byAllow.fixes[0]!, notAllowed)).toBe('routed');
+  });
+
   it('says nothing to fix for a routed request', () => {
     const why = whyNot([bookinfo], { from: 'bookinfo/productpage-v1', to: 'http://reviews:9080/' });
     expect(why).toMatchObject({ outcome: 'routed', fixes: [], rejected: [] });

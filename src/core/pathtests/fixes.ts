@@ -227,6 +227,57 @@ function permissiveFix(analysis: Analysis, proxy: string): Candidate[] {
   ];
 }
 
+/**
+ * A denial: exempt the caller from the DENY rule that matched, or add to the ALLOW policy a rule for this caller and
+ * this request (security/ decides; the re-trace checks the change does what it says).
+ */
+function authorizationFixes(analysis: Analysis, trace: Trace): Candidate[] {
+  const step = [...trace.steps].reverse().find((s) => s.fact.kind === 'authorization' && !s.fact.allowed);
+  if (step?.fact.kind !== 'authorization' || !step.fact.principal) return [];
+  const principal = step.fact.principal;
+  const source = step.sources.find((s) => s.kind === 'AuthorizationPolicy');
+  const policy = source && findObject(analysis, 'AuthorizationPolicy', `${source.namespace ?? ''}/${source.name}`);
+  if (!policy || !isRecord(policy.value['spec'])) return [];
+  const value = clone(policy.value) as Record<string, unknown>;
+  const spec = value['spec'] as Record<string, unknown>;
+  const rules = Array.isArray(spec['rules']) ? (spec['rules'] as unknown[]) : [];
+  const name = `${policy.namespace ?? ''}/${policy.name}`;
+  if (spec['action'] === 'DENY') {
+    const index = Number(/rule (\d+)/.exec(step.fact.reason)?.[1]);
+    const rule = rules[index];
+    if (!isRecord(rule)) return [];
+    // A rule matches when one of its `from` entries does: every entry must leave this caller out.
+    const from = Array.isArray(rule['from']) ? (rule['from'] as unknown[]).filter(isRecord) : [];
+    if (from.length === 0) rule['from'] = [{ source: { notPrincipals: [principal] } }];
+    for (const entry of from) {
+      const src = isRecord(entry['source']) ? entry['source'] : (entry['source'] = {});
+      const list = Array.isArray(src['notPrincipals']) ? (src['notPrincipals'] as unknown[]) : [];
+      src['notPrincipals'] = [...list, principal];
+    }
+    return [
+      {
+        title: `Leave ${principal} out of rule ${index} of DENY policy ${name}`,
+        change: 'edit',
+        object: policy,
+        value,
+      },
+    ];
+  }
+  const { method, path, protocol } = trace.request;
+  const http = protocol === 'http' || protocol === 'http2' || protocol === 'grpc';
+  const rule: Record<string, unknown> = { from: [{ source: { principals: [principal] } }] };
+  if (http) rule['to'] = [{ operation: { methods: [method], paths: [path.split('?')[0] ?? path] } }];
+  spec['rules'] = [...rules, rule];
+  return [
+    {
+      title: `Add to ALLOW policy ${name} a rule for ${principal}${http ? ` (${method} ${path.split('?')[0] ?? path})` : ''}`,
+      change: 'edit',
+      object: policy,
+      value,
+    },
+  ];
+}
+
 /** The changes worth trying for this trace's end. */
 function candidates(analysis: Analysis, trace: Trace): Candidate[] {
   const facts: StepFact[] = trace.steps.map((s) => s.fact);
@@ -239,6 +290,7 @@ function candidates(analysis: Analysis, trace: Trace): Candidate[] {
   if (end?.reason === 'BLOCKED_BY_REGISTRY_ONLY') return unknownHostFixes(analysis, trace, end.cause, end.port);
   if (end?.reason === 'CLUSTER_NOT_FOUND') return subsetFixes(analysis, end);
   if (end?.reason === 'INBOUND_NO_FILTER_CHAIN' && end.requires === 'mtls') return permissiveFix(analysis, end.proxy);
+  if (end?.reason === 'DENIED') return authorizationFixes(analysis, trace);
   return [];
 }
 
