@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -366,5 +366,151 @@ describe('source pods as kubectl users name them', () => {
     const result = runCli(['trace', '-f', bookinfo, '--from', 'reviews', '--to', 'ratings:9080']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/reviews fits several pods \(app label\): \S+\/reviews-v1-\S+, \S+\/reviews-v2-/);
+  });
+});
+
+describe('meshpath test', () => {
+  const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+  const bookinfoTests = join(root, 'fixtures/pathtests/bookinfo.tests.yaml');
+
+  it('passes the Bookinfo tests file and exits 0, with one PASS line per test', () => {
+    const result = runCli(['test', '-f', bookinfo, bookinfoTests]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(result.stdout.match(/^PASS {2}/gm)).toHaveLength(4);
+    expect(result.stdout).toMatch(/\n4 tests: 4 passed, 0 failed\n$/);
+  });
+
+  it('exits 1 on a failure, naming the field, where the test wrote it and the step that decided it', () => {
+    const tests = tempFile(
+      'tests.yaml',
+      'tests:\n  - name: nothing leaves the mesh\n    from: bookinfo/productpage-v1\n    to: https://example.org\n' +
+        '    expect: { outcome: [blackhole, denied] }\n',
+    );
+    const result = runCli(['test', '-f', bookinfo, tests]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(`FAIL  nothing leaves the mesh  (${tests}:2:5)`);
+    expect(result.stdout).toContain(`outcome: expected ["blackhole","denied"], got "passthrough"  (${tests}:5:24)`);
+    expect(result.stdout).toMatch(/decided at step 5 \[cluster\] bookinfo\/productpage-v1-\S+: PassthroughCluster\n/);
+    const json = JSON.parse(runCli(['test', '-f', bookinfo, tests, '--json']).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ passed: 0, failed: 1, errors: 0 });
+  });
+
+  it('exits 2 on an unusable tests file, with file, line and column, and runs nothing', () => {
+    const tests = tempFile('tests.yaml', 'tests:\n  - name: a\n    from: x\n    to: y\n    expect: { colour: red }\n');
+    const result = runCli(['test', '-f', bookinfo, tests]);
+    expect(result).toMatchObject({ exitCode: 2, stdout: '' });
+    expect(result.stderr).toContain(`${tests}:5:15 error Cannot assert "colour"`);
+    expect(runCli(['test', '-f', bookinfo]).exitCode).toBe(2);
+    expect(runCli(['test', bookinfoTests]).exitCode).toBe(2);
+    expect(runCli(['test', '-f', bookinfo, '/no/such/tests.yaml']).stderr).toContain('no such file');
+  });
+
+  it('writes a JUnit report CI systems read, failures included', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'meshpath-')), 'junit.xml');
+    const tests = tempFile(
+      'tests.yaml',
+      'tests:\n  - { name: ok, from: bookinfo/productpage-v1, to: reviews:9080, expect: { outcome: routed } }\n' +
+        '  - { name: "wrong <status>", from: bookinfo/productpage-v1, to: reviews:9080, expect: { status: 404 } }\n',
+    );
+    expect(runCli(['test', '-f', bookinfo, tests, '--junit', out]).exitCode).toBe(1);
+    const xml = readFileSync(out, 'utf8');
+    expect(xml).toContain('tests="2" failures="1" errors="0"');
+    expect(xml).toContain('<testcase name="wrong &lt;status&gt;"');
+    expect(xml).toContain('<failure message="status: expected 404, got 200');
+  });
+
+  it('runs from the installed command with the same exit code', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(root, 'bin/meshpath.mjs'), 'test', '-f', bookinfo, bookinfoTests],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('4 passed');
+  });
+});
+
+describe('meshpath diff', () => {
+  const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+  const text = readFileSync(bookinfo, 'utf8');
+
+  it('exits 0 when nothing changes, reading a directory like kubectl apply -R', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshpath-'));
+    writeFileSync(join(dir, 'bookinfo.yaml'), text);
+    writeFileSync(join(dir, 'notes.txt'), 'not a manifest');
+    const result = runCli(['diff', '--before', bookinfo, '--after', dir]);
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(result.stdout).toBe('24 requests traced, 0 changed.\n');
+  });
+
+  it('exits 1 when an outcome changes, with where the paths part and the object that changed', () => {
+    const after = tempFile('after.yaml', text.replace('subset: v1\n      weight: 80', 'subset: v4\n      weight: 80'));
+    const result = runCli(['diff', '--before', bookinfo, '--after', after]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /^CHANGED {2}bookinfo\/productpage-v1-\S+ → reviews\.bookinfo:9080\n {2}before: routed 200 via outbound\|9080\|v1\|reviews\.bookinfo\.svc\.cluster\.local\n {2}after: {2}cluster-not-found 503 NC via outbound\|9080\|v4\|/m,
+    );
+    expect(result.stdout).toContain(`because of VirtualService bookinfo/reviews (changed, ${after}:`);
+    expect(result.stdout).toMatch(/\n24 requests traced, 6 changed\.\n$/);
+    const markdown = runCli(['diff', '--before', bookinfo, '--after', after, '--markdown']);
+    expect(markdown.stdout).toMatch(/^### Meshpath: 6 of 24 requests change\n\n\| Request \| Before \| After \|/);
+    const one = runCli([
+      'diff',
+      '--before',
+      bookinfo,
+      '--after',
+      after,
+      '--from',
+      'bookinfo/productpage-v1',
+      '--to',
+      'ratings:9080',
+    ]);
+    expect(one).toMatchObject({ exitCode: 0, stdout: '1 request traced, 0 changed.\n' });
+    const tests = runCli([
+      'diff',
+      '--before',
+      bookinfo,
+      '--after',
+      after,
+      '--tests',
+      join(root, 'fixtures/pathtests/bookinfo.tests.yaml'),
+      '--json',
+    ]);
+    expect(tests.exitCode).toBe(1);
+    expect(JSON.parse(tests.stdout)).toMatchObject({ requests: 4, changed: 2 });
+  });
+
+  it('exits 2 on missing versions or half a request', () => {
+    expect(runCli(['diff', '--before', bookinfo]).exitCode).toBe(2);
+    expect(runCli(['diff', '--before', bookinfo, '--after', bookinfo, '--from', 'x']).stderr).toContain(
+      'both --from and --to',
+    );
+    expect(runCli(['diff', '--before', '/no/such', '--after', bookinfo]).stderr).toContain('no such file');
+  });
+});
+
+describe('meshpath trace --explain', () => {
+  const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+  const external = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'https://example.org'];
+
+  it('prints why, and a verified fix as YAML to paste, under a trace that is not routed', () => {
+    const result = runCli([...external, '--explain']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('\nWhy passthrough: The proxy does not know 203.0.113.7:443');
+    expect(result.stdout).toContain(
+      '\nFix (verified: the request is then routed 200 via outbound|443||example.org): Add a ServiceEntry for example.org:443',
+    );
+    expect(result.stdout).toMatch(/\nAdd:\n---\napiVersion: networking\.istio\.io\/v1\nkind: ServiceEntry\n/);
+    const json = JSON.parse(runCli([...external, '--explain', '--json']).stdout) as {
+      explain: { fixes: Array<{ yaml: string }> };
+    };
+    expect(json.explain.fixes[0]?.yaml).toContain('kind: ServiceEntry');
+  });
+
+  it('adds nothing for a routed request', () => {
+    const args = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'http://reviews:9080/'];
+    expect(runCli([...args, '--explain']).stdout).toBe(runCli(args).stdout);
   });
 });

@@ -1,25 +1,24 @@
 import { readFileSync } from 'node:fs';
+import { HELP, readFiles, readPort, walkOptions, type CommandResult, type Help } from './options.ts';
+import { runDiff, runTest } from './pathCommands.ts';
 import {
   analyze,
   APP_PROTOCOLS,
+  explainWhyNot,
+  DEFAULT_REQUEST_LIMIT,
   computeProxyConfig,
   formatTable,
   lookupPod,
   proxyConfigTables,
   traceRequest,
   type Analysis,
-  type ManifestFile,
   type Trace,
   type TraceOptions,
   type TraceRequest,
+  type WhyNot,
 } from '../core/index.ts';
 
-/** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
+export type { CommandResult };
 
 const USAGE = `Usage: meshpath <command> [options]
 
@@ -30,49 +29,25 @@ Commands:
   trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
-                                        Where one request goes, step by step, and why.
+        [--explain]                     Where one request goes, step by step, and why. With --explain, a request
+                                        that is not routed also gets the decisive reason, what was close, and the
+                                        smallest change that routes it, as YAML, verified by tracing again.
+  test -f FILE_OR_DIR... TESTS.yaml [--junit OUT.xml] [--json]
+                                        Run a tests file's requests and check each against what it expects: exit 1
+                                        when one fails, 2 when the tests file cannot be used.
+  diff --before FILES_OR_DIR --after FILES_OR_DIR [--tests TESTS.yaml | --from POD --to HOST [--port N]]
+       [--markdown | --json]            The same requests against two versions of the manifests (without --tests or
+                                        --from, every workload to every Service port, at most ${DEFAULT_REQUEST_LIMIT}): exit 1
+                                        when any outcome, status or path changed, with where the paths part and why.
 
 Options:
-  -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input). Repeat for several files.
+  -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input), or a directory of them.
+                        Repeat for several files.
   POD                   namespace/name, or a bare name in any namespace: a pod, a workload (deploy/sleep), a pod
                         name before its generated -<hash>, an app or app.kubernetes.io/name label, a Service.
   --json                Print one JSON object instead of text.
   -h, --help            Show this help.
 `;
-
-/** What a parser returns for -h/--help. */
-const HELP: unique symbol = Symbol('help');
-type Help = typeof HELP;
-
-/** Reads the value of the option being handled; when it is missing or empty, says "FLAG needs WHAT." and returns undefined. */
-type OptionValue = (what: string) => string | undefined;
-
-/**
- * Walks the options of a command: `-f X`, `--filename X` and `--filename=X` alike. `handle` gets each flag (the argument
- * before any `=`), a reader for its value and the argument as written, and returns an error message or undefined.
- * Returns the first error, HELP for -h/--help, or undefined once every option was handled.
- */
-function walkOptions(
-  args: readonly string[],
-  handle: (flag: string, value: OptionValue, arg: string) => string | undefined,
-): string | Help | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const equals = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = equals > 0 ? arg.slice(0, equals) : arg;
-    if (flag === '-h' || flag === '--help') return HELP;
-    let missing: string | undefined;
-    const value: OptionValue = (what) => {
-      const v = equals > 0 ? arg.slice(equals + 1) : args[++i];
-      if (v) return v;
-      missing = `${flag} needs ${what}.`;
-      return undefined;
-    };
-    const error = handle(flag, value, arg) ?? missing;
-    if (error !== undefined) return error;
-  }
-  return undefined;
-}
 
 interface CheckArgs {
   files: string[];
@@ -96,23 +71,6 @@ function parseCheckArgs(args: readonly string[]): CheckArgs | Help | string {
   if (problem !== undefined) return problem;
   if (files.length === 0) return 'check needs at least one -f FILE.';
   return { files, json };
-}
-
-function readFiles(names: readonly string[], readStdin: () => string): ManifestFile[] | string {
-  const files: ManifestFile[] = [];
-  for (const name of names) {
-    try {
-      files.push({
-        name: name === '-' ? '<stdin>' : name,
-        text: name === '-' ? readStdin() : readFileSync(name, 'utf8'),
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);
-      return `Cannot read ${name}: ${reason}`;
-    }
-  }
-  return files;
 }
 
 function checkJson(analysis: Analysis): string {
@@ -273,6 +231,7 @@ interface TraceArgs {
   request: TraceRequest;
   options: TraceOptions;
   json: boolean;
+  explain: boolean;
 }
 
 function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
@@ -283,8 +242,12 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   const request: Partial<TraceRequest> = {};
   const options: TraceOptions = {};
   let json = false;
+  let explain = false;
   const problem = walkOptions(args, (flag, value, arg) => {
     switch (flag) {
+      case '--explain':
+        explain = true;
+        break;
       case '-f':
       case '--filename': {
         const file = value('a file name');
@@ -298,11 +261,9 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         to = value('a host, IP or URL');
         break;
       case '--port': {
-        const v = value('a port number from 1 to 65535');
-        const n = Number(v);
-        if (v !== undefined && (!Number.isInteger(n) || n < 1 || n > 65535))
-          return `--port needs a port number from 1 to 65535, not ${v}.`;
-        request.port = n;
+        const port = readPort(value);
+        if (typeof port === 'string') return port;
+        request.port = port;
         break;
       }
       case '--protocol': {
@@ -359,10 +320,10 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   if (files.length === 0) return 'trace needs at least one -f FILE.';
   if (!from) return 'trace needs --from NAMESPACE/POD.';
   if (!to) return 'trace needs --to HOST_OR_IP_OR_URL.';
-  return { files, request: { ...request, from, to, headers }, options, json };
+  return { files, request: { ...request, from, to, headers }, options, json, explain };
 }
 
-function traceJson(trace: Trace, analysis: Analysis): string {
+function traceJson(trace: Trace, analysis: Analysis, explain?: WhyNot): string {
   const source = (s: {
     kind: string;
     namespace: string | undefined;
@@ -401,7 +362,35 @@ function traceJson(trace: Trace, analysis: Analysis): string {
       line: d.range.start.line,
       column: d.range.start.column,
     })),
+    ...(explain ? { explain } : {}),
   });
+}
+
+/** What `--explain` adds under a trace: why, what was close, and the verified fixes as YAML to paste. */
+function whyNotText(why: WhyNot): string {
+  if (why.outcome === 'routed') return '';
+  const lines = ['', `Why ${why.outcome}: ${why.reason}`];
+  if (why.alternatives.length > 0) {
+    lines.push('Close alternatives:');
+    for (const a of why.alternatives) lines.push(`  - ${a}`);
+  }
+  if (why.fixes.length === 0)
+    lines.push('No verified fix: Meshpath suggests only changes it has traced to a routed request.');
+  for (const fix of why.fixes) {
+    const r = fix.result;
+    lines.push('');
+    lines.push(
+      `Fix (verified: the request is then ${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}): ${fix.title}`,
+    );
+    lines.push(
+      fix.change === 'edit'
+        ? `Replace ${fix.object.kind} ${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}${fix.object.file ? ` (${fix.object.file}:${fix.object.line ?? 1})` : ''} with:`
+        : 'Add:',
+    );
+    lines.push('---', fix.yaml.trimEnd());
+  }
+  for (const r of why.rejected) lines.push(`Not suggested: ${r}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function traceText(trace: Trace): string {
@@ -435,8 +424,14 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
   const analysis = analyze(files, { clusterDomain: args.options.clusterDomain });
   const result = traceRequest(analysis, args.request, args.options);
   if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
+  const why = args.explain
+    ? explainWhyNot((f, clusterDomain) => analyze(f, { clusterDomain }), files, args.request, args.options)
+    : undefined;
+  const explained = typeof why === 'object' ? why : undefined;
   return {
-    stdout: args.json ? traceJson(result.trace, analysis) : traceText(result.trace),
+    stdout: args.json
+      ? traceJson(result.trace, analysis, explained)
+      : traceText(result.trace) + (explained ? whyNotText(explained) : ''),
     stderr: sourceNote('trace', analysis, args.request.from),
     exitCode: 0,
   };
@@ -451,6 +446,8 @@ export function runCli(
   if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;
   if (command === 'proxy-config' || command === 'pc') return runProxyConfig(rest, readStdin);
   if (command === 'trace') return runTrace(rest, readStdin);
+  if (command === 'test') return runTest(rest, readStdin, USAGE);
+  if (command === 'diff') return runDiff(rest, readStdin, USAGE);
   if (command !== 'check') {
     return { stdout: '', stderr: `meshpath: unknown command "${command}"\n\n${USAGE}`, exitCode: 2 };
   }

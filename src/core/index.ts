@@ -39,6 +39,19 @@ export {
   type TraceOptions,
   type TraceRequest,
 } from './simulate/request.ts';
+export { parseTestsFile, EXPECT_FIELDS, type PathTest, type Expectation } from './pathtests/testsFile.ts';
+export { runPathTests, traceView, type TestResult, type FieldFailure, type DecidingStep } from './pathtests/run.ts';
+export { junitXml, describeFailure } from './pathtests/junit.ts';
+export {
+  defaultRequests,
+  describeResult,
+  diffMarkdown,
+  diffRequests,
+  DEFAULT_REQUEST_LIMIT,
+  type DiffRequest,
+  type RequestDiff,
+} from './pathtests/diff.ts';
+export { explainWhyNot, type VerifiedFix, type WhyNot } from './pathtests/fixes.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
