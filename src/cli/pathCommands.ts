@@ -31,7 +31,7 @@ function formatDiagnostic(d: Diagnostic): string {
 function manifestWarnings(command: string, label: string, analysis: Analysis): string {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0) return '';
-  return `meshpath ${command}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the ${label} (objects with errors are left out):\n${errors.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
+  return `meshpath ${command}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the ${label} (documents that cannot be read are left out):\n${errors.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
 }
 
 /** Reads the tests files; undefined and a message (every problem at its line and column) when one is unusable. */
