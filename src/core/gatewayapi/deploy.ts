@@ -122,6 +122,10 @@ export function gatewayDeployments(
         proxyMetadata: new Map(mesh.defaultProxyMetadata),
         interceptionMode: 'REDIRECT',
       },
+      dataPlane: {
+        mode: 'gateway',
+        reason: `a gateway proxy istiod deploys for Gateway ${gateway.namespace}/${gateway.name}`,
+      },
       capture: {
         includeOutboundIPRanges: ['*'],
         excludeOutboundIPRanges: [],

@@ -3,6 +3,8 @@ import type { LineIndex } from '../manifest/lineIndex.ts';
 import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader } from '../manifest/reader.ts';
 import type { Diagnostic } from '../manifest/diagnostic.ts';
+import { decideDataPlane } from '../ambient/enrolment.ts';
+import { waypointsFromManifests } from '../ambient/index.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { derivedFrom } from './memo.ts';
 import { readIstioConfig } from './istio.ts';
@@ -193,6 +195,10 @@ export function buildMeshModel(
       hostNetwork: view.hostNetwork,
       containerPorts: view.containerPorts,
       proxy,
+      dataPlane: decideDataPlane(
+        { labels: view.labels, hostNetwork: view.hostNetwork, proxyKind: proxy.kind, proxyReason: proxy.reason },
+        namespaces.get(namespace),
+      ),
       capture: readCapture(reader, base, view.annotations),
       assumed,
       owner: assumed ? sourceOf(object) : undefined,
@@ -315,6 +321,10 @@ export function buildMeshModel(
   const gatewayApi = gatewayApiModel(objects, readerOf, sourceOf, clusterDomain, meshConfig);
   pods.push(...gatewayApi.deployment.pods.map((pod) => ({ ...pod, needsIp: true })));
   assumptions.push(...gatewayApi.deployment.assumptions);
+  // Waypoints (ambient): their pods and Services, as istiod's deployment controller makes them.
+  const ambient = waypointsFromManifests(latest, readerOf, sourceOf, pods);
+  pods.push(...ambient.pods.map((pod) => ({ ...pod, needsIp: true })));
+  assumptions.push(...ambient.assumptions);
   for (const pod of pods) {
     if (!pod.needsIp) continue;
     pod.ip = podAllocator.allocate(`${pod.namespace}/${pod.name}`);
@@ -331,6 +341,7 @@ export function buildMeshModel(
     readService(readerOf(object), sourceOf(object), position.get(object) ?? -1),
   );
   services.push(...gatewayApi.deployment.services);
+  services.push(...ambient.services);
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
   for (const service of services)
     if (service.clusterIP && service.clusterIP !== 'None') serviceAllocator.reserve(service.clusterIP);
@@ -415,6 +426,7 @@ export function buildMeshModel(
     endpointSlices,
     ingresses,
     istio,
+    waypoints: ambient.waypoints,
     assumptions,
   };
 }

@@ -1,4 +1,5 @@
 import type { SourceRange } from '../manifest/diagnostic.ts';
+import type { DataPlane, WaypointModel } from '../ambient/types.ts';
 
 /** Where an object came from, for "this step was caused by these lines". */
 export interface ObjectSource {
@@ -106,6 +107,8 @@ export interface PodModel {
   hostNetwork: boolean;
   containerPorts: ContainerPort[];
   proxy: ProxySettings;
+  /** Sidecar, gateway proxy, ambient (the node's ztunnel) or none, with the reason (src/core/ambient/enrolment.ts). */
+  dataPlane: DataPlane;
   capture: CaptureSettings;
   /** True when the pod was made from a workload's template because the manifests had no Pod for it. */
   assumed: boolean;
@@ -201,5 +204,7 @@ export interface MeshModel {
   ingresses: IngressModel[];
   /** Istio config by kind: VirtualService, DestinationRule, ServiceEntry, Sidecar, Gateway, WorkloadEntry, ... */
   istio: Map<string, IstioConfigModel[]>;
+  /** Gateways of class istio-waypoint (ambient mode). */
+  waypoints: WaypointModel[];
   assumptions: Assumption[];
 }

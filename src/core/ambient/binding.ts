@@ -1,0 +1,84 @@
+import type { MeshModel, NamespaceModel } from '../model/mesh.ts';
+import { allowsAttachmentFrom, type WaypointModel } from './waypoints.ts';
+
+export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
+export const USE_WAYPOINT_NAMESPACE_LABEL = 'istio.io/use-waypoint-namespace';
+
+/** Why a Service or workload has no waypoint although one was asked for. */
+export type WaypointBypass =
+  'missing' | 'not-ready' | 'attachment-denied' | 'unsupported-traffic-type' | 'cross-namespace-forbidden';
+
+/** Which waypoint handles traffic for a Service, ServiceEntry or workload, and which label decided it. */
+export interface WaypointBinding {
+  waypoint: WaypointModel | undefined;
+  /** Where the use-waypoint label was read: the object itself or its namespace; undefined when neither has one. */
+  via: 'object' | 'namespace' | undefined;
+  /** The waypoint the label names, namespace/name. */
+  requested: string | undefined;
+  /** The object opted out with istio.io/use-waypoint=none. */
+  optedOut: boolean;
+  bypass: WaypointBypass | undefined;
+}
+
+export interface BindingTarget {
+  kind: 'service' | 'workload';
+  namespace: string;
+  labels: ReadonlyMap<string, string>;
+}
+
+/** Looks waypoints up by namespace/name once, for many bindings. */
+export function waypointIndex(model: Pick<MeshModel, 'waypoints'>): ReadonlyMap<string, WaypointModel> {
+  return new Map(model.waypoints.map((w) => [`${w.namespace}/${w.name}`, w]));
+}
+
+function useWaypoint(labels: ReadonlyMap<string, string>, fallbackNamespace: string) {
+  const name = labels.get(USE_WAYPOINT_LABEL);
+  if (name === undefined) return undefined;
+  if (name === 'none') return 'none' as const;
+  return `${labels.get(USE_WAYPOINT_NAMESPACE_LABEL) ?? fallbackNamespace}/${name}`;
+}
+
+/**
+ * pilot/pkg/serviceregistry/ambient/waypoints.go: fetchWaypointForTarget — the object's own use-waypoint label
+ * (`none` opts out) wins over its namespace's; a named waypoint istiod does not list (missing, or no ready pod)
+ * leaves the target without one, even when the namespace names a working one; then fetchWaypointForService /
+ * fetchWaypointForWorkload check the waypoint's istio.io/waypoint-for.
+ */
+export function bindWaypoint(
+  target: BindingTarget,
+  namespaces: ReadonlyMap<string, NamespaceModel>,
+  waypoints: ReadonlyMap<string, WaypointModel>,
+): WaypointBinding {
+  const none: WaypointBinding = {
+    waypoint: undefined,
+    via: undefined,
+    requested: undefined,
+    optedOut: false,
+    bypass: undefined,
+  };
+  // waypoints.go: fetchWaypointForService — a waypoint's own Service never has a waypoint.
+  if (target.kind === 'service' && target.labels.get('gateway.istio.io/managed') === 'istio.io-mesh-controller')
+    return none;
+  const own = useWaypoint(target.labels, target.namespace);
+  if (own === 'none') return { ...none, via: 'object', optedOut: true };
+  const namespace = namespaces.get(target.namespace);
+  const fromNamespace = own === undefined && namespace ? useWaypoint(namespace.labels, target.namespace) : undefined;
+  const requested = own ?? (fromNamespace === 'none' ? undefined : fromNamespace);
+  if (requested === undefined) return none;
+  const via = own !== undefined ? 'object' : 'namespace';
+  const found = waypoints.get(requested);
+  const base = { ...none, via, requested } as const;
+  if (!found) return { ...base, bypass: 'missing' };
+  if (!found.ready) return { ...base, bypass: 'not-ready' };
+  if (!allowsAttachmentFrom(found, namespace ?? { name: target.namespace, labels: new Map() }))
+    return { ...base, bypass: 'attachment-denied' };
+  const supported =
+    found.trafficType === 'all' ||
+    (target.kind === 'service' ? found.trafficType === 'service' : found.trafficType === 'workload');
+  if (!supported) {
+    // fetchWaypointForWorkload: a namespace binding to a service waypoint is simply not for workloads.
+    if (target.kind === 'workload' && via === 'namespace') return none;
+    return { ...base, bypass: 'unsupported-traffic-type' };
+  }
+  return { ...base, waypoint: found };
+}
