@@ -1,4 +1,5 @@
 /** The words for each step of a trace: a title, a detail, and what was there and not taken. */
+import { hboneStep, waypointBypassStep, waypointStep, ztunnelStep } from './ambient.ts';
 import type { EndFact, EndpointState, SimulatedStep, StepFact } from '../simulate/facts.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import {
@@ -348,6 +349,11 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
           : `${end.to.external}, outside the mesh`;
       return `The connection reaches ${where} in ${end.transport === 'plaintext' ? 'plaintext' : 'TLS'}.`;
     }
+    case 'DELIVERED_BY_ZTUNNEL':
+      return (
+        `The destination's ztunnel hands the connection to ${end.pod} on ${end.address}:${end.port}` +
+        `${end.mtls ? ' (it arrived over HBONE, mTLS)' : ' (it arrived in plaintext)'}.`
+      );
     case 'DELIVERED_TO_SIDECAR':
       return (
         `The request reaches the application in ${end.proxy} on ${end.address}:${end.port}` +
@@ -466,6 +472,14 @@ export function explainStep(step: SimulatedStep): StepWords {
       return authorization(fact);
     case 'envoyFilter':
       return envoyFilter(fact, proxy);
+    case 'ztunnel':
+      return ztunnelStep(fact, proxy);
+    case 'hbone':
+      return hboneStep(fact);
+    case 'waypoint':
+      return waypointStep(fact, proxy);
+    case 'waypointBypass':
+      return waypointBypassStep(fact);
     case 'outcome':
       return outcome(fact);
   }

@@ -107,6 +107,25 @@ export interface EndpointState {
   pod: string | undefined;
 }
 
+/** Which waypoint the destination uses, and why (src/core/ambient/binding.ts). */
+export interface WaypointChoice {
+  /** namespace/name of the waypoint the traffic goes through; undefined when none. */
+  waypoint: string | undefined;
+  /** The waypoint an istio.io/use-waypoint label names. */
+  requested: string | undefined;
+  via: 'object' | 'namespace' | undefined;
+  optedOut: boolean;
+  bypass:
+    | 'missing'
+    | 'not-ready'
+    | 'attachment-denied'
+    | 'unsupported-traffic-type'
+    | 'cross-namespace-forbidden'
+    | undefined;
+  notReadyReason: string | undefined;
+  trafficType: 'service' | 'workload' | 'all' | 'none' | undefined;
+}
+
 /** What happened at one step: the data behind it, discriminated by `kind` (and `by` where a kind has several forms). */
 export type StepFact =
   | { kind: 'dns'; by: 'ipAddress'; host: string }
@@ -238,6 +257,40 @@ export type StepFact =
       /** The side of the proxy this hop uses: which patch contexts concern it. */
       direction: 'outbound' | 'inbound' | 'gateway';
     }
+  /** Ambient: the node's ztunnel captured the pod's connection (outbound, 15001). */
+  | { kind: 'ztunnel'; by: 'outbound'; pod: string; address: string; port: number; reason: string }
+  /** Ambient: what ztunnel knows of the destination address, and the waypoint it uses. */
+  | {
+      kind: 'ztunnel';
+      by: 'destination';
+      address: string;
+      port: number;
+      service: string | undefined;
+      pod: string | undefined;
+      waypoint: WaypointChoice | undefined;
+    }
+  /** Ambient: ztunnel sends the bytes without a tunnel: outside the mesh, a pod without HBONE, or a sidecar without it. */
+  | {
+      kind: 'ztunnel';
+      by: 'plaintext';
+      address: string;
+      port: number;
+      to: 'external' | 'sidecar' | 'noMesh';
+      pod: string | undefined;
+    }
+  /** Ambient: the destination's ztunnel takes the connection (HBONE on 15008, or plaintext on 15006). */
+  | { kind: 'ztunnel'; by: 'inbound'; pod: string; port: number; hbone: boolean; principal: string | undefined }
+  /** Ambient: an HBONE tunnel (mTLS, HTTP/2 CONNECT) to port 15008 of a waypoint, a ztunnel or a sidecar. */
+  | { kind: 'hbone'; to: 'waypoint' | 'ztunnel' | 'sidecar'; address: string; target: string }
+  /** Ambient: the waypoint routes by the destination Service's address and port, then picks an endpoint. */
+  | { kind: 'waypoint'; by: 'service' | 'workload'; waypoint: string; service: string | undefined; endpoint: string }
+  /** Ambient: a request that could have used a waypoint does not. */
+  | {
+      kind: 'waypointBypass';
+      why: 'sourceNotInMesh' | 'ingressWithoutLabel' | 'sidecarClient';
+      waypoint: string;
+      service: string;
+    }
   | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
 
 /** Why the request ended where it did. Failure reasons are literals a user can search for. */
@@ -253,6 +306,7 @@ export type EndFact =
       to: { pod: string } | { external: string };
       transport: TransportKind;
     }
+  | { reason: 'DELIVERED_BY_ZTUNNEL'; pod: string; address: string; port: number; mtls: boolean }
   | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
   | { reason: 'NO_LISTENER'; proxy: string; port: number; gateway: boolean }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
@@ -300,7 +354,7 @@ export interface SimulatedStep {
 /** What one proxy did with the request (the `hops` of `meshpath trace --json`). */
 export interface TraceHop {
   proxy: string;
-  direction: 'outbound' | 'inbound' | 'gateway';
+  direction: 'outbound' | 'inbound' | 'gateway' | 'ztunnel-outbound' | 'waypoint' | 'ztunnel-inbound';
   listener?: string;
   filterChain?: string;
   routeConfig?: string;

@@ -9,6 +9,7 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
+import { waypointChoice, ztunnelInbound, ztunnelOutbound, type AmbientResult } from './ambient.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
@@ -99,7 +100,11 @@ class Tracer {
   }
 
   step(fact: StepFact, proxy: PodModel | undefined, sources: ObjectSource[] = []): void {
-    const proxyRef = proxy ? proxyName(proxy) : undefined;
+    this.stepAt(fact, proxy ? proxyName(proxy) : undefined, sources);
+  }
+
+  /** A step at a proxy named by its hop (a ztunnel is not a pod). */
+  stepAt(fact: StepFact, proxyRef: string | undefined, sources: ObjectSource[] = []): void {
     const lastHop = this.hops.length - 1;
     const hop = proxyRef !== undefined && lastHop >= 0 && this.hops[lastHop]?.proxy === proxyRef ? lastHop : undefined;
     this.steps.push({ fact, proxy: proxyRef, sources: unique(sources), ...(hop !== undefined ? { hop } : {}) });
@@ -532,6 +537,8 @@ function captured(client: PodModel, address: string, port: number): { captured: 
 
 function outboundFromClient(tracer: Tracer, client: PodModel, address: string): Terminal {
   const { port, protocol } = tracer.request;
+  if (client.dataPlane.mode === 'ambient')
+    return afterAmbient(tracer, ztunnelOutbound(tracer, client, address, port), 0);
   const capture = captured(client, address, port);
   tracer.step(
     { kind: 'capture', by: 'iptables', captured: capture.captured, address, port, rule: capture.rule },
@@ -627,6 +634,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
     return gatewayHop(tracer, pod, delivery.port, delivery.transport, depth + 1);
   }
   if (pod && pod.proxy.kind === 'sidecar') return inboundHop(tracer, pod, delivery);
+  if (pod && pod.dataPlane.mode === 'ambient') return ambientArrival(tracer, pod, delivery);
   if (delivery.transport.kind === 'mtls') {
     return {
       outcome: 'mtls-failure',
@@ -660,6 +668,76 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
     },
     sources: pod ? [pod.source] : [],
   };
+}
+
+/** The end of an ambient walk, or the sidecar pod it handed the connection to. */
+function afterAmbient(tracer: Tracer, result: AmbientResult, depth: number): Terminal {
+  if (result.kind === 'end') {
+    const { kind: _kind, ...terminal } = result;
+    return terminal;
+  }
+  const transport: Transport = {
+    kind: result.transport,
+    why: result.transport === 'mtls' ? { by: 'clusterTls', reason: 'ztunnel sends HBONE' } : { by: 'noSidecar' },
+    from: result.from,
+    sni: undefined,
+  };
+  return arrive(
+    tracer,
+    { address: result.address, port: result.port, transport, host: result.host, via: 'cluster' },
+    depth + 1,
+  );
+}
+
+/**
+ * A connection from a sidecar, a gateway or outside the mesh reaches an ambient pod: its ztunnel takes it (HBONE from
+ * a proxy, plaintext otherwise). Such clients do not go through the destination's waypoint
+ * (istio.io docs/ambient/usage/waypoint: only ztunnel clients, and ingress gateways with
+ * istio.io/ingress-use-waypoint=true, use it).
+ */
+function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal {
+  const sender = delivery.transport.from;
+  const senderMode = sender?.dataPlane.mode ?? 'none';
+  const service = delivery.host
+    ? tracer.registry.services.find((s) => s.hostname === delivery.host && s.registry === 'Kubernetes')
+    : undefined;
+  const model =
+    service && tracer.model.services.find((s) => s.name === service.name && s.namespace === service.namespace);
+  if (model) {
+    const { choice } = waypointChoice(tracer.model, {
+      kind: 'service',
+      namespace: model.namespace,
+      labels: model.labels,
+    });
+    if (choice.waypoint) {
+      const why =
+        senderMode === 'gateway'
+          ? 'ingressWithoutLabel'
+          : senderMode === 'sidecar'
+            ? 'sidecarClient'
+            : 'sourceNotInMesh';
+      if (!(why === 'ingressWithoutLabel' && model.labels.get('istio.io/ingress-use-waypoint') === 'true'))
+        tracer.step({ kind: 'waypointBypass', why, waypoint: choice.waypoint, service: service.hostname }, undefined, [
+          model.source,
+        ]);
+    }
+  }
+  // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go: applyHBONETransportSocketMatches).
+  const proxied = senderMode === 'sidecar' || senderMode === 'gateway';
+  if (proxied)
+    tracer.step(
+      { kind: 'hbone', to: 'ztunnel', address: `${pod.ip}:15008`, target: `${pod.ip}:${delivery.port}` },
+      sender,
+      [],
+    );
+  const principal =
+    proxied && sender
+      ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}`
+      : undefined;
+  const result = ztunnelInbound(tracer, pod, delivery.port, principal, sender?.ip ?? '');
+  if (result.kind !== 'end') return afterAmbient(tracer, result, 6);
+  const { kind: _kind, ...terminal } = result;
+  return terminal;
 }
 
 function proxyName(pod: PodModel): string {

@@ -50,6 +50,10 @@ const KIND_TITLE: Record<TraceStep['kind'], string> = {
   inbound: 'Inbound',
   authorization: 'Authorization',
   envoyFilter: 'EnvoyFilter',
+  ztunnel: 'ztunnel',
+  hbone: 'HBONE',
+  waypoint: 'Waypoint',
+  waypointBypass: 'Waypoint bypassed',
   outcome: 'Outcome',
 };
 

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { analyze, type TraceRequest } from '../index.ts';
+import { doc, istio, namespace, pod, service } from '../testkit.ts';
+import type { Simulation, StepFact } from './facts.ts';
+import { simulateRequest } from './trace.ts';
+
+function trace(text: string, request: TraceRequest): Simulation {
+  const result = simulateRequest(analyze([{ name: 'scenario.yaml', text }]), request);
+  if (!result.ok) throw new Error(result.reason);
+  return result.simulation;
+}
+const directions = (t: Simulation) => t.hops.map((h) => `${h.direction} ${h.proxy}`);
+function facts<K extends StepFact['kind']>(t: Simulation, kind: K): Array<Extract<StepFact, { kind: K }>> {
+  return t.steps.filter((s) => s.fact.kind === kind).map((s) => s.fact as Extract<StepFact, { kind: K }>);
+}
+const endOf = (t: Simulation) => {
+  const last = t.steps.at(-1)?.fact;
+  return last?.kind === 'outcome' ? last.end : undefined;
+};
+
+const waypointGateway = (name: string, ns: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]`;
+
+// An ambient namespace: client and reviews on two nodes.
+const base = (nsLabels: Record<string, string> = {}) => [
+  namespace('shop', { 'istio.io/dataplane-mode': 'ambient', ...nsLabels }),
+  pod('client', 'shop', { labels: { app: 'client' }, ip: '10.244.1.10', serviceAccount: 'client', nodeName: 'node-a' }),
+  pod('reviews-1', 'shop', {
+    labels: { app: 'reviews' },
+    ip: '10.244.2.20',
+    serviceAccount: 'reviews',
+    nodeName: 'node-b',
+  }),
+  service('reviews', 'shop', {
+    ports: [{ port: 9080, name: 'http', targetPort: 9080 }],
+    selector: { app: 'reviews' },
+    clusterIP: '10.96.0.50',
+  }),
+];
+const toReviews: TraceRequest = { from: 'shop/client', to: 'http://reviews.shop:9080/' };
+
+describe('ambient path: ztunnel to ztunnel (L4 only)', () => {
+  it('client ztunnel → HBONE to the destination ztunnel on 15008 → pod', () => {
+    const t = trace(doc(...base()), toReviews);
+    expect(directions(t)).toEqual(['ztunnel-outbound ztunnel@node-a', 'ztunnel-inbound ztunnel@node-b']);
+    expect(facts(t, 'hbone').map((f) => [f.to, f.address, f.target])).toEqual([
+      ['ztunnel', '10.244.2.20:15008', '10.244.2.20:9080'],
+    ]);
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')).toMatchObject({
+      hbone: true,
+      principal: 'cluster.local/ns/shop/sa/client',
+    });
+    expect(t.outcome).toBe('routed');
+    expect(endOf(t)).toMatchObject({ reason: 'DELIVERED_BY_ZTUNNEL', pod: 'shop/reviews-1', mtls: true });
+  });
+
+  it('a selector-based L4 policy is enforced by the destination ztunnel', () => {
+    const deny = istio(
+      'AuthorizationPolicy',
+      'deny-client',
+      'shop',
+      `selector: {matchLabels: {app: reviews}}
+action: DENY
+rules: [{from: [{source: {principals: ["cluster.local/ns/shop/sa/client"]}}]}]`,
+    );
+    const t = trace(doc(...base(), deny), toReviews);
+    expect(t.outcome).toBe('denied');
+    expect(t.steps.find((s) => s.fact.kind === 'authorization')?.proxy).toBe('ztunnel@node-b');
+  });
+
+  it('an ALLOW policy with an HTTP rule enforced by ztunnel matches nothing: the request is denied', () => {
+    const allowGet = istio(
+      'AuthorizationPolicy',
+      'allow-get',
+      'shop',
+      `selector: {matchLabels: {app: reviews}}
+action: ALLOW
+rules: [{to: [{operation: {methods: [GET]}}]}]`,
+    );
+    const t = trace(doc(...base(), allowGet), toReviews);
+    expect(t.outcome).toBe('denied');
+    // The same rule without the HTTP field allows.
+    const allowAll = allowGet.replace('rules: [{to: [{operation: {methods: [GET]}}]}]', 'rules: [{}]');
+    expect(trace(doc(...base(), allowAll), toReviews).outcome).toBe('routed');
+  });
+
+  it('a destination outside the mesh gets plaintext from the source ztunnel', () => {
+    const t = trace(doc(...base()), { from: 'shop/client', to: 'http://203.0.113.7:80/' });
+    expect(directions(t)).toEqual(['ztunnel-outbound ztunnel@node-a']);
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'plaintext')).toMatchObject({ to: 'external' });
+    expect(t.outcome).toBe('passthrough');
+  });
+});
+
+describe('ambient path through a waypoint', () => {
+  it('a namespace waypoint: ztunnel → HBONE → waypoint → HBONE → destination ztunnel → pod', () => {
+    const t = trace(
+      doc(...base({ 'istio.io/use-waypoint': 'waypoint' }), waypointGateway('waypoint', 'shop')),
+      toReviews,
+    );
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(t.hops[1]?.proxy).toMatch(/^shop\/waypoint/);
+    expect(facts(t, 'hbone').map((f) => f.to)).toEqual(['waypoint', 'ztunnel']);
+    // The destination ztunnel sees the waypoint's identity, not the client's.
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.principal).toBe('cluster.local/ns/shop/sa/waypoint');
+    expect(facts(t, 'waypoint')[0]).toMatchObject({ waypoint: 'shop/waypoint', endpoint: '10.244.2.20:9080' });
+    expect(t.outcome).toBe('routed');
+  });
+
+  it('a waypoint that does not exist is bypassed, and the step says so', () => {
+    const t = trace(doc(...base({ 'istio.io/use-waypoint': 'missing' })), toReviews);
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+    const destination = facts(t, 'ztunnel').find((f) => f.by === 'destination');
+    expect(destination?.by === 'destination' && destination.waypoint).toMatchObject({
+      waypoint: undefined,
+      bypass: 'missing',
+      requested: 'shop/missing',
+    });
+  });
+
+  it('a client outside the mesh reaches the ambient pod through its ztunnel in plaintext, bypassing the waypoint', () => {
+    const t = trace(
+      doc(
+        ...base({ 'istio.io/use-waypoint': 'waypoint' }),
+        waypointGateway('waypoint', 'shop'),
+        namespace('legacy'),
+        pod('old', 'legacy', { ip: '10.244.3.30' }),
+      ),
+      { from: 'legacy/old', to: 'http://reviews.shop:9080/' },
+    );
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-inbound']);
+    expect(facts(t, 'waypointBypass')[0]).toMatchObject({ why: 'sourceNotInMesh', waypoint: 'shop/waypoint' });
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')).toMatchObject({ hbone: false, principal: undefined });
+  });
+});
+
+describe('ambient and sidecars', () => {
+  it('an ambient client calling a sidecar pod: ztunnel sends plaintext, which a STRICT sidecar refuses', () => {
+    const withSidecar = [
+      namespace('legacy', { 'istio-injection': 'enabled' }),
+      pod('ratings-1', 'legacy', { labels: { app: 'ratings' }, ip: '10.244.3.30' }),
+      service('ratings', 'legacy', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'ratings' } }),
+    ];
+    const request = { from: 'shop/client', to: 'http://ratings.legacy:9080/' };
+    const permissive = trace(doc(...base(), ...withSidecar), request);
+    expect(permissive.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'inbound']);
+    expect(facts(permissive, 'ztunnel').find((f) => f.by === 'plaintext')).toMatchObject({ to: 'sidecar' });
+    expect(permissive.outcome).toBe('routed');
+    const strict = istio('PeerAuthentication', 'strict', 'legacy', 'mtls: {mode: STRICT}');
+    expect(trace(doc(...base(), ...withSidecar, strict), request).outcome).not.toBe('routed');
+  });
+
+  it('a sidecar client calling an ambient pod: HBONE to its ztunnel, with the sidecar identity', () => {
+    const t = trace(
+      doc(
+        ...base(),
+        namespace('legacy', { 'istio-injection': 'enabled' }),
+        pod('web', 'legacy', { ip: '10.244.3.40', serviceAccount: 'web' }),
+      ),
+      { from: 'legacy/web', to: 'http://reviews.shop:9080/' },
+    );
+    expect(t.hops.map((h) => h.direction)).toEqual(['outbound', 'ztunnel-inbound']);
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.principal).toBe('cluster.local/ns/legacy/sa/web');
+    expect(t.outcome).toBe('routed');
+  });
+});

@@ -1,0 +1,292 @@
+/**
+ * Ambient mode: the walk through the node's ztunnel, a waypoint when the destination uses one, and the destination's
+ * ztunnel. Decisions only, recorded as facts; explain/ words them.
+ */
+import { bindWaypoint, waypointIndex } from '../ambient/binding.ts';
+import { GATEWAY_NAME_LABEL, HBONE_PORT } from '../ambient/waypoints.ts';
+import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import type { Registry, Service } from '../registry/registry.ts';
+import { authorize } from '../security/authorization.ts';
+import type { EndFact, Outcome, SimulatedRequest, StepFact, TraceHop, WaypointChoice } from './facts.ts';
+
+/** What the ambient walk needs from the tracer (simulate/trace.ts). */
+export interface AmbientWalker {
+  readonly model: MeshModel;
+  readonly registry: Registry;
+  readonly request: SimulatedRequest;
+  readonly podsByIp: ReadonlyMap<string, PodModel>;
+  readonly hops: TraceHop[];
+  stepAt(fact: StepFact, proxy: string | undefined, sources: ObjectSource[]): void;
+}
+
+/** How the ambient part ended: the request's end, or a pod with a sidecar (or none) that the tracer takes over. */
+export type AmbientResult =
+  | { kind: 'end'; outcome: Outcome; status: number | null; flags: string; end: EndFact; sources: ObjectSource[] }
+  | {
+      kind: 'handOff';
+      address: string;
+      port: number;
+      transport: 'plaintext' | 'mtls';
+      /** The pod whose identity the connection carries (the waypoint's after a waypoint). */
+      from: PodModel;
+      host: string | undefined;
+    };
+
+/** The node proxy that serves a pod (one ztunnel per node): named by node, else by the pod. */
+export function ztunnelName(pod: PodModel): string {
+  return `ztunnel@${pod.nodeName ?? `node-of-${pod.namespace}/${pod.name}`}`;
+}
+
+const podRef = (pod: PodModel) => `${pod.namespace}/${pod.name}`;
+const principalOf = (model: MeshModel, pod: PodModel) =>
+  `${model.meshConfig.trustDomain}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
+
+function modelLabelsOf(model: MeshModel, service: Service): ReadonlyMap<string, string> {
+  if (service.registry === 'Kubernetes')
+    return (
+      model.services.find((s) => s.name === service.name && s.namespace === service.namespace)?.labels ?? new Map()
+    );
+  return (
+    (model.istio.get('ServiceEntry') ?? []).find((s) => s.name === service.name && s.namespace === service.namespace)
+      ?.labels ?? new Map()
+  );
+}
+
+/** The waypoint a Service or workload uses (ambient/binding.ts), as a fact. */
+export function waypointChoice(
+  model: MeshModel,
+  target: { kind: 'service' | 'workload'; namespace: string; labels: ReadonlyMap<string, string> },
+): { choice: WaypointChoice; pod: PodModel | undefined } {
+  const binding = bindWaypoint(target, model.namespaces, waypointIndex(model));
+  const found = binding.requested
+    ? model.waypoints.find((w) => `${w.namespace}/${w.name}` === binding.requested)
+    : undefined;
+  const pod = binding.waypoint
+    ? model.pods.find(
+        (p) =>
+          p.namespace === binding.waypoint?.namespace &&
+          p.labels.get(GATEWAY_NAME_LABEL) === binding.waypoint.name &&
+          p.ready &&
+          p.ip !== '',
+      )
+    : undefined;
+  return {
+    choice: {
+      waypoint: binding.waypoint ? `${binding.waypoint.namespace}/${binding.waypoint.name}` : undefined,
+      requested: binding.requested,
+      via: binding.via,
+      optedOut: binding.optedOut,
+      bypass: binding.bypass,
+      notReadyReason: found?.notReadyReason,
+      trafficType: found?.trafficType,
+    },
+    pod,
+  };
+}
+
+/**
+ * The source ztunnel: outbound capture (15001), the destination's waypoint or its endpoint, then HBONE (mTLS over
+ * HTTP/2 CONNECT) to port 15008 (ztunnel's README and ARCHITECTURE.md; istio.io docs/ambient/architecture/data-plane).
+ */
+export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: string, port: number): AmbientResult {
+  const ztunnel = ztunnelName(client);
+  w.hops.push({ proxy: ztunnel, direction: 'ztunnel-outbound' });
+  w.stepAt(
+    { kind: 'ztunnel', by: 'outbound', pod: podRef(client), address, port, reason: client.dataPlane.reason },
+    ztunnel,
+    [client.source],
+  );
+  const service = w.registry.services.find((s) => s.clusterIPs.includes(address) || s.defaultAddress === address);
+  const target = w.podsByIp.get(address);
+  const choice = service
+    ? waypointChoice(w.model, {
+        kind: 'service',
+        namespace: service.namespace,
+        labels: modelLabelsOf(w.model, service),
+      })
+    : target
+      ? waypointChoice(w.model, { kind: 'workload', namespace: target.namespace, labels: target.labels })
+      : undefined;
+  w.stepAt(
+    {
+      kind: 'ztunnel',
+      by: 'destination',
+      address,
+      port,
+      service: service?.hostname,
+      pod: target ? podRef(target) : undefined,
+      waypoint: choice?.choice,
+    },
+    ztunnel,
+    service ? [service.source] : target ? [target.source] : [],
+  );
+  if (choice?.choice.waypoint && choice.pod) {
+    const waypointPod = choice.pod;
+    w.stepAt(
+      { kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target: `${address}:${port}` },
+      ztunnel,
+      [],
+    );
+    const hop: TraceHop = { proxy: podRef(waypointPod), direction: 'waypoint', listener: 'main_internal' };
+    w.hops.push(hop);
+    const endpoint = service ? pickEndpoint(w, service, port) : target ? { address, port } : undefined;
+    if (!endpoint) return noEndpoint(service, address, port);
+    // pilot/pkg/networking/core/listener_waypoint.go: the waypoint's routes are keyed on the destination's VIP and port.
+    w.stepAt(
+      {
+        kind: 'waypoint',
+        by: service ? 'service' : 'workload',
+        waypoint: choice.choice.waypoint,
+        service: service?.hostname,
+        endpoint: `${endpoint.address}:${endpoint.port}`,
+      },
+      hop.proxy,
+      [waypointPod.source],
+    );
+    hop.cluster = service ? `inbound-vip|${port}|http|${service.hostname}` : undefined;
+    hop.endpoint = `${endpoint.address}:${endpoint.port}`;
+    return toDestination(w, waypointPod, hop.proxy, endpoint.address, endpoint.port, service?.hostname);
+  }
+  if (!service && !target) {
+    // Outside the mesh: ztunnel forwards the bytes as they are (passthrough).
+    w.stepAt({ kind: 'ztunnel', by: 'plaintext', address, port, to: 'external', pod: undefined }, ztunnel, []);
+    return {
+      kind: 'end',
+      outcome: 'passthrough',
+      status: successStatus(w),
+      flags: '-',
+      end: { reason: 'DELIVERED', address, port, to: { external: address }, transport: 'plaintext' },
+      sources: [],
+    };
+  }
+  const endpoint = service ? pickEndpoint(w, service, port) : { address, port };
+  if (!endpoint) return noEndpoint(service, address, port);
+  return toDestination(w, client, ztunnel, endpoint.address, endpoint.port, service?.hostname);
+}
+
+function successStatus(w: AmbientWalker): number | null {
+  return w.request.protocol === 'tcp' || w.request.protocol === 'tls' ? null : 200;
+}
+
+function noEndpoint(service: Service | undefined, address: string, port: number): AmbientResult {
+  return {
+    kind: 'end',
+    outcome: 'no-healthy-upstream',
+    status: null,
+    flags: '-',
+    end: { reason: 'KUBE_PROXY_NO_ENDPOINT', address, port, service: service?.hostname ?? address },
+    sources: service ? [service.source] : [],
+  };
+}
+
+/** ztunnel picks one ready endpoint of the service port (it balances itself; the first stands for the pick). */
+function pickEndpoint(w: AmbientWalker, service: Service, port: number): { address: string; port: number } | undefined {
+  const servicePort = service.ports.find((p) => p.port === port);
+  if (!servicePort) return undefined;
+  const endpoint = (w.registry.endpoints.get(service) ?? []).find(
+    (e) => e.servicePortName === servicePort.name && e.health === 'Healthy' && !e.isHostname,
+  );
+  return endpoint ? { address: endpoint.address, port: endpoint.port } : undefined;
+}
+
+/**
+ * From a ztunnel or a waypoint to the chosen pod: HBONE to an ambient pod's ztunnel; to a pod with a sidecar, HBONE
+ * only when it declares networking.istio.io/tunnel=http, else plaintext (pilot/pkg/serviceregistry/ambient/workloads.go:
+ * setTunnelProtocol); to a pod outside the mesh, plaintext.
+ */
+function toDestination(
+  w: AmbientWalker,
+  sender: PodModel,
+  senderProxy: string,
+  address: string,
+  port: number,
+  host: string | undefined,
+): AmbientResult {
+  const pod = w.podsByIp.get(address);
+  if (pod?.dataPlane.mode === 'ambient') {
+    w.stepAt(
+      { kind: 'hbone', to: 'ztunnel', address: `${address}:${HBONE_PORT}`, target: `${address}:${port}` },
+      senderProxy,
+      [],
+    );
+    return ztunnelInbound(w, pod, port, principalOf(w.model, sender), sender.ip);
+  }
+  if (pod && (pod.dataPlane.mode === 'sidecar' || pod.dataPlane.mode === 'gateway')) {
+    const hbone = pod.labels.get('networking.istio.io/tunnel')?.split(',').includes('http') === true;
+    if (hbone)
+      w.stepAt(
+        { kind: 'hbone', to: 'sidecar', address: `${address}:${HBONE_PORT}`, target: `${address}:${port}` },
+        senderProxy,
+        [],
+      );
+    else
+      w.stepAt({ kind: 'ztunnel', by: 'plaintext', address, port, to: 'sidecar', pod: podRef(pod) }, senderProxy, [
+        pod.source,
+      ]);
+    return { kind: 'handOff', address, port, transport: hbone ? 'mtls' : 'plaintext', from: sender, host };
+  }
+  w.stepAt(
+    { kind: 'ztunnel', by: 'plaintext', address, port, to: 'noMesh', pod: pod ? podRef(pod) : undefined },
+    senderProxy,
+    pod ? [pod.source] : [],
+  );
+  return {
+    kind: 'end',
+    outcome: 'routed',
+    status: successStatus(w),
+    flags: '-',
+    end: {
+      reason: 'DELIVERED',
+      address,
+      port,
+      to: pod ? { pod: podRef(pod) } : { external: address },
+      transport: 'plaintext',
+    },
+    sources: pod ? [pod.source] : [],
+  };
+}
+
+/**
+ * The destination's ztunnel: HBONE on 15008 (or plaintext on 15006 from outside the mesh), then the L4
+ * AuthorizationPolicies that select the pod. ztunnel sees no HTTP: rules with HTTP fields are left out, so an ALLOW
+ * rule that needs them matches nothing (pilot/pkg/serviceregistry/ambient/authorization.go: convertAuthorizationPolicy).
+ */
+export function ztunnelInbound(
+  w: AmbientWalker,
+  pod: PodModel,
+  port: number,
+  principal: string | undefined,
+  sourceIp: string,
+): AmbientResult {
+  const ztunnel = ztunnelName(pod);
+  const hop: TraceHop = { proxy: ztunnel, direction: 'ztunnel-inbound', endpoint: `${pod.ip}:${port}` };
+  w.hops.push(hop);
+  w.stepAt(
+    { kind: 'ztunnel', by: 'inbound', pod: podRef(pod), port, hbone: principal !== undefined, principal },
+    ztunnel,
+    [pod.source],
+  );
+  const decision = authorize(w.model, pod, { principal, sourceIp, http: undefined, port });
+  w.stepAt(
+    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    ztunnel,
+    decision.policy ? [decision.policy] : [],
+  );
+  if (!decision.allowed)
+    return {
+      kind: 'end',
+      outcome: 'denied',
+      status: null,
+      flags: '-',
+      end: { reason: 'DENIED', decision: decision.reason, http: false },
+      sources: decision.policy ? [decision.policy] : [],
+    };
+  return {
+    kind: 'end',
+    outcome: 'routed',
+    status: successStatus(w),
+    flags: '-',
+    end: { reason: 'DELIVERED_BY_ZTUNNEL', pod: podRef(pod), address: pod.ip, port, mtls: principal !== undefined },
+    sources: [pod.source],
+  };
+}
