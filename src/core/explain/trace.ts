@@ -83,6 +83,11 @@ export function explainAssumption(assumption: AssumptionFact): string {
         `${assumption.patches === 1 ? 'patch is' : `${assumption.patches} patches are`} not applied: ` +
         'the path is what istiod would send before it.'
       );
+    case 'ambientIgnores':
+      return (
+        `The client is in ambient mode: ztunnel does not read ${assumption.objects.join(', ')} ` +
+        "(Sidecar resources, VirtualService source matches and a Service's exportTo shape what sidecars see, not ztunnel)."
+      );
     case 'accessLogPlaceholders':
       return (
         'Access-log lines: the start time, durations, the size of what the application answers, the request id ' +

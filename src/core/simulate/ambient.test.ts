@@ -138,6 +138,77 @@ describe('ambient path through a waypoint', () => {
   });
 });
 
+describe('ingress gateway to an ambient Service with a waypoint', () => {
+  const ingressGateway = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata:
+      labels: {istio: ingressgateway, sidecar.istio.io/inject: "true"}
+      annotations: {inject.istio.io/templates: gateway}
+    spec:
+      serviceAccountName: istio-ingressgateway
+      containers: [{name: istio-proxy, image: auto, args: [proxy, router]}]`;
+  const gatewayConfig = [
+    istio(
+      'Gateway',
+      'public',
+      'shop',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]',
+    ),
+    istio(
+      'VirtualService',
+      'public',
+      'shop',
+      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- route: [{destination: {host: reviews, port: {number: 9080}}}]',
+    ),
+  ];
+  const scenario = (nsLabels: Record<string, string>) =>
+    doc(
+      ...base({ 'istio.io/use-waypoint': 'waypoint', ...nsLabels }),
+      waypointGateway('waypoint', 'shop'),
+      namespace('istio-system'),
+      ingressGateway,
+      ...gatewayConfig,
+    );
+  const request = { from: 'istio-system/istio-ingressgateway', to: 'http://shop.example.com/' };
+
+  it('without istio.io/ingress-use-waypoint the gateway sends straight to the pod (HBONE), bypassing the waypoint', () => {
+    const t = trace(scenario({}), request);
+    expect(t.hops.map((h) => h.direction)).toEqual(['gateway', 'ztunnel-inbound']);
+    expect(facts(t, 'waypointBypass')[0]).toMatchObject({ why: 'ingressWithoutLabel' });
+    expect(t.outcome).toBe('routed');
+  });
+
+  it('with istio.io/ingress-use-waypoint=true it goes through the waypoint', () => {
+    const t = trace(scenario({ 'istio.io/ingress-use-waypoint': 'true' }), request);
+    expect(t.hops.map((h) => h.direction)).toEqual(['gateway', 'waypoint', 'ztunnel-inbound']);
+    expect(facts(t, 'waypointBypass')).toEqual([]);
+  });
+});
+
+describe('config ztunnel does not read', () => {
+  it('a Sidecar in the client namespace and a VirtualService source match are named as not applying', () => {
+    const sidecar = istio('Sidecar', 'default', 'shop', 'egress: [{hosts: ["./nothing.example.com"]}]');
+    const vs = istio(
+      'VirtualService',
+      'by-source',
+      'shop',
+      'hosts: [reviews]\nhttp:\n- match: [{sourceLabels: {app: other}}]\n  route: [{destination: {host: reviews}}]',
+    );
+    const t = trace(doc(...base(), sidecar, vs), toReviews);
+    expect(t.assumptions.find((a) => a.kind === 'ambientIgnores')).toEqual({
+      kind: 'ambientIgnores',
+      objects: ['Sidecar shop/default', 'VirtualService shop/by-source'],
+    });
+    // The Sidecar would hide reviews from a sidecar client; ztunnel still delivers.
+    expect(t.outcome).toBe('routed');
+    expect(trace(doc(...base()), toReviews).assumptions.some((a) => a.kind === 'ambientIgnores')).toBe(false);
+  });
+});
+
 describe('ambient and sidecars', () => {
   it('an ambient client calling a sidecar pod: ztunnel sends plaintext, which a STRICT sidecar refuses', () => {
     const withSidecar = [

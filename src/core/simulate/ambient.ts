@@ -121,31 +121,17 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
     service ? [service.source] : target ? [target.source] : [],
   );
   if (choice?.choice.waypoint && choice.pod) {
-    const waypointPod = choice.pod;
-    w.stepAt(
-      { kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target: `${address}:${port}` },
-      ztunnel,
-      [],
-    );
-    const hop: TraceHop = { proxy: podRef(waypointPod), direction: 'waypoint', listener: 'main_internal' };
-    w.hops.push(hop);
     const endpoint = service ? pickEndpoint(w, service, port) : target ? { address, port } : undefined;
     if (!endpoint) return noEndpoint(service, address, port);
-    // pilot/pkg/networking/core/listener_waypoint.go: the waypoint's routes are keyed on the destination's VIP and port.
-    w.stepAt(
-      {
-        kind: 'waypoint',
-        by: service ? 'service' : 'workload',
-        waypoint: choice.choice.waypoint,
-        service: service?.hostname,
-        endpoint: `${endpoint.address}:${endpoint.port}`,
-      },
-      hop.proxy,
-      [waypointPod.source],
+    return throughWaypoint(
+      w,
+      ztunnel,
+      choice.pod,
+      choice.choice.waypoint,
+      service?.hostname,
+      `${address}:${port}`,
+      endpoint,
     );
-    hop.cluster = service ? `inbound-vip|${port}|http|${service.hostname}` : undefined;
-    hop.endpoint = `${endpoint.address}:${endpoint.port}`;
-    return toDestination(w, waypointPod, hop.proxy, endpoint.address, endpoint.port, service?.hostname);
   }
   if (!service && !target) {
     // Outside the mesh: ztunnel forwards the bytes as they are (passthrough).
@@ -162,6 +148,61 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
   const endpoint = service ? pickEndpoint(w, service, port) : { address, port };
   if (!endpoint) return noEndpoint(service, address, port);
   return toDestination(w, client, ztunnel, endpoint.address, endpoint.port, service?.hostname);
+}
+
+/**
+ * HBONE to the waypoint on 15008, the waypoint's route (keyed on the destination's VIP and port:
+ * pilot/pkg/networking/core/listener_waypoint.go), then HBONE to the endpoint's ztunnel.
+ */
+export function throughWaypoint(
+  w: AmbientWalker,
+  senderProxy: string,
+  waypointPod: PodModel,
+  waypoint: string,
+  service: string | undefined,
+  target: string,
+  endpoint: { address: string; port: number },
+): AmbientResult {
+  w.stepAt({ kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target }, senderProxy, []);
+  const hop: TraceHop = { proxy: podRef(waypointPod), direction: 'waypoint', listener: 'main_internal' };
+  w.hops.push(hop);
+  w.stepAt(
+    {
+      kind: 'waypoint',
+      by: service ? 'service' : 'workload',
+      waypoint,
+      service,
+      endpoint: `${endpoint.address}:${endpoint.port}`,
+    },
+    hop.proxy,
+    [waypointPod.source],
+  );
+  if (service) hop.cluster = `inbound-vip|${target.slice(target.lastIndexOf(':') + 1)}|http|${service}`;
+  hop.endpoint = `${endpoint.address}:${endpoint.port}`;
+  return toDestination(w, waypointPod, hop.proxy, endpoint.address, endpoint.port, service);
+}
+
+/**
+ * Config that shapes what a sidecar client sees and that ztunnel does not read: Sidecar resources, VirtualService
+ * source matches (sourceLabels, sourceNamespace) and a Service's exportTo annotation. ztunnel gets every Service and
+ * workload from istiod's ambient index (pilot/pkg/serviceregistry/ambient/services.go), which applies only a
+ * ServiceEntry's visibility.
+ */
+export function ignoredInAmbient(model: MeshModel, client: PodModel): string[] {
+  const root = model.meshConfig.rootNamespace;
+  const out: string[] = [];
+  for (const sidecar of model.istio.get('Sidecar') ?? [])
+    if (sidecar.namespace === client.namespace || sidecar.namespace === root)
+      out.push(`Sidecar ${sidecar.namespace}/${sidecar.name}`);
+  for (const config of model.istio.get('VirtualService') ?? []) {
+    const http = config.spec['http'];
+    if (Array.isArray(http) && /"(sourceLabels|sourceNamespace)"/.test(JSON.stringify(http)))
+      out.push(`VirtualService ${config.namespace}/${config.name}`);
+  }
+  for (const service of model.services)
+    if (service.annotations.has('networking.istio.io/exportTo'))
+      out.push(`Service ${service.namespace}/${service.name}`);
+  return out;
 }
 
 function successStatus(w: AmbientWalker): number | null {

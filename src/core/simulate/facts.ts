@@ -339,7 +339,9 @@ export type AssumptionFact =
   | { kind: 'externalClient'; address: string }
   /** Access-log fields only a running proxy knows (time, durations, sizes, request id, ephemeral ports). */
   | { kind: 'accessLogPlaceholders' }
-  | { kind: 'envoyFilterNotApplied'; filter: string; proxy: string; patches: number };
+  | { kind: 'envoyFilterNotApplied'; filter: string; proxy: string; patches: number }
+  /** Ambient client: config that would shape a sidecar's view, which ztunnel does not read (Kind namespace/name). */
+  | { kind: 'ambientIgnores'; objects: string[] };
 
 /** One fact, where it happened and the objects that caused it. */
 export interface SimulatedStep {

@@ -9,7 +9,14 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
-import { waypointChoice, ztunnelInbound, ztunnelOutbound, type AmbientResult } from './ambient.ts';
+import {
+  ignoredInAmbient,
+  throughWaypoint,
+  waypointChoice,
+  ztunnelInbound,
+  ztunnelOutbound,
+  type AmbientResult,
+} from './ambient.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
@@ -537,8 +544,11 @@ function captured(client: PodModel, address: string, port: number): { captured: 
 
 function outboundFromClient(tracer: Tracer, client: PodModel, address: string): Terminal {
   const { port, protocol } = tracer.request;
-  if (client.dataPlane.mode === 'ambient')
+  if (client.dataPlane.mode === 'ambient') {
+    const ignored = ignoredInAmbient(tracer.model, client);
+    if (ignored.length > 0) tracer.assume({ kind: 'ambientIgnores', objects: ignored });
     return afterAmbient(tracer, ztunnelOutbound(tracer, client, address, port), 0);
+  }
   const capture = captured(client, address, port);
   tracer.step(
     { kind: 'capture', by: 'iptables', captured: capture.captured, address, port, rule: capture.rule },
@@ -704,7 +714,7 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
   const model =
     service && tracer.model.services.find((s) => s.name === service.name && s.namespace === service.namespace);
   if (model) {
-    const { choice } = waypointChoice(tracer.model, {
+    const { choice, pod: waypointPod } = waypointChoice(tracer.model, {
       kind: 'service',
       namespace: model.namespace,
       labels: model.labels,
@@ -716,10 +726,31 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
           : senderMode === 'sidecar'
             ? 'sidecarClient'
             : 'sourceNotInMesh';
-      if (!(why === 'ingressWithoutLabel' && model.labels.get('istio.io/ingress-use-waypoint') === 'true'))
-        tracer.step({ kind: 'waypointBypass', why, waypoint: choice.waypoint, service: service.hostname }, undefined, [
-          model.source,
-        ]);
+      // An ingress gateway uses the Service's waypoint only when the Service (else its namespace) says so
+      // (pilot/pkg/serviceregistry/ambient/services.go: ingressUseWaypointFromLabels, a Go bool).
+      const ingressLabel =
+        model.labels.get('istio.io/ingress-use-waypoint') ??
+        tracer.model.namespaces.get(model.namespace)?.labels.get('istio.io/ingress-use-waypoint');
+      const ingressUsesWaypoint =
+        why === 'ingressWithoutLabel' && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(ingressLabel ?? '');
+      if (ingressUsesWaypoint && waypointPod && sender) {
+        const result = throughWaypoint(
+          tracer,
+          proxyName(sender),
+          waypointPod,
+          choice.waypoint,
+          service.hostname,
+          `${pod.ip}:${delivery.port}`,
+          {
+            address: pod.ip,
+            port: delivery.port,
+          },
+        );
+        return afterAmbient(tracer, result, 6);
+      }
+      tracer.step({ kind: 'waypointBypass', why, waypoint: choice.waypoint, service: service.hostname }, undefined, [
+        model.source,
+      ]);
     }
   }
   // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go: applyHBONETransportSocketMatches).
