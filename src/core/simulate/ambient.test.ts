@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze, type TraceRequest } from '../index.ts';
 import { doc, istio, namespace, pod, service } from '../testkit.ts';
@@ -237,5 +238,28 @@ describe('ambient and sidecars', () => {
     expect(t.hops.map((h) => h.direction)).toEqual(['outbound', 'ztunnel-inbound']);
     expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.principal).toBe('cluster.local/ns/legacy/sa/web');
     expect(t.outcome).toBe('routed');
+  });
+});
+
+describe('the ambient examples', () => {
+  const fixture = (name: string) =>
+    readFileSync(new URL(`../../../fixtures/scenarios/${name}/manifests.yaml`, import.meta.url), 'utf8');
+
+  it('ambient-l4: ztunnel to ztunnel, and the L4 policy refuses curl', () => {
+    const text = fixture('ambient-l4');
+    const t = trace(text, { from: 'shop/sleep', to: 'http://httpbin.shop:8000/headers' });
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+    expect(trace(text, { from: 'shop/curl', to: 'http://httpbin.shop:8000/headers' }).outcome).toBe('denied');
+  });
+
+  it('ambient-waypoint: productpage through the namespace waypoint, reviews (opted out) without it', () => {
+    const text = fixture('ambient-waypoint');
+    const viaWaypoint = trace(text, { from: 'shop/sleep', to: 'http://productpage.shop:9080/' });
+    expect(viaWaypoint.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    const optedOut = trace(text, { from: 'shop/sleep', to: 'http://reviews.shop:9080/' });
+    expect(optedOut.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+    expect(facts(optedOut, 'ztunnel').find((f) => f.by === 'destination')).toMatchObject({
+      waypoint: { optedOut: true },
+    });
   });
 });
