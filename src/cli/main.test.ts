@@ -517,3 +517,24 @@ describe('meshpath trace --explain', () => {
     expect(runCli([...args, '--explain']).stdout).toBe(runCli(args).stdout);
   });
 });
+
+describe('proxy-config ztunnel', () => {
+  const ambient = join(root, 'fixtures/scenarios/ambient-waypoint/manifests.yaml');
+  it('prints the workloads and Services as ztunnel knows them, and JSON with -o json', () => {
+    const result = runCli(['proxy-config', 'ztunnel', '-f', ambient]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^WORKLOADS:\nNAMESPACE +POD NAME +ADDRESS +NODE +WAYPOINT +PROTOCOL\n/);
+    expect(result.stdout).toMatch(/productpage\.shop\.svc\.cluster\.local +\S+ +waypoint +1\/1/);
+    const json = JSON.parse(runCli(['proxy-config', 'ztunnel', '-f', ambient, '-o', 'json']).stdout) as {
+      workloads: Array<Record<string, string>>;
+    };
+    expect(json.workloads.find((w) => w['POD NAME']?.startsWith('sleep'))?.['PROTOCOL']).toBe('HBONE');
+    expect(runCli(['proxy-config', 'ztunnel']).exitCode).toBe(2);
+  });
+
+  it('points an ambient pod to it instead of a proxy config', () => {
+    const result = runCli(['proxy-config', 'all', '--pod', 'shop/sleep', '-f', ambient]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('proxy-config ztunnel');
+  });
+});

@@ -11,6 +11,7 @@ import {
   lookupPod,
   proxyConfigTables,
   traceRequest,
+  ztunnelConfigTables,
   type Analysis,
   type Trace,
   type TraceOptions,
@@ -26,6 +27,8 @@ Commands:
   check -f FILE [-f FILE...] [--json]   Read manifests and list the objects understood and every problem found.
   proxy-config listeners|routes|clusters|endpoints|all --pod POD -f FILE... [-o json]
                                         What istiod would push to that pod's proxy, as istioctl proxy-config prints it.
+  proxy-config ztunnel -f FILE... [-o json]
+                                        Ambient: workloads and Services as ztunnel knows them (istioctl ztunnel-config).
   trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
@@ -202,7 +205,55 @@ function sourceNote(command: string, analysis: Analysis, ref: string): string {
 
 const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
 
+/** `proxy-config ztunnel -f FILE...`: what every node's ztunnel knows, like istioctl ztunnel-config workloads/services. */
+function runZtunnelConfig(rest: readonly string[], readStdin: () => string): CommandResult {
+  const names: string[] = [];
+  let json = false;
+  const problem = walkOptions(rest, (flag, value, arg) => {
+    if (flag === '-f' || flag === '--filename') {
+      const file = value('a file name');
+      if (file !== undefined) names.push(file);
+    } else if (
+      arg === '--json' ||
+      arg === '-ojson' ||
+      ((flag === '-o' || flag === '--output') && value('json') === 'json')
+    )
+      json = true;
+    else return `Unknown option for proxy-config ztunnel: ${arg}`;
+    return undefined;
+  });
+  if (problem === HELP) return HELP_RESULT;
+  if (problem !== undefined || names.length === 0)
+    return {
+      stdout: '',
+      stderr: `meshpath proxy-config: ${problem ?? 'ztunnel needs at least one -f FILE.'}\n`,
+      exitCode: 2,
+    };
+  const files = readFiles(names, readStdin);
+  if (typeof files === 'string') return { stdout: '', stderr: `meshpath proxy-config: ${files}\n`, exitCode: 2 };
+  const tables = ztunnelConfigTables(analyze(files).model);
+  if (json)
+    return {
+      stdout: toJson({
+        workloads: tables.workloads.rows.map((r) =>
+          Object.fromEntries(tables.workloads.headers.map((h, i) => [h, r.cells[i]])),
+        ),
+        services: tables.services.rows.map((r) =>
+          Object.fromEntries(tables.services.headers.map((h, i) => [h, r.cells[i]])),
+        ),
+      }),
+      stderr: '',
+      exitCode: 0,
+    };
+  return {
+    stdout: `WORKLOADS:\n${formatTable(tables.workloads)}\nSERVICES:\n${formatTable(tables.services)}`,
+    stderr: '',
+    exitCode: 0,
+  };
+}
+
 function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
+  if (rest[0] === 'ztunnel') return runZtunnelConfig(rest.slice(1), readStdin);
   const args = parseProxyConfigArgs(rest);
   if (args === HELP) return HELP_RESULT;
   if (typeof args === 'string')

@@ -52,6 +52,7 @@ export {
   type RequestDiff,
 } from './pathtests/diff.ts';
 export { explainWhyNot, type VerifiedFix, type WhyNot } from './pathtests/fixes.ts';
+export { ztunnelConfigTables, type ZtunnelConfigTables } from './ambient/ztunnelConfig.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
@@ -95,6 +96,11 @@ export function computeProxyConfig(
 ): ProxyConfigResult {
   const pod = findPod(analysis, podRef);
   if (!pod) return { ok: false, reason: unknownPodReason(analysis.model, podRef) };
+  if (pod.dataPlane.mode === 'ambient')
+    return {
+      ok: false,
+      reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy of its own: ${pod.dataPlane.reason} (see proxy-config ztunnel).`,
+    };
   if (pod.proxy.kind === 'none')
     return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
   const registry = buildRegistry(analysis.model, clusterDomain);

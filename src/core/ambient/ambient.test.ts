@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../index.ts';
 import { doc, namespace, pod, service } from '../testkit.ts';
 import { bindWaypoint, waypointIndex } from './binding.ts';
+import { ztunnelConfigTables } from './ztunnelConfig.ts';
 
 const model = (text: string) => analyze([{ name: 'scenario.yaml', text }]).model;
 const podNamed = (text: string, name: string) => model(text).pods.find((p) => p.name === name);
@@ -207,5 +208,30 @@ describe('waypoint binding (pilot/pkg/serviceregistry/ambient/waypoints.go)', ()
       waypointIndex(m),
     );
     expect(b.waypoint).toBeUndefined();
+  });
+});
+
+describe('ztunnel-config tables', () => {
+  it('workloads with protocol and waypoint, Services with their waypoint and endpoints', () => {
+    const m = model(
+      doc(
+        namespace('shop', { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' }),
+        namespace('legacy', { 'istio-injection': 'enabled' }),
+        waypoint('waypoint', 'shop', { labels: { 'istio.io/waypoint-for': 'all' } }),
+        pod('reviews-1', 'shop', { labels: { app: 'reviews' }, ip: '10.244.2.20', nodeName: 'node-b' }),
+        pod('web', 'legacy', { ip: '10.244.3.40' }),
+        service('reviews', 'shop', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'reviews' } }),
+      ),
+    );
+    const tables = ztunnelConfigTables(m);
+    const cells = (rows: Array<{ cells: string[] }>) => rows.map((r) => r.cells.join(' '));
+    expect(cells(tables.workloads.rows)).toEqual([
+      'legacy web 10.244.3.40 - None TCP',
+      'shop reviews-1 10.244.2.20 node-b waypoint HBONE',
+      expect.stringMatching(/^shop waypoint-0 \S+ - None TCP$/),
+    ]);
+    expect(cells(tables.services.rows)).toContain(
+      `shop reviews.shop.svc.cluster.local ${m.services.find((s) => s.name === 'reviews')?.clusterIP} waypoint 1/1`,
+    );
   });
 });

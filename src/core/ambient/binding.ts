@@ -1,5 +1,5 @@
 import type { MeshModel, NamespaceModel } from '../model/mesh.ts';
-import { allowsAttachmentFrom, type WaypointModel } from './waypoints.ts';
+import { allowsAttachmentFrom, GATEWAY_NAME_LABEL, type WaypointModel } from './waypoints.ts';
 
 export const USE_WAYPOINT_LABEL = 'istio.io/use-waypoint';
 export const USE_WAYPOINT_NAMESPACE_LABEL = 'istio.io/use-waypoint-namespace';
@@ -58,6 +58,10 @@ export function bindWaypoint(
   };
   // waypoints.go: fetchWaypointForService — a waypoint's own Service never has a waypoint.
   if (target.kind === 'service' && target.labels.get('gateway.istio.io/managed') === 'istio.io-mesh-controller')
+    return none;
+  // workloads.go: computeWaypoint — a pod of a waypoint (fetchWaypointForInstance) never has a waypoint itself.
+  const instanceOf = target.labels.get(GATEWAY_NAME_LABEL);
+  if (target.kind === 'workload' && instanceOf !== undefined && waypoints.has(`${target.namespace}/${instanceOf}`))
     return none;
   const own = useWaypoint(target.labels, target.namespace);
   if (own === 'none') return { ...none, via: 'object', optedOut: true };
