@@ -112,6 +112,24 @@ describe('ambient path through a waypoint', () => {
     expect(t.outcome).toBe('routed');
   });
 
+  it('a workload waypoint: a Service without one still reaches its pod through the waypoint the pod uses', () => {
+    const workloadWaypoint = waypointGateway('wl', 'shop').replace(
+      'metadata: {name: wl, namespace: shop}',
+      'metadata: {name: wl, namespace: shop, labels: {istio.io/waypoint-for: workload}}',
+    );
+    const labelled = base().map((d) =>
+      d.includes('name: reviews-1')
+        ? d.replace('labels: {app: "reviews"}', 'labels: {app: "reviews", istio.io/use-waypoint: "wl"}')
+        : d,
+    );
+    const t = trace(doc(...labelled, workloadWaypoint), toReviews);
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(facts(t, 'waypoint')[0]).toMatchObject({ by: 'workload', waypoint: 'shop/wl' });
+    // The same label on a Service-only waypoint is refused: no waypoint.
+    const serviceOnly = trace(doc(...labelled, waypointGateway('wl', 'shop')), toReviews);
+    expect(serviceOnly.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+  });
+
   it('a waypoint that does not exist is bypassed, and the step says so', () => {
     const t = trace(doc(...base({ 'istio.io/use-waypoint': 'missing' })), toReviews);
     expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);

@@ -147,6 +147,40 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
   }
   const endpoint = service ? pickEndpoint(w, service, port) : { address, port };
   if (!endpoint) return noEndpoint(service, address, port);
+  // A Service without a waypoint whose chosen pod has a workload waypoint: ztunnel sends to that waypoint
+  // (istio.io docs/ambient/usage/waypoint: waypoint-for workload; ztunnel's outbound waypoint choice).
+  const endpointPod = service ? w.podsByIp.get(endpoint.address) : undefined;
+  if (endpointPod) {
+    const workload = waypointChoice(w.model, {
+      kind: 'workload',
+      namespace: endpointPod.namespace,
+      labels: endpointPod.labels,
+    });
+    if (workload.choice.waypoint && workload.pod) {
+      w.stepAt(
+        {
+          kind: 'ztunnel',
+          by: 'destination',
+          address: endpoint.address,
+          port: endpoint.port,
+          service: undefined,
+          pod: podRef(endpointPod),
+          waypoint: workload.choice,
+        },
+        ztunnel,
+        [endpointPod.source],
+      );
+      return throughWaypoint(
+        w,
+        ztunnel,
+        workload.pod,
+        workload.choice.waypoint,
+        undefined,
+        `${endpoint.address}:${endpoint.port}`,
+        endpoint,
+      );
+    }
+  }
   return toDestination(w, client, ztunnel, endpoint.address, endpoint.port, service?.hostname);
 }
 
