@@ -109,7 +109,16 @@ describe('ambient path through a waypoint', () => {
     // The destination ztunnel sees the waypoint's identity, not the client's.
     expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.principal).toBe('cluster.local/ns/shop/sa/waypoint');
     expect(facts(t, 'waypoint')[0]).toMatchObject({ waypoint: 'shop/waypoint', endpoint: '10.244.2.20:9080' });
+    expect(t.hops[1]?.cluster).toBe('inbound-vip|9080|http|reviews.shop.svc.cluster.local');
     expect(t.outcome).toBe('routed');
+    // A TCP port gets the waypoint's tcp cluster.
+    const tcp = doc(...base({ 'istio.io/use-waypoint': 'waypoint' }), waypointGateway('waypoint', 'shop')).replace(
+      '{port: 9080, name: http, targetPort: 9080}',
+      '{port: 9080, name: tcp-db, targetPort: 9080}',
+    );
+    expect(trace(tcp, { from: 'shop/client', to: 'reviews.shop', port: 9080, protocol: 'tcp' }).hops[1]?.cluster).toBe(
+      'inbound-vip|9080|tcp|reviews.shop.svc.cluster.local',
+    );
   });
 
   it('a workload waypoint: a Service without one still reaches its pod through the waypoint the pod uses', () => {

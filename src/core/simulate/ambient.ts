@@ -5,6 +5,7 @@
 import { bindWaypoint, waypointIndex } from '../ambient/binding.ts';
 import { GATEWAY_NAME_LABEL, HBONE_PORT } from '../ambient/waypoints.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import { listenerProtocolOf } from '../registry/protocol.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import { authorize } from '../security/authorization.ts';
 import type { EndFact, Outcome, SimulatedRequest, StepFact, TraceHop, WaypointChoice } from './facts.ts';
@@ -131,6 +132,7 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
       service?.hostname,
       `${address}:${port}`,
       endpoint,
+      service ? waypointCluster(w, service, port) : undefined,
     );
   }
   if (!service && !target) {
@@ -196,6 +198,7 @@ export function throughWaypoint(
   service: string | undefined,
   target: string,
   endpoint: { address: string; port: number },
+  cluster?: string,
 ): AmbientResult {
   w.stepAt({ kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target }, senderProxy, []);
   const hop: TraceHop = { proxy: podRef(waypointPod), direction: 'waypoint', listener: 'main_internal' };
@@ -211,7 +214,7 @@ export function throughWaypoint(
     hop.proxy,
     [waypointPod.source],
   );
-  if (service) hop.cluster = `inbound-vip|${target.slice(target.lastIndexOf(':') + 1)}|http|${service}`;
+  if (cluster) hop.cluster = cluster;
   hop.endpoint = `${endpoint.address}:${endpoint.port}`;
   return toDestination(w, waypointPod, hop.proxy, endpoint.address, endpoint.port, service);
 }
@@ -237,6 +240,17 @@ export function ignoredInAmbient(model: MeshModel, client: PodModel): string[] {
     if (service.annotations.has('networking.istio.io/exportTo'))
       out.push(`Service ${service.namespace}/${service.name}`);
   return out;
+}
+
+/**
+ * The waypoint's cluster for a Service port: `inbound-vip|PORT|http|HOST` for HTTP ports (and sniffed HTTP on
+ * auto-detected ones), `inbound-vip|PORT|tcp|HOST` otherwise (pilot/pkg/networking/core/listener_waypoint.go).
+ */
+export function waypointCluster(w: AmbientWalker, service: Service, port: number): string {
+  const protocol = service.ports.find((p) => p.port === port)?.protocol ?? 'Unsupported';
+  const listener = listenerProtocolOf(protocol);
+  const http = listener === 'HTTP' || (listener === 'AUTO' && ['http', 'http2', 'grpc'].includes(w.request.protocol));
+  return `inbound-vip|${port}|${http ? 'http' : 'tcp'}|${service.hostname}`;
 }
 
 function successStatus(w: AmbientWalker): number | null {
