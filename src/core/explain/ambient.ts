@@ -22,9 +22,9 @@ export function waypointWords(choice: WaypointChoice | undefined, what: string):
   switch (choice.bypass) {
     case 'missing':
       return (
-        `${labelOf(choice.via)} names the waypoint ${named}, which does not exist: istiod does not list it, ` +
-        `so ztunnel bypasses it silently and sends the traffic straight to the destination (no L7 policy, no L7 routing).`
-      ).replace(/^i/, `${what}: i`);
+        `${what}: ${labelOf(choice.via)} names the waypoint ${named}, which does not exist: istiod does not list it, ` +
+        'so ztunnel bypasses it silently and sends the traffic straight to the destination (no L7 policy, no L7 routing).'
+      );
     case 'not-ready':
       return (
         `${what}: ${labelOf(choice.via)} names the waypoint ${named}, which is not ready` +

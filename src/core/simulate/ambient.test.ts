@@ -289,4 +289,12 @@ describe('the ambient examples', () => {
       waypoint: { optedOut: true },
     });
   });
+
+  it('ambient-waypoint-missing: the missing waypoint is bypassed and the step says so', () => {
+    const t = trace(fixture('ambient-waypoint-missing'), { from: 'shop/sleep', to: 'http://productpage.shop:9080/' });
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'destination')).toMatchObject({
+      waypoint: { bypass: 'missing', requested: 'shop/waypoint' },
+    });
+  });
 });
