@@ -532,6 +532,12 @@ describe('proxy-config ztunnel', () => {
     expect(runCli(['proxy-config', 'ztunnel']).exitCode).toBe(2);
   });
 
+  it('check lists ambient pods as ambient, with the label that enrolled them', () => {
+    expect(runCli(['check', '-f', ambient]).stdout).toMatch(
+      /shop\/sleep-\S+ +\S+ +ambient +namespace shop has the label istio.io\/dataplane-mode=ambient/,
+    );
+  });
+
   it('points an ambient pod to it instead of a proxy config', () => {
     const result = runCli(['proxy-config', 'all', '--pod', 'shop/sleep', '-f', ambient]);
     expect(result.exitCode).toBe(2);

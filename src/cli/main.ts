@@ -130,9 +130,11 @@ function checkText(analysis: Analysis): string {
   }
   if (analysis.model.pods.length > 0) lines.push(`${analysis.model.pods.length} pods:`);
   for (const pod of analysis.model.pods) {
-    const proxy = pod.proxy.kind === 'none' ? 'no sidecar' : pod.proxy.kind;
+    const ambient = pod.dataPlane.mode === 'ambient';
+    const proxy = ambient ? 'ambient' : pod.proxy.kind === 'none' ? 'no sidecar' : pod.proxy.kind;
+    const reason = ambient ? pod.dataPlane.reason : pod.proxy.reason;
     lines.push(
-      `  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${pod.proxy.reason}${pod.assumed ? ' [assumed from template]' : ''}`,
+      `  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${reason}${pod.assumed ? ' [assumed from template]' : ''}`,
     );
   }
   for (const a of analysis.assumptions) {
