@@ -235,3 +235,23 @@ describe('ztunnel-config tables', () => {
     );
   });
 });
+
+describe('analyzers and ambient pods', () => {
+  it('an AuthorizationPolicy selecting ambient pods is enforced (by ztunnel): no IST0127', () => {
+    const policy = `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: p, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules: [{}]`;
+    const codes = (nsLabels: Record<string, string>) =>
+      analyze([
+        {
+          name: 's.yaml',
+          text: doc(namespace('shop', nsLabels), pod('r', 'shop', { labels: { app: 'reviews' } }), policy),
+        },
+      ]).diagnostics.map((d) => d.code);
+    expect(codes({ 'istio.io/dataplane-mode': 'ambient' })).not.toContain('IST0127');
+    expect(codes({})).toContain('IST0127');
+  });
+});

@@ -262,7 +262,8 @@ function checkPolicySelector(ctx: AnalyzerContext, policy: IstioConfigModel): vo
     return;
   }
   const pods = selectedPods(ctx, policy, matchLabels);
-  const withProxy = pods.filter((p) => p.proxy.kind !== 'none');
+  // Ambient pods count: ztunnel enforces the policy (authz/authorizationpolicies.go: PodInAmbientMode).
+  const withProxy = pods.filter((p) => p.proxy.kind !== 'none' || p.dataPlane.mode === 'ambient');
   if (withProxy.length > 0) return;
   const where = policy.namespace === ctx.rootNamespace ? 'in the mesh' : `in namespace ${policy.namespace}`;
   // IST0127 NoMatchingWorkloadsFound (authz/authorizationpolicies.go; Meshpath checks PeerAuthentication the same way)
