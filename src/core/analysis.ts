@@ -3,7 +3,10 @@ import type { ManifestObject } from './manifest/parse.ts';
 import type { ObjectGraph } from './mesh/objectGraph.ts';
 import type { Assumption, MeshModel } from './model/mesh.ts';
 
-/** Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker boundary. */
+/**
+ * Everything Meshpath computed from the user's manifests. Plain data (Maps included), so it crosses a Web Worker
+ * boundary.
+ */
 export interface Analysis {
   objects: ManifestObject[];
   diagnostics: Diagnostic[];

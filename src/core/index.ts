@@ -83,7 +83,10 @@ export function findPod(analysis: Analysis, ref: string): PodModel | undefined {
   return findPodByRef(analysis.model, ref);
 }
 
-/** The pod a reference means as users type it (bare name, workload, `name-<hash>` prefix, app label), with the choices when several workloads fit. */
+/**
+ * The pod a reference means as users type it (bare name, workload, `name-<hash>` prefix, app label), with the choices
+ * when several workloads fit.
+ */
 export function lookupPod(analysis: Analysis, ref: string): PodLookup {
   return lookupPodInModel(analysis.model, ref);
 }
@@ -110,7 +113,10 @@ export function computeProxyConfig(
 }
 
 export interface AnalyzeOptions {
-  /** istiod's domain suffix (default cluster.local): it names the backends of VirtualServices derived from Ingresses. Trace with the same one. */
+  /**
+   * istiod's domain suffix (default cluster.local): it names the backends of VirtualServices derived from Ingresses.
+   * Trace with the same one.
+   */
   clusterDomain?: string;
 }
 

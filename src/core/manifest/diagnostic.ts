@@ -1,4 +1,7 @@
-/** Where something is in the user's text. Lines and columns are 1-based; columns count UTF-16 code units, as Monaco does. */
+/**
+ * Where something is in the user's text. Lines and columns are 1-based; columns count UTF-16 code units, as Monaco
+ * does.
+ */
 export interface SourcePosition {
   line: number;
   column: number;

@@ -153,7 +153,10 @@ export function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** A parsed value as a diagnostic may quote it: scalars as written, a mapping or list by its type (never String() of an object). */
+/**
+ * A parsed value as a diagnostic may quote it: scalars as written, a mapping or list by its type (never String() of an
+ * object).
+ */
 export function describeValue(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
     ? String(value)
@@ -264,7 +267,10 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     diagnostics.push({
       severity: 'error',
       code: 'INPUT_TOO_LARGE',
-      message: `This file has ${sizeText(file.text.length)} characters (${file.text.length}); Meshpath reads at most ${sizeText(PARSE_LIMITS.maxFileChars)} (${PARSE_LIMITS.maxFileChars}) per file. Split it into several files, or remove what the path does not need.`,
+      message:
+        `This file has ${sizeText(file.text.length)} characters (${file.text.length}); Meshpath reads at ` +
+        `most ${sizeText(PARSE_LIMITS.maxFileChars)} (${PARSE_LIMITS.maxFileChars}) per file. Split it into ` +
+        `several files, or remove what the path does not need.`,
       file: file.name,
       range: lines.range(0, 0),
     });
@@ -470,7 +476,8 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
       report(
         'error',
         'YAML_ALIAS_LIMIT',
-        'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the document is skipped.',
+        'This YAML alias refers to a mapping or list that contains it, so the value would contain itself; the ' +
+          'document is skipped.',
         loop.cycleAt,
         loop.cycleAt + 2,
       );
@@ -481,7 +488,8 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
       report(
         'error',
         'YAML_ALIAS_LIMIT',
-        `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxAliasExpansion} nodes; it is skipped. Write the repeated parts out, or use fewer nested aliases.`,
+        `YAML aliases in this document expand to more than ${PARSE_LIMITS.maxAliasExpansion} nodes; it is ` +
+          `skipped. Write the repeated parts out, or use fewer nested aliases.`,
         bomb.start,
         bomb.start + 1,
       );
@@ -506,7 +514,8 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
     report(
       'error',
       code,
-      `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the others are still read.`,
+      `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the ` +
+        `others are still read.`,
       at,
       at + 1,
     );
@@ -618,7 +627,9 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
       report(
         'error',
         'WRONG_TYPE',
-        `${path.join('.')} must be a string, but it is ${typeName(found)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${written !== undefined ? ` Quote it: "${written}".` : ''}`,
+        `${path.join('.')} must be a string, but it ` +
+          `is ${typeName(found)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this ` +
+          `object.${written !== undefined ? ` Quote it: "${written}".` : ''}`,
         at.start,
         at.end,
       );

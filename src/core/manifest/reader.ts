@@ -81,7 +81,9 @@ export class ObjectReader {
     this.report(
       'error',
       'WRONG_TYPE',
-      `${formatPath(path)} must be ${expected}, but it is ${typeName(value)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this object.${quoteHint}`,
+      `${formatPath(path)} must be ${expected}, but it ` +
+        `is ${typeName(value)}${written !== undefined ? ` (${written})` : ''}; kubectl rejects this ` +
+        `object.${quoteHint}`,
       path,
     );
   }

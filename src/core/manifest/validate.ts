@@ -35,7 +35,8 @@ export function suggestKind(kind: string): string | undefined {
   return best.distance <= Math.max(1, Math.min(3, Math.floor(best.name.length / 4))) ? best.name : undefined;
 }
 
-// Kubernetes object names (k8s.io/apimachinery/pkg/util/validation: IsDNS1123Subdomain, IsDNS1123Label, IsDNS1035Label).
+// Kubernetes object names (k8s.io/apimachinery/pkg/util/validation: IsDNS1123Subdomain, IsDNS1123Label,
+// IsDNS1035Label).
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -43,12 +44,21 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 function nameProblem(kind: string, name: string): string | undefined {
   if (kind === 'Namespace') {
     if (name.length > 63 || !DNS1123_LABEL.test(name))
-      return 'a namespace name must be at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (RFC 1123 label)';
+      return (
+        'a namespace name must be at most 63 lowercase letters, digits or "-", starting and ending with a letter ' +
+        'or digit (RFC 1123 label)'
+      );
   } else if (kind === 'Service') {
     if (name.length > 63 || !DNS1035_LABEL.test(name))
-      return 'a Service name must be at most 63 lowercase letters, digits or "-", starting with a letter and ending with a letter or digit (RFC 1035 label), because it becomes a DNS name';
+      return (
+        'a Service name must be at most 63 lowercase letters, digits or "-", starting with a letter and ending ' +
+        'with a letter or digit (RFC 1035 label), because it becomes a DNS name'
+      );
   } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return 'a name must be lowercase letters, digits, "-" or ".", starting and ending with a letter or digit, at most 253 characters (RFC 1123 subdomain)';
+    return (
+      'a name must be lowercase letters, digits, "-" or ".", starting and ending with a letter or digit, at most ' +
+      '253 characters (RFC 1123 subdomain)'
+    );
   }
   return undefined;
 }
@@ -72,7 +82,9 @@ function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Dia
       diagnostics.push({
         severity: 'warning',
         code: 'YAML11_BOOLEAN',
-        message: `kubectl reads ${written} as the boolean ${/^(y|yes|on)$/i.test(written)} (YAML 1.1), not the text "${written}". Quote it ("${written}") if you mean the text, or write ${/^(y|yes|on)$/i.test(written)}.`,
+        message:
+          `kubectl reads ${written} as the boolean ${/^(y|yes|on)$/i.test(written)} (YAML 1.1), not the text ` +
+          `"${written}". Quote it ("${written}") if you mean the text, or write ${/^(y|yes|on)$/i.test(written)}.`,
         file,
         range,
       });
@@ -81,7 +93,10 @@ function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Dia
       diagnostics.push({
         severity: 'warning',
         code: 'YAML11_NUMBER',
-        message: `kubectl reads ${written} as the octal number ${octal} (YAML 1.1); YAML 1.2 reads ${Number.parseInt(written.replace(/_/g, ''), 10)}. Quote it ("${written}") for text, or write ${octal} or 0o${written.replace(/^[-+]?0+/, '')}.`,
+        message:
+          `kubectl reads ${written} as the octal number ${octal} (YAML 1.1); YAML 1.2 ` +
+          `reads ${Number.parseInt(written.replace(/_/g, ''), 10)}. Quote it ("${written}") for text, or ` +
+          `write ${octal} or 0o${written.replace(/^[-+]?0+/, '')}.`,
         file,
         range,
       });
@@ -89,7 +104,9 @@ function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Dia
       diagnostics.push({
         severity: 'warning',
         code: 'YAML11_NUMBER',
-        message: `kubectl reads ${written} as a base-60 number (YAML 1.1), not the text "${written}". Quote it ("${written}").`,
+        message:
+          `kubectl reads ${written} as a base-60 number (YAML 1.1), not the text "${written}". Quote it ` +
+          `("${written}").`,
         file,
         range,
       });
@@ -97,7 +114,10 @@ function reportYaml11(object: ManifestObject, lines: LineIndex, diagnostics: Dia
   }
 }
 
-/** Checks every object's identity: a kind the cluster serves under this apiVersion, a valid name, YAML 1.1 pitfalls, duplicates. */
+/**
+ * Checks every object's identity: a kind the cluster serves under this apiVersion, a valid name, YAML 1.1 pitfalls,
+ * duplicates.
+ */
 export function validateObjects(
   objects: readonly ManifestObject[],
   lineIndexes: ReadonlyMap<string, LineIndex>,
@@ -132,7 +152,8 @@ export function validateObjects(
       reader.report(
         'warning',
         'UNKNOWN_API_VERSION',
-        `${object.kind} is served as ${info.apiVersions.join(', ')}, not ${object.apiVersion}: a cluster would reject this object. Meshpath reads it anyway.`,
+        `${object.kind} is served as ${info.apiVersions.join(', ')}, not ${object.apiVersion}: a cluster would ` +
+          `reject this object. Meshpath reads it anyway.`,
         ['apiVersion'],
       );
     }
@@ -159,7 +180,9 @@ export function validateObjects(
       reader.report(
         'warning',
         'DUPLICATE_OBJECT',
-        `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name} is also defined at ${earlier.file}:${earlier.range.start.line}; this later one is used, as kubectl apply would leave it.`,
+        `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name} is also defined ` +
+          `at ${earlier.file}:${earlier.range.start.line}; ` +
+          'this later one is used, as kubectl apply would leave it.',
         ['metadata', 'name'],
       );
     }

@@ -159,11 +159,14 @@ export function buildObjectGraph(
         for (const host of seHosts) if (typeof host === 'string' && !hosts.has(host)) hosts.set(host, id);
     }
   }
-  // A host as written in a namespace: only a name without a dot is expanded (pilot/pkg/model/config.go: ResolveShortnameToFQDN).
+  // A host as written in a namespace: only a name without a dot is expanded (pilot/pkg/model/config.go:
+  // ResolveShortnameToFQDN).
   const hostTarget = (host: string, namespace: string | undefined): string | undefined =>
     hosts.get(resolveShortname(host, namespace ?? 'default', clusterDomain));
 
-  /** Equality-based label selection (Service selector, Istio workloadSelector): an empty selector selects nothing here. */
+  /**
+   * Equality-based label selection (Service selector, Istio workloadSelector): an empty selector selects nothing here.
+   */
   const selectWorkloads = (
     source: string,
     selector: ReadonlyMap<string, string>,

@@ -127,7 +127,8 @@ export function buildMeshModel(
     assumptions.push({
       code: 'MESH_CONFIG_DEFAULTS',
       message:
-        "No mesh config (ConfigMap istio in istio-system, or an IstioOperator): Istio's defaults apply (outboundTrafficPolicy ALLOW_ANY, auto mTLS on, root namespace istio-system, no DNS capture).",
+        "No mesh config (ConfigMap istio in istio-system, or an IstioOperator): Istio's defaults apply " +
+        '(outboundTrafficPolicy ALLOW_ANY, auto mTLS on, root namespace istio-system, no DNS capture).',
       subject: undefined,
     });
   }
@@ -147,7 +148,9 @@ export function buildMeshModel(
       namespaces.set(object.namespace, impliedNamespace(object.namespace));
       assumptions.push({
         code: 'NAMESPACE_IMPLIED',
-        message: `Namespace ${object.namespace} is not in the manifests: assumed to exist with no labels (so no istio-injection).`,
+        message:
+          `Namespace ${object.namespace} is not in the manifests: assumed to exist with no labels (so no ` +
+          `istio-injection).`,
         subject: sourceOf(object),
       });
     }
@@ -176,7 +179,8 @@ export function buildMeshModel(
     checkProxyConfigAnnotation(reader, base);
     const statusIp = assumed ? undefined : reader.string(['status', 'podIP']);
     if (statusIp) podAllocator.reserve(statusIp);
-    // The sidecar injector labels the pods it injects (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml); the gateway template does not.
+    // The sidecar injector labels the pods it injects
+    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml); the gateway template does not.
     const labels =
       proxy.kind === 'sidecar' && !view.proxyContainer && !view.labels.has('security.istio.io/tlsMode')
         ? new Map([...view.labels, ['security.istio.io/tlsMode', 'istio']])
@@ -312,7 +316,9 @@ export function buildMeshModel(
     if (count > 0) {
       assumptions.push({
         code: 'POD_FROM_TEMPLATE',
-        message: `${object.kind} ${object.namespace}/${object.name} has no Pod in the manifests: assumed ${count} running, ready pod${count > 1 ? 's' : ''} made from its template.`,
+        message:
+          `${object.kind} ${object.namespace}/${object.name} has no Pod in the manifests: ` +
+          `assumed ${count} running, ready pod${count > 1 ? 's' : ''} made from its template.`,
         subject: sourceOf(object),
       });
     }
@@ -360,8 +366,9 @@ export function buildMeshModel(
     readEndpointSlice(readerOf(object), sourceOf(object)),
   );
   const sliced = new Set(endpointSlices.map((slice) => `${slice.namespace}/${slice.serviceName ?? ''}`));
-  // Istio reads only EndpointSlices. Kubernetes mirrors an Endpoints object into one only for a Service without a selector
-  // (empty is stored as none), unless skip-mirror or a leader lock (kubernetes pkg/controller/endpointslicemirroring).
+  // Istio reads only EndpointSlices. Kubernetes mirrors an Endpoints object into one only for a Service without a
+  // selector (empty is stored as none), unless skip-mirror or a leader lock (kubernetes
+  // pkg/controller/endpointslicemirroring).
   const selectorless = new Set(
     services
       .filter((service) => !service.selector || service.selector.size === 0)
@@ -413,7 +420,8 @@ export function buildMeshModel(
     istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
   }
 
-  // Gateway API Gateways and routes become Istio Gateways and VirtualServices, as istiod's gateway controller makes them.
+  // Gateway API Gateways and routes become Istio Gateways and VirtualServices, as istiod's gateway controller makes
+  // them.
   for (const config of gatewayApi.translate(namespaces, services, istio)) {
     istio.set(config.kind, [...(istio.get(config.kind) ?? []), config]);
   }

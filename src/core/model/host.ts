@@ -18,7 +18,9 @@ export function hostMatches(a: string, b: string): boolean {
   return a === b;
 }
 
-/** `a` is covered by `b` (host.Name.SubsetOf): `a.foo.com` ⊆ `*.foo.com`, `*.a.foo.com` ⊆ `*.foo.com`, not the reverse. */
+/**
+ * `a` is covered by `b` (host.Name.SubsetOf): `a.foo.com` ⊆ `*.foo.com`, `*.a.foo.com` ⊆ `*.foo.com`, not the reverse.
+ */
 export function hostSubsetOf(a: string, b: string): boolean {
   const aWild = isWildcard(a);
   const bWild = isWildcard(b);
@@ -28,7 +30,10 @@ export function hostSubsetOf(a: string, b: string): boolean {
   return a === b;
 }
 
-/** Short names expand relative to the config's namespace; names with a dot, `*` and IPs stay (pilot/pkg/model/config.go: ResolveShortnameToFQDN). */
+/**
+ * Short names expand relative to the config's namespace; names with a dot, `*` and IPs stay (pilot/pkg/model/config.go:
+ * ResolveShortnameToFQDN).
+ */
 export function resolveShortname(host: string, namespace: string, clusterDomain: string): string {
   if (host === '' || host === '*' || isIpAddress(host) || host.includes('.')) return host;
   return `${host}.${namespace}.svc.${clusterDomain}`;
@@ -71,7 +76,9 @@ export class HostIndex<T> {
   private readonly wildcardBySuffix = new Map<string, Array<HostEntry<T>>>();
   private readonly plainEntries: Array<HostEntry<T>> = [];
   private readonly wildcardEntries: Array<HostEntry<T>> = [];
-  /** Wildcards whose rest is neither empty nor starts with a dot (`*foo.com`, which istiod rejects): read one by one. */
+  /**
+   * Wildcards whose rest is neither empty nor starts with a dot (`*foo.com`, which istiod rejects): read one by one.
+   */
   private readonly oddWildcards: Array<HostEntry<T>> = [];
   private size = 0;
 
@@ -102,7 +109,8 @@ export class HostIndex<T> {
       this.wildcardsEnding(host, add);
     } else {
       const rest = host.slice(1);
-      // Plain hosts and longer wildcards that end with the rest; an odd rest (not `.…`, not empty) is checked one by one.
+      // Plain hosts and longer wildcards that end with the rest; an odd rest (not `.…`, not empty) is checked one by
+      // one.
       if (rest === '') {
         add(this.plainEntries);
         add(this.wildcardEntries);

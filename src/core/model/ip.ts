@@ -1,4 +1,7 @@
-/** IP address checks and CIDR arithmetic (IPv4 and IPv6), shared by capture, filter chains, policies and address allocation. */
+/**
+ * IP address checks and CIDR arithmetic (IPv4 and IPv6), shared by capture, filter chains, policies and address
+ * allocation.
+ */
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -19,7 +22,10 @@ export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
 }
 
-/** The IPv6 address as a 128-bit number, or undefined when it is not a valid IPv6 address (an embedded IPv4 tail is allowed). */
+/**
+ * The IPv6 address as a 128-bit number, or undefined when it is not a valid IPv6 address (an embedded IPv4 tail is
+ * allowed).
+ */
 export function ipv6ToBigInt(ip: string): bigint | undefined {
   if (!ip.includes(':') || !/^[0-9a-fA-F:.]+$/.test(ip)) return undefined;
   let text = ip;

@@ -8,7 +8,8 @@ function enumValue(reader: ObjectReader, path: FieldPath, allowed: readonly stri
     reader.report(
       'error',
       'INVALID_VALUE',
-      `${path[path.length - 1] ?? 'value'} must be one of ${allowed.join(', ')}, not ${value}; istiod rejects this ${reader.object.kind}.`,
+      `${path[path.length - 1] ?? 'value'} must be one of ${allowed.join(', ')}, not ${value}; istiod rejects ` +
+        `this ${reader.object.kind}.`,
       path,
     );
     return undefined;
@@ -23,7 +24,9 @@ function checkDestination(reader: ObjectReader, path: FieldPath): void {
   reader.integer([...path, 'weight']);
 }
 
-/** The fields istiod's validation requires of each kind (pkg/config/validation/validation.go), checked with positions. */
+/**
+ * The fields istiod's validation requires of each kind (pkg/config/validation/validation.go), checked with positions.
+ */
 const CHECKS: Record<string, (reader: ObjectReader) => void> = {
   VirtualService: (reader) => {
     const hosts = reader.stringList(['spec', 'hosts']);
@@ -37,7 +40,8 @@ const CHECKS: Record<string, (reader: ObjectReader) => void> = {
         reader.report(
           'error',
           'MISSING_FIELD',
-          'A VirtualService without hosts is a delegate: it may have only http routes, no gateways, tcp or tls; istiod rejects this one.',
+          'A VirtualService without hosts is a delegate: it may have only http routes, no gateways, tcp or ' +
+            'tls; istiod rejects this one.',
           ['spec'],
           true,
         );
@@ -45,7 +49,8 @@ const CHECKS: Record<string, (reader: ObjectReader) => void> = {
         reader.report(
           'warning',
           'MISSING_FIELD',
-          'This VirtualService has no hosts: it applies only as a delegate of another VirtualService, never on its own.',
+          'This VirtualService has no hosts: it applies only as a delegate of another VirtualService, never on ' +
+            'its own.',
           ['spec'],
           true,
         );
@@ -57,7 +62,8 @@ const CHECKS: Record<string, (reader: ObjectReader) => void> = {
         reader.report(
           'error',
           'INVALID_VALUE',
-          'The host * is not allowed for a VirtualService that applies to sidecars (the mesh gateway); istiod rejects it.',
+          'The host * is not allowed for a VirtualService that applies to sidecars (the mesh gateway); istiod ' +
+            'rejects it.',
           ['spec', 'hosts', index],
         );
     });

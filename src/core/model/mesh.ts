@@ -101,7 +101,9 @@ export interface PodModel {
   ready: boolean;
   serviceAccount: string;
   nodeName: string | undefined;
-  /** spec.hostname and spec.subdomain: with a headless Service named like the subdomain, the pod gets its own DNS name. */
+  /**
+   * spec.hostname and spec.subdomain: with a headless Service named like the subdomain, the pod gets its own DNS name.
+   */
   hostname: string | undefined;
   subdomain: string | undefined;
   hostNetwork: boolean;
@@ -167,7 +169,10 @@ export interface EndpointSliceModel {
   source: ObjectSource;
 }
 
-/** An Istio config object (VirtualService, DestinationRule, ...): its spec as written, checked for the fields istiod requires. */
+/**
+ * An Istio config object (VirtualService, DestinationRule, ...): its spec as written, checked for the fields istiod
+ * requires.
+ */
 export interface IstioConfigModel {
   kind: string;
   apiVersion: string;
@@ -182,7 +187,9 @@ export interface IstioConfigModel {
   /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
   order: number;
   source: ObjectSource;
-  /** For config istiod derives from other objects: the object and lines each `http` rule came from (an HTTPRoute rule). */
+  /**
+   * For config istiod derives from other objects: the object and lines each `http` rule came from (an HTTPRoute rule).
+   */
   routeSources?: ObjectSource[];
 }
 

@@ -52,7 +52,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
     reader.report(
       'error',
       'INVALID_VALUE',
-      `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would not load this mesh config.`,
+      `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would ` +
+        `not load this mesh config.`,
       at,
       true,
     );
@@ -95,7 +96,8 @@ export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshCon
         configMap.reader.report(
           'error',
           'YAML_SYNTAX',
-          `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's defaults are used.`,
+          `The mesh config in data.mesh is not valid YAML (its line ${parsed.line}: ${parsed.reason}); Istio's ` +
+            `defaults are used.`,
           ['data', 'mesh'],
           true,
         );

@@ -19,7 +19,8 @@ function protocolOf(reader: ObjectReader, path: Array<string | number>): 'TCP' |
     reader.report(
       'error',
       'INVALID_VALUE',
-      `protocol must be TCP, UDP or SCTP, not ${protocol}. (Application protocols such as HTTP go in the port name or appProtocol.)`,
+      `protocol must be TCP, UDP or SCTP, not ${protocol}. (Application protocols such as HTTP go in the port ` +
+        `name or appProtocol.)`,
       path,
     );
     return 'TCP';

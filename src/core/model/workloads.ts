@@ -111,7 +111,8 @@ export function decideProxy(
     ...proxyMetadataOf(pod, mesh),
     kind,
     reason,
-    // The injector reads this annotation (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
+    // The injector reads this annotation
+    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
     interceptionMode:
       pod.annotations.get('sidecar.istio.io/interceptionMode') === 'TPROXY'
         ? ('TPROXY' as const)
@@ -156,7 +157,8 @@ export function decideProxy(
     if (pod.annotations.get('sidecar.istio.io/inject') === 'true') {
       return settings(
         'none',
-        `only the annotation sidecar.istio.io/inject=true is set, and namespace ${namespaceName} has no injection label; the injector's webhook selects the label, not the annotation`,
+        `only the annotation sidecar.istio.io/inject=true is set, and namespace ${namespaceName} has no ` +
+          `injection label; the injector's webhook selects the label, not the annotation`,
       );
     }
     return settings(
@@ -177,7 +179,8 @@ export function decideProxy(
 
 /**
  * proxyMetadata: the mesh's defaultConfig, then the pod's proxy.istio.io/config, then the istio-proxy container's env
- * (pkg/kube/inject/webhook.go: inject via GetProxyConfigOrDefault, reapplyOverwrittenContainers; pkg/config/mesh/mesh.go: MergeProxyConfig).
+ * (pkg/kube/inject/webhook.go: inject via GetProxyConfigOrDefault, reapplyOverwrittenContainers;
+ * pkg/config/mesh/mesh.go: MergeProxyConfig).
  */
 function proxyMetadataOf(
   pod: PodTemplateView,
@@ -228,7 +231,8 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
 
 /**
  * iptables settings from the traffic.sidecar.istio.io annotations, as the injection template hands them to
- * istio-iptables (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml; tools/istio-iptables/pkg/cmd/root.go).
+ * istio-iptables (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml;
+ * tools/istio-iptables/pkg/cmd/root.go).
  */
 export function readCapture(
   reader: ObjectReader,
@@ -244,7 +248,9 @@ export function readCapture(
       reader.report(
         'error',
         'INVALID_VALUE',
-        `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not IP ranges' : 'is not an IP range'} (expected CIDRs such as 10.0.0.0/8, comma-separated, or *).`,
+        `${name} has ${bad.join(', ')}, ` +
+          `which ${bad.length > 1 ? 'are not IP ranges' : 'is not an IP range'} (expected CIDRs such as ` +
+          `10.0.0.0/8, comma-separated, or *).`,
         annotationPath(name),
       );
     return items.filter((item) => !bad.includes(item));
@@ -259,7 +265,9 @@ export function readCapture(
       reader.report(
         'error',
         'INVALID_VALUE',
-        `${name} has ${bad.join(', ')}, which ${bad.length > 1 ? 'are not port numbers' : 'is not a port number'} (expected numbers from 1 to 65535, comma-separated).`,
+        `${name} has ${bad.join(', ')}, ` +
+          `which ${bad.length > 1 ? 'are not port numbers' : 'is not a port number'} (expected numbers from 1 to ` +
+          `65535, comma-separated).`,
         annotationPath(name),
       );
     return parsed.filter((port, i) => !bad.includes(items[i] ?? '') && Number.isInteger(port));

@@ -16,7 +16,10 @@ export interface ServicePort {
   protocol: Protocol;
 }
 
-/** A service as istiod's registry holds it (pilot/pkg/model/service.go: Service): one per hostname (× address for ServiceEntries). */
+/**
+ * A service as istiod's registry holds it (pilot/pkg/model/service.go: Service): one per hostname (× address for
+ * ServiceEntries).
+ */
 export interface Service {
   hostname: string;
   namespace: string;
@@ -100,7 +103,10 @@ function podTlsMode(labels: ReadonlyMap<string, string>): 'istio' | 'disabled' {
   return labels.get('security.istio.io/tlsMode') === 'istio' ? 'istio' : 'disabled';
 }
 
-/** A WorkloadEntry: labels from spec merged under metadata, tlsMode from label or serviceAccount (serviceentry/conversion.go: ConvertWorkloadEntry). */
+/**
+ * A WorkloadEntry: labels from spec merged under metadata, tlsMode from label or serviceAccount
+ * (serviceentry/conversion.go: ConvertWorkloadEntry).
+ */
 function readWorkloadEntry(config: IstioConfigModel): WorkloadEntry {
   const spec = config.spec;
   const labels = new Map([...toStringMap(field(spec, 'labels')), ...config.labels]);
@@ -207,7 +213,10 @@ function stringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** Addresses istiod's allocator would give eligible ServiceEntries, in creation order (pilot/pkg/controllers/ipallocate/ipallocate.go). */
+/**
+ * Addresses istiod's allocator would give eligible ServiceEntries, in creation order
+ * (pilot/pkg/controllers/ipallocate/ipallocate.go).
+ */
 function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioConfigModel, Map<string, string>> {
   const result = new Map<IstioConfigModel, Map<string, string>>();
   const used = new Set<string>();
@@ -260,7 +269,8 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
 
 function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<string, string> | undefined): Service[] {
   const spec = se.spec;
-  // Only a known resolution name counts: not an object (String() of {toString: 1} throws), nor `toString` from the prototype.
+  // Only a known resolution name counts: not an object (String() of {toString: 1} throws), nor `toString` from the
+  // prototype.
   const resolutionText = stringField(spec, 'resolution') ?? 'NONE';
   const resolution =
     (Object.hasOwn(SE_RESOLUTION, resolutionText) ? SE_RESOLUTION[resolutionText] : undefined) ?? 'Passthrough';
@@ -358,8 +368,8 @@ const registries = new DerivedCache<MeshModel, string, Registry>();
 
 /**
  * The registry istiod builds from the manifests: model services from Kubernetes Services and ServiceEntries, and their
- * endpoints from EndpointSlices (or the pods a selector picks), ServiceEntry endpoints, selected pods and WorkloadEntries.
- * Built once per model and cluster domain; callers must not change it.
+ * endpoints from EndpointSlices (or the pods a selector picks), ServiceEntry endpoints, selected pods and
+ * WorkloadEntries. Built once per model and cluster domain; callers must not change it.
  */
 export function buildRegistry(model: MeshModel, clusterDomain = 'cluster.local'): Registry {
   return registries.get(model, clusterDomain, () => convertRegistry(model, clusterDomain));
@@ -458,12 +468,15 @@ function convertRegistry(model: MeshModel, clusterDomain: string): Registry {
       if (derived > 0) {
         assumptions.push({
           code: 'ENDPOINTS_FROM_SELECTOR',
-          message: `Service ${kube.namespace}/${kube.name} has no EndpointSlice in the manifests: its endpoints are the pods its selector picks.`,
+          message:
+            `Service ${kube.namespace}/${kube.name} has no EndpointSlice in the manifests: its endpoints are the ` +
+            `pods its selector picks.`,
           subject: kube.source,
         });
       }
     }
-    // A Kubernetes Service also selects WorkloadEntries in its namespace (kube/controller/controller.go: workloadInstanceHandler).
+    // A Kubernetes Service also selects WorkloadEntries in its namespace (kube/controller/controller.go:
+    // workloadInstanceHandler).
     if (kube.selector && kube.selector.size > 0) {
       for (const entry of workloadEntriesIn(kube.namespace).matching(kube.selector)) {
         if (!entry.address) continue;
@@ -624,7 +637,10 @@ function serviceEntryEndpoints(
   return list;
 }
 
-/** DNS ServiceEntries without endpoints resolve their own host name (serviceentry/conversion.go: convertServiceEntryToInstances). */
+/**
+ * DNS ServiceEntries without endpoints resolve their own host name (serviceentry/conversion.go:
+ * convertServiceEntryToInstances).
+ */
 function withDnsDefault(list: ServiceEndpoint[], service: Service, se: IstioConfigModel): ServiceEndpoint[] {
   if (list.length > 0 || service.selector) return list;
   return serviceEntryPorts(se.spec).map((port) => ({

@@ -9,7 +9,10 @@ export interface ServiceTarget {
   targetPort: number;
 }
 
-/** The port on the pod a Service port names: a number, or a container port of that name and protocol (kube/controller/util.go: FindPort). */
+/**
+ * The port on the pod a Service port names: a number, or a container port of that name and protocol
+ * (kube/controller/util.go: FindPort).
+ */
 function findPort(pod: PodModel, target: number | string, protocol: string): number | undefined {
   if (typeof target === 'number') return target;
   return pod.containerPorts.find((p) => p.name === target && p.protocol === protocol)?.containerPort;

@@ -39,7 +39,9 @@ export interface EgressListener {
   virtualServices: VirtualService[];
 }
 
-/** DestinationRules for one host in one namespace, merged as istiod merges them (pilot/pkg/model/destination_rule.go). */
+/**
+ * DestinationRules for one host in one namespace, merged as istiod merges them (pilot/pkg/model/destination_rule.go).
+ */
 export interface ConsolidatedDestinationRule {
   /** The DR host as resolved (FQDN or wildcard). */
   host: string;
@@ -58,7 +60,10 @@ export interface ConsolidatedDestinationRule {
   from: IstioConfigModel[];
 }
 
-/** What one proxy can see: its Sidecar's egress listeners with their services and VirtualServices, and its DestinationRules. */
+/**
+ * What one proxy can see: its Sidecar's egress listeners with their services and VirtualServices, and its
+ * DestinationRules.
+ */
 export interface SidecarScope {
   namespace: string;
   sidecar: IstioConfigModel | undefined;
@@ -114,7 +119,10 @@ export function isServiceVisible(service: Service, namespace: string, mesh: Mesh
   return exportTo.has('*') || exportTo.has(namespace);
 }
 
-/** Services private or exported to the namespace, then public ones, each oldest first (push_context.go: servicesExportedToNamespace). */
+/**
+ * Services private or exported to the namespace, then public ones, each oldest first (push_context.go:
+ * servicesExportedToNamespace).
+ */
 export function servicesExportedToNamespace(
   services: readonly Service[],
   namespace: string,
@@ -136,7 +144,10 @@ class ImportedServices {
   readonly byHostname = new Map<string, Service>();
   private readonly positions = new Map<string, number>();
 
-  /** sidecar.go: appendSidecarServices — one service per hostname; a Kubernetes Service wins; same-namespace entries merge ports. */
+  /**
+   * sidecar.go: appendSidecarServices — one service per hostname; a Kubernetes Service wins; same-namespace entries
+   * merge ports.
+   */
   append(service: Service): void {
     const existing = this.byHostname.get(service.hostname);
     if (!existing) {
@@ -171,7 +182,10 @@ class ImportedServices {
   }
 }
 
-/** Egress hosts by namespace: `.` is the proxy's namespace, `~ns/` excludes (sidecar.go: convertIstioListenerToWrapper, hostClassification). */
+/**
+ * Egress hosts by namespace: `.` is the proxy's namespace, `~ns/` excludes (sidecar.go: convertIstioListenerToWrapper,
+ * hostClassification).
+ */
 function classifyHosts(hosts: readonly string[], namespace: string): Map<string, HostClassification> {
   const byNamespace = new Map<string, HostClassification>();
   for (const entry of hosts) {
@@ -250,7 +264,10 @@ function selectServices(
   return imported.filter((service) => chosenNamespace.get(service.hostname)?.namespace === service.namespace);
 }
 
-/** virtualservice.go: SelectVirtualServices — a VS is imported when any of its hosts matches an import keyed by the VS's namespace or `*`. */
+/**
+ * virtualservice.go: SelectVirtualServices — a VS is imported when any of its hosts matches an import keyed by the VS's
+ * namespace or `*`.
+ */
 function selectVirtualServices(
   all: readonly VirtualService[],
   namespace: string,
@@ -279,7 +296,8 @@ function virtualServiceDestinations(vs: VirtualService, namespace: string): Map<
     result.set(destination.host, ports);
   };
   for (const rule of vs.http) {
-    // A rule is skipped when a match names another sourceNamespace and none names this one (matches without one do not count).
+    // A rule is skipped when a match names another sourceNamespace and none names this one (matches without one do not
+    // count).
     let namespaceMatched = true;
     for (const match of rule.match) {
       const source = field(match, 'sourceNamespace');
@@ -307,7 +325,9 @@ function selectSidecar(pod: PodModel, model: MeshModel): { sidecar: IstioConfigM
   if (namespaceDefault)
     return {
       sidecar: namespaceDefault,
-      reason: `Sidecar ${namespaceDefault.namespace}/${namespaceDefault.name} has no workloadSelector, so it applies to namespace ${pod.namespace}`,
+      reason:
+        `Sidecar ${namespaceDefault.namespace}/${namespaceDefault.name} has no workloadSelector, so it applies ` +
+        `to namespace ${pod.namespace}`,
     };
   const root = model.meshConfig.rootNamespace;
   const meshDefault = sidecars.find((s) => s.namespace === root && selectorOf(s).size === 0);
@@ -323,7 +343,10 @@ function selectSidecar(pod: PodModel, model: MeshModel): { sidecar: IstioConfigM
   };
 }
 
-/** The sidecar scope of a pod's sidecar proxy (pilot/pkg/model/sidecar.go: convertToSidecarScope, initSidecarScopeInternalIndexes). */
+/**
+ * The sidecar scope of a pod's sidecar proxy (pilot/pkg/model/sidecar.go: convertToSidecarScope,
+ * initSidecarScopeInternalIndexes).
+ */
 export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarScope {
   const { model, registry } = inputs;
   const mesh = model.meshConfig;
@@ -407,7 +430,10 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   };
 }
 
-/** A gateway's view: every service exported to its namespace, no Sidecar filtering (sidecar.go: DefaultSidecarScopeForGateway). */
+/**
+ * A gateway's view: every service exported to its namespace, no Sidecar filtering (sidecar.go:
+ * DefaultSidecarScopeForGateway).
+ */
 export function buildGatewayScope(
   namespace: string,
   inputs: ScopeInputs,
@@ -454,7 +480,9 @@ function matchingVirtualServicePorts(service: Service, ports: ReadonlySet<number
 }
 
 interface DestinationRuleIndex {
-  /** Per namespace: rules visible inside it (exportTo empty, `*`, `.` or the namespace), where its proxies look first. */
+  /**
+   * Per namespace: rules visible inside it (exportTo empty, `*`, `.` or the namespace), where its proxies look first.
+   */
   namespaceLocal: Map<string, Map<string, ConsolidatedDestinationRule[]>>;
   /** Per namespace: rules exported beyond it. */
   exportedByNamespace: Map<string, Map<string, ConsolidatedDestinationRule[]>>;
@@ -497,8 +525,8 @@ function consolidated(
 /**
  * Adds a rule to the rules of its host (destination_rule.go: mergeDestinationRule, enhanced merge): it merges into each
  * earlier rule with the same exportTo (or whose exportTo it covers) unless both have different workloadSelectors —
- * subsets unioned (first name wins), the oldest trafficPolicy kept — and stays a separate entry unless it merged into one
- * with the same exportTo and the same (or no) selector.
+ * subsets unioned (first name wins), the oldest trafficPolicy kept — and stays a separate entry unless it merged into
+ * one with the same exportTo and the same (or no) selector.
  */
 function mergeInto(
   target: Map<string, ConsolidatedDestinationRule[]>,
@@ -553,7 +581,10 @@ function addTo(
 /** The DestinationRule index of a model, built once per model and cluster domain and shared by every proxy. */
 const destinationRuleIndexes = new DerivedCache<MeshModel, string, DestinationRuleIndex>();
 
-/** push_context.go: setDestinationRules — rules with a workloadSelector first, each oldest first; those are never exported. */
+/**
+ * push_context.go: setDestinationRules — rules with a workloadSelector first, each oldest first; those are never
+ * exported.
+ */
 function indexDestinationRules(model: MeshModel, clusterDomain: string): DestinationRuleIndex {
   const index: DestinationRuleIndex = {
     namespaceLocal: new Map(),
@@ -590,7 +621,10 @@ function indexDestinationRules(model: MeshModel, clusterDomain: string): Destina
   return index;
 }
 
-/** push_context.go: destinationRule — the client's namespace (root: its private rules), then the service's exported rules, then the root's. */
+/**
+ * push_context.go: destinationRule — the client's namespace (root: its private rules), then the service's exported
+ * rules, then the root's.
+ */
 function destinationRulesFor(
   index: DestinationRuleIndex,
   clientNamespace: string,
@@ -613,8 +647,8 @@ function destinationRulesFor(
 }
 
 /**
- * The rule a proxy uses for a host (sidecar.go: SidecarScope.DestinationRule): one with a workloadSelector in the proxy's
- * namespace that selects the proxy's labels, else the last one without a selector.
+ * The rule a proxy uses for a host (sidecar.go: SidecarScope.DestinationRule): one with a workloadSelector in the
+ * proxy's namespace that selects the proxy's labels, else the last one without a selector.
  */
 function destinationRuleForProxy(
   rules: readonly ConsolidatedDestinationRule[] | undefined,

@@ -37,7 +37,10 @@ export interface HttpRoute {
   route: RouteDestination[];
   /** mirror then mirrors[].destination, hosts expanded like route hosts. */
   mirrors: RouteDestination[];
-  /** The raw rule (mirror hosts expanded): redirect, directResponse, rewrite, fault, timeout, retries, mirror, headers, delegate... */
+  /**
+   * The raw rule (mirror hosts expanded): redirect, directResponse, rewrite, fault, timeout, retries, mirror, headers,
+   * delegate...
+   */
   raw: Readonly<Record<string, unknown>>;
   delegate: { name: string; namespace: string } | undefined;
 }
@@ -113,7 +116,10 @@ function mirrorDestinations(raw: Readonly<Record<string, unknown>>): RouteDestin
   ];
 }
 
-/** The rule with its mirror hosts expanded in the VirtualService namespace (virtualservice.go: ResolveVirtualServiceShortnames). */
+/**
+ * The rule with its mirror hosts expanded in the VirtualService namespace (virtualservice.go:
+ * ResolveVirtualServiceShortnames).
+ */
 function resolveMirrorHosts(
   rule: Readonly<Record<string, unknown>>,
   namespace: string,
@@ -206,7 +212,8 @@ function boundTo(all: readonly VirtualService[]): Map<string, VirtualService[]> 
 
 /**
  * The VirtualServices bound to `gateway` that a proxy in `namespace` may use, in Istio's order: private to the
- * namespace, exported to it, then public; each oldest first (push_context.go: initVirtualServices, VirtualServicesForGateway).
+ * namespace, exported to it, then public; each oldest first (push_context.go: initVirtualServices,
+ * VirtualServicesForGateway).
  */
 export function virtualServicesForGateway(
   all: readonly VirtualService[],
@@ -227,7 +234,9 @@ export function virtualServicesForGateway(
 
 type Match = Readonly<Record<string, unknown>>;
 
-/** virtualservice.go: stringMatchConflict — a delegate condition must narrow the root's, never widen or contradict it. */
+/**
+ * virtualservice.go: stringMatchConflict — a delegate condition must narrow the root's, never widen or contradict it.
+ */
 function stringMatchConflict(root: unknown, leaf: unknown): boolean {
   if (!isRecord(root) || !isRecord(leaf)) return false;
   const text = (m: Record<string, unknown>, k: string) => (typeof m[k] === 'string' ? (m[k] as string) : '');
@@ -314,9 +323,9 @@ const INHERITED = [
 ];
 
 /**
- * Root VirtualServices get their delegates' routes in place of each `delegate` rule (pilot/pkg/model/virtualservice_controller.go:
- * mergeVirtualServices; virtualservice.go: mergeHTTPRoute). The delegate must be exported to the root's namespace; a
- * delegate route whose matches conflict with the root's is dropped.
+ * Root VirtualServices get their delegates' routes in place of each `delegate` rule
+ * (pilot/pkg/model/virtualservice_controller.go: mergeVirtualServices; virtualservice.go: mergeHTTPRoute). The delegate
+ * must be exported to the root's namespace; a delegate route whose matches conflict with the root's is dropped.
  */
 export function mergeDelegates(all: readonly VirtualService[]): VirtualService[] {
   const delegates = all.filter((vs) => vs.hosts.length === 0);

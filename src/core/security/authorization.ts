@@ -63,7 +63,10 @@ function serviceAccountMatches(value: string, policyNamespace: string, principal
   return fullMatch(`.+/ns/${escapeRegex(ns)}/(.+/|)sa/${escapeRegex(sa)}(/.+)?`, principal);
 }
 
-/** `trustDomains`: `*` for any identity, exact, or one wildcard within the trust domain (generator.go: srcTrustDomainGenerator). */
+/**
+ * `trustDomains`: `*` for any identity, exact, or one wildcard within the trust domain (generator.go:
+ * srcTrustDomainGenerator).
+ */
 function trustDomainMatches(value: string, principal: string | undefined): boolean {
   if (principal === undefined) return false;
   if (value === '*') return true;
@@ -127,7 +130,13 @@ function objectConstraints(spec: unknown, prefix: string, pairs: FieldPair[]): C
   for (const { positive, negative, httpOnly, test, unknown, note } of pairs) {
     const values = strings(field(spec, positive));
     const notValues = strings(field(spec, negative));
-    const label = `${prefix}.${values.length > 0 && notValues.length === 0 ? positive : notValues.length > 0 && values.length === 0 ? negative : `${positive}/${negative}`}`;
+    const written =
+      values.length > 0 && notValues.length === 0
+        ? positive
+        : notValues.length > 0 && values.length === 0
+          ? negative
+          : `${positive}/${negative}`;
+    const label = `${prefix}.${written}`;
     out.push({ label, values, notValues, httpOnly, test, ...(unknown ? { unknown } : {}), ...(note ? { note } : {}) });
   }
   return [
@@ -207,7 +216,10 @@ function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[
           negative: 'notPaths',
           httpOnly: true,
           test: undefined,
-          unknown: `uses a path template (${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), which Meshpath does not model`,
+          unknown:
+            `uses a path template ` +
+            `(${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), ` +
+            `which Meshpath does not model`,
         }
       : { positive: 'paths', negative: 'notPaths', httpOnly: true, test: (p) => anyMatch(p, http?.path.split('?')[0]) },
   ]);
@@ -262,7 +274,8 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
 }
 
 function addNote(ctx: RuleContext, note: string) {
-  const text = `${ctx.isDeny ? 'DENY' : 'ALLOW'} policy ${ctx.policy.namespace}/${ctx.policy.name} rule ${ctx.ruleIndex}: ${note}`;
+  const action = ctx.isDeny ? 'DENY' : 'ALLOW';
+  const text = `${action} policy ${ctx.policy.namespace}/${ctx.policy.name} rule ${ctx.ruleIndex}: ${note}`;
   if (!ctx.notes.includes(text)) ctx.notes.push(text);
 }
 
@@ -274,7 +287,8 @@ function holds(c: Constraint, ctx: RuleContext): boolean {
   if (c.test === undefined) {
     addNote(
       ctx,
-      `${c.label} ${c.unknown ?? 'cannot be evaluated by Meshpath'}: assumed ${ctx.isDeny ? 'to match, so the rule denies' : 'not to match'}.`,
+      `${c.label} ${c.unknown ?? 'cannot be evaluated by Meshpath'}: ` +
+        `assumed ${ctx.isDeny ? 'to match, so the rule denies' : 'not to match'}.`,
     );
     return ctx.isDeny;
   }
@@ -305,7 +319,8 @@ function ruleMatches(rule: unknown, ctx: RuleContext): boolean {
     whens.push(constraint, ...unknownFields(condition, `when ${key}`, ['key', 'values', 'notValues']));
   }
   const used = [...froms.flat(), ...tos.flat(), ...whens].filter((c) => c.values.length > 0 || c.notValues.length > 0);
-  // For TCP, an HTTP-only field anywhere makes Generate fail, and istiod skips the whole ALLOW rule (builder.go: build).
+  // For TCP, an HTTP-only field anywhere makes Generate fail, and istiod skips the whole ALLOW rule (builder.go:
+  // build).
   if (ctx.request.http === undefined && !ctx.isDeny && used.some((c) => c.httpOnly)) return false;
   const all = (cs: Constraint[]) => cs.every((c) => holds(c, ctx));
   return (froms.length === 0 || froms.some(all)) && (tos.length === 0 || tos.some(all)) && all(whens);
@@ -319,8 +334,9 @@ function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: strin
 }
 
 /**
- * AuthorizationPolicy at the destination sidecar: CUSTOM, then DENY, then ALLOW (pilot/pkg/security/authz/builder/builder.go:
- * build). An ALLOW policy without rules matches nothing, so it denies everything; `rules: [{}]` allows everything.
+ * AuthorizationPolicy at the destination sidecar: CUSTOM, then DENY, then ALLOW
+ * (pilot/pkg/security/authz/builder/builder.go: build). An ALLOW policy without rules matches nothing, so it denies
+ * everything; `rules: [{}]` allows everything.
  */
 export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest): AuthzDecision {
   const root = model.meshConfig.rootNamespace;
@@ -333,7 +349,8 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
   const dryRun = (p: IstioConfigModel) => p.annotations.get('istio.io/dry-run') === 'true';
   for (const policy of policies.filter((p) => actionOf(p) === 'CUSTOM')) {
     notes.push(
-      `CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot run: assumed to allow.`,
+      `CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot ` +
+        `run: assumed to allow.`,
     );
   }
   const rulesOf = (p: IstioConfigModel) =>
@@ -385,7 +402,9 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
   return {
     allowed: false,
     policy: allowPolicies[0]?.source,
-    reason: `ALLOW policies apply (${allowPolicies.map((p) => `${p.namespace}/${p.name}`).join(', ')}) and none of their rules matches the request`,
+    reason:
+      `ALLOW policies apply (${allowPolicies.map((p) => `${p.namespace}/${p.name}`).join(', ')}) and none of ` +
+      `their rules matches the request`,
     details: 'rbac_access_denied_matched_policy[none]',
     notes,
   };

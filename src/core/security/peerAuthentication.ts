@@ -15,7 +15,10 @@ function modeOf(value: unknown): MtlsMode | undefined {
   return value === 'STRICT' || value === 'PERMISSIVE' || value === 'DISABLE' ? value : undefined;
 }
 
-/** The oldest mesh-level, namespace-level and workload-level PeerAuthentication of a workload (policy_applier.go: ComposePeerAuthentication). */
+/**
+ * The oldest mesh-level, namespace-level and workload-level PeerAuthentication of a workload (policy_applier.go:
+ * ComposePeerAuthentication).
+ */
 function applicablePolicies(
   model: MeshModel,
   namespace: string,
@@ -87,14 +90,19 @@ export function peerAuthenticationMode(
         result = {
           mode,
           source: workloadLevel.source,
-          reason: `PeerAuthentication ${workloadLevel.namespace}/${workloadLevel.name} sets ${mode} on port ${targetPort}`,
+          reason:
+            `PeerAuthentication ${workloadLevel.namespace}/${workloadLevel.name} sets ${mode} on ` +
+            `port ${targetPort}`,
         };
     }
   }
   return result;
 }
 
-/** The service-wide mode auto mTLS starts from: mesh and namespace policies of the service's namespace only (push_context.go: BestEffortInferServiceMTLSMode). */
+/**
+ * The service-wide mode auto mTLS starts from: mesh and namespace policies of the service's namespace only
+ * (push_context.go: BestEffortInferServiceMTLSMode).
+ */
 export function inferServiceMtlsMode(model: MeshModel, namespace: string): MtlsMode {
   return peerAuthenticationMode(model, namespace, undefined, undefined).mode;
 }

@@ -232,7 +232,8 @@ export function simulateRequest(
     return { ok: false, reason: `The address to connect to must be an IP address, not ${given}.` };
   const original = findPodByRef(analysis.model, request.from);
   if (!original) return { ok: false, reason: unknownPodReason(analysis.model, request.from) };
-  // The same what-if settings give back the same model and client, whose registry, scope inputs and configs are memoized.
+  // The same what-if settings give back the same model and client, whose registry, scope inputs and configs are
+  // memoized.
   const { model, client } = applyWhatIf(analysis.model, original, options);
   const registry = buildRegistry(model, clusterDomain);
   const inputs = prepareScopeInputs(model, registry, clusterDomain);
@@ -892,7 +893,8 @@ function proxyHop(
   }
   hop.filterChain = chainLabel(chain);
   if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
-    // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes on.
+    // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes
+    // on.
     tracer.tlsTerminated = true;
     transport = { ...transport, kind: 'plaintext', why: { by: 'gatewayTls', mode: chain.serverTls.mode } };
     tracer.assumptions.push({

@@ -21,7 +21,10 @@ type Policy = Readonly<Record<string, unknown>> | undefined;
 
 const BLOCKS = ['connectionPool', 'loadBalancer', 'outlierDetection', 'tls'] as const;
 
-/** A DR policy for one port: a portLevelSettings entry replaces the four blocks wholesale (pilot/pkg/networking/util/util.go: GetPortLevelTrafficPolicy). */
+/**
+ * A DR policy for one port: a portLevelSettings entry replaces the four blocks wholesale
+ * (pilot/pkg/networking/util/util.go: GetPortLevelTrafficPolicy).
+ */
 function portLevelPolicy(policy: Policy, port: number): Policy {
   if (!policy) return undefined;
   const settings = field(policy, 'portLevelSettings');
@@ -49,7 +52,10 @@ export function effectiveTrafficPolicy(
   return out;
 }
 
-/** The discovery type (cluster.go: convertResolution; cluster_traffic_policy.go: applyLoadBalancer turns PASSTHROUGH into ORIGINAL_DST). */
+/**
+ * The discovery type (cluster.go: convertResolution; cluster_traffic_policy.go: applyLoadBalancer turns PASSTHROUGH
+ * into ORIGINAL_DST).
+ */
 function clusterType(service: Service, policy: Policy, gateway: boolean): ClusterType {
   if (field(field(policy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') return 'ORIGINAL_DST';
   switch (service.resolution) {
@@ -67,8 +73,9 @@ function clusterType(service: Service, policy: Policy, gateway: boolean): Cluste
 }
 
 /**
- * The mTLS mode auto mTLS starts from (pilot/pkg/model/push_context.go: BestEffortInferServiceMTLSMode): for a passthrough
- * service (resolution NONE / headless, or loadBalancer PASSTHROUGH in the top-level policy of the DestinationRule or
+ * The mTLS mode auto mTLS starts from (pilot/pkg/model/push_context.go: BestEffortInferServiceMTLSMode): for a
+ * passthrough service (resolution NONE / headless, or loadBalancer PASSTHROUGH in the top-level policy of the
+ * DestinationRule or
  * subset), DISABLE unless the port has endpoints and none of them has tlsMode disabled; then the namespace/mesh mode.
  */
 function inferServiceMtls(
@@ -92,7 +99,9 @@ function inferServiceMtls(
     if (plain)
       return {
         mode: 'DISABLE',
-        reason: `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), so no auto mTLS`,
+        reason:
+          `passthrough service ${service.hostname}: endpoint ${plain.address} has no sidecar (tlsMode disabled), ` +
+          `so no auto mTLS`,
       };
   }
   const mode = serviceModes.get(model, service.namespace, () => inferServiceMtlsMode(model, service.namespace));
@@ -103,7 +112,10 @@ function inferServiceMtls(
   };
 }
 
-/** Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings, applyUpstreamTLSSettings). */
+/**
+ * Upstream TLS of a cluster (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings,
+ * applyUpstreamTLSSettings).
+ */
 function clusterTls(
   service: Service,
   policy: Policy,
@@ -128,7 +140,8 @@ function clusterTls(
     };
   if (mode === 'SIMPLE' || mode === 'MUTUAL') {
     const credentialName = field(tls, 'credentialName');
-    // cluster_tls.go: buildUpstreamClusterTLSContext — a credentialName (other than configmap://) needs a DestinationRule workloadSelector on sidecars.
+    // cluster_tls.go: buildUpstreamClusterTLSContext — a credentialName (other than configmap://) needs a
+    // DestinationRule workloadSelector on sidecars.
     if (
       typeof credentialName === 'string' &&
       credentialName !== '' &&
@@ -138,7 +151,9 @@ function clusterTls(
     ) {
       return {
         mode: 'NONE',
-        reason: `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays plaintext`,
+        reason:
+          `tls.mode ${mode} with credentialName is ignored on sidecars (no workloadSelector): the cluster stays ` +
+          `plaintext`,
         sni: undefined,
       };
     }
@@ -162,7 +177,8 @@ function clusterTls(
     };
   const inferred = inferServiceMtls(service, topLevelPolicy, port, model, ctx);
   if (inferred.mode === 'DISABLE') return { mode: 'NONE', reason: inferred.reason, sni: undefined };
-  // cluster_tls.go: applyUpstreamTLSSettings — an ORIGINAL_DST cluster gets no transport socket matches: mTLS to every endpoint.
+  // cluster_tls.go: applyUpstreamTLSSettings — an ORIGINAL_DST cluster gets no transport socket matches: mTLS to every
+  // endpoint.
   if (type === 'ORIGINAL_DST')
     return {
       mode: 'ISTIO_MUTUAL',
@@ -189,7 +205,10 @@ interface OutboundClusterInput {
   labels: Map<string, string> | undefined;
 }
 
-/** Endpoints a cluster keeps: not terminating, in the subset, on the client's node for internalTrafficPolicy Local (endpoint_builder.go: filterIstioEndpoint). */
+/**
+ * Endpoints a cluster keeps: not terminating, in the subset, on the client's node for internalTrafficPolicy Local
+ * (endpoint_builder.go: filterIstioEndpoint).
+ */
 function endpointAllowed(
   endpoint: ServiceEndpoint,
   labels: Map<string, string> | undefined,
@@ -222,7 +241,10 @@ function endpointMtls(endpoint: ServiceEndpoint, tls: ClusterTls, model: MeshMod
   return mode !== 'DISABLE';
 }
 
-/** Clusters and endpoint assignments for a proxy (pilot/pkg/networking/core/cluster.go: buildOutboundClusters; xds/endpoints/endpoint_builder.go). */
+/**
+ * Clusters and endpoint assignments for a proxy (pilot/pkg/networking/core/cluster.go: buildOutboundClusters;
+ * xds/endpoints/endpoint_builder.go).
+ */
 export function buildClusters(
   ctx: ProxyContext,
   model: MeshModel,
@@ -242,7 +264,8 @@ export function buildClusters(
       for (const input of inputs) {
         const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
         const type = clusterType(service, policy, gateway);
-        // cluster_builder.go: applyDestinationRule, buildSubsetCluster — the inference reads the DR's (or the subset's) top-level policy.
+        // cluster_builder.go: applyDestinationRule, buildSubsetCluster — the inference reads the DR's (or the subset's)
+        // top-level policy.
         const topLevelPolicy = input.subset
           ? rule?.subsets.find((s) => s.name === input.subset)?.trafficPolicy
           : rule?.trafficPolicy;
@@ -251,8 +274,10 @@ export function buildClusters(
         const serviceEndpoints = endpointsForPort(ctx.registry, service, input.port).filter((e) =>
           endpointAllowed(e, input.labels, service, ctx.pod),
         );
-        if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && serviceEndpoints.length === 0) continue; // cluster_builder.go: buildCluster
-        // cluster_traffic_policy.go: applyLoadBalancer — ORIGINAL_DST is CLUSTER_PROVIDED; consistentHash is RING_HASH; default LEAST_REQUEST.
+        // cluster_builder.go: buildCluster
+        if ((type === 'STRICT_DNS' || type === 'LOGICAL_DNS') && serviceEndpoints.length === 0) continue;
+        // cluster_traffic_policy.go: applyLoadBalancer — ORIGINAL_DST is CLUSTER_PROVIDED; consistentHash is RING_HASH;
+        // default LEAST_REQUEST.
         const simple = field(field(policy, 'loadBalancer'), 'simple');
         const consistentHash = field(field(policy, 'loadBalancer'), 'consistentHash');
         clusters.push({

@@ -22,7 +22,9 @@ export function serviceAddressForProxy(service: Service, pod: PodModel): string 
   return UNSPECIFIED_IP;
 }
 
-/** Endpoints of a service serving one of its ports, matched by port name (pilot/pkg/xds/endpoints/endpoint_builder.go). */
+/**
+ * Endpoints of a service serving one of its ports, matched by port name (pilot/pkg/xds/endpoints/endpoint_builder.go).
+ */
 export function endpointsForPort(registry: Registry, service: Service, port: number): ServiceEndpoint[] {
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort) return [];

@@ -21,14 +21,19 @@ export interface GatewayServer {
   portName: string;
   protocol: string;
   hosts: Array<{ namespace: string; host: string }>;
-  /** The hosts as istiod keeps them after gateway.go: sanitizeServerHostNamespace (`ns/host`, or a bare host for `*`/). */
+  /**
+   * The hosts as istiod keeps them after gateway.go: sanitizeServerHostNamespace (`ns/host`, or a bare host for `*`/).
+   */
   sanitizedHosts: string[];
   tlsMode: string | undefined;
   credentialName: string | undefined;
   httpsRedirect: boolean;
 }
 
-/** Whether the gateway terminates the server's TLS: HTTPS or TLS with a mode other than (AUTO_)PASSTHROUGH (pkg/config/gateway/gateway.go). */
+/**
+ * Whether the gateway terminates the server's TLS: HTTPS or TLS with a mode other than (AUTO_)PASSTHROUGH
+ * (pkg/config/gateway/gateway.go).
+ */
 export function terminatesTls(server: GatewayServer): boolean {
   return (
     (server.protocol === 'HTTPS' || server.protocol === 'TLS') &&
@@ -38,7 +43,10 @@ export function terminatesTls(server: GatewayServer): boolean {
   );
 }
 
-/** The SNI names a TLS-terminating server matches: its hosts without namespace (gateway.go: GetSNIHostsForServer), `*` meaning any. */
+/**
+ * The SNI names a TLS-terminating server matches: its hosts without namespace (gateway.go: GetSNIHostsForServer), `*`
+ * meaning any.
+ */
 function sniHostsOf(server: GatewayServer): string[] {
   const hosts = [...new Set(server.hosts.map((h) => h.host))];
   return hosts.includes('*') ? [] : hosts;
@@ -137,7 +145,9 @@ function intersect(serverHost: string, vsHost: string): string | undefined {
 
 const isCatchAll = (route: Route) => isCatchAllMatch(route.match);
 
-/** Route configuration of HTTP servers on one port (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPRouteConfig). */
+/**
+ * Route configuration of HTTP servers on one port (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPRouteConfig).
+ */
 function gatewayRouteConfiguration(
   name: string,
   servers: GatewayServer[],
@@ -146,8 +156,8 @@ function gatewayRouteConfiguration(
 ): RouteConfiguration {
   const byHost = new Map<string, { routes: Route[]; sources: ObjectSource[]; redirect: boolean }>();
   for (const server of servers) {
-    // gateway.go: buildGatewayHTTPRouteConfig — httpsRedirect sets require_tls ALL on the virtual hosts, which redirects
-    // only requests that did not come over TLS: on a server that terminates TLS it changes nothing.
+    // gateway.go: buildGatewayHTTPRouteConfig — httpsRedirect sets require_tls ALL on the virtual hosts, which
+    // redirects only requests that did not come over TLS: on a server that terminates TLS it changes nothing.
     const redirect = server.httpsRedirect && !terminatesTls(server);
     const bound = virtualServicesForGateway(inputs.virtualServices, ctx.pod.namespace, server.gatewayName);
     for (const vs of bound) {
@@ -215,7 +225,10 @@ function gatewayRouteConfiguration(
   return { name, virtualHosts };
 }
 
-/** TCP and TLS-passthrough chains of a gateway server (gateway.go: buildGatewayNetworkFiltersFromTCPRoutes, FromTLSRoutes). */
+/**
+ * TCP and TLS-passthrough chains of a gateway server (gateway.go: buildGatewayNetworkFiltersFromTCPRoutes,
+ * FromTLSRoutes).
+ */
 function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyContext): FilterChain[] {
   const chains: FilterChain[] = [];
   const seenSni = new Set<string>();
@@ -290,13 +303,14 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
     }
     for (const server of group.filter((s) => !httpServers.includes(s))) {
       // gateway.go: buildGatewayTCPBasedFilterChains — an HTTPS server that terminates TLS gets an HTTP chain matching
-      // its hosts as SNI; a terminating TLS server a TCP chain from the VirtualServices' tcp routes, matching its hosts.
-      // The certificate (credentialName) is taken to exist.
+      // its hosts as SNI; a terminating TLS server a TCP chain from the VirtualServices' tcp routes, matching its
+      // hosts. The certificate (credentialName) is taken to exist.
       const serverTls = terminatesTls(server)
         ? { mode: server.tlsMode ?? 'SIMPLE', credentialName: server.credentialName }
         : undefined;
       if (serverTls && server.protocol === 'HTTPS') {
-        const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`; // gateway.go: gatewayRDSRouteName
+        // gateway.go: gatewayRDSRouteName
+        const name = `https.${server.port}.${server.portName}.${server.gateway.name}.${server.gateway.namespace}`;
         routes.push(gatewayRouteConfiguration(name, [server], ctx, inputs));
         chains.push({
           name: undefined,

@@ -57,7 +57,10 @@ function chainOptions(protocol: ChainProtocol, mode: EffectiveMtls['mode']): Cha
       : [raw(true, PLAINTEXT_HTTP_ALPNS), raw(false)];
 }
 
-/** The inline route configuration of an inbound HTTP chain (pilot/pkg/networking/core/httproute.go: buildSidecarInboundHTTPRouteConfig). */
+/**
+ * The inline route configuration of an inbound HTTP chain (pilot/pkg/networking/core/httproute.go:
+ * buildSidecarInboundHTTPRouteConfig).
+ */
 function inboundRouteConfiguration(
   cluster: string,
   servicePort: number,
@@ -68,7 +71,8 @@ function inboundRouteConfiguration(
     name: cluster,
     virtualHosts: [
       {
-        // The virtual host is named after the service port (0 for the passthrough chains), the cluster after the target port.
+        // The virtual host is named after the service port (0 for the passthrough chains), the cluster after the target
+        // port.
         name: `inbound|http|${servicePort}`,
         domains: ['*'],
         routes: [

@@ -39,12 +39,16 @@ function passthroughCluster(ctx: ProxyContext): string {
   return ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
 }
 
-/** Static match conditions of a VS tcp/tls match, evaluated for this client (pilot/pkg/networking/core/tls.go: matchTCP, matchTLS). */
+/**
+ * Static match conditions of a VS tcp/tls match, evaluated for this client (pilot/pkg/networking/core/tls.go: matchTCP,
+ * matchTLS).
+ */
 function staticMatch(match: Readonly<Record<string, unknown>>, ctx: ProxyContext, port: number): boolean {
   const matchPort = field(match, 'port');
   if (typeof matchPort === 'number' && matchPort !== port) return false;
   const gateways = field(match, 'gateways');
-  if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh')) return false; // `mesh` is never rewritten
+  // `mesh` is never rewritten
+  if (Array.isArray(gateways) && gateways.length > 0 && !gateways.includes('mesh')) return false;
   const sourceLabels = field(match, 'sourceLabels');
   if (isRecord(sourceLabels) && !labelsMatch(toStringMap(sourceLabels), ctx.pod.labels)) return false;
   const sourceNamespace = field(match, 'sourceNamespace');
@@ -264,7 +268,9 @@ function mergeChains(entry: ListenerEntry, incoming: FilterChain[], hostname: st
     if (conflict)
       entry.dropped.push({
         hostname,
-        reason: `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which came first`,
+        reason:
+          `its filter chain has the same match as the one for ${conflict.service ?? 'an earlier service'}, which ` +
+          `came first`,
       });
     else {
       entry.chains.push(chain);
@@ -390,7 +396,9 @@ function addServicePort(
   }
 }
 
-/** listener.go: buildSidecarOutboundListeners — port-specific egress listeners first (then locked), then the catch-all. */
+/**
+ * listener.go: buildSidecarOutboundListeners — port-specific egress listeners first (then locked), then the catch-all.
+ */
 export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
   const listeners = new Map<string, ListenerEntry>();
   for (const egress of ctx.scope.egressListeners) {
@@ -417,7 +425,8 @@ function addCatchAllEgress(
     const address = serviceAddressForProxy(service, ctx.pod);
     for (const port of service.ports) {
       const listenerProtocol = listenerProtocolOf(port.protocol);
-      // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP (listener.go: buildSidecarOutboundListeners).
+      // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP
+      // (listener.go: buildSidecarOutboundListeners).
       if (
         !bind &&
         service.resolution === 'Passthrough' &&
@@ -440,7 +449,10 @@ function addCatchAllEgress(
   }
 }
 
-/** listener.go: buildListenerFromEntry — a match-all chain becomes the default; otherwise the default is the PassthroughFilterChain. */
+/**
+ * listener.go: buildListenerFromEntry — a match-all chain becomes the default; otherwise the default is the
+ * PassthroughFilterChain.
+ */
 function finalizeListener(entry: ListenerEntry, ctx: ProxyContext): Listener {
   const isMatchAll = (chain: FilterChain) => Object.keys(chain.match).length === 0;
   const matchAll = entry.chains.find(isMatchAll);

@@ -36,7 +36,8 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
             if (!isIpAddress(endpoint.address) || (endpoint.health !== 'Healthy' && !service.publishNotReadyAddresses))
               continue;
             ips.add(endpoint.address);
-            // A pod with a subdomain gets <hostname>.<subdomain>.<ns>.svc.<domain>, its hostname defaulting to its name.
+            // A pod with a subdomain gets <hostname>.<subdomain>.<ns>.svc.<domain>, its hostname defaulting to its
+            // name.
             if (!endpoint.podSubdomain) continue;
             const short = `${endpoint.podHostname ?? endpoint.podName ?? ''}.${endpoint.podSubdomain}`;
             const name = `${short}.${service.hostname.slice(service.hostname.indexOf('.') + 1)}`;

@@ -40,7 +40,10 @@ function generateProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: Prox
   };
 }
 
-/** Everything istiod would push to a sidecar: listeners, route configurations, clusters, endpoints and the DNS name table. */
+/**
+ * Everything istiod would push to a sidecar: listeners, route configurations, clusters, endpoints and the DNS name
+ * table.
+ */
 export function buildSidecarProxyConfig(ctx: ProxyContext, model: MeshModel): ProxyConfig {
   const outbound = buildOutboundListeners(ctx);
   const inbound = buildInboundListener(ctx, model);

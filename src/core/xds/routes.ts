@@ -159,7 +159,10 @@ function percent(value: unknown): number {
   return typeof v === 'number' ? v : 100;
 }
 
-/** The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination, TranslateFault). */
+/**
+ * The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination,
+ * TranslateFault).
+ */
 function translateAction(
   rule: HttpRoute,
   listenPort: number,
@@ -232,7 +235,10 @@ function translateAction(
   };
 }
 
-/** route.go: BuildHTTPRoutesForVirtualService — one route per match; static conditions decided here; stop at a catch-all. */
+/**
+ * route.go: BuildHTTPRoutesForVirtualService — one route per match; static conditions decided here; stop at a
+ * catch-all.
+ */
 export function buildRoutesForVirtualService(
   vs: VirtualService,
   listenPort: number,
@@ -365,7 +371,9 @@ function separateHostsAndServices(
   return { hosts, services };
 }
 
-/** For each service, the VS whose host names it most specifically (sidecar.go: computeWildcardHostVirtualServiceIndex). */
+/**
+ * For each service, the VS whose host names it most specifically (sidecar.go: computeWildcardHostVirtualServiceIndex).
+ */
 function mostSpecificVirtualServices(
   virtualServices: readonly VirtualService[],
   services: readonly Service[],
@@ -386,7 +394,10 @@ function mostSpecificVirtualServices(
   return new Map([...index].map(([name, { vs }]) => [name, vs]));
 }
 
-/** The egress listener a route configuration comes from: the one on the port, else the catch-all (sidecar.go: GetEgressListenerForRDS). */
+/**
+ * The egress listener a route configuration comes from: the one on the port, else the catch-all (sidecar.go:
+ * GetEgressListenerForRDS).
+ */
 function egressListenerForRds(ctx: ProxyContext, port: number): EgressListener | undefined {
   return (
     ctx.scope.egressListeners.find((e) => e.port?.number === port) ??
@@ -406,7 +417,8 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
   const serviceNames = new HostIndex<Service>();
   for (const [name, service] of servicesByName) serviceNames.add(name, service);
   const lookup = (host: string) => servicesByName.get(host) ?? ctx.scope.servicesByHostname.get(host);
-  // For ports other than 80 a VS is used only when one of its hosts is a service with this port (httproute.go: selectVirtualServices).
+  // For ports other than 80 a VS is used only when one of its hosts is a service with this port (httproute.go:
+  // selectVirtualServices).
   const virtualServices =
     listenPort === 80
       ? egress.virtualServices
@@ -444,7 +456,8 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
     if (names.has(name)) return; // the first VirtualService (or service) to claim a host keeps it
     names.add(name);
     const { domains, altHosts } = service ? virtualHostDomains(service, ctx) : { domains: [hostname], altHosts: [] };
-    // httproute.go: dedupeDomains — a domain already taken, or an alternate name that is another service's FQDN, is dropped.
+    // httproute.go: dedupeDomains — a domain already taken, or an alternate name that is another service's FQDN, is
+    // dropped.
     const kept = domains.filter((d) => {
       if (taken.has(d.toLowerCase())) return false;
       if (altHosts.includes(d) && knownFqdn.has(d)) return false;
@@ -513,7 +526,9 @@ function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   };
 }
 
-/** The route configurations a sidecar's outbound listeners refer to (httproute.go: buildSidecarOutboundHTTPRouteConfig). */
+/**
+ * The route configurations a sidecar's outbound listeners refer to (httproute.go: buildSidecarOutboundHTTPRouteConfig).
+ */
 export function buildOutboundRouteConfigurations(
   ctx: ProxyContext,
   listeners: readonly Listener[],

@@ -27,7 +27,9 @@ const PROTOCOL_DESCRIPTIONS: Array<[string, string[]]> = [
   ['App: HTTP', ['http/1.0', 'http/1.1', 'h2c']],
 ];
 
-/** The MATCH column of `istioctl proxy-config listeners` (istioctl/pkg/writer/envoy/configdump/listener.go: getMatches). */
+/**
+ * The MATCH column of `istioctl proxy-config listeners` (istioctl/pkg/writer/envoy/configdump/listener.go: getMatches).
+ */
 export function describeChainMatch(match: FilterChainMatch): string {
   const parts: string[] = [];
   if (match.serverNames && match.serverNames.length > 0) parts.push(`SNI: ${match.serverNames.join(',')}`);
@@ -71,7 +73,10 @@ function describeChainDestination(chain: FilterChain, routes: readonly RouteConf
       const cluster = route.action.clusters[0]?.name ?? '';
       return cluster.includes('Cluster') ? cluster : `Cluster: ${cluster}`;
     }
-    return `Inline Route: ${(config?.virtualHosts ?? []).map((v) => v.routes.map((r) => describeRouteMatch(r.match)).join(', ')).join('; ')}`;
+    const matches = (config?.virtualHosts ?? []).map((v) =>
+      v.routes.map((r) => describeRouteMatch(r.match)).join(', '),
+    );
+    return `Inline Route: ${matches.join('; ')}`;
   }
   const cluster =
     chain.action.clusters.length === 1
@@ -82,7 +87,10 @@ function describeChainDestination(chain: FilterChain, routes: readonly RouteConf
   return cluster.includes('Cluster') && !cluster.includes('|') ? cluster : `Cluster: ${cluster}`;
 }
 
-/** istioctl's DOMAINS column: two port-free domains, the rest counted (istioctl/pkg/writer/envoy/configdump/route.go: describeRouteDomains, unexpandDomains). */
+/**
+ * istioctl's DOMAINS column: two port-free domains, the rest counted (istioctl/pkg/writer/envoy/configdump/route.go:
+ * describeRouteDomains, unexpandDomains).
+ */
 export function describeDomains(domains: readonly string[]): string {
   if (domains.length === 0) return '';
   if (domains.length === 1) return domains[0] ?? '';
@@ -103,7 +111,11 @@ function clusterSortKey(name: string): [string, string, number, string] {
   return [parts[3] ?? '', parts[0] ?? '', Number(parts[1]), parts[2] ?? ''];
 }
 
-/** The four tables of `istioctl proxy-config` (istioctl/pkg/writer/envoy/configdump/: listener.go PrintListenerSummary, route.go PrintRouteSummary, cluster.go PrintClusterSummary, and istioctl/pkg/writer/envoy/clusters/clusters.go PrintEndpointsSummary), for the CLI and the app alike. */
+/**
+ * The four tables of `istioctl proxy-config` (istioctl/pkg/writer/envoy/configdump/: listener.go PrintListenerSummary,
+ * route.go PrintRouteSummary, cluster.go PrintClusterSummary, and istioctl/pkg/writer/envoy/clusters/clusters.go
+ * PrintEndpointsSummary), for the CLI and the app alike.
+ */
 export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
   const listeners = [...config.listeners].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
   const listenerRows: TableRow[] = listeners.flatMap((listener) =>
@@ -189,5 +201,7 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
 export function formatTable(table: Table): string {
   const lines = [table.headers, ...table.rows.map((r) => r.cells)];
   const widths = table.headers.map((_, column) => Math.max(...lines.map((cells) => (cells[column] ?? '').length)));
-  return `${lines.map((cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 1))).join('')).join('\n')}\n`;
+  const padded = (cells: string[]) =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 1))).join('');
+  return `${lines.map(padded).join('\n')}\n`;
 }
