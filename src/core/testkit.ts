@@ -41,15 +41,23 @@ export function service(
   const ports = options.ports
     .map(
       (p) =>
-        `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}${p.protocol ? `, protocol: ${p.protocol}` : ''}}`,
+        `{port: ${p.port}${p.name ? `, name: ${p.name}` : ''}` +
+        `${p.targetPort !== undefined ? `, targetPort: ${p.targetPort}` : ''}` +
+        `${p.appProtocol ? `, appProtocol: ${p.appProtocol}` : ''}` +
+        `${p.protocol ? `, protocol: ${p.protocol}` : ''}}`,
     )
     .join(', ');
-  return `apiVersion: v1
+  return (
+    `apiVersion: v1
 kind: Service
 metadata: {name: ${name}, namespace: ${ns}, annotations: ${flow(options.annotations ?? {})}}
 spec:
   type: ${options.type ?? 'ClusterIP'}
-${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}${options.internalTrafficPolicy ? `  internalTrafficPolicy: ${options.internalTrafficPolicy}\n` : ''}${options.externalName ? `  externalName: ${options.externalName}\n` : ''}${options.selector ? `  selector: ${flow(options.selector)}\n` : ''}  ports: [${ports}]`;
+${options.clusterIP ? `  clusterIP: ${options.clusterIP}\n` : ''}` +
+    `${options.internalTrafficPolicy ? `  internalTrafficPolicy: ${options.internalTrafficPolicy}\n` : ''}` +
+    `${options.externalName ? `  externalName: ${options.externalName}\n` : ''}` +
+    `${options.selector ? `  selector: ${flow(options.selector)}\n` : ''}  ports: [${ports}]`
+  );
 }
 
 export function pod(
@@ -68,16 +76,19 @@ export function pod(
   const ports = (options.ports ?? [])
     .map((p) => `{containerPort: ${p.containerPort}${p.name ? `, name: ${p.name}` : ''}}`)
     .join(', ');
-  return `apiVersion: v1
+  return (
+    `apiVersion: v1
 kind: Pod
-metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})}, annotations: ${flow(options.annotations ?? {})}}
+metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})}, ` +
+    `annotations: ${flow(options.annotations ?? {})}}
 spec:
   serviceAccountName: ${options.serviceAccount ?? 'default'}
 ${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{name: app, image: app, ports: [${ports}]}]
 status:
   phase: Running
   podIP: ${options.ip ?? '10.244.0.1'}
-  conditions: [{type: Ready, status: "${options.ready === false ? 'False' : 'True'}"}]`;
+  conditions: [{type: Ready, status: "${options.ready === false ? 'False' : 'True'}"}]`
+  );
 }
 
 /** An Istio object with a spec written as YAML (indented two spaces under spec). */
@@ -85,11 +96,14 @@ export function istio(kind: string, name: string, ns: string, spec: string, extr
   const group = ['PeerAuthentication', 'AuthorizationPolicy', 'RequestAuthentication'].includes(kind)
     ? 'security.istio.io/v1'
     : 'networking.istio.io/v1';
-  return `apiVersion: ${group}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${ns}${extraMetadata}}\nspec:\n${spec
-    .trim()
-    .split('\n')
-    .map((line) => `  ${line}`)
-    .join('\n')}`;
+  return (
+    `apiVersion: ${group}\nkind: ${kind}\nmetadata: {name: ${name}, namespace: ${ns}${extraMetadata}}\n` +
+    `spec:\n${spec
+      .trim()
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n')}`
+  );
 }
 
 export function meshConfig(mesh: string): string {

@@ -153,7 +153,8 @@ describe('the parser on hostile or random input (property tests)', () => {
   });
 
   it('never throws when any scalar of an example is replaced by a mapping with toString and valueOf keys', () => {
-    // String({toString: 1}) and `${x}` throw "Cannot convert object to primitive value"; only checked scalars may be stringified.
+    // String({toString: 1}) and `${x}` throw "Cannot convert object to primitive value"; only checked scalars may be
+    // stringified.
     const hostile = '{toString: 1, valueOf: 1}';
     const scenarios = new URL('../../../fixtures/scenarios/', import.meta.url);
     // Each field (kind and path, list indexes aside) once: the examples repeat many, and every run traces a request.
@@ -186,10 +187,11 @@ describe('the parser on hostile or random input (property tests)', () => {
 
   it('answers well under a second for a billion-laughs document, a deep nest and a huge line', () => {
     const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 12; i++)
-      laughs.push(
-        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array.from({ length: 9 }, () => `*${String.fromCharCode(96 + i)}`).join(',')}]`,
-      );
+    for (let i = 1; i < 12; i++) {
+      const name = String.fromCharCode(97 + i);
+      const refs = Array.from({ length: 9 }, () => `*${String.fromCharCode(96 + i)}`).join(',');
+      laughs.push(`${name}: &${name} [${refs}]`);
+    }
     const inputs = [
       laughs.join('\n'),
       `${'['.repeat(5000)}${']'.repeat(5000)}`,
@@ -205,7 +207,10 @@ describe('the parser on hostile or random input (property tests)', () => {
   });
 });
 
-/** Every scalar value below `node` (mapping values and list items, not keys), with the field it is in (`Service spec.ports[].port`). */
+/**
+ * Every scalar value below `node` (mapping values and list items, not keys), with the field it is in (`Service
+ * spec.ports[].port`).
+ */
 function scalars(node: YamlNode | null, field: string): Array<{ start: number; end: number; field: string }> {
   if (!node) return [];
   if (node.kind === 'scalar') return [{ start: node.start, end: node.end, field }];

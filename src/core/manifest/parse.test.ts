@@ -75,7 +75,8 @@ describe('parseManifests', () => {
 
   it('assumes the default namespace for a namespaced object without one, and none for a Namespace', () => {
     const { objects } = parse(
-      'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n' +
+        '  name: b\n',
     );
     expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([
       ['a', 'default', true],
@@ -115,7 +116,8 @@ describe('parseManifests', () => {
 
   it('says what is missing from an object and where', () => {
     const { objects, diagnostics } = parse(
-      'apiVersion: v1\nmetadata:\n  name: x\n---\nkind: Service\nmetadata:\n  name: y\n---\napiVersion: v1\nkind: Service\n---\n- a\n- b\n',
+      'apiVersion: v1\nmetadata:\n  name: x\n---\nkind: Service\nmetadata:\n  name: y\n---\napiVersion: v1\n' +
+        'kind: Service\n---\n- a\n- b\n',
     );
     expect(objects).toEqual([]);
     expect(diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([
@@ -126,38 +128,42 @@ describe('parseManifests', () => {
     ]);
   });
 
-  it('reports a kind, apiVersion or name of the wrong type at the value, and a wrong namespace type while still assuming default', () => {
-    const text = [
-      'apiVersion: v1', // 1
-      'kind: 5',
-      'metadata:',
-      '  name: x',
-      '---', // 5
-      'apiVersion: v1',
-      'kind: Service',
-      'metadata:',
-      '  name: 123',
-      '---', // 10
-      'apiVersion: 2',
-      'kind: Service',
-      'metadata:',
-      '  name: y',
-      '---', // 15
-      'apiVersion: v1',
-      'kind: Service',
-      'metadata:',
-      '  name: z',
-      '  namespace: 5', // 20
-    ].join('\n');
-    const { objects, diagnostics } = parse(text);
-    expect(
-      diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}-${d.range.end.column}`),
-    ).toEqual(['WRONG_TYPE@2:7-8', 'WRONG_TYPE@9:9-12', 'WRONG_TYPE@11:13-14', 'WRONG_TYPE@20:14-15']);
-    expect(diagnostics[1]?.message).toBe(
-      'metadata.name must be a string, but it is a number (123); kubectl rejects this object. Quote it: "123".',
-    );
-    expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([['z', 'default', true]]);
-  });
+  it(
+    'reports a kind, apiVersion or name of the wrong type at the value, and a wrong namespace type while still ' +
+      'assuming default',
+    () => {
+      const text = [
+        'apiVersion: v1', // 1
+        'kind: 5',
+        'metadata:',
+        '  name: x',
+        '---', // 5
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata:',
+        '  name: 123',
+        '---', // 10
+        'apiVersion: 2',
+        'kind: Service',
+        'metadata:',
+        '  name: y',
+        '---', // 15
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata:',
+        '  name: z',
+        '  namespace: 5', // 20
+      ].join('\n');
+      const { objects, diagnostics } = parse(text);
+      expect(
+        diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.column}-${d.range.end.column}`),
+      ).toEqual(['WRONG_TYPE@2:7-8', 'WRONG_TYPE@9:9-12', 'WRONG_TYPE@11:13-14', 'WRONG_TYPE@20:14-15']);
+      expect(diagnostics[1]?.message).toBe(
+        'metadata.name must be a string, but it is a number (123); kubectl rejects this object. Quote it: "123".',
+      );
+      expect(objects.map((o) => [o.name, o.namespace, o.namespaceAssumed])).toEqual([['z', 'default', true]]);
+    },
+  );
 
   it('reads documents that start with %YAML or %TAG directives', () => {
     const text = [
@@ -340,7 +346,8 @@ describe('large and real exports', () => {
 
 describe('reading again after an edit', () => {
   const service = (name: string, extra = '') =>
-    `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: default\n${extra}spec:\n  ports:\n  - port: on\n`;
+    `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: default\n${extra}spec:\n  ports:\n` +
+    `  - port: on\n`;
 
   it('reads again only the few documents around an edit, and nothing for the same text', () => {
     // 200 documents: read in small runs (one read each), of which an edit changes one.

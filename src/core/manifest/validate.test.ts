@@ -100,7 +100,8 @@ describe('YAML 1.1 values kubectl reads differently', () => {
 
   it('rejects a label value that is a number, with the quoted form to write', () => {
     const text =
-      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  labels:\n    version: 1.10\nspec: {containers: [{name: a, image: a}]}\n';
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\n  labels:\n    version: 1.10\n' +
+      'spec: {containers: [{name: a, image: a}]}\n';
     const problem = run(text).diagnostics.find((d) => d.code === 'WRONG_TYPE');
     expect(problem?.range.start).toEqual({ line: 7, column: 14 });
     expect(problem?.message).toContain('Quote it: "1.10"');
@@ -110,7 +111,8 @@ describe('YAML 1.1 values kubectl reads differently', () => {
 describe('duplicates', () => {
   it('keeps the later of two objects with the same identity and says where the first was', () => {
     const text =
-      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 1}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 2}]}\n';
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 1}]}\n---\n' +
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: shop}\nspec: {ports: [{port: 2}]}\n';
     const analysis = run(text);
     expect(analysis.diagnostics.filter((d) => d.severity !== 'info')).toEqual([
       expect.objectContaining({ code: 'DUPLICATE_OBJECT', message: expect.stringContaining('m.yaml:1') }),
@@ -174,7 +176,9 @@ describe('Istio config istiod would reject', () => {
   });
 
   it('accepts a PeerAuthentication and AuthorizationPolicy of the security group', () => {
-    const text = `${object('security.istio.io/v1', 'PeerAuthentication', 'spec: {mtls: {mode: STRICT}}\n')}---\n${object('security.istio.io/v1', 'AuthorizationPolicy', 'spec: {action: DENY, rules: [{}]}\n').replace('name: x', 'name: deny-all')}`;
+    const peerAuthentication = object('security.istio.io/v1', 'PeerAuthentication', 'spec: {mtls: {mode: STRICT}}\n');
+    const denyAll = object('security.istio.io/v1', 'AuthorizationPolicy', 'spec: {action: DENY, rules: [{}]}\n');
+    const text = `${peerAuthentication}---\n${denyAll.replace('name: x', 'name: deny-all')}`;
     const analysis = run(text);
     expect(analysis.diagnostics).toEqual([]);
     expect([...analysis.model.istio.keys()]).toEqual(['PeerAuthentication', 'AuthorizationPolicy']);

@@ -24,7 +24,7 @@ describe('buildObjectGraph', () => {
     ]);
   });
 
-  it('links a VirtualService to its gateway and route hosts, a DestinationRule to its host, a Gateway to its pods', () => {
+  it('links a VirtualService to its gateway and route hosts, a DestinationRule to its host, a Gateway to pods', () => {
     const text = `
 apiVersion: v1
 kind: Service

@@ -357,8 +357,11 @@ spec: {type: ExternalName, externalName: db.example.com}
     expect(codes(text)).toContain('MISSING_FIELD@8:5');
   });
 
-  it('reads EndpointSlices, and Endpoints only for selector-less Services without a slice, as EndpointSliceMirroring mirrors them', () => {
-    const text = `apiVersion: discovery.k8s.io/v1
+  it(
+    'reads EndpointSlices, and Endpoints only for selector-less Services without a slice, as ' +
+      'EndpointSliceMirroring mirrors them',
+    () => {
+      const text = `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: api-abc
@@ -416,30 +419,35 @@ kind: Endpoints
 metadata: {name: skipped, namespace: shop, labels: {endpointslice.kubernetes.io/skip-mirror: "true"}}
 subsets: [{addresses: [{ip: 10.0.4.1}], ports: [{name: http, port: 80}]}]
 `;
-    const { model } = run(text);
-    expect(
-      model.endpointSlices.map((s) => [
-        s.serviceName,
-        s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null]),
-      ]),
-    ).toEqual([
-      [
-        'api',
+      const { model } = run(text);
+      expect(
+        model.endpointSlices.map((s) => [
+          s.serviceName,
+          s.endpoints.map((e) => [e.addresses[0], e.ready, e.terminating ?? null]),
+        ]),
+      ).toEqual([
         [
-          ['10.0.0.5', true, null],
-          ['10.0.0.6', false, true],
+          'api',
+          [
+            ['10.0.0.5', true, null],
+            ['10.0.0.6', false, true],
+          ],
         ],
-      ],
-      [
-        'old',
         [
-          ['10.0.1.1', true, false],
-          ['10.0.1.2', false, false],
+          'old',
+          [
+            ['10.0.1.1', true, false],
+            ['10.0.1.2', false, false],
+          ],
         ],
-      ],
-    ]);
-    expect(model.endpointSlices[0]?.endpoints[0]?.targetRef).toEqual({ kind: 'Pod', name: 'api-1', namespace: 'shop' });
-  });
+      ]);
+      expect(model.endpointSlices[0]?.endpoints[0]?.targetRef).toEqual({
+        kind: 'Pod',
+        name: 'api-1',
+        namespace: 'shop',
+      });
+    },
+  );
 });
 
 describe('mesh config', () => {

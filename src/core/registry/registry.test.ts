@@ -92,19 +92,23 @@ spec: {type: ExternalName, externalName: reviews.default.svc.cluster.local}
     expect(reviews?.aliases).toEqual(['legacy.default.svc.cluster.local']);
   });
 
-  it('derives endpoints from the selected pods when there is no EndpointSlice: named targetPort, readiness, tlsMode', () => {
-    const [reviews] = find(registry.services, 'reviews.default.svc.cluster.local');
-    if (!reviews) throw new Error('no reviews');
-    expect(
-      registry.endpoints
-        .get(reviews)
-        ?.map((e) => [e.address, e.port, e.servicePortName, e.health, e.tlsMode, e.serviceAccount]),
-    ).toEqual([
-      ['10.244.0.5', 9081, 'http', 'Healthy', 'istio', 'bookinfo-reviews'],
-      ['10.244.0.6', 9081, 'http', 'UnHealthy', 'disabled', 'default'],
-    ]);
-    expect(registry.assumptions.map((a) => a.code)).toContain('ENDPOINTS_FROM_SELECTOR');
-  });
+  it(
+    'derives endpoints from the selected pods when there is no EndpointSlice: named targetPort, readiness, ' +
+      'tlsMode',
+    () => {
+      const [reviews] = find(registry.services, 'reviews.default.svc.cluster.local');
+      if (!reviews) throw new Error('no reviews');
+      expect(
+        registry.endpoints
+          .get(reviews)
+          ?.map((e) => [e.address, e.port, e.servicePortName, e.health, e.tlsMode, e.serviceAccount]),
+      ).toEqual([
+        ['10.244.0.5', 9081, 'http', 'Healthy', 'istio', 'bookinfo-reviews'],
+        ['10.244.0.6', 9081, 'http', 'UnHealthy', 'disabled', 'default'],
+      ]);
+      expect(registry.assumptions.map((a) => a.code)).toContain('ENDPOINTS_FROM_SELECTOR');
+    },
+  );
 
   it('reads EndpointSlices when present: health from conditions, labels from the pod behind the address', () => {
     const withSlice = `${text}---
@@ -163,7 +167,9 @@ ${spec}
     const registry = registryOf(
       se(
         'multi',
-        '  hosts: [a.example.com, b.example.com]\n  addresses: [10.1.0.0/16, 10.2.3.4/32]\n  resolution: STATIC\n  endpoints: [{address: 10.1.2.3}]\n  ports: [{number: 443, name: tls, protocol: TLS}]',
+        '  hosts: [a.example.com, b.example.com]\n  addresses: [10.1.0.0/16, 10.2.3.4/32]\n' +
+          '  resolution: STATIC\n  endpoints: [{address: 10.1.2.3}]\n' +
+          '  ports: [{number: 443, name: tls, protocol: TLS}]',
       ),
     );
     expect(registry.services.map((s) => `${s.hostname} ${s.defaultAddress}`)).toEqual([
@@ -191,7 +197,8 @@ ${spec}
     const registry = registryOf(
       se(
         'dns',
-        '  hosts: [api.example.com]\n  resolution: DNS\n  ports: [{number: 443, name: https, protocol: HTTPS, targetPort: 8443}]',
+        '  hosts: [api.example.com]\n  resolution: DNS\n' +
+          '  ports: [{number: 443, name: https, protocol: HTTPS, targetPort: 8443}]',
       ) +
         se(
           'none',
@@ -212,7 +219,8 @@ ${spec}
       const registry = registryOf(
         se(
           'odd',
-          `  hosts: [odd.example.com]\n  resolution: ${resolution}\n  ports: [{number: 80, name: http, protocol: HTTP}]`,
+          `  hosts: [odd.example.com]\n  resolution: ${resolution}\n` +
+            `  ports: [{number: 80, name: http, protocol: HTTP}]`,
         ),
       );
       expect(
@@ -226,7 +234,8 @@ ${spec}
     const registry = registryOf(
       se(
         'first',
-        '  hosts: [a.example.com, "*.wild.example.com"]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+        '  hosts: [a.example.com, "*.wild.example.com"]\n  resolution: DNS\n' +
+          '  ports: [{number: 80, name: http, protocol: HTTP}]',
       ) +
         se(
           'none',
@@ -241,7 +250,11 @@ ${spec}
           'second',
           '  hosts: [b.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
         ) +
-        `${se('live', '  hosts: [c.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]').replace('---\n', '')}status:\n  addresses: [{value: 240.240.0.9, host: c.example.com}]\n`,
+        se(
+          'live',
+          '  hosts: [c.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
+        ).replace('---\n', '') +
+        'status:\n  addresses: [{value: 240.240.0.9, host: c.example.com}]\n',
     );
     expect(registry.services.map((s) => `${s.hostname}=${s.autoAllocatedAddress ?? '-'}`)).toEqual([
       'a.example.com=240.240.0.1',
@@ -257,7 +270,9 @@ ${spec}
     const text =
       se(
         'vm',
-        '  hosts: [vm.shop.internal]\n  location: MESH_INTERNAL\n  resolution: STATIC\n  workloadSelector: {labels: {app: vm}}\n  ports: [{number: 80, name: http, protocol: HTTP, targetPort: 8080}]',
+        '  hosts: [vm.shop.internal]\n  location: MESH_INTERNAL\n  resolution: STATIC\n' +
+          '  workloadSelector: {labels: {app: vm}}\n  ports: [{number: 80, name: http, protocol: HTTP, ' +
+          'targetPort: 8080}]',
       ) +
       `apiVersion: networking.istio.io/v1
 kind: WorkloadEntry

@@ -81,23 +81,27 @@ describe('sidecar scope: which services a proxy sees (pilot/pkg/model/sidecar.go
     expect(hosts(scope)).toEqual(['cart.shop.svc.cluster.local@shop']);
   });
 
-  it('prefers a workloadSelector Sidecar, then the namespace one, then the root namespace default with . as the client namespace', () => {
-    const rootDefault = istio('Sidecar', 'default', 'istio-system', 'egress:\n- hosts: ["./*"]');
-    const scoped = istio(
-      'Sidecar',
-      'only-istiod',
-      'default',
-      'workloadSelector:\n  labels: {app: client}\negress:\n- hosts: ["istio-system/*"]',
-    );
-    expect(hosts(scopeFor(doc(base, rootDefault), 'shopper'))).toEqual([
-      'cart.shop.svc.cluster.local@shop',
-      'legacy.shop.svc.cluster.local@shop',
-    ]);
-    expect(scopeFor(doc(base, rootDefault), 'shopper').sidecarReason).toContain('root namespace');
-    expect(hosts(scopeFor(doc(base, rootDefault, scoped), 'client'))).toEqual([
-      'istiod.istio-system.svc.cluster.local@istio-system',
-    ]);
-  });
+  it(
+    'prefers a workloadSelector Sidecar, then the namespace one, then the root namespace default with . as the ' +
+      'client namespace',
+    () => {
+      const rootDefault = istio('Sidecar', 'default', 'istio-system', 'egress:\n- hosts: ["./*"]');
+      const scoped = istio(
+        'Sidecar',
+        'only-istiod',
+        'default',
+        'workloadSelector:\n  labels: {app: client}\negress:\n- hosts: ["istio-system/*"]',
+      );
+      expect(hosts(scopeFor(doc(base, rootDefault), 'shopper'))).toEqual([
+        'cart.shop.svc.cluster.local@shop',
+        'legacy.shop.svc.cluster.local@shop',
+      ]);
+      expect(scopeFor(doc(base, rootDefault), 'shopper').sidecarReason).toContain('root namespace');
+      expect(hosts(scopeFor(doc(base, rootDefault, scoped), 'client'))).toEqual([
+        'istiod.istio-system.svc.cluster.local@istio-system',
+      ]);
+    },
+  );
 
   it('hides a service exported only to its own namespace, and shows it to that namespace', () => {
     const privateCart = service('private', 'shop', {
@@ -134,20 +138,24 @@ describe('sidecar scope: which services a proxy sees (pilot/pkg/model/sidecar.go
     ]);
   });
 
-  it('adds the destinations of imported VirtualServices to the cluster set even when the Sidecar did not import them', () => {
-    const vs = istio(
-      'VirtualService',
-      'reviews',
-      'default',
-      'hosts: [reviews]\nhttp:\n- route:\n  - destination: {host: cart.shop.svc.cluster.local}',
-    );
-    const scope = scopeFor(
-      doc(base, vs, istio('Sidecar', 'default', 'default', 'egress:\n- hosts: ["./*"]')),
-      'client',
-    );
-    expect(scope.egressListeners[0]?.services.map((s) => s.hostname)).toEqual(['reviews.default.svc.cluster.local']);
-    expect(hosts(scope)).toEqual(['reviews.default.svc.cluster.local@default', 'cart.shop.svc.cluster.local@shop']);
-  });
+  it(
+    'adds the destinations of imported VirtualServices to the cluster set even when the Sidecar did not import ' +
+      'them',
+    () => {
+      const vs = istio(
+        'VirtualService',
+        'reviews',
+        'default',
+        'hosts: [reviews]\nhttp:\n- route:\n  - destination: {host: cart.shop.svc.cluster.local}',
+      );
+      const scope = scopeFor(
+        doc(base, vs, istio('Sidecar', 'default', 'default', 'egress:\n- hosts: ["./*"]')),
+        'client',
+      );
+      expect(scope.egressListeners[0]?.services.map((s) => s.hostname)).toEqual(['reviews.default.svc.cluster.local']);
+      expect(hosts(scope)).toEqual(['reviews.default.svc.cluster.local@default', 'cart.shop.svc.cluster.local@shop']);
+    },
+  );
 
   it('keeps only services with the port of a port-specific egress listener', () => {
     const sidecar = istio(
@@ -172,7 +180,7 @@ describe('outbound traffic policy and DestinationRules in scope', () => {
     expect(scope.outboundTrafficPolicySource?.kind).toBe('Sidecar');
   });
 
-  it('finds DestinationRules in the client namespace first, then the service namespace, then the root namespace', () => {
+  it('finds DestinationRules in the client namespace, then the service namespace, then the root namespace', () => {
     const drIn = (ns: string, host: string, subset: string) =>
       istio(
         'DestinationRule',
@@ -208,7 +216,8 @@ describe('outbound traffic policy and DestinationRules in scope', () => {
       'DestinationRule',
       'b',
       'default',
-      'host: reviews.default.svc.cluster.local\nsubsets: [{name: v1, labels: {version: other}}, {name: v2, labels: {version: v2}}]',
+      'host: reviews.default.svc.cluster.local\nsubsets: [{name: v1, labels: {version: other}}, {name: v2, ' +
+        'labels: {version: v2}}]',
     );
     const rule = scopeFor(doc(base, a, b), 'client').destinationRules.get('reviews.default.svc.cluster.local');
     expect(rule?.subsets.map((s) => `${s.name}=${s.labels.get('version') ?? ''}`)).toEqual(['v1=v1', 'v2=v2']);

@@ -32,7 +32,7 @@ const toReviews = (text: string, headers: Record<string, string> = {}) =>
   trace(text, { from: 'app/client', to: 'http://reviews:9080/', headers });
 const toDb = (text: string) => trace(text, { from: 'app/client', to: 'db:5432' });
 
-describe('AuthorizationPolicy source.serviceAccounts and trustDomains (pilot/pkg/security/authz/model/generator.go)', () => {
+describe('AuthorizationPolicy source.serviceAccounts and trustDomains (security/authz/model/generator.go)', () => {
   it('matches serviceAccounts `ns/sa` (or `sa` in the policy namespace) against the caller identity', () => {
     const allow = (sa: string) =>
       policy('allow-sa', 'reviews', `action: ALLOW\nrules:\n- from: [{source: {serviceAccounts: ["${sa}"]}}]`);
@@ -81,41 +81,45 @@ describe('AuthorizationPolicy source.serviceAccounts and trustDomains (pilot/pkg
 });
 
 describe('AuthorizationPolicy fields Meshpath does not evaluate', () => {
-  it('never lets an unrecognised source or operation field match everything: ALLOW does not match, DENY does, with a note', () => {
-    const allow = policy(
-      'allow-typo',
-      'reviews',
-      'action: ALLOW\nrules:\n- from: [{source: {principal: ["cluster.local/ns/app/sa/someone"]}}]',
-    );
-    const allowed = toReviews(doc(mesh, allow));
-    expect(allowed.outcome).toBe('denied');
-    expect(allowed.assumptions.some((a) => a.includes('principal') && a.includes('allow-typo'))).toBe(true);
-    const deny = policy('deny-typo', 'reviews', 'action: DENY\nrules:\n- to: [{operation: {method: ["DELETE"]}}]');
-    const denied = toReviews(doc(mesh, deny));
-    expect(denied.outcome).toBe('denied');
-    expect(denied.assumptions.some((a) => a.includes('method') && a.includes('deny-typo'))).toBe(true);
-    // `value` instead of `values` in a condition, and a misspelt `from`.
-    expect(
-      toReviews(
-        doc(
-          mesh,
-          policy(
-            'deny-value',
-            'reviews',
-            'action: DENY\nrules:\n- when: [{key: "request.headers[x-user]", value: ["bob"]}]',
+  it(
+    'never lets an unrecognised source or operation field match everything: ALLOW does not match, DENY does, ' +
+      'with a note',
+    () => {
+      const allow = policy(
+        'allow-typo',
+        'reviews',
+        'action: ALLOW\nrules:\n- from: [{source: {principal: ["cluster.local/ns/app/sa/someone"]}}]',
+      );
+      const allowed = toReviews(doc(mesh, allow));
+      expect(allowed.outcome).toBe('denied');
+      expect(allowed.assumptions.some((a) => a.includes('principal') && a.includes('allow-typo'))).toBe(true);
+      const deny = policy('deny-typo', 'reviews', 'action: DENY\nrules:\n- to: [{operation: {method: ["DELETE"]}}]');
+      const denied = toReviews(doc(mesh, deny));
+      expect(denied.outcome).toBe('denied');
+      expect(denied.assumptions.some((a) => a.includes('method') && a.includes('deny-typo'))).toBe(true);
+      // `value` instead of `values` in a condition, and a misspelt `from`.
+      expect(
+        toReviews(
+          doc(
+            mesh,
+            policy(
+              'deny-value',
+              'reviews',
+              'action: DENY\nrules:\n- when: [{key: "request.headers[x-user]", value: ["bob"]}]',
+            ),
           ),
-        ),
-      ).outcome,
-    ).toBe('denied');
-    expect(
-      toReviews(
-        doc(
-          mesh,
-          policy('allow-form', 'reviews', 'action: ALLOW\nrules:\n- form: [{source: {namespaces: ["other"]}}]'),
-        ),
-      ).outcome,
-    ).toBe('denied');
-  });
+        ).outcome,
+      ).toBe('denied');
+      expect(
+        toReviews(
+          doc(
+            mesh,
+            policy('allow-form', 'reviews', 'action: ALLOW\nrules:\n- form: [{source: {namespaces: ["other"]}}]'),
+          ),
+        ).outcome,
+      ).toBe('denied');
+    },
+  );
 
   it('treats a condition Istio supports but Meshpath cannot evaluate as unknown, with a note', () => {
     const when = 'rules:\n- when: [{key: connection.sni, values: ["outbound_.9080_._.reviews.app.svc.cluster.local"]}]';
@@ -127,16 +131,20 @@ describe('AuthorizationPolicy fields Meshpath does not evaluate', () => {
     expect(denied.assumptions.some((a) => a.includes('connection.sni'))).toBe(true);
   });
 
-  it('skips a rule whose condition key Istio does not know, for DENY too (pilot/pkg/security/authz/model/model.go: New)', () => {
-    const t = toReviews(
-      doc(
-        mesh,
-        policy('deny-bad-key', 'reviews', 'action: DENY\nrules:\n- when: [{key: request.method, values: ["GET"]}]'),
-      ),
-    );
-    expect(t.outcome).toBe('routed');
-    expect(t.assumptions.some((a) => a.includes('request.method'))).toBe(true);
-  });
+  it(
+    'skips a rule whose condition key Istio does not know, for DENY too ' +
+      '(pilot/pkg/security/authz/model/model.go: New)',
+    () => {
+      const t = toReviews(
+        doc(
+          mesh,
+          policy('deny-bad-key', 'reviews', 'action: DENY\nrules:\n- when: [{key: request.method, values: ["GET"]}]'),
+        ),
+      );
+      expect(t.outcome).toBe('routed');
+      expect(t.assumptions.some((a) => a.includes('request.method'))).toBe(true);
+    },
+  );
 
   it('evaluates destination.ip against the workload address', () => {
     const deny = (ip: string) =>
@@ -159,7 +167,7 @@ describe('AuthorizationPolicy fields Meshpath does not evaluate', () => {
 });
 
 describe('AuthorizationPolicy requestPrincipals: Meshpath requests carry no JWT', () => {
-  it('on HTTP, requestPrincipals never matches and notRequestPrincipals always matches; on TCP, DENY drops them', () => {
+  it('on HTTP, requestPrincipals never matches and notRequestPrincipals always does; on TCP, DENY drops them', () => {
     expect(
       toReviews(
         doc(
@@ -213,56 +221,65 @@ describe('AuthorizationPolicy requestPrincipals: Meshpath requests carry no JWT'
 });
 
 describe('AuthorizationPolicy on TCP (pilot/pkg/security/authz/builder/builder.go, model.go: checkError)', () => {
-  it('skips a whole ALLOW rule that uses an HTTP-only field anywhere, and keeps a DENY rule without its HTTP-only fields', () => {
-    const twoTos = policy(
-      'allow-db',
-      'db',
-      'action: ALLOW\nrules:\n- to: [{operation: {methods: ["GET"]}}, {operation: {ports: ["5432"]}}]',
-    );
-    expect(summary(toDb(doc(mesh, twoTos)))).toEqual({ outcome: 'denied', status: null, responseFlags: '-' });
-    const headerWhen = policy(
-      'allow-db',
-      'db',
-      'action: ALLOW\nrules:\n- from: [{source: {principals: ["cluster.local/ns/app/sa/client-sa"]}}]\n  when: [{key: "request.headers[x-user]", values: ["bob"]}]',
-    );
-    expect(toDb(doc(mesh, headerWhen)).outcome).toBe('denied');
-    const jwtFrom = policy(
-      'allow-db',
-      'db',
-      'action: ALLOW\nrules:\n- from: [{source: {notRequestPrincipals: ["*"]}}, {source: {namespaces: ["app"]}}]',
-    );
-    expect(toDb(doc(mesh, jwtFrom)).outcome).toBe('denied');
-    // Without HTTP-only fields the rule applies.
-    expect(
-      toDb(doc(mesh, policy('allow-db', 'db', 'action: ALLOW\nrules:\n- to: [{operation: {ports: ["5432"]}}]')))
-        .outcome,
-    ).toBe('routed');
-    // A DENY rule is kept with its HTTP-only fields removed.
-    expect(
-      toDb(
-        doc(
-          mesh,
-          policy('deny-db', 'db', 'action: DENY\nrules:\n- to: [{operation: {methods: ["GET"], ports: ["5432"]}}]'),
-        ),
-      ).outcome,
-    ).toBe('denied');
-    expect(
-      toDb(
-        doc(
-          mesh,
-          policy('deny-db', 'db', 'action: DENY\nrules:\n- to: [{operation: {methods: ["GET"], ports: ["9999"]}}]'),
-        ),
-      ).outcome,
-    ).toBe('routed');
-    expect(
-      toDb(
-        doc(
-          mesh,
-          policy('deny-db', 'db', 'action: DENY\nrules:\n- when: [{key: "request.headers[x-user]", values: ["bob"]}]'),
-        ),
-      ).outcome,
-    ).toBe('denied');
-  });
+  it(
+    'skips a whole ALLOW rule that uses an HTTP-only field anywhere, and keeps a DENY rule without its HTTP-only ' +
+      'fields',
+    () => {
+      const twoTos = policy(
+        'allow-db',
+        'db',
+        'action: ALLOW\nrules:\n- to: [{operation: {methods: ["GET"]}}, {operation: {ports: ["5432"]}}]',
+      );
+      expect(summary(toDb(doc(mesh, twoTos)))).toEqual({ outcome: 'denied', status: null, responseFlags: '-' });
+      const headerWhen = policy(
+        'allow-db',
+        'db',
+        'action: ALLOW\nrules:\n- from: [{source: {principals: ["cluster.local/ns/app/sa/client-sa"]}}]\n' +
+          '  when: [{key: "request.headers[x-user]", values: ["bob"]}]',
+      );
+      expect(toDb(doc(mesh, headerWhen)).outcome).toBe('denied');
+      const jwtFrom = policy(
+        'allow-db',
+        'db',
+        'action: ALLOW\nrules:\n- from: [{source: {notRequestPrincipals: ["*"]}}, {source: {namespaces: ["app"]}}]',
+      );
+      expect(toDb(doc(mesh, jwtFrom)).outcome).toBe('denied');
+      // Without HTTP-only fields the rule applies.
+      expect(
+        toDb(doc(mesh, policy('allow-db', 'db', 'action: ALLOW\nrules:\n- to: [{operation: {ports: ["5432"]}}]')))
+          .outcome,
+      ).toBe('routed');
+      // A DENY rule is kept with its HTTP-only fields removed.
+      expect(
+        toDb(
+          doc(
+            mesh,
+            policy('deny-db', 'db', 'action: DENY\nrules:\n- to: [{operation: {methods: ["GET"], ports: ["5432"]}}]'),
+          ),
+        ).outcome,
+      ).toBe('denied');
+      expect(
+        toDb(
+          doc(
+            mesh,
+            policy('deny-db', 'db', 'action: DENY\nrules:\n- to: [{operation: {methods: ["GET"], ports: ["9999"]}}]'),
+          ),
+        ).outcome,
+      ).toBe('routed');
+      expect(
+        toDb(
+          doc(
+            mesh,
+            policy(
+              'deny-db',
+              'db',
+              'action: DENY\nrules:\n- when: [{key: "request.headers[x-user]", values: ["bob"]}]',
+            ),
+          ),
+        ).outcome,
+      ).toBe('denied');
+    },
+  );
 });
 
 describe('AuthorizationPolicy wildcard values (pilot/pkg/security/authz/matcher/header.go)', () => {

@@ -85,37 +85,42 @@ describe('clusters (pilot/pkg/networking/core/cluster.go)', () => {
     expect(clusterNamed(disabled, R)?.tls.mode).toBe('NONE');
   });
 
-  it('turns auto mTLS off for a namespace whose PeerAuthentication disables mTLS, and per endpoint for a workload policy', () => {
-    const namespaceWide = proxyConfigFor(
-      doc(base, istio('PeerAuthentication', 'default', 'default', 'mtls: {mode: DISABLE}')),
-      'default/client',
-    );
-    expect(clusterNamed(namespaceWide, R)?.tls.mode).toBe('NONE');
-    const workload = proxyConfigFor(
-      doc(
-        base,
-        istio(
-          'PeerAuthentication',
-          'v1-off',
-          'default',
-          'selector: {matchLabels: {version: v1}}\nmtls: {mode: DISABLE}',
+  it(
+    'turns auto mTLS off for a namespace whose PeerAuthentication disables mTLS, and per endpoint for a workload ' +
+      'policy',
+    () => {
+      const namespaceWide = proxyConfigFor(
+        doc(base, istio('PeerAuthentication', 'default', 'default', 'mtls: {mode: DISABLE}')),
+        'default/client',
+      );
+      expect(clusterNamed(namespaceWide, R)?.tls.mode).toBe('NONE');
+      const workload = proxyConfigFor(
+        doc(
+          base,
+          istio(
+            'PeerAuthentication',
+            'v1-off',
+            'default',
+            'selector: {matchLabels: {version: v1}}\nmtls: {mode: DISABLE}',
+          ),
         ),
-      ),
-      'default/client',
-    );
-    expect(workload.endpoints.find((e) => e.clusterName === R)?.endpoints.map((e) => e.mtls)).toEqual([
-      false,
-      true,
-      false,
-    ]);
-  });
+        'default/client',
+      );
+      expect(workload.endpoints.find((e) => e.clusterName === R)?.endpoints.map((e) => e.mtls)).toEqual([
+        false,
+        true,
+        false,
+      ]);
+    },
+  );
 
   it('replaces the top-level TLS with a port-level setting', () => {
     const config = proxyConfigFor(
       doc(
         base,
         dr(
-          'trafficPolicy:\n  tls: {mode: ISTIO_MUTUAL}\n  portLevelSettings:\n  - port: {number: 9080}\n    loadBalancer: {simple: ROUND_ROBIN}',
+          'trafficPolicy:\n  tls: {mode: ISTIO_MUTUAL}\n  portLevelSettings:\n  - port: {number: 9080}\n' +
+            '    loadBalancer: {simple: ROUND_ROBIN}',
         ),
       ),
       'default/client',
@@ -170,7 +175,8 @@ describe('clusters (pilot/pkg/networking/core/cluster.go)', () => {
           'ServiceEntry',
           'vm',
           'default',
-          'hosts: [vm.internal]\nresolution: DNS\nworkloadSelector: {labels: {app: nothing}}\nports: [{number: 80, name: http, protocol: HTTP}]',
+          'hosts: [vm.internal]\nresolution: DNS\nworkloadSelector: {labels: {app: nothing}}\n' +
+            'ports: [{number: 80, name: http, protocol: HTTP}]',
         ),
       ),
       'default/client',
@@ -254,56 +260,68 @@ endpoints: [{addresses: [10.244.1.1], conditions: {ready: true}}]
     ).toEqual(['ConfigMap/istio']);
   });
 
-  it('gives an original-destination cluster ISTIO_MUTUAL under auto mTLS when every endpoint runs a sidecar (push_context.go: BestEffortInferServiceMTLSMode)', () => {
-    const db = (labels: Record<string, string>) =>
-      doc(
-        base,
-        service('db', 'default', { ports: [{ port: 5432, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }),
-        pod('db-0', 'default', { labels: { app: 'db', 'security.istio.io/tlsMode': 'istio' }, ip: '10.244.5.1' }),
-        pod('db-1', 'default', { labels: { app: 'db', ...labels }, ip: '10.244.5.2' }),
+  it(
+    'gives an original-destination cluster ISTIO_MUTUAL under auto mTLS when every endpoint runs a sidecar ' +
+      '(push_context.go: BestEffortInferServiceMTLSMode)',
+    () => {
+      const db = (labels: Record<string, string>) =>
+        doc(
+          base,
+          service('db', 'default', {
+            ports: [{ port: 5432, name: 'tcp' }],
+            clusterIP: 'None',
+            selector: { app: 'db' },
+          }),
+          pod('db-0', 'default', { labels: { app: 'db', 'security.istio.io/tlsMode': 'istio' }, ip: '10.244.5.1' }),
+          pod('db-1', 'default', { labels: { app: 'db', ...labels }, ip: '10.244.5.2' }),
+        );
+      const D = 'outbound|5432||db.default.svc.cluster.local';
+      expect(
+        clusterNamed(proxyConfigFor(db({ 'security.istio.io/tlsMode': 'istio' }), 'default/client'), D),
+      ).toMatchObject({
+        type: 'ORIGINAL_DST',
+        tls: { mode: 'ISTIO_MUTUAL', sni: 'outbound_.5432_._.db.default.svc.cluster.local' },
+      });
+      // One endpoint without a sidecar, or no endpoint at all, makes the service mode DISABLE: plaintext.
+      expect(
+        clusterNamed(proxyConfigFor(db({ 'sidecar.istio.io/inject': 'false' }), 'default/client'), D)?.tls.mode,
+      ).toBe('NONE');
+      const empty = proxyConfigFor(
+        doc(
+          base,
+          service('db', 'default', {
+            ports: [{ port: 5432, name: 'tcp' }],
+            clusterIP: 'None',
+            selector: { app: 'db' },
+          }),
+        ),
+        'default/client',
       );
-    const D = 'outbound|5432||db.default.svc.cluster.local';
-    expect(
-      clusterNamed(proxyConfigFor(db({ 'security.istio.io/tlsMode': 'istio' }), 'default/client'), D),
-    ).toMatchObject({
-      type: 'ORIGINAL_DST',
-      tls: { mode: 'ISTIO_MUTUAL', sni: 'outbound_.5432_._.db.default.svc.cluster.local' },
-    });
-    // One endpoint without a sidecar, or no endpoint at all, makes the service mode DISABLE: plaintext.
-    expect(
-      clusterNamed(proxyConfigFor(db({ 'sidecar.istio.io/inject': 'false' }), 'default/client'), D)?.tls.mode,
-    ).toBe('NONE');
-    const empty = proxyConfigFor(
-      doc(
-        base,
-        service('db', 'default', { ports: [{ port: 5432, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }),
-      ),
-      'default/client',
-    );
-    expect(clusterNamed(empty, D)?.tls.mode).toBe('NONE');
-    // A namespace PeerAuthentication DISABLE wins, and auto mTLS off leaves it plaintext.
-    expect(
-      clusterNamed(
-        proxyConfigFor(
-          doc(
-            db({ 'security.istio.io/tlsMode': 'istio' }),
-            istio('PeerAuthentication', 'default', 'default', 'mtls: {mode: DISABLE}'),
+      expect(clusterNamed(empty, D)?.tls.mode).toBe('NONE');
+      // A namespace PeerAuthentication DISABLE wins, and auto mTLS off leaves it plaintext.
+      expect(
+        clusterNamed(
+          proxyConfigFor(
+            doc(
+              db({ 'security.istio.io/tlsMode': 'istio' }),
+              istio('PeerAuthentication', 'default', 'default', 'mtls: {mode: DISABLE}'),
+            ),
+            'default/client',
           ),
-          'default/client',
-        ),
-        D,
-      )?.tls.mode,
-    ).toBe('NONE');
-    expect(
-      clusterNamed(
-        proxyConfigFor(
-          doc(db({ 'security.istio.io/tlsMode': 'istio' }), meshConfig('enableAutoMtls: false')),
-          'default/client',
-        ),
-        D,
-      )?.tls.mode,
-    ).toBe('NONE');
-  });
+          D,
+        )?.tls.mode,
+      ).toBe('NONE');
+      expect(
+        clusterNamed(
+          proxyConfigFor(
+            doc(db({ 'security.istio.io/tlsMode': 'istio' }), meshConfig('enableAutoMtls: false')),
+            'default/client',
+          ),
+          D,
+        )?.tls.mode,
+      ).toBe('NONE');
+    },
+  );
 
   it('infers the mode of a loadBalancer PASSTHROUGH cluster from the endpoints of the port', () => {
     const passthrough = dr('trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}');
@@ -326,136 +344,157 @@ endpoints: [{addresses: [10.244.1.1], conditions: {ready: true}}]
   });
 });
 
-describe('clusters of VirtualService destinations the Sidecar did not import (pilot/pkg/model/sidecar.go: collectImportedServices)', () => {
-  const scenario = (...extra: string[]) =>
-    doc(
-      base,
-      namespace('shop', { 'istio-injection': 'enabled' }),
-      service('ratings', 'shop', {
-        ports: [
-          { port: 9080, name: 'http' },
-          { port: 9090, name: 'http-admin' },
-        ],
-        clusterIP: '10.96.1.4',
-      }),
-      istio('Sidecar', 'default', 'default', 'egress:\n- hosts: ["./*"]'),
-      ...extra,
-    );
-  const ratingsClusters = (text: string) =>
-    proxyConfigFor(text, 'default/client')
-      .clusters.filter((c) => c.service === 'ratings.shop.svc.cluster.local')
-      .map((c) => c.name);
+describe(
+  'clusters of VirtualService destinations the Sidecar did not import (pilot/pkg/model/sidecar.go: ' +
+    'collectImportedServices)',
+  () => {
+    const scenario = (...extra: string[]) =>
+      doc(
+        base,
+        namespace('shop', { 'istio-injection': 'enabled' }),
+        service('ratings', 'shop', {
+          ports: [
+            { port: 9080, name: 'http' },
+            { port: 9090, name: 'http-admin' },
+          ],
+          clusterIP: '10.96.1.4',
+        }),
+        istio('Sidecar', 'default', 'default', 'egress:\n- hosts: ["./*"]'),
+        ...extra,
+      );
+    const ratingsClusters = (text: string) =>
+      proxyConfigFor(text, 'default/client')
+        .clusters.filter((c) => c.service === 'ratings.shop.svc.cluster.local')
+        .map((c) => c.name);
 
-  it('keeps every port when one destination names no port (push_context.go: virtualServiceDestinations uses port 0)', () => {
-    const vs = istio(
-      'VirtualService',
-      'reviews',
+    it(
+      'keeps every port when one destination names no port (push_context.go: virtualServiceDestinations uses port ' +
+        '0)',
+      () => {
+        const vs = istio(
+          'VirtualService',
+          'reviews',
+          'default',
+          'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /admin}}]\n' +
+            '  route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 9090}}}]\n' +
+            '- route: [{destination: {host: ratings.shop.svc.cluster.local}}]',
+        );
+        expect(ratingsClusters(scenario(vs))).toEqual([
+          'outbound|9080||ratings.shop.svc.cluster.local',
+          'outbound|9090||ratings.shop.svc.cluster.local',
+        ]);
+      },
+    );
+
+    it(
+      'keeps only the named ports, and drops the service when none of them exists (sidecar.go: ' +
+        'serviceMatchingVirtualServicePorts)',
+      () => {
+        const named = istio(
+          'VirtualService',
+          'reviews',
+          'default',
+          'hosts: [reviews]\nhttp:\n- route: [{destination: {host: ratings.shop.svc.cluster.local, port: ' +
+            '{number: 9090}}}]',
+        );
+        expect(ratingsClusters(scenario(named))).toEqual(['outbound|9090||ratings.shop.svc.cluster.local']);
+        const missing = istio(
+          'VirtualService',
+          'reviews',
+          'default',
+          'hosts: [reviews]\nhttp:\n- route: [{destination: {host: ratings.shop.svc.cluster.local, port: ' +
+            '{number: 7777}}}]',
+        );
+        expect(ratingsClusters(scenario(missing))).toEqual([]);
+      },
+    );
+  },
+);
+
+describe(
+  'DestinationRules with a workloadSelector (pilot/pkg/model/push_context.go: setDestinationRules; sidecar.go: ' +
+    'DestinationRule)',
+  () => {
+    const scenario = (...extra: string[]) =>
+      doc(
+        base,
+        namespace('shop', { 'istio-injection': 'enabled' }),
+        pod('other', 'default', { labels: { app: 'other' }, ip: '10.244.0.10' }),
+        pod('shopper', 'shop', { labels: { app: 'client' }, ip: '10.244.0.11' }),
+        ...extra,
+      );
+    const selected = istio(
+      'DestinationRule',
+      'for-client',
       'default',
-      'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /admin}}]\n  route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 9090}}}]\n- route: [{destination: {host: ratings.shop.svc.cluster.local}}]',
+      'host: reviews\nexportTo: ["*"]\nworkloadSelector: {matchLabels: {app: client}}\n' +
+        'trafficPolicy: {tls: {mode: DISABLE}}\nsubsets: [{name: v1, labels: {version: v1}}]',
     );
-    expect(ratingsClusters(scenario(vs))).toEqual([
-      'outbound|9080||ratings.shop.svc.cluster.local',
-      'outbound|9090||ratings.shop.svc.cluster.local',
-    ]);
-  });
-
-  it('keeps only the named ports, and drops the service when none of them exists (sidecar.go: serviceMatchingVirtualServicePorts)', () => {
-    const named = istio(
-      'VirtualService',
-      'reviews',
-      'default',
-      'hosts: [reviews]\nhttp:\n- route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 9090}}}]',
-    );
-    expect(ratingsClusters(scenario(named))).toEqual(['outbound|9090||ratings.shop.svc.cluster.local']);
-    const missing = istio(
-      'VirtualService',
-      'reviews',
-      'default',
-      'hosts: [reviews]\nhttp:\n- route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 7777}}}]',
-    );
-    expect(ratingsClusters(scenario(missing))).toEqual([]);
-  });
-});
-
-describe('DestinationRules with a workloadSelector (pilot/pkg/model/push_context.go: setDestinationRules; sidecar.go: DestinationRule)', () => {
-  const scenario = (...extra: string[]) =>
-    doc(
-      base,
-      namespace('shop', { 'istio-injection': 'enabled' }),
-      pod('other', 'default', { labels: { app: 'other' }, ip: '10.244.0.10' }),
-      pod('shopper', 'shop', { labels: { app: 'client' }, ip: '10.244.0.11' }),
-      ...extra,
-    );
-  const selected = istio(
-    'DestinationRule',
-    'for-client',
-    'default',
-    'host: reviews\nexportTo: ["*"]\nworkloadSelector: {matchLabels: {app: client}}\ntrafficPolicy: {tls: {mode: DISABLE}}\nsubsets: [{name: v1, labels: {version: v1}}]',
-  );
-  const catchAll = istio(
-    'DestinationRule',
-    'everyone',
-    'default',
-    'host: reviews\ntrafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}',
-  );
-  const view = (text: string, podRef: string) => {
-    const config = proxyConfigFor(text, podRef);
-    return {
-      rule: clusterNamed(config, R)?.destinationRule?.name,
-      tls: clusterNamed(config, R)?.tls.mode,
-      lb: clusterNamed(config, R)?.loadBalancer,
-      subset: clusterNamed(config, 'outbound|9080|v1|reviews.default.svc.cluster.local') !== undefined,
-    };
-  };
-
-  it('applies the rule only to the selected pods of its namespace', () => {
-    expect(view(scenario(selected), 'default/client')).toEqual({
-      rule: 'for-client',
-      tls: 'NONE',
-      lb: 'LEAST_REQUEST',
-      subset: true,
-    });
-    expect(view(scenario(selected), 'default/other')).toEqual({
-      rule: undefined,
-      tls: 'AUTO',
-      lb: 'LEAST_REQUEST',
-      subset: false,
-    });
-  });
-
-  it('never exports it, even with exportTo *: other namespaces see only the rule without a selector', () => {
-    expect(view(scenario(selected), 'shop/shopper')).toEqual({
-      rule: undefined,
-      tls: 'AUTO',
-      lb: 'LEAST_REQUEST',
-      subset: false,
-    });
-    const publicCatchAll = istio(
+    const catchAll = istio(
       'DestinationRule',
       'everyone',
       'default',
-      'host: reviews\nexportTo: ["*"]\ntrafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}',
+      'host: reviews\ntrafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}',
     );
-    expect(view(scenario(selected, publicCatchAll), 'shop/shopper')).toEqual({
-      rule: 'everyone',
-      tls: 'AUTO',
-      lb: 'ROUND_ROBIN',
-      subset: false,
-    });
-  });
+    const view = (text: string, podRef: string) => {
+      const config = proxyConfigFor(text, podRef);
+      return {
+        rule: clusterNamed(config, R)?.destinationRule?.name,
+        tls: clusterNamed(config, R)?.tls.mode,
+        lb: clusterNamed(config, R)?.loadBalancer,
+        subset: clusterNamed(config, 'outbound|9080|v1|reviews.default.svc.cluster.local') !== undefined,
+      };
+    };
 
-  it('keeps a rule without a selector, unmerged, for the pods the selector does not pick', () => {
-    expect(view(scenario(selected, catchAll), 'default/client')).toEqual({
-      rule: 'for-client',
-      tls: 'NONE',
-      lb: 'LEAST_REQUEST',
-      subset: true,
+    it('applies the rule only to the selected pods of its namespace', () => {
+      expect(view(scenario(selected), 'default/client')).toEqual({
+        rule: 'for-client',
+        tls: 'NONE',
+        lb: 'LEAST_REQUEST',
+        subset: true,
+      });
+      expect(view(scenario(selected), 'default/other')).toEqual({
+        rule: undefined,
+        tls: 'AUTO',
+        lb: 'LEAST_REQUEST',
+        subset: false,
+      });
     });
-    expect(view(scenario(selected, catchAll), 'default/other')).toEqual({
-      rule: 'everyone',
-      tls: 'AUTO',
-      lb: 'ROUND_ROBIN',
-      subset: false,
+
+    it('never exports it, even with exportTo *: other namespaces see only the rule without a selector', () => {
+      expect(view(scenario(selected), 'shop/shopper')).toEqual({
+        rule: undefined,
+        tls: 'AUTO',
+        lb: 'LEAST_REQUEST',
+        subset: false,
+      });
+      const publicCatchAll = istio(
+        'DestinationRule',
+        'everyone',
+        'default',
+        'host: reviews\nexportTo: ["*"]\ntrafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}',
+      );
+      expect(view(scenario(selected, publicCatchAll), 'shop/shopper')).toEqual({
+        rule: 'everyone',
+        tls: 'AUTO',
+        lb: 'ROUND_ROBIN',
+        subset: false,
+      });
     });
-  });
-});
+
+    it('keeps a rule without a selector, unmerged, for the pods the selector does not pick', () => {
+      expect(view(scenario(selected, catchAll), 'default/client')).toEqual({
+        rule: 'for-client',
+        tls: 'NONE',
+        lb: 'LEAST_REQUEST',
+        subset: true,
+      });
+      expect(view(scenario(selected, catchAll), 'default/other')).toEqual({
+        rule: 'everyone',
+        tls: 'AUTO',
+        lb: 'ROUND_ROBIN',
+        subset: false,
+      });
+    });
+  },
+);

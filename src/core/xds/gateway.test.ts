@@ -43,7 +43,8 @@ const gateway = istio(
   'Gateway',
   'public',
   'web',
-  'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]',
+  'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n' +
+    '  hosts: ["shop.example.com"]',
 );
 
 describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
@@ -55,7 +56,8 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
         'VirtualService',
         'shop',
         'web',
-        'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n  route: [{destination: {host: frontend}}]',
+        'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /v1}}]\n' +
+          '  route: [{destination: {host: frontend}}]',
       ),
     );
     const config = proxyConfigFor(text, 'istio-system/ingress-1');
@@ -70,18 +72,23 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
     ]);
   });
 
-  it('resolves a short gateway name in the VirtualService namespace: a VS elsewhere does not bind, and the port answers 404', () => {
-    const elsewhere = istio(
-      'VirtualService',
-      'shop',
-      'other',
-      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- route: [{destination: {host: frontend.web.svc.cluster.local}}]',
-    );
-    const config = proxyConfigFor(doc(gatewayPods, namespace('other'), gateway, elsewhere), 'istio-system/ingress-1');
-    expect(routeNamed(config, 'http.8080')?.virtualHosts.map((v) => [v.name, v.routes.length])).toEqual([
-      ['blackhole:80', 0],
-    ]);
-  });
+  it(
+    'resolves a short gateway name in the VirtualService namespace: a VS elsewhere does not bind, and the port ' +
+      'answers 404',
+    () => {
+      const elsewhere = istio(
+        'VirtualService',
+        'shop',
+        'other',
+        'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n' +
+          '- route: [{destination: {host: frontend.web.svc.cluster.local}}]',
+      );
+      const config = proxyConfigFor(doc(gatewayPods, namespace('other'), gateway, elsewhere), 'istio-system/ingress-1');
+      expect(routeNamed(config, 'http.8080')?.virtualHosts.map((v) => [v.name, v.routes.length])).toEqual([
+        ['blackhole:80', 0],
+      ]);
+    },
+  );
 
   it('merges VirtualServices for one host on a gateway, catch-all routes last', () => {
     const a = istio(
@@ -94,7 +101,8 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
       'VirtualService',
       'b',
       'web',
-      'hosts: [shop.example.com]\ngateways: [web/public]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: frontend}}]',
+      'hosts: [shop.example.com]\ngateways: [web/public]\nhttp:\n- match: [{uri: {prefix: /api}}]\n' +
+        '  route: [{destination: {host: frontend}}]',
     );
     const routes =
       routeNamed(proxyConfigFor(doc(gatewayPods, gateway, a, b), 'istio-system/ingress-1'), 'http.8080')
@@ -110,13 +118,15 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
       'Gateway',
       'tls',
       'web',
-      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 443, name: tls, protocol: TLS}\n  hosts: ["secure.example.com"]\n  tls: {mode: PASSTHROUGH}',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 443, name: tls, protocol: TLS}\n' +
+        '  hosts: ["secure.example.com"]\n  tls: {mode: PASSTHROUGH}',
     );
     const vs = istio(
       'VirtualService',
       'secure',
       'web',
-      'hosts: [secure.example.com]\ngateways: [tls]\ntls:\n- match: [{sniHosts: [secure.example.com]}]\n  route: [{destination: {host: frontend, port: {number: 8000}}}]',
+      'hosts: [secure.example.com]\ngateways: [tls]\ntls:\n- match: [{sniHosts: [secure.example.com]}]\n' +
+        '  route: [{destination: {host: frontend, port: {number: 8000}}}]',
     );
     const listener = listenerNamed(
       proxyConfigFor(doc(gatewayPods, passthrough, vs), 'istio-system/ingress-1'),
@@ -131,31 +141,38 @@ describe('gateway proxies (pilot/pkg/networking/core/gateway.go)', () => {
 });
 
 describe('gateway routing details (pilot/pkg/networking/core/gateway.go)', () => {
-  it('answers 301 to https for the hosts of an httpsRedirect server that no VirtualService names (buildGatewayHTTPRouteConfig)', () => {
-    const redirect = istio(
-      'Gateway',
-      'public',
-      'web',
-      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]\n  tls: {httpsRedirect: true}',
-    );
-    const route = routeNamed(proxyConfigFor(doc(gatewayPods, redirect), 'istio-system/ingress-1'), 'http.8080');
-    expect(route?.virtualHosts.map((v) => [v.name, v.domains, v.routes.map((r) => r.action)])).toEqual([
-      ['shop.example.com:80', ['shop.example.com'], [{ kind: 'redirect', status: 301, scheme: 'https' }]],
-    ]);
-  });
+  it(
+    'answers 301 to https for the hosts of an httpsRedirect server that no VirtualService names ' +
+      '(buildGatewayHTTPRouteConfig)',
+    () => {
+      const redirect = istio(
+        'Gateway',
+        'public',
+        'web',
+        'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n' +
+          '  hosts: ["shop.example.com"]\n  tls: {httpsRedirect: true}',
+      );
+      const route = routeNamed(proxyConfigFor(doc(gatewayPods, redirect), 'istio-system/ingress-1'), 'http.8080');
+      expect(route?.virtualHosts.map((v) => [v.name, v.domains, v.routes.map((r) => r.action)])).toEqual([
+        ['shop.example.com:80', ['shop.example.com'], [{ kind: 'redirect', status: 301, scheme: 'https' }]],
+      ]);
+    },
+  );
 
   it('puts a regex .* route last like a prefix / one (route.go: IsCatchAllRoute)', () => {
     const a = istio(
       'VirtualService',
       'a',
       'web',
-      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {regex: ".*"}}]\n  route: [{destination: {host: frontend}}]',
+      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {regex: ".*"}}]\n' +
+        '  route: [{destination: {host: frontend}}]',
     );
     const b = istio(
       'VirtualService',
       'b',
       'web',
-      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  route: [{destination: {host: frontend}}]',
+      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- match: [{uri: {prefix: /api}}]\n' +
+        '  route: [{destination: {host: frontend}}]',
     );
     const routes =
       routeNamed(proxyConfigFor(doc(gatewayPods, gateway, a, b), 'istio-system/ingress-1'), 'http.8080')
@@ -177,7 +194,9 @@ describe('gateway routing details (pilot/pkg/networking/core/gateway.go)', () =>
       'VirtualService',
       'tcp',
       'web',
-      'hosts: ["*"]\ngateways: [tcp]\ntcp:\n- route:\n  - {destination: {host: legacy, port: {number: 8000}}, weight: 100}\n  - {destination: {host: frontend, port: {number: 8000}}, weight: 0}',
+      'hosts: ["*"]\ngateways: [tcp]\ntcp:\n- route:\n' +
+        '  - {destination: {host: legacy, port: {number: 8000}}, weight: 100}\n' +
+        '  - {destination: {host: frontend, port: {number: 8000}}, weight: 0}',
     );
     const legacy = service('legacy', 'web', {
       ports: [{ port: 8000, name: 'tcp' }],
@@ -290,13 +309,15 @@ describe('DNS name table entries of ServiceEntries (pkg/dns/server/name_table.go
         'ServiceEntry',
         'range',
         'default',
-        'hosts: [range.internal]\naddresses: [10.20.0.0/16]\nresolution: NONE\nlocation: MESH_INTERNAL\nendpoints: [{address: 10.20.1.5}]\nports: [{number: 5432, name: tcp, protocol: TCP}]',
+        'hosts: [range.internal]\naddresses: [10.20.0.0/16]\nresolution: NONE\nlocation: MESH_INTERNAL\n' +
+          'endpoints: [{address: 10.20.1.5}]\nports: [{number: 5432, name: tcp, protocol: TCP}]',
       ),
       istio(
         'ServiceEntry',
         'vip',
         'default',
-        'hosts: [vip.internal]\naddresses: [10.30.0.7]\nresolution: NONE\nports: [{number: 5432, name: tcp, protocol: TCP}]',
+        'hosts: [vip.internal]\naddresses: [10.30.0.7]\nresolution: NONE\n' +
+          'ports: [{number: 5432, name: tcp, protocol: TCP}]',
       ),
     );
     expect(proxyConfigFor(text, 'default/client').nameTable.map((e) => [e.name, e.addresses])).toEqual([

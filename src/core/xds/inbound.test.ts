@@ -8,7 +8,10 @@ function trace(text: string, request: TraceRequest): Trace {
   return result.trace;
 }
 
-/** What the destination's sidecar did: chain, virtual host and cluster of the inbound hop, or the outcome when it refused. */
+/**
+ * What the destination's sidecar did: chain, virtual host and cluster of the inbound hop, or the outcome when it
+ * refused.
+ */
 function inbound(text: string, port: number, protocol: TraceRequest['protocol'] = 'http') {
   const t = trace(text, { from: 'legacy/plain', to: '10.244.1.1', port, protocol });
   const hop = t.hops.find((h) => h.direction === 'inbound');
@@ -45,56 +48,66 @@ const seOnPod = (ns: string, extra = '') =>
     'ServiceEntry',
     'se',
     ns,
-    `hosts: [foo.bar]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1${extra}}]\nports:\n- {name: tcp, number: 70, protocol: TCP}\n- {name: http, number: 80, protocol: HTTP}\n- {name: auto, number: 81}`,
+    `hosts: [foo.bar]\nlocation: MESH_INTERNAL\nresolution: STATIC\n` +
+      `endpoints: [{address: 10.244.1.1${extra}}]\nports:\n- {name: tcp, number: 70, protocol: TCP}\n` +
+      `- {name: http, number: 80, protocol: HTTP}\n- {name: auto, number: 81}`,
   );
 
-describe('the server sidecar takes declared ports on their own chain (listener_inbound.go: buildInboundListeners)', () => {
+describe('a server sidecar puts declared ports on their own chain (listener_inbound.go: buildInboundListeners)', () => {
   for (const mode of ['PERMISSIVE', 'DISABLE']) {
-    it(`${mode}: plaintext to a Service's target port gets inbound|<targetPort>|| and the virtual host of the service port`, () => {
-      const text = doc(
-        base,
-        peer(mode),
-        service('foo', 'app', { ports: [{ port: 80, name: 'http', targetPort: 'web' }], selector: { app: 'foo' } }),
-      );
-      expect(inbound(text, 8080)).toEqual({
-        outcome: 'direct',
-        filterChain: '0.0.0.0_8080',
-        virtualHost: 'inbound|http|80',
-        cluster: 'inbound|8080||',
-      });
-      // A port no service declares goes to InboundPassthroughCluster, HTTP through the catch-all HTTP chain.
-      expect(inbound(text, 9090)).toEqual({
-        outcome: 'direct',
-        filterChain: 'virtualInbound-catchall-http',
-        virtualHost: 'inbound|http|0',
-        cluster: 'InboundPassthroughCluster',
-      });
-      expect(inbound(text, 9090, 'tcp')).toMatchObject({
-        filterChain: 'virtualInbound',
-        cluster: 'InboundPassthroughCluster',
-      });
-    });
+    it(
+      `${mode}: plaintext to a Service's target port gets inbound|<targetPort>|| and the virtual host of the ` +
+        `service port`,
+      () => {
+        const text = doc(
+          base,
+          peer(mode),
+          service('foo', 'app', { ports: [{ port: 80, name: 'http', targetPort: 'web' }], selector: { app: 'foo' } }),
+        );
+        expect(inbound(text, 8080)).toEqual({
+          outcome: 'direct',
+          filterChain: '0.0.0.0_8080',
+          virtualHost: 'inbound|http|80',
+          cluster: 'inbound|8080||',
+        });
+        // A port no service declares goes to InboundPassthroughCluster, HTTP through the catch-all HTTP chain.
+        expect(inbound(text, 9090)).toEqual({
+          outcome: 'direct',
+          filterChain: 'virtualInbound-catchall-http',
+          virtualHost: 'inbound|http|0',
+          cluster: 'InboundPassthroughCluster',
+        });
+        expect(inbound(text, 9090, 'tcp')).toMatchObject({
+          filterChain: 'virtualInbound',
+          cluster: 'InboundPassthroughCluster',
+        });
+      },
+    );
   }
 
-  it('a ServiceEntry whose endpoint is the pod declares its ports; TCP, HTTP and sniffed ports each get their chain', () => {
-    for (const mode of ['PERMISSIVE', 'DISABLE']) {
-      const text = doc(base, peer(mode), seOnPod('app'));
-      expect(inbound(text, 70, 'tcp')).toEqual({
-        outcome: 'direct',
-        filterChain: '0.0.0.0_70',
-        virtualHost: undefined,
-        cluster: 'inbound|70||',
-      });
-      expect(inbound(text, 80)).toMatchObject({ virtualHost: 'inbound|http|80', cluster: 'inbound|80||' });
-      expect(inbound(text, 81)).toMatchObject({ virtualHost: 'inbound|http|81', cluster: 'inbound|81||' });
-      expect(inbound(text, 81, 'tcp')).toMatchObject({ filterChain: '0.0.0.0_81', cluster: 'inbound|81||' });
-      expect(inbound(text, 82)).toMatchObject({ cluster: 'InboundPassthroughCluster' });
-    }
-    // Plaintext to STRICT is refused on a declared port as on any other.
-    expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 80).outcome).toBe('mtls-failure');
-  });
+  it(
+    'a ServiceEntry whose endpoint is the pod declares its ports; TCP, HTTP and sniffed ports each get their ' +
+      'chain',
+    () => {
+      for (const mode of ['PERMISSIVE', 'DISABLE']) {
+        const text = doc(base, peer(mode), seOnPod('app'));
+        expect(inbound(text, 70, 'tcp')).toEqual({
+          outcome: 'direct',
+          filterChain: '0.0.0.0_70',
+          virtualHost: undefined,
+          cluster: 'inbound|70||',
+        });
+        expect(inbound(text, 80)).toMatchObject({ virtualHost: 'inbound|http|80', cluster: 'inbound|80||' });
+        expect(inbound(text, 81)).toMatchObject({ virtualHost: 'inbound|http|81', cluster: 'inbound|81||' });
+        expect(inbound(text, 81, 'tcp')).toMatchObject({ filterChain: '0.0.0.0_81', cluster: 'inbound|81||' });
+        expect(inbound(text, 82)).toMatchObject({ cluster: 'InboundPassthroughCluster' });
+      }
+      // Plaintext to STRICT is refused on a declared port as on any other.
+      expect(inbound(doc(base, peer('STRICT'), seOnPod('app')), 80).outcome).toBe('mtls-failure');
+    },
+  );
 
-  it('plain TLS from outside the mesh is proxied on a PERMISSIVE TCP port and fails the handshake on a STRICT one', () => {
+  it('plain TLS from outside the mesh is proxied on a PERMISSIVE TCP port and fails the handshake on STRICT', () => {
     expect(inbound(doc(base, peer('PERMISSIVE'), seOnPod('app')), 70, 'tls')).toMatchObject({
       outcome: 'direct',
       cluster: 'inbound|70||',
@@ -123,7 +136,8 @@ describe('the server sidecar takes declared ports on their own chain (listener_i
         'ServiceEntry',
         'selected',
         'app',
-        'hosts: [foo.internal]\nlocation: MESH_INTERNAL\nresolution: STATIC\nworkloadSelector: {labels: {app: foo}}\nports: [{name: http, number: 8000, protocol: HTTP}]',
+        'hosts: [foo.internal]\nlocation: MESH_INTERNAL\nresolution: STATIC\n' +
+          'workloadSelector: {labels: {app: foo}}\nports: [{name: http, number: 8000, protocol: HTTP}]',
       ),
     );
     expect(inbound(text, 8000)).toMatchObject({
@@ -210,7 +224,9 @@ describe('portLevelMtls on ports no service declares (plugin/authn/authenticatio
         'ServiceEntry',
         'remote',
         'other',
-        'hosts: [foo.remote]\naddresses: [240.0.0.9]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1, serviceAccount: foo}]\nports: [{name: tcp, number: 9000, protocol: TCP}]',
+        'hosts: [foo.remote]\naddresses: [240.0.0.9]\nlocation: MESH_INTERNAL\nresolution: STATIC\n' +
+          'endpoints: [{address: 10.244.1.1, serviceAccount: foo}]\n' +
+          'ports: [{name: tcp, number: 9000, protocol: TCP}]',
       ),
     );
     const t = trace(text, { from: 'app/client', to: '240.0.0.9', port: 9000, protocol: 'tcp' });
@@ -233,7 +249,8 @@ describe('TLS inspection is per port (listener_inbound.go: populateListenerFilte
         'ServiceEntry',
         'front',
         'app',
-        'hosts: [foo.front]\naddresses: [240.0.0.7]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1}]\nports: [{name: tcp, number: 70, protocol: TCP}]',
+        'hosts: [foo.front]\naddresses: [240.0.0.7]\nlocation: MESH_INTERNAL\nresolution: STATIC\n' +
+          'endpoints: [{address: 10.244.1.1}]\nports: [{name: tcp, number: 70, protocol: TCP}]',
       ),
       istio('DestinationRule', 'front', 'app', 'host: foo.front\ntrafficPolicy: {tls: {mode: ISTIO_MUTUAL}}'),
     );
@@ -243,7 +260,7 @@ describe('TLS inspection is per port (listener_inbound.go: populateListenerFilte
   });
 });
 
-describe('a Sidecar with ingress listeners replaces the service ports (listener_inbound.go: buildInboundChainConfigs)', () => {
+describe('a Sidecar with ingress listeners replaces the service ports (buildInboundChainConfigs)', () => {
   const pa = peer('STRICT', '9090: {mode: DISABLE}');
   const ingress = (ports: number[]) =>
     istio(
@@ -259,16 +276,17 @@ describe('a Sidecar with ingress listeners replaces the service ports (listener_
       'ServiceEntry',
       'se',
       'app',
-      `hosts: [foo.bar]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1}]\nports: [${ports
-        .map((p) => `{name: p${p}, number: ${p}, protocol: TCP}`)
-        .join(', ')}]`,
+      `hosts: [foo.bar]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1}]\n` +
+        `ports: [${ports.map((p) => `{name: p${p}, number: ${p}, protocol: TCP}`).join(', ')}]`,
     );
   // The client's sidecar sends Istio mTLS to the pod through an entry of another namespace with a service account.
   const mtlsPath = istio(
     'ServiceEntry',
     'remote',
     'other',
-    'hosts: [foo.remote]\naddresses: [240.0.0.9]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.244.1.1, serviceAccount: foo}]\nports: [{name: a, number: 8080, protocol: TCP}, {name: b, number: 9090, protocol: TCP}]',
+    'hosts: [foo.remote]\naddresses: [240.0.0.9]\nlocation: MESH_INTERNAL\nresolution: STATIC\n' +
+      'endpoints: [{address: 10.244.1.1, serviceAccount: foo}]\n' +
+      'ports: [{name: a, number: 8080, protocol: TCP}, {name: b, number: 9090, protocol: TCP}]',
   );
   const viaMtls = (text: string, port: number) => {
     const t = trace(doc(text, mtlsPath), { from: 'app/client', to: '240.0.0.9', port, protocol: 'tcp' });

@@ -20,10 +20,11 @@ const client = doc(
 const chains = (config: ReturnType<typeof proxyConfigFor>, name: string) => {
   const listener = listenerNamed(config, name);
   if (!listener) return undefined;
-  return [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])].map(
-    (c) =>
-      `${describeChainMatch(c.match)} -> ${c.action.kind === 'tcp' ? c.action.clusters.map((x) => x.name).join('+') : `route ${c.action.routeConfigName}`}`,
-  );
+  return [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])].map((c) => {
+    const to =
+      c.action.kind === 'tcp' ? c.action.clusters.map((x) => x.name).join('+') : `route ${c.action.routeConfigName}`;
+    return `${describeChainMatch(c.match)} -> ${to}`;
+  });
 };
 const se = (name: string, spec: string) => istio('ServiceEntry', name, 'default', spec);
 
@@ -71,20 +72,24 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
     expect(listenerNamed(config, '10.96.0.12_5432')).toMatchObject({ protocol: 'TCP', bindToPort: false });
   });
 
-  it('sniffs an unnamed port on its VIP: a TCP chain, an HTTP chain with route <host>:<port>, and a single * virtual host', () => {
-    const config = proxyConfigFor(
-      doc(client, service('api', 'default', { ports: [{ port: 9000 }], clusterIP: '10.96.0.13' })),
-      'default/client',
-    );
-    expect(chains(config, '10.96.0.13_9000')).toEqual([
-      'Trans: raw_buffer; App: http/1.1,h2c -> route api.default.svc.cluster.local:9000',
-      'ALL -> outbound|9000||api.default.svc.cluster.local',
-    ]);
-    const route = routeNamed(config, 'api.default.svc.cluster.local:9000');
-    expect(route?.virtualHosts.map((v) => [v.name, v.domains])).toEqual([
-      ['api.default.svc.cluster.local:9000', ['*']],
-    ]);
-  });
+  it(
+    'sniffs an unnamed port on its VIP: a TCP chain, an HTTP chain with route <host>:<port>, and a single * ' +
+      'virtual host',
+    () => {
+      const config = proxyConfigFor(
+        doc(client, service('api', 'default', { ports: [{ port: 9000 }], clusterIP: '10.96.0.13' })),
+        'default/client',
+      );
+      expect(chains(config, '10.96.0.13_9000')).toEqual([
+        'Trans: raw_buffer; App: http/1.1,h2c -> route api.default.svc.cluster.local:9000',
+        'ALL -> outbound|9000||api.default.svc.cluster.local',
+      ]);
+      const route = routeNamed(config, 'api.default.svc.cluster.local:9000');
+      expect(route?.virtualHosts.map((v) => [v.name, v.domains])).toEqual([
+        ['api.default.svc.cluster.local:9000', ['*']],
+      ]);
+    },
+  );
 
   it('matches TLS by SNI on a wildcard listener for a ServiceEntry without addresses', () => {
     const config = proxyConfigFor(
@@ -162,23 +167,27 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
     expect(listenerNamed(config, '0.0.0.0_9000')?.protocol).toBe('AUTO');
   });
 
-  it('gives a headless TCP port one listener per endpoint IP, skipping the client itself, and none without endpoints', () => {
-    const text = doc(
-      client,
-      service('db', 'default', { ports: [{ port: 5432, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }),
-      service('empty', 'default', {
-        ports: [{ port: 6379, name: 'tcp' }],
-        clusterIP: 'None',
-        selector: { app: 'nothing' },
-      }),
-      pod('db-0', 'default', { labels: { app: 'db' }, ip: '10.244.0.20', ready: false }),
-      pod('db-1', 'default', { labels: { app: 'db' }, ip: '10.244.0.21' }),
-    );
-    const names = listenerNames(proxyConfigFor(text, 'default/client'));
-    expect(names).toEqual(expect.arrayContaining(['10.244.0.20_5432', '10.244.0.21_5432']));
-    expect(names.some((n) => n.endsWith('_6379'))).toBe(false);
-    expect(listenerNames(proxyConfigFor(text, 'default/db-1'))).not.toContain('10.244.0.21_5432');
-  });
+  it(
+    'gives a headless TCP port one listener per endpoint IP, skipping the client itself, and none without ' +
+      'endpoints',
+    () => {
+      const text = doc(
+        client,
+        service('db', 'default', { ports: [{ port: 5432, name: 'tcp' }], clusterIP: 'None', selector: { app: 'db' } }),
+        service('empty', 'default', {
+          ports: [{ port: 6379, name: 'tcp' }],
+          clusterIP: 'None',
+          selector: { app: 'nothing' },
+        }),
+        pod('db-0', 'default', { labels: { app: 'db' }, ip: '10.244.0.20', ready: false }),
+        pod('db-1', 'default', { labels: { app: 'db' }, ip: '10.244.0.21' }),
+      );
+      const names = listenerNames(proxyConfigFor(text, 'default/client'));
+      expect(names).toEqual(expect.arrayContaining(['10.244.0.20_5432', '10.244.0.21_5432']));
+      expect(names.some((n) => n.endsWith('_6379'))).toBe(false);
+      expect(listenerNames(proxyConfigFor(text, 'default/db-1'))).not.toContain('10.244.0.21_5432');
+    },
+  );
 
   it('gives UDP ports and ExternalName services no listener', () => {
     const config = proxyConfigFor(
@@ -202,7 +211,8 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
       'Sidecar',
       'default',
       'default',
-      'egress:\n- port: {number: 80, protocol: HTTP, name: http}\n  hosts: ["./a.default.svc.cluster.local"]\n- hosts: ["*/*"]',
+      'egress:\n- port: {number: 80, protocol: HTTP, name: http}\n  hosts: ["./a.default.svc.cluster.local"]\n' +
+        '- hosts: ["*/*"]',
     );
     const config = proxyConfigFor(
       doc(
@@ -247,7 +257,8 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
         'VirtualService',
         'ext',
         'default',
-        'hosts: [a.example.com]\ntls:\n- match: [{sniHosts: [a.example.com]}]\n  route:\n  - destination: {host: b.example.com}',
+        'hosts: [a.example.com]\ntls:\n- match: [{sniHosts: [a.example.com]}]\n  route:\n' +
+          '  - destination: {host: b.example.com}',
       ),
     );
     const config = proxyConfigFor(text, 'default/client');
@@ -260,7 +271,7 @@ describe('outbound listeners (pilot/pkg/networking/core/listener.go)', () => {
   });
 });
 
-describe('TCP routes to ExternalName Services (pilot/pkg/networking/core/route/route.go: GetDestinationCluster)', () => {
+describe('TCP routes to ExternalName Services (networking/core/route/route.go: GetDestinationCluster)', () => {
   it('sends a tcp route to an ExternalName alias to the cluster of the service it names', () => {
     const text = doc(
       client,
@@ -275,7 +286,8 @@ describe('TCP routes to ExternalName Services (pilot/pkg/networking/core/route/r
         'VirtualService',
         'db',
         'default',
-        'hosts: [db]\ntcp:\n- route:\n  - {destination: {host: db-alias}, weight: 100}\n  - {destination: {host: db}, weight: 0}',
+        'hosts: [db]\ntcp:\n- route:\n  - {destination: {host: db-alias}, weight: 100}\n' +
+          '  - {destination: {host: db}, weight: 0}',
       ),
     );
     expect(chains(proxyConfigFor(text, 'default/client'), '10.96.0.12_5432')).toEqual([

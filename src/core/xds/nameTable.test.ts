@@ -21,7 +21,8 @@ describe('wildcard hosts in the agent name table (pkg/dns/client/dns.go: lookupH
       'ServiceEntry',
       name,
       'app',
-      `hosts: ["${host}"]\naddresses: [${address}]\nresolution: NONE\nports: [{number: 80, name: http, protocol: HTTP}]`,
+      `hosts: ["${host}"]\naddresses: [${address}]\nresolution: NONE\n` +
+        `ports: [{number: 80, name: http, protocol: HTTP}]`,
     );
   // The wide wildcard comes first, so a first-match lookup would answer with it.
   const text = doc(
@@ -108,7 +109,7 @@ describe('a pod’s own DNS name under a headless Service (<hostname>.<subdomain
     expect(lookup(text, 'web', false).answers).toEqual(['10.244.2.10', '10.244.2.11', '10.244.2.12']);
   });
 
-  it('the agent name table carries it too (pkg/dns/server/name_table.go), the hostname defaulting to the pod name', () => {
+  it('the agent name table carries it too (pkg/dns/server/name_table.go), the hostname defaulting to pod name', () => {
     const capturing = pod('capturing', 'app', {
       ip: '10.244.0.11',
       annotations: { 'proxy.istio.io/config': "{proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true'}}" },

@@ -41,30 +41,34 @@ const twoEntries = (a: string, b: string, protocol = 'TCP', extra = '') =>
 
 describe('connections addressed to the capture ports (sidecar_simulation_test.go: TestLoop)', () => {
   for (const policy of ['ALLOW_ANY', 'REGISTRY_ONLY'] as const) {
-    it(`${policy}: port 15006 lands on virtualInbound's loop guard and 15001 on virtualOutbound's: BlackHoleCluster`, () => {
-      const inboundPort = trace(
-        base,
-        { from: 'app/client', to: '10.244.1.1', port: 15006, protocol: 'tcp' },
-        { outboundTrafficPolicy: policy },
-      );
-      expect(first(inboundPort)).toEqual({
-        outcome: 'blackhole',
-        listener: 'virtualInbound',
-        filterChain: 'virtualInbound-blackhole',
-        cluster: 'BlackHoleCluster',
-      });
-      expect(inboundPort.hops).toHaveLength(1);
-      expect(inboundPort.steps.find((s) => s.kind === 'cluster')?.detail).toContain('loop-guard');
-      const outboundPort = trace(
-        base,
-        { from: 'app/client', to: '10.244.1.1', port: 15001, protocol: 'tcp' },
-        { outboundTrafficPolicy: policy },
-      );
-      expect(first(outboundPort)).toMatchObject({
-        filterChain: 'virtualOutbound-blackhole',
-        cluster: 'BlackHoleCluster',
-      });
-    });
+    it(
+      `${policy}: port 15006 lands on virtualInbound's loop guard and 15001 on virtualOutbound's: ` +
+        `BlackHoleCluster`,
+      () => {
+        const inboundPort = trace(
+          base,
+          { from: 'app/client', to: '10.244.1.1', port: 15006, protocol: 'tcp' },
+          { outboundTrafficPolicy: policy },
+        );
+        expect(first(inboundPort)).toEqual({
+          outcome: 'blackhole',
+          listener: 'virtualInbound',
+          filterChain: 'virtualInbound-blackhole',
+          cluster: 'BlackHoleCluster',
+        });
+        expect(inboundPort.hops).toHaveLength(1);
+        expect(inboundPort.steps.find((s) => s.kind === 'cluster')?.detail).toContain('loop-guard');
+        const outboundPort = trace(
+          base,
+          { from: 'app/client', to: '10.244.1.1', port: 15001, protocol: 'tcp' },
+          { outboundTrafficPolicy: policy },
+        );
+        expect(first(outboundPort)).toMatchObject({
+          filterChain: 'virtualOutbound-blackhole',
+          cluster: 'BlackHoleCluster',
+        });
+      },
+    );
   }
 });
 
@@ -101,7 +105,8 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
         'ServiceEntry',
         'v6',
         'app',
-        'hosts: [v6.example.internal]\naddresses: ["2001:db8::7"]\nresolution: STATIC\nendpoints: [{address: "2001:db8::70"}]\nports: [{number: 8080, name: http, protocol: HTTP}]',
+        'hosts: [v6.example.internal]\naddresses: ["2001:db8::7"]\nresolution: STATIC\n' +
+          'endpoints: [{address: "2001:db8::70"}]\nports: [{number: 8080, name: http, protocol: HTTP}]',
       ),
     );
     const t = trace(text, { from: 'app/client', to: 'http://[2001:db8::7]:8080/' });
@@ -144,7 +149,8 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
       'VirtualService',
       'vs1',
       'app',
-      'hosts: [blah1.somedomain]\ntls:\n- match: [{port: 9999, sniHosts: [blah1.somedomain]}]\n  route: [{destination: {host: blah1.somedomain, port: {number: 9999}}}]',
+      'hosts: [blah1.somedomain]\ntls:\n- match: [{port: 9999, sniHosts: [blah1.somedomain]}]\n' +
+        '  route: [{destination: {host: blah1.somedomain, port: {number: 9999}}}]',
     );
     const text = twoEntries(
       '1234:1f1:123:123:f816:3eff:feb8:2287/16',
@@ -185,7 +191,8 @@ describe('ServiceEntry addresses and CIDRs, IPv6 too (serviceentry_simulation_te
         'ServiceEntry',
         'se2',
         'app',
-        'hosts: [blah2.somedomain]\naddresses: [2.2.2.2, 1.1.1.1]\nports: [{number: 9999, name: port-9999, protocol: TCP}]',
+        'hosts: [blah2.somedomain]\naddresses: [2.2.2.2, 1.1.1.1]\n' +
+          'ports: [{number: 9999, name: port-9999, protocol: TCP}]',
       ),
     );
     expect(first(trace(text, { from: 'app/client', to: '2.2.2.2', port: 9999, protocol: 'tcp' }))).toMatchObject({

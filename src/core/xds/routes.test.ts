@@ -114,7 +114,8 @@ http:
       vs(
         'reviews',
         'default',
-        `hosts: [reviews]\nhttp:\n- match: [{sourceLabels: {${labels}}}]\n  route: [{destination: {host: reviews, subset: v2}}]`,
+        `hosts: [reviews]\nhttp:\n- match: [{sourceLabels: {${labels}}}]\n` +
+          `  route: [{destination: {host: reviews, subset: v2}}]`,
       );
     const matching = vhost(
       proxyConfigFor(doc(base, onlyFor('app: client')), 'default/client'),
@@ -173,7 +174,9 @@ http:
     const rules = vs(
       'reviews',
       'default',
-      'hosts: [reviews]\nhttp:\n- route:\n  - {destination: {host: reviews, subset: v1}, weight: 80}\n  - {destination: {host: reviews, subset: v3}, weight: 20}\n  - {destination: {host: reviews, subset: v2}, weight: 0}',
+      'hosts: [reviews]\nhttp:\n- route:\n  - {destination: {host: reviews, subset: v1}, weight: 80}\n' +
+        '  - {destination: {host: reviews, subset: v3}, weight: 20}\n' +
+        '  - {destination: {host: reviews, subset: v2}, weight: 0}',
     );
     const route = vhost(
       proxyConfigFor(doc(base, rules), 'default/client'),
@@ -186,7 +189,7 @@ http:
     ]);
   });
 
-  it('infers the cluster port: destination.port, else the listener port; short names expand in the VS namespace', () => {
+  it('infers the cluster port: destination.port, else the listener port; short names expand in VS namespace', () => {
     const text = doc(
       base,
       service('ratings', 'shop', {
@@ -199,7 +202,9 @@ http:
       vs(
         'reviews',
         'default',
-        'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /admin}}]\n  route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 9090}}}]\n- route: [{destination: {host: ratings.shop.svc.cluster.local}}]',
+        'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /admin}}]\n' +
+          '  route: [{destination: {host: ratings.shop.svc.cluster.local, port: {number: 9090}}}]\n' +
+          '- route: [{destination: {host: ratings.shop.svc.cluster.local}}]',
       ),
       vs('local', 'shop', 'hosts: [ratings]\nhttp:\n- route: [{destination: {host: ratings}}]'),
     );
@@ -216,7 +221,9 @@ http:
     const rules = vs(
       'reviews',
       'default',
-      'hosts: [reviews]\nhttp:\n- match: [{uri: {exact: /old}}]\n  redirect: {uri: /new}\n- match: [{uri: {prefix: /health}}]\n  directResponse: {status: 204}\n- route: [{destination: {host: reviews}}]',
+      'hosts: [reviews]\nhttp:\n- match: [{uri: {exact: /old}}]\n  redirect: {uri: /new}\n' +
+        '- match: [{uri: {prefix: /health}}]\n  directResponse: {status: 204}\n' +
+        '- route: [{destination: {host: reviews}}]',
     );
     const routes =
       vhost(proxyConfigFor(doc(base, rules), 'default/client'), '9080', 'reviews.default.svc.cluster.local:9080')
@@ -302,12 +309,17 @@ describe('delegate VirtualServices (pilot/pkg/model/virtualservice.go: mergeHTTP
     vs(
       'reviews-routes',
       'shop',
-      `exportTo: [${exportTo}]\nhttp:\n- name: v2\n  match: [{uri: {prefix: /reviews/v2}}]\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v2}}]\n- name: elsewhere\n  match: [{uri: {prefix: /other}}]\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v3}}]\n- name: rest\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v1}}]`,
+      `exportTo: [${exportTo}]\nhttp:\n- name: v2\n  match: [{uri: {prefix: /reviews/v2}}]\n` +
+        `  route: [{destination: {host: reviews.default.svc.cluster.local, subset: v2}}]\n- name: elsewhere\n` +
+        `  match: [{uri: {prefix: /other}}]\n  route: [{destination: {host: reviews.default.svc.cluster.local, ` +
+        `subset: v3}}]\n- name: rest\n  route: [{destination: {host: reviews.default.svc.cluster.local, subset: ` +
+        `v1}}]`,
     );
   const root = vs(
     'root',
     'default',
-    'hosts: [reviews]\nhttp:\n- name: r\n  match: [{uri: {prefix: /reviews}}]\n  timeout: 3s\n  delegate: {name: reviews-routes, namespace: shop}',
+    'hosts: [reviews]\nhttp:\n- name: r\n  match: [{uri: {prefix: /reviews}}]\n  timeout: 3s\n' +
+      '  delegate: {name: reviews-routes, namespace: shop}',
   );
 
   it('merges the delegate routes under the root match, drops conflicting ones, and inherits the root timeout', () => {

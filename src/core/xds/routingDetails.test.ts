@@ -29,7 +29,8 @@ function matches(match: string, headers: Record<string, string> = {}): boolean {
     'VirtualService',
     'reviews',
     'app',
-    `hosts: [reviews]\nhttp:\n- match: [${match}]\n  directResponse: {status: 418}\n- route: [{destination: {host: reviews}}]`,
+    `hosts: [reviews]\nhttp:\n- match: [${match}]\n  directResponse: {status: 418}\n` +
+      `- route: [{destination: {host: reviews}}]`,
   );
   const t = trace(doc(mesh, vs), { from: 'app/client', to: 'http://reviews:9080/', headers });
   if (t.status !== 418 && t.outcome !== 'routed') throw new Error(`unexpected outcome ${t.outcome}`);
@@ -64,10 +65,14 @@ describe('header conditions as Istio gives them to Envoy (route.go: TranslateRou
     }
   });
 
-  it('JWT claims (@request.auth.claims) never match without a validated token, so withoutHeaders on them always passes', () => {
-    expect(matches('{headers: {"@request.auth.claims.group": {exact: admin}}}')).toBe(false);
-    expect(matches('{withoutHeaders: {"@request.auth.claims.group": {exact: ""}}}')).toBe(true);
-  });
+  it(
+    'JWT claims (@request.auth.claims) never match without a validated token, so withoutHeaders on them always ' +
+      'passes',
+    () => {
+      expect(matches('{headers: {"@request.auth.claims.group": {exact: admin}}}')).toBe(false);
+      expect(matches('{withoutHeaders: {"@request.auth.claims.group": {exact: ""}}}')).toBe(true);
+    },
+  );
 });
 
 /** An ingress gateway pod and its Service, a Gateway with the given servers, and a VirtualService bound to it. */
@@ -97,7 +102,8 @@ describe('gateway servers that terminate TLS (gateway.go: buildGatewayTCPBasedFi
   for (const mode of ['SIMPLE', 'MUTUAL']) {
     it(`HTTPS ${mode} with credentialName: its listener, SNI chain and route configuration serve the request`, () => {
       const text = gatewayMesh(
-        `- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n  tls: {mode: ${mode}, credentialName: example-cert}`,
+        `- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n` +
+          `  tls: {mode: ${mode}, credentialName: example-cert}`,
       );
       const t = trace(text, { from: 'istio-system/ingress', to: 'https://example.com/' });
       expect({ outcome: t.outcome, status: t.status }).toEqual({ outcome: 'routed', status: 200 });
@@ -117,7 +123,8 @@ describe('gateway servers that terminate TLS (gateway.go: buildGatewayTCPBasedFi
 
   it('TLS SIMPLE: the gateway terminates TLS and proxies TCP by the VirtualService tcp route', () => {
     const text = gatewayMesh(
-      '- port: {number: 9443, name: tls, protocol: TLS}\n  hosts: [example.com]\n  tls: {mode: SIMPLE, credentialName: example-cert}',
+      '- port: {number: 9443, name: tls, protocol: TLS}\n  hosts: [example.com]\n' +
+        '  tls: {mode: SIMPLE, credentialName: example-cert}',
       'tcp:\n- route: [{destination: {host: db, port: {number: 5432}}}]',
     );
     const withDb = doc(
@@ -141,7 +148,9 @@ describe('gateway servers that terminate TLS (gateway.go: buildGatewayTCPBasedFi
 
   it('httpsRedirect on an HTTPS server changes nothing: the request is already on TLS', () => {
     const text = gatewayMesh(
-      '- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n  tls: {mode: SIMPLE, credentialName: example-cert, httpsRedirect: true}\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [example.com]\n  tls: {httpsRedirect: true}',
+      '- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n' +
+        '  tls: {mode: SIMPLE, credentialName: example-cert, httpsRedirect: true}\n' +
+        '- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [example.com]\n  tls: {httpsRedirect: true}',
     );
     const https = trace(text, { from: 'istio-system/ingress', to: 'https://example.com/' });
     expect({ outcome: https.outcome, status: https.status }).toEqual({ outcome: 'routed', status: 200 });
@@ -154,7 +163,8 @@ describe('gateway servers that terminate TLS (gateway.go: buildGatewayTCPBasedFi
 
   it('a server whose tls has no mode is PASSTHROUGH (the enum default): no HTTP route configuration', () => {
     const text = gatewayMesh(
-      '- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n  tls: {credentialName: example-cert}',
+      '- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: [example.com]\n' +
+        '  tls: {credentialName: example-cert}',
     );
     const config = proxyConfigFor(text, 'istio-system/ingress');
     expect(config.routes.map((r) => r.name)).not.toContain('https.443.https.gw.app');
