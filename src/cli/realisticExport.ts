@@ -99,7 +99,8 @@ function podSpec(app: string, namespace: string, indent: string, injected: boole
       '    runAsNonRoot: true',
       '    runAsUser: 1337',
       'initContainers:',
-      '- args: [istio-iptables, -p, "15001", -z, "15006", -u, "1337", -m, REDIRECT, -i, "*", -x, "", -b, "*", -d, "15090,15021,15020"]',
+      '- args: [istio-iptables, -p, "15001", -z, "15006", -u, "1337", -m, REDIRECT, -i, "*", -x, "", -b, "*", ' +
+        '-d, "15090,15021,15020"]',
       '  image: docker.io/istio/proxyv2:1.28.0',
       '  name: istio-init',
     );
@@ -117,7 +118,8 @@ export function realisticObjects(count: number): string[] {
       `apiVersion: v1\nkind: Namespace\n${metadata(namespace, undefined, ++serial, {
         labels: { 'istio-injection': 'enabled', 'kubernetes.io/metadata.name': namespace },
       })}\nspec:\n  finalizers:\n  - kubernetes\nstatus:\n  phase: Active`,
-      `apiVersion: networking.istio.io/v1\nkind: Sidecar\n${metadata('default', namespace, ++serial)}\nspec:\n  egress:\n  - hosts:\n    - ./*\n    - istio-system/*\n    - team-${Math.max(0, n - 1)}/*`,
+      `apiVersion: networking.istio.io/v1\nkind: Sidecar\n${metadata('default', namespace, ++serial)}\nspec:\n` +
+        `  egress:\n  - hosts:\n    - ./*\n    - istio-system/*\n    - team-${Math.max(0, n - 1)}/*`,
     );
     for (let a = 0; a < APPS_PER_NAMESPACE && objects.length < count; a++) {
       const app = `svc-${a}`;
@@ -128,13 +130,20 @@ export function realisticObjects(count: number): string[] {
         `apiVersion: apps/v1\nkind: Deployment\n${metadata(`${app}-v1`, namespace, ++serial, {
           labels,
           annotations: { 'deployment.kubernetes.io/revision': '3' },
-        })}\nspec:\n  progressDeadlineSeconds: 600\n  replicas: 2\n  revisionHistoryLimit: 10\n  selector:\n    matchLabels:\n      app: ${app}\n      version: v1\n  strategy:\n    rollingUpdate:\n      maxSurge: 25%\n      maxUnavailable: 25%\n    type: RollingUpdate\n  template:\n    metadata:\n      labels:\n        app: ${app}\n        version: v1\n    spec:\n${podSpec(app, namespace, '      ', false)}\nstatus:\n  availableReplicas: 2\n  observedGeneration: 3\n  readyReplicas: 2\n  replicas: 2`,
+        })}\nspec:\n  progressDeadlineSeconds: 600\n  replicas: 2\n  revisionHistoryLimit: 10\n  selector:\n` +
+          `    matchLabels:\n      app: ${app}\n      version: v1\n  strategy:\n    rollingUpdate:\n` +
+          `      maxSurge: 25%\n      maxUnavailable: 25%\n    type: RollingUpdate\n  template:\n    metadata:\n` +
+          `      labels:\n        app: ${app}\n        version: v1\n` +
+          `    spec:\n${podSpec(app, namespace, '      ', false)}\nstatus:\n  availableReplicas: 2\n` +
+          `  observedGeneration: 3\n  readyReplicas: 2\n  replicas: 2`,
       );
       objects.push(
         `apiVersion: apps/v1\nkind: ReplicaSet\n${metadata(`${app}-v1-${hash}`, namespace, ++serial, {
           labels: { ...labels, 'pod-template-hash': hash },
           owner: `Deployment/${app}-v1`,
-        })}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: ${app}\n      pod-template-hash: ${hash}\n      version: v1\nstatus:\n  availableReplicas: 2\n  readyReplicas: 2\n  replicas: 2`,
+        })}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: ${app}\n` +
+          `      pod-template-hash: ${hash}\n      version: v1\nstatus:\n  availableReplicas: 2\n` +
+          `  readyReplicas: 2\n  replicas: 2`,
       );
       const ips: string[] = [];
       for (let p = 0; p < 2 && objects.length < count; p++) {
@@ -156,32 +165,52 @@ export function realisticObjects(count: number): string[] {
                 '{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy"],"revision":"default"}',
             },
             owner: `ReplicaSet/${app}-v1-${hash}`,
-          })}\nspec:\n${podSpec(app, namespace, '  ', true)}\n  nodeName: worker-${p}\nstatus:\n  conditions:\n  - lastTransitionTime: "${CREATED}"\n    status: "True"\n    type: Ready\n  hostIP: 172.18.0.${2 + p}\n  phase: Running\n  podIP: ${ip}\n  podIPs:\n  - ip: ${ip}\n  qosClass: Burstable\n  startTime: "${CREATED}"`,
+          })}\nspec:\n${podSpec(app, namespace, '  ', true)}\n  nodeName: worker-${p}\nstatus:\n` +
+            `  conditions:\n  - lastTransitionTime: "${CREATED}"\n    status: "True"\n    type: Ready\n` +
+            `  hostIP: 172.18.0.${2 + p}\n  phase: Running\n  podIP: ${ip}\n  podIPs:\n  - ip: ${ip}\n` +
+            `  qosClass: Burstable\n  startTime: "${CREATED}"`,
         );
       }
       const clusterIP = `10.96.${(serial >> 8) & 255}.${serial & 255}`;
       objects.push(
-        `apiVersion: v1\nkind: Service\n${metadata(app, namespace, ++serial, { labels: { app } })}\nspec:\n  clusterIP: ${clusterIP}\n  clusterIPs:\n  - ${clusterIP}\n  internalTrafficPolicy: Cluster\n  ipFamilies:\n  - IPv4\n  ipFamilyPolicy: SingleStack\n  ports:\n  - name: http\n    port: 80\n    protocol: TCP\n    targetPort: 8080\n  selector:\n    app: ${app}\n  sessionAffinity: None\n  type: ClusterIP\nstatus:\n  loadBalancer: {}`,
+        `apiVersion: v1\nkind: Service\n${metadata(app, namespace, ++serial, { labels: { app } })}\nspec:\n` +
+          `  clusterIP: ${clusterIP}\n  clusterIPs:\n  - ${clusterIP}\n  internalTrafficPolicy: Cluster\n` +
+          `  ipFamilies:\n  - IPv4\n  ipFamilyPolicy: SingleStack\n  ports:\n  - name: http\n    port: 80\n` +
+          `    protocol: TCP\n    targetPort: 8080\n  selector:\n    app: ${app}\n  sessionAffinity: None\n` +
+          `  type: ClusterIP\nstatus:\n  loadBalancer: {}`,
+      );
+      const endpoints = ips
+        .map(
+          (ip, p) =>
+            `- addresses:\n  - ${ip}\n  conditions:\n    ready: true\n    serving: true\n    terminating: false\n` +
+            `  nodeName: worker-${p}\n  targetRef:\n    kind: Pod\n    name: ${app}-v1-${hash}-${'bcdfg'[p]}x${p}z\n` +
+            `    namespace: ${namespace}`,
+        )
+        .join('\n');
+      const sliceLabels = { labels: { 'kubernetes.io/service-name': app } };
+      objects.push(
+        `addressType: IPv4\napiVersion: discovery.k8s.io/v1\nendpoints:\n${endpoints}\nkind: EndpointSlice\n` +
+          `${metadata(`${app}-x7k2p`, namespace, ++serial, sliceLabels)}\nports:\n- name: http\n  port: 8080\n` +
+          `  protocol: TCP`,
       );
       objects.push(
-        `addressType: IPv4\napiVersion: discovery.k8s.io/v1\nendpoints:\n${ips
-          .map(
-            (ip, p) =>
-              `- addresses:\n  - ${ip}\n  conditions:\n    ready: true\n    serving: true\n    terminating: false\n  nodeName: worker-${p}\n  targetRef:\n    kind: Pod\n    name: ${app}-v1-${hash}-${'bcdfg'[p]}x${p}z\n    namespace: ${namespace}`,
-          )
-          .join(
-            '\n',
-          )}\nkind: EndpointSlice\n${metadata(`${app}-x7k2p`, namespace, ++serial, { labels: { 'kubernetes.io/service-name': app } })}\nports:\n- name: http\n  port: 8080\n  protocol: TCP`,
+        `apiVersion: networking.istio.io/v1\nkind: VirtualService\n${metadata(app, namespace, ++serial)}\n` +
+          `spec:\n  hosts:\n  - ${app}\n  http:\n  - match:\n    - headers:\n        end-user:\n` +
+          `          exact: jason\n    route:\n    - destination:\n        host: ${app}\n        subset: v1\n` +
+          `  - route:\n    - destination:\n        host: ${app}.${namespace}.svc.cluster.local\n` +
+          `        subset: v1\n      weight: 100`,
       );
       objects.push(
-        `apiVersion: networking.istio.io/v1\nkind: VirtualService\n${metadata(app, namespace, ++serial)}\nspec:\n  hosts:\n  - ${app}\n  http:\n  - match:\n    - headers:\n        end-user:\n          exact: jason\n    route:\n    - destination:\n        host: ${app}\n        subset: v1\n  - route:\n    - destination:\n        host: ${app}.${namespace}.svc.cluster.local\n        subset: v1\n      weight: 100`,
-      );
-      objects.push(
-        `apiVersion: networking.istio.io/v1\nkind: DestinationRule\n${metadata(app, namespace, ++serial)}\nspec:\n  host: ${app}\n  subsets:\n  - labels:\n      version: v1\n    name: v1\n  trafficPolicy:\n    connectionPool:\n      http:\n        http1MaxPendingRequests: 100`,
+        `apiVersion: networking.istio.io/v1\nkind: DestinationRule\n${metadata(app, namespace, ++serial)}\n` +
+          `spec:\n  host: ${app}\n  subsets:\n  - labels:\n      version: v1\n    name: v1\n  trafficPolicy:\n` +
+          `    connectionPool:\n      http:\n        http1MaxPendingRequests: 100`,
       );
       if (a % 5 === 4)
         objects.push(
-          `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n${metadata(`external-${a}`, namespace, ++serial)}\nspec:\n  hosts:\n  - api-${a}.example.com\n  location: MESH_EXTERNAL\n  ports:\n  - name: https\n    number: 443\n    protocol: TLS\n  resolution: DNS`,
+          `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n` +
+            `${metadata(`external-${a}`, namespace, ++serial)}\nspec:\n  hosts:\n` +
+            `  - api-${a}.example.com\n  location: MESH_EXTERNAL\n  ports:\n  - name: https\n    number: 443\n` +
+            `    protocol: TLS\n  resolution: DNS`,
         );
     }
   }

@@ -87,7 +87,8 @@ export async function bootstrapWorkspace(): Promise<void> {
       useWorkspace.getState().setNotice({
         kind: 'error',
         message:
-          'This browser would not save your text (storage full or disabled): download or share it before closing the tab.',
+          'This browser would not save your text (storage full or disabled): download or share it before ' +
+          'closing the tab.',
       });
     }
   };
@@ -95,7 +96,8 @@ export async function bootstrapWorkspace(): Promise<void> {
   useWorkspace.subscribe((state, previous) => {
     if (state.files === previous.files && state.request === previous.request && state.options === previous.options)
       return;
-    // A link in the address bar no longer describes what is on screen: reloading must bring back the edits, not the link.
+    // A link in the address bar no longer describes what is on screen: reloading must bring back the edits, not the
+    // link.
     if (window.location.hash) history.replaceState(null, '', window.location.pathname + window.location.search);
     clearTimeout(timer);
     timer = undefined;

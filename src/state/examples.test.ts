@@ -13,7 +13,8 @@ import {
 import { analyze, traceRequest, type Trace } from '../core/index.ts';
 import { finalCluster } from '../ui/graph/pathElements.ts';
 
-// Every built-in example (fixtures/scenarios/*/, as the app loads them): its manifests, request and options give the outcome it promises.
+// Every built-in example (fixtures/scenarios/*/, as the app loads them): its manifests, request and options give the
+// outcome it promises.
 const folders = readdirSync(new URL('../../fixtures/scenarios/', import.meta.url), { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
@@ -132,7 +133,8 @@ describe('what each example invites the user to try', () => {
     expect(t.steps.find((s) => s.kind === 'cluster')?.detail).toContain(
       'hidden from this proxy by Sidecar team-a/default',
     );
-    // team-a sees no HTTP service on 8080, so there is no listener there: BlackHoleCluster resets the connection (no 502).
+    // team-a sees no HTTP service on 8080, so there is no listener there: BlackHoleCluster resets the connection (no
+    // 502).
     expect(run('sidecar-egress-gotcha', {}, { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toMatchObject({
       outcome: 'blackhole',
       status: null,
@@ -215,7 +217,7 @@ describe('what each example invites the user to try', () => {
     );
   });
 
-  it('bookinfo: weighted shifting, a subset with no pods (503 UH), a VirtualService that matches nothing (404 NR)', () => {
+  it('bookinfo: weighted shifting, a subset without pods (503 UH), a VirtualService matching nothing (404 NR)', () => {
     expect(run('bookinfo', { headers: '' }).hops[0]).toMatchObject({
       route: 'shift',
       cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local',

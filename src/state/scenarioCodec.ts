@@ -107,7 +107,9 @@ async function readAll(stream: ReadableStream<Uint8Array>, maxBytes: number): Pr
   return out;
 }
 
-/** A `#v2=` fragment: the scenario's JSON, deflated (the browser's own CompressionStream), base64url, and a checksum. */
+/**
+ * A `#v2=` fragment: the scenario's JSON, deflated (the browser's own CompressionStream), base64url, and a checksum.
+ */
 export async function encodeScenario(scenario: Scenario): Promise<string> {
   const json = scenarioJson(scenario);
   const stream = new Blob([json]).stream().pipeThrough(new CompressionStream('deflate-raw'));
@@ -193,7 +195,10 @@ function cleanFragment(fragment: string): string {
 }
 
 function tooLarge(maxChars: number): string {
-  return `This link unpacks to more than ${maxChars.toLocaleString('en-US')} characters, more than any link Meshpath makes: it was not opened.`;
+  return (
+    `This link unpacks to more than ${maxChars.toLocaleString('en-US')} characters, more than any link Meshpath ` +
+    `makes: it was not opened.`
+  );
 }
 
 /** Reads a fragment written by encodeScenario (`#v2=`) or by earlier versions (`#v1=`), with or without the `#`. */
@@ -214,7 +219,8 @@ export async function decodeScenario(fragment: string, maxChars = MAX_LINK_SCENA
     const bytes = fromBase64Url(payload);
     if (bytes) {
       try {
-        // UTF-8 takes at most 3 bytes for a UTF-16 unit, so this byte cap never cuts a scenario under the character cap.
+        // UTF-8 takes at most 3 bytes for a UTF-16 unit, so this byte cap never cuts a scenario under the character
+        // cap.
         const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
         const inflated = await readAll(stream, maxChars * 3);
         if (inflated === 'too-large') return { ok: false, reason: tooLarge(maxChars) };
@@ -234,5 +240,8 @@ export async function decodeScenario(fragment: string, maxChars = MAX_LINK_SCENA
 }
 
 function linkTooLong(length: number): string {
-  return `This link is ${length.toLocaleString('en-US')} characters long; Meshpath reads links of at most ${MAX_LINK_FRAGMENT_CHARS.toLocaleString('en-US')} characters, so it was not opened.`;
+  return (
+    `This link is ${length.toLocaleString('en-US')} characters long; Meshpath reads links of at ` +
+    `most ${MAX_LINK_FRAGMENT_CHARS.toLocaleString('en-US')} characters, so it was not opened.`
+  );
 }

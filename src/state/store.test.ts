@@ -47,7 +47,8 @@ describe('the workspace', () => {
 
   it('derives the hovered steps from the current trace, so they never point into an older path', () => {
     const text =
-      'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: default}\nspec: {containers: [{name: app, image: x}]}\nstatus: {podIP: 10.0.0.1}\n';
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: client, namespace: default}\n' +
+      'spec: {containers: [{name: app, image: x}]}\nstatus: {podIP: 10.0.0.1}\n';
     useWorkspace.getState().loadScenario({
       files: [{ name: 'm.yaml', text }],
       request: {

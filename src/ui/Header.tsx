@@ -38,7 +38,9 @@ export function Header() {
       setShareLink(null);
       setNotice({
         kind: 'error',
-        message: `This scenario makes a ${url.length}-character link, too long to share safely (over ${MAX_LINK_LENGTH}). Use “Download scenario” and send the file instead.`,
+        message:
+          `This scenario makes a ${url.length}-character link, too long to share safely ` +
+          `(over ${MAX_LINK_LENGTH}). Use “Download scenario” and send the file instead.`,
       });
       return;
     }
@@ -48,7 +50,9 @@ export function Header() {
       await navigator.clipboard.writeText(url);
       setNotice({
         kind: 'info',
-        message: `Link copied (${url.length} characters). Anyone who opens it sees these manifests and this request; nothing is uploaded.`,
+        message:
+          `Link copied (${url.length} characters). Anyone who opens it sees these manifests and this request; ` +
+          `nothing is uploaded.`,
       });
     } catch {
       setNotice({ kind: 'info', message: 'The link is in the address bar and below: copy it from there.' });

@@ -40,7 +40,8 @@ const LARGE_MODEL_DELAY_MS = 300;
 /**
  * Features whose cost grows with the whole model, not the lines on screen, are turned off for a large model: folding
  * regions (one decoration per indented block: tens of thousands in a cluster export), bracket pair colours, and the
- * highlights of every occurrence of the word or selection under the cursor. Whitespace markers are dropped to keep each line light.
+ * highlights of every occurrence of the word or selection under the cursor. Whitespace markers are dropped to keep each
+ * line light.
  */
 function largeModelOptions(large: boolean): monaco.editor.IEditorOptions {
   return {

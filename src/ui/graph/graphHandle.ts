@@ -1,6 +1,9 @@
 import type { Core } from 'cytoscape';
 
-/** The running Cytoscape instance, for the test API (canvas nodes are not in the DOM). Kept apart so that reading it does not load Cytoscape. */
+/**
+ * The running Cytoscape instance, for the test API (canvas nodes are not in the DOM). Kept apart so that reading it
+ * does not load Cytoscape.
+ */
 export const graphHandle: { current: Core | null } = { current: null };
 
 /** The path graph's Cytoscape instance (for PNG export and the test API) and its zoom commands for the toolbar. */

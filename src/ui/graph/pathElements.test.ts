@@ -17,30 +17,34 @@ function elementsFor(fixture: string, to: string, options = {}) {
 }
 
 describe('the path graph', () => {
-  it('draws client → DNS → capture → listener → route → cluster → endpoint → inbound → destination, grouped by proxy', () => {
-    const { nodes, edges } = elementsFor('demo', 'http://dest-svc-v1:7777/');
-    expect(nodes.filter((n) => n.kind !== 'hop').map((n) => n.label.split('\n')[0])).toEqual([
-      expect.stringMatching(/^application\/sleep-/),
-      'DNS (kube-dns)',
-      'Capture',
-      'Listener',
-      'Filter chain',
-      'Virtual host',
-      'Route',
-      'Cluster',
-      'Endpoint',
-      'Inbound (virtualInbound)',
-      'Authorization',
-      'routed · 200',
-    ]);
-    expect(nodes.find((n) => n.kind === 'listener')?.label).toBe('Listener\n0.0.0.0_7777');
-    expect(nodes.find((n) => n.kind === 'cluster')?.label).toBe(
-      'Cluster\noutbound|7777||dest-svc-v1.application.svc.cluster.local',
-    );
-    expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.classes[1])).toEqual(['outbound', 'inbound']);
-    expect(nodes.find((n) => n.kind === 'destination')?.classes).toContain('success');
-    expect(edges).toHaveLength(11);
-  });
+  it(
+    'draws client → DNS → capture → listener → route → cluster → endpoint → inbound → destination, grouped by ' +
+      'proxy',
+    () => {
+      const { nodes, edges } = elementsFor('demo', 'http://dest-svc-v1:7777/');
+      expect(nodes.filter((n) => n.kind !== 'hop').map((n) => n.label.split('\n')[0])).toEqual([
+        expect.stringMatching(/^application\/sleep-/),
+        'DNS (kube-dns)',
+        'Capture',
+        'Listener',
+        'Filter chain',
+        'Virtual host',
+        'Route',
+        'Cluster',
+        'Endpoint',
+        'Inbound (virtualInbound)',
+        'Authorization',
+        'routed · 200',
+      ]);
+      expect(nodes.find((n) => n.kind === 'listener')?.label).toBe('Listener\n0.0.0.0_7777');
+      expect(nodes.find((n) => n.kind === 'cluster')?.label).toBe(
+        'Cluster\noutbound|7777||dest-svc-v1.application.svc.cluster.local',
+      );
+      expect(nodes.filter((n) => n.kind === 'hop').map((n) => n.classes[1])).toEqual(['outbound', 'inbound']);
+      expect(nodes.find((n) => n.kind === 'destination')?.classes).toContain('success');
+      expect(edges).toHaveLength(11);
+    },
+  );
 
   it('marks a blocked request as a failure ending in block_all', () => {
     const { nodes } = elementsFor('demo', 'http://github.com', { outboundTrafficPolicy: 'REGISTRY_ONLY' });
@@ -83,7 +87,7 @@ describe('the path layout', () => {
     expect(Math.min(...second.map(Number))).toBeGreaterThan(Math.max(...first.map(Number)));
   });
 
-  it('puts a step between two proxies (kube-proxy after a passthrough) between their lanes, not in the first row', () => {
+  it('puts a step between two proxies (kube-proxy after passthrough) between their lanes, not in the first row', () => {
     const result = traceRequest(analyze([{ name: 'x.yaml', text: text('sidecar-egress-gotcha') }]), {
       from: 'team-a/sleep',
       to: 'http://payments.team-b:8080/',

@@ -89,8 +89,14 @@ function stepLabel(step: TraceStep, trace: Trace): string {
       const answer = trace.dns.rcode === 'NXDOMAIN' ? `${trace.dns.name}: NXDOMAIN` : `${trace.dns.name}\n→ ${answers}`;
       return `${title} (${trace.dns.resolver})\n${shorten(answer)}`;
     }
-    case 'capture':
-      return `${title}\n${shorten(step.title.startsWith('Not captured') ? 'not captured' : step.title.startsWith('Arrives') ? 'arrives at the gateway' : 'iptables → 15001')}`;
+    case 'capture': {
+      const where = step.title.startsWith('Not captured')
+        ? 'not captured'
+        : step.title.startsWith('Arrives')
+          ? 'arrives at the gateway'
+          : 'iptables → 15001';
+      return `${title}\n${shorten(where)}`;
+    }
     case 'authorization':
       return `${title}\n${step.title === 'Authorized' ? 'allowed' : 'denied'}`;
     case 'inbound':
@@ -105,7 +111,9 @@ export function finalCluster(trace: Trace): string | undefined {
   return [...trace.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
 }
 
-/** Status and response flag as Envoy would log them, e.g. `503 UH`, `UH`, or empty for a raw connection without flags. */
+/**
+ * Status and response flag as Envoy would log them, e.g. `503 UH`, `UH`, or empty for a raw connection without flags.
+ */
 export function statusText(trace: Trace): string {
   return [trace.status !== null ? String(trace.status) : '', trace.responseFlags !== '-' ? trace.responseFlags : '']
     .filter(Boolean)
@@ -134,9 +142,10 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   const nodes: PathNode[] = [];
   const edges: PathEdge[] = [];
   const success = isSuccess(trace.outcome);
+  const target = `${trace.request.host}:${trace.request.port}${trace.request.path}`;
   nodes.push({
     id: 'client',
-    label: `${trace.request.from}\n${trace.request.method} ${shorten(`${trace.request.host}:${trace.request.port}${trace.request.path}`, 34)}`,
+    label: `${trace.request.from}\n${trace.request.method} ${shorten(target, 34)}`,
     kind: 'client',
     classes: ['client'],
   });
