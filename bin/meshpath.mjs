@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The meshpath command. `npm ci` builds dist-cli/ (the "prepare" script); from a checkout without it, this builds it once.
+// The meshpath command. `npm ci` builds dist-cli/ (the "prepare" script); from a checkout without it, this builds it
+// once.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

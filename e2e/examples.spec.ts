@@ -53,7 +53,7 @@ test('a first visit shows a short guided tour that stays dismissed', async ({ pa
   await expect(page.getByRole('region', { name: 'Guided tour' })).toHaveCount(0);
 });
 
-test('edits made after opening an example by link survive a reload; a bad link says so and keeps the saved text', async ({
+test('edits made after opening an example by link survive a reload; a bad link says so, keeps the saved text', async ({
   page,
 }) => {
   await page.goto('/#example=registry-only');

@@ -18,7 +18,8 @@ export const test = base.extend<{ networkGuard: { requests: string[]; errors: st
           const report = (window as unknown as { __meshpathCspViolation?: (text: string) => void })
             .__meshpathCspViolation;
           report?.(
-            `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`,
+            `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ` +
+              `(${event.sourceFile}:${event.lineNumber})`,
           );
         });
       });

@@ -11,7 +11,8 @@ if (found) {
 
 if (process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH) {
   console.error(
-    `meshpath: PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH is set to ${process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH}, which does not exist.`,
+    `meshpath: PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH is set ` +
+      `to ${process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH}, which does not exist.`,
   );
   process.exit(1);
 }
