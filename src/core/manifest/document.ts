@@ -12,7 +12,10 @@ export interface YamlDocument {
   lines: LineIndex;
 }
 
-/** Reads the first document of a file with the same limits as manifests; a syntax error comes back with its line and column. */
+/**
+ * Reads the first document of a file with the same limits as manifests; a syntax error comes back with its line and
+ * column.
+ */
 export function readYamlDocument(
   file: ManifestFile,
 ): { ok: true; document: YamlDocument } | { ok: false; diagnostic: Diagnostic } {

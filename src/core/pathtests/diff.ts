@@ -227,7 +227,8 @@ export function diffMarkdown(diffs: readonly RequestDiff[], omitted: number): st
         .map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} (${o.change}, ${o.file}:${o.line})`)
         .join('<br>');
       lines.push(
-        `| ${cell(d.name)} | \`${cell(describeResult(d.before))}\` | \`${cell(describeResult(d.after))}\` | ${cell(where)} | ${cell(objects)} |`,
+        `| ${cell(d.name)} | \`${cell(describeResult(d.before))}\` | \`${cell(describeResult(d.after))}\` | ` +
+          `${cell(where)} | ${cell(objects)} |`,
       );
     }
   }

@@ -214,7 +214,9 @@ function permissiveFix(analysis: Analysis, proxy: string): Candidate[] {
       : Object.fromEntries(pod.labels);
   return [
     {
-      title: `Let ${app ?? pod.name} in ${pod.namespace} accept plaintext too (PeerAuthentication PERMISSIVE for that workload)`,
+      title:
+        `Let ${app ?? pod.name} in ${pod.namespace} accept plaintext too (PeerAuthentication PERMISSIVE for that ` +
+        `workload)`,
       change: 'add',
       object: undefined,
       value: {
@@ -270,7 +272,9 @@ function authorizationFixes(analysis: Analysis, trace: Trace): Candidate[] {
   spec['rules'] = [...rules, rule];
   return [
     {
-      title: `Add to ALLOW policy ${name} a rule for ${principal}${http ? ` (${method} ${path.split('?')[0] ?? path})` : ''}`,
+      title:
+        `Add to ALLOW policy ${name} a rule for ${principal}` +
+        `${http ? ` (${method} ${path.split('?')[0] ?? path})` : ''}`,
       change: 'edit',
       object: policy,
       value,
@@ -388,7 +392,8 @@ export function explainWhyNot(
       });
     } else {
       why.rejected.push(
-        `${candidate.title}: tried, but the request then ends ${again.ok ? again.trace.outcome : `untraced (${again.reason})`}.`,
+        `${candidate.title}: tried, but the request then ends ` +
+          `${again.ok ? again.trace.outcome : `untraced (${again.reason})`}.`,
       );
     }
   }

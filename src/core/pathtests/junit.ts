@@ -23,7 +23,8 @@ export function describeFailure(result: TestResult): string {
       (f) =>
         `${f.at}: expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.actual)}` +
         (f.step
-          ? ` (decided at step ${f.step.number} [${f.step.kind}]${f.step.proxy ? ` ${f.step.proxy}:` : ''} ${f.step.title})`
+          ? ` (decided at step ${f.step.number} [${f.step.kind}]${f.step.proxy ? ` ${f.step.proxy}:` : ''} ` +
+            `${f.step.title})`
           : ''),
     )
     .join('\n');
@@ -36,20 +37,25 @@ export function junitXml(results: readonly TestResult[], suiteName: string): str
   const total = results.reduce((sum, r) => sum + r.milliseconds, 0);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="meshpath" tests="${results.length}" failures="${failures}" errors="${errors}" time="${seconds(total)}">`,
-    `  <testsuite name="${escapeXml(suiteName)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="0" time="${seconds(total)}">`,
+    `<testsuites name="meshpath" tests="${results.length}" failures="${failures}" errors="${errors}" ` +
+      `time="${seconds(total)}">`,
+    `  <testsuite name="${escapeXml(suiteName)}" tests="${results.length}" failures="${failures}" ` +
+      `errors="${errors}" skipped="0" time="${seconds(total)}">`,
   ];
   for (const r of results) {
-    const open = `    <testcase name="${escapeXml(r.name)}" classname="${escapeXml(suiteName)}" file="${escapeXml(r.file)}" line="${r.range.start.line}" time="${seconds(r.milliseconds)}"`;
+    const open =
+      `    <testcase name="${escapeXml(r.name)}" classname="${escapeXml(suiteName)}" file="${escapeXml(r.file)}" ` +
+      `line="${r.range.start.line}" time="${seconds(r.milliseconds)}"`;
     if (r.status === 'passed') {
       lines.push(`${open}/>`);
       continue;
     }
     const tag = r.status === 'error' ? 'error' : 'failure';
+    const type = r.status === 'error' ? 'TraceError' : 'PathMismatch';
     const first = r.status === 'error' ? (r.error ?? '') : describeFailure(r).split('\n')[0];
     lines.push(`${open}>`);
     lines.push(
-      `      <${tag} message="${escapeXml(first ?? '')}" type="${r.status === 'error' ? 'TraceError' : 'PathMismatch'}">${escapeXml(describeFailure(r))}</${tag}>`,
+      `      <${tag} message="${escapeXml(first ?? '')}" type="${type}">${escapeXml(describeFailure(r))}</${tag}>`,
     );
     lines.push('    </testcase>');
   }

@@ -50,7 +50,8 @@ describe('the tests file', () => {
     ['tests:\n  - name: a\n    from: x\n    to: y\n    expect: {}', 5, 13, 'needs "expect"'],
     ['tests:\n  - name: [a\n', 3, 1, 'YAML syntax error'],
     [
-      'tests:\n  - name: a\n    from: x\n    to: y\n    options: { dnsCapture: maybe }\n    expect: { outcome: routed }',
+      'tests:\n  - name: a\n    from: x\n    to: y\n    options: { dnsCapture: maybe }\n' +
+        '    expect: { outcome: routed }',
       5,
       28,
       'dnsCapture',
@@ -143,7 +144,8 @@ describe('running path tests on Bookinfo', () => {
   it('writes JUnit XML with one testcase per test, failures and errors counted, text escaped', () => {
     const results = run(
       'tests:\n' +
-        '  - { name: "ok <1> & \\"2\\"", from: bookinfo/productpage-v1, to: reviews:9080, expect: { outcome: routed } }\n' +
+        '  - { name: "ok <1> & \\"2\\"", from: bookinfo/productpage-v1, to: reviews:9080, ' +
+        'expect: { outcome: routed } }\n' +
         '  - { name: bad, from: bookinfo/productpage-v1, to: reviews:9080, expect: { status: 404 } }\n' +
         '  - { name: err, from: x/y, to: reviews:9080, expect: { status: 404 } }\n',
     );

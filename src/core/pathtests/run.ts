@@ -119,7 +119,8 @@ interface Difference {
 
 /**
  * Whether `actual` is what the test asked for: a list against a single value means "one of these"; a list against a
- * list compares item by item; a mapping compares only the keys it names; scalars compare as text (so 200 and "200" agree).
+ * list compares item by item; a mapping compares only the keys it names; scalars compare as text (so 200 and "200"
+ * agree).
  */
 export function firstDifference(
   expected: unknown,
