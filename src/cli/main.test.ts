@@ -503,7 +503,8 @@ describe('meshpath trace --explain', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('\nWhy passthrough: The proxy does not know 203.0.113.7:443');
     expect(result.stdout).toContain(
-      '\nFix (verified: the request is then routed 200 via outbound|443||example.org): Add a ServiceEntry for example.org:443',
+      '\nFix (verified: the request is then routed 200 via outbound|443||example.org): Add a ServiceEntry for ' +
+        'example.org:443',
     );
     expect(result.stdout).toMatch(/\nAdd:\n---\napiVersion: networking\.istio\.io\/v1\nkind: ServiceEntry\n/);
     const json = JSON.parse(runCli([...external, '--explain', '--json']).stdout) as {

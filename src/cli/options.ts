@@ -13,12 +13,16 @@ export interface CommandResult {
 export const HELP: unique symbol = Symbol('help');
 export type Help = typeof HELP;
 
-/** Reads the value of the option being handled; when it is missing or empty, says "FLAG needs WHAT." and returns undefined. */
+/**
+ * Reads the value of the option being handled; when it is missing or empty, says "FLAG needs WHAT." and returns
+ * undefined.
+ */
 export type OptionValue = (what: string) => string | undefined;
 
 /**
- * Walks the options of a command: `-f X`, `--filename X` and `--filename=X` alike. `handle` gets each flag (the argument
- * before any `=`), a reader for its value and the argument as written, and returns an error message or undefined.
+ * Walks the options of a command: `-f X`, `--filename X` and `--filename=X` alike. `handle` gets each flag (the
+ * argument before any `=`), a reader for its value and the argument as written, and returns an error message or
+ * undefined.
  * Returns the first error, HELP for -h/--help, or undefined once every option was handled.
  */
 export function walkOptions(
@@ -43,7 +47,9 @@ export function walkOptions(
   return undefined;
 }
 
-/** The value of --port: a number from 1 to 65535, undefined when missing (walkOptions reports it), else the complaint. */
+/**
+ * The value of --port: a number from 1 to 65535, undefined when missing (walkOptions reports it), else the complaint.
+ */
 export function readPort(value: OptionValue): number | undefined | string {
   const v = value('a port number from 1 to 65535');
   if (v === undefined) return undefined;
@@ -51,7 +57,10 @@ export function readPort(value: OptionValue): number | undefined | string {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : `--port needs a port number from 1 to 65535, not ${v}.`;
 }
 
-/** The YAML and JSON files under a directory, in name order (subdirectories too), as `kubectl apply -R -f DIR` reads them. */
+/**
+ * The YAML and JSON files under a directory, in name order (subdirectories too), as `kubectl apply -R -f DIR` reads
+ * them.
+ */
 function manifestsUnder(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir).sort()) {

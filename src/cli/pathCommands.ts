@@ -1,4 +1,7 @@
-/** `meshpath test` and `meshpath diff`: the core's path tests and before/after comparison, formatted for a terminal and CI. */
+/**
+ * `meshpath test` and `meshpath diff`: the core's path tests and before/after comparison, formatted for a terminal and
+ * CI.
+ */
 import { writeFileSync } from 'node:fs';
 import {
   analyze,
@@ -31,7 +34,10 @@ function formatDiagnostic(d: Diagnostic): string {
 function manifestWarnings(command: string, label: string, analysis: Analysis): string {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0) return '';
-  return `meshpath ${command}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the ${label} (documents that cannot be read are left out):\n${errors.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`;
+  return (
+    `meshpath ${command}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the ${label} (documents ` +
+    `that cannot be read are left out):\n${errors.map((d) => `  ${formatDiagnostic(d)}\n`).join('')}`
+  );
 }
 
 /** Reads the tests files; undefined and a message (every problem at its line and column) when one is unusable. */
@@ -72,7 +78,8 @@ function testText(results: readonly TestResult[]): string {
     );
     if (first.step) {
       lines.push(
-        `      decided at step ${first.step.number} [${first.step.kind}]${first.step.proxy ? ` ${first.step.proxy}:` : ''} ${first.step.title}`,
+        `      decided at step ${first.step.number} [${first.step.kind}]` +
+          `${first.step.proxy ? ` ${first.step.proxy}:` : ''} ${first.step.title}`,
       );
       lines.push(`        ${first.step.detail}`);
     }
@@ -279,9 +286,10 @@ export function runDiff(rest: readonly string[], readStdin: () => string, usage:
     ({ requests, omitted } = defaultRequests([beforeAnalysis, afterAnalysis]));
   }
   const diffs = diffRequests(beforeAnalysis, afterAnalysis, requests);
+  const changed = diffs.filter((d) => d.changed).length;
   const stdout =
     format === 'json'
-      ? `${JSON.stringify({ requests: diffs.length, changed: diffs.filter((d) => d.changed).length, omitted, diffs }, null, 2)}\n`
+      ? `${JSON.stringify({ requests: diffs.length, changed, omitted, diffs }, null, 2)}\n`
       : format === 'markdown'
         ? diffMarkdown(diffs, omitted)
         : diffText(diffs, omitted);
