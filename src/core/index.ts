@@ -102,7 +102,9 @@ export function computeProxyConfig(
   if (pod.dataPlane.mode === 'ambient')
     return {
       ok: false,
-      reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy of its own: ${pod.dataPlane.reason} (see proxy-config ztunnel).`,
+      reason:
+        `Pod ${pod.namespace}/${pod.name} has no Istio proxy of its own: ${pod.dataPlane.reason} (see ` +
+        `proxy-config ztunnel).`,
     };
   if (pod.proxy.kind === 'none')
     return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };

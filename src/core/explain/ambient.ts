@@ -23,7 +23,8 @@ export function waypointWords(choice: WaypointChoice | undefined, what: string):
     case 'missing':
       return (
         `${what}: ${labelOf(choice.via)} names the waypoint ${named}, which does not exist: istiod does not list it, ` +
-        'so ztunnel bypasses it silently and sends the traffic straight to the destination (no L7 policy, no L7 routing).'
+        'so ztunnel bypasses it silently and sends the traffic straight to the destination ' +
+        '(no L7 policy, no L7 routing).'
       );
     case 'not-ready':
       return (
@@ -32,14 +33,20 @@ export function waypointWords(choice: WaypointChoice | undefined, what: string):
         'the traffic straight to the destination (no L7 policy, no L7 routing).'
       );
     case 'attachment-denied':
-      return `${what}: the waypoint ${named} does not allow this namespace (allowedRoutes of its HBONE listener): not used.`;
+      return (
+        `${what}: the waypoint ${named} does not allow this namespace ` +
+        '(allowedRoutes of its HBONE listener): not used.'
+      );
     case 'unsupported-traffic-type':
       return (
         `${what}: the waypoint ${named} is for ${choice.trafficType ?? 'other'} traffic ` +
         '(istio.io/waypoint-for), not this kind: not used.'
       );
     case 'cross-namespace-forbidden':
-      return `${what}: a ServiceEntry visible only in its namespace cannot use the waypoint ${named} in another: not used.`;
+      return (
+        `${what}: a ServiceEntry visible only in its namespace cannot use the waypoint ${named} ` +
+        'in another: not used.'
+      );
     case undefined:
       return `${what} has no istio.io/use-waypoint label, nor has its namespace: no waypoint, L4 only.`;
   }
@@ -50,7 +57,9 @@ export function ztunnelStep(fact: Fact<'ztunnel'>, proxy: string): StepWords {
     case 'outbound':
       return {
         title: `Captured by ${proxy} (outbound 15001)`,
-        detail: `${fact.pod} is in ambient mode (${fact.reason}): istio-cni redirects its connection to ${fact.address}:${fact.port} to the node's ztunnel.`,
+        detail:
+          `${fact.pod} is in ambient mode (${fact.reason}): istio-cni redirects its connection ` +
+          `to ${fact.address}:${fact.port} to the node's ztunnel.`,
       };
     case 'destination': {
       const what = fact.service ?? fact.pod ?? `${fact.address}:${fact.port}`;
@@ -67,15 +76,19 @@ export function ztunnelStep(fact: Fact<'ztunnel'>, proxy: string): StepWords {
           fact.to === 'external'
             ? `${fact.address} is outside the mesh: ztunnel passes the connection through in plaintext.`
             : fact.to === 'sidecar'
-              ? `${fact.pod ?? fact.address} has a sidecar without networking.istio.io/tunnel=http: ztunnel sends it plaintext, which its sidecar takes only if its PeerAuthentication is not STRICT.`
+              ? `${fact.pod ?? fact.address} has a sidecar without networking.istio.io/tunnel=http: ztunnel ` +
+                `sends it plaintext, which its sidecar takes only if its PeerAuthentication is not STRICT.`
               : `${fact.pod ?? fact.address} is not in the mesh: ztunnel sends it plaintext.`,
       };
     case 'inbound':
       return {
         title: `Inbound at ${proxy} (${fact.hbone ? 'HBONE 15008' : 'plaintext 15006'})`,
         detail: fact.hbone
-          ? `The destination's ztunnel ends the HBONE tunnel for ${fact.pod} on port ${fact.port}; the peer's identity is ${fact.principal ?? 'unknown'}. It enforces only L4 AuthorizationPolicy (selector-based).`
-          : `${fact.pod}'s ztunnel takes a plaintext connection (the client is not in the mesh): no identity, and no waypoint on the way.`,
+          ? `The destination's ztunnel ends the HBONE tunnel for ${fact.pod} on port ${fact.port}; the peer's ` +
+            `identity is ${fact.principal ?? 'unknown'}. It enforces only L4 AuthorizationPolicy ` +
+            `(selector-based).`
+          : `${fact.pod}'s ztunnel takes a plaintext connection (the client is not in the mesh): no identity, ` +
+            `and no waypoint on the way.`,
       };
   }
 }
@@ -85,7 +98,9 @@ export function hboneStep(fact: Fact<'hbone'>): StepWords {
     fact.to === 'waypoint' ? 'the waypoint' : fact.to === 'ztunnel' ? "the destination's ztunnel" : 'the sidecar';
   return {
     title: `HBONE → ${fact.address}`,
-    detail: `mTLS with an HTTP/2 CONNECT to ${to} on port 15008, carrying the connection to ${fact.target}. A NetworkPolicy or firewall must allow port 15008.`,
+    detail:
+      `mTLS with an HTTP/2 CONNECT to ${to} on port 15008, carrying the connection to ${fact.target}. A ` +
+      `NetworkPolicy or firewall must allow port 15008.`,
   };
 }
 
@@ -102,7 +117,8 @@ export function waypointStep(fact: Fact<'waypoint'>, proxy: string): StepWords {
 export function waypointBypassStep(fact: Fact<'waypointBypass'>): StepWords {
   const why =
     fact.why === 'sourceNotInMesh'
-      ? 'the client is not in the mesh, so no ztunnel sends its traffic to the waypoint: it reaches the destination directly'
+      ? 'the client is not in the mesh, so no ztunnel sends its traffic to the waypoint: it reaches the ' +
+        'destination directly'
       : fact.why === 'ingressWithoutLabel'
         ? 'an ingress gateway sends to the pods directly unless the Service has istio.io/ingress-use-waypoint=true'
         : 'this client has a sidecar: Meshpath does not yet model a sidecar sending to a waypoint';

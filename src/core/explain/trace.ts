@@ -86,7 +86,8 @@ export function explainAssumption(assumption: AssumptionFact): string {
     case 'ambientIgnores':
       return (
         `The client is in ambient mode: ztunnel does not read ${assumption.objects.join(', ')} ` +
-        "(Sidecar resources, VirtualService source matches and a Service's exportTo shape what sidecars see, not ztunnel)."
+        "(Sidecar resources, VirtualService source matches and a Service's exportTo shape what sidecars see, " +
+        'not ztunnel).'
       );
     case 'accessLogPlaceholders':
       return (

@@ -150,7 +150,7 @@ describe('ambient path through a waypoint', () => {
     });
   });
 
-  it('a client outside the mesh reaches the ambient pod through its ztunnel in plaintext, bypassing the waypoint', () => {
+  it('a client outside the mesh reaches the ambient pod through its ztunnel in plaintext, past the waypoint', () => {
     const t = trace(
       doc(
         ...base({ 'istio.io/use-waypoint': 'waypoint' }),
@@ -184,13 +184,15 @@ spec:
       'Gateway',
       'public',
       'shop',
-      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n' +
+        '  hosts: ["shop.example.com"]',
     ),
     istio(
       'VirtualService',
       'public',
       'shop',
-      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- route: [{destination: {host: reviews, port: {number: 9080}}}]',
+      'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n' +
+        '- route: [{destination: {host: reviews, port: {number: 9080}}}]',
     ),
   ];
   const scenario = (nsLabels: Record<string, string>) =>
@@ -203,7 +205,7 @@ spec:
     );
   const request = { from: 'istio-system/istio-ingressgateway', to: 'http://shop.example.com/' };
 
-  it('without istio.io/ingress-use-waypoint the gateway sends straight to the pod (HBONE), bypassing the waypoint', () => {
+  it('without istio.io/ingress-use-waypoint the gateway sends straight to the pod (HBONE), past the waypoint', () => {
     const t = trace(scenario({}), request);
     expect(t.hops.map((h) => h.direction)).toEqual(['gateway', 'ztunnel-inbound']);
     expect(facts(t, 'waypointBypass')[0]).toMatchObject({ why: 'ingressWithoutLabel' });

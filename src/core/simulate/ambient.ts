@@ -280,8 +280,8 @@ function pickEndpoint(w: AmbientWalker, service: Service, port: number): { addre
 
 /**
  * From a ztunnel or a waypoint to the chosen pod: HBONE to an ambient pod's ztunnel; to a pod with a sidecar, HBONE
- * only when it declares networking.istio.io/tunnel=http, else plaintext (pilot/pkg/serviceregistry/ambient/workloads.go:
- * setTunnelProtocol); to a pod outside the mesh, plaintext.
+ * only when it declares networking.istio.io/tunnel=http, else plaintext
+ * (pilot/pkg/serviceregistry/ambient/workloads.go: setTunnelProtocol); to a pod outside the mesh, plaintext.
  */
 function toDestination(
   w: AmbientWalker,
@@ -338,7 +338,8 @@ function toDestination(
 /**
  * The destination's ztunnel: HBONE on 15008 (or plaintext on 15006 from outside the mesh), then the L4
  * AuthorizationPolicies that select the pod. ztunnel sees no HTTP: rules with HTTP fields are left out, so an ALLOW
- * rule that needs them matches nothing (pilot/pkg/serviceregistry/ambient/authorization.go: convertAuthorizationPolicy).
+ * rule that needs them matches nothing (pilot/pkg/serviceregistry/ambient/authorization.go:
+ * convertAuthorizationPolicy).
  */
 export function ztunnelInbound(
   w: AmbientWalker,

@@ -269,7 +269,9 @@ export type StepFact =
       pod: string | undefined;
       waypoint: WaypointChoice | undefined;
     }
-  /** Ambient: ztunnel sends the bytes without a tunnel: outside the mesh, a pod without HBONE, or a sidecar without it. */
+  /**
+   * Ambient: ztunnel sends the bytes without a tunnel: outside the mesh, a pod without HBONE, or a sidecar without it.
+   */
   | {
       kind: 'ztunnel';
       by: 'plaintext';

@@ -754,7 +754,8 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
       ]);
     }
   }
-  // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go: applyHBONETransportSocketMatches).
+  // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go:
+  // applyHBONETransportSocketMatches).
   const proxied = senderMode === 'sidecar' || senderMode === 'gateway';
   if (proxied)
     tracer.step(
