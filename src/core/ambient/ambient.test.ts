@@ -174,7 +174,7 @@ describe('waypoint binding (pilot/pkg/serviceregistry/ambient/waypoints.go)', ()
     expect(notReady.bypass).toBe('not-ready');
   });
 
-  it('waypoint-for decides which traffic binds: a service waypoint takes no workload, except silently via the namespace', () => {
+  it('waypoint-for decides which traffic binds: a service waypoint takes no workload, except via the namespace', () => {
     const reviewsPod = (labels: Record<string, string>) =>
       pod('reviews-1', 'shop', { labels: { app: 'reviews', ...labels } });
     const viaNamespace = bindingOf(

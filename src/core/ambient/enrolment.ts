@@ -27,7 +27,9 @@ export function decideDataPlane(
     if (!wantsAmbient) return { mode, reason: pod.proxyReason };
     return {
       mode,
-      reason: `${pod.proxyReason}; it is also labelled for ambient, but istio-cni does not capture a pod that has a sidecar, so the ${mode === 'gateway' ? 'gateway proxy' : 'sidecar'} carries its traffic and ztunnel does not`,
+      reason:
+        `${pod.proxyReason}; it is also labelled for ambient, but istio-cni does not capture a pod that has a ` +
+        `sidecar, so the ${mode === 'gateway' ? 'gateway proxy' : 'sidecar'} carries its traffic and ztunnel does not`,
     };
   }
   if (!wantsAmbient) {
@@ -45,6 +47,7 @@ export function decideDataPlane(
     reason:
       podMode === 'ambient'
         ? `the pod has the label ${DATAPLANE_MODE_LABEL}=ambient: its traffic goes through the node's ztunnel`
-        : `namespace ${namespace?.name ?? ''} has the label ${DATAPLANE_MODE_LABEL}=ambient: its traffic goes through the node's ztunnel`,
+        : `namespace ${namespace?.name ?? ''} has the label ${DATAPLANE_MODE_LABEL}=ambient: ` +
+          "its traffic goes through the node's ztunnel",
   };
 }

@@ -13,7 +13,10 @@ export interface DataPlane {
 
 export type WaypointTrafficType = 'service' | 'workload' | 'all' | 'none';
 
-/** A Gateway of class istio-waypoint, as istiod's ambient index keeps it (pilot/pkg/serviceregistry/ambient/waypoints.go). */
+/**
+ * A Gateway of class istio-waypoint, as istiod's ambient index keeps it
+ * (pilot/pkg/serviceregistry/ambient/waypoints.go).
+ */
 export interface WaypointModel {
   name: string;
   namespace: string;

@@ -58,7 +58,8 @@ export function readWaypoints(
       reader.report(
         'warning',
         'INVALID_VALUE',
-        `${WAYPOINT_FOR_LABEL} must be service, workload, all or none; istiod treats "${written}" as none of them, so the waypoint takes no traffic.`,
+        `${WAYPOINT_FOR_LABEL} must be service, workload, all or none; ` +
+          `istiod treats "${written}" as none of them, so the waypoint takes no traffic.`,
         ['metadata', 'labels', WAYPOINT_FOR_LABEL],
       );
     const listeners = reader.list(['spec', 'listeners']);
@@ -82,7 +83,8 @@ export function readWaypoints(
       reader.report(
         'warning',
         'INVALID_VALUE',
-        `Waypoint ${namespace}/${name} has no listener with protocol HBONE on port ${HBONE_PORT}; ztunnel sends to a waypoint on ${HBONE_PORT}.`,
+        `Waypoint ${namespace}/${name} has no listener with protocol HBONE on port ${HBONE_PORT}; ` +
+          `ztunnel sends to a waypoint on ${HBONE_PORT}.`,
         ['spec', 'listeners'],
       );
     }
