@@ -23,10 +23,14 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Opens what a link holds; the user's saved work stays one Undo away whenever it differs. */
-function openFromLink(scenario: Scenario, message: string, saved: Scenario | undefined): void {
+/**
+ * Opens what a link holds. The user's saved work is kept in the history first (so a reload cannot lose it) and stays
+ * one Undo away whenever it differs.
+ */
+function openFromLink(scenario: Scenario, message: string, saved: Scenario | undefined, summary: string): void {
   const { loadScenario, setNotice } = useWorkspace.getState();
-  loadScenario(scenario);
+  if (saved) loadScenario(saved);
+  loadScenario(scenario, undefined, summary);
   const now = scenarioOf(useWorkspace.getState());
   // A saved scenario from before requests were saved compares on what it has.
   if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved })))
@@ -65,13 +69,19 @@ export async function bootstrapWorkspace(): Promise<void> {
         example.scenario,
         `Opened the example “${example.title}”. Your previous files are one click away.`,
         saved,
+        `Before opening the example “${example.title}” from a link`,
       );
     else
       loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
   } else if (hash.startsWith('#v') || /^#%/.test(hash)) {
     const decoded = await decodeScenario(hash);
     if (decoded.ok)
-      openFromLink(decoded.scenario, 'Opened the shared scenario. Your previous files are one click away.', saved);
+      openFromLink(
+        decoded.scenario,
+        'Opened the shared scenario. Your previous files are one click away.',
+        saved,
+        'Before opening a shared link',
+      );
     else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });
   } else if (saved) {
     loadScenario(saved);
@@ -84,12 +94,7 @@ export async function bootstrapWorkspace(): Promise<void> {
     timer = undefined;
     if (!saveScenario(storage, scenarioOf(useWorkspace.getState())) && !warned) {
       warned = true;
-      useWorkspace.getState().setNotice({
-        kind: 'error',
-        message:
-          'This browser would not save your text (storage full or disabled): download or share it before ' +
-          'closing the tab.',
-      });
+      useWorkspace.getState().warnStorage();
     }
   };
   let unsaved = false;

@@ -15,8 +15,9 @@ export function loadSavedScenario(storage: Storage | undefined): Scenario | unde
 }
 
 export function saveScenario(storage: Storage | undefined, scenario: Scenario): boolean {
+  if (!storage) return false;
   try {
-    storage?.setItem(STORAGE_KEY, scenarioJson(scenario));
+    storage.setItem(STORAGE_KEY, scenarioJson(scenario));
     return true;
   } catch {
     // Quota exceeded or storage disabled: the text stays in the editor; the caller says so.

@@ -4,6 +4,7 @@ import type { StepSource } from '../ui/inspect/stepSources.ts';
 import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
+import { WorkspaceHistory, type HistoryEntry } from './history.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput, type Scenario } from './scenarioCodec.ts';
 
 /** A request for the editor to show some lines: the nonce makes a second click on the same object reveal them again. */
@@ -45,6 +46,10 @@ export interface WorkspaceState {
   hoveredLine: { file: string; line: number } | null;
   reveal: RevealRequest | null;
   notice: Notice | null;
+  /** Workspaces kept before an action replaced them, newest first (the Recent menu). */
+  history: readonly HistoryEntry[];
+  /** Set when the browser will not keep the work (storage disabled or full): shown until the tab closes. */
+  storageWarning: string | null;
 
   setFileText: (index: number, text: string) => void;
   setActiveFile: (index: number) => void;
@@ -54,7 +59,13 @@ export interface WorkspaceState {
    */
   openFiles: (opened: { scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }) => void;
   removeFile: (index: number) => void;
-  loadScenario: (scenario: Scenario, notice?: Notice) => void;
+  /**
+   * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
+   * (every action that replaces the user's work passes one).
+   */
+  loadScenario: (scenario: Scenario, notice?: Notice, keep?: string) => void;
+  /** The browser would not save the work: say so until the tab closes. */
+  warnStorage: () => void;
   setRequest: (request: Partial<RequestInput>) => void;
   setOptions: (options: Partial<MeshOptions>) => void;
   selectNode: (id: string | null) => void;
@@ -73,6 +84,36 @@ let engine: (input: EngineInput) => void = () => undefined;
 
 export function setEngine(run: (input: EngineInput) => void): void {
   engine = run;
+}
+
+let workspaceHistory = new WorkspaceHistory();
+
+/** Tests and the app's start choose where the history lives (local storage in the browser). */
+export function setWorkspaceHistory(history: WorkspaceHistory): void {
+  workspaceHistory = history;
+  useWorkspace.setState({ history: history.list() });
+}
+
+export const STORAGE_WARNING =
+  'This browser does not keep your work (storage disabled or full): it will not survive closing or reloading the ' +
+  'tab. Download the scenario or share it before you close it.';
+
+/** Share of a text that must stay in place for an edit to count as editing rather than replacing everything. */
+const KEPT_SHARE_FOR_EDIT = 0.2;
+
+/** True when the new text keeps almost nothing of a substantial old one: a paste over everything. */
+function replacesEverything(old: string, text: string): boolean {
+  if (old.trim().length < 100) return false;
+  let prefix = 0;
+  while (prefix < old.length && prefix < text.length && old[prefix] === text[prefix]) prefix++;
+  let suffix = 0;
+  while (
+    suffix < old.length - prefix &&
+    suffix < text.length - prefix &&
+    old[old.length - 1 - suffix] === text[text.length - 1 - suffix]
+  )
+    suffix++;
+  return prefix + suffix < old.length * KEPT_SHARE_FOR_EDIT;
 }
 
 let revealCounter = 0;
@@ -100,6 +141,10 @@ const initialInput: EngineInput = {
 const initialOutput = new EngineSession().run(initialInput);
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
+  const keep = (summary: string) => {
+    const safe = workspaceHistory.keep(scenarioOf(get()), summary);
+    set({ history: workspaceHistory.list(), ...(safe ? {} : { storageWarning: STORAGE_WARNING }) });
+  };
   const recompute = () => {
     set({ computing: true });
     engine({ ...scenarioOf(get()), proxyConfigFor: get().proxyConfigFor });
@@ -122,10 +167,14 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     hoveredLine: null,
     reveal: null,
     notice: null,
+    history: workspaceHistory.list(),
+    storageWarning: null,
 
     setFileText: (index, text) => {
       // Monaco echoes text the store gave it (an example, a link, Undo): nothing to recompute.
-      if (get().files[index]?.text === text) return;
+      const old = get().files[index];
+      if (old?.text === text) return;
+      if (old && replacesEverything(old.text, text)) keep(`Before pasting over ${old.name}`);
       set({ files: get().files.map((file, i) => (i === index ? { ...file, text } : file)) });
       recompute();
     },
@@ -153,6 +202,16 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         if (said.length > 0) set({ notice: { kind: 'error', message: said.join(' ') } });
         return;
       }
+      const replaced = manifests.filter((m) => before.files.some((f) => f.name === m.name && f.text !== m.text));
+      if (replaced.length > 0)
+        said.push(
+          `It replaced the open ${replaced.map((f) => f.name).join(', ')}; the previous version is under Recent.`,
+        );
+      keep(
+        scenario
+          ? 'Before opening a scenario file'
+          : `Before ${replaced.length > 0 ? 'replacing' : 'adding'} ${manifests.map((f) => f.name).join(', ')}`,
+      );
       const firstAdded = manifests[0] ? files.findIndex((f) => f.name === manifests[0]?.name) : 0;
       set({
         files,
@@ -169,6 +228,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       const before = get();
       const removed = before.files[index];
       if (!removed) return;
+      keep(`Before closing ${removed.name}`);
       const files = before.files.filter((_, i) => i !== index);
       const next = files.length > 0 ? files : [{ name: 'manifests.yaml', text: '' }];
       set({
@@ -182,7 +242,8 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       });
       recompute();
     },
-    loadScenario: (scenario, notice) => {
+    loadScenario: (scenario, notice, summary) => {
+      if (summary) keep(summary);
       const files = scenario.files.length > 0 ? scenario.files : [{ name: 'manifests.yaml', text: '' }];
       set({
         files,
@@ -218,6 +279,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       set({ reveal: { file, range, nonce: ++revealCounter }, activeFile: index >= 0 ? index : get().activeFile });
     },
     setNotice: (notice) => set({ notice }),
+    warnStorage: () => set({ storageWarning: STORAGE_WARNING }),
     requestProxyConfig: (pod) => {
       if (get().proxyConfigFor === pod) return;
       set({ proxyConfigFor: pod });

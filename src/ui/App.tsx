@@ -3,7 +3,7 @@ import { EditorPane } from './editor/EditorPane.tsx';
 import { ExampleStory } from './ExampleStory.tsx';
 import { Workbench } from './Workbench.tsx';
 import { Header } from './Header.tsx';
-import { NoticeBar } from './NoticeBar.tsx';
+import { NoticeBar, StorageWarning } from './NoticeBar.tsx';
 import { TourBar } from './TourBar.tsx';
 
 export function App() {
@@ -22,6 +22,7 @@ export function App() {
       </a>
       <Header />
       <TourBar />
+      <StorageWarning />
       <NoticeBar />
       <main className="workspace">
         <div className="left-column">

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
+import { useDismiss } from './useDismiss.ts';
 import { EXAMPLES, type Example } from '../state/examples.ts';
 import { scenarioOf, useWorkspace } from '../state/store.ts';
 
@@ -7,27 +8,20 @@ export function ExamplesMenu() {
   const [open, setOpen] = useState(false);
   const loadScenario = useWorkspace((s) => s.loadScenario);
   const ref = useRef<HTMLDivElement>(null);
+  const closeMenu = useCallback(() => setOpen(false), []);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node))
-        setOpen(false);
-    };
-    document.addEventListener('mousedown', close);
-    document.addEventListener('keydown', close);
-    return () => {
-      document.removeEventListener('mousedown', close);
-      document.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  useDismiss(open, closeMenu, ref);
 
   const choose = (example: Example) => {
-    loadScenario(example.scenario, {
-      kind: 'info',
-      message: `Opened the example “${example.title}”: ${example.description}`,
-      undo: scenarioOf(useWorkspace.getState()),
-    });
+    loadScenario(
+      example.scenario,
+      {
+        kind: 'info',
+        message: `Opened the example “${example.title}”: ${example.description}`,
+        undo: scenarioOf(useWorkspace.getState()),
+      },
+      `Before opening the example “${example.title}”`,
+    );
     // The address bar names the example until the user changes something (bootstrap clears it then).
     history.replaceState(null, '', `#example=${example.id}`);
     setOpen(false);

@@ -1,5 +1,6 @@
 import { useRef, useState, type ChangeEvent } from 'react';
 import { ExamplesMenu } from './ExamplesMenu.tsx';
+import { RecentMenu } from './RecentMenu.tsx';
 import { encodeScenario, scenarioJson } from '../state/scenarioCodec.ts';
 import { scenarioOf, useWorkspace } from '../state/store.ts';
 import { readOpenedFiles } from './files.ts';
@@ -84,6 +85,7 @@ export function Header() {
       <span className="tagline">where does this request go through the mesh, and why</span>
       <div className="header-actions">
         <ExamplesMenu />
+        <RecentMenu />
         <button type="button" onClick={() => uploadRef.current?.click()}>
           Upload…
         </button>

@@ -1,5 +1,16 @@
 import { useWorkspace } from '../state/store.ts';
 
+/** A warning that stays while the browser does not keep the user's work. */
+export function StorageWarning() {
+  const warning = useWorkspace((s) => s.storageWarning);
+  if (!warning) return null;
+  return (
+    <div className="notice error" role="alert" aria-label="Storage warning">
+      <span>{warning}</span>
+    </div>
+  );
+}
+
 /** One message at a time, with Undo when the action replaced what the user had. */
 export function NoticeBar() {
   const notice = useWorkspace((s) => s.notice);
@@ -13,7 +24,7 @@ export function NoticeBar() {
       {undo && (
         <button
           type="button"
-          onClick={() => loadScenario(undo, { kind: 'info', message: 'Restored your previous files.' })}
+          onClick={() => loadScenario(undo, { kind: 'info', message: 'Restored your previous files.' }, 'Before Undo')}
         >
           Undo
         </button>
