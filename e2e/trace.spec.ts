@@ -64,6 +64,26 @@ test('clicking a node of the path explains it, shows the access log and links to
   await screenshot(page, 'trace-details');
 });
 
+test("a step affected by a finding shows it, and the finding links to its YAML lines (Bookinfo's empty subset)", async ({
+  page,
+}) => {
+  await page.goto('/#example=bookinfo');
+  await waitForApp(page);
+  await page.getByRole('textbox', { name: 'Destination' }).fill('http://ratings:9080/mysql');
+  await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('503');
+  await openView(page, 'Path');
+  const cluster = page
+    .getByRole('list', { name: 'Path steps' })
+    .getByRole('button', { name: /Cluster outbound\|9080\|v2-mysql\|ratings.*1 finding/ });
+  await cluster.click();
+  const findings = page.getByRole('region', { name: 'Step details' }).getByRole('list', { name: 'Step findings' });
+  await expect(findings).toContainText('IST0173');
+  await expect(findings).toContainText('the subset v2-mysql is empty');
+  await screenshot(page, 'trace-step-finding');
+  await findings.getByRole('button').first().click();
+  await expect(page.locator('.monaco-editor .editor-highlighted-lines').first()).toBeVisible();
+});
+
 test('hovering an editor line highlights the steps it causes', async ({ page }) => {
   await openApp(page);
   await openView(page, 'Path');

@@ -367,6 +367,25 @@ describe('source pods as kubectl users name them', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/reviews fits several pods \(app label\): \S+\/reviews-v1-\S+, \S+\/reviews-v2-/);
   });
+
+  it('shows the findings that concern a step under it, and in --json only on those steps', () => {
+    const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
+    const args = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'http://ratings:9080/mysql'];
+    const text = runCli(args).stdout.split('\n');
+    const cluster = text.findIndex((l) => l.includes('[cluster]'));
+    const finding = text.findIndex((l) =>
+      l.startsWith('    ! IST0173 No endpoint of ratings.bookinfo.svc.cluster.local'),
+    );
+    expect(finding).toBeGreaterThan(cluster);
+    expect(text[finding]).toMatch(/\(\S+manifests\.yaml:232\)$/);
+    const json = JSON.parse(runCli([...args, '--json']).stdout) as {
+      steps: Array<{ kind: string; findings?: Array<Record<string, unknown>> }>;
+    };
+    expect(json.steps.find((s) => s.kind === 'cluster')?.findings).toEqual([
+      expect.objectContaining({ code: 'IST0173', severity: 'error', file: bookinfo, line: 232, endLine: 232 }),
+    ]);
+    expect(json.steps.filter((s) => 'findings' in s).map((s) => s.kind)).toEqual(['cluster', 'outcome']);
+  });
 });
 
 describe('meshpath test', () => {

@@ -404,6 +404,18 @@ function traceJson(trace: Trace, analysis: Analysis, explain?: WhyNot): string {
       detail: step.detail,
       sources: step.sources.map(source),
       ...(step.alternatives && step.alternatives.length > 0 ? { alternatives: step.alternatives } : {}),
+      ...(step.findings && step.findings.length > 0
+        ? {
+            findings: step.findings.map((d) => ({
+              code: d.code,
+              severity: d.severity,
+              message: d.message,
+              file: d.file,
+              line: d.range.start.line,
+              endLine: d.range.end.line,
+            })),
+          }
+        : {}),
     })),
     request: trace.request,
     assumptions: [...trace.assumptions, ...analysis.assumptions.map((a) => a.message)],
@@ -456,6 +468,7 @@ function traceText(trace: Trace): string {
     lines.push(`    ${step.detail}`);
     for (const s of step.sources)
       lines.push(`    ← ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} (${s.file}:${s.range.start.line})`);
+    for (const d of step.findings ?? []) lines.push(`    ! ${d.code} ${d.message} (${d.file}:${d.range.start.line})`);
   });
   lines.push('');
   lines.push(

@@ -1,3 +1,4 @@
+import type { FindingIndex } from './analyzers/findings.ts';
 import type { Diagnostic } from './manifest/diagnostic.ts';
 import type { ManifestObject } from './manifest/parse.ts';
 import type { ObjectGraph } from './mesh/objectGraph.ts';
@@ -13,4 +14,6 @@ export interface Analysis {
   assumptions: Assumption[];
   model: MeshModel;
   objectGraph: ObjectGraph;
+  /** The cross-object findings (also in `diagnostics`), by the object, host and subset they concern. */
+  findings: FindingIndex;
 }

@@ -4,6 +4,7 @@
  * the resolver (registry → sidecar scope → Envoy config → trace) builds on that model.
  */
 import type { Analysis } from './analysis.ts';
+import { indexFindings } from './analyzers/findings.ts';
 import { runAnalyzers } from './analyzers/index.ts';
 import type { Diagnostic } from './manifest/diagnostic.ts';
 import { buildMeshModel } from './model/convert.ts';
@@ -126,14 +127,16 @@ export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions 
   const { objects, diagnostics, lineIndexes } = parseManifests(files);
   validateObjects(objects, lineIndexes, diagnostics);
   const model = buildMeshModel(objects, lineIndexes, diagnostics, options.clusterDomain);
-  runAnalyzers(
+  const findings = runAnalyzers(
     { objects, lineIndexes, model, clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN },
     diagnostics,
   );
   const fileOrder = new Map(files.map((file, index) => [file.name, index]));
+  const unique = uniqueDiagnostics(diagnostics, fileOrder);
   return {
     objects,
-    diagnostics: uniqueDiagnostics(diagnostics, fileOrder),
+    diagnostics: unique,
+    findings: indexFindings(findings, unique),
     assumptions: model.assumptions,
     model,
     objectGraph: buildObjectGraph(objects, options.clusterDomain),

@@ -1,4 +1,4 @@
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as core from '../core/index.ts';
 import { generateClusterExport } from '../../e2e/clusterExport.ts';
@@ -129,6 +129,31 @@ spec:
     const decided = output.trace?.stepSources[route]?.find((s) => s.source.kind === 'VirtualService');
     expect(decided?.field).toBe('http[0].match[0]');
     expect(decided?.source.range.start.line).toBe(30);
+  });
+
+  it('sends the main thread the findings that concern a step with that step, across the worker boundary', () => {
+    const virtualService = (name: string) => `---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ${name}, namespace: shop}
+spec:
+  hosts: [cart]
+  http:
+  - route: [{destination: {host: cart}}]
+`;
+    const output = new EngineSession().run(
+      input(manifests + virtualService('cart-a') + virtualService('cart-b'), 'http://cart/'),
+    );
+    const sent = deserialize(serialize(output)) as EngineOutput;
+    const steps = sent.trace?.result?.ok ? sent.trace.result.trace.steps : [];
+    const route = steps.find((step) => step.kind === 'route');
+    expect(route?.findings?.map((d) => d.code)).toEqual(['IST0109', 'IST0109']);
+    expect(route?.findings?.map((d) => d.range.start.line)).toEqual([28, 36]); // the hosts line of each
+    // The virtual host step has the winner among its sources: its own finding, not the one of the ignored VirtualService.
+    expect(steps.filter((step) => step.findings).map((step) => [step.kind, step.findings?.length])).toEqual([
+      ['virtualHost', 1],
+      ['route', 2],
+    ]);
   });
 
   it('keeps the line range of every drawn object for a click, and sends only the ranges when lines move', () => {

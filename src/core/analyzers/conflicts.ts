@@ -80,7 +80,7 @@ function virtualServiceConflicts(ctx: AnalyzerContext): void {
       // IST0109 ConflictingMeshGatewayVirtualServiceHosts (virtualservice/conflictingmeshgatewayhosts.go);
       // the winner follows pilot/pkg/model/virtualservice.go: SelectVirtualServices and route.go: BuildSidecarVirtualHostWrapper.
       const hostIndex = vsHosts(ctx, vs).find((h) => h.host === host)?.index ?? 0;
-      ctx.report(vs.source, ['spec', 'hosts', hostIndex], 'warning', 'IST0109', message);
+      ctx.report(vs.source, ['spec', 'hosts', hostIndex], 'warning', 'IST0109', message, { host });
     }
   }
 }

@@ -39,6 +39,14 @@ export interface KnownHost {
   source: ObjectSource;
 }
 
+/** A finding and what it concerns, so that the trace can show it on the steps it affects. */
+export interface FindingSubject {
+  diagnostic: Diagnostic;
+  object: { kind: string; namespace: string | undefined; name: string };
+  /** For findings about a host (which VirtualService wins for it) or one subset of it (a subset with no pods). */
+  about?: { host: string; subset?: string };
+}
+
 /** `ns/name` of a config object, as users write it. */
 export const nameOf = (c: { namespace: string | undefined; name: string }): string =>
   c.namespace ? `${c.namespace}/${c.name}` : c.name;
@@ -76,6 +84,8 @@ export class AnalyzerContext {
   readonly rootNamespace: string;
   private readonly objectsBySource = new Map<string, ManifestObject>();
   private readonly memos = new Map<string, unknown>();
+  /** Every finding reported, with the object it is about (and the host or subset, for host-level findings). */
+  readonly findings: FindingSubject[] = [];
   /** `group|kind|namespace/name` of every object in the input. */
   private readonly present = new Set<string>();
   private readonly written = new Map<string, readonly IstioConfigModel[]>();
@@ -114,20 +124,34 @@ export class AnalyzerContext {
    * Reports a finding on one field of the object `source` came from, at that field's line and column (the closest
    * enclosing field that exists). Objects Meshpath derived (a Gateway made from an Ingress) are reported on their origin.
    */
-  report(source: ObjectSource, path: FieldPath, severity: Severity, code: DiagnosticCode, message: string): void {
+  report(
+    source: ObjectSource,
+    path: FieldPath,
+    severity: Severity,
+    code: DiagnosticCode,
+    message: string,
+    about?: FindingSubject['about'],
+  ): void {
     const object = this.objectsBySource.get(this.sourceKey(source));
     const lines = object ? this.input.lineIndexes.get(object.file) : undefined;
     if (!object || !lines) {
       this.diagnostics.push({ severity, code, message, file: source.file, range: source.range });
-      return;
+    } else {
+      const derived = object.kind !== source.kind;
+      new ObjectReader(object, lines, this.diagnostics).report(
+        severity,
+        code,
+        message,
+        derived ? ['metadata', 'name'] : path,
+      );
     }
-    const derived = object.kind !== source.kind;
-    new ObjectReader(object, lines, this.diagnostics).report(
-      severity,
-      code,
-      message,
-      derived ? ['metadata', 'name'] : path,
-    );
+    const diagnostic = this.diagnostics[this.diagnostics.length - 1];
+    if (diagnostic)
+      this.findings.push({
+        diagnostic,
+        object: { kind: source.kind, namespace: source.namespace, name: source.name },
+        ...(about ? { about } : {}),
+      });
   }
 
   /** Whether the input has this object, e.g. a Gateway API Gateway a VirtualService may name. */

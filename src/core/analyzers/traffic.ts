@@ -52,6 +52,7 @@ function subsetsWithoutEndpoints(ctx: AnalyzerContext, dr: IstioConfigModel): vo
       used ? 'error' : 'warning',
       'IST0173',
       `No endpoint of ${host} has the labels ${[...subset.labels].map(([k, v]) => `${k}=${v}`).join(',')}: the subset ${subset.name} is empty, so ${used ? 'the routes that send to it answer' : 'a route to it would answer'} 503 UH (no healthy upstream).`,
+      { host, subset: subset.name },
     );
   }
 }

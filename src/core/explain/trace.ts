@@ -1,5 +1,7 @@
 /** A trace as the user reads it: the simulation's facts, each with a title, a detail and what was not taken. */
 import type { Analysis } from '../analysis.ts';
+import type { FindingIndex } from '../analyzers/findings.ts';
+import type { Diagnostic } from '../manifest/diagnostic.ts';
 import type { ObjectSource } from '../model/mesh.ts';
 import type {
   AssumptionFact,
@@ -14,6 +16,7 @@ import type {
 } from '../simulate/facts.ts';
 import type { TraceOptions, TraceRequest } from '../simulate/request.ts';
 import { simulateRequest } from '../simulate/trace.ts';
+import { stepFindings } from './findings.ts';
 import { explainStep } from './steps.ts';
 
 /** One thing that happened to the request, why, and which objects caused it. */
@@ -34,6 +37,8 @@ export interface TraceStep {
   endpoints?: EndpointState[];
   /** The same step as data: what matched, how, and what was not taken. */
   fact: StepFact;
+  /** The analyzers' findings that concern this step (about one of its sources, or the host or subset it decided on). */
+  findings?: Diagnostic[];
 }
 
 export interface Trace {
@@ -98,7 +103,7 @@ export function explainAssumption(assumption: AssumptionFact): string {
 }
 
 /** Puts the simulation's facts into words; everything else (outcome, hops, DNS, request) passes through as it is. */
-export function explainSimulation(simulation: Simulation): Trace {
+export function explainSimulation(simulation: Simulation, findings?: FindingIndex): Trace {
   return {
     outcome: simulation.outcome,
     status: simulation.status,
@@ -107,6 +112,7 @@ export function explainSimulation(simulation: Simulation): Trace {
     hops: simulation.hops,
     steps: simulation.steps.map((step) => {
       const words = explainStep(step);
+      const concerns = findings ? stepFindings(step, simulation.hops, findings) : [];
       return {
         kind: step.fact.kind,
         proxy: step.proxy,
@@ -118,6 +124,7 @@ export function explainSimulation(simulation: Simulation): Trace {
         ...(words.endpoints !== undefined ? { endpoints: words.endpoints } : {}),
         ...(step.hop !== undefined ? { hop: step.hop } : {}),
         fact: step.fact,
+        ...(concerns.length > 0 ? { findings: concerns } : {}),
       };
     }),
     assumptions: simulation.assumptions.map(explainAssumption),
@@ -128,5 +135,5 @@ export function explainSimulation(simulation: Simulation): Trace {
 /** Walks one request through the mesh (simulate/) and explains every step (explain/). */
 export function traceRequest(analysis: Analysis, request: TraceRequest, options: TraceOptions = {}): TraceResult {
   const result = simulateRequest(analysis, request, options);
-  return result.ok ? { ok: true, trace: explainSimulation(result.simulation) } : result;
+  return result.ok ? { ok: true, trace: explainSimulation(result.simulation, analysis.findings) } : result;
 }

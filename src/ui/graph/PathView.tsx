@@ -87,6 +87,11 @@ export function PathView() {
                   <span className="step-title">
                     <Breakable text={labelPlaceholders(step.title)} />
                   </span>
+                  {step.findings && step.findings.length > 0 && (
+                    <span className="step-finding-mark" title={step.findings.map((d) => d.code).join(', ')}>
+                      ! {step.findings.length} {step.findings.length === 1 ? 'finding' : 'findings'}
+                    </span>
+                  )}
                 </button>
                 {selected && <StepDetails trace={t} index={index} />}
               </li>

@@ -2,7 +2,10 @@ import type { ObjectSource, Trace, TraceStep } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { labelPlaceholders } from '../graph/pathElements.ts';
 
-/** What happened at one step, why, what else was there, the proxy's access-log line and the objects behind it. */
+/**
+ * What happened at one step, why, the analyzers' findings that concern it, what else was there, the proxy's access-log
+ * line and the objects behind it.
+ */
 export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
   const revealRange = useWorkspace((s) => s.revealRange);
   const selectStep = useWorkspace((s) => s.selectStep);
@@ -24,6 +27,24 @@ export function StepDetails({ trace, index }: { trace: Trace; index: number }) {
       </div>
       {step.proxy && <p className="step-proxy">in {step.proxy}</p>}
       <p>{labelPlaceholders(step.detail)}</p>
+      {step.findings && step.findings.length > 0 && (
+        <div className="step-findings">
+          <span>Findings that concern this step:</span>
+          <ul aria-label="Step findings">
+            {step.findings.map((d) => (
+              <li
+                key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}`}
+                className={`diagnostic ${d.severity}`}
+              >
+                <span className="severity">{d.severity}</span> <span className="code">{d.code}</span> {d.message}{' '}
+                <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
+                  ({d.file}:{d.range.start.line})
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {step.endpoints && (
         <ul className="endpoint-list" aria-label="Endpoints">
           {step.endpoints.map((e) => (
