@@ -64,9 +64,7 @@ test('clicking a node of the path explains it, shows the access log and links to
   await screenshot(page, 'trace-details');
 });
 
-test("a step affected by a finding shows it, and the finding links to its YAML lines (Bookinfo's empty subset)", async ({
-  page,
-}) => {
+test("a step's finding shows, and links to its YAML lines (Bookinfo's empty subset)", async ({ page }) => {
   await page.goto('/#example=bookinfo');
   await waitForApp(page);
   await page.getByRole('textbox', { name: 'Destination' }).fill('http://ratings:9080/mysql');

@@ -149,7 +149,7 @@ spec:
     const route = steps.find((step) => step.kind === 'route');
     expect(route?.findings?.map((d) => d.code)).toEqual(['IST0109', 'IST0109']);
     expect(route?.findings?.map((d) => d.range.start.line)).toEqual([28, 36]); // the hosts line of each
-    // The virtual host step has the winner among its sources: its own finding, not the one of the ignored VirtualService.
+    // The virtual host step has the winner among its sources: its own finding, not the ignored VirtualService's.
     expect(steps.filter((step) => step.findings).map((step) => [step.kind, step.findings?.length])).toEqual([
       ['virtualHost', 1],
       ['route', 2],

@@ -51,7 +51,7 @@ describe('findings on the trace steps they concern', () => {
     expect(t.steps.every((s) => !('findings' in s))).toBe(true);
   });
 
-  it("puts Bookinfo's empty subset v2-mysql (IST0173) on the cluster and the 503 that send to it, not on other subsets", () => {
+  it("puts Bookinfo's empty subset v2-mysql (IST0173) on the cluster and the 503, not on other subsets", () => {
     const text = scenario('bookinfo');
     const t = trace(text, { from: 'bookinfo/productpage-v1', to: 'http://ratings:9080/mysql' });
     expect(t.outcome).toBe('no-healthy-upstream');
@@ -69,7 +69,7 @@ describe('findings on the trace steps they concern', () => {
     expect(codes(v1).flatMap(([, c]) => c)).not.toContain('IST0173');
   });
 
-  it('links the passthrough of a host a Sidecar hides under ALLOW_ANY to SIDECAR_HIDES_HOSTS, not the REGISTRY_ONLY block', () => {
+  it('links a passthrough of a host a Sidecar hides to SIDECAR_HIDES_HOSTS, not the REGISTRY_ONLY block', () => {
     const text = scenario('sidecar-egress-gotcha');
     const request = { from: 'team-a/sleep', to: 'http://payments.team-b:8080/' };
     const passthrough = trace(text, request);

@@ -3,7 +3,10 @@ import { objectKey, subsetKey, type FindingIndex } from '../analyzers/findings.t
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import type { SimulatedStep, TraceHop } from '../simulate/facts.ts';
 
-/** `outbound|9080|v2|reviews.default.svc.cluster.local` → its host and subset (pilot/pkg/model/service.go: BuildSubsetKey). */
+/**
+ * `outbound|9080|v2|reviews.default.svc.cluster.local` → its host and subset
+ * (pilot/pkg/model/service.go: BuildSubsetKey).
+ */
 function clusterSubset(cluster: string | undefined): { host: string; subset: string } | undefined {
   const parts = cluster?.split('|');
   if (!parts || parts.length !== 4 || parts[0] !== 'outbound' || !parts[2] || !parts[3]) return undefined;
