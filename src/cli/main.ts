@@ -40,8 +40,9 @@ Commands:
                                         when one fails, 2 when the tests file cannot be used.
   diff --before FILES_OR_DIR --after FILES_OR_DIR [--tests TESTS.yaml | --from POD --to HOST [--port N]]
        [--markdown | --json]            The same requests against two versions of the manifests (without --tests or
-                                        --from, every workload to every Service port, at most ${DEFAULT_REQUEST_LIMIT}): exit 1
-                                        when any outcome, status or path changed, with where the paths part and why.
+                                        --from, every workload to every Service port, at most
+                                        ${DEFAULT_REQUEST_LIMIT}): exit 1 when any outcome, status or path changed,
+                                        with where the paths part and why.
 
 Options:
   -f, --filename FILE   A YAML or JSON manifest file ("-" reads standard input), or a directory of them.
@@ -124,23 +125,23 @@ function checkText(analysis: Analysis): string {
   const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
   lines.push(`${analysis.objects.length} objects:`);
   for (const o of analysis.objects) {
-    lines.push(
-      `  ${o.kind.padEnd(22)} ${(o.namespace ? `${o.namespace}/` : '') + o.name}  (${o.file}:${o.range.start.line})${o.modelled ? '' : '  [listed, not modelled]'}`,
-    );
+    const name = (o.namespace ? `${o.namespace}/` : '') + o.name;
+    const listed = o.modelled ? '' : '  [listed, not modelled]';
+    lines.push(`  ${o.kind.padEnd(22)} ${name}  (${o.file}:${o.range.start.line})${listed}`);
   }
   if (analysis.model.pods.length > 0) lines.push(`${analysis.model.pods.length} pods:`);
   for (const pod of analysis.model.pods) {
     const ambient = pod.dataPlane.mode === 'ambient';
     const proxy = ambient ? 'ambient' : pod.proxy.kind === 'none' ? 'no sidecar' : pod.proxy.kind;
     const reason = ambient ? pod.dataPlane.reason : pod.proxy.reason;
+    const assumed = pod.assumed ? ' [assumed from template]' : '';
     lines.push(
-      `  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${reason}${pod.assumed ? ' [assumed from template]' : ''}`,
+      `  ${`${pod.namespace}/${pod.name}`.padEnd(44)} ${pod.ip.padEnd(15)} ${proxy.padEnd(10)} ${reason}${assumed}`,
     );
   }
   for (const a of analysis.assumptions) {
-    lines.push(
-      `${a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)'} assumed ${a.message}`,
-    );
+    const at = a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)';
+    lines.push(`${at} assumed ${a.message}`);
   }
   for (const d of analysis.diagnostics) {
     lines.push(`${d.file}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.message} [${d.code}]`);
@@ -207,7 +208,10 @@ function sourceNote(command: string, analysis: Analysis, ref: string): string {
 
 const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
 
-/** `proxy-config ztunnel -f FILE...`: what every node's ztunnel knows, like istioctl ztunnel-config workloads/services. */
+/**
+ * `proxy-config ztunnel -f FILE...`: what every node's ztunnel knows, like istioctl ztunnel-config
+ * workloads/services.
+ */
 function runZtunnelConfig(rest: readonly string[], readStdin: () => string): CommandResult {
   const names: string[] = [];
   let json = false;
@@ -444,14 +448,11 @@ function whyNotText(why: WhyNot): string {
   for (const fix of why.fixes) {
     const r = fix.result;
     lines.push('');
-    lines.push(
-      `Fix (verified: the request is then ${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}): ${fix.title}`,
-    );
-    lines.push(
-      fix.change === 'edit'
-        ? `Replace ${fix.object.kind} ${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}${fix.object.file ? ` (${fix.object.file}:${fix.object.line ?? 1})` : ''} with:`
-        : 'Add:',
-    );
+    const then = `${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}`;
+    lines.push(`Fix (verified: the request is then ${then}): ${fix.title}`);
+    const object = `${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}`;
+    const where = fix.object.file ? ` (${fix.object.file}:${fix.object.line ?? 1})` : '';
+    lines.push(fix.change === 'edit' ? `Replace ${fix.object.kind} ${object}${where} with:` : 'Add:');
     lines.push('---', fix.yaml.trimEnd());
   }
   for (const r of why.rejected) lines.push(`Not suggested: ${r}`);
