@@ -30,11 +30,16 @@ function safeDecode(text: string): string {
 function openFromLink(scenario: Scenario, message: string, saved: Scenario | undefined, summary: string): void {
   const { loadScenario, setNotice } = useWorkspace.getState();
   if (saved) loadScenario(saved);
-  loadScenario(scenario, undefined, summary);
+  const before = scenarioOf(useWorkspace.getState());
+  loadScenario(scenario);
   const now = scenarioOf(useWorkspace.getState());
-  // A saved scenario from before requests were saved compares on what it has.
-  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved })))
+  // Only work the link replaces is kept (a reload of the same link replaces nothing). A saved scenario from before
+  // requests were saved compares on what it has.
+  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved }))) {
+    loadScenario(before);
+    loadScenario(scenario, undefined, summary);
     setNotice({ kind: 'info', message, undo: saved });
+  }
 }
 
 /**
