@@ -31,7 +31,8 @@ const toReviews =
       'VirtualService',
       name,
       ns,
-      `hosts: [reviews.a.svc.cluster.local]\n${exportTo}http:\n- route:\n  - destination: {host: reviews.a.svc.cluster.local, subset: ${subset}}`,
+      `hosts: [reviews.a.svc.cluster.local]\n${exportTo}http:\n- route:\n` +
+        `  - destination: {host: reviews.a.svc.cluster.local, subset: ${subset}}`,
     );
 
 describe('several VirtualServices for one host (virtualservice/conflictingmeshgatewayhosts.go)', () => {
@@ -83,12 +84,13 @@ describe('several VirtualServices for one host (virtualservice/conflictingmeshga
   });
 });
 
-describe('several DestinationRules for one host (pilot/pkg/model/destination_rule.go, push_context.go: destinationRule)', () => {
+// pilot/pkg/model/destination_rule.go, push_context.go: destinationRule
+describe('several DestinationRules for one host', () => {
   it('reports nothing for one rule per host', () => {
     expect(findings(mesh, ['DESTINATION_RULES_MERGED', 'DESTINATION_RULE_SHADOWED'])).toEqual([]);
   });
 
-  it('rules in one namespace are merged: new subsets added (info), a repeated subset or second trafficPolicy ignored (warning)', () => {
+  it('rules in one namespace merge: new subsets (info), repeated subset or 2nd trafficPolicy ignored (warning)', () => {
     const found = findings(
       doc(
         mesh,
@@ -97,7 +99,8 @@ describe('several DestinationRules for one host (pilot/pkg/model/destination_rul
           'DestinationRule',
           'again',
           'a',
-          'host: reviews.a.svc.cluster.local\ntrafficPolicy: {tls: {mode: DISABLE}}\nsubsets:\n- {name: v1, labels: {version: v9}}',
+          'host: reviews.a.svc.cluster.local\ntrafficPolicy: {tls: {mode: DISABLE}}\nsubsets:\n' +
+            '- {name: v1, labels: {version: v9}}',
         ),
       ),
       ['DESTINATION_RULES_MERGED'],
@@ -136,7 +139,7 @@ describe('several DestinationRules for one host (pilot/pkg/model/destination_rul
     expect(found.map((f) => f.at)).toEqual(['"*.local"']);
   });
 
-  it('a public rule in the root namespace does not replace the owner rule: root proxies look at the service namespace first', () => {
+  it('a public root-namespace rule does not replace the owner rule: root proxies look in its namespace first', () => {
     const root = (exportTo: string) =>
       istio(
         'DestinationRule',
@@ -157,7 +160,8 @@ describe('Gateways, ServiceEntries and Sidecars that claim the same thing', () =
       'Gateway',
       name,
       'a',
-      `selector: {istio: ingressgateway}\nservers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: ["${host}"]${tls ? `\n  tls: {mode: SIMPLE, credentialName: ${name}}` : ''}`,
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 443, name: https, protocol: HTTPS}\n' +
+        `  hosts: ["${host}"]${tls ? `\n  tls: {mode: SIMPLE, credentialName: ${name}}` : ''}`,
     );
 
   it('IST0145: the same host and port on the same gateway workloads; a TLS duplicate is skipped', () => {
@@ -171,7 +175,7 @@ describe('Gateways, ServiceEntries and Sidecars that claim the same thing', () =
     expect(found[0]?.message).toContain('istiod skips this whole server');
   });
 
-  it('a ServiceEntry for a Kubernetes Service host, a repeated ServiceEntry host, and conflicting protocols (IST0177)', () => {
+  it('a ServiceEntry for a Kubernetes Service host, a repeated ServiceEntry host, clashing protocols (IST0177)', () => {
     const se = (name: string, ns: string, host: string, protocol: string) =>
       istio(
         'ServiceEntry',

@@ -14,7 +14,8 @@ const INPUT_ORDER = 'Meshpath takes the order of the input as the order of creat
 
 /**
  * The VirtualServices for one host that a sidecar in `namespace` sees, in the order istiod uses them: private to the
- * namespace, exported to it by name, then public; each oldest first (pilot/pkg/model/virtualservice.go: SelectVirtualServices).
+ * namespace, exported to it by name, then public; each oldest first (pilot/pkg/model/virtualservice.go:
+ * SelectVirtualServices).
  * `namespace` undefined stands for any namespace no exportTo names.
  */
 function vsPrecedence(
@@ -72,13 +73,23 @@ function virtualServiceConflicts(ctx: AnalyzerContext): void {
         const reason =
           first?.why === 'public'
             ? `it is older (${INPUT_ORDER})`
-            : `it is ${first?.why ?? ''}, which comes before ${lost[0]?.order.find((e) => e.vs === vs)?.why ?? ''} ones`;
-        message = `VirtualServices ${names} all define ${host} for sidecars (mesh). A proxy uses the first one for a host and ignores the rest: ${winner ? nameOf(winner) : '?'} wins ${where(lost.map((o) => o.namespace))} because ${reason}, so this VirtualService is ignored for ${host} there. Merge them into one VirtualService.`;
+            : `it is ${first?.why ?? ''}, which comes before ` +
+              `${lost[0]?.order.find((e) => e.vs === vs)?.why ?? ''} ones`;
+        message =
+          `VirtualServices ${names} all define ${host} for sidecars (mesh). A proxy uses the ` +
+          `first one for a host and ignores the rest: ${winner ? nameOf(winner) : '?'} wins ` +
+          `${where(lost.map((o) => o.namespace))} because ${reason}, so this VirtualService is ` +
+          `ignored for ${host} there. Merge them into one VirtualService.`;
       } else if (won.length > 0) {
-        message = `VirtualServices ${names} all define ${host} for sidecars (mesh). This one is used ${where(won.map((o) => o.namespace))} (${won[0]?.order[0]?.why === 'public' ? `it is the oldest; ${INPUT_ORDER}` : won[0]?.order[0]?.why}); the others are ignored for ${host} there. Merge them into one VirtualService.`;
+        message =
+          `VirtualServices ${names} all define ${host} for sidecars (mesh). This one is used ` +
+          `${where(won.map((o) => o.namespace))} ` +
+          `(${won[0]?.order[0]?.why === 'public' ? `it is the oldest; ${INPUT_ORDER}` : won[0]?.order[0]?.why}); ` +
+          `the others are ignored for ${host} there. Merge them into one VirtualService.`;
       } else continue;
       // IST0109 ConflictingMeshGatewayVirtualServiceHosts (virtualservice/conflictingmeshgatewayhosts.go);
-      // the winner follows pilot/pkg/model/virtualservice.go: SelectVirtualServices and route.go: BuildSidecarVirtualHostWrapper.
+      // the winner follows pilot/pkg/model/virtualservice.go: SelectVirtualServices and route.go:
+      // BuildSidecarVirtualHostWrapper.
       const hostIndex = vsHosts(ctx, vs).find((h) => h.host === host)?.index ?? 0;
       ctx.report(vs.source, ['spec', 'hosts', hostIndex], 'warning', 'IST0109', message, { host });
     }
@@ -113,7 +124,9 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
         ['spec', 'host'],
         'info',
         'DESTINATION_RULES_MERGED',
-        `${first ? nameOf(first) : 'Another DestinationRule'} is also for ${host} in this namespace, with a different exportTo or workloadSelector: istiod keeps the two apart, and which one a proxy uses depends on its namespace and labels.`,
+        `${first ? nameOf(first) : 'Another DestinationRule'} is also for ${host} in this ` +
+          'namespace, with a different exportTo or workloadSelector: istiod keeps the two apart, ' +
+          'and which one a proxy uses depends on its namespace and labels.',
       );
       continue;
     }
@@ -132,7 +145,8 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
     const problems: string[] = [];
     if (duplicate.length > 0)
       problems.push(
-        `its subset${duplicate.length > 1 ? 's' : ''} ${someOf(duplicate.map((s) => s.name))} ${duplicate.length > 1 ? 'are' : 'is'} ignored (the older rule defines the name)`,
+        `its subset${duplicate.length > 1 ? 's' : ''} ${someOf(duplicate.map((s) => s.name))} ` +
+          `${duplicate.length > 1 ? 'are' : 'is'} ignored (the older rule defines the name)`,
       );
     if (ignoredPolicy)
       problems.push(
@@ -147,7 +161,10 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
           : ['spec', 'host'],
       problems.length > 0 ? 'warning' : 'info',
       'DESTINATION_RULES_MERGED',
-      `${nameOf(older)} is also for ${host} in namespace ${dr.namespace}: istiod merges the two into the older one, ${merged.join(' and ')}${problems.length > 0 ? `, but ${problems.join(' and ')}` : ''}. ${INPUT_ORDER}.`,
+      `${nameOf(older)} is also for ${host} in namespace ${dr.namespace}: istiod merges the ` +
+        'two into the older one, ' +
+        `${merged.join(' and ')}${problems.length > 0 ? `, but ${problems.join(' and ')}` : ''}. ` +
+        `${INPUT_ORDER}.`,
     );
   }
 }
@@ -200,7 +217,16 @@ function destinationRulesShadowed(ctx: AnalyzerContext): void {
       ['spec', 'host'],
       lost.length > 0 ? 'warning' : 'info',
       'DESTINATION_RULE_SHADOWED',
-      `For proxies in namespace ${dr.namespace}, this rule replaces ${someOf(entries.map((e) => nameOf(e.owner)))} for ${someOf(entries.map((e) => e.host))}: Istio looks in the client's namespace first and stops there, so the owner's rule does not apply to them${first.lost.length > 0 ? `, and its subset${first.lost.length > 1 ? 's' : ''} ${someOf(first.lost)} ${first.lost.length > 1 ? 'are' : 'is'} undefined here (routes to ${first.lost.length > 1 ? 'them' : 'it'} get 503 NC)` : ''}.`,
+      `For proxies in namespace ${dr.namespace}, this rule replaces ` +
+        `${someOf(entries.map((e) => nameOf(e.owner)))} for ` +
+        `${someOf(entries.map((e) => e.host))}: Istio looks in the client's namespace first and ` +
+        "stops there, so the owner's rule does not apply to them" +
+        (first.lost.length > 0
+          ? `, and its subset${first.lost.length > 1 ? 's' : ''} ${someOf(first.lost)} ` +
+            `${first.lost.length > 1 ? 'are' : 'is'} undefined here ` +
+            `(routes to ${first.lost.length > 1 ? 'them' : 'it'} get 503 NC)`
+          : '') +
+        '.',
     );
   }
 }
@@ -219,7 +245,10 @@ function destinationRuleConflicts(ctx: AnalyzerContext): void {
   destinationRulesShadowed(ctx);
 }
 
-/** Gateway servers on the same workloads and port that claim the same host (pilot/pkg/model/gateway.go: MergeGateways, CheckDuplicates). */
+/**
+ * Gateway servers on the same workloads and port that claim the same host (pilot/pkg/model/gateway.go: MergeGateways,
+ * CheckDuplicates).
+ */
 function gatewayConflicts(ctx: AnalyzerContext): void {
   const claimed = new Map<string, { gateway: IstioConfigModel; tls: boolean }>();
   for (const gateway of [...ctx.istio('Gateway')].sort(byOrder)) {
@@ -253,7 +282,14 @@ function gatewayConflicts(ctx: AnalyzerContext): void {
         ['spec', 'servers', s, 'hosts'],
         'error',
         'IST0145',
-        `${someOf(clashes.map((c) => c.host))} on port ${port} ${clashes.length > 1 ? 'are' : 'is'} also served by ${someOf(others)} for the same gateway workloads (selector ${selector || 'none'}). ${skipped ? 'Both are TLS servers: istiod skips this whole server (duplicate host names), so its TLS settings never apply.' : 'The servers share one route configuration, so the VirtualServices of both Gateways compete for the host.'}`,
+        `${someOf(clashes.map((c) => c.host))} on port ${port} ` +
+          `${clashes.length > 1 ? 'are' : 'is'} also served by ${someOf(others)} for the same ` +
+          `gateway workloads (selector ${selector || 'none'}). ` +
+          (skipped
+            ? 'Both are TLS servers: istiod skips this whole server (duplicate host names), ' +
+              'so its TLS settings never apply.'
+            : 'The servers share one route configuration, so the VirtualServices of both Gateways ' +
+              'compete for the host.'),
       );
     });
   }
@@ -276,7 +312,8 @@ function serviceEntryConflicts(ctx: AnalyzerContext): void {
       ];
       const service = services[0];
       if (service) {
-        // pilot/pkg/model/push_context.go: initServiceRegistry; sidecar.go: appendSidecarServices — a Kubernetes Service wins.
+        // pilot/pkg/model/push_context.go: initServiceRegistry; sidecar.go: appendSidecarServices — a Kubernetes
+        // Service wins.
         const sameNamespace = services.some((s) => s.namespace === se.namespace);
         ctx.report(
           se.source,
@@ -284,8 +321,12 @@ function serviceEntryConflicts(ctx: AnalyzerContext): void {
           'warning',
           'SERVICE_ENTRY_HOST_CONFLICT',
           sameNamespace
-            ? `The Kubernetes Service ${service.namespace}/${service.source.name} has the host ${hostname}, and a Kubernetes Service always wins over a ServiceEntry: this entry's ports, resolution and endpoints are ignored for it.`
-            : `The Kubernetes Service ${service.namespace}/${service.source.name} has the host ${hostname}: proxies in namespace ${se.namespace} use this ServiceEntry instead (their own namespace comes first), every other proxy uses the Service.`,
+            ? `The Kubernetes Service ${service.namespace}/${service.source.name} has the host ` +
+                `${hostname}, and a Kubernetes Service always wins over a ServiceEntry: this entry's ` +
+                'ports, resolution and endpoints are ignored for it.'
+            : `The Kubernetes Service ${service.namespace}/${service.source.name} has the host ` +
+                `${hostname}: proxies in namespace ${se.namespace} use this ServiceEntry instead (their ` +
+                'own namespace comes first), every other proxy uses the Service.',
         );
         reported.add(se.config);
         continue;
@@ -304,8 +345,12 @@ function serviceEntryConflicts(ctx: AnalyzerContext): void {
         sameNamespace && differs(older, se) ? 'warning' : 'info',
         'SERVICE_ENTRY_HOST_CONFLICT',
         sameNamespace
-          ? `ServiceEntry ${nameOf(older.config ?? older.source)} (older) also has the host ${hostname} in this namespace: Istio keeps its ports and resolution for the host and merges the endpoints of both. ${INPUT_ORDER}.`
-          : `ServiceEntry ${nameOf(older.config ?? older.source)} also has the host ${hostname}: proxies in namespace ${se.namespace} use this one (their own namespace comes first), proxies elsewhere use the older one.`,
+          ? `ServiceEntry ${nameOf(older.config ?? older.source)} (older) also has the host ` +
+              `${hostname} in this namespace: Istio keeps its ports and resolution for the host and ` +
+              `merges the endpoints of both. ${INPUT_ORDER}.`
+          : `ServiceEntry ${nameOf(older.config ?? older.source)} also has the host ${hostname}: ` +
+              `proxies in namespace ${se.namespace} use this one (their own namespace comes first), ` +
+              'proxies elsewhere use the older one.',
       );
     }
     // IST0177 ConflictingServiceEntryProtocol (serviceentry/conflictingserviceentries.go)
@@ -325,13 +370,18 @@ function serviceEntryConflicts(ctx: AnalyzerContext): void {
           ['spec', 'ports'],
           'warning',
           'IST0177',
-          `ServiceEntries ${someOf(owners.map((o) => nameOf(o.config ?? o.source)))} define ${hostname} port ${port} with different protocols (${[...byProtocol.keys()].join(', ')}): a proxy builds one listener for it, with the protocol of the entry it picks.`,
+          `ServiceEntries ${someOf(owners.map((o) => nameOf(o.config ?? o.source)))} define ` +
+            `${hostname} port ${port} with different protocols ` +
+            `(${[...byProtocol.keys()].join(', ')}): a proxy builds one listener for it, with the ` +
+            'protocol of the entry it picks.',
         );
     }
   }
 }
 
-/** Sidecars that apply to the same workload (sidecar/selector.go; push_context.go: initSidecarScopes takes the oldest). */
+/**
+ * Sidecars that apply to the same workload (sidecar/selector.go; push_context.go: initSidecarScopes takes the oldest).
+ */
 function sidecarConflicts(ctx: AnalyzerContext): void {
   const namespaceWide = new Map<string, IstioConfigModel[]>();
   const byPod = new Map<PodModel, IstioConfigModel[]>();
@@ -352,7 +402,9 @@ function sidecarConflicts(ctx: AnalyzerContext): void {
         ['metadata', 'name'],
         'error',
         'IST0111',
-        `Sidecars ${someOf(sidecars.map(nameOf))} in namespace ${namespace} have no workload selector: istiod uses the oldest, ${nameOf(sidecars[0] ?? sidecar)}, and ignores this one. ${INPUT_ORDER}.`,
+        `Sidecars ${someOf(sidecars.map(nameOf))} in namespace ${namespace} have no workload ` +
+          `selector: istiod uses the oldest, ${nameOf(sidecars[0] ?? sidecar)}, and ignores this ` +
+          `one. ${INPUT_ORDER}.`,
       );
   }
   const reported = new Set<IstioConfigModel>();
@@ -367,7 +419,9 @@ function sidecarConflicts(ctx: AnalyzerContext): void {
         ['spec', 'workloadSelector'],
         'error',
         'IST0110',
-        `Pod ${pod.namespace}/${pod.name} is selected by Sidecars ${someOf(sidecars.map(nameOf))}: istiod uses the oldest, ${nameOf(sidecars[0] ?? sidecar)}, for it. ${INPUT_ORDER}.`,
+        `Pod ${pod.namespace}/${pod.name} is selected by Sidecars ` +
+          `${someOf(sidecars.map(nameOf))}: istiod uses the oldest, ` +
+          `${nameOf(sidecars[0] ?? sidecar)}, for it. ${INPUT_ORDER}.`,
       );
     }
   }

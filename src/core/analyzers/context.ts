@@ -122,7 +122,8 @@ export class AnalyzerContext {
 
   /**
    * Reports a finding on one field of the object `source` came from, at that field's line and column (the closest
-   * enclosing field that exists). Objects Meshpath derived (a Gateway made from an Ingress) are reported on their origin.
+   * enclosing field that exists). Objects Meshpath derived (a Gateway made from an Ingress) are reported on their
+   * origin.
    */
   report(
     source: ObjectSource,
@@ -285,7 +286,10 @@ export class AnalyzerContext {
     return this.hostIndex;
   }
 
-  /** The registry entries for an exact hostname, else those of the ServiceEntry wildcards that cover it (most specific first). */
+  /**
+   * The registry entries for an exact hostname, else those of the ServiceEntry wildcards that cover it (most specific
+   * first).
+   */
   lookupHost(hostname: string): KnownHost[] {
     const { byName, wildcards } = this.hosts();
     const exact = byName.get(hostname);
@@ -298,7 +302,10 @@ export class AnalyzerContext {
     return [];
   }
 
-  /** Whether some known host is `*.suffix` or lies under `suffix` (a wildcard `*.suffix` covers it); optionally in one namespace. */
+  /**
+   * Whether some known host is `*.suffix` or lies under `suffix` (a wildcard `*.suffix` covers it); optionally in one
+   * namespace.
+   */
   hasHostUnder(suffix: string, namespace?: string): boolean {
     return this.hosts().domains.has(namespace === undefined ? suffix : `${namespace}/${suffix}`);
   }

@@ -20,7 +20,10 @@ export interface VsDestination {
   path: FieldPath;
 }
 
-/** Every destination of a VirtualService's routes and mirrors, in spec order (virtualservice/util.go: getRouteDestinations). */
+/**
+ * Every destination of a VirtualService's routes and mirrors, in spec order (virtualservice/util.go:
+ * getRouteDestinations).
+ */
 export function vsDestinations(ctx: AnalyzerContext, vs: IstioConfigModel): VsDestination[] {
   const cache = ctx.memo('vsDestinations', () => new WeakMap<IstioConfigModel, VsDestination[]>());
   const cached = cache.get(vs);
@@ -74,7 +77,10 @@ export function vsDestinations(ctx: AnalyzerContext, vs: IstioConfigModel): VsDe
   return out;
 }
 
-/** The gateways a VirtualService is bound to, `mesh` or `namespace/name`; `[mesh]` when it lists none (push_context.go: getGatewayNames). */
+/**
+ * The gateways a VirtualService is bound to, `mesh` or `namespace/name`; `[mesh]` when it lists none (push_context.go:
+ * getGatewayNames).
+ */
 export function vsGateways(vs: IstioConfigModel): Array<{ name: string; index: number | undefined }> {
   const written = strings(field(vs.spec, 'gateways'));
   if (written.length === 0) return [{ name: 'mesh', index: undefined }];
@@ -126,7 +132,10 @@ export function exportSet(written: unknown, namespace: string, meshDefault: read
   return new Set((values.length > 0 ? values : meshDefault).map((e) => (e === '.' ? namespace : e)));
 }
 
-/** DestinationRules by resolved host, and wildcard ones by the domain they cover (`*.foo.com` → `foo.com`), oldest first. */
+/**
+ * DestinationRules by resolved host, and wildcard ones by the domain they cover (`*.foo.com` → `foo.com`), oldest
+ * first.
+ */
 export function destinationRuleIndex(ctx: AnalyzerContext): {
   exact: Map<string, IstioConfigModel[]>;
   wildcard: Map<string, IstioConfigModel[]>;

@@ -102,11 +102,19 @@ function sidecarHidesHosts(ctx: AnalyzerContext, sidecar: IstioConfigModel): voi
     ['spec', 'egress'],
     'info',
     'SIDECAR_HIDES_HOSTS',
-    `Under ALLOW_ANY, leaving hosts out of a Sidecar's egress hosts does not block them: proxies using this Sidecar still reach ${someOf(examples)}${hidden.length > 3 ? ' and others' : ''} through PassthroughCluster, without their VirtualServices, DestinationRules or mTLS (a STRICT destination refuses them)${bypassed.length > 0 ? `; ${bypassed[0] ?? ''}` : ''}. To block them, set outboundTrafficPolicy REGISTRY_ONLY or use an AuthorizationPolicy.`,
+    `Under ALLOW_ANY, leaving hosts out of a Sidecar's egress hosts does not block them: ` +
+      'proxies using this Sidecar still reach ' +
+      `${someOf(examples)}${hidden.length > 3 ? ' and others' : ''} through ` +
+      'PassthroughCluster, without their VirtualServices, DestinationRules or mTLS (a STRICT ' +
+      `destination refuses them)${bypassed.length > 0 ? `; ${bypassed[0] ?? ''}` : ''}. To ` +
+      'block them, set outboundTrafficPolicy REGISTRY_ONLY or use an AuthorizationPolicy.',
   );
 }
 
-/** Whether proxies use auto-allocated addresses: only with DNS capture (pilot/pkg/model/service.go: nodeUsesAutoallocatedIPs). */
+/**
+ * Whether proxies use auto-allocated addresses: only with DNS capture (pilot/pkg/model/service.go:
+ * nodeUsesAutoallocatedIPs).
+ */
 const meshCapturesDns = (ctx: AnalyzerContext) =>
   ctx.model.meshConfig.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true';
 
@@ -133,7 +141,12 @@ function serviceEntryAddresses(ctx: AnalyzerContext, se: IstioConfigModel): void
         ['spec', 'ports', i],
         'warning',
         'IST0134',
-        `This ServiceEntry has no addresses, so proxies${resolution === 'NONE' ? '' : ' without DNS capture'} give port ${number} a 0.0.0.0:${number} listener whose TCP chain matches any destination: every ${protocol === '' ? 'non-HTTP ' : ''}connection they open to port ${number}, to any IP, goes to ${hosts}, and REGISTRY_ONLY no longer blocks that port. Add addresses, or set the protocol (HTTP, TLS) if it is one.`,
+        'This ServiceEntry has no addresses, so ' +
+          `proxies${resolution === 'NONE' ? '' : ' without DNS capture'} give port ${number} a ` +
+          `0.0.0.0:${number} listener whose TCP chain matches any destination: every ` +
+          `${protocol === '' ? 'non-HTTP ' : ''}connection they open to port ${number}, to any ` +
+          `IP, goes to ${hosts}, and REGISTRY_ONLY no longer blocks that port. Add addresses, or ` +
+          'set the protocol (HTTP, TLS) if it is one.',
       );
     } else if (resolution === 'NONE' && !hasEndpoints && listenerProtocolOf(parseProtocol(protocol)) === 'HTTP') {
       // pkg/dns/server/name_table.go: BuildNameTable leaves out a NONE entry without endpoints.
@@ -142,7 +155,10 @@ function serviceEntryAddresses(ctx: AnalyzerContext, se: IstioConfigModel): void
         ['spec', 'ports', i],
         'info',
         'SERVICE_ENTRY_NO_ADDRESS',
-        `With resolution NONE and no addresses, Istio gives ${hosts} no IP, not even through its DNS proxy: the app resolves it through real DNS and the request goes to whatever IP it dialed (the original destination), routed by its Host header. A name real DNS does not know never reaches the proxy.`,
+        `With resolution NONE and no addresses, Istio gives ${hosts} no IP, not even through ` +
+          'its DNS proxy: the app resolves it through real DNS and the request goes to whatever ' +
+          'IP it dialed (the original destination), routed by its Host header. A name real DNS ' +
+          'does not know never reaches the proxy.',
       );
     }
   });

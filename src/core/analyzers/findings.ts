@@ -2,7 +2,10 @@
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import type { FindingSubject } from './context.ts';
 
-/** Findings by the object they are about, by host (which VirtualService wins) and by host and subset (an empty subset). */
+/**
+ * Findings by the object they are about, by host (which VirtualService wins) and by host and subset (an empty
+ * subset).
+ */
 export interface FindingIndex {
   byObject: Map<string, Diagnostic[]>;
   byHost: Map<string, Diagnostic[]>;

@@ -25,7 +25,8 @@ const mesh = doc(
     'Gateway',
     'public',
     'app',
-    'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["shop.example.com"]',
+    'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n' +
+      '  hosts: ["shop.example.com"]',
   ),
 );
 const codes = [
@@ -47,7 +48,8 @@ describe('references (virtualservice/gateways.go, destinationhosts.go, destinati
           'VirtualService',
           'shop',
           'app',
-          'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- route:\n  - destination: {host: reviews, subset: v1, port: {number: 9080}}',
+          'hosts: [shop.example.com]\ngateways: [public]\nhttp:\n- route:\n' +
+            '  - destination: {host: reviews, subset: v1, port: {number: 9080}}',
         ),
         istio(
           'VirtualService',
@@ -65,7 +67,8 @@ describe('references (virtualservice/gateways.go, destinationhosts.go, destinati
         'VirtualService',
         'shop',
         'app',
-        'hosts: [other.example.com]\ngateways: [public, istio-system/missing]\nhttp:\n- route:\n  - destination: {host: ratings}',
+        'hosts: [other.example.com]\ngateways: [public, istio-system/missing]\nhttp:\n- route:\n' +
+          '  - destination: {host: ratings}',
       ),
     );
     expect(found.map((f) => [f.code, f.severity, f.at])).toEqual([
@@ -122,7 +125,8 @@ describe('references (virtualservice/gateways.go, destinationhosts.go, destinati
       'VirtualService',
       'root',
       'app',
-      'hosts: [ratings]\nhttp:\n- delegate: {name: nope}\n- delegate: {name: leaf, namespace: team}\n- delegate: {name: hosted}\n- delegate: {name: ok}\n- route:\n  - destination: {host: ratings}',
+      'hosts: [ratings]\nhttp:\n- delegate: {name: nope}\n- delegate: {name: leaf, namespace: team}\n' +
+        '- delegate: {name: hosted}\n- delegate: {name: ok}\n- route:\n  - destination: {host: ratings}',
     );
     const found = check(
       root,
@@ -167,14 +171,17 @@ describe('Sidecar egress hosts and selectors (sidecar/selector.go)', () => {
         'Sidecar',
         'narrow',
         'app',
-        'workloadSelector: {labels: {app: nothing}}\negress:\n- hosts: ["./ratings", "./ratings.app.svc.cluster.local", "*/api.example.com", "istio-system/*", "./*.app.svc.cluster.local"]',
+        'workloadSelector: {labels: {app: nothing}}\negress:\n' +
+          '- hosts: ["./ratings", "./ratings.app.svc.cluster.local", "*/api.example.com", ' +
+          '"istio-system/*", "./*.app.svc.cluster.local"]',
       ),
     );
     expect(found.map((f) => [f.code, f.at])).toEqual([
       ['IST0101', '{app: nothing}}'],
       [
         'EGRESS_HOST_NOT_FOUND',
-        '"./ratings", "./ratings.app.svc.cluster.local", "*/api.example.com", "istio-system/*", "./*.app.svc.cluster.local"]',
+        '"./ratings", "./ratings.app.svc.cluster.local", "*/api.example.com", "istio-system/*", ' +
+          '"./*.app.svc.cluster.local"]',
       ],
       ['EGRESS_HOST_NOT_FOUND', '"*/api.example.com", "istio-system/*", "./*.app.svc.cluster.local"]'],
     ]);
@@ -206,7 +213,7 @@ describe('selectors that choose nothing (authz/authorizationpolicies.go, gateway
     expect(found[1]?.message).toContain('have no Istio proxy');
   });
 
-  it('a Gateway whose selector matches no gateway pod, and a ServiceEntry whose workloadSelector matches nothing', () => {
+  it('a Gateway whose selector matches no gateway pod, a ServiceEntry whose workloadSelector matches nothing', () => {
     const found = check(
       istio(
         'Gateway',
@@ -224,13 +231,15 @@ describe('selectors that choose nothing (authz/authorizationpolicies.go, gateway
         'ServiceEntry',
         'vm',
         'app',
-        'hosts: [vm.internal]\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: STATIC\nworkloadSelector: {labels: {app: vm}}',
+        'hosts: [vm.internal]\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: STATIC\n' +
+          'workloadSelector: {labels: {app: vm}}',
       ),
       istio(
         'ServiceEntry',
         'pods',
         'app',
-        'hosts: [pods.internal]\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: STATIC\nworkloadSelector: {labels: {app: ratings}}',
+        'hosts: [pods.internal]\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: STATIC\n' +
+          'workloadSelector: {labels: {app: ratings}}',
       ),
     );
     expect(found.map((f) => [f.code, f.at])).toEqual([
@@ -259,7 +268,8 @@ describe('AuthorizationPolicy source namespaces (authz/authorizationpolicies.go)
 describe('Gateway API Gateways (listed, not modelled)', () => {
   it('a VirtualService naming one is not reported as dangling', () => {
     const k8sGateway =
-      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: app}\nspec: {gatewayClassName: istio, listeners: []}';
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: app}\n' +
+      'spec: {gatewayClassName: istio, listeners: []}';
     const vs = istio(
       'VirtualService',
       'v',
@@ -281,7 +291,8 @@ describe('Gateway server ports the gateway Service does not expose (gateway/gate
       'Gateway',
       'g',
       'app',
-      `selector: {istio: ingressgateway}\nservers:\n- port: {number: ${port}, name: http, protocol: HTTP}\n  hosts: ["*"]`,
+      `selector: {istio: ingressgateway}\nservers:\n- port: {number: ${port}, name: http, protocol: HTTP}\n` +
+        `  hosts: ["*"]`,
     );
 
   it('a server on the Service port or its targetPort is fine; another port is reported', () => {

@@ -21,7 +21,10 @@ import {
 
 const describeSelector = (labels: ReadonlyMap<string, string>) => [...labels].map(([k, v]) => `${k}=${v}`).join(',');
 
-/** The server hosts of a Gateway a VirtualService in `vsNamespace` may bind to (virtualservice/gateways.go: vsHostInGateway). */
+/**
+ * The server hosts of a Gateway a VirtualService in `vsNamespace` may bind to (virtualservice/gateways.go:
+ * vsHostInGateway).
+ */
 function gatewayHostsFor(gateway: IstioConfigModel, vsNamespace: string): string[] {
   const out: string[] = [];
   for (const server of list(field(gateway.spec, 'servers'))) {
@@ -54,7 +57,8 @@ function checkGateways(ctx: AnalyzerContext, vs: IstioConfigModel): void {
         path,
         'error',
         'IST0101',
-        `Gateway ${name} does not exist: istiod binds this VirtualService to nothing there, so requests through that gateway get 404 NR.`,
+        `Gateway ${name} does not exist: istiod binds this VirtualService to nothing there, so ` +
+          'requests through that gateway get 404 NR.',
       );
       continue;
     }
@@ -67,13 +71,17 @@ function checkGateways(ctx: AnalyzerContext, vs: IstioConfigModel): void {
         path,
         'warning',
         'IST0132',
-        `None of this VirtualService's hosts (${someOf(hosts)}) is a host of Gateway ${name} (${serverHosts.length > 0 ? someOf(serverHosts) : `no server hosts open to namespace ${vs.namespace}`}): the gateway never uses these routes (404 NR).`,
+        `None of this VirtualService's hosts (${someOf(hosts)}) is a host of Gateway ${name} ` +
+          `(${serverHosts.length > 0 ? someOf(serverHosts) : `no server hosts open to namespace ${vs.namespace}`}): ` +
+          'the gateway never uses these routes (404 NR).',
       );
     }
   }
 }
 
-/** Ports a route of this VirtualService is built for: its hosts' service ports on sidecars, server ports on gateways. */
+/**
+ * Ports a route of this VirtualService is built for: its hosts' service ports on sidecars, server ports on gateways.
+ */
 function listenerPorts(ctx: AnalyzerContext, vs: IstioConfigModel): Set<number> {
   const ports = new Set<number>();
   for (const { name } of vsGateways(vs)) {
@@ -109,7 +117,9 @@ function checkDestination(
       [...d.path, 'host'],
       'error',
       'IST0101',
-      `No Service or ServiceEntry has the ${what} ${d.host}${d.written !== d.host ? ` ("${d.written}" in namespace ${vs.namespace})` : ''}: Envoy has no cluster for it, so this route answers 503 NC (cluster not found).`,
+      `No Service or ServiceEntry has the ${what} ` +
+        `${d.host}${d.written !== d.host ? ` ("${d.written}" in namespace ${vs.namespace})` : ''}: ` +
+        'Envoy has no cluster for it, so this route answers 503 NC (cluster not found).',
     );
     return;
   }
@@ -122,7 +132,8 @@ function checkDestination(
         [...d.path, 'port', 'number'],
         'error',
         'IST0101',
-        `${d.host} has no port ${d.port} (it has ${servicePorts.join(', ')}): the cluster outbound|${d.port}||${d.host} does not exist, so this route answers 503 NC.`,
+        `${d.host} has no port ${d.port} (it has ${servicePorts.join(', ')}): the cluster ` +
+          `outbound|${d.port}||${d.host} does not exist, so this route answers 503 NC.`,
       );
   } else if (servicePorts.length > 1) {
     // Without a port, istiod uses the port the route is served on (route.go: GetDestinationCluster), so a destination
@@ -135,7 +146,10 @@ function checkDestination(
         [...d.path, 'host'],
         'warning',
         'IST0112',
-        `${d.host} has several ports (${servicePorts.join(', ')}) and this destination names none: istiod then uses the port the request came in on, and on port ${someOf(missing.map(String))} that is a cluster that does not exist (503 NC). Set destination.port.number.`,
+        `${d.host} has several ports (${servicePorts.join(', ')}) and this destination names ` +
+          'none: istiod then uses the port the request came in on, and on port ' +
+          `${someOf(missing.map(String))} that is a cluster that does not exist (503 NC). Set ` +
+          'destination.port.number.',
       );
   }
   if (d.subset !== undefined) {
@@ -147,7 +161,13 @@ function checkDestination(
         [...d.path, 'subset'],
         'error',
         'IST0101',
-        `No DestinationRule for ${d.host} defines the subset ${d.subset}${rules.length > 0 ? ` (${someOf(rules.map(nameOf))} ${rules.length > 1 ? 'define' : 'defines'} ${someOf([...new Set(rules.flatMap((r) => drSubsets(r).map((s) => s.name)))]) || 'no subsets'})` : ''}: the cluster outbound|${d.port ?? '<port>'}|${d.subset}|${d.host} does not exist, so this route answers 503 NC.`,
+        `No DestinationRule for ${d.host} defines the subset ${d.subset}` +
+          (rules.length > 0
+            ? ` (${someOf(rules.map(nameOf))} ${rules.length > 1 ? 'define' : 'defines'} ` +
+              `${someOf([...new Set(rules.flatMap((r) => drSubsets(r).map((s) => s.name)))]) || 'no subsets'})`
+            : '') +
+          `: the cluster outbound|${d.port ?? '<port>'}|${d.subset}|${d.host} does not exist, so ` +
+          'this route answers 503 NC.',
       );
   }
 }
@@ -161,7 +181,8 @@ function checkDelegates(ctx: AnalyzerContext, vs: IstioConfigModel): void {
     const ref = `${typeof namespace === 'string' && namespace !== '' ? namespace : vs.namespace}/${name}`;
     const target = ctx.config('VirtualService', ref);
     const path = ['spec', 'http', r, 'delegate'];
-    // Only a VirtualService without hosts, exported to the root's namespace, can be a delegate (virtualservice_controller.go: mergeVirtualServices).
+    // Only a VirtualService without hosts, exported to the root's namespace, can be a delegate
+    // (virtualservice_controller.go: mergeVirtualServices).
     let problem: string | undefined;
     if (!target) problem = `the delegate VirtualService ${ref} does not exist`;
     else if (strings(field(target.spec, 'hosts')).length > 0)
@@ -182,7 +203,8 @@ function checkDelegates(ctx: AnalyzerContext, vs: IstioConfigModel): void {
         path,
         'error',
         'IST0101',
-        `${problem[0]?.toUpperCase()}${problem.slice(1)}: istiod drops this rule, so its requests fall through to the next rule (or 404 NR).`,
+        `${problem[0]?.toUpperCase()}${problem.slice(1)}: istiod drops this rule, so its ` +
+          'requests fall through to the next rule (or 404 NR).',
       );
   });
 }
@@ -203,7 +225,10 @@ function checkDestinationRuleHost(ctx: AnalyzerContext, dr: IstioConfigModel): v
     );
 }
 
-/** Short names are not expanded in Sidecar egress hosts (sidecar.go: convertIstioListenerToWrapper); `ns/*` lines are taken as intended. */
+/**
+ * Short names are not expanded in Sidecar egress hosts (sidecar.go: convertIstioListenerToWrapper); `ns/*` lines are
+ * taken as intended.
+ */
 function checkSidecarEgressHosts(ctx: AnalyzerContext, sidecar: IstioConfigModel): void {
   list(field(sidecar.spec, 'egress')).forEach((listener, l) => {
     strings(field(listener, 'hosts')).forEach((written, h) => {
@@ -230,8 +255,12 @@ function checkSidecarEgressHosts(ctx: AnalyzerContext, sidecar: IstioConfigModel
         'warning',
         'EGRESS_HOST_NOT_FOUND',
         shortName
-          ? `Egress host "${written}" is a short name, and Sidecar hosts are matched literally: it imports nothing. Write ${nsPart}/${host}.${namespace ?? '<namespace>'}.svc.${ctx.clusterDomain} (or ${nsPart}/*).`
-          : `No Service or ServiceEntry${namespace ? ` in namespace ${namespace}` : ''} has the host ${host}: this egress host imports nothing.`,
+          ? `Egress host "${written}" is a short name, and Sidecar hosts are matched literally: it ` +
+              'imports nothing. Write ' +
+              `${nsPart}/${host}.${namespace ?? '<namespace>'}.svc.${ctx.clusterDomain} (or ` +
+              `${nsPart}/*).`
+          : `No Service or ServiceEntry${namespace ? ` in namespace ${namespace}` : ''} has the ` +
+              `host ${host}: this egress host imports nothing.`,
       );
     });
   });
@@ -251,13 +280,16 @@ function checkPolicySelector(ctx: AnalyzerContext, policy: IstioConfigModel): vo
   if (matchLabels.size === 0) return;
   const path = ['spec', 'selector', 'matchLabels'];
   if (policy.kind === 'PeerAuthentication' && policy.namespace === ctx.rootNamespace) {
-    // A root-namespace PeerAuthentication with a selector is ignored (pilot/pkg/security/authn/policy_applier.go: ComposePeerAuthentication).
+    // A root-namespace PeerAuthentication with a selector is ignored (pilot/pkg/security/authn/policy_applier.go:
+    // ComposePeerAuthentication).
     ctx.report(
       policy.source,
       ['spec', 'selector'],
       'warning',
       'PEER_AUTHENTICATION_IGNORED',
-      `A PeerAuthentication in the root namespace ${ctx.rootNamespace} with a selector is ignored by istiod: move it to the workloads' namespace, or drop the selector to make it mesh-wide.`,
+      `A PeerAuthentication in the root namespace ${ctx.rootNamespace} with a selector is ` +
+        `ignored by istiod: move it to the workloads' namespace, or drop the selector to make ` +
+        'it mesh-wide.',
     );
     return;
   }
@@ -274,7 +306,9 @@ function checkPolicySelector(ctx: AnalyzerContext, policy: IstioConfigModel): vo
     'IST0127',
     pods.length === 0
       ? `No pod ${where} has the labels ${describeSelector(matchLabels)}: this ${policy.kind} applies to nothing.`
-      : `The pods ${where} with the labels ${describeSelector(matchLabels)} (${someOf(pods.map((p) => p.name))}) have no Istio proxy: nothing enforces this ${policy.kind}.`,
+      : `The pods ${where} with the labels ${describeSelector(matchLabels)} ` +
+          `(${someOf(pods.map((p) => p.name))}) have no Istio proxy: nothing enforces this ` +
+          `${policy.kind}.`,
   );
 }
 
@@ -287,7 +321,8 @@ function checkSidecarSelector(ctx: AnalyzerContext, sidecar: IstioConfigModel): 
     ['spec', 'workloadSelector', 'labels'],
     'error',
     'IST0101',
-    `No pod in namespace ${sidecar.namespace} has the labels ${describeSelector(labels)}: this Sidecar applies to nothing.`,
+    `No pod in namespace ${sidecar.namespace} has the labels ${describeSelector(labels)}: ` +
+      'this Sidecar applies to nothing.',
   );
 }
 
@@ -308,8 +343,11 @@ function checkGatewaySelector(ctx: AnalyzerContext, gateway: IstioConfigModel): 
     'error',
     'IST0101',
     pods.length === 0
-      ? `No pod has the labels ${describeSelector(selector)}: no gateway proxy serves this Gateway, so nothing listens on its servers.`
-      : `The pods with the labels ${describeSelector(selector)} (${someOf(pods.map((p) => `${p.namespace}/${p.name}`))}) are not gateway proxies: istiod sends Gateway config only to gateways, so nothing listens on its servers.`,
+      ? `No pod has the labels ${describeSelector(selector)}: no gateway proxy serves this ` +
+          'Gateway, so nothing listens on its servers.'
+      : `The pods with the labels ${describeSelector(selector)} ` +
+          `(${someOf(pods.map((p) => `${p.namespace}/${p.name}`))}) are not gateway proxies: ` +
+          'istiod sends Gateway config only to gateways, so nothing listens on its servers.',
   );
 }
 
@@ -338,7 +376,11 @@ function checkGatewayPorts(ctx: AnalyzerContext, gateway: IstioConfigModel, pods
       ['spec', 'servers', s, 'port', 'number'],
       'warning',
       'IST0162',
-      `No Service in front of the gateway pods (${someOf(services.map((v) => `${v.namespace}/${v.name}`))}) has port or targetPort ${number}: clients outside the mesh cannot reach this server. Add the port to the Service, or use one it has (${someOf([...open].sort((a, b) => a - b).map(String), 6)}).`,
+      'No Service in front of the gateway pods ' +
+        `(${someOf(services.map((v) => `${v.namespace}/${v.name}`))}) has port or targetPort ` +
+        `${number}: clients outside the mesh cannot reach this server. Add the port to the ` +
+        'Service, or use one it has ' +
+        `(${someOf([...open].sort((a, b) => a - b).map(String), 6)}).`,
     );
   });
 }
@@ -357,7 +399,9 @@ function checkServiceEntrySelector(ctx: AnalyzerContext, se: IstioConfigModel): 
     ['spec', 'workloadSelector', 'labels'],
     'warning',
     'IST0127',
-    `No pod or WorkloadEntry in namespace ${se.namespace} has the labels ${describeSelector(labels)}: this ServiceEntry has no endpoints, so calls to it get 503 UH (no healthy upstream).`,
+    `No pod or WorkloadEntry in namespace ${se.namespace} has the labels ` +
+      `${describeSelector(labels)}: this ServiceEntry has no endpoints, so calls to it get ` +
+      '503 UH (no healthy upstream).',
   );
 }
 
@@ -382,7 +426,8 @@ function checkPolicyNamespaces(ctx: AnalyzerContext, policy: IstioConfigModel): 
             ['spec', 'rules', i, 'from', j, 'source', key, k],
             'error',
             'IST0101',
-            `No namespace ${ns} is in the manifests: this ${key === 'namespaces' ? 'condition matches no caller' : 'exclusion excludes no caller'}.`,
+            `No namespace ${ns} is in the manifests: this ` +
+              `${key === 'namespaces' ? 'condition matches no caller' : 'exclusion excludes no caller'}.`,
           );
         });
     });

@@ -109,7 +109,8 @@ describe('the analyzers on config of every wrong shape (property test)', () => {
             mesh,
             ...objects.map(
               ([[apiVersion, kind], spec], i) =>
-                `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: o${i}, namespace: app}\nspec: ${JSON.stringify(spec)}`,
+                `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: o${i}, namespace: app}\n` +
+                `spec: ${JSON.stringify(spec)}`,
             ),
           );
           const lines = text.split('\n');
@@ -262,7 +263,8 @@ describe('the analyzers with any one field of the wrong shape', () => {
             mesh,
             ...BASE.map(
               ([apiVersion, kind, s], i) =>
-                `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: o${i}, namespace: app}\nspec: ${JSON.stringify(i === index ? replaced(s, path, by) : s)}`,
+                `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: o${i}, namespace: app}\n` +
+                `spec: ${JSON.stringify(i === index ? replaced(s, path, by) : s)}`,
             ),
           );
           expect(() => analyze([{ name: 'f.yaml', text }])).not.toThrow();

@@ -64,7 +64,9 @@ describe('AuthorizationPolicy on TCP ports, and ALLOW policies (pilot/pkg/securi
     const found = findings(doc(mesh, policy('pg', 'db', rule)), ['AUTHZ_HTTP_ONLY_ON_TCP']);
     expect(found.map((f) => [f.severity, f.at])).toEqual([['warning', '[GET], paths: ["/x"]}}]']]);
     expect(found[0]?.message).toBe(
-      'rules[0] uses to.operation.methods, to.operation.paths, which only HTTP requests carry: on TCP port 5432 of app/db-0, istiod leaves this rule out, so it allows nothing there.',
+      'rules[0] uses to.operation.methods, to.operation.paths, which only HTTP requests ' +
+        'carry: on TCP port 5432 of app/db-0, istiod leaves this rule out, so it allows nothing ' +
+        'there.',
     );
   });
 

@@ -64,7 +64,10 @@ function targetPort(port: HostPort, pod: PodModel): number | undefined {
     : pod.containerPorts.find((c) => c.name === port.targetPort)?.containerPort;
 }
 
-/** Client TLS toward pods that require mTLS: DISABLE sends plaintext, SIMPLE a TLS without Istio's client certificate (istio#30117). */
+/**
+ * Client TLS toward pods that require mTLS: DISABLE sends plaintext, SIMPLE a TLS without Istio's client certificate
+ * (istio#30117).
+ */
 function tlsTowardStrict(ctx: AnalyzerContext, dr: IstioConfigModel): void {
   const host = drHost(ctx, dr);
   if (!host || host.includes('*')) return;
@@ -95,7 +98,12 @@ function tlsTowardStrict(ctx: AnalyzerContext, dr: IstioConfigModel): void {
             path,
             'error',
             'TLS_TO_STRICT',
-            `tls.mode ${mode} makes proxies send ${mode === 'DISABLE' ? 'plaintext' : "TLS without Istio's client certificate"} to ${host}:${port.number}, but ${pod.namespace}/${pod.name} requires mutual TLS on port ${target} (STRICT, from PeerAuthentication ${policy ? nameOf(policy) : '?'}): its sidecar closes the connection, so calls fail with 503 UF (URX once retries run out). Use ISTIO_MUTUAL or leave tls unset (auto mTLS).`,
+            `tls.mode ${mode} makes proxies send ` +
+              `${mode === 'DISABLE' ? 'plaintext' : "TLS without Istio's client certificate"} to ` +
+              `${host}:${port.number}, but ${pod.namespace}/${pod.name} requires mutual TLS on port ` +
+              `${target} (STRICT, from PeerAuthentication ${policy ? nameOf(policy) : '?'}): its ` +
+              'sidecar closes the connection, so calls fail with 503 UF (URX once retries run out). ' +
+              'Use ISTIO_MUTUAL or leave tls unset (auto mTLS).',
           );
           return;
         }
@@ -103,7 +111,8 @@ function tlsTowardStrict(ctx: AnalyzerContext, dr: IstioConfigModel): void {
     }
   };
   const top = field(field(field(dr.spec, 'trafficPolicy'), 'tls'), 'mode');
-  // A port-level entry replaces the top-level policy for its port (pilot/pkg/networking/util/util.go: GetPortLevelTrafficPolicy).
+  // A port-level entry replaces the top-level policy for its port (pilot/pkg/networking/util/util.go:
+  // GetPortLevelTrafficPolicy).
   check(top, ['spec', 'trafficPolicy', 'tls', 'mode'], (p) => !portLevelNumbers.has(p.number), new Map());
   portLevel.forEach((setting, i) => {
     const number = field(field(setting, 'port'), 'number');
@@ -157,7 +166,10 @@ function tcpPortsByPod(ctx: AnalyzerContext): Map<PodModel, Set<number>> {
 const HTTP_ONLY_SOURCE = ['requestPrincipals', 'notRequestPrincipals'];
 const HTTP_ONLY_OPERATION = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
 
-/** Paths of the fields of a rule only HTTP requests carry (pilot/pkg/security/authz/model/model.go: New, "is HTTP only"). */
+/**
+ * Paths of the fields of a rule only HTTP requests carry (pilot/pkg/security/authz/model/model.go: New, "is HTTP
+ * only").
+ */
 function httpOnlyFields(
   rule: unknown,
   base: Array<string | number>,
@@ -198,8 +210,12 @@ function authorizationPolicy(ctx: AnalyzerContext, policy: IstioConfigModel): vo
       'info',
       rules.length === 0 ? 'AUTHZ_DENY_ALL' : 'AUTHZ_ALLOW_DENIES_OTHERS',
       rules.length === 0
-        ? `An ALLOW policy without rules matches no request, so it denies every request to ${podNames} (Istio's allow-nothing policy): 403 "RBAC: access denied" for HTTP, a closed connection for TCP.`
-        : `Once an ALLOW policy applies to a workload, every request no ALLOW rule matches is denied (403 "RBAC: access denied", or a closed connection for TCP): this is now so for ${podNames}.`,
+        ? 'An ALLOW policy without rules matches no request, so it denies every request to ' +
+            `${podNames} (Istio's allow-nothing policy): 403 "RBAC: access denied" for HTTP, a ` +
+            'closed connection for TCP.'
+        : 'Once an ALLOW policy applies to a workload, every request no ALLOW rule matches is ' +
+            'denied (403 "RBAC: access denied", or a closed connection for TCP): this is now so for ' +
+            `${podNames}.`,
     );
 
   const tcpPorts = tcpPortsByPod(ctx);
@@ -218,7 +234,9 @@ function authorizationPolicy(ctx: AnalyzerContext, policy: IstioConfigModel): vo
     const first = fields[0];
     if (!first) return;
     const ports = [...new Set([...affected.values()].flat())].sort((a, b) => a - b);
-    const where = `TCP port${ports.length > 1 ? 's' : ''} ${someOf(ports.map(String))} of ${someOf([...affected.keys()].map((p) => `${p.namespace}/${p.name}`))}`;
+    const where =
+      `TCP port${ports.length > 1 ? 's' : ''} ${someOf(ports.map(String))} of ` +
+      `${someOf([...affected.keys()].map((p) => `${p.namespace}/${p.name}`))}`;
     // pilot/pkg/security/authz/builder/builder.go: build — an ALLOW rule with HTTP-only fields is left out of TCP
     // filter chains; for DENY the HTTP-only fields are dropped (model.go: checkError), so the rule matches more.
     ctx.report(
@@ -227,8 +245,11 @@ function authorizationPolicy(ctx: AnalyzerContext, policy: IstioConfigModel): vo
       'warning',
       'AUTHZ_HTTP_ONLY_ON_TCP',
       action === 'ALLOW'
-        ? `rules[${i}] uses ${someOf(fields.map((f) => f.label))}, which only HTTP requests carry: on ${where}, istiod leaves this rule out, so it allows nothing there.`
-        : `rules[${i}] uses ${someOf(fields.map((f) => f.label))}, which only HTTP requests carry: on ${where}, istiod drops these conditions, so this DENY rule refuses every connection its other conditions match.`,
+        ? `rules[${i}] uses ${someOf(fields.map((f) => f.label))}, which only HTTP requests ` +
+            `carry: on ${where}, istiod leaves this rule out, so it allows nothing there.`
+        : `rules[${i}] uses ${someOf(fields.map((f) => f.label))}, which only HTTP requests ` +
+            `carry: on ${where}, istiod drops these conditions, so this DENY rule refuses every ` +
+            'connection its other conditions match.',
     );
   });
 }

@@ -1,4 +1,6 @@
-/** Helpers for the analyzers' scenario tests: manifests in, the findings of one code out. Only tests import this module. */
+/**
+ * Helpers for the analyzers' scenario tests: manifests in, the findings of one code out. Only tests import this module.
+ */
 import { analyze, type Diagnostic, type DiagnosticCode } from '../index.ts';
 
 export interface Finding {

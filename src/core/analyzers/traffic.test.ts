@@ -41,7 +41,8 @@ describe('subsets without endpoints (destinationrule/subset.go)', () => {
       'ServiceEntry',
       'db',
       'app',
-      'hosts: [db.internal]\nports: [{number: 5432, name: tcp, protocol: TCP}]\nresolution: STATIC\nendpoints: [{address: 10.0.0.1, labels: {zone: a}}]',
+      'hosts: [db.internal]\nports: [{number: 5432, name: tcp, protocol: TCP}]\nresolution: STATIC\n' +
+        'endpoints: [{address: 10.0.0.1, labels: {zone: a}}]',
     );
     const rule = (zone: string) =>
       istio('DestinationRule', 'db', 'app', `host: db.internal\nsubsets:\n- {name: z, labels: {zone: ${zone}}}`);
@@ -53,7 +54,8 @@ describe('subsets without endpoints (destinationrule/subset.go)', () => {
 describe('weights (route/route.go: translateRoute uses them as relative weights)', () => {
   it('reports nothing for weights that add up to 100', () => {
     const body =
-      '- route:\n  - destination: {host: reviews, subset: v1}\n    weight: 80\n  - destination: {host: reviews, subset: v1}\n    weight: 20';
+      '- route:\n  - destination: {host: reviews, subset: v1}\n    weight: 80\n' +
+      '  - destination: {host: reviews, subset: v1}\n    weight: 20';
     expect(findings(doc(mesh, dr('- {name: v1, labels: {version: v1}}'), route(body)), ['WEIGHTS_NOT_100'])).toEqual(
       [],
     );
@@ -94,7 +96,8 @@ describe('weights (route/route.go: translateRoute uses them as relative weights)
 describe('rules no request reaches (validation.go: analyzeUnreachableHTTPRules)', () => {
   it('reports nothing for distinct matches before a catch-all', () => {
     const body =
-      '- match: [{uri: {prefix: /a}}]\n  route: [{destination: {host: reviews}}]\n- route: [{destination: {host: reviews}}]';
+      '- match: [{uri: {prefix: /a}}]\n  route: [{destination: {host: reviews}}]\n' +
+      '- route: [{destination: {host: reviews}}]';
     expect(findings(doc(mesh, route(body)), ['IST0130', 'IST0131'])).toEqual([]);
   });
 

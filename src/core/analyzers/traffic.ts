@@ -1,6 +1,7 @@
 /**
  * Traffic that will not go where the manifests seem to send it: subsets without endpoints, weights that are not the
- * split they look like, rules no request reaches, ports Istio cannot read a protocol from, targetPorts that name nothing.
+ * split they look like, rules no request reaches, ports Istio cannot read a protocol from, targetPorts that name
+ * nothing.
  */
 import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
@@ -9,7 +10,9 @@ import { kubernetesPortProtocol } from '../registry/protocol.ts';
 import { list, someOf, type AnalyzerContext, type KnownHost } from './context.ts';
 import { drHost, drSubsets, routedSubsets } from './destinations.ts';
 
-/** Whether some endpoint of a known host carries every label of `labels` (pilot/pkg/xds/endpoints: subset label filter). */
+/**
+ * Whether some endpoint of a known host carries every label of `labels` (pilot/pkg/xds/endpoints: subset label filter).
+ */
 function hasEndpointWith(
   ctx: AnalyzerContext,
   host: KnownHost,
@@ -18,7 +21,8 @@ function hasEndpointWith(
   const entries = (selector: ReadonlyMap<string, string>) =>
     ctx.workloadEntriesIn(host.namespace).some((e) => labelsMatch(selector, e.labels));
   if (host.kind === 'Service') {
-    if (host.externalName || !host.selector || host.selector.size === 0) return undefined; // endpoints not derived from labels
+    // endpoints not derived from labels
+    if (host.externalName || !host.selector || host.selector.size === 0) return undefined;
     const selector = new Map([...host.selector, ...labels]);
     return ctx.selectPods(host.namespace, selector).length > 0 || entries(selector);
   }
@@ -51,7 +55,11 @@ function subsetsWithoutEndpoints(ctx: AnalyzerContext, dr: IstioConfigModel): vo
       ['spec', 'subsets', subset.index, 'labels'],
       used ? 'error' : 'warning',
       'IST0173',
-      `No endpoint of ${host} has the labels ${[...subset.labels].map(([k, v]) => `${k}=${v}`).join(',')}: the subset ${subset.name} is empty, so ${used ? 'the routes that send to it answer' : 'a route to it would answer'} 503 UH (no healthy upstream).`,
+      `No endpoint of ${host} has the labels ` +
+        `${[...subset.labels].map(([k, v]) => `${k}=${v}`).join(',')}: the subset ` +
+        `${subset.name} is empty, so ` +
+        `${used ? 'the routes that send to it answer' : 'a route to it would answer'} 503 UH ` +
+        '(no healthy upstream).',
       { host, subset: subset.name },
     );
   }
@@ -94,7 +102,8 @@ function weights(ctx: AnalyzerContext, vs: IstioConfigModel): void {
           path,
           'error',
           'WEIGHTS_NOT_100',
-          `These ${route.length} destinations have no weights (total 0): istiod rejects this VirtualService ("total destination weight = 0"). Give each a weight.`,
+          `These ${route.length} destinations have no weights (total 0): istiod rejects this ` +
+            'VirtualService ("total destination weight = 0"). Give each a weight.',
         );
         return;
       }
@@ -106,7 +115,8 @@ function weights(ctx: AnalyzerContext, vs: IstioConfigModel): void {
       const parts = [
         total !== 100 ? `the weights add up to ${total}, not 100, and Envoy uses them as relative weights` : '',
         dropped.length > 0
-          ? `${someOf(dropped.map(hostOf))} ${dropped.length > 1 ? 'have' : 'has'} no weight, and istiod drops a destination of weight 0 when there are several`
+          ? `${someOf(dropped.map(hostOf))} ${dropped.length > 1 ? 'have' : 'has'} no weight, and ` +
+            'istiod drops a destination of weight 0 when there are several'
           : '',
       ].filter((p) => p !== '');
       ctx.report(
@@ -208,12 +218,15 @@ function servicePorts(ctx: AnalyzerContext, service: ServiceModel): void {
     const path = ['spec', 'ports', i];
     if (typeof targetPort === 'string') {
       const problem = /^[0-9]+$/.test(targetPort)
-        ? `targetPort "${targetPort}" is a string, so Kubernetes reads it as a port name, and a port name needs a letter: kubectl rejects this Service. Write targetPort: ${targetPort} without quotes.`
+        ? `targetPort "${targetPort}" is a string, so Kubernetes reads it as a port name, and a ` +
+          'port name needs a letter: kubectl rejects this Service. Write targetPort: ' +
+          `${targetPort} without quotes.`
         : targetPort.length > 15 ||
             !PORT_NAME.test(targetPort) ||
             targetPort.includes('--') ||
             !/[a-z]/.test(targetPort)
-          ? `targetPort "${targetPort}" is not a valid port name (at most 15 lowercase letters, digits and single "-", with at least one letter): kubectl rejects this Service.`
+          ? `targetPort "${targetPort}" is not a valid port name (at most 15 lowercase letters, ` +
+            'digits and single "-", with at least one letter): kubectl rejects this Service.'
           : undefined;
       if (problem) ctx.report(service.source, [...path, 'targetPort'], 'error', 'TARGET_PORT_INVALID', problem);
       else if (service.selector && service.selector.size > 0) {
@@ -224,7 +237,9 @@ function servicePorts(ctx: AnalyzerContext, service: ServiceModel): void {
             [...path, 'targetPort'],
             'warning',
             'TARGET_PORT_NOT_FOUND',
-            `No pod this Service selects (${someOf(pods.map((p) => p.name))}) has a container port named ${targetPort}: Kubernetes lists no endpoints for port ${number}, so calls to it fail (503 UH from a sidecar).`,
+            `No pod this Service selects (${someOf(pods.map((p) => p.name))}) has a container port ` +
+              `named ${targetPort}: Kubernetes lists no endpoints for port ${number}, so calls to it ` +
+              'fail (503 UH from a sidecar).',
           );
       }
     }
@@ -242,7 +257,12 @@ function servicePorts(ctx: AnalyzerContext, service: ServiceModel): void {
         typeof name === 'string' ? [...path, 'name'] : path,
         'info',
         'IST0118',
-        `Istio cannot read a protocol from ${typeof name === 'string' ? `the port name "${name}"` : 'an unnamed port'}${typeof appProtocol === 'string' ? ` or appProtocol "${appProtocol}"` : ''}, so proxies sniff it (HTTP/1.1 and h2c are routed as HTTP, anything else is plain TCP, and a server-first protocol waits for the client). Name it <protocol>[-suffix], e.g. http-${typeof name === 'string' && name !== '' ? name : number}, or set appProtocol.`,
+        'Istio cannot read a protocol from ' +
+          (typeof name === 'string' ? `the port name "${name}"` : 'an unnamed port') +
+          (typeof appProtocol === 'string' ? ` or appProtocol "${appProtocol}"` : '') +
+          ', so proxies sniff it (HTTP/1.1 and h2c are routed as HTTP, anything else is plain TCP, ' +
+          'and a server-first protocol waits for the client). Name it <protocol>[-suffix], e.g. ' +
+          `http-${typeof name === 'string' && name !== '' ? name : number}, or set appProtocol.`,
       );
   });
 }
@@ -275,7 +295,11 @@ function conflictingTargetPorts(ctx: AnalyzerContext): void {
         ['metadata', 'name'],
         'warning',
         'IST0137',
-        `Services ${someOf([...new Set(ports.values())])} select ${owner.kind} ${owner.namespace ?? ''}/${owner.name} and send targetPort ${target} from different service ports (${[...ports.keys()].sort((a, b) => a - b).join(', ')}): Istio requires services that share a workload and a target port to use the same service port. Give them the same port.`,
+        `Services ${someOf([...new Set(ports.values())])} select ${owner.kind} ` +
+          `${owner.namespace ?? ''}/${owner.name} and send targetPort ${target} from different ` +
+          `service ports (${[...ports.keys()].sort((a, b) => a - b).join(', ')}): Istio requires ` +
+          'services that share a workload and a target port to use the same service port. Give ' +
+          'them the same port.',
       );
       break;
     }
