@@ -5,6 +5,7 @@
  */
 import type { Analysis } from './analysis.ts';
 import { indexFindings } from './analyzers/findings.ts';
+import { refusedRouteFindings } from './analyzers/gatewayRoutes.ts';
 import { runAnalyzers } from './analyzers/index.ts';
 import type { Diagnostic } from './manifest/diagnostic.ts';
 import { buildMeshModel } from './model/convert.ts';
@@ -136,7 +137,7 @@ export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions 
   return {
     objects,
     diagnostics: unique,
-    findings: indexFindings(findings, unique),
+    findings: indexFindings([...findings, ...refusedRouteFindings(objects, unique)], unique),
     assumptions: model.assumptions,
     model,
     objectGraph: buildObjectGraph(objects, options.clusterDomain),

@@ -80,3 +80,22 @@ describe('findings on the trace steps they concern', () => {
     expect(codes(blocked).flatMap(([, c]) => c)).not.toContain('SIDECAR_HIDES_HOSTS');
   });
 });
+
+describe('a 404 at a gateway for a host of a Gateway API route the Gateway refused', () => {
+  const text = scenario('gateway-api-not-attached');
+  const from = 'istio-ingress/gateway-istio';
+
+  it('names the route and why it is not attached (NotAllowedByListeners)', () => {
+    const t = trace(text, { from, to: 'http://httpbin.example.com/status/200' });
+    expect(t.outcome).toBe('no-route');
+    const findings = step(t, 'outcome')?.findings ?? [];
+    expect(findings.map((d) => d.code)).toEqual(['ROUTE_NOT_ACCEPTED']);
+    expect(findings[0]?.message).toMatch(/NotAllowedByListeners: HTTPRoute application\/httpbin is not attached/);
+  });
+
+  it('says nothing for a host that no refused route names', () => {
+    const t = trace(text, { from, to: 'http://other.example.com/status/200' });
+    expect(t.outcome).toBe('no-route');
+    expect(step(t, 'outcome')?.findings ?? []).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 /** The analyzers' findings that concern a trace step: about one of its sources, or about what it decided on. */
 import { objectKey, subsetKey, type FindingIndex } from '../analyzers/findings.ts';
+import { refusedRouteKeys } from '../analyzers/gatewayRoutes.ts';
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import type { SimulatedStep, TraceHop } from '../simulate/facts.ts';
 
@@ -17,7 +18,12 @@ function clusterSubset(cluster: string | undefined): { host: string; subset: str
 const virtualHostName = (name: string | undefined) => name?.replace(/:\d+$/, '');
 
 /** Looks up the findings for one step: a few map lookups, never a scan of every finding. */
-export function stepFindings(step: SimulatedStep, hops: readonly TraceHop[], index: FindingIndex): Diagnostic[] {
+export function stepFindings(
+  step: SimulatedStep,
+  hops: readonly TraceHop[],
+  index: FindingIndex,
+  hostHeader?: string,
+): Diagnostic[] {
   const found: Diagnostic[] = [];
   const add = (list: readonly Diagnostic[] | undefined) => {
     for (const d of list ?? []) if (!found.includes(d)) found.push(d);
@@ -39,6 +45,11 @@ export function stepFindings(step: SimulatedStep, hops: readonly TraceHop[], ind
     const subset = clusterSubset(fact.end.cluster);
     if (subset) add(index.bySubset.get(subsetKey(subset.host, subset.subset)));
   }
+  // A 404 at a gateway for a host that a refused Gateway API route names: that route was not attached, and why.
+  const notFound = fact.kind === 'outcome' && (fact.end.reason === 'NO_ROUTE' || fact.end.reason === 'NO_VIRTUAL_HOST');
+  // The outcome step belongs to no hop: the request ended at the last proxy it reached.
+  if (notFound && (hop ?? hops.at(-1))?.direction === 'gateway' && hostHeader)
+    for (const key of refusedRouteKeys(hostHeader.replace(/:\d+$/, ''))) add(index.byHost.get(key));
   // A Sidecar that hides a host under ALLOW_ANY (SIDECAR_HIDES_HOSTS) is why the request passes through.
   if (fact.kind === 'cluster' && fact.by === 'passthrough' && fact.unknown.cause.cause === 'hiddenBySidecar') {
     const [namespace, name] = fact.unknown.cause.sidecar.split('/');

@@ -112,7 +112,9 @@ export function explainSimulation(simulation: Simulation, findings?: FindingInde
     hops: simulation.hops,
     steps: simulation.steps.map((step) => {
       const words = explainStep(step);
-      const concerns = findings ? stepFindings(step, simulation.hops, findings) : [];
+      const concerns = findings
+        ? stepFindings(step, simulation.hops, findings, simulation.request.headers['host'] ?? simulation.request.host)
+        : [];
       return {
         kind: step.fact.kind,
         proxy: step.proxy,
