@@ -57,7 +57,7 @@ describe('the engine session (what the analysis worker runs)', () => {
     expect(first.trace?.result?.ok && first.trace.result.trace.outcome).toBe('routed');
     expect(first.analysis?.pods?.map((p) => p.ref)).toEqual(['shop/cart-0', 'shop/client']);
     expect(first.trace?.source).toEqual({
-      pod: { ref: 'shop/client', proxy: 'sidecar', dnsCapture: false },
+      pod: { ref: 'shop/client', proxy: 'sidecar', ambient: false, dnsCapture: false },
       choices: [],
       note: undefined,
     });
@@ -202,4 +202,18 @@ spec:
     expect(serialize(next).length).toBeLessThan(30_000);
     // Reading 2,000 objects takes a few seconds on a busy machine.
   }, 60_000);
+});
+
+describe("the source pod field names what carries a pod's traffic", () => {
+  it('says ambient for a pod enrolled in ambient mode, not "no sidecar"', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../fixtures/scenarios/ambient-l4/manifests.yaml', import.meta.url), 'utf8');
+    const out = new EngineSession().run(
+      input(text, 'http://productpage.shop:9080/', {
+        request: { ...EMPTY_REQUEST, from: 'shop/sleep', to: 'http://productpage.shop:9080/' },
+      }),
+    );
+    expect(out.trace?.source?.pod).toMatchObject({ proxy: 'none', ambient: true });
+    expect(out.analysis?.pods?.find((p) => p.ref.startsWith('shop/sleep'))?.ambient).toBe(true);
+  });
 });

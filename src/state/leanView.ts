@@ -59,6 +59,8 @@ export interface PodSummary {
   /** `namespace/name`. */
   ref: string;
   proxy: ProxyKind;
+  /** Enrolled in ambient mode: no sidecar, the node's ztunnel carries its traffic. */
+  ambient: boolean;
   /** Made from a workload's template because the manifests have no Pod for it. */
   assumed: boolean;
 }
@@ -73,7 +75,7 @@ export interface MeshSummary {
 
 /** How the trace read the source-pod reference: the pod it took, or the pods to pick from, and how it read it. */
 export interface SourcePodSummary {
-  pod: { ref: string; proxy: ProxyKind; dnsCapture: boolean } | undefined;
+  pod: { ref: string; proxy: ProxyKind; ambient: boolean; dnsCapture: boolean } | undefined;
   /** `namespace/name` of one pod per workload, when pods of several workloads fit. */
   choices: string[];
   note: string | undefined;
@@ -114,7 +116,12 @@ export function leanAnalysis(analysis: Analysis): LeanAnalysis {
     assumptions: analysis.assumptions,
     pods: [...model.pods]
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-      .map((p) => ({ ref: `${p.namespace}/${p.name}`, proxy: p.proxy.kind, assumed: p.assumed })),
+      .map((p) => ({
+        ref: `${p.namespace}/${p.name}`,
+        proxy: p.proxy.kind,
+        ambient: p.dataPlane.mode === 'ambient',
+        assumed: p.assumed,
+      })),
     mesh: {
       outboundTrafficPolicy: mesh.outboundTrafficPolicy,
       source: mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : undefined,
@@ -166,7 +173,12 @@ export function samePlaces(a: ObjectPlaces, b: ObjectPlaces): boolean {
 export function sourcePodSummary(analysis: Analysis, ref: string): SourcePodSummary {
   const { pod, choices, note } = lookupPod(analysis, ref);
   return {
-    pod: pod && { ref: `${pod.namespace}/${pod.name}`, proxy: pod.proxy.kind, dnsCapture: pod.proxy.dnsCapture },
+    pod: pod && {
+      ref: `${pod.namespace}/${pod.name}`,
+      proxy: pod.proxy.kind,
+      ambient: pod.dataPlane.mode === 'ambient',
+      dnsCapture: pod.proxy.dnsCapture,
+    },
     choices: choices.map((p) => `${p.namespace}/${p.name}`),
     note,
   };

@@ -38,7 +38,7 @@ export function RequestForm() {
           />
           <SourcePodList pods={pods} />
           {source && (
-            <span className={`pod-kind ${source.proxy}`}>{source.proxy === 'none' ? 'no sidecar' : source.proxy}</span>
+            <span className={`pod-kind ${source.ambient ? 'ambient' : source.proxy}`}>{podKindLabel(source)}</span>
           )}
         </label>
         <label className="field grow">
@@ -152,13 +152,19 @@ function SourceNote({ lookup, onPick }: { lookup: SourcePodSummary; onPick: (ref
   );
 }
 
+/** What carries a pod's traffic, in the words of the source pod field. */
+function podKindLabel(pod: { proxy: string; ambient: boolean }): string {
+  if (pod.ambient) return 'ambient';
+  return pod.proxy === 'none' ? 'no sidecar' : pod.proxy;
+}
+
 /** The pods to pick from; drawn again only when the pods change, not on every keystroke in the form. */
 const SourcePodList = memo(function SourcePodList({ pods }: { pods: readonly PodSummary[] }) {
   return (
     <datalist id="source-pods">
       {pods.map((p) => (
         <option key={p.ref} value={p.ref}>
-          {p.proxy === 'none' ? 'no sidecar' : p.proxy}
+          {podKindLabel(p)}
           {p.assumed ? ' (from template)' : ''}
         </option>
       ))}
