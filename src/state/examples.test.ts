@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toTraceOptions, toTraceRequest } from './engine.ts';
-import { EXAMPLES, findExample } from './examples.ts';
+import { EXAMPLES, findExample, openExample } from './examples.ts';
 import {
   DEFAULT_OPTIONS,
   EMPTY_REQUEST,
@@ -248,5 +248,16 @@ describe('what each example invites the user to try', () => {
         .steps.at(-1)
         ?.sources.map((s) => s.name),
     ).toEqual(['deny-admin']);
+  });
+});
+
+describe('the example story stays only while the example is on screen', () => {
+  const demo = findExample('demo');
+  it('through edits of the example, not after a paste over all of it', () => {
+    const file = demo?.scenario.files[0];
+    if (!demo || !file) throw new Error('no demo');
+    expect(openExample([file])?.id).toBe(demo.id);
+    expect(openExample([{ ...file, text: `${file.text}\n# my note\n` }])?.id).toBe(demo.id);
+    expect(openExample([{ ...file, text: 'apiVersion: v1\nkind: List\nitems: []\n' }])).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
+import type { ManifestFile } from '../core/index.ts';
 import type { MeshOptions, RequestInput, Scenario } from './scenarioCodec.ts';
+import { replacesEverything } from './textChange.ts';
 
 /** A next step an example suggests: a change of request or options, one click, with the outcome it leads to. */
 export interface TryNext {
@@ -75,6 +77,14 @@ export function findExample(id: string): Example | undefined {
 }
 
 /** The example whose manifests are open (its file is one of the tabs), so its story stays at hand after opening it. */
-export function openExample(fileNames: readonly string[]): Example | undefined {
-  return EXAMPLES.find((example) => fileNames.includes(example.scenario.files[0]?.name ?? ''));
+/**
+ * The example on screen: its file is open and still holds the example (edited, perhaps), not text pasted over all of
+ * it.
+ */
+export function openExample(files: readonly ManifestFile[]): Example | undefined {
+  return EXAMPLES.find((example) => {
+    const original = example.scenario.files[0];
+    const open = original && files.find((f) => f.name === original.name);
+    return open !== undefined && original !== undefined && !replacesEverything(original.text, open.text);
+  });
 }

@@ -5,6 +5,7 @@ import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts'
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
 import { WorkspaceHistory, type HistoryEntry } from './history.ts';
+import { replacesEverything } from './textChange.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput, type Scenario } from './scenarioCodec.ts';
 
 /** A request for the editor to show some lines: the nonce makes a second click on the same object reveal them again. */
@@ -97,24 +98,6 @@ export function setWorkspaceHistory(history: WorkspaceHistory): void {
 export const STORAGE_WARNING =
   'This browser does not keep your work (storage disabled or full): it will not survive closing or reloading the ' +
   'tab. Download the scenario or share it before you close it.';
-
-/** Share of a text that must stay in place for an edit to count as editing rather than replacing everything. */
-const KEPT_SHARE_FOR_EDIT = 0.2;
-
-/** True when the new text keeps almost nothing of a substantial old one: a paste over everything. */
-function replacesEverything(old: string, text: string): boolean {
-  if (old.trim().length < 100) return false;
-  let prefix = 0;
-  while (prefix < old.length && prefix < text.length && old[prefix] === text[prefix]) prefix++;
-  let suffix = 0;
-  while (
-    suffix < old.length - prefix &&
-    suffix < text.length - prefix &&
-    old[old.length - 1 - suffix] === text[text.length - 1 - suffix]
-  )
-    suffix++;
-  return prefix + suffix < old.length * KEPT_SHARE_FOR_EDIT;
-}
 
 let revealCounter = 0;
 

@@ -7,7 +7,7 @@ export function ExampleStory() {
   const files = useWorkspace((s) => s.files);
   const setRequest = useWorkspace((s) => s.setRequest);
   const setOptions = useWorkspace((s) => s.setOptions);
-  const example = useMemo(() => openExample(files.map((f) => f.name)), [files]);
+  const example = useMemo(() => openExample(files), [files]);
   if (!example) return null;
   const { request, options } = example.scenario;
   return (
