@@ -472,7 +472,12 @@ describe('meshpath diff', () => {
     const result = runCli(['diff', '--before', bookinfo, '--after', after]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(
-      /^CHANGED {2}bookinfo\/productpage-v1-\S+ → reviews\.bookinfo:9080\n {2}before: routed 200 via outbound\|9080\|v1\|reviews\.bookinfo\.svc\.cluster\.local\n {2}after: {2}cluster-not-found 503 NC via outbound\|9080\|v4\|/m,
+      new RegExp(
+        String.raw`^CHANGED {2}bookinfo\/productpage-v1-\S+ → reviews\.bookinfo:9080\n` +
+          String.raw` {2}before: routed 200 via outbound\|9080\|v1\|reviews\.bookinfo\.svc\.cluster\.local\n` +
+          String.raw` {2}after: {2}cluster-not-found 503 NC via outbound\|9080\|v4\|`,
+        'm',
+      ),
     );
     expect(result.stdout).toContain(`because of VirtualService bookinfo/reviews (changed, ${after}:`);
     expect(result.stdout).toMatch(/\n24 requests traced, 6 changed\.\n$/);

@@ -107,7 +107,11 @@ describe('what each example invites the user to try', () => {
     });
     expect(t.hops[0]?.endpoint).toMatch(/^10\.244\.\d+\.\d+:5678$/);
     expect(t.hops[0]?.accessLog).toMatch(
-      /" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:7777 .* default$/,
+      new RegExp(
+        String.raw`" 200 - via_upstream - "-" .* "dest-svc-v1:7777" "10\.244\.\d+\.\d+:5678" ` +
+          String.raw`outbound\|7777\|\|dest-svc-v1\.application\.svc\.cluster\.local ` +
+          String.raw`10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:7777 .* default$`,
+      ),
     );
   });
 
@@ -142,7 +146,10 @@ describe('what each example invites the user to try', () => {
     });
     // The passthrough goes through virtualOutbound's TCP proxy, so team-a's sidecar logs a connection, not a request.
     expect(t.hops[0]?.accessLog).toMatch(
-      /^\[\S+\] "- - -" 0 - - - "-" 0 0 1 - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+:\d+ - -$/,
+      new RegExp(
+        String.raw`^\[\S+\] "- - -" 0 - - - "-" 0 0 1 - "-" "-" "-" "-" "10\.96\.\d+\.\d+:8080" PassthroughCluster ` +
+          String.raw`10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8080 10\.244\.\d+\.\d+:\d+ - -$`,
+      ),
     );
     // An AuthorizationPolicy at team-b does block it: the plaintext caller has no identity to match.
     const onlyTeamB = [
