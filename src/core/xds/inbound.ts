@@ -4,6 +4,7 @@ import { inboundServiceTargets } from '../registry/serviceTargets.ts';
 import { peerAuthenticationMode, portLevelMtlsPorts, type EffectiveMtls } from '../security/peerAuthentication.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, type ProxyContext } from './context.ts';
 import type { MeshModel, ObjectSource } from '../model/mesh.ts';
+import { singleClusterRoute } from './routes.ts';
 import type { FilterChain, FilterChainMatch, Listener, NetworkAction, RouteConfiguration } from './types.ts';
 
 // pilot/pkg/networking/core/listener.go: the ALPNs the inbound chains match.
@@ -75,29 +76,7 @@ function inboundRouteConfiguration(
         // port.
         name: `inbound|http|${servicePort}`,
         domains: ['*'],
-        routes: [
-          {
-            name: 'default',
-            match: {
-              path: { kind: 'prefix', value: '/', ignoreCase: false },
-              headers: [],
-              queryParameters: [],
-              description: 'any request',
-            },
-            action: {
-              kind: 'route',
-              clusters: [{ name: cluster, weight: 100, host: host ?? '', subset: undefined, port: servicePort }],
-              timeout: '0s',
-              retries: undefined,
-              prefixRewrite: undefined,
-              hostRewrite: undefined,
-              mirrors: [],
-              fault: undefined,
-            },
-            virtualService: undefined,
-            sources,
-          },
-        ],
+        routes: [singleClusterRoute('default', { name: cluster, host: host ?? '', port: servicePort }, sources)],
         sources,
       },
     ],

@@ -1,5 +1,6 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { HostIndex, isWildcard } from '../model/host.ts';
+import type { ObjectSource } from '../model/mesh.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import type { Service } from '../registry/registry.ts';
@@ -283,6 +284,33 @@ export function buildRoutesForVirtualService(
   return out;
 }
 
+/**
+ * A route that sends every request to one cluster, with no timeout and no retries: the `allow_any` route and the
+ * inbound `default` route (httproute.go: buildSidecarInboundHTTPRouteConfig, BuildAllowAnyHTTPRoute).
+ */
+export function singleClusterRoute(
+  name: string,
+  cluster: { name: string; host: string; port: number },
+  sources: ObjectSource[],
+): Route {
+  return {
+    name,
+    match: translateRouteMatch(undefined),
+    action: {
+      kind: 'route',
+      clusters: [{ ...cluster, weight: 100, subset: undefined }],
+      timeout: '0s',
+      retries: undefined,
+      prefixRewrite: undefined,
+      hostRewrite: undefined,
+      mirrors: [],
+      fault: undefined,
+    },
+    virtualService: undefined,
+    sources,
+  };
+}
+
 /** Istio's default route for a service without a VirtualService (route.go: BuildDefaultHTTPOutboundRoute). */
 function defaultRoute(service: Service, port: number): Route {
   return {
@@ -504,24 +532,7 @@ function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   return {
     name: 'allow_any',
     domains: ['*'],
-    routes: [
-      {
-        name: 'allow_any',
-        match: translateRouteMatch(undefined),
-        action: {
-          kind: 'route',
-          clusters: [{ name: PASSTHROUGH_CLUSTER, weight: 100, host: '', subset: undefined, port: 0 }],
-          timeout: '0s',
-          retries: undefined,
-          prefixRewrite: undefined,
-          hostRewrite: undefined,
-          mirrors: [],
-          fault: undefined,
-        },
-        virtualService: undefined,
-        sources,
-      },
-    ],
+    routes: [singleClusterRoute('allow_any', { name: PASSTHROUGH_CLUSTER, host: '', port: 0 }, sources)],
     sources,
   };
 }
