@@ -1,5 +1,5 @@
-import { decidingSources, type StepSource } from '../ui/inspect/stepSources.ts';
-import { isSuccess } from '../ui/graph/pathElements.ts';
+import { isSuccess } from './outcome.ts';
+import { decidingSources, type StepSource } from './stepSources.ts';
 import {
   computeProxyConfig,
   problemsNaming,

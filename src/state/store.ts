@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { Diagnostic, ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
-import type { StepSource } from '../ui/inspect/stepSources.ts';
+import type { StepSource } from './stepSources.ts';
 import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';

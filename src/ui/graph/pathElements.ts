@@ -1,4 +1,5 @@
 import type { Trace, TraceStep } from '../../core/index.ts';
+import { isSuccess } from '../../state/outcome.ts';
 
 /** A node or edge of the path graph, framework-neutral so it can be tested without a canvas. */
 export interface PathNode {
@@ -26,12 +27,6 @@ function isArrival(trace: Trace, index: number): boolean {
   if (!step || !next || step.fact.kind !== 'listener' || step.fact.by !== 'gatewayPod' || next.hop === undefined)
     return false;
   return step.proxy !== undefined && trace.hops[next.hop]?.proxy === step.proxy;
-}
-
-const SUCCESS = new Set(['routed', 'passthrough', 'direct', 'redirect', 'direct-response']);
-
-export function isSuccess(outcome: Trace['outcome']): boolean {
-  return SUCCESS.has(outcome);
 }
 
 function shorten(text: string, max = 80): string {

@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type { TraceResult } from '../../core/index.ts';
 import { namesOf } from '../../state/leanView.ts';
-import { finalCluster, isSuccess, labelPlaceholders, statusText } from '../graph/pathElements.ts';
+import { isSuccess } from '../../state/outcome.ts';
+import { finalCluster, labelPlaceholders, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { DEFAULT_OPTIONS } from '../../state/scenarioCodec.ts';
 

@@ -4,7 +4,7 @@ import {
   type ManifestObject,
   type ObjectSource,
   type TraceStep,
-} from '../../core/index.ts';
+} from '../core/index.ts';
 
 /** One object behind a step, narrowed to the rule that decided it when the step names one (`http[0]`). */
 export interface StepSource {

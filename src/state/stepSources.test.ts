@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyze, traceRequest } from '../../core/index.ts';
+import { analyze, traceRequest } from '../core/index.ts';
 import { decidingSources } from './stepSources.ts';
 
-const text = readFileSync(new URL('../../../fixtures/scenarios/bookinfo/manifests.yaml', import.meta.url), 'utf8');
+const text = readFileSync(new URL('../../fixtures/scenarios/bookinfo/manifests.yaml', import.meta.url), 'utf8');
 const files = [{ name: 'bookinfo.yaml', text }];
 const lineOf = (needle: string) => text.split('\n').findIndex((l) => l === needle) + 1;
 
