@@ -3,8 +3,11 @@ import { defineConfig } from '@playwright/test';
 import { findChromium } from './scripts/chromium.mjs';
 
 const chromium = (findChromium as () => { path: string } | null)();
-/** The preview server's port; e2e/fixtures.ts reads it back from baseURL to tell local requests from others. */
-const PORT = 4179;
+/**
+ * The preview server's port (MESHPATH_E2E_PORT to run two suites side by side); e2e/fixtures.ts reads it back from
+ * baseURL to tell local requests from others.
+ */
+const PORT = Number(process.env.MESHPATH_E2E_PORT ?? 4179);
 
 // Browser tests run against the production build (`vite build`, served by `vite preview`), in headless Chromium.
 export default defineConfig({
