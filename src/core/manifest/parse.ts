@@ -98,7 +98,7 @@ const DOCUMENT_MARKER = /^---(?=[ \t\r]|$)/gm;
  * Splits a file into document chunks at `---` markers, so that one broken document never hides the others.
  * Directives (`%YAML 1.2`, `%TAG ...`) belong to the document whose `---` follows them, so they stay with it.
  */
-function splitDocuments(text: string): Array<{ start: number; end: number }> {
+export function splitDocuments(text: string): Array<{ start: number; end: number }> {
   const chunks: Array<{ start: number; end: number }> = [];
   let start = 0;
   for (const match of text.matchAll(DOCUMENT_MARKER)) {

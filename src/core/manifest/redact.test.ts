@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseManifests, type ManifestFile } from './parse.ts';
+import { findSecrets, LAST_APPLIED, REDACTED, stripSecrets } from './redact.ts';
+
+// Secrets in a Secret, a List, block scalars, a flow map, an anchor, beside a ConfigMap, and in a broken document.
+const SECRETS = readFileSync(new URL('../../../fixtures/secrets/secrets.yaml', import.meta.url), 'utf8');
+const SECRET_VALUES = [
+  'aHVudGVyMg==',
+  'c2Vj',
+  'cmV0',
+  'admin-user',
+  's3cr3t-token',
+  'LS0tLS1CRUdJTi',
+  'BQUklWQVRFIEtFWS0tLS0t',
+  'Y2EtY2VydGlmaWNhdGU=',
+  'broken-applied',
+  'YnJva2VuLXB3',
+  'unclosed',
+];
+
+describe('finding secrets in manifests', () => {
+  const files: ManifestFile[] = [{ name: 'secrets.yaml', text: SECRETS }];
+  const findings = findSecrets(files);
+
+  it('lists each Secret data and stringData key and each last-applied annotation, with its line', () => {
+    expect(findings.map((f) => `${f.range.start.line} ${f.object} ${f.field}.${f.key}`)).toEqual([
+      `9 Secret shop/db last-applied-configuration.${LAST_APPLIED}`,
+      '11 Secret shop/db data.password',
+      '12 Secret shop/db data.multi',
+      '14 Secret shop/db stringData.user',
+      '14 Secret shop/db stringData.token',
+      '24 Secret shop/tls data.tls.key',
+      '26 Secret shop/tls data.ca.crt',
+      `39 a document that does not read as YAML last-applied-configuration.${LAST_APPLIED}`,
+      '41 a document that does not read as YAML data.pw',
+      '42 a document that does not read as YAML data.bad',
+    ]);
+  });
+
+  it('strips every value, keeps every other byte and every line where it was', () => {
+    const [stripped] = stripSecrets(files, findings);
+    const text = stripped?.text ?? '';
+    for (const value of SECRET_VALUES) expect(text).not.toContain(value);
+    expect(text).toContain('mode: not-a-secret');
+    const before = SECRETS.split('\n');
+    const after = text.split('\n');
+    expect(after.length).toBe(before.length);
+    const touched = new Set(findings.flatMap((f) => range(f.range.start.line, f.range.end.line)));
+    before.forEach((line, i) => {
+      if (!touched.has(i + 1)) expect(after[i]).toBe(line);
+    });
+    // Keys, comments and block scalar headers stay.
+    expect(after[10]).toBe(`  password: ${REDACTED}  # base64 of the password`);
+    expect(after[13]).toBe(`stringData: {user: ${REDACTED}, token: ${REDACTED}}`);
+    expect(after[22]).toBe('    tls.key: >-');
+    expect(after[23]).toBe(`      ${REDACTED}`);
+    expect(after[24]).toBe('');
+    expect(after[25]).toBe(`    ca.crt: &ca ${REDACTED}`);
+    // Nothing more to find; the readable documents read as the same objects (the broken one now reads too).
+    expect(findSecrets([{ name: 'secrets.yaml', text }])).toEqual([]);
+    const read = (f: ManifestFile[]) =>
+      parseManifests(f).objects.map((o) => `${o.kind} ${o.name} ${o.range.start.line}`);
+    expect(read([{ name: 'secrets.yaml', text }])).toEqual([...read(files), 'Secret broken 34']);
+  });
+
+  it('keeps Windows line ends and finds nothing where there is no secret', () => {
+    const crlf = SECRETS.replaceAll('\n', '\r\n');
+    const found = findSecrets([{ name: 'w.yaml', text: crlf }]);
+    expect(found.length).toBe(findings.length);
+    const text = stripSecrets([{ name: 'w.yaml', text: crlf }], found)[0]?.text ?? '';
+    expect(text.split('\r\n').length).toBe(crlf.split('\r\n').length);
+    expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    for (const value of SECRET_VALUES) expect(text).not.toContain(value);
+    const plain: ManifestFile[] = [{ name: 'p.yaml', text: 'kind: ConfigMap\ndata:\n  a: b\n---\nkind: Secret\n' }];
+    expect(findSecrets(plain)).toEqual([]);
+    expect(stripSecrets(plain, [])).toEqual(plain);
+  });
+
+  it('finds the Secret and the eleven last-applied annotations of a kubectl export (a List)', () => {
+    const text = readFileSync(new URL('../../../fixtures/exports/realistic-cluster.yaml', import.meta.url), 'utf8');
+    const found = findSecrets([{ name: 'export.yaml', text }]);
+    expect(found.filter((f) => f.field === 'last-applied-configuration').length).toBe(11);
+    expect(found.filter((f) => f.field === 'data').map((f) => `${f.object} ${f.key}`)).toContain(
+      'Secret istio-system/istio-ca-secret ca-cert.pem',
+    );
+  });
+
+  it('never throws on text that is not YAML', () => {
+    for (const text of ['kind: Secret\ndata:\n  a: "x', 'kind: Secret\n\tdata: {', '- - -\n', '\u0000', 'Secret: [}']) {
+      const found = findSecrets([{ name: 'x', text }]);
+      expect(() => stripSecrets([{ name: 'x', text }], found)).not.toThrow();
+    }
+    expect(findSecrets([{ name: 'x', text: 'kind: Secret\ndata:\n  a: "x' }]).map((f) => f.key)).toEqual(['a']);
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
