@@ -18,6 +18,8 @@ export type Severity = 'error' | 'warning' | 'info';
 export type DiagnosticCode =
   | 'YAML_SYNTAX'
   | 'YAML_DUPLICATE_KEY'
+  | 'YAML_CUSTOM_TAG'
+  | 'INVALID_UTF8'
   | 'YAML_ALIAS_LIMIT'
   | 'YAML_TOO_DEEP'
   | 'INPUT_TOO_LARGE'

@@ -69,8 +69,45 @@ describe('parseManifests', () => {
         code: 'YAML_DUPLICATE_KEY',
         severity: 'error',
         range: expect.objectContaining({ start: { line: 5, column: 3 } }),
+        message: expect.stringContaining('duplicated mapping key "name"; it first appears at line 4, column 3.'),
       }),
     ]);
+  });
+
+  it('names a duplicate key and where it first appears, in a List entry, a flow map and after other documents', () => {
+    const text =
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\nkind: List\napiVersion: v1\nitems:\n' +
+      '- apiVersion: v1\n  kind: Service\n  metadata: {name: s, labels: {app: x, "app": y}}\n' +
+      '- apiVersion: v1\n  kind: Service\n  metadata:\n    name: t\n  spec:\n    ports: []\n    ports: []\n';
+    const messages = parse(text).diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`);
+    expect(messages).toEqual([expect.stringMatching(/^10:41 .*key "app"; it first appears at line 10, column 32\./)]);
+    // The same text at another place in a file (read from the cache) names that place.
+    const moved = parse(`# moved\n${text}`).diagnostics.map((d) => d.message);
+    expect(moved).toEqual([expect.stringContaining('first appears at line 11, column 32.')]);
+    const second = parse('a: 1\n---\nkind: X\nspec:\n  b: 1\n  c: 2\n  b: 3\n').diagnostics;
+    expect(second.map((d) => d.message).slice(1)).toEqual([
+      expect.stringContaining('"b"; it first appears at line 5, column 3.'),
+    ]);
+  });
+
+  it('reads a document with custom YAML tags as kubectl does (the tag ignored), with one warning at each tag', () => {
+    const text =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: !Ref ServiceName\n  labels: !GetAtt {app: web}\n' +
+      'spec:\n  ports: !Sub\n  - port: 80\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
+    const { objects, diagnostics } = parse(text);
+    expect(objects.map((o) => `${o.kind} ${o.name}`)).toEqual(['Service ServiceName', 'Namespace shop']);
+    expect(objects[0]?.value).toMatchObject({ metadata: { labels: { app: 'web' } }, spec: { ports: [{ port: 80 }] } });
+    expect(diagnostics.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`)).toEqual([
+      'YAML_CUSTOM_TAG 4:9',
+      'YAML_CUSTOM_TAG 5:11',
+      'YAML_CUSTOM_TAG 7:10',
+    ]);
+    expect(diagnostics[0]?.message).toMatch(/^!Ref is a custom YAML tag .*kubectl ignores the tag/);
+    expect(diagnostics[0]?.severity).toBe('warning');
+    // A number after a tag stays text, as kubectl reads it: kubectl would then reject a port written so.
+    expect(parse('kind: X\napiVersion: v1\nmetadata: {name: a}\nport: !Ref 80\n').objects[0]?.value).toMatchObject({
+      port: '80',
+    });
   });
 
   it('assumes the default namespace for a namespaced object without one, and none for a Namespace', () => {

@@ -1,8 +1,22 @@
-import { CORE_SCHEMA, YAMLException, constructFromEvents, mergeTag, parseEvents } from 'js-yaml';
+import {
+  CORE_SCHEMA,
+  EVENT_ID,
+  YAMLException,
+  constructFromEvents,
+  defineMappingTag,
+  defineScalarTag,
+  defineSequenceTag,
+  mapTag,
+  mergeTag,
+  parseEvents,
+  seqTag,
+  type Event,
+} from 'js-yaml';
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import { kindInfo } from './kinds.ts';
 import { LineIndex } from './lineIndex.ts';
 import {
+  buildYamlTrees,
   documentTree,
   findKey,
   findNode,
@@ -89,7 +103,63 @@ export const PARSE_LIMITS = {
  * (sigs.k8s.io/yaml yaml.go, over go.yaml.in/yaml/v2): a key written after `<<` wins over the merged one, and in a
  * list of anchors the earlier wins. js-yaml's object mapping copies own keys only (Object.keys), never inherited ones.
  */
-const KUBECTL_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+const KUBECTL_SCHEMA = CORE_SCHEMA.withTags(
+  mergeTag,
+  // A custom tag (`!Ref`, `!Sub`, `!GetAtt`) is ignored: a scalar is read as the string written, a mapping or list as
+  // one without the tag (go.yaml.in/yaml/v2 resolve.go: a tag it cannot resolve leaves the text as it is).
+  defineScalarTag('!', { matchByTagPrefix: true, resolve: (source) => source, identify: () => false }),
+  defineSequenceTag('!', { ...seqTag, matchByTagPrefix: true, identify: () => false }),
+  defineMappingTag('!', { ...mapTag, matchByTagPrefix: true, identify: () => false }),
+);
+
+/** Custom tags reported per document chunk, at most. */
+const MAX_TAG_REPORTS = 10;
+
+/** `!Ref`-style local tags (not `!!str`, YAML's own) in `events`, as [start, end) offsets of the tag. */
+function customTags(events: readonly Event[], text: string): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  if (!text.includes('!')) return found;
+  for (const event of events) {
+    if (event.type !== EVENT_ID.SCALAR && event.type !== EVENT_ID.MAPPING && event.type !== EVENT_ID.SEQUENCE) continue;
+    if (event.tagStart < 0 || text.startsWith('!!', event.tagStart) || !text.startsWith('!', event.tagStart)) continue;
+    found.push({ start: event.tagStart, end: event.tagEnd });
+  }
+  return found;
+}
+
+/**
+ * Where the key that js-yaml found duplicated at `at` first appears in `text`: the key's text and offset, when the
+ * mapping can be found.
+ */
+function firstKeyBefore(text: string, at: number): { key: string; first: number } | undefined {
+  const visit = (node: YamlNode | null | undefined): { key: string; first: number } | undefined => {
+    if (!node) return undefined;
+    if (node.kind === 'mapping') {
+      const dup = node.pairs.find((pair) => pair.key.start <= at && at < Math.max(pair.key.end, pair.key.start + 1));
+      if (dup && dup.key.kind === 'scalar') {
+        const key = dup.key.text;
+        const first = node.pairs.find((pair) => pair.key.kind === 'scalar' && pair.key.text === key);
+        if (first && first !== dup) return { key, first: first.key.start };
+      }
+      for (const pair of node.pairs) {
+        if (pair.value.start <= at && at < pair.value.end) return visit(pair.value);
+      }
+      return undefined;
+    }
+    if (node.kind === 'sequence')
+      for (const item of node.items) if (item.start <= at && at < item.end) return visit(item);
+    return undefined;
+  };
+  try {
+    for (const tree of buildYamlTrees(parseEvents(text, { maxDepth: PARSE_LIMITS.maxDepth }), text, 0)) {
+      const root = tree.root;
+      if (root && root.start <= at && at < root.end) return visit(root);
+    }
+  } catch {
+    // Not found: the message says less.
+  }
+  return undefined;
+}
 
 /** A line that starts a new YAML document (`---` alone or followed by content) in the YAML spec's terms. */
 const DOCUMENT_MARKER = /^---(?=[ \t\r]|$)/gm;
@@ -200,6 +270,8 @@ interface ChunkDiagnostic {
   message: string;
   start: number;
   end: number;
+  /** An earlier place the message names as "line:column" (the chunk is cached apart from where it is in its file). */
+  firstAt?: number;
 }
 
 /** An object read from a document, with offsets relative to the document's text. */
@@ -283,14 +355,16 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
     chunk.used = generation;
     // One holder for the objects of this text, so that a structured clone (to or from a worker) copies it once.
     const source = { text };
-    for (const d of chunk.diagnostics)
+    for (const d of chunk.diagnostics) {
+      const first = d.firstAt === undefined ? undefined : lines.position(start + d.firstAt);
       diagnostics.push({
         severity: d.severity,
         code: d.code,
-        message: d.message,
+        message: first ? d.message.replace('{first}', `line ${first.line}, column ${first.column}`) : d.message,
         file: file.name,
         range: lines.range(start + d.start, start + d.end),
       });
+    }
     for (const o of chunk.objects)
       objects.push({
         kind: o.kind,
@@ -461,8 +535,15 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
   const objects: ChunkObject[] = [];
   const diagnostics: ChunkDiagnostic[] = [];
   const result: ChunkResult = { objects, diagnostics, documents: 1, used: generation };
-  const report = (severity: Severity, code: DiagnosticCode, message: string, start: number, end: number): void => {
-    diagnostics.push({ severity, code, message, start, end });
+  const report = (
+    severity: Severity,
+    code: DiagnosticCode,
+    message: string,
+    start: number,
+    end: number,
+    firstAt?: number,
+  ): void => {
+    diagnostics.push({ severity, code, message, start, end, ...(firstAt !== undefined ? { firstAt } : {}) });
   };
 
   let outlines: DocumentOutline[];
@@ -495,6 +576,19 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
       );
       return result;
     }
+    const tags = customTags(events, text);
+    for (const tag of tags.slice(0, MAX_TAG_REPORTS)) {
+      const name = text.slice(tag.start, tag.end);
+      report(
+        'warning',
+        'YAML_CUSTOM_TAG',
+        `${name} is a custom YAML tag (CloudFormation and other tools write these); Kubernetes has none. kubectl ` +
+          `ignores the tag and reads the value as written, so nothing is substituted: Meshpath reads it the same ` +
+          `way.${tags.length > MAX_TAG_REPORTS ? ` (${tags.length - MAX_TAG_REPORTS} more custom tags here.)` : ''}`,
+        tag.start,
+        tag.end,
+      );
+    }
     values = constructFromEvents(events, {
       source: text,
       filename: fileName,
@@ -511,13 +605,18 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
         : reason.includes('alias')
           ? 'YAML_ALIAS_LIMIT'
           : 'YAML_SYNTAX';
+    const duplicate = code === 'YAML_DUPLICATE_KEY' ? firstKeyBefore(text, at) : undefined;
     report(
       'error',
       code,
-      `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the ` +
-        `others are still read.`,
+      duplicate
+        ? `YAML error: duplicated mapping key "${duplicate.key}"; it first appears at {first}. A key may appear ` +
+            `once in a mapping: keep one of them. This document is skipped; the others are still read.`
+        : `YAML ${code === 'YAML_SYNTAX' ? 'syntax error' : 'error'}: ${reason}. This document is skipped; the ` +
+            `others are still read.`,
       at,
-      at + 1,
+      at + (duplicate?.key.length ?? 1),
+      duplicate?.first,
     );
     result.documents = Math.max(1, countMarkers(text));
     return result;
