@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HELP, readFiles, readPort, walkOptions, type CommandResult, type Help } from './options.ts';
+import { HELP, problemsReading, readFiles, readPort, walkOptions, type CommandResult, type Help } from './options.ts';
 import { runDiff, runTest } from './pathCommands.ts';
 import {
   analyze,
@@ -7,12 +7,15 @@ import {
   explainWhyNot,
   DEFAULT_REQUEST_LIMIT,
   computeProxyConfig,
+  escapeInvisible,
   formatTable,
   lookupPod,
   proxyConfigTables,
   traceRequest,
   ztunnelConfigTables,
   type Analysis,
+  type Diagnostic,
+  type ManifestFile,
   type Trace,
   type TraceOptions,
   type TraceRequest,
@@ -77,7 +80,7 @@ function parseCheckArgs(args: readonly string[]): CheckArgs | Help | string {
   return { files, json };
 }
 
-function checkJson(analysis: Analysis): string {
+function checkJson(analysis: Analysis, diagnostics: readonly Diagnostic[]): string {
   return `${JSON.stringify(
     {
       objects: analysis.objects.map((o) => ({
@@ -88,7 +91,7 @@ function checkJson(analysis: Analysis): string {
         file: o.file,
         line: o.range.start.line,
       })),
-      diagnostics: analysis.diagnostics.map((d) => ({
+      diagnostics: diagnostics.map((d) => ({
         severity: d.severity,
         code: d.code,
         message: d.message,
@@ -119,10 +122,10 @@ function checkJson(analysis: Analysis): string {
   )}\n`;
 }
 
-function checkText(analysis: Analysis): string {
+function checkText(analysis: Analysis, diagnostics: readonly Diagnostic[]): string {
   const lines: string[] = [];
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   lines.push(`${analysis.objects.length} objects:`);
   for (const o of analysis.objects) {
     const name = (o.namespace ? `${o.namespace}/` : '') + o.name;
@@ -143,10 +146,10 @@ function checkText(analysis: Analysis): string {
     const at = a.subject ? `${a.subject.file}:${a.subject.range.start.line}:${a.subject.range.start.column}` : '(mesh)';
     lines.push(`${at} assumed ${a.message}`);
   }
-  for (const d of analysis.diagnostics) {
+  for (const d of diagnostics) {
     lines.push(`${d.file}:${d.range.start.line}:${d.range.start.column} ${d.severity} ${d.message} [${d.code}]`);
   }
-  lines.push(`${errors} errors, ${warnings} warnings, ${analysis.diagnostics.length - errors - warnings} notes`);
+  lines.push(`${errors} errors, ${warnings} warnings, ${diagnostics.length - errors - warnings} notes`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -204,6 +207,13 @@ function toJson(value: unknown): string {
 function sourceNote(command: string, analysis: Analysis, ref: string): string {
   const note = lookupPod(analysis, ref).note;
   return note ? `meshpath ${command}: ${note}.\n` : '';
+}
+
+/** Bytes that are not UTF-8 in the files read, one line each (on stderr: the answer is still given, from the text). */
+function readingNote(command: string, files: readonly ManifestFile[]): string {
+  return problemsReading(files)
+    .map((d) => `meshpath ${command}: ${d.file}:${d.range.start.line}:${d.range.start.column} ${d.message}\n`)
+    .join('');
 }
 
 const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
@@ -269,7 +279,7 @@ function runProxyConfig(rest: readonly string[], readStdin: () => string): Comma
   const analysis = analyze(files);
   const result = computeProxyConfig(analysis, args.pod);
   if (!result.ok) return { stdout: '', stderr: `meshpath proxy-config: ${result.reason}\n`, exitCode: 2 };
-  const stderr = sourceNote('proxy-config', analysis, args.pod);
+  const stderr = readingNote('proxy-config', files) + sourceNote('proxy-config', analysis, args.pod);
   const { config } = result;
   if (args.json) {
     const pick = args.kind === 'all' ? config : { proxy: config.proxy, [args.kind]: config[args.kind] };
@@ -499,15 +509,25 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
     stdout: args.json
       ? traceJson(result.trace, analysis, explained)
       : traceText(result.trace) + (explained ? whyNotText(explained) : ''),
-    stderr: sourceNote('trace', analysis, args.request.from),
+    stderr: readingNote('trace', files) + sourceNote('trace', analysis, args.request.from),
     exitCode: 0,
   };
 }
 
+/**
+ * Runs one command. Everything it prints passes through escapeInvisible: a bidi control or zero-width character in a
+ * name or host prints as `\u202E`. In --json output that is JSON's own escape, so a JSON reader still gets the name
+ * exactly as written, while a terminal shows what it is.
+ */
 export function runCli(
   argv: readonly string[],
   readStdin: () => string = () => readFileSync(0, 'utf8'),
 ): CommandResult {
+  const result = runCommand(argv, readStdin);
+  return { ...result, stdout: escapeInvisible(result.stdout), stderr: escapeInvisible(result.stderr) };
+}
+
+function runCommand(argv: readonly string[], readStdin: () => string): CommandResult {
   const [command, ...rest] = argv;
   if (command === undefined) return { stdout: '', stderr: USAGE, exitCode: 2 };
   if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;
@@ -524,8 +544,14 @@ export function runCli(
   const files = readFiles(args.files, readStdin);
   if (typeof files === 'string') return { stdout: '', stderr: `meshpath check: ${files}\n`, exitCode: 2 };
   const analysis = analyze(files);
-  const hasErrors = analysis.diagnostics.some((d) => d.severity === 'error');
-  return { stdout: args.json ? checkJson(analysis) : checkText(analysis), stderr: '', exitCode: hasErrors ? 1 : 0 };
+  // Bytes that are not UTF-8 come first: kubectl refuses those files before reading anything in them.
+  const diagnostics = [...problemsReading(files), ...analysis.diagnostics];
+  const hasErrors = diagnostics.some((d) => d.severity === 'error');
+  return {
+    stdout: args.json ? checkJson(analysis, diagnostics) : checkText(analysis, diagnostics),
+    stderr: '',
+    exitCode: hasErrors ? 1 : 0,
+  };
 }
 
 /** Entry point used by bin/meshpath.mjs. */

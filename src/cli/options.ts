@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ManifestFile } from '../core/index.ts';
+import { invalidUtf8Diagnostics, type Diagnostic, type ManifestFile } from '../core/index.ts';
 
 /** What a command prints and its exit code; kept apart from process I/O so tests can call it in-process. */
 export interface CommandResult {
@@ -72,6 +72,14 @@ function manifestsUnder(dir: string): string[] {
   return found;
 }
 
+/** Bytes that are not UTF-8 in the files read, by file (the text has U+FFFD in their place). */
+const readingProblems = new WeakMap<ManifestFile, Diagnostic[]>();
+
+/** What reading `files` found wrong with their bytes, at line and column: errors, as kubectl refuses such files. */
+export function problemsReading(files: readonly ManifestFile[]): Diagnostic[] {
+  return files.flatMap((file) => readingProblems.get(file) ?? []);
+}
+
 /** Reads each named file ("-" is standard input); a directory stands for the manifests under it. */
 export function readFiles(names: readonly string[], readStdin: () => string): ManifestFile[] | string {
   const files: ManifestFile[] = [];
@@ -82,7 +90,13 @@ export function readFiles(names: readonly string[], readStdin: () => string): Ma
         continue;
       }
       const paths = statSync(name).isDirectory() ? manifestsUnder(name) : [name];
-      for (const path of paths) files.push({ name: path, text: readFileSync(path, 'utf8') });
+      for (const path of paths) {
+        const bytes = readFileSync(path);
+        const file = { name: path, text: new TextDecoder().decode(bytes) };
+        const problems = invalidUtf8Diagnostics(path, bytes, file.text);
+        if (problems.length > 0) readingProblems.set(file, problems);
+        files.push(file);
+      }
     } catch (error) {
       const reason =
         error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);

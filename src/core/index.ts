@@ -8,6 +8,9 @@ import { indexFindings } from './analyzers/findings.ts';
 import { refusedRouteFindings } from './analyzers/gatewayRoutes.ts';
 import { runAnalyzers } from './analyzers/index.ts';
 import type { Diagnostic } from './manifest/diagnostic.ts';
+import { escapeInvisible, hasInvisible } from './manifest/escape.ts';
+import { traceRequest as explainTrace, type TraceResult } from './explain/trace.ts';
+import type { TraceOptions, TraceRequest } from './simulate/request.ts';
 import { buildMeshModel } from './model/convert.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from './model/host.ts';
 import { buildObjectGraph } from './mesh/objectGraph.ts';
@@ -27,10 +30,13 @@ export type * from './model/mesh.ts';
 export type { ObjectGraph, ObjectGraphEdge, ObjectGraphNode, ObjectGraphRelation } from './mesh/objectGraph.ts';
 export { parseManifests } from './manifest/parse.ts';
 export { fieldRange } from './manifest/locate.ts';
+export { findSecrets, stripSecrets, REDACTED, type SecretFinding } from './manifest/redact.ts';
 export { problemsNaming } from './model/relatedProblems.ts';
 export type * from './xds/types.ts';
 export type { SidecarScope } from './scope/sidecarScope.ts';
-export { traceRequest, type Trace, type TraceResult, type TraceStep } from './explain/trace.ts';
+export { type Trace, type TraceResult, type TraceStep } from './explain/trace.ts';
+export { escapeInvisible } from './manifest/escape.ts';
+export { invalidUtf8Diagnostics } from './manifest/utf8.ts';
 export { simulateRequest } from './simulate/trace.ts';
 export type * from './simulate/facts.ts';
 export type { PodLookup, PodRefRule } from './model/podRef.ts';
@@ -132,6 +138,8 @@ export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions 
     { objects, lineIndexes, model, clusterDomain: options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN },
     diagnostics,
   );
+  // Messages quote names and hosts as the user wrote them: write out any invisible character in them (`\u202E`).
+  for (const d of diagnostics) if (hasInvisible(d.message)) d.message = escapeInvisible(d.message);
   const fileOrder = new Map(files.map((file, index) => [file.name, index]));
   const unique = uniqueDiagnostics(diagnostics, fileOrder);
   return {
@@ -141,5 +149,32 @@ export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions 
     assumptions: model.assumptions,
     model,
     objectGraph: buildObjectGraph(objects, options.clusterDomain),
+  };
+}
+
+/**
+ * Simulates one request and puts it in words (see explain/). Names and hosts the user wrote reach the words as
+ * written: any bidi control or zero-width character in them is written out (`\u202E`), so a step reads as what it is.
+ */
+export function traceRequest(analysis: Analysis, request: TraceRequest, options: TraceOptions = {}): TraceResult {
+  const result = explainTrace(analysis, request, options);
+  if (!result.ok) return { ok: false, reason: escapeInvisible(result.reason) };
+  const { trace } = result;
+  const words = [trace.assumptions, ...trace.steps.map((s) => [s.title, s.detail, ...(s.alternatives ?? [])])];
+  if (!words.some((list) => list.some(hasInvisible)) && !trace.hops.some((h) => hasInvisible(h.accessLog ?? '')))
+    return result;
+  return {
+    ok: true,
+    trace: {
+      ...trace,
+      assumptions: trace.assumptions.map(escapeInvisible),
+      hops: trace.hops.map((h) => (h.accessLog ? { ...h, accessLog: escapeInvisible(h.accessLog) } : h)),
+      steps: trace.steps.map((s) => ({
+        ...s,
+        title: escapeInvisible(s.title),
+        detail: escapeInvisible(s.detail),
+        ...(s.alternatives ? { alternatives: s.alternatives.map(escapeInvisible) } : {}),
+      })),
+    },
   };
 }

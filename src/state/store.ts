@@ -15,6 +15,20 @@ export interface RevealRequest {
   nonce: number;
 }
 
+/** One sentence per file with bytes that are not UTF-8: where they are (three places at most) and what to do. */
+function notUtf8(problems: readonly Diagnostic[]): string[] {
+  const byFile = new Map<string, Diagnostic[]>();
+  for (const d of problems) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+  return [...byFile].map(([file, found]) => {
+    const places = found.slice(0, 3).map((d) => `line ${d.range.start.line}, column ${d.range.start.column}`);
+    const more = found.length > 3 ? ` and ${found.length - 3} more places` : '';
+    return (
+      `${file} has bytes that are not UTF-8 at ${places.join('; ')}${more}: they show as \uFFFD. kubectl refuses ` +
+      'such a file: save it as UTF-8.'
+    );
+  });
+}
+
 export interface Notice {
   message: string;
   kind: 'info' | 'error';
@@ -58,7 +72,13 @@ export interface WorkspaceState {
    * Opens what the user uploaded or dropped: a scenario file replaces the workspace, manifests are added (a file with
    * the same name is replaced). One notice says what happened and undoes all of it.
    */
-  openFiles: (opened: { scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }) => void;
+  openFiles: (opened: {
+    scenario: Scenario | undefined;
+    manifests: ManifestFile[];
+    failed: string[];
+    /** What reading the files found wrong with their bytes (not UTF-8), at line and column. */
+    problems?: Diagnostic[];
+  }) => void;
   removeFile: (index: number) => void;
   /**
    * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
@@ -162,7 +182,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       recompute();
     },
     setActiveFile: (index) => set({ activeFile: Math.max(0, Math.min(index, get().files.length - 1)) }),
-    openFiles: ({ scenario, manifests, failed }) => {
+    openFiles: ({ scenario, manifests, failed, problems = [] }) => {
       const before = get();
       const base = scenario ?? scenarioOf(before);
       const files = scenario
@@ -179,6 +199,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         ...(scenario ? ['Opened the scenario file.'] : []),
         ...(manifests.length > 0 ? [`Added ${manifests.map((f) => f.name).join(', ')}.`] : []),
         ...(failed.length > 0 ? [`Could not read ${failed.join(', ')}.`] : []),
+        ...notUtf8(problems),
       ];
       const changed = scenario !== undefined || manifests.length > 0;
       if (!changed) {
@@ -203,7 +224,11 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         options: base.options ?? DEFAULT_OPTIONS,
         selectedNodeId: scenario ? null : before.selectedNodeId,
         selectedStep: scenario ? null : before.selectedStep,
-        notice: { kind: failed.length > 0 ? 'error' : 'info', message: said.join(' '), undo: scenarioOf(before) },
+        notice: {
+          kind: failed.length > 0 || problems.length > 0 ? 'error' : 'info',
+          message: said.join(' '),
+          undo: scenarioOf(before),
+        },
       });
       recompute();
     },

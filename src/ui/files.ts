@@ -1,20 +1,25 @@
-import type { ManifestFile } from '../core/index.ts';
+import { invalidUtf8Diagnostics, type Diagnostic, type ManifestFile } from '../core/index.ts';
 import { parseScenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 
 /**
  * Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. A file
- * that is a whole Meshpath scenario (downloaded earlier) opens as such; the rest are manifests.
+ * that is a whole Meshpath scenario (downloaded earlier) opens as such; the rest are manifests. Bytes that are not
+ * UTF-8 load as U+FFFD and come back as `problems`, at their line and column.
  */
 export async function readOpenedFiles(
   list: FileList | readonly File[],
-): Promise<{ scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[] }> {
+): Promise<{ scenario: Scenario | undefined; manifests: ManifestFile[]; failed: string[]; problems: Diagnostic[] }> {
   let scenario: Scenario | undefined;
   const manifests: ManifestFile[] = [];
   const failed: string[] = [];
+  const problems: Diagnostic[] = [];
   for (const file of Array.from(list)) {
     let text: string;
     try {
-      text = await file.text();
+      // Decoded here rather than by file.text(), so that bytes that are not UTF-8 are found at their line and column.
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      text = new TextDecoder().decode(bytes);
+      problems.push(...invalidUtf8Diagnostics(file.name, bytes, text));
     } catch {
       failed.push(file.name);
       continue;
@@ -23,5 +28,5 @@ export async function readOpenedFiles(
     if (parsed?.ok) scenario = parsed.scenario;
     else manifests.push({ name: file.name, text });
   }
-  return { scenario, manifests, failed };
+  return { scenario, manifests, failed, problems };
 }
