@@ -1,7 +1,9 @@
 import { useRef, useState, type ChangeEvent } from 'react';
 import { ExamplesMenu } from './ExamplesMenu.tsx';
 import { RecentMenu } from './RecentMenu.tsx';
-import { encodeScenario, scenarioJson } from '../state/scenarioCodec.ts';
+import { encodeScenario, scenarioJson, type Scenario } from '../state/scenarioCodec.ts';
+import { findSecrets, stripSecrets, type SecretFinding } from '../core/index.ts';
+import { SecretsDialog } from './SecretsDialog.tsx';
 import { scenarioOf, useWorkspace } from '../state/store.ts';
 import { readOpenedFiles } from './files.ts';
 import { pathGraphHandle } from './graph/graphHandle.ts';
@@ -23,6 +25,17 @@ export function Header() {
   const uploadRef = useRef<HTMLInputElement>(null);
   const [shareLink, setShareLink] = useState<string | null>(null);
   const current = () => scenarioOf(useWorkspace.getState());
+  // Secret values found in the scenario about to be shared or downloaded: the user chooses whether they go along.
+  const [asking, setAsking] = useState<{ action: 'Share link' | 'Download'; findings: SecretFinding[] } | null>(null);
+  const withoutSecrets = (): Scenario => {
+    const scenario = current();
+    return { ...scenario, files: stripSecrets(scenario.files, findSecrets(scenario.files)) };
+  };
+  const askFirst = (action: 'Share link' | 'Download', go: (scenario: Scenario) => void) => {
+    const findings = findSecrets(current().files);
+    if (findings.length === 0) go(current());
+    else setAsking({ action, findings });
+  };
 
   const handleUpload = async (event: ChangeEvent<HTMLInputElement>) => {
     const list = event.target.files;
@@ -32,8 +45,8 @@ export function Header() {
     openFiles(read);
   };
 
-  const handleShare = async () => {
-    const fragment = await encodeScenario(current());
+  const share = async (scenario: Scenario) => {
+    const fragment = await encodeScenario(scenario);
     const url = `${location.origin}${location.pathname}#${fragment}`;
     if (url.length > MAX_LINK_LENGTH) {
       setShareLink(null);
@@ -60,8 +73,8 @@ export function Header() {
     }
   };
 
-  const handleDownload = () => {
-    const blob = new Blob([scenarioJson(current())], { type: 'application/json' });
+  const save = (scenario: Scenario) => {
+    const blob = new Blob([scenarioJson(scenario)], { type: 'application/json' });
     const href = URL.createObjectURL(blob);
     download('meshpath-scenario.json', href);
     setTimeout(() => URL.revokeObjectURL(href), 1000);
@@ -99,13 +112,13 @@ export function Header() {
           data-testid="upload-input"
           onChange={handleUpload}
         />
-        <button type="button" onClick={handleDownload}>
+        <button type="button" onClick={() => askFirst('Download', save)}>
           Download scenario
         </button>
         <button type="button" onClick={handleExportPng}>
           Export PNG
         </button>
-        <button type="button" onClick={handleShare}>
+        <button type="button" onClick={() => askFirst('Share link', (scenario) => void share(scenario))}>
           Share
         </button>
       </div>
@@ -116,6 +129,19 @@ export function Header() {
           readOnly
           value={shareLink}
           onFocus={(e) => e.currentTarget.select()}
+        />
+      )}
+      {asking && (
+        <SecretsDialog
+          findings={asking.findings}
+          action={asking.action}
+          onCancel={() => setAsking(null)}
+          onConfirm={(strip) => {
+            const scenario = strip ? withoutSecrets() : current();
+            setAsking(null);
+            if (asking.action === 'Download') save(scenario);
+            else void share(scenario);
+          }}
         />
       )}
     </header>
