@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseManifests, type ManifestFile } from './parse.ts';
-import { findSecrets, LAST_APPLIED, REDACTED, stripSecrets } from './redact.ts';
+import { findSecrets, LAST_APPLIED, REDACTED, stripSecrets, type SecretFinding } from './redact.ts';
 
 // Secrets in a Secret, a List, block scalars, a flow map, an anchor, beside a ConfigMap, and in a broken document.
 const SECRETS = readFileSync(new URL('../../../fixtures/secrets/secrets.yaml', import.meta.url), 'utf8');
@@ -84,6 +85,11 @@ describe('finding secrets in manifests', () => {
     expect(found.filter((f) => f.field === 'data').map((f) => `${f.object} ${f.key}`)).toContain(
       'Secret istio-system/istio-ca-secret ca-cert.pem',
     );
+    // A large List is read entry by entry; read whole (a word in its shell makes it so), it gives the same findings.
+    const whole = findSecrets([{ name: 'export.yaml', text: `# Secret\n${text}` }]);
+    const where = (f: SecretFinding, shift: number) =>
+      `${f.range.start.line - shift}:${f.range.start.column} ${f.object} ${f.field} ${f.key}`;
+    expect(whole.map((f) => where(f, 1))).toEqual(found.map((f) => where(f, 0)));
   });
 
   it('never throws on text that is not YAML', () => {
@@ -92,6 +98,50 @@ describe('finding secrets in manifests', () => {
       expect(() => stripSecrets([{ name: 'x', text }], found)).not.toThrow();
     }
     expect(findSecrets([{ name: 'x', text: 'kind: Secret\ndata:\n  a: "x' }]).map((f) => f.key)).toEqual(['a']);
+  });
+});
+
+describe('finding and stripping secrets on random edits (property test)', () => {
+  it('never throws, keeps the line count, strips every value found, and finds nothing more after', () => {
+    const edit = fc.record({
+      at: fc.nat({ max: SECRETS.length }),
+      remove: fc.nat({ max: 30 }),
+      insert: fc.constantFrom(
+        '',
+        ' ',
+        '\n',
+        '- ',
+        ': ',
+        '{',
+        '}',
+        '[',
+        '"',
+        "'",
+        '|\n',
+        '>-\n',
+        '---\n',
+        '#',
+        '\t',
+        '&a ',
+        '*a',
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(edit, { minLength: 1, maxLength: 5 }), (edits) => {
+        let text = SECRETS;
+        for (const { at, remove, insert } of edits)
+          text = text.slice(0, Math.min(at, text.length)) + insert + text.slice(Math.min(at, text.length) + remove);
+        const files = [{ name: 'f.yaml', text }];
+        const found = findSecrets(files);
+        const stripped = stripSecrets(files, found)[0]?.text ?? '';
+        expect(stripped.split('\n').length).toBe(text.split('\n').length);
+        for (const f of found) {
+          const value = text.slice(f.start, f.end).trim();
+          if (value.length > 12 && !value.includes(REDACTED)) expect(stripped).not.toContain(value);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -45,10 +45,28 @@ export function findSecrets(files: readonly ManifestFile[]): SecretFinding[] {
     for (const chunk of splitDocuments(file.text)) {
       const text = file.text.slice(chunk.start, chunk.end);
       if (!MAY_HOLD_SECRETS.test(text)) continue;
-      let roots: Array<YamlNode | null>;
-      try {
-        roots = buildYamlTrees(parseEvents(text, { maxDepth: MAX_DEPTH }), text, chunk.start).map((tree) => tree.root);
-      } catch {
+      // A large List (a cluster export) is read entry by entry, and only the entries that may hold a secret.
+      const entries = text.length > LARGE_CHUNK ? listEntries(text) : undefined;
+      const first = entries?.[0];
+      const last = entries?.[entries.length - 1];
+      if (entries && first && last && !MAY_HOLD_SECRETS.test(text.slice(0, first.start) + text.slice(last.end))) {
+        const found: Array<Parameters<AddFinding>> = [];
+        const collect: AddFinding = (...finding) => found.push(finding);
+        const read = entries.every((entry) => {
+          const entryText = text.slice(entry.start, entry.end);
+          if (!MAY_HOLD_SECRETS.test(entryText)) return true;
+          const roots = readTrees(entryText, chunk.start + entry.start);
+          const item = roots?.[0]?.kind === 'sequence' && roots.length === 1 ? roots[0].items[0] : undefined;
+          if (item?.kind === 'mapping') objectSecrets(item, collect);
+          return item !== undefined;
+        });
+        if (read) {
+          for (const finding of found) add(...finding);
+          continue;
+        }
+      }
+      const roots = readTrees(text, chunk.start);
+      if (!roots) {
         scanUnreadable(file.text, chunk.start, chunk.end, add);
         continue;
       }
@@ -64,6 +82,52 @@ export function findSecrets(files: readonly ManifestFile[]): SecretFinding[] {
     }
   }
   return findings;
+}
+
+/** Chunks longer than this are read List entry by List entry when they can be. */
+const LARGE_CHUNK = 65_536;
+
+/** The positioned trees of each document of `text` (at `base` in its file), or undefined when it does not read. */
+function readTrees(text: string, base: number): Array<YamlNode | null> | undefined {
+  try {
+    return buildYamlTrees(parseEvents(text, { maxDepth: MAX_DEPTH }), text, base).map((tree) => tree.root);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The entries of a root `items:` list as `kubectl get -o yaml` prints it (each `- ` at the same indentation), as
+ * ranges of whole lines of `text`; undefined when the text is not laid out so.
+ */
+function listEntries(text: string): Array<{ start: number; end: number }> | undefined {
+  const key = /^items:[ \t]*(?:#[^\n]*)?\r?\n/m.exec(text);
+  if (!key) return undefined;
+  const entries: Array<{ start: number; end: number }> = [];
+  let indent = -1;
+  let at = key.index + key[0].length;
+  while (at < text.length) {
+    const newline = text.indexOf('\n', at);
+    const end = newline < 0 ? text.length : newline + 1;
+    let column = at;
+    while (text.charCodeAt(column) === 32) column++;
+    const c = text.charCodeAt(column);
+    if (column >= end - 1 || c === 35 /* # */ || c === 13) {
+      at = end; // a blank or comment line belongs to the entry before it
+      continue;
+    }
+    const dash = c === 45 /* - */ && /[ \r\n]/.test(text.charAt(column + 1) || '\n');
+    if (indent < 0) {
+      if (!dash) return undefined;
+      indent = column - at;
+    }
+    if (column - at < indent || (column - at === indent && !dash)) break;
+    if (column - at === indent) entries.push({ start: at, end });
+    const current = entries[entries.length - 1];
+    if (current) current.end = end;
+    at = end;
+  }
+  return entries.length > 0 ? entries : undefined;
 }
 
 type AddFinding = (start: number, end: number, field: SecretFinding['field'], key: string, object: string) => void;
