@@ -38,6 +38,9 @@ test('Share lists the secrets found and strips them by default; unticking keeps 
   await expect(dialog.getByRole('listitem').first()).toHaveText(/\.yaml:9 Secret shop\/db last-applied annotation/);
   await expect(dialog.getByRole('checkbox')).toBeChecked();
   await screenshot(page, 'secrets-dialog');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await expect(dialog.getByRole('button', { name: 'Share link without secrets' })).toBeInViewport();
+  await screenshot(page, 'secrets-dialog-1280');
   // The confirm button has the focus: Enter shares without the secrets.
   await expect(dialog.getByRole('button', { name: 'Share link without secrets' })).toBeFocused();
   await page.keyboard.press('Enter');

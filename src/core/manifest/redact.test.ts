@@ -33,9 +33,9 @@ describe('finding secrets in manifests', () => {
       '14 Secret shop/db stringData.token',
       '24 Secret shop/tls data.tls.key',
       '26 Secret shop/tls data.ca.crt',
-      `39 a document that does not read as YAML last-applied-configuration.${LAST_APPLIED}`,
-      '41 a document that does not read as YAML data.pw',
-      '42 a document that does not read as YAML data.bad',
+      `39 a document with a YAML error last-applied-configuration.${LAST_APPLIED}`,
+      '41 a document with a YAML error data.pw',
+      '42 a document with a YAML error data.bad',
     ]);
   });
 

@@ -180,7 +180,7 @@ const KEY_LINE = /^([ \t]*)(?:- +)?(["']?)([^\s"':#][^"':]*?)\2[ \t]*:(?:[ \t]+|
  * under `data:` or `stringData:`.
  */
 function scanUnreadable(text: string, from: number, to: number, add: AddFinding): void {
-  const object = 'a document that does not read as YAML';
+  const object = 'a document with a YAML error';
   const isSecret = /^[ \t]*(?:- +)?kind:[ \t]*["']?Secret["']?[ \t]*(?:#.*)?\r?$/m.test(text.slice(from, to));
   // Line starts of the chunk, and each line's indentation and key.
   const lines: Array<{ start: number; end: number; indent: number; key: string | undefined; valueAt: number }> = [];
