@@ -19,7 +19,7 @@ export interface SecretFinding {
   field: 'data' | 'stringData' | 'last-applied-configuration';
   /** The key whose value it is (`password`), or the annotation's name. */
   key: string;
-  /** `Secret default/db` when the object could be read; else the kind found, or "a document that does not read". */
+  /** `Secret default/db` when the object could be read; else the kind found, or "a document with a YAML error". */
   object: string;
 }
 
