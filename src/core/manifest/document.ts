@@ -1,7 +1,7 @@
 import { CORE_SCHEMA, YAMLException, constructFromEvents, parseEvents } from 'js-yaml';
 import type { Diagnostic } from './diagnostic.ts';
 import { LineIndex } from './lineIndex.ts';
-import { PARSE_LIMITS, type ManifestFile } from './parse.ts';
+import { firstKeyBefore, PARSE_LIMITS, type ManifestFile } from './parse.ts';
 import { buildYamlTrees, findKey, findNode, type YamlNode } from './yamlTree.ts';
 
 /** One YAML document that is not a Kubernetes object (a Meshpath tests file), with positions for its fields. */
@@ -42,6 +42,16 @@ export function readYamlDocument(
   } catch (error) {
     const at = error instanceof YAMLException && error.mark ? error.mark.position : 0;
     const reason = error instanceof YAMLException ? error.reason : String(error);
+    const duplicate = reason.includes('duplicated') ? firstKeyBefore(file.text, at) : undefined;
+    if (duplicate) {
+      const first = lines.position(duplicate.first);
+      return fail(
+        `YAML error: duplicated mapping key "${duplicate.key}"; it first appears at line ${first.line}, column ` +
+          `${first.column}. A key may appear once in a mapping: keep one of them.`,
+        at,
+        'YAML_DUPLICATE_KEY',
+      );
+    }
     return fail(
       `YAML syntax error: ${reason}.`,
       at,

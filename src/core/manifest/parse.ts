@@ -131,7 +131,7 @@ function customTags(events: readonly Event[], text: string): Array<{ start: numb
  * Where the key that js-yaml found duplicated at `at` first appears in `text`: the key's text and offset, when the
  * mapping can be found.
  */
-function firstKeyBefore(text: string, at: number): { key: string; first: number } | undefined {
+export function firstKeyBefore(text: string, at: number): { key: string; first: number } | undefined {
   const visit = (node: YamlNode | null | undefined): { key: string; first: number } | undefined => {
     if (!node) return undefined;
     if (node.kind === 'mapping') {
