@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { HELP, problemsReading, readFiles, readPort, walkOptions, type CommandResult, type Help } from './options.ts';
+import {
+  HELP,
+  problemsReading,
+  readFiles,
+  readPort,
+  walkOptions,
+  type CommandResult,
+  type Help,
+  type ReadStdin,
+} from './options.ts';
 import { runDiff, runTest } from './pathCommands.ts';
 import {
   analyze,
@@ -222,7 +231,7 @@ const HELP_RESULT: CommandResult = { stdout: USAGE, stderr: '', exitCode: 0 };
  * `proxy-config ztunnel -f FILE...`: what every node's ztunnel knows, like istioctl ztunnel-config
  * workloads/services.
  */
-function runZtunnelConfig(rest: readonly string[], readStdin: () => string): CommandResult {
+function runZtunnelConfig(rest: readonly string[], readStdin: ReadStdin): CommandResult {
   const names: string[] = [];
   let json = false;
   const problem = walkOptions(rest, (flag, value, arg) => {
@@ -268,7 +277,7 @@ function runZtunnelConfig(rest: readonly string[], readStdin: () => string): Com
   };
 }
 
-function runProxyConfig(rest: readonly string[], readStdin: () => string): CommandResult {
+function runProxyConfig(rest: readonly string[], readStdin: ReadStdin): CommandResult {
   if (rest[0] === 'ztunnel') return runZtunnelConfig(rest.slice(1), readStdin);
   const args = parseProxyConfigArgs(rest);
   if (args === HELP) return HELP_RESULT;
@@ -491,7 +500,7 @@ function traceText(trace: Trace): string {
   return `${lines.join('\n')}\n`;
 }
 
-function runTrace(rest: readonly string[], readStdin: () => string): CommandResult {
+function runTrace(rest: readonly string[], readStdin: ReadStdin): CommandResult {
   const args = parseTraceArgs(rest);
   if (args === HELP) return HELP_RESULT;
   if (typeof args === 'string') return { stdout: '', stderr: `meshpath trace: ${args}\n\n${USAGE}`, exitCode: 2 };
@@ -519,15 +528,12 @@ function runTrace(rest: readonly string[], readStdin: () => string): CommandResu
  * name or host prints as `\u202E`. In --json output that is JSON's own escape, so a JSON reader still gets the name
  * exactly as written, while a terminal shows what it is.
  */
-export function runCli(
-  argv: readonly string[],
-  readStdin: () => string = () => readFileSync(0, 'utf8'),
-): CommandResult {
+export function runCli(argv: readonly string[], readStdin: ReadStdin = () => readFileSync(0)): CommandResult {
   const result = runCommand(argv, readStdin);
   return { ...result, stdout: escapeInvisible(result.stdout), stderr: escapeInvisible(result.stderr) };
 }
 
-function runCommand(argv: readonly string[], readStdin: () => string): CommandResult {
+function runCommand(argv: readonly string[], readStdin: ReadStdin): CommandResult {
   const [command, ...rest] = argv;
   if (command === undefined) return { stdout: '', stderr: USAGE, exitCode: 2 };
   if (command === '-h' || command === '--help' || command === 'help') return HELP_RESULT;

@@ -80,23 +80,29 @@ export function problemsReading(files: readonly ManifestFile[]): Diagnostic[] {
   return files.flatMap((file) => readingProblems.get(file) ?? []);
 }
 
+/** Standard input: its bytes (so that bytes that are not UTF-8 are found), or text already decoded (tests). */
+export type ReadStdin = () => string | Uint8Array;
+
+/** The text of a file's bytes; what is not UTF-8 is kept aside, at its line and column, for problemsReading. */
+function decodeFile(name: string, input: string | Uint8Array): ManifestFile {
+  if (typeof input === 'string') return { name, text: input };
+  const file = { name, text: new TextDecoder().decode(input) };
+  const problems = invalidUtf8Diagnostics(name, input, file.text);
+  if (problems.length > 0) readingProblems.set(file, problems);
+  return file;
+}
+
 /** Reads each named file ("-" is standard input); a directory stands for the manifests under it. */
-export function readFiles(names: readonly string[], readStdin: () => string): ManifestFile[] | string {
+export function readFiles(names: readonly string[], readStdin: ReadStdin): ManifestFile[] | string {
   const files: ManifestFile[] = [];
   for (const name of names) {
     try {
       if (name === '-') {
-        files.push({ name: '<stdin>', text: readStdin() });
+        files.push(decodeFile('<stdin>', readStdin()));
         continue;
       }
       const paths = statSync(name).isDirectory() ? manifestsUnder(name) : [name];
-      for (const path of paths) {
-        const bytes = readFileSync(path);
-        const file = { name: path, text: new TextDecoder().decode(bytes) };
-        const problems = invalidUtf8Diagnostics(path, bytes, file.text);
-        if (problems.length > 0) readingProblems.set(file, problems);
-        files.push(file);
-      }
+      for (const path of paths) files.push(decodeFile(path, readFileSync(path)));
     } catch (error) {
       const reason =
         error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error);

@@ -20,7 +20,7 @@ import {
   type RequestDiff,
   type TestResult,
 } from '../core/index.ts';
-import { HELP, readFiles, readPort, walkOptions, type CommandResult } from './options.ts';
+import { HELP, readFiles, readPort, walkOptions, type CommandResult, type ReadStdin } from './options.ts';
 
 function usageError(command: string, message: string, usage: string): CommandResult {
   return { stdout: '', stderr: `meshpath ${command}: ${message}\n\n${usage}`, exitCode: 2 };
@@ -41,7 +41,7 @@ function manifestWarnings(command: string, label: string, analysis: Analysis): s
 }
 
 /** Reads the tests files; undefined and a message (every problem at its line and column) when one is unusable. */
-function readTests(names: readonly string[], readStdin: () => string): PathTest[] | string {
+function readTests(names: readonly string[], readStdin: ReadStdin): PathTest[] | string {
   const files = readFiles(names, readStdin);
   if (typeof files === 'string') return files;
   const tests: PathTest[] = [];
@@ -132,7 +132,7 @@ function testJson(results: readonly TestResult[]): string {
   )}\n`;
 }
 
-export function runTest(rest: readonly string[], readStdin: () => string, usage: string): CommandResult {
+export function runTest(rest: readonly string[], readStdin: ReadStdin, usage: string): CommandResult {
   const manifests: string[] = [];
   const testFiles: string[] = [];
   let junit: string | undefined;
@@ -212,7 +212,7 @@ function diffText(diffs: readonly RequestDiff[], omitted: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function runDiff(rest: readonly string[], readStdin: () => string, usage: string): CommandResult {
+export function runDiff(rest: readonly string[], readStdin: ReadStdin, usage: string): CommandResult {
   const before: string[] = [];
   const after: string[] = [];
   const testFiles: string[] = [];

@@ -31,6 +31,9 @@ describe('text that is not what it seems, in the meshpath command', () => {
     expect(json.diagnostics).toContainEqual(
       expect.objectContaining({ code: 'INVALID_UTF8', file, line: 4, column: 12 }),
     );
+    // From standard input too (read as bytes).
+    const stdin = runCli(['check', '-f', '-'], () => bytes);
+    expect(stdin.stdout).toContain('<stdin>:4:12 error Byte 0xE9 here is not UTF-8');
     const trace = runCli(['trace', '-f', file, '-f', tempFile('sleep.yaml', SLEEP), '--from', 'sleep', '--to', 'x']);
     expect(trace.stderr).toContain(`meshpath trace: ${file}:4:12 Byte 0xE9 here is not UTF-8`);
   });
