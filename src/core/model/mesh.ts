@@ -36,6 +36,8 @@ export interface MeshConfig {
   rootNamespace: string;
   trustDomain: string;
   outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** Where a sidecar's inbound clusters deliver: the pod's own IP (PASSTHROUGH) or 127.0.0.1 (LOCALHOST). */
+  inboundTrafficPolicy: 'PASSTHROUGH' | 'LOCALHOST';
   enableAutoMtls: boolean;
   ingressClass: string;
   ingressControllerMode: 'DEFAULT' | 'STRICT' | 'OFF';

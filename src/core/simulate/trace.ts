@@ -1363,6 +1363,14 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const httpClient = tracer.isHttp;
   let loggedAsHttp = httpClient;
   const arriving = tracer.wire;
+  // Where an inbound cluster delivers: its one STATIC endpoint (LOCALHOST policy, a Sidecar ingress defaultEndpoint),
+  // else, ORIGINAL_DST, the pod's IP on the port the request came to (cluster_builder.go: buildInboundCluster).
+  const upstreamOf = (cluster: string) => {
+    const assigned = config.endpoints.find((e) => e.clusterName === cluster)?.endpoints[0];
+    if (!assigned) return { host: `${pod.ip}:${delivery.port}`, local: '127.0.0.6' };
+    const host = assigned.port > 0 ? `${assigned.address}:${assigned.port}` : assigned.address;
+    return { host, local: assigned.address === '127.0.0.1' ? '127.0.0.1' : pod.ip };
+  };
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
     const forwarded = details === 'via_upstream';
     // Without a filter chain, or with TLS on a plaintext chain, the sender's TLS handshake fails; otherwise the
@@ -1377,9 +1385,9 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       xff: arriving.xff,
       // Since Istio 1.10 the inbound cluster sends to the pod's own IP, from 127.0.0.6
       // (pilot/pkg/networking/core/listener_address.go: InboundPassthroughBindIpv4).
-      upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`,
+      upstreamHost: cluster === '-' ? '-' : upstreamOf(cluster).host,
       cluster,
-      upstreamLocal: forwarded ? tracer.ephemeral('127.0.0.6') : '-',
+      upstreamLocal: forwarded ? tracer.ephemeral(upstreamOf(cluster).local) : '-',
       downstreamLocal: `${pod.ip}:${delivery.port}`,
       downstreamRemote: arriving.remote,
       route: cluster === '-' ? '-' : 'default',
@@ -1548,7 +1556,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     };
   }
   const success = successStatus(request.protocol);
-  hop.endpoint = `${pod.ip}:${delivery.port}`;
+  hop.endpoint = upstreamOf(cluster).host;
   log(success, '-', 'via_upstream', cluster);
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
