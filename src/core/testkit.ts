@@ -79,6 +79,8 @@ export function pod(
     ports?: Array<{ containerPort: number; name?: string }>;
     serviceAccount?: string;
     nodeName?: string;
+    /** A gateway pod: its istio-proxy container runs `proxy router`. */
+    gateway?: boolean;
   } = {},
 ): string {
   const ports = (options.ports ?? [])
@@ -91,7 +93,9 @@ metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})
     `annotations: ${flow(options.annotations ?? {})}}
 spec:
   serviceAccountName: ${options.serviceAccount ?? 'default'}
-${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{name: app, image: app, ports: [${ports}]}]
+${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{${
+      options.gateway ? 'name: istio-proxy, image: proxyv2, args: [proxy, router]' : 'name: app, image: app'
+    }, ports: [${ports}]}]
 status:
   phase: Running
   podIP: ${options.ip ?? '10.244.0.1'}
