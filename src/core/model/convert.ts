@@ -403,7 +403,9 @@ export function buildMeshModel(
     );
 
   const annotationClasses = new Map<IngressModel, string | undefined>();
-  const ingresses: IngressModel[] = byKind('Ingress').map((object) => {
+  // Oldest first: the first Ingress of a host names its VirtualService and the Gateway it binds to.
+  const ingressObjects = [...byKind('Ingress')].sort((a, b) => (created.get(a) ?? 0) - (created.get(b) ?? 0));
+  const ingresses: IngressModel[] = ingressObjects.map((object) => {
     const reader = readerOf(object);
     const ingress: IngressModel = {
       name: object.name,
