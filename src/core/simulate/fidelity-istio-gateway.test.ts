@@ -3,7 +3,7 @@
 // its listeners are on the server ports themselves.
 import { describe, expect, it } from 'vitest';
 import type { TraceRequest } from '../index.ts';
-import { doc, istio, namespace, pod, traceSummary } from '../testkit.ts';
+import { doc, istio, namespace, pod, service, traceSummary } from '../testkit.ts';
 
 const gatewayPod = doc(
   namespace('istio-system'),
@@ -315,4 +315,35 @@ spec:
       }
     });
   }
+});
+
+describe('server ports become the gateway Service targetPort (gateway_simulation_test.go: TestTargetPort)', () => {
+  it('basic: a server on 80 (targetPort 8080) and one on 8080 share the 8080 listener', () => {
+    const text = doc(
+      service('istio-ingressgateway', 'istio-system', {
+        clusterIP: '10.96.9.9',
+        selector: { istio: 'ingressgateway' },
+        ports: [{ port: 80, name: 'http', targetPort: 8080 }],
+      }),
+      gatewayIn('istio-system', 'gateway80', httpServer(['example.com'])),
+      gatewayIn(
+        'istio-system',
+        'gateway81',
+        'port: {number: 8080, name: http, protocol: HTTP}\nhosts: ["example.com"]',
+      ),
+      istio(
+        'VirtualService',
+        'a',
+        'default',
+        'hosts: [example.com]\ngateways: [istio-system/gateway80, istio-system/gateway81]\nhttp:\n' +
+          '- match: [{uri: {prefix: /}}]\n  route: [{destination: {host: a, port: {number: 80}}}]',
+      ),
+    );
+    expect(call(text, { to: 'http://example.com/' }).out).toMatchObject({
+      listener: '0.0.0.0_8080',
+      routeConfig: 'http.8080',
+      virtualHost: 'example.com:80',
+      cluster: 'outbound|80||a.default.svc.cluster.local',
+    });
+  });
 });
