@@ -243,14 +243,25 @@ export function simulateRequest(
   const host = parsed.host;
   const knownService = findServiceByName(registry, host, client.namespace, clusterDomain);
   const knownPort = knownService && knownService.ports.length === 1 ? knownService.ports[0] : undefined;
+  const portName = request.port === undefined ? request.portName?.trim() || undefined : undefined;
+  const named = portName !== undefined ? knownService?.ports.find((p) => p.name === portName) : undefined;
+  if (portName !== undefined && !named)
+    return {
+      ok: false,
+      reason: knownService
+        ? `${knownService.hostname} has no port named ${portName}; its ports: ` +
+          `${knownService.ports.map((p) => `${p.name || '(unnamed)'} ${p.port}`).join(', ')}.`
+        : `A port by name (${portName}) needs a Service or ServiceEntry as destination; ${host} is neither.`,
+    };
+  const requestPort = request.port ?? named?.port;
   const protocol: AppProtocol =
     request.protocol ??
     parsed.protocol ??
-    protocolFromService(knownService, request.port ?? parsed.port) ??
+    protocolFromService(knownService, requestPort ?? parsed.port) ??
     (knownPort ? protocolOfPort(knownPort.protocol) : undefined) ??
     'http';
   const port =
-    request.port ??
+    requestPort ??
     parsed.port ??
     parsed.schemePort ??
     knownPort?.port ??
@@ -272,7 +283,7 @@ export function simulateRequest(
     address: given,
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
-  if (!knownPort && !request.port && !parsed.port && !parsed.schemePort)
+  if (!knownPort && requestPort === undefined && !parsed.port && !parsed.schemePort)
     tracer.assumptions.push({ kind: 'portAssumed', host, port });
 
   let dns: DnsSummary;
