@@ -105,3 +105,80 @@ describe('withoutHeaders (routing.go: without headers)', () => {
       expect(call(rule(matcher), { headers }).status).toBe(status);
     });
 });
+
+describe('Host header forms to a headless Service (routing.go: hostCases)', () => {
+  const mesh = doc(
+    apps,
+    service('headless', 'echo', {
+      clusterIP: 'None',
+      selector: { app: 'headless' },
+      ports: [
+        { port: 18080, name: 'http' },
+        { port: 18081, name: 'auto-http' },
+      ],
+    }),
+    pod('headless-0', 'echo', { labels: { app: 'headless' }, ip: '10.1.0.20' }),
+  );
+  const fqdn = 'headless.echo.svc.cluster.local';
+  const hostsFor = (port: number) => [
+    fqdn,
+    `${fqdn}:${port}`,
+    `${fqdn}:12345`,
+    'headless.echo.svc',
+    `headless.echo.svc:${port}`,
+    'headless.echo.svc:12345',
+    'headless',
+    `headless:${port}`,
+    'headless:12345',
+    `some-instances.${fqdn}:${port}`,
+    `some-instances.${fqdn}:12345`,
+    'some-instances.headless.echo.svc',
+    'some-instances.headless.echo.svc:12345',
+    'some-instances.headless',
+    `some-instances.headless:${port}`,
+    'some-instances.headless:12345',
+    '10.1.0.20',
+    `10.1.0.20:${port}`,
+  ];
+  for (const [portName, port] of [
+    ['auto-http', 18081],
+    ['http', 18080],
+  ] as const)
+    for (const host of hostsFor(port))
+      it(`${host}/${portName}`, () => {
+        const t = traceSummary(mesh, {
+          from: 'echo/a',
+          to: '10.1.0.20',
+          port,
+          protocol: 'http',
+          headers: { Host: host },
+        });
+        expect(t.status).toBe(200);
+        // An IP as Host on the HTTP port matches no virtual host: passthrough, without mTLS.
+        if (portName === 'http' && host.startsWith('10.1.0.20')) expect(t.out?.cluster).toBe('PassthroughCluster');
+        else expect(t.out?.cluster).toBe(`outbound|${port}||${fqdn}`);
+      });
+});
+
+describe('Services that overlap on ports (routing.go: serviceCases)', () => {
+  const mesh = doc(
+    apps,
+    service('b-alt-1', 'echo', { selector: { app: 'b' }, ports: [{ port: 80, name: 'http', targetPort: 80 }] }),
+    service('b-alt-2', 'echo', { selector: { app: 'b' }, ports: [{ port: 80, name: 'tcp', targetPort: 19090 }] }),
+    service('b-alt-3', 'echo', { selector: { app: 'b' }, ports: [{ port: 12345, name: 'http', targetPort: 80 }] }),
+    service('b-alt-4', 'echo', { selector: { app: 'b' }, ports: [{ port: 12346, name: 'http', targetPort: 19091 }] }),
+  );
+  const cases: Array<[string, string, number, 'http' | 'tcp', string]> = [
+    ['case 1 both match', 'b-alt-1', 80, 'http', 'inbound|80||'],
+    ['case 2 service port match', 'b-alt-2', 80, 'tcp', 'inbound|19090||'],
+    ['case 3 target port match', 'b-alt-3', 12345, 'http', 'inbound|80||'],
+    ['case 4 no match', 'b-alt-4', 12346, 'http', 'inbound|19091||'],
+  ];
+  for (const [name, to, port, protocol, inbound] of cases)
+    it(name, () => {
+      const t = traceSummary(mesh, { from: 'echo/a', to, port, protocol });
+      expect(t.outcome).toBe('routed');
+      expect(t.out?.cluster).toBe(`outbound|${port}||${to}.echo.svc.cluster.local`);
+      expect(t.in?.cluster).toBe(inbound);
+    });
+});
