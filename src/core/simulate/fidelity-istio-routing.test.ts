@@ -182,3 +182,57 @@ describe('Services that overlap on ports (routing.go: serviceCases)', () => {
       expect(t.in?.cluster).toBe(inbound);
     });
 });
+
+describe('ExternalName Services (routing.go: externalNameCases)', () => {
+  const echoPorts = [
+    { port: 80, name: 'http', targetPort: 18080 },
+    { port: 81, name: 'auto-http', targetPort: 18081 },
+    { port: 9090, name: 'tcp', targetPort: 19090 },
+    { port: 443, name: 'https', targetPort: 18443 },
+  ];
+  const mesh = doc(
+    namespace('echo', { 'istio-injection': 'enabled' }),
+    pod('a', 'echo', { labels: { app: 'a' }, ip: '10.1.0.5' }),
+    pod('b', 'echo', { labels: { app: 'b' }, ip: '10.1.0.9' }),
+    pod('c', 'echo', { labels: { app: 'c' }, ip: '10.1.0.10' }),
+    service('b', 'echo', { clusterIP: '10.96.2.2', selector: { app: 'b' }, ports: echoPorts }),
+    service('c', 'echo', { clusterIP: '10.96.2.3', selector: { app: 'c' }, ports: echoPorts }),
+    service('b-ext-no-port', 'echo', { type: 'ExternalName', externalName: 'b.echo.svc.cluster.local', ports: [] }),
+    service('b-ext-port', 'echo', {
+      type: 'ExternalName',
+      externalName: 'b.echo.svc.cluster.local',
+      ports: [{ port: 80, name: 'http', targetPort: 18080, protocol: 'TCP' }],
+    }),
+    service('b-ext-route', 'echo', {
+      type: 'ExternalName',
+      externalName: 'b.echo.svc.cluster.local',
+      ports: [{ port: 80, name: 'http', targetPort: 80, protocol: 'TCP' }],
+    }),
+    istio(
+      'VirtualService',
+      'ext-route',
+      'echo',
+      'gateways: [mesh]\nhosts: [c]\nhttp:\n- route: [{destination: {host: b-ext-route.echo.svc.cluster.local, ' +
+        'port: {number: 80}}}]',
+    ),
+  );
+  const calls: Array<[number, 'http' | 'tcp' | 'https']> = [
+    [80, 'http'],
+    [81, 'http'],
+    [9090, 'tcp'],
+    [443, 'https'],
+  ];
+  for (const name of ['b-ext-no-port', 'b-ext-port'])
+    for (const [port, protocol] of calls)
+      it(`${name} on ${port} reaches b, with mTLS`, () => {
+        const t = traceSummary(mesh, { from: 'echo/a', to: name, port, protocol });
+        expect(t.outcome).toBe('routed');
+        expect(t.out?.cluster).toBe(`outbound|${port}||b.echo.svc.cluster.local`);
+        expect(t.in?.cluster).toBe(`inbound|${echoPorts.find((p) => p.port === port)?.targetPort}||`);
+      });
+  it('routed: a VirtualService destination that is an ExternalName goes to its target', () => {
+    const t = traceSummary(mesh, { from: 'echo/a', to: 'c', port: 80, protocol: 'http' });
+    expect(t.outcome).toBe('routed');
+    expect(t.out?.cluster).toBe('outbound|80||b.echo.svc.cluster.local');
+  });
+});
