@@ -41,7 +41,7 @@ Commands:
                                         What istiod would push to that pod's proxy, as istioctl proxy-config prints it.
   proxy-config ztunnel -f FILE... [-o json]
                                         Ambient: workloads and Services as ztunnel knows them (istioctl ztunnel-config).
-  trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N] [--protocol http|http2|grpc|https|tls|tcp]
+  trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N|NAME] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
         [--explain]                     Where one request goes, step by step, and why. With --explain, a request
@@ -337,7 +337,13 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         to = value('a host, IP or URL');
         break;
       case '--port': {
-        const port = readPort(value);
+        // A name (http, tcp-db) picks the destination Service's port of that name.
+        const raw = value('a port number from 1 to 65535, or a port name');
+        if (raw !== undefined && /^[a-z][-a-z0-9]*$/i.test(raw)) {
+          request.portName = raw;
+          break;
+        }
+        const port = readPort(() => raw);
         if (typeof port === 'string') return port;
         request.port = port;
         break;

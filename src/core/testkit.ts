@@ -2,7 +2,15 @@
  * Small builders for scenario tests: each returns one YAML document, so a test reads like the manifests a user
  * would paste. Only tests import this module.
  */
-import { analyze, computeProxyConfig, type ProxyConfig } from './index.ts';
+import {
+  analyze,
+  computeProxyConfig,
+  simulateRequest,
+  type ProxyConfig,
+  type TraceHop,
+  type TraceOptions,
+  type TraceRequest,
+} from './index.ts';
 
 type Labels = Record<string, string>;
 
@@ -71,6 +79,8 @@ export function pod(
     ports?: Array<{ containerPort: number; name?: string }>;
     serviceAccount?: string;
     nodeName?: string;
+    /** A gateway pod: its istio-proxy container runs `proxy router`. */
+    gateway?: boolean;
   } = {},
 ): string {
   const ports = (options.ports ?? [])
@@ -83,7 +93,9 @@ metadata: {name: ${name}, namespace: ${ns}, labels: ${flow(options.labels ?? {})
     `annotations: ${flow(options.annotations ?? {})}}
 spec:
   serviceAccountName: ${options.serviceAccount ?? 'default'}
-${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{name: app, image: app, ports: [${ports}]}]
+${options.nodeName ? `  nodeName: ${options.nodeName}\n` : ''}  containers: [{${
+      options.gateway ? 'name: istio-proxy, image: proxyv2, args: [proxy, router]' : 'name: app, image: app'
+    }, ports: [${ports}]}]
 status:
   phase: Running
   podIP: ${options.ip ?? '10.244.0.1'}
@@ -127,3 +139,32 @@ export const routeNamed = (config: ProxyConfig, name: string) => config.routes.f
 export const clusterNamed = (config: ProxyConfig, name: string) => config.clusters.find((c) => c.name === name);
 export const endpointsOf = (config: ProxyConfig, cluster: string) =>
   config.endpoints.find((e) => e.clusterName === cluster)?.endpoints.map((e) => `${e.address}:${e.port}`) ?? [];
+
+/** What Istio's simulation tests assert of one call (pilot/pkg/simulation/traffic.go: Result), read off a trace. */
+export interface TraceSummary {
+  outcome: string;
+  status: number | null;
+  flags: string;
+  /** Why the request ended, as the simulation's end fact names it. */
+  end: string | undefined;
+  /** The first proxy's hop (the client's sidecar, or a gateway). */
+  out: TraceHop | undefined;
+  /** The destination sidecar's inbound hop, when the request got there. */
+  in: TraceHop | undefined;
+}
+
+/** Traces one request over a scenario, failing the test when it cannot be traced. */
+export function traceSummary(text: string, request: TraceRequest, options: TraceOptions = {}): TraceSummary {
+  const result = simulateRequest(analyze([{ name: 'scenario.yaml', text }]), request, options);
+  if (!result.ok) throw new Error(result.reason);
+  const t = result.simulation;
+  const last = t.steps.at(-1)?.fact;
+  return {
+    outcome: t.outcome,
+    status: t.status,
+    flags: t.responseFlags,
+    end: last?.kind === 'outcome' ? last.end.reason : undefined,
+    out: t.hops.find((h) => h.direction === 'outbound' || h.direction === 'gateway'),
+    in: t.hops.find((h) => h.direction === 'inbound'),
+  };
+}

@@ -10,7 +10,8 @@ import { list, nameOf, parentDomains, someOf, strings, type AnalyzerContext, typ
 import { boundToMesh, destinationRuleIndex, drHost, drSubsets, exportSet, vsHosts } from './destinations.ts';
 
 const byOrder = (a: { order: number }, b: { order: number }) => a.order - b.order;
-const INPUT_ORDER = 'Meshpath takes the order of the input as the order of creation';
+const INPUT_ORDER =
+  'Meshpath orders by metadata.creationTimestamp, and takes objects without one as created later, in input order';
 
 /**
  * The VirtualServices for one host that a sidecar in `namespace` sees, in the order istiod uses them: private to the

@@ -7,6 +7,7 @@ import { decideDataPlane } from '../ambient/enrolment.ts';
 import { waypointsFromManifests } from '../ambient/index.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { derivedFrom } from './memo.ts';
+import { creationOrder } from './creation.ts';
 import { readIstioConfig } from './istio.ts';
 import {
   labelIndexByNamespace,
@@ -324,6 +325,8 @@ export function buildMeshModel(
     }
   }
   // Gateway API objects: the gateways istiod deploys get their pods and Services like workloads from templates.
+  // Oldest first, where config competes.
+  const created = creationOrder(objects);
   const gatewayApi = gatewayApiModel(objects, readerOf, sourceOf, clusterDomain, meshConfig);
   pods.push(...gatewayApi.deployment.pods.map((pod) => ({ ...pod, needsIp: true })));
   assumptions.push(...gatewayApi.deployment.assumptions);
@@ -342,9 +345,8 @@ export function buildMeshModel(
       });
   }
 
-  const position = new Map(objects.map((object, index) => [object, index]));
   const services: ServiceModel[] = byKind('Service').map((object) =>
-    readService(readerOf(object), sourceOf(object), position.get(object) ?? -1),
+    readService(readerOf(object), sourceOf(object), created.get(object) ?? -1),
   );
   services.push(...gatewayApi.deployment.services);
   services.push(...ambient.services);
@@ -386,12 +388,12 @@ export function buildMeshModel(
   }
 
   const istio = new Map<string, IstioConfigModel[]>();
-  objects.forEach((object, order) => {
-    if (!ISTIO_CONFIG_KINDS.has(object.kind) || gatewayApi.owns(object)) return;
+  for (const object of objects) {
+    if (!ISTIO_CONFIG_KINDS.has(object.kind) || gatewayApi.owns(object)) continue;
     const list = istio.get(object.kind) ?? [];
-    list.push(readIstioConfig(readerOf(object), sourceOf(object), order));
+    list.push(readIstioConfig(readerOf(object), sourceOf(object), created.get(object) ?? -1));
     istio.set(object.kind, list);
-  });
+  }
   // EnvoyFilters are not modelled, only read, so that a trace can name those that select a proxy on its path.
   const envoyFilters = latest.filter((object) => object.kind === 'EnvoyFilter');
   if (envoyFilters.length > 0)
@@ -401,7 +403,9 @@ export function buildMeshModel(
     );
 
   const annotationClasses = new Map<IngressModel, string | undefined>();
-  const ingresses: IngressModel[] = byKind('Ingress').map((object) => {
+  // Oldest first: the first Ingress of a host names its VirtualService and the Gateway it binds to.
+  const ingressObjects = [...byKind('Ingress')].sort((a, b) => (created.get(a) ?? 0) - (created.get(b) ?? 0));
+  const ingresses: IngressModel[] = ingressObjects.map((object) => {
     const reader = readerOf(object);
     const ingress: IngressModel = {
       name: object.name,

@@ -7,7 +7,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** An IPv4 or IPv6 address (not a hostname). */
 export function isIpAddress(text: string): boolean {
-  return IPV4.test(text) || (text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text));
+  return ipv4ToNumber(text) !== undefined || (text.includes(':') && /^[0-9a-fA-F:.]+$/.test(text));
 }
 
 /** The IPv4 address as a number, or undefined when it is not a valid IPv4 address. */

@@ -36,6 +36,8 @@ export interface MeshConfig {
   rootNamespace: string;
   trustDomain: string;
   outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** Where a sidecar's inbound clusters deliver: the pod's own IP (PASSTHROUGH) or 127.0.0.1 (LOCALHOST). */
+  inboundTrafficPolicy: 'PASSTHROUGH' | 'LOCALHOST';
   enableAutoMtls: boolean;
   ingressClass: string;
   ingressControllerMode: 'DEFAULT' | 'STRICT' | 'OFF';
@@ -144,7 +146,7 @@ export interface ServiceModel {
   annotations: Map<string, string>;
   internalTrafficPolicy: 'Cluster' | 'Local';
   publishNotReadyAddresses: boolean;
-  /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
+  /** Rank in "oldest first" (creationTimestamp, else input order after timed objects: model/creation.ts). */
   order: number;
   source: ObjectSource;
 }
@@ -184,7 +186,7 @@ export interface IstioConfigModel {
   spec: Readonly<Record<string, unknown>>;
   /** The object's status, for what a live cluster wrote there (ServiceEntry addresses). */
   status: unknown;
-  /** Position in the input, standing in for creationTimestamp where Istio uses "oldest first". */
+  /** Rank in "oldest first" (creationTimestamp, else input order after timed objects: model/creation.ts). */
   order: number;
   source: ObjectSource;
   /**

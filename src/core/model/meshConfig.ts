@@ -16,6 +16,7 @@ export function defaultMeshConfig(): MeshConfig {
     rootNamespace: 'istio-system',
     trustDomain: 'cluster.local',
     outboundTrafficPolicy: 'ALLOW_ANY',
+    inboundTrafficPolicy: 'PASSTHROUGH',
     enableAutoMtls: true,
     ingressClass: 'istio',
     ingressControllerMode: 'STRICT',
@@ -58,6 +59,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
       true,
     );
   }
+  const inbound = field(field(value, 'inboundTrafficPolicy'), 'mode');
+  if (inbound === 'PASSTHROUGH' || inbound === 'LOCALHOST') config.inboundTrafficPolicy = inbound;
   const autoMtls = field(value, 'enableAutoMtls');
   if (typeof autoMtls === 'boolean') config.enableAutoMtls = autoMtls;
   const ingressMode = field(value, 'ingressControllerMode');

@@ -9,6 +9,8 @@ export interface TraceRequest {
   /** A hostname (short, name.ns, FQDN, external), an IP, or a URL such as http://reviews:9080/api?x=1. */
   to: string;
   port?: number;
+  /** A port of the destination Service by its name (`http`), when `port` is not given. */
+  portName?: string;
   protocol?: AppProtocol;
   /** The IP the connection really goes to, overriding DNS. */
   address?: string;

@@ -356,7 +356,7 @@ describe('routing failures (istio-semantics §12.3)', () => {
     });
     expect(end(trace(text, { from: 'app/client', to: 'http://reviews:9080/old/x' }))).toEqual({
       reason: 'REDIRECT',
-      location: 'reviews:9080/new',
+      location: 'http://reviews:9080/new',
     });
     expect(end(trace(text, { from: 'app/client', to: 'http://reviews:9080/flaky' }))).toEqual({
       reason: 'FAULT_ABORT',

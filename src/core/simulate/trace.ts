@@ -21,7 +21,7 @@ import type { ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
-import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
+import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route, RouteAction, RouteMatch } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { resolve, type DnsResult } from './dns.ts';
 import { matchFilterChain, matchListener, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
@@ -243,14 +243,25 @@ export function simulateRequest(
   const host = parsed.host;
   const knownService = findServiceByName(registry, host, client.namespace, clusterDomain);
   const knownPort = knownService && knownService.ports.length === 1 ? knownService.ports[0] : undefined;
+  const portName = request.port === undefined ? request.portName?.trim() || undefined : undefined;
+  const named = portName !== undefined ? knownService?.ports.find((p) => p.name === portName) : undefined;
+  if (portName !== undefined && !named)
+    return {
+      ok: false,
+      reason: knownService
+        ? `${knownService.hostname} has no port named ${portName}; its ports: ` +
+          `${knownService.ports.map((p) => `${p.name || '(unnamed)'} ${p.port}`).join(', ')}.`
+        : `A port by name (${portName}) needs a Service or ServiceEntry as destination; ${host} is neither.`,
+    };
+  const requestPort = request.port ?? named?.port;
   const protocol: AppProtocol =
     request.protocol ??
     parsed.protocol ??
-    protocolFromService(knownService, request.port ?? parsed.port) ??
+    protocolFromService(knownService, requestPort ?? parsed.port) ??
     (knownPort ? protocolOfPort(knownPort.protocol) : undefined) ??
     'http';
   const port =
-    request.port ??
+    requestPort ??
     parsed.port ??
     parsed.schemePort ??
     knownPort?.port ??
@@ -272,7 +283,7 @@ export function simulateRequest(
     address: given,
   };
   const tracer = new Tracer(model, registry, inputs, normalized, client);
-  if (!knownPort && !request.port && !parsed.port && !parsed.schemePort)
+  if (!knownPort && requestPort === undefined && !parsed.port && !parsed.schemePort)
     tracer.assumptions.push({ kind: 'portAssumed', host, port });
 
   let dns: DnsSummary;
@@ -1035,9 +1046,7 @@ function proxyHop(
     }
     if (action.kind === 'redirect') {
       log(action.status, '-', 'redirect', '-', '-', route.name);
-      const scheme = action.scheme ? `${action.scheme}://` : '';
-      const authority = `${action.host ?? hostHeader}${action.port ? `:${action.port}` : ''}`;
-      const location = `${scheme}${authority}${action.path ?? request.path}`;
+      const location = redirectLocation(action, route.match, hostHeader, request.path);
       return {
         outcome: 'redirect',
         status: action.status,
@@ -1363,6 +1372,14 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const httpClient = tracer.isHttp;
   let loggedAsHttp = httpClient;
   const arriving = tracer.wire;
+  // Where an inbound cluster delivers: its one STATIC endpoint (LOCALHOST policy, a Sidecar ingress defaultEndpoint),
+  // else, ORIGINAL_DST, the pod's IP on the port the request came to (cluster_builder.go: buildInboundCluster).
+  const upstreamOf = (cluster: string) => {
+    const assigned = config.endpoints.find((e) => e.clusterName === cluster)?.endpoints[0];
+    if (!assigned) return { host: `${pod.ip}:${delivery.port}`, local: '127.0.0.6' };
+    const host = assigned.port > 0 ? `${assigned.address}:${assigned.port}` : assigned.address;
+    return { host, local: assigned.address === '127.0.0.1' ? '127.0.0.1' : pod.ip };
+  };
   const log = (code: number | null, flags: string, details: string, cluster = '-') => {
     const forwarded = details === 'via_upstream';
     // Without a filter chain, or with TLS on a plaintext chain, the sender's TLS handshake fails; otherwise the
@@ -1377,9 +1394,9 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       xff: arriving.xff,
       // Since Istio 1.10 the inbound cluster sends to the pod's own IP, from 127.0.0.6
       // (pilot/pkg/networking/core/listener_address.go: InboundPassthroughBindIpv4).
-      upstreamHost: cluster === '-' ? '-' : `${pod.ip}:${delivery.port}`,
+      upstreamHost: cluster === '-' ? '-' : upstreamOf(cluster).host,
       cluster,
-      upstreamLocal: forwarded ? tracer.ephemeral('127.0.0.6') : '-',
+      upstreamLocal: forwarded ? tracer.ephemeral(upstreamOf(cluster).local) : '-',
       downstreamLocal: `${pod.ip}:${delivery.port}`,
       downstreamRemote: arriving.remote,
       route: cluster === '-' ? '-' : 'default',
@@ -1548,7 +1565,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     };
   }
   const success = successStatus(request.protocol);
-  hop.endpoint = `${pod.ip}:${delivery.port}`;
+  hop.endpoint = upstreamOf(cluster).host;
   log(success, '-', 'via_upstream', cluster);
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
@@ -1693,4 +1710,32 @@ function missingClusterCause(tracer: Tracer, pod: PodModel, clusterName: string)
       ports: service.ports.map((p) => p.port),
     };
   return { cause: 'notSent', cluster: clusterName };
+}
+
+/**
+ * The Location of an Envoy redirect (envoy source/common/router/config_impl.cc: RouteEntryImplBase::newUri): the
+ * scheme, else the request's (plaintext here); the host, else the Host header, whose port a port redirect replaces;
+ * the path, or the matched prefix swapped; the query kept.
+ */
+function redirectLocation(
+  action: Extract<RouteAction, { kind: 'redirect' }>,
+  match: RouteMatch,
+  hostHeader: string,
+  requestPath: string,
+): string {
+  const scheme = action.scheme ?? 'http';
+  let host = action.host ?? hostHeader;
+  if (action.port !== undefined) host = `${host.replace(/:\d+$/, '')}:${action.port}`;
+  const queryAt = requestPath.indexOf('?');
+  const path = queryAt >= 0 ? requestPath.slice(0, queryAt) : requestPath;
+  const query = queryAt >= 0 ? requestPath.slice(queryAt) : '';
+  let newPath = path;
+  if (action.path !== undefined) newPath = action.path;
+  else if (action.prefix !== undefined)
+    newPath =
+      match.path.kind === 'prefix' && path.startsWith(match.path.value)
+        ? `${action.prefix}${path.slice(match.path.value.length)}`
+        : action.prefix;
+  const keepQuery = query !== '' && !newPath.includes('?');
+  return `${scheme}://${host}${newPath}${keepQuery ? query : ''}`;
 }

@@ -355,15 +355,39 @@ export function buildClusters(
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));
     for (const port of inboundChainConfigs(ctx)) {
+      const name = `inbound|${port.targetPort}||`;
+      // cluster_builder.go: buildInboundCluster — STATIC to a set address, else ORIGINAL_DST to the pod's IP.
+      const upstream = port.upstream;
+      if (upstream)
+        endpoints.push({
+          clusterName: name,
+          endpoints: [
+            {
+              address: upstream.address,
+              port: upstream.port,
+              health: 'HEALTHY',
+              mtls: false,
+              labels: new Map(),
+              workload: undefined,
+              podName: undefined,
+            },
+          ],
+        });
       clusters.push({
-        name: `inbound|${port.targetPort}||`,
-        type: 'ORIGINAL_DST',
+        name,
+        type: upstream ? 'STATIC' : 'ORIGINAL_DST',
         direction: 'inbound',
         service: port.host,
         port: port.targetPort,
         subset: undefined,
-        tls: { mode: 'NONE', reason: 'delivers to the application on the pod IP, plaintext', sni: undefined },
-        loadBalancer: 'CLUSTER_PROVIDED',
+        tls: {
+          mode: 'NONE',
+          reason: upstream
+            ? `delivers to the application at ${upstreamName(upstream)}, plaintext`
+            : 'delivers to the application on the pod IP, plaintext',
+          sni: undefined,
+        },
+        loadBalancer: upstream ? 'ROUND_ROBIN' : 'CLUSTER_PROVIDED',
         destinationRule: undefined,
         sources: [port.source],
       });
@@ -371,3 +395,6 @@ export function buildClusters(
   }
   return { clusters, endpoints };
 }
+
+/** An address and port, or a unix socket's path alone. */
+const upstreamName = (u: { address: string; port: number }) => (u.port > 0 ? `${u.address}:${u.port}` : u.address);

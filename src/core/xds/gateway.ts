@@ -279,9 +279,42 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
   return chains;
 }
 
+const isHttpProtocol = (protocol: string) => listenerProtocolOf(parseProtocol(protocol)) === 'HTTP';
+
+/**
+ * The servers that survive merging on their ports, in gateway order (pilot/pkg/model/gateway.go: mergeGateways): a TLS
+ * server repeating a host already served on its port is skipped; after a plaintext server, a later one on the port
+ * joins only when both speak HTTP (canMergeProtocols), so a second TCP server, or TCP and HTTP, keep the first.
+ */
+function mergeServers(servers: GatewayServer[]): GatewayServer[] {
+  const plaintext = new Map<number, string>();
+  const seenPorts = new Set<number>();
+  const tlsHosts = new Map<number, Set<string>>();
+  return servers.filter((server) => {
+    const port = server.targetPort;
+    if (server.tlsMode !== undefined) {
+      const known = tlsHosts.get(port) ?? new Set<string>();
+      tlsHosts.set(port, known);
+      if (server.sanitizedHosts.some((h) => known.has(h))) return false;
+      for (const h of server.sanitizedHosts) known.add(h);
+    }
+    const tls = server.tlsMode !== undefined && !isHttpProtocol(server.protocol);
+    if (!seenPorts.has(port)) {
+      seenPorts.add(port);
+      if (!tls) plaintext.set(port, server.protocol);
+      return true;
+    }
+    const current = plaintext.get(port);
+    if (current !== undefined)
+      return (isHttpProtocol(current) || current === server.protocol) && isHttpProtocol(server.protocol);
+    if (!tls) plaintext.set(port, server.protocol);
+    return true;
+  });
+}
+
 /** Listeners, routes and clusters of a gateway proxy (pilot/pkg/networking/core/gateway.go: buildGatewayListeners). */
 export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inputs: ScopeInputs): ProxyConfig {
-  const servers = gatewayServers(ctx, model);
+  const servers = mergeServers(gatewayServers(ctx, model));
   const byTargetPort = new Map<number, GatewayServer[]>();
   for (const server of servers)
     byTargetPort.set(server.targetPort, [...(byTargetPort.get(server.targetPort) ?? []), server]);
@@ -339,6 +372,8 @@ export function buildGatewayProxyConfig(ctx: ProxyContext, model: MeshModel, inp
         );
       }
     }
+    // gateway.go: MutableGatewayListener.build — a listener without filter chains is not sent.
+    if (chains.length === 0) continue;
     listeners.push({
       name: `0.0.0.0_${targetPort}`,
       address: '0.0.0.0',

@@ -91,7 +91,28 @@ export interface InboundChainConfig {
   protocol: Protocol;
   /** The service host, when a service declared the port. */
   host: string | undefined;
+  /**
+   * Where the inbound cluster sends the request (a STATIC cluster); undefined for ORIGINAL_DST, which connects to the
+   * pod's IP on the port the request came to.
+   */
+  upstream: { address: string; port: number } | undefined;
   source: ObjectSource;
+}
+
+/**
+ * A Sidecar ingress `defaultEndpoint`: `127.0.0.1:P` the loopback, `0.0.0.0:P` the pod's IP, `unix://` a socket
+ * (pilot/pkg/networking/core/cluster.go: buildInboundClustersFromSidecar).
+ */
+function ingressUpstream(defaultEndpoint: unknown, podIp: string): InboundChainConfig['upstream'] {
+  if (typeof defaultEndpoint !== 'string' || defaultEndpoint === '') return undefined;
+  if (defaultEndpoint.startsWith('unix://')) return { address: defaultEndpoint.slice('unix://'.length), port: 0 };
+  const colon = defaultEndpoint.lastIndexOf(':');
+  const port = Number(defaultEndpoint.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port <= 0) return undefined;
+  const host = defaultEndpoint.slice(0, colon).replace(/^\[|\]$/g, '');
+  if (host === '0.0.0.0' || host === '::') return { address: podIp, port };
+  if (host === '127.0.0.1' || host === '::1') return { address: host, port };
+  return undefined;
 }
 
 /**
@@ -112,6 +133,7 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
         servicePort: number,
         protocol: parseProtocol(typeof protocol === 'string' ? protocol : ''),
         host: undefined,
+        upstream: ingressUpstream(field(listener, 'defaultEndpoint'), ctx.pod.ip),
         source: ctx.scope.sidecar.source,
       });
     }
@@ -122,6 +144,9 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
         servicePort: target.servicePort.port,
         protocol: target.servicePort.protocol,
         host: target.service.hostname,
+        // cluster.go: buildInboundClustersFromServiceInstances — LOCALHOST binds the cluster to 127.0.0.1.
+        upstream:
+          ctx.mesh.inboundTrafficPolicy === 'LOCALHOST' ? { address: '127.0.0.1', port: target.targetPort } : undefined,
         source: target.service.source,
       });
   }

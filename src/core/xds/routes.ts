@@ -181,11 +181,18 @@ function translateAction(
     const scheme = field(redirect, 'scheme');
     const authority = field(redirect, 'authority');
     const uri = field(redirect, 'uri');
-    if (typeof scheme === 'string') out.scheme = scheme;
-    if (typeof authority === 'string') out.host = authority;
-    if (typeof uri === 'string') out.path = uri;
+    const prefixRewrite = field(redirect, 'prefixRewrite');
+    if (typeof scheme === 'string' && scheme !== '') out.scheme = scheme;
+    if (typeof authority === 'string' && authority !== '') out.host = authority;
+    // route.go: ApplyRedirect — a prefix rewrite, else the uri as the new path.
+    if (typeof prefixRewrite === 'string' && prefixRewrite !== '') out.prefix = prefixRewrite;
+    else if (typeof uri === 'string' && uri !== '') out.path = uri;
     if (typeof port === 'number') out.port = port;
     else if (derive) out.port = listenPort;
+    // No explicit :80 for http nor :443 for https (a sidecar's request is http unless the redirect says otherwise).
+    const redirectScheme = out.scheme ?? 'http';
+    if ((out.port === 80 && redirectScheme === 'http') || (out.port === 443 && redirectScheme === 'https'))
+      delete out.port;
     return out;
   }
   const direct = field(raw, 'directResponse');
