@@ -1,7 +1,7 @@
 import type { SourceRange } from './diagnostic.ts';
 import { LineIndex } from './lineIndex.ts';
 import type { ManifestFile, ManifestObject } from './parse.ts';
-import { documentTree, findNode, itemTree, type YamlNode } from './yamlTree.ts';
+import { findNode, itemTree, type YamlNode } from './yamlTree.ts';
 
 /**
  * Positioned trees of the objects whose fields were asked for last, built from the object's text on demand: the
@@ -14,9 +14,9 @@ const RECENT_TREES = 32;
 export function objectTree(object: ManifestObject): YamlNode | null {
   const known = recentTrees.get(object);
   if (known !== undefined) return known;
-  const { source, offset, document, item } = object.origin;
-  const { text } = source;
-  const tree = item ? (itemTree(text, document, item, offset) ?? null) : documentTree(text, document, offset);
+  const { source, offset, document, item, start, end } = object.origin;
+  // Only the object's own text is read (a document among others, or one List entry); the whole when that fails.
+  const tree = itemTree(source.text, document, item ?? { start, end, path: [] }, offset) ?? null;
   recentTrees.set(object, tree);
   if (recentTrees.size > RECENT_TREES) {
     const oldest = recentTrees.keys().next().value;
