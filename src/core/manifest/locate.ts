@@ -25,6 +25,35 @@ export function objectTree(object: ManifestObject): YamlNode | null {
   return tree;
 }
 
+/**
+ * Where fields were found before, per parsed value and relative to the text it was read from: a diagnostic about an
+ * object whose document an edit did not change is placed again without reading its text.
+ */
+const spansOf = new WeakMap<object, Map<string, readonly [number, number] | null>>();
+
+/**
+ * The offsets in its file of what `find` picks in the object's tree (a field's value or key), remembered per parsed
+ * value under `what` and the path.
+ */
+export function fieldSpan(
+  object: ManifestObject,
+  what: string,
+  path: ReadonlyArray<string | number>,
+  find: (tree: YamlNode | null) => { start: number; end: number } | undefined,
+): { start: number; end: number } | undefined {
+  let spans = spansOf.get(object.value);
+  if (!spans) spansOf.set(object.value, (spans = new Map()));
+  const key = `${what}${JSON.stringify(path)}`;
+  const base = object.origin.offset;
+  let span = spans.get(key);
+  if (span === undefined) {
+    const node = find(objectTree(object));
+    span = node ? [node.start - base, node.end - base] : null;
+    spans.set(key, span);
+  }
+  return span ? { start: span[0] + base, end: span[1] + base } : undefined;
+}
+
 const lineIndexes = new WeakMap<ManifestFile, LineIndex>();
 
 /**
