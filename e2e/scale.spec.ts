@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { generateClusterExport } from './clusterExport.ts';
+import { generateClusterExport } from '../src/cli/realisticExport.ts';
 import {
   clickGraphNode,
   expect,

@@ -23,9 +23,9 @@ function summary(analysis: Analysis, files: readonly ManifestFile[]): Record<str
   const from = sidecars.find((pod) => pod.namespace === 'team-1') ?? sidecars[0];
   const ref = from ? `${from.namespace}/${from.name}` : 'none/none';
   const requests = [
-    'http://svc-3.team-1/',
-    'http://svc-5.team-1/api',
-    'http://svc-2.team-0/',
+    'http://app-3.team-1/',
+    'http://app-5.team-1/api',
+    'http://app-2.team-0/',
     'https://api-4.example.com/',
   ];
   return {
@@ -68,7 +68,7 @@ describe('an edit read again from cached documents', () => {
       ],
       [
         'a Service selector',
-        () => (documents = replaceAt(documents, 'selector:\n    app: svc-3', 'selector:\n    app: svc-4', 1)),
+        () => (documents = replaceAt(documents, 'selector:\n    app: app-3', 'selector:\n    app: app-4', 1)),
       ],
       ['a pod label', () => (documents = replaceAt(documents, 'version: v1', 'version: v2', 40))],
       [
@@ -76,9 +76,9 @@ describe('an edit read again from cached documents', () => {
         () =>
           (documents +=
             '---\napiVersion: v1\nkind: Service\nmetadata:\n  name: extra\n  namespace: team-1\nspec:\n' +
-            '  selector:\n    app: svc-1\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n' +
+            '  selector:\n    app: app-1\n  ports:\n  - name: http\n    port: 80\n    targetPort: 8080\n' +
             '---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: extra\n' +
-            '  namespace: team-1\nspec:\n  hosts:\n  - svc-3\n  http:\n  - route:\n    - destination:\n' +
+            '  namespace: team-1\nspec:\n  hosts:\n  - app-3\n  http:\n  - route:\n    - destination:\n' +
             '        host: extra\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: broken-port\n' +
             '  namespace: team-0\nspec:\n  ports:\n  - port: eighty\n'),
       ],
