@@ -1,5 +1,4 @@
-import type { Page } from '@playwright/test';
-import { generateClusterExport } from './clusterExport.ts';
+import { generateClusterExport } from '../src/cli/realisticExport.ts';
 import {
   clickGraphNode,
   expect,
@@ -10,50 +9,7 @@ import {
   setEditorText,
   test,
 } from './fixtures.ts';
-
-interface Probe {
-  longTasks: Array<{ start: number; duration: number }>;
-  outcomeChanges: Array<{ at: number; text: string; stale: boolean }>;
-  lastKeyAt: number;
-}
-
-declare global {
-  interface Window {
-    meshpathProbe?: Probe;
-  }
-}
-
-/** Records main-thread long tasks, keystrokes and every change of the Outcome banner, with the page's clock. */
-async function installProbe(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const probe: Probe = { longTasks: [], outcomeChanges: [], lastKeyAt: 0 };
-    window.meshpathProbe = probe;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) probe.longTasks.push({ start: entry.startTime, duration: entry.duration });
-    }).observe({ type: 'longtask', buffered: true });
-    window.addEventListener('keydown', () => (probe.lastKeyAt = performance.now()), true);
-    const watch = () => {
-      const outcome = document.querySelector('[aria-label="Outcome"]');
-      if (!outcome) return void requestAnimationFrame(watch);
-      new MutationObserver(() =>
-        probe.outcomeChanges.push({
-          at: performance.now(),
-          text: outcome.textContent ?? '',
-          stale: outcome.classList.contains('stale'),
-        }),
-      ).observe(outcome, { subtree: true, childList: true, characterData: true, attributes: true });
-    };
-    document.addEventListener('DOMContentLoaded', watch);
-  });
-}
-
-const now = (page: Page) => page.evaluate(() => performance.now());
-
-/** The longest main-thread task since `from` (page clock), in ms, and how many tasks took over 50 ms. */
-async function longTasksSince(page: Page, from: number): Promise<{ longest: number; count: number }> {
-  const tasks = await page.evaluate((t) => window.meshpathProbe?.longTasks.filter((x) => x.start >= t) ?? [], from);
-  return { longest: Math.round(Math.max(0, ...tasks.map((t) => t.duration))), count: tasks.length };
-}
+import { installProbe, longTasksSince, now } from './probe.ts';
 
 // Playwright's trace recording snapshots the page on every action, on the page's main thread: it would be measured too.
 test.use({ trace: 'off' });

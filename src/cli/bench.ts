@@ -114,12 +114,12 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
       if (!result.ok) throw new Error(result.reason);
     });
     const trace = time(() => {
-      const result = traceRequest(analysis as Analysis, { from, to: `http://svc-3.${namespace}/` });
+      const result = traceRequest(analysis as Analysis, { from, to: `http://app-3.${namespace}/` });
       if (!result.ok) throw new Error(result.reason);
     });
-    const retrace = time(() => traceRequest(analysis as Analysis, { from, to: `http://svc-5.${namespace}/api` }));
+    const retrace = time(() => traceRequest(analysis as Analysis, { from, to: `http://app-5.${namespace}/api` }));
     const changed = edited(run);
-    const edit = time(() => traceRequest(analyze(changed), { from, to: `http://svc-5.${namespace}/api` }));
+    const edit = time(() => traceRequest(analyze(changed), { from, to: `http://app-5.${namespace}/api` }));
     // Each stage alone, from a cold parse.
     clearParseCache();
     let parsed: ReturnType<typeof parseManifests> | undefined;

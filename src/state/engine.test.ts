@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as core from '../core/index.ts';
-import { generateClusterExport } from '../../e2e/clusterExport.ts';
+import { generateClusterExport } from '../cli/realisticExport.ts';
 import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
 import { placeOf } from './leanView.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST } from './scenarioCodec.ts';

@@ -1,7 +1,7 @@
 import type { SourceRange } from './diagnostic.ts';
 import { LineIndex } from './lineIndex.ts';
 import type { ManifestFile, ManifestObject } from './parse.ts';
-import { documentTree, findNode, itemTree, type YamlNode } from './yamlTree.ts';
+import { findNode, itemTree, type YamlNode } from './yamlTree.ts';
 
 /**
  * Positioned trees of the objects whose fields were asked for last, built from the object's text on demand: the
@@ -14,15 +14,44 @@ const RECENT_TREES = 32;
 export function objectTree(object: ManifestObject): YamlNode | null {
   const known = recentTrees.get(object);
   if (known !== undefined) return known;
-  const { source, offset, document, item } = object.origin;
-  const { text } = source;
-  const tree = item ? (itemTree(text, document, item, offset) ?? null) : documentTree(text, document, offset);
+  const { source, offset, document, item, start, end } = object.origin;
+  // Only the object's own text is read (a document among others, or one List entry); the whole when that fails.
+  const tree = itemTree(source.text, document, item ?? { start, end, path: [] }, offset) ?? null;
   recentTrees.set(object, tree);
   if (recentTrees.size > RECENT_TREES) {
     const oldest = recentTrees.keys().next().value;
     if (oldest !== undefined) recentTrees.delete(oldest);
   }
   return tree;
+}
+
+/**
+ * Where fields were found before, per parsed value and relative to the text it was read from: a diagnostic about an
+ * object whose document an edit did not change is placed again without reading its text.
+ */
+const spansOf = new WeakMap<object, Map<string, readonly [number, number] | null>>();
+
+/**
+ * The offsets in its file of what `find` picks in the object's tree (a field's value or key), remembered per parsed
+ * value under `what` and the path.
+ */
+export function fieldSpan(
+  object: ManifestObject,
+  what: string,
+  path: ReadonlyArray<string | number>,
+  find: (tree: YamlNode | null) => { start: number; end: number } | undefined,
+): { start: number; end: number } | undefined {
+  let spans = spansOf.get(object.value);
+  if (!spans) spansOf.set(object.value, (spans = new Map()));
+  const key = `${what}${JSON.stringify(path)}`;
+  const base = object.origin.offset;
+  let span = spans.get(key);
+  if (span === undefined) {
+    const node = find(objectTree(object));
+    span = node ? [node.start - base, node.end - base] : null;
+    spans.set(key, span);
+  }
+  return span ? { start: span[0] + base, end: span[1] + base } : undefined;
 }
 
 const lineIndexes = new WeakMap<ManifestFile, LineIndex>();

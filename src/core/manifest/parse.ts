@@ -76,6 +76,9 @@ export interface ObjectOrigin {
   offset: number;
   /** Index of the YAML document in `source.text`. */
   document: number;
+  /** Where the object's own text is in `source.text` (a position is computed by reading only that). */
+  start: number;
+  end: number;
   item: ListItem | undefined;
   /** Flat [start, end, ...] (relative to `source.text`) of plain values YAML 1.1 reads differently. */
   yaml11: readonly number[] | undefined;
@@ -378,7 +381,15 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
         itemIndex: firstItem !== undefined ? firstItem + (o.item?.index ?? 0) : o.item?.index,
         range: lines.range(start + o.start, start + o.end),
         value: o.value,
-        origin: { source, offset: start, document: o.document, item: o.item, yaml11: o.yaml11 },
+        origin: {
+          source,
+          offset: start,
+          document: o.document,
+          start: o.start,
+          end: o.end,
+          item: o.item,
+          yaml11: o.yaml11,
+        },
       });
   };
   const chunks = splitDocuments(file.text);

@@ -1,7 +1,7 @@
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import type { LineIndex } from './lineIndex.ts';
 import { isRecord, typeName, type ManifestObject } from './parse.ts';
-import { objectTree } from './locate.ts';
+import { fieldSpan, objectTree } from './locate.ts';
 import { findKey, findNode, type YamlNode } from './yamlTree.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -43,17 +43,19 @@ export class ObjectReader {
 
   /** The range of the value at `path`, else of the closest enclosing field that exists, else of the whole object. */
   range(path: FieldPath): SourceRange {
-    for (let length = path.length; length >= 0; length--) {
-      const tree = objectTree(this.object);
-      const node = length === path.length ? findNode(tree, path) : findKey(tree, path.slice(0, length));
-      if (node && length > 0) return this.lines.range(node.start, node.end);
-    }
-    return this.keyRange(['kind']);
+    const span = fieldSpan(this.object, 'value', path, (tree) => {
+      for (let length = path.length; length > 0; length--) {
+        const node = length === path.length ? findNode(tree, path) : findKey(tree, path.slice(0, length));
+        if (node) return node;
+      }
+      return undefined;
+    });
+    return span ? this.lines.range(span.start, span.end) : this.keyRange(['kind']);
   }
 
   /** The range of the key of `path` (for "this field should not be here"). */
   keyRange(path: FieldPath): SourceRange {
-    const key = findKey(objectTree(this.object), path);
+    const key = fieldSpan(this.object, 'key', path, (tree) => findKey(tree, path));
     if (key) return this.lines.range(key.start, key.end);
     return this.object.range;
   }

@@ -48,10 +48,21 @@ export function objectId(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
-/** The labels a workload's pods carry: the pod's own, or its template's. */
+/**
+ * The labels a workload's pods carry: the pod's own, or its template's. Kept per parsed value, which an edit keeps for
+ * every document whose text did not change, so the next graph reads only the changed ones.
+ */
+const podLabelsOf = new WeakMap<object, Map<string, string>>();
 function podLabels(object: ManifestObject): Map<string, string> {
-  if (object.kind === 'Pod') return toStringMap(field(field(object.value, 'metadata'), 'labels'));
-  return toStringMap(field(field(field(field(object.value, 'spec'), 'template'), 'metadata'), 'labels'));
+  let labels = podLabelsOf.get(object.value);
+  if (!labels) {
+    labels =
+      object.kind === 'Pod'
+        ? toStringMap(field(field(object.value, 'metadata'), 'labels'))
+        : toStringMap(field(field(field(field(object.value, 'spec'), 'template'), 'metadata'), 'labels'));
+    podLabelsOf.set(object.value, labels);
+  }
+  return labels;
 }
 
 export function buildObjectGraph(
@@ -113,16 +124,17 @@ export function buildObjectGraph(
     });
   });
 
-  const shown = objects
-    .map((object, objectIndex) => ({ object, objectIndex, id: objectId(object) }))
-    .filter(
-      ({ object }) =>
-        latest.has(object) &&
-        object.modelled &&
-        object.kind !== 'Namespace' &&
-        object.kind !== 'ConfigMap' &&
-        object.kind !== 'Endpoints',
-    );
+  const shown: Array<{ object: ManifestObject; objectIndex: number; id: string }> = [];
+  objects.forEach((object, objectIndex) => {
+    if (
+      latest.has(object) &&
+      object.modelled &&
+      object.kind !== 'Namespace' &&
+      object.kind !== 'ConfigMap' &&
+      object.kind !== 'Endpoints'
+    )
+      shown.push({ object, objectIndex, id: objectId(object) });
+  });
   for (const { object, objectIndex, id } of shown) {
     if (nodeIds.has(id)) continue;
     nodeIds.add(id);
@@ -137,12 +149,11 @@ export function buildObjectGraph(
     });
   }
 
-  const workloads = shown
-    .filter(({ object }) => WORKLOAD_KINDS.has(object.kind))
-    .map((workload) => ({ ...workload, labels: podLabels(workload.object) }));
-  const labelsOf = (workload: (typeof workloads)[number]) => workload.labels;
+  const workloads = shown.filter(({ object }) => WORKLOAD_KINDS.has(object.kind));
+  const labelsOf = (workload: (typeof workloads)[number]) => podLabels(workload.object);
   const namespaceOf = (workload: (typeof workloads)[number]) => workload.object.namespace;
-  const allWorkloads = new LabelIndex(workloads, labelsOf);
+  // Across namespaces only for a Gateway's selector: built on first use.
+  let allWorkloads: LabelIndex<(typeof workloads)[number]> | undefined;
   const workloadsIn = labelIndexByNamespace(workloads, namespaceOf, labelsOf);
   const podsIn = labelIndexByNamespace(
     workloads.filter(({ object }) => object.kind === 'Pod'),
@@ -175,7 +186,8 @@ export function buildObjectGraph(
     via: string,
   ): void => {
     if (selector.size === 0) return;
-    const index = namespace === undefined ? allWorkloads : workloadsIn(namespace);
+    const index =
+      namespace === undefined ? (allWorkloads ??= new LabelIndex(workloads, labelsOf)) : workloadsIn(namespace);
     for (const workload of index.matching(selector)) addEdge(source, workload.id, relation, via);
   };
 

@@ -81,6 +81,27 @@ function keepLatest(objects: readonly ManifestObject[]): ManifestObject[] {
   return objects.filter((object) => latest.has(object));
 }
 
+/**
+ * What one object's fields read as, kept per parsed value: an edit keeps the parsed value of every document whose text
+ * did not change, so the next model reads only the changed ones again. Only a read that reported nothing is kept
+ * (a diagnostic's line depends on where the object sits in its file); what names the object's place (`source`, its
+ * order among the objects) is set again on each use.
+ */
+const readsOf = new WeakMap<object, Map<string, unknown>>();
+
+function readOnce<T>(object: ManifestObject, key: string, diagnostics: readonly Diagnostic[], read: () => T): T {
+  let reads = readsOf.get(object.value);
+  const known = reads?.get(key);
+  if (known !== undefined) return known as T;
+  const before = diagnostics.length;
+  const value = read();
+  if (diagnostics.length === before) {
+    if (!reads) readsOf.set(object.value, (reads = new Map()));
+    reads.set(key, value);
+  }
+  return value;
+}
+
 interface Workload {
   object: ManifestObject;
   reader: ObjectReader;
@@ -214,7 +235,8 @@ export function buildMeshModel(
 
   for (const object of byKind('Pod')) {
     const reader = readerOf(object);
-    const pod = makePod(object, reader, [], readPodTemplate(reader, []), object.name, false);
+    const view = readOnce(object, 'pod', diagnostics, () => readPodTemplate(reader, []));
+    const pod = makePod(object, reader, [], view, object.name, false);
     const conditions = reader.list(['status', 'conditions']);
     if (reader.get(['status']) === undefined) {
       assumptions.push({
@@ -267,7 +289,7 @@ export function buildMeshModel(
       reader.report('error', 'MISSING_FIELD', `${object.kind} ${object.name} has no spec.template.`, ['spec'], true);
       continue;
     }
-    const view = readPodTemplate(reader, ['spec', 'template']);
+    const view = readOnce(object, 'template', diagnostics, () => readPodTemplate(reader, ['spec', 'template']));
     if (object.kind !== 'Job' && selectorIsEmpty(selector)) {
       reader.report(
         'error',
@@ -345,9 +367,11 @@ export function buildMeshModel(
       });
   }
 
-  const services: ServiceModel[] = byKind('Service').map((object) =>
-    readService(readerOf(object), sourceOf(object), created.get(object) ?? -1),
-  );
+  const services: ServiceModel[] = byKind('Service').map((object) => {
+    const read = readOnce(object, 'service', diagnostics, () => readService(readerOf(object), sourceOf(object), -1));
+    // A copy: the cluster IP is assigned below.
+    return { ...read, order: created.get(object) ?? -1, source: sourceOf(object) };
+  });
   services.push(...gatewayApi.deployment.services);
   services.push(...ambient.services);
   const serviceAllocator = new AddressAllocator(SERVICE_CIDR, 11);
@@ -364,9 +388,10 @@ export function buildMeshModel(
     });
   }
 
-  const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) =>
-    readEndpointSlice(readerOf(object), sourceOf(object)),
-  );
+  const endpointSlices: EndpointSliceModel[] = byKind('EndpointSlice').map((object) => ({
+    ...readOnce(object, 'slice', diagnostics, () => readEndpointSlice(readerOf(object), sourceOf(object))),
+    source: sourceOf(object),
+  }));
   const sliced = new Set(endpointSlices.map((slice) => `${slice.namespace}/${slice.serviceName ?? ''}`));
   // Istio reads only EndpointSlices. Kubernetes mirrors an Endpoints object into one only for a Service without a
   // selector (empty is stored as none), unless skip-mirror or a leader lock (kubernetes
@@ -391,7 +416,8 @@ export function buildMeshModel(
   for (const object of objects) {
     if (!ISTIO_CONFIG_KINDS.has(object.kind) || gatewayApi.owns(object)) continue;
     const list = istio.get(object.kind) ?? [];
-    list.push(readIstioConfig(readerOf(object), sourceOf(object), created.get(object) ?? -1));
+    const read = readOnce(object, 'istio', diagnostics, () => readIstioConfig(readerOf(object), sourceOf(object), 0));
+    list.push({ ...read, order: created.get(object) ?? -1, source: sourceOf(object) });
     istio.set(object.kind, list);
   }
   // EnvoyFilters are not modelled, only read, so that a trace can name those that select a proxy on its path.

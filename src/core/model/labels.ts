@@ -76,17 +76,26 @@ export class LabelIndex<T> {
   private readonly items: T[];
   private readonly labels: Array<ReadonlyMap<string, string>>;
   private readonly byLabel = new Map<string, number[]>();
-  private readonly byKey = new Map<string, number[]>();
+  /** Positions by label key alone, built on the first `Exists` (most selectors never ask). */
+  private keys: Map<string, number[]> | undefined;
 
   constructor(items: Iterable<T>, labelsOf: (item: T) => ReadonlyMap<string, string>) {
     this.items = [...items];
     this.labels = this.items.map(labelsOf);
     this.labels.forEach((labels, position) => {
-      for (const [key, value] of labels) {
-        append(this.byLabel, labelTerm(key, value), position);
-        append(this.byKey, key, position);
-      }
+      for (const [key, value] of labels) append(this.byLabel, labelTerm(key, value), position);
     });
+  }
+
+  private get byKey(): Map<string, number[]> {
+    if (!this.keys) {
+      const keys = new Map<string, number[]>();
+      this.labels.forEach((labels, position) => {
+        for (const key of labels.keys()) append(keys, key, position);
+      });
+      this.keys = keys;
+    }
+    return this.keys;
   }
 
   /** The items `selector` selects, in the order they were given; an empty selector selects every item. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateClusterExport } from '../../../e2e/clusterExport.ts';
+import { generateClusterExport } from '../../cli/realisticExport.ts';
 import { analyze } from '../../core/index.ts';
 import { findExample } from '../../state/examples.ts';
 import { leanAnalysis, type MeshGraphData } from '../../state/leanView.ts';
