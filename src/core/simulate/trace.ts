@@ -820,6 +820,8 @@ function proxyHop(
     direction === 'gateway'
       ? `${arriving.xff ? `${arriving.xff}, ` : ''}${hostOfSocket(arriving.remote)}`
       : arriving.xff;
+  // Set once the route's fault delay applies to this request.
+  let delayed = false;
   const log = (code: number | null, flags: string, details: string, cluster = '-', upstreamHost = '-', route = '-') => {
     const forwarded = details === 'via_upstream';
     const upstreamLocal = forwarded ? tracer.ephemeral(pod.ip) : '-';
@@ -841,6 +843,7 @@ function proxyHop(
       downstreamRemote: arriving.remote,
       sni: transport.sni,
       route,
+      ...(delayed ? { delayed } : {}),
     });
     if (forwarded)
       tracer.wire = {
@@ -1065,6 +1068,9 @@ function proxyHop(
         sources: route.sources,
       };
     }
+    // A delay for every request holds it, then it goes on (or is aborted): TranslateFault in
+    // pilot/pkg/networking/core/route/route.go sets the percentage Envoy's fault filter rolls.
+    if (action.fault?.delay && action.fault.delay.percent >= 100) delayed = true;
     if (action.fault?.abort) {
       if (action.fault.abort.percent >= 100) {
         log(action.fault.abort.status, 'FI', 'fault_filter_abort', '-', '-', route.name);

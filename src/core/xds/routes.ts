@@ -161,6 +161,16 @@ function percent(value: unknown): number {
 }
 
 /**
+ * A delay without `percentage` falls back to the deprecated integer `percent`, which is 0 when absent: no request is
+ * delayed (pilot/pkg/networking/core/route/route.go: TranslateFault).
+ */
+function delayPercent(delay: unknown): number {
+  if (field(delay, 'percentage') !== undefined) return percent(field(delay, 'percentage'));
+  const legacy = field(delay, 'percent');
+  return typeof legacy === 'number' ? legacy : 0;
+}
+
+/**
  * The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination,
  * TranslateFault).
  */
@@ -235,9 +245,7 @@ function translateAction(
             ...(typeof abortStatus === 'number'
               ? { abort: { status: abortStatus, percent: percent(field(abort, 'percentage')) } }
               : {}),
-            ...(typeof fixedDelay === 'string'
-              ? { delay: { fixedDelay, percent: percent(field(delay, 'percentage')) } }
-              : {}),
+            ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: delayPercent(delay) } } : {}),
           }
         : undefined,
   };
