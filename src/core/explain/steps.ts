@@ -420,8 +420,7 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
       );
     case 'DENIED':
       return (
-        `${end.decision}: ` +
-        `${end.http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`
+        `${end.decision}: ` + `${end.http ? 'the proxy answers 403 RBAC: access denied' : 'the connection is closed'}.`
       );
   }
 }

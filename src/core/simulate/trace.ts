@@ -907,6 +907,7 @@ function proxyHop(
     };
   }
   hop.filterChain = chainLabel(chain);
+  const arrivedAs = transport;
   if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
     // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes
     // on.
@@ -938,6 +939,13 @@ function proxyHop(
     pod,
     chain.sources,
   );
+  if (direction === 'gateway') {
+    const denied = gatewayAuthorization(tracer, pod, chain, arrivedAs, port);
+    if (denied) {
+      log(denied.status, '-', denied.details);
+      return denied.terminal;
+    }
+  }
 
   let clusterName: string;
   let route: Route | undefined;
@@ -1108,6 +1116,53 @@ function proxyHop(
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
+}
+
+/**
+ * A gateway enforces the AuthorizationPolicies that select its pod too: the RBAC filter of an HTTP server's connection
+ * manager runs before the router, so a denial comes before any 404; a TCP server gets the network RBAC filter
+ * (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPFilterChainOpts, buildGatewayNetworkFiltersFromTCPRoutes).
+ */
+function gatewayAuthorization(
+  tracer: Tracer,
+  pod: PodModel,
+  chain: FilterChain,
+  arrivedAs: Transport,
+  port: number,
+): { status: number | null; details: string; terminal: Terminal } | undefined {
+  const request = tracer.request;
+  const sender = arrivedAs.from;
+  const principal =
+    chain.serverTls?.mode === 'ISTIO_MUTUAL' && arrivedAs.kind === 'mtls' && sender
+      ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}`
+      : undefined;
+  const http =
+    chain.action.kind !== 'tcp' && tracer.isHttp
+      ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
+      : undefined;
+  const sourceIp = sender?.ip ?? hostOfSocket(tracer.wire.remote);
+  const decision = authorize(tracer.model, pod, { principal, sourceIp, http, port });
+  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
+  // No policy decided: the gateway has no RBAC filter to show.
+  if (decision.allowed && !decision.policy) return undefined;
+  tracer.step(
+    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    pod,
+    decision.policy ? [decision.policy] : [],
+  );
+  if (decision.allowed) return undefined;
+  const status = http ? 403 : null;
+  return {
+    status,
+    details: decision.details ?? 'rbac_access_denied',
+    terminal: {
+      outcome: 'denied',
+      status,
+      flags: '-',
+      end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
+      sources: decision.policy ? [decision.policy] : [],
+    },
+  };
 }
 
 /** A split across weighted destinations: this trace follows the heaviest. */
