@@ -66,6 +66,8 @@ const LOCAL_REPLY_BODY: Record<string, string> = {
 
 function bodyOf(details: string): number {
   if (details.startsWith('rbac_access_denied')) return 'RBAC: access denied'.length;
+  // jwt_authn_access_denied{message}: the body is the message (its spaces became underscores in the details).
+  if (details.startsWith('jwt_authn_access_denied{')) return details.length - 'jwt_authn_access_denied{}'.length;
   return LOCAL_REPLY_BODY[details]?.length ?? 0;
 }
 

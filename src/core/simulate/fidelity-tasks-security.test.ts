@@ -350,3 +350,234 @@ describe('DNS proxying (istio.io ops/configuration/traffic-management/dns-proxy)
     ]);
   });
 });
+
+/** A JWT with this payload (header RS256; the signature is not checked offline). */
+const jwt = (payload: Record<string, unknown>) => {
+  const encode = (value: unknown) =>
+    Buffer.from(JSON.stringify(value)).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+  return `${encode({ alg: 'RS256', kid: 'demo', typ: 'JWT' })}.${encode(payload)}.c2lnbmF0dXJl`;
+};
+const demoToken = jwt({
+  exp: 4685989700,
+  foo: 'bar',
+  iat: 1532389700,
+  iss: 'testing@secure.istio.io',
+  sub: 'testing@secure.istio.io',
+});
+const groupsToken = jwt({
+  exp: 3537391104,
+  groups: ['group1', 'group2'],
+  iat: 1537391104,
+  iss: 'testing@secure.istio.io',
+  scope: ['scope1', 'scope2'],
+  sub: 'testing@secure.istio.io',
+});
+
+describe('authorization with JWT (istio.io tasks/security/authorization/authz-jwt)', () => {
+  const requestAuthn = istio(
+    'RequestAuthentication',
+    'jwt-example',
+    'foo',
+    'selector: {matchLabels: {app: httpbin}}\njwtRules:\n- issuer: testing@secure.istio.io\n' +
+      '  jwksUri: https://raw.githubusercontent.com/istio/istio/release-1.8/security/tools/jwt/samples/jwks.json',
+  );
+  const headers = (token?: string): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  const call = (text: string, token?: string) =>
+    trace(text, { from: 'foo/sleep', to: 'http://httpbin.foo:8000/headers', headers: headers(token) });
+  it('with a RequestAuthentication only: an invalid token is 401, no token is 200', () => {
+    const text = doc(authnSetup, requestAuthn);
+    const invalid = call(text, 'invalidToken');
+    expect(httpCode(invalid)).toBe('401');
+    expect(invalid.hops.at(-1)?.accessLog).toContain(
+      '" 401 - jwt_authn_access_denied{Jwt_is_not_in_the_form_of_Header.Payload.Signature_with_two_dots_and_3' +
+        '_sections}' +
+        ' - "-" 0 79 ',
+    );
+    expect(httpCode(call(text))).toBe('200');
+  });
+  const requirePrincipal = (when = '') =>
+    istio(
+      'AuthorizationPolicy',
+      'require-jwt',
+      'foo',
+      'selector: {matchLabels: {app: httpbin}}\naction: ALLOW\nrules:\n' +
+        '- from: [{source: {requestPrincipals: ["testing@secure.istio.io/testing@secure.istio.io"]}}]' +
+        when,
+    );
+  it('ALLOW requestPrincipals: the demo token is 200, no token is 403', () => {
+    const text = doc(authnSetup, requestAuthn, requirePrincipal());
+    const ok = call(text, demoToken);
+    expect(httpCode(ok)).toBe('200');
+    expect(ok.steps.map((s) => s.fact).find((f) => f.kind === 'authorization')).toMatchObject({
+      allowed: true,
+      requestPrincipal: 'testing@secure.istio.io/testing@secure.istio.io',
+    });
+    expect(httpCode(call(text))).toBe('403');
+  });
+  it('and a claim groups = group1: the groups token is 200, the demo token (no groups) 403', () => {
+    const text = doc(
+      authnSetup,
+      requestAuthn,
+      requirePrincipal('\n  when:\n  - key: request.auth.claims[groups]\n    values: ["group1"]'),
+    );
+    expect(httpCode(call(text, groupsToken))).toBe('200');
+    expect(httpCode(call(text, demoToken))).toBe('403');
+  });
+  it('an expired token is 401 (Jwt is expired)', () => {
+    const expired = jwt({ exp: 1000, iss: 'testing@secure.istio.io', sub: 'testing@secure.istio.io' });
+    const t = call(doc(authnSetup, requestAuthn), expired);
+    expect(httpCode(t)).toBe('401');
+    expect(t.steps.at(-1)?.fact).toMatchObject({ end: { reason: 'JWT_REJECTED', message: 'Jwt is expired' } });
+  });
+});
+
+describe('end-user authentication at the ingress gateway (authn-policy)', () => {
+  const text = doc(
+    authnSetup,
+    pod('istio-ingressgateway', 'istio-system', {
+      labels: { istio: 'ingressgateway', 'sidecar.istio.io/inject': 'true' },
+      annotations: { 'inject.istio.io/templates': 'gateway' },
+      ip: '10.244.0.72',
+    }),
+    service('istio-ingressgateway', 'istio-system', {
+      selector: { istio: 'ingressgateway' },
+      ports: [{ port: 80, name: 'http2', targetPort: 8080 }],
+    }),
+    istio(
+      'Gateway',
+      'httpbin-gateway',
+      'foo',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["*"]',
+    ),
+    istio(
+      'VirtualService',
+      'httpbin',
+      'foo',
+      'hosts: ["*"]\ngateways: [httpbin-gateway]\nhttp:\n- route:\n' +
+        '  - destination: {port: {number: 8000}, host: httpbin.foo.svc.cluster.local}',
+    ),
+    istio(
+      'RequestAuthentication',
+      'jwt-example',
+      'istio-system',
+      'selector: {matchLabels: {istio: ingressgateway}}\njwtRules:\n- issuer: testing@secure.istio.io\n' +
+        '  jwksUri: https://raw.githubusercontent.com/istio/istio/master/security/tools/jwt/samples/jwks.json',
+    ),
+  );
+  const gw = 'istio-system/istio-ingressgateway';
+  const call = (token?: string) =>
+    httpCode(
+      trace(text, {
+        from: gw,
+        to: 'http://192.0.2.1/headers',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      }),
+    );
+  it('no token 200, "deadbeef" 401, the demo token 200', () => {
+    expect([call(), call('deadbeef'), call(demoToken)]).toEqual(['200', '401', '200']);
+  });
+});
+
+describe('explicit deny (istio.io tasks/security/authorization/authz-deny)', () => {
+  const call = (text: string, path: string, method: string, token?: string) =>
+    httpCode(
+      trace(text, {
+        from: 'foo/sleep',
+        to: `http://httpbin.foo:8000${path}`,
+        method,
+        headers: token ? { 'x-token': token } : {},
+      }),
+    );
+  const denyGet = (when = '') =>
+    istio(
+      'AuthorizationPolicy',
+      'deny-method-get',
+      'foo',
+      `selector: {matchLabels: {app: httpbin}}\naction: DENY\nrules:\n- to: [{operation: {methods: ["GET"]}}]${when}`,
+    );
+  it('DENY GET: GET /get is 403, POST /post is 200', () => {
+    const text = doc(authnSetup, denyGet());
+    expect([call(text, '/get', 'GET'), call(text, '/post', 'POST')]).toEqual(['403', '200']);
+  });
+  const unlessAdmin = denyGet('\n  when:\n  - key: request.headers[x-token]\n    notValues: ["admin"]');
+  it('DENY GET unless x-token is admin: admin 200, guest 403', () => {
+    const text = doc(authnSetup, unlessAdmin);
+    expect([call(text, '/get', 'GET', 'admin'), call(text, '/get', 'GET', 'guest')]).toEqual(['200', '403']);
+  });
+  it('with ALLOW paths /ip as well: /ip as guest 403, /ip as admin 200, /get as admin 403', () => {
+    const allowIp = istio(
+      'AuthorizationPolicy',
+      'allow-path-ip',
+      'foo',
+      'selector: {matchLabels: {app: httpbin}}\naction: ALLOW\nrules:\n- to: [{operation: {paths: ["/ip"]}}]',
+    );
+    const text = doc(authnSetup, unlessAdmin, allowIp);
+    expect([
+      call(text, '/ip', 'GET', 'guest'),
+      call(text, '/ip', 'GET', 'admin'),
+      call(text, '/get', 'GET', 'admin'),
+    ]).toEqual(['403', '200', '403']);
+  });
+});
+
+describe('HTTP authorization on Bookinfo (istio.io tasks/security/authorization/authz-http)', () => {
+  const sa = (name: string) => `bookinfo-${name}`;
+  const app = (name: string, ip: string, version = 'v1') =>
+    pod(`${name}-${version}`, 'default', {
+      labels: { app: name, version },
+      ip,
+      serviceAccount: sa(name),
+      ports: [{ containerPort: 9080 }],
+    });
+  const bookinfo = doc(
+    namespace('istio-system'),
+    namespace('default', { 'istio-injection': 'enabled' }),
+    ...['productpage', 'details', 'reviews', 'ratings'].map((name) =>
+      service(name, 'default', { ports: [{ port: 9080, name: 'http' }], selector: { app: name } }),
+    ),
+    app('productpage', '10.244.50.1'),
+    app('details', '10.244.50.2'),
+    app('reviews', '10.244.50.3', 'v2'),
+    app('ratings', '10.244.50.4'),
+    pod('sleep', 'default', { labels: { app: 'sleep' }, ip: '10.244.50.9', serviceAccount: 'sleep' }),
+  );
+  const allowNothing = istio('AuthorizationPolicy', 'allow-nothing', 'default', '{}');
+  const viewer = (name: string, from = '') =>
+    istio(
+      'AuthorizationPolicy',
+      `${name}-viewer`,
+      'default',
+      `selector: {matchLabels: {app: ${name}}}\naction: ALLOW\nrules:\n- ` +
+        (from ? `from: [{source: {principals: ["cluster.local/ns/default/sa/${from}"]}}]\n  ` : '') +
+        'to: [{operation: {methods: ["GET"]}}]',
+    );
+  const get = (text: string, from: string, to: string) =>
+    httpCode(trace(text, { from: `default/${from}`, to: `http://${to}:9080/` }));
+  it('allow-nothing: productpage answers 403 (RBAC: access denied)', () => {
+    const t = trace(doc(bookinfo, allowNothing), { from: 'default/sleep', to: 'http://productpage:9080/productpage' });
+    expect(httpCode(t)).toBe('403');
+    expect(t.hops.at(-1)?.accessLog).toContain('" 403 - rbac_access_denied_matched_policy[none] ');
+  });
+  it('productpage-viewer: the page loads, but productpage gets 403 from details and reviews', () => {
+    const text = doc(bookinfo, allowNothing, viewer('productpage'));
+    expect(get(text, 'sleep', 'productpage')).toBe('200');
+    expect(get(text, 'productpage-v1', 'details')).toBe('403');
+    expect(get(text, 'productpage-v1', 'reviews')).toBe('403');
+  });
+  it('details-viewer and reviews-viewer for bookinfo-productpage, ratings-viewer for bookinfo-reviews', () => {
+    const text = doc(
+      bookinfo,
+      allowNothing,
+      viewer('productpage'),
+      viewer('details', sa('productpage')),
+      viewer('reviews', sa('productpage')),
+      viewer('ratings', sa('reviews')),
+    );
+    expect([
+      get(text, 'productpage-v1', 'details'),
+      get(text, 'productpage-v1', 'reviews'),
+      get(text, 'reviews-v2', 'ratings'),
+      get(text, 'sleep', 'details'),
+    ]).toEqual(['200', '200', '200', '403']);
+  });
+});

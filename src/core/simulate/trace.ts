@@ -9,6 +9,7 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
+import { authenticateRequest, type JwtIdentity } from '../security/requestAuthentication.ts';
 import {
   ignoredInAmbient,
   throughWaypoint,
@@ -1141,12 +1142,27 @@ function gatewayAuthorization(
       ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
       : undefined;
   const sourceIp = sender?.ip ?? hostOfSocket(tracer.wire.remote);
-  const decision = authorize(tracer.model, pod, { principal, sourceIp, http, port });
+  // The JWT filter comes before RBAC in the connection manager.
+  const jwt = http ? checkJwt(tracer, pod) : undefined;
+  if (jwt?.rejected) return { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal };
+  const decision = authorize(tracer.model, pod, {
+    principal,
+    sourceIp,
+    http,
+    port,
+    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
+  });
   for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   // No policy decided: the gateway has no RBAC filter to show.
   if (decision.allowed && !decision.policy) return undefined;
   tracer.step(
-    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
+    },
     pod,
     decision.policy ? [decision.policy] : [],
   );
@@ -1161,6 +1177,34 @@ function gatewayAuthorization(
       flags: '-',
       end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
       sources: decision.policy ? [decision.policy] : [],
+    },
+  };
+}
+
+/**
+ * The proxy's JWT filter (RequestAuthentication), before RBAC: a present token that is malformed, expired or for
+ * another audience gets Envoy's 401; a valid one gives the request its principal
+ * (pilot/pkg/security/authn/policy_applier.go: convertToEnvoyJwtConfig).
+ */
+function checkJwt(
+  tracer: Tracer,
+  pod: PodModel,
+): { identity?: JwtIdentity; rejected?: { details: string; terminal: Terminal } } {
+  const request = tracer.request;
+  const outcome = authenticateRequest(tracer.model, pod, requestHeaders(tracer), request.path, Date.now() / 1000);
+  for (const note of outcome.notes) tracer.assumptions.push({ kind: 'authorization', note: `JWT: ${note}.` });
+  if (outcome.kind === 'none') return {};
+  if (outcome.kind === 'accepted') return { identity: outcome.identity };
+  return {
+    rejected: {
+      details: `jwt_authn_access_denied{${outcome.message.replace(/\s/g, '_')}}`,
+      terminal: {
+        outcome: 'denied',
+        status: 401,
+        flags: '-',
+        end: { reason: 'JWT_REJECTED', message: outcome.message },
+        sources: outcome.policies,
+      },
     },
   };
 }
@@ -1608,10 +1652,27 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     chain.action.kind !== 'tcp' && httpClient
       ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
       : undefined;
-  const decision = authorize(tracer.model, pod, { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port });
+  const jwt = http ? checkJwt(tracer, pod) : undefined;
+  if (jwt?.rejected) {
+    log(401, '-', jwt.rejected.details);
+    return jwt.rejected.terminal;
+  }
+  const decision = authorize(tracer.model, pod, {
+    principal,
+    sourceIp: sender?.ip ?? '',
+    http,
+    port: delivery.port,
+    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
+  });
   for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   tracer.step(
-    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
+    },
     pod,
     decision.policy ? [decision.policy] : [],
   );
