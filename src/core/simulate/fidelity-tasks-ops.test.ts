@@ -105,7 +105,8 @@ describe('route rules have no effect on ingress gateway requests', () => {
     'Gateway',
     'myapp-gateway',
     'default',
-    'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [myapp.com]',
+    'selector: {istio: ingressgateway}\nservers:\n' +
+      '- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [myapp.com]',
   );
   const myapp = (subset: string) =>
     istio(

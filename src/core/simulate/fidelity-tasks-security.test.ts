@@ -581,3 +581,74 @@ describe('HTTP authorization on Bookinfo (istio.io tasks/security/authorization/
     ]).toEqual(['200', '200', '200', '403']);
   });
 });
+
+describe('routing by JWT claims at the ingress gateway (istio.io tasks/security/authentication/jwt-route)', () => {
+  const text = doc(
+    authnSetup,
+    pod('istio-ingressgateway', 'istio-system', {
+      labels: { istio: 'ingressgateway', 'sidecar.istio.io/inject': 'true' },
+      annotations: { 'inject.istio.io/templates': 'gateway' },
+      ip: '10.244.0.73',
+    }),
+    service('istio-ingressgateway', 'istio-system', {
+      selector: { istio: 'ingressgateway' },
+      ports: [{ port: 80, name: 'http2', targetPort: 8080 }],
+    }),
+    istio(
+      'Gateway',
+      'httpbin-gateway',
+      'foo',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["*"]',
+    ),
+    istio(
+      'RequestAuthentication',
+      'ingress-jwt',
+      'istio-system',
+      'selector: {matchLabels: {istio: ingressgateway}}\njwtRules:\n- issuer: testing@secure.istio.io\n' +
+        '  jwksUri: https://raw.githubusercontent.com/istio/istio/release-1.12/security/tools/jwt/samples/jwks.json',
+    ),
+    istio(
+      'VirtualService',
+      'httpbin',
+      'foo',
+      'hosts: ["*"]\ngateways: [httpbin-gateway]\nhttp:\n- match:\n  - uri: {prefix: /headers}\n' +
+        '    headers:\n      "@request.auth.claims.groups": {exact: group1}\n  route:\n' +
+        '  - destination: {port: {number: 8000}, host: httpbin}',
+    ),
+  );
+  const call = (token?: string) =>
+    httpCode(
+      trace(text, {
+        from: 'istio-system/istio-ingressgateway',
+        to: 'http://192.0.2.1/headers',
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      }),
+    );
+  it('no token 404, an invalid token 401, the groups token 200, the token without groups 404', () => {
+    expect([call(), call('some.invalid.token'), call(groupsToken), call(demoToken)]).toEqual([
+      '404',
+      '401',
+      '200',
+      '404',
+    ]);
+  });
+  it('the bracket form @request.auth.claims[groups] and withoutHeaders work the same way', () => {
+    const bracket = text.replace('"@request.auth.claims.groups"', '"@request.auth.claims[groups]"');
+    const t = trace(bracket, {
+      from: 'istio-system/istio-ingressgateway',
+      to: 'http://192.0.2.1/headers',
+      headers: { authorization: `Bearer ${groupsToken}` },
+    });
+    expect(httpCode(t)).toBe('200');
+    const without = text.replace('    headers:', '    withoutHeaders:');
+    const call2 = (token: string) =>
+      httpCode(
+        trace(without, {
+          from: 'istio-system/istio-ingressgateway',
+          to: 'http://192.0.2.1/headers',
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+    expect([call2(groupsToken), call2(demoToken)]).toEqual(['404', '200']);
+  });
+});

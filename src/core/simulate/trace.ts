@@ -940,12 +940,14 @@ function proxyHop(
     pod,
     chain.sources,
   );
+  let jwtClaims: Record<string, unknown> | undefined;
   if (direction === 'gateway') {
-    const denied = gatewayAuthorization(tracer, pod, chain, arrivedAs, port);
+    const { denied, identity } = gatewayAuthorization(tracer, pod, chain, arrivedAs, port);
     if (denied) {
       log(denied.status, '-', denied.details);
       return denied.terminal;
     }
+    jwtClaims = identity?.claims;
   }
 
   let clusterName: string;
@@ -995,7 +997,11 @@ function proxyHop(
       pod,
       vhost.sources,
     );
-    route = matchRoute(vhost, { path: request.path, headers: requestHeaders(tracer) });
+    route = matchRoute(vhost, {
+      path: request.path,
+      headers: requestHeaders(tracer),
+      ...(jwtClaims ? { jwtClaims } : {}),
+    });
     if (!route) {
       log(404, 'NR', 'route_not_found', '-', '-', '-');
       return {
@@ -1130,7 +1136,7 @@ function gatewayAuthorization(
   chain: FilterChain,
   arrivedAs: Transport,
   port: number,
-): { status: number | null; details: string; terminal: Terminal } | undefined {
+): { denied?: { status: number | null; details: string; terminal: Terminal }; identity?: JwtIdentity } {
   const request = tracer.request;
   const sender = arrivedAs.from;
   const principal =
@@ -1144,7 +1150,8 @@ function gatewayAuthorization(
   const sourceIp = sender?.ip ?? hostOfSocket(tracer.wire.remote);
   // The JWT filter comes before RBAC in the connection manager.
   const jwt = http ? checkJwt(tracer, pod) : undefined;
-  if (jwt?.rejected) return { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal };
+  if (jwt?.rejected) return { denied: { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal } };
+  const identity = jwt?.identity ? { identity: jwt.identity } : {};
   const decision = authorize(tracer.model, pod, {
     principal,
     sourceIp,
@@ -1154,7 +1161,7 @@ function gatewayAuthorization(
   });
   for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   // No policy decided: the gateway has no RBAC filter to show.
-  if (decision.allowed && !decision.policy) return undefined;
+  if (decision.allowed && !decision.policy) return identity;
   tracer.step(
     {
       kind: 'authorization',
@@ -1166,17 +1173,19 @@ function gatewayAuthorization(
     pod,
     decision.policy ? [decision.policy] : [],
   );
-  if (decision.allowed) return undefined;
+  if (decision.allowed) return identity;
   const status = http ? 403 : null;
   return {
-    status,
-    details: decision.details ?? 'rbac_access_denied',
-    terminal: {
-      outcome: 'denied',
+    denied: {
       status,
-      flags: '-',
-      end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
-      sources: decision.policy ? [decision.policy] : [],
+      details: decision.details ?? 'rbac_access_denied',
+      terminal: {
+        outcome: 'denied',
+        status,
+        flags: '-',
+        end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
+        sources: decision.policy ? [decision.policy] : [],
+      },
     },
   };
 }
