@@ -300,3 +300,81 @@ subsets:
     expect(['198.35.26.96:443', '208.80.153.224:443']).toContain(t.hops[0]?.endpoint);
   });
 });
+
+describe('egress gateway TLS origination (istio.io egress/egress-gateway-tls-origination)', () => {
+  it('http://edition.cnn.com/politics: sidecar → gateway over mTLS, the gateway originates TLS to port 443', () => {
+    const config = doc(
+      istio(
+        'ServiceEntry',
+        'cnn',
+        'default',
+        'hosts: [edition.cnn.com]\nports:\n- {number: 80, name: http, protocol: HTTP}\n' +
+          '- {number: 443, name: https, protocol: HTTPS}\nresolution: DNS',
+      ),
+      istio(
+        'Gateway',
+        'istio-egressgateway',
+        'default',
+        'selector: {istio: egressgateway}\nservers:\n- port: {number: 80, name: https-port-for-tls-origination, ' +
+          'protocol: HTTPS}\n  hosts: [edition.cnn.com]\n  tls: {mode: ISTIO_MUTUAL}',
+      ),
+      istio(
+        'DestinationRule',
+        'egressgateway-for-cnn',
+        'default',
+        'host: istio-egressgateway.istio-system.svc.cluster.local\nsubsets:\n- name: cnn\n  trafficPolicy:\n' +
+          '    loadBalancer: {simple: ROUND_ROBIN}\n    portLevelSettings:\n    - port: {number: 80}\n' +
+          '      tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}',
+      ),
+      istio(
+        'VirtualService',
+        'direct-cnn-through-egress-gateway',
+        'default',
+        'hosts: [edition.cnn.com]\ngateways: [istio-egressgateway, mesh]\nhttp:\n' +
+          '- match: [{gateways: [mesh], port: 80}]\n  route:\n  - destination:\n' +
+          '      host: istio-egressgateway.istio-system.svc.cluster.local\n' +
+          '      subset: cnn\n      port: {number: 80}\n' +
+          '    weight: 100\n- match: [{gateways: [istio-egressgateway], port: 80}]\n  route:\n' +
+          '  - destination: {host: edition.cnn.com, port: {number: 443}}\n    weight: 100',
+      ),
+      istio(
+        'DestinationRule',
+        'originate-tls-for-edition-cnn-com',
+        'default',
+        'host: edition.cnn.com\ntrafficPolicy:\n  loadBalancer: {simple: ROUND_ROBIN}\n  portLevelSettings:\n' +
+          '  - port: {number: 443}\n    tls: {mode: SIMPLE}',
+      ),
+    );
+    const t = trace(doc(curl, egressGateway, config), { from, to: 'http://edition.cnn.com/politics' });
+    expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+    expect(t.hops.map((h) => [h.direction, h.cluster])).toEqual([
+      ['outbound', 'outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local'],
+      ['gateway', 'outbound|443||edition.cnn.com'],
+    ]);
+    const transports = t.steps
+      .map((s) => s.fact)
+      .flatMap((f) => (f.kind === 'endpoint' && f.by === 'loadBalancer' ? [f.transport] : []));
+    expect(transports).toEqual(['mtls', 'tls']);
+    // The sidecar's mTLS carries the DestinationRule's SNI, which selects the gateway's server for edition.cnn.com.
+    expect(t.hops[1]?.accessLog).toMatch(/ edition\.cnn\.com -$/);
+  });
+});
+
+describe('egress timeouts with Gateway API (egress-control, HTTPRoute on a ServiceEntry)', () => {
+  it('an HTTPRoute whose parent is the httpbin.org ServiceEntry routes outbound|80||httpbin.org', () => {
+    const route = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: httpbin-ext, namespace: default}
+spec:
+  parentRefs:
+  - {kind: ServiceEntry, group: networking.istio.io, name: httpbin-ext}
+  hostnames: [httpbin.org]
+  rules:
+  - timeouts: {request: 3s}
+    backendRefs:
+    - {kind: Hostname, group: networking.istio.io, name: httpbin.org, port: 80}`;
+    const t = trace(doc(curl, registryOnly, httpbinOrg, route), { from, to: 'http://httpbin.org/delay/5' });
+    expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+    expect(t.hops[0]?.cluster).toBe('outbound|80||httpbin.org');
+  });
+});

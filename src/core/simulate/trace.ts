@@ -890,7 +890,8 @@ function proxyHop(
   const facts: ConnectionFacts = {
     address,
     port,
-    sni: transport.kind !== 'plaintext' ? request.sni : undefined,
+    // The SNI of the connection that arrives: the client's, or what the proxy before this one sent.
+    sni: transport.kind !== 'plaintext' ? transport.sni : undefined,
     transport: transport.kind,
     alpn: alpnFor(request.protocol, transport.kind),
   };
@@ -1336,7 +1337,7 @@ function clusterHop(
         kind,
         why: { by: 'clusterTls', reason: cluster.tls.reason },
         from: pod,
-        sni: kind === 'mtls' ? istioMtlsSni(cluster.name) : kind === 'tls' ? transport.sni : undefined,
+        sni: kind === 'mtls' ? mtlsSni(cluster) : kind === 'tls' ? transport.sni : undefined,
       },
       'cluster',
       depth,
@@ -1390,11 +1391,7 @@ function clusterHop(
     routeName,
   );
   const sni =
-    upstream === 'mtls'
-      ? istioMtlsSni(cluster.name)
-      : upstream === 'tls'
-        ? (cluster.tls.sni ?? transport.sni)
-        : undefined;
+    upstream === 'mtls' ? mtlsSni(cluster) : upstream === 'tls' ? (cluster.tls.sni ?? transport.sni) : undefined;
   return arrive(
     tracer,
     {
@@ -1726,6 +1723,14 @@ function noteEnvoyFilters(tracer: Tracer, pod: PodModel, direction: 'outbound' |
       patches: filter.patches.length,
     });
   }
+}
+
+/**
+ * A DestinationRule's ISTIO_MUTUAL `sni` replaces the cluster-name SNI, e.g. to reach an egress gateway server by host
+ * (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings).
+ */
+function mtlsSni(cluster: Cluster): string {
+  return cluster.tls.mode === 'ISTIO_MUTUAL' && cluster.tls.sni ? cluster.tls.sni : istioMtlsSni(cluster.name);
 }
 
 /**
