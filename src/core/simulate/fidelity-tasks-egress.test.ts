@@ -378,3 +378,55 @@ spec:
     expect(t.hops[0]?.cluster).toBe('outbound|80||httpbin.org');
   });
 });
+
+describe('wildcard hosts through an egress gateway (istio.io egress/wildcard-egress-hosts)', () => {
+  it('https://en.wikipedia.org: sidecar → egress gateway :443 by SNI → the wildcard ServiceEntry', () => {
+    const config = doc(
+      istio(
+        'ServiceEntry',
+        'www-wikipedia',
+        'default',
+        'hosts: ["*.wikipedia.org"]\nports:\n- {number: 443, name: https, protocol: HTTPS}',
+      ),
+      istio(
+        'Gateway',
+        'istio-egressgateway',
+        'default',
+        'selector: {istio: egressgateway}\nservers:\n- port: {number: 443, name: https, protocol: HTTPS}\n' +
+          '  hosts: ["*.wikipedia.org"]\n  tls: {mode: PASSTHROUGH}',
+      ),
+      istio(
+        'DestinationRule',
+        'egressgateway-for-wikipedia',
+        'default',
+        'host: istio-egressgateway.istio-system.svc.cluster.local\nsubsets:\n- name: wikipedia',
+      ),
+      istio(
+        'VirtualService',
+        'direct-wikipedia-through-egress-gateway',
+        'default',
+        'hosts: ["*.wikipedia.org"]\ngateways: [mesh, istio-egressgateway]\ntls:\n' +
+          '- match: [{gateways: [mesh], port: 443, sniHosts: ["*.wikipedia.org"]}]\n  route:\n' +
+          '  - destination:\n      host: istio-egressgateway.istio-system.svc.cluster.local\n' +
+          '      subset: wikipedia\n      port: {number: 443}\n' +
+          '- match: [{gateways: [istio-egressgateway], port: 443, sniHosts: ["*.wikipedia.org"]}]\n  route:\n' +
+          '  - destination: {host: www.wikipedia.org, port: {number: 443}}',
+      ),
+      istio(
+        'ServiceEntry',
+        'www-wikipedia-org',
+        'default',
+        'hosts: [www.wikipedia.org]\nports:\n- {number: 443, name: https, protocol: HTTPS}\nresolution: DNS',
+      ),
+    );
+    const t = trace(doc(curl, egressGateway, registryOnly, config), {
+      from,
+      to: 'https://en.wikipedia.org/wiki/Main_Page',
+    });
+    expect(t.outcome).toBe('routed');
+    expect(t.hops.map((h) => [h.direction, h.cluster])).toEqual([
+      ['outbound', 'outbound|443|wikipedia|istio-egressgateway.istio-system.svc.cluster.local'],
+      ['gateway', 'outbound|443||www.wikipedia.org'],
+    ]);
+  });
+});

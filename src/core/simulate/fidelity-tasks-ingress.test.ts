@@ -299,3 +299,35 @@ describe('mirroring and circuit breaking (istio.io tasks/traffic-management/mirr
     expect(t.hops[0]?.cluster).toBe('outbound|8000||httpbin.default.svc.cluster.local');
   });
 });
+
+describe('ingress with the Gateway API (ingress-control, Gateway API tab)', () => {
+  const gatewayApi = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway, namespace: istio-ingress}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: default, hostname: "*.example.com", port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: httpbin, namespace: default}
+spec:
+  parentRefs: [{name: httpbin-gateway, namespace: istio-ingress}]
+  hostnames: [httpbin.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /status}}, {path: {type: PathPrefix, value: /delay}}]
+    backendRefs: [{name: httpbin, port: 8000}]`;
+  const text = doc(namespace('istio-system'), namespace('istio-ingress'), httpbin, gatewayApi);
+  const from = 'istio-ingress/httpbin-gateway-istio';
+  it('/status/200 is 200 from httpbin, /headers is 404', () => {
+    const ok = trace(text, { from, to: 'http://httpbin.example.com/status/200' });
+    expect(summary(ok)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+    expect(ok.hops[0]?.cluster).toBe('outbound|8000||httpbin.default.svc.cluster.local');
+    expect(summary(trace(text, { from, to: 'http://httpbin.example.com/headers' }))).toEqual({
+      outcome: 'no-route',
+      status: 404,
+      responseFlags: 'NR',
+    });
+  });
+});
