@@ -377,6 +377,8 @@ export interface TraceHop {
   endpoints?: string[];
   endpoint?: string;
   accessLog?: string;
+  /** Clusters that get a copy of the request (VirtualService mirror); their answers are dropped. */
+  mirrors?: string[];
 }
 
 /** The request as the simulation understood it (defaults filled in). */

@@ -284,6 +284,8 @@ describe('mirroring and circuit breaking (istio.io tasks/traffic-management/mirr
     expect(summary(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
     expect(t.hops[0]?.cluster).toBe('outbound|8000|v1|httpbin.default.svc.cluster.local');
     expect(answeredBy(t)).toBe('default/httpbin-v1');
+    // v2 gets a copy (its log shows the request in the task); the trace names the mirror cluster on the hop.
+    expect(t.hops[0]?.mirrors).toEqual(['outbound|8000|v2|httpbin.default.svc.cluster.local']);
   });
   it('one request under a one-connection circuit breaker goes through (overflow needs concurrency)', () => {
     const breaker = istio(

@@ -1104,6 +1104,7 @@ function proxyHop(
         status: action.fault.abort.status,
       });
     }
+    if (action.mirrorClusters.length > 0) hop.mirrors = action.mirrorClusters;
     const chosen = weightiest(action.clusters);
     if (!chosen) {
       log(503, 'NC', 'cluster_not_found');

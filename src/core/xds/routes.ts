@@ -8,6 +8,7 @@ import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
 import {
+  destinationCluster,
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
   serviceAddressForProxy,
@@ -254,6 +255,8 @@ function translateAction(
     prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
     hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
     mirrors: rule.mirrors.map((m) => m.host),
+    // Mirror clusters are named like destinations (route.go: TranslateRequestMirrorPolicy, GetDestinationCluster).
+    mirrorClusters: rule.mirrors.map((m) => destinationCluster(m, lookup(m.host), listenPort).name),
     fault:
       abort !== undefined || delay !== undefined
         ? {
@@ -334,6 +337,7 @@ export function singleClusterRoute(
       prefixRewrite: undefined,
       hostRewrite: undefined,
       mirrors: [],
+      mirrorClusters: [],
       fault: undefined,
     },
     virtualService: undefined,
@@ -362,6 +366,7 @@ function defaultRoute(service: Service, port: number): Route {
       prefixRewrite: undefined,
       hostRewrite: undefined,
       mirrors: [],
+      mirrorClusters: [],
       fault: undefined,
     },
     virtualService: undefined,

@@ -75,6 +75,8 @@ export type RouteAction =
       prefixRewrite: string | undefined;
       hostRewrite: string | undefined;
       mirrors: string[];
+      /** The clusters the mirrored copies go to (the answer is never waited for). */
+      mirrorClusters: string[];
       fault:
         { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
     }
