@@ -107,6 +107,32 @@ describe('the words of a trace', () => {
   });
 });
 
+describe('the words of a JWT check', () => {
+  const jwtRule = istio(
+    'RequestAuthentication',
+    'jwt',
+    'app',
+    'selector: {matchLabels: {app: reviews}}\njwtRules:\n- issuer: issuer.example',
+  );
+  it("says a refused token gets the proxy's 401 with Envoy's message, and which JWT principal was accepted", () => {
+    const refused = trace(doc(mesh, jwtRule), {
+      from: 'app/client',
+      to: 'http://reviews:9080/',
+      headers: { authorization: 'Bearer not-a-jwt' },
+    });
+    expect(refused.steps.at(-1)?.detail).toContain('the proxy answers 401 "Jwt is not in the form of');
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${part({ alg: 'RS256' })}.${part({ iss: 'issuer.example', sub: 'alice' })}.sig`;
+    const accepted = trace(doc(mesh, jwtRule), {
+      from: 'app/client',
+      to: 'http://reviews:9080/',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(step(accepted, 'authorization')?.detail).toContain('Request principal (JWT): issuer.example/alice.');
+    expect(accepted.assumptions.join(' ')).toContain('does not fetch or check the JWKS keys');
+  });
+});
+
 describe('explainStep, from facts alone', () => {
   const at = (fact: SimulatedStep['fact'], proxy?: string): SimulatedStep => ({ fact, proxy, sources: [] });
 

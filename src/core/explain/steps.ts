@@ -288,9 +288,9 @@ function inbound(fact: Fact<'inbound'>, proxy: string): StepWords {
 }
 
 function authorization(fact: Fact<'authorization'>): StepWords {
-  const caller = fact.principal
-    ? ` Caller identity: ${fact.principal}.`
-    : ' The caller has no mTLS identity (plaintext).';
+  const caller =
+    (fact.principal ? ` Caller identity: ${fact.principal}.` : ' The caller has no mTLS identity (plaintext).') +
+    (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '');
   return { title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', detail: `${fact.reason}.${caller}` };
 }
 
@@ -420,8 +420,12 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
       );
     case 'DENIED':
       return (
-        `${end.decision}: ` +
-        `${end.http ? 'the sidecar answers 403 RBAC: access denied' : 'the connection is closed'}.`
+        `${end.decision}: ` + `${end.http ? 'the proxy answers 403 RBAC: access denied' : 'the connection is closed'}.`
+      );
+    case 'JWT_REJECTED':
+      return (
+        `A RequestAuthentication applies and the request's token fails its check: ` +
+        `the proxy answers 401 "${end.message}".`
       );
   }
 }

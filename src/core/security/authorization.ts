@@ -2,6 +2,7 @@ import { field, isRecord } from '../manifest/parse.ts';
 import { cidrMatch } from '../model/ip.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import type { JwtIdentity } from './requestAuthentication.ts';
 
 /** What the destination proxy knows about a request when it evaluates AuthorizationPolicies. */
 export interface AuthzRequest {
@@ -11,6 +12,8 @@ export interface AuthzRequest {
   /** Undefined for TCP. */
   http: { host: string; method: string; path: string; headers: Map<string, string> } | undefined;
   port: number;
+  /** The request's JWT, once the proxy's JWT filter accepted it (requestAuthentication.ts). */
+  jwt?: JwtIdentity;
 }
 
 export interface AuthzDecision {
@@ -159,8 +162,8 @@ function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
       positive: 'requestPrincipals',
       negative: 'notRequestPrincipals',
       httpOnly: true,
-      test: () => false,
-      note: NO_JWT,
+      test: (p) => anyMatch(p, ctx.request.jwt?.principal),
+      ...(ctx.request.jwt ? {} : { note: NO_JWT }),
     },
     {
       positive: 'namespaces',
@@ -244,8 +247,17 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
     key === 'request.auth.audiences' ||
     key === 'request.auth.presenter' ||
     key.startsWith('request.auth.claims')
-  )
-    return make(true, () => false, { note: NO_JWT });
+  ) {
+    const jwt = ctx.request.jwt;
+    if (!jwt) return make(true, () => false, { note: NO_JWT });
+    if (key === 'request.auth.principal') return make(true, (p) => anyMatch(p, jwt.principal));
+    if (key === 'request.auth.presenter') return make(true, (p) => anyMatch(p, jwt.presenter));
+    if (key === 'request.auth.audiences') return make(true, (p) => jwt.audiences.some((a) => anyMatch(p, a)));
+    const path = /^request\.auth\.claims((?:\[[^\]]+\])+)$/.exec(key);
+    if (!path) return make(true, undefined, { unknown: 'is not of the form request.auth.claims[name]' });
+    const names = [...(path[1] ?? '').matchAll(/\[([^\]]+)\]/g)].map((m) => m[1] ?? '');
+    return make(true, (p) => claimValues(jwt.claims, names).some((v) => anyMatch(p, v)));
+  }
   switch (key) {
     case 'source.ip':
     case 'remote.ip':
@@ -271,6 +283,21 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
         ? make(false, undefined, { unknown: 'reads Envoy filter metadata, which Meshpath does not model' })
         : undefined;
   }
+}
+
+/**
+ * A claim's values by its path of names: a string, or each string of a list; `scope` and `permission` are
+ * space-delimited (pilot/pkg/security/authz/model/generator.go: requestClaimGenerator; policy_applier.go:
+ * buildSpaceDelimitedClaims).
+ */
+function claimValues(claims: Record<string, unknown>, names: string[]): string[] {
+  let value: unknown = claims;
+  for (const name of names) value = isRecord(value) ? value[name] : undefined;
+  const last = names.at(-1) ?? '';
+  if (typeof value === 'string')
+    return names.length === 1 && (last === 'scope' || last === 'permission') ? value.split(' ') : [value];
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  return strings(value);
 }
 
 function addNote(ctx: RuleContext, note: string) {

@@ -39,6 +39,8 @@ export interface HopLog {
   downstreamRemote: string;
   sni: string | undefined;
   route: string;
+  /** A fault delay held the request before it went on (Envoy flags it DI whatever happens next). */
+  delayed?: boolean;
 }
 
 /** What came back to a proxy from further along the path. */
@@ -64,6 +66,8 @@ const LOCAL_REPLY_BODY: Record<string, string> = {
 
 function bodyOf(details: string): number {
   if (details.startsWith('rbac_access_denied')) return 'RBAC: access denied'.length;
+  // jwt_authn_access_denied{message}: the body is the message (its spaces became underscores in the details).
+  if (details.startsWith('jwt_authn_access_denied{')) return details.length - 'jwt_authn_access_denied{}'.length;
   return LOCAL_REPLY_BODY[details]?.length ?? 0;
 }
 
@@ -83,6 +87,23 @@ interface Line {
 }
 
 function finish(log: HopLog, answer: Answer): { line: Line; passes: Answer } {
+  const { line, passes } = finishLine(log, answer);
+  return { line: log.delayed ? { ...line, flags: withDelayFlag(line.flags) } : line, passes };
+}
+
+/**
+ * Envoy's fault filter marks every delayed stream DelayInjected; flags print in Envoy's enum order, where DI follows
+ * the upstream and NR flags and comes before FI (envoy: source/common/stream_info/utility.cc).
+ */
+function withDelayFlag(flags: string): string {
+  if (flags === '-') return 'DI';
+  const parts = flags.split(',');
+  const fi = parts.indexOf('FI');
+  if (fi < 0) return [...parts, 'DI'].join(',');
+  return [...parts.slice(0, fi), 'DI', ...parts.slice(fi)].join(',');
+}
+
+function finishLine(log: HopLog, answer: Answer): { line: Line; passes: Answer } {
   const base = { termination: '-', failure: '-', upstreamLocal: log.upstreamLocal, duration: '0', serviceTime: '-' };
   if (log.own) {
     const { code, flags, details } = log.own;

@@ -192,6 +192,27 @@ export interface HttpFacts {
   path: string;
   /** Request headers by lower-case name, including :method, :authority and :scheme. */
   headers: Map<string, string>;
+  /** The payload of the JWT this proxy's JWT filter accepted, if any. */
+  jwtClaims?: Record<string, unknown>;
+}
+
+/**
+ * A JWT claim matcher: a string claim, or any string of a list claim, must match; no token or no such claim fails
+ * (an inverted matcher then holds) (pilot/pkg/security/authz/model/util.go: MetadataMatcherForJWTClaims).
+ */
+function claimMatches(matcher: StringMatcher, path: string[], claims: Record<string, unknown> | undefined): boolean {
+  let value: unknown = claims;
+  for (const name of path)
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  const values =
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : [];
+  const plain = { ...matcher, invert: false };
+  const result = values.some((v) => matchString(plain, v));
+  return matcher.invert ? !result : result;
 }
 
 /** Whether one route's path, headers and query parameters all match the request. */
@@ -208,8 +229,12 @@ export function routeMatches(route: Route, request: HttpFacts): boolean {
         ? left === right
         : fullRegexMatch(path.value, pathOnly);
   if (!pathOk) return false;
-  for (const header of route.match.headers)
-    if (!matchString(header.matcher, request.headers.get(header.name))) return false;
+  for (const header of route.match.headers) {
+    const ok = header.claims
+      ? claimMatches(header.matcher, header.claims, request.jwtClaims)
+      : matchString(header.matcher, request.headers.get(header.name));
+    if (!ok) return false;
+  }
   if (route.match.queryParameters.length === 0) return true;
   const params = queryParameters(queryAt >= 0 ? request.path.slice(queryAt + 1) : '');
   for (const param of route.match.queryParameters)

@@ -249,7 +249,14 @@ export type StepFact =
       match: FilterChainMatch;
       mtls: boolean;
     }
-  | { kind: 'authorization'; allowed: boolean; reason: string; principal: string | undefined }
+  | {
+      kind: 'authorization';
+      allowed: boolean;
+      reason: string;
+      principal: string | undefined;
+      /** `iss/sub` of the JWT the proxy accepted (RequestAuthentication), when the request carried one. */
+      requestPrincipal?: string;
+    }
   /** An EnvoyFilter selects this proxy; its patches are not applied. */
   | {
       kind: 'envoyFilter';
@@ -326,7 +333,9 @@ export type EndFact =
   | { reason: 'NO_HEALTHY_UPSTREAM'; cluster: string; total: number; subset: string | undefined; service: string }
   | { reason: 'INBOUND_NO_FILTER_CHAIN'; proxy: string; port: number; requires: 'mtls' | 'plaintext' }
   | { reason: 'INBOUND_PLAINTEXT_ONLY'; proxy: string; port: number; sent: TransportKind }
-  | { reason: 'DENIED'; decision: string; http: boolean };
+  | { reason: 'DENIED'; decision: string; http: boolean }
+  /** The proxy's JWT filter refused the request's token (401), with Envoy's message. */
+  | { reason: 'JWT_REJECTED'; message: string };
 
 /** What the simulation had to take for granted. */
 export type AssumptionFact =
@@ -368,6 +377,8 @@ export interface TraceHop {
   endpoints?: string[];
   endpoint?: string;
   accessLog?: string;
+  /** Clusters that get a copy of the request (VirtualService mirror); their answers are dropped. */
+  mirrors?: string[];
 }
 
 /** The request as the simulation understood it (defaults filled in). */

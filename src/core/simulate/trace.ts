@@ -9,6 +9,7 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize } from '../security/authorization.ts';
+import { authenticateRequest, type JwtIdentity } from '../security/requestAuthentication.ts';
 import {
   ignoredInAmbient,
   throughWaypoint,
@@ -820,6 +821,8 @@ function proxyHop(
     direction === 'gateway'
       ? `${arriving.xff ? `${arriving.xff}, ` : ''}${hostOfSocket(arriving.remote)}`
       : arriving.xff;
+  // Set once the route's fault delay applies to this request.
+  let delayed = false;
   const log = (code: number | null, flags: string, details: string, cluster = '-', upstreamHost = '-', route = '-') => {
     const forwarded = details === 'via_upstream';
     const upstreamLocal = forwarded ? tracer.ephemeral(pod.ip) : '-';
@@ -841,6 +844,7 @@ function proxyHop(
       downstreamRemote: arriving.remote,
       sni: transport.sni,
       route,
+      ...(delayed ? { delayed } : {}),
     });
     if (forwarded)
       tracer.wire = {
@@ -886,7 +890,8 @@ function proxyHop(
   const facts: ConnectionFacts = {
     address,
     port,
-    sni: transport.kind !== 'plaintext' ? request.sni : undefined,
+    // The SNI of the connection that arrives: the client's, or what the proxy before this one sent.
+    sni: transport.kind !== 'plaintext' ? transport.sni : undefined,
     transport: transport.kind,
     alpn: alpnFor(request.protocol, transport.kind),
   };
@@ -904,6 +909,7 @@ function proxyHop(
     };
   }
   hop.filterChain = chainLabel(chain);
+  const arrivedAs = transport;
   if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
     // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes
     // on.
@@ -935,6 +941,15 @@ function proxyHop(
     pod,
     chain.sources,
   );
+  let jwtClaims: Record<string, unknown> | undefined;
+  if (direction === 'gateway') {
+    const { denied, identity } = gatewayAuthorization(tracer, pod, chain, arrivedAs, port);
+    if (denied) {
+      log(denied.status, '-', denied.details);
+      return denied.terminal;
+    }
+    jwtClaims = identity?.claims;
+  }
 
   let clusterName: string;
   let route: Route | undefined;
@@ -983,7 +998,11 @@ function proxyHop(
       pod,
       vhost.sources,
     );
-    route = matchRoute(vhost, { path: request.path, headers: requestHeaders(tracer) });
+    route = matchRoute(vhost, {
+      path: request.path,
+      headers: requestHeaders(tracer),
+      ...(jwtClaims ? { jwtClaims } : {}),
+    });
     if (!route) {
       log(404, 'NR', 'route_not_found', '-', '-', '-');
       return {
@@ -1065,6 +1084,9 @@ function proxyHop(
         sources: route.sources,
       };
     }
+    // A delay for every request holds it, then it goes on (or is aborted): TranslateFault in
+    // pilot/pkg/networking/core/route/route.go sets the percentage Envoy's fault filter rolls.
+    if (action.fault?.delay && action.fault.delay.percent >= 100) delayed = true;
     if (action.fault?.abort) {
       if (action.fault.abort.percent >= 100) {
         log(action.fault.abort.status, 'FI', 'fault_filter_abort', '-', '-', route.name);
@@ -1082,6 +1104,7 @@ function proxyHop(
         status: action.fault.abort.status,
       });
     }
+    if (action.mirrorClusters.length > 0) hop.mirrors = action.mirrorClusters;
     const chosen = weightiest(action.clusters);
     if (!chosen) {
       log(503, 'NC', 'cluster_not_found');
@@ -1102,6 +1125,99 @@ function proxyHop(
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
+}
+
+/**
+ * A gateway enforces the AuthorizationPolicies that select its pod too: the RBAC filter of an HTTP server's connection
+ * manager runs before the router, so a denial comes before any 404; a TCP server gets the network RBAC filter
+ * (pilot/pkg/networking/core/gateway.go: buildGatewayHTTPFilterChainOpts, buildGatewayNetworkFiltersFromTCPRoutes).
+ */
+function gatewayAuthorization(
+  tracer: Tracer,
+  pod: PodModel,
+  chain: FilterChain,
+  arrivedAs: Transport,
+  port: number,
+): { denied?: { status: number | null; details: string; terminal: Terminal }; identity?: JwtIdentity } {
+  const request = tracer.request;
+  const sender = arrivedAs.from;
+  const principal =
+    chain.serverTls?.mode === 'ISTIO_MUTUAL' && arrivedAs.kind === 'mtls' && sender
+      ? `${tracer.model.meshConfig.trustDomain}/ns/${sender.namespace}/sa/${sender.serviceAccount}`
+      : undefined;
+  const http =
+    chain.action.kind !== 'tcp' && tracer.isHttp
+      ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
+      : undefined;
+  const sourceIp = sender?.ip ?? hostOfSocket(tracer.wire.remote);
+  // The JWT filter comes before RBAC in the connection manager.
+  const jwt = http ? checkJwt(tracer, pod) : undefined;
+  if (jwt?.rejected) return { denied: { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal } };
+  const identity = jwt?.identity ? { identity: jwt.identity } : {};
+  const decision = authorize(tracer.model, pod, {
+    principal,
+    sourceIp,
+    http,
+    port,
+    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
+  });
+  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
+  // No policy decided: the gateway has no RBAC filter to show.
+  if (decision.allowed && !decision.policy) return identity;
+  tracer.step(
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
+    },
+    pod,
+    decision.policy ? [decision.policy] : [],
+  );
+  if (decision.allowed) return identity;
+  const status = http ? 403 : null;
+  return {
+    denied: {
+      status,
+      details: decision.details ?? 'rbac_access_denied',
+      terminal: {
+        outcome: 'denied',
+        status,
+        flags: '-',
+        end: { reason: 'DENIED', decision: decision.reason, http: http !== undefined },
+        sources: decision.policy ? [decision.policy] : [],
+      },
+    },
+  };
+}
+
+/**
+ * The proxy's JWT filter (RequestAuthentication), before RBAC: a present token that is malformed, expired or for
+ * another audience gets Envoy's 401; a valid one gives the request its principal
+ * (pilot/pkg/security/authn/policy_applier.go: convertToEnvoyJwtConfig).
+ */
+function checkJwt(
+  tracer: Tracer,
+  pod: PodModel,
+): { identity?: JwtIdentity; rejected?: { details: string; terminal: Terminal } } {
+  const request = tracer.request;
+  const outcome = authenticateRequest(tracer.model, pod, requestHeaders(tracer), request.path, Date.now() / 1000);
+  for (const note of outcome.notes) tracer.assumptions.push({ kind: 'authorization', note: `JWT: ${note}.` });
+  if (outcome.kind === 'none') return {};
+  if (outcome.kind === 'accepted') return { identity: outcome.identity };
+  return {
+    rejected: {
+      details: `jwt_authn_access_denied{${outcome.message.replace(/\s/g, '_')}}`,
+      terminal: {
+        outcome: 'denied',
+        status: 401,
+        flags: '-',
+        end: { reason: 'JWT_REJECTED', message: outcome.message },
+        sources: outcome.policies,
+      },
+    },
+  };
 }
 
 /** A split across weighted destinations: this trace follows the heaviest. */
@@ -1222,7 +1338,7 @@ function clusterHop(
         kind,
         why: { by: 'clusterTls', reason: cluster.tls.reason },
         from: pod,
-        sni: kind === 'mtls' ? istioMtlsSni(cluster.name) : kind === 'tls' ? transport.sni : undefined,
+        sni: kind === 'mtls' ? mtlsSni(cluster) : kind === 'tls' ? transport.sni : undefined,
       },
       'cluster',
       depth,
@@ -1276,11 +1392,7 @@ function clusterHop(
     routeName,
   );
   const sni =
-    upstream === 'mtls'
-      ? istioMtlsSni(cluster.name)
-      : upstream === 'tls'
-        ? (cluster.tls.sni ?? transport.sni)
-        : undefined;
+    upstream === 'mtls' ? mtlsSni(cluster) : upstream === 'tls' ? (cluster.tls.sni ?? transport.sni) : undefined;
   return arrive(
     tracer,
     {
@@ -1547,10 +1659,27 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     chain.action.kind !== 'tcp' && httpClient
       ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
       : undefined;
-  const decision = authorize(tracer.model, pod, { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port });
+  const jwt = http ? checkJwt(tracer, pod) : undefined;
+  if (jwt?.rejected) {
+    log(401, '-', jwt.rejected.details);
+    return jwt.rejected.terminal;
+  }
+  const decision = authorize(tracer.model, pod, {
+    principal,
+    sourceIp: sender?.ip ?? '',
+    http,
+    port: delivery.port,
+    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
+  });
   for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   tracer.step(
-    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
+    },
     pod,
     decision.policy ? [decision.policy] : [],
   );
@@ -1595,6 +1724,14 @@ function noteEnvoyFilters(tracer: Tracer, pod: PodModel, direction: 'outbound' |
       patches: filter.patches.length,
     });
   }
+}
+
+/**
+ * A DestinationRule's ISTIO_MUTUAL `sni` replaces the cluster-name SNI, e.g. to reach an egress gateway server by host
+ * (pilot/pkg/networking/core/cluster_tls.go: buildUpstreamTLSSettings).
+ */
+function mtlsSni(cluster: Cluster): string {
+  return cluster.tls.mode === 'ISTIO_MUTUAL' && cluster.tls.sni ? cluster.tls.sni : istioMtlsSni(cluster.name);
 }
 
 /**

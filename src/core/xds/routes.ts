@@ -8,6 +8,7 @@ import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
 import {
+  destinationCluster,
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
   serviceAddressForProxy,
@@ -45,16 +46,23 @@ function stringMatcher(value: unknown): StringMatcher | undefined {
   return { kind: 'present', value: '' };
 }
 
-/**
- * A header condition. `@request.auth.claims…` names become JWT metadata matchers (route.go: translateMetadataMatch)
- * that never match without a validated JWT, which Meshpath does not model: kept as a presence test of a header no
- * request carries, so the condition fails, and passes under withoutHeaders.
- */
-function headerMatcher(name: string, value: unknown): StringMatcher | undefined {
-  // A null StringMatch is a presence match too (route.go: canBeConvertedToPresentMatch).
+/** A header condition; a null StringMatch is a presence match too (route.go: canBeConvertedToPresentMatch). */
+function headerMatcher(value: unknown): StringMatcher | undefined {
   if (value === null) return { kind: 'present', value: '' };
-  if (name.startsWith('@request.auth.claims')) return isRecord(value) ? { kind: 'present', value: '' } : undefined;
   return stringMatcher(value);
+}
+
+/**
+ * `@request.auth.claims.a.b` or `@request.auth.claims[a][b]`: the claim path a JWT metadata matcher reads instead of a
+ * header (pkg/jwt/routing.go: ToRoutingClaim; route.go: translateMetadataMatch); undefined for any other name.
+ */
+export function routingClaim(name: string): string[] | undefined {
+  const prefix = '@request.auth.claims';
+  if (!name.toLowerCase().startsWith(prefix)) return undefined;
+  const rest = name.slice(prefix.length);
+  if (rest.startsWith('.') && rest.length > 1) return rest.slice(1).split('.');
+  if (rest.startsWith('[') && rest.endsWith(']') && rest.length > 2) return rest.slice(1, -1).split('][');
+  return undefined;
 }
 
 /** An Istio HTTPMatchRequest as Envoy matches it (route.go: TranslateRouteMatch). */
@@ -70,22 +78,30 @@ export function translateRouteMatch(match: Readonly<Record<string, unknown>> | u
   const headers = field(match, 'headers');
   if (isRecord(headers)) {
     for (const name of Object.keys(headers).sort()) {
-      const matcher = headerMatcher(name, headers[name]);
+      const matcher = headerMatcher(headers[name]);
       if (!matcher) continue;
-      out.headers.push({ name: name.toLowerCase(), matcher });
+      const claims = routingClaim(name);
+      out.headers.push({ name: name.toLowerCase(), matcher, ...(claims ? { claims } : {}) });
       parts.push(`header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
     }
   }
   const without = field(match, 'withoutHeaders');
   if (isRecord(without)) {
     for (const name of Object.keys(without).sort()) {
-      const matcher = headerMatcher(name, without[name]);
+      const matcher = headerMatcher(without[name]);
       if (!matcher) continue;
+      const claims = routingClaim(name);
       // route.go: TranslateRouteMatch — withoutHeaders inverts the match; a value match treats a missing header as
-      // empty (so `exact: ""` does not match a request without the header), a presence match cannot.
+      // empty (so `exact: ""` does not match a request without the header), a presence match cannot. A claim
+      // matcher is simply inverted.
       out.headers.push({
         name: name.toLowerCase(),
-        matcher: { ...matcher, invert: true, ...(matcher.kind !== 'present' ? { treatMissingAsEmpty: true } : {}) },
+        matcher: {
+          ...matcher,
+          invert: true,
+          ...(matcher.kind !== 'present' && !claims ? { treatMissingAsEmpty: true } : {}),
+        },
+        ...(claims ? { claims } : {}),
       });
       parts.push(`no header ${name} ${matcher.kind}${matcher.value ? ` ${matcher.value}` : ''}`);
     }
@@ -161,6 +177,16 @@ function percent(value: unknown): number {
 }
 
 /**
+ * A delay without `percentage` falls back to the deprecated integer `percent`, which is 0 when absent: no request is
+ * delayed (pilot/pkg/networking/core/route/route.go: TranslateFault).
+ */
+function delayPercent(delay: unknown): number {
+  if (field(delay, 'percentage') !== undefined) return percent(field(delay, 'percentage'));
+  const legacy = field(delay, 'percent');
+  return typeof legacy === 'number' ? legacy : 0;
+}
+
+/**
  * The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination,
  * TranslateFault).
  */
@@ -229,15 +255,15 @@ function translateAction(
     prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
     hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
     mirrors: rule.mirrors.map((m) => m.host),
+    // Mirror clusters are named like destinations (route.go: TranslateRequestMirrorPolicy, GetDestinationCluster).
+    mirrorClusters: rule.mirrors.map((m) => destinationCluster(m, lookup(m.host), listenPort).name),
     fault:
       abort !== undefined || delay !== undefined
         ? {
             ...(typeof abortStatus === 'number'
               ? { abort: { status: abortStatus, percent: percent(field(abort, 'percentage')) } }
               : {}),
-            ...(typeof fixedDelay === 'string'
-              ? { delay: { fixedDelay, percent: percent(field(delay, 'percentage')) } }
-              : {}),
+            ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: delayPercent(delay) } } : {}),
           }
         : undefined,
   };
@@ -311,6 +337,7 @@ export function singleClusterRoute(
       prefixRewrite: undefined,
       hostRewrite: undefined,
       mirrors: [],
+      mirrorClusters: [],
       fault: undefined,
     },
     virtualService: undefined,
@@ -339,6 +366,7 @@ function defaultRoute(service: Service, port: number): Route {
       prefixRewrite: undefined,
       hostRewrite: undefined,
       mirrors: [],
+      mirrorClusters: [],
       fault: undefined,
     },
     virtualService: undefined,

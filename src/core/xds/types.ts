@@ -59,7 +59,8 @@ export interface StringMatcher {
 
 export interface RouteMatch {
   path: { kind: 'prefix' | 'exact' | 'regex'; value: string; ignoreCase: boolean };
-  headers: Array<{ name: string; matcher: StringMatcher }>;
+  /** `claims`: a JWT claim path matched in the JWT filter's metadata instead of a header (`@request.auth.claims`). */
+  headers: Array<{ name: string; matcher: StringMatcher; claims?: string[] }>;
   queryParameters: Array<{ name: string; matcher: StringMatcher }>;
   /** The Istio match this came from, for explanations. */
   description: string;
@@ -74,6 +75,8 @@ export type RouteAction =
       prefixRewrite: string | undefined;
       hostRewrite: string | undefined;
       mirrors: string[];
+      /** The clusters the mirrored copies go to (the answer is never waited for). */
+      mirrorClusters: string[];
       fault:
         { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
     }
