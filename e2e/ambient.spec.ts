@@ -196,3 +196,20 @@ test('axe-core finds no serious or critical violation on the ambient path and th
   await expect(page.getByRole('table', { name: /^workloads of / })).toBeVisible();
   expect(await seriousViolations(page), 'ztunnel tables').toEqual([]);
 });
+
+test('an ambient client calling a host outside the mesh: a labelled plaintext edge, and the workloads table', async ({
+  page,
+}) => {
+  await openExample(page, 'ambient-l4');
+  await page.getByRole('textbox', { name: 'Destination' }).fill('http://example.com/');
+  await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
+  await openView(page, 'Path');
+  await expect
+    .poll(async () => (await pathEdges(page)).filter((e) => e.label !== '').map((e) => e.label))
+    .toEqual(['plaintext :80 · outside the mesh']);
+  await expect(page.getByLabel('Edge legend')).toHaveText('plaintext: no tunnel, no mTLS');
+  await screenshot(page, 'ambient-plaintext-path');
+  await openView(page, 'Proxy config');
+  await expect(page.getByRole('region', { name: 'Proxy config' })).toContainText("This pod's row is marked.");
+  await screenshot(page, 'ambient-ztunnel-workloads');
+});

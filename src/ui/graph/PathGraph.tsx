@@ -131,6 +131,9 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       width: 3,
     },
   },
+  // The last edge takes the outcome's colour, unless it is a tunnel or a plaintext send (their own style wins).
+  { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
+  { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
   {
     selector: 'edge[label]',
     // How the bytes travel between two proxies, on a white band so that it reads over lines and lane borders.
@@ -179,8 +182,6 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     selector: 'edge.alternative.bypassed',
     style: { opacity: 0.7, 'line-color': '#b26a00', 'target-arrow-color': '#b26a00' },
   },
-  { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
-  { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
 ];
 
 export interface PathGraphProps {

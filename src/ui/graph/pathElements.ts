@@ -89,7 +89,7 @@ export const BREAK_AFTER = /(?<=[|/-])(?=\S)|(?<=[^0-9\s]\.)(?=\S)|(?<=\.)(?=[^0
 function stepLabel(step: TraceStep, trace: Trace): string {
   const title = KIND_TITLE[step.kind];
   const ambient = ambientStepLabel(step);
-  if (ambient !== undefined) return shortenLines(ambient);
+  if (ambient !== undefined) return shortenLines(labelPlaceholders(ambient, 'placeholder'));
   switch (step.kind) {
     case 'dns': {
       const answers = labelPlaceholders(trace.dns.answers.join(', '), 'placeholder');

@@ -146,8 +146,8 @@ export function ProxyConfigPanel() {
           <strong>{podRef} has no proxy of its own</strong>: {result.reason}
           {result.node ? ` (node ${result.node})` : ''}. These are that ztunnel's tables, as{' '}
           <code>istioctl ztunnel-config workloads</code> and <code>services</code> print them: PROTOCOL HBONE means an
-          mTLS tunnel to port 15008, TCP plaintext; WAYPOINT is the waypoint traffic goes through. This pod's row is
-          highlighted.
+          mTLS tunnel to port 15008, TCP plaintext; WAYPOINT is the waypoint traffic goes through.
+          {kind === 'workloads' && " This pod's row is marked."}
         </p>
       )}
       {result?.ok && result.kind === 'envoy' && (
