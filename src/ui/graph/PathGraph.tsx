@@ -148,6 +148,8 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'text-background-shape': 'roundrectangle',
       'text-border-width': 1,
       'text-border-opacity': 1,
+      // A little above the middle, clear of the title of the lane the edge enters (pathElements.ts: LABEL_GAP).
+      'text-margin-y': -6,
     },
   },
   {

@@ -125,8 +125,8 @@ describe('the ambient path layout', () => {
     for (const edge of labelled(edges)) {
       const from = positions.get(edge.source)?.y ?? NaN;
       const to = positions.get(edge.target)?.y ?? NaN;
-      // A row (102) and the label's gap (64), where lanes that meet by a plain edge have 34.
-      expect(to - from).toBeGreaterThanOrEqual(102 + 64);
+      // A row (102) and the label's gap (58), where lanes that meet by a plain edge have 34.
+      expect(to - from).toBeGreaterThanOrEqual(102 + 58);
     }
     const plain = layoutPath(nodes, 4);
     expect(plain.get('destination')?.y).toBeLessThan(positions.get('destination')?.y ?? 0);

@@ -250,7 +250,7 @@ const COLUMN = PATH_NODE_WIDTH + 26;
 const ROW = 102;
 const LANE_GAP = 34;
 /** Room above a node entered by a labelled edge (HBONE, plaintext): the label sits in the gap, clear of lane titles. */
-const LABEL_GAP = 64;
+const LABEL_GAP = 58;
 
 /**
  * Positions for the path: left to right, wrapping into rows so that it stays readable at full size in a narrow pane.
