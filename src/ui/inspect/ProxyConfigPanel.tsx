@@ -123,7 +123,7 @@ export function ProxyConfigPanel() {
               type="button"
               role="tab"
               aria-selected={kind === k}
-              aria-controls="proxy-config-table"
+              aria-controls={table ? 'proxy-config-table' : undefined}
               tabIndex={kind === k ? 0 : -1}
               onClick={() => setPicked(k)}
               onKeyDown={onTabKey}
