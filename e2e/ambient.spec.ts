@@ -10,6 +10,7 @@ const EXAMPLES = [
     hboneEdges: 1,
     bypassed: undefined,
     service: { name: 'httpbin.shop.svc.cluster.local', waypoint: 'None' },
+    destinationPod: 'shop/httpbin-',
   },
   {
     id: 'ambient-waypoint',
@@ -21,6 +22,7 @@ const EXAMPLES = [
     hboneEdges: 2,
     bypassed: undefined,
     service: { name: 'productpage.shop.svc.cluster.local', waypoint: 'waypoint' },
+    destinationPod: 'shop/productpage-',
   },
   {
     id: 'ambient-waypoint-missing',
@@ -28,6 +30,7 @@ const EXAMPLES = [
     hboneEdges: 1,
     bypassed: 'waypoint shop/waypoint bypassed: does not exist',
     service: { name: 'productpage.shop.svc.cluster.local', waypoint: 'None' },
+    destinationPod: 'shop/productpage-',
   },
 ] as const;
 
@@ -95,6 +98,10 @@ for (const example of EXAMPLES) {
     await expect(page.getByRole('combobox', { name: 'Proxy' }).locator('option:checked')).toContainText(
       '(ambient · ztunnel) · on the path',
     );
+    // The pod whose ztunnel takes the request in is on the path too.
+    await expect(
+      page.getByRole('combobox', { name: 'Proxy' }).locator('option', { hasText: example.destinationPod }),
+    ).toContainText('(ambient · ztunnel) · on the path');
     await expect(page.getByRole('region', { name: 'Proxy config' })).toContainText(
       'has no proxy of its own: namespace shop has the label istio.io/dataplane-mode=ambient',
     );

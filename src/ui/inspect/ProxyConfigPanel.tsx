@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { Table } from '../../core/index.ts';
+import type { Table, Trace } from '../../core/index.ts';
 import type { PodSummary, ProxyConfigView } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
 
@@ -101,8 +101,7 @@ export function ProxyConfigPanel() {
           Proxy{' '}
           <select aria-label="Proxy" value={podRef} onChange={(e) => setChosen(e.target.value)}>
             {proxies.map((p) => {
-              const onPath =
-                trace?.ok && (trace.trace.request.from === p.ref || trace.trace.hops.some((h) => h.proxy === p.ref));
+              const onPath = trace?.ok && onThePath(trace.trace, p.ref);
               return (
                 <option key={p.ref} value={p.ref}>
                   {p.ref} ({proxyWords(p)}){onPath ? ' · on the path' : ''}
@@ -228,6 +227,15 @@ export function ProxyConfigPanel() {
         </div>
       )}
     </section>
+  );
+}
+
+/** A pod the request leaves from, whose proxy it goes through, or whose ztunnel takes it in. */
+function onThePath(trace: Trace, ref: string): boolean {
+  return (
+    trace.request.from === ref ||
+    trace.hops.some((h) => h.proxy === ref) ||
+    trace.steps.some((s) => s.fact.kind === 'ztunnel' && s.fact.by === 'inbound' && s.fact.pod === ref)
   );
 }
 
