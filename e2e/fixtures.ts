@@ -1,5 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * Every browser test runs with a guard: any request that is not to the local preview server (from the page or any of
@@ -101,4 +102,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `e2e/screenshots/${name}.png`;
   await page.screenshot({ path });
   return path;
+}
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** The serious and critical accessibility violations axe-core finds on the page as it is. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  // Served from the page's own origin, so the app's Content-Security-Policy (script-src 'self') lets it run.
+  await page.route('**/__axe.min.js', (route) => route.fulfill({ path: axePath, contentType: 'text/javascript' }));
+  await page.addScriptTag({ url: '/__axe.min.js' });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
+    const results = await axe.run(document);
+    return results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+interface AxeResults {
+  violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }>;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as core from '../core/index.ts';
@@ -101,7 +102,9 @@ describe('the engine session (what the analysis worker runs)', () => {
     const asked = session.run(input(manifests, 'http://cart/', { proxyConfigFor: 'shop/client' }));
     expect(asked.proxyConfig?.pod).toBe('shop/client');
     const view = asked.proxyConfig?.view;
-    expect(view?.ok && view.tables.clusters.rows.map((r) => r.cells[0])).toContain('cart.shop.svc.cluster.local');
+    expect(view?.ok && view.kind === 'envoy' && view.tables.clusters.rows.map((r) => r.cells[0])).toContain(
+      'cart.shop.svc.cluster.local',
+    );
     expect(session.run(input(manifests, 'http://other/', { proxyConfigFor: 'shop/client' })).proxyConfig).toBe(
       undefined,
     );
@@ -109,6 +112,34 @@ describe('the engine session (what the analysis worker runs)', () => {
     expect(other.proxyConfig?.view).toMatchObject({ ok: false, reason: expect.stringContaining('No pod shop/nobody') });
     const edited = session.run(input(`${manifests}# x\n`, 'http://other/', { proxyConfigFor: 'shop/nobody' }));
     expect(edited.proxyConfig?.pod).toBe('shop/nobody');
+  });
+
+  it('gives an ambient pod its ztunnel tables, and a waypoint pod its Envoy tables named as the waypoint', () => {
+    const text = readFileSync(
+      new URL('../../fixtures/scenarios/ambient-waypoint/manifests.yaml', import.meta.url),
+      'utf8',
+    );
+    const session = new EngineSession();
+    const first = session.run(input(text, 'http://productpage.shop:9080/', { proxyConfigFor: 'shop/sleep' }));
+    expect(first.analysis?.pods?.filter((p) => p.waypoint).map((p) => [p.ref, p.waypoint])).toEqual([
+      ['shop/waypoint-0', 'shop/waypoint'],
+    ]);
+    // A name the Proxy menu does not use still finds the pod, as the request form's source does.
+    const view = first.proxyConfig?.view;
+    if (!view?.ok || view.kind !== 'ztunnel') throw new Error(`expected ztunnel's tables, got ${JSON.stringify(view)}`);
+    expect(view.reason).toContain('istio.io/dataplane-mode=ambient');
+    expect(view.tables.workloads.headers).toEqual(['NAMESPACE', 'POD NAME', 'ADDRESS', 'NODE', 'WAYPOINT', 'PROTOCOL']);
+    expect(view.tables.workloads.rows.find((r) => r.cells[1]?.startsWith('sleep-'))?.cells[5]).toBe('HBONE');
+    const services = new Map(view.tables.services.rows.map((r) => [r.cells[1], r.cells[3]]));
+    expect(services.get('productpage.shop.svc.cluster.local')).toBe('waypoint');
+    expect(services.get('reviews.shop.svc.cluster.local')).toBe('None');
+    // Every ambient pod shares the tables: computed once per analysis.
+    const other = session.run(input(text, 'http://productpage.shop:9080/', { proxyConfigFor: 'shop/reviews' }));
+    const again = other.proxyConfig?.view;
+    expect(again?.ok && again.kind === 'ztunnel' && again.tables).toBe(view.tables);
+
+    const waypoint = session.run(input(text, 'http://productpage.shop:9080/', { proxyConfigFor: 'shop/waypoint-0' }));
+    expect(waypoint.proxyConfig?.view).toMatchObject({ ok: true, kind: 'envoy', waypoint: 'shop/waypoint' });
   });
 
   it('sends the rule that decided each step, with its lines (only the worker holds the YAML trees)', () => {

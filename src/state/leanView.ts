@@ -2,6 +2,7 @@ import { isSuccess } from './outcome.ts';
 import { decidingSources, type StepSource } from './stepSources.ts';
 import {
   computeProxyConfig,
+  findPod,
   problemsNaming,
   lookupPod,
   proxyConfigTables,
@@ -12,9 +13,12 @@ import {
   type TraceResult,
   type ObjectGraphEdge,
   type OutboundTrafficPolicyMode,
+  type PodModel,
   type ProxyConfigTables,
   type ProxyKind,
   type SourceRange,
+  type ZtunnelConfigTables,
+  ztunnelConfigTables,
 } from '../core/index.ts';
 
 /**
@@ -61,6 +65,8 @@ export interface PodSummary {
   proxy: ProxyKind;
   /** Enrolled in ambient mode: no sidecar, the node's ztunnel carries its traffic. */
   ambient: boolean;
+  /** `namespace/name` of the waypoint (Gateway of class istio-waypoint) this pod runs, if it runs one. */
+  waypoint?: string;
   /** Made from a workload's template because the manifests have no Pod for it. */
   assumed: boolean;
 }
@@ -99,29 +105,60 @@ export interface MeshGraphData {
 export type ProxyConfigView =
   | {
       ok: true;
+      kind: 'envoy';
       tables: ProxyConfigTables;
+      /** `namespace/name` of the waypoint the pod runs: its Envoy config is the waypoint's. */
+      waypoint: string | undefined;
       sidecarReason: string;
       outboundTrafficPolicy: OutboundTrafficPolicyMode;
       /** `kind name` of the object the policy came from; undefined for Istio's default. */
       outboundTrafficPolicySource: string | undefined;
     }
+  | {
+      ok: true;
+      /** An ambient pod has no proxy of its own: what the ztunnel on its node knows (istioctl ztunnel-config). */
+      kind: 'ztunnel';
+      tables: ZtunnelConfigTables;
+      /** Why the pod is in ambient mode, in words. */
+      reason: string;
+      /** The pod's node in the manifests, if they give one. */
+      node: string | undefined;
+    }
   | { ok: false; reason: string };
+
+/** The label istiod puts on the pods it deploys for a Gateway (a waypoint's pods among them). */
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+
+/** `namespace/name` of the waypoint each pod runs, found through the waypoints (not a loop over all pods for each). */
+function waypointOf(analysis: Analysis): (pod: PodModel) => string | undefined {
+  const waypoints = new Set(analysis.model.waypoints.map((w) => `${w.namespace}/${w.name}`));
+  return (pod) => {
+    const gateway = pod.labels.get(GATEWAY_NAME_LABEL);
+    const ref = gateway !== undefined ? `${pod.namespace}/${gateway}` : undefined;
+    return ref !== undefined && waypoints.has(ref) ? ref : undefined;
+  };
+}
 
 export function leanAnalysis(analysis: Analysis): LeanAnalysis {
   const { model, objects, objectGraph } = analysis;
   const mesh = model.meshConfig;
+  const waypointRun = waypointOf(analysis);
   return {
     objectCount: objects.length,
     diagnostics: analysis.diagnostics,
     assumptions: analysis.assumptions,
     pods: [...model.pods]
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-      .map((p) => ({
-        ref: `${p.namespace}/${p.name}`,
-        proxy: p.proxy.kind,
-        ambient: p.dataPlane.mode === 'ambient',
-        assumed: p.assumed,
-      })),
+      .map((p) => {
+        const waypoint = waypointRun(p);
+        return {
+          ref: `${p.namespace}/${p.name}`,
+          proxy: p.proxy.kind,
+          ambient: p.dataPlane.mode === 'ambient',
+          ...(waypoint !== undefined ? { waypoint } : {}),
+          assumed: p.assumed,
+        };
+      }),
     mesh: {
       outboundTrafficPolicy: mesh.outboundTrafficPolicy,
       source: mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : undefined,
@@ -184,14 +221,31 @@ export function sourcePodSummary(analysis: Analysis, ref: string): SourcePodSumm
   };
 }
 
-/** istioctl proxy-config for one pod, as the tables the Proxy config panel shows. */
+/** ztunnel's tables are the same for every ambient pod: built once per analysis. */
+const ztunnelTables = new WeakMap<Analysis, ZtunnelConfigTables>();
+
+/**
+ * istioctl proxy-config for one pod, as the tables the Proxy config panel shows; for an ambient pod, what its node's
+ * ztunnel knows (istioctl ztunnel-config workloads and services).
+ */
 export function proxyConfigView(analysis: Analysis, podRef: string): ProxyConfigView {
+  const pod = findPod(analysis, podRef);
+  if (pod?.dataPlane.mode === 'ambient') {
+    let tables = ztunnelTables.get(analysis);
+    if (!tables) {
+      tables = ztunnelConfigTables(analysis.model);
+      ztunnelTables.set(analysis, tables);
+    }
+    return { ok: true, kind: 'ztunnel', tables, reason: pod.dataPlane.reason, node: pod.nodeName };
+  }
   const result = computeProxyConfig(analysis, podRef);
   if (!result.ok) return result;
   const source = result.scope.outboundTrafficPolicySource;
   return {
     ok: true,
+    kind: 'envoy',
     tables: proxyConfigTables(result.config),
+    waypoint: pod ? waypointOf(analysis)(pod) : undefined,
     sidecarReason: result.scope.sidecarReason,
     outboundTrafficPolicy: result.scope.outboundTrafficPolicy,
     outboundTrafficPolicySource: source ? `${source.kind} ${source.name}` : undefined,

@@ -2,6 +2,9 @@ import { stepsCausedBy, useWorkspace } from '../state/store.ts';
 import { graphHandle, pathGraphHandle } from './graph/graphHandle.ts';
 import type { MeshpathTestApi } from './testApiTypes.ts';
 
+/** A label as drawn, without the zero-width spaces that let it wrap. */
+const plain = (label: unknown): string => (typeof label === 'string' ? label.replaceAll('\u200b', '') : '');
+
 export function installTestApi(): void {
   const api: MeshpathTestApi = {
     setText: (text, fileIndex) =>
@@ -16,6 +19,19 @@ export function installTestApi(): void {
     },
     hoveredSteps: () => stepsCausedBy(useWorkspace.getState().trace, useWorkspace.getState().hoveredLine),
     pathNodeIds: () => pathGraphHandle.current?.nodes().map((n) => n.id()) ?? [],
+    pathNodes: () =>
+      pathGraphHandle.current
+        ?.nodes()
+        .map((n) => ({ id: n.id(), label: plain(n.data('label')), classes: n.classes() })) ?? [],
+    pathEdges: () =>
+      pathGraphHandle.current?.edges().map((e) => ({
+        id: e.id(),
+        source: e.source().id(),
+        target: e.target().id(),
+        label: plain(e.data('label')),
+        classes: e.classes(),
+        midpoint: e.renderedMidpoint(),
+      })) ?? [],
     pathZoom: () => pathGraphHandle.current?.zoom() ?? null,
     pathNodePosition: (id) => {
       const node = pathGraphHandle.current?.$id(id);

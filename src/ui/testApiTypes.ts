@@ -12,6 +12,17 @@ export interface MeshpathTestApi {
   /** The path graph's node ids and where a node is drawn. */
   pathNodeIds: () => string[];
   pathNodePosition: (id: string) => { x: number; y: number } | null;
+  /** The path graph's nodes (lanes are `hop<N>`) and edges, with their labels and classes. */
+  pathNodes: () => Array<{ id: string; label: string; classes: string[] }>;
+  /** The path graph's edges; `midpoint` is where the edge's middle is drawn, relative to the graph container. */
+  pathEdges: () => Array<{
+    id: string;
+    source: string;
+    target: string;
+    label: string;
+    classes: string[];
+    midpoint: { x: number; y: number };
+  }>;
   /** The path graph's zoom (1 draws its 13-unit node text at 13 px), or null when it is not drawn. */
   pathZoom: () => number | null;
   /** Indexes of the trace steps highlighted because the editor line under the pointer caused them. */

@@ -3,7 +3,14 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import CytoscapeComponent from 'react-cytoscapejs';
 import type { Trace } from '../../core/index.ts';
 import { pathGraphHandle } from './graphHandle.ts';
-import { breakable, layoutPath, pathElements, PATH_NODE_WIDTH } from './pathElements.ts';
+import {
+  breakable,
+  LANE_PADDING,
+  laneTitlePositions,
+  layoutPath,
+  pathElements,
+  PATH_NODE_WIDTH,
+} from './pathElements.ts';
 
 /** Node text size in graph units; the graph is never drawn smaller than READABLE_ZOOM, so text stays at least 12 px. */
 const FONT_SIZE = 13;
@@ -44,6 +51,17 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     selector: 'node.alternative',
     style: { opacity: 0.6, 'border-style': 'dashed', 'background-color': '#f8f9fa', height: 44 },
   },
+  { selector: 'node.ztunnel, node.hbone', style: { 'background-color': '#e6f6f7', 'border-color': '#0a7c86' } },
+  { selector: 'node.waypoint', style: { 'background-color': '#f1e8ff', 'border-color': '#7b2cbf' } },
+  // A waypoint the request went around: the step that decided it in amber, the waypoint itself greyed and dashed.
+  {
+    selector: 'node.step.bypass',
+    style: { 'border-color': '#b26a00', 'border-width': 3, 'background-color': '#fff8e1' },
+  },
+  {
+    selector: 'node.bypassed',
+    style: { opacity: 0.85, height: 72, 'border-color': '#b26a00', 'background-color': '#fffdf5', color: '#6b4a00' },
+  },
   {
     selector: 'node.destination',
     style: { 'font-weight': 'bold', width: PATH_NODE_WIDTH, height: 68, 'border-width': 3, color: '#fff' },
@@ -52,26 +70,46 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   { selector: 'node.destination.failure', style: { 'background-color': '#c1121f', 'border-color': '#7a0c14' } },
   {
     selector: 'node.hop',
+    // The lane's box; its title is a node of its own (node.lane-title), drawn over the edges.
     style: {
-      label: 'data(label)',
-      'text-valign': 'top',
-      'text-halign': 'center',
-      'font-size': FONT_SIZE,
-      'font-weight': 'bold',
-      color: '#1d3557',
+      label: '',
       'background-color': '#f7f9fb',
       'border-color': '#a8dadc',
       'border-width': 2,
       'border-style': 'solid',
-      padding: '12px',
+      padding: `${LANE_PADDING}px`,
+    },
+  },
+  {
+    selector: 'node.lane-title',
+    style: {
+      label: 'data(label)',
+      'text-valign': 'center',
+      'text-halign': 'right',
+      'font-size': FONT_SIZE,
+      'font-weight': 'bold',
+      color: '#1d3557',
       'text-wrap': 'none',
       'text-max-width': '800px',
-      'text-margin-y': -2,
+      'text-background-color': '#ffffff',
+      'text-background-opacity': 0.9,
+      'text-background-padding': '2px',
+      width: 1,
+      height: 1,
+      'background-opacity': 0,
+      'border-width': 0,
+      'z-compound-depth': 'top',
+      events: 'no',
     },
   },
   // Lanes are coloured by what the proxy is; only the outcome (the destination node and its edge) is red or green.
   { selector: 'node.hop.gateway', style: { 'border-color': '#7b6cae', 'background-color': '#f8f6fc' } },
   { selector: 'node.hop.inbound', style: { 'border-color': '#e76f51', 'background-color': '#fffaf5' } },
+  {
+    selector: 'node.hop.ztunnel-outbound, node.hop.ztunnel-inbound',
+    style: { 'border-color': '#0a7c86', 'background-color': '#f3fbfb' },
+  },
+  { selector: 'node.hop.waypoint', style: { 'border-color': '#7b2cbf', 'background-color': '#faf6ff' } },
   { selector: 'node.hovered', style: { 'border-color': '#ffb703', 'border-width': 4 } },
   { selector: 'node:selected', style: { 'border-color': '#fb8500', 'border-width': 4, 'overlay-opacity': 0 } },
   {
@@ -93,10 +131,59 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       width: 3,
     },
   },
-  { selector: 'edge.arrival:selected', style: { 'line-color': '#fb8500', 'target-arrow-color': '#fb8500' } },
-  { selector: 'edge.alternative', style: { 'line-style': 'dashed', opacity: 0.4, width: 1 } },
+  // The last edge takes the outcome's colour, unless it is a tunnel or a plaintext send (their own style wins).
   { selector: 'edge.failure', style: { 'line-color': '#c1121f', 'target-arrow-color': '#c1121f' } },
   { selector: 'edge.success', style: { 'line-color': '#2a9d8f', 'target-arrow-color': '#2a9d8f' } },
+  {
+    selector: 'edge[label]',
+    // How the bytes travel between two proxies, on a white band so that it reads over lines and lane borders.
+    style: {
+      label: 'data(label)',
+      'font-size': 12,
+      'font-family': 'system-ui, sans-serif',
+      'font-weight': 'bold',
+      'text-background-color': '#ffffff',
+      'text-background-opacity': 1,
+      'text-background-padding': '3px',
+      'text-background-shape': 'roundrectangle',
+      'text-border-width': 1,
+      'text-border-opacity': 1,
+      // A little above the middle, clear of the title of the lane the edge enters (pathElements.ts: LABEL_GAP).
+      'text-margin-y': -6,
+    },
+  },
+  {
+    selector: 'edge.hbone',
+    // An HBONE tunnel (mTLS, HTTP/2 CONNECT to 15008): a thick pipe, unlike any plain edge.
+    style: {
+      width: 5,
+      'line-color': '#0a7c86',
+      'target-arrow-color': '#0a7c86',
+      'line-outline-width': 2,
+      'line-outline-color': '#b9e6e1',
+      color: '#07575e',
+      'text-border-color': '#0a7c86',
+    },
+  },
+  {
+    selector: 'edge.plaintext',
+    // Bytes sent without a tunnel or mTLS.
+    style: {
+      width: 2.5,
+      'line-style': 'dashed',
+      'line-dash-pattern': [8, 4],
+      'line-color': '#9c6644',
+      'target-arrow-color': '#9c6644',
+      color: '#6b4226',
+      'text-border-color': '#9c6644',
+    },
+  },
+  { selector: 'edge[stepIndex]:selected', style: { 'line-color': '#fb8500', 'target-arrow-color': '#fb8500' } },
+  { selector: 'edge.alternative', style: { 'line-style': 'dashed', opacity: 0.4, width: 1 } },
+  {
+    selector: 'edge.alternative.bypassed',
+    style: { opacity: 0.7, 'line-color': '#b26a00', 'target-arrow-color': '#b26a00' },
+  },
 ];
 
 export interface PathGraphProps {
@@ -125,12 +212,17 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
         },
         classes: n.classes.join(' '),
       })),
+      // Each lane's title, placed at its box's top-left corner once the path is laid out.
+      ...nodes
+        .filter((n) => n.kind === 'hop')
+        .map((n) => ({ data: { id: `${n.id}-title`, label: breakable(n.label) }, classes: 'lane-title' })),
       ...edges.map((e) => ({
         data: {
           id: e.id,
           source: e.source,
           target: e.target,
           ...(e.stepIndex !== undefined ? { stepIndex: e.stepIndex } : {}),
+          ...(e.label !== undefined ? { label: e.label } : {}),
         },
         classes: e.classes.join(' '),
       })),
@@ -156,7 +248,7 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
       const elements = cy.elements(`[stepIndex = ${index}]`);
       if (elements.nonempty()) cy.animate({ fit: { eles: elements, padding: 80 }, duration: 200 });
     };
-    cy.on('tap', 'node, edge.arrival', (event) => {
+    cy.on('tap', 'node, edge[stepIndex]', (event) => {
       const index = event.target.data('stepIndex') as number | undefined;
       onSelectRef.current(typeof index === 'number' ? index : null);
     });
@@ -172,7 +264,8 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
       const cy = cyRef.current;
       if (!cy) return;
       const width = cy.container()?.clientWidth ?? 900;
-      const positions = layoutPath(nodes, Math.floor((width - 2 * PADDING + 26) / (PATH_NODE_WIDTH + 26)));
+      const positions = layoutPath(nodes, Math.floor((width - 2 * PADDING + 26) / (PATH_NODE_WIDTH + 26)), edges);
+      for (const [hop, at] of laneTitlePositions(nodes, positions)) positions.set(`${hop}-title`, at);
       cy.layout({
         name: 'preset',
         positions: (node: cytoscape.NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 },
@@ -191,7 +284,7 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
         y: PADDING - box.y1 * cy.zoom(),
       });
     };
-  }, [nodes]);
+  }, [nodes, edges]);
 
   useEffect(() => {
     const cy = cyRef.current;

@@ -1,6 +1,7 @@
 import { Fragment, lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
+import { bypassedWaypoint, edgeKinds } from './ambientElements.ts';
 import { pathGraphHandle } from './graphHandle.ts';
 import { BREAK_AFTER, labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
@@ -53,6 +54,7 @@ export function PathView() {
           </button>
           <span className="graph-hint">Click a step: why it happened, and its YAML</span>
         </div>
+        <EdgeLegend {...edgeKinds(t)} />
         <div className="graph-canvas-wrap" data-testid="path-graph">
           <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
             <PathGraph trace={t} selectedStep={selectedStep} hoveredSteps={hoveredSteps} onSelectStep={openStep} />
@@ -63,6 +65,7 @@ export function PathView() {
         <ol aria-label="Path steps" ref={listRef}>
           {t.steps.map((step, index) => {
             const selected = selectedStep === index;
+            const bypass = bypassedWaypoint(step);
             return (
               <li
                 key={`${index}-${step.kind}`}
@@ -87,6 +90,11 @@ export function PathView() {
                   <span className="step-title">
                     <Breakable text={labelPlaceholders(step.title)} />
                   </span>
+                  {bypass && (
+                    <span className="step-bypass-mark">
+                      ⚠ waypoint {bypass.waypoint} bypassed: {bypass.why}
+                    </span>
+                  )}
                   {step.findings && step.findings.length > 0 && (
                     <span className="step-finding-mark" title={step.findings.map((d) => d.code).join(', ')}>
                       ! {step.findings.length} {step.findings.length === 1 ? 'finding' : 'findings'}
@@ -99,6 +107,27 @@ export function PathView() {
           })}
         </ol>
       </div>
+    </div>
+  );
+}
+
+/** What the labelled edges mean: the canvas draws them, this says it in words a screen reader reads too. */
+function EdgeLegend({ hbone, plaintext }: { hbone: boolean; plaintext: boolean }) {
+  if (!hbone && !plaintext) return null;
+  return (
+    <div className="graph-legend" role="note" aria-label="Edge legend">
+      {hbone && (
+        <span className="legend-item">
+          <span className="legend-line hbone" aria-hidden="true" />
+          HBONE :15008 = mTLS tunnel (HTTP/2 CONNECT)
+        </span>
+      )}
+      {plaintext && (
+        <span className="legend-item">
+          <span className="legend-line plaintext" aria-hidden="true" />
+          plaintext: no tunnel, no mTLS
+        </span>
+      )}
     </div>
   );
 }

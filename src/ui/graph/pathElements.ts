@@ -1,11 +1,12 @@
 import type { Trace, TraceStep } from '../../core/index.ts';
 import { isSuccess } from '../../state/outcome.ts';
+import { ambientLaneLabel, ambientStepLabel, bypassedWaypoint, edgeStep, plaintextArrival } from './ambientElements.ts';
 
 /** A node or edge of the path graph, framework-neutral so it can be tested without a canvas. */
 export interface PathNode {
   id: string;
   label: string;
-  kind: TraceStep['kind'] | 'client' | 'destination' | 'hop' | 'endpoint-alt';
+  kind: TraceStep['kind'] | 'client' | 'destination' | 'hop' | 'endpoint-alt' | 'bypassed';
   parent?: string;
   stepIndex?: number;
   classes: string[];
@@ -16,8 +17,10 @@ export interface PathEdge {
   source: string;
   target: string;
   classes: string[];
-  /** The step an edge stands for (an arrival), so that clicking it opens that step. */
+  /** The step an edge stands for (an arrival, an HBONE tunnel), so that clicking it opens that step. */
   stepIndex?: number;
+  /** Drawn on the edge: how the bytes travel (`HBONE :15008`, `plaintext :80`). */
+  label?: string;
 }
 
 /** A step that only says the request reached the next proxy (a gateway pod): it becomes the edge into that lane. */
@@ -31,6 +34,13 @@ function isArrival(trace: Trace, index: number): boolean {
 
 function shorten(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function shortenLines(text: string, max = 60): string {
+  return text
+    .split('\n')
+    .map((line) => shorten(line, max))
+    .join('\n');
 }
 
 const KIND_TITLE: Record<TraceStep['kind'], string> = {
@@ -78,6 +88,8 @@ export const BREAK_AFTER = /(?<=[|/-])(?=\S)|(?<=[^0-9\s]\.)(?=\S)|(?<=\.)(?=[^0
 
 function stepLabel(step: TraceStep, trace: Trace): string {
   const title = KIND_TITLE[step.kind];
+  const ambient = ambientStepLabel(step);
+  if (ambient !== undefined) return shortenLines(labelPlaceholders(ambient, 'placeholder'));
   switch (step.kind) {
     case 'dns': {
       const answers = labelPlaceholders(trace.dns.answers.join(', '), 'placeholder');
@@ -147,40 +159,62 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   trace.hops.forEach((hop, index) => {
     nodes.push({
       id: `hop${index}`,
-      label: `${hop.proxy} · ${hop.direction}`,
+      label: ambientLaneLabel(trace, index) ?? `${hop.proxy} · ${hop.direction}`,
       kind: 'hop',
       classes: ['hop', hop.direction],
     });
   });
   let previous = 'client';
-  let arrival: number | undefined;
+  // A step drawn as the edge into the next node (an arrival at a gateway, an HBONE tunnel, a plaintext send).
+  let pending: { stepIndex: number; classes: string[]; label?: string } | undefined;
+  const edgeInto = (id: string, step: TraceStep | undefined): PathEdge => {
+    const into = pending ?? (step ? plaintextArrival(step) : undefined);
+    pending = undefined;
+    const edge: PathEdge = { id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] };
+    if (!into) return edge;
+    return {
+      ...edge,
+      classes: ['path', ...into.classes],
+      ...('stepIndex' in into ? { stepIndex: into.stepIndex } : {}),
+      ...(into.label !== undefined ? { label: into.label } : {}),
+    };
+  };
   trace.steps.forEach((step, index) => {
     if (step.kind === 'outcome') return;
     if (isArrival(trace, index)) {
-      arrival = index;
+      pending = { stepIndex: index, classes: ['arrival'] };
+      return;
+    }
+    const asEdge = edgeStep(step);
+    if (asEdge) {
+      pending = { stepIndex: index, ...asEdge };
       return;
     }
     const id = `s${index}`;
+    const parent = step.hop !== undefined ? { parent: `hop${step.hop}` } : {};
+    const bypass = bypassedWaypoint(step);
     nodes.push({
       id,
       label: stepLabel(step, trace),
       kind: step.kind,
-      ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}),
+      ...parent,
       stepIndex: index,
-      classes: ['step', step.kind],
+      classes: ['step', step.kind, ...(bypass ? ['bypass'] : [])],
     });
-    edges.push(
-      arrival !== undefined
-        ? {
-            id: `${previous}->${id}`,
-            source: previous,
-            target: id,
-            classes: ['path', 'arrival'],
-            stepIndex: arrival,
-          }
-        : { id: `${previous}->${id}`, source: previous, target: id, classes: ['path'] },
-    );
-    arrival = undefined;
+    edges.push(edgeInto(id, step));
+    if (bypass && step.kind !== 'waypointBypass') {
+      // The waypoint the request would have gone through, greyed out beside the step that went around it.
+      const ghost = `${id}-bypassed`;
+      nodes.push({
+        id: ghost,
+        label: `Waypoint\n${bypass.waypoint}\nbypassed:\n${bypass.why}`,
+        kind: 'bypassed',
+        ...parent,
+        stepIndex: index,
+        classes: ['alternative', 'bypassed'],
+      });
+      edges.push({ id: `${id}->${ghost}`, source: id, target: ghost, classes: ['alternative', 'bypassed'] });
+    }
     if (step.kind === 'endpoint' && step.endpoints) {
       for (const [altIndex, endpoint] of step.endpoints.entries()) {
         if (endpoint.state === 'chosen') continue;
@@ -189,7 +223,7 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
           id: altId,
           label: `${endpoint.state === 'excluded' ? 'not in subset' : endpoint.state}\n${endpoint.address}`,
           kind: 'endpoint-alt',
-          ...(step.hop !== undefined ? { parent: `hop${step.hop}` } : {}),
+          ...parent,
           stepIndex: index,
           classes: ['alternative', endpoint.state],
         });
@@ -206,12 +240,8 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
     ...(outcomeIndex >= 0 ? { stepIndex: outcomeIndex } : {}),
     classes: ['destination', success ? 'success' : 'failure'],
   });
-  edges.push({
-    id: `${previous}->destination`,
-    source: previous,
-    target: 'destination',
-    classes: ['path', success ? 'success' : 'failure'],
-  });
+  const last = edgeInto('destination', undefined);
+  edges.push({ ...last, classes: [...last.classes, success ? 'success' : 'failure'] });
   return { nodes, edges };
 }
 
@@ -219,14 +249,22 @@ export const PATH_NODE_WIDTH = 150;
 const COLUMN = PATH_NODE_WIDTH + 26;
 const ROW = 102;
 const LANE_GAP = 34;
+/** Room above a node entered by a labelled edge (HBONE, plaintext): the label sits in the gap, clear of lane titles. */
+const LABEL_GAP = 58;
 
 /**
  * Positions for the path: left to right, wrapping into rows so that it stays readable at full size in a narrow pane.
  * Steps run in order: those outside any proxy (client, DNS, capture, kube-proxy between two proxies) sit in rows of
  * their own, each proxy (hop) starts its own rows, so lanes never overlap; endpoints not taken sit in a row under
- * their hop; the destination follows the last step.
+ * their hop; the destination follows the last step. A node entered by a labelled edge starts a row, with room above
+ * it for the label.
  */
-export function layoutPath(nodes: readonly PathNode[], columns: number): Map<string, { x: number; y: number }> {
+export function layoutPath(
+  nodes: readonly PathNode[],
+  columns: number,
+  edges: readonly PathEdge[] = [],
+): Map<string, { x: number; y: number }> {
+  const labelled = new Set(edges.filter((e) => e.label !== undefined).map((e) => e.target));
   const cols = Math.max(2, columns);
   const positions = new Map<string, { x: number; y: number }>();
   let col = 0;
@@ -254,12 +292,15 @@ export function layoutPath(nodes: readonly PathNode[], columns: number): Map<str
   }
   let lastLane: { rows: number; count: number } | undefined;
   for (const segment of segments) {
-    // A lane's box needs room around it; so does a run that follows one.
-    newRow(segment.parent !== undefined || lastLane ? LANE_GAP : 0);
-    const startY = y;
     const main = segment.nodes.filter((n) => n.kind !== 'endpoint-alt');
     const alternatives = segment.nodes.filter((n) => n.kind === 'endpoint-alt');
-    for (const node of main) place(node.id);
+    // A lane's box needs room around it; so does a run that follows one.
+    newRow(labelled.has(main[0]?.id ?? '') ? LABEL_GAP : segment.parent !== undefined || lastLane ? LANE_GAP : 0);
+    const startY = y;
+    for (const [index, node] of main.entries()) {
+      if (index > 0 && labelled.has(node.id)) newRow(LABEL_GAP);
+      place(node.id);
+    }
     if (alternatives.length > 0) {
       newRow(0);
       for (const node of alternatives) place(node.id);
@@ -272,9 +313,35 @@ export function layoutPath(nodes: readonly PathNode[], columns: number): Map<str
   const destination = nodes.find((n) => n.kind === 'destination');
   if (destination) {
     // After a one-row lane with room left, the destination sits beside it (outside the lane's box); otherwise below.
-    if (lastLane && !(lastLane.rows === 1 && lastLane.count < cols)) newRow(LANE_GAP / 2);
+    if (labelled.has(destination.id)) newRow(LABEL_GAP);
+    else if (lastLane && !(lastLane.rows === 1 && lastLane.count < cols)) newRow(LANE_GAP / 2);
     else if (lastLane) col = lastLane.count;
     place(destination.id);
   }
   return positions;
+}
+
+/** The padding of a lane's box around its steps (PathGraph's style for `node.hop`). */
+export const LANE_PADDING = 12;
+const STEP_HEIGHT = 80;
+
+/**
+ * Where each lane's title goes: at the top-left corner of its box, just above it. The titles are drawn apart from
+ * the lanes, over the edges, so that an HBONE edge entering a lane never runs through its title.
+ */
+export function laneTitlePositions(
+  nodes: readonly PathNode[],
+  positions: ReadonlyMap<string, { x: number; y: number }>,
+): Map<string, { x: number; y: number }> {
+  const corners = new Map<string, { x: number; y: number }>();
+  for (const node of nodes) {
+    const at = node.parent !== undefined ? positions.get(node.id) : undefined;
+    if (!at || node.parent === undefined) continue;
+    const corner = corners.get(node.parent);
+    corners.set(node.parent, { x: Math.min(corner?.x ?? at.x, at.x), y: Math.min(corner?.y ?? at.y, at.y) });
+  }
+  const titles = new Map<string, { x: number; y: number }>();
+  for (const [hop, { x, y }] of corners)
+    titles.set(hop, { x: x - PATH_NODE_WIDTH / 2 - LANE_PADDING, y: y - STEP_HEIGHT / 2 - LANE_PADDING - 11 });
+  return titles;
 }
