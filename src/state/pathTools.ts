@@ -181,29 +181,43 @@ export function saveAsTest(name: string): { file: string; name: string } | strin
   useWorkspace.getState().setNotice({
     kind: 'info',
     message:
-      `Saved the test “${testName}” in ${file}. The Tests tab runs it again on every edit; download the file for ` +
-      '`meshpath test` in CI.',
+      `Saved the test “${testName}” in ${file}. The Tests tab runs it again on every edit; download the file to run ` +
+      'it with meshpath test in CI.',
     undo: before,
   });
   usePathTools.getState().showView('tests');
   return { file, name: testName };
 }
 
+/** Comment lines of at most 100 characters, broken at spaces. */
+function commentLines(text: string): string[] {
+  const lines: string[] = [];
+  let line = '#';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > 100 && line !== '#') {
+      lines.push(line);
+      line = '#';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
+
 /** The comment on top of a fix opened in its own tab: what it is, what the re-trace gave, what it replaces. */
 function fixHeader(fix: VerifiedFix): string[] {
   const r = fix.result;
   const lines = [
-    `# Fix suggested by Meshpath: ${fix.title}.`,
-    `# Verified by tracing again: the request is then ${r.outcome}${r.status !== null ? ` ${r.status}` : ''}` +
+    `Fix suggested by Meshpath: ${fix.title}.`,
+    `Verified by tracing again: the request is then ${r.outcome}${r.status !== null ? ` ${r.status}` : ''}` +
       `${r.cluster ? ` via ${r.cluster}` : ''}.`,
   ];
   if (fix.change === 'edit')
     lines.push(
-      `# This is ${fix.object.kind} ${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}` +
+      `This is ${fix.object.kind} ${fix.object.namespace ? `${fix.object.namespace}/` : ''}${fix.object.name}` +
         `${fix.object.file ? ` (${fix.object.file}:${fix.object.line ?? 1})` : ''} with the change: as with kubectl ` +
         'apply, this later copy is the one used.',
     );
-  return lines;
+  return lines.flatMap(commentLines);
 }
 
 /**
