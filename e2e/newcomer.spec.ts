@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Page } from '@playwright/test';
+import { seriousViolations } from './axe.ts';
 import { clickGraphNode, expect, openApp, openView, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
 
 /** The egress scenario a user pastes: a sleep pod from a Deployment that is not in the paste, and a ServiceEntry. */
@@ -173,25 +173,6 @@ for (const viewport of [
     await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await screenshot(page, `newcomer-${viewport.width}x${viewport.height}`);
   });
-}
-
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Served from the page's own origin, so the app's Content-Security-Policy (script-src 'self') lets it run.
-  await page.route('**/__axe.min.js', (route) => route.fulfill({ path: axePath, contentType: 'text/javascript' }));
-  await page.addScriptTag({ url: '/__axe.min.js' });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    const results = await axe.run(document);
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
-
-interface AxeResults {
-  violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: string[] }> }>;
 }
 
 test('axe-core finds no serious or critical violation on Path, Mesh and Proxy config', async ({ page }) => {

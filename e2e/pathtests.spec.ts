@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import { seriousViolations } from './axe.ts';
 import { expect, openApp, screenshot, test, waitForApp } from './fixtures.ts';
 
 /**
@@ -119,10 +120,10 @@ test('compare with a saved workspace: the two paths side by side, where they par
   await expect(outcome(page)).toContainText('passthrough');
 
   await page.getByRole('button', { name: 'Compare with… ▾' }).click();
-  const menu = page.getByRole('menu', { name: 'Compare with' });
+  const chooser = page.getByRole('dialog', { name: 'Compare with' });
   // The first kept workspace has the focus: Enter chooses it.
-  await expect(menu.getByRole('menuitem').first()).toBeFocused();
-  await expect(menu.getByRole('menuitem').first()).toContainText('registry-only.yaml');
+  await expect(chooser.getByRole('button').first()).toBeFocused();
+  await expect(chooser.getByRole('button').first()).toContainText('registry-only.yaml');
   await page.keyboard.press('Enter');
 
   await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
@@ -190,4 +191,25 @@ test('the passthrough of a Sidecar-hidden host: the fix edits the Sidecar in a c
   await fixes.getByRole('button', { name: 'Apply in a copy' }).click();
   await expect(outcome(page)).toContainText('routed');
   await expect(outcome(page)).toContainText('outbound|8080|v2|payments.team-b.svc.cluster.local');
+});
+
+test('axe-core finds no serious or critical violation in the fixes, Save as test, Tests and Compare', async ({
+  page,
+}) => {
+  await page.goto('/#example=registry-only');
+  await waitForApp(page);
+  await expect(page.getByRole('region', { name: 'Why not, and fixes' })).toContainText('1 verified fix');
+  expect(await seriousViolations(page), 'fixes under the outcome').toEqual([]);
+  await page.getByRole('button', { name: 'Save as test' }).click();
+  expect(await seriousViolations(page), 'Save as test form').toEqual([]);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status', { name: 'Test summary' })).toContainText('1 passed');
+  expect(await seriousViolations(page), 'Tests tab').toEqual([]);
+  await page.getByRole('button', { name: 'Compare with… ▾' }).click();
+  const chooser = page.getByRole('dialog', { name: 'Compare with' });
+  await chooser.getByRole('button', { name: /A share link/ }).click();
+  expect(await seriousViolations(page), 'Compare with').toEqual([]);
+  await chooser.getByRole('button').first().click();
+  await expect(page.getByRole('status', { name: 'Comparison result' })).toBeVisible();
+  expect(await seriousViolations(page), 'Compare tab').toEqual([]);
 });

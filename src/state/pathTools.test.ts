@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineSession } from './engine.ts';
 import { findExample } from './examples.ts';
-import { applyFixInCopy, connectPathTools, saveAsTest, usePathTools } from './pathTools.ts';
+import { applyFixInCopy, AUTO_FIX_MAX_CHARS, connectPathTools, saveAsTest, usePathTools } from './pathTools.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST } from './scenarioCodec.ts';
 import { scenarioOf, setEngine, setWorkspaceHistory, useWorkspace } from './store.ts';
 import { WorkspaceHistory } from './history.ts';
@@ -65,6 +65,17 @@ describe('why not, and apply in a copy', () => {
       'meshpath-fix.yaml',
       'meshpath-fix-2.yaml',
     ]);
+  });
+
+  it('in a large workspace, looks for a fix only when asked', () => {
+    const large = { ...registryOnly, text: `${registryOnly.text}# ${'x'.repeat(AUTO_FIX_MAX_CHARS)}\n` };
+    useWorkspace.getState().setFileText(0, large.text);
+    vi.runAllTimers();
+    expect(outcome()).toBe('blackhole');
+    expect(usePathTools.getState().whyNot).toMatchObject({ job: undefined, result: undefined });
+    usePathTools.getState().findFix();
+    const why = usePathTools.getState().whyNot?.result;
+    expect(typeof why !== 'string' && why?.fixes.map((f) => f.object.kind)).toEqual(['ServiceEntry']);
   });
 });
 

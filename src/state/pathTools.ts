@@ -22,7 +22,17 @@ export type PathToolsView = 'path' | 'tests' | 'compare';
 export interface PathToolsState {
   /** Why the current request did not reach a service, and the verified fixes (computed in the path tools worker). */
   whyNot:
-    { inputs: Inputs; job: ToolsJob | undefined; result: WhyNot | string | undefined; error?: string } | undefined;
+    | {
+        inputs: Inputs;
+        /** The job asked of the worker; undefined while a large workspace waits for the user to ask. */
+        job: ToolsJob | undefined;
+        pending: ToolsJob;
+        result: WhyNot | string | undefined;
+        /** Whether the result answers the job (else it is the previous one, shown until the answer comes). */
+        answered: boolean;
+        error?: string;
+      }
+    | undefined;
   compare:
     | {
         target: CompareTarget;
@@ -35,6 +45,8 @@ export interface PathToolsState {
   /** A request to the workbench to show a view (the nonce makes the same request twice count twice). */
   viewRequest: { view: PathToolsView; nonce: number } | undefined;
   showView: (view: PathToolsView) => void;
+  /** Looks for fixes in a workspace too large to do it on every change. */
+  findFix: () => void;
   compareWith: (target: CompareTarget) => void;
   stopComparing: () => void;
 }
@@ -45,14 +57,23 @@ export function wantsFix(trace: Trace): boolean {
   return !(trace.outcome === 'direct' && trace.status !== null && trace.status < 400);
 }
 
+/** Above this many characters of manifests, fixes are looked for only when the user asks. */
+export const AUTO_FIX_MAX_CHARS = 2_000_000;
+
 let nonce = 0;
 let run: (job: ToolsJob) => void = () => undefined;
 
-export const usePathTools = create<PathToolsState>()((set) => ({
+export const usePathTools = create<PathToolsState>()((set, get) => ({
   whyNot: undefined,
   compare: undefined,
   viewRequest: undefined,
   showView: (view) => set({ viewRequest: { view, nonce: ++nonce } }),
+  findFix: () => {
+    const whyNot = get().whyNot;
+    if (!whyNot || whyNot.job || !whyNot.pending) return;
+    set({ whyNot: { ...whyNot, job: whyNot.pending } });
+    run(whyNot.pending);
+  },
   compareWith: (target) => {
     set({ compare: { target, inputs: undefined, job: undefined }, viewRequest: { view: 'compare', nonce: ++nonce } });
     refresh();
@@ -78,8 +99,12 @@ function refresh(): void {
     if (whyNot) usePathTools.setState({ whyNot: undefined });
   } else if (!sameInputs(whyNot?.inputs, inputs)) {
     const job: ToolsJob = { kind: 'whyNot', files: ws.files, request, options };
-    usePathTools.setState({ whyNot: { inputs, job, result: whyNot?.result } });
-    run(job);
+    // Each candidate fix is a whole analysis again: for a large export, only when the user asks.
+    const large = ws.files.reduce((sum, f) => sum + f.text.length, 0) > AUTO_FIX_MAX_CHARS;
+    // The last answer stays on screen (dimmed) until the new one comes, so the panel does not jump while typing.
+    const result = large ? undefined : whyNot?.result;
+    usePathTools.setState({ whyNot: { inputs, job: large ? undefined : job, pending: job, result, answered: false } });
+    if (!large) run(job);
   }
   if (compare && !sameInputs(compare.inputs, inputs)) {
     if (typeof request === 'string') {
@@ -96,7 +121,10 @@ function receive(job: ToolsJob, output: ToolsOutput | { error: string }): void {
   const { whyNot, compare } = usePathTools.getState();
   if (job.kind === 'whyNot' && whyNot?.job === job) {
     usePathTools.setState({
-      whyNot: 'error' in output ? { ...whyNot, error: output.error } : { ...whyNot, result: output.result as WhyNot },
+      whyNot:
+        'error' in output
+          ? { ...whyNot, error: output.error, answered: true }
+          : { ...whyNot, result: output.result as WhyNot, answered: true },
     });
   }
   if (job.kind === 'compare' && compare?.job === job) {

@@ -8,6 +8,7 @@ import {
   type RequestDiff,
   type TraceOptions,
   type TraceRequest,
+  type TraceStep,
   type WhyNot,
 } from '../core/index.ts';
 import { splitWorkspace } from './pathTests.ts';
@@ -22,7 +23,7 @@ export type ToolsJob =
 
 /** One step of a path, as the comparison shows it side by side. */
 export interface StepLine {
-  kind: string;
+  kind: TraceStep['kind'];
   proxy: string | undefined;
   title: string;
   detail: string;

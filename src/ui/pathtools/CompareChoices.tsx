@@ -23,17 +23,15 @@ function targetOfEntry(entry: HistoryEntry): CompareTarget {
 
 /**
  * The three things the workspace can be compared with: a workspace kept in Recent, a file, or a share link. Used in
- * the "Compare with…" menu and in the Compare tab before anything is chosen.
+ * the "Compare with…" popover and in the Compare tab before anything is chosen.
  */
-export function CompareChoices({ onChosen, menu }: { onChosen: () => void; menu: boolean }) {
+export function CompareChoices({ onChosen, autoFocus }: { onChosen: () => void; autoFocus: boolean }) {
   const history = useWorkspace((s) => s.history);
   const compareWith = usePathTools((s) => s.compareWith);
   const [linkOpen, setLinkOpen] = useState(false);
   const [link, setLink] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
-  const item = menu ? { role: 'menuitem' } : {};
-  const none = menu ? { role: 'none' } : {};
 
   const choose = (target: CompareTarget | string) => {
     if (typeof target === 'string') {
@@ -59,17 +57,15 @@ export function CompareChoices({ onChosen, menu }: { onChosen: () => void; menu:
 
   return (
     <>
-      <li {...none} className="compare-group">
-        Workspaces kept in Recent
-      </li>
+      <li className="compare-group">Workspaces kept in Recent</li>
       {history.length === 0 && (
-        <li {...none} className="compare-empty">
+        <li className="compare-empty">
           None yet: opening an example, a link or a file keeps the previous workspace there.
         </li>
       )}
       {history.map((entry, index) => (
-        <li key={`${entry.savedAt}-${index}`} {...none}>
-          <button type="button" {...item} autoFocus={menu && index === 0} onClick={() => choose(targetOfEntry(entry))}>
+        <li key={`${entry.savedAt}-${index}`}>
+          <button type="button" autoFocus={autoFocus && index === 0} onClick={() => choose(targetOfEntry(entry))}>
             <span className="example-title">
               {fileNames(entry)} · {age(entry.savedAt)}
             </span>
@@ -77,14 +73,12 @@ export function CompareChoices({ onChosen, menu }: { onChosen: () => void; menu:
           </button>
         </li>
       ))}
-      <li {...none} className="compare-group">
-        Elsewhere
-      </li>
-      <li {...none}>
+      <li className="compare-group">Elsewhere</li>
+      <li>
         <button
           type="button"
-          {...item}
-          autoFocus={menu && history.length === 0}
+
+          autoFocus={autoFocus && history.length === 0}
           onClick={() => fileRef.current?.click()}
         >
           <span className="example-title">A file…</span>
@@ -101,8 +95,8 @@ export function CompareChoices({ onChosen, menu }: { onChosen: () => void; menu:
           onChange={handleFile}
         />
       </li>
-      <li {...none}>
-        <button type="button" {...item} aria-expanded={linkOpen} onClick={() => setLinkOpen(!linkOpen)}>
+      <li>
+        <button type="button" aria-expanded={linkOpen} onClick={() => setLinkOpen(!linkOpen)}>
           <span className="example-title">A share link…</span>
           <span className="example-description">A link the Share button made</span>
         </button>
@@ -120,7 +114,7 @@ export function CompareChoices({ onChosen, menu }: { onChosen: () => void; menu:
         )}
       </li>
       {problem && (
-        <li {...none} className="path-tools-problem" role="alert">
+        <li className="path-tools-problem" role="alert">
           {problem}
         </li>
       )}

@@ -16,21 +16,24 @@ export function CompareMenu() {
   useDismiss(open, close, ref);
   if (!trace?.ok) return null;
   return (
-    <div className="path-tools-popover-anchor examples-menu" ref={ref}>
+    <div className="path-tools-popover-anchor" ref={ref}>
       <button
         ref={buttonRef}
         type="button"
-        aria-haspopup="menu"
+        aria-haspopup="dialog"
         aria-expanded={open}
+        aria-controls="compare-with"
         title="Trace this request in another version of the manifests and see where the paths part"
         onClick={() => setOpen(!open)}
       >
         Compare with… ▾
       </button>
       {open && (
-        <ul role="menu" aria-label="Compare with">
-          <CompareChoices menu onChosen={() => setOpen(false)} />
-        </ul>
+        <div id="compare-with" role="dialog" aria-label="Compare with" className="compare-popover">
+          <ul className="compare-choices">
+            <CompareChoices autoFocus onChosen={() => setOpen(false)} />
+          </ul>
+        </div>
       )}
     </div>
   );

@@ -3,7 +3,7 @@ import type { RequestDiff } from '../../core/index.ts';
 import { usePathTools } from '../../state/pathTools.ts';
 import type { StepLine } from '../../state/pathToolsSession.ts';
 import { useWorkspace } from '../../state/store.ts';
-import { labelPlaceholders } from '../graph/pathElements.ts';
+import { labelPlaceholders, stepKindTitle } from '../graph/pathElements.ts';
 import { CompareChoices } from './CompareChoices.tsx';
 
 type Summary = RequestDiff['before'];
@@ -14,19 +14,6 @@ function describe(summary: Summary): string {
   const flags = summary.responseFlags !== '-' && summary.responseFlags !== '' ? ` ${summary.responseFlags}` : '';
   return `${summary.outcome}${status}${flags}${summary.cluster ? ` via ${summary.cluster}` : ''}`;
 }
-
-const KIND_LABEL: Record<string, string> = {
-  dns: 'DNS',
-  capture: 'Capture',
-  listener: 'Listener',
-  filterChain: 'Filter chain',
-  virtualHost: 'Virtual host',
-  route: 'Route',
-  cluster: 'Cluster',
-  endpoint: 'Endpoint',
-  inbound: 'Inbound',
-  outcome: 'Outcome',
-};
 
 function Steps({
   steps,
@@ -53,7 +40,7 @@ function Steps({
           >
             <span className="compare-step-head">
               <span className="compare-step-number">{number}</span>
-              <span className="compare-step-kind">{KIND_LABEL[step.kind] ?? step.kind}</span>
+              <span className="compare-step-kind">{stepKindTitle(step.kind)}</span>
               {state === 'diverges' && <span className="compare-badge">the paths part here</span>}
             </span>
             <span className="compare-step-title">{step.title}</span>
@@ -105,7 +92,7 @@ export function CompareView() {
             tells a reviewer in CI.
           </p>
           <ul className="compare-choices">
-            <CompareChoices menu={false} onChosen={() => undefined} />
+            <CompareChoices autoFocus={false} onChosen={() => undefined} />
           </ul>
         </div>
       </section>

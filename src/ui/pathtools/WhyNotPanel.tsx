@@ -8,7 +8,7 @@ function resultText(r: VerifiedFix['result']): string {
   return `${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}`;
 }
 
-function Fix({ fix, index }: { fix: VerifiedFix; index: number }) {
+function Fix({ fix, index, stale }: { fix: VerifiedFix; index: number; stale: boolean }) {
   const [copied, setCopied] = useState(false);
   const [showYaml, setShowYaml] = useState(true);
   const id = `fix-yaml-${index}`;
@@ -33,7 +33,7 @@ function Fix({ fix, index }: { fix: VerifiedFix; index: number }) {
         </span>
       </div>
       <div className="path-tools-buttons">
-        <button type="button" className="primary" onClick={() => applyFixInCopy(fix)}>
+        <button type="button" className="primary" disabled={stale} onClick={() => applyFixInCopy(fix)}>
           Apply in a copy
         </button>
         <button type="button" onClick={copy}>
@@ -65,15 +65,27 @@ export function WhyNotPanel() {
   const trace = useWorkspace((s) => s.trace);
   const computing = useWorkspace((s) => s.computing);
   const whyNot = usePathTools((s) => s.whyNot);
+  const findFix = usePathTools((s) => s.findFix);
   // Open for a failure; for a request that got through anyway (passthrough), one line until the user opens it.
   const [collapsedFor, setCollapsedFor] = useState({ success: true, failure: false });
   if (!trace?.ok || !wantsFix(trace.trace) || !whyNot) return null;
   const result = whyNot.result;
-  const stale = computing || (whyNot.job !== undefined && result === undefined);
+  const stale = computing || !whyNot.answered;
   if (whyNot.error)
     return (
       <p className="why-not path-tools-problem" role="alert">
         Meshpath could not look for a fix: {whyNot.error}
+      </p>
+    );
+  if (!whyNot.job)
+    return (
+      <p className="why-not">
+        <button type="button" onClick={findFix}>
+          Look for a fix
+        </button>{' '}
+        <span className="path-tools-note">
+          This workspace is large: each candidate change is traced against all of it, so Meshpath waits to be asked.
+        </span>
       </p>
     );
   if (result === undefined)
@@ -113,7 +125,7 @@ export function WhyNotPanel() {
           {result.fixes.length > 0 ? (
             <ul className="fixes" aria-label="Verified fixes">
               {result.fixes.map((fix, index) => (
-                <Fix key={`${fix.title}-${index}`} fix={fix} index={index} />
+                <Fix key={`${fix.title}-${index}`} fix={fix} index={index} stale={stale} />
               ))}
             </ul>
           ) : (
