@@ -33,8 +33,13 @@ test('save as test: the request and its result become a test that runs and passe
   await page.getByRole('button', { name: 'Save as test' }).focus();
   await page.keyboard.press('Enter');
   const form = page.getByRole('form', { name: 'Save as test' });
-  await expect(form).toContainText('outcome routed · status 200 · cluster outbound|7777||dest-svc-v1');
+  await expect(form.getByRole('list', { name: 'What the test asserts' }).getByRole('listitem')).toHaveText([
+    'outcome: routed',
+    'status: 200',
+    'cluster: outbound|7777||dest-svc-v1.application.svc.cluster.local',
+  ]);
   await expect(form).toContainText('meshpath.tests.yaml (new)');
+  await screenshot(page, 'pathtests-save-form');
   await page.getByRole('textbox', { name: 'Test name' }).fill('sleep reaches dest-svc-v1');
   await page.keyboard.press('Enter');
   await expect(form).toBeHidden();
@@ -143,6 +148,54 @@ test('compare with a saved workspace: the two paths side by side, where they par
   await expect(verdict).toContainText('Same result in both');
   await page.getByRole('button', { name: 'Stop comparing' }).click();
   await expect(page.getByRole('heading', { name: /Compare this request in two versions/ })).toBeVisible();
+  await screenshot(page, 'pathtests-compare-empty');
+});
+
+test('compare with a share link and with a file: the fix shows as the added object that routes the request', async ({
+  page,
+}) => {
+  await page.goto('/#example=registry-only');
+  await waitForApp(page);
+  await expect(outcome(page)).toContainText('blackhole');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  const original = await page.evaluate(() => window.meshpath?.getText(0) ?? '');
+  await page
+    .getByRole('region', { name: 'Why not, and fixes' })
+    .getByRole('button', { name: 'Apply in a copy' })
+    .click();
+  await expect(outcome(page)).toContainText('routed');
+
+  await page.getByRole('button', { name: 'Compare with… ▾' }).click();
+  const chooser = page.getByRole('dialog', { name: 'Compare with' });
+  await chooser.getByRole('button', { name: /A share link/ }).click();
+  await page.getByRole('textbox', { name: 'Share link to compare with' }).fill(link);
+  await page.keyboard.press('Enter');
+  const verdict = page.getByRole('status', { name: 'Comparison result' });
+  await expect(verdict).toContainText('Before: blackhole 502');
+  await expect(verdict).toContainText('Now: routed 200 via outbound|80||github.com');
+  const objects = page.getByRole('list', { name: 'Changed objects' });
+  await expect(objects).toContainText('added');
+  await expect(objects).toContainText('ServiceEntry application/github-com (meshpath-fix.yaml:');
+  await expect(page.getByText('This request in the shared link (before)')).toBeVisible();
+
+  // The same with the manifests as a file; a click on the added object shows it in the editor.
+  await page.getByRole('button', { name: 'Stop comparing' }).click();
+  await page
+    .getByLabel('File to compare with')
+    .setInputFiles([{ name: 'before.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(original) }]);
+  await expect(page.getByText('This request in before.yaml (a file) (before)')).toBeVisible();
+  await expect(verdict).toContainText('Before: blackhole 502');
+  await page.getByRole('tab', { name: 'registry-only.yaml' }).click();
+  await objects.getByRole('button', { name: /ServiceEntry application\/github-com/ }).click();
+  await expect(page.getByRole('tab', { name: 'meshpath-fix.yaml' })).toHaveAttribute('aria-selected', 'true');
+  // A link that holds no scenario says so.
+  await page.getByRole('button', { name: 'Compare with… ▾' }).click();
+  await chooser.getByRole('button', { name: /A share link/ }).click();
+  await page.getByRole('textbox', { name: 'Share link to compare with' }).fill('https://example.org/#v2=AAAA.00000000');
+  await page.keyboard.press('Enter');
+  await expect(chooser.getByRole('alert')).toContainText('damaged');
+  await screenshots(page, 'pathtests-compare-link');
 });
 
 test('apply a fix in a copy turns a blackhole green; the user file untouched, Recent keeps the workspace', async ({

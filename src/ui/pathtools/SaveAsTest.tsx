@@ -27,9 +27,7 @@ export function SaveAsTest() {
   const parsed = toTraceRequest(request);
   const suggested = typeof parsed === 'string' ? '' : `${parsed.from} → ${parsed.to}`;
   const target = files.find(isTestsFile)?.name ?? `${TESTS_FILE_NAME} (new)`;
-  const asserts = expectationsOf(trace.trace)
-    .map(([field, value]) => `${field} ${value}`)
-    .join(' · ');
+  const asserts = expectationsOf(trace.trace);
 
   const handleSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -68,8 +66,16 @@ export function SaveAsTest() {
               onFocus={(e) => e.currentTarget.select()}
             />
           </label>
+          <p className="path-tools-note">What must happen, as it happens now:</p>
+          <ul className="save-asserts" aria-label="What the test asserts">
+            {asserts.map(([field, value]) => (
+              <li key={field}>
+                {field}: <code>{value}</code>
+              </li>
+            ))}
+          </ul>
           <p className="path-tools-note">
-            Asserts <code>{asserts}</code> and adds it to <strong>{target}</strong>.
+            Added to <strong>{target}</strong>, a file tab you can edit and download.
           </p>
           {problem && (
             <p className="path-tools-problem" role="alert">
