@@ -111,6 +111,9 @@ test('a failing test shows the first differing field; a click opens its trace; a
   await expect(page.getByRole('alert').filter({ hasText: 'cannot be run' })).toContainText(
     /bookinfo\.tests\.yaml:\d+:\d+ Unknown field "expectt"/,
   );
+  // And marked in the editor, at that line.
+  await page.getByRole('tab', { name: 'bookinfo.tests.yaml' }).click();
+  await expect(page.locator('.monaco-editor .squiggly-error').first()).toBeVisible();
 });
 
 test('compare with a saved workspace: the two paths side by side, where they part, and what changed', async ({
