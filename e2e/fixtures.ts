@@ -106,18 +106,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-/** The serious and critical accessibility violations axe-core finds on the page as it is. */
-export async function seriousViolations(page: Page): Promise<string[]> {
+/** The serious and critical accessibility violations axe-core finds on the page as it is (or inside `within`). */
+export async function seriousViolations(page: Page, within?: string): Promise<string[]> {
   // Served from the page's own origin, so the app's Content-Security-Policy (script-src 'self') lets it run.
   await page.route('**/__axe.min.js', (route) => route.fulfill({ path: axePath, contentType: 'text/javascript' }));
   await page.addScriptTag({ url: '/__axe.min.js' });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<AxeResults> } }).axe;
-    const results = await axe.run(document);
+  return page.evaluate(async (selector) => {
+    const axe = (window as unknown as { axe: { run: (context: Document | string) => Promise<AxeResults> } }).axe;
+    const results = await axe.run(selector ?? document);
     return results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
+  }, within);
 }
 
 interface AxeResults {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, openApp, screenshot, setEditorText, test, waitForApp } from './fixtures.ts';
+import { expect, openApp, screenshot, seriousViolations, setEditorText, test, waitForApp } from './fixtures.ts';
 
 /** Secrets in a Secret, a List, block scalars, a flow map and a broken document (the same file the unit tests use). */
 const secrets = readFileSync(new URL('../fixtures/secrets/secrets.yaml', import.meta.url), 'utf8');
@@ -60,19 +59,6 @@ test('Share lists the secrets found and strips them by default; unticking keeps 
   expect(await openedText(context, await shareLink(page))).toBe(secrets);
 });
 
-/** axe-core's serious and critical findings inside the dialog (axe served from the page's origin, for the CSP). */
-async function dialogViolations(page: Page): Promise<string[]> {
-  const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-  await page.route('**/__axe.min.js', (route) => route.fulfill({ path: axe, contentType: 'text/javascript' }));
-  await page.addScriptTag({ url: '/__axe.min.js' });
-  return page.evaluate(async () => {
-    type Found = { violations: Array<{ id: string; impact: string | null }> };
-    const run = (window as unknown as { axe: { run: (context: string) => Promise<Found> } }).axe.run;
-    const found = await run('[role="dialog"]');
-    return found.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  });
-}
-
 test('the secrets dialog keeps the focus inside, Escape cancels and Enter on the checkbox confirms', async ({
   page,
 }) => {
@@ -83,7 +69,7 @@ test('the secrets dialog keeps the focus inside, Escape cancels and Enter on the
   const dialog = page.getByRole('dialog');
   const confirm = dialog.getByRole('button', { name: /without secrets/ });
   await expect(confirm).toBeFocused();
-  expect(await dialogViolations(page)).toEqual([]);
+  expect(await seriousViolations(page, '[role="dialog"]')).toEqual([]);
   // Tab from the last control comes back to the first, Shift+Tab from the first goes to the last.
   await page.keyboard.press('Tab');
   await expect(dialog.getByRole('list')).toBeFocused();

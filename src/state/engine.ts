@@ -19,6 +19,7 @@ import {
   type TraceView,
 } from './leanView.ts';
 import type { MeshOptions, RequestInput } from './scenarioCodec.ts';
+import { EMPTY_PATH_TESTS, runWorkspaceTests, splitWorkspace, type PathTestsView } from './pathTests.ts';
 
 /** The inputs the app computes from: the scenario, and the pod whose proxy config the Proxy config panel shows. */
 export interface EngineInput {
@@ -44,6 +45,8 @@ export interface EngineOutput {
   /** The trace and the pod its source finds, when they differ from the last output's. */
   trace?: TraceView;
   proxyConfig?: { pod: string; view: ProxyConfigView };
+  /** The results of the tests files in the workspace, when they changed. */
+  pathTests?: PathTestsView;
 }
 
 /** The request form as the core's TraceRequest, or why it cannot be one yet. */
@@ -107,14 +110,22 @@ export class EngineSession {
   private sentTrace: string | undefined;
   private traced: { analysis: Analysis; key: string; view: TraceView } | undefined;
   private proxied: { analysis: Analysis; pod: string } | undefined;
+  private tested: { analysis: Analysis; files: ManifestFile[]; json: string } | undefined;
 
-  run(input: EngineInput): EngineOutput {
+  run(whole: EngineInput): EngineOutput {
+    // Tests files are run against the manifests, not read as manifests.
+    const { manifests, tests } = splitWorkspace(whole.files);
+    const input = { ...whole, files: manifests };
     let analysis = this.analysis;
     let lean: LeanAnalysis | undefined;
     if (!analysis || !this.files || !sameFiles(this.files, input.files)) {
       analysis = analyze(input.files);
       lean = leanAnalysis(analysis);
     }
+    const pathTests =
+      this.tested && this.tested.analysis === analysis && sameFiles(this.tested.files, tests)
+        ? undefined
+        : testsOf(analysis, input.files, tests);
     const key = JSON.stringify([input.request, input.options]);
     const traced =
       this.traced && this.traced.analysis === analysis && this.traced.key === key
@@ -145,6 +156,11 @@ export class EngineSession {
       }
       if (Object.keys(changed).length > 0) output.analysis = changed as Partial<LeanAnalysis>;
     }
+    if (pathTests) {
+      const json = JSON.stringify(pathTests);
+      if (json !== (this.tested?.json ?? JSON.stringify(EMPTY_PATH_TESTS))) output.pathTests = pathTests;
+      this.tested = { analysis, files: tests, json };
+    }
     if (proxyConfig) {
       output.proxyConfig = proxyConfig;
       this.proxied = { analysis, pod: proxyConfig.pod };
@@ -155,6 +171,11 @@ export class EngineSession {
     this.sentTrace = traceJson;
     return output;
   }
+}
+
+function testsOf(analysis: Analysis, manifests: ManifestFile[], tests: ManifestFile[]): PathTestsView {
+  if (tests.length === 0) return EMPTY_PATH_TESTS;
+  return runWorkspaceTests(analysis, (clusterDomain) => analyze(manifests, { clusterDomain }), tests);
 }
 
 function traceOf(analysis: Analysis, input: EngineInput): TraceView {

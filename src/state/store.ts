@@ -6,6 +6,7 @@ import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type Sour
 import { DEFAULT_EXAMPLE } from './examples.ts';
 import { WorkspaceHistory, type HistoryEntry } from './history.ts';
 import { replacesEverything } from './textChange.ts';
+import { EMPTY_PATH_TESTS, type PathTestsView } from './pathTests.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST, type MeshOptions, type RequestInput, type Scenario } from './scenarioCodec.ts';
 
 /** A request for the editor to show some lines: the nonce makes a second click on the same object reveal them again. */
@@ -50,6 +51,8 @@ export interface WorkspaceState {
   stepSources: StepSource[][];
   /** Errors in documents that mention what a failed request needed. */
   relatedProblems: Diagnostic[];
+  /** The results of the tests files among the files (run in the worker against the other files). */
+  pathTests: PathTestsView;
   computing: boolean;
   /** The pod whose proxy config the open Proxy config panel asks for, and the last one computed. */
   proxyConfigFor: string | undefined;
@@ -162,6 +165,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     source: initialOutput.trace?.source,
     stepSources: initialOutput.trace?.stepSources ?? [],
     relatedProblems: initialOutput.trace?.related ?? [],
+    pathTests: initialOutput.pathTests ?? EMPTY_PATH_TESTS,
     computing: false,
     proxyConfigFor: undefined,
     proxyConfig: undefined,
@@ -308,6 +312,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         // Parts the run left out did not change: keeping them keeps what was drawn from them.
         ...(result.analysis ? { analysis: { ...state.analysis, ...result.analysis } } : {}),
         ...(result.proxyConfig ? { proxyConfig: result.proxyConfig } : {}),
+        ...(result.pathTests ? { pathTests: result.pathTests } : {}),
         ...(result.trace
           ? {
               trace: result.trace.result,

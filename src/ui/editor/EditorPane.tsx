@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState, type DragEvent } from 'react';
+import { lazy, Suspense, useMemo, useState, type DragEvent } from 'react';
 import { useWorkspace } from '../../state/store.ts';
 import { readOpenedFiles } from '../files.ts';
 
@@ -9,7 +9,13 @@ const MonacoEditor = lazy(() => import('./MonacoEditor.tsx'));
 export function EditorPane() {
   const files = useWorkspace((s) => s.files);
   const activeFile = useWorkspace((s) => s.activeFile);
-  const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const manifestProblems = useWorkspace((s) => s.analysis.diagnostics);
+  // A tests file's problems are marked in it too (they come with the tests' results, not the manifests' analysis).
+  const testsFiles = useWorkspace((s) => s.pathTests.files);
+  const diagnostics = useMemo(
+    () => [...manifestProblems, ...testsFiles.flatMap((f) => f.diagnostics)],
+    [manifestProblems, testsFiles],
+  );
   const reveal = useWorkspace((s) => s.reveal);
   const setFileText = useWorkspace((s) => s.setFileText);
   const setActiveFile = useWorkspace((s) => s.setActiveFile);

@@ -262,7 +262,8 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
   useLayoutEffect(() => {
     arrange.current = () => {
       const cy = cyRef.current;
-      if (!cy) return;
+      // Switching views destroys the graph before the resize observer is let go (it still sees the pane shrink).
+      if (!cy || cy.destroyed()) return;
       const width = cy.container()?.clientWidth ?? 900;
       const positions = layoutPath(nodes, Math.floor((width - 2 * PADDING + 26) / (PATH_NODE_WIDTH + 26)), edges);
       for (const [hop, at] of laneTitlePositions(nodes, positions)) positions.set(`${hop}-title`, at);
@@ -302,6 +303,7 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     const observer = new ResizeObserver(() => {
       if (Math.abs(container.clientWidth - last) < 8) return;
       last = container.clientWidth;
+      if (cyRef.current?.destroyed()) return;
       cyRef.current?.resize();
       arrange.current();
     });

@@ -1,0 +1,143 @@
+import { useState } from 'react';
+import type { VerifiedFix } from '../../core/index.ts';
+import { isSuccess } from '../../state/outcome.ts';
+import { applyFixInCopy, usePathTools, wantsFix } from '../../state/pathTools.ts';
+import { useWorkspace } from '../../state/store.ts';
+
+function resultText(r: VerifiedFix['result']): string {
+  return `${r.outcome}${r.status !== null ? ` ${r.status}` : ''}${r.cluster ? ` via ${r.cluster}` : ''}`;
+}
+
+function Fix({ fix, index, stale }: { fix: VerifiedFix; index: number; stale: boolean }) {
+  const [copied, setCopied] = useState(false);
+  const [showYaml, setShowYaml] = useState(true);
+  const id = `fix-yaml-${index}`;
+  const where =
+    fix.change === 'edit' && fix.object.file
+      ? ` (changes ${fix.object.file}:${fix.object.line ?? 1})`
+      : ' (new object)';
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(fix.yaml);
+      setCopied(true);
+    } catch {
+      setShowYaml(true);
+    }
+  };
+  return (
+    <li className="fix">
+      <div className="fix-head">
+        <span className="fix-title">{fix.title}</span>
+        <span className="fix-verified" title="Meshpath applied this change to a copy of the manifests and traced again">
+          verified: then {resultText(fix.result)}
+        </span>
+      </div>
+      <div className="path-tools-buttons">
+        <button type="button" className="primary" disabled={stale} onClick={() => applyFixInCopy(fix)}>
+          Apply in a copy
+        </button>
+        <button type="button" onClick={copy}>
+          {copied ? 'Copied' : 'Copy YAML'}
+        </button>
+        <button type="button" aria-expanded={showYaml} aria-controls={id} onClick={() => setShowYaml(!showYaml)}>
+          {showYaml ? 'Hide YAML' : 'Show YAML'}
+        </button>
+        <span className="path-tools-note">
+          {fix.object.kind} {fix.object.namespace ? `${fix.object.namespace}/` : ''}
+          {fix.object.name}
+          {where}
+        </span>
+      </div>
+      {showYaml && (
+        <pre id={id} className="fix-yaml" tabIndex={0} aria-label={`YAML of the fix: ${fix.title}`}>
+          {fix.yaml}
+        </pre>
+      )}
+    </li>
+  );
+}
+
+/**
+ * Under the outcome, for a request that did not reach a service (or only passed through): the changes to the
+ * manifests that make it reach one, each verified by tracing again with it applied, and "Apply in a copy".
+ */
+export function WhyNotPanel() {
+  const trace = useWorkspace((s) => s.trace);
+  const computing = useWorkspace((s) => s.computing);
+  const whyNot = usePathTools((s) => s.whyNot);
+  const findFix = usePathTools((s) => s.findFix);
+  // Open for a failure; for a request that got through anyway (passthrough), one line until the user opens it.
+  const [collapsedFor, setCollapsedFor] = useState({ success: true, failure: false });
+  if (!trace?.ok || !wantsFix(trace.trace) || !whyNot) return null;
+  const result = whyNot.result;
+  const stale = computing || !whyNot.answered;
+  if (whyNot.error)
+    return (
+      <p className="why-not path-tools-problem" role="alert">
+        Meshpath could not look for a fix: {whyNot.error}
+      </p>
+    );
+  if (!whyNot.job)
+    return (
+      <p className="why-not">
+        <button type="button" onClick={findFix}>
+          Look for a fix
+        </button>{' '}
+        <span className="path-tools-note">
+          This workspace is large: each candidate change is traced against all of it, so Meshpath waits to be asked.
+        </span>
+      </p>
+    );
+  if (result === undefined)
+    return (
+      <p className="why-not why-not-computing" aria-live="polite">
+        Looking for a fix: tracing again with each candidate change…
+      </p>
+    );
+  if (typeof result === 'string') return null;
+  // A request that passed through with nothing to suggest needs no panel; a failure says that none was found.
+  if (result.fixes.length === 0 && isSuccess(trace.trace.outcome)) return null;
+  const outcome = trace.trace.outcome;
+  const kind = isSuccess(outcome) ? 'success' : 'failure';
+  const collapsed = collapsedFor[kind];
+  const setCollapsed = (value: boolean) => setCollapsedFor({ ...collapsedFor, [kind]: value });
+  const heading =
+    result.fixes.length === 0
+      ? `No verified fix for ${outcome}`
+      : `How to make it ${result.fixes[0]?.result.outcome ?? 'routed'}: ${result.fixes.length} verified fix${
+          result.fixes.length === 1 ? '' : 'es'
+        }`;
+  return (
+    <section className={`why-not${stale ? ' stale' : ''}`} aria-label="Why not, and fixes">
+      <div className="why-not-head">
+        <button
+          type="button"
+          className="why-not-toggle"
+          aria-expanded={!collapsed}
+          aria-controls="why-not-body"
+          onClick={() => setCollapsed(!collapsed)}
+        >
+          <span aria-hidden="true">{collapsed ? '▸' : '▾'}</span> {heading}
+        </button>
+      </div>
+      {!collapsed && (
+        <div id="why-not-body" className="why-not-body">
+          {result.fixes.length > 0 ? (
+            <ul className="fixes" aria-label="Verified fixes">
+              {result.fixes.map((fix, index) => (
+                <Fix key={`${fix.title}-${index}`} fix={fix} index={index} stale={stale} />
+              ))}
+            </ul>
+          ) : (
+            <p className="path-tools-note">
+              {result.rejected.length > 0
+                ? `Tried and not suggested: ${result.rejected.join(' ')}`
+                : 'Meshpath suggests fixes for unknown hosts, hidden hosts, port protocols, missing subsets, mTLS ' +
+                  'and authorization; the reason above is what decided this one.'}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
