@@ -26,7 +26,7 @@ export function Workbench() {
       </div>
       <div className="view-body">
         {view === 'path' && <PathView />}
-        {view === 'mesh' && <MeshView />}
+        {view === 'mesh' && <MeshView onTraced={() => setView('path')} />}
         {view === 'proxy' && <ProxyConfigPanel />}
       </div>
     </section>

@@ -20,6 +20,11 @@ export interface MeshEnds {
 export interface SourceEnd {
   /** `namespace/name`. */
   pod: string;
+  /**
+   * What the Source pod field gets: the pod, or `namespace/workload` for a pod Meshpath made from a workload's
+   * template (its name is made up; the workload finds the same pod).
+   */
+  ref: string;
   /** The Pod's own node (when the manifests have the Pod), and its workload's node for the workload's first pod. */
   objects: string[];
 }
@@ -45,6 +50,8 @@ export interface DestinationEnd {
   ports: DestinationPort[];
   /** For a host served at a gateway: the gateway pods a request to it arrives at (`namespace/name`). */
   gatewayPods: string[];
+  /** How the Source pod field names the first of them (see SourceEnd.ref). */
+  gatewaySource?: string;
   /** What declares it: `Service shop/reviews`, `HTTPRoute app/web, Gateway istio-ingress/gateway`. */
   label: string;
   /** What it is, in a few words: `Service shop/reviews · 9080 http`. */
@@ -75,6 +82,11 @@ function record(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
+/** How a user would name a pod as a source: a pod made from a template by its workload. */
+export function sourceRef(pod: PodModel): string {
+  return pod.assumed && pod.owner ? `${pod.namespace}/${pod.owner.name}` : `${pod.namespace}/${pod.name}`;
+}
+
 /** The pods a request can start from: every pod, and for each workload its first pod (a ready one if any). */
 function sourceEnds(pods: readonly PodModel[]): SourceEnd[] {
   const firstOfOwner = new Map<string, PodModel>();
@@ -90,7 +102,7 @@ function sourceEnds(pods: readonly PodModel[]): SourceEnd[] {
     if (!pod.assumed) objects.push(objectId({ kind: 'Pod', namespace: pod.namespace, name: pod.name }));
     const owner = ownerOf.get(pod);
     if (owner) objects.push(owner);
-    return { pod: `${pod.namespace}/${pod.name}`, objects };
+    return { pod: `${pod.namespace}/${pod.name}`, ref: sourceRef(pod), objects };
   });
 }
 
@@ -237,8 +249,11 @@ function buildMeshEnds(model: MeshModel, clusterDomain: string): MeshEnds {
       }
     }
   }
+  const podsByRef = new Map(model.pods.map((pod) => [`${pod.namespace}/${pod.name}`, pod]));
   for (const end of gatewayHosts.values()) {
     end.ports.sort((a, b) => a.port - b.port);
+    const first = end.gatewayPods[0] ? podsByRef.get(end.gatewayPods[0]) : undefined;
+    if (first) end.gatewaySource = sourceRef(first);
     end.hint =
       `${end.label} · ${portsText(end.ports)}` +
       (end.gatewayPods[0] ? ` · arrives at ${end.gatewayPods[0]}` : ' · no gateway pod runs it');

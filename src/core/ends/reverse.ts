@@ -5,7 +5,7 @@ import type { MeshModel, PodModel } from '../model/mesh.ts';
 import { buildRegistry } from '../registry/registry.ts';
 import type { SimulatedRequest } from '../simulate/facts.ts';
 import { APP_PROTOCOLS, type AppProtocol } from '../simulate/request.ts';
-import type { DestinationEnd } from './ends.ts';
+import { sourceRef, type DestinationEnd } from './ends.ts';
 import { destinationText, preferredName } from './suggest.ts';
 
 /** The request the other way round: from the pod the request reached, back to the pod it came from. */
@@ -70,13 +70,11 @@ export function reverseRequest(
         reason:
           `The request reached no pod, and ${trace.request.host} has no ready pod in the manifests ` + 'to start from.',
       };
-    note =
-      `The request reached no pod: starting from ${target.namespace}/${target.name}, ` +
-      `a ready pod of ${trace.request.host}.`;
+    note = `the request reached no pod: from a ready pod of ${trace.request.host}`;
   }
   const source = model.pods.find((p) => `${p.namespace}/${p.name}` === trace.request.from);
   if (!source) return { ok: false, reason: `The source pod ${trace.request.from} is not in the manifests.` };
-  const from = `${target.namespace}/${target.name}`;
+  const from = sourceRef(target);
   // The Services whose selector picks the old source pod, oldest first (registry order).
   const selecting = buildRegistry(model, clusterDomain).services.find(
     (s) =>
@@ -89,7 +87,7 @@ export function reverseRequest(
   const end = selecting ? ends.find((e) => e.names.includes(selecting.hostname)) : undefined;
   if (end) {
     const to = destinationText(preferredName(end, target.namespace), end.ports[0]);
-    return { ok: true, from, to, note: note || `${from} calls ${end.label}, which selects ${trace.request.from}.` };
+    return { ok: true, from, to, note: note || `${end.label} selects ${trace.request.from}` };
   }
   const port = source.containerPorts[0]?.containerPort;
   const to = port !== undefined ? `${source.ip}:${port}` : source.ip;
@@ -97,6 +95,6 @@ export function reverseRequest(
     ok: true,
     from,
     to,
-    note: note || `No Service selects ${trace.request.from}: ${from} calls its address ${to} directly.`,
+    note: note || `no Service selects ${trace.request.from}: its address`,
   };
 }

@@ -85,7 +85,8 @@ export class DestinationFilter {
   /** How many names the last call had to read (for tests of the incremental filtering). */
   scanned = 0;
 
-  suggest(query: string, limit = 50): { suggestions: DestinationSuggestion[]; total: number } {
+  /** `total`: how many names match; `truncated`: some matching lines were left out for the limit. */
+  suggest(query: string, limit = 50): { suggestions: DestinationSuggestion[]; total: number; truncated: boolean } {
     const host = hostOfQuery(query);
     const pool = this.last && host.startsWith(this.last.query) ? this.last.matches : this.names;
     this.scanned = pool.length;
@@ -96,12 +97,16 @@ export class DestinationFilter {
         ? matches
         : [...matches.filter((n) => n.name.startsWith(host)), ...matches.filter((n) => !n.name.startsWith(host))];
     const suggestions: DestinationSuggestion[] = [];
+    let truncated = false;
     for (const { name, end: index } of ranked) {
       const end = this.ends[index];
       if (!end) continue;
       const ports: Array<DestinationPort | undefined> = end.ports.length > 0 ? end.ports : [undefined];
       for (const port of ports) {
-        if (suggestions.length >= limit) break;
+        if (suggestions.length >= limit) {
+          truncated = true;
+          break;
+        }
         suggestions.push({
           text: destinationText(name, port),
           name,
@@ -110,8 +115,8 @@ export class DestinationFilter {
           port: port?.port,
         });
       }
-      if (suggestions.length >= limit) break;
+      if (truncated) break;
     }
-    return { suggestions, total: matches.length };
+    return { suggestions, total: matches.length, truncated };
   }
 }

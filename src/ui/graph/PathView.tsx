@@ -2,6 +2,7 @@ import { Fragment, lazy, Suspense, useEffect, useMemo, useRef } from 'react';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 import { pathGraphHandle } from './graphHandle.ts';
+import { PathEndActions } from './PathEndActions.tsx';
 import { BREAK_AFTER, labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
 const PathGraph = lazy(() => import('./PathGraph.tsx'));
@@ -51,7 +52,7 @@ export function PathView() {
           >
             Zoom to selection
           </button>
-          <span className="graph-hint">Click a step: why it happened, and its YAML</span>
+          <span className="graph-hint">Click a step: why, and its YAML · the last: trace back</span>
         </div>
         <div className="graph-canvas-wrap" data-testid="path-graph">
           <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
@@ -93,6 +94,7 @@ export function PathView() {
                     </span>
                   )}
                 </button>
+                {selected && <PathEndActions trace={t} index={index} />}
                 {selected && <StepDetails trace={t} index={index} />}
               </li>
             );
