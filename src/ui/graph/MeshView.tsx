@@ -211,6 +211,7 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
             <input type="checkbox" checked={onPathOnly} onChange={(e) => setOnPathOnly(e.target.checked)} /> Only what
             the path uses
           </label>
+          {!pick && <span className="graph-hint">To trace by clicks: a pod or workload, then Trace from here</span>}
           {view.overview && expanded.size > 0 && (
             <button type="button" onClick={() => setExpanded(new Set())}>
               Collapse all namespaces

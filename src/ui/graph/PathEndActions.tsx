@@ -41,16 +41,21 @@ export function PathEndActions({ trace, index }: { trace: Trace; index: number }
   if (endpoints.length === 0) return null;
   return (
     <div className="path-actions" role="group" aria-label="From the endpoint">
-      {endpoints.slice(0, 6).map((e) => (
-        <button
-          key={e.address}
-          type="button"
-          onClick={() => setRequest({ ...CLEARED, to: directDestination(trace.request, e.address) })}
-        >
-          Trace to {e.pod ?? 'this pod'} directly ({e.address}
-          {e.state === 'chosen' ? ', the one chosen' : ''})
-        </button>
-      ))}
+      <span>Trace to this pod directly:</span>
+      {endpoints.slice(0, 6).map((e) => {
+        const what = `${e.address}${e.state === 'chosen' ? ', the one chosen' : ''}`;
+        return (
+          <button
+            key={e.address}
+            type="button"
+            className="chip"
+            aria-label={`Trace to ${e.pod ?? 'this pod'} directly (${what})`}
+            onClick={() => setRequest({ ...CLEARED, to: directDestination(trace.request, e.address) })}
+          >
+            {e.pod ?? e.address} ({what})
+          </button>
+        );
+      })}
     </div>
   );
 }
