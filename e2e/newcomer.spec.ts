@@ -78,7 +78,7 @@ test('keyboard only: from page load to a traced path and one step’s details', 
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type('sleep');
   await page.keyboard.press('Tab');
-  const destination = page.getByRole('textbox', { name: 'Destination' });
+  const destination = page.getByRole('combobox', { name: 'Destination' });
   await expect(destination).toBeFocused();
   await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type('http://google.com/');
@@ -130,7 +130,7 @@ test('after pasting a sleep pod without its Deployment, the old source and plain
   await expect(note).toContainText(
     'No pods in namespace application; application/sleep is default/sleep-7d9c8d7b6-abcde (generated pod name)',
   );
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://google.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://google.com/');
   const outcome = page.getByRole('status', { name: 'Outcome' });
   await expect(outcome).toContainText('routed');
   const source = page.getByRole('combobox', { name: 'Source pod' });
@@ -199,7 +199,7 @@ test('a what-if override shows as a badge beside the outcome, in a shared link t
   context,
 }) => {
   await openApp(page);
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
   const outcome = page.getByRole('status', { name: 'Outcome' });
   await expect(outcome).toContainText('passthrough');
   await expect(outcome.getByRole('list', { name: 'What-if overrides' })).toHaveCount(0);
@@ -225,7 +225,7 @@ test('a what-if override shows as a badge beside the outcome, in a shared link t
 
 test('a made-up address is labelled as a placeholder', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
   await openView(page, 'Path');
   await expect(page.getByRole('list', { name: 'Path steps' })).toContainText(
     /github\.com → 203\.0\.113\.\d+ \(placeholder: real address unknown\)/,

@@ -58,7 +58,7 @@ test('a 2,000-object export: a typed destination re-traces; the editor and the M
   const loadStart = await now(page);
   await setEditorText(page, cluster.text);
   await page.getByRole('combobox', { name: 'Source pod' }).fill(cluster.sourcePod);
-  const destination = page.getByRole('textbox', { name: 'Destination' });
+  const destination = page.getByRole('combobox', { name: 'Destination' });
   await destination.fill(`http://${cluster.serviceHost('team-0', 'app-3')}/`);
   await expect(outcome).toContainText(`outbound|80||${cluster.serviceHost('team-0', 'app-3')}`, { timeout: 60_000 });
   report('load', `${cluster.objects} objects, ${(cluster.text.length / 1e6).toFixed(1)} MB`);

@@ -4,7 +4,7 @@ import { clickGraphNode, expect, openApp, openView, pathNodeIds, screenshot, tes
 test('the demo opens traced: sleep → dest-svc-v1, routed 200, drawn as a path', async ({ page }) => {
   await openApp(page);
   await expect(page.getByRole('combobox', { name: 'Source pod' })).toHaveValue('application/sleep');
-  await expect(page.getByRole('textbox', { name: 'Destination' })).toHaveValue('http://dest-svc-v1:7777/');
+  await expect(page.getByRole('combobox', { name: 'Destination' })).toHaveValue('http://dest-svc-v1:7777/');
   const outcome = page.getByRole('status', { name: 'Outcome' });
   await expect(outcome).toContainText('routed');
   await expect(outcome).toContainText('200');
@@ -27,7 +27,7 @@ test('the demo opens traced: sleep → dest-svc-v1, routed 200, drawn as a path'
 
 test('typing a destination re-traces, and flipping REGISTRY_ONLY turns a passthrough into a 502', async ({ page }) => {
   await openApp(page);
-  const destination = page.getByRole('textbox', { name: 'Destination' });
+  const destination = page.getByRole('combobox', { name: 'Destination' });
   await destination.fill('http://github.com/');
   const outcome = page.getByRole('status', { name: 'Outcome' });
   await expect(outcome).toContainText('passthrough');
@@ -67,7 +67,7 @@ test('clicking a node of the path explains it, shows the access log and links to
 test("a step's finding shows, and links to its YAML lines (Bookinfo's empty subset)", async ({ page }) => {
   await page.goto('/#example=bookinfo');
   await waitForApp(page);
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://ratings:9080/mysql');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://ratings:9080/mysql');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('503');
   await openView(page, 'Path');
   const cluster = page
@@ -100,7 +100,7 @@ test('hovering an editor line highlights the steps it causes', async ({ page }) 
 
 test('a shared link restores manifests, request and options exactly', async ({ page, context }) => {
   await openApp(page);
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
   await page.getByText('Request details and mesh options').click();
   await page.getByRole('combobox', { name: 'Outbound traffic policy' }).selectOption('REGISTRY_ONLY');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('blackhole');
@@ -109,14 +109,14 @@ test('a shared link restores manifests, request and options exactly', async ({ p
   const other = await context.newPage();
   await other.goto(link);
   await waitForApp(other);
-  await expect(other.getByRole('textbox', { name: 'Destination' })).toHaveValue('http://github.com/');
+  await expect(other.getByRole('combobox', { name: 'Destination' })).toHaveValue('http://github.com/');
   await expect(other.getByRole('status', { name: 'Outcome' })).toContainText('blackhole');
   await expect(other.getByRole('status', { name: 'Outcome' })).toContainText('502');
 });
 
 test('a downloaded scenario file opens again by upload, and the path exports as PNG', async ({ page }) => {
   await openApp(page);
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
   const [scenarioDownload] = await Promise.all([
     page.waitForEvent('download'),
@@ -125,12 +125,12 @@ test('a downloaded scenario file opens again by upload, and the path exports as 
   const path = await scenarioDownload.path();
   const json = readFileSync(path, 'utf8');
   expect(JSON.parse(json)).toMatchObject({ request: { from: 'application/sleep', to: 'http://github.com/' } });
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://dest-svc-v1:7777/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://dest-svc-v1:7777/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('routed');
   await page
     .getByTestId('upload-input')
     .setInputFiles([{ name: 'meshpath-scenario.json', mimeType: 'application/json', buffer: Buffer.from(json) }]);
-  await expect(page.getByRole('textbox', { name: 'Destination' })).toHaveValue('http://github.com/');
+  await expect(page.getByRole('combobox', { name: 'Destination' })).toHaveValue('http://github.com/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
   await openView(page, 'Path');
   const [png] = await Promise.all([

@@ -60,6 +60,23 @@ export {
   type RequestDiff,
 } from './pathtests/diff.ts';
 export { explainWhyNot, type VerifiedFix, type WhyNot } from './pathtests/fixes.ts';
+export {
+  meshEnds,
+  type DestinationEnd,
+  type DestinationKind,
+  type DestinationPort,
+  type MeshEnds,
+  type SourceEnd,
+} from './ends/ends.ts';
+export {
+  DestinationFilter,
+  destinationText,
+  dialableNames,
+  portHint,
+  preferredName,
+  type DestinationSuggestion,
+} from './ends/suggest.ts';
+export { directDestination, reverseRequest, type ReverseRequest } from './ends/reverse.ts';
 export { ztunnelConfigTables, type ZtunnelConfigTables } from './ambient/ztunnelConfig.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
 

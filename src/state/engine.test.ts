@@ -92,7 +92,9 @@ describe('the engine session (what the analysis worker runs)', () => {
         'http://cart/',
       ),
     );
-    expect(Object.keys(added.analysis ?? {}).sort()).toEqual(['assumptions', 'graph', 'objectCount', 'places']);
+    // A new Service is a new destination to suggest.
+    expect(Object.keys(added.analysis ?? {}).sort()).toEqual(['assumptions', 'ends', 'graph', 'objectCount', 'places']);
+    expect(added.analysis?.ends?.destinations.map((d) => d.names[1])).toContain('extra.shop');
     expect(added.analysis?.objectCount).toBe(5);
     expect(added.analysis?.graph?.nodes.map((n) => n.id)).toContain('Service/shop/extra');
   });

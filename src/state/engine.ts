@@ -93,7 +93,7 @@ function sameFiles(a: readonly ManifestFile[], b: readonly ManifestFile[]): bool
   return a.length === b.length && a.every((file, i) => file.name === b[i]?.name && file.text === b[i]?.text);
 }
 
-const JSON_PARTS = ['objectCount', 'diagnostics', 'assumptions', 'pods', 'mesh', 'graph'] as const;
+const JSON_PARTS = ['objectCount', 'diagnostics', 'assumptions', 'pods', 'mesh', 'graph', 'ends'] as const;
 
 /**
  * Owns the analysis between runs (in the Web Worker, or on the main thread when there is no worker): a manifest edit

@@ -3,13 +3,17 @@ import { decidingSources, type StepSource } from './stepSources.ts';
 import {
   computeProxyConfig,
   findPod,
+  meshEnds,
   problemsNaming,
+  reverseRequest,
   lookupPod,
   proxyConfigTables,
   type Analysis,
   type Assumption,
   type Diagnostic,
   type ManifestFile,
+  type MeshEnds,
+  type ReverseRequest,
   type TraceResult,
   type ObjectGraphEdge,
   type OutboundTrafficPolicyMode,
@@ -36,6 +40,8 @@ export interface LeanAnalysis {
   graph: MeshGraphData;
   /** Where each graph node is written, apart from the graph: an edit that only moves lines resends only this. */
   places: ObjectPlaces;
+  /** The pods a request can start from and the hosts it can go to, for clicks in the Mesh view and suggestions. */
+  ends: MeshEnds;
 }
 
 /**
@@ -177,6 +183,7 @@ export function leanAnalysis(analysis: Analysis): LeanAnalysis {
       edges: objectGraph.edges.map(({ id, source, target, relation, via }) => ({ id, source, target, relation, via })),
     },
     places: placesOf(analysis),
+    ends: meshEnds(model),
   };
 }
 
@@ -261,6 +268,7 @@ export const EMPTY_LEAN_ANALYSIS: LeanAnalysis = {
   mesh: { outboundTrafficPolicy: 'ALLOW_ANY', source: undefined, dnsCapture: false },
   graph: { nodes: [], edges: [] },
   places: { files: [], ranges: new Int32Array(0) },
+  ends: { sources: [], destinations: [] },
 };
 
 /** A trace as the screen shows it: what the worker computes beside it, since it needs the objects' YAML trees. */
@@ -271,6 +279,8 @@ export interface TraceView {
   stepSources: StepSource[][];
   /** Errors in documents that mention what a failed request needed. */
   related: Diagnostic[];
+  /** The same request the other way round (Trace back from here), or why there is none. */
+  reverse?: ReverseRequest;
 }
 
 /** The names a failed request depends on: the host it asked for (and its short name), or the source it named. */
@@ -293,5 +303,8 @@ export function traceView(
     source: sourcePodSummary(analysis, from),
     stepSources: result?.ok ? result.trace.steps.map((step) => decidingSources(step, files, analysis.objects)) : [],
     related: problemsNaming(files, analysis.diagnostics, namesOf(result, from)),
+    ...(result?.ok
+      ? { reverse: reverseRequest(analysis.model, result.trace, meshEnds(analysis.model).destinations) }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Diagnostic, ManifestFile, SourceRange, TraceResult } from '../core/index.ts';
+import type { Diagnostic, ManifestFile, ReverseRequest, SourceRange, TraceResult } from '../core/index.ts';
 import type { StepSource } from './stepSources.ts';
 import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
@@ -47,6 +47,8 @@ export interface WorkspaceState {
   trace: TraceResult | undefined;
   /** The pod the request's source finds, as the trace finds it. */
   source: SourcePodSummary | undefined;
+  /** The traced request the other way round (Trace back from here). */
+  reverse: ReverseRequest | undefined;
   /** Per trace step, the objects (and rules) that decided it, with their lines. */
   stepSources: StepSource[][];
   /** Errors in documents that mention what a failed request needed. */
@@ -163,6 +165,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     analysis: { ...EMPTY_LEAN_ANALYSIS, ...initialOutput.analysis },
     trace: initialOutput.trace?.result,
     source: initialOutput.trace?.source,
+    reverse: initialOutput.trace?.reverse,
     stepSources: initialOutput.trace?.stepSources ?? [],
     relatedProblems: initialOutput.trace?.related ?? [],
     pathTests: initialOutput.pathTests ?? EMPTY_PATH_TESTS,
@@ -317,6 +320,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
           ? {
               trace: result.trace.result,
               source: result.trace.source,
+              reverse: result.trace.reverse,
               stepSources: result.trace.stepSources,
               relatedProblems: result.trace.related,
             }

@@ -44,7 +44,7 @@ export function Workbench() {
       </div>
       <div className="view-body">
         {view === 'path' && <PathView />}
-        {view === 'mesh' && <MeshView />}
+        {view === 'mesh' && <MeshView onTraced={() => setView('path')} />}
         {view === 'proxy' && <ProxyConfigPanel />}
         {view === 'tests' && <TestsView />}
         {view === 'compare' && <CompareView />}

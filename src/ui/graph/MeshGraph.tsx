@@ -91,6 +91,22 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
     selector: 'node:selected',
     style: { 'border-width': 4, 'border-color': '#ffb703' },
   },
+  // The ends of the request: the source pod and the destination host, and the hosts a click can trace to.
+  {
+    selector: 'node.pick-target',
+    style: { 'outline-width': 3, 'outline-color': '#1d3557', 'outline-style': 'dashed', 'outline-offset': 4 },
+  },
+  {
+    selector: 'node.end-source, node.end-destination',
+    style: {
+      'underlay-color': '#1d3557',
+      'underlay-padding': 7,
+      'underlay-opacity': 0.28,
+      'underlay-shape': 'round-rectangle',
+      'font-weight': 'bold',
+    },
+  },
+  { selector: 'node.end-destination', style: { 'underlay-color': '#0b7a5b' } },
   {
     selector: 'node.on-path',
     style: { 'border-width': 4, 'border-color': '#fb8500', 'border-style': 'double' },
@@ -113,25 +129,56 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   },
 ];
 
+/** The nodes that stand for the request's source and destination, and (while picking one) the hosts to pick from. */
+export interface EndMarks {
+  source: ReadonlySet<string>;
+  destination: ReadonlySet<string>;
+  targets: ReadonlySet<string> | undefined;
+}
+
+const NO_MARKS: EndMarks = { source: new Set(), destination: new Set(), targets: undefined };
+
 export interface MeshGraphProps {
   view: MeshViewElements;
+  marks?: EndMarks;
   /** The namespace the user just opened: shown readable when the whole drawing would be too small. */
   focusId: string | null;
   selectedId: string | null;
   onSelect: (id: string | null) => void;
 }
 
-function classesOf(node: MeshViewElements['nodes'][number]): string {
-  return [node.collapsed ? 'collapsed' : '', node.onPath ? 'on-path' : '', node.containsPath ? 'contains-path' : '']
+function classesOf(node: MeshViewElements['nodes'][number], marks: EndMarks): string {
+  return [
+    node.collapsed ? 'collapsed' : '',
+    node.onPath ? 'on-path' : '',
+    node.containsPath ? 'contains-path' : '',
+    marks.source.has(node.id) ? 'end-source' : '',
+    marks.destination.has(node.id) ? 'end-destination' : '',
+    marks.targets?.has(node.id) ? 'pick-target' : '',
+  ]
     .filter((c) => c !== '')
     .join(' ');
 }
 
-function toElements(view: MeshViewElements): cytoscape.ElementDefinition[] {
+/** A node's text, with the end of the request it is written over it (colour alone would not tell). */
+function labelOf(node: MeshViewElements['nodes'][number], marks: EndMarks): string {
+  const end = [marks.source.has(node.id) ? 'source' : '', marks.destination.has(node.id) ? 'destination' : '']
+    .filter((e) => e !== '')
+    .join(' & ');
+  if (!end) return node.label;
+  return node.kind === 'Namespace' && !node.collapsed ? `${node.label} · ${end}` : `▸ ${end}\n${node.label}`;
+}
+
+function toElements(view: MeshViewElements, marks: EndMarks): cytoscape.ElementDefinition[] {
   return [
     ...view.nodes.map((node) => ({
-      data: { id: node.id, label: node.label, kind: node.kind, ...(node.parent ? { parent: node.parent } : {}) },
-      classes: classesOf(node),
+      data: {
+        id: node.id,
+        label: labelOf(node, marks),
+        kind: node.kind,
+        ...(node.parent ? { parent: node.parent } : {}),
+      },
+      classes: classesOf(node, marks),
     })),
     ...view.edges.map((edge) => ({
       data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label },
@@ -165,7 +212,7 @@ function layOut(cy: cytoscape.Core, view: MeshViewElements, container: HTMLEleme
  * elements are replaced and laid out only when the set of drawn elements changes (MeshViewElements.key); a new
  * analysis that draws the same elements only updates labels and highlights.
  */
-export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshGraphProps) {
+export default function MeshGraph({ view, focusId, selectedId, marks = NO_MARKS, onSelect }: MeshGraphProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const cyRef = useRef<cytoscape.Core | null>(null);
   const drawnKey = useRef<string | null>(null);
@@ -191,7 +238,11 @@ export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshG
     cy.on('tap', (event) => {
       if (event.target === cy) onSelectRef.current(null);
     });
+    // A bar or panel that changes the pane's size must not leave clicks landing beside the nodes drawn.
+    const observer = typeof ResizeObserver === 'undefined' ? undefined : new ResizeObserver(() => cy.resize());
+    observer?.observe(container);
     return () => {
+      observer?.disconnect();
       cy.destroy();
       cyRef.current = null;
       drawnKey.current = null;
@@ -207,7 +258,7 @@ export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshG
       drawnKey.current = view.key;
       cy.batch(() => {
         cy.elements().remove();
-        cy.add(toElements(view));
+        cy.add(toElements(view, marks));
       });
       layOut(cy, view, container, focusId);
       return;
@@ -215,8 +266,9 @@ export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshG
     cy.batch(() => {
       for (const node of view.nodes) {
         const element = cy.$id(node.id);
-        if (element.data('label') !== node.label) element.data('label', node.label);
-        element.classes(classesOf(node));
+        const label = labelOf(node, marks);
+        if (element.data('label') !== label) element.data('label', label);
+        element.classes(classesOf(node, marks));
       }
       for (const edge of view.edges) {
         const element = cy.$id(edge.id);
@@ -225,7 +277,7 @@ export default function MeshGraph({ view, focusId, selectedId, onSelect }: MeshG
     });
     // The focus matters only when the drawing changes.
     // oxlint-disable-next-line react-hooks/exhaustive-deps
-  }, [view]);
+  }, [view, marks]);
 
   useEffect(() => {
     const cy = cyRef.current;

@@ -3,6 +3,7 @@ import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 import { bypassedWaypoint, edgeKinds } from './ambientElements.ts';
 import { pathGraphHandle } from './graphHandle.ts';
+import { PathEndActions } from './PathEndActions.tsx';
 import { BREAK_AFTER, labelPlaceholders, stepKindTitle } from './pathElements.ts';
 
 const PathGraph = lazy(() => import('./PathGraph.tsx'));
@@ -52,7 +53,7 @@ export function PathView() {
           >
             Zoom to selection
           </button>
-          <span className="graph-hint">Click a step: why it happened, and its YAML</span>
+          <span className="graph-hint">Click a step: why, and its YAML · the last: trace back</span>
         </div>
         <EdgeLegend {...edgeKinds(t)} />
         <div className="graph-canvas-wrap" data-testid="path-graph">
@@ -101,6 +102,7 @@ export function PathView() {
                     </span>
                   )}
                 </button>
+                {selected && <PathEndActions trace={t} index={index} />}
                 {selected && <StepDetails trace={t} index={index} />}
               </li>
             );

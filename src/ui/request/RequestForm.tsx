@@ -2,6 +2,7 @@ import { memo, type ChangeEvent } from 'react';
 import { APP_PROTOCOLS } from '../../core/index.ts';
 import type { PodSummary, SourcePodSummary } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
+import { DestinationField } from './DestinationField.tsx';
 
 /** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
 export function RequestForm() {
@@ -41,15 +42,10 @@ export function RequestForm() {
             <span className={`pod-kind ${source.ambient ? 'ambient' : source.proxy}`}>{podKindLabel(source)}</span>
           )}
         </label>
-        <label className="field grow">
-          <span>Destination</span>
-          <input
-            aria-label="Destination"
-            placeholder="reviews:9080/api, http://google.com, 10.96.0.10"
-            spellCheck={false}
-            {...field('to')}
-          />
-        </label>
+        <div className="field grow">
+          <span aria-hidden="true">Destination</span>
+          <DestinationField />
+        </div>
       </div>
       {lookup && <SourceNote lookup={lookup} onPick={(ref) => setRequest({ from: ref })} />}
       <details className="request-details">
