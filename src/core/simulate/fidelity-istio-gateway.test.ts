@@ -347,3 +347,33 @@ describe('server ports become the gateway Service targetPort (gateway_simulation
     });
   });
 });
+
+describe('Ingress prefixes match whole path segments (route/route_test.go: ingress semantics)', () => {
+  const text = doc(
+    pod('foo', 'default', { labels: { app: 'foo' }, ip: '10.1.0.9' }),
+    service('foo', 'default', {
+      clusterIP: '10.96.3.3',
+      selector: { app: 'foo' },
+      ports: [{ port: 80, name: 'http' }],
+    }),
+    `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: foo, namespace: default, annotations: {kubernetes.io/ingress.class: istio}}
+spec:
+  rules:
+  - host: example.com
+    http:
+      paths:
+      - {path: /route/v1/, pathType: Prefix, backend: {service: {name: foo, port: {number: 80}}}}`,
+  );
+  for (const [path, status] of [
+    ['/route/v1', 200],
+    ['/route/v1/', 200],
+    ['/route/v1/x?q=1', 200],
+    ['/route/v1x', 404],
+    ['/route', 404],
+  ] as const)
+    it(`${path} → ${status}`, () => {
+      expect(call(text, { to: `http://example.com${path}` }).status).toBe(status);
+    });
+});

@@ -294,7 +294,7 @@ export function buildRoutesForVirtualService(
       const matchName = match ? field(match, 'name') : undefined;
       const name =
         typeof matchName === 'string' && matchName !== '' ? `${rule.name ?? ''}.${matchName}` : (rule.name ?? '');
-      const translated = translateRouteMatch(match);
+      const translated = segmentedPrefix(translateRouteMatch(match), vs);
       out.push({
         name,
         match: translated,
@@ -626,4 +626,17 @@ export function buildOutboundRouteConfigurations(
     }
   }
   return out;
+}
+
+/**
+ * With Ingress or Gateway semantics a prefix other than `/` matches whole path segments: Envoy's
+ * path_separated_prefix, the prefix without its trailing `/`, here as the equivalent regex (route.go:
+ * TranslateRouteMatch).
+ */
+function segmentedPrefix(match: RouteMatch, vs: VirtualService): RouteMatch {
+  const semantics = vs.config.annotations.get('internal.istio.io/route-semantics');
+  if ((semantics !== 'ingress' && semantics !== 'gateway') || match.path.kind !== 'prefix' || match.path.value === '/')
+    return match;
+  const prefix = match.path.value.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { ...match, path: { ...match.path, kind: 'regex', value: `${prefix}(/.*)?` } };
 }
