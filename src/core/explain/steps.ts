@@ -90,6 +90,11 @@ function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string
       return `port ${rule.port} is in traffic.sidecar.istio.io/excludeOutboundPorts`;
     case 'localhost':
       return 'traffic to 127.0.0.1 is never redirected';
+    case 'ownAddress':
+      return (
+        `${rule.address} is the pod's own IP: the connection goes over the loopback interface, where iptables ` +
+        'redirects only the traffic of Envoy itself'
+      );
     case 'excludedRange':
       return `${rule.address} is in traffic.sidecar.istio.io/excludeOutboundIPRanges`;
     case 'includedPort':

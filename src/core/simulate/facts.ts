@@ -62,6 +62,8 @@ export type CaptureRule =
   | { rule: 'noSidecar'; pod: string; reason: string }
   | { rule: 'excludedPort'; port: number }
   | { rule: 'localhost' }
+  /** The application's connection to its own pod IP leaves on the loopback interface, which is not redirected. */
+  | { rule: 'ownAddress'; address: string }
   | { rule: 'excludedRange'; address: string }
   | { rule: 'includedPort'; port: number }
   | { rule: 'allOutbound' }

@@ -236,3 +236,26 @@ describe('ExternalName Services (routing.go: externalNameCases)', () => {
     expect(t.out?.cluster).toBe('outbound|80||b.echo.svc.cluster.local');
   });
 });
+
+describe('a pod calling itself (routing.go: selfCallsCases)', () => {
+  const mesh = doc(
+    apps,
+    service('a', 'echo', {
+      clusterIP: '10.96.2.1',
+      selector: { app: 'a' },
+      ports: [{ port: 80, name: 'http', targetPort: 8080 }],
+    }),
+  );
+  it('to its Service: through its own sidecar, out and back in', () => {
+    const t = traceSummary(mesh, { from: 'echo/a', to: 'a', port: 80, protocol: 'http' });
+    expect(t).toMatchObject({ outcome: 'routed', status: 200 });
+    expect(t.out?.cluster).toBe('outbound|80||a.echo.svc.cluster.local');
+    expect(t.in).toMatchObject({ proxy: 'echo/a', cluster: 'inbound|8080||' });
+  });
+  it('to its own pod IP: no Envoy either', () => {
+    const t = traceSummary(mesh, { from: 'echo/a', to: '10.1.0.5', port: 8080, protocol: 'http' });
+    expect(t.status).toBe(200);
+    expect(t.out).toBeUndefined();
+    expect(t.in).toBeUndefined();
+  });
+});

@@ -538,6 +538,8 @@ function captured(client: PodModel, address: string, port: number): { captured: 
   const capture = client.capture;
   if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
   if (address === '127.0.0.1') return { captured: false, rule: { rule: 'localhost' } };
+  // run.go: ISTIO_OUTPUT returns non-proxy traffic on `lo`, and the kernel sends a pod's own IP over `lo`.
+  if (address === client.ip) return { captured: false, rule: { rule: 'ownAddress', address } };
   if (ipInRanges(capture.excludeOutboundIPRanges, address))
     return { captured: false, rule: { rule: 'excludedRange', address } };
   if (capture.includeOutboundPorts.includes(port)) return { captured: true, rule: { rule: 'includedPort', port } };
@@ -656,8 +658,11 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   if (pod && pod.proxy.kind === 'gateway' && depth < 6) {
     return gatewayHop(tracer, pod, delivery.port, delivery.transport, depth + 1);
   }
-  if (pod && pod.proxy.kind === 'sidecar') return inboundHop(tracer, pod, delivery);
-  if (pod && pod.dataPlane.mode === 'ambient') return ambientArrival(tracer, pod, delivery);
+  // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
+  // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
+  const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
+  if (pod && pod.proxy.kind === 'sidecar' && !toSelf) return inboundHop(tracer, pod, delivery);
+  if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
   if (delivery.transport.kind === 'mtls') {
     return {
       outcome: 'mtls-failure',
