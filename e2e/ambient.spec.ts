@@ -225,7 +225,7 @@ test('an ambient client calling a host outside the mesh: a labelled plaintext ed
   page,
 }) => {
   await openExample(page, 'ambient-l4');
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://example.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://example.com/');
   await expect(page.getByRole('status', { name: 'Outcome' })).toContainText('passthrough');
   await openView(page, 'Path');
   await expect

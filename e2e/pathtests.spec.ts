@@ -56,7 +56,7 @@ test('save as test: the request and its result become a test that runs and passe
   await screenshots(page, 'pathtests-saved');
 
   // A second test, to another destination, is appended to the same file.
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
   await expect(outcome(page)).toContainText('passthrough');
   await page.getByRole('button', { name: 'Save as test' }).click();
   await page.getByRole('button', { name: 'Save test' }).click();
@@ -98,7 +98,7 @@ test('a failing test shows the first differing field; a click opens its trace; a
   await expect(page.getByRole('tab', { name: 'bookinfo.tests.yaml' })).toHaveAttribute('aria-selected', 'true');
   await failed.getByRole('button', { name: 'ratings for /mysql finds no pod of subset v2-mysql' }).click();
   await expect(page.getByRole('tab', { name: 'Path', exact: true })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByRole('textbox', { name: 'Destination' })).toHaveValue('http://ratings:9080/mysql');
+  await expect(page.getByRole('combobox', { name: 'Destination' })).toHaveValue('http://ratings:9080/mysql');
   await expect(outcome(page)).toContainText('503');
 
   // Fixing the expectation in the editor runs the tests again.
@@ -146,7 +146,7 @@ test('compare with a saved workspace: the two paths side by side, where they par
   await screenshots(page, 'pathtests-compare');
 
   // The comparison follows the request: google.com has a ServiceEntry in both.
-  await page.getByRole('textbox', { name: 'Destination' }).fill('http://google.com/');
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://google.com/');
   await expect(verdict).toContainText('Same result in both');
   await page.getByRole('button', { name: 'Stop comparing' }).click();
   await expect(page.getByRole('heading', { name: /Compare this request in two versions/ })).toBeVisible();

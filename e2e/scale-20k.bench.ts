@@ -23,7 +23,7 @@ test('a 20,000-object export: loading, typing a destination, typing in the edito
 
   // The request is set first, so that the first analysis of the export answers it.
   await page.getByRole('combobox', { name: 'Source pod' }).fill(cluster.sourcePod);
-  const destination = page.getByRole('textbox', { name: 'Destination' });
+  const destination = page.getByRole('combobox', { name: 'Destination' });
   await destination.fill(`http://${cluster.serviceHost('team-0', 'app-3')}/`);
   const loadStart = await now(page);
   await setEditorText(page, cluster.text);
