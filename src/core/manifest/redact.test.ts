@@ -135,9 +135,14 @@ describe('finding and stripping secrets on random edits (property test)', () => 
         const found = findSecrets(files);
         const stripped = stripSecrets(files, found)[0]?.text ?? '';
         expect(stripped.split('\n').length).toBe(text.split('\n').length);
+        // A value may also appear outside every span found (a broken document's "value" can be a line such as
+        // `apiVersion: v1`): the stripped text holds it no more often than the text with the found spans blanked.
+        let blanked = text;
+        for (const f of found) blanked = blanked.slice(0, f.start) + ' '.repeat(f.end - f.start) + blanked.slice(f.end);
         for (const f of found) {
           const value = text.slice(f.start, f.end).trim();
-          if (value.length > 12 && !value.includes(REDACTED)) expect(stripped).not.toContain(value);
+          if (value.length > 12 && !value.includes(REDACTED))
+            expect(occurrences(stripped, value)).toBeLessThanOrEqual(occurrences(blanked, value));
         }
       }),
       { numRuns: 300 },
@@ -147,4 +152,10 @@ describe('finding and stripping secrets on random edits (property test)', () => 
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+function occurrences(text: string, value: string): number {
+  let count = 0;
+  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) count++;
+  return count;
 }
