@@ -1,3 +1,4 @@
+import { derivedFrom } from '../model/memo.ts';
 import type { MeshModel, NamespaceModel } from '../model/mesh.ts';
 import { allowsAttachmentFrom, GATEWAY_NAME_LABEL, type WaypointModel } from './waypoints.ts';
 
@@ -27,8 +28,13 @@ export interface BindingTarget {
 }
 
 /** Looks waypoints up by namespace/name once, for many bindings. */
+const waypointIndexes = new WeakMap<readonly WaypointModel[], ReadonlyMap<string, WaypointModel>>();
 export function waypointIndex(model: Pick<MeshModel, 'waypoints'>): ReadonlyMap<string, WaypointModel> {
-  return new Map(model.waypoints.map((w) => [`${w.namespace}/${w.name}`, w]));
+  return derivedFrom(
+    waypointIndexes,
+    model.waypoints,
+    (list) => new Map(list.map((w) => [`${w.namespace}/${w.name}`, w])),
+  );
 }
 
 function useWaypoint(labels: ReadonlyMap<string, string>, fallbackNamespace: string) {
@@ -85,4 +91,34 @@ export function bindWaypoint(
     return { ...base, bypass: 'unsupported-traffic-type' };
   }
   return { ...base, waypoint: found };
+}
+
+const labelIndexes = new WeakMap<Pick<MeshModel, 'services' | 'istio'>, Map<string, ReadonlyMap<string, string>>>();
+
+/**
+ * The labels of a Kubernetes Service or a ServiceEntry by `Kubernetes|External/namespace/name`, indexed once per
+ * model (the binding reads a Service's or ServiceEntry's own use-waypoint labels).
+ */
+export function serviceLabels(
+  model: Pick<MeshModel, 'services' | 'istio'>,
+  registry: 'Kubernetes' | 'External',
+  namespace: string,
+  name: string,
+): ReadonlyMap<string, string> {
+  const index = derivedFrom(labelIndexes, model, (m) => {
+    const out = new Map<string, ReadonlyMap<string, string>>();
+    for (const s of m.services) out.set(`Kubernetes/${s.namespace}/${s.name}`, s.labels);
+    for (const s of m.istio.get('ServiceEntry') ?? []) out.set(`External/${s.namespace}/${s.name}`, s.labels);
+    return out;
+  });
+  return index.get(`${registry}/${namespace}/${name}`) ?? new Map();
+}
+
+/** The waypoint a pod is an instance of (its gateway-name label names a waypoint of its namespace), if any. */
+export function waypointOfPod(
+  model: Pick<MeshModel, 'waypoints'>,
+  pod: { namespace: string; labels: ReadonlyMap<string, string> },
+): WaypointModel | undefined {
+  const name = pod.labels.get(GATEWAY_NAME_LABEL);
+  return name === undefined ? undefined : waypointIndex(model).get(`${pod.namespace}/${name}`);
 }

@@ -105,12 +105,24 @@ export function hboneStep(fact: Fact<'hbone'>): StepWords {
 }
 
 export function waypointStep(fact: Fact<'waypoint'>, proxy: string): StepWords {
+  const what = fact.service ? `Service ${fact.service}'s address` : "the workload's address";
+  if (!fact.chain)
+    return {
+      title: `Waypoint ${fact.waypoint}: no chain for ${fact.target}`,
+      detail:
+        `${proxy} ends the HBONE tunnel (connect_terminate, 15008) and hands the connection to main_internal, ` +
+        `which has no filter chain for ${fact.target}: the waypoint serves no such Service port or workload.`,
+    };
   return {
-    title: `Waypoint ${fact.waypoint} → ${fact.endpoint}`,
+    title: `Waypoint ${fact.waypoint}: chain ${fact.chain}`,
     detail:
-      `${proxy} routes by the destination ${fact.service ? `Service ${fact.service}'s address` : 'workload address'} ` +
-      `and port, not by the Host header, then sends to ${fact.endpoint} over HBONE. ` +
-      'HTTPRoutes, VirtualServices and L7 AuthorizationPolicies at the waypoint are not applied yet in Meshpath.',
+      `${proxy} ends the HBONE tunnel (connect_terminate, 15008) and hands the connection to main_internal, which ` +
+      `picks the chain by ${what} and port (${fact.target}), not by the Host header` +
+      (fact.http
+        ? ": HTTPRoutes and VirtualServices for this Service (from its namespace or the waypoint's) route it, and " +
+          'AuthorizationPolicies attached with targetRefs apply.'
+        : ': a TCP chain, so no HTTP routing; L4 AuthorizationPolicies attached with targetRefs apply.'),
+    name: fact.chain,
   };
 }
 
@@ -121,6 +133,8 @@ export function waypointBypassStep(fact: Fact<'waypointBypass'>): StepWords {
         'destination directly'
       : fact.why === 'ingressWithoutLabel'
         ? 'an ingress gateway sends to the pods directly unless the Service has istio.io/ingress-use-waypoint=true'
-        : 'this client has a sidecar: Meshpath does not yet model a sidecar sending to a waypoint';
+        : 'this client has a sidecar: istiod gives waypoint endpoints only to ingress and east-west gateways, so ' +
+          "the sidecar routes with its own config straight to the Service's pods (HBONE to their ztunnel); the " +
+          "waypoint's routes and L7 policies are not applied";
   return { title: `Waypoint ${fact.waypoint} not used`, detail: `${fact.service} uses ${fact.waypoint}, but ${why}.` };
 }

@@ -296,7 +296,32 @@ function authorization(fact: Fact<'authorization'>): StepWords {
   const caller =
     (fact.principal ? ` Caller identity: ${fact.principal}.` : ' The caller has no mTLS identity (plaintext).') +
     (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '');
-  return { title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy', detail: `${fact.reason}.${caller}` };
+  if (fact.at === 'waypoint')
+    return {
+      title: fact.allowed ? 'Authorized at the waypoint' : 'Denied at the waypoint',
+      detail:
+        `${fact.reason}.${caller} A waypoint applies only AuthorizationPolicies attached with targetRefs (its ` +
+        'Gateway, the Service or ServiceEntry, or the istio-waypoint GatewayClass in the root namespace); ' +
+        'selector-based ones go to ztunnel.',
+    };
+  const http = (fact.httpAtZtunnel ?? []).map((p) =>
+    p.action === 'ALLOW'
+      ? `ALLOW policy ${p.policy} uses HTTP attributes (${p.attributes.join(', ')}), which ztunnel cannot see: ` +
+        'its rules with them are left out, so they allow nothing and the policy denies what it was meant to let ' +
+        'through.'
+      : `DENY policy ${p.policy} uses HTTP attributes (${p.attributes.join(', ')}), which ztunnel cannot see: ` +
+        'they are left out, so a rule with only those never fires and one with L4 conditions too denies more ' +
+        'than written.',
+  );
+  const fix =
+    http.length > 0
+      ? ' HTTP rules in ambient mode need a waypoint: attach the policy to it with targetRefs (kind Service or ' +
+        'Gateway) instead of a selector.'
+      : '';
+  return {
+    title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy',
+    detail: `${fact.reason}.${caller}${http.length > 0 ? ` ${http.join(' ')}${fix}` : ''}`,
+  };
 }
 
 /** Patch contexts that concern one side of a proxy (networking/v1alpha3/envoy_filter.proto: PatchContext). */
@@ -425,7 +450,10 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
       );
     case 'DENIED':
       return (
-        `${end.decision}: ` + `${end.http ? 'the proxy answers 403 RBAC: access denied' : 'the connection is closed'}.`
+        `${end.decision}: ` +
+        (end.http
+          ? `the ${end.by === 'waypoint' ? 'waypoint' : 'proxy'} answers 403 RBAC: access denied.`
+          : 'the connection is closed.')
       );
     case 'JWT_REJECTED':
       return (

@@ -14,6 +14,8 @@ export interface AuthzRequest {
   port: number;
   /** The request's JWT, once the proxy's JWT filter accepted it (requestAuthentication.ts). */
   jwt?: JwtIdentity;
+  /** Evaluated by ztunnel, which drops HTTP attributes its own way (serviceregistry/ambient/authorization.go). */
+  ztunnel?: boolean;
 }
 
 export interface AuthzDecision {
@@ -348,8 +350,23 @@ function ruleMatches(rule: unknown, ctx: RuleContext): boolean {
   const used = [...froms.flat(), ...tos.flat(), ...whens].filter((c) => c.values.length > 0 || c.notValues.length > 0);
   // For TCP, an HTTP-only field anywhere makes Generate fail, and istiod skips the whole ALLOW rule (builder.go:
   // build).
-  if (ctx.request.http === undefined && !ctx.isDeny && used.some((c) => c.httpOnly)) return false;
+  // At ztunnel remoteIpBlocks and every `when` key but five are HTTP attributes too (ambient/authorization.go).
+  const isL7 = (c: Constraint) =>
+    c.httpOnly ||
+    (ctx.request.ztunnel === true &&
+      (c.label.includes('emoteIpBlocks') || (c.label.startsWith('when ') && !L4_WHEN_KEYS.has(c.label.slice(5)))));
+  if (ctx.request.http === undefined && !ctx.isDeny && used.some(isL7)) return false;
   const all = (cs: Constraint[]) => cs.every((c) => holds(c, ctx));
+  if (ctx.request.ztunnel && ctx.isDeny) {
+    // ambient/authorization.go: handleRule — HTTP attributes are left out of each match; a match left empty matches
+    // nothing at ztunnel (isMatchEmpty), so a DENY rule that only had HTTP conditions never fires.
+    const l4 = (cs: Constraint[]) => {
+      const kept = cs.filter((c) => !isL7(c) && (c.values.length > 0 || c.notValues.length > 0));
+      return kept.length > 0 && kept.every((c) => holds(c, ctx));
+    };
+    const whensHold = whens.every((c) => !isL7(c) && holds(c, ctx));
+    return (froms.length === 0 || froms.some(l4)) && (tos.length === 0 || tos.some(l4)) && whensHold;
+  }
   return (froms.length === 0 || froms.some(all)) && (tos.length === 0 || tos.some(all)) && all(whens);
 }
 
@@ -360,6 +377,55 @@ function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: strin
   return labelsMatch(selector, pod.labels);
 }
 
+/** The policy's targetRefs, or its legacy targetRef (pilot/pkg/model/policyattachment.go: GetTargetRefs). */
+function targetRefsOf(policy: IstioConfigModel): unknown[] {
+  const refs = field(policy.spec, 'targetRefs');
+  if (Array.isArray(refs) && refs.length > 0) return refs;
+  const single = field(policy.spec, 'targetRef');
+  return single !== undefined ? [single] : [];
+}
+
+/** The Service (or ServiceEntry) a waypoint chain is for. */
+export interface WaypointTarget {
+  name: string;
+  namespace: string;
+  registry: 'Kubernetes' | 'External';
+}
+
+/**
+ * Whether a policy attaches to a waypoint (pilot/pkg/model/policyattachment.go: ShouldAttachPolicy): never by
+ * `selector`; by targetRefs naming the Service or ServiceEntry the request is for (policy in its namespace), the
+ * GatewayClass istio-waypoint (policy in the root namespace), or the waypoint's Gateway (policy in its namespace).
+ */
+export function attachesToWaypoint(
+  policy: IstioConfigModel,
+  waypoint: { name: string; namespace: string },
+  service: WaypointTarget | undefined,
+  rootNamespace: string,
+): boolean {
+  for (const ref of targetRefsOf(policy)) {
+    const group = String(field(ref, 'group') ?? '');
+    const kind = field(ref, 'kind');
+    const name = field(ref, 'name');
+    const namespace = field(ref, 'namespace');
+    if (kind === 'Service' && (group === '' || group === 'core') && service?.registry === 'Kubernetes')
+      if (name === service.name && policy.namespace === service.namespace) return true;
+    if (kind === 'ServiceEntry' && group === 'networking.istio.io' && service?.registry === 'External')
+      if (name === service.name && policy.namespace === service.namespace) return true;
+    if (
+      kind === 'GatewayClass' &&
+      group === 'gateway.networking.k8s.io' &&
+      name === 'istio-waypoint' &&
+      policy.namespace === rootNamespace
+    )
+      return true;
+    if (policy.namespace !== waypoint.namespace) continue;
+    if (namespace !== undefined && namespace !== '' && namespace !== waypoint.namespace) continue;
+    if (kind === 'Gateway' && group === 'gateway.networking.k8s.io' && name === waypoint.name) return true;
+  }
+  return false;
+}
+
 /**
  * AuthorizationPolicy at the destination sidecar: CUSTOM, then DENY, then ALLOW
  * (pilot/pkg/security/authz/builder/builder.go: build). An ALLOW policy without rules matches nothing, so it denies
@@ -367,9 +433,34 @@ function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: strin
  */
 export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest): AuthzDecision {
   const root = model.meshConfig.rootNamespace;
-  const policies = [...(model.istio.get('AuthorizationPolicy') ?? [])]
-    .sort((a, b) => a.order - b.order)
-    .filter((p) => appliesTo(p, pod, root));
+  return evaluate(
+    (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => appliesTo(p, pod, root)),
+    pod,
+    request,
+  );
+}
+
+/**
+ * AuthorizationPolicy at a waypoint for a request to `service` (undefined for a workload address): the policies
+ * attached by targetRefs (listener_waypoint.go: buildWaypointHTTPFilters, authz.NewBuilderForService).
+ */
+export function authorizeAtWaypoint(
+  model: MeshModel,
+  waypointPod: PodModel,
+  waypoint: { name: string; namespace: string },
+  service: WaypointTarget | undefined,
+  request: AuthzRequest,
+): AuthzDecision {
+  const root = model.meshConfig.rootNamespace;
+  return evaluate(
+    (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => attachesToWaypoint(p, waypoint, service, root)),
+    waypointPod,
+    request,
+  );
+}
+
+function evaluate(applicable: readonly IstioConfigModel[], pod: PodModel, request: AuthzRequest): AuthzDecision {
+  const policies = [...applicable].sort((a, b) => a.order - b.order);
   const notes: string[] = [];
   const actionOf = (p: IstioConfigModel) =>
     typeof field(p.spec, 'action') === 'string' ? String(field(p.spec, 'action')) : 'ALLOW';
@@ -435,4 +526,50 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
     details: 'rbac_access_denied_matched_policy[none]',
     notes,
   };
+}
+
+const HTTP_OPERATION_FIELDS = ['hosts', 'notHosts', 'methods', 'notMethods', 'paths', 'notPaths'];
+const HTTP_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'];
+const L4_WHEN_KEYS = new Set([
+  'source.ip',
+  'source.namespace',
+  'source.principal',
+  'destination.port',
+  'destination.ip',
+]);
+
+/**
+ * The HTTP attributes a policy's rules use, which ztunnel cannot enforce (ambient/authorization.go: httpOperations,
+ * httpSources, l4WhenAttributes): `to.operation.methods`, `when request.headers[x]`...
+ */
+export function httpAttributes(policy: IstioConfigModel): string[] {
+  const found = new Set<string>();
+  const rules = field(policy.spec, 'rules');
+  for (const rule of Array.isArray(rules) ? rules : []) {
+    for (const to of Array.isArray(field(rule, 'to')) ? (field(rule, 'to') as unknown[]) : [])
+      for (const key of HTTP_OPERATION_FIELDS)
+        if (strings(field(field(to, 'operation'), key)).length > 0) found.add(`to.operation.${key}`);
+    for (const from of Array.isArray(field(rule, 'from')) ? (field(rule, 'from') as unknown[]) : [])
+      for (const key of HTTP_SOURCE_FIELDS)
+        if (strings(field(field(from, 'source'), key)).length > 0) found.add(`from.source.${key}`);
+    for (const when of Array.isArray(field(rule, 'when')) ? (field(rule, 'when') as unknown[]) : []) {
+      const key = field(when, 'key');
+      if (typeof key === 'string' && !L4_WHEN_KEYS.has(key)) found.add(`when ${key}`);
+    }
+  }
+  return [...found];
+}
+
+/** The selector-based policies ztunnel applies to a pod that use HTTP attributes, with those attributes. */
+export function httpPoliciesAtZtunnel(
+  model: MeshModel,
+  pod: PodModel,
+): Array<{ policy: string; action: 'ALLOW' | 'DENY'; attributes: string[]; source: ObjectSource }> {
+  const root = model.meshConfig.rootNamespace;
+  return (model.istio.get('AuthorizationPolicy') ?? []).flatMap((p) => {
+    const action = field(p.spec, 'action') ?? 'ALLOW';
+    if ((action !== 'ALLOW' && action !== 'DENY') || !appliesTo(p, pod, root)) return [];
+    const attributes = httpAttributes(p);
+    return attributes.length > 0 ? [{ policy: `${p.namespace}/${p.name}`, action, attributes, source: p.source }] : [];
+  });
 }

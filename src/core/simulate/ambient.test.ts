@@ -108,7 +108,8 @@ describe('ambient path through a waypoint', () => {
     expect(facts(t, 'hbone').map((f) => f.to)).toEqual(['waypoint', 'ztunnel']);
     // The destination ztunnel sees the waypoint's identity, not the client's.
     expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.principal).toBe('cluster.local/ns/shop/sa/waypoint');
-    expect(facts(t, 'waypoint')[0]).toMatchObject({ waypoint: 'shop/waypoint', endpoint: '10.244.2.20:9080' });
+    expect(facts(t, 'waypoint')[0]).toMatchObject({ waypoint: 'shop/waypoint', target: '10.96.0.50:9080' });
+    expect(t.hops[1]?.endpoint).toBe('10.244.2.20:9080');
     expect(t.hops[1]?.cluster).toBe('inbound-vip|9080|http|reviews.shop.svc.cluster.local');
     expect(t.outcome).toBe('routed');
     // A TCP port gets the waypoint's tcp cluster.
@@ -216,6 +217,12 @@ spec:
     const t = trace(scenario({ 'istio.io/ingress-use-waypoint': 'true' }), request);
     expect(t.hops.map((h) => h.direction)).toEqual(['gateway', 'waypoint', 'ztunnel-inbound']);
     expect(facts(t, 'waypointBypass')).toEqual([]);
+    // The gateway's CONNECT names the Service's VIP and port: the waypoint routes on that, not on the pod it would
+    // have picked.
+    expect(facts(t, 'waypoint')[0]).toMatchObject({
+      target: '10.96.0.50:9080',
+      chain: expect.stringContaining('reviews'),
+    });
   });
 });
 

@@ -2,22 +2,18 @@
  * Ambient mode: the walk through the node's ztunnel, a waypoint when the destination uses one, and the destination's
  * ztunnel. Decisions only, recorded as facts; explain/ words them.
  */
-import { bindWaypoint, waypointIndex } from '../ambient/binding.ts';
-import { GATEWAY_NAME_LABEL, HBONE_PORT } from '../ambient/waypoints.ts';
+import { bindWaypoint, serviceLabels, waypointIndex } from '../ambient/binding.ts';
+import { GATEWAY_NAME_LABEL, HBONE_PORT, type WaypointModel } from '../ambient/waypoints.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
-import { listenerProtocolOf } from '../registry/protocol.ts';
 import type { Registry, Service } from '../registry/registry.ts';
-import { authorize } from '../security/authorization.ts';
-import type { EndFact, Outcome, SimulatedRequest, StepFact, TraceHop, WaypointChoice } from './facts.ts';
+import { authorize, httpPoliciesAtZtunnel } from '../security/authorization.ts';
+import type { EndFact, Outcome, TraceHop, WaypointChoice } from './facts.ts';
+import { waypointHop, type WaypointWalker } from './waypoint.ts';
 
 /** What the ambient walk needs from the tracer (simulate/trace.ts). */
-export interface AmbientWalker {
-  readonly model: MeshModel;
+export interface AmbientWalker extends WaypointWalker {
   readonly registry: Registry;
-  readonly request: SimulatedRequest;
   readonly podsByIp: ReadonlyMap<string, PodModel>;
-  readonly hops: TraceHop[];
-  stepAt(fact: StepFact, proxy: string | undefined, sources: ObjectSource[]): void;
 }
 
 /** How the ambient part ended: the request's end, or a pod with a sidecar (or none) that the tracer takes over. */
@@ -43,21 +39,14 @@ const principalOf = (model: MeshModel, pod: PodModel) =>
   `${model.meshConfig.trustDomain}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
 
 function modelLabelsOf(model: MeshModel, service: Service): ReadonlyMap<string, string> {
-  if (service.registry === 'Kubernetes')
-    return (
-      model.services.find((s) => s.name === service.name && s.namespace === service.namespace)?.labels ?? new Map()
-    );
-  return (
-    (model.istio.get('ServiceEntry') ?? []).find((s) => s.name === service.name && s.namespace === service.namespace)
-      ?.labels ?? new Map()
-  );
+  return serviceLabels(model, service.registry, service.namespace, service.name);
 }
 
 /** The waypoint a Service or workload uses (ambient/binding.ts), as a fact. */
 export function waypointChoice(
   model: MeshModel,
   target: { kind: 'service' | 'workload'; namespace: string; labels: ReadonlyMap<string, string> },
-): { choice: WaypointChoice; pod: PodModel | undefined } {
+): { choice: WaypointChoice; pod: PodModel | undefined; waypoint: WaypointModel | undefined } {
   const binding = bindWaypoint(target, model.namespaces, waypointIndex(model));
   const found = binding.requested
     ? model.waypoints.find((w) => `${w.namespace}/${w.name}` === binding.requested)
@@ -82,6 +71,7 @@ export function waypointChoice(
       trafficType: found?.trafficType,
     },
     pod,
+    waypoint: binding.waypoint,
   };
 }
 
@@ -121,20 +111,8 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
     ztunnel,
     service ? [service.source] : target ? [target.source] : [],
   );
-  if (choice?.choice.waypoint && choice.pod) {
-    const endpoint = service ? pickEndpoint(w, service, port) : target ? { address, port } : undefined;
-    if (!endpoint) return noEndpoint(service, address, port);
-    return throughWaypoint(
-      w,
-      ztunnel,
-      choice.pod,
-      choice.choice.waypoint,
-      service?.hostname,
-      `${address}:${port}`,
-      endpoint,
-      service ? waypointCluster(w, service, port) : undefined,
-    );
-  }
+  if (choice?.waypoint && choice.pod)
+    return throughWaypoint(w, ztunnel, choice.pod, choice.waypoint, service, { address, port }, client);
   if (!service && !target) {
     // Outside the mesh: ztunnel forwards the bytes as they are (passthrough).
     w.stepAt({ kind: 'ztunnel', by: 'plaintext', address, port, to: 'external', pod: undefined }, ztunnel, []);
@@ -158,7 +136,7 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
       namespace: endpointPod.namespace,
       labels: endpointPod.labels,
     });
-    if (workload.choice.waypoint && workload.pod) {
+    if (workload.waypoint && workload.pod) {
       w.stepAt(
         {
           kind: 'ztunnel',
@@ -172,51 +150,35 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
         ztunnel,
         [endpointPod.source],
       );
-      return throughWaypoint(
-        w,
-        ztunnel,
-        workload.pod,
-        workload.choice.waypoint,
-        undefined,
-        `${endpoint.address}:${endpoint.port}`,
-        endpoint,
-      );
+      return throughWaypoint(w, ztunnel, workload.pod, workload.waypoint, undefined, endpoint, client);
     }
   }
   return toDestination(w, client, ztunnel, endpoint.address, endpoint.port, service?.hostname);
 }
 
 /**
- * HBONE to the waypoint on 15008, the waypoint's route (keyed on the destination's VIP and port:
- * pilot/pkg/networking/core/listener_waypoint.go), then HBONE to the endpoint's ztunnel.
+ * HBONE to the waypoint on 15008, the waypoint's own config (simulate/waypoint.ts: chain by the destination's VIP and
+ * port, L7 policy, route, cluster, endpoint), then HBONE from the waypoint to the chosen endpoint.
  */
 export function throughWaypoint(
   w: AmbientWalker,
   senderProxy: string,
   waypointPod: PodModel,
-  waypoint: string,
-  service: string | undefined,
-  target: string,
-  endpoint: { address: string; port: number },
-  cluster?: string,
+  waypoint: WaypointModel,
+  service: Service | undefined,
+  target: { address: string; port: number },
+  source: PodModel,
 ): AmbientResult {
-  w.stepAt({ kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target }, senderProxy, []);
-  const hop: TraceHop = { proxy: podRef(waypointPod), direction: 'waypoint', listener: 'main_internal' };
-  w.hops.push(hop);
+  const dialled = `${target.address}:${target.port}`;
   w.stepAt(
-    {
-      kind: 'waypoint',
-      by: service ? 'service' : 'workload',
-      waypoint,
-      service,
-      endpoint: `${endpoint.address}:${endpoint.port}`,
-    },
-    hop.proxy,
-    [waypointPod.source],
+    { kind: 'hbone', to: 'waypoint', address: `${waypointPod.ip}:${HBONE_PORT}`, target: dialled },
+    senderProxy,
+    [],
   );
-  if (cluster) hop.cluster = cluster;
-  hop.endpoint = `${endpoint.address}:${endpoint.port}`;
-  return toDestination(w, waypointPod, hop.proxy, endpoint.address, endpoint.port, service);
+  const result = waypointHop(w, waypointPod, waypoint, service, target, source);
+  if (result.kind === 'end') return result;
+  const proxy = `${waypointPod.namespace}/${waypointPod.name}`;
+  return toDestination(w, waypointPod, proxy, result.address, result.port, result.host);
 }
 
 /**
@@ -240,17 +202,6 @@ export function ignoredInAmbient(model: MeshModel, client: PodModel): string[] {
     if (service.annotations.has('networking.istio.io/exportTo'))
       out.push(`Service ${service.namespace}/${service.name}`);
   return out;
-}
-
-/**
- * The waypoint's cluster for a Service port: `inbound-vip|PORT|http|HOST` for HTTP ports (and sniffed HTTP on
- * auto-detected ones), `inbound-vip|PORT|tcp|HOST` otherwise (pilot/pkg/networking/core/listener_waypoint.go).
- */
-export function waypointCluster(w: AmbientWalker, service: Service, port: number): string {
-  const protocol = service.ports.find((p) => p.port === port)?.protocol ?? 'Unsupported';
-  const listener = listenerProtocolOf(protocol);
-  const http = listener === 'HTTP' || (listener === 'AUTO' && ['http', 'http2', 'grpc'].includes(w.request.protocol));
-  return `inbound-vip|${port}|${http ? 'http' : 'tcp'}|${service.hostname}`;
 }
 
 function successStatus(w: AmbientWalker): number | null {
@@ -356,11 +307,20 @@ export function ztunnelInbound(
     ztunnel,
     [pod.source],
   );
-  const decision = authorize(w.model, pod, { principal, sourceIp, http: undefined, port });
+  const decision = authorize(w.model, pod, { principal, sourceIp, http: undefined, port, ztunnel: true });
+  const httpPolicies = httpPoliciesAtZtunnel(w.model, pod);
   w.stepAt(
-    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal },
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      ...(httpPolicies.length > 0
+        ? { httpAtZtunnel: httpPolicies.map(({ policy, action, attributes }) => ({ policy, action, attributes })) }
+        : {}),
+    },
     ztunnel,
-    decision.policy ? [decision.policy] : [],
+    [...(decision.policy ? [decision.policy] : []), ...httpPolicies.map((p) => p.source)],
   );
   if (!decision.allowed)
     return {
@@ -368,7 +328,7 @@ export function ztunnelInbound(
       outcome: 'denied',
       status: null,
       flags: '-',
-      end: { reason: 'DENIED', decision: decision.reason, http: false },
+      end: { reason: 'DENIED', decision: decision.reason, http: false, by: 'ztunnel' },
       sources: decision.policy ? [decision.policy] : [],
     };
   return {

@@ -258,6 +258,10 @@ export type StepFact =
       principal: string | undefined;
       /** `iss/sub` of the JWT the proxy accepted (RequestAuthentication), when the request carried one. */
       requestPrincipal?: string;
+      /** Evaluated by a waypoint: policies attached with targetRefs (set only there). */
+      at?: 'waypoint';
+      /** At ztunnel: selector-based policies with HTTP attributes, which ztunnel cannot see (set only there). */
+      httpAtZtunnel?: Array<{ policy: string; action: 'ALLOW' | 'DENY'; attributes: string[] }>;
     }
   /** An EnvoyFilter selects this proxy; its patches are not applied. */
   | {
@@ -293,8 +297,24 @@ export type StepFact =
   | { kind: 'ztunnel'; by: 'inbound'; pod: string; port: number; hbone: boolean; principal: string | undefined }
   /** Ambient: an HBONE tunnel (mTLS, HTTP/2 CONNECT) to port 15008 of a waypoint, a ztunnel or a sidecar. */
   | { kind: 'hbone'; to: 'waypoint' | 'ztunnel' | 'sidecar'; address: string; target: string }
-  /** Ambient: the waypoint routes by the destination Service's address and port, then picks an endpoint. */
-  | { kind: 'waypoint'; by: 'service' | 'workload'; waypoint: string; service: string | undefined; endpoint: string }
+  /**
+   * Ambient: the waypoint ends the HBONE tunnel (connect_terminate) and hands the inner connection to main_internal,
+   * whose filter chain is chosen by the destination's address and port (the Service VIP, or a workload's IP), not by
+   * the Host header. `chain` is undefined when no chain takes it.
+   */
+  | {
+      kind: 'waypoint';
+      by: 'service' | 'workload';
+      waypoint: string;
+      service: string | undefined;
+      /** The address:port the client dialled, carried in the CONNECT. */
+      target: string;
+      chain: string | undefined;
+      /** HTTP routes and L7 policy apply on an HTTP chain; a TCP chain proxies bytes. */
+      http: boolean;
+      /** The endpoint the waypoint forwards to (address:port), once chosen; empty when it ends the request. */
+      endpoint: string;
+    }
   /** Ambient: a request that could have used a waypoint does not. */
   | {
       kind: 'waypointBypass';
@@ -335,7 +355,7 @@ export type EndFact =
   | { reason: 'NO_HEALTHY_UPSTREAM'; cluster: string; total: number; subset: string | undefined; service: string }
   | { reason: 'INBOUND_NO_FILTER_CHAIN'; proxy: string; port: number; requires: 'mtls' | 'plaintext' }
   | { reason: 'INBOUND_PLAINTEXT_ONLY'; proxy: string; port: number; sent: TransportKind }
-  | { reason: 'DENIED'; decision: string; http: boolean }
+  | { reason: 'DENIED'; decision: string; http: boolean; by?: 'waypoint' | 'ztunnel' }
   /** The proxy's JWT filter refused the request's token (401), with Envoy's message. */
   | { reason: 'JWT_REJECTED'; message: string };
 

@@ -73,3 +73,17 @@ export function parseDestination(to: string): {
   }
   return { host: host.toLowerCase(), port, protocol, path, schemePort };
 }
+
+/** The headers Envoy's route matching sees: the request's own, and the pseudo-headers. */
+export function requestHeaders(
+  request: { headers: Record<string, string>; method: string; path: string; protocol: AppProtocol },
+  authority: string,
+): Map<string, string> {
+  const headers = new Map(Object.entries(request.headers));
+  headers.set(':method', request.method);
+  headers.set(':authority', authority);
+  headers.set(':path', request.path);
+  headers.set(':scheme', request.protocol === 'https' ? 'https' : 'http');
+  if (!headers.has('user-agent')) headers.set('user-agent', 'curl/8.5.0');
+  return headers;
+}

@@ -44,7 +44,13 @@ import type {
   UnknownDestination,
   UnknownHostCause,
 } from './facts.ts';
-import { parseDestination, type AppProtocol, type TraceOptions, type TraceRequest } from './request.ts';
+import {
+  parseDestination,
+  requestHeaders as headersOf,
+  type AppProtocol,
+  type TraceOptions,
+  type TraceRequest,
+} from './request.ts';
 
 const HTTP_PROTOCOLS: ReadonlySet<AppProtocol> = new Set(['http', 'http2', 'grpc']);
 const TLS_PROTOCOLS: ReadonlySet<AppProtocol> = new Set(['https', 'tls']);
@@ -373,6 +379,7 @@ const EXTERNAL_CLIENT = '192.0.2.10';
 function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
   switch (result.end.reason) {
     case 'DELIVERED':
+    case 'DELIVERED_BY_ZTUNNEL':
     case 'DELIVERED_TO_SIDECAR': {
       const status = successStatus(protocol);
       return status !== null ? { kind: 'http', code: status, body: 0 } : { kind: 'stream' };
@@ -732,7 +739,11 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
   const model =
     service && tracer.model.services.find((s) => s.name === service.name && s.namespace === service.namespace);
   if (model) {
-    const { choice, pod: waypointPod } = waypointChoice(tracer.model, {
+    const {
+      choice,
+      pod: waypointPod,
+      waypoint,
+    } = waypointChoice(tracer.model, {
       kind: 'service',
       namespace: model.namespace,
       labels: model.labels,
@@ -751,18 +762,21 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
         tracer.model.namespaces.get(model.namespace)?.labels.get('istio.io/ingress-use-waypoint');
       const ingressUsesWaypoint =
         why === 'ingressWithoutLabel' && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(ingressLabel ?? '');
-      if (ingressUsesWaypoint && waypointPod && sender) {
+      if (ingressUsesWaypoint && waypointPod && waypoint && sender) {
+        // The gateway's endpoints for the Service are the waypoint's (xds/endpoints/endpoint_builder.go:
+        // findServiceWaypoint); its CONNECT names the Service's VIP and port, which the waypoint routes on.
+        const servicePortName = tracer.registry.endpoints
+          .get(service)
+          ?.find((e) => e.address === pod.ip && e.port === delivery.port)?.servicePortName;
+        const servicePort = service.ports.find((p) => p.name === servicePortName)?.port ?? delivery.port;
         const result = throughWaypoint(
           tracer,
           proxyName(sender),
           waypointPod,
-          choice.waypoint,
-          service.hostname,
-          `${pod.ip}:${delivery.port}`,
-          {
-            address: pod.ip,
-            port: delivery.port,
-          },
+          waypoint,
+          service,
+          { address: service.defaultAddress, port: servicePort },
+          sender,
         );
         return afterAmbient(tracer, result, 6);
       }
@@ -1748,13 +1762,7 @@ function istioMtlsSni(clusterName: string): string {
 }
 
 function requestHeaders(tracer: Tracer): Map<string, string> {
-  const headers = new Map(Object.entries(tracer.request.headers));
-  headers.set(':method', tracer.request.method);
-  headers.set(':authority', tracer.hostHeader());
-  headers.set(':path', tracer.request.path);
-  headers.set(':scheme', tracer.request.protocol === 'https' ? 'https' : 'http');
-  if (!headers.has('user-agent')) headers.set('user-agent', 'curl/8.5.0');
-  return headers;
+  return headersOf(tracer.request, tracer.hostHeader());
 }
 
 /** The objects that set the outbound traffic policy this proxy applies to unknown destinations. */

@@ -1,3 +1,4 @@
+import { waypointOfPod } from '../ambient/binding.ts';
 import type { MeshModel, PodModel } from '../model/mesh.ts';
 import { DerivedCache } from '../model/memo.ts';
 import { buildGatewayScope, buildSidecarScope, type ScopeInputs, type SidecarScope } from '../scope/sidecarScope.ts';
@@ -9,6 +10,7 @@ import { buildOutboundListeners, buildVirtualOutboundListener } from './listener
 import { buildNameTable } from './nameTable.ts';
 import { buildOutboundRouteConfigurations } from './routes.ts';
 import type { ProxyConfig } from './types.ts';
+import { buildWaypointProxyConfig } from './waypoint.ts';
 
 export function proxyContext(pod: PodModel, inputs: ScopeInputs): ProxyContext {
   const scope: SidecarScope =
@@ -30,6 +32,9 @@ export function buildProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: 
 }
 
 function generateProxyConfig(pod: PodModel, inputs: ScopeInputs): { config: ProxyConfig; ctx: ProxyContext } {
+  // A pod of a Gateway of class istio-waypoint gets the waypoint's config (listener_waypoint.go).
+  const waypoint = pod.proxy.kind === 'gateway' ? waypointOfPod(inputs.model, pod) : undefined;
+  if (waypoint) return buildWaypointProxyConfig(pod, waypoint, inputs);
   const ctx = proxyContext(pod, inputs);
   return {
     config:

@@ -118,19 +118,22 @@ function clusterSortKey(name: string): [string, string, number, string] {
  */
 export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
   const listeners = [...config.listeners].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
-  const listenerRows: TableRow[] = listeners.flatMap((listener) =>
-    [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
-      .map((chain) => ({
-        match: describeChainMatch(chain.match),
-        destination: describeChainDestination(chain, config.routes),
-        sources: chain.sources,
-      }))
-      .sort((a, b) => (a.destination < b.destination ? 1 : a.destination > b.destination ? -1 : 0))
-      .map((row) => ({
-        cells: [listener.address, String(listener.port), row.match, row.destination],
-        sources: row.sources,
-      })),
-  );
+  const listenerRows: TableRow[] =
+    config.proxy.kind === 'waypoint'
+      ? waypointListenerRows(config)
+      : listeners.flatMap((listener) =>
+          [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
+            .map((chain) => ({
+              match: describeChainMatch(chain.match),
+              destination: describeChainDestination(chain, config.routes),
+              sources: chain.sources,
+            }))
+            .sort((a, b) => (a.destination < b.destination ? 1 : a.destination > b.destination ? -1 : 0))
+            .map((row) => ({
+              cells: [listener.address, String(listener.port), row.match, row.destination],
+              sources: row.sources,
+            })),
+        );
   const routes = [...config.routes].sort((a, b) => {
     const an = Number(a.name);
     const bn = Number(b.name);
@@ -187,7 +190,13 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
     )
     .sort((a, b) => (a.cells[0] ?? '').localeCompare(b.cells[0] ?? '', undefined, { numeric: true }));
   return {
-    listeners: { headers: ['ADDRESSES', 'PORT', 'MATCH', 'DESTINATION'], rows: listenerRows },
+    listeners: {
+      headers:
+        config.proxy.kind === 'waypoint'
+          ? ['LISTENER', 'CHAIN', 'MATCH', 'DESTINATION']
+          : ['ADDRESSES', 'PORT', 'MATCH', 'DESTINATION'],
+      rows: listenerRows,
+    },
     routes: { headers: ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'VIRTUAL SERVICE'], rows: routeRows },
     clusters: {
       headers: ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'],
@@ -195,6 +204,45 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
     },
     endpoints: { headers: ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER'], rows: endpointRows },
   };
+}
+
+/**
+ * A waypoint's listeners as istioctl prints them (istioctl/pkg/writer/envoy/configdump/listener.go:
+ * PrintRemoteListenerSummary): internal listeners named `envoy://NAME`, sorted by name, one row per match of the
+ * listener's matcher tree (`ip=VIP -> port=PORT`, then the sniffed protocol where a port is sniffed).
+ */
+function waypointListenerRows(config: ProxyConfig): TableRow[] {
+  const sorted = [...config.listeners].sort((a, b) =>
+    a.internal && b.internal ? a.name.localeCompare(b.name) : a.internal ? -1 : b.internal ? 1 : a.port - b.port,
+  );
+  return sorted.flatMap((listener) => {
+    const name = listener.internal ? `envoy://${listener.name}` : listener.name;
+    return listener.filterChains.flatMap((chain) => {
+      const destination = describeChainDestination(chain, config.routes);
+      const { prefixRanges = [], destinationPort, applicationProtocols = [] } = chain.match;
+      // The TCP half of a sniffed pair is the matcher's no-match branch.
+      const sniffed = listener.filterChains.some(
+        (c) =>
+          c !== chain &&
+          (c.match.applicationProtocols?.length ?? 0) > 0 &&
+          c.match.destinationPort === destinationPort &&
+          JSON.stringify(c.match.prefixRanges) === JSON.stringify(prefixRanges),
+      );
+      const tails =
+        applicationProtocols.length > 0
+          ? applicationProtocols.map((p) => ` -> application-protocol='${p}'`)
+          : [sniffed ? ' -> ANY' : ''];
+      const port = destinationPort !== undefined ? ` -> port=${destinationPort}` : '';
+      const matches =
+        prefixRanges.length === 0
+          ? [listener.internal ? 'ANY' : 'ALL']
+          : prefixRanges.flatMap((range) => {
+              const ip = range.endsWith('/32') || range.endsWith('/128') ? range.replace(/\/\d+$/, '') : range;
+              return tails.map((tail) => `ip=${ip}${port}${tail}`);
+            });
+      return matches.map((match) => ({ cells: [name, chain.name ?? '', match, destination], sources: chain.sources }));
+    });
+  });
 }
 
 /** Text like Go's tabwriter with padding 1, as istioctl prints it. */

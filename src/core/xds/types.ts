@@ -29,7 +29,7 @@ export interface FilterChain {
   sources: ObjectSource[];
 }
 
-export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway';
+export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway' | 'waypoint';
 
 export interface Listener {
   name: string;
@@ -38,6 +38,8 @@ export interface Listener {
   kind: ListenerKind;
   /** Bound for real (gateways, virtualOutbound, virtualInbound), or only receiving hand-offs from virtualOutbound. */
   bindToPort: boolean;
+  /** An Envoy internal listener (a waypoint's main_internal, connect_originate): no address, reached from a cluster. */
+  internal?: boolean;
   /** HTTP, TCP, or AUTO (sniffed, HTTP and TCP chains) as Istio classified the port. */
   protocol: 'HTTP' | 'TCP' | 'AUTO';
   filterChains: FilterChain[];
@@ -117,7 +119,8 @@ export interface ClusterTls {
 export interface Cluster {
   name: string;
   type: ClusterType;
-  direction: 'outbound' | 'inbound' | '';
+  /** `inbound-vip`: a waypoint's cluster for a Service it serves (listener_waypoint.go). */
+  direction: 'outbound' | 'inbound' | 'inbound-vip' | '';
   /** The service FQDN, port and subset for outbound clusters. */
   service: string | undefined;
   port: number | undefined;
@@ -156,7 +159,7 @@ export interface NameTableEntry {
 
 /** Everything istiod would push to one proxy, plus what Meshpath needs to explain it. */
 export interface ProxyConfig {
-  proxy: { namespace: string; name: string; kind: 'sidecar' | 'gateway'; ip: string };
+  proxy: { namespace: string; name: string; kind: 'sidecar' | 'gateway' | 'waypoint'; ip: string };
   listeners: Listener[];
   routes: RouteConfiguration[];
   clusters: Cluster[];
