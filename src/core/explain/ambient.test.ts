@@ -40,4 +40,35 @@ describe('ambient steps in words', () => {
     const t = words('ambient-waypoint', 'http://productpage.shop:9080/', sidecar);
     expect(t.assumptions.join(' ')).toContain('ztunnel does not read Sidecar shop/default');
   });
+
+  it('says a selector L7 policy went to ztunnel, which cannot see HTTP, and how to attach it instead', () => {
+    const t = words('ambient-l7-policy-selector', 'http://reviews.shop:9080/');
+    const denial = t.steps.find((s) => s.kind === 'authorization' && s.proxy?.startsWith('ztunnel@'));
+    expect(denial?.detail).toContain('uses HTTP attributes (to.operation.methods), which ztunnel cannot see');
+    expect(denial?.detail).toContain('attach the policy to it with targetRefs');
+  });
+
+  it('words the waypoint chain, its 403 and what a sidecar client does', () => {
+    const files = [{ name: 'scenario.yaml', text: fixture('ambient-l7-policy-selector') }];
+    const del = traceRequest(analyze(files), { from: 'shop/sleep', to: 'http://ratings.shop:9080/', method: 'DELETE' });
+    if (!del.ok) throw new Error(del.reason);
+    expect(del.trace.steps.find((s) => s.kind === 'waypoint')?.title).toBe(
+      'Waypoint shop/waypoint: chain inbound-vip|9080|http|ratings.shop.svc.cluster.local',
+    );
+    expect(del.trace.steps.find((s) => s.title === 'Denied at the waypoint')?.detail).toContain('targetRefs');
+    expect(del.trace.steps.at(-1)?.detail).toContain('the waypoint answers 403 RBAC: access denied');
+    const sidecarClient =
+      '\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {istio-injection: enabled}}\n---\n' +
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: web}\n' +
+      'spec: {containers: [{name: app, image: web}]}\n' +
+      'status: {phase: Running, podIP: 10.244.9.9, conditions: [{type: Ready, status: "True"}]}\n';
+    const fromSidecar = traceRequest(analyze([{ name: 's.yaml', text: fixture('ambient-waypoint') + sidecarClient }]), {
+      from: 'web/web',
+      to: 'http://productpage.shop:9080/',
+    });
+    if (!fromSidecar.ok) throw new Error(fromSidecar.reason);
+    expect(fromSidecar.trace.steps.find((s) => s.kind === 'waypointBypass')?.detail).toContain(
+      'istiod gives waypoint endpoints only to ingress and east-west gateways',
+    );
+  });
 });

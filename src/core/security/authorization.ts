@@ -404,7 +404,8 @@ export function attachesToWaypoint(
   rootNamespace: string,
 ): boolean {
   for (const ref of targetRefsOf(policy)) {
-    const group = String(field(ref, 'group') ?? '');
+    const rawGroup = field(ref, 'group');
+    const group = typeof rawGroup === 'string' ? rawGroup : '';
     const kind = field(ref, 'kind');
     const name = field(ref, 'name');
     const namespace = field(ref, 'namespace');

@@ -299,6 +299,34 @@ describe('the ambient examples', () => {
     });
   });
 
+  it('ambient-waypoint-httproute: the waypoint applies the HTTPRoute canary and sends to reviews-v1', () => {
+    const t = trace(fixture('ambient-waypoint-httproute'), {
+      from: 'shop/sleep',
+      to: 'http://reviews.shop:9080/reviews/1',
+    });
+    expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(t.hops[1]).toMatchObject({
+      filterChain: 'inbound-vip|9080|http|reviews.shop.svc.cluster.local',
+      cluster: 'inbound-vip|9080|http|reviews-v1.shop.svc.cluster.local',
+    });
+    expect(facts(t, 'route').find((f) => f.by === 'weight')).toMatchObject({ chosen: { weight: 90 } });
+    expect(facts(t, 'ztunnel').find((f) => f.by === 'inbound')?.pod).toMatch(/^shop\/reviews-v1-/);
+  });
+
+  it('ambient-l7-policy-selector: ztunnel refuses even GET; with targetRefs GET passes, DELETE gets 403', () => {
+    const text = fixture('ambient-l7-policy-selector');
+    const t = trace(text, { from: 'shop/sleep', to: 'http://reviews.shop:9080/' });
+    expect(t).toMatchObject({ outcome: 'denied', status: 503, responseFlags: 'UF' });
+    const atZtunnel = facts(t, 'authorization').find((f) => f.at === undefined);
+    expect(atZtunnel).toMatchObject({
+      allowed: false,
+      httpAtZtunnel: [{ policy: 'shop/reviews-read-only', action: 'ALLOW', attributes: ['to.operation.methods'] }],
+    });
+    expect(trace(text, { from: 'shop/sleep', to: 'http://ratings.shop:9080/' }).outcome).toBe('routed');
+    const del = trace(text, { from: 'shop/sleep', to: 'http://ratings.shop:9080/', method: 'DELETE' });
+    expect(del).toMatchObject({ outcome: 'denied', status: 403 });
+  });
+
   it('ambient-waypoint-missing: the missing waypoint is bypassed and the step says so', () => {
     const t = trace(fixture('ambient-waypoint-missing'), { from: 'shop/sleep', to: 'http://productpage.shop:9080/' });
     expect(t.hops.map((h) => h.direction)).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);

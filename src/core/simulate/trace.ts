@@ -389,6 +389,9 @@ function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
       return { kind: 'refused' };
     case 'PEER_WITHOUT_SIDECAR':
       return { kind: 'handshake', plaintextPeer: true };
+    // ztunnel refuses the HBONE tunnel of a proxy it denies: the proxy cannot connect upstream (UF).
+    case 'DENIED':
+      return result.end.by === 'ztunnel' ? { kind: 'refused' } : { kind: 'reset' };
     default:
       return { kind: 'reset' };
   }
