@@ -39,7 +39,8 @@ export function transportCause(cause: TransportCause): string {
 }
 
 export function dnsQuery(query: DnsQuery): string {
-  if (query.answeredBy === 'nameTable') return 'istio-agent name table';
+  if (query.answeredBy === 'nameTable')
+    return query.proxy === 'ztunnel' ? "ztunnel's name table" : 'istio-agent name table';
   if (query.answeredBy === 'upstream') return query.rcode === 'NXDOMAIN' ? 'upstream DNS: NXDOMAIN' : 'upstream DNS';
   if (query.cname !== undefined) return `kube-dns: CNAME ${query.cname}`;
   if (query.rcode === 'NXDOMAIN') return query.forwarded ? 'kube-dns (forwarded): NXDOMAIN' : 'kube-dns: NXDOMAIN';
@@ -52,7 +53,8 @@ export function dnsAnswer(answer: DnsAnswer): string {
       return '';
     case 'nameTable':
       return (
-        `The istio-agent DNS proxy answers ${answer.asked} from the name table istiod sent it ` +
+        `${answer.proxy === 'ztunnel' ? "ztunnel's DNS proxy" : 'The istio-agent DNS proxy'} answers ${answer.asked} ` +
+        `from the name table istiod sent it ` +
         `(${answer.host}: ${answer.addresses.join(', ')}), without asking kube-dns.`
       );
     case 'upstream':

@@ -49,7 +49,12 @@ function dns(fact: Fact<'dns'>): StepWords {
       ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
       : fact.resolver === 'kubeDnsCaptureOff'
         ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
-        : 'The pod has no sidecar: kube-dns answers.';
+        : fact.resolver === 'ztunnel'
+          ? "The pod is in ambient mode: istio-cni redirects its DNS queries to the node's ztunnel, whose DNS " +
+            'proxy answers names of Services and ServiceEntries itself (on by default, istio-cni ambient.dnsCapture).'
+          : fact.resolver === 'kubeDnsZtunnelOff'
+            ? "The pod is in ambient mode with ztunnel's DNS capture off: kube-dns answers."
+            : 'The pod has no sidecar: kube-dns answers.';
   const tried =
     fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
   return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };

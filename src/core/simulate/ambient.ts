@@ -87,7 +87,10 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
     ztunnel,
     [client.source],
   );
-  const service = w.registry.services.find((s) => s.clusterIPs.includes(address) || s.defaultAddress === address);
+  // ztunnel also knows a ServiceEntry by the address istiod allocated to it (what its DNS proxy answers).
+  const service = w.registry.services.find(
+    (s) => s.clusterIPs.includes(address) || s.defaultAddress === address || s.autoAllocatedAddress === address,
+  );
   const target = w.podsByIp.get(address);
   const choice = service
     ? waypointChoice(w.model, {
@@ -219,12 +222,18 @@ function noEndpoint(service: Service | undefined, address: string, port: number)
   };
 }
 
-/** ztunnel picks one ready endpoint of the service port (it balances itself; the first stands for the pick). */
+/**
+ * ztunnel picks one ready endpoint of the service port (it balances itself; the first stands for the pick); a DNS
+ * ServiceEntry's endpoint is a hostname ztunnel resolves itself.
+ */
 function pickEndpoint(w: AmbientWalker, service: Service, port: number): { address: string; port: number } | undefined {
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort) return undefined;
   const endpoint = (w.registry.endpoints.get(service) ?? []).find(
-    (e) => e.servicePortName === servicePort.name && e.health === 'Healthy' && !e.isHostname,
+    (e) =>
+      e.servicePortName === servicePort.name &&
+      e.health === 'Healthy' &&
+      (!e.isHostname || service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB'),
   );
   return endpoint ? { address: endpoint.address, port: endpoint.port } : undefined;
 }

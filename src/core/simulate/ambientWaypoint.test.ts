@@ -352,3 +352,37 @@ describe('the waypoint Envoy config (proxy-config of a waypoint pod)', () => {
     expect(c.clusters.map((cl) => cl.name)).toContain('outbound|9080||ratings.other.svc.cluster.local');
   });
 });
+
+describe("ztunnel's DNS proxy (istio-cni ambient.dnsCapture, on by default)", () => {
+  const entry = istio(
+    'ServiceEntry',
+    'corp-db',
+    'shop',
+    'hosts: [db.corp.internal]\nlocation: MESH_EXTERNAL\nresolution: DNS\n' +
+      'ports: [{number: 5432, name: tcp, protocol: TCP}]',
+  );
+  const toDb: TraceRequest = { from: 'shop/client', to: 'db.corp.internal', port: 5432, protocol: 'tcp' };
+
+  it('answers an ambient pod: a Service by its ClusterIP, a ServiceEntry without address by the allocated one', () => {
+    const t = trace(doc(...base(), entry), toReviews);
+    expect(t.dns).toMatchObject({ resolver: 'ztunnel', answers: ['10.96.0.50'] });
+    expect(t.steps[0]?.fact).toMatchObject({ kind: 'dns', resolver: 'ztunnel' });
+    const db = trace(doc(...base(), entry), toDb);
+    expect(db.dns.resolver).toBe('ztunnel');
+    expect(db.dns.answers[0]).toMatch(/^240\.240\./);
+    // ztunnel knows the ServiceEntry by that address and connects to its host.
+    expect(db.steps.find((s) => s.fact.kind === 'ztunnel' && s.fact.by === 'destination')?.fact).toMatchObject({
+      service: 'db.corp.internal',
+    });
+    expect(db.outcome).toBe('routed');
+  });
+
+  it('with DNS capture off kube-dns answers, and knows no ServiceEntry', () => {
+    const result = simulateRequest(analyze([{ name: 's.yaml', text: doc(...base(), entry) }]), toDb, {
+      dnsCapture: false,
+    });
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.simulation.dns).toMatchObject({ resolver: 'kube-dns', rcode: 'NXDOMAIN' });
+    expect(result.simulation.steps[0]?.fact).toMatchObject({ resolver: 'kubeDnsZtunnelOff' });
+  });
+});

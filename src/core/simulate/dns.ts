@@ -6,7 +6,7 @@ import type { NameTableEntry } from '../xds/types.ts';
 import type { AssumptionFact, DnsAnswer, DnsQuery } from './facts.ts';
 
 export interface DnsResult {
-  resolver: 'kube-dns' | 'istio-agent' | 'none';
+  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'none';
   /** The name that answered (after the search path), or the name as asked when nothing did. */
   name: string;
   answers: string[];
@@ -35,6 +35,8 @@ export interface DnsContext {
   registry: Registry;
   clusterDomain: string;
   nameTable: NameTableEntry[] | undefined;
+  /** Whose DNS proxy holds the name table: ztunnel's for an ambient pod (the istio-agent's by default). */
+  dnsProxy?: 'ztunnel';
   /** An address the user says the name resolves to (--address). */
   addressOverride: string | undefined;
 }
@@ -114,7 +116,8 @@ function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; ass
  */
 export function resolve(name: string, ctx: DnsContext): DnsResult {
   const agent = ctx.nameTable !== undefined;
-  const resolver = agent ? 'istio-agent' : 'kube-dns';
+  const resolver = agent ? (ctx.dnsProxy === 'ztunnel' ? 'ztunnel' : 'istio-agent') : 'kube-dns';
+  const proxy = ctx.dnsProxy === 'ztunnel' ? ({ proxy: 'ztunnel' } as const) : {};
   const queries: DnsResult['queries'] = [];
   const firstSearch = `.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`;
   const tableLookup = (candidate: string): { entry: NameTableEntry; wildcard: boolean } | undefined => {
@@ -147,7 +150,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     const found = tableLookup(candidate);
     if (found) {
       const entry = found.entry;
-      queries.push({ name: candidate, answeredBy: 'nameTable', rcode: 'NOERROR', forwarded: false });
+      queries.push({ name: candidate, answeredBy: 'nameTable', rcode: 'NOERROR', forwarded: false, ...proxy });
       const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
       const asked = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : candidate;
       return {
@@ -158,7 +161,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         answers: entry.addresses,
         rcode: 'NOERROR',
         queries,
-        answer: { by: 'nameTable', asked: candidate, host: entry.name, addresses: entry.addresses },
+        answer: { by: 'nameTable', asked: candidate, host: entry.name, addresses: entry.addresses, ...proxy },
         sources: service ? [service.source] : [],
         assumption: undefined,
       };

@@ -40,6 +40,8 @@ export type TransportCause =
 export interface DnsQuery {
   name: string;
   answeredBy: 'nameTable' | 'kubeDns' | 'upstream';
+  /** The DNS proxy that answered from its name table: ztunnel's for an ambient pod, else the istio-agent's. */
+  proxy?: 'ztunnel';
   rcode: 'NOERROR' | 'NXDOMAIN';
   /** The query went through the istio-agent DNS proxy to kube-dns. */
   forwarded: boolean;
@@ -50,7 +52,7 @@ export interface DnsQuery {
 /** How a lookup ended. */
 export type DnsAnswer =
   | { by: 'ipAddress'; address: string }
-  | { by: 'nameTable'; asked: string; host: string; addresses: string[] }
+  | { by: 'nameTable'; asked: string; host: string; addresses: string[]; proxy?: 'ztunnel' }
   | { by: 'upstream'; name: string; forwarded: boolean }
   | { by: 'externalName'; name: string; cname: string; addresses: string[] }
   | { by: 'externalNameUnresolved'; name: string; cname: string }
@@ -144,7 +146,7 @@ export type StepFact =
       kind: 'dns';
       by: 'lookup';
       host: string;
-      resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar';
+      resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar' | 'ztunnel' | 'kubeDnsZtunnelOff';
       rcode: 'NOERROR' | 'NXDOMAIN';
       answers: string[];
       answer: DnsAnswer;
@@ -417,7 +419,7 @@ export interface SimulatedRequest {
 }
 
 export interface DnsSummary {
-  resolver: 'kube-dns' | 'istio-agent' | 'none';
+  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'none';
   name: string;
   answers: string[];
   rcode: 'NOERROR' | 'NXDOMAIN';

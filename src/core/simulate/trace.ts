@@ -20,6 +20,7 @@ import {
 } from './ambient.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
+import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route, RouteAction, RouteMatch } from '../xds/types.ts';
@@ -133,6 +134,9 @@ class Tracer {
     }
     return entry;
   }
+
+  /** ztunnel's DNS proxy answers ambient pods (istio-cni's default); a what-if DNS capture off turns it off. */
+  ztunnelDnsCapture = true;
 
   /** Set once a gateway terminated the client's TLS: HTTPS is plain HTTP from there on. */
   tlsTerminated = false;
@@ -296,6 +300,7 @@ export function simulateRequest(
   let dns: DnsSummary;
   let result: Terminal;
   tracer.clusterDomain = clusterDomain;
+  tracer.ztunnelDnsCapture = options.dnsCapture !== false;
   const appProtocol = protocol === 'http' ? 'HTTP/1.1' : 'HTTP/2';
   if (client.proxy.kind === 'gateway') {
     // The external client's address is unknown: a documentation address (RFC 5737) stands for it.
@@ -493,7 +498,16 @@ function resolveDestination(
   const capture = dnsCaptured(client);
   const result = lookupName(client, host, clusterDomain, tracer, undefined);
   if (result.assumption) tracer.assumptions.push(result.assumption);
-  const resolver = capture ? 'istioAgent' : client.proxy.kind === 'sidecar' ? 'kubeDnsCaptureOff' : 'kubeDnsNoSidecar';
+  const resolver =
+    client.dataPlane.mode === 'ambient'
+      ? ztunnelDns(tracer, client)
+        ? 'ztunnel'
+        : 'kubeDnsZtunnelOff'
+      : capture
+        ? 'istioAgent'
+        : client.proxy.kind === 'sidecar'
+          ? 'kubeDnsCaptureOff'
+          : 'kubeDnsNoSidecar';
   tracer.step(
     {
       kind: 'dns',
@@ -520,6 +534,11 @@ function dnsCaptured(client: PodModel): boolean {
   return client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
 }
 
+/** An ambient pod's DNS goes to its node's ztunnel unless capture is turned off (what-if DNS capture off). */
+function ztunnelDns(tracer: Tracer, client: PodModel): boolean {
+  return client.dataPlane.mode === 'ambient' && tracer.ztunnelDnsCapture;
+}
+
 /** The pod's own lookup of a name: the istio-agent DNS proxy when it captures DNS, otherwise kube-dns. */
 function lookupName(
   client: PodModel,
@@ -528,11 +547,17 @@ function lookupName(
   tracer: Tracer,
   given: string | undefined,
 ): DnsResult {
+  const ztunnel = ztunnelDns(tracer, client);
   return resolve(host, {
     pod: client,
     registry: tracer.registry,
     clusterDomain,
-    nameTable: dnsCaptured(client) ? tracer.proxyConfig(client).config.nameTable : undefined,
+    nameTable: ztunnel
+      ? buildZtunnelNameTable(client, tracer.inputs)
+      : dnsCaptured(client)
+        ? tracer.proxyConfig(client).config.nameTable
+        : undefined,
+    ...(ztunnel ? { dnsProxy: 'ztunnel' as const } : {}),
     addressOverride: given,
   });
 }

@@ -1,4 +1,6 @@
 import { isIpAddress } from '../model/ip.ts';
+import type { PodModel } from '../model/mesh.ts';
+import { buildGatewayScope, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import { endpointsForPort, serviceAddressForProxy, type ProxyContext } from './context.ts';
 import type { NameTableEntry } from './types.ts';
@@ -74,4 +76,19 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
     }
   }
   return [...table.values()];
+}
+
+/**
+ * The names ztunnel's DNS proxy answers for an ambient pod (istio-cni ambient.dnsCapture, on by default): every
+ * Service and ServiceEntry visible in the pod's namespace, no Sidecar narrowing it, ServiceEntries without an address
+ * with the one istiod allocated (pilot/pkg/serviceregistry/ambient/services.go; ztunnel's src/dns/server.rs).
+ */
+export function buildZtunnelNameTable(pod: PodModel, inputs: ScopeInputs): NameTableEntry[] {
+  return buildNameTable({
+    pod: { ...pod, proxy: { ...pod.proxy, dnsCapture: true, dnsAutoAllocate: true } },
+    scope: buildGatewayScope(pod.namespace, inputs),
+    registry: inputs.registry,
+    mesh: inputs.model.meshConfig,
+    clusterDomain: inputs.clusterDomain,
+  });
 }

@@ -79,10 +79,14 @@ export function inboundVipClusterName(kind: string, port: number, host: string):
   return `inbound-vip|${port}|${kind}|${host}`;
 }
 
-/** The addresses a waypoint matches for a Service: its cluster IPs or ServiceEntry address. */
+/**
+ * The addresses a waypoint matches for a Service: its cluster IPs or ServiceEntry address, else the one istiod
+ * allocated to the ServiceEntry (model.Service GetAllAddressesForProxy).
+ */
 function vipsOf(service: Service): string[] {
   const addresses = service.clusterIPs.length > 0 ? service.clusterIPs : [service.defaultAddress];
-  return addresses.filter((a) => isIpAddress(a) && a !== '0.0.0.0' && a !== '::');
+  const vips = addresses.filter((a) => isIpAddress(a) && a !== '0.0.0.0' && a !== '::');
+  return vips.length === 0 && service.autoAllocatedAddress ? [service.autoAllocatedAddress] : vips;
 }
 
 /**
