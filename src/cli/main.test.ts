@@ -563,6 +563,19 @@ describe('proxy-config ztunnel', () => {
     );
   });
 
+  it("prints a waypoint's own listeners, routes and clusters as istioctl does for a waypoint", () => {
+    const canary = join(root, 'fixtures/scenarios/ambient-waypoint-httproute/manifests.yaml');
+    const result = runCli(['proxy-config', 'listeners', '--pod', 'shop/waypoint', '-f', canary]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^LISTENER +CHAIN +MATCH +DESTINATION\n/);
+    expect(result.stdout).toMatch(
+      /envoy:\/\/main_internal +inbound-vip\|9080\|http\|reviews\.shop\.svc\.cluster\.local +ip=\S+ -> port=9080/,
+    );
+    expect(result.stdout).toMatch(/connect_terminate +default +ALL +Cluster: main_internal/);
+    const clusters = runCli(['proxy-config', 'clusters', '--pod', 'shop/waypoint', '-f', canary]).stdout;
+    expect(clusters).toMatch(/reviews-v1\.shop\.svc\.cluster\.local +9080 +http +inbound-vip +EDS/);
+  });
+
   it('points an ambient pod to it instead of a proxy config', () => {
     const result = runCli(['proxy-config', 'all', '--pod', 'shop/sleep', '-f', ambient]);
     expect(result.exitCode).toBe(2);
