@@ -46,6 +46,10 @@ describe('ambient steps in words', () => {
     const denial = t.steps.find((s) => s.kind === 'authorization' && s.proxy?.startsWith('ztunnel@'));
     expect(denial?.detail).toContain('uses HTTP attributes (to.operation.methods), which ztunnel cannot see');
     expect(denial?.detail).toContain('attach the policy to it with targetRefs');
+    expect(t.steps.at(-1)?.detail).toContain(
+      "the destination's ztunnel refuses the connection, so the proxy in front of it answers 503 UF. ztunnel sees " +
+        'no HTTP: the HTTP rules of shop/reviews-read-only',
+    );
   });
 
   it('words the waypoint chain, its 403 and what a sidecar client does', () => {
@@ -55,7 +59,9 @@ describe('ambient steps in words', () => {
     expect(del.trace.steps.find((s) => s.kind === 'waypoint')?.title).toBe(
       'Waypoint shop/waypoint: chain inbound-vip|9080|http|ratings.shop.svc.cluster.local',
     );
-    expect(del.trace.steps.find((s) => s.title === 'Denied at the waypoint')?.detail).toContain('targetRefs');
+    const denial = del.trace.steps.find((s) => s.kind === 'authorization' && s.proxy?.startsWith('shop/waypoint'));
+    expect(denial?.title).toBe('Denied by AuthorizationPolicy');
+    expect(denial?.detail).toMatch(/^At the waypoint: .*targetRefs/);
     expect(del.trace.steps.at(-1)?.detail).toContain('the waypoint answers 403 RBAC: access denied');
     const sidecarClient =
       '\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: web, labels: {istio-injection: enabled}}\n---\n' +

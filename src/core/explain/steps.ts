@@ -303,10 +303,11 @@ function authorization(fact: Fact<'authorization'>): StepWords {
     (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '');
   if (fact.at === 'waypoint')
     return {
-      title: fact.allowed ? 'Authorized at the waypoint' : 'Denied at the waypoint',
+      title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy',
       detail:
-        `${fact.reason}.${caller} A waypoint applies only AuthorizationPolicies attached with targetRefs (its ` +
-        'Gateway, the Service or ServiceEntry, or the istio-waypoint GatewayClass in the root namespace); ' +
+        `At the waypoint: ${fact.reason}.${caller} A waypoint applies only AuthorizationPolicies attached with ` +
+        'targetRefs (its Gateway, the Service or ServiceEntry, or the istio-waypoint GatewayClass in the root ' +
+        'namespace); ' +
         'selector-based ones go to ztunnel.',
     };
   const http = (fact.httpAtZtunnel ?? []).map((p) =>
@@ -454,6 +455,15 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         `the handshake fails; ${clientSees(status, flags)}.`
       );
     case 'DENIED':
+      if (end.by === 'ztunnel')
+        return (
+          `${end.decision}: the destination's ztunnel refuses the connection` +
+          (status !== null ? `, so the proxy in front of it answers ${status} ${flags}` : '') +
+          (end.httpPolicies
+            ? `. ztunnel sees no HTTP: the HTTP rules of ${end.httpPolicies.join(', ')} (selected with a selector) ` +
+              'are left out; attach L7 policy to the waypoint with targetRefs.'
+            : '.')
+        );
       return (
         `${end.decision}: ` +
         (end.http

@@ -337,7 +337,13 @@ export function ztunnelInbound(
       outcome: 'denied',
       status: null,
       flags: '-',
-      end: { reason: 'DENIED', decision: decision.reason, http: false, by: 'ztunnel' },
+      end: {
+        reason: 'DENIED',
+        decision: decision.reason,
+        http: false,
+        by: 'ztunnel',
+        ...(httpPolicies.length > 0 ? { httpPolicies: httpPolicies.map((p) => p.policy) } : {}),
+      },
       sources: decision.policy ? [decision.policy] : [],
     };
   return {

@@ -357,7 +357,14 @@ export type EndFact =
   | { reason: 'NO_HEALTHY_UPSTREAM'; cluster: string; total: number; subset: string | undefined; service: string }
   | { reason: 'INBOUND_NO_FILTER_CHAIN'; proxy: string; port: number; requires: 'mtls' | 'plaintext' }
   | { reason: 'INBOUND_PLAINTEXT_ONLY'; proxy: string; port: number; sent: TransportKind }
-  | { reason: 'DENIED'; decision: string; http: boolean; by?: 'waypoint' | 'ztunnel' }
+  | {
+      reason: 'DENIED';
+      decision: string;
+      http: boolean;
+      by?: 'waypoint' | 'ztunnel';
+      /** At ztunnel: the selector policies whose HTTP attributes it left out (namespace/name). */
+      httpPolicies?: string[];
+    }
   /** The proxy's JWT filter refused the request's token (401), with Envoy's message. */
   | { reason: 'JWT_REJECTED'; message: string };
 
