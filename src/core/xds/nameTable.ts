@@ -1,5 +1,6 @@
 import { isIpAddress } from '../model/ip.ts';
 import type { PodModel } from '../model/mesh.ts';
+import { DerivedCache } from '../model/memo.ts';
 import { buildGatewayScope, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import { endpointsForPort, serviceAddressForProxy, type ProxyContext } from './context.ts';
@@ -84,11 +85,16 @@ export function buildNameTable(ctx: ProxyContext): NameTableEntry[] {
  * with the one istiod allocated (pilot/pkg/serviceregistry/ambient/services.go; ztunnel's src/dns/server.rs).
  */
 export function buildZtunnelNameTable(pod: PodModel, inputs: ScopeInputs): NameTableEntry[] {
-  return buildNameTable({
-    pod: { ...pod, proxy: { ...pod.proxy, dnsCapture: true, dnsAutoAllocate: true } },
-    scope: buildGatewayScope(pod.namespace, inputs),
-    registry: inputs.registry,
-    mesh: inputs.model.meshConfig,
-    clusterDomain: inputs.clusterDomain,
-  });
+  // The table depends only on the pod's namespace: built once per namespace and model.
+  return ztunnelTables.get(inputs, pod.namespace, () =>
+    buildNameTable({
+      pod: { ...pod, proxy: { ...pod.proxy, dnsCapture: true, dnsAutoAllocate: true } },
+      scope: buildGatewayScope(pod.namespace, inputs),
+      registry: inputs.registry,
+      mesh: inputs.model.meshConfig,
+      clusterDomain: inputs.clusterDomain,
+    }),
+  );
 }
+
+const ztunnelTables = new DerivedCache<ScopeInputs, string, NameTableEntry[]>(32);
