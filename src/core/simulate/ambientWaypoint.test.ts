@@ -192,6 +192,24 @@ describe('waypoint routing (listener_waypoint.go)', () => {
     expect(waypointHop(t)?.routeConfig).toBeUndefined();
   });
 
+  it('a redirect rule is answered by the waypoint with the Location Envoy writes', () => {
+    const redirect = istio(
+      'VirtualService',
+      'moved',
+      'shop',
+      'hosts: [reviews]\nhttp:\n- match: [{uri: {prefix: /old}}]\n  redirect: {uri: /new}\n' +
+        '- route: [{destination: {host: reviews}}]',
+    );
+    const t = trace(doc(...base(), redirect), { ...toReviews, to: 'http://reviews.shop:9080/old?x=1' });
+    expect(t).toMatchObject({ outcome: 'redirect', status: 301 });
+    const last = t.steps.at(-1)?.fact;
+    expect(last?.kind === 'outcome' && last.end).toEqual({
+      reason: 'REDIRECT',
+      location: 'http://reviews.shop:9080/new?x=1',
+    });
+    expect(waypointHop(t)?.accessLog).toContain('" 301 - redirect ');
+  });
+
   it('a port the Service does not declare has no chain on main_internal', () => {
     const t = trace(doc(...base()), { from: 'shop/client', to: 'http://reviews.shop:9999/' });
     expect(t.outcome).toBe('no-listener');

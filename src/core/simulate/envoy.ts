@@ -1,6 +1,7 @@
 import { hostSubsetOf } from '../model/host.ts';
 import { cidrMatch } from '../model/ip.ts';
 import type { FilterChain, Listener, Route, RouteConfiguration, StringMatcher, VirtualHost } from '../xds/types.ts';
+import type { RouteAction, RouteMatch } from '../xds/types.ts';
 
 /** What Envoy knows about a connection when it picks a listener and filter chain. */
 export interface ConnectionFacts {
@@ -265,4 +266,32 @@ function queryParameters(query: string): Map<string, string> {
 /** The first route whose match succeeds (simulation/traffic.go: matchRoute). */
 export function matchRoute(vhost: VirtualHost, request: HttpFacts): Route | undefined {
   return vhost.routes.find((route) => routeMatches(route, request));
+}
+
+/**
+ * The Location of an Envoy redirect (envoy source/common/router/config_impl.cc: RouteEntryImplBase::newUri): the
+ * scheme, else the request's (plaintext here); the host, else the Host header, whose port a port redirect replaces;
+ * the path, or the matched prefix swapped; the query kept.
+ */
+export function redirectLocation(
+  action: Extract<RouteAction, { kind: 'redirect' }>,
+  match: RouteMatch,
+  hostHeader: string,
+  requestPath: string,
+): string {
+  const scheme = action.scheme ?? 'http';
+  let host = action.host ?? hostHeader;
+  if (action.port !== undefined) host = `${host.replace(/:\d+$/, '')}:${action.port}`;
+  const queryAt = requestPath.indexOf('?');
+  const path = queryAt >= 0 ? requestPath.slice(0, queryAt) : requestPath;
+  const query = queryAt >= 0 ? requestPath.slice(queryAt) : '';
+  let newPath = path;
+  if (action.path !== undefined) newPath = action.path;
+  else if (action.prefix !== undefined)
+    newPath =
+      match.path.kind === 'prefix' && path.startsWith(match.path.value)
+        ? `${action.prefix}${path.slice(match.path.value.length)}`
+        : action.prefix;
+  const keepQuery = query !== '' && !newPath.includes('?');
+  return `${scheme}://${host}${newPath}${keepQuery ? query : ''}`;
 }

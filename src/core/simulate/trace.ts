@@ -23,10 +23,17 @@ import { targetPortFor } from '../xds/gateway.ts';
 import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
-import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route, RouteAction, RouteMatch } from '../xds/types.ts';
+import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { resolve, type DnsResult } from './dns.ts';
-import { matchFilterChain, matchListener, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
+import {
+  matchFilterChain,
+  matchListener,
+  matchRoute,
+  matchVirtualHost,
+  redirectLocation,
+  type ConnectionFacts,
+} from './envoy.ts';
 import type {
   AssumptionFact,
   CaptureRule,
@@ -1888,32 +1895,4 @@ function missingClusterCause(tracer: Tracer, pod: PodModel, clusterName: string)
       ports: service.ports.map((p) => p.port),
     };
   return { cause: 'notSent', cluster: clusterName };
-}
-
-/**
- * The Location of an Envoy redirect (envoy source/common/router/config_impl.cc: RouteEntryImplBase::newUri): the
- * scheme, else the request's (plaintext here); the host, else the Host header, whose port a port redirect replaces;
- * the path, or the matched prefix swapped; the query kept.
- */
-function redirectLocation(
-  action: Extract<RouteAction, { kind: 'redirect' }>,
-  match: RouteMatch,
-  hostHeader: string,
-  requestPath: string,
-): string {
-  const scheme = action.scheme ?? 'http';
-  let host = action.host ?? hostHeader;
-  if (action.port !== undefined) host = `${host.replace(/:\d+$/, '')}:${action.port}`;
-  const queryAt = requestPath.indexOf('?');
-  const path = queryAt >= 0 ? requestPath.slice(0, queryAt) : requestPath;
-  const query = queryAt >= 0 ? requestPath.slice(queryAt) : '';
-  let newPath = path;
-  if (action.path !== undefined) newPath = action.path;
-  else if (action.prefix !== undefined)
-    newPath =
-      match.path.kind === 'prefix' && path.startsWith(match.path.value)
-        ? `${action.prefix}${path.slice(match.path.value.length)}`
-        : action.prefix;
-  const keepQuery = query !== '' && !newPath.includes('?');
-  return `${scheme}://${host}${newPath}${keepQuery ? query : ''}`;
 }

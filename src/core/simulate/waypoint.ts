@@ -10,7 +10,7 @@ import { authorizeAtWaypoint } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import type { ProxyConfig } from '../xds/types.ts';
 import { ENCAP, MAIN_INTERNAL } from '../xds/waypoint.ts';
-import { matchFilterChain, matchRoute, matchVirtualHost, type ConnectionFacts } from './envoy.ts';
+import { matchFilterChain, matchRoute, matchVirtualHost, redirectLocation, type ConnectionFacts } from './envoy.ts';
 import type { AssumptionFact, EndFact, Outcome, SimulatedRequest, StepFact, TraceHop } from './facts.ts';
 import type { HopLog } from './accessLog.ts';
 import { requestHeaders } from './request.ts';
@@ -238,8 +238,7 @@ export function waypointHop(
     }
     if (action.kind === 'redirect') {
       refuse(action.status, '-', 'redirect');
-      const authority = `${action.host ?? hostHeader}${action.port ? `:${action.port}` : ''}`;
-      const location = `${action.scheme ? `${action.scheme}://` : ''}${authority}${action.path ?? w.request.path}`;
+      const location = redirectLocation(action, route.match, hostHeader, w.request.path);
       return end('redirect', action.status, '-', { reason: 'REDIRECT', location }, routeSources);
     }
     if (action.kind === 'none') {
