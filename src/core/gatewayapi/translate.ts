@@ -163,6 +163,41 @@ function condition(
 }
 
 /** The Istio Gateways made from a Gateway API Gateway, one per listener (gateway_collection.go: GatewayCollection). */
+/**
+ * The server TLS of a Terminate listener (conversion.go: buildTLS): SIMPLE, unless the listener's option
+ * `gateway.istio.io/tls-terminate-mode` says MUTUAL, OPTIONAL_MUTUAL, ISTIO_SIMPLE (the workload certificate) or
+ * ISTIO_MUTUAL, or the Gateway's `tls.frontend` (per port, else default) names a CA to validate clients with: MUTUAL,
+ * or OPTIONAL_MUTUAL with `mode: AllowInsecureFallback` (the listener option still wins).
+ */
+function terminateTls(
+  gateway: GatewayObject,
+  path: FieldPath,
+  port: number,
+  credentialName: string | undefined,
+): Record<string, unknown> {
+  const option = field(field(field(gateway.reader.get(path), 'tls'), 'options'), 'gateway.istio.io/tls-terminate-mode');
+  if (option === 'ISTIO_SIMPLE') return { mode: 'SIMPLE', credentialName: 'builtin://' };
+  if (option === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL' };
+  let mode = option === 'MUTUAL' || option === 'OPTIONAL_MUTUAL' ? option : 'SIMPLE';
+  const frontend = field(field(gateway.reader.get(['spec']), 'tls'), 'frontend');
+  const perPort = field(frontend, 'perPort');
+  const own = Array.isArray(perPort) ? perPort.find((p) => field(p, 'port') === port) : undefined;
+  const validation = field(own !== undefined ? field(own, 'tls') : field(frontend, 'default'), 'validation');
+  const caRefs = field(validation, 'caCertificateRefs');
+  let caCertCredentialName: string | undefined;
+  if (credentialName !== undefined && Array.isArray(caRefs) && caRefs.length === 1) {
+    const name = field(caRefs[0], 'name');
+    if (typeof name === 'string') caCertCredentialName = name;
+    if (option !== 'MUTUAL' && option !== 'OPTIONAL_MUTUAL')
+      mode = field(validation, 'mode') === 'AllowInsecureFallback' ? 'OPTIONAL_MUTUAL' : 'MUTUAL';
+  }
+  return {
+    mode,
+    ...(credentialName !== undefined ? { credentialName } : {}),
+    ...(caCertCredentialName !== undefined ? { caCertCredentialName } : {}),
+  };
+}
+
 function listenerGateways(
   managed: ManagedGateway,
   namespaces: ReadonlyMap<string, NamespaceModel>,
@@ -199,7 +234,7 @@ function listenerGateways(
       server['tls'] =
         listener.tlsMode === 'Passthrough'
           ? { mode: 'PASSTHROUGH' }
-          : { mode: 'SIMPLE', ...(typeof credentialName === 'string' ? { credentialName } : {}) };
+          : terminateTls(gateway, path, listener.port, typeof credentialName === 'string' ? credentialName : undefined);
     }
     const name = `${gateway.name}~${KUBERNETES_GATEWAY_NAME}~${listener.name}`;
     const config: IstioConfigModel = {
