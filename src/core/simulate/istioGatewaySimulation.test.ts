@@ -233,3 +233,54 @@ describe('servers of several Gateways on one port', () => {
     expect(t.assumptions.join('\n')).toMatch(/credentialName first/);
   });
 });
+
+describe('Ingress resources sharing a TLS host (TestIngress)', () => {
+  const ingressFor = (name: string) => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: ${name}
+  namespace: default
+  annotations: {kubernetes.io/ingress.class: istio}
+spec:
+  rules:
+  - host: example.com
+    http:
+      paths:
+      - pathType: Prefix
+        backend: {service: {name: ${name}, port: {number: 80}}}
+        path: /${name}
+  tls:
+  - hosts: [example.com]
+    secretName: ingressgateway-certs`;
+  const backends = ['alpha', 'beta'].map((name, i) =>
+    doc(
+      pod(`${name}-1`, 'default', { labels: { app: name }, ip: `10.244.3.${i + 1}` }),
+      service(name, 'default', {
+        ports: [{ port: 80, name: 'http' }],
+        selector: { app: name },
+        clusterIP: `10.96.3.${i + 1}`,
+      }),
+    ),
+  );
+  const clusterOf = (text: string, port: number, path: string) => {
+    const t = run(doc(text, ...backends), { to: 'example.com', port, path, protocol: port === 443 ? 'https' : 'http' });
+    return t.steps.find((s) => s.kind === 'cluster' || (s.kind === 'virtualHost' && t.status === 404))?.title;
+  };
+
+  it('routes both over HTTP and HTTPS when the Ingress whose name sorts first is the oldest', () => {
+    const text = doc(ingressFor('alpha'), ingressFor('beta'));
+    for (const name of ['alpha', 'beta'])
+      for (const port of [80, 443])
+        expect(clusterOf(text, port, `/${name}`)).toBe(`Cluster outbound|80||${name}.default.svc.cluster.local`);
+  });
+
+  it('answers HTTPS with the blackhole virtual host when the other Ingress is the oldest (istio/istio#24385)', () => {
+    // The older Ingress's HTTPS server is kept, the newer one's (same host) skipped; the VirtualService for the host
+    // is named after the first by name, bound to the skipped server's Gateway.
+    const text = doc(ingressFor('beta'), ingressFor('alpha'));
+    for (const name of ['alpha', 'beta']) {
+      expect(clusterOf(text, 80, `/${name}`)).toBe(`Cluster outbound|80||${name}.default.svc.cluster.local`);
+      expect(clusterOf(text, 443, `/${name}`)).toBe('Virtual host blackhole:443');
+    }
+  });
+});
