@@ -109,3 +109,52 @@ describe('frontend TLS of Terminate listeners (testdata/tls.yaml; conversion.go:
     expect(t.assumptions.join('\n')).toMatch(/terminates TLS \(MUTUAL\).*client presents a certificate/);
   });
 });
+
+describe('certificate references of a Terminate listener (testdata/frontend-tls-refgrant.yaml, invalid.yaml)', () => {
+  const listener = (certificateRefs: string) => `  - name: https
+    hostname: a.example
+    port: 443
+    protocol: HTTPS
+    allowedRoutes: {namespaces: {from: All}}
+    tls: {mode: Terminate, certificateRefs: ${certificateRefs}}
+`;
+  const grant = (kind: string) => `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: allow, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+  to: [{group: "", kind: ${kind}}]`;
+  const crossNamespace = '[{name: cert, namespace: certs}]';
+
+  it('makes no server for a Secret elsewhere without a ReferenceGrant, or a reference that is no Secret', () => {
+    const withoutGrant = doc(base, namespace('certs'), gateway(listener(crossNamespace)), route('r', ['a.example']));
+    expect(servers(withoutGrant)).toEqual({});
+    expect(analyze([{ name: 's.yaml', text: withoutGrant }]).diagnostics.map((d) => d.message)).toContainEqual(
+      expect.stringMatching(/ResolvedRefs=False, reason RefNotPermitted: certificateRef cert\/certs not accessible/),
+    );
+    expect(run(withoutGrant, { to: 'https://a.example/', port: 443 }).outcome).not.toBe('routed');
+    const wrongKind = doc(base, gateway(listener('[{name: cert, group: core, kind: unknown}]')));
+    expect(servers(wrongKind)).toEqual({});
+  });
+
+  it('serves the listener once a ReferenceGrant allows the Secret (a grant for ConfigMaps does not)', () => {
+    const text = (kind: string) =>
+      doc(base, namespace('certs'), grant(kind), gateway(listener(crossNamespace)), route('r', ['a.example']));
+    expect(servers(text('Secret'))).toEqual({ https: { mode: 'SIMPLE', credentialName: 'cert' } });
+    expect(run(text('Secret'), { to: 'https://a.example/', port: 443 }).outcome).toBe('routed');
+    expect(servers(text('ConfigMap'))).toEqual({});
+  });
+
+  it('needs a ReferenceGrant for a frontend CA in another namespace too', () => {
+    const frontend = (kind: string) =>
+      `  tls:\n    frontend:\n      default:\n        validation:\n` +
+      `          caCertificateRefs: [{group: "", kind: ${kind}, name: ca, namespace: certs}]\n`;
+    const text = (kind: string, grantKind: string) =>
+      doc(base, namespace('certs'), grant(grantKind), gateway(listener('[{name: cert}]'), frontend(kind)));
+    expect(servers(text('ConfigMap', 'ConfigMap'))).toEqual({
+      https: { mode: 'MUTUAL', credentialName: 'cert', caCertCredentialName: 'ca' },
+    });
+    expect(servers(text('ConfigMap', 'Secret'))).toEqual({});
+    expect(servers(text('Service', 'Service'))).toEqual({});
+  });
+});
