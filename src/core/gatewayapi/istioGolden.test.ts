@@ -158,3 +158,25 @@ spec:
     expect(servers(text('Service', 'Service'))).toEqual({});
   });
 });
+
+describe('filters (testdata/http.yaml)', () => {
+  it('reads a CORS filter from its cors field and routes the request (conversion.go: createCorsFilter)', () => {
+    const cors = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: web}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [a.example]
+  rules:
+  - backendRefs: [{name: app, port: 80}]
+    filters: [{type: CORS, cors: {allowOrigins: ["https://example.com"]}}]`;
+    const listener = '  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n';
+    const text = doc(base, gateway(listener), cors);
+    expect(analyze([{ name: 's.yaml', text }]).diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(run(text, { to: 'a.example', port: 80 }).outcome).toBe('routed');
+    const vs = (analyze([{ name: 's.yaml', text }]).model.istio.get('VirtualService') ?? [])[0];
+    expect((vs?.spec as { http?: unknown[] } | undefined)?.http?.[0]).toMatchObject({
+      corsPolicy: { allowOrigins: [{ exact: 'https://example.com' }], unmatchedPreflights: 'IGNORE' },
+    });
+  });
+});
