@@ -307,15 +307,17 @@ function checkHttpRules(reader: ObjectReader, grpc: boolean): void {
         grpc ? ['RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestMirror', 'ExtensionRef'] : HTTP_FILTERS,
       );
       const type = reader.string([...path, 'filters', f, 'type']);
-      const key = type === undefined ? undefined : type.charAt(0).toLowerCase() + type.slice(1);
-      if (key !== undefined && type !== 'URLRewrite' && reader.get([...path, 'filters', f, key]) === undefined)
+      // The field is the type with a lower-case first letter, except URLRewrite (urlRewrite) and CORS (cors).
+      const key =
+        type === undefined
+          ? undefined
+          : type === 'URLRewrite'
+            ? 'urlRewrite'
+            : type === 'CORS'
+              ? 'cors'
+              : type.charAt(0).toLowerCase() + type.slice(1);
+      if (key !== undefined && reader.get([...path, 'filters', f, key]) === undefined)
         reader.report('error', 'MISSING_FIELD', `A ${type} filter needs its ${key} field.`, [...path, 'filters', f]);
-      if (type === 'URLRewrite' && reader.get([...path, 'filters', f, 'urlRewrite']) === undefined)
-        reader.report('error', 'MISSING_FIELD', 'A URLRewrite filter needs its urlRewrite field.', [
-          ...path,
-          'filters',
-          f,
-        ]);
       const code = reader.integer([...path, 'filters', f, 'requestRedirect', 'statusCode']);
       if (code !== undefined && ![301, 302, 303, 307, 308].includes(code))
         reader.report('error', 'INVALID_VALUE', 'statusCode must be one of 301, 302, 303, 307, 308.', [

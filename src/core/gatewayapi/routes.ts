@@ -110,6 +110,32 @@ function redirect(filter: unknown): Record<string, unknown> {
   return out;
 }
 
+/**
+ * A CORS filter as a VirtualService corsPolicy (conversion.go: createCorsFilter): `*` is any scheme://host, an origin
+ * with `*` a regex; preflight requests that match no origin go on to the backend (unmatchedPreflights IGNORE).
+ */
+function corsPolicy(filter: unknown): Record<string, unknown> {
+  const origins = list(field(filter, 'allowOrigins')).flatMap((o): Array<Record<string, string>> =>
+    typeof o !== 'string'
+      ? []
+      : o === '*'
+        ? [{ regex: '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s?#]+$' }]
+        : o.includes('*')
+          ? [{ regex: `^${o.split('*').map(escapeRegex).join('.*')}$` }]
+          : [{ exact: o }],
+  );
+  const maxAge = field(filter, 'maxAge');
+  return {
+    ...(origins.length > 0 ? { allowOrigins: origins } : {}),
+    ...(list(field(filter, 'allowMethods')).length > 0 ? { allowMethods: list(field(filter, 'allowMethods')) } : {}),
+    ...(list(field(filter, 'allowHeaders')).length > 0 ? { allowHeaders: list(field(filter, 'allowHeaders')) } : {}),
+    ...(list(field(filter, 'exposeHeaders')).length > 0 ? { exposeHeaders: list(field(filter, 'exposeHeaders')) } : {}),
+    ...(typeof maxAge === 'number' ? { maxAge: `${maxAge}s` } : {}),
+    ...(field(filter, 'allowCredentials') === true ? { allowCredentials: true } : {}),
+    unmatchedPreflights: 'IGNORE',
+  };
+}
+
 /** conversion.go: createRewriteFilter. */
 function rewrite(filter: unknown): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
@@ -354,6 +380,8 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
                 ...(percentage !== undefined ? { percentage: { value: percentage } } : {}),
               },
             ];
+        } else if (type === 'CORS' && !grpc) {
+          raw['corsPolicy'] = corsPolicy(field(filter, 'cors'));
         } else {
           hardError = { reason: 'InvalidFilter', message: `unsupported filter type "${type ?? ''}"`, path: filterPath };
         }

@@ -163,9 +163,112 @@ function condition(
 }
 
 /** The Istio Gateways made from a Gateway API Gateway, one per listener (gateway_collection.go: GatewayCollection). */
+/** Whether a ReferenceGrant lets Gateways in `from` use the Secret (or ConfigMap) `name` in `to` (references.go). */
+type SecretAllowed = (from: string, to: string, name: string, kind?: string) => boolean;
+interface TlsError {
+  error: { reason: string; message: string };
+}
+const isTlsError = (value: object): value is TlsError => 'error' in value;
+
+/**
+ * The server TLS of a Terminate listener (conversion.go: buildTLS): SIMPLE, unless the listener's option
+ * `gateway.istio.io/tls-terminate-mode` says MUTUAL, OPTIONAL_MUTUAL, ISTIO_SIMPLE (the workload certificate) or
+ * ISTIO_MUTUAL, or the Gateway's `tls.frontend` (per port, else default) names a CA to validate clients with: MUTUAL,
+ * or OPTIONAL_MUTUAL with `mode: AllowInsecureFallback` (the listener option still wins).
+ */
+function terminateTls(
+  gateway: GatewayObject,
+  path: FieldPath,
+  port: number,
+  secretAllowed: SecretAllowed,
+): Record<string, unknown> | TlsError {
+  const option = field(field(field(gateway.reader.get(path), 'tls'), 'options'), 'gateway.istio.io/tls-terminate-mode');
+  if (option === 'ISTIO_SIMPLE') return { mode: 'SIMPLE', credentialName: 'builtin://' };
+  if (option === 'ISTIO_MUTUAL') return { mode: 'ISTIO_MUTUAL' };
+  const refs = field(field(gateway.reader.get(path), 'tls'), 'certificateRefs');
+  const certificateRefs = Array.isArray(refs) ? refs : [];
+  if (certificateRefs.length > 2)
+    return {
+      error: { reason: 'InvalidCertificateRef', message: 'TLS mode can only support up to 2 server certificates' },
+    };
+  // conversion.go: buildTLS, buildSecretReference — only core Secrets, across namespaces only with a ReferenceGrant;
+  // the listener is not programmed (istiod makes no server) when no reference is usable. Whether the Secret exists
+  // and holds a certificate is not checked: exports often leave Secrets out.
+  let error: { reason: string; message: string } | undefined;
+  const usable: string[] = [];
+  for (const ref of certificateRefs) {
+    const name = field(ref, 'name');
+    const group = field(ref, 'group') ?? '';
+    const kind = field(ref, 'kind') ?? 'Secret';
+    const namespace = field(ref, 'namespace') ?? gateway.namespace;
+    if (typeof name !== 'string' || typeof namespace !== 'string') continue;
+    if (namespace !== gateway.namespace && !secretAllowed(gateway.namespace, namespace, name)) {
+      error = {
+        reason: 'RefNotPermitted',
+        message:
+          `certificateRef ${name}/${namespace} not accessible to a Gateway in namespace "${gateway.namespace}" ` +
+          '(missing a ReferenceGrant?)',
+      };
+      continue;
+    }
+    if ((group !== '' && group !== 'core') || kind !== 'Secret') {
+      error = {
+        reason: 'InvalidCertificateRef',
+        message: `invalid certificate reference ${String(group)}/${String(kind)}/${name}, only secret is allowed`,
+      };
+      continue;
+    }
+    usable.push(name);
+  }
+  if (usable.length === 0 && error) return { error };
+  const credentialName = usable[0];
+  let mode = option === 'MUTUAL' || option === 'OPTIONAL_MUTUAL' ? option : 'SIMPLE';
+  const frontend = field(field(gateway.reader.get(['spec']), 'tls'), 'frontend');
+  const perPort = field(frontend, 'perPort');
+  const own = Array.isArray(perPort) ? perPort.find((p) => field(p, 'port') === port) : undefined;
+  const validation = field(own !== undefined ? field(own, 'tls') : field(frontend, 'default'), 'validation');
+  const caRefs = field(validation, 'caCertificateRefs');
+  let caCertCredentialName: string | undefined;
+  if (credentialName !== undefined && Array.isArray(caRefs) && caRefs.length > 1)
+    return { error: { reason: 'InvalidCACertificateRef', message: 'only one caCertificateRef is supported' } };
+  if (credentialName !== undefined && Array.isArray(caRefs) && caRefs.length === 1) {
+    const name = field(caRefs[0], 'name');
+    const group = field(caRefs[0], 'group') ?? '';
+    const kind = field(caRefs[0], 'kind');
+    const namespace = field(caRefs[0], 'namespace') ?? gateway.namespace;
+    if (typeof name !== 'string' || typeof namespace !== 'string')
+      return { error: { reason: 'InvalidCACertificateRef', message: 'caCertificateRef without a name' } };
+    if (namespace !== gateway.namespace && !secretAllowed(gateway.namespace, namespace, name, String(kind)))
+      return {
+        error: {
+          reason: 'RefNotPermitted',
+          message:
+            `caCertificateRef ${namespace}/${name} not accessible to a Gateway in namespace "${gateway.namespace}" ` +
+            '(missing a ReferenceGrant?)',
+        },
+      };
+    if ((group !== '' && group !== 'core') || (kind !== 'ConfigMap' && kind !== 'Secret'))
+      return {
+        error: {
+          reason: 'InvalidCACertificateKind',
+          message: `invalid CA certificate reference ${String(group)}/${String(kind)}/${name}: only ConfigMap, Secret`,
+        },
+      };
+    caCertCredentialName = name;
+    if (option !== 'MUTUAL' && option !== 'OPTIONAL_MUTUAL')
+      mode = field(validation, 'mode') === 'AllowInsecureFallback' ? 'OPTIONAL_MUTUAL' : 'MUTUAL';
+  }
+  return {
+    mode,
+    ...(credentialName !== undefined ? { credentialName } : {}),
+    ...(caCertCredentialName !== undefined ? { caCertCredentialName } : {}),
+  };
+}
+
 function listenerGateways(
   managed: ManagedGateway,
   namespaces: ReadonlyMap<string, NamespaceModel>,
+  secretAllowed: SecretAllowed,
 ): Array<{ config: IstioConfigModel; parent: ParentInfo }> {
   const { gateway } = managed;
   const out: Array<{ config: IstioConfigModel; parent: ParentInfo }> = [];
@@ -186,8 +289,6 @@ function listenerGateways(
       );
       continue;
     }
-    const tls = field(field(gateway.reader.get(path), 'tls'), 'certificateRefs');
-    const credentialName = field(Array.isArray(tls) ? tls[0] : undefined, 'name');
     const hosts = serverHosts(gateway, listener, namespaces);
     const server: Record<string, unknown> = {
       port: { name: 'default', number: listener.port, protocol: listener.protocol },
@@ -196,10 +297,23 @@ function listenerGateways(
     if (listener.protocol === 'HTTPS' || listener.protocol === 'TLS') {
       // conversion.go: buildListener — HTTPS or TLS without a tls section makes no server.
       if (listener.tlsMode === undefined) continue;
-      server['tls'] =
+      const tls =
         listener.tlsMode === 'Passthrough'
           ? { mode: 'PASSTHROUGH' }
-          : { mode: 'SIMPLE', ...(typeof credentialName === 'string' ? { credentialName } : {}) };
+          : terminateTls(gateway, path, listener.port, secretAllowed);
+      if (isTlsError(tls)) {
+        // controller.go: only programmed listeners become Istio Gateways; this one makes no listener on the gateway.
+        condition(
+          gateway.reader,
+          'LISTENER_NOT_ACCEPTED',
+          'ResolvedRefs',
+          tls.error.reason,
+          `${tls.error.message}; the listener is not programmed and istiod makes no server for it.`,
+          [...path, 'tls'],
+        );
+        continue;
+      }
+      server['tls'] = tls;
     }
     const name = `${gateway.name}~${KUBERNETES_GATEWAY_NAME}~${listener.name}`;
     const config: IstioConfigModel = {
@@ -338,10 +452,20 @@ export function istioConfigFromGatewayApi(
   const out: IstioConfigModel[] = [];
   const parentsByGateway = new Map<string, ParentInfo[]>();
   const serviceHosts = new Set(services.map((s) => `${s.name}.${s.namespace}.svc.${clusterDomain}`));
+  const grantsByNamespace = new Map<string, typeof objects.grants>();
+  for (const g of objects.grants)
+    grantsByNamespace.set(g.namespace, [...(grantsByNamespace.get(g.namespace) ?? []), g]);
+  // gatewaycommon/references.go: ReferenceGrants.SecretAllowed.
+  const secretAllowed: SecretAllowed = (from, to, name, kind = 'Secret') =>
+    (grantsByNamespace.get(to) ?? []).some(
+      (g) =>
+        g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === 'Gateway' && f.namespace === from) &&
+        g.to.some((t) => t.group === '' && t.kind === kind && (t.name === undefined || t.name === name)),
+    );
   for (const managed of gateways) {
     if (managed.controller === 'istio.io/mesh-controller') continue;
     const key = `${managed.gateway.namespace}/${managed.gateway.name}`;
-    const list = listenerGateways(managed, namespaces);
+    const list = listenerGateways(managed, namespaces, secretAllowed);
     out.push(...list.map((l) => l.config));
     parentsByGateway.set(
       key,
@@ -382,9 +506,6 @@ export function istioConfigFromGatewayApi(
     const hosts = field(se.spec, 'hosts');
     if (Array.isArray(hosts)) for (const h of hosts) if (typeof h === 'string') hostnames.add(h);
   }
-  const grantsByNamespace = new Map<string, typeof objects.grants>();
-  for (const g of objects.grants)
-    grantsByNamespace.set(g.namespace, [...(grantsByNamespace.get(g.namespace) ?? []), g]);
   const ctx: BackendContext = {
     clusterDomain,
     servicePorts: (namespace, name) => serviceByName.get(`${namespace}/${name}`)?.ports.map((p) => p.port),
