@@ -91,13 +91,14 @@ describe('several DestinationRules for one host', () => {
   });
 
   it('rules in one namespace merge: new subsets (info), repeated subset or 2nd trafficPolicy ignored (warning)', () => {
+    // No creation times: the rules are of one second, so their names order them (reviews, tls-off, v3-subset).
     const found = findings(
       doc(
         mesh,
-        istio('DestinationRule', 'more', 'a', 'host: reviews\nsubsets:\n- {name: v3, labels: {version: v3}}'),
+        istio('DestinationRule', 'v3-subset', 'a', 'host: reviews\nsubsets:\n- {name: v3, labels: {version: v3}}'),
         istio(
           'DestinationRule',
-          'again',
+          'tls-off',
           'a',
           'host: reviews.a.svc.cluster.local\ntrafficPolicy: {tls: {mode: DISABLE}}\nsubsets:\n' +
             '- {name: v1, labels: {version: v9}}',

@@ -10,8 +10,9 @@ import { list, nameOf, parentDomains, someOf, strings, type AnalyzerContext, typ
 import { boundToMesh, destinationRuleIndex, drHost, drSubsets, exportSet, vsHosts } from './destinations.ts';
 
 const byOrder = (a: { order: number }, b: { order: number }) => a.order - b.order;
-const INPUT_ORDER =
-  'Meshpath orders by metadata.creationTimestamp, and takes objects without one as created later, in input order';
+const CREATION_ORDER =
+  'Meshpath orders by metadata.creationTimestamp, equal times by name then namespace; objects without one count as ' +
+  'applied now, together, after those with one';
 
 /**
  * The VirtualServices for one host that a sidecar in `namespace` sees, in the order istiod uses them: private to the
@@ -73,7 +74,7 @@ function virtualServiceConflicts(ctx: AnalyzerContext): void {
         const winner = first?.vs;
         const reason =
           first?.why === 'public'
-            ? `it is older (${INPUT_ORDER})`
+            ? `it is older (${CREATION_ORDER})`
             : `it is ${first?.why ?? ''}, which comes before ` +
               `${lost[0]?.order.find((e) => e.vs === vs)?.why ?? ''} ones`;
         message =
@@ -85,7 +86,7 @@ function virtualServiceConflicts(ctx: AnalyzerContext): void {
         message =
           `VirtualServices ${names} all define ${host} for sidecars (mesh). This one is used ` +
           `${where(won.map((o) => o.namespace))} ` +
-          `(${won[0]?.order[0]?.why === 'public' ? `it is the oldest; ${INPUT_ORDER}` : won[0]?.order[0]?.why}); ` +
+          `(${won[0]?.order[0]?.why === 'public' ? `it is the oldest; ${CREATION_ORDER}` : won[0]?.order[0]?.why}); ` +
           `the others are ignored for ${host} there. Merge them into one VirtualService.`;
       } else continue;
       // IST0109 ConflictingMeshGatewayVirtualServiceHosts (virtualservice/conflictingmeshgatewayhosts.go);
@@ -165,7 +166,7 @@ function destinationRulesMerged(ctx: AnalyzerContext, group: readonly IstioConfi
       `${nameOf(older)} is also for ${host} in namespace ${dr.namespace}: istiod merges the ` +
         'two into the older one, ' +
         `${merged.join(' and ')}${problems.length > 0 ? `, but ${problems.join(' and ')}` : ''}. ` +
-        `${INPUT_ORDER}.`,
+        `${CREATION_ORDER}.`,
     );
   }
 }
@@ -348,7 +349,7 @@ function serviceEntryConflicts(ctx: AnalyzerContext): void {
         sameNamespace
           ? `ServiceEntry ${nameOf(older.config ?? older.source)} (older) also has the host ` +
               `${hostname} in this namespace: Istio keeps its ports and resolution for the host and ` +
-              `merges the endpoints of both. ${INPUT_ORDER}.`
+              `merges the endpoints of both. ${CREATION_ORDER}.`
           : `ServiceEntry ${nameOf(older.config ?? older.source)} also has the host ${hostname}: ` +
               `proxies in namespace ${se.namespace} use this one (their own namespace comes first), ` +
               'proxies elsewhere use the older one.',
@@ -405,7 +406,7 @@ function sidecarConflicts(ctx: AnalyzerContext): void {
         'IST0111',
         `Sidecars ${someOf(sidecars.map(nameOf))} in namespace ${namespace} have no workload ` +
           `selector: istiod uses the oldest, ${nameOf(sidecars[0] ?? sidecar)}, and ignores this ` +
-          `one. ${INPUT_ORDER}.`,
+          `one. ${CREATION_ORDER}.`,
       );
   }
   const reported = new Set<IstioConfigModel>();
@@ -422,7 +423,7 @@ function sidecarConflicts(ctx: AnalyzerContext): void {
         'IST0110',
         `Pod ${pod.namespace}/${pod.name} is selected by Sidecars ` +
           `${someOf(sidecars.map(nameOf))}: istiod uses the oldest, ` +
-          `${nameOf(sidecars[0] ?? sidecar)}, for it. ${INPUT_ORDER}.`,
+          `${nameOf(sidecars[0] ?? sidecar)}, for it. ${CREATION_ORDER}.`,
       );
     }
   }

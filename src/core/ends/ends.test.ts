@@ -62,13 +62,14 @@ describe('meshEnds', () => {
       istio('VirtualService', 'legacy', 'shop', 'hosts: [legacy]\nhttp: [{route: [{destination: {host: web}}]}]'),
     );
     const { destinations } = meshEnds(analyze([{ name: 'm.yaml', text }]).model);
+    // Services in istiod's order: all of one second, so by name, a ServiceEntry's being its hostname.
     expect(destinations.map((d) => `${d.kind} ${d.names.join(' ')}`)).toEqual([
-      'Service web web.shop web.shop.svc.cluster.local',
       'ServiceEntry db.corp.internal',
+      'Service web web.shop web.shop.svc.cluster.local',
       'VirtualService legacy legacy.shop.svc.cluster.local',
     ]);
-    expect(destinations[0]?.hint).toBe('Service shop/web · 80 http, 9090 grpc, 5432 tcp');
-    expect(destinations[1]?.hint).toBe('ServiceEntry shop/corp · 5432 tcp · external');
+    expect(destinations[0]?.hint).toBe('ServiceEntry shop/corp · 5432 tcp · external');
+    expect(destinations[1]?.hint).toBe('Service shop/web · 80 http, 9090 grpc, 5432 tcp');
   });
 
   it('lists a host served at an Istio Gateway with the gateway pod a request to it arrives at', () => {

@@ -7,7 +7,7 @@ import { decideDataPlane } from '../ambient/enrolment.ts';
 import { waypointsFromManifests } from '../ambient/index.ts';
 import { AddressAllocator, safeSuffix } from './allocate.ts';
 import { derivedFrom } from './memo.ts';
-import { creationOrder } from './creation.ts';
+import { creationOrder, creationTime } from './creation.ts';
 import { readIstioConfig } from './istio.ts';
 import {
   labelIndexByNamespace,
@@ -370,7 +370,7 @@ export function buildMeshModel(
   const services: ServiceModel[] = byKind('Service').map((object) => {
     const read = readOnce(object, 'service', diagnostics, () => readService(readerOf(object), sourceOf(object), -1));
     // A copy: the cluster IP is assigned below.
-    return { ...read, order: created.get(object) ?? -1, source: sourceOf(object) };
+    return { ...read, order: created.get(object) ?? -1, creationTime: creationTime(object), source: sourceOf(object) };
   });
   services.push(...gatewayApi.deployment.services);
   services.push(...ambient.services);
@@ -417,7 +417,12 @@ export function buildMeshModel(
     if (!ISTIO_CONFIG_KINDS.has(object.kind) || gatewayApi.owns(object)) continue;
     const list = istio.get(object.kind) ?? [];
     const read = readOnce(object, 'istio', diagnostics, () => readIstioConfig(readerOf(object), sourceOf(object), 0));
-    list.push({ ...read, order: created.get(object) ?? -1, source: sourceOf(object) });
+    list.push({
+      ...read,
+      order: created.get(object) ?? -1,
+      creationTime: creationTime(object),
+      source: sourceOf(object),
+    });
     istio.set(object.kind, list);
   }
   // EnvoyFilters are not modelled, only read, so that a trace can name those that select a proxy on its path.

@@ -146,8 +146,10 @@ export interface ServiceModel {
   annotations: Map<string, string>;
   internalTrafficPolicy: 'Cluster' | 'Local';
   publishNotReadyAddresses: boolean;
-  /** Rank in "oldest first" (creationTimestamp, else input order after timed objects: model/creation.ts). */
+  /** Rank in "oldest first" (creationTimestamp, equal times by name then namespace: model/creation.ts). */
   order: number;
+  /** metadata.creationTimestamp in milliseconds; absent when not written (the object is being applied now). */
+  creationTime?: number;
   source: ObjectSource;
 }
 
@@ -186,8 +188,10 @@ export interface IstioConfigModel {
   spec: Readonly<Record<string, unknown>>;
   /** The object's status, for what a live cluster wrote there (ServiceEntry addresses). */
   status: unknown;
-  /** Rank in "oldest first" (creationTimestamp, else input order after timed objects: model/creation.ts). */
+  /** Rank in "oldest first" (creationTimestamp, equal times by name then namespace: model/creation.ts). */
   order: number;
+  /** metadata.creationTimestamp in milliseconds; absent when not written (the object is being applied now). */
+  creationTime?: number;
   source: ObjectSource;
   /**
    * For config istiod derives from other objects: the object and lines each `http` rule came from (an HTTPRoute rule).

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../index.ts';
 import { kubernetesPortProtocol, listenerProtocolOf } from './protocol.ts';
 import { buildRegistry, type Service } from './registry.ts';
+import { proxyServiceTargets } from './serviceTargets.ts';
 
 const registryOf = (text: string) => {
   const analysis = analyze([{ name: 'r.yaml', text }]);
@@ -230,7 +231,7 @@ ${spec}
     }
   });
 
-  it('allocates addresses in creation order, only for eligible entries, keeping ones a live cluster wrote', () => {
+  it("allocates addresses in the order entries were applied, only for eligible ones, keeping a live cluster's", () => {
     const registry = registryOf(
       se(
         'first',
@@ -247,7 +248,7 @@ ${spec}
           ', labels: {networking.istio.io/enable-autoallocate-ip: "false"}',
         ) +
         se(
-          'second',
+          'another',
           '  hosts: [b.example.com]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]',
         ) +
         se(
@@ -256,13 +257,29 @@ ${spec}
         ).replace('---\n', '') +
         'status:\n  addresses: [{value: 240.240.0.9, host: c.example.com}]\n',
     );
+    // Services as istiod lists them: all of one second, so by hostname (push_context.go: SortServicesByCreationTime).
     expect(registry.services.map((s) => `${s.hostname}=${s.autoAllocatedAddress ?? '-'}`)).toEqual([
-      'a.example.com=240.240.0.1',
       '*.wild.example.com=-',
-      'n.example.com=-',
-      'o.example.com=-',
+      'a.example.com=240.240.0.1',
       'b.example.com=240.240.0.2',
       'c.example.com=240.240.0.9',
+      'n.example.com=-',
+      'o.example.com=-',
+    ]);
+  });
+
+  it('allocates to the entry created first, wherever its document stands', () => {
+    const entry = (name: string, host: string, created: string) =>
+      se(name, `  hosts: [${host}]\n  resolution: DNS\n  ports: [{number: 80, name: http, protocol: HTTP}]`, created);
+    const registry = registryOf(
+      entry('late', 'late.example.com', ', creationTimestamp: "2024-05-01T10:00:05Z"') +
+        entry('early', 'early.example.com', ', creationTimestamp: "2024-05-01T10:00:00Z"') +
+        entry('now', 'now.example.com', ''),
+    );
+    expect(registry.services.map((s) => `${s.hostname}=${s.autoAllocatedAddress ?? '-'}`)).toEqual([
+      'early.example.com=240.240.0.1',
+      'late.example.com=240.240.0.2',
+      'now.example.com=240.240.0.3',
     ]);
   });
 
@@ -291,5 +308,32 @@ spec: {address: 10.8.0.2, labels: {app: vm}}
     expect(registry.endpoints.get(vm)?.map((e) => [e.address, e.port, e.tlsMode])).toEqual([
       ['10.8.0.1', 8080, 'istio'],
     ]);
+  });
+});
+
+describe('the services a pod serves (pilot/pkg/model/context.go: SetServiceTargets)', () => {
+  const serviceFor = (name: string, created = '') => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: shop${created}}
+spec: {selector: {app: reviews}, ports: [{port: 80, name: http}]}
+---
+`;
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: reviews-1, namespace: shop, labels: {app: reviews}}
+spec: {containers: [{name: app, image: reviews}]}
+status: {podIP: 10.244.0.5}
+`;
+  const targets = (text: string) => {
+    const analysis = analyze([{ name: 'r.yaml', text }]);
+    const reviews = analysis.model.pods.find((p) => p.name === 'reviews-1');
+    if (!reviews) throw new Error('no pod');
+    return proxyServiceTargets(buildRegistry(analysis.model), reviews).map((t) => t.service.name);
+  };
+
+  it('puts the oldest first and, in one second, the first by hostname (reviews-v1.shop before reviews.shop)', () => {
+    expect(targets(serviceFor('reviews') + serviceFor('reviews-v1') + pod)).toEqual(['reviews-v1', 'reviews']);
+    const older = ', creationTimestamp: "2024-05-01T10:00:00Z"';
+    expect(targets(serviceFor('reviews', older) + serviceFor('reviews-v1') + pod)).toEqual(['reviews', 'reviews-v1']);
   });
 });

@@ -1,5 +1,6 @@
 import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { DerivedCache, derivedFrom } from '../model/memo.ts';
+import { compareCreationTimes } from '../model/creation.ts';
 import { labelIndexByNamespace, toStringMap, type LabelIndex } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
 import { kubernetesPortProtocol, parseProtocol, type Protocol } from './protocol.ts';
@@ -49,7 +50,10 @@ export interface Service {
   subjectAltNames: string[];
   internalTrafficPolicyLocal: boolean;
   publishNotReadyAddresses: boolean;
+  /** Rank of the Service or ServiceEntry in "oldest first" (model/creation.ts). */
   order: number;
+  /** Its metadata.creationTimestamp in milliseconds, absent when not written. */
+  creationTime?: number;
   source: ObjectSource;
 }
 
@@ -172,6 +176,7 @@ function convertKubernetesService(service: ServiceModel, clusterDomain: string):
     internalTrafficPolicyLocal: service.internalTrafficPolicy === 'Local',
     publishNotReadyAddresses: service.publishNotReadyAddresses,
     order: service.order,
+    creationTime: service.creationTime,
     source: service.source,
   };
 }
@@ -214,13 +219,15 @@ function stringArray(value: unknown): string[] {
 }
 
 /**
- * Addresses istiod's allocator would give eligible ServiceEntries, in creation order
- * (pilot/pkg/controllers/ipallocate/ipallocate.go).
+ * Addresses istiod's allocator would give eligible ServiceEntries (pilot/pkg/controllers/ipallocate/ipallocate.go): it
+ * allocates as each one's creation reaches its queue, so by creation time and, within a second, in the order they were
+ * applied, which for one file is the order of its documents (not their names).
  */
 function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioConfigModel, Map<string, string>> {
   const result = new Map<IstioConfigModel, Map<string, string>>();
   const used = new Set<string>();
-  const eligible = serviceEntries.filter((se) => {
+  const applied = [...serviceEntries].sort((a, b) => compareCreationTimes(a.creationTime, b.creationTime));
+  const eligible = applied.filter((se) => {
     const resolution = field(se.spec, 'resolution');
     // pilot/pkg/networking/serviceentry/ip_autoallocation.go: shouldV2AutoAllocateIPFromPieces
     return (
@@ -303,6 +310,7 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
     internalTrafficPolicyLocal: false,
     publishNotReadyAddresses: false,
     order: se.order,
+    creationTime: se.creationTime,
     source: se.source,
   };
   // serviceentry/conversion.go: convertServices — one service per host × address.
@@ -509,7 +517,7 @@ function convertRegistry(model: MeshModel, clusterDomain: string): Registry {
   }
 
   // Every service, oldest first; which one of several with the same hostname a proxy uses is decided in its scope.
-  const services = [...kubeServices.map((k) => k.service), ...seServices].sort((a, b) => a.order - b.order);
+  const services = [...kubeServices.map((k) => k.service), ...seServices].sort(compareServicesByCreationTime);
 
   // ExternalName Services become aliases of the service they name (push_context.go: resolveServiceAliases).
   const byHostname = servicesByHostname(services);
@@ -520,6 +528,22 @@ function convertRegistry(model: MeshModel, clusterDomain: string): Registry {
 
   return { services, endpoints, workloadEntries, assumptions };
 }
+
+/**
+ * Oldest first as istiod sorts services (pilot/pkg/model/push_context.go: SortServicesByCreationTime): by creation
+ * time, equal times by name then namespace, the name of a ServiceEntry's service being its hostname.
+ */
+export function compareServicesByCreationTime(a: Service, b: Service): number {
+  const name = (s: Service) => (s.registry === 'External' ? s.hostname : s.name);
+  return (
+    compareCreationTimes(a.creationTime, b.creationTime) ||
+    compareText(name(a), name(b)) ||
+    compareText(a.namespace, b.namespace) ||
+    a.order - b.order
+  );
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const hostnameIndexes = new WeakMap<Registry, Map<string, Service[]>>();
 

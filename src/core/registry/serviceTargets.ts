@@ -1,3 +1,4 @@
+import { compareCreationTimes } from '../model/creation.ts';
 import { labelsMatch } from '../model/labels.ts';
 import type { PodModel } from '../model/mesh.ts';
 import type { Registry, Service, ServicePort } from './registry.ts';
@@ -19,10 +20,11 @@ function findPort(pod: PodModel, target: number | string, protocol: string): num
 }
 
 /**
- * The services a pod serves, oldest service first (pilot/pkg/model/context.go: SetServiceTargets): from Kubernetes, the
- * Services of its namespace whose selector picks it, or failing that the Services whose endpoints list its IP
- * (kube/controller/controller.go: GetProxyServiceTargets); from ServiceEntries of its namespace, those with an endpoint
- * at its IP, which includes the pods a workloadSelector picks (serviceentry/controller.go: GetProxyServiceTargets).
+ * The services a pod serves, oldest service first, equal creation times by hostname (pilot/pkg/model/context.go:
+ * SetServiceTargets): from Kubernetes, the Services of its namespace whose selector picks it, or failing that the
+ * Services whose endpoints list its IP (kube/controller/controller.go: GetProxyServiceTargets); from ServiceEntries of
+ * its namespace, those with an endpoint at its IP, which includes the pods a workloadSelector picks
+ * (serviceentry/controller.go: GetProxyServiceTargets).
  */
 export function proxyServiceTargets(registry: Registry, pod: PodModel): ServiceTarget[] {
   if (!pod.ip) return [];
@@ -64,12 +66,14 @@ export function proxyServiceTargets(registry: Registry, pod: PodModel): ServiceT
     .map((target, index) => ({ target, index }))
     .sort(
       (a, b) =>
-        a.target.service.order - b.target.service.order ||
-        a.target.service.hostname.localeCompare(b.target.service.hostname) ||
+        compareCreationTimes(a.target.service.creationTime, b.target.service.creationTime) ||
+        compareHostnames(a.target.service.hostname, b.target.service.hostname) ||
         a.index - b.index,
     )
     .map(({ target }) => target);
 }
+
+const compareHostnames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The distinct target ports of a pod's services, the oldest service winning a shared one; UDP ports get no inbound

@@ -42,11 +42,12 @@ describe('sidecar scope: which services a proxy sees (pilot/pkg/model/sidecar.go
   it('sees every public service without a Sidecar resource', () => {
     const scope = scopeFor(base, 'client');
     expect(scope.sidecar).toBeUndefined();
+    // Oldest first, all of one second: by name (push_context.go: SortServicesByCreationTime).
     expect(hosts(scope)).toEqual([
-      'reviews.default.svc.cluster.local@default',
       'cart.shop.svc.cluster.local@shop',
-      'legacy.shop.svc.cluster.local@shop',
       'istiod.istio-system.svc.cluster.local@istio-system',
+      'legacy.shop.svc.cluster.local@shop',
+      'reviews.default.svc.cluster.local@default',
     ]);
   });
 

@@ -454,7 +454,8 @@ describe('creation times decide "oldest first" (pilot/pkg/model/config.go: confi
       'outbound|80||b.example.com',
     );
   });
-  it('without creation times, the first document is the oldest', () => {
-    expect(clusterFor(named('b', 'b.example.com'), named('a', 'a.example.com'))).toBe('outbound|80||b.example.com');
+  it('without creation times, objects are of one second: the name decides, not the order of the documents', () => {
+    expect(clusterFor(named('b', 'b.example.com'), named('a', 'a.example.com'))).toBe('outbound|80||a.example.com');
+    expect(clusterFor(named('a', 'a.example.com'), named('b', 'b.example.com'))).toBe('outbound|80||a.example.com');
   });
 });

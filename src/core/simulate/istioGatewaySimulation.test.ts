@@ -235,11 +235,11 @@ describe('servers of several Gateways on one port', () => {
 });
 
 describe('Ingress resources sharing a TLS host (TestIngress)', () => {
-  const ingressFor = (name: string) => `apiVersion: networking.k8s.io/v1
+  const ingressFor = (name: string, created?: string) => `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: ${name}
-  namespace: default
+  namespace: default${created ? `\n  creationTimestamp: "${created}"` : ''}
   annotations: {kubernetes.io/ingress.class: istio}
 spec:
   rules:
@@ -268,7 +268,8 @@ spec:
   };
 
   it('routes both over HTTP and HTTPS when the Ingress whose name sorts first is the oldest', () => {
-    const text = doc(ingressFor('alpha'), ingressFor('beta'));
+    // Without creation times both are of one second, so alpha, the first by name, is the oldest, wherever it stands.
+    const text = doc(ingressFor('beta'), ingressFor('alpha'));
     for (const name of ['alpha', 'beta'])
       for (const port of [80, 443])
         expect(clusterOf(text, port, `/${name}`)).toBe(`Cluster outbound|80||${name}.default.svc.cluster.local`);
@@ -277,7 +278,7 @@ spec:
   it('answers HTTPS with the blackhole virtual host when the other Ingress is the oldest (istio/istio#24385)', () => {
     // The older Ingress's HTTPS server is kept, the newer one's (same host) skipped; the VirtualService for the host
     // is named after the first by name, bound to the skipped server's Gateway.
-    const text = doc(ingressFor('beta'), ingressFor('alpha'));
+    const text = doc(ingressFor('alpha', '2024-05-01T10:00:01Z'), ingressFor('beta', '2024-05-01T10:00:00Z'));
     for (const name of ['alpha', 'beta']) {
       expect(clusterOf(text, 80, `/${name}`)).toBe(`Cluster outbound|80||${name}.default.svc.cluster.local`);
       expect(clusterOf(text, 443, `/${name}`)).toBe('Virtual host blackhole:443');

@@ -13,7 +13,12 @@ import { isIpAddress } from '../model/ip.ts';
 import { labelsMatch } from '../model/labels.ts';
 import type { MeshModel, PodModel } from '../model/mesh.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
-import { servicesWithHostname, type Registry, type Service } from '../registry/registry.ts';
+import {
+  compareServicesByCreationTime,
+  servicesWithHostname,
+  type Registry,
+  type Service,
+} from '../registry/registry.ts';
 import { buildSidecarScope, type ScopeInputs } from '../scope/sidecarScope.ts';
 import type { VirtualService } from '../scope/virtualServices.ts';
 import { buildClusters } from './clusters.ts';
@@ -64,7 +69,7 @@ export function waypointTargets(model: MeshModel, registry: Registry, waypoint: 
           .waypoint,
       ),
   );
-  return { services: [...services].sort((a, b) => a.order - b.order), workloads };
+  return { services: [...services].sort(compareServicesByCreationTime), workloads };
 }
 
 /** listener_waypoint.go: portToSubset — `http` for HTTP and sniffed ports (and unknown ones), `tcp` otherwise. */
