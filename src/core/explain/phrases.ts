@@ -51,6 +51,11 @@ export function dnsAnswer(answer: DnsAnswer): string {
   switch (answer.by) {
     case 'ipAddress':
       return '';
+    case 'hostsFile':
+      return (
+        `The pod's /etc/hosts, which kubelet writes, maps ${answer.name} to ${answer.addresses.join(', ')}: ` +
+        'the resolver reads it before asking any DNS server, so neither kube-dns nor a DNS proxy sees the name.'
+      );
     case 'nameTable':
       return (
         `${answer.proxy === 'ztunnel' ? "ztunnel's DNS proxy" : 'The istio-agent DNS proxy'} answers ${answer.asked} ` +

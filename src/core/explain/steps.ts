@@ -45,16 +45,18 @@ function dns(fact: Fact<'dns'>): StepWords {
       ? `${fact.host} does not resolve (NXDOMAIN)`
       : `${fact.host} → ${fact.answers.join(', ')}`;
   const who =
-    fact.resolver === 'istioAgent'
-      ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
-      : fact.resolver === 'kubeDnsCaptureOff'
-        ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
-        : fact.resolver === 'ztunnel'
-          ? "The pod is in ambient mode: istio-cni redirects its DNS queries to the node's ztunnel, whose DNS " +
-            'proxy answers names of Services and ServiceEntries itself (on by default, istio-cni ambient.dnsCapture).'
-          : fact.resolver === 'kubeDnsZtunnelOff'
-            ? "The pod is in ambient mode with ztunnel's DNS capture off: kube-dns answers."
-            : 'The pod has no sidecar: kube-dns answers.';
+    fact.resolver === 'hostsFile'
+      ? 'A name in /etc/hosts: no DNS query leaves the pod.'
+      : fact.resolver === 'istioAgent'
+        ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
+        : fact.resolver === 'kubeDnsCaptureOff'
+          ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
+          : fact.resolver === 'ztunnel'
+            ? "The pod is in ambient mode: istio-cni redirects its DNS queries to the node's ztunnel, whose DNS " +
+              'proxy answers names of Services and ServiceEntries itself (on by default, istio-cni ambient.dnsCapture).'
+            : fact.resolver === 'kubeDnsZtunnelOff'
+              ? "The pod is in ambient mode with ztunnel's DNS capture off: kube-dns answers."
+              : 'The pod has no sidecar: kube-dns answers.';
   const tried =
     fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
   return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };
@@ -94,7 +96,10 @@ function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string
     case 'excludedPort':
       return `port ${rule.port} is in traffic.sidecar.istio.io/excludeOutboundPorts`;
     case 'localhost':
-      return 'traffic to 127.0.0.1 is never redirected';
+      return (
+        `${rule.address ?? '127.0.0.1'} is a loopback address: the connection stays on the pod's loopback interface, ` +
+        "where iptables redirects only Envoy's own traffic, so it bypasses the sidecar"
+      );
     case 'ownAddress':
       return (
         `${rule.address} is the pod's own IP: the connection goes over the loopback interface, where iptables ` +
@@ -379,6 +384,12 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         `${clientSees(status, flags)}.`
       );
     case 'DELIVERED': {
+      if ('pod' in end.to && end.to.own)
+        return (
+          `The connection reaches the application in the client's own pod ${end.to.pod} ` +
+          `on ${end.address}:${end.port} directly, over loopback: ` +
+          'no Envoy sees it, so no route, mTLS or AuthorizationPolicy applies.'
+        );
       const where =
         'pod' in end.to
           ? `${end.to.pod} (no sidecar: no mTLS is required and no AuthorizationPolicy is enforced there)`
@@ -400,6 +411,12 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         `${end.proxy} has no listener for port ${end.port}: ` +
         `${end.gateway ? 'no Gateway server of this gateway uses that port' : 'nothing handles the connection'}, ` +
         'so it is refused.'
+      );
+    case 'LOOPBACK_REFUSED':
+      return (
+        `${end.address} is the pod's own loopback, and no container of ${end.pod} declares port ${end.port} ` +
+        `(${end.ports.length > 0 ? `declared: ${end.ports.join(', ')}` : 'none declares a port'}): ` +
+        'nothing listens there, so the connection is refused.'
       );
     case 'NO_FILTER_CHAIN':
       return (

@@ -6,7 +6,7 @@ import type { NameTableEntry } from '../xds/types.ts';
 import type { AssumptionFact, DnsAnswer, DnsQuery } from './facts.ts';
 
 export interface DnsResult {
-  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'none';
+  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'hosts-file' | 'none';
   /** The name that answered (after the search path), or the name as asked when nothing did. */
   name: string;
   answers: string[];
@@ -115,6 +115,18 @@ function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; ass
  * ServeDNS — its name table first, else forwarded), otherwise kube-dns with the pod's search path.
  */
 export function resolve(name: string, ctx: DnsContext): DnsResult {
+  const local = hostsFileAnswer(name);
+  if (local)
+    return {
+      resolver: 'hosts-file',
+      name,
+      answers: local,
+      rcode: 'NOERROR',
+      queries: [],
+      answer: { by: 'hostsFile', name, addresses: local },
+      sources: [],
+      assumption: undefined,
+    };
   const agent = ctx.nameTable !== undefined;
   const resolver = agent ? (ctx.dnsProxy === 'ztunnel' ? 'ztunnel' : 'istio-agent') : 'kube-dns';
   const proxy = ctx.dnsProxy === 'ztunnel' ? ({ proxy: 'ztunnel' } as const) : {};
@@ -249,4 +261,24 @@ function resolveInCluster(name: string, ctx: DnsContext): { answers: string[]; a
 
 function isWildcardEntry(name: string): boolean {
   return name.startsWith('*.');
+}
+
+/**
+ * The loopback names kubelet writes into every pod's /etc/hosts (pkg/kubelet/kubelet_pods.go: managedHostsFileContent);
+ * the resolver reads that file before any DNS server, so neither kube-dns nor a DNS proxy sees these names.
+ */
+const HOSTS_FILE: ReadonlyMap<string, readonly string[]> = new Map([
+  ['localhost', ['127.0.0.1', '::1']],
+  ['ip6-localhost', ['::1']],
+  ['ip6-loopback', ['::1']],
+]);
+
+function hostsFileAnswer(name: string): string[] | undefined {
+  const entry = HOSTS_FILE.get(name.toLowerCase());
+  return entry ? [...entry] : undefined;
+}
+
+/** 127.0.0.0/8 and ::1: addresses the kernel keeps on the pod's loopback interface. */
+export function isLoopback(address: string): boolean {
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
 }

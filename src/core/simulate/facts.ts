@@ -52,6 +52,8 @@ export interface DnsQuery {
 /** How a lookup ended. */
 export type DnsAnswer =
   | { by: 'ipAddress'; address: string }
+  /** The pod's /etc/hosts names it (localhost): no DNS server is asked. */
+  | { by: 'hostsFile'; name: string; addresses: string[] }
   | { by: 'nameTable'; asked: string; host: string; addresses: string[]; proxy?: 'ztunnel' }
   | { by: 'upstream'; name: string; forwarded: boolean }
   | { by: 'externalName'; name: string; cname: string; addresses: string[] }
@@ -63,7 +65,8 @@ export type DnsAnswer =
 export type CaptureRule =
   | { rule: 'noSidecar'; pod: string; reason: string }
   | { rule: 'excludedPort'; port: number }
-  | { rule: 'localhost' }
+  /** A loopback destination (127.0.0.0/8, ::1): the connection stays on `lo` and is not redirected. */
+  | { rule: 'localhost'; address?: string }
   /** The application's connection to its own pod IP leaves on the loopback interface, which is not redirected. */
   | { rule: 'ownAddress'; address: string }
   | { rule: 'excludedRange'; address: string }
@@ -146,7 +149,7 @@ export type StepFact =
       kind: 'dns';
       by: 'lookup';
       host: string;
-      resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar' | 'ztunnel' | 'kubeDnsZtunnelOff';
+      resolver: 'istioAgent' | 'kubeDnsCaptureOff' | 'kubeDnsNoSidecar' | 'ztunnel' | 'kubeDnsZtunnelOff' | 'hostsFile';
       rcode: 'NOERROR' | 'NXDOMAIN';
       answers: string[];
       answer: DnsAnswer;
@@ -335,13 +338,18 @@ export type EndFact =
       reason: 'DELIVERED';
       address: string;
       port: number;
-      /** A pod without a sidecar, or a host or address outside the mesh. */
-      to: { pod: string } | { external: string };
+      /**
+       * A pod without a sidecar, or a host or address outside the mesh; `own`: the client's own pod, over loopback,
+       * past its sidecar.
+       */
+      to: { pod: string; own?: true } | { external: string };
       transport: TransportKind;
     }
   | { reason: 'DELIVERED_BY_ZTUNNEL'; pod: string; address: string; port: number; mtls: boolean }
   | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
   | { reason: 'NO_LISTENER'; proxy: string; port: number; gateway: boolean }
+  /** A loopback connection to a port no container of the pod declares: the kernel refuses it. */
+  | { reason: 'LOOPBACK_REFUSED'; pod: string; address: string; port: number; ports: number[] }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
   | { reason: 'NOT_HTTP'; protocol: AppProtocol }
   | { reason: 'NO_VIRTUAL_HOST'; routeConfig: string; hostHeader: string }
@@ -426,7 +434,7 @@ export interface SimulatedRequest {
 }
 
 export interface DnsSummary {
-  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'none';
+  resolver: 'kube-dns' | 'istio-agent' | 'ztunnel' | 'hosts-file' | 'none';
   name: string;
   answers: string[];
   rcode: 'NOERROR' | 'NXDOMAIN';

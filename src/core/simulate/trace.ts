@@ -25,7 +25,7 @@ import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
-import { resolve, type DnsResult } from './dns.ts';
+import { isLoopback, resolve, type DnsResult } from './dns.ts';
 import {
   matchFilterChain,
   matchListener,
@@ -506,15 +506,17 @@ function resolveDestination(
   const result = lookupName(client, host, clusterDomain, tracer, undefined);
   if (result.assumption) tracer.assumptions.push(result.assumption);
   const resolver =
-    client.dataPlane.mode === 'ambient'
-      ? ztunnelDns(tracer, client)
-        ? 'ztunnel'
-        : 'kubeDnsZtunnelOff'
-      : capture
-        ? 'istioAgent'
-        : client.proxy.kind === 'sidecar'
-          ? 'kubeDnsCaptureOff'
-          : 'kubeDnsNoSidecar';
+    result.answer.by === 'hostsFile'
+      ? 'hostsFile'
+      : client.dataPlane.mode === 'ambient'
+        ? ztunnelDns(tracer, client)
+          ? 'ztunnel'
+          : 'kubeDnsZtunnelOff'
+        : capture
+          ? 'istioAgent'
+          : client.proxy.kind === 'sidecar'
+            ? 'kubeDnsCaptureOff'
+            : 'kubeDnsNoSidecar';
   tracer.step(
     {
       kind: 'dns',
@@ -579,7 +581,9 @@ function captured(client: PodModel, address: string, port: number): { captured: 
     return { captured: false, rule: { rule: 'noSidecar', pod: proxyName(client), reason: client.proxy.reason } };
   const capture = client.capture;
   if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
-  if (address === '127.0.0.1') return { captured: false, rule: { rule: 'localhost' } };
+  // run.go: ISTIO_OUTPUT returns every loopback destination and the application's traffic on `lo` (Envoy's own only is
+  // sent to ISTIO_IN_REDIRECT).
+  if (isLoopback(address)) return { captured: false, rule: { rule: 'localhost', address } };
   // run.go: ISTIO_OUTPUT returns non-proxy traffic on `lo`, and the kernel sends a pod's own IP over `lo`.
   if (address === client.ip) return { captured: false, rule: { rule: 'ownAddress', address } };
   if (ipInRanges(capture.excludeOutboundIPRanges, address))
@@ -601,6 +605,8 @@ function captured(client: PodModel, address: string, port: number): { captured: 
 
 function outboundFromClient(tracer: Tracer, client: PodModel, address: string): Terminal {
   const { port, protocol } = tracer.request;
+  if (client.dataPlane.mode === 'ambient' && isLoopback(address))
+    return loopbackDelivery(tracer, client, address, port);
   if (client.dataPlane.mode === 'ambient') {
     const ignored = ignoredInAmbient(tracer.model, client);
     if (ignored.length > 0) tracer.assume({ kind: 'ambientIgnores', objects: ignored });
@@ -674,6 +680,7 @@ function deliverToAddress(
 }
 
 function directDelivery(tracer: Tracer, client: PodModel, address: string, port: number, depth: number): Terminal {
+  if (isLoopback(address)) return loopbackDelivery(tracer, client, address, port);
   const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
   return deliverToAddress(
     tracer,
@@ -688,6 +695,28 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
     'direct',
     depth,
   );
+}
+
+/** A loopback connection reaches a container of the client's own pod, if one declares the port; else it is refused. */
+function loopbackDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
+  const ports = [...new Set(client.containerPorts.map((p) => p.containerPort))];
+  const pod = proxyName(client);
+  if (!ports.includes(port))
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: { reason: 'LOOPBACK_REFUSED', pod, address, port, ports },
+      sources: [client.source],
+    };
+  const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
+  return {
+    outcome: 'direct',
+    status: successStatus(tracer.request.protocol),
+    flags: '-',
+    end: { reason: 'DELIVERED', address, port, to: { pod, own: true }, transport: tls ? 'tls' : 'plaintext' },
+    sources: [client.source],
+  };
 }
 
 /**
@@ -732,7 +761,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
       address: delivery.address,
       port: delivery.port,
       to: pod
-        ? { pod: proxyName(pod) }
+        ? { pod: proxyName(pod), ...(toSelf ? { own: true as const } : {}) }
         : { external: delivery.host && !isIpAddress(delivery.host) ? delivery.host : delivery.address },
       transport: delivery.transport.kind,
     },
