@@ -518,6 +518,12 @@ describe('meshpath diff', () => {
   });
 });
 
+interface WhyNotJson {
+  intendedCluster: string;
+  requestChanges: Array<{ headers: Record<string, string> }>;
+  fixes: Array<{ result: { cluster: string } }>;
+}
+
 describe('meshpath trace --explain', () => {
   const bookinfo = join(root, 'fixtures/scenarios/bookinfo/manifests.yaml');
   const external = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'https://example.org'];
@@ -540,6 +546,29 @@ describe('meshpath trace --explain', () => {
   it('adds nothing for a routed request', () => {
     const args = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'http://reviews:9080/'];
     expect(runCli([...args, '--explain']).stdout).toBe(runCli(args).stdout);
+  });
+
+  it('with --intended-cluster, says which rule sent a routed request elsewhere and the verified changes', () => {
+    const args = ['trace', '-f', bookinfo, '--from', 'bookinfo/productpage-v1', '--to', 'http://reviews:9080/'];
+    const v2 = 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local';
+    const result = runCli([...args, '--explain', '--intended-cluster', v2]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      `\nWhy not ${v2}: VirtualService bookinfo/reviews rule http[1] (shift) matched (any request) and sent the ` +
+        'request to outbound|9080|v1|reviews.bookinfo.svc.cluster.local',
+    );
+    expect(result.stdout).toContain(
+      `\nRequest change (verified: the request then goes routed via ${v2}): Send the request with header ` +
+        "end-user: jason: rule http[0] (jason) then matches\n  -H 'end-user: jason'\n",
+    );
+    expect(result.stdout).toMatch(/\nReplace VirtualService bookinfo\/reviews \(.*manifests\.yaml:\d+\) with:\n---\n/);
+    const json = JSON.parse(runCli([...args, '--explain', '--intended-cluster', v2, '--json']).stdout) as {
+      explain: WhyNotJson;
+    };
+    expect(json.explain.intendedCluster).toBe(v2);
+    expect(json.explain.requestChanges[0]?.headers).toEqual({ 'end-user': 'jason' });
+    expect(json.explain.fixes[0]?.result.cluster).toBe(v2);
+    expect(runCli([...args, '--intended-cluster', v2]).stderr).toContain('--intended-cluster goes with --explain');
   });
 });
 

@@ -44,9 +44,12 @@ Commands:
   trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N|NAME] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
         [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
-        [--explain]                     Where one request goes, step by step, and why. With --explain, a request
+        [--explain [--intended-cluster C]]
+                                        Where one request goes, step by step, and why. With --explain, a request
                                         that is not routed also gets the decisive reason, what was close, and the
-                                        smallest change that routes it, as YAML, verified by tracing again.
+                                        smallest change that routes it, as YAML, verified by tracing again. With
+                                        --intended-cluster (outbound|PORT|SUBSET|HOST), the same for a request that
+                                        reached another cluster: headers it would need, or the VirtualService edit.
   test -f FILE_OR_DIR... TESTS.yaml [--junit OUT.xml] [--json]
                                         Run a tests file's requests and check each against what it expects: exit 1
                                         when one fails, 2 when the tests file cannot be used.
@@ -308,6 +311,7 @@ interface TraceArgs {
   options: TraceOptions;
   json: boolean;
   explain: boolean;
+  intendedCluster: string | undefined;
 }
 
 function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
@@ -319,10 +323,14 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   const options: TraceOptions = {};
   let json = false;
   let explain = false;
+  let intendedCluster: string | undefined;
   const problem = walkOptions(args, (flag, value, arg) => {
     switch (flag) {
       case '--explain':
         explain = true;
+        break;
+      case '--intended-cluster':
+        intendedCluster = value('a cluster name such as outbound|9080|v2|reviews.bookinfo.svc.cluster.local');
         break;
       case '-f':
       case '--filename': {
@@ -402,7 +410,8 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
   if (files.length === 0) return 'trace needs at least one -f FILE.';
   if (!from) return 'trace needs --from NAMESPACE/POD.';
   if (!to) return 'trace needs --to HOST_OR_IP_OR_URL.';
-  return { files, request: { ...request, from, to, headers }, options, json, explain };
+  if (intendedCluster !== undefined && !explain) return '--intended-cluster goes with --explain.';
+  return { files, request: { ...request, from, to, headers }, options, json, explain, intendedCluster };
 }
 
 function traceJson(trace: Trace, analysis: Analysis, explain?: WhyNot): string {
@@ -462,14 +471,29 @@ function traceJson(trace: Trace, analysis: Analysis, explain?: WhyNot): string {
 
 /** What `--explain` adds under a trace: why, what was close, and the verified fixes as YAML to paste. */
 function whyNotText(why: WhyNot): string {
-  if (why.outcome === 'routed') return '';
-  const lines = ['', `Why ${why.outcome}: ${why.reason}`];
+  if (why.outcome === 'routed' && why.intendedCluster === undefined) return '';
+  const lines = [
+    '',
+    why.intendedCluster ? `Why not ${why.intendedCluster}: ${why.reason}` : `Why ${why.outcome}: ${why.reason}`,
+  ];
   if (why.alternatives.length > 0) {
     lines.push('Close alternatives:');
     for (const a of why.alternatives) lines.push(`  - ${a}`);
   }
-  if (why.fixes.length === 0)
-    lines.push('No verified fix: Meshpath suggests only changes it has traced to a routed request.');
+  for (const change of why.requestChanges ?? []) {
+    const r = change.result;
+    lines.push(
+      '',
+      `Request change (verified: the request then goes ${r.outcome} via ${r.cluster ?? '-'}): ${change.title}`,
+    );
+    for (const [name, value] of Object.entries(change.headers)) lines.push(`  -H '${name}: ${value}'`);
+  }
+  if (why.fixes.length === 0 && !(why.intendedCluster && why.reason.startsWith('The request already')))
+    lines.push(
+      why.intendedCluster
+        ? `No verified change to the manifests: Meshpath suggests only changes it has traced to ${why.intendedCluster}.`
+        : 'No verified fix: Meshpath suggests only changes it has traced to a routed request.',
+    );
   for (const fix of why.fixes) {
     const r = fix.result;
     lines.push('');
@@ -517,7 +541,13 @@ function runTrace(rest: readonly string[], readStdin: ReadStdin): CommandResult 
   const result = traceRequest(analysis, args.request, args.options);
   if (!result.ok) return { stdout: '', stderr: `meshpath trace: ${result.reason}\n`, exitCode: 2 };
   const why = args.explain
-    ? explainWhyNot((f, clusterDomain) => analyze(f, { clusterDomain }), files, args.request, args.options)
+    ? explainWhyNot(
+        (f, clusterDomain) => analyze(f, { clusterDomain }),
+        files,
+        args.request,
+        args.options,
+        args.intendedCluster,
+      )
     : undefined;
   const explained = typeof why === 'object' ? why : undefined;
   return {

@@ -12,8 +12,19 @@ const scenario = (name: string): ManifestFile => ({
   text: readFileSync(`${root}fixtures/scenarios/${name}/manifests.yaml`, 'utf8'),
 });
 
-function whyNot(files: ManifestFile[], request: TraceRequest, options: TraceOptions = {}): WhyNot {
-  const why = explainWhyNot((f, clusterDomain) => analyze(f, { clusterDomain }), files, request, options);
+function whyNot(
+  files: ManifestFile[],
+  request: TraceRequest,
+  options: TraceOptions = {},
+  intendedCluster?: string,
+): WhyNot {
+  const why = explainWhyNot(
+    (f, clusterDomain) => analyze(f, { clusterDomain }),
+    files,
+    request,
+    options,
+    intendedCluster,
+  );
   if (typeof why === 'string') throw new Error(why);
   return why;
 }
@@ -39,6 +50,13 @@ function tracedWith(
   const traced = traceRequest(analyze(withFix), request, options);
   if (!traced.ok) throw new Error(traced.reason);
   return traced.trace.outcome;
+}
+
+/** The cluster the request reaches last, as traced from scratch. */
+function finalCluster(files: ManifestFile[], request: TraceRequest): string | undefined {
+  const traced = traceRequest(analyze(files), request);
+  if (!traced.ok) throw new Error(traced.reason);
+  return traced.trace.hops.filter((h) => h.direction !== 'inbound' && h.cluster).at(-1)?.cluster;
 }
 
 describe('why not, and the smallest fix', () => {
@@ -178,5 +196,92 @@ describe('why not, and the smallest fix', () => {
   it('says nothing to fix for a routed request', () => {
     const why = whyNot([bookinfo], { from: 'bookinfo/productpage-v1', to: 'http://reviews:9080/' });
     expect(why).toMatchObject({ outcome: 'routed', fixes: [], rejected: [] });
+  });
+});
+
+describe('why not the cluster I intended, and the smallest fix', () => {
+  const bookinfo = scenario('bookinfo');
+  const request = { from: 'bookinfo/productpage-v1', to: 'http://reviews:9080/' };
+  const cluster = (subset: string) => `outbound|9080|${subset}|reviews.bookinfo.svc.cluster.local`;
+
+  it('names the rule that sent reviews to v1, the header the jason rule needs for v2, and the rule edit', () => {
+    const why = whyNot([bookinfo], request, {}, cluster('v2'));
+    expect(why.reason).toBe(
+      `VirtualService bookinfo/reviews rule http[1] (shift) matched (any request) and sent the request to ` +
+        `${cluster('v1')}, not to ${cluster('v2')}.`,
+    );
+    expect(why.alternatives).toContain(
+      `Rule http[0] (jason) of VirtualService bookinfo/reviews goes to ${cluster('v2')} ` +
+        'but did not match this request.',
+    );
+    expect(why.requestChanges).toEqual([
+      {
+        title: 'Send the request with header end-user: jason: rule http[0] (jason) then matches',
+        headers: { 'end-user': 'jason' },
+        result: { outcome: 'routed', status: 200, cluster: cluster('v2') },
+      },
+    ]);
+    expect(finalCluster([bookinfo], { ...request, headers: why.requestChanges?.[0]?.headers })).toBe(cluster('v2'));
+    expect(why.fixes).toHaveLength(1);
+    expect(why.fixes[0]).toMatchObject({
+      change: 'edit',
+      object: { kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews' },
+      result: { outcome: 'routed', cluster: cluster('v2') },
+    });
+    // The jason rule stays; the shift rule's weighted v1/v3 become v2 alone.
+    expect(why.fixes[0]?.yaml).toMatch(
+      /- name: shift\n\s+route:\n\s+- destination:\n\s+host: reviews\n\s+subset: v2\n/,
+    );
+    expect(why.fixes[0]?.yaml).toContain('exact: jason');
+    expect(tracedWith([bookinfo], why.fixes[0]!, request)).toBe('routed');
+    const pasted = bookinfo.text
+      .split(/^---\n/m)
+      .map((doc) =>
+        doc.includes('kind: VirtualService\n') && doc.includes('name: reviews\n') ? why.fixes[0]!.yaml : doc,
+      );
+    expect(finalCluster([{ name: 'pasted.yaml', text: pasted.join('---\n') }], request)).toBe(cluster('v2'));
+  });
+
+  it('says when the intended cluster lost on weight, and offers no header when no rule matches on one', () => {
+    const why = whyNot([bookinfo], request, {}, cluster('v3'));
+    expect(why.reason).toContain(
+      `that rule gives ${cluster('v3')} weight 20 of 100, and the trace follows the heaviest`,
+    );
+    expect(why.requestChanges).toEqual([]);
+    expect(why.fixes.map((f) => f.result.cluster)).toEqual([cluster('v3')]);
+  });
+
+  it('says the request already reaches the intended cluster, and suggests nothing', () => {
+    const why = whyNot([bookinfo], request, {}, cluster('v1'));
+    expect(why).toMatchObject({ reason: `The request already reaches ${cluster('v1')}.`, fixes: [], rejected: [] });
+  });
+
+  it('suggests nothing for a subset no DestinationRule defines: the edit was traced and does not get there', () => {
+    const why = whyNot([bookinfo], request, {}, cluster('v9'));
+    expect(why.fixes).toEqual([]);
+    expect(why.requestChanges).toEqual([]);
+    expect(why.rejected.join(' ')).toContain('then ends cluster-not-found');
+  });
+
+  it('adds a VirtualService when none decided the route, and tells a cluster name it cannot use', () => {
+    const noVirtualService = {
+      name: 'bookinfo.yaml',
+      text: bookinfo.text
+        .split(/^---\n/m)
+        .filter((doc) => !(doc.includes('kind: VirtualService\n') && doc.includes('name: reviews\n')))
+        .join('---\n'),
+    };
+    const why = whyNot([noVirtualService], request, {}, cluster('v2'));
+    expect(why.reason).toContain('no VirtualService decided its route');
+    expect(why.fixes).toHaveLength(1);
+    expect(why.fixes[0]).toMatchObject({
+      change: 'add',
+      object: { kind: 'VirtualService', namespace: 'bookinfo' },
+      result: { outcome: 'routed', cluster: cluster('v2') },
+    });
+    expect(finalCluster([noVirtualService, { name: 'pasted.yaml', text: why.fixes[0]!.yaml }], request)).toBe(
+      cluster('v2'),
+    );
+    expect(whyNot([bookinfo], request, {}, 'reviews-v2').reason).toContain('is not an outbound cluster name');
   });
 });

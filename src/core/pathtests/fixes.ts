@@ -10,6 +10,7 @@ import type { Analysis } from '../analysis.ts';
 import { traceRequest, type Trace } from '../explain/trace.ts';
 import { dumpYaml } from '../manifest/dump.ts';
 import { LineIndex } from '../manifest/lineIndex.ts';
+import { resolveShortname } from '../model/host.ts';
 import { isRecord, type ManifestFile, type ManifestObject } from '../manifest/parse.ts';
 import type { EndFact, StepFact, UnknownHostCause } from '../simulate/facts.ts';
 import type { TraceOptions, TraceRequest } from '../simulate/request.ts';
@@ -41,6 +42,17 @@ export interface WhyNot {
   fixes: VerifiedFix[];
   /** Changes that were tried and did not give a routed request (so are not suggested), in words. */
   rejected: string[];
+  /** The cluster the user meant the request to reach, when they named one. */
+  intendedCluster?: string;
+  /** Headers the request itself would need to reach the intended cluster, each verified by tracing again. */
+  requestChanges?: VerifiedRequestChange[];
+}
+
+/** A change to the request, not the manifests: headers that make an existing route match. */
+export interface VerifiedRequestChange {
+  title: string;
+  headers: Record<string, string>;
+  result: VerifiedFix['result'];
 }
 
 interface Candidate {
@@ -331,6 +343,196 @@ function resultOf(trace: Trace): VerifiedFix['result'] {
   };
 }
 
+/** `outbound|9080|v2|reviews.bookinfo.svc.cluster.local` → its parts; undefined for any other name. */
+function parseCluster(name: string): { port: number; subset: string; host: string } | undefined {
+  const parts = name.split('|');
+  if (parts.length !== 4 || parts[0] !== 'outbound') return undefined;
+  const port = Number(parts[1]);
+  if (!Number.isInteger(port) || !parts[3]) return undefined;
+  return { port, subset: parts[2] ?? '', host: parts[3] };
+}
+
+function destinationsOf(rule: Record<string, unknown>): Record<string, unknown>[] {
+  const route = Array.isArray(rule['route']) ? (rule['route'] as unknown[]) : [];
+  return route.filter(isRecord).flatMap((r) => (isRecord(r['destination']) ? [r['destination']] : []));
+}
+
+/** The destination goes to the intended cluster: same host and subset, and the same port or none. */
+function reachesIntended(
+  destination: Record<string, unknown>,
+  intended: { port: number; subset: string; host: string },
+  namespace: string | undefined,
+  domain: string,
+): boolean {
+  const host =
+    typeof destination['host'] === 'string'
+      ? resolveShortname(destination['host'], namespace ?? 'default', domain)
+      : '';
+  const subset = typeof destination['subset'] === 'string' ? destination['subset'] : '';
+  const port = isRecord(destination['port']) ? destination['port']['number'] : undefined;
+  return host === intended.host && subset === intended.subset && (port === undefined || port === intended.port);
+}
+
+/** The headers a VirtualService match asks for, as values a request could send; undefined when one is a regex. */
+function headersFor(match: Record<string, unknown>): Record<string, string> | undefined {
+  const headers = isRecord(match['headers']) ? match['headers'] : {};
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!isRecord(value)) return undefined;
+    if (typeof value['exact'] === 'string') out[name] = value['exact'];
+    else if (typeof value['prefix'] === 'string') out[name] = value['prefix'];
+    else return undefined;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const sameCluster = (trace: Trace, cluster: string) =>
+  trace.outcome === 'routed' && resultOf(trace).cluster === cluster;
+
+/**
+ * A routed request that reached another cluster than the one the user intended: which VirtualService rule sent it
+ * elsewhere, which rule would have chosen the intended cluster, and the smallest changes (headers the request would
+ * need, or that rule's destination edited) verified by tracing again.
+ */
+function explainIntended(
+  analyze: Analyzer,
+  files: readonly ManifestFile[],
+  analysis: Analysis,
+  trace: Trace,
+  request: TraceRequest,
+  options: TraceOptions,
+  intendedCluster: string,
+  why: WhyNot,
+): void {
+  why.intendedCluster = intendedCluster;
+  why.requestChanges = [];
+  const reachedCluster = resultOf(trace).cluster;
+  if (trace.outcome === 'routed' && reachedCluster === intendedCluster) {
+    why.reason = `The request already reaches ${intendedCluster}.`;
+    return;
+  }
+  const intended = parseCluster(intendedCluster);
+  if (!intended) {
+    why.reason = `${intendedCluster} is not an outbound cluster name (outbound|PORT|SUBSET|HOST).`;
+    return;
+  }
+  const domain = options.clusterDomain ?? 'cluster.local';
+  const routeStep = [...trace.steps].reverse().find((s) => s.fact.kind === 'route' && s.fact.by === 'match');
+  const decided = routeStep?.fact.kind === 'route' && routeStep.fact.by === 'match' ? routeStep.fact : undefined;
+  const vsRef = decided?.virtualService;
+  const service = vsRef && findObject(analysis, 'VirtualService', `${vsRef.namespace}/${vsRef.name}`);
+  const spec = service && isRecord(service.value['spec']) ? service.value['spec'] : undefined;
+  const rules = spec && Array.isArray(spec['http']) ? (spec['http'] as unknown[]) : [];
+  const went = reachedCluster
+    ? `to ${reachedCluster}${trace.outcome === 'routed' ? '' : ` (${trace.outcome})`}`
+    : `nowhere (${trace.outcome})`;
+  // What was close at the route: the other routes of the virtual host, and the weights of the rule that matched.
+  why.alternatives = routeStep?.alternatives ? [...routeStep.alternatives] : [];
+  const weights = trace.steps.find((s) => s.fact.kind === 'route' && s.fact.by === 'weight' && s.fact.in === 'route');
+  const weighted = weights?.fact.kind === 'route' && weights.fact.by === 'weight' ? weights.fact.clusters : [];
+  const share = weighted.find((c) => c.name === intendedCluster);
+  const total = weighted.reduce((sum, c) => sum + c.weight, 0);
+  const ruleName = (rule: unknown, index: number) =>
+    `http[${index}]${isRecord(rule) && typeof rule['name'] === 'string' ? ` (${rule['name']})` : ''}`;
+  if (!service || !vsRef) {
+    why.reason =
+      `The request went ${went}, not to ${intendedCluster}: no VirtualService decided its route ` +
+      `(${decided ? `route ${decided.route}` : 'no HTTP route'}), so the default route for the host was taken.`;
+  } else {
+    why.reason =
+      `VirtualService ${vsRef.namespace}/${vsRef.name} rule ${ruleName(rules[vsRef.httpIndex], vsRef.httpIndex)} ` +
+      `matched (${decided?.match ?? 'any request'}) and sent the request ${went}, not to ${intendedCluster}` +
+      (share
+        ? `: that rule gives ${intendedCluster} weight ${share.weight} of ${total}, and the trace follows the heaviest.`
+        : '.');
+  }
+  const candidates: Candidate[] = [];
+  if (service && vsRef) {
+    // Other rules of the deciding VirtualService that go to the intended cluster, and the headers they ask for.
+    rules.forEach((rule, index) => {
+      if (!isRecord(rule) || index === vsRef.httpIndex) return;
+      if (!destinationsOf(rule).some((d) => reachesIntended(d, intended, service.namespace, domain))) return;
+      const matches = Array.isArray(rule['match']) ? (rule['match'] as unknown[]).filter(isRecord) : [];
+      why.alternatives.push(
+        `Rule ${ruleName(rule, index)} of VirtualService ${vsRef.namespace}/${vsRef.name} goes to ${intendedCluster}` +
+          `${matches.length > 0 ? ' but did not match this request' : ''}` +
+          `${index > vsRef.httpIndex ? ' (it comes after the rule that matched)' : ''}.`,
+      );
+      for (const match of matches) {
+        const extra = headersFor(match);
+        if (!extra) continue;
+        const changed = { ...request, headers: { ...request.headers, ...extra } };
+        const again = traceRequest(analysis, changed, options);
+        const said = Object.entries(extra)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ');
+        if (again.ok && sameCluster(again.trace, intendedCluster))
+          why.requestChanges?.push({
+            title:
+              `Send the request with header${Object.keys(extra).length > 1 ? 's' : ''} ${said}: ` +
+              `rule ${ruleName(rule, index)} then matches`,
+            headers: extra,
+            result: resultOf(again.trace),
+          });
+        else
+          why.rejected.push(
+            `Sending ${said}: tried, but the request then ends ` +
+              `${again.ok ? `${again.trace.outcome} via ${resultOf(again.trace).cluster ?? '-'}` : 'untraced'}.`,
+          );
+      }
+    });
+    // The rule that matched, sent to the intended cluster alone.
+    const value = clone(service.value) as Record<string, unknown>;
+    const rule = ((value['spec'] as Record<string, unknown>)['http'] as unknown[])[vsRef.httpIndex];
+    if (isRecord(rule)) {
+      const old = destinationsOf(rule)[0];
+      const host =
+        typeof old?.['host'] === 'string' &&
+        resolveShortname(old['host'], service.namespace ?? 'default', domain) === intended.host
+          ? old['host']
+          : intended.host;
+      const destination: Record<string, unknown> = { host };
+      if (intended.subset) destination['subset'] = intended.subset;
+      if (old && isRecord(old['port'])) destination['port'] = { number: intended.port };
+      rule['route'] = [{ destination }];
+      candidates.push({
+        title:
+          `Send rule ${ruleName(rule, vsRef.httpIndex)} of VirtualService ${vsRef.namespace}/${vsRef.name} ` +
+          `to ${intendedCluster}`,
+        change: 'edit',
+        object: service,
+        value,
+      });
+    }
+  } else {
+    const namespace = request.from.split('/')[0] ?? 'default';
+    candidates.push({
+      title: `Add a VirtualService for ${intended.host} that sends its requests to ${intendedCluster}`,
+      change: 'add',
+      object: undefined,
+      value: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: {
+          name: dnsLabel(`${intended.host.split('.')[0] ?? 'route'}-${intended.subset || 'route'}`),
+          namespace,
+        },
+        spec: {
+          hosts: [intended.host],
+          http: [
+            {
+              route: [
+                { destination: { host: intended.host, ...(intended.subset ? { subset: intended.subset } : {}) } },
+              ],
+            },
+          ],
+        },
+      },
+    });
+  }
+  tryCandidates(analyze, files, request, options, candidates, why, (t) => sameCluster(t, intendedCluster));
+}
+
 /** Reads manifests into an analysis: the core entry's analyze(), passed in so this module does not import index.ts. */
 export type Analyzer = (files: readonly ManifestFile[], clusterDomain: string | undefined) => Analysis;
 
@@ -343,6 +545,7 @@ export function explainWhyNot(
   files: readonly ManifestFile[],
   request: TraceRequest,
   options: TraceOptions = {},
+  intendedCluster?: string,
 ): WhyNot | string {
   const analysis = analyze(files, options.clusterDomain);
   const traced = traceRequest(analysis, request, options);
@@ -366,8 +569,26 @@ export function explainWhyNot(
     fixes: [],
     rejected: [],
   };
+  if (intendedCluster !== undefined) {
+    explainIntended(analyze, files, analysis, trace, request, options, intendedCluster, why);
+    return why;
+  }
   if (reached(trace)) return why;
-  for (const candidate of candidates(analysis, trace)) {
+  tryCandidates(analyze, files, request, options, candidates(analysis, trace), why, reached);
+  return why;
+}
+
+/** Applies each candidate to the manifests and traces again: those giving `done` become fixes, the others are told. */
+function tryCandidates(
+  analyze: Analyzer,
+  files: readonly ManifestFile[],
+  request: TraceRequest,
+  options: TraceOptions,
+  list: Candidate[],
+  why: WhyNot,
+  done: (trace: Trace) => boolean,
+): void {
+  for (const candidate of list) {
     const yaml = dumpYaml(candidate.value);
     const changed = applyCandidate(files, candidate, yaml);
     if (!changed) {
@@ -375,7 +596,9 @@ export function explainWhyNot(
       continue;
     }
     const again = traceRequest(analyze(changed, options.clusterDomain), request, options);
-    if (again.ok && reached(again.trace)) {
+    const then = again.ok ? resultOf(again.trace) : undefined;
+    const ended = then ? `${then.outcome}${then.cluster ? ` via ${then.cluster}` : ''}` : undefined;
+    if (again.ok && done(again.trace)) {
       const meta = isRecord(candidate.value['metadata']) ? candidate.value['metadata'] : {};
       why.fixes.push({
         title: candidate.title,
@@ -392,10 +615,8 @@ export function explainWhyNot(
       });
     } else {
       why.rejected.push(
-        `${candidate.title}: tried, but the request then ends ` +
-          `${again.ok ? again.trace.outcome : `untraced (${again.reason})`}.`,
+        `${candidate.title}: tried, but the request then ends ` + `${again.ok ? ended : `untraced (${again.reason})`}.`,
       );
     }
   }
-  return why;
 }
