@@ -59,7 +59,7 @@ export {
   type DiffRequest,
   type RequestDiff,
 } from './pathtests/diff.ts';
-export { explainWhyNot, type VerifiedFix, type WhyNot } from './pathtests/fixes.ts';
+export { explainWhyNot, type VerifiedFix, type VerifiedRequestChange, type WhyNot } from './pathtests/fixes.ts';
 export {
   meshEnds,
   type DestinationEnd,

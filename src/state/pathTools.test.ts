@@ -146,3 +146,31 @@ describe('compare with', () => {
     expect(usePathTools.getState().compare?.result?.diff.changed).toBe(false);
   });
 });
+
+describe('why not the cluster the user intended', () => {
+  it('for a routed request, names the rule that decided and a verified edit to the intended cluster', () => {
+    const bookinfo = findExample('bookinfo')!.scenario;
+    useWorkspace.getState().loadScenario(bookinfo);
+    vi.runAllTimers();
+    expect(outcome()).toBe('routed');
+    expect(usePathTools.getState().whyNot).toBe(undefined);
+    const v3 = 'outbound|9080|v3|reviews.bookinfo.svc.cluster.local';
+    usePathTools.getState().setIntendedCluster(` ${v3} `);
+    const why = usePathTools.getState().whyNot?.result;
+    if (!why || typeof why === 'string') throw new Error('no explanation');
+    expect(why.intendedCluster).toBe(v3);
+    expect(why.reason).toContain('VirtualService bookinfo/reviews rule http[0] (jason) matched');
+    expect(why.fixes.map((f) => [f.title, f.result.cluster])).toEqual([
+      [`Send rule http[0] (jason) of VirtualService bookinfo/reviews to ${v3}`, v3],
+    ]);
+    applyFixInCopy(why.fixes[0]!);
+    const trace = useWorkspace.getState().trace;
+    expect(trace?.ok && trace.trace.hops.find((h) => h.direction === 'outbound')?.cluster).toBe(v3);
+    // Named and reached: nothing to change. Cleared: no panel.
+    vi.runAllTimers();
+    const reached = usePathTools.getState().whyNot?.result;
+    expect(typeof reached !== 'string' && reached?.reason).toBe(`The request already reaches ${v3}.`);
+    usePathTools.getState().setIntendedCluster('');
+    expect(usePathTools.getState().whyNot).toBe(undefined);
+  });
+});

@@ -15,7 +15,7 @@ export interface CompareTarget {
   files: ManifestFile[];
 }
 
-type Inputs = Pick<WorkspaceState, 'files' | 'request' | 'options'>;
+type Inputs = Pick<WorkspaceState, 'files' | 'request' | 'options'> & { intendedCluster: string };
 
 export type PathToolsView = 'path' | 'tests' | 'compare';
 
@@ -44,6 +44,9 @@ export interface PathToolsState {
     | undefined;
   /** A request to the workbench to show a view (the nonce makes the same request twice count twice). */
   viewRequest: { view: PathToolsView; nonce: number } | undefined;
+  /** The cluster the user meant a routed request to reach ('' for none): Meshpath explains why it went elsewhere. */
+  intendedCluster: string;
+  setIntendedCluster: (cluster: string) => void;
   showView: (view: PathToolsView) => void;
   /** Looks for fixes in a workspace too large to do it on every change. */
   findFix: () => void;
@@ -67,6 +70,11 @@ export const usePathTools = create<PathToolsState>()((set, get) => ({
   whyNot: undefined,
   compare: undefined,
   viewRequest: undefined,
+  intendedCluster: '',
+  setIntendedCluster: (cluster) => {
+    set({ intendedCluster: cluster.trim() });
+    refresh();
+  },
   showView: (view) => set({ viewRequest: { view, nonce: ++nonce } }),
   findFix: () => {
     const whyNot = get().whyNot;
@@ -82,7 +90,13 @@ export const usePathTools = create<PathToolsState>()((set, get) => ({
 }));
 
 function sameInputs(a: Inputs | undefined, b: Inputs): boolean {
-  return a !== undefined && a.files === b.files && a.request === b.request && a.options === b.options;
+  return (
+    a !== undefined &&
+    a.files === b.files &&
+    a.request === b.request &&
+    a.options === b.options &&
+    a.intendedCluster === b.intendedCluster
+  );
 }
 
 /** Sends the jobs the current inputs need: a fix search for a request that failed, a comparison while one is open. */
@@ -90,15 +104,23 @@ function refresh(): void {
   const ws = useWorkspace.getState();
   // A result for inputs that have changed since is on its way to the store: wait for it.
   if (ws.computing) return;
-  const inputs: Inputs = { files: ws.files, request: ws.request, options: ws.options };
+  const { whyNot, compare, intendedCluster } = usePathTools.getState();
+  const trace = ws.trace?.ok ? ws.trace.trace : undefined;
+  // A named cluster counts for a routed request only: for one that failed, the fixes are what gets it routed.
+  const intended = trace?.outcome === 'routed' && intendedCluster ? intendedCluster : '';
+  const inputs: Inputs = { files: ws.files, request: ws.request, options: ws.options, intendedCluster: intended };
   const request = toTraceRequest(ws.request);
   const options = toTraceOptions(ws.options);
-  const { whyNot, compare } = usePathTools.getState();
-  const trace = ws.trace?.ok ? ws.trace.trace : undefined;
-  if (!trace || !wantsFix(trace) || typeof request === 'string') {
+  if (!trace || !(wantsFix(trace) || intended) || typeof request === 'string') {
     if (whyNot) usePathTools.setState({ whyNot: undefined });
   } else if (!sameInputs(whyNot?.inputs, inputs)) {
-    const job: ToolsJob = { kind: 'whyNot', files: ws.files, request, options };
+    const job: ToolsJob = {
+      kind: 'whyNot',
+      files: ws.files,
+      request,
+      options,
+      ...(intended ? { intendedCluster: intended } : {}),
+    };
     // Each candidate fix is a whole analysis again: for a large export, only when the user asks.
     const large = ws.files.reduce((sum, f) => sum + f.text.length, 0) > AUTO_FIX_MAX_CHARS;
     // The last answer stays on screen (dimmed) until the new one comes, so the panel does not jump while typing.
@@ -163,6 +185,7 @@ export function connectPathTools(): () => void {
     usePathTools.setState((s) => ({
       whyNot: undefined,
       compare: s.compare && { target: s.compare.target, inputs: undefined, job: undefined },
+      intendedCluster: '',
     }));
   };
 }

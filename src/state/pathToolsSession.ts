@@ -18,7 +18,14 @@ import { splitWorkspace } from './pathTests.ts';
  * other workspace), so it runs in its own worker and never holds up the trace.
  */
 export type ToolsJob =
-  | { kind: 'whyNot'; files: ManifestFile[]; request: TraceRequest; options: TraceOptions }
+  | {
+      kind: 'whyNot';
+      files: ManifestFile[];
+      request: TraceRequest;
+      options: TraceOptions;
+      /** The cluster the user meant a routed request to reach. */
+      intendedCluster?: string;
+    }
   | { kind: 'compare'; before: ManifestFile[]; after: ManifestFile[]; request: TraceRequest; options: TraceOptions };
 
 /** One step of a path, as the comparison shows it side by side. */
@@ -67,7 +74,10 @@ export class PathToolsSession {
       // The candidates' manifests are analysed once each and not kept.
       const analyzer = (f: readonly ManifestFile[], clusterDomain: string | undefined) =>
         clusterDomain === undefined && sameFiles(f, files) ? this.analysisOf(files) : analyze(f, { clusterDomain });
-      return { kind: 'whyNot', result: explainWhyNot(analyzer, files, job.request, job.options) };
+      return {
+        kind: 'whyNot',
+        result: explainWhyNot(analyzer, files, job.request, job.options, job.intendedCluster),
+      };
     }
     const before = this.analysisOf(splitWorkspace(job.before).manifests);
     const after = this.analysisOf(splitWorkspace(job.after).manifests);

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { VerifiedFix } from '../../core/index.ts';
+import type { Trace, VerifiedFix, VerifiedRequestChange } from '../../core/index.ts';
 import { isSuccess } from '../../state/outcome.ts';
 import { applyFixInCopy, usePathTools, wantsFix } from '../../state/pathTools.ts';
 import { useWorkspace } from '../../state/store.ts';
@@ -57,18 +57,88 @@ function Fix({ fix, index, stale }: { fix: VerifiedFix; index: number; stale: bo
   );
 }
 
+/** Headers the request would need to reach the intended cluster, each verified by tracing again. */
+function RequestChanges({ changes }: { changes: VerifiedRequestChange[] }) {
+  if (changes.length === 0) return null;
+  return (
+    <ul className="fixes" aria-label="Verified request changes">
+      {changes.map((change) => (
+        <li className="fix" key={change.title}>
+          <div className="fix-head">
+            <span className="fix-title">{change.title}</span>
+            <span className="fix-verified" title="Meshpath traced the request again with these headers">
+              verified: then {resultText(change.result)}
+            </span>
+          </div>
+          <pre className="fix-yaml" tabIndex={0} aria-label={`Headers: ${change.title}`}>
+            {Object.entries(change.headers)
+              .map(([name, value]) => `${name}: ${value}`)
+              .join('\n')}
+          </pre>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** For a routed request: the cluster the user meant it to reach; Meshpath then says why it went elsewhere. */
+function IntendedCluster({ reached }: { reached: string | undefined }) {
+  const intended = usePathTools((s) => s.intendedCluster);
+  const setIntended = usePathTools((s) => s.setIntendedCluster);
+  const [text, setText] = useState(intended);
+  return (
+    <form
+      className="why-not intended-cluster"
+      onSubmit={(event) => {
+        event.preventDefault();
+        setIntended(text);
+      }}
+    >
+      <label>
+        Intended cluster{' '}
+        <input
+          type="text"
+          value={text}
+          spellCheck={false}
+          size={48}
+          placeholder={reached ?? 'outbound|PORT|SUBSET|HOST'}
+          onChange={(event) => setText(event.target.value)}
+          onBlur={() => setIntended(text)}
+        />
+      </label>{' '}
+      <button type="submit">Why not?</button>
+    </form>
+  );
+}
+
 /**
  * Under the outcome, for a request that did not reach a service (or only passed through): the changes to the
  * manifests that make it reach one, each verified by tracing again with it applied, and "Apply in a copy".
  */
 export function WhyNotPanel() {
   const trace = useWorkspace((s) => s.trace);
+  const whyNot = usePathTools((s) => s.whyNot);
+  if (!trace?.ok) return null;
+  if (trace.trace.outcome === 'routed') {
+    const reached = [...trace.trace.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
+    return (
+      <>
+        <IntendedCluster reached={reached} />
+        {whyNot && <WhyNotBody trace={trace.trace} />}
+      </>
+    );
+  }
+  if (!wantsFix(trace.trace) || !whyNot) return null;
+  return <WhyNotBody trace={trace.trace} />;
+}
+
+function WhyNotBody({ trace: traced }: { trace: Trace }) {
   const computing = useWorkspace((s) => s.computing);
   const whyNot = usePathTools((s) => s.whyNot);
   const findFix = usePathTools((s) => s.findFix);
   // Open for a failure; for a request that got through anyway (passthrough), one line until the user opens it.
   const [collapsedFor, setCollapsedFor] = useState({ success: true, failure: false });
-  if (!trace?.ok || !wantsFix(trace.trace) || !whyNot) return null;
+  if (!whyNot) return null;
   const result = whyNot.result;
   const stale = computing || !whyNot.answered;
   if (whyNot.error)
@@ -95,14 +165,19 @@ export function WhyNotPanel() {
       </p>
     );
   if (typeof result === 'string') return null;
+  const intended = result.intendedCluster;
+  const changes = result.requestChanges ?? [];
+  const count = result.fixes.length + changes.length;
   // A request that passed through with nothing to suggest needs no panel; a failure says that none was found.
-  if (result.fixes.length === 0 && isSuccess(trace.trace.outcome)) return null;
-  const outcome = trace.trace.outcome;
-  const kind = isSuccess(outcome) ? 'success' : 'failure';
+  if (count === 0 && isSuccess(traced.outcome) && !intended) return null;
+  const outcome = traced.outcome;
+  // A named cluster is a question the user asked: its answer opens.
+  const kind = intended ? 'failure' : isSuccess(outcome) ? 'success' : 'failure';
   const collapsed = collapsedFor[kind];
   const setCollapsed = (value: boolean) => setCollapsedFor({ ...collapsedFor, [kind]: value });
-  const heading =
-    result.fixes.length === 0
+  const heading = intended
+    ? `Why not ${intended}${count > 0 ? `: ${count} verified change${count === 1 ? '' : 's'}` : ''}`
+    : result.fixes.length === 0
       ? `No verified fix for ${outcome}`
       : `How to make it ${result.fixes[0]?.result.outcome ?? 'routed'}: ${result.fixes.length} verified fix${
           result.fixes.length === 1 ? '' : 'es'
@@ -122,6 +197,15 @@ export function WhyNotPanel() {
       </div>
       {!collapsed && (
         <div id="why-not-body" className="why-not-body">
+          {intended && <p className="why-not-reason">{result.reason}</p>}
+          {intended && result.alternatives.length > 0 && (
+            <ul className="why-not-alternatives" aria-label="Close alternatives">
+              {result.alternatives.map((a) => (
+                <li key={a}>{a}</li>
+              ))}
+            </ul>
+          )}
+          <RequestChanges changes={changes} />
           {result.fixes.length > 0 ? (
             <ul className="fixes" aria-label="Verified fixes">
               {result.fixes.map((fix, index) => (
@@ -130,10 +214,12 @@ export function WhyNotPanel() {
             </ul>
           ) : (
             <p className="path-tools-note">
-              {result.rejected.length > 0
-                ? `Tried and not suggested: ${result.rejected.join(' ')}`
-                : 'Meshpath suggests fixes for unknown hosts, hidden hosts, port protocols, missing subsets, mTLS ' +
-                  'and authorization; the reason above is what decided this one.'}
+              {intended && result.reason.startsWith('The request already')
+                ? ''
+                : result.rejected.length > 0
+                  ? `Tried and not suggested: ${result.rejected.join(' ')}`
+                  : 'Meshpath suggests fixes for unknown hosts, hidden hosts, port protocols, missing subsets, mTLS ' +
+                    'and authorization; the reason above is what decided this one.'}
             </p>
           )}
         </div>
