@@ -18,6 +18,9 @@ test('an intended cluster under a routed request: the deciding rule, the header 
   await expect(panel).toContainText(`Why not ${v3}: 1 verified change`);
   await expect(panel).toContainText('VirtualService bookinfo/reviews rule http[0] (jason) matched');
   await expect(panel).toContainText(`verified: then routed 200 via ${v3}`);
+  await expect(panel.getByRole('list', { name: 'Close alternatives' })).toContainText(
+    `Rule http[1] (shift) of VirtualService bookinfo/reviews goes to ${v3} (it comes after the rule that matched).`,
+  );
   for (const [width, height] of [
     [1440, 900],
     [1280, 720],

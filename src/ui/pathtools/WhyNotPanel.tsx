@@ -198,12 +198,16 @@ function WhyNotBody({ trace: traced }: { trace: Trace }) {
       {!collapsed && (
         <div id="why-not-body" className="why-not-body">
           {intended && <p className="why-not-reason">{result.reason}</p>}
-          {intended && result.alternatives.length > 0 && (
-            <ul className="why-not-alternatives" aria-label="Close alternatives">
-              {result.alternatives.map((a) => (
-                <li key={a}>{a}</li>
-              ))}
-            </ul>
+          {result.alternatives.length > 0 && (
+            // For a named cluster they are the rules that were close; else what the deciding steps passed over.
+            <details className="why-not-alternatives" open={Boolean(intended)}>
+              <summary>Close alternatives ({result.alternatives.length})</summary>
+              <ul aria-label="Close alternatives">
+                {result.alternatives.map((a, i) => (
+                  <li key={`${i}-${a}`}>{a}</li>
+                ))}
+              </ul>
+            </details>
           )}
           <RequestChanges changes={changes} />
           {result.fixes.length > 0 ? (
