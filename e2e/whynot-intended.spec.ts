@@ -12,7 +12,11 @@ test('an intended cluster under a routed request: the deciding rule, the header 
   await waitForApp(page);
   await expect(outcome(page)).toContainText('outbound|9080|v2|reviews.bookinfo.svc.cluster.local');
   const v3 = 'outbound|9080|v3|reviews.bookinfo.svc.cluster.local';
-  await page.getByRole('textbox', { name: 'Intended cluster' }).fill(v3);
+  // The field is out of the way until asked for, beside the outcome.
+  await expect(page.getByRole('textbox', { name: 'Intended cluster' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Not this cluster?' }).click();
+  await expect(page.getByRole('textbox', { name: 'Intended cluster' })).toBeFocused();
+  await page.keyboard.type(v3);
   await page.keyboard.press('Enter');
   const panel = page.getByRole('region', { name: 'Why not, and fixes' });
   await expect(panel).toContainText(`Why not ${v3}: 1 verified change`);

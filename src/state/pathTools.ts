@@ -47,6 +47,9 @@ export interface PathToolsState {
   /** The cluster the user meant a routed request to reach ('' for none): Meshpath explains why it went elsewhere. */
   intendedCluster: string;
   setIntendedCluster: (cluster: string) => void;
+  /** Whether the "Intended cluster" field is shown under a routed outcome (opened from beside the outcome). */
+  askingIntended: boolean;
+  setAskingIntended: (open: boolean) => void;
   showView: (view: PathToolsView) => void;
   /** Looks for fixes in a workspace too large to do it on every change. */
   findFix: () => void;
@@ -75,6 +78,8 @@ export const usePathTools = create<PathToolsState>()((set, get) => ({
     set({ intendedCluster: cluster.trim() });
     refresh();
   },
+  askingIntended: false,
+  setAskingIntended: (open) => set({ askingIntended: open }),
   showView: (view) => set({ viewRequest: { view, nonce: ++nonce } }),
   findFix: () => {
     const whyNot = get().whyNot;

@@ -118,12 +118,14 @@ function IntendedCluster({ reached }: { reached: string | undefined }) {
 export function WhyNotPanel() {
   const trace = useWorkspace((s) => s.trace);
   const whyNot = usePathTools((s) => s.whyNot);
+  const asking = usePathTools((s) => s.askingIntended);
+  const intended = usePathTools((s) => s.intendedCluster);
   if (!trace?.ok) return null;
   if (trace.trace.outcome === 'routed') {
     const reached = [...trace.trace.hops].reverse().find((h) => h.cluster && h.direction !== 'inbound')?.cluster;
     return (
       <>
-        <IntendedCluster reached={reached} />
+        {(asking || intended !== '') && <IntendedCluster reached={reached} />}
         {whyNot && <WhyNotBody trace={trace.trace} />}
       </>
     );
@@ -229,5 +231,29 @@ function WhyNotBody({ trace: traced }: { trace: Trace }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** Beside a routed outcome: opens the "Intended cluster" field, for "why not the cluster I meant?". */
+export function IntendedClusterToggle() {
+  const routed = useWorkspace((s) => s.trace?.ok === true && s.trace.trace.outcome === 'routed');
+  const asking = usePathTools((s) => s.askingIntended || s.intendedCluster !== '');
+  const setAsking = usePathTools((s) => s.setAskingIntended);
+  const setIntended = usePathTools((s) => s.setIntendedCluster);
+  if (!routed) return null;
+  return (
+    <button
+      type="button"
+      aria-expanded={asking}
+      onClick={() => {
+        if (asking) setIntended('');
+        setAsking(!asking);
+        // Keyboard users land in the field they asked for.
+        if (!asking)
+          requestAnimationFrame(() => document.querySelector<HTMLInputElement>('.intended-cluster input')?.focus());
+      }}
+    >
+      Not this cluster?
+    </button>
   );
 }
