@@ -104,11 +104,14 @@ export function buildObjectGraph(
   };
 
   // Of objects with the same identity the last is used, as in the mesh model (kubectl apply leaves that one).
-  const latest = new Set(latestObjects(objects));
+  const kept = latestObjects(objects);
+  // Kept objects are in their given order, so as many kept as given means all of them (no set to build).
+  const latest = kept.length === objects.length ? undefined : new Set(kept);
+  const isLatest = (object: ManifestObject): boolean => !latest || latest.has(object);
 
   // Namespaces first, so that declared ones carry their object.
   objects.forEach((object, objectIndex) => {
-    if (object.kind !== 'Namespace' || !latest.has(object)) return;
+    if (object.kind !== 'Namespace' || !isLatest(object)) return;
     const id = objectId({ kind: 'Namespace', namespace: undefined, name: object.name });
     namespaceIds.set(object.name, id);
     if (nodeIds.has(id)) return;
@@ -127,7 +130,7 @@ export function buildObjectGraph(
   const shown: Array<{ object: ManifestObject; objectIndex: number; id: string }> = [];
   objects.forEach((object, objectIndex) => {
     if (
-      latest.has(object) &&
+      isLatest(object) &&
       object.modelled &&
       object.kind !== 'Namespace' &&
       object.kind !== 'ConfigMap' &&

@@ -71,14 +71,20 @@ export function latestObjects(objects: readonly ManifestObject[]): readonly Mani
 }
 
 function keepLatest(objects: readonly ManifestObject[]): ManifestObject[] {
-  const byIdentity = new Map<string, ManifestObject>();
-  for (const object of objects)
-    byIdentity.set(
-      `${object.apiVersion.split('/')[0]}|${object.kind}|${object.namespace ?? ''}|${object.name}`,
-      object,
-    );
-  const latest = new Set(byIdentity.values());
-  return objects.filter((object) => latest.has(object));
+  const lastAt = new Map<string, number>();
+  const superseded: number[] = [];
+  objects.forEach((object, position) => {
+    const slash = object.apiVersion.indexOf('/');
+    const group = slash < 0 ? object.apiVersion : object.apiVersion.slice(0, slash);
+    const key = `${group}|${object.kind}|${object.namespace ?? ''}|${object.name}`;
+    const earlier = lastAt.get(key);
+    if (earlier !== undefined) superseded.push(earlier);
+    lastAt.set(key, position);
+  });
+  // A real export names each object once: then every object is kept, with no second pass.
+  if (superseded.length === 0) return [...objects];
+  const dropped = new Set(superseded);
+  return objects.filter((_, position) => !dropped.has(position));
 }
 
 /**
