@@ -11,6 +11,7 @@ import {
   type TraceOptions,
   type TraceRequest,
 } from './index.ts';
+import type { Simulation, StepFact } from './simulate/facts.ts';
 
 type Labels = Record<string, string>;
 
@@ -153,11 +154,24 @@ export interface TraceSummary {
   in: TraceHop | undefined;
 }
 
-/** Traces one request over a scenario, failing the test when it cannot be traced. */
-export function traceSummary(text: string, request: TraceRequest, options: TraceOptions = {}): TraceSummary {
+/** Simulates one request over a scenario (its facts, before words), failing the test when it cannot be traced. */
+export function simulateScenario(text: string, request: TraceRequest, options: TraceOptions = {}): Simulation {
   const result = simulateRequest(analyze([{ name: 'scenario.yaml', text }]), request, options);
   if (!result.ok) throw new Error(result.reason);
-  const t = result.simulation;
+  return result.simulation;
+}
+
+/** The first step fact of one kind in a simulation. */
+export function factOf<K extends StepFact['kind']>(t: Simulation, kind: K): Extract<StepFact, { kind: K }> | undefined {
+  return t.steps.find((s) => s.fact.kind === kind)?.fact as Extract<StepFact, { kind: K }> | undefined;
+}
+
+/** What curl and the access log show of a call: outcome, status and response flags. */
+export const callResult = (t: Simulation) => ({ outcome: t.outcome, status: t.status, responseFlags: t.responseFlags });
+
+/** Traces one request over a scenario, failing the test when it cannot be traced. */
+export function traceSummary(text: string, request: TraceRequest, options: TraceOptions = {}): TraceSummary {
+  const t = simulateScenario(text, request, options);
   const last = t.steps.at(-1)?.fact;
   return {
     outcome: t.outcome,

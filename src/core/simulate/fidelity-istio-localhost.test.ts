@@ -3,8 +3,8 @@
 // reaches the pod's own application with no Envoy on the way (no X-Envoy-Attempt-Count).
 import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest, type TraceRequest } from '../index.ts';
-import { doc, meshConfig, namespace, pod, service, traceSummary } from '../testkit.ts';
-import type { Simulation, StepFact } from './facts.ts';
+import { doc, meshConfig, namespace, pod, service, traceSummary, factOf as fact } from '../testkit.ts';
+import type { Simulation } from './facts.ts';
 import { simulateRequest } from './trace.ts';
 
 const app = (ns: string) =>
@@ -26,9 +26,6 @@ function simulate(text: string, request: TraceRequest): Simulation {
   const result = simulateRequest(analyze([{ name: 'scenario.yaml', text }]), request);
   if (!result.ok) throw new Error(result.reason);
   return result.simulation;
-}
-function fact<K extends StepFact['kind']>(t: Simulation, kind: K): Extract<StepFact, { kind: K }> | undefined {
-  return t.steps.find((s) => s.fact.kind === kind)?.fact as Extract<StepFact, { kind: K }> | undefined;
 }
 
 describe('a pod calling localhost (routing.go: "to localhost")', () => {

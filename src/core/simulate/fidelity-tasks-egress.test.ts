@@ -3,24 +3,17 @@
  * hosts, Kubernetes Services for egress): the objects are written anew, the expectations are what the tasks show.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type TraceOptions, type TraceRequest } from '../index.ts';
-import { doc, istio, meshConfig, namespace, pod, service } from '../testkit.ts';
-import type { Simulation, StepFact } from './facts.ts';
-import { simulateRequest } from './trace.ts';
-
-function trace(
-  text: string,
-  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
-  options: TraceOptions = {},
-): Simulation {
-  const result = simulateRequest(analyze([{ name: 'tasks.yaml', text }]), request, options);
-  if (!result.ok) throw new Error(result.reason);
-  return result.simulation;
-}
-const summary = (t: Simulation) => ({ outcome: t.outcome, status: t.status, responseFlags: t.responseFlags });
-function fact<K extends StepFact['kind']>(t: Simulation, kind: K): Extract<StepFact, { kind: K }> | undefined {
-  return t.steps.find((s) => s.fact.kind === kind)?.fact as Extract<StepFact, { kind: K }> | undefined;
-}
+import {
+  doc,
+  istio,
+  meshConfig,
+  namespace,
+  pod,
+  service,
+  simulateScenario as trace,
+  factOf as fact,
+  callResult as summary,
+} from '../testkit.ts';
 
 // The curl sample: a pod and a Service on port 80 (so every sidecar has an HTTP listener 0.0.0.0_80).
 const curl = doc(

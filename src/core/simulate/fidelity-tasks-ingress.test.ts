@@ -4,21 +4,9 @@
  * tasks show (curl's status, the answering workload, the gateway's listener and cluster).
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type TraceOptions, type TraceRequest } from '../index.ts';
-import { doc, istio, namespace, pod, service } from '../testkit.ts';
+import { doc, istio, namespace, pod, service, simulateScenario as trace, callResult as summary } from '../testkit.ts';
 import type { Simulation } from './facts.ts';
-import { simulateRequest } from './trace.ts';
 
-function trace(
-  text: string,
-  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
-  options: TraceOptions = {},
-): Simulation {
-  const result = simulateRequest(analyze([{ name: 'tasks.yaml', text }]), request, options);
-  if (!result.ok) throw new Error(result.reason);
-  return result.simulation;
-}
-const summary = (t: Simulation) => ({ outcome: t.outcome, status: t.status, responseFlags: t.responseFlags });
 const answeredBy = (t: Simulation) => t.hops.filter((h) => h.direction === 'inbound').at(-1)?.proxy;
 
 const ingressGateway = doc(

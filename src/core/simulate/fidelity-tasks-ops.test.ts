@@ -4,21 +4,17 @@
  * HTTP/2 connection reuse across gateways, and port naming. Objects written anew; expectations as the page states.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type TraceOptions, type TraceRequest } from '../index.ts';
-import { clusterNamed, doc, istio, namespace, pod, proxyConfigFor, service } from '../testkit.ts';
-import type { Simulation } from './facts.ts';
-import { simulateRequest } from './trace.ts';
-
-function trace(
-  text: string,
-  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
-  options: TraceOptions = {},
-): Simulation {
-  const result = simulateRequest(analyze([{ name: 'ops.yaml', text }]), request, options);
-  if (!result.ok) throw new Error(result.reason);
-  return result.simulation;
-}
-const summary = (t: Simulation) => ({ outcome: t.outcome, status: t.status, responseFlags: t.responseFlags });
+import {
+  clusterNamed,
+  doc,
+  istio,
+  namespace,
+  pod,
+  proxyConfigFor,
+  service,
+  simulateScenario as trace,
+  callResult as summary,
+} from '../testkit.ts';
 
 const app = doc(
   namespace('istio-system'),

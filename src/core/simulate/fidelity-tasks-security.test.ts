@@ -4,20 +4,18 @@
  * written anew, the expectations are the status codes and connection results the tasks print.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type TraceOptions, type TraceRequest } from '../index.ts';
-import { doc, istio, meshConfig, namespace, pod, proxyConfigFor, service } from '../testkit.ts';
+import {
+  doc,
+  istio,
+  meshConfig,
+  namespace,
+  pod,
+  proxyConfigFor,
+  service,
+  simulateScenario as trace,
+} from '../testkit.ts';
 import type { Simulation } from './facts.ts';
-import { simulateRequest } from './trace.ts';
 
-function trace(
-  text: string,
-  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
-  options: TraceOptions = {},
-): Simulation {
-  const result = simulateRequest(analyze([{ name: 'tasks.yaml', text }]), request, options);
-  if (!result.ok) throw new Error(result.reason);
-  return result.simulation;
-}
 /** What curl -w "%{http_code}" prints: the status, or 000 when the connection gave none. */
 const httpCode = (t: Simulation) => (t.status === null ? '000' : String(t.status));
 

@@ -4,24 +4,18 @@
  * workloads and asserts what the task shows (which version answers, the status curl prints, the cluster in the log).
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type TraceOptions, type TraceRequest } from '../index.ts';
-import { doc, istio, namespace, pod, service } from '../testkit.ts';
-import type { Simulation, StepFact } from './facts.ts';
-import { simulateRequest } from './trace.ts';
+import {
+  doc,
+  istio,
+  namespace,
+  pod,
+  service,
+  simulateScenario as trace,
+  factOf as fact,
+  callResult as summary,
+} from '../testkit.ts';
+import type { Simulation } from './facts.ts';
 
-function trace(
-  text: string,
-  request: Omit<TraceRequest, 'headers'> & { headers?: Record<string, string> },
-  options: TraceOptions = {},
-): Simulation {
-  const result = simulateRequest(analyze([{ name: 'tasks.yaml', text }]), request, options);
-  if (!result.ok) throw new Error(result.reason);
-  return result.simulation;
-}
-const summary = (t: Simulation) => ({ outcome: t.outcome, status: t.status, responseFlags: t.responseFlags });
-function fact<K extends StepFact['kind']>(t: Simulation, kind: K): Extract<StepFact, { kind: K }> | undefined {
-  return t.steps.find((s) => s.fact.kind === kind)?.fact as Extract<StepFact, { kind: K }> | undefined;
-}
 /** The pod that answered: the proxy of the last inbound hop. */
 const answeredBy = (t: Simulation) => t.hops.filter((h) => h.direction === 'inbound').at(-1)?.proxy;
 

@@ -8,7 +8,7 @@ import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
-import { authorize } from '../security/authorization.ts';
+import { authorize, type AuthzDecision, type AuthzRequest } from '../security/authorization.ts';
 import { authenticateRequest, type JwtIdentity } from '../security/requestAuthentication.ts';
 import {
   ignoredInAmbient,
@@ -1237,27 +1237,8 @@ function gatewayAuthorization(
   const jwt = http ? checkJwt(tracer, pod) : undefined;
   if (jwt?.rejected) return { denied: { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal } };
   const identity = jwt?.identity ? { identity: jwt.identity } : {};
-  const decision = authorize(tracer.model, pod, {
-    principal,
-    sourceIp,
-    http,
-    port,
-    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
-  });
-  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
   // No policy decided: the gateway has no RBAC filter to show.
-  if (decision.allowed && !decision.policy) return identity;
-  tracer.step(
-    {
-      kind: 'authorization',
-      allowed: decision.allowed,
-      reason: decision.reason,
-      principal,
-      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
-    },
-    pod,
-    decision.policy ? [decision.policy] : [],
-  );
+  const decision = authorizationStep(tracer, pod, { principal, sourceIp, http, port }, jwt?.identity, 'when-decided');
   if (decision.allowed) return identity;
   const status = http ? 403 : null;
   return {
@@ -1280,6 +1261,34 @@ function gatewayAuthorization(
  * another audience gets Envoy's 401; a valid one gives the request its principal
  * (pilot/pkg/security/authn/policy_applier.go: convertToEnvoyJwtConfig).
  */
+/**
+ * RBAC at a sidecar or gateway: the decision, its notes as assumptions, and the authorization step (`when-decided`:
+ * only when a policy decided, as a gateway without one has no RBAC filter to show).
+ */
+function authorizationStep(
+  tracer: Tracer,
+  pod: PodModel,
+  attributes: Omit<AuthzRequest, 'jwt'>,
+  jwt: JwtIdentity | undefined,
+  show: 'always' | 'when-decided',
+): AuthzDecision {
+  const decision = authorize(tracer.model, pod, { ...attributes, ...(jwt ? { jwt } : {}) });
+  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
+  if (show === 'when-decided' && decision.allowed && !decision.policy) return decision;
+  tracer.step(
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal: attributes.principal,
+      ...(jwt ? { requestPrincipal: jwt.principal } : {}),
+    },
+    pod,
+    decision.policy ? [decision.policy] : [],
+  );
+  return decision;
+}
+
 function checkJwt(
   tracer: Tracer,
   pod: PodModel,
@@ -1747,24 +1756,12 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
     log(401, '-', jwt.rejected.details);
     return jwt.rejected.terminal;
   }
-  const decision = authorize(tracer.model, pod, {
-    principal,
-    sourceIp: sender?.ip ?? '',
-    http,
-    port: delivery.port,
-    ...(jwt?.identity ? { jwt: jwt.identity } : {}),
-  });
-  for (const note of decision.notes) tracer.assumptions.push({ kind: 'authorization', note });
-  tracer.step(
-    {
-      kind: 'authorization',
-      allowed: decision.allowed,
-      reason: decision.reason,
-      principal,
-      ...(jwt?.identity ? { requestPrincipal: jwt.identity.principal } : {}),
-    },
+  const decision = authorizationStep(
+    tracer,
     pod,
-    decision.policy ? [decision.policy] : [],
+    { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port },
+    jwt?.identity,
+    'always',
   );
   if (!decision.allowed) {
     log(http ? 403 : null, '-', decision.details ?? 'rbac_access_denied');
