@@ -17,7 +17,11 @@ export interface BackendContext {
   /** The ports of a Service, undefined when there is no such Service. */
   servicePorts: (namespace: string, name: string) => readonly number[] | undefined;
   hostnameExists: (hostname: string) => boolean;
-  backendAllowed: (fromKind: string, fromNamespace: string, toNamespace: string, toName: string) => boolean;
+  backendAllowed: (
+    fromKind: string,
+    fromNamespace: string,
+    to: { group: string; kind: string; namespace: string; name: string },
+  ) => boolean;
 }
 
 /** One Istio HTTPRoute (or TCP/TLS route) made from one Gateway API rule match, with what sorting and citing need. */
@@ -169,7 +173,7 @@ function destination(
   const namespace = refNamespace ?? route.namespace;
   const port = field(ref, 'port');
   if (enforceRefGrant && refNamespace !== undefined && refNamespace !== route.namespace) {
-    if (!ctx.backendAllowed(route.kind, route.namespace, refNamespace, name))
+    if (!ctx.backendAllowed(route.kind, route.namespace, { group, kind, namespace: refNamespace, name }))
       return {
         destination: { host: '' },
         error: {
@@ -184,8 +188,9 @@ function destination(
   }
   let host: string;
   let error: ConfigError | undefined;
-  if (group === '' && kind === 'Service') {
-    if (name.includes('.'))
+  // conversion.go: buildDestination — a ServiceImport is the Service of its name while MCS hosts are off (the default).
+  if ((group === '' && kind === 'Service') || (group === 'multicluster.x-k8s.io' && kind === 'ServiceImport')) {
+    if (kind === 'Service' && name.includes('.'))
       return {
         destination: undefined,
         error: {
@@ -286,8 +291,9 @@ function rank(uri: { exact?: string; prefix?: string; regex?: string } | undefin
 /**
  * Converts the rules of an HTTPRoute or GRPCRoute into Istio HTTP routes, one per match
  * (route_collections.go: HTTPRouteCollection splits rules by match; conversion.go: convertHTTPRoute, convertGRPCRoute).
- * Envoy matches a PathPrefix on whole path segments (path_separated_prefix, route.go: TranslateRouteMatch for gateway
- * semantics); Meshpath's route model has no such matcher, so a prefix other than `/` is written as the same regex.
+ * The VirtualServices carry gateway route semantics, so a prefix other than `/` matches whole path segments
+ * (path_separated_prefix without the trailing `/`, route.go: TranslateRouteMatch): a gRPC service's `/service/`
+ * prefix takes `/service/Method`.
  */
 export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: boolean): Conversion {
   const grpc = route.kind === 'GRPCRoute';
@@ -319,11 +325,9 @@ export function convertHttpRules(route: RouteObject, ctx: BackendContext, mesh: 
         headers = Object.keys(headerMatch ?? {}).length;
         queryParams = Object.keys(queryMatch ?? {}).length;
         method = methodMatch !== undefined;
-        const written =
-          uri?.prefix !== undefined && uri.prefix !== '/' ? { regex: `${escapeRegex(uri.prefix)}(/.*)?` } : uri;
         raw['match'] = [
           {
-            ...(written ? { uri: written } : {}),
+            ...(uri ? { uri } : {}),
             ...(headerMatch ? { headers: headerMatch } : {}),
             ...(queryMatch ? { queryParams: queryMatch } : {}),
             ...(methodMatch ? { method: { exact: methodMatch } } : {}),

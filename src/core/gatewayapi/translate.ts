@@ -511,11 +511,16 @@ export function istioConfigFromGatewayApi(
     servicePorts: (namespace, name) => serviceByName.get(`${namespace}/${name}`)?.ports.map((p) => p.port),
     hostnameExists: (host) => hostnames.has(host),
     // gatewaycommon/references.go: ReferenceGrants.BackendAllowed.
-    backendAllowed: (fromKind, fromNamespace, toNamespace, toName) =>
-      (grantsByNamespace.get(toNamespace) ?? []).some(
+    backendAllowed: (fromKind, fromNamespace, to) =>
+      (grantsByNamespace.get(to.namespace) ?? []).some(
         (g) =>
           g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === fromKind && f.namespace === fromNamespace) &&
-          g.to.some((t) => t.group === '' && t.kind === 'Service' && (t.name === undefined || t.name === toName)),
+          g.to.some(
+            (t) =>
+              (t.group === 'core' ? '' : t.group) === to.group &&
+              t.kind === to.kind &&
+              (t.name === undefined || t.name === to.name),
+          ),
       ),
   };
   const meshParent: ParentInfo = {

@@ -278,8 +278,10 @@ export function redirectLocation(
   match: RouteMatch,
   hostHeader: string,
   requestPath: string,
+  requestScheme: 'http' | 'https' = 'http',
 ): string {
-  const scheme = action.scheme ?? 'http';
+  // Envoy keeps the request's scheme unless the redirect sets one.
+  const scheme = action.scheme ?? requestScheme;
   let host = action.host ?? hostHeader;
   if (action.port !== undefined) host = `${host.replace(/:\d+$/, '')}:${action.port}`;
   const queryAt = requestPath.indexOf('?');
@@ -287,11 +289,14 @@ export function redirectLocation(
   const query = queryAt >= 0 ? requestPath.slice(queryAt) : '';
   let newPath = path;
   if (action.path !== undefined) newPath = action.path;
-  else if (action.prefix !== undefined)
+  else if (action.prefix !== undefined) {
+    // A path_separated_prefix (Gateway API PathPrefix) is replaced like a prefix (conversion.go: createRedirectFilter).
+    const matched = match.path.separatedPrefix ?? (match.path.kind === 'prefix' ? match.path.value : undefined);
     newPath =
-      match.path.kind === 'prefix' && path.startsWith(match.path.value)
-        ? `${action.prefix}${path.slice(match.path.value.length)}`
+      matched !== undefined && path.startsWith(matched)
+        ? `${action.prefix}${path.slice(matched.length)}`
         : action.prefix;
+  }
   const keepQuery = query !== '' && !newPath.includes('?');
   return `${scheme}://${host}${newPath}${keepQuery ? query : ''}`;
 }

@@ -1148,7 +1148,13 @@ function proxyHop(
     }
     if (action.kind === 'redirect') {
       log(action.status, '-', 'redirect', '-', '-', route.name);
-      const location = redirectLocation(action, route.match, hostHeader, request.path);
+      const location = redirectLocation(
+        action,
+        route.match,
+        hostHeader,
+        request.path,
+        request.protocol === 'https' ? 'https' : 'http',
+      );
       return {
         outcome: 'redirect',
         status: action.status,

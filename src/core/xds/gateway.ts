@@ -178,6 +178,7 @@ function gatewayRouteConfiguration(
             ctx,
             new Set([server.gatewayName]),
             (h) => ctx.scope.servicesByHostname.get(h) ?? servicesWithHostname(inputs.registry, h)[0],
+            terminatesTls(server),
           );
       for (const host of hosts) {
         const key = host.toLowerCase();

@@ -194,6 +194,7 @@ function translateAction(
   rule: HttpRoute,
   listenPort: number,
   lookup: (host: string) => Service | undefined,
+  tls: boolean,
 ): RouteAction {
   const raw = rule.raw;
   const redirect = field(raw, 'redirect');
@@ -215,8 +216,9 @@ function translateAction(
     else if (typeof uri === 'string' && uri !== '') out.path = uri;
     if (typeof port === 'number') out.port = port;
     else if (derive) out.port = listenPort;
-    // No explicit :80 for http nor :443 for https (a sidecar's request is http unless the redirect says otherwise).
-    const redirectScheme = out.scheme ?? 'http';
+    // No explicit :80 for http nor :443 for https (the request's scheme unless the redirect says otherwise: https on a
+    // gateway server that terminates TLS, route.go: ApplyRedirect isTLS).
+    const redirectScheme = out.scheme ?? (tls ? 'https' : 'http');
     if ((out.port === 80 && redirectScheme === 'http') || (out.port === 443 && redirectScheme === 'https'))
       delete out.port;
     return out;
@@ -279,6 +281,7 @@ export function buildRoutesForVirtualService(
   ctx: ProxyContext,
   gatewayNames: ReadonlySet<string>,
   lookup: (host: string) => Service | undefined,
+  tls = false,
 ): Route[] {
   const out: Route[] = [];
   for (const rule of vs.http) {
@@ -298,7 +301,7 @@ export function buildRoutesForVirtualService(
       out.push({
         name,
         match: translated,
-        action: translateAction(rule, listenPort, lookup),
+        action: translateAction(rule, listenPort, lookup, tls),
         virtualService: {
           namespace: vs.namespace,
           name: vs.name,
@@ -637,6 +640,7 @@ function segmentedPrefix(match: RouteMatch, vs: VirtualService): RouteMatch {
   const semantics = vs.config.annotations.get('internal.istio.io/route-semantics');
   if ((semantics !== 'ingress' && semantics !== 'gateway') || match.path.kind !== 'prefix' || match.path.value === '/')
     return match;
-  const prefix = match.path.value.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return { ...match, path: { ...match.path, kind: 'regex', value: `${prefix}(/.*)?` } };
+  const separatedPrefix = match.path.value.replace(/\/$/, '');
+  const prefix = separatedPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return { ...match, path: { ...match.path, kind: 'regex', value: `${prefix}(/.*)?`, separatedPrefix } };
 }

@@ -60,7 +60,11 @@ export interface StringMatcher {
 }
 
 export interface RouteMatch {
-  path: { kind: 'prefix' | 'exact' | 'regex'; value: string; ignoreCase: boolean };
+  /**
+   * `separatedPrefix`: Envoy's path_separated_prefix (Ingress and Gateway API semantics), matched as the regex in
+   * `value`; a redirect's prefix rewrite replaces this prefix.
+   */
+  path: { kind: 'prefix' | 'exact' | 'regex'; value: string; ignoreCase: boolean; separatedPrefix?: string };
   /** `claims`: a JWT claim path matched in the JWT filter's metadata instead of a header (`@request.auth.claims`). */
   headers: Array<{ name: string; matcher: StringMatcher; claims?: string[] }>;
   queryParameters: Array<{ name: string; matcher: StringMatcher }>;

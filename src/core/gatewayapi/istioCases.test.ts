@@ -1,0 +1,1145 @@
+import { describe, expect, it } from 'vitest';
+import type { TraceRequest } from '../index.ts';
+import { doc, namespace, simulateScenario } from '../testkit.ts';
+
+// Whole scenarios written after the situations of Istio's Gateway API conversion tests
+// (pilot/pkg/config/kube/gateway/testdata: each input, and the Gateways and VirtualServices istiod derives from it) and
+// of istio.io's tasks with a "Gateway API" tab: manifests in, one request traced, the outcome a user would see out.
+
+/** A Deployment and Service `name` in `ns`, the Service on `ports` (targetPort 8080 each, named for `protocol`). */
+const app = (name: string, ns: string, ports: number[] = [80], protocol = 'http', labels = { app: name }) =>
+  `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: ${JSON.stringify(labels)}}
+  template:
+    metadata: {labels: ${JSON.stringify(labels)}}
+    spec:
+      containers: [{name: app, image: app, ports: [{containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: ${JSON.stringify(labels)}
+  ports: [${ports.map((p) => `{name: ${protocol}-${p}, port: ${p}, targetPort: 8080}`).join(', ')}]`;
+
+/** A Gateway `gw` in `infra` of class istio with the listeners given as YAML list items. */
+const gateway = (listeners: string, name = 'gw', ns = 'infra') => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  gatewayClassName: istio
+  listeners:
+${listeners}`;
+
+const listener = (name: string, port: number, protocol: string, extra = '') =>
+  `  - name: ${name}\n    port: ${port}\n    protocol: ${protocol}\n${extra
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => `    ${l}\n`)
+    .join('')}`;
+const fromAll = 'allowedRoutes: {namespaces: {from: All}}';
+
+const object = (kind: string, name: string, ns: string, spec: string, version = 'v1', metadata = '') =>
+  `apiVersion: gateway.networking.k8s.io/${version}
+kind: ${kind}
+metadata: {name: ${name}, namespace: ${ns}${metadata}}
+spec:
+${spec
+  .trim()
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')}`;
+const httpRoute = (name: string, ns: string, spec: string, metadata = '') =>
+  object('HTTPRoute', name, ns, spec, 'v1', metadata);
+
+const curl = (ns: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: curl, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app: curl}}
+  template:
+    metadata: {labels: {app: curl}}
+    spec:
+      containers: [{name: curl, image: curl}]`;
+
+const base = doc(namespace('infra'), namespace('default', { 'istio-injection': 'enabled' }));
+
+interface Seen {
+  outcome: string;
+  status: number | null;
+  cluster?: string;
+  route?: string;
+  location?: string;
+  mirrors?: string[];
+}
+
+/** What the request does: outcome, status, and at the first proxy the route, cluster, redirect and mirrors. */
+function seen(text: string, request: Partial<TraceRequest> & { to: string }): Seen {
+  const t = simulateScenario(text, { from: 'infra/gw-istio', ...request });
+  const end = t.steps.at(-1)?.fact;
+  const hop = t.hops[0];
+  return {
+    outcome: t.outcome,
+    status: t.status,
+    ...(hop?.cluster ? { cluster: hop.cluster } : {}),
+    ...(hop?.route ? { route: hop.route } : {}),
+    ...(end?.kind === 'outcome' && end.end.reason === 'REDIRECT' ? { location: end.end.location } : {}),
+    ...(hop?.mirrors ? { mirrors: hop.mirrors } : {}),
+  };
+}
+
+const to = (svc: string, port = 80) => `outbound|${port}||${svc}.svc.cluster.local`;
+const ok = (svc: string, port = 80) => ({ outcome: 'routed', status: 200, cluster: to(svc, port) });
+const notFound = { outcome: 'no-route', status: 404 };
+const error500 = { outcome: 'direct-response', status: 500 };
+
+describe('filters and matches on one listener (testdata/http.yaml)', () => {
+  const gw = gateway(listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`));
+  const apps = doc(base, gw, app('httpbin', 'default'), app('httpbin-second', 'default'), app('mirror', 'default'));
+  const headerRoute = httpRoute(
+    'http',
+    'default',
+    `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [first.domain.example, another.domain.example]
+rules:
+- matches: [{path: {type: PathPrefix, value: /get}, headers: [{name: my-header, value: some-value}]}]
+  filters:
+  - type: RequestHeaderModifier
+    requestHeaderModifier: {add: [{name: added, value: v}], remove: [gone]}
+  - type: ResponseHeaderModifier
+    responseHeaderModifier: {set: [{name: resp, value: v}]}
+  backendRefs: [{name: httpbin, port: 80}]`,
+  );
+
+  it('routes a header match with header modifiers to its backend', () => {
+    expect(
+      seen(doc(apps, headerRoute), { to: 'http://first.domain.example/get/x', headers: { 'my-header': 'some-value' } }),
+    ).toMatchObject({ ...ok('httpbin.default'), route: 'default.http.0' });
+  });
+  it('answers 404 when the header is missing and nothing else routes the host', () => {
+    expect(seen(doc(apps, headerRoute), { to: 'http://first.domain.example/get' })).toMatchObject(notFound);
+  });
+  it('answers 404 for a route hostname the listener’s *.domain.example does not cover', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'bad',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [should.not.select]
+rules: [{backendRefs: [{name: httpbin, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://should.not.select/' })).toMatchObject(notFound);
+  });
+
+  it('redirects to https, port and full path given', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'redirect',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- filters:
+  - type: RequestRedirect
+    requestRedirect:
+      port: 8080
+      statusCode: 302
+      scheme: https
+      path: {type: ReplaceFullPath, replaceFullPath: /replace-full}`,
+      ),
+    );
+    expect(seen(text, { to: 'http://x.domain.example/some/path' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'https://x.domain.example:8080/replace-full',
+    });
+  });
+
+  it('redirects replacing the matched prefix', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'redirect-prefix',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [redirect.domain.example]
+rules:
+- matches: [{path: {type: PathPrefix, value: /original}}]
+  filters:
+  - type: RequestRedirect
+    requestRedirect:
+      port: 8080
+      statusCode: 302
+      scheme: https
+      path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement}`,
+      ),
+    );
+    expect(seen(text, { to: 'http://redirect.domain.example/original/rest' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'https://redirect.domain.example:8080/replacement/rest',
+    });
+  });
+
+  it('redirects http to https on the default port with a bare scheme (testdata/redirect-only.yaml)', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'to-https',
+        'infra',
+        `parentRefs: [{name: gw, namespace: infra, sectionName: default}]
+rules:
+- filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://shop.domain.example/cart?id=1' })).toMatchObject({
+      outcome: 'redirect',
+      status: 301,
+      location: 'https://shop.domain.example/cart?id=1',
+    });
+  });
+
+  it('redirects to another hostname with the default 302', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'moved',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [old.domain.example]
+rules:
+- filters: [{type: RequestRedirect, requestRedirect: {hostname: new.domain.example}}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://old.domain.example/a/b' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'http://new.domain.example/a/b',
+    });
+  });
+
+  it('routes a URLRewrite rule to its backend (rewrite happens on the way)', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'rewrite',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- name: route1
+  matches: [{path: {type: PathPrefix, value: /prefix-original}}]
+  filters:
+  - type: URLRewrite
+    urlRewrite: {hostname: new.example.com, path: {type: ReplacePrefixMatch, replacePrefixMatch: /replacement}}
+  backendRefs: [{name: httpbin, port: 80}]
+- matches: [{path: {type: PathPrefix, value: /full-original}}]
+  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /replacement}}}]
+  backendRefs: [{name: httpbin-second, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/prefix-original/x' })).toMatchObject({
+      ...ok('httpbin.default'),
+      route: 'route1',
+    });
+    expect(seen(text, { to: 'http://a.domain.example/full-original' })).toMatchObject(ok('httpbin-second.default'));
+    expect(seen(text, { to: 'http://a.domain.example/prefix-originalx' })).toMatchObject(notFound);
+  });
+
+  it('mirrors to each RequestMirror backend', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'mirror',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- filters:
+  - type: RequestMirror
+    requestMirror: {fraction: {numerator: 4, denominator: 8}, backendRef: {name: mirror, port: 80}}
+  - {type: RequestMirror, requestMirror: {percent: 80, backendRef: {name: httpbin-second, port: 80}}}
+  backendRefs: [{name: httpbin, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://m.domain.example/' })).toMatchObject({
+      ...ok('httpbin.default'),
+      mirrors: [to('mirror.default'), to('httpbin-second.default')],
+    });
+  });
+
+  it('routes a rule with request timeouts and retries', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'timeouts',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [timeout.domain.example]
+rules:
+- matches: [{path: {value: /get}}]
+  timeouts: {request: 2s, backendRequest: 1s}
+  retry: {attempts: 3, codes: [503]}
+  backendRefs: [{name: httpbin, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://timeout.domain.example/get' })).toMatchObject(ok('httpbin.default'));
+  });
+
+  it('routes a rule with a CORS filter', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'cors',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [cors.domain.example]
+rules:
+- filters: [{type: CORS, cors: {allowOrigins: ['https://*.xpto.com'], allowMethods: [GET], maxAge: 50}}]
+  backendRefs: [{kind: Service, name: httpbin, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://cors.domain.example/x' })).toMatchObject(ok('httpbin.default'));
+  });
+
+  it('lets two routes without matches for one host tie: the alphabetically first route wins', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'mirror',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: mirror, port: 80}]}]`,
+      ),
+      httpRoute(
+        'redirect',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: x.example}}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/x' })).toMatchObject(ok('mirror.default'));
+  });
+});
+
+describe('backends that do not resolve (testdata/empty-backend-refs.yaml, zero.yaml, invalid.yaml)', () => {
+  const gw = gateway(
+    listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`) +
+      listener('tcp', 34000, 'TCP', fromAll),
+  );
+  const apps = doc(base, gw, app('httpbin', 'default'), app('foo-svc', 'default', [8000]));
+
+  it('answers 500 for a rule without backendRefs, and for an empty list', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'no-backend',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [no-backend.domain.example]
+rules:
+- matches: [{path: {value: /no-backend}}]
+- matches: [{path: {value: /empty-list}}]
+  backendRefs: []`,
+      ),
+    );
+    expect(seen(text, { to: 'http://no-backend.domain.example/no-backend' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://no-backend.domain.example/empty-list' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://no-backend.domain.example/other' })).toMatchObject(notFound);
+  });
+
+  it('answers 500 for a weight-0 backend, and sends the weight-100 one its traffic', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'zero',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [first.domain.example]
+rules:
+- matches: [{path: {value: /get}}]
+  backendRefs: [{name: httpbin, port: 80, weight: 0}]
+- matches: [{path: {value: /weighted-100}}]
+  backendRefs:
+  - name: foo-svc
+    port: 8000
+    weight: 100
+    filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: foo, value: bar}]}}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://first.domain.example/get' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://first.domain.example/weighted-100/a' })).toMatchObject(ok('foo-svc.default', 8000));
+  });
+
+  it('refuses the TCP connection when the TCPRoute’s only backend has weight 0', () => {
+    const text = doc(
+      apps,
+      object(
+        'TCPRoute',
+        'tcp',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: httpbin, port: 80, weight: 0}]}]`,
+        'v1alpha2',
+      ),
+    );
+    const result = seen(text, { to: 'gw-istio.infra', port: 34000, protocol: 'tcp' });
+    expect(result.outcome).not.toBe('routed');
+  });
+
+  it('answers 500 for a Service that does not exist', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: nope, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(error500);
+  });
+
+  it('answers 500 for a backendRef of an unsupported kind', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{group: unknown.example, kind: Thing, name: t, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(error500);
+  });
+
+  it('makes no route when a backendRef names a hostname instead of a Service (404)', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{name: httpbin.default.svc.cluster.local, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(notFound);
+  });
+});
+
+describe('precedence among rules and routes (testdata/route-precedence.yaml)', () => {
+  const gw = gateway(
+    listener(
+      'default',
+      80,
+      'HTTP',
+      `hostname: "*.domain.example"
+allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {part: allowed}}}}`,
+    ),
+  );
+  const text = doc(
+    base,
+    namespace('allowed-1', { part: 'allowed', 'istio-injection': 'enabled' }),
+    namespace('allowed-2', { part: 'allowed', 'istio-injection': 'enabled' }),
+    gw,
+    app('svc1', 'allowed-1'),
+    app('svc2', 'allowed-1'),
+    app('a-example', 'allowed-1'),
+    app('svc2', 'allowed-2'),
+    app('svc3', 'allowed-2'),
+    app('svc4', 'default'),
+    curl('allowed-1'),
+    httpRoute(
+      'http',
+      'allowed-1',
+      `parentRefs: [{name: gw, namespace: infra}, {group: "", kind: Service, name: a-example}]
+hostnames: [a.domain.example, b.domain.example]
+rules:
+- matches: [{path: {type: PathPrefix, value: /foo}, headers: [{name: my-header, value: some-value}]}]
+  backendRefs: [{name: svc1, port: 80}]
+- matches: [{path: {type: RegularExpression, value: '/foo((/).*)?'}}]
+  backendRefs: [{name: svc2, port: 80}]`,
+    ),
+    httpRoute(
+      'http',
+      'allowed-2',
+      `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [a.domain.example]
+rules:
+- matches: [{path: {type: PathPrefix, value: /foo/bar}}, {path: {type: PathPrefix, value: /bar}}]
+  backendRefs: [{name: svc2, port: 80}]
+- matches:
+  - path: {type: Exact, value: /baz}
+    headers: [{name: my-header, value: some-value}]
+    queryParams: [{name: my-param, value: some-value, type: RegularExpression}]
+  backendRefs: [{name: svc2, port: 80}]
+- matches: [{path: {type: PathPrefix, value: /}}]
+  backendRefs: [{name: svc3, port: 80}]
+- matches: [{method: PATCH, path: {type: PathPrefix, value: /}}]
+  backendRefs: [{name: svc2, port: 80}]`,
+    ),
+    httpRoute(
+      'http',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [a.domain.example, b.domain.example]
+rules:
+- matches: [{path: {type: PathPrefix, value: /abc}, headers: [{name: my-header, value: some-value}]}]
+  backendRefs: [{name: svc4, port: 80}]`,
+    ),
+  );
+  const hdr = { 'my-header': 'some-value' };
+
+  it('puts an Exact match with header and query first', () => {
+    expect(seen(text, { to: 'http://a.domain.example/baz?my-param=some-value', headers: hdr })).toMatchObject(
+      ok('svc2.allowed-2'),
+    );
+  });
+  it('prefers the longer prefix /foo/bar over /foo with a header', () => {
+    expect(seen(text, { to: 'http://a.domain.example/foo/bar/x', headers: hdr })).toMatchObject(ok('svc2.allowed-2'));
+  });
+  it('takes /foo with the header to svc1 of another namespace’s route', () => {
+    expect(seen(text, { to: 'http://a.domain.example/foo', headers: hdr })).toMatchObject(ok('svc1.allowed-1'));
+  });
+  it('puts PathPrefix / before a regular expression: /foo without the header goes to svc3', () => {
+    expect(seen(text, { to: 'http://a.domain.example/foo' })).toMatchObject(ok('svc3.allowed-2'));
+  });
+  it('puts a method match before an equal prefix: PATCH / goes to svc2', () => {
+    expect(seen(text, { to: 'http://a.domain.example/any', method: 'PATCH' })).toMatchObject(ok('svc2.allowed-2'));
+  });
+  it('ignores the route of a namespace the selector leaves out', () => {
+    expect(seen(text, { to: 'http://a.domain.example/abc', headers: hdr })).toMatchObject(ok('svc3.allowed-2'));
+  });
+  it('routes b.domain.example by the allowed-1 route only: the regex catches /foo/x', () => {
+    expect(seen(text, { to: 'http://b.domain.example/foo/x' })).toMatchObject(ok('svc2.allowed-1'));
+    expect(seen(text, { to: 'http://b.domain.example/other' })).toMatchObject(notFound);
+  });
+  it('applies the same route to sidecars calling its Service parent', () => {
+    expect(seen(text, { from: 'allowed-1/curl', to: 'http://a-example.allowed-1/foo', headers: hdr })).toMatchObject(
+      ok('svc1.allowed-1'),
+    );
+    expect(seen(text, { from: 'allowed-1/curl', to: 'http://a-example.allowed-1/foo/y' })).toMatchObject(
+      ok('svc2.allowed-1'),
+    );
+    expect(seen(text, { from: 'allowed-1/curl', to: 'http://a-example.allowed-1/nothing' })).toMatchObject(notFound);
+  });
+});
+
+describe('which routes a listener admits (testdata/route-binding.yaml)', () => {
+  const sel = (selector: string) => `allowedRoutes: {namespaces: {from: Selector, selector: ${selector}}}`;
+  const gw = gateway(
+    listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`) +
+      listener(
+        'foobar',
+        80,
+        'HTTP',
+        `hostname: "*.foobar.example"\nallowedRoutes: {namespaces: {from: All}, kinds: [{kind: HTTPRoute}]}`,
+      ) +
+      listener('same-namespace', 80, 'HTTP', `hostname: "*.same-namespace.example"`) +
+      listener(
+        'scope-route',
+        80,
+        'HTTP',
+        `hostname: "*.scope-route.example"\nallowedRoutes: {namespaces: {from: All}, kinds: [{kind: TCPRoute}]}`,
+      ) +
+      listener(
+        'slctr-labels',
+        80,
+        'HTTP',
+        `hostname: "*.slctr-labels.example"\n${sel('{matchLabels: {part: group}}')}`,
+      ) +
+      listener(
+        'expr-in-no',
+        80,
+        'HTTP',
+        `hostname: "*.expr-in-no.example"\n${sel('{matchExpressions: [{key: part, operator: In, values: [public]}]}')}`,
+      ) +
+      listener(
+        'expr-notin-no',
+        80,
+        'HTTP',
+        `hostname: "*.expr-notin-no.example"
+${sel('{matchExpressions: [{key: part, operator: NotIn, values: [group]}]}')}`,
+      ) +
+      listener(
+        'expr-dne-yes',
+        80,
+        'HTTP',
+        `hostname: "*.expr-dne-yes.example"\n${sel('{matchExpressions: [{key: nothere, operator: DoesNotExist}]}')}`,
+      ),
+  );
+  const route = (name: string, ns: string, refs: string, backend: string, hostnames = '') =>
+    httpRoute(name, ns, `parentRefs: ${refs}\n${hostnames}rules: [{backendRefs: [{name: ${backend}, port: 80}]}]`);
+  const text = doc(
+    base,
+    namespace('group-1', { part: 'group' }),
+    namespace('group-2', { part: 'group' }),
+    gw,
+    app('section', 'default'),
+    app('bind-all', 'default'),
+    app('own', 'infra'),
+    app('echo', 'default'),
+    app('g1', 'group-1'),
+    app('g2', 'group-2'),
+    route(
+      'section-name-cross-namespace',
+      'default',
+      '[{name: gw, namespace: infra, sectionName: foobar}]',
+      'section',
+      'hostnames: [alpha.foobar.example]\n',
+    ),
+    route(
+      'same-namespace-valid',
+      'infra',
+      '[{name: gw, sectionName: foobar}, {name: gw, sectionName: same-namespace}]',
+      'own',
+    ),
+    route(
+      'same-namespace-invalid',
+      'default',
+      '[{name: gw, namespace: infra, sectionName: same-namespace}]',
+      'echo',
+      'hostnames: [foo.same-namespace.example]\n',
+    ),
+    route('bind-all', 'default', '[{name: gw, namespace: infra}]', 'bind-all'),
+    route(
+      'bind-cross-namespace',
+      'group-1',
+      '[{name: gw, namespace: infra, sectionName: slctr-labels}, ' +
+        '{name: gw, namespace: infra, sectionName: expr-in-no}]',
+      'g1',
+    ),
+    route('bind-cross-namespace', 'group-2', '[{name: gw, namespace: infra, sectionName: slctr-labels}]', 'g2'),
+  );
+
+  it('sends a sectionName route its own hostname', () => {
+    expect(seen(text, { to: 'http://alpha.foobar.example/' })).toMatchObject(ok('section.default'));
+  });
+  it('lets the older-named route win for other hosts of the listener', () => {
+    expect(seen(text, { to: 'http://beta.foobar.example/' })).toMatchObject(ok('bind-all.default'));
+  });
+  it('admits only the Gateway’s namespace on a listener without allowedRoutes', () => {
+    expect(seen(text, { to: 'http://foo.same-namespace.example/' })).toMatchObject(ok('own.infra'));
+  });
+  it('routes nothing through a listener that admits only TCPRoutes', () => {
+    expect(seen(text, { to: 'http://x.scope-route.example/' })).toMatchObject(notFound);
+  });
+  it('admits the namespaces a label selector picks, the first by name winning a tie', () => {
+    expect(seen(text, { to: 'http://x.slctr-labels.example/' })).toMatchObject(ok('g1.group-1'));
+  });
+  it('admits nothing when a selector picks no namespace', () => {
+    expect(seen(text, { to: 'http://x.expr-in-no.example/' })).toMatchObject(notFound);
+  });
+  it('admits by NotIn and DoesNotExist expressions', () => {
+    expect(seen(text, { to: 'http://x.expr-notin-no.example/' })).toMatchObject(ok('bind-all.default'));
+    expect(seen(text, { to: 'http://x.expr-dne-yes.example/' })).toMatchObject(ok('bind-all.default'));
+  });
+});
+
+describe('listeners of one port with nested hostnames (testdata/isolation.yaml)', () => {
+  const gw = gateway(
+    listener('empty-hostname', 80, 'HTTP', fromAll) +
+      listener('wildcard-example-com', 80, 'HTTP', `hostname: "*.example.com"\n${fromAll}`) +
+      listener('wildcard-foo-example-com', 80, 'HTTP', `hostname: "*.foo.example.com"\n${fromAll}`) +
+      listener('abc-foo-example-com', 80, 'HTTP', `hostname: abc.foo.example.com\n${fromAll}`),
+  );
+  const hosts = '[bar.com, "*.example.com", "*.foo.example.com", abc.foo.example.com]';
+  const route = (section: string) =>
+    httpRoute(
+      `to-${section}`,
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: ${section}}]
+hostnames: ${hosts}
+rules: [{matches: [{path: {value: /${section}}}], backendRefs: [{name: backend, port: 80}]}]`,
+    );
+  const text = doc(
+    base,
+    gw,
+    app('backend', 'default'),
+    route('empty-hostname'),
+    route('wildcard-example-com'),
+    route('wildcard-foo-example-com'),
+    route('abc-foo-example-com'),
+  );
+  const cases: Array<[string, string, boolean]> = [
+    ['bar.com', '/empty-hostname', true],
+    ['x.example.com', '/empty-hostname', false],
+    ['x.example.com', '/wildcard-example-com', true],
+    ['x.foo.example.com', '/wildcard-example-com', false],
+    ['x.foo.example.com', '/wildcard-foo-example-com', true],
+    ['abc.foo.example.com', '/wildcard-foo-example-com', false],
+    ['abc.foo.example.com', '/abc-foo-example-com', true],
+    ['bar.com', '/abc-foo-example-com', false],
+  ];
+  for (const [host, path, routed] of cases)
+    it(`${routed ? 'routes' : 'does not route'} ${host}${path}`, () => {
+      expect(seen(text, { to: `http://${host}${path}` })).toMatchObject(routed ? ok('backend.default') : notFound);
+    });
+});
+
+describe('mesh routes with a Service parent (testdata/mesh.yaml; GAMMA)', () => {
+  const text = doc(
+    base,
+    namespace('apple', { 'istio-injection': 'enabled' }),
+    gateway(listener('default', 80, 'HTTP', `hostname: "*.example.com"\n${fromAll}`)),
+    app('echo', 'default'),
+    app('example', 'default'),
+    app('echo-port', 'default'),
+    app('echo-1', 'default', [80, 8080]),
+    app('echo-2', 'default'),
+    app('httpbin-apple', 'apple'),
+    app('apple-v2', 'apple'),
+    curl('default'),
+    curl('apple'),
+    httpRoute(
+      'echo',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: echo}]\nrules: [{backendRefs: [{name: echo, port: 80}]}]`,
+    ),
+    httpRoute(
+      'dual',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: example}, {name: gw, namespace: infra}]
+hostnames: [foo.example.com]
+rules: [{backendRefs: [{name: example, port: 80}]}]`,
+    ),
+    httpRoute(
+      'header',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: echo}]
+rules:
+- matches: [{path: {value: /path}}]
+  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: my-added-header, value: added-value}]}}]
+  backendRefs: [{name: echo-2, port: 80}]`,
+    ),
+    httpRoute(
+      'echo-port',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: echo-port, port: 80}]
+rules: [{backendRefs: [{name: echo, port: 80}]}]`,
+    ),
+    httpRoute(
+      'multi-service',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: echo-1, port: 8080}]
+rules: [{backendRefs: [{name: echo-2, port: 80}]}]`,
+    ),
+    httpRoute(
+      'consumer-override',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: httpbin-apple, namespace: apple, port: 80}]
+rules: [{backendRefs: [{name: apple-v2, namespace: apple, port: 80}]}]`,
+    ),
+  );
+  const client = 'default/curl';
+
+  it('merges two routes for one Service: the /path rule first, the rest to the other route', () => {
+    expect(seen(text, { from: client, to: 'http://echo/path/a' })).toMatchObject(ok('echo-2.default'));
+    expect(seen(text, { from: client, to: 'http://echo/other' })).toMatchObject(ok('echo.default'));
+  });
+  it('routes a route with a Service and a Gateway parent for both', () => {
+    expect(seen(text, { from: client, to: 'http://example/x' })).toMatchObject(ok('example.default'));
+    expect(seen(text, { to: 'http://foo.example.com/x' })).toMatchObject(ok('example.default'));
+    expect(seen(text, { to: 'http://bar.example.com/x' })).toMatchObject(notFound);
+  });
+  it('routes only the port a parentRef names', () => {
+    expect(seen(text, { from: client, to: 'http://echo-1:8080/' })).toMatchObject(ok('echo-2.default'));
+    expect(seen(text, { from: client, to: 'http://echo-1:80/' })).toMatchObject(ok('echo-1.default'));
+    expect(seen(text, { from: client, to: 'http://echo-port:80/' })).toMatchObject(ok('echo.default'));
+  });
+  it('applies a consumer route only to clients in its own namespace', () => {
+    expect(seen(text, { from: client, to: 'http://httpbin-apple.apple/' })).toMatchObject(ok('apple-v2.apple'));
+    expect(seen(text, { from: 'apple/curl', to: 'http://httpbin-apple.apple/' })).toMatchObject(
+      ok('httpbin-apple.apple'),
+    );
+  });
+});
+
+describe('GRPCRoute (testdata/grpc.yaml, http-grpc-same-host.yaml)', () => {
+  const gw = gateway(
+    listener(
+      'default',
+      80,
+      'HTTP',
+      `hostname: "*.domain.example"\nallowedRoutes: {namespaces: {from: All}, kinds: [{kind: GRPCRoute}]}`,
+    ),
+  );
+  const grpc = object(
+    'GRPCRoute',
+    'grpc',
+    'default',
+    `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [first.domain.example]
+rules:
+- matches: [{method: {service: foo}, headers: [{name: my-header, value: some-value}]}]
+  backendRefs: [{name: httpbin, port: 80}]
+- matches: [{method: {type: RegularExpression, method: bar}}]
+  backendRefs: [{name: grpcbin, port: 9090}]`,
+  );
+  const text = doc(base, gw, app('httpbin', 'default'), app('grpcbin', 'default', [9090], 'grpc'), grpc);
+
+  it('matches a service without a method on every method of that service', () => {
+    expect(
+      seen(text, {
+        to: 'http://first.domain.example/foo/Get',
+        protocol: 'grpc',
+        headers: { 'my-header': 'some-value' },
+      }),
+    ).toMatchObject(ok('httpbin.default'));
+  });
+  it('matches a method by regular expression in any service', () => {
+    expect(seen(text, { to: 'http://first.domain.example/pkg.Svc/bar', protocol: 'grpc' })).toMatchObject(
+      ok('grpcbin.default', 9090),
+    );
+    expect(seen(text, { to: 'http://first.domain.example/foo/Get', protocol: 'grpc' })).toMatchObject(notFound);
+  });
+  it('refuses an HTTPRoute on a listener that admits only GRPCRoutes', () => {
+    const http = httpRoute(
+      'http',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [h.domain.example]
+rules: [{backendRefs: [{name: httpbin, port: 80}]}]`,
+    );
+    expect(seen(doc(text, http), { to: 'http://h.domain.example/' })).toMatchObject(notFound);
+  });
+  it('merges an HTTPRoute and a GRPCRoute for one host', () => {
+    const same = doc(
+      base,
+      gateway(listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`)),
+      app('httpbin', 'default'),
+      app('grpcbin', 'default', [9090], 'grpc'),
+      httpRoute(
+        'http',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [my.domain.example]
+rules: [{matches: [{path: {value: /api}}], backendRefs: [{name: httpbin, port: 80}]}]`,
+      ),
+      object(
+        'GRPCRoute',
+        'grpc',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [my.domain.example]
+rules: [{matches: [{method: {service: foo.FooService, type: Exact}}], backendRefs: [{name: grpcbin, port: 9090}]}]`,
+      ),
+    );
+    expect(seen(same, { to: 'http://my.domain.example/foo.FooService/Do', protocol: 'grpc' })).toMatchObject(
+      ok('grpcbin.default', 9090),
+    );
+    expect(seen(same, { to: 'http://my.domain.example/api/v1' })).toMatchObject(ok('httpbin.default'));
+  });
+});
+
+describe('ReferenceGrants for backends (testdata/reference-policy-service.yaml)', () => {
+  const text = doc(
+    base,
+    namespace('service', { 'istio-injection': 'enabled' }),
+    gateway(listener('simple', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`)),
+    app('my-svc', 'service'),
+    app('other-svc', 'service'),
+    object(
+      'ReferenceGrant',
+      'allow-service',
+      'service',
+      `from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: infra}]
+to: [{group: "", kind: Service, name: my-svc}]`,
+      'v1beta1',
+    ),
+    httpRoute(
+      'http',
+      'infra',
+      `parentRefs: [{name: gw}]
+hostnames: [simple.domain.example]
+rules: [{backendRefs: [{name: my-svc, namespace: service, port: 80}]}]`,
+    ),
+    httpRoute(
+      'named',
+      'infra',
+      `parentRefs: [{name: gw}]
+hostnames: [other.domain.example]
+rules: [{backendRefs: [{name: other-svc, namespace: service, port: 80}]}]`,
+    ),
+    object(
+      'GRPCRoute',
+      'grpc',
+      'infra',
+      `parentRefs: [{name: gw}]
+hostnames: [grpc.domain.example]
+rules: [{backendRefs: [{name: my-svc, namespace: service, port: 80}]}]`,
+    ),
+  );
+  it('allows the Service the grant names', () => {
+    expect(seen(text, { to: 'http://simple.domain.example/' })).toMatchObject(ok('my-svc.service'));
+  });
+  it('answers 500 for a Service in that namespace the grant does not name', () => {
+    expect(seen(text, { to: 'http://other.domain.example/' })).toMatchObject(error500);
+  });
+  it('answers 500 for a GRPCRoute when the grant is for HTTPRoutes only', () => {
+    expect(seen(text, { to: 'http://grpc.domain.example/a.B/C', protocol: 'grpc' })).toMatchObject(error500);
+  });
+});
+
+describe('TCP and TLS listeners (testdata/tcp.yaml, tls.yaml, reference-policy-tcp.yaml)', () => {
+  const text = doc(
+    base,
+    namespace('service', { 'istio-injection': 'enabled' }),
+    gateway(
+      listener('tcp', 34000, 'TCP', fromAll) +
+        listener('passthrough', 34001, 'TLS', `tls: {mode: Passthrough}\n${fromAll}`) +
+        listener(
+          'terminate',
+          34002,
+          'TLS',
+          `hostname: tls.domain.example\ntls: {mode: Terminate, certificateRefs: [{name: cert}]}\n${fromAll}`,
+        ),
+    ),
+    app('tcp-echo', 'default', [9000], 'tcp'),
+    app('tls-echo', 'default', [443], 'tls'),
+    app('far', 'service', [9000], 'tcp'),
+    object(
+      'TCPRoute',
+      'tcp',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: tcp}]
+rules: [{backendRefs: [{name: tcp-echo, port: 9000}]}]`,
+      'v1alpha2',
+    ),
+    object(
+      'TLSRoute',
+      'tls',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: passthrough}]
+hostnames: ["*.example.com"]
+rules: [{backendRefs: [{name: tls-echo, port: 443}]}]`,
+      'v1alpha2',
+    ),
+    object(
+      'TCPRoute',
+      'terminated',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: terminate}]
+rules: [{backendRefs: [{name: tcp-echo, port: 9000}]}]`,
+      'v1alpha2',
+    ),
+  );
+  it('forwards a TCP listener’s connection to the TCPRoute backend', () => {
+    expect(seen(text, { to: 'gw-istio.infra', port: 34000, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('tcp-echo.default', 9000),
+    });
+  });
+  it('passes TLS through by SNI under the route’s wildcard hostname, and not others', () => {
+    expect(seen(text, { to: 'gw-istio.infra', port: 34001, protocol: 'tls', sni: 'a.example.com' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('tls-echo.default', 443),
+    });
+    expect(seen(text, { to: 'gw-istio.infra', port: 34001, protocol: 'tls', sni: 'a.example.org' }).outcome).not.toBe(
+      'routed',
+    );
+  });
+  it('terminates TLS and forwards the connection to a TCPRoute backend', () => {
+    expect(seen(text, { to: 'gw-istio.infra', port: 34002, protocol: 'tls', sni: 'tls.domain.example' })).toMatchObject(
+      { outcome: 'routed', cluster: to('tcp-echo.default', 9000) },
+    );
+  });
+  it('does not forward a TCPRoute to another namespace without a ReferenceGrant', () => {
+    const cross = doc(
+      base,
+      namespace('service', { 'istio-injection': 'enabled' }),
+      gateway(listener('tcp', 34000, 'TCP', fromAll)),
+      app('far', 'service', [9000], 'tcp'),
+      object(
+        'TCPRoute',
+        'tcp',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{name: far, namespace: service, port: 9000}]}]`,
+        'v1alpha2',
+      ),
+    );
+    expect(seen(cross, { to: 'gw-istio.infra', port: 34000, protocol: 'tcp' }).outcome).not.toBe('routed');
+    const granted = doc(
+      cross,
+      object(
+        'ReferenceGrant',
+        'g',
+        'service',
+        `from: [{group: gateway.networking.k8s.io, kind: TCPRoute, namespace: default}]
+to: [{group: "", kind: Service}]`,
+        'v1beta1',
+      ),
+    );
+    expect(seen(granted, { to: 'gw-istio.infra', port: 34000, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('far.service', 9000),
+    });
+  });
+});
+
+describe('HTTPS listeners (testdata/tls.yaml, redirect-only.yaml; istio.io secure gateways)', () => {
+  const https = (name: string, host: string, extra = '') =>
+    listener(
+      name,
+      443,
+      'HTTPS',
+      `hostname: "${host}"\ntls: {mode: Terminate, certificateRefs: [{name: cert}]${extra}}\n${fromAll}`,
+    );
+  const text = doc(
+    base,
+    gateway(
+      listener('http', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`) +
+        https('https', '*.domain.example') +
+        https('other', 'other.example'),
+    ),
+    app('httpbin', 'default'),
+    app('other', 'default'),
+    httpRoute(
+      'to-https',
+      'infra',
+      `parentRefs: [{name: gw, sectionName: http}]
+rules: [{filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]}]`,
+    ),
+    httpRoute(
+      'app',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: https}]
+hostnames: [app.domain.example]
+rules: [{backendRefs: [{name: httpbin, port: 80}]}]`,
+    ),
+    httpRoute(
+      'other',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: other}]
+rules: [{backendRefs: [{name: other, port: 80}]}]`,
+    ),
+  );
+  it('serves the route over HTTPS', () => {
+    expect(seen(text, { to: 'https://app.domain.example/status/200' })).toMatchObject(ok('httpbin.default'));
+  });
+  it('redirects the HTTP listener’s requests to https', () => {
+    expect(seen(text, { to: 'http://app.domain.example/status/200' })).toMatchObject({
+      outcome: 'redirect',
+      status: 301,
+      location: 'https://app.domain.example/status/200',
+    });
+  });
+  it('serves a route without hostnames only under its listener’s hostname', () => {
+    expect(seen(text, { to: 'https://other.example/' })).toMatchObject(ok('other.default'));
+    expect(seen(text, { to: 'https://nope.domain.example/' })).toMatchObject(notFound);
+  });
+  it('redirects on an HTTPS listener keeping the https scheme', () => {
+    const moved = doc(
+      text,
+      httpRoute(
+        'moved',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra, sectionName: https}]
+hostnames: [old.domain.example]
+rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: new.domain.example}}]}]`,
+      ),
+    );
+    expect(seen(moved, { to: 'https://old.domain.example/x' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'https://new.domain.example/x',
+    });
+  });
+});
+
+describe('listener and parentRef ports (HTTPRouteListenerPortMatching; testdata/valid-invalid-parent-ref.yaml)', () => {
+  const text = doc(
+    base,
+    gateway(listener('http', 80, 'HTTP', fromAll) + listener('alt', 8080, 'HTTP', fromAll)),
+    app('httpbin', 'default'),
+    app('alt', 'default'),
+    httpRoute(
+      'by-port',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, port: 8080}, {name: gw, namespace: infra, port: 1234}]
+hostnames: [alt.example]
+rules: [{backendRefs: [{name: alt, port: 80}]}]`,
+    ),
+    httpRoute(
+      'moved',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, port: 8080}]
+hostnames: [old.example]
+rules: [{filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example}}]}]`,
+    ),
+  );
+  it('attaches a route by port to that listener only', () => {
+    expect(seen(text, { to: 'http://alt.example:8080/' })).toMatchObject(ok('alt.default'));
+    expect(seen(text, { to: 'http://alt.example/' })).toMatchObject(notFound);
+  });
+  it('keeps the request’s port in a redirect to another hostname', () => {
+    expect(seen(text, { to: 'http://old.example:8080/p' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'http://new.example:8080/p',
+    });
+  });
+});
+
+describe('backends named by hostname (testdata/serviceentry.yaml, mcs.yaml)', () => {
+  const se = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: egress, namespace: default}
+spec:
+  hosts: [google.com, "*.egress.com"]
+  resolution: DNS
+  ports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: tls, protocol: TLS}]`;
+  const text = doc(
+    base,
+    gateway(listener('default', 80, 'HTTP', fromAll)),
+    se,
+    curl('default'),
+    httpRoute(
+      'http',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{kind: Hostname, group: networking.istio.io, name: google.com, port: 80}]}]`,
+    ),
+  );
+  it('routes a Hostname backend to the ServiceEntry’s host', () => {
+    expect(seen(text, { to: 'http://any.example/' })).toMatchObject({
+      outcome: 'routed',
+      cluster: 'outbound|80||google.com',
+    });
+  });
+  it('answers 500 for a Hostname no ServiceEntry declares', () => {
+    const missing = text.replace('name: google.com, port: 80', 'name: nowhere.example, port: 80');
+    expect(seen(missing, { to: 'http://any.example/' })).toMatchObject(error500);
+  });
+  it('routes a sidecar’s requests by a route whose parent is the ServiceEntry', () => {
+    const withMesh = doc(
+      text,
+      app('mirror-of-google', 'default'),
+      httpRoute(
+        'egress',
+        'default',
+        `parentRefs: [{kind: ServiceEntry, group: networking.istio.io, name: egress}]
+hostnames: [google.com]
+rules: [{backendRefs: [{name: mirror-of-google, port: 80}]}]`,
+      ),
+    );
+    expect(seen(withMesh, { from: 'default/curl', to: 'http://google.com/' })).toMatchObject(
+      ok('mirror-of-google.default'),
+    );
+  });
+  it('treats a ServiceImport backend as the Service of that name', () => {
+    const mcs = doc(
+      base,
+      gateway(listener('default', 80, 'HTTP', fromAll)),
+      app('echo', 'default'),
+      httpRoute(
+        'mcs',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: echo, port: 80}]}]`,
+      ),
+    );
+    expect(seen(mcs, { to: 'http://any.example/' })).toMatchObject(ok('echo.default'));
+  });
+});
