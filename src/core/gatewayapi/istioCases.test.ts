@@ -1143,3 +1143,671 @@ rules: [{backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name:
     expect(seen(mcs, { to: 'http://any.example/' })).toMatchObject(ok('echo.default'));
   });
 });
+
+// istio.io tasks, their "Gateway API" tab: the manifests the page applies, and what the page says the request does.
+
+/** Deployments of `app` per version with a Service for all and one per version (bookinfo-versions.yaml's way). */
+const versioned = (name: string, ns: string, port: number, versions: string[], protocol = 'http') =>
+  doc(
+    ...versions.map((v) => {
+      const labels = `{app: ${name}, version: ${v}}`;
+      return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}-${v}, namespace: ${ns}}
+spec:
+  selector: {matchLabels: ${labels}}
+  template:
+    metadata: {labels: ${labels}}
+    spec:
+      containers: [{name: app, image: app, ports: [{containerPort: ${port}}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}-${v}, namespace: ${ns}}
+spec:
+  selector: ${labels}
+  ports: [{name: ${protocol}, port: ${port}}]`;
+    }),
+    `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  selector: {app: ${name}}
+  ports: [{name: ${protocol}, port: ${port}}]`,
+  );
+
+/** The weighted clusters a request met, as `cluster weight`. */
+function weights(text: string, request: Partial<TraceRequest> & { to: string }): string[] {
+  const t = simulateScenario(text, { from: 'infra/gw-istio', ...request });
+  const weighted = t.steps.map((s) => s.fact).find((f) => f.kind === 'route' && f.by === 'weight');
+  return weighted?.kind === 'route' && weighted.by === 'weight'
+    ? weighted.clusters.map((c) => `${c.name} ${c.weight}`)
+    : [];
+}
+
+describe('istio.io: request routing and traffic shifting (Gateway API tab)', () => {
+  const mesh = doc(
+    base,
+    versioned('reviews', 'default', 9080, ['v1', 'v2', 'v3']),
+    versioned('productpage', 'default', 9080, ['v1']),
+  );
+  const client = 'default/productpage-v1';
+  const routing = httpRoute(
+    'reviews',
+    'default',
+    `parentRefs: [{group: "", kind: Service, name: reviews, port: 9080}]
+rules:
+- matches: [{headers: [{name: end-user, value: jason}]}]
+  backendRefs: [{name: reviews-v2, port: 9080}]
+- backendRefs: [{name: reviews-v1, port: 9080}]`,
+  );
+  it('sends jason to reviews-v2 and everyone else to reviews-v1', () => {
+    const text = doc(mesh, routing);
+    expect(
+      seen(text, { from: client, to: 'http://reviews:9080/reviews/0', headers: { 'end-user': 'jason' } }),
+    ).toMatchObject(ok('reviews-v2.default', 9080));
+    expect(seen(text, { from: client, to: 'http://reviews:9080/reviews/0' })).toMatchObject(
+      ok('reviews-v1.default', 9080),
+    );
+  });
+  it('splits 50/50 between reviews-v1 and reviews-v3, then sends all to reviews-v3', () => {
+    const split = (rule: string) =>
+      doc(
+        mesh,
+        httpRoute(
+          'reviews',
+          'default',
+          `parentRefs: [{group: "", kind: Service, name: reviews, port: 9080}]\nrules:\n${rule}`,
+        ),
+      );
+    expect(
+      weights(
+        split(
+          '- backendRefs: [{name: reviews-v1, port: 9080, weight: 50}, {name: reviews-v3, port: 9080, weight: 50}]',
+        ),
+        { from: client, to: 'http://reviews:9080/' },
+      ),
+    ).toEqual([`${to('reviews-v1.default', 9080)} 50`, `${to('reviews-v3.default', 9080)} 50`]);
+    expect(
+      seen(split('- backendRefs: [{name: reviews-v3, port: 9080}]'), { from: client, to: 'http://reviews:9080/' }),
+    ).toMatchObject(ok('reviews-v3.default', 9080));
+  });
+});
+
+describe('istio.io: TCP traffic shifting (Gateway API tab)', () => {
+  const setup = (rules: string) =>
+    doc(
+      base,
+      versioned('tcp-echo', 'default', 9000, ['v1', 'v2'], 'tcp'),
+      gateway(listener('tcp-31400', 31400, 'TCP', ''), 'tcp-echo-gateway', 'default'),
+      object(
+        'TCPRoute',
+        'tcp-echo',
+        'default',
+        `parentRefs: [{name: tcp-echo-gateway, sectionName: tcp-31400}]\nrules:\n${rules}`,
+        'v1alpha2',
+      ),
+    );
+  const request = {
+    from: 'default/tcp-echo-gateway-istio',
+    to: 'tcp-echo-gateway-istio.default',
+    port: 31400,
+    protocol: 'tcp' as const,
+  };
+  it('sends every connection to tcp-echo-v1', () => {
+    expect(seen(setup('- backendRefs: [{name: tcp-echo-v1, port: 9000}]'), request)).toMatchObject({
+      outcome: 'routed',
+      cluster: to('tcp-echo-v1.default', 9000),
+    });
+  });
+  it('shifts 20% of connections to tcp-echo-v2', () => {
+    expect(
+      weights(
+        setup(
+          '- backendRefs: [{name: tcp-echo-v1, port: 9000, weight: 80}, {name: tcp-echo-v2, port: 9000, weight: 20}]',
+        ),
+        request,
+      ),
+    ).toEqual([`${to('tcp-echo-v1.default', 9000)} 80`, `${to('tcp-echo-v2.default', 9000)} 20`]);
+  });
+});
+
+describe('istio.io: mirroring (Gateway API tab)', () => {
+  it('answers from httpbin-v1 and sends a copy to httpbin-v2', () => {
+    const text = doc(
+      base,
+      versioned('httpbin', 'default', 8000, ['v1', 'v2']),
+      curl('default'),
+      httpRoute(
+        'httpbin',
+        'default',
+        `parentRefs: [{group: "", kind: Service, name: httpbin, port: 8000}]
+rules:
+- filters: [{type: RequestMirror, requestMirror: {backendRef: {name: httpbin-v2, port: 8000}}}]
+  backendRefs: [{name: httpbin-v1, port: 8000}]`,
+      ),
+    );
+    expect(seen(text, { from: 'default/curl', to: 'http://httpbin:8000/headers' })).toMatchObject({
+      ...ok('httpbin-v1.default', 8000),
+      mirrors: [to('httpbin-v2.default', 8000)],
+    });
+  });
+});
+
+describe('istio.io: ingress gateways and secure gateways (Gateway API tab)', () => {
+  const apps = doc(
+    base,
+    namespace('istio-system'),
+    versioned('httpbin', 'default', 8000, ['v1']),
+    versioned('helloworld', 'default', 5000, ['v1']),
+  );
+  const byName =
+    'allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {kubernetes.io/metadata.name: default}}}}';
+  const ingress = doc(
+    apps,
+    gateway(
+      listener('http', 80, 'HTTP', `hostname: "httpbin.example.com"\nallowedRoutes: {namespaces: {from: Same}}`),
+      'httpbin-gateway',
+      'default',
+    ),
+    httpRoute(
+      'httpbin',
+      'default',
+      `parentRefs: [{name: httpbin-gateway}]
+hostnames: [httpbin.example.com]
+rules:
+- matches: [{path: {type: PathPrefix, value: /status}}, {path: {type: PathPrefix, value: /delay}}]
+  backendRefs: [{name: httpbin, port: 8000}]`,
+    ),
+  );
+  const gw = { from: 'default/httpbin-gateway-istio' };
+  it('routes /status and /delay on httpbin.example.com to httpbin', () => {
+    expect(seen(ingress, { ...gw, to: 'http://httpbin.example.com/status/200' })).toMatchObject(
+      ok('httpbin.default', 8000),
+    );
+    expect(seen(ingress, { ...gw, to: 'http://httpbin.example.com/delay/1' })).toMatchObject(
+      ok('httpbin.default', 8000),
+    );
+  });
+  it('answers 404 for another path or another host', () => {
+    expect(seen(ingress, { ...gw, to: 'http://httpbin.example.com/headers' })).toMatchObject(notFound);
+    expect(seen(ingress, { ...gw, to: 'http://other.example.com/status/200' })).toMatchObject(notFound);
+  });
+
+  const secure = doc(
+    apps,
+    gateway(
+      listener(
+        'https-httpbin',
+        443,
+        'HTTPS',
+        `hostname: "httpbin.example.com"
+tls: {mode: Terminate, certificateRefs: [{name: httpbin-credential}]}
+${byName}`,
+      ) +
+        listener(
+          'https-helloworld',
+          443,
+          'HTTPS',
+          `hostname: "helloworld.example.com"
+tls: {mode: Terminate, certificateRefs: [{name: helloworld-credential}]}
+${byName}`,
+        ),
+      'mygateway',
+      'istio-system',
+    ),
+    httpRoute(
+      'httpbin',
+      'default',
+      `parentRefs: [{name: mygateway, namespace: istio-system}]
+hostnames: [httpbin.example.com]
+rules:
+- matches: [{path: {type: PathPrefix, value: /status}}, {path: {type: PathPrefix, value: /delay}}]
+  backendRefs: [{name: httpbin, port: 8000}]`,
+    ),
+    httpRoute(
+      'helloworld',
+      'default',
+      `parentRefs: [{name: mygateway, namespace: istio-system}]
+hostnames: [helloworld.example.com]
+rules: [{matches: [{path: {type: Exact, value: /hello}}], backendRefs: [{name: helloworld, port: 5000}]}]`,
+    ),
+  );
+  const sgw = { from: 'istio-system/mygateway-istio' };
+  it('serves httpbin.example.com over TLS with its own certificate', () => {
+    expect(seen(secure, { ...sgw, to: 'https://httpbin.example.com/status/418' })).toMatchObject(
+      ok('httpbin.default', 8000),
+    );
+  });
+  it('serves helloworld.example.com/hello exactly on the same port', () => {
+    expect(seen(secure, { ...sgw, to: 'https://helloworld.example.com/hello' })).toMatchObject(
+      ok('helloworld.default', 5000),
+    );
+    expect(seen(secure, { ...sgw, to: 'https://helloworld.example.com/hello/x' })).toMatchObject(notFound);
+  });
+  it('does not attach routes from a namespace the selector leaves out', () => {
+    const moved = doc(
+      secure,
+      namespace('other'),
+      versioned('hello2', 'other', 5000, ['v1']),
+      httpRoute(
+        'hello2',
+        'other',
+        `parentRefs: [{name: mygateway, namespace: istio-system}]
+hostnames: [helloworld.example.com]
+rules: [{matches: [{path: {type: Exact, value: /other}}], backendRefs: [{name: hello2, port: 5000}]}]`,
+      ),
+    );
+    expect(seen(moved, { ...sgw, to: 'https://helloworld.example.com/other' })).toMatchObject(notFound);
+  });
+});
+
+describe('istio.io: egress gateway (Gateway API tab)', () => {
+  const cnn = (ports: string) => `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: cnn, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  ports: ${ports}
+  resolution: DNS`;
+  const egress = (protocol: string, port: number, extra: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  namespace: default
+  annotations: {networking.istio.io/service-type: ClusterIP}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: ${protocol.toLowerCase()}
+    hostname: edition.cnn.com
+    port: ${port}
+    protocol: ${protocol}
+${extra}    allowedRoutes: {namespaces: {from: Same}}`;
+  it('sends sidecar HTTP requests for edition.cnn.com through the egress gateway, which forwards them out', () => {
+    const text = doc(
+      base,
+      curl('default'),
+      cnn('[{number: 80, name: http-port, protocol: HTTP}, {number: 443, name: https, protocol: HTTPS}]'),
+      egress('HTTP', 80, ''),
+      httpRoute(
+        'direct-cnn-to-egress-gateway',
+        'default',
+        `parentRefs: [{kind: ServiceEntry, group: networking.istio.io, name: cnn}]
+rules: [{backendRefs: [{name: cnn-egress-gateway-istio, port: 80}]}]`,
+      ),
+      httpRoute(
+        'forward-cnn-from-egress-gateway',
+        'default',
+        `parentRefs: [{name: cnn-egress-gateway}]
+hostnames: [edition.cnn.com]
+rules: [{backendRefs: [{kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 80}]}]`,
+      ),
+    );
+    const t = simulateScenario(text, { from: 'default/curl', to: 'http://edition.cnn.com/politics' });
+    expect(t.hops.map((h) => `${h.direction} ${h.route ?? '-'} ${h.cluster ?? '-'}`)).toEqual([
+      `outbound default.direct-cnn-to-egress-gateway.0 ${to('cnn-egress-gateway-istio.default')}`,
+      'gateway default.forward-cnn-from-egress-gateway.0 outbound|80||edition.cnn.com',
+    ]);
+  });
+  it('passes sidecar TLS for edition.cnn.com through the egress gateway by SNI', () => {
+    const text = doc(
+      base,
+      curl('default'),
+      cnn('[{number: 443, name: tls, protocol: TLS}]'),
+      egress('TLS', 443, '    tls: {mode: Passthrough}\n'),
+      object(
+        'TLSRoute',
+        'direct-cnn-to-egress-gateway',
+        'default',
+        `parentRefs: [{kind: ServiceEntry, group: networking.istio.io, name: cnn}]
+rules: [{backendRefs: [{name: cnn-egress-gateway-istio, port: 443}]}]`,
+        'v1alpha2',
+      ),
+      object(
+        'TLSRoute',
+        'forward-cnn-from-egress-gateway',
+        'default',
+        `parentRefs: [{name: cnn-egress-gateway}]
+hostnames: [edition.cnn.com]
+rules: [{backendRefs: [{kind: Hostname, group: networking.istio.io, name: edition.cnn.com, port: 443}]}]`,
+        'v1alpha2',
+      ),
+    );
+    const t = simulateScenario(text, { from: 'default/curl', to: 'https://edition.cnn.com/politics' });
+    expect(t.hops.map((h) => `${h.direction} ${h.cluster ?? '-'}`)).toEqual([
+      `outbound ${to('cnn-egress-gateway-istio.default', 443)}`,
+      'gateway outbound|443||edition.cnn.com',
+    ]);
+    expect(t.outcome).toBe('routed');
+  });
+});
+
+describe('hostnames, matches and parents (testdata/http.yaml, route-binding.yaml, multi-gateway.yaml)', () => {
+  const apps = doc(base, namespace('web'), app('a', 'default'), app('b', 'default'), app('w', 'web'));
+  const route = (name: string, spec: string, ns = 'default') => httpRoute(name, ns, spec);
+  const on = (listeners: string, ...routes: string[]) => doc(apps, gateway(listeners), ...routes);
+  const all = (host = '') => listener('http', 80, 'HTTP', `${host ? `hostname: "${host}"\n` : ''}${fromAll}`);
+
+  it('narrows a wildcard route hostname to the listener’s exact hostname', () => {
+    const text = on(
+      all('foo.example.com'),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: ["*.example.com"]
+rules: [{backendRefs: [{name: a, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://foo.example.com/' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://bar.example.com/' })).toMatchObject(notFound);
+  });
+  it('does not attach a route whose hostname the wildcard listener does not cover', () => {
+    const text = on(
+      all('*.example.com'),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [example.com]
+rules: [{backendRefs: [{name: a, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://example.com/' })).toMatchObject(notFound);
+  });
+  it('keeps a more specific wildcard route hostname under a wildcard listener', () => {
+    const text = on(
+      all('*.example.com'),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: ["*.foo.example.com"]
+rules: [{backendRefs: [{name: a, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://x.foo.example.com/' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://x.example.com/' })).toMatchObject(notFound);
+  });
+  it('does not fall back to a wildcard host’s route when an exact host’s route does not match the path', () => {
+    const text = on(
+      all(),
+      route(
+        'wild',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: ["*.example.com"]
+rules: [{matches: [{path: {value: /a}}], backendRefs: [{name: a, port: 80}]}]`,
+      ),
+      route(
+        'exact',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [b.example.com]
+rules: [{matches: [{path: {value: /b}}], backendRefs: [{name: b, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://b.example.com/b' })).toMatchObject(ok('b.default'));
+    expect(seen(text, { to: 'http://c.example.com/a' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://b.example.com/a' })).toMatchObject(notFound);
+  });
+  it('matches query parameters, header regular expressions and methods', () => {
+    const text = on(
+      all(),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- matches: [{queryParams: [{name: v, value: "2"}]}]
+  backendRefs: [{name: b, port: 80}]
+- matches: [{headers: [{name: x-user, type: RegularExpression, value: "adm.*"}]}]
+  backendRefs: [{name: w, namespace: web, port: 80}]
+- matches: [{method: POST}]
+  backendRefs: [{name: b, port: 80}]
+- backendRefs: [{name: a, port: 80}]`,
+      ),
+      object(
+        'ReferenceGrant',
+        'g',
+        'web',
+        `from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+to: [{group: "", kind: Service}]`,
+        'v1beta1',
+      ),
+    );
+    expect(seen(text, { to: 'http://x.example/p?v=2' })).toMatchObject(ok('b.default'));
+    expect(seen(text, { to: 'http://x.example/p?v=3' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://x.example/p', headers: { 'x-user': 'admin' } })).toMatchObject(ok('w.web'));
+    expect(seen(text, { to: 'http://x.example/p', headers: { 'x-user': 'xadmin' } })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://x.example/p', method: 'POST' })).toMatchObject(ok('b.default'));
+  });
+  it('matches Exact, PathPrefix with a trailing slash, and a regular expression on the whole path', () => {
+    const text = on(
+      all(),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- matches: [{path: {type: Exact, value: /exact/}}]
+  backendRefs: [{name: a, port: 80}]
+- matches: [{path: {type: PathPrefix, value: /dir/}}]
+  backendRefs: [{name: b, port: 80}]
+- matches: [{path: {type: RegularExpression, value: "/v[0-9]+"}}]
+  backendRefs: [{name: a, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://x.example/exact/' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://x.example/exact' })).toMatchObject(notFound);
+    expect(seen(text, { to: 'http://x.example/dir' })).toMatchObject(ok('b.default'));
+    expect(seen(text, { to: 'http://x.example/dir/x' })).toMatchObject(ok('b.default'));
+    expect(seen(text, { to: 'http://x.example/dirx' })).toMatchObject(notFound);
+    expect(seen(text, { to: 'http://x.example/v12' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { to: 'http://x.example/v12/x' })).toMatchObject(notFound);
+  });
+  it('attaches one route to two Gateways', () => {
+    const text = doc(
+      apps,
+      gateway(all('*.one.example')),
+      gateway(all('*.two.example'), 'gw2'),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}, {name: gw2, namespace: infra}]
+rules: [{backendRefs: [{name: a, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://x.one.example/' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { from: 'infra/gw2-istio', to: 'http://x.two.example/' })).toMatchObject(ok('a.default'));
+    expect(seen(text, { from: 'infra/gw2-istio', to: 'http://x.one.example/' })).toMatchObject(notFound);
+  });
+  it('does not attach a route from another namespace to a listener of the Same namespace', () => {
+    const text = on(
+      listener('http', 80, 'HTTP', ''),
+      route('r', `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: a, port: 80}]}]`),
+    );
+    expect(seen(text, { to: 'http://x.example/' })).toMatchObject(notFound);
+  });
+  it('answers 500 when the ReferenceGrant sits in the route’s namespace instead of the backend’s', () => {
+    const text = on(
+      all(),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: w, namespace: web, port: 80}]}]`,
+      ),
+      object(
+        'ReferenceGrant',
+        'g',
+        'default',
+        `from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+to: [{group: "", kind: Service}]`,
+        'v1beta1',
+      ),
+    );
+    expect(seen(text, { to: 'http://x.example/' })).toMatchObject(error500);
+  });
+  it('drops a mirror to another namespace without a ReferenceGrant, and still routes', () => {
+    const text = on(
+      all(),
+      route(
+        'r',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- filters: [{type: RequestMirror, requestMirror: {backendRef: {name: w, namespace: web, port: 80}}}]
+  backendRefs: [{name: a, port: 80}]`,
+      ),
+    );
+    const result = seen(text, { to: 'http://x.example/' });
+    expect(result).toMatchObject(ok('a.default'));
+    expect(result.mirrors).toBeUndefined();
+  });
+  it('serves a Gateway of a GatewayClass that names Istio’s controller', () => {
+    const text = doc(
+      apps,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: custom}
+spec: {controllerName: istio.io/gateway-controller}`,
+      gateway(all()).replace('gatewayClassName: istio', 'gatewayClassName: custom'),
+      route('r', `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: a, port: 80}]}]`),
+    );
+    expect(seen(text, { from: 'infra/gw-custom', to: 'http://x.example/' })).toMatchObject(ok('a.default'));
+  });
+  it('routes nothing for a Gateway of another controller’s class (testdata/mismatch.yaml)', () => {
+    const text = doc(
+      apps,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: something-else}
+spec: {controllerName: example.com/other}`,
+      gateway(all()).replace('gatewayClassName: istio', 'gatewayClassName: something-else'),
+      route('r', `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: a, port: 80}]}]`),
+    );
+    expect(() => seen(text, { from: 'infra/gw-something-else', to: 'http://x.example/' })).toThrow();
+  });
+});
+
+describe('mesh routes: outcomes at the client’s sidecar (testdata/mesh.yaml)', () => {
+  const apps = doc(
+    base,
+    namespace('client', { 'istio-injection': 'enabled' }),
+    app('echo', 'default'),
+    app('echo-1', 'default', [80]),
+    app('raw', 'default', [9000], 'tcp'),
+    app('raw-2', 'default', [9000], 'tcp'),
+    app('grpc', 'default', [9090], 'grpc'),
+    curl('client'),
+  );
+  const client = 'client/curl';
+  const mesh = (rules: string, kind = 'HTTPRoute', parent = 'echo-1') =>
+    object(
+      kind,
+      'r',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: ${parent}}]\nrules:\n${rules}`,
+      kind === 'HTTPRoute' || kind === 'GRPCRoute' ? 'v1' : 'v1alpha2',
+    );
+
+  it('answers 404 for a path no rule matches: the route replaces the Service’s default route', () => {
+    const text = doc(apps, mesh('- matches: [{path: {value: /only}}]\n  backendRefs: [{name: echo, port: 80}]'));
+    expect(seen(text, { from: client, to: 'http://echo-1.default/only/x' })).toMatchObject(ok('echo.default'));
+    expect(seen(text, { from: client, to: 'http://echo-1.default/other' })).toMatchObject(notFound);
+  });
+  it('answers 500 at the sidecar for a backend Service that does not exist', () => {
+    const text = doc(apps, mesh('- backendRefs: [{name: missing, port: 80}]'));
+    expect(seen(text, { from: client, to: 'http://echo-1.default/' })).toMatchObject(error500);
+  });
+  it('answers 500 at the sidecar when the only backend has weight 0', () => {
+    const text = doc(apps, mesh('- backendRefs: [{name: echo, port: 80, weight: 0}]'));
+    expect(seen(text, { from: client, to: 'http://echo-1.default/' })).toMatchObject(error500);
+  });
+  it('redirects at the sidecar', () => {
+    const text = doc(
+      apps,
+      mesh('- filters: [{type: RequestRedirect, requestRedirect: {hostname: echo.default, statusCode: 301}}]'),
+    );
+    expect(seen(text, { from: client, to: 'http://echo-1.default/a?b=c' })).toMatchObject({
+      outcome: 'redirect',
+      status: 301,
+      location: 'http://echo.default/a?b=c',
+    });
+  });
+  it('forwards TCP connections by a TCPRoute with a Service parent', () => {
+    const text = doc(apps, mesh('- backendRefs: [{name: raw-2, port: 9000}]', 'TCPRoute', 'raw'));
+    expect(seen(text, { from: client, to: 'raw.default', port: 9000, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('raw-2.default', 9000),
+    });
+  });
+  it('routes gRPC by service at the sidecar with a GRPCRoute', () => {
+    const text = doc(
+      apps,
+      app('grpc-v2', 'default', [9090], 'grpc'),
+      mesh(
+        '- matches: [{method: {service: pkg.Echo}}]\n' +
+          '  backendRefs: [{name: grpc-v2, port: 9090}]\n' +
+          '- backendRefs: [{name: grpc, port: 9090}]',
+        'GRPCRoute',
+        'grpc',
+      ),
+    );
+    expect(seen(text, { from: client, to: 'http://grpc.default:9090/pkg.Echo/Say', protocol: 'grpc' })).toMatchObject(
+      ok('grpc-v2.default', 9090),
+    );
+    expect(seen(text, { from: client, to: 'http://grpc.default:9090/pkg.Other/Say', protocol: 'grpc' })).toMatchObject(
+      ok('grpc.default', 9090),
+    );
+  });
+});
+
+describe('TLS listener details (testdata/tls.yaml, reference-policy-tls.yaml, frontend-tls-refgrant.yaml)', () => {
+  const apps = doc(base, namespace('certs'), app('secure', 'default', [443], 'tls'), app('web', 'default'));
+  it('lets a TLSRoute without hostnames pass only the listener’s hostname', () => {
+    const text = doc(
+      apps,
+      gateway(listener('tls', 443, 'TLS', `hostname: a.example.com\ntls: {mode: Passthrough}\n${fromAll}`)),
+      object(
+        'TLSRoute',
+        't',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: secure, port: 443}]}]`,
+        'v1alpha2',
+      ),
+    );
+    expect(seen(text, { to: 'gw-istio.infra', port: 443, protocol: 'tls', sni: 'a.example.com' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('secure.default', 443),
+    });
+    expect(seen(text, { to: 'gw-istio.infra', port: 443, protocol: 'tls', sni: 'b.example.com' }).outcome).not.toBe(
+      'routed',
+    );
+  });
+  it('serves no HTTPS listener whose certificate sits in another namespace without a ReferenceGrant', () => {
+    const https = (grant: boolean) =>
+      doc(
+        apps,
+        gateway(
+          listener(
+            'https',
+            443,
+            'HTTPS',
+            `hostname: web.example.com\ntls: {certificateRefs: [{name: cert, namespace: certs}]}\n${fromAll}`,
+          ),
+        ),
+        httpRoute(
+          'r',
+          'default',
+          `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: web, port: 80}]}]`,
+        ),
+        ...(grant
+          ? [
+              object(
+                'ReferenceGrant',
+                'g',
+                'certs',
+                `from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+to: [{group: "", kind: Secret}]`,
+                'v1beta1',
+              ),
+            ]
+          : []),
+      );
+    expect(seen(https(false), { to: 'https://web.example.com/' }).outcome).not.toBe('routed');
+    expect(seen(https(true), { to: 'https://web.example.com/' })).toMatchObject(ok('web.default'));
+  });
+});
