@@ -55,7 +55,8 @@ export function gatewayDeployments(
           nodePort: undefined,
         },
       ];
-      gateway.listeners.forEach((listener, index) => {
+      // deploymentcontroller.go: extractServicePorts — the Gateway's listeners, then its accepted ListenerSets'.
+      [...gateway.listeners, ...managed.listenerSets.flatMap((ls) => ls.listeners)].forEach((listener, index) => {
         if (seen.has(listener.port)) return;
         seen.add(listener.port);
         ports.push({

@@ -32,7 +32,12 @@ export function gatewayApiModel(
     isGatewayApiObject(object) ? [{ object, reader: readerOf(object), source: sourceOf(object), order }] : [],
   );
   const read = readGatewayApi(items);
-  const gateways = managedGateways(read, clusterDomain);
+  const namespaceLabels = new Map<string, ReadonlyMap<string, string>>();
+  if (read.listenerSets.length > 0)
+    for (const object of objects)
+      if (object.kind === 'Namespace')
+        namespaceLabels.set(object.name, readerOf(object).stringMap(['metadata', 'labels']));
+  const gateways = managedGateways(read, clusterDomain, (name) => namespaceLabels.get(name));
   const existing = { services: new Set<string>(), workloads: new Set<string>() };
   if (gateways.length > 0)
     for (const object of objects) {

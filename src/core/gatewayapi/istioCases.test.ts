@@ -1811,3 +1811,287 @@ to: [{group: "", kind: Secret}]`,
     expect(seen(https(true), { to: 'https://web.example.com/' })).toMatchObject(ok('web.default'));
   });
 });
+
+describe('weights and invalid filters (testdata/weighted.yaml, invalid.yaml)', () => {
+  const apps = doc(
+    base,
+    gateway(
+      listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`) +
+        listener('tcp', 34000, 'TCP', fromAll) +
+        listener('lower', 1234, 'http', fromAll),
+    ),
+    app('httpbin', 'default', [80, 9090]),
+    app('httpbin-other', 'default', [8080]),
+    app('httpbin-zero', 'default', [8080]),
+    app('httpbin-alt', 'default', [9090], 'tcp'),
+    curl('default'),
+  );
+  it('splits by the weights given and leaves weight 0 out', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'http',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [first.domain.example]
+rules:
+- matches: [{path: {value: /get}}]
+  backendRefs:
+  - {name: httpbin, port: 80, weight: 2}
+  - {name: httpbin-other, port: 8080, weight: 3}
+  - {name: httpbin-zero, port: 8080, weight: 0}`,
+      ),
+    );
+    expect(weights(text, { to: 'http://first.domain.example/get' })).toEqual([
+      `${to('httpbin.default')} 2`,
+      `${to('httpbin-other.default', 8080)} 3`,
+    ]);
+  });
+  it('splits TCP connections by weight', () => {
+    const text = doc(
+      apps,
+      object(
+        'TCPRoute',
+        'tcp',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules: [{backendRefs: [{name: httpbin-alt, port: 9090, weight: 1}, {name: httpbin-alt, port: 9090, weight: 2}]}]`,
+        'v1alpha2',
+      ),
+    );
+    expect(seen(text, { to: 'gw-istio.infra', port: 34000, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      cluster: to('httpbin-alt.default', 9090),
+    });
+  });
+  it('still routes when a mirror names an unsupported kind or a missing Service, without mirroring', () => {
+    for (const ref of ['{kind: no-support, name: httpbin-mirror, port: 80}', '{name: does-not-exist, port: 80}']) {
+      const text = doc(
+        apps,
+        httpRoute(
+          'invalid-mirror',
+          'default',
+          `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- filters: [{type: RequestMirror, requestMirror: {backendRef: ${ref}}}]
+  backendRefs: [{name: httpbin, port: 80}]`,
+        ),
+      );
+      const result = seen(text, { to: 'http://a.domain.example/' });
+      expect(result).toMatchObject(ok('httpbin.default'));
+      expect(result.mirrors).toBeUndefined();
+    }
+  });
+  it('answers 500 for a mesh rule with a mirror and no backend', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'no-backend',
+        'default',
+        `parentRefs: [{group: "", kind: Service, name: httpbin}]
+rules: [{filters: [{type: RequestMirror, requestMirror: {backendRef: {name: httpbin, port: 80}}}]}]`,
+      ),
+    );
+    expect(seen(text, { from: 'default/curl', to: 'http://httpbin/' })).toMatchObject(error500);
+  });
+  it('redirects a rule that has both a redirect and backends', () => {
+    const text = doc(
+      apps,
+      httpRoute(
+        'both',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+rules:
+- filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}}}]
+  backendRefs: [{name: httpbin, port: 80}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.domain.example/old' })).toMatchObject({
+      outcome: 'redirect',
+      status: 302,
+      location: 'http://a.domain.example/new',
+    });
+  });
+  it('makes no listener for a lower-case protocol', () => {
+    expect(seen(apps, { to: 'http://a.domain.example:1234/' }).outcome).toBe('no-listener');
+  });
+});
+
+describe('a manually deployed gateway (testdata/invalid.yaml target-port-reference, multi-gateway.yaml)', () => {
+  const manual = doc(
+    base,
+    namespace('istio-system'),
+    app('httpbin', 'default'),
+    `apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http, port: 80, targetPort: 8080}]`,
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec:
+      containers: [{name: istio-proxy, image: proxyv2, args: [proxy, router], ports: [{containerPort: 8080}]}]`,
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: target-port-reference, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  addresses: [{type: Hostname, value: istio-ingressgateway}]
+  listeners:
+  - {name: default, hostname: "*.example", port: 8080, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}`,
+    httpRoute(
+      'r',
+      'default',
+      `parentRefs: [{name: target-port-reference, namespace: istio-system}]
+rules: [{backendRefs: [{name: httpbin, port: 80}]}]`,
+    ),
+  );
+  it('serves the listener port on the pods of the named Service: port 80 reaches listener 8080', () => {
+    expect(
+      seen(manual, { from: 'istio-system/istio-ingressgateway', to: 'http://a.example/', port: 80 }),
+    ).toMatchObject(ok('httpbin.default'));
+  });
+});
+
+describe('ListenerSets (testdata/listenerset*.yaml)', () => {
+  const parent = (allowed: string, listeners = listener('foo', 80, 'HTTP', `hostname: foo.com\n${fromAll}`)) =>
+    gateway(listeners, 'parent', 'infra').replace(
+      '  gatewayClassName: istio',
+      `  allowedListeners: {namespaces: ${allowed}}\n  gatewayClassName: istio`,
+    );
+  const set = (name: string, ns: string, listeners: string, created = '') =>
+    object(
+      'ListenerSet',
+      name,
+      ns,
+      `parentRef: {name: parent, namespace: infra, kind: Gateway, group: gateway.networking.k8s.io}
+listeners:\n${listeners}`,
+      'v1',
+      created ? `, creationTimestamp: "${created}"` : '',
+    );
+  const route = (name: string, ns: string, refs: string, path: string, backend: string) =>
+    httpRoute(
+      name,
+      ns,
+      `parentRefs: ${refs}
+rules: [{matches: [{path: {value: ${path}}}], backendRefs: [{name: ${backend}, port: 80}]}]`,
+    );
+  const apps = doc(
+    base,
+    namespace('ns1', { team: 'a' }),
+    namespace('ns2'),
+    app('httpbin', 'infra'),
+    app('app1', 'ns1'),
+  );
+  const gw = { from: 'infra/parent-istio' };
+  const text = doc(
+    apps,
+    parent('{from: All}'),
+    set('single-entry-http', 'infra', listener('first', 80, 'HTTP', `hostname: first.foo.com\n${fromAll}`)),
+    set('in-ns1', 'ns1', listener('third', 80, 'HTTP', `hostname: third.foo.com`)),
+    route(
+      'bind-set',
+      'infra',
+      '[{name: single-entry-http, kind: ListenerSet, group: gateway.networking.k8s.io}]',
+      '/set',
+      'httpbin',
+    ),
+    route(
+      'bind-both',
+      'infra',
+      '[{name: parent}, {name: single-entry-http, kind: ListenerSet, group: gateway.networking.k8s.io}]',
+      '/both',
+      'httpbin',
+    ),
+    route('bind-parent', 'infra', '[{name: parent}]', '/parent', 'httpbin'),
+    route('app1', 'ns1', '[{name: in-ns1, kind: ListenerSet, group: gateway.networking.k8s.io}]', '/', 'app1'),
+  );
+  it('serves a ListenerSet’s hostname with the routes attached to the ListenerSet', () => {
+    expect(seen(text, { ...gw, to: 'http://first.foo.com/set' })).toMatchObject(ok('httpbin.infra'));
+    expect(seen(text, { ...gw, to: 'http://first.foo.com/both' })).toMatchObject(ok('httpbin.infra'));
+    expect(seen(text, { ...gw, to: 'http://first.foo.com/parent' })).toMatchObject(notFound);
+  });
+  it('keeps routes attached to the Gateway on the Gateway’s own listeners', () => {
+    expect(seen(text, { ...gw, to: 'http://foo.com/parent' })).toMatchObject(ok('httpbin.infra'));
+    expect(seen(text, { ...gw, to: 'http://foo.com/set' })).toMatchObject(notFound);
+  });
+  it('admits routes from the ListenerSet’s own namespace to its listeners by default', () => {
+    expect(seen(text, { ...gw, to: 'http://third.foo.com/x' })).toMatchObject(ok('app1.ns1'));
+  });
+  it('adds no listener when the Gateway does not allow ListenerSets (the default), or not from that namespace', () => {
+    for (const allowed of ['{from: None}', '{from: Same}', '{from: Selector, selector: {matchLabels: {team: b}}}'])
+      expect(seen(text.replace('{from: All}}', `${allowed}}`), { ...gw, to: 'http://third.foo.com/x' })).toMatchObject(
+        notFound,
+      );
+    expect(
+      seen(text.replace('{from: All}}', '{from: Selector, selector: {matchLabels: {team: a}}}}'), {
+        ...gw,
+        to: 'http://third.foo.com/x',
+      }),
+    ).toMatchObject(ok('app1.ns1'));
+    const without = text.replace('  allowedListeners: {namespaces: {from: All}}\n', '');
+    expect(seen(without, { ...gw, to: 'http://first.foo.com/set' })).toMatchObject(notFound);
+  });
+  it('adds a ListenerSet’s port to the gateway Service, with HTTPS on 443 by default', () => {
+    const https = doc(
+      apps,
+      parent('{from: All}'),
+      set(
+        'tls',
+        'infra',
+        '  - name: second\n    hostname: second.foo.com\n    protocol: HTTPS\n' +
+          '    tls: {certificateRefs: [{name: cert}]}\n',
+      ),
+      route('r', 'infra', '[{name: tls, kind: ListenerSet, group: gateway.networking.k8s.io}]', '/', 'httpbin'),
+    );
+    expect(seen(https, { ...gw, to: 'https://second.foo.com/x' })).toMatchObject(ok('httpbin.infra'));
+  });
+  it('drops a later listener with the same port and hostname, and one of another protocol on the same port', () => {
+    const conflict = doc(
+      apps,
+      app('first', 'infra'),
+      app('second', 'infra'),
+      parent('{from: All}', listener('gw', 80, 'HTTP', `hostname: same.com\n${fromAll}`)),
+      set('older', 'infra', listener('l', 80, 'HTTP', `hostname: same.com\n${fromAll}`), '2024-01-01T00:00:01Z'),
+      set('tcp', 'infra', listener('t', 80, 'TCP', fromAll), '2024-01-01T00:00:02Z'),
+      route('to-gateway', 'infra', '[{name: parent}]', '/', 'first'),
+      route('to-set', 'infra', '[{name: older, kind: ListenerSet, group: gateway.networking.k8s.io}]', '/', 'second'),
+    );
+    expect(seen(conflict, { ...gw, to: 'http://same.com/' })).toMatchObject(ok('first.infra'));
+  });
+  it('needs a ReferenceGrant from the ListenerSet for a certificate in another namespace', () => {
+    const certs = (from: string) =>
+      doc(
+        apps,
+        namespace('ns3'),
+        app('app2', 'ns2'),
+        parent('{from: All}'),
+        set(
+          'cross',
+          'ns2',
+          `  - name: allowed\n    hostname: allowed.foo.com\n    protocol: HTTPS\n    port: 443\n` +
+            `    tls: {certificateRefs: [{name: cert, namespace: ns3}]}\n`,
+        ),
+        route('r', 'ns2', '[{name: cross, kind: ListenerSet, group: gateway.networking.k8s.io}]', '/', 'app2'),
+        object(
+          'ReferenceGrant',
+          'g',
+          'ns3',
+          `from: [{group: gateway.networking.k8s.io, kind: ${from}}]\nto: [{group: "", kind: Secret}]`,
+          'v1beta1',
+        ),
+      );
+    expect(seen(certs('ListenerSet, namespace: ns2'), { ...gw, to: 'https://allowed.foo.com/' })).toMatchObject(
+      ok('app2.ns2'),
+    );
+    expect(seen(certs('Gateway, namespace: infra'), { ...gw, to: 'https://allowed.foo.com/' }).outcome).not.toBe(
+      'routed',
+    );
+  });
+});

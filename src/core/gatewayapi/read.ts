@@ -45,9 +45,17 @@ export interface ListenerObject {
 export interface GatewayObject extends Read {
   className: string;
   listeners: ListenerObject[];
+  /** spec.allowedListeners.namespaces: which namespaces' ListenerSets may add listeners (None by default). */
+  allowedListeners: { from: string; selector: unknown };
   addresses: Array<{ type: string; value: string }>;
   annotations: Map<string, string>;
   infrastructureLabels: Map<string, string>;
+}
+
+/** A ListenerSet: listeners added to a parent Gateway from its own namespace (gateway_collection.go). */
+export interface ListenerSetObject extends Read {
+  parent: { group: string; kind: string; namespace: string; name: string };
+  listeners: ListenerObject[];
 }
 
 export interface ParentRef {
@@ -77,6 +85,7 @@ export interface GatewayApiObjects {
   gateways: GatewayObject[];
   routes: RouteObject[];
   grants: ReferenceGrantObject[];
+  listenerSets: ListenerSetObject[];
 }
 
 const PROTOCOL =
@@ -123,7 +132,7 @@ function hostname(reader: ObjectReader, path: FieldPath): string | undefined {
   return value !== undefined && HOSTNAME.test(value) ? value : undefined;
 }
 
-function readListener(reader: ObjectReader, index: number): ListenerObject | undefined {
+function readListener(reader: ObjectReader, index: number, listenerSet = false): ListenerObject | undefined {
   const path = ['spec', 'listeners', index];
   const name = reader.string([...path, 'name'], { required: 'every listener needs a name' });
   if (name !== undefined && !SECTION_NAME.test(name))
@@ -131,8 +140,13 @@ function readListener(reader: ObjectReader, index: number): ListenerObject | und
       ...path,
       'name',
     ]);
-  const port = reader.port([...path, 'port'], { required: 'every listener needs a port' });
   const protocol = reader.string([...path, 'protocol'], { required: 'every listener needs a protocol' });
+  // gatewaycommon/gateway_utils.go: ListenerEntryPortNumber — a ListenerSet's HTTP and HTTPS listeners default to 80
+  // and 443.
+  const defaultPort = listenerSet ? (protocol === 'HTTP' ? 80 : protocol === 'HTTPS' ? 443 : undefined) : undefined;
+  const port =
+    reader.port([...path, 'port'], defaultPort === undefined ? { required: 'every listener needs a port' } : {}) ??
+    defaultPort;
   if (protocol !== undefined && !PROTOCOL.test(protocol))
     reader.report('error', 'INVALID_VALUE', `"${protocol}" is not a valid listener protocol.`, [...path, 'protocol']);
   const host = hostname(reader, [...path, 'hostname']);
@@ -170,6 +184,39 @@ function readListener(reader: ObjectReader, index: number): ListenerObject | und
   };
 }
 
+function uniqueListeners(reader: ObjectReader, listeners: ListenerObject[]): void {
+  const seen = new Set<string>();
+  for (const listener of listeners) {
+    if (seen.has(listener.name))
+      reader.report(
+        'error',
+        'INVALID_VALUE',
+        `Listener name ${listener.name} is used twice; the API server rejects this ${reader.object.kind} ` +
+          '(names must be unique).',
+        ['spec', 'listeners', listener.index, 'name'],
+      );
+    seen.add(listener.name);
+  }
+}
+
+function readListenerSet(reader: ObjectReader, base: Read): ListenerSetObject {
+  const items = reader.list(['spec', 'listeners'], { required: 'a ListenerSet needs listeners' });
+  maxItems(reader, ['spec', 'listeners'], items, 64);
+  const listeners = items.flatMap((_, index) => readListener(reader, index, true) ?? []);
+  uniqueListeners(reader, listeners);
+  const name = reader.string(['spec', 'parentRef', 'name'], { required: 'a ListenerSet needs a parentRef' }) ?? '';
+  return {
+    ...base,
+    parent: {
+      group: reader.string(['spec', 'parentRef', 'group']) ?? GATEWAY_API_GROUP,
+      kind: reader.string(['spec', 'parentRef', 'kind']) ?? 'Gateway',
+      namespace: reader.string(['spec', 'parentRef', 'namespace']) ?? base.namespace,
+      name,
+    },
+    listeners,
+  };
+}
+
 function readGateway(reader: ObjectReader, base: Read): GatewayObject {
   const className =
     reader.string(['spec', 'gatewayClassName'], { required: 'a Gateway needs a gatewayClassName' }) ?? '';
@@ -178,26 +225,19 @@ function readGateway(reader: ObjectReader, base: Read): GatewayObject {
     reader.report('error', 'MISSING_FIELD', 'A Gateway needs at least one listener.', ['spec', 'listeners']);
   maxItems(reader, ['spec', 'listeners'], items, 64);
   const listeners = items.flatMap((_, index) => readListener(reader, index) ?? []);
-  const seen = new Set<string>();
-  for (const listener of listeners) {
-    if (seen.has(listener.name))
-      reader.report(
-        'error',
-        'INVALID_VALUE',
-        `Listener name ${listener.name} is used twice; the API server rejects this Gateway (names must be unique).`,
-        ['spec', 'listeners', listener.index, 'name'],
-      );
-    seen.add(listener.name);
-  }
+  uniqueListeners(reader, listeners);
   const addresses = reader.list(['spec', 'addresses']).flatMap((_, index) => {
     const value = reader.string(['spec', 'addresses', index, 'value'], { required: 'every address needs a value' });
     const type = reader.string(['spec', 'addresses', index, 'type']) ?? 'IPAddress';
     return value === undefined ? [] : [{ type, value }];
   });
+  const from =
+    enumOf(reader, ['spec', 'allowedListeners', 'namespaces', 'from'], ['All', 'Same', 'Selector', 'None']) ?? 'None';
   return {
     ...base,
     className,
     listeners,
+    allowedListeners: { from, selector: reader.get(['spec', 'allowedListeners', 'namespaces', 'selector']) },
     addresses,
     annotations: reader.stringMap(['metadata', 'annotations']),
     infrastructureLabels: reader.stringMap(['spec', 'infrastructure', 'labels']),
@@ -386,7 +426,7 @@ function readGrant(reader: ObjectReader, base: Read): ReferenceGrantObject {
 export function readGatewayApi(
   items: ReadonlyArray<{ object: ManifestObject; reader: ObjectReader; source: ObjectSource; order: number }>,
 ): GatewayApiObjects {
-  const out: GatewayApiObjects = { classes: [], gateways: [], routes: [], grants: [] };
+  const out: GatewayApiObjects = { classes: [], gateways: [], routes: [], grants: [], listenerSets: [] };
   for (const { object, reader, source, order } of items) {
     const base: Read = {
       name: object.name,
@@ -405,6 +445,7 @@ export function readGatewayApi(
       });
     else if (object.kind === 'Gateway') out.gateways.push(readGateway(reader, base));
     else if (object.kind === 'ReferenceGrant') out.grants.push(readGrant(reader, base));
+    else if (object.kind === 'ListenerSet') out.listenerSets.push(readListenerSet(reader, base));
     else if ((ROUTE_KINDS as readonly string[]).includes(object.kind))
       out.routes.push(readRoute(reader, base, object.kind as RouteKind));
   }

@@ -8,6 +8,7 @@ import {
   type GatewayApiObjects,
   type GatewayObject,
   type ListenerObject,
+  type ListenerSetObject,
   type ParentRef,
   type RouteObject,
 } from './read.ts';
@@ -43,6 +44,26 @@ export interface ManagedGateway {
   deploymentName: string;
   /** conversion.go: extractGatewayServices. */
   serviceHosts: string[];
+  /** The ListenerSets whose namespace the Gateway's allowedListeners accepts (gateway_utils.go). */
+  listenerSets: ListenerSetObject[];
+}
+
+/** What owns listeners: a Gateway, or a ListenerSet adding listeners to one. */
+type ListenerOwner = (GatewayObject | ListenerSetObject) & { ownerKind: 'Gateway' | 'ListenerSet' };
+
+/** gatewaycommon/gateway_utils.go: NamespaceAcceptedByAllowListeners — None unless the Gateway says otherwise. */
+function listenerSetAllowed(
+  gateway: GatewayObject,
+  namespace: string,
+  namespaceLabels: (name: string) => ReadonlyMap<string, string> | undefined,
+): boolean {
+  const { from, selector } = gateway.allowedListeners;
+  if (from === 'All') return true;
+  if (from === 'Same') return namespace === gateway.namespace;
+  if (from !== 'Selector' || selector === undefined) return false;
+  const labels = namespaceLabels(namespace);
+  if (labels === undefined) return false;
+  return selectorMatches(readLabelSelector(selector), new Map([...labels, ['kubernetes.io/metadata.name', namespace]]));
 }
 
 /** A listener as a route parent (gateway_collection.go: parentInfo). */
@@ -76,7 +97,11 @@ export interface GatewayApiInputs {
 }
 
 /** The class of a Gateway and its controller: a GatewayClass in the manifests, else one istiod creates itself. */
-export function managedGateways(objects: GatewayApiObjects, clusterDomain: string): ManagedGateway[] {
+export function managedGateways(
+  objects: GatewayApiObjects,
+  clusterDomain: string,
+  namespaceLabels: (name: string) => ReadonlyMap<string, string> | undefined = () => undefined,
+): ManagedGateway[] {
   const classes = new Map<string, string>(BUILT_IN_CLASSES);
   for (const c of objects.classes) if (c.controllerName !== undefined) classes.set(c.name, c.controllerName);
   return objects.gateways.flatMap((gateway) => {
@@ -102,7 +127,35 @@ export function managedGateways(objects: GatewayApiObjects, clusterDomain: strin
       : gateway.addresses
           .filter((a) => a.type === 'Hostname')
           .map((a) => (a.value.includes('.') ? a.value : `${a.value}.${gateway.namespace}.svc.${clusterDomain}`));
-    return [{ gateway, className: gateway.className, controller, managed, deploymentName, serviceHosts }];
+    const listenerSets = objects.listenerSets.filter(
+      (ls) =>
+        ls.parent.group === GATEWAY_API_GROUP &&
+        ls.parent.kind === 'Gateway' &&
+        ls.parent.namespace === gateway.namespace &&
+        ls.parent.name === gateway.name &&
+        listenerSetAllowed(gateway, ls.namespace, namespaceLabels),
+    );
+    for (const ls of objects.listenerSets)
+      if (
+        ls.parent.kind === 'Gateway' &&
+        ls.parent.namespace === gateway.namespace &&
+        ls.parent.name === gateway.name &&
+        !listenerSets.includes(ls)
+      )
+        ls.reader.report(
+          'warning',
+          'LISTENER_NOT_ACCEPTED',
+          `Accepted=False, reason NotAllowed: Gateway ${gateway.namespace}/${gateway.name} does not allow ` +
+            `ListenerSets from namespace ${ls.namespace} ` +
+            `(spec.allowedListeners is ${gateway.allowedListeners.from}); ` +
+            'istiod makes no listener for this ListenerSet.',
+          ['spec', 'parentRef'],
+        );
+    // The controller's ListenerSets in the order conflicts are settled (listener_conflict.go: orderedMergedListeners).
+    listenerSets.sort(
+      (a, b) => compare(a.created, b.created) || compare(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`),
+    );
+    return [{ gateway, className: gateway.className, controller, managed, deploymentName, serviceHosts, listenerSets }];
   });
 }
 
@@ -121,7 +174,7 @@ function supportedKinds(listener: ListenerObject): string[] {
 
 /** conversion.go: namespacesFromSelector, buildHostnameMatch — `namespace/host` per allowed namespace, or `~/`. */
 function serverHosts(
-  gateway: GatewayObject,
+  gateway: { namespace: string },
   listener: ListenerObject,
   namespaces: ReadonlyMap<string, NamespaceModel>,
 ): string[] {
@@ -141,7 +194,7 @@ function serverHosts(
   return allowed.length > 0 ? allowed.map((ns) => `${ns}/${host}`) : [`~/${host}`];
 }
 
-function gatewaySource(gateway: GatewayObject, path: FieldPath): ObjectSource {
+function gatewaySource(gateway: ListenerOwner, path: FieldPath): ObjectSource {
   return { ...gateway.source, range: gateway.reader.range(path) };
 }
 
@@ -164,7 +217,7 @@ function condition(
 
 /** The Istio Gateways made from a Gateway API Gateway, one per listener (gateway_collection.go: GatewayCollection). */
 /** Whether a ReferenceGrant lets Gateways in `from` use the Secret (or ConfigMap) `name` in `to` (references.go). */
-type SecretAllowed = (from: string, to: string, name: string, kind?: string) => boolean;
+type SecretAllowed = (fromKind: string, from: string, to: string, name: string, kind?: string) => boolean;
 interface TlsError {
   error: { reason: string; message: string };
 }
@@ -177,7 +230,8 @@ const isTlsError = (value: object): value is TlsError => 'error' in value;
  * or OPTIONAL_MUTUAL with `mode: AllowInsecureFallback` (the listener option still wins).
  */
 function terminateTls(
-  gateway: GatewayObject,
+  gateway: ListenerOwner,
+  parent: GatewayObject,
   path: FieldPath,
   port: number,
   secretAllowed: SecretAllowed,
@@ -202,11 +256,12 @@ function terminateTls(
     const kind = field(ref, 'kind') ?? 'Secret';
     const namespace = field(ref, 'namespace') ?? gateway.namespace;
     if (typeof name !== 'string' || typeof namespace !== 'string') continue;
-    if (namespace !== gateway.namespace && !secretAllowed(gateway.namespace, namespace, name)) {
+    if (namespace !== gateway.namespace && !secretAllowed(gateway.ownerKind, gateway.namespace, namespace, name)) {
       error = {
         reason: 'RefNotPermitted',
         message:
-          `certificateRef ${name}/${namespace} not accessible to a Gateway in namespace "${gateway.namespace}" ` +
+          `certificateRef ${name}/${namespace} not accessible to a ${gateway.ownerKind} in namespace ` +
+          `"${gateway.namespace}" ` +
           '(missing a ReferenceGrant?)',
       };
       continue;
@@ -223,7 +278,7 @@ function terminateTls(
   if (usable.length === 0 && error) return { error };
   const credentialName = usable[0];
   let mode = option === 'MUTUAL' || option === 'OPTIONAL_MUTUAL' ? option : 'SIMPLE';
-  const frontend = field(field(gateway.reader.get(['spec']), 'tls'), 'frontend');
+  const frontend = field(field(parent.reader.get(['spec']), 'tls'), 'frontend');
   const perPort = field(frontend, 'perPort');
   const own = Array.isArray(perPort) ? perPort.find((p) => field(p, 'port') === port) : undefined;
   const validation = field(own !== undefined ? field(own, 'tls') : field(frontend, 'default'), 'validation');
@@ -238,7 +293,10 @@ function terminateTls(
     const namespace = field(caRefs[0], 'namespace') ?? gateway.namespace;
     if (typeof name !== 'string' || typeof namespace !== 'string')
       return { error: { reason: 'InvalidCACertificateRef', message: 'caCertificateRef without a name' } };
-    if (namespace !== gateway.namespace && !secretAllowed(gateway.namespace, namespace, name, String(kind)))
+    if (
+      namespace !== gateway.namespace &&
+      !secretAllowed(gateway.ownerKind, gateway.namespace, namespace, name, String(kind))
+    )
       return {
         error: {
           reason: 'RefNotPermitted',
@@ -267,12 +325,13 @@ function terminateTls(
 
 function listenerGateways(
   managed: ManagedGateway,
+  gateway: ListenerOwner,
+  listeners: readonly ListenerObject[],
   namespaces: ReadonlyMap<string, NamespaceModel>,
   secretAllowed: SecretAllowed,
 ): Array<{ config: IstioConfigModel; parent: ParentInfo }> {
-  const { gateway } = managed;
   const out: Array<{ config: IstioConfigModel; parent: ParentInfo }> = [];
-  for (const listener of gateway.listeners) {
+  for (const listener of listeners) {
     const path = ['spec', 'listeners', listener.index];
     // conversion.go: listenerProtocolToIstio.
     if (!['HTTP', 'HTTPS', 'TLS', 'TCP'].includes(listener.protocol)) {
@@ -300,7 +359,7 @@ function listenerGateways(
       const tls =
         listener.tlsMode === 'Passthrough'
           ? { mode: 'PASSTHROUGH' }
-          : terminateTls(gateway, path, listener.port, secretAllowed);
+          : terminateTls(gateway, managed.gateway, path, listener.port, secretAllowed);
       if (isTlsError(tls)) {
         // controller.go: only programmed listeners become Istio Gateways; this one makes no listener on the gateway.
         condition(
@@ -323,9 +382,13 @@ function listenerGateways(
       namespace: gateway.namespace,
       labels: new Map(),
       annotations: new Map([
-        ['internal.istio.io/parents', `Gateway/${gateway.name}/${listener.name}.${gateway.namespace}`],
+        ['internal.istio.io/parents', `${gateway.ownerKind}/${gateway.name}/${listener.name}.${gateway.namespace}`],
         ['internal.istio.io/gateway-semantics', 'gateway'],
         ['internal.istio.io/gateway-service', managed.serviceHosts.join(',')],
+        // gateway_collection.go: ListenerSetCollection — the parent Gateway's namespace, where its Service is.
+        ...(gateway.ownerKind === 'ListenerSet'
+          ? [['internal.istio.io/parent-namespace', managed.gateway.namespace] as [string, string]]
+          : []),
       ]),
       spec: { servers: [server] },
       status: undefined,
@@ -352,6 +415,38 @@ function listenerGateways(
       .map((l) => l?.hostname ?? '')
       .filter((h) => h !== (own?.hostname ?? ''));
   }
+  return out;
+}
+
+const TCP_UDP = new Set(['TCP', 'UDP']);
+const HTTP_LIKE = new Set(['HTTP', 'HTTPS', 'TLS']);
+
+/**
+ * gatewaycommon/listener_conflict.go: ComputeGatewayListenerConflicts — the Gateway's listeners, then its ListenerSets'
+ * (oldest first): a listener on the port of an earlier one conflicts unless both are HTTP-like with other hostnames, or
+ * neither is TCP/UDP nor HTTP-like with other protocols. A conflicting listener is not programmed.
+ */
+function listenerConflicts(owners: readonly ListenerOwner[]): Map<ListenerObject, string> {
+  const out = new Map<ListenerObject, string>();
+  const accepted: ListenerObject[] = [];
+  const host = (l: ListenerObject) => l.hostname ?? '*';
+  for (const owner of owners)
+    for (const listener of owner.listeners) {
+      const prior = accepted.find((a) => {
+        if (a.port !== listener.port) return false;
+        if (TCP_UDP.has(a.protocol) || TCP_UDP.has(listener.protocol)) return true;
+        if (HTTP_LIKE.has(a.protocol) && HTTP_LIKE.has(listener.protocol)) return host(a) === host(listener);
+        return a.protocol === listener.protocol;
+      });
+      if (prior === undefined) accepted.push(listener);
+      else
+        out.set(
+          listener,
+          (TCP_UDP.has(prior.protocol) && TCP_UDP.has(listener.protocol)) || prior.protocol !== listener.protocol
+            ? 'ProtocolConflict'
+            : 'HostnameConflict',
+        );
+    }
   return out;
 }
 
@@ -456,21 +551,49 @@ export function istioConfigFromGatewayApi(
   for (const g of objects.grants)
     grantsByNamespace.set(g.namespace, [...(grantsByNamespace.get(g.namespace) ?? []), g]);
   // gatewaycommon/references.go: ReferenceGrants.SecretAllowed.
-  const secretAllowed: SecretAllowed = (from, to, name, kind = 'Secret') =>
+  const secretAllowed: SecretAllowed = (fromKind, from, to, name, kind = 'Secret') =>
     (grantsByNamespace.get(to) ?? []).some(
       (g) =>
-        g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === 'Gateway' && f.namespace === from) &&
+        g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === fromKind && f.namespace === from) &&
         g.to.some((t) => t.group === '' && t.kind === kind && (t.name === undefined || t.name === name)),
     );
   for (const managed of gateways) {
     if (managed.controller === 'istio.io/mesh-controller') continue;
-    const key = `${managed.gateway.namespace}/${managed.gateway.name}`;
-    const list = listenerGateways(managed, namespaces, secretAllowed);
-    out.push(...list.map((l) => l.config));
-    parentsByGateway.set(
-      key,
-      list.map((l) => l.parent),
-    );
+    const owners: ListenerOwner[] = [
+      { ...managed.gateway, ownerKind: 'Gateway' },
+      ...managed.listenerSets.map((ls): ListenerOwner => ({ ...ls, ownerKind: 'ListenerSet' })),
+    ];
+    const conflicts = listenerConflicts(owners);
+    let list: Array<{ config: IstioConfigModel; parent: ParentInfo }> = [];
+    for (const owner of owners) {
+      for (const [listener, reason] of conflicts)
+        if (owner.listeners.includes(listener))
+          condition(
+            owner.reader,
+            'LISTENER_NOT_ACCEPTED',
+            'Conflicted',
+            reason,
+            `listener ${listener.name} shares port ${listener.port} with an earlier listener of Gateway ` +
+              `${managed.gateway.namespace}/${managed.gateway.name}` +
+              `${reason === 'HostnameConflict' ? ' and the same hostname' : ' and cannot share it by protocol'}; ` +
+              'istiod makes no server for it.',
+            ['spec', 'listeners', listener.index],
+          );
+      const made = listenerGateways(
+        managed,
+        owner,
+        owner.listeners.filter((l) => !conflicts.has(l)),
+        namespaces,
+        secretAllowed,
+      );
+      // gateway_collection.go: a route's parentRef names the Gateway or the ListenerSet whose listeners it attaches to.
+      parentsByGateway.set(
+        `${owner.ownerKind}/${owner.namespace}/${owner.name}`,
+        made.map((l) => l.parent),
+      );
+      out.push(...made.map((l) => l.config));
+      if (owner.ownerKind === 'Gateway') list = made;
+    }
     // conversion.go: reportGatewayStatus; gatewaycommon/conversion.go: SetProgrammedCondition.
     if (list.length === 0 && managed.gateway.listeners.length > 0)
       condition(
@@ -553,14 +676,14 @@ export function istioConfigFromGatewayApi(
     const references: ParentReference[] = [];
     for (const ref of route.parentRefs) {
       const path = ['spec', 'parentRefs', ref.index];
-      if (ref.group === GATEWAY_API_GROUP && ref.kind === 'Gateway') {
-        const parents = parentsByGateway.get(`${ref.namespace}/${ref.name}`);
+      if (ref.group === GATEWAY_API_GROUP && (ref.kind === 'Gateway' || ref.kind === 'ListenerSet')) {
+        const parents = parentsByGateway.get(`${ref.kind}/${ref.namespace}/${ref.name}`);
         if (!parents) {
           route.reader.report(
             'warning',
             'ROUTE_NOT_ACCEPTED',
-            `No Gateway ${ref.namespace}/${ref.name} of an Istio GatewayClass is in the manifests: this route is not ` +
-              'attached to it, and istiod writes no status for this parentRef.',
+            `No ${ref.kind} ${ref.namespace}/${ref.name} of an Istio GatewayClass is in the manifests: ` +
+              'this route is not attached to it, and istiod writes no status for this parentRef.',
             path,
           );
           continue;
@@ -571,7 +694,7 @@ export function istioConfigFromGatewayApi(
           route.reader.report(
             'warning',
             'ROUTE_NOT_ACCEPTED',
-            `Gateway ${ref.namespace}/${ref.name} has no usable listener: this route is not attached.`,
+            `${ref.kind} ${ref.namespace}/${ref.name} has no usable listener: this route is not attached.`,
             path,
           );
       } else if (

@@ -114,6 +114,7 @@ const GATEWAY_API_KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInf
   ['TCPRoute', modelled(GATEWAY_API_TCP)],
   ['TLSRoute', modelled(GATEWAY_API_TLS)],
   ['ReferenceGrant', modelled(GATEWAY_API_GRANT)],
+  ['ListenerSet', modelled(['gateway.networking.k8s.io/v1'])],
   [
     'BackendTLSPolicy',
     listed('BackendTLSPolicy is not applied: the TLS istiod would originate to the backend is not shown.'),

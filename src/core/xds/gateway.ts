@@ -60,6 +60,8 @@ export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfig
       // Gateways made from the Gateway API bind to the pods behind their Services in the Gateway's namespace, not by
       // selector (pilot/pkg/model/push_context.go: mergeGateways, InternalGatewayServiceAnnotation).
       const gatewayServices = gw.annotations.get('internal.istio.io/gateway-service');
+      // A ListenerSet's servers live in its namespace and bind to the parent Gateway's Service (parent-namespace).
+      const serviceNamespace = gw.annotations.get('internal.istio.io/parent-namespace') ?? gw.namespace;
       if (gatewayServices !== undefined)
         return gatewayServices
           .split(',')
@@ -67,7 +69,7 @@ export function gatewaysForPod(ctx: ProxyContext, model: MeshModel): IstioConfig
             ctx.registry.services.some(
               (s) =>
                 s.hostname === hostname &&
-                s.namespace === gw.namespace &&
+                s.namespace === serviceNamespace &&
                 s.namespace === ctx.pod.namespace &&
                 s.selector !== undefined &&
                 s.selector.size > 0 &&
