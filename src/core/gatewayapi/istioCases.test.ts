@@ -2095,3 +2095,94 @@ rules: [{matches: [{path: {value: ${path}}}], backendRefs: [{name: ${backend}, p
     );
   });
 });
+
+describe('TLSRoutes on TLS listeners that terminate (testdata/tls-terminate.yaml)', () => {
+  const terminate = (name: string, port: number, host: string) =>
+    listener(
+      name,
+      port,
+      'TLS',
+      `hostname: "${host}"\ntls: {mode: Terminate, certificateRefs: [{name: my-cert}]}\n${fromAll}`,
+    );
+  const text = doc(
+    base,
+    app('backend-terminate', 'default', [8080], 'tcp'),
+    app('backend-passthrough', 'default', [443], 'tls'),
+    app('backend-wildcard', 'default', [8080], 'tcp'),
+    gateway(
+      terminate('tls-terminate', 443, 'example.com') +
+        listener('tls-passthrough', 443, 'TLS', `tls: {mode: Passthrough}\n${fromAll}`) +
+        terminate('tls-wildcard', 9443, '*.wild.example.com'),
+    ),
+    object(
+      'TLSRoute',
+      'tls-terminate-route',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: tls-terminate}]
+hostnames: [example.com]
+rules: [{backendRefs: [{name: backend-terminate, port: 8080}]}]`,
+      'v1alpha2',
+    ),
+    object(
+      'TLSRoute',
+      'tls-passthrough-route',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: tls-passthrough}]
+hostnames: [passthrough.example.com]
+rules: [{backendRefs: [{name: backend-passthrough, port: 443}]}]`,
+      'v1alpha2',
+    ),
+    object(
+      'TLSRoute',
+      'tls-hostname-intersection-route',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: tls-wildcard}]
+hostnames: [foo.wild.example.com, bar.wild.example.com]
+rules: [{backendRefs: [{name: backend-wildcard, port: 8080}]}]`,
+      'v1alpha2',
+    ),
+  );
+  const tls = (sni: string, port = 443) => ({ to: 'gw-istio.infra', port, protocol: 'tls' as const, sni });
+  it('terminates TLS for the listener’s hostname and forwards to the TLSRoute backend', () => {
+    expect(seen(text, tls('example.com'))).toMatchObject({
+      outcome: 'routed',
+      cluster: to('backend-terminate.default', 8080),
+    });
+  });
+  it('passes other names through by SNI on the same port', () => {
+    expect(seen(text, tls('passthrough.example.com'))).toMatchObject({
+      outcome: 'routed',
+      cluster: to('backend-passthrough.default', 443),
+    });
+  });
+  it('terminates a name under the wildcard listener that the route names', () => {
+    expect(seen(text, tls('foo.wild.example.com', 9443))).toMatchObject({
+      outcome: 'routed',
+      cluster: to('backend-wildcard.default', 8080),
+    });
+  });
+});
+
+describe('listeners of one Gateway that conflict (gatewaycommon/listener_conflict.go)', () => {
+  it('serves the first of an HTTP and a TCP listener on one port, and not the TCP one', () => {
+    const text = doc(
+      base,
+      app('web', 'default'),
+      app('raw', 'default', [9000], 'tcp'),
+      gateway(listener('http', 8080, 'HTTP', fromAll) + listener('tcp', 8080, 'TCP', fromAll)),
+      httpRoute(
+        'web',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: web, port: 80}]}]`,
+      ),
+      object(
+        'TCPRoute',
+        'raw',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: raw, port: 9000}]}]`,
+        'v1alpha2',
+      ),
+    );
+    expect(seen(text, { to: 'http://a.example:8080/' })).toMatchObject(ok('web.default'));
+  });
+});

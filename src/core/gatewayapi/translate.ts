@@ -531,7 +531,7 @@ interface VirtualServiceDraft {
   gateway: string;
   kind: 'http' | 'tcp' | 'tls';
   exportTo: string[] | undefined;
-  parts: Array<{ order: number; rules: ConvertedRule[]; source: ObjectSource }>;
+  parts: Array<{ order: number; rules: ConvertedRule[]; source: ObjectSource; parent: string }>;
 }
 
 /**
@@ -855,7 +855,12 @@ export function istioConfigFromGatewayApi(
           parts: [],
         };
         if (!draft.parts.some((p) => p.source === route.source))
-          draft.parts.push({ order: route.order, rules, source: route.source });
+          draft.parts.push({
+            order: route.order,
+            rules,
+            source: route.source,
+            parent: `${route.kind}/${route.name}.${route.namespace}`,
+          });
         drafts.set(draftKey, draft);
       }
     }
@@ -873,7 +878,11 @@ export function istioConfigFromGatewayApi(
       name: draft.name,
       namespace: draft.namespace,
       labels: new Map(),
-      annotations: new Map([['internal.istio.io/route-semantics', 'gateway']]),
+      annotations: new Map([
+        ['internal.istio.io/route-semantics', 'gateway'],
+        // route_collections.go: routeMeta — the routes it was made from, `<kind>/<name>.<namespace>`.
+        ['internal.istio.io/parents', parts.map((p) => p.parent).join(',')],
+      ]),
       spec: {
         hosts: [draft.host],
         gateways: [draft.gateway],

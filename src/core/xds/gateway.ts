@@ -243,7 +243,10 @@ function l4Chains(server: GatewayServer, bound: VirtualService[], ctx: ProxyCont
       )
     )
       continue;
-    const rules = passthrough ? vs.tls : vs.tcp;
+    // gateway.go: buildGatewayNetworkFiltersFromTCPRoutes — a terminating server falls back to the tls routes of a
+    // VirtualService made from a TLSRoute (matched by port and gateway, not SNI).
+    const fromTlsRoute = (vs.config.annotations.get('internal.istio.io/parents') ?? '').startsWith('TLSRoute/');
+    const rules = passthrough ? vs.tls : vs.tcp.length === 0 && fromTlsRoute ? vs.tls : vs.tcp;
     for (const rule of rules) {
       const matches = rule.match.length > 0 ? rule.match : [undefined];
       for (const match of matches) {
