@@ -2186,3 +2186,85 @@ describe('listeners of one Gateway that conflict (gatewaycommon/listener_conflic
     expect(seen(text, { to: 'http://a.example:8080/' })).toMatchObject(ok('web.default'));
   });
 });
+
+describe('who a mesh route applies to (route.go: gateway semantics; push_context.go)', () => {
+  const text = doc(
+    base,
+    namespace('svc-ns', { 'istio-injection': 'enabled' }),
+    namespace('route-ns', { 'istio-injection': 'enabled' }),
+    namespace('third', { 'istio-injection': 'enabled' }),
+    app('api', 'svc-ns'),
+    app('api-v2', 'svc-ns'),
+    curl('route-ns'),
+    curl('third'),
+    curl('svc-ns'),
+    httpRoute(
+      'consumer',
+      'route-ns',
+      `parentRefs: [{group: "", kind: Service, name: api, namespace: svc-ns}]
+hostnames: [ignored.example]
+rules: [{backendRefs: [{name: api-v2, namespace: svc-ns, port: 80}]}]`,
+    ),
+  );
+  it('routes clients in the route’s own namespace, whatever the route’s hostnames say', () => {
+    expect(seen(text, { from: 'route-ns/curl', to: 'http://api.svc-ns/' })).toMatchObject(ok('api-v2.svc-ns'));
+  });
+  it('leaves clients of other namespaces on the Service’s default route', () => {
+    expect(seen(text, { from: 'third/curl', to: 'http://api.svc-ns/' })).toMatchObject(ok('api.svc-ns'));
+    expect(seen(text, { from: 'svc-ns/curl', to: 'http://api.svc-ns/' })).toMatchObject(ok('api.svc-ns'));
+  });
+  it('lets a producer route in the Service’s namespace apply to every client', () => {
+    const producer = doc(
+      text,
+      httpRoute(
+        'producer',
+        'svc-ns',
+        `parentRefs: [{group: "", kind: Service, name: api}]\nrules: [{backendRefs: [{name: api-v2, port: 80}]}]`,
+      ),
+    );
+    expect(seen(producer, { from: 'third/curl', to: 'http://api.svc-ns/' })).toMatchObject(ok('api-v2.svc-ns'));
+  });
+});
+
+describe('istio.io: the Kubernetes Gateway API task', () => {
+  const text = doc(
+    namespace('istio-ingress'),
+    namespace('default'),
+    versioned('httpbin', 'default', 8000, ['v1']),
+    gateway(listener('default', 80, 'HTTP', `hostname: "*.example.com"\n${fromAll}`), 'gateway', 'istio-ingress'),
+    httpRoute(
+      'http',
+      'default',
+      `parentRefs: [{name: gateway, namespace: istio-ingress}]
+hostnames: [httpbin.example.com]
+rules:
+- matches: [{path: {type: PathPrefix, value: /get}}]
+  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: my-added-header, value: added-value}]}}]
+  backendRefs: [{name: httpbin, port: 8000}]`,
+    ),
+  );
+  const gw = { from: 'istio-ingress/gateway-istio' };
+  it('routes /get on httpbin.example.com to httpbin and answers 404 elsewhere', () => {
+    expect(seen(text, { ...gw, to: 'http://httpbin.example.com/get' })).toMatchObject(ok('httpbin.default', 8000));
+    expect(seen(text, { ...gw, to: 'http://httpbin.example.com/headers' })).toMatchObject(notFound);
+  });
+});
+
+describe('backends behind istiod feature flags that are off by default (testdata/xbackend.yaml, http.yaml)', () => {
+  const text = (ref: string) =>
+    doc(
+      base,
+      gateway(listener('default', 80, 'HTTP', fromAll)),
+      httpRoute('r', 'default', `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [${ref}]}]`),
+    );
+  it('answers 500 for an XBackend (PILOT_ENABLE_ALPHA_GATEWAY_API off)', () => {
+    expect(
+      seen(text('{group: gateway.networking.x-k8s.io, kind: XBackend, name: b, port: 443}'), { to: 'http://a/' }),
+    ).toMatchObject(error500);
+  });
+  it('answers 500 for an InferencePool (ENABLE_GATEWAY_API_INFERENCE_EXTENSION off)', () => {
+    expect(
+      seen(text('{group: inference.networking.k8s.io, kind: InferencePool, name: p, port: 80}'), { to: 'http://a/' }),
+    ).toMatchObject(error500);
+  });
+});
