@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceRequest } from '../index.ts';
+import { analyze, traceRequest, type TraceRequest } from '../index.ts';
 import { doc, namespace, simulateScenario } from '../testkit.ts';
 
 // Whole scenarios written after the situations of Istio's Gateway API conversion tests
@@ -2266,5 +2266,31 @@ describe('backends behind istiod feature flags that are off by default (testdata
     expect(
       seen(text('{group: inference.networking.k8s.io, kind: InferencePool, name: p, port: 80}'), { to: 'http://a/' }),
     ).toMatchObject(error500);
+  });
+});
+
+describe('bad ListenerSets', () => {
+  it('never throws on ListenerSets and allowedListeners with wrong types, and reports them', () => {
+    const hostile = doc(
+      base,
+      app('a', 'default'),
+      gateway(listener('http', 80, 'HTTP', fromAll)).replace(
+        '  gatewayClassName: istio',
+        '  allowedListeners: {namespaces: {from: Selector, selector: 3}}\n  gatewayClassName: istio',
+      ),
+      object('ListenerSet', 'ls1', 'infra', 'parentRef: 3\nlisteners: [null, {name: [1], port: x, protocol: 4}]'),
+      object('ListenerSet', 'ls2', 'infra', 'parentRef: {name: gw}\nlisteners: {a: 1}'),
+      object('ListenerSet', 'ls3', 'infra', 'parentRef: {name: gw}\nlisteners: [{name: t, protocol: TCP}]'),
+      httpRoute(
+        'r',
+        'default',
+        'parentRefs: [{name: gw, namespace: infra}, {name: ls2, namespace: infra, kind: ListenerSet}]\n' +
+          'rules: [{backendRefs: [{name: a, port: 80}]}]',
+      ),
+    );
+    const analysis = analyze([{ name: 's.yaml', text: hostile }]);
+    expect(analysis.diagnostics.filter((d) => d.severity === 'error').length).toBeGreaterThan(2);
+    const result = traceRequest(analysis, { from: 'infra/gw-istio', to: 'http://x.example/' });
+    expect(result.ok && result.trace.outcome).toBe('routed');
   });
 });
