@@ -2294,3 +2294,53 @@ describe('bad ListenerSets', () => {
     expect(result.ok && result.trace.outcome).toBe('routed');
   });
 });
+
+describe('one TCPRoute on two Gateways of one manual deployment (testdata/tcp.yaml)', () => {
+  it('forwards the shared TCP port to the route’s backend', () => {
+    const manual = (name: string) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: istio-system}
+spec:
+  gatewayClassName: istio
+  addresses: [{type: Hostname, value: istio-ingressgateway}]
+  listeners: [{name: default, port: 34000, protocol: TCP, allowedRoutes: {namespaces: {from: All}}}]`;
+    const text = doc(
+      base,
+      namespace('istio-system'),
+      app('httpbin', 'default', [9090], 'tcp'),
+      `apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: tcp, port: 34000}]`,
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec:
+      containers: [{name: istio-proxy, image: proxyv2, args: [proxy, router]}]`,
+      manual('gateway'),
+      manual('gateway2'),
+      object(
+        'TCPRoute',
+        'tcp',
+        'default',
+        `parentRefs: [{name: gateway, namespace: istio-system}, {name: gateway2, namespace: istio-system}]
+rules: [{backendRefs: [{name: httpbin, port: 9090}]}]`,
+        'v1alpha2',
+      ),
+    );
+    expect(
+      seen(text, {
+        from: 'istio-system/istio-ingressgateway',
+        to: 'istio-ingressgateway.istio-system',
+        port: 34000,
+        protocol: 'tcp',
+      }),
+    ).toMatchObject({ outcome: 'routed', cluster: to('httpbin.default', 9090) });
+  });
+});
