@@ -84,8 +84,12 @@ export default function MonacoEditor({
   const onChangeRef = useRef(onChange);
   /** The text of each file the editor last reported, to tell an echo of it from a change made elsewhere. */
   const reported = useRef(new Map<string, string>());
-  /** A large model's edit waiting for the user to pause, with the callback of the file it belongs to. */
-  const pending = useRef<{ timer: ReturnType<typeof setTimeout>; report: () => void } | null>(null);
+  /** A large model's edit waiting for the user to pause, with the model and the callback of the file it belongs to. */
+  const pending = useRef<{
+    timer: ReturnType<typeof setTimeout>;
+    report: () => void;
+    model?: monaco.editor.ITextModel;
+  } | null>(null);
   /** True while the editor applies text that came from the store: nothing to report back. */
   const applying = useRef(false);
   const onHoverRef = useRef(onHoverLine);
@@ -130,7 +134,14 @@ export default function MonacoEditor({
       fitOptions();
       const model = editor.getModel();
       if (!model || applying.current) return;
-      flush();
+      // The next keystroke replaces the edit waiting in the same model (reporting it now would read and send the whole
+      // text at every keystroke); an edit waiting in another model is reported first.
+      const waiting = pending.current;
+      if (waiting?.model !== model) flush();
+      else {
+        pending.current = null;
+        clearTimeout(waiting.timer);
+      }
       const file = fileNameRef.current;
       const onFileChange = onChangeRef.current;
       const report = () => {
@@ -140,7 +151,7 @@ export default function MonacoEditor({
         onFileChange(text);
       };
       if (model.getValueLength() < LARGE_MODEL_CHARS) report();
-      else pending.current = { timer: setTimeout(flush, LARGE_MODEL_DELAY_MS), report };
+      else pending.current = { timer: setTimeout(flush, LARGE_MODEL_DELAY_MS), report, model };
     });
     const blur = editor.onDidBlurEditorText(flush);
     // The last keystrokes are kept when the tab closes: report them before the workspace is saved.
