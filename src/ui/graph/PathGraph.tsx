@@ -10,6 +10,8 @@ import {
   layoutPath,
   pathElements,
   PATH_NODE_WIDTH,
+  type PathEdge,
+  type PathNode,
 } from './pathElements.ts';
 
 /** Node text size in graph units; the graph is never drawn smaller than READABLE_ZOOM, so text stays at least 12 px. */
@@ -186,6 +188,53 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
   },
 ];
 
+const NO_ELEMENTS: cytoscape.ElementDefinition[] = [];
+
+/** What is drawn of an element: its data (label, step) and classes. */
+const signature = (e: cytoscape.ElementDefinition): string => `${JSON.stringify(e.data)}:${e.classes ?? ''}`;
+
+/** What the layout depends on: which nodes are in which lane, their classes (sizes), and which edges carry a label. */
+function layoutSignature(nodes: readonly PathNode[], edges: readonly PathEdge[]): string {
+  return [
+    ...nodes.map((n) => `${n.id}<${n.parent ?? ''}>${n.classes.join('.')}`),
+    ...edges.map((e) => `${e.id}:${e.source}>${e.target}${e.label === undefined ? '' : '*'}`),
+  ].join('|');
+}
+
+/** The data Cytoscape fixes when an element is added: a change of these means removing and adding it again. */
+const FRAME = ['parent', 'source', 'target'] as const;
+
+/**
+ * Brings the graph to these elements, touching only what changed: Cytoscape keeps an image of each element, so a
+ * trace that changes a few labels redraws those alone, not the whole path, while the user types.
+ */
+function syncElements(cy: cytoscape.Core, next: readonly cytoscape.ElementDefinition[]): void {
+  const wanted = new Map(next.map((e) => [String(e.data.id), e]));
+  cy.batch(() => {
+    cy.elements()
+      .filter((ele) => {
+        const def = wanted.get(ele.id());
+        return !def || FRAME.some((field) => ele.data(field) !== def.data[field]);
+      })
+      .remove();
+    const added: cytoscape.ElementDefinition[] = [];
+    for (const def of next) {
+      const ele = cy.getElementById(String(def.data.id));
+      if (ele.empty()) {
+        added.push({ ...def, scratch: { _drawn: signature(def) } });
+        continue;
+      }
+      const drawn = signature(def);
+      if (ele.scratch('_drawn') === drawn) continue;
+      ele.scratch('_drawn', drawn);
+      for (const field of Object.keys(ele.data())) if (!(field in def.data)) ele.removeData(field);
+      ele.data(def.data);
+      ele.classes(def.classes ?? '');
+    }
+    if (added.length > 0) cy.add(added);
+  });
+}
+
 export interface PathGraphProps {
   trace: Trace;
   selectedStep: number | null;
@@ -229,15 +278,15 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     ],
     [nodes, edges],
   );
-  // What the graph shows; a new trace that draws the same graph (most edits) keeps the user's pan and zoom.
-  const key = useMemo(
-    () => elements.map((e) => `${String(e.data.id)}:${String(e.data.label ?? '')}:${e.classes ?? ''}`).join('|'),
-    [elements],
-  );
+  // What the graph shows, and where its elements go: a new trace that only changes labels or colours (most edits,
+  // most keystrokes in the request) keeps the layout and the user's pan and zoom.
+  const key = useMemo(() => elements.map(signature).join('|'), [elements]);
+  const layoutKey = useMemo(() => layoutSignature(nodes, edges), [nodes, edges]);
   const elementsRef = useRef(elements);
   useLayoutEffect(() => {
     elementsRef.current = elements;
   }, [elements]);
+  const hoveredKey = hoveredSteps.join(',');
 
   const bindOnce = (cy: cytoscape.Core): void => {
     if (cyRef.current === cy) return;
@@ -287,21 +336,23 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
     };
   }, [nodes, edges]);
 
+  const arrangedFor = useRef<string | undefined>(undefined);
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    // Replace the elements wholesale: classes and labels change with every trace.
-    cy.elements().remove();
-    cy.add(elementsRef.current);
+    syncElements(cy, elementsRef.current);
+    if (arrangedFor.current === layoutKey) return;
+    arrangedFor.current = layoutKey;
     arrange.current();
-  }, [key]);
+  }, [key, layoutKey]);
 
   useEffect(() => {
     const container = cyRef.current?.container();
     if (!container || typeof ResizeObserver === 'undefined') return;
     let last = container.clientWidth;
     const observer = new ResizeObserver(() => {
-      if (Math.abs(container.clientWidth - last) < 8) return;
+      // Hidden (the request has no path for now): the graph is laid out again only if it comes back at another width.
+      if (container.clientWidth === 0 || Math.abs(container.clientWidth - last) < 8) return;
       last = container.clientWidth;
       if (cyRef.current?.destroyed()) return;
       cyRef.current?.resize();
@@ -314,11 +365,14 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    cy.nodes().removeClass('hovered');
-    for (const index of hoveredSteps) cy.nodes(`[stepIndex = ${index}]`).addClass('hovered');
-    cy.$(':selected').unselect();
-    if (selectedStep !== null) cy.elements(`[stepIndex = ${selectedStep}]`).first().select();
-  }, [hoveredSteps, selectedStep, key]);
+    cy.batch(() => {
+      cy.nodes('.hovered').removeClass('hovered');
+      for (const index of hoveredKey ? hoveredKey.split(',') : [])
+        cy.nodes(`[stepIndex = ${index}]`).addClass('hovered');
+      cy.$(':selected').unselect();
+      if (selectedStep !== null) cy.elements(`[stepIndex = ${selectedStep}]`).first().select();
+    });
+  }, [hoveredKey, selectedStep, key]);
 
   useEffect(
     () => () => {
@@ -331,7 +385,8 @@ export default function PathGraph({ trace, selectedStep, hoveredSteps, onSelectS
 
   return (
     <CytoscapeComponent
-      elements={elements}
+      // The elements are brought up to date by syncElements, not by the wrapper's diff of this list.
+      elements={NO_ELEMENTS}
       layout={LAYOUT}
       stylesheet={STYLESHEET}
       cy={bindOnce}
