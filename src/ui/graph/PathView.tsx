@@ -1,4 +1,6 @@
-import { Fragment, lazy, Suspense, useEffect, useMemo, useRef } from 'react';
+import { Fragment, lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import type { TraceResult } from '../../core/index.ts';
+import type { StepSource } from '../../state/stepSources.ts';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
 import { StepDetails } from '../inspect/StepDetails.tsx';
 import { bypassedWaypoint, edgeKinds } from './ambientElements.ts';
@@ -13,104 +15,127 @@ const PathGraph = lazy(() => import('./PathGraph.tsx'));
  * step's details docked under it: the details never cover the graph.
  */
 export function PathView() {
-  const trace = useWorkspace((s) => s.trace);
+  const { trace: result, stepSources: resultSources, stale } = useShownTrace();
+  // The last path drawn stays mounted (hidden) while a request has no path, as while a destination is retyped: the
+  // graph is not torn down and built again at the next keystroke.
+  const [drawn, setDrawn] = useState(result?.ok ? { trace: result, stepSources: resultSources } : undefined);
+  if (result?.ok && (drawn?.trace !== result || drawn.stepSources !== resultSources))
+    setDrawn({ trace: result, stepSources: resultSources });
+  const { trace, stepSources } = (result?.ok ? { trace: result, stepSources: resultSources } : drawn) ?? {};
   const selectedStep = useWorkspace((s) => s.selectedStep);
   const hoveredLine = useWorkspace((s) => s.hoveredLine);
   const selectStep = useWorkspace((s) => s.selectStep);
   const revealRange = useWorkspace((s) => s.revealRange);
-  const stepSources = useWorkspace((s) => s.stepSources);
   const hoveredSteps = useMemo(() => stepsCausedBy(trace, hoveredLine), [trace, hoveredLine]);
   const listRef = useRef<HTMLOListElement>(null);
   // A step opened from the graph is brought into view in the list, with its details.
   useEffect(() => {
     listRef.current?.querySelector('li.selected')?.scrollIntoView({ block: 'nearest' });
   }, [selectedStep]);
-  if (!trace?.ok) {
-    return (
-      <p className="panel-empty">
-        {trace ? trace.reason : 'Pick a source pod and type a destination to see the path.'}
-      </p>
-    );
-  }
+  const noPath = result?.ok ? undefined : (
+    <p className="panel-empty">
+      {result ? result.reason : 'Pick a source pod and type a destination to see the path.'}
+    </p>
+  );
+  if (!trace?.ok) return noPath;
   const t = trace.trace;
   // Opening a step also shows the rule or object that decided it in the editor.
   const openStep = (index: number | null) => {
     selectStep(index);
-    const first = index !== null ? stepSources[index]?.[0] : undefined;
+    const first = index !== null ? stepSources?.[index]?.[0] : undefined;
     if (first) revealRange(first.source.file, first.source.range);
   };
   return (
-    <div className="path-view">
-      <div className="path-graph-column">
-        <div className="graph-toolbar" role="toolbar" aria-label="Path graph">
-          <button type="button" onClick={() => pathGraphHandle.fit?.()}>
-            Zoom to fit
-          </button>
-          <button
-            type="button"
-            disabled={selectedStep === null}
-            onClick={() => selectedStep !== null && pathGraphHandle.focusStep?.(selectedStep)}
-          >
-            Zoom to selection
-          </button>
-          <span className="graph-hint">Click a step: why, and its YAML · the last: trace back</span>
+    <>
+      {noPath}
+      <div className="path-view" aria-busy={stale} style={noPath ? { display: 'none' } : undefined}>
+        <div className="path-graph-column">
+          <div className="graph-toolbar" role="toolbar" aria-label="Path graph">
+            <button type="button" onClick={() => pathGraphHandle.fit?.()}>
+              Zoom to fit
+            </button>
+            <button
+              type="button"
+              disabled={selectedStep === null}
+              onClick={() => selectedStep !== null && pathGraphHandle.focusStep?.(selectedStep)}
+            >
+              Zoom to selection
+            </button>
+            <span className="graph-hint">Click a step: why, and its YAML · the last: trace back</span>
+          </div>
+          <EdgeLegend {...edgeKinds(t)} />
+          <div className="graph-canvas-wrap" data-testid="path-graph">
+            <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
+              <PathGraph trace={t} selectedStep={selectedStep} hoveredSteps={hoveredSteps} onSelectStep={openStep} />
+            </Suspense>
+          </div>
         </div>
-        <EdgeLegend {...edgeKinds(t)} />
-        <div className="graph-canvas-wrap" data-testid="path-graph">
-          <Suspense fallback={<p className="graph-empty">Drawing the path…</p>}>
-            <PathGraph trace={t} selectedStep={selectedStep} hoveredSteps={hoveredSteps} onSelectStep={openStep} />
-          </Suspense>
-        </div>
-      </div>
-      <div className="path-steps">
-        <ol aria-label="Path steps" ref={listRef}>
-          {t.steps.map((step, index) => {
-            const selected = selectedStep === index;
-            const bypass = bypassedWaypoint(step);
-            return (
-              <li
-                key={`${index}-${step.kind}`}
-                data-kind={step.kind}
-                onKeyDown={(event) => {
-                  // Escape closes the details and gives the focus back to the step.
-                  if (event.key !== 'Escape' || !selected) return;
-                  openStep(null);
-                  event.currentTarget.querySelector<HTMLButtonElement>('button.path-step')?.focus();
-                }}
-                className={`${selected ? 'selected' : ''}${hoveredSteps.includes(index) ? ' hovered' : ''}`}
-              >
-                <button
-                  type="button"
-                  className="path-step"
-                  aria-expanded={selected}
-                  aria-controls={selected ? 'step-details' : undefined}
-                  onClick={() => openStep(selected ? null : index)}
+        <div className="path-steps">
+          <ol aria-label="Path steps" ref={listRef}>
+            {t.steps.map((step, index) => {
+              const selected = selectedStep === index;
+              const bypass = bypassedWaypoint(step);
+              return (
+                <li
+                  key={`${index}-${step.kind}`}
+                  data-kind={step.kind}
+                  onKeyDown={(event) => {
+                    // Escape closes the details and gives the focus back to the step.
+                    if (event.key !== 'Escape' || !selected) return;
+                    openStep(null);
+                    event.currentTarget.querySelector<HTMLButtonElement>('button.path-step')?.focus();
+                  }}
+                  className={`${selected ? 'selected' : ''}${hoveredSteps.includes(index) ? ' hovered' : ''}`}
                 >
-                  <span className="step-number">{index + 1}</span>
-                  <span className={`step-kind ${step.kind}`}>{stepKindTitle(step.kind)}</span>
-                  <span className="step-title">
-                    <Breakable text={labelPlaceholders(step.title)} />
-                  </span>
-                  {bypass && (
-                    <span className="step-bypass-mark">
-                      ⚠ waypoint {bypass.waypoint} bypassed: {bypass.why}
+                  <button
+                    type="button"
+                    className="path-step"
+                    aria-expanded={selected}
+                    aria-controls={selected ? 'step-details' : undefined}
+                    onClick={() => openStep(selected ? null : index)}
+                  >
+                    <span className="step-number">{index + 1}</span>
+                    <span className={`step-kind ${step.kind}`}>{stepKindTitle(step.kind)}</span>
+                    <span className="step-title">
+                      <Breakable text={labelPlaceholders(step.title)} />
                     </span>
-                  )}
-                  {step.findings && step.findings.length > 0 && (
-                    <span className="step-finding-mark" title={step.findings.map((d) => d.code).join(', ')}>
-                      ! {step.findings.length} {step.findings.length === 1 ? 'finding' : 'findings'}
-                    </span>
-                  )}
-                </button>
-                {selected && <PathEndActions trace={t} index={index} />}
-                {selected && <StepDetails trace={t} index={index} />}
-              </li>
-            );
-          })}
-        </ol>
+                    {bypass && (
+                      <span className="step-bypass-mark">
+                        ⚠ waypoint {bypass.waypoint} bypassed: {bypass.why}
+                      </span>
+                    )}
+                    {step.findings && step.findings.length > 0 && (
+                      <span className="step-finding-mark" title={step.findings.map((d) => d.code).join(', ')}>
+                        ! {step.findings.length} {step.findings.length === 1 ? 'finding' : 'findings'}
+                      </span>
+                    )}
+                  </button>
+                  {selected && <PathEndActions trace={t} index={index} />}
+                  {selected && <StepDetails trace={t} index={index} />}
+                </li>
+              );
+            })}
+          </ol>
+        </div>
       </div>
-    </div>
+    </>
   );
+}
+
+/**
+ * The trace the path shows, with its steps' sources. A result that arrives for inputs the user has changed since (keys
+ * typed while it was traced) is not laid out and drawn: the trace of the newest input follows, and only it is drawn.
+ * The Outcome banner shows every result as it comes, marked stale until the newest one.
+ */
+function useShownTrace(): { trace: TraceResult | undefined; stepSources: StepSource[][]; stale: boolean } {
+  const trace = useWorkspace((s) => s.trace);
+  const stepSources = useWorkspace((s) => s.stepSources);
+  const computing = useWorkspace((s) => s.computing);
+  const [kept, setKept] = useState({ trace, stepSources });
+  const stale = computing && kept.trace !== undefined;
+  // Derived state, updated during render (React's pattern for it): the newest result once it is for the newest input.
+  if (!stale && (kept.trace !== trace || kept.stepSources !== stepSources)) setKept({ trace, stepSources });
+  return stale ? { ...kept, stale } : { trace, stepSources, stale };
 }
 
 /** What the labelled edges mean: the canvas draws them, this says it in words a screen reader reads too. */
