@@ -82,6 +82,11 @@ test('a 2,000-object export: a typed destination re-traces; the editor and the M
   report('last keystroke in Destination → new outcome', answered ? `${Math.round(answered.at - lastKeyAt)} ms` : 'n/a');
   const form = await longTasksSince(page, typingStart);
   report('longest task while typing the destination', `${form.longest} ms (${form.count} tasks over 50 ms)`);
+  // The path follows the whole destination as well: traces of keys typed over are not drawn, the last one is.
+  await expect(page.getByRole('list', { name: 'Path steps' })).toContainText(`outbound|80||${typed}`);
+  await expect
+    .poll(() => page.evaluate(() => (window.meshpath?.pathNodes() ?? []).map((n) => n.label.replaceAll('\n', ''))))
+    .toContainEqual(expect.stringContaining(`outbound|80||${typed}`));
 
   // Type a comment line into the editor (a comment keeps the YAML meaning whatever Monaco indents).
   const editorStart = await now(page);
