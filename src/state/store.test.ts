@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { scenarioOf, setEngine, stepsCausedBy, useWorkspace } from './store.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scenarioOf, setEngine, stepsCausedBy, TYPING_DELAY_MS, useWorkspace } from './store.ts';
 import { EngineSession, type EngineInput } from './engine.ts';
 
 const file = (name: string, text = `# ${name}\n`) => ({ name, text });
@@ -67,5 +67,33 @@ describe('the workspace', () => {
     expect(stepsCausedBy(trace, hoveredLine).length).toBeGreaterThan(0);
     useWorkspace.getState().setRequest({ to: '' });
     expect(stepsCausedBy(useWorkspace.getState().trace, useWorkspace.getState().hoveredLine)).toEqual([]);
+  });
+
+  describe('keys typed into the request', () => {
+    beforeEach(() => vi.useFakeTimers());
+    afterEach(() => vi.useRealTimers());
+
+    it('are traced once when they pause, with everything typed; the outcome is marked stale at once', () => {
+      const { setRequest } = useWorkspace.getState();
+      for (const to of ['h', 'ht', 'htt', 'http://github.com/']) {
+        setRequest({ to }, 'typed');
+        vi.advanceTimersByTime(TYPING_DELAY_MS / 2);
+      }
+      expect(runs).toHaveLength(0);
+      expect(useWorkspace.getState().computing).toBe(true);
+      vi.advanceTimersByTime(TYPING_DELAY_MS);
+      expect(runs.map((input) => input.request.to)).toEqual(['http://github.com/']);
+      expect(useWorkspace.getState().computing).toBe(false);
+    });
+
+    it('are traced at once, with what was typed, when another change comes before the pause', () => {
+      const { setRequest, setOptions } = useWorkspace.getState();
+      setRequest({ to: 'http://github.com/' }, 'typed');
+      setOptions({ outboundTrafficPolicy: 'REGISTRY_ONLY' });
+      expect(runs).toHaveLength(1);
+      expect(runs[0]?.request.to).toBe('http://github.com/');
+      vi.advanceTimersByTime(TYPING_DELAY_MS * 2);
+      expect(runs).toHaveLength(1);
+    });
   });
 });

@@ -92,7 +92,11 @@ export interface WorkspaceState {
   loadScenario: (scenario: Scenario, notice?: Notice, keep?: string) => void;
   /** The browser would not save the work: say so until the tab closes. */
   warnStorage: () => void;
-  setRequest: (request: Partial<RequestInput>) => void;
+  /**
+   * Changes the request. A `typed` change (a key in a text field of the request) is traced once the keys pause for
+   * TYPING_DELAY_MS, with everything typed by then: keys typed faster are traced once, not one trace each.
+   */
+  setRequest: (request: Partial<RequestInput>, typed?: 'typed') => void;
   setOptions: (options: Partial<MeshOptions>) => void;
   selectNode: (id: string | null) => void;
   selectStep: (index: number | null) => void;
@@ -126,6 +130,9 @@ export const STORAGE_WARNING =
 
 let revealCounter = 0;
 
+/** How long a typed change of the request waits for the next key before it is traced. */
+export const TYPING_DELAY_MS = 60;
+
 /** The inputs that make a scenario: what is saved, shared and undone. */
 export function scenarioOf(state: Pick<WorkspaceState, 'files' | 'request' | 'options'>): Required<Scenario> {
   return { files: state.files, request: state.request, options: state.options };
@@ -153,7 +160,12 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     const safe = workspaceHistory.keep(scenarioOf(get()), summary);
     set({ history: workspaceHistory.list(), ...(safe ? {} : { storageWarning: STORAGE_WARNING }) });
   };
+  /** A typed change of the request waiting for the keys to pause. */
+  let typing: ReturnType<typeof setTimeout> | undefined;
   const recompute = () => {
+    // Whatever computes now computes the newest inputs, typed ones included.
+    clearTimeout(typing);
+    typing = undefined;
     set({ computing: true });
     engine({ ...scenarioOf(get()), proxyConfigFor: get().proxyConfigFor });
   };
@@ -271,9 +283,12 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       });
       recompute();
     },
-    setRequest: (request) => {
-      set({ request: { ...get().request, ...request }, selectedStep: null });
-      recompute();
+    setRequest: (request, typed) => {
+      // A typed change marks the outcome on screen stale at once; its trace follows when the keys pause.
+      set({ request: { ...get().request, ...request }, selectedStep: null, ...(typed ? { computing: true } : {}) });
+      if (!typed) return recompute();
+      clearTimeout(typing);
+      typing = setTimeout(recompute, TYPING_DELAY_MS);
     },
     setOptions: (options) => {
       set({ options: { ...get().options, ...options }, selectedStep: null });

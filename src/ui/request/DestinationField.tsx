@@ -97,7 +97,7 @@ export function DestinationField() {
         autoComplete="off"
         value={to}
         onChange={(event) => {
-          setRequest({ to: event.target.value });
+          setRequest({ to: event.target.value }, 'typed');
           show(event.target.value);
         }}
         onKeyDown={handleKeyDown}

@@ -20,7 +20,7 @@ export function RequestForm() {
   const field = (name: keyof typeof request) => ({
     value: request[name] ?? '',
     onChange: (event: ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) =>
-      setRequest({ [name]: event.target.value }),
+      setRequest({ [name]: event.target.value }, 'typed'),
   });
 
   return (
