@@ -2,6 +2,7 @@ import { field, isRecord } from '../manifest/parse.ts';
 import { resolveShortname } from '../model/host.ts';
 import type { IstioConfigModel, MeshConfig } from '../model/mesh.ts';
 import { derivedFrom } from '../model/memo.ts';
+import { toStringMap } from '../model/labels.ts';
 
 /** A VirtualService with its hosts, gateways, destinations and exportTo resolved as istiod resolves them. */
 export interface VirtualService {
@@ -252,8 +253,13 @@ function stringMatchConflict(root: unknown, leaf: unknown): boolean {
   return true;
 }
 
+/** Match gateways in `namespace/name` form, resolved in their own VirtualService's namespace. */
+function matchGateways(match: Match, namespace: string): string[] {
+  return strings(field(match, 'gateways')).map((g) => resolveGatewayName(g, namespace));
+}
+
 /** virtualservice.go: hasConflict. */
-function matchConflict(root: Match, leaf: Match): boolean {
+function matchConflict(root: Match, leaf: Match, rootNamespace: string, leafNamespace: string): boolean {
   for (const key of ['uri', 'scheme', 'method', 'authority'])
     if (stringMatchConflict(field(root, key), field(leaf, key))) return true;
   for (const group of ['headers', 'withoutHeaders', 'queryParams']) {
@@ -275,13 +281,24 @@ function matchConflict(root: Match, leaf: Match): boolean {
     return true;
   const rootNs = field(root, 'sourceNamespace');
   if (typeof rootNs === 'string' && rootNs !== '' && field(leaf, 'sourceNamespace') !== rootNs) return true;
+  // The root's sourceLabels and gateways must cover the delegate's.
+  const rootLabels = toStringMap(field(root, 'sourceLabels'));
+  for (const [key, value] of toStringMap(field(leaf, 'sourceLabels')))
+    if (rootLabels.has(key) && rootLabels.get(key) !== value) return true;
+  const rootGateways = matchGateways(root, rootNamespace);
+  const leafGateways = matchGateways(leaf, leafNamespace);
+  if (rootGateways.length > 0 && leafGateways.length > 0)
+    return rootGateways.length < leafGateways.length || leafGateways.some((g) => !rootGateways.includes(g));
   return false;
 }
 
 /** virtualservice.go: mergeHTTPMatchRequest — unset delegate fields come from the root; maps are merged. */
-function mergeMatch(root: Match, leaf: Match): Match {
+function mergeMatch(root: Match, leaf: Match, rootNamespace: string, leafNamespace: string): Match {
   const out: Record<string, unknown> = { ...leaf };
-  for (const key of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'port', 'gateways'])
+  // Gateways are resolved in each VirtualService's namespace before the merge (ResolveVirtualServiceShortnames).
+  if (matchGateways(leaf, leafNamespace).length > 0) out['gateways'] = matchGateways(leaf, leafNamespace);
+  else if (matchGateways(root, rootNamespace).length > 0) out['gateways'] = matchGateways(root, rootNamespace);
+  for (const key of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'port'])
     if (out[key] === undefined) out[key] = root[key];
   for (const key of ['headers', 'withoutHeaders', 'queryParams', 'sourceLabels']) {
     const merged = {
@@ -296,12 +313,14 @@ function mergeMatch(root: Match, leaf: Match): Match {
   return out;
 }
 
-function mergeMatches(root: Match[], leaf: Match[]): Match[] | undefined {
+function mergeMatches(root: Match[], leaf: Match[], rootNamespace: string, leafNamespace: string): Match[] | undefined {
   if (root.length === 0) return leaf;
   if (leaf.length === 0) return root;
   const out: Match[] = [];
   for (const sub of leaf) {
-    const merged = root.filter((r) => !matchConflict(r, sub)).map((r) => mergeMatch(r, sub));
+    const merged = root
+      .filter((r) => !matchConflict(r, sub, rootNamespace, leafNamespace))
+      .map((r) => mergeMatch(r, sub, rootNamespace, leafNamespace));
     if (merged.length === 0) return undefined;
     out.push(...merged);
   }
@@ -347,7 +366,7 @@ export function mergeDelegates(all: readonly VirtualService[]): VirtualService[]
         );
         if (!target) continue;
         for (const sub of target.http) {
-          const match = mergeMatches(rule.match as Match[], sub.match as Match[]);
+          const match = mergeMatches(rule.match as Match[], sub.match as Match[], root.namespace, target.namespace);
           if (!match) continue;
           const raw: Record<string, unknown> = { ...sub.raw };
           for (const key of INHERITED)
