@@ -471,6 +471,12 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         `${end.proxy} has mTLS disabled on port ${end.port}, but the client sends ${transportName(end.sent)}: ` +
         `the handshake fails; ${clientSees(status, flags)}.`
       );
+    case 'DOUBLE_TLS':
+      return (
+        `The application sends TLS, which the proxy passes on as TCP, and ${end.cluster} originates TLS ` +
+        `(${end.mode}) over it: the server finds a second TLS handshake where it expects the request, and the ` +
+        'client fails with a TLS error (curl: wrong version number). Send plaintext and let the proxy originate TLS.'
+      );
     case 'DENIED':
       if (end.by === 'ztunnel')
         return (

@@ -365,6 +365,8 @@ export type EndFact =
   | { reason: 'NO_HEALTHY_UPSTREAM'; cluster: string; total: number; subset: string | undefined; service: string }
   | { reason: 'INBOUND_NO_FILTER_CHAIN'; proxy: string; port: number; requires: 'mtls' | 'plaintext' }
   | { reason: 'INBOUND_PLAINTEXT_ONLY'; proxy: string; port: number; sent: TransportKind }
+  /** The application sent TLS and the cluster originates TLS over it (DestinationRule SIMPLE or MUTUAL). */
+  | { reason: 'DOUBLE_TLS'; cluster: string; mode: 'SIMPLE' | 'MUTUAL' }
   | {
       reason: 'DENIED';
       decision: string;

@@ -1489,6 +1489,16 @@ function clusterHop(
     `${endpointAddress(tracer, pod, chosen.address)}:${chosen.port}`,
     routeName,
   );
+  // Double TLS (istio.io ops/common-problems/network-issues): the application's own TLS passes the proxy as TCP and
+  // the DestinationRule wraps it in TLS again, so the server finds a ClientHello where it expects the request.
+  if (transport.kind === 'tls' && (cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL'))
+    return {
+      outcome: 'mtls-failure',
+      status: null,
+      flags: '-',
+      end: { reason: 'DOUBLE_TLS', cluster: cluster.name, mode: cluster.tls.mode },
+      sources: cluster.sources,
+    };
   const sni =
     upstream === 'mtls' ? mtlsSni(cluster) : upstream === 'tls' ? (cluster.tls.sni ?? transport.sni) : undefined;
   return arrive(
