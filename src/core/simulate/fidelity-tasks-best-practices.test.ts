@@ -53,7 +53,7 @@ describe('the DestinationRule lookup path (cross-namespace configuration)', () =
     const text = doc(mesh, disableTls('istio-system'));
     expect(call(text, 'ns2/client')).toEqual(APPLIED);
   });
-  it("the client namespace's rule comes first: an ISTIO_MUTUAL rule in ns2 hides the service namespace's DISABLE", () => {
+  it("the client namespace's rule comes first: ISTIO_MUTUAL in ns2 hides the service namespace's DISABLE", () => {
     const text = doc(
       mesh,
       disableTls('default'),
@@ -156,7 +156,8 @@ describe('VirtualService fragments (split virtual services)', () => {
       'Gateway',
       'myapp-gateway',
       'default',
-      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [myapp.com]',
+      'selector: {istio: ingressgateway}\nservers:\n' +
+        '- port: {number: 80, name: http, protocol: HTTP}\n  hosts: [myapp.com]',
     ),
   );
   const fragment = (name: string, time: string, rule: string, gateways = '[myapp-gateway]') =>

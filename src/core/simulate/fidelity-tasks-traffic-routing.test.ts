@@ -56,7 +56,8 @@ describe('traffic routing by protocol', () => {
       'ServiceEntry',
       'ext',
       'default',
-      'hosts: [ext.example]\naddresses: [1.1.1.1]\nresolution: STATIC\nports: [{number: 5000, name: tcp, protocol: TCP}]\n' +
+      'hosts: [ext.example]\naddresses: [1.1.1.1]\nresolution: STATIC\n' +
+        'ports: [{number: 5000, name: tcp, protocol: TCP}]\n' +
         'endpoints: [{address: 2.2.2.2}, {address: 3.3.3.3}]',
     );
     const t = run(doc(base, se), { to: '1.1.1.1', port: 5000, protocol: 'tcp' });
