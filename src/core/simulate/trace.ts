@@ -90,6 +90,11 @@ interface Delivery {
   /** The Service or ServiceEntry host of the cluster, when the proxy routed to one. */
   host: string | undefined;
   via: 'cluster' | 'passthrough' | 'direct';
+  /**
+   * A workload outside Kubernetes (WorkloadEntry, ServiceEntry endpoint) declared to run an Istio proxy
+   * (tlsMode istio): its namespace/name, or its address.
+   */
+  declaredProxy?: string;
 }
 
 /** How the request ended: the outcome, what Envoy answers, and why. */
@@ -734,6 +739,22 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
   if (pod && pod.proxy.kind === 'sidecar' && !toSelf) return inboundHop(tracer, pod, delivery);
   if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
+  // A WorkloadEntry with a serviceAccount (or an endpoint labelled tlsMode istio) is a VM running a proxy
+  // (serviceentry/conversion.go: getTLSModeFromWorkloadEntry): it terminates the mTLS.
+  if (delivery.transport.kind === 'mtls' && !pod && delivery.declaredProxy)
+    return {
+      outcome: 'routed',
+      status: successStatus(protocol),
+      flags: '-',
+      end: {
+        reason: 'DELIVERED_TO_SIDECAR',
+        proxy: delivery.declaredProxy,
+        address: delivery.address,
+        port: delivery.port,
+        mtls: true,
+      },
+      sources: [],
+    };
   if (delivery.transport.kind === 'mtls') {
     return {
       outcome: 'mtls-failure',
@@ -1509,6 +1530,13 @@ function clusterHop(
       transport: { kind: upstream, why: { by: 'clusterTls', reason: cluster.tls.reason }, from: pod, sni },
       host: cluster.service,
       via: 'cluster',
+      ...(chosen.tlsMode === 'istio'
+        ? {
+            declaredProxy: chosen.workload
+              ? `${chosen.workload.namespace}/${chosen.workload.name}`
+              : `${chosen.address}`,
+          }
+        : {}),
     },
     depth,
   );

@@ -141,6 +141,8 @@ export interface LbEndpoint {
   health: 'HEALTHY' | 'UNHEALTHY';
   /** Upstream transport chosen for this endpoint (auto mTLS is per endpoint). */
   mtls: boolean;
+  /** Whether the workload behind it runs an Istio proxy (the endpoint's tlsMode). */
+  tlsMode?: 'istio' | 'disabled';
   labels: Map<string, string>;
   workload: ObjectSource | undefined;
   podName: string | undefined;
