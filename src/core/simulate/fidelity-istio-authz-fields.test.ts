@@ -142,3 +142,30 @@ describe('AuthorizationPolicy fields and conditions at a sidecar', () => {
       );
     });
 });
+
+// istio.io ops/common-problems/security-issues: "Make sure there are no typos in the policy YAML file" — two rules OR,
+// one rule with from and to ANDs them.
+describe('rules OR, fields within a rule AND (security-issues)', () => {
+  const other = doc(
+    namespace('bar', { 'istio-injection': 'enabled' }),
+    pod('curl', 'bar', { labels: { app: 'curl' }, ip: '10.244.6.9', serviceAccount: 'curl' }),
+  );
+  const twoRules = policy(
+    'action: ALLOW\nrules:\n- to: [{operation: {paths: ["/foo"]}}]\n- from: [{source: {namespaces: ["foo"]}}]',
+  );
+  const oneRule = policy(
+    'action: ALLOW\nrules:\n- to: [{operation: {paths: ["/foo"]}}]\n  from: [{source: {namespaces: ["foo"]}}]',
+  );
+  const status = (text: string, from: string, path: string) =>
+    simulateScenario(doc(base, other, text), { from, to: `http://httpbin.foo:8000${path}` }).status;
+  it('two rules: /foo from anywhere, or anything from foo', () => {
+    expect(status(twoRules, 'foo/curl', '/bar')).toBe(200);
+    expect(status(twoRules, 'bar/curl', '/foo')).toBe(200);
+    expect(status(twoRules, 'bar/curl', '/bar')).toBe(403);
+  });
+  it('one rule: only /foo from foo', () => {
+    expect(status(oneRule, 'foo/curl', '/foo')).toBe(200);
+    expect(status(oneRule, 'foo/curl', '/bar')).toBe(403);
+    expect(status(oneRule, 'bar/curl', '/foo')).toBe(403);
+  });
+});
