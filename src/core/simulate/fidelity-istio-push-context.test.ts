@@ -295,3 +295,87 @@ describe('ServiceEntries by exportTo (TestServiceWithExportTo)', () => {
       expect(seen).toEqual(want);
     });
 });
+
+// push_context.go: VirtualServicesForGateway — a sidecar takes private VirtualServices of its namespace first, then
+// those exported to its namespace, then public ones oldest first; for one host the first wins.
+describe('which VirtualService wins for one host across namespaces', () => {
+  const OLD_VS = '2020-01-01T00:00:00Z';
+  const NEW_VS = '2021-01-01T00:00:00Z';
+  const world3 = doc(
+    ...['a', 'b', 'c', 'istio-system'].map((n) => namespace(n, { 'istio-injection': 'enabled' })),
+    pod('client', 'a', { labels: { app: 'client' }, ip: '10.1.0.1' }),
+    pod('client', 'c', { labels: { app: 'client' }, ip: '10.1.0.3' }),
+    ...['reviews', 'x', 'y'].map((name, i) =>
+      doc(
+        pod(name, 'b', { labels: { app: name }, ip: `10.1.1.${i + 1}` }),
+        istio(
+          'ServiceEntry',
+          name,
+          'b',
+          `hosts: [${name}.b.svc.cluster.local]\nresolution: STATIC\nlocation: MESH_INTERNAL\n` +
+            `ports: [{number: 9080, name: http, protocol: HTTP}]\nendpoints: [{address: 10.1.1.${i + 1}}]`,
+        ),
+      ),
+    ),
+  );
+  const vsIn = (ns: string, dest: string, time: string, extra = '') =>
+    istio(
+      'VirtualService',
+      `to-${dest}`,
+      ns,
+      `hosts: [reviews.b.svc.cluster.local]\n${extra}http:\n` +
+        `- route: [{destination: {host: ${dest}.b.svc.cluster.local}}]`,
+      `, creationTimestamp: "${time}"`,
+    );
+  const dest = (text: string, from: string) =>
+    traceSummary(text, { from, to: 'http://reviews.b.svc.cluster.local:9080/', address: '10.99.0.1' }).out?.cluster;
+  it('two public VirtualServices: the oldest wins everywhere, even against one in the client namespace', () => {
+    const text = doc(world3, vsIn('a', 'x', NEW_VS), vsIn('b', 'y', OLD_VS));
+    expect(dest(text, 'a/client')).toBe('outbound|9080||y.b.svc.cluster.local');
+    expect(dest(text, 'c/client')).toBe('outbound|9080||y.b.svc.cluster.local');
+  });
+  it('an older public one in the root namespace wins too', () => {
+    expect(dest(doc(world3, vsIn('istio-system', 'x', OLD_VS), vsIn('b', 'y', NEW_VS)), 'a/client')).toBe(
+      'outbound|9080||x.b.svc.cluster.local',
+    );
+  });
+  it('a private VirtualService in the client namespace comes first there, and only there', () => {
+    const text = doc(world3, vsIn('a', 'x', NEW_VS, 'exportTo: ["."]\n'), vsIn('b', 'y', OLD_VS));
+    expect(dest(text, 'a/client')).toBe('outbound|9080||x.b.svc.cluster.local');
+    expect(dest(text, 'c/client')).toBe('outbound|9080||y.b.svc.cluster.local');
+  });
+  it('one exported to the client namespace by name comes before the public ones', () => {
+    const text = doc(world3, vsIn('c', 'x', NEW_VS, 'exportTo: ["a"]\n'), vsIn('b', 'y', OLD_VS));
+    expect(dest(text, 'a/client')).toBe('outbound|9080||x.b.svc.cluster.local');
+  });
+});
+
+// push_context.go: destinationRule uses MostSpecificHostMatch — an exact host beats a wildcard in the same namespace.
+describe('DestinationRule host: exact beats wildcard', () => {
+  const world4 = doc(
+    namespace('a', { 'istio-injection': 'enabled' }),
+    namespace('b', { 'istio-injection': 'enabled' }),
+    namespace('istio-system'),
+    pod('client', 'a', { labels: { app: 'client' }, ip: '10.1.0.1' }),
+    istio(
+      'ServiceEntry',
+      'se',
+      'b',
+      'hosts: [a.example.com]\nresolution: STATIC\nports: [{number: 80, name: http, protocol: HTTP}]\n' +
+        'endpoints: [{address: 2.2.2.2}]',
+    ),
+  );
+  const wildcard = rule('w', 'b', '*.example.com', ['w']);
+  const exact = rule('e', 'b', 'a.example.com', ['e']);
+  const outcome = (subset: string, ...rules: string[]) =>
+    traceSummary(doc(world4, ...rules, toSubset('a.example.com', 'a', subset)), {
+      from: 'a/client',
+      to: 'http://a.example.com/',
+      address: '1.1.1.1',
+    }).outcome;
+  it('a wildcard rule alone applies', () => expect(outcome('w', wildcard)).toBe('routed'));
+  it('with an exact rule too, the exact one is used and the wildcard subsets are gone', () => {
+    expect(outcome('e', wildcard, exact)).toBe('routed');
+    expect(outcome('w', wildcard, exact)).toBe('cluster-not-found');
+  });
+});
