@@ -113,3 +113,45 @@ describe('two TCP ServiceEntries without addresses on one port', () => {
     });
   });
 });
+
+// pilot/pkg/model/context.go: CanBindToPort, conflictWithReservedListener (listener_test.go:
+// TestOutboundListenerConflictWithReservedListener): a service port on the proxy's own ports gets no listener on
+// 0.0.0.0; one on its own IP (TCP) does.
+describe("the proxy's reserved ports", () => {
+  const text = doc(
+    base,
+    svc('r1', '10.96.0.21', 15021, 'http', OLD),
+    svc('r2', '10.96.0.22', 15090, 'tcp', OLD),
+    svc('r3', '10.96.0.23', 15001, 'http', OLD),
+    svc('r4', '10.96.0.24', 15006, 'tcp', OLD),
+  );
+  it('HTTP on the status port 15021: no listener, the request leaves through virtualOutbound', () => {
+    expect(run(text, { to: 'http://r1:15021/' })).toMatchObject({
+      outcome: 'passthrough',
+      listener: 'virtualOutbound',
+      cluster: 'PassthroughCluster',
+    });
+  });
+  it('HTTP on the outbound capture port 15001: virtualOutbound blackholes it', () => {
+    expect(run(text, { to: 'http://r3:15001/' })).toMatchObject({ outcome: 'blackhole', cluster: 'BlackHoleCluster' });
+  });
+  it('TCP on 15090 and 15006 binds the service IP: routed', () => {
+    expect(run(text, { to: 'r2', port: 15090, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      listener: '10.96.0.22_15090',
+    });
+    expect(run(text, { to: 'r4', port: 15006, protocol: 'tcp' })).toMatchObject({
+      outcome: 'routed',
+      listener: '10.96.0.24_15006',
+    });
+  });
+  it('a Sidecar egress listener on 15021 is skipped', () => {
+    const sidecar = istio(
+      'Sidecar',
+      'default',
+      'default',
+      'egress:\n- port: {number: 15021, protocol: HTTP, name: http}\n  hosts: ["*/*"]\n- hosts: ["*/*"]',
+    );
+    expect(run(doc(text, sidecar), { to: 'http://r1:15021/' })).toMatchObject({ listener: 'virtualOutbound' });
+  });
+});

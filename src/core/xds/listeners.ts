@@ -397,6 +397,17 @@ function addServicePort(
 }
 
 /**
+ * The proxy's own listener ports, which no service listener may take: the status (15021) and Prometheus (15090)
+ * ports, and the virtual outbound and inbound ports (15001, 15006) (pilot/pkg/model/context.go:
+ * conflictWithReservedListener). Only a listener on 0.0.0.0 collides: an HTTP port, or an explicit wildcard bind.
+ */
+const RESERVED_PORTS = new Set([15001, 15006, 15021, 15090]);
+function conflictsWithReservedListener(port: number, protocol: Protocol, bind: string | undefined): boolean {
+  if (!RESERVED_PORTS.has(port)) return false;
+  return bind ? bind === UNSPECIFIED_IP : listenerProtocolOf(protocol) === 'HTTP';
+}
+
+/**
  * listener.go: buildSidecarOutboundListeners — port-specific egress listeners first (then locked), then the catch-all.
  */
 export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
@@ -405,6 +416,7 @@ export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
     const bind = egress.bind && egress.captureMode !== 'NONE' ? egress.bind : undefined;
     if (egress.port) {
       const listenPort = { port: egress.port.number, protocol: egress.port.protocol ?? 'Unsupported' };
+      if (conflictsWithReservedListener(listenPort.port, listenPort.protocol, bind)) continue;
       for (const service of egress.services)
         addServicePort(listeners, service, listenPort, bind ? { bind } : undefined, egress.virtualServices, ctx);
       continue;
@@ -424,6 +436,7 @@ function addCatchAllEgress(
   for (const service of egress.services) {
     const address = serviceAddressForProxy(service, ctx.pod);
     for (const port of service.ports) {
+      if (conflictsWithReservedListener(port.port, port.protocol, bind)) continue;
       const listenerProtocol = listenerProtocolOf(port.protocol);
       // Headless services and address-less NONE ServiceEntries on TCP/AUTO ports: one listener per endpoint IP
       // (listener.go: buildSidecarOutboundListeners).
