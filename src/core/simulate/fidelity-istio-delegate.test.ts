@@ -254,3 +254,86 @@ describe('delegate VirtualService merging (virtualservice.go: mergeHTTPRoute, ha
     expect(call(text, '/')).toMatchObject({ outcome: 'routed', cluster: to('v2') });
   });
 });
+
+// pilot/pkg/model/virtualservice_controller.go: mergeVirtualServices — at a gateway, the istio.io delegate example: a
+// root bound to the gateway delegates paths to VirtualServices in other namespaces; a delegate that is missing, has
+// hosts, or is not exported to the root's namespace drops only its rule.
+describe('delegates at a gateway', () => {
+  const common = doc(
+    namespace('istio-system'),
+    namespace('nsa', { 'istio-injection': 'enabled' }),
+    namespace('nsb', { 'istio-injection': 'enabled' }),
+    pod('gw', 'istio-system', { labels: { istio: 'ingressgateway' }, ip: '10.244.0.50', gateway: true }),
+    pod('pp', 'nsa', { labels: { app: 'productpage' }, ip: '10.1.0.1' }),
+    service('productpage', 'nsa', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'productpage' } }),
+    pod('rv', 'nsb', { labels: { app: 'reviews' }, ip: '10.1.0.2' }),
+    service('reviews', 'nsb', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'reviews' } }),
+    istio(
+      'Gateway',
+      'gateway',
+      'istio-system',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["*"]',
+    ),
+    istio(
+      'VirtualService',
+      'bookinfo',
+      'istio-system',
+      'hosts: ["bookinfo.com"]\ngateways: [gateway]\nhttp:\n' +
+        '- match: [{uri: {prefix: "/productpage"}}]\n  delegate: {name: productpage, namespace: nsa}\n' +
+        '- match: [{uri: {prefix: "/reviews"}}]\n  delegate: {name: reviews, namespace: nsb}\n' +
+        '- match: [{uri: {prefix: "/"}}]\n  route: [{destination: {host: productpage.nsa.svc.cluster.local}}]',
+    ),
+    istio(
+      'VirtualService',
+      'productpage',
+      'nsa',
+      'http:\n- route: [{destination: {host: productpage.nsa.svc.cluster.local}}]',
+    ),
+  );
+  const leaf = (extra = '') =>
+    istio(
+      'VirtualService',
+      'reviews',
+      'nsb',
+      `${extra}http:\n- name: leaf\n  route: [{destination: {host: reviews.nsb.svc.cluster.local}}]`,
+    );
+  const at = (text: string, path: string) => {
+    const t = traceSummary(text, { from: 'istio-system/gw', to: `http://bookinfo.com${path}` });
+    return { outcome: t.outcome, cluster: t.out?.cluster, route: t.out?.route };
+  };
+  it('each path reaches its delegate', () => {
+    const text = doc(common, leaf());
+    expect(at(text, '/productpage')).toMatchObject({ cluster: 'outbound|9080||productpage.nsa.svc.cluster.local' });
+    expect(at(text, '/reviews/1')).toMatchObject({ cluster: 'outbound|9080||reviews.nsb.svc.cluster.local' });
+  });
+  it('a delegate exported to the root namespace by name is merged', () => {
+    expect(at(doc(common, leaf('exportTo: ["istio-system"]\n')), '/reviews/1')).toMatchObject({ route: 'leaf' });
+  });
+  it("a delegate's match gateways are named in the delegate's namespace (ResolveVirtualServiceShortnames)", () => {
+    const named = (gateway: string) =>
+      istio(
+        'VirtualService',
+        'reviews',
+        'nsb',
+        `http:\n- name: leaf\n  match: [{gateways: [${gateway}]}]\n` +
+          '  route: [{destination: {host: reviews.nsb.svc.cluster.local}}]',
+      );
+    // "gateway" in nsb is nsb/gateway, not the root's istio-system/gateway: the rule is not on this gateway, and the
+    // root's catch-all takes the path.
+    expect(at(doc(common, named('gateway')), '/reviews/1')).toMatchObject({
+      cluster: 'outbound|9080||productpage.nsa.svc.cluster.local',
+    });
+    expect(at(doc(common, named('istio-system/gateway')), '/reviews/1')).toMatchObject({ route: 'leaf' });
+  });
+  for (const [name, text] of [
+    ['missing', common],
+    ['exported to its own namespace only', doc(common, leaf('exportTo: ["."]\n'))],
+    ['with hosts of its own (so not a delegate)', doc(common, leaf('hosts: [x.com]\n'))],
+  ] as const)
+    it(`a delegate ${name}: its rule is dropped and the catch-all takes the path`, () => {
+      expect(at(text, '/reviews/1')).toMatchObject({
+        outcome: 'routed',
+        cluster: 'outbound|9080||productpage.nsa.svc.cluster.local',
+      });
+    });
+});
