@@ -3,7 +3,7 @@
 // takes, from a client in the Service's namespace and from another one. A Host no virtual host takes goes to the
 // allow_any virtual host (PassthroughCluster).
 import { describe, expect, it } from 'vitest';
-import { doc, istio, namespace, pod, service, simulateScenario } from '../testkit.ts';
+import { doc, istio, meshConfig, namespace, pod, service, simulateScenario } from '../testkit.ts';
 
 const text = doc(
   namespace('default', { 'istio-injection': 'enabled' }),
@@ -64,4 +64,68 @@ describe('virtual host domains of ServiceEntry hosts outside the cluster domain'
     it(`${host} → ${cluster}`, () => {
       expect(clusterFor('default/c', host)).toBe(cluster);
     });
+});
+
+// route.go: buildSidecarVirtualHostsForVirtualService — VirtualService hosts that are no service get virtual hosts on
+// the ports of the services the VirtualService also names, or on port 80 alone (httproute_test.go:
+// TestSidecarOutboundHTTPRouteConfig).
+describe('virtual hosts for VirtualService hosts that are no service', () => {
+  const world = doc(
+    namespace('default', { 'istio-injection': 'enabled' }),
+    namespace('istio-system'),
+    pod('c', 'default', { labels: { app: 'c' }, ip: '10.1.0.1' }),
+    pod('s', 'default', { labels: { app: 's' }, ip: '10.1.1.1' }),
+    service('backend', 'default', {
+      clusterIP: '10.96.0.5',
+      ports: [
+        { port: 80, name: 'http' },
+        { port: 8080, name: 'http-alt' },
+      ],
+      selector: { app: 's' },
+    }),
+    meshConfig('outboundTrafficPolicy: {mode: REGISTRY_ONLY}'),
+  );
+  const at = (text: string, to: string) => {
+    const t = simulateScenario(text, { from: 'default/c', to, address: '9.9.9.9' });
+    return { outcome: t.outcome, virtualHost: t.hops[0]?.virtualHost, cluster: t.hops[0]?.cluster };
+  };
+  it('a wildcard host alone: a virtual host on port 80 only, even under REGISTRY_ONLY', () => {
+    const vs = istio(
+      'VirtualService',
+      'w',
+      'default',
+      'hosts: ["*.example.com"]\nhttp:\n- route: [{destination: {host: backend, port: {number: 80}}}]',
+    );
+    expect(at(doc(world, vs), 'http://foo.example.com/')).toMatchObject({
+      outcome: 'routed',
+      virtualHost: '*.example.com:80',
+    });
+    expect(at(doc(world, vs), 'http://foo.example.com:8080/')).toMatchObject({ outcome: 'blackhole' });
+  });
+  it('next to a service host, on every HTTP port of that service', () => {
+    const vs = istio(
+      'VirtualService',
+      'r',
+      'default',
+      'hosts: [backend.default.svc.cluster.local, other.com]\n' +
+        'http:\n- route: [{destination: {host: backend, port: {number: 8080}}}]',
+    );
+    expect(at(doc(world, vs), 'http://other.com/')).toMatchObject({ virtualHost: 'other.com:80' });
+    expect(at(doc(world, vs), 'http://other.com:8080/')).toMatchObject({
+      virtualHost: 'other.com:8080',
+      cluster: 'outbound|8080||backend.default.svc.cluster.local',
+    });
+  });
+  it('a route to a host no registry knows keeps its virtual host and answers 503 NC', () => {
+    const vs = istio(
+      'VirtualService',
+      'n',
+      'default',
+      'hosts: [api.example.org]\nhttp:\n- route: [{destination: {host: nope.example.org}}]',
+    );
+    expect(at(doc(world, vs), 'http://api.example.org/')).toMatchObject({
+      outcome: 'cluster-not-found',
+      virtualHost: 'api.example.org:80',
+    });
+  });
 });
