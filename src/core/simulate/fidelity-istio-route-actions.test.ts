@@ -85,6 +85,21 @@ describe('direct responses and faults', () => {
     );
     expect(run(text, 'http://ratings:9080/a')).toMatchObject({ outcome: 'routed', status: 200 });
   });
+  it('a gRPC abort answers HTTP 200 with the grpc-status, flag FI, without an upstream', () => {
+    const text = doc(
+      base,
+      vs(
+        '- fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}}\n' +
+          '  route: [{destination: {host: ratings}}]',
+      ),
+    );
+    expect(run(text, 'http://ratings:9080/a')).toMatchObject({
+      outcome: 'fault',
+      status: 200,
+      flags: 'FI',
+      cluster: undefined,
+    });
+  });
   it('a delay only: routed, with flag DI', () => {
     const text = doc(
       base,

@@ -239,7 +239,14 @@ function translateAction(
   const fault = field(raw, 'fault');
   const abort = field(fault, 'abort');
   const delay = field(fault, 'delay');
-  const abortStatus = field(abort, 'httpStatus');
+  const grpcStatus = field(abort, 'grpcStatus');
+  // A gRPC abort is answered with HTTP 200 and the grpc-status (route.go: TranslateFault; Envoy's fault filter).
+  const abortStatus =
+    typeof field(abort, 'httpStatus') === 'number'
+      ? field(abort, 'httpStatus')
+      : typeof grpcStatus === 'string' && grpcStatus !== ''
+        ? 200
+        : undefined;
   const fixedDelay = field(delay, 'fixedDelay');
   const rewrite = field(raw, 'rewrite');
   return {
