@@ -1,6 +1,7 @@
 /** The words for each step of a trace: a title, a detail, and what was there and not taken. */
 import { hboneStep, waypointBypassStep, waypointStep, ztunnelStep } from './ambient.ts';
 import type { EndFact, EndpointState, SimulatedStep, StepFact } from '../simulate/facts.ts';
+import type { SidecarSocket } from '../simulate/sidecarPorts.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import {
   blackholeWhy,
@@ -413,11 +414,27 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         'so it is refused.'
       );
     case 'LOOPBACK_REFUSED':
+      if (end.socket !== undefined)
+        return (
+          `${end.address}:${end.port} is ${end.pod} itself, and port ${end.port} belongs to ` +
+          `${socketName(end.socket)}, ` +
+          (end.bind === 'loopback'
+            ? `which listens on localhost only (127.0.0.1 or ::1, not ${end.address})`
+            : end.socket === 'dnsProxy'
+              ? 'which runs only when DNS capture is on (ISTIO_META_DNS_CAPTURE)'
+              : end.socket === 'agentDebug'
+                ? 'which istio-agent no longer opens (removed in Istio 1.25)'
+                : 'which does not accept this address') +
+          ': nothing listens there, so the connection is refused.'
+        );
       return (
-        `${end.address} is the pod's own loopback, and no container of ${end.pod} declares port ${end.port} ` +
-        `(${end.ports.length > 0 ? `declared: ${end.ports.join(', ')}` : 'none declares a port'}): ` +
+        `${end.address} is the pod's own ${isLoopbackText(end.address) ? 'loopback' : 'IP'}, and no container of ` +
+        `${end.pod} declares port ${end.port} nor does a Service target it ` +
+        `(${end.ports.length > 0 ? `listening: ${end.ports.join(', ')}` : 'none declares a port'}): ` +
         'nothing listens there, so the connection is refused.'
       );
+    case 'SIDECAR_PORT':
+      return sidecarPortText(end);
     case 'NO_FILTER_CHAIN':
       return (
         `No filter chain of ${end.listener} matches this connection (${describeConnection(end.connection)}), ` +
@@ -551,5 +568,55 @@ export function explainStep(step: SimulatedStep): StepWords {
       return waypointBypassStep(fact);
     case 'outcome':
       return outcome(fact);
+  }
+}
+
+function isLoopbackText(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+function socketName(socket: SidecarSocket): string {
+  switch (socket) {
+    case 'envoyAdmin':
+      return "Envoy's admin interface";
+    case 'virtualOutbound':
+      return "Envoy's outbound capture listener virtualOutbound";
+    case 'virtualInbound':
+      return "Envoy's inbound capture listener virtualInbound";
+    case 'agentStatus':
+      return "the istio-agent's status server (merged Prometheus metrics, readiness, application probes)";
+    case 'envoyHealth':
+      return "Envoy's health listener (/healthz/ready, answered by the istio-agent)";
+    case 'envoyPrometheus':
+      return "Envoy's Prometheus listener (/stats/prometheus)";
+    case 'dnsProxy':
+      return "the istio-agent's DNS proxy";
+    case 'agentDebug':
+      return "the istio-agent's former debug port";
+  }
+}
+
+function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): string {
+  const where =
+    `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
+    `${socketName(end.socket)} takes it`;
+  const via = end.route ? ` (route prefix ${end.route.prefix} to the ${end.route.cluster} cluster)` : '';
+  switch (end.answer) {
+    case 'accepted':
+      return `${where}: the connection is accepted.`;
+    case 'tlsToPlaintext':
+      return `${where}, but it speaks plaintext: the TLS handshake fails and the connection is closed.`;
+    case 'notHttp':
+      return `${where}, but it is not an HTTP server: the request gets no HTTP answer.`;
+    case 'served':
+      return `${where}${via}, and answers ${end.status ?? ''}.`;
+    case 'notFound':
+      return end.by === 'envoy'
+        ? `${where}, but its only route does not match the path: Envoy answers 404 (NR).`
+        : `${where}, but it has no handler for the path: it answers 404.`;
+    case 'postRequired':
+      return `${where}${via}: that path changes the server and needs POST, so it answers 405.`;
+    case 'localhostOnly':
+      return `${where}${via}: that path answers localhost callers only, and this one comes from ${end.address}: 403.`;
   }
 }

@@ -7,6 +7,7 @@ import type { SelectedEnvoyFilter } from '../scope/envoyFilters.ts';
 import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
 import type { ConnectionFacts } from './envoy.ts';
 import type { AppProtocol } from './request.ts';
+import type { SidecarSocket, SocketAnswer, SocketBind } from './sidecarPorts.ts';
 
 export type Outcome =
   | 'routed'
@@ -348,8 +349,31 @@ export type EndFact =
   | { reason: 'DELIVERED_BY_ZTUNNEL'; pod: string; address: string; port: number; mtls: boolean }
   | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
   | { reason: 'NO_LISTENER'; proxy: string; port: number; gateway: boolean }
-  /** A loopback connection to a port no container of the pod declares: the kernel refuses it. */
-  | { reason: 'LOOPBACK_REFUSED'; pod: string; address: string; port: number; ports: number[] }
+  /**
+   * A connection to the pod itself (loopback or its own IP) on a port nothing listens on: no container declares it and
+   * no Service targets it, or it is a sidecar port bound elsewhere (`socket`, `bind`): the kernel refuses it.
+   */
+  | {
+      reason: 'LOOPBACK_REFUSED';
+      pod: string;
+      address: string;
+      port: number;
+      ports: number[];
+      socket?: SidecarSocket;
+      bind?: SocketBind;
+    }
+  /** A connection from inside a sidecar pod to one of the istio-proxy container's own sockets, and its answer. */
+  | {
+      reason: 'SIDECAR_PORT';
+      pod: string;
+      address: string;
+      port: number;
+      socket: SidecarSocket;
+      by: SocketAnswer['by'];
+      answer: SocketAnswer['answer'] | 'accepted' | 'tlsToPlaintext';
+      status: number | null;
+      route?: SocketAnswer['route'];
+    }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
   | { reason: 'NOT_HTTP'; protocol: AppProtocol }
   | { reason: 'NO_VIRTUAL_HOST'; routeConfig: string; hostHeader: string }

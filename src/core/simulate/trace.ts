@@ -26,6 +26,7 @@ import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
+import { sidecarSocketAt, socketAccepts, socketAnswer, socketBind, type SocketAnswer } from './sidecarPorts.ts';
 import {
   matchFilterChain,
   matchListener,
@@ -680,7 +681,7 @@ function deliverToAddress(
 }
 
 function directDelivery(tracer: Tracer, client: PodModel, address: string, port: number, depth: number): Terminal {
-  if (isLoopback(address)) return loopbackDelivery(tracer, client, address, port);
+  if (isLoopback(address) || address === client.ip) return ownPodDelivery(tracer, client, address, port);
   const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
   return deliverToAddress(
     tracer,
@@ -697,9 +698,71 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
   );
 }
 
-/** A loopback connection reaches a container of the client's own pod, if one declares the port; else it is refused. */
+/**
+ * The ports something in the pod listens on, as far as the manifests say: its containers' declared ports and the
+ * target ports of the Services that select it (the application must listen there for them to work).
+ */
+function listeningPorts(tracer: Tracer, pod: PodModel): number[] {
+  const ports = new Set(pod.containerPorts.map((p) => p.containerPort));
+  for (const endpoints of tracer.registry.endpoints.values())
+    for (const e of endpoints) if (e.address === pod.ip && e.port > 0) ports.add(e.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * A connection from a pod to itself, over loopback or to its own IP, which iptables does not redirect: a sidecar's
+ * own sockets answer on their ports (sidecarPorts.ts), the application on the ports it listens on; else it is refused.
+ */
+function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
+  const pod = proxyName(client);
+  const socket = client.proxy.kind === 'sidecar' ? sidecarSocketAt(port) : undefined;
+  if (socket === undefined) return loopbackDelivery(tracer, client, address, port);
+  const { protocol, path, method } = tracer.request;
+  const tls = TLS_PROTOCOLS.has(protocol);
+  const bind = socketBind(socket, client.proxy.kind === 'sidecar' && client.proxy.dnsCapture);
+  if (!socketAccepts(socket, bind, address, client.ip))
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: { reason: 'LOOPBACK_REFUSED', pod, address, port, ports: listeningPorts(tracer, client), socket, bind },
+      sources: [client.source],
+    };
+  // A direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
+  // blackholeFilterChain; listener_inbound.go: buildInboundBlackhole): BlackHoleCluster closes it.
+  const transport: Transport = {
+    kind: tls ? 'tls' : 'plaintext',
+    why: { by: 'application' },
+    from: client,
+    sni: tls ? tracer.request.sni : undefined,
+  };
+  // A loopback connection comes from a loopback address, one to the pod's IP from that IP.
+  tracer.wire = { ...tracer.wire, remote: tracer.ephemeral(isLoopback(address) ? address : client.ip) };
+  if (socket === 'virtualOutbound')
+    return proxyHop(tracer, client, tracer.proxyConfig(client).config, 'outbound', address, port, transport, 0);
+  if (socket === 'virtualInbound')
+    return inboundHop(tracer, client, { address, port, transport, host: undefined, via: 'direct' });
+  const end = (
+    answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
+    by: SocketAnswer['by'],
+    status: number | null,
+    route?: SocketAnswer['route'],
+  ): Terminal => ({
+    outcome: answer === 'notFound' && by === 'envoy' ? 'no-route' : 'direct',
+    status,
+    flags: answer === 'notFound' && by === 'envoy' ? 'NR' : '-',
+    end: { reason: 'SIDECAR_PORT', pod, address, port, socket, by, answer, status, ...(route ? { route } : {}) },
+    sources: [client.source],
+  });
+  if (tls) return end('tlsToPlaintext', 'none', null);
+  if (!HTTP_PROTOCOLS.has(protocol)) return end('accepted', 'none', null);
+  const answer = socketAnswer(socket, path, method, isLoopback(address));
+  return end(answer.answer, answer.by, answer.status, answer.route);
+}
+
+/** A connection to the pod itself reaches its application on a port it listens on; else it is refused. */
 function loopbackDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
-  const ports = [...new Set(client.containerPorts.map((p) => p.containerPort))];
+  const ports = listeningPorts(tracer, client);
   const pod = proxyName(client);
   if (!ports.includes(port))
     return {
@@ -1607,7 +1670,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       upstreamHost: cluster === '-' ? '-' : upstreamOf(cluster).host,
       cluster,
       upstreamLocal: forwarded ? tracer.ephemeral(upstreamOf(cluster).local) : '-',
-      downstreamLocal: `${pod.ip}:${delivery.port}`,
+      downstreamLocal: `${isLoopback(delivery.address) ? delivery.address : pod.ip}:${delivery.port}`,
       downstreamRemote: arriving.remote,
       route: cluster === '-' ? '-' : 'default',
       sni: delivery.transport.sni,
