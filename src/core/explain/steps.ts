@@ -263,6 +263,21 @@ function endpoint(fact: Fact<'endpoint'>): StepWords {
           `of its ready endpoints${fact.passthrough ? NOT_MESHED : ''}.`,
         name: fact.endpoint,
       };
+    case 'dynamicForwardProxy':
+      return fact.host === undefined
+        ? {
+            title: 'No name to resolve',
+            detail:
+              'The dynamic forward proxy cluster resolves the SNI of the connection, and this one has none: ' +
+              'Envoy closes it.',
+          }
+        : {
+            title: `Dynamic forward proxy ${fact.host}:${fact.port}`,
+            detail:
+              `Envoy resolves the ${fact.from === 'host' ? 'Host header' : 'SNI'} ${fact.host} itself ` +
+              `(${fact.address ?? 'its DNS answer'}) and connects to it on port ${fact.port}: ` +
+              'the wildcard DYNAMIC_DNS ServiceEntry has no endpoints of its own.',
+          };
     case 'originalDestination':
       return {
         title: `Original destination ${fact.address}:${fact.port}`,

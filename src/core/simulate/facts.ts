@@ -227,6 +227,15 @@ export type StepFact =
       passthrough: boolean;
     }
   | { kind: 'endpoint'; by: 'originalDestination'; address: string; port: number }
+  /** A dynamic forward proxy cluster: Envoy resolves the Host header or SNI itself (no name: nothing to resolve). */
+  | {
+      kind: 'endpoint';
+      by: 'dynamicForwardProxy';
+      host: string | undefined;
+      address?: string;
+      from: 'host' | 'sni';
+      port: number;
+    }
   | {
       kind: 'endpoint';
       by: 'loadBalancer';

@@ -1482,6 +1482,10 @@ function clusterHop(
     pod,
     cluster.sources,
   );
+  if (cluster.type === 'DYNAMIC_FORWARD_PROXY')
+    return dynamicForwardProxy(tracer, pod, hop, cluster, isHttp, port, transport, depth, (upstream) =>
+      log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, upstream, routeName),
+    );
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
   const all = assignment?.endpoints ?? [];
   hop.endpoints = all.map((e) => `${e.address}:${e.port}`);
@@ -1561,6 +1565,62 @@ function clusterHop(
       port: chosen.port,
       transport: { kind: upstream, why: { by: 'clusterTls', reason: cluster.tls.reason }, from: pod, sni },
       host: cluster.service,
+      via: 'cluster',
+    },
+    depth,
+  );
+}
+
+/**
+ * A dynamic forward proxy cluster: Envoy resolves the request's Host (HTTP) or the connection's SNI (TLS) itself and
+ * connects there, on the cluster's port (pilot/pkg/networking/core/listener_builder.go and networkfilter.go: the DFP
+ * HTTP filter and sni_dynamic_forward_proxy for wildcard DYNAMIC_DNS ServiceEntries, Istio 1.31).
+ */
+function dynamicForwardProxy(
+  tracer: Tracer,
+  pod: PodModel,
+  hop: TraceHop,
+  cluster: Cluster,
+  isHttp: boolean,
+  port: number,
+  transport: Transport,
+  depth: number,
+  logForwarded: (upstream: string) => void,
+): Terminal {
+  const name = (isHttp ? hostOfSocket(tracer.hostHeader()) : transport.sni)?.toLowerCase();
+  if (!name) {
+    // sni_dynamic_forward_proxy has no name to resolve without SNI: Envoy closes the connection.
+    tracer.step({ kind: 'endpoint', by: 'dynamicForwardProxy', host: undefined, from: 'sni', port }, pod);
+    return {
+      outcome: 'no-healthy-upstream',
+      status: null,
+      flags: 'UH',
+      end: { reason: 'NO_HEALTHY_UPSTREAM', cluster: cluster.name, total: 0, subset: undefined, service: '' },
+      sources: cluster.sources,
+    };
+  }
+  const address = endpointAddress(tracer, pod, name);
+  hop.endpoint = `${address}:${port}`;
+  tracer.step(
+    { kind: 'endpoint', by: 'dynamicForwardProxy', host: name, address, from: isHttp ? 'host' : 'sni', port },
+    pod,
+    cluster.sources,
+  );
+  logForwarded(`${address}:${port}`);
+  const kind: TransportKind =
+    cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls' ? 'tls' : 'plaintext';
+  return arrive(
+    tracer,
+    {
+      address,
+      port,
+      transport: {
+        kind,
+        why: { by: 'clusterTls', reason: cluster.tls.reason },
+        from: pod,
+        sni: kind === 'tls' ? (cluster.tls.sni ?? transport.sni ?? name) : undefined,
+      },
+      host: name,
       via: 'cluster',
     },
     depth,

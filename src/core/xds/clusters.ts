@@ -53,10 +53,20 @@ export function effectiveTrafficPolicy(
 }
 
 /**
+ * A wildcard host resolved by DYNAMIC_DNS gets one dynamic forward proxy cluster per HTTP, TLS, gRPC or HTTP/2 port,
+ * without subsets (pilot/pkg/networking/core/cluster.go: buildOutboundClusters, Istio 1.31).
+ */
+export function isDynamicForwardProxy(service: Service): boolean {
+  return service.resolution === 'DynamicDNS' && service.hostname.startsWith('*');
+}
+const DFP_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'TLS', 'GRPC', 'HTTP2']);
+
+/**
  * The discovery type (cluster.go: convertResolution; cluster_traffic_policy.go: applyLoadBalancer turns PASSTHROUGH
  * into ORIGINAL_DST).
  */
 function clusterType(service: Service, policy: Policy, gateway: boolean): ClusterType {
+  if (isDynamicForwardProxy(service)) return 'DYNAMIC_FORWARD_PROXY';
   if (field(field(policy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') return 'ORIGINAL_DST';
   switch (service.resolution) {
     case 'ClientSideLB':
@@ -255,11 +265,18 @@ export function buildClusters(
   for (const service of ctx.scope.services) {
     if (service.resolution === 'Alias') continue;
     const rule = ctx.scope.destinationRules.get(service.hostname);
+    const dynamic = isDynamicForwardProxy(service);
     for (const port of service.ports) {
       if (port.protocol === 'UDP') continue;
+      if (dynamic && !DFP_PROTOCOLS.has(port.protocol)) continue;
       const inputs: OutboundClusterInput[] = [
         { service, port: port.port, subset: undefined, labels: undefined },
-        ...(rule?.subsets ?? []).map((s) => ({ service, port: port.port, subset: s.name, labels: s.labels })),
+        ...(dynamic ? [] : (rule?.subsets ?? [])).map((s) => ({
+          service,
+          port: port.port,
+          subset: s.name,
+          labels: s.labels,
+        })),
       ];
       for (const input of inputs) {
         const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
@@ -289,7 +306,7 @@ export function buildClusters(
           subset: input.subset,
           tls,
           loadBalancer:
-            type === 'ORIGINAL_DST'
+            type === 'ORIGINAL_DST' || type === 'DYNAMIC_FORWARD_PROXY'
               ? 'CLUSTER_PROVIDED'
               : typeof simple === 'string'
                 ? simple

@@ -111,7 +111,8 @@ export interface RouteConfiguration {
   virtualHosts: VirtualHost[];
 }
 
-export type ClusterType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST' | 'STATIC';
+/** DYNAMIC_FORWARD_PROXY: Envoy resolves the Host header or SNI itself (a wildcard DYNAMIC_DNS ServiceEntry). */
+export type ClusterType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST' | 'STATIC' | 'DYNAMIC_FORWARD_PROXY';
 
 export interface ClusterTls {
   /** ISTIO_MUTUAL / SIMPLE / MUTUAL from a DestinationRule, AUTO (auto mTLS per endpoint), or NONE (plaintext). */
