@@ -210,15 +210,27 @@ function virtualHost(fact: Fact<'virtualHost'>): StepWords {
 
 function route(fact: Fact<'route'>): StepWords {
   if (fact.by === 'weight') {
-    const split = fact.clusters.map((c) => `${c.name} ${c.weight}%`).join(', ');
+    // Envoy's weighted clusters share by weight over the sum of weights (Gateway API weights need not add up to 100).
+    const total = fact.clusters.reduce((sum, c) => sum + c.weight, 0) || 1;
+    const share = (weight: number) => `${Math.round((weight * 1000) / total) / 10}%`;
+    const split = fact.clusters.map((c) => `${c.name} ${share(c.weight)}`).join(', ');
+    const missing = fact.missing;
+    const missingShare = missing
+      ? fact.clusters.filter((c) => missing.clusters.includes(c.name)).reduce((sum, c) => sum + c.weight, 0)
+      : 0;
+    const lost = missing
+      ? ` ${missing.clusters.join(', ')} ${missing.clusters.length > 1 ? 'do' : 'does'} not exist: ` +
+        `${share(missingShare)} of ${fact.in === 'route' ? 'requests are answered ' : 'connections are closed'}` +
+        `${fact.in === 'route' ? `${missing.status ?? 503} by Envoy (NC)` : ''}; the rest are routed.`
+      : '';
     return fact.in === 'route'
       ? {
-          title: `Weighted: ${fact.chosen?.name ?? ''} (${fact.chosen?.weight ?? 0}%)`,
-          detail: `The route splits traffic: ${split}. This trace follows the heaviest.`,
+          title: `Weighted: ${fact.chosen?.name ?? ''} (${share(fact.chosen?.weight ?? 0)})`,
+          detail: `The route splits traffic: ${split}.${lost} This trace follows the heaviest.`,
         }
       : {
           title: `Weighted: ${fact.chosen?.name ?? ''}`,
-          detail: `The chain splits connections: ${split}. This trace follows the heaviest.`,
+          detail: `The chain splits connections: ${split}.${lost} This trace follows the heaviest.`,
         };
   }
   const vs = fact.virtualService;

@@ -205,6 +205,8 @@ export type StepFact =
       in: 'route' | 'filterChain';
       chosen: { name: string; weight: number } | undefined;
       clusters: Array<{ name: string; weight: number }>;
+      /** Clusters of the split that do not exist: their share gets `status` from Envoy (NC), or a closed connection. */
+      missing?: { clusters: string[]; status: number | null };
     }
   | { kind: 'cluster'; by: 'blackHole'; unknown: UnknownDestination }
   | { kind: 'cluster'; by: 'passthrough'; unknown: UnknownDestination }

@@ -1268,12 +1268,18 @@ function proxyHop(
         sources: route.sources,
       };
     }
-    if (action.clusters.length > 1) tracer.step(weighted('route', chosen, action.clusters), pod, route.sources);
+    if (action.clusters.length > 1)
+      tracer.step(
+        weighted('route', chosen, action.clusters, config, action.clusterNotFoundStatus ?? 503),
+        pod,
+        route.sources,
+      );
     clusterName = chosen.name;
   } else {
     const chosen = weightiest(action0.clusters);
     clusterName = chosen?.name ?? '';
-    if (action0.clusters.length > 1) tracer.step(weighted('filterChain', chosen, action0.clusters), pod, chain.sources);
+    if (action0.clusters.length > 1)
+      tracer.step(weighted('filterChain', chosen, action0.clusters, config, null), pod, chain.sources);
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
@@ -1386,13 +1392,18 @@ function weighted(
   where: 'route' | 'filterChain',
   chosen: { name: string; weight: number } | undefined,
   clusters: Array<{ name: string; weight: number }>,
+  config: ProxyConfig,
+  missingStatus: number | null,
 ): StepFact {
+  // A share whose cluster does not exist is answered by Envoy itself (NC): 500 on a Gateway API route, else 503.
+  const missing = clusters.filter((c) => !config.clusters.some((x) => x.name === c.name)).map((c) => c.name);
   return {
     kind: 'route',
     by: 'weight',
     in: where,
     chosen: chosen ? { name: chosen.name, weight: chosen.weight } : undefined,
     clusters: clusters.map((c) => ({ name: c.name, weight: c.weight })),
+    ...(missing.length > 0 ? { missing: { clusters: missing, status: missingStatus } } : {}),
   };
 }
 
@@ -1432,10 +1443,11 @@ function clusterHop(
     };
   }
   if (!cluster) {
-    log(isHttp ? 503 : null, 'NC', 'cluster_not_found', '-', '-', routeName);
+    const status = route?.action.kind === 'route' ? (route.action.clusterNotFoundStatus ?? 503) : 503;
+    log(isHttp ? status : null, 'NC', 'cluster_not_found', '-', '-', routeName);
     return {
       outcome: 'cluster-not-found',
-      status: isHttp ? 503 : null,
+      status: isHttp ? status : null,
       flags: 'NC',
       end: { reason: 'CLUSTER_NOT_FOUND', cluster: clusterName, cause: missingClusterCause(tracer, pod, clusterName) },
       sources: route?.sources ?? [],

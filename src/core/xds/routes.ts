@@ -195,6 +195,7 @@ function translateAction(
   listenPort: number,
   lookup: (host: string) => Service | undefined,
   tls: boolean,
+  gatewaySemantics: boolean,
 ): RouteAction {
   const raw = rule.raw;
   const redirect = field(raw, 'redirect');
@@ -268,6 +269,8 @@ function translateAction(
             ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: delayPercent(delay) } } : {}),
           }
         : undefined,
+    // route.go: applyHTTPRouteDestination — a Gateway API route answers 500 for a backend with no cluster.
+    ...(gatewaySemantics ? { clusterNotFoundStatus: 500 } : {}),
   };
 }
 
@@ -301,7 +304,13 @@ export function buildRoutesForVirtualService(
       out.push({
         name,
         match: translated,
-        action: translateAction(rule, listenPort, lookup, tls),
+        action: translateAction(
+          rule,
+          listenPort,
+          lookup,
+          tls,
+          vs.config.annotations.get('internal.istio.io/route-semantics') === 'gateway',
+        ),
         virtualService: {
           namespace: vs.namespace,
           name: vs.name,

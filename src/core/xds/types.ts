@@ -85,6 +85,8 @@ export type RouteAction =
       mirrorClusters: string[];
       fault:
         { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
+      /** What Envoy answers when the chosen cluster does not exist (500 for Gateway API routes; else 503). */
+      clusterNotFoundStatus?: number;
     }
   | { kind: 'redirect'; status: number; scheme?: string; host?: string; port?: number; path?: string; prefix?: string }
   | { kind: 'directResponse'; status: number; body?: string }
