@@ -462,6 +462,15 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
       );
     case 'SIDECAR_PORT':
       return sidecarPortText(end);
+    case 'GATEWAY_TLS_HANDSHAKE':
+      return end.cause === 'notTls'
+        ? `The ${end.mode} server of ${end.proxy} expects a TLS handshake, and the client sent plaintext: ` +
+            'the handshake fails and the connection is closed, with no HTTP answer.'
+        : `The ISTIO_MUTUAL server of ${end.proxy} requires a client certificate signed by the mesh's root CA, ` +
+            'which only a mesh proxy presents; this client sent ' +
+            `${end.sent === 'tls' ? 'TLS without one' : end.sent}: ` +
+            'the handshake fails and the connection is closed, with no HTTP answer. Use SIMPLE or MUTUAL (with ' +
+            'credentialName) for clients outside the mesh.';
     case 'NO_FILTER_CHAIN':
       return (
         `No filter chain of ${end.listener} matches this connection (${describeConnection(end.connection)}), ` +

@@ -386,6 +386,17 @@ export type EndFact =
       route?: SocketAnswer['route'];
     }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
+  /**
+   * A gateway server that terminates TLS fails the handshake: the client sent no TLS, or no client certificate from
+   * the mesh CA to an ISTIO_MUTUAL server.
+   */
+  | {
+      reason: 'GATEWAY_TLS_HANDSHAKE';
+      proxy: string;
+      mode: string;
+      sent: TransportKind;
+      cause: 'notTls' | 'clientCertificateRequired';
+    }
   | { reason: 'NOT_HTTP'; protocol: AppProtocol }
   | { reason: 'NO_VIRTUAL_HOST'; routeConfig: string; hostHeader: string }
   | { reason: 'NO_ROUTE'; virtualHost: string; method: string; path: string; routes: string[] }

@@ -1056,17 +1056,48 @@ function proxyHop(
   }
   hop.filterChain = chainLabel(chain);
   const arrivedAs = transport;
+  const handshake = direction === 'gateway' && chain.serverTls ? gatewayHandshake(chain.serverTls.mode, transport) : {};
+  if (handshake.failed) {
+    // The handshake fails before any filter runs: no HTTP answer, and no access-log line for the connection.
+    tracer.step(
+      {
+        kind: 'filterChain',
+        chain: chainLabel(chain),
+        connection: facts,
+        by: chain === listener.defaultFilterChain ? 'defaultChain' : 'match',
+        match: chain.match,
+        others: [],
+      },
+      pod,
+      chain.sources,
+    );
+    tracer.logs.delete(hop);
+    return {
+      outcome: chain.serverTls?.mode === 'SIMPLE' ? 'no-listener' : 'mtls-failure',
+      status: null,
+      flags: '-',
+      end: {
+        reason: 'GATEWAY_TLS_HANDSHAKE',
+        proxy: proxyName(pod),
+        mode: chain.serverTls?.mode ?? 'SIMPLE',
+        sent: transport.kind,
+        cause: handshake.failed,
+      },
+      sources: chain.sources,
+    };
+  }
   if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
     // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes
     // on.
     tracer.tlsTerminated = true;
     transport = { ...transport, kind: 'plaintext', why: { by: 'gatewayTls', mode: chain.serverTls.mode } };
-    tracer.assumptions.push({
-      kind: 'gatewayCertificate',
-      gateway: proxyName(pod),
-      mode: chain.serverTls.mode,
-      credentialName: chain.serverTls.credentialName,
-    });
+    if (chain.serverTls.mode !== 'ISTIO_MUTUAL')
+      tracer.assumptions.push({
+        kind: 'gatewayCertificate',
+        gateway: proxyName(pod),
+        mode: chain.serverTls.mode,
+        credentialName: chain.serverTls.credentialName,
+      });
   }
   loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
   tracer.step(
@@ -1283,6 +1314,17 @@ function proxyHop(
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
+}
+
+/**
+ * Whether a gateway server that terminates TLS completes the handshake (pilot/pkg/networking/core/listener.go:
+ * BuildListenerTLSContext): plaintext is no TLS at all; ISTIO_MUTUAL requires a client certificate signed by the mesh's
+ * root CA, which only a mesh proxy (Istio mTLS) presents, not a client outside the mesh.
+ */
+function gatewayHandshake(mode: string, transport: Transport): { failed?: 'notTls' | 'clientCertificateRequired' } {
+  if (transport.kind === 'plaintext') return { failed: 'notTls' };
+  if (mode === 'ISTIO_MUTUAL' && transport.kind !== 'mtls') return { failed: 'clientCertificateRequired' };
+  return {};
 }
 
 /**
