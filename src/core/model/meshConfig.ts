@@ -7,7 +7,7 @@ import {
   type ManifestObject,
 } from '../manifest/parse.ts';
 import type { ObjectReader } from '../manifest/reader.ts';
-import { toStringMap } from './labels.ts';
+import { readLabelSelector, toStringMap } from './labels.ts';
 import type { MeshConfig, ObjectSource } from './mesh.ts';
 
 /** Istio's defaults for the fields Meshpath reads (pkg/config/mesh/mesh.go: DefaultMeshConfig). */
@@ -71,6 +71,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
     stringList(field(value, 'defaultVirtualServiceExportTo')) ?? config.defaultVirtualServiceExportTo;
   config.defaultDestinationRuleExportTo =
     stringList(field(value, 'defaultDestinationRuleExportTo')) ?? config.defaultDestinationRuleExportTo;
+  const selectors = field(value, 'discoverySelectors');
+  if (Array.isArray(selectors)) config.discoverySelectors = selectors.filter(isRecord).map(readLabelSelector);
   const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
   for (const [key, item] of metadata) config.defaultProxyMetadata.set(key, item);
 }

@@ -79,6 +79,8 @@ export type CaptureRule =
 /** Why a proxy does not route a destination as a known service. */
 export type UnknownHostCause =
   | { cause: 'notRegistered'; host: string }
+  /** The Service exists, in a namespace istiod does not watch (MeshConfig discoverySelectors). */
+  | { cause: 'notDiscovered'; hostname: string; namespace: string }
   | { cause: 'hiddenBySidecar'; hostname: string; sidecar: string }
   | { cause: 'notExported'; hostname: string; namespace: string }
   | { cause: 'portNotDeclared'; hostname: string; port: number; ports: number[] }

@@ -3,6 +3,7 @@ import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { applyWhatIf } from '../model/whatIf.ts';
+import { discoveryView } from '../model/discovery.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
@@ -118,6 +119,8 @@ class Tracer {
     readonly inputs: ScopeInputs,
     readonly request: SimulatedRequest,
     readonly client: PodModel,
+    /** Every Service, as kube-dns and kube-proxy know them (`registry` is istiod's view). */
+    readonly kube: Registry,
   ) {
     this.podsByIp = new Map(model.pods.filter((p) => p.ip).map((p) => [p.ip, p]));
   }
@@ -254,13 +257,16 @@ export function simulateRequest(
   // The same what-if settings give back the same model and client, whose registry, scope inputs and configs are
   // memoized.
   const { model, client } = applyWhatIf(analysis.model, original, options);
-  const registry = buildRegistry(model, clusterDomain);
-  const inputs = prepareScopeInputs(model, registry, clusterDomain);
+  // istiod sees only the namespaces its discoverySelectors pick; kube-dns and kube-proxy see every Service.
+  const visible = discoveryView(model);
+  const kube = buildRegistry(model, clusterDomain);
+  const registry = visible === model ? kube : buildRegistry(visible, clusterDomain);
+  const inputs = prepareScopeInputs(visible, registry, clusterDomain);
 
   // The request as the application makes it.
   const parsed = parseDestination(request.to);
   const host = parsed.host;
-  const knownService = findServiceByName(registry, host, client.namespace, clusterDomain);
+  const knownService = findServiceByName(kube, host, client.namespace, clusterDomain);
   const knownPort = knownService && knownService.ports.length === 1 ? knownService.ports[0] : undefined;
   const portName = request.port === undefined ? request.portName?.trim() || undefined : undefined;
   const named = portName !== undefined ? knownService?.ports.find((p) => p.name === portName) : undefined;
@@ -301,7 +307,7 @@ export function simulateRequest(
     sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
     address: given,
   };
-  const tracer = new Tracer(model, registry, inputs, normalized, client);
+  const tracer = new Tracer(visible, registry, inputs, normalized, client, kube);
   if (!knownPort && requestPort === undefined && !parsed.port && !parsed.schemePort)
     tracer.assumptions.push({ kind: 'portAssumed', host, port });
 
@@ -560,7 +566,7 @@ function lookupName(
   const ztunnel = ztunnelDns(tracer, client);
   return resolve(host, {
     pod: client,
-    registry: tracer.registry,
+    registry: tracer.kube,
     clusterDomain,
     nameTable: ztunnel
       ? buildZtunnelNameTable(client, tracer.inputs)
@@ -641,11 +647,11 @@ function deliverToAddress(
   via: Delivery['via'],
   depth: number,
 ): Terminal {
-  const service = tracer.registry.services.find((s) => s.registry === 'Kubernetes' && s.clusterIPs.includes(address));
+  const service = tracer.kube.services.find((s) => s.registry === 'Kubernetes' && s.clusterIPs.includes(address));
   if (service) {
     const servicePort = service.ports.find((p) => p.port === port);
     const endpoint = servicePort
-      ? (tracer.registry.endpoints.get(service) ?? []).find(
+      ? (tracer.kube.endpoints.get(service) ?? []).find(
           (e) => e.servicePortName === servicePort.name && e.health === 'Healthy' && isIpAddress(e.address),
         )
       : undefined;
@@ -704,7 +710,7 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
  */
 function listeningPorts(tracer: Tracer, pod: PodModel): number[] {
   const ports = new Set(pod.containerPorts.map((p) => p.containerPort));
-  for (const endpoints of tracer.registry.endpoints.values())
+  for (const endpoints of tracer.kube.endpoints.values())
     for (const e of endpoints) if (e.address === pod.ip && e.port > 0) ports.add(e.port);
   return [...ports].sort((a, b) => a - b);
 }
@@ -1695,7 +1701,7 @@ function endpointAddress(tracer: Tracer, pod: PodModel, address: string): string
       : undefined;
   const result = resolve(`${address}.`, {
     pod,
-    registry: tracer.registry,
+    registry: tracer.kube,
     clusterDomain: tracer.clusterDomain,
     nameTable: undefined,
     addressOverride: given,
@@ -2047,7 +2053,7 @@ function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string):
     ...(tracer.resolvedName ? [tracer.resolvedName] : []),
     ...(tracer.dialled ? [tracer.dialled] : []),
   ]);
-  const registered = tracer.registry.services.filter((s) =>
+  const named = (s: Service) =>
     [...names].some(
       (n) =>
         s.hostname === n ||
@@ -2056,9 +2062,15 @@ function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string):
         s.autoAllocatedAddress === n ||
         s.aliases.includes(n) ||
         (!n.includes('.') && s.hostname.startsWith(`${n}.`)),
-    ),
-  );
-  if (registered.length === 0) return { cause: 'notRegistered', host };
+    );
+  const registered = tracer.registry.services.filter(named);
+  if (registered.length === 0) {
+    // A Service istiod does not watch (its namespace is outside discoverySelectors) still exists for kube-dns.
+    const undiscovered = tracer.kube === tracer.registry ? undefined : tracer.kube.services.find(named);
+    return undiscovered
+      ? { cause: 'notDiscovered', hostname: undiscovered.hostname, namespace: undiscovered.namespace }
+      : { cause: 'notRegistered', host };
+  }
   const inScope = registered.filter((s) => ctx.scope.servicesByHostname.has(s.hostname));
   if (inScope.length === 0) {
     const hostname = registered[0]?.hostname ?? host;
