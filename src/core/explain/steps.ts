@@ -288,7 +288,9 @@ function endpoint(fact: Fact<'endpoint'>): StepWords {
             detail:
               `Envoy resolves the ${fact.from === 'host' ? 'Host header' : 'SNI'} ${fact.host} itself ` +
               `(${fact.address ?? 'its DNS answer'}) and connects to it on port ${fact.port}: ` +
-              'the wildcard DYNAMIC_DNS ServiceEntry has no endpoints of its own.',
+              (fact.catchAll
+                ? 'the outbound traffic policy ALLOW_ANY_DYNAMIC_DNS sends HTTP to unknown hosts this way.'
+                : 'the wildcard DYNAMIC_DNS ServiceEntry has no endpoints of its own.'),
           };
     case 'originalDestination':
       return {

@@ -49,11 +49,15 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   config.accessLogFile = stringField(value, 'accessLogFile') ?? config.accessLogFile;
   const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
   if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
-  else if (mode !== undefined) {
+  else if (mode === 'ALLOW_ANY_DYNAMIC_DNS') {
+    config.outboundTrafficPolicy = 'ALLOW_ANY';
+    config.allowAnyDynamicDns = true;
+  } else if (mode !== undefined) {
     reader.report(
       'error',
       'INVALID_VALUE',
-      `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would ` +
+      `outboundTrafficPolicy.mode must be ALLOW_ANY, REGISTRY_ONLY or ALLOW_ANY_DYNAMIC_DNS, not ` +
+        `${describeValue(mode)}; istiod would ` +
         `not load this mesh config.`,
       at,
       true,

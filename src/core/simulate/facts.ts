@@ -239,6 +239,8 @@ export type StepFact =
       address?: string;
       from: 'host' | 'sni';
       port: number;
+      /** The outbound traffic policy ALLOW_ANY_DYNAMIC_DNS's cluster for unknown hosts, not a ServiceEntry's. */
+      catchAll?: boolean;
     }
   | {
       kind: 'endpoint';

@@ -87,3 +87,71 @@ describe('a wildcard DYNAMIC_DNS ServiceEntry at a sidecar', () => {
     expect(endpoint?.detail).toMatch(/Envoy resolves the Host header api\.example\.com itself/);
   });
 });
+
+// outboundTrafficPolicy ALLOW_ANY_DYNAMIC_DNS (Istio 1.31, listener_builder.go: buildAllowAnyDynamicDNSHTTPFilterChain;
+// httproute.go: buildCatchAllVirtualHost; cluster_builder.go: buildAllowAnyDFPCluster): plaintext HTTP to an unknown
+// host goes to AllowAnyDynamicDNSCluster, which resolves the Host header; anything else passes through as ALLOW_ANY.
+const dynamicMesh = (extra = '') =>
+  doc(
+    namespace('default', { 'istio-injection': 'enabled' }),
+    pod('sleep', 'default', { labels: { app: 'sleep' }, ip: '10.1.0.7' }),
+    pod('web', 'default', { labels: { app: 'web' }, ip: '10.1.0.8', ports: [{ containerPort: 80 }] }),
+    `apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  clusterIP: 10.96.0.9\n` +
+      '  selector: {app: web}\n  ports: [{port: 80, name: http}]',
+    meshConfig('outboundTrafficPolicy: {mode: ALLOW_ANY_DYNAMIC_DNS}'),
+    ...(extra ? [extra] : []),
+  );
+
+describe('outboundTrafficPolicy ALLOW_ANY_DYNAMIC_DNS', () => {
+  it('is a valid mode: the catch-all route and the virtualOutbound HTTP chain use AllowAnyDynamicDNSCluster', () => {
+    const analysis = analyze([{ name: 's.yaml', text: dynamicMesh() }]);
+    expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const config = proxyConfigFor(dynamicMesh(), 'default/sleep');
+    expect(clusterNamed(config, 'AllowAnyDynamicDNSCluster')?.type).toBe('DYNAMIC_FORWARD_PROXY');
+    const virtualOutbound = config.listeners.find((l) => l.name === 'virtualOutbound');
+    expect(virtualOutbound?.filterChains.map((c) => c.name)).toEqual([
+      'virtualOutbound-blackhole',
+      'virtualOutbound-catchall-tcp-http',
+    ]);
+  });
+
+  it('unknown HTTP on a port with a listener: the catch-all virtual host sends it to the dynamic forward proxy', () => {
+    const t = simulateScenario(dynamicMesh(), {
+      from: 'default/sleep',
+      to: 'http://example.org/',
+      address: '198.51.100.9',
+    });
+    expect(callResult(t)).toEqual({ outcome: 'passthrough', status: 200, responseFlags: '-' });
+    expect(t.hops[0]).toMatchObject({
+      listener: '0.0.0.0_80',
+      virtualHost: 'allow_any_dynamic_dns',
+      route: 'allow_any_dynamic_dns',
+      cluster: 'AllowAnyDynamicDNSCluster',
+      endpoint: '198.51.100.9:80',
+    });
+  });
+
+  it('unknown HTTP on a port without listener: the virtualOutbound HTTP chain, to the Host header, not the IP', () => {
+    const t = simulateScenario(dynamicMesh(), {
+      from: 'default/sleep',
+      to: 'http://192.0.2.44:8080/',
+      headers: { host: 'example.org:8080' },
+    });
+    expect(t.hops[0]).toMatchObject({
+      listener: 'virtualOutbound',
+      filterChain: 'virtualOutbound-catchall-tcp-http',
+      cluster: 'AllowAnyDynamicDNSCluster',
+    });
+    expect(factOf(t, 'endpoint')).toMatchObject({ host: 'example.org', port: 8080, catchAll: true });
+  });
+
+  it('TLS and raw TCP pass through as under ALLOW_ANY; a Sidecar saying REGISTRY_ONLY blocks', () => {
+    const tls = simulateScenario(dynamicMesh(), { from: 'default/sleep', to: 'https://example.org/' });
+    expect(tls.hops[0]?.cluster).toBe('PassthroughCluster');
+    const blocked = simulateScenario(
+      dynamicMesh(istio('Sidecar', 'default', 'default', 'outboundTrafficPolicy: {mode: REGISTRY_ONLY}')),
+      { from: 'default/sleep', to: 'http://example.org/' },
+    );
+    expect(callResult(blocked)).toEqual({ outcome: 'blackhole', status: 502, responseFlags: '-' });
+  });
+});

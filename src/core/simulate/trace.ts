@@ -19,7 +19,7 @@ import {
   ztunnelOutbound,
   type AmbientResult,
 } from './ambient.ts';
-import type { ProxyContext } from '../xds/context.ts';
+import { ALLOW_ANY_DYNAMIC_DNS_CLUSTER, type ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
@@ -1660,15 +1660,28 @@ function dynamicForwardProxy(
     };
   }
   const address = endpointAddress(tracer, pod, name);
+  // The HTTP filter connects to the Host header's port, else the scheme's default (Envoy's dynamic_forward_proxy).
+  const hostPort = isHttp ? /:(\d+)$/.exec(tracer.hostHeader())?.[1] : undefined;
+  const upstreamTls = cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls';
+  port = isHttp ? (hostPort !== undefined ? Number(hostPort) : upstreamTls ? 443 : 80) : port;
   hop.endpoint = `${address}:${port}`;
+  // ALLOW_ANY_DYNAMIC_DNS's catch-all for unknown hosts (cluster_builder.go: buildAllowAnyDFPCluster).
+  const catchAll = cluster.name === ALLOW_ANY_DYNAMIC_DNS_CLUSTER;
   tracer.step(
-    { kind: 'endpoint', by: 'dynamicForwardProxy', host: name, address, from: isHttp ? 'host' : 'sni', port },
+    {
+      kind: 'endpoint',
+      by: 'dynamicForwardProxy',
+      host: name,
+      address,
+      from: isHttp ? 'host' : 'sni',
+      port,
+      ...(catchAll ? { catchAll } : {}),
+    },
     pod,
-    cluster.sources,
+    catchAll ? policySources(tracer, pod) : cluster.sources,
   );
   logForwarded(`${address}:${port}`);
-  const kind: TransportKind =
-    cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls' ? 'tls' : 'plaintext';
+  const kind: TransportKind = upstreamTls ? 'tls' : 'plaintext';
   return arrive(
     tracer,
     {
@@ -1681,7 +1694,7 @@ function dynamicForwardProxy(
         sni: kind === 'tls' ? (cluster.tls.sni ?? transport.sni ?? name) : undefined,
       },
       host: name,
-      via: 'cluster',
+      via: catchAll ? 'passthrough' : 'cluster',
     },
     depth,
   );

@@ -8,6 +8,8 @@ import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
 import {
+  ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+  allowAnyDynamicDns,
   BLACKHOLE_CLUSTER,
   endpointsForPort,
   INBOUND_PASSTHROUGH_CLUSTER,
@@ -361,13 +363,23 @@ export function buildClusters(
     port: undefined,
     subset: undefined,
     tls: { mode: 'NONE', reason, sni: undefined },
-    loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : 'ROUND_ROBIN',
+    loadBalancer: type === 'ORIGINAL_DST' || type === 'DYNAMIC_FORWARD_PROXY' ? 'CLUSTER_PROVIDED' : 'ROUND_ROBIN',
     destinationRule: undefined,
     sources: [],
   });
   clusters.push(special(BLACKHOLE_CLUSTER, 'STATIC', 'no endpoints: anything sent here fails'));
   clusters.push(
     special(PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'connects to the address the application dialled, without TLS'),
+    // cluster_builder.go: buildAllowAnyDFPCluster.
+    ...(allowAnyDynamicDns(ctx)
+      ? [
+          special(
+            ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+            'DYNAMIC_FORWARD_PROXY',
+            'none of its own: the request goes on as the application sent it',
+          ),
+        ]
+      : []),
   );
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));

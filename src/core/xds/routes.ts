@@ -8,6 +8,9 @@ import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
 import {
+  ALLOW_ANY_DYNAMIC_DNS,
+  ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+  allowAnyDynamicDns,
   destinationCluster,
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
@@ -560,6 +563,15 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
 /** The catch-all virtual host every sidecar route configuration ends with (httproute.go: buildCatchAllVirtualHost). */
 function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   const sources = ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [];
+  if (allowAnyDynamicDns(ctx))
+    return {
+      name: ALLOW_ANY_DYNAMIC_DNS,
+      domains: ['*'],
+      routes: [
+        singleClusterRoute(ALLOW_ANY_DYNAMIC_DNS, { name: ALLOW_ANY_DYNAMIC_DNS_CLUSTER, host: '', port: 0 }, sources),
+      ],
+      sources,
+    };
   if (ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY') {
     return {
       name: 'block_all',
@@ -637,6 +649,8 @@ export function buildOutboundRouteConfigurations(
       out.push({ name, virtualHosts: [...virtualHostsOn(port).virtualHosts, catchAllVirtualHost(ctx)] });
     }
   }
+  // The inline route configuration of virtualOutbound's dynamic forward proxy chain.
+  if (allowAnyDynamicDns(ctx)) out.push({ name: ALLOW_ANY_DYNAMIC_DNS, virtualHosts: [catchAllVirtualHost(ctx)] });
   return out;
 }
 
