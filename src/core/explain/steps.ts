@@ -635,9 +635,11 @@ function socketName(socket: SidecarSocket): string {
 }
 
 function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): string {
-  const where =
-    `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
-    `${socketName(end.socket)} takes it`;
+  const where = end.fromOtherPod
+    ? `Port ${end.port} of ${end.pod} is left out of inbound capture (excludeInboundPorts always holds 15090, 15021 ` +
+      `and 15020), so no inbound listener sees the connection and ${socketName(end.socket)} takes it`
+    : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
+      `${socketName(end.socket)} takes it`;
   const via = end.route ? ` (route prefix ${end.route.prefix} to the ${end.route.cluster} cluster)` : '';
   switch (end.answer) {
     case 'accepted':
@@ -655,6 +657,9 @@ function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): str
     case 'postRequired':
       return `${where}${via}: that path changes the server and needs POST, so it answers 405.`;
     case 'localhostOnly':
-      return `${where}${via}: that path answers localhost callers only, and this one comes from ${end.address}: 403.`;
+      return (
+        `${where}${via}: that path answers localhost callers only, and this one comes from ` +
+        `${end.fromOtherPod ? 'another pod' : end.address}: 403.`
+      );
   }
 }

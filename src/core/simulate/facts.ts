@@ -388,6 +388,8 @@ export type EndFact =
       answer: SocketAnswer['answer'] | 'accepted' | 'tlsToPlaintext';
       status: number | null;
       route?: SocketAnswer['route'];
+      /** Another pod's connection, past iptables because the port is excluded from inbound capture. */
+      fromOtherPod?: boolean;
     }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
   /**

@@ -142,3 +142,35 @@ describe("a pod calling its own pod IP on an application port (routing.go: 'to p
     expect(t.hops.map((h) => `${h.proxy} ${h.direction}`)).toEqual(['echo/a outbound', 'echo/a inbound']);
   });
 });
+
+describe("another pod calling a sidecar pod's 15021, 15090 and 15020 (excluded from inbound capture)", () => {
+  const withClient = doc(mesh, pod('b', 'echo', { labels: { app: 'b' }, ip: '10.1.0.6' }));
+  const from = (port: number, path: string) =>
+    simulateScenario(withClient, { from: 'echo/b', to: '10.1.0.5', port, path, protocol: 'http' });
+
+  it("the caller's sidecar passes it through, and the target's socket answers with no inbound hop", () => {
+    const ready = from(15021, '/healthz/ready');
+    expect(callResult(ready)).toEqual({ outcome: 'passthrough', status: 200, responseFlags: '-' });
+    expect(ready.hops.map((h) => `${h.proxy} ${h.direction} ${h.cluster ?? ''}`)).toEqual([
+      'echo/b outbound PassthroughCluster',
+    ]);
+    expect(factOf(ready, 'outcome')?.end).toMatchObject({
+      reason: 'SIDECAR_PORT',
+      pod: 'echo/a',
+      socket: 'envoyHealth',
+      fromOtherPod: true,
+    });
+    expect(from(15090, '/stats/prometheus').status).toBe(200);
+    expect(from(15020, '/stats/prometheus').status).toBe(200);
+    // The agent's localhost-only paths refuse another pod; a path the static listener has no route for is 404.
+    expect(from(15020, '/quitquitquit').status).toBe(403);
+    expect(from(15021, '/').status).toBe(404);
+    // No Service declares 15021, so the caller's sidecar proxies it as TCP on virtualOutbound.
+    expect(from(15021, '/').hops[0]).toMatchObject({ listener: 'virtualOutbound', cluster: 'PassthroughCluster' });
+    expect(from(15021, '/').hops[0]?.accessLog).toMatch(/^\S+ "- - -" 0 /);
+  });
+
+  it('an application port still goes through the inbound listener', () => {
+    expect(from(8080, '/').hops.map((h) => h.direction)).toEqual(['outbound', 'inbound']);
+  });
+});

@@ -27,7 +27,14 @@ import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
-import { sidecarSocketAt, socketAccepts, socketAnswer, socketBind, type SocketAnswer } from './sidecarPorts.ts';
+import {
+  sidecarSocketAt,
+  socketAccepts,
+  socketAnswer,
+  socketBind,
+  type SidecarSocket,
+  type SocketAnswer,
+} from './sidecarPorts.ts';
 import {
   matchFilterChain,
   matchListener,
@@ -403,6 +410,14 @@ function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
       const status = successStatus(protocol);
       return status !== null ? { kind: 'http', code: status, body: 0 } : { kind: 'stream' };
     }
+    case 'SIDECAR_PORT':
+      return result.end.status !== null
+        ? { kind: 'http', code: result.end.status, body: 0 }
+        : result.end.answer === 'tlsToPlaintext'
+          ? { kind: 'handshake', plaintextPeer: true }
+          : result.end.answer === 'accepted'
+            ? { kind: 'stream' }
+            : { kind: 'reset' };
     // kube-proxy rejects a connection to a Service port with no ready endpoint (pkg/proxy/iptables: REJECT).
     case 'KUBE_PROXY_NO_ENDPOINT':
       return { kind: 'refused' };
@@ -723,8 +738,7 @@ function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port:
   const pod = proxyName(client);
   const socket = client.proxy.kind === 'sidecar' ? sidecarSocketAt(port) : undefined;
   if (socket === undefined) return loopbackDelivery(tracer, client, address, port);
-  const { protocol, path, method } = tracer.request;
-  const tls = TLS_PROTOCOLS.has(protocol);
+  const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
   const bind = socketBind(socket, client.proxy.kind === 'sidecar' && client.proxy.dnsCapture);
   if (!socketAccepts(socket, bind, address, client.ip))
     return {
@@ -748,21 +762,54 @@ function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port:
     return proxyHop(tracer, client, tracer.proxyConfig(client).config, 'outbound', address, port, transport, 0);
   if (socket === 'virtualInbound')
     return inboundHop(tracer, client, { address, port, transport, host: undefined, via: 'direct' });
+  return socketTerminal(tracer, client, address, port, socket, tls ? 'tls' : 'plaintext', 'direct');
+}
+
+/** What one of the istio-proxy container's own sockets answers (sidecarPorts.ts). */
+function socketTerminal(
+  tracer: Tracer,
+  target: PodModel,
+  address: string,
+  port: number,
+  socket: SidecarSocket,
+  sent: TransportKind,
+  via: Delivery['via'],
+): Terminal {
+  const { protocol, path, method } = tracer.request;
+  const own = via === 'direct';
   const end = (
     answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
     by: SocketAnswer['by'],
     status: number | null,
     route?: SocketAnswer['route'],
   ): Terminal => ({
-    outcome: answer === 'notFound' && by === 'envoy' ? 'no-route' : 'direct',
+    outcome:
+      answer === 'notFound' && by === 'envoy'
+        ? 'no-route'
+        : via === 'passthrough'
+          ? 'passthrough'
+          : via === 'cluster'
+            ? 'routed'
+            : 'direct',
     status,
     flags: answer === 'notFound' && by === 'envoy' ? 'NR' : '-',
-    end: { reason: 'SIDECAR_PORT', pod, address, port, socket, by, answer, status, ...(route ? { route } : {}) },
-    sources: [client.source],
+    end: {
+      reason: 'SIDECAR_PORT',
+      pod: proxyName(target),
+      address,
+      port,
+      socket,
+      by,
+      answer,
+      status,
+      ...(route ? { route } : {}),
+      ...(own ? {} : { fromOtherPod: true }),
+    },
+    sources: [target.source],
   });
-  if (tls) return end('tlsToPlaintext', 'none', null);
+  if (sent !== 'plaintext') return end('tlsToPlaintext', 'none', null);
   if (!HTTP_PROTOCOLS.has(protocol)) return end('accepted', 'none', null);
-  const answer = socketAnswer(socket, path, method, isLoopback(address));
+  const answer = socketAnswer(socket, path, method, own && isLoopback(address));
   return end(answer.answer, answer.by, answer.status, answer.route);
 }
 
@@ -801,7 +848,23 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
   // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
-  if (pod && pod.proxy.kind === 'sidecar' && !toSelf) return inboundHop(tracer, pod, delivery);
+  if (pod && pod.proxy.kind === 'sidecar' && !toSelf) {
+    // The injection template always excludes 15090, 15021 and the status port 15020 from inbound capture
+    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml: excludeInboundPorts), so another
+    // pod reaches Envoy's static listeners and the agent directly.
+    const socket = sidecarSocketAt(delivery.port);
+    if (socket === 'envoyHealth' || socket === 'envoyPrometheus' || socket === 'agentStatus')
+      return socketTerminal(
+        tracer,
+        pod,
+        delivery.address,
+        delivery.port,
+        socket,
+        delivery.transport.kind,
+        delivery.via,
+      );
+    return inboundHop(tracer, pod, delivery);
+  }
   if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
   if (delivery.transport.kind === 'mtls') {
     return {
