@@ -130,13 +130,16 @@ function capture(fact: Fact<'capture'>, proxy: string): StepWords {
         "The gateway's Envoy listens there itself; no iptables capture is involved.",
     };
   }
-  if (!fact.captured)
+  if (!fact.captured) {
+    // A connection to the pod itself never leaves it: no kube-proxy on the way.
+    const self = fact.rule.rule === 'localhost' || fact.rule.rule === 'ownAddress';
     return {
-      title: 'Not captured: the connection goes straight out',
+      title: self ? 'Not captured: the connection stays in the pod' : 'Not captured: the connection goes straight out',
       detail:
-        `${captureRule(fact)}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies; ` +
-        'kube-proxy delivers it.',
+        `${captureRule(fact)}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies` +
+        `${self ? '.' : '; kube-proxy delivers it.'}`,
     };
+  }
   return {
     title: `Captured by ${proxy}'s sidecar`,
     detail: `TCP to ${fact.address}:${fact.port}: ${captureRule(fact)}.`,

@@ -114,6 +114,12 @@ describe("a sidecar pod calling its own proxy's ports", () => {
     };
     expect(last('10.1.0.5', 15000)).toMatch(/Envoy's admin interface, which listens on localhost only/);
     expect(last('10.1.0.5', 15020, '/quitquitquit')).toMatch(/localhost callers only.*403/);
+    // A connection to the pod itself never meets kube-proxy.
+    const result = traceRequest(analysis, { from: 'echo/a', to: '10.1.0.5', port: 15020, protocol: 'http' });
+    if (!result.ok) throw new Error(result.reason);
+    const capture = result.trace.steps.find((s) => s.kind === 'capture');
+    expect(capture?.title).toBe('Not captured: the connection stays in the pod');
+    expect(capture?.detail).not.toMatch(/kube-proxy/);
   });
 });
 
