@@ -12,6 +12,7 @@ import { escapeInvisible, hasInvisible } from './manifest/escape.ts';
 import { traceRequest as explainTrace, type TraceResult } from './explain/trace.ts';
 import type { TraceOptions, TraceRequest } from './simulate/request.ts';
 import { buildMeshModel } from './model/convert.ts';
+import { discoveryView } from './model/discovery.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from './model/host.ts';
 import { buildObjectGraph } from './mesh/objectGraph.ts';
 import { parseManifests, type ManifestFile } from './manifest/parse.ts';
@@ -133,8 +134,10 @@ export function computeProxyConfig(
     };
   if (pod.proxy.kind === 'none')
     return { ok: false, reason: `Pod ${pod.namespace}/${pod.name} has no Istio proxy: ${pod.proxy.reason}.` };
-  const registry = buildRegistry(analysis.model, clusterDomain);
-  const inputs = prepareScopeInputs(analysis.model, registry, clusterDomain);
+  // What istiod watches: the namespaces its discoverySelectors pick.
+  const visible = discoveryView(analysis.model);
+  const registry = buildRegistry(visible, clusterDomain);
+  const inputs = prepareScopeInputs(visible, registry, clusterDomain);
   const { config, ctx } = buildProxyConfig(pod, inputs);
   return { ok: true, config, scope: ctx.scope };
 }

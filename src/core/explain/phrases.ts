@@ -91,6 +91,11 @@ export function unknownHost(cause: UnknownHostCause): string {
   switch (cause.cause) {
     case 'notRegistered':
       return `${cause.host} is in no Service or ServiceEntry.`;
+    case 'notDiscovered':
+      return (
+        `${cause.hostname} exists, but namespace ${cause.namespace} matches none of the mesh config's ` +
+        'discoverySelectors: istiod does not watch it, so no proxy knows the Service (kube-dns still answers for it).'
+      );
     case 'hiddenBySidecar':
       return (
         `${cause.hostname} exists but is hidden from this proxy by Sidecar ${cause.sidecar} (its egress hosts) ` +

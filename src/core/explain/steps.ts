@@ -1,6 +1,7 @@
 /** The words for each step of a trace: a title, a detail, and what was there and not taken. */
 import { hboneStep, waypointBypassStep, waypointStep, ztunnelStep } from './ambient.ts';
 import type { EndFact, EndpointState, SimulatedStep, StepFact } from '../simulate/facts.ts';
+import type { SidecarSocket } from '../simulate/sidecarPorts.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import {
   blackholeWhy,
@@ -129,13 +130,16 @@ function capture(fact: Fact<'capture'>, proxy: string): StepWords {
         "The gateway's Envoy listens there itself; no iptables capture is involved.",
     };
   }
-  if (!fact.captured)
+  if (!fact.captured) {
+    // A connection to the pod itself never leaves it: no kube-proxy on the way.
+    const self = fact.rule.rule === 'localhost' || fact.rule.rule === 'ownAddress';
     return {
-      title: 'Not captured: the connection goes straight out',
+      title: self ? 'Not captured: the connection stays in the pod' : 'Not captured: the connection goes straight out',
       detail:
-        `${captureRule(fact)}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies; ` +
-        'kube-proxy delivers it.',
+        `${captureRule(fact)}. No VirtualService, DestinationRule, ServiceEntry or outbound traffic policy applies` +
+        `${self ? '.' : '; kube-proxy delivers it.'}`,
     };
+  }
   return {
     title: `Captured by ${proxy}'s sidecar`,
     detail: `TCP to ${fact.address}:${fact.port}: ${captureRule(fact)}.`,
@@ -209,15 +213,27 @@ function virtualHost(fact: Fact<'virtualHost'>): StepWords {
 
 function route(fact: Fact<'route'>): StepWords {
   if (fact.by === 'weight') {
-    const split = fact.clusters.map((c) => `${c.name} ${c.weight}%`).join(', ');
+    // Envoy's weighted clusters share by weight over the sum of weights (Gateway API weights need not add up to 100).
+    const total = fact.clusters.reduce((sum, c) => sum + c.weight, 0) || 1;
+    const share = (weight: number) => `${Math.round((weight * 1000) / total) / 10}%`;
+    const split = fact.clusters.map((c) => `${c.name} ${share(c.weight)}`).join(', ');
+    const missing = fact.missing;
+    const missingShare = missing
+      ? fact.clusters.filter((c) => missing.clusters.includes(c.name)).reduce((sum, c) => sum + c.weight, 0)
+      : 0;
+    const lost = missing
+      ? ` ${missing.clusters.join(', ')} ${missing.clusters.length > 1 ? 'do' : 'does'} not exist: ` +
+        `${share(missingShare)} of ${fact.in === 'route' ? 'requests are answered ' : 'connections are closed'}` +
+        `${fact.in === 'route' ? `${missing.status ?? 503} by Envoy (NC)` : ''}; the rest are routed.`
+      : '';
     return fact.in === 'route'
       ? {
-          title: `Weighted: ${fact.chosen?.name ?? ''} (${fact.chosen?.weight ?? 0}%)`,
-          detail: `The route splits traffic: ${split}. This trace follows the heaviest.`,
+          title: `Weighted: ${fact.chosen?.name ?? ''} (${share(fact.chosen?.weight ?? 0)})`,
+          detail: `The route splits traffic: ${split}.${lost} This trace follows the heaviest.`,
         }
       : {
           title: `Weighted: ${fact.chosen?.name ?? ''}`,
-          detail: `The chain splits connections: ${split}. This trace follows the heaviest.`,
+          detail: `The chain splits connections: ${split}.${lost} This trace follows the heaviest.`,
         };
   }
   const vs = fact.virtualService;
@@ -262,6 +278,23 @@ function endpoint(fact: Fact<'endpoint'>): StepWords {
           `of its ready endpoints${fact.passthrough ? NOT_MESHED : ''}.`,
         name: fact.endpoint,
       };
+    case 'dynamicForwardProxy':
+      return fact.host === undefined
+        ? {
+            title: 'No name to resolve',
+            detail:
+              'The dynamic forward proxy cluster resolves the SNI of the connection, and this one has none: ' +
+              'Envoy closes it.',
+          }
+        : {
+            title: `Dynamic forward proxy ${fact.host}:${fact.port}`,
+            detail:
+              `Envoy resolves the ${fact.from === 'host' ? 'Host header' : 'SNI'} ${fact.host} itself ` +
+              `(${fact.address ?? 'its DNS answer'}) and connects to it on port ${fact.port}: ` +
+              (fact.catchAll
+                ? 'the outbound traffic policy ALLOW_ANY_DYNAMIC_DNS sends HTTP to unknown hosts this way.'
+                : 'the wildcard DYNAMIC_DNS ServiceEntry has no endpoints of its own.'),
+          };
     case 'originalDestination':
       return {
         title: `Original destination ${fact.address}:${fact.port}`,
@@ -413,11 +446,36 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         'so it is refused.'
       );
     case 'LOOPBACK_REFUSED':
+      if (end.socket !== undefined)
+        return (
+          `${end.address}:${end.port} is ${end.pod} itself, and port ${end.port} belongs to ` +
+          `${socketName(end.socket)}, ` +
+          (end.bind === 'loopback'
+            ? `which listens on localhost only (127.0.0.1 or ::1, not ${end.address})`
+            : end.socket === 'dnsProxy'
+              ? 'which runs only when DNS capture is on (ISTIO_META_DNS_CAPTURE)'
+              : end.socket === 'agentDebug'
+                ? 'which istio-agent no longer opens (removed in Istio 1.25)'
+                : 'which does not accept this address') +
+          ': nothing listens there, so the connection is refused.'
+        );
       return (
-        `${end.address} is the pod's own loopback, and no container of ${end.pod} declares port ${end.port} ` +
-        `(${end.ports.length > 0 ? `declared: ${end.ports.join(', ')}` : 'none declares a port'}): ` +
+        `${end.address} is the pod's own ${isLoopbackText(end.address) ? 'loopback' : 'IP'}, and no container of ` +
+        `${end.pod} declares port ${end.port} nor does a Service target it ` +
+        `(${end.ports.length > 0 ? `listening: ${end.ports.join(', ')}` : 'none declares a port'}): ` +
         'nothing listens there, so the connection is refused.'
       );
+    case 'SIDECAR_PORT':
+      return sidecarPortText(end);
+    case 'GATEWAY_TLS_HANDSHAKE':
+      return end.cause === 'notTls'
+        ? `The ${end.mode} server of ${end.proxy} expects a TLS handshake, and the client sent plaintext: ` +
+            'the handshake fails and the connection is closed, with no HTTP answer.'
+        : `The ISTIO_MUTUAL server of ${end.proxy} requires a client certificate signed by the mesh's root CA, ` +
+            'which only a mesh proxy presents; this client sent ' +
+            `${end.sent === 'tls' ? 'TLS without one' : end.sent}: ` +
+            'the handshake fails and the connection is closed, with no HTTP answer. Use SIMPLE or MUTUAL (with ' +
+            'credentialName) for clients outside the mesh.';
     case 'NO_FILTER_CHAIN':
       return (
         `No filter chain of ${end.listener} matches this connection (${describeConnection(end.connection)}), ` +
@@ -557,5 +615,60 @@ export function explainStep(step: SimulatedStep): StepWords {
       return waypointBypassStep(fact);
     case 'outcome':
       return outcome(fact);
+  }
+}
+
+function isLoopbackText(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
+function socketName(socket: SidecarSocket): string {
+  switch (socket) {
+    case 'envoyAdmin':
+      return "Envoy's admin interface";
+    case 'virtualOutbound':
+      return "Envoy's outbound capture listener virtualOutbound";
+    case 'virtualInbound':
+      return "Envoy's inbound capture listener virtualInbound";
+    case 'agentStatus':
+      return "the istio-agent's status server (merged Prometheus metrics, readiness, application probes)";
+    case 'envoyHealth':
+      return "Envoy's health listener (/healthz/ready, answered by the istio-agent)";
+    case 'envoyPrometheus':
+      return "Envoy's Prometheus listener (/stats/prometheus)";
+    case 'dnsProxy':
+      return "the istio-agent's DNS proxy";
+    case 'agentDebug':
+      return "the istio-agent's former debug port";
+  }
+}
+
+function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): string {
+  const where = end.fromOtherPod
+    ? `Port ${end.port} of ${end.pod} is left out of inbound capture (excludeInboundPorts always holds 15090, 15021 ` +
+      `and 15020), so no inbound listener sees the connection and ${socketName(end.socket)} takes it`
+    : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
+      `${socketName(end.socket)} takes it`;
+  const via = end.route ? ` (route prefix ${end.route.prefix} to the ${end.route.cluster} cluster)` : '';
+  switch (end.answer) {
+    case 'accepted':
+      return `${where}: the connection is accepted.`;
+    case 'tlsToPlaintext':
+      return `${where}, but it speaks plaintext: the TLS handshake fails and the connection is closed.`;
+    case 'notHttp':
+      return `${where}, but it is not an HTTP server: the request gets no HTTP answer.`;
+    case 'served':
+      return `${where}${via}, and answers ${end.status ?? ''}.`;
+    case 'notFound':
+      return end.by === 'envoy'
+        ? `${where}, but its only route does not match the path: Envoy answers 404 (NR).`
+        : `${where}, but it has no handler for the path: it answers 404.`;
+    case 'postRequired':
+      return `${where}${via}: that path changes the server and needs POST, so it answers 405.`;
+    case 'localhostOnly':
+      return (
+        `${where}${via}: that path answers localhost callers only, and this one comes from ` +
+        `${end.fromOtherPod ? 'another pod' : end.address}: 403.`
+      );
   }
 }

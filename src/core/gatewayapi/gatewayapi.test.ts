@@ -263,7 +263,7 @@ describe('HTTPRoute to a gateway (conversion.go, route_collections.go)', () => {
     // /apix is not under /api: the catch-all rule (PathPrefix / by default) sends it to the other namespace's backend,
     // which needs a ReferenceGrant: without one the request gets 500.
     expect(outcome(run(routes, { to: 'http://shop.example.com/apix' }))).toEqual({
-      outcome: 'direct-response',
+      outcome: 'cluster-not-found',
       status: 500,
     });
   });
@@ -299,7 +299,7 @@ spec:
         `  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: nope, port: 8080}]}]`,
       ),
     );
-    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'direct-response', status: 500 });
+    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'cluster-not-found', status: 500 });
     expect(diagnostics(text).map((d) => d.message)).toContainEqual(
       expect.stringMatching(/reason BackendNotFound: backend\(nope\.web\.svc\.cluster\.local\) not found/),
     );
@@ -315,7 +315,7 @@ spec:
         `  parentRefs: [{name: gw, namespace: infra}]\n  rules: [{backendRefs: [{name: v1, port: 9999}]}]`,
       ),
     );
-    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'direct-response', status: 500 });
+    expect(outcome(run(text, { to: 'http://a.example.com/' }))).toEqual({ outcome: 'cluster-not-found', status: 500 });
     expect(diagnostics(text)).toEqual([]);
     expect(analyze([{ name: 's.yaml', text }]).diagnostics.map((d) => d.message)).toContainEqual(
       expect.stringMatching(/^Service web\/v1 has no port 9999/),
@@ -739,7 +739,7 @@ describe('the Gateway API examples, changed the way their descriptions invite', 
       fixture('gateway-api-reference-grant').split('\n---\napiVersion: gateway.networking.k8s.io/v1beta1')[0] ?? '';
     expect(diagnostics(text).map((d) => d.message)).toEqual([expect.stringMatching(/reason RefNotPermitted/)]);
     expect(outcome(run(text, { from: 'istio-ingress/gateway-istio', to: 'http://httpbin.example.com/' }))).toEqual({
-      outcome: 'direct-response',
+      outcome: 'cluster-not-found',
       status: 500,
     });
   });

@@ -95,6 +95,9 @@ const to = (svc: string, port = 80) => `outbound|${port}||${svc}.svc.cluster.loc
 const ok = (svc: string, port = 80) => ({ outcome: 'routed', status: 200, cluster: to(svc, port) });
 const notFound = { outcome: 'no-route', status: 404 };
 const error500 = { outcome: 'direct-response', status: 500 };
+// An invalid backend stays in the route (testdata/invalid.yaml.golden): its cluster does not exist, and the route's
+// cluster_not_found_response_code answers 500 (NC).
+const missingBackend500 = { outcome: 'cluster-not-found', status: 500 };
 
 describe('filters and matches on one listener (testdata/http.yaml)', () => {
   const gw = gateway(listener('default', 80, 'HTTP', `hostname: "*.domain.example"\n${fromAll}`));
@@ -397,7 +400,7 @@ rules:
         `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: nope, port: 80}]}]`,
       ),
     );
-    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(missingBackend500);
   });
 
   it('answers 500 for a backendRef of an unsupported kind', () => {
@@ -410,7 +413,7 @@ rules:
 rules: [{backendRefs: [{group: unknown.example, kind: Thing, name: t, port: 80}]}]`,
       ),
     );
-    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://a.domain.example/' })).toMatchObject(missingBackend500);
   });
 
   it('makes no route when a backendRef names a hostname instead of a Service (404)', () => {
@@ -874,10 +877,10 @@ rules: [{backendRefs: [{name: my-svc, namespace: service, port: 80}]}]`,
     expect(seen(text, { to: 'http://simple.domain.example/' })).toMatchObject(ok('my-svc.service'));
   });
   it('answers 500 for a Service in that namespace the grant does not name', () => {
-    expect(seen(text, { to: 'http://other.domain.example/' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://other.domain.example/' })).toMatchObject(missingBackend500);
   });
   it('answers 500 for a GRPCRoute when the grant is for HTTPRoutes only', () => {
-    expect(seen(text, { to: 'http://grpc.domain.example/a.B/C', protocol: 'grpc' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://grpc.domain.example/a.B/C', protocol: 'grpc' })).toMatchObject(missingBackend500);
   });
 });
 
@@ -1110,7 +1113,7 @@ rules: [{backendRefs: [{kind: Hostname, group: networking.istio.io, name: google
   });
   it('answers 500 for a Hostname no ServiceEntry declares', () => {
     const missing = text.replace('name: google.com, port: 80', 'name: nowhere.example, port: 80');
-    expect(seen(missing, { to: 'http://any.example/' })).toMatchObject(error500);
+    expect(seen(missing, { to: 'http://any.example/' })).toMatchObject(missingBackend500);
   });
   it('routes a sidecar’s requests by a route whose parent is the ServiceEntry', () => {
     const withMesh = doc(
@@ -1639,7 +1642,7 @@ to: [{group: "", kind: Service}]`,
         'v1beta1',
       ),
     );
-    expect(seen(text, { to: 'http://x.example/' })).toMatchObject(error500);
+    expect(seen(text, { to: 'http://x.example/' })).toMatchObject(missingBackend500);
   });
   it('drops a mirror to another namespace without a ReferenceGrant, and still routes', () => {
     const text = on(
@@ -1710,7 +1713,7 @@ describe('mesh routes: outcomes at the client’s sidecar (testdata/mesh.yaml)',
   });
   it('answers 500 at the sidecar for a backend Service that does not exist', () => {
     const text = doc(apps, mesh('- backendRefs: [{name: missing, port: 80}]'));
-    expect(seen(text, { from: client, to: 'http://echo-1.default/' })).toMatchObject(error500);
+    expect(seen(text, { from: client, to: 'http://echo-1.default/' })).toMatchObject(missingBackend500);
   });
   it('answers 500 at the sidecar when the only backend has weight 0', () => {
     const text = doc(apps, mesh('- backendRefs: [{name: echo, port: 80, weight: 0}]'));
@@ -2260,12 +2263,12 @@ describe('backends behind istiod feature flags that are off by default (testdata
   it('answers 500 for an XBackend (PILOT_ENABLE_ALPHA_GATEWAY_API off)', () => {
     expect(
       seen(text('{group: gateway.networking.x-k8s.io, kind: XBackend, name: b, port: 443}'), { to: 'http://a/' }),
-    ).toMatchObject(error500);
+    ).toMatchObject(missingBackend500);
   });
   it('answers 500 for an InferencePool (ENABLE_GATEWAY_API_INFERENCE_EXTENSION off)', () => {
     expect(
       seen(text('{group: inference.networking.k8s.io, kind: InferencePool, name: p, port: 80}'), { to: 'http://a/' }),
-    ).toMatchObject(error500);
+    ).toMatchObject(missingBackend500);
   });
 });
 

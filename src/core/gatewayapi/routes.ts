@@ -213,7 +213,7 @@ function destination(
           'and answers 500 (istiod still reports ResolvedRefs=True).',
         [...path, 'port'],
       );
-      return { destination: undefined, error: undefined, hard: false };
+      return { destination: { host, port: { number: port } }, error: undefined, hard: false };
     }
   } else if (group === 'networking.istio.io' && kind === 'Hostname') {
     if (refNamespace !== undefined)
@@ -246,9 +246,9 @@ function destination(
 
 /**
  * The weighted destinations of a rule (conversion.go: buildHTTPDestination, buildTCPDestination): weight defaults to
- * 1, weight 0 is dropped, a single backend carries no weight. Envoy answers 500 for a backend that names no cluster
- * (route.go: ClusterNotFoundResponseCode for gateway semantics); Meshpath drops such backends and, when none is left,
- * answers 500 for the whole rule (with several backends, the share of a missing one is not shown as 500s).
+ * 1, weight 0 is dropped, a single backend carries no weight. An invalid backend (not found, not permitted, of an
+ * unsupported kind) keeps its place and weight, so its share of requests goes to a cluster that does not exist, which
+ * Envoy answers 500 (route.go: applyHTTPRouteDestination sets ClusterNotFoundResponseCode for gateway semantics).
  */
 function destinations(
   route: RouteObject,
@@ -274,7 +274,6 @@ function destinations(
     if (result.error || !result.destination) {
       error = result.error ?? error;
       invalid++;
-      continue;
     }
     if (result.destination) out.push({ destination: result.destination, ...(single ? {} : { weight }) });
   }

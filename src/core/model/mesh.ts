@@ -1,5 +1,6 @@
 import type { SourceRange } from '../manifest/diagnostic.ts';
 import type { DataPlane, WaypointModel } from '../ambient/types.ts';
+import type { LabelSelector } from './labels.ts';
 
 /** Where an object came from, for "this step was caused by these lines". */
 export interface ObjectSource {
@@ -49,6 +50,13 @@ export interface MeshConfig {
   /** defaultConfig.proxyMetadata: environment every proxy's agent gets (ISTIO_META_DNS_CAPTURE, ...). */
   defaultProxyMetadata: Map<string, string>;
   accessLogFile: string;
+  /**
+   * outboundTrafficPolicy ALLOW_ANY_DYNAMIC_DNS (Istio 1.31): ALLOW_ANY, but a sidecar sends plaintext HTTP to unknown
+   * hosts through a dynamic forward proxy that resolves the Host header.
+   */
+  allowAnyDynamicDns?: boolean;
+  /** discoverySelectors: the namespaces istiod watches (model/discovery.ts); undefined or empty: all. */
+  discoverySelectors?: LabelSelector[];
   /** The object this came from; undefined when every value is Istio's default. */
   source: ObjectSource | undefined;
 }

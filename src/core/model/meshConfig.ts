@@ -7,7 +7,7 @@ import {
   type ManifestObject,
 } from '../manifest/parse.ts';
 import type { ObjectReader } from '../manifest/reader.ts';
-import { toStringMap } from './labels.ts';
+import { readLabelSelector, toStringMap } from './labels.ts';
 import type { MeshConfig, ObjectSource } from './mesh.ts';
 
 /** Istio's defaults for the fields Meshpath reads (pkg/config/mesh/mesh.go: DefaultMeshConfig). */
@@ -49,11 +49,15 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   config.accessLogFile = stringField(value, 'accessLogFile') ?? config.accessLogFile;
   const mode = field(field(value, 'outboundTrafficPolicy'), 'mode');
   if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY') config.outboundTrafficPolicy = mode;
-  else if (mode !== undefined) {
+  else if (mode === 'ALLOW_ANY_DYNAMIC_DNS') {
+    config.outboundTrafficPolicy = 'ALLOW_ANY';
+    config.allowAnyDynamicDns = true;
+  } else if (mode !== undefined) {
     reader.report(
       'error',
       'INVALID_VALUE',
-      `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not ${describeValue(mode)}; istiod would ` +
+      `outboundTrafficPolicy.mode must be ALLOW_ANY, REGISTRY_ONLY or ALLOW_ANY_DYNAMIC_DNS, not ` +
+        `${describeValue(mode)}; istiod would ` +
         `not load this mesh config.`,
       at,
       true,
@@ -71,6 +75,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
     stringList(field(value, 'defaultVirtualServiceExportTo')) ?? config.defaultVirtualServiceExportTo;
   config.defaultDestinationRuleExportTo =
     stringList(field(value, 'defaultDestinationRuleExportTo')) ?? config.defaultDestinationRuleExportTo;
+  const selectors = field(value, 'discoverySelectors');
+  if (Array.isArray(selectors)) config.discoverySelectors = selectors.filter(isRecord).map(readLabelSelector);
   const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
   for (const [key, item] of metadata) config.defaultProxyMetadata.set(key, item);
 }

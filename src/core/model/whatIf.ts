@@ -27,7 +27,7 @@ export function applyWhatIf(
   const withPolicy = policy
     ? byPolicy.get(model, policy, () => ({
         ...model,
-        meshConfig: { ...model.meshConfig, outboundTrafficPolicy: policy },
+        meshConfig: { ...model.meshConfig, outboundTrafficPolicy: policy, allowAnyDynamicDns: false },
       }))
     : model;
   const dnsCapture = whatIf.dnsCapture;

@@ -7,6 +7,7 @@ import type { SelectedEnvoyFilter } from '../scope/envoyFilters.ts';
 import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
 import type { ConnectionFacts } from './envoy.ts';
 import type { AppProtocol } from './request.ts';
+import type { SidecarSocket, SocketAnswer, SocketBind } from './sidecarPorts.ts';
 
 export type Outcome =
   | 'routed'
@@ -78,6 +79,8 @@ export type CaptureRule =
 /** Why a proxy does not route a destination as a known service. */
 export type UnknownHostCause =
   | { cause: 'notRegistered'; host: string }
+  /** The Service exists, in a namespace istiod does not watch (MeshConfig discoverySelectors). */
+  | { cause: 'notDiscovered'; hostname: string; namespace: string }
   | { cause: 'hiddenBySidecar'; hostname: string; sidecar: string }
   | { cause: 'notExported'; hostname: string; namespace: string }
   | { cause: 'portNotDeclared'; hostname: string; port: number; ports: number[] }
@@ -204,6 +207,8 @@ export type StepFact =
       in: 'route' | 'filterChain';
       chosen: { name: string; weight: number } | undefined;
       clusters: Array<{ name: string; weight: number }>;
+      /** Clusters of the split that do not exist: their share gets `status` from Envoy (NC), or a closed connection. */
+      missing?: { clusters: string[]; status: number | null };
     }
   | { kind: 'cluster'; by: 'blackHole'; unknown: UnknownDestination }
   | { kind: 'cluster'; by: 'passthrough'; unknown: UnknownDestination }
@@ -226,6 +231,17 @@ export type StepFact =
       passthrough: boolean;
     }
   | { kind: 'endpoint'; by: 'originalDestination'; address: string; port: number }
+  /** A dynamic forward proxy cluster: Envoy resolves the Host header or SNI itself (no name: nothing to resolve). */
+  | {
+      kind: 'endpoint';
+      by: 'dynamicForwardProxy';
+      host: string | undefined;
+      address?: string;
+      from: 'host' | 'sni';
+      port: number;
+      /** The outbound traffic policy ALLOW_ANY_DYNAMIC_DNS's cluster for unknown hosts, not a ServiceEntry's. */
+      catchAll?: boolean;
+    }
   | {
       kind: 'endpoint';
       by: 'loadBalancer';
@@ -348,9 +364,45 @@ export type EndFact =
   | { reason: 'DELIVERED_BY_ZTUNNEL'; pod: string; address: string; port: number; mtls: boolean }
   | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
   | { reason: 'NO_LISTENER'; proxy: string; port: number; gateway: boolean }
-  /** A loopback connection to a port no container of the pod declares: the kernel refuses it. */
-  | { reason: 'LOOPBACK_REFUSED'; pod: string; address: string; port: number; ports: number[] }
+  /**
+   * A connection to the pod itself (loopback or its own IP) on a port nothing listens on: no container declares it and
+   * no Service targets it, or it is a sidecar port bound elsewhere (`socket`, `bind`): the kernel refuses it.
+   */
+  | {
+      reason: 'LOOPBACK_REFUSED';
+      pod: string;
+      address: string;
+      port: number;
+      ports: number[];
+      socket?: SidecarSocket;
+      bind?: SocketBind;
+    }
+  /** A connection from inside a sidecar pod to one of the istio-proxy container's own sockets, and its answer. */
+  | {
+      reason: 'SIDECAR_PORT';
+      pod: string;
+      address: string;
+      port: number;
+      socket: SidecarSocket;
+      by: SocketAnswer['by'];
+      answer: SocketAnswer['answer'] | 'accepted' | 'tlsToPlaintext';
+      status: number | null;
+      route?: SocketAnswer['route'];
+      /** Another pod's connection, past iptables because the port is excluded from inbound capture. */
+      fromOtherPod?: boolean;
+    }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
+  /**
+   * A gateway server that terminates TLS fails the handshake: the client sent no TLS, or no client certificate from
+   * the mesh CA to an ISTIO_MUTUAL server.
+   */
+  | {
+      reason: 'GATEWAY_TLS_HANDSHAKE';
+      proxy: string;
+      mode: string;
+      sent: TransportKind;
+      cause: 'notTls' | 'clientCertificateRequired';
+    }
   | { reason: 'NOT_HTTP'; protocol: AppProtocol }
   | { reason: 'NO_VIRTUAL_HOST'; routeConfig: string; hostHeader: string }
   | { reason: 'NO_ROUTE'; virtualHost: string; method: string; path: string; routes: string[] }

@@ -113,6 +113,8 @@ describe('a pod calling localhost (routing.go: "to localhost")', () => {
     expect(dns).toMatch(/^localhost → 127\.0\.0\.1, ::1: .*\/etc\/hosts.*neither kube-dns nor a DNS proxy/);
     expect(capture).toMatch(/127\.0\.0\.1 is a loopback address.*bypasses the sidecar/);
     expect(end).toMatch(/own pod echo\/a on 127\.0\.0\.1:8080 directly, over loopback/);
-    expect(words(9090).at(-1)).toMatch(/no container of echo\/a declares port 9090 \(declared: 8080\).*refused/);
+    expect(words(9090).at(-1)).toMatch(
+      /no container of echo\/a declares port 9090 nor does a Service target it \(listening: 8080\).*refused/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
 import { applyWhatIf } from '../model/whatIf.ts';
+import { discoveryView } from '../model/discovery.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
@@ -18,7 +19,7 @@ import {
   ztunnelOutbound,
   type AmbientResult,
 } from './ambient.ts';
-import type { ProxyContext } from '../xds/context.ts';
+import { ALLOW_ANY_DYNAMIC_DNS_CLUSTER, type ProxyContext } from '../xds/context.ts';
 import { targetPortFor } from '../xds/gateway.ts';
 import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
@@ -26,6 +27,14 @@ import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
+import {
+  sidecarSocketAt,
+  socketAccepts,
+  socketAnswer,
+  socketBind,
+  type SidecarSocket,
+  type SocketAnswer,
+} from './sidecarPorts.ts';
 import {
   matchFilterChain,
   matchListener,
@@ -122,6 +131,8 @@ class Tracer {
     readonly inputs: ScopeInputs,
     readonly request: SimulatedRequest,
     readonly client: PodModel,
+    /** Every Service, as kube-dns and kube-proxy know them (`registry` is istiod's view). */
+    readonly kube: Registry,
   ) {
     this.podsByIp = new Map(model.pods.filter((p) => p.ip).map((p) => [p.ip, p]));
   }
@@ -258,13 +269,16 @@ export function simulateRequest(
   // The same what-if settings give back the same model and client, whose registry, scope inputs and configs are
   // memoized.
   const { model, client } = applyWhatIf(analysis.model, original, options);
-  const registry = buildRegistry(model, clusterDomain);
-  const inputs = prepareScopeInputs(model, registry, clusterDomain);
+  // istiod sees only the namespaces its discoverySelectors pick; kube-dns and kube-proxy see every Service.
+  const visible = discoveryView(model);
+  const kube = buildRegistry(model, clusterDomain);
+  const registry = visible === model ? kube : buildRegistry(visible, clusterDomain);
+  const inputs = prepareScopeInputs(visible, registry, clusterDomain);
 
   // The request as the application makes it.
   const parsed = parseDestination(request.to);
   const host = parsed.host;
-  const knownService = findServiceByName(registry, host, client.namespace, clusterDomain);
+  const knownService = findServiceByName(kube, host, client.namespace, clusterDomain);
   const knownPort = knownService && knownService.ports.length === 1 ? knownService.ports[0] : undefined;
   const portName = request.port === undefined ? request.portName?.trim() || undefined : undefined;
   const named = portName !== undefined ? knownService?.ports.find((p) => p.name === portName) : undefined;
@@ -305,7 +319,7 @@ export function simulateRequest(
     sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
     address: given,
   };
-  const tracer = new Tracer(model, registry, inputs, normalized, client);
+  const tracer = new Tracer(visible, registry, inputs, normalized, client, kube);
   if (!knownPort && requestPort === undefined && !parsed.port && !parsed.schemePort)
     tracer.assumptions.push({ kind: 'portAssumed', host, port });
 
@@ -401,6 +415,14 @@ function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
       const status = successStatus(protocol);
       return status !== null ? { kind: 'http', code: status, body: 0 } : { kind: 'stream' };
     }
+    case 'SIDECAR_PORT':
+      return result.end.status !== null
+        ? { kind: 'http', code: result.end.status, body: 0 }
+        : result.end.answer === 'tlsToPlaintext'
+          ? { kind: 'handshake', plaintextPeer: true }
+          : result.end.answer === 'accepted'
+            ? { kind: 'stream' }
+            : { kind: 'reset' };
     // kube-proxy rejects a connection to a Service port with no ready endpoint (pkg/proxy/iptables: REJECT).
     case 'KUBE_PROXY_NO_ENDPOINT':
       return { kind: 'refused' };
@@ -564,7 +586,7 @@ function lookupName(
   const ztunnel = ztunnelDns(tracer, client);
   return resolve(host, {
     pod: client,
-    registry: tracer.registry,
+    registry: tracer.kube,
     clusterDomain,
     nameTable: ztunnel
       ? buildZtunnelNameTable(client, tracer.inputs)
@@ -645,11 +667,11 @@ function deliverToAddress(
   via: Delivery['via'],
   depth: number,
 ): Terminal {
-  const service = tracer.registry.services.find((s) => s.registry === 'Kubernetes' && s.clusterIPs.includes(address));
+  const service = tracer.kube.services.find((s) => s.registry === 'Kubernetes' && s.clusterIPs.includes(address));
   if (service) {
     const servicePort = service.ports.find((p) => p.port === port);
     const endpoint = servicePort
-      ? (tracer.registry.endpoints.get(service) ?? []).find(
+      ? (tracer.kube.endpoints.get(service) ?? []).find(
           (e) => e.servicePortName === servicePort.name && e.health === 'Healthy' && isIpAddress(e.address),
         )
       : undefined;
@@ -685,7 +707,7 @@ function deliverToAddress(
 }
 
 function directDelivery(tracer: Tracer, client: PodModel, address: string, port: number, depth: number): Terminal {
-  if (isLoopback(address)) return loopbackDelivery(tracer, client, address, port);
+  if (isLoopback(address) || address === client.ip) return ownPodDelivery(tracer, client, address, port);
   const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
   return deliverToAddress(
     tracer,
@@ -702,9 +724,103 @@ function directDelivery(tracer: Tracer, client: PodModel, address: string, port:
   );
 }
 
-/** A loopback connection reaches a container of the client's own pod, if one declares the port; else it is refused. */
+/**
+ * The ports something in the pod listens on, as far as the manifests say: its containers' declared ports and the
+ * target ports of the Services that select it (the application must listen there for them to work).
+ */
+function listeningPorts(tracer: Tracer, pod: PodModel): number[] {
+  const ports = new Set(pod.containerPorts.map((p) => p.containerPort));
+  for (const endpoints of tracer.kube.endpoints.values())
+    for (const e of endpoints) if (e.address === pod.ip && e.port > 0) ports.add(e.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * A connection from a pod to itself, over loopback or to its own IP, which iptables does not redirect: a sidecar's
+ * own sockets answer on their ports (sidecarPorts.ts), the application on the ports it listens on; else it is refused.
+ */
+function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
+  const pod = proxyName(client);
+  const socket = client.proxy.kind === 'sidecar' ? sidecarSocketAt(port) : undefined;
+  if (socket === undefined) return loopbackDelivery(tracer, client, address, port);
+  const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
+  const bind = socketBind(socket, client.proxy.kind === 'sidecar' && client.proxy.dnsCapture);
+  if (!socketAccepts(socket, bind, address, client.ip))
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: { reason: 'LOOPBACK_REFUSED', pod, address, port, ports: listeningPorts(tracer, client), socket, bind },
+      sources: [client.source],
+    };
+  // A direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
+  // blackholeFilterChain; listener_inbound.go: buildInboundBlackhole): BlackHoleCluster closes it.
+  const transport: Transport = {
+    kind: tls ? 'tls' : 'plaintext',
+    why: { by: 'application' },
+    from: client,
+    sni: tls ? tracer.request.sni : undefined,
+  };
+  // A loopback connection comes from a loopback address, one to the pod's IP from that IP.
+  tracer.wire = { ...tracer.wire, remote: tracer.ephemeral(isLoopback(address) ? address : client.ip) };
+  if (socket === 'virtualOutbound')
+    return proxyHop(tracer, client, tracer.proxyConfig(client).config, 'outbound', address, port, transport, 0);
+  if (socket === 'virtualInbound')
+    return inboundHop(tracer, client, { address, port, transport, host: undefined, via: 'direct' });
+  return socketTerminal(tracer, client, address, port, socket, tls ? 'tls' : 'plaintext', 'direct');
+}
+
+/** What one of the istio-proxy container's own sockets answers (sidecarPorts.ts). */
+function socketTerminal(
+  tracer: Tracer,
+  target: PodModel,
+  address: string,
+  port: number,
+  socket: SidecarSocket,
+  sent: TransportKind,
+  via: Delivery['via'],
+): Terminal {
+  const { protocol, path, method } = tracer.request;
+  const own = via === 'direct';
+  const end = (
+    answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
+    by: SocketAnswer['by'],
+    status: number | null,
+    route?: SocketAnswer['route'],
+  ): Terminal => ({
+    outcome:
+      answer === 'notFound' && by === 'envoy'
+        ? 'no-route'
+        : via === 'passthrough'
+          ? 'passthrough'
+          : via === 'cluster'
+            ? 'routed'
+            : 'direct',
+    status,
+    flags: answer === 'notFound' && by === 'envoy' ? 'NR' : '-',
+    end: {
+      reason: 'SIDECAR_PORT',
+      pod: proxyName(target),
+      address,
+      port,
+      socket,
+      by,
+      answer,
+      status,
+      ...(route ? { route } : {}),
+      ...(own ? {} : { fromOtherPod: true }),
+    },
+    sources: [target.source],
+  });
+  if (sent !== 'plaintext') return end('tlsToPlaintext', 'none', null);
+  if (!HTTP_PROTOCOLS.has(protocol)) return end('accepted', 'none', null);
+  const answer = socketAnswer(socket, path, method, own && isLoopback(address));
+  return end(answer.answer, answer.by, answer.status, answer.route);
+}
+
+/** A connection to the pod itself reaches its application on a port it listens on; else it is refused. */
 function loopbackDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
-  const ports = [...new Set(client.containerPorts.map((p) => p.containerPort))];
+  const ports = listeningPorts(tracer, client);
   const pod = proxyName(client);
   if (!ports.includes(port))
     return {
@@ -737,7 +853,23 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
   // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
-  if (pod && pod.proxy.kind === 'sidecar' && !toSelf) return inboundHop(tracer, pod, delivery);
+  if (pod && pod.proxy.kind === 'sidecar' && !toSelf) {
+    // The injection template always excludes 15090, 15021 and the status port 15020 from inbound capture
+    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml: excludeInboundPorts), so another
+    // pod reaches Envoy's static listeners and the agent directly.
+    const socket = sidecarSocketAt(delivery.port);
+    if (socket === 'envoyHealth' || socket === 'envoyPrometheus' || socket === 'agentStatus')
+      return socketTerminal(
+        tracer,
+        pod,
+        delivery.address,
+        delivery.port,
+        socket,
+        delivery.transport.kind,
+        delivery.via,
+      );
+    return inboundHop(tracer, pod, delivery);
+  }
   if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
   // A WorkloadEntry with a serviceAccount (or an endpoint labelled tlsMode istio) is a VM running a proxy
   // (serviceentry/conversion.go: getTLSModeFromWorkloadEntry): it terminates the mTLS.
@@ -1014,17 +1146,48 @@ function proxyHop(
   }
   hop.filterChain = chainLabel(chain);
   const arrivedAs = transport;
+  const handshake = direction === 'gateway' && chain.serverTls ? gatewayHandshake(chain.serverTls.mode, transport) : {};
+  if (handshake.failed) {
+    // The handshake fails before any filter runs: no HTTP answer, and no access-log line for the connection.
+    tracer.step(
+      {
+        kind: 'filterChain',
+        chain: chainLabel(chain),
+        connection: facts,
+        by: chain === listener.defaultFilterChain ? 'defaultChain' : 'match',
+        match: chain.match,
+        others: [],
+      },
+      pod,
+      chain.sources,
+    );
+    tracer.logs.delete(hop);
+    return {
+      outcome: chain.serverTls?.mode === 'SIMPLE' ? 'no-listener' : 'mtls-failure',
+      status: null,
+      flags: '-',
+      end: {
+        reason: 'GATEWAY_TLS_HANDSHAKE',
+        proxy: proxyName(pod),
+        mode: chain.serverTls?.mode ?? 'SIMPLE',
+        sent: transport.kind,
+        cause: handshake.failed,
+      },
+      sources: chain.sources,
+    };
+  }
   if (direction === 'gateway' && chain.serverTls && transport.kind !== 'plaintext') {
     // The gateway terminates the client's TLS (gateway.go: buildGatewayTCPBasedFilterChains): the request inside goes
     // on.
     tracer.tlsTerminated = true;
     transport = { ...transport, kind: 'plaintext', why: { by: 'gatewayTls', mode: chain.serverTls.mode } };
-    tracer.assumptions.push({
-      kind: 'gatewayCertificate',
-      gateway: proxyName(pod),
-      mode: chain.serverTls.mode,
-      credentialName: chain.serverTls.credentialName,
-    });
+    if (chain.serverTls.mode !== 'ISTIO_MUTUAL')
+      tracer.assumptions.push({
+        kind: 'gatewayCertificate',
+        gateway: proxyName(pod),
+        mode: chain.serverTls.mode,
+        credentialName: chain.serverTls.credentialName,
+      });
   }
   loggedAsHttp = tracer.isHttp && chain.action.kind !== 'tcp';
   tracer.step(
@@ -1226,15 +1389,32 @@ function proxyHop(
         sources: route.sources,
       };
     }
-    if (action.clusters.length > 1) tracer.step(weighted('route', chosen, action.clusters), pod, route.sources);
+    if (action.clusters.length > 1)
+      tracer.step(
+        weighted('route', chosen, action.clusters, config, action.clusterNotFoundStatus ?? 503),
+        pod,
+        route.sources,
+      );
     clusterName = chosen.name;
   } else {
     const chosen = weightiest(action0.clusters);
     clusterName = chosen?.name ?? '';
-    if (action0.clusters.length > 1) tracer.step(weighted('filterChain', chosen, action0.clusters), pod, chain.sources);
+    if (action0.clusters.length > 1)
+      tracer.step(weighted('filterChain', chosen, action0.clusters, config, null), pod, chain.sources);
   }
   hop.cluster = clusterName;
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
+}
+
+/**
+ * Whether a gateway server that terminates TLS completes the handshake (pilot/pkg/networking/core/listener.go:
+ * BuildListenerTLSContext): plaintext is no TLS at all; ISTIO_MUTUAL requires a client certificate signed by the mesh's
+ * root CA, which only a mesh proxy (Istio mTLS) presents, not a client outside the mesh.
+ */
+function gatewayHandshake(mode: string, transport: Transport): { failed?: 'notTls' | 'clientCertificateRequired' } {
+  if (transport.kind === 'plaintext') return { failed: 'notTls' };
+  if (mode === 'ISTIO_MUTUAL' && transport.kind !== 'mtls') return { failed: 'clientCertificateRequired' };
+  return {};
 }
 
 /**
@@ -1344,13 +1524,18 @@ function weighted(
   where: 'route' | 'filterChain',
   chosen: { name: string; weight: number } | undefined,
   clusters: Array<{ name: string; weight: number }>,
+  config: ProxyConfig,
+  missingStatus: number | null,
 ): StepFact {
+  // A share whose cluster does not exist is answered by Envoy itself (NC): 500 on a Gateway API route, else 503.
+  const missing = clusters.filter((c) => !config.clusters.some((x) => x.name === c.name)).map((c) => c.name);
   return {
     kind: 'route',
     by: 'weight',
     in: where,
     chosen: chosen ? { name: chosen.name, weight: chosen.weight } : undefined,
     clusters: clusters.map((c) => ({ name: c.name, weight: c.weight })),
+    ...(missing.length > 0 ? { missing: { clusters: missing, status: missingStatus } } : {}),
   };
 }
 
@@ -1390,10 +1575,11 @@ function clusterHop(
     };
   }
   if (!cluster) {
-    log(isHttp ? 503 : null, 'NC', 'cluster_not_found', '-', '-', routeName);
+    const status = route?.action.kind === 'route' ? (route.action.clusterNotFoundStatus ?? 503) : 503;
+    log(isHttp ? status : null, 'NC', 'cluster_not_found', '-', '-', routeName);
     return {
       outcome: 'cluster-not-found',
-      status: isHttp ? 503 : null,
+      status: isHttp ? status : null,
       flags: 'NC',
       end: { reason: 'CLUSTER_NOT_FOUND', cluster: clusterName, cause: missingClusterCause(tracer, pod, clusterName) },
       sources: route?.sources ?? [],
@@ -1440,6 +1626,10 @@ function clusterHop(
     pod,
     cluster.sources,
   );
+  if (cluster.type === 'DYNAMIC_FORWARD_PROXY')
+    return dynamicForwardProxy(tracer, pod, hop, cluster, isHttp, port, transport, depth, (upstream) =>
+      log(successStatus(tracer.request.protocol), '-', 'via_upstream', cluster.name, upstream, routeName),
+    );
   const assignment = config.endpoints.find((e) => e.clusterName === cluster.name);
   const all = assignment?.endpoints ?? [];
   hop.endpoints = all.map((e) => `${e.address}:${e.port}`);
@@ -1543,6 +1733,75 @@ function clusterHop(
 }
 
 /**
+ * A dynamic forward proxy cluster: Envoy resolves the request's Host (HTTP) or the connection's SNI (TLS) itself and
+ * connects there, on the cluster's port (pilot/pkg/networking/core/listener_builder.go and networkfilter.go: the DFP
+ * HTTP filter and sni_dynamic_forward_proxy for wildcard DYNAMIC_DNS ServiceEntries, Istio 1.31).
+ */
+function dynamicForwardProxy(
+  tracer: Tracer,
+  pod: PodModel,
+  hop: TraceHop,
+  cluster: Cluster,
+  isHttp: boolean,
+  port: number,
+  transport: Transport,
+  depth: number,
+  logForwarded: (upstream: string) => void,
+): Terminal {
+  const name = (isHttp ? hostOfSocket(tracer.hostHeader()) : transport.sni)?.toLowerCase();
+  if (!name) {
+    // sni_dynamic_forward_proxy has no name to resolve without SNI: Envoy closes the connection.
+    tracer.step({ kind: 'endpoint', by: 'dynamicForwardProxy', host: undefined, from: 'sni', port }, pod);
+    return {
+      outcome: 'no-healthy-upstream',
+      status: null,
+      flags: 'UH',
+      end: { reason: 'NO_HEALTHY_UPSTREAM', cluster: cluster.name, total: 0, subset: undefined, service: '' },
+      sources: cluster.sources,
+    };
+  }
+  const address = endpointAddress(tracer, pod, name);
+  // The HTTP filter connects to the Host header's port, else the scheme's default (Envoy's dynamic_forward_proxy).
+  const hostPort = isHttp ? /:(\d+)$/.exec(tracer.hostHeader())?.[1] : undefined;
+  const upstreamTls = cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls';
+  port = isHttp ? (hostPort !== undefined ? Number(hostPort) : upstreamTls ? 443 : 80) : port;
+  hop.endpoint = `${address}:${port}`;
+  // ALLOW_ANY_DYNAMIC_DNS's catch-all for unknown hosts (cluster_builder.go: buildAllowAnyDFPCluster).
+  const catchAll = cluster.name === ALLOW_ANY_DYNAMIC_DNS_CLUSTER;
+  tracer.step(
+    {
+      kind: 'endpoint',
+      by: 'dynamicForwardProxy',
+      host: name,
+      address,
+      from: isHttp ? 'host' : 'sni',
+      port,
+      ...(catchAll ? { catchAll } : {}),
+    },
+    pod,
+    catchAll ? policySources(tracer, pod) : cluster.sources,
+  );
+  logForwarded(`${address}:${port}`);
+  const kind: TransportKind = upstreamTls ? 'tls' : 'plaintext';
+  return arrive(
+    tracer,
+    {
+      address,
+      port,
+      transport: {
+        kind,
+        why: { by: 'clusterTls', reason: cluster.tls.reason },
+        from: pod,
+        sni: kind === 'tls' ? (cluster.tls.sni ?? transport.sni ?? name) : undefined,
+      },
+      host: name,
+      via: catchAll ? 'passthrough' : 'cluster',
+    },
+    depth,
+  );
+}
+
+/**
  * The address Envoy connects to for an endpoint: a DNS cluster's hostname is resolved by the proxy itself
  * (STRICT_DNS / LOGICAL_DNS, through kube-dns: Envoy's own queries are not captured), and its access log shows the IP.
  */
@@ -1556,7 +1815,7 @@ function endpointAddress(tracer: Tracer, pod: PodModel, address: string): string
       : undefined;
   const result = resolve(`${address}.`, {
     pod,
-    registry: tracer.registry,
+    registry: tracer.kube,
     clusterDomain: tracer.clusterDomain,
     nameTable: undefined,
     addressOverride: given,
@@ -1645,7 +1904,7 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
       upstreamHost: cluster === '-' ? '-' : upstreamOf(cluster).host,
       cluster,
       upstreamLocal: forwarded ? tracer.ephemeral(upstreamOf(cluster).local) : '-',
-      downstreamLocal: `${pod.ip}:${delivery.port}`,
+      downstreamLocal: `${isLoopback(delivery.address) ? delivery.address : pod.ip}:${delivery.port}`,
       downstreamRemote: arriving.remote,
       route: cluster === '-' ? '-' : 'default',
       sni: delivery.transport.sni,
@@ -1908,7 +2167,7 @@ function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string):
     ...(tracer.resolvedName ? [tracer.resolvedName] : []),
     ...(tracer.dialled ? [tracer.dialled] : []),
   ]);
-  const registered = tracer.registry.services.filter((s) =>
+  const named = (s: Service) =>
     [...names].some(
       (n) =>
         s.hostname === n ||
@@ -1917,9 +2176,15 @@ function unknownHostCause(tracer: Tracer, pod: PodModel, hostOrAddress: string):
         s.autoAllocatedAddress === n ||
         s.aliases.includes(n) ||
         (!n.includes('.') && s.hostname.startsWith(`${n}.`)),
-    ),
-  );
-  if (registered.length === 0) return { cause: 'notRegistered', host };
+    );
+  const registered = tracer.registry.services.filter(named);
+  if (registered.length === 0) {
+    // A Service istiod does not watch (its namespace is outside discoverySelectors) still exists for kube-dns.
+    const undiscovered = tracer.kube === tracer.registry ? undefined : tracer.kube.services.find(named);
+    return undiscovered
+      ? { cause: 'notDiscovered', hostname: undiscovered.hostname, namespace: undiscovered.namespace }
+      : { cause: 'notRegistered', host };
+  }
   const inScope = registered.filter((s) => ctx.scope.servicesByHostname.has(s.hostname));
   if (inScope.length === 0) {
     const hostname = registered[0]?.hostname ?? host;

@@ -8,6 +8,8 @@ import { isIpAddress } from '../model/ip.ts';
 import type { ConsolidatedDestinationRule } from '../scope/sidecarScope.ts';
 import { inferServiceMtlsMode, peerAuthenticationMode, type MtlsMode } from '../security/peerAuthentication.ts';
 import {
+  ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+  allowAnyDynamicDns,
   BLACKHOLE_CLUSTER,
   endpointsForPort,
   INBOUND_PASSTHROUGH_CLUSTER,
@@ -53,10 +55,20 @@ export function effectiveTrafficPolicy(
 }
 
 /**
+ * A wildcard host resolved by DYNAMIC_DNS gets one dynamic forward proxy cluster per HTTP, TLS, gRPC or HTTP/2 port,
+ * without subsets (pilot/pkg/networking/core/cluster.go: buildOutboundClusters, Istio 1.31).
+ */
+export function isDynamicForwardProxy(service: Service): boolean {
+  return service.resolution === 'DynamicDNS' && service.hostname.startsWith('*');
+}
+const DFP_PROTOCOLS: ReadonlySet<string> = new Set(['HTTP', 'TLS', 'GRPC', 'HTTP2']);
+
+/**
  * The discovery type (cluster.go: convertResolution; cluster_traffic_policy.go: applyLoadBalancer turns PASSTHROUGH
  * into ORIGINAL_DST).
  */
 function clusterType(service: Service, policy: Policy, gateway: boolean): ClusterType {
+  if (isDynamicForwardProxy(service)) return 'DYNAMIC_FORWARD_PROXY';
   if (field(field(policy, 'loadBalancer'), 'simple') === 'PASSTHROUGH') return 'ORIGINAL_DST';
   switch (service.resolution) {
     case 'ClientSideLB':
@@ -255,11 +267,18 @@ export function buildClusters(
   for (const service of ctx.scope.services) {
     if (service.resolution === 'Alias') continue;
     const rule = ctx.scope.destinationRules.get(service.hostname);
+    const dynamic = isDynamicForwardProxy(service);
     for (const port of service.ports) {
       if (port.protocol === 'UDP') continue;
+      if (dynamic && !DFP_PROTOCOLS.has(port.protocol)) continue;
       const inputs: OutboundClusterInput[] = [
         { service, port: port.port, subset: undefined, labels: undefined },
-        ...(rule?.subsets ?? []).map((s) => ({ service, port: port.port, subset: s.name, labels: s.labels })),
+        ...(dynamic ? [] : (rule?.subsets ?? [])).map((s) => ({
+          service,
+          port: port.port,
+          subset: s.name,
+          labels: s.labels,
+        })),
       ];
       for (const input of inputs) {
         const policy = effectiveTrafficPolicy(rule, input.subset, input.port);
@@ -289,7 +308,7 @@ export function buildClusters(
           subset: input.subset,
           tls,
           loadBalancer:
-            type === 'ORIGINAL_DST'
+            type === 'ORIGINAL_DST' || type === 'DYNAMIC_FORWARD_PROXY'
               ? 'CLUSTER_PROVIDED'
               : typeof simple === 'string'
                 ? simple
@@ -346,13 +365,23 @@ export function buildClusters(
     port: undefined,
     subset: undefined,
     tls: { mode: 'NONE', reason, sni: undefined },
-    loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : 'ROUND_ROBIN',
+    loadBalancer: type === 'ORIGINAL_DST' || type === 'DYNAMIC_FORWARD_PROXY' ? 'CLUSTER_PROVIDED' : 'ROUND_ROBIN',
     destinationRule: undefined,
     sources: [],
   });
   clusters.push(special(BLACKHOLE_CLUSTER, 'STATIC', 'no endpoints: anything sent here fails'));
   clusters.push(
     special(PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'connects to the address the application dialled, without TLS'),
+    // cluster_builder.go: buildAllowAnyDFPCluster.
+    ...(allowAnyDynamicDns(ctx)
+      ? [
+          special(
+            ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+            'DYNAMIC_FORWARD_PROXY',
+            'none of its own: the request goes on as the application sent it',
+          ),
+        ]
+      : []),
   );
   if (!gateway) {
     clusters.push(special(INBOUND_PASSTHROUGH_CLUSTER, 'ORIGINAL_DST', 'inbound traffic to ports no Service declares'));

@@ -1,4 +1,5 @@
 import type { MeshConfig, PodModel } from '../model/mesh.ts';
+import { field } from '../manifest/parse.ts';
 import type { Registry, Service, ServiceEndpoint } from '../registry/registry.ts';
 import { servicesWithHostname, UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { SidecarScope } from '../scope/sidecarScope.ts';
@@ -48,6 +49,21 @@ export function outboundClusterName(port: number, subset: string | undefined, ho
 
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
+/** The dynamic forward proxy cluster of ALLOW_ANY_DYNAMIC_DNS, and its route name (networking/util/util.go). */
+export const ALLOW_ANY_DYNAMIC_DNS_CLUSTER = 'AllowAnyDynamicDNSCluster';
+export const ALLOW_ANY_DYNAMIC_DNS = 'allow_any_dynamic_dns';
+
+/**
+ * Whether a sidecar's unknown plaintext HTTP goes through the dynamic forward proxy: outboundTrafficPolicy
+ * ALLOW_ANY_DYNAMIC_DNS from its Sidecar, else from the mesh config (networking/util/util.go:
+ * IsAllowAnyDynamicDNSOutbound; sidecars only).
+ */
+export function allowAnyDynamicDns(ctx: ProxyContext): boolean {
+  if (ctx.pod.proxy.kind !== 'sidecar' || ctx.scope.outboundTrafficPolicy !== 'ALLOW_ANY') return false;
+  const own = ctx.scope.sidecar ? field(field(ctx.scope.sidecar.spec, 'outboundTrafficPolicy'), 'mode') : undefined;
+  if (own === 'ALLOW_ANY_DYNAMIC_DNS') return true;
+  return own !== 'ALLOW_ANY' && ctx.mesh.allowAnyDynamicDns === true;
+}
 export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
 
 /** A route destination as VirtualServices name it: host (already an FQDN), subset and optional port. */

@@ -10,6 +10,8 @@ import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import type { RouteDestination, VirtualService } from '../scope/virtualServices.ts';
 import {
+  ALLOW_ANY_DYNAMIC_DNS,
+  allowAnyDynamicDns,
   BLACKHOLE_CLUSTER,
   endpointsForPort,
   outboundClusterName,
@@ -511,6 +513,19 @@ export function buildVirtualOutboundListener(ctx: ProxyContext): Listener {
         service: undefined,
         sources: [],
       },
+      // listener_builder.go: buildAllowAnyDynamicDNSHTTPFilterChain — plaintext HTTP (HTTP inspector) to an unknown
+      // destination goes to the dynamic forward proxy, routed by an inline allow_any_dynamic_dns route.
+      ...(allowAnyDynamicDns(ctx)
+        ? [
+            {
+              name: 'virtualOutbound-catchall-tcp-http',
+              match: { applicationProtocols: ['http/1.0', 'http/1.1', 'h2c'] },
+              action: { kind: 'http-inline' as const, routeConfigName: ALLOW_ANY_DYNAMIC_DNS },
+              service: undefined,
+              sources,
+            },
+          ]
+        : []),
     ],
     defaultFilterChain: {
       name: 'virtualOutbound-catchall-tcp',

@@ -8,6 +8,9 @@ import { UNSPECIFIED_IP } from '../registry/registry.ts';
 import type { EgressListener } from '../scope/sidecarScope.ts';
 import { resolveGatewayName, type HttpRoute, type VirtualService } from '../scope/virtualServices.ts';
 import {
+  ALLOW_ANY_DYNAMIC_DNS,
+  ALLOW_ANY_DYNAMIC_DNS_CLUSTER,
+  allowAnyDynamicDns,
   destinationCluster,
   outboundClusterName,
   PASSTHROUGH_CLUSTER,
@@ -195,6 +198,7 @@ function translateAction(
   listenPort: number,
   lookup: (host: string) => Service | undefined,
   tls: boolean,
+  gatewaySemantics: boolean,
 ): RouteAction {
   const raw = rule.raw;
   const redirect = field(raw, 'redirect');
@@ -275,6 +279,8 @@ function translateAction(
             ...(typeof fixedDelay === 'string' ? { delay: { fixedDelay, percent: delayPercent(delay) } } : {}),
           }
         : undefined,
+    // route.go: applyHTTPRouteDestination — a Gateway API route answers 500 for a backend with no cluster.
+    ...(gatewaySemantics ? { clusterNotFoundStatus: 500 } : {}),
   };
 }
 
@@ -308,7 +314,13 @@ export function buildRoutesForVirtualService(
       out.push({
         name,
         match: translated,
-        action: translateAction(rule, listenPort, lookup, tls),
+        action: translateAction(
+          rule,
+          listenPort,
+          lookup,
+          tls,
+          vs.config.annotations.get('internal.istio.io/route-semantics') === 'gateway',
+        ),
         virtualService: {
           namespace: vs.namespace,
           name: vs.name,
@@ -558,6 +570,15 @@ function buildVirtualHosts(ctx: ProxyContext, listenPort: number): VirtualHost[]
 /** The catch-all virtual host every sidecar route configuration ends with (httproute.go: buildCatchAllVirtualHost). */
 function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   const sources = ctx.scope.outboundTrafficPolicySource ? [ctx.scope.outboundTrafficPolicySource] : [];
+  if (allowAnyDynamicDns(ctx))
+    return {
+      name: ALLOW_ANY_DYNAMIC_DNS,
+      domains: ['*'],
+      routes: [
+        singleClusterRoute(ALLOW_ANY_DYNAMIC_DNS, { name: ALLOW_ANY_DYNAMIC_DNS_CLUSTER, host: '', port: 0 }, sources),
+      ],
+      sources,
+    };
   if (ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY') {
     return {
       name: 'block_all',
@@ -635,6 +656,8 @@ export function buildOutboundRouteConfigurations(
       out.push({ name, virtualHosts: [...virtualHostsOn(port).virtualHosts, catchAllVirtualHost(ctx)] });
     }
   }
+  // The inline route configuration of virtualOutbound's dynamic forward proxy chain.
+  if (allowAnyDynamicDns(ctx)) out.push({ name: ALLOW_ANY_DYNAMIC_DNS, virtualHosts: [catchAllVirtualHost(ctx)] });
   return out;
 }
 

@@ -85,6 +85,8 @@ export type RouteAction =
       mirrorClusters: string[];
       fault:
         { abort?: { status: number; percent: number }; delay?: { fixedDelay: string; percent: number } } | undefined;
+      /** What Envoy answers when the chosen cluster does not exist (500 for Gateway API routes; else 503). */
+      clusterNotFoundStatus?: number;
     }
   | { kind: 'redirect'; status: number; scheme?: string; host?: string; port?: number; path?: string; prefix?: string }
   | { kind: 'directResponse'; status: number; body?: string }
@@ -111,7 +113,8 @@ export interface RouteConfiguration {
   virtualHosts: VirtualHost[];
 }
 
-export type ClusterType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST' | 'STATIC';
+/** DYNAMIC_FORWARD_PROXY: Envoy resolves the Host header or SNI itself (a wildcard DYNAMIC_DNS ServiceEntry). */
+export type ClusterType = 'EDS' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'ORIGINAL_DST' | 'STATIC' | 'DYNAMIC_FORWARD_PROXY';
 
 export interface ClusterTls {
   /** ISTIO_MUTUAL / SIMPLE / MUTUAL from a DestinationRule, AUTO (auto mTLS per endpoint), or NONE (plaintext). */
