@@ -1,4 +1,5 @@
 import { stepsCausedBy, useWorkspace } from '../state/store.ts';
+import { editorHandle, setLargeTextSettings } from './editor/largeText.ts';
 import { graphHandle, pathGraphHandle } from './graph/graphHandle.ts';
 import type { MeshpathTestApi } from './testApiTypes.ts';
 
@@ -17,6 +18,9 @@ export function installTestApi(): void {
       if (!node || node.empty()) return null;
       return node.renderedPosition();
     },
+    editorText: () => editorHandle.current?.text() ?? null,
+    editorLoading: () => editorHandle.current?.loading() ?? false,
+    setLargeTextSettings,
     hoveredSteps: () => stepsCausedBy(useWorkspace.getState().trace, useWorkspace.getState().hoveredLine),
     pathNodeIds: () => pathGraphHandle.current?.nodes().map((n) => n.id()) ?? [],
     pathNodes: () =>

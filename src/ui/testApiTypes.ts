@@ -27,6 +27,21 @@ export interface MeshpathTestApi {
   pathZoom: () => number | null;
   /** Indexes of the trace steps highlighted because the editor line under the pointer caused them. */
   hoveredSteps: () => number[];
+  /** The editor's own text (null before the editor is drawn), and whether a large text is still going into it. */
+  editorText: () => string | null;
+  editorLoading: () => boolean;
+  /**
+   * Sizes of the path a large text takes into the editor (in pieces, read-only meanwhile; see LargeTextSettings),
+   * lowered so that a small input takes it too; no argument restores them.
+   */
+  setLargeTextSettings: (settings?: {
+    piecesFrom?: number;
+    firstPiece?: number;
+    taskBudgetMs?: number;
+    minPiece?: number;
+    maxPiece?: number;
+    pauseMs?: number;
+  }) => void;
 }
 
 declare global {

@@ -1,7 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Diagnostic } from '../../core/index.ts';
 import type { RevealRequest } from '../../state/store.ts';
+import { describeSize, editorHandle, largeTextSettings } from './largeText.ts';
+import { loadInPieces, type PieceLoad } from './loadInPieces.ts';
 import { monaco } from './monacoSetup.ts';
+import './MonacoEditor.css';
 
 export interface MonacoEditorProps {
   fileName: string;
@@ -39,27 +42,47 @@ const LARGE_MODEL_DELAY_MS = 300;
 
 /**
  * Features whose cost grows with the whole model, not the lines on screen, are turned off for a large model: folding
- * regions (one decoration per indented block: tens of thousands in a cluster export), bracket pair colours, and the
- * highlights of every occurrence of the word or selection under the cursor. Whitespace markers are dropped to keep each
- * line light.
+ * regions (one decoration per indented block: tens of thousands in a cluster export) and the highlights of every
+ * occurrence of the word or selection under the cursor. Whitespace markers are dropped to keep each line light. Bracket
+ * pair colours, a model option, are turned off beside (fitOptions).
  */
 function largeModelOptions(large: boolean): monaco.editor.IEditorOptions {
   return {
     folding: !large,
-    // Colouring bracket pairs parses the whole model for brackets: about a third of a second for a 2 MB export.
-    bracketPairColorization: { enabled: !large },
     occurrencesHighlight: large ? 'off' : 'singleFile',
     selectionHighlight: !large,
     renderWhitespace: large ? 'none' : 'boundary',
   };
 }
 
+/**
+ * At most this many problems of a file are marked in the editor (errors first): each marker is a decoration Monaco
+ * keeps in step with every edit. The Problems list shows all of them.
+ */
+const MAX_MARKERS = 1000;
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+function markersFor(diagnostics: readonly Diagnostic[], fileName: string): Diagnostic[] {
+  const mine = diagnostics.filter((d) => d.file === fileName);
+  if (mine.length <= MAX_MARKERS) return mine;
+  return mine.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]).slice(0, MAX_MARKERS);
+}
+
+const uriFor = (fileName: string) => monaco.Uri.from({ scheme: 'meshpath', path: `/${fileName}` });
+
+const READ_ONLY_WHILE_LOADING = {
+  value: 'Meshpath is still putting this file into the editor: it can be edited once it is all in.',
+};
+
 function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
-  const uri = monaco.Uri.from({ scheme: 'meshpath', path: `/${fileName}` });
+  const uri = uriFor(fileName);
   const existing = monaco.editor.getModel(uri);
   if (existing) {
+    // A model holding a large text (only a small one comes here) is replaced without an undo step: undoing it would
+    // put megabytes back in one task. The Recent menu keeps the text replaced.
+    if (existing.getValueLength() >= largeTextSettings.piecesFrom) existing.setValue(value);
     // An edit, not setValue: the user can undo a change that came from outside the editor (an example, a link).
-    if (existing.getValue() !== value)
+    else if (existing.getValue() !== value)
       existing.pushEditOperations([], [{ range: existing.getFullModelRange(), text: value }], () => null);
     return existing;
   }
@@ -92,6 +115,9 @@ export default function MonacoEditor({
   } | null>(null);
   /** True while the editor applies text that came from the store: nothing to report back. */
   const applying = useRef(false);
+  /** The large text being put into the editor in pieces (read-only until it is all in). */
+  const load = useRef<{ fileName: string; total: number; pieces: PieceLoad | null } | null>(null);
+  const [loadProgress, setLoadProgress] = useState<{ percent: number; total: number } | null>(null);
   const onHoverRef = useRef(onHoverLine);
   const fileNameRef = useRef(fileName);
   useLayoutEffect(() => {
@@ -104,7 +130,8 @@ export default function MonacoEditor({
     const container = containerRef.current;
     if (!container) return;
     const editor = monaco.editor.create(container, {
-      model: modelFor(fileName, value),
+      // A large text is put in by the effect below, in pieces.
+      model: value.length >= largeTextSettings.piecesFrom ? null : modelFor(fileName, value),
       automaticLayout: true,
       theme: 'meshpath',
       minimap: { enabled: false },
@@ -117,11 +144,21 @@ export default function MonacoEditor({
     });
     let large = value.length >= LARGE_MODEL_CHARS;
     const fitOptions = () => {
-      const now = (editor.getModel()?.getValueLength() ?? 0) >= LARGE_MODEL_CHARS;
+      const model = editor.getModel();
+      // While a text comes in, its whole length decides (not the pieces in so far).
+      const now = (load.current?.total ?? model?.getValueLength() ?? 0) >= LARGE_MODEL_CHARS;
       if (now !== large) editor.updateOptions(largeModelOptions((large = now)));
+      // Bracket pair colours are an option of the model: the editor's `bracketPairColorization` never reaches a
+      // standalone model (only its sub-keys are configuration keys). Colouring parses every bracket of the model.
+      if (model && model.getOptions().bracketPairColorizationOptions.enabled === now)
+        model.updateOptions({
+          bracketColorizationOptions: { enabled: !now, independentColorPoolPerBracketType: false },
+        });
     };
+    fitOptions();
     const modelChange = editor.onDidChangeModel(fitOptions);
     editorRef.current = editor;
+    editorHandle.current = { text: () => editor.getValue(), loading: () => load.current !== null };
     decorationsRef.current = editor.createDecorationsCollection();
     const flush = () => {
       const waiting = pending.current;
@@ -171,6 +208,9 @@ export default function MonacoEditor({
       () => setTabFocus(!tabMovesFocusRef.current),
     );
     return () => {
+      load.current?.pieces?.cancel();
+      load.current = null;
+      editorHandle.current = null;
       focus.dispose();
       flush();
       window.removeEventListener('pagehide', flush, { capture: true });
@@ -202,38 +242,94 @@ export default function MonacoEditor({
       pending.current = null;
       clearTimeout(waiting.timer);
     }
-    applying.current = true;
-    try {
-      const model = modelFor(fileName, value);
-      if (editor.getModel() !== model) editor.setModel(model);
-    } finally {
-      applying.current = false;
+    const stopped = load.current;
+    if (stopped) {
+      // A newer text or another tab: the load stops, and the model, holding part of its file, must not pass for it.
+      load.current = null;
+      stopped.pieces?.cancel();
+      reported.current.delete(stopped.fileName);
+      editor.updateOptions({ readOnly: false });
+      setLoadProgress(null);
     }
+    const apply = (change: () => void) => {
+      const was = applying.current;
+      applying.current = true;
+      try {
+        change();
+      } finally {
+        applying.current = was;
+      }
+    };
+    const existing = monaco.editor.getModel(uriFor(fileName));
+    const modelHasIt =
+      existing &&
+      // The text this tab's model was last given or reported (a stopped load forgets it), or the same text compared.
+      (reported.current.get(fileName) === value ||
+        (existing.getValueLength() === value.length && existing.getValue() === value));
     reported.current.set(fileName, value);
+    if (value.length < largeTextSettings.piecesFrom || modelHasIt) {
+      apply(() => {
+        const model = modelFor(fileName, value);
+        if (editor.getModel() !== model) editor.setModel(model);
+      });
+      return;
+    }
+    // A large text goes in piece by piece, with the editor read-only and a progress bar until it is all in.
+    const model = existing ?? monaco.editor.createModel('', 'yaml', uriFor(fileName));
+    const running: NonNullable<typeof load.current> = { fileName, total: value.length, pieces: null };
+    load.current = running;
+    monaco.editor.setModelMarkers(model, 'meshpath', []);
+    apply(() => {
+      if (editor.getModel() !== model) editor.setModel(model);
+    });
+    editor.updateOptions({ readOnly: true, readOnlyMessage: READ_ONLY_WHILE_LOADING });
+    let shown = -1;
+    running.pieces = loadInPieces(model, value, {
+      // A cursor at the end of the pieces so far (a click while it loads) stays there, rather than riding along with
+      // each piece and scrolling the editor to the end.
+      edit: (change) =>
+        apply(() => {
+          const kept = editor.getSelections();
+          change();
+          if (kept) editor.setSelections(kept);
+        }),
+      progress: (loaded) => {
+        const percent = Math.floor((100 * loaded) / value.length);
+        if (percent === shown || load.current !== running) return;
+        shown = percent;
+        setLoadProgress({ percent, total: value.length });
+      },
+      done: () => {
+        if (load.current !== running) return;
+        load.current = null;
+        editor.updateOptions({ readOnly: false });
+        setLoadProgress(null);
+      },
+    });
   }, [fileName, value]);
 
+  const loading = loadProgress !== null;
   useEffect(() => {
     const model = editorRef.current?.getModel();
-    if (!model) return;
+    // Problems are marked once the whole text is in (their lines may lie beyond the pieces in so far).
+    if (!model || loading) return;
     monaco.editor.setModelMarkers(
       model,
       'meshpath',
-      diagnostics
-        .filter((d) => d.file === fileName)
-        .map((d) => ({
-          severity: SEVERITY[d.severity],
-          message: d.message,
-          code: d.code,
-          startLineNumber: d.range.start.line,
-          startColumn: d.range.start.column,
-          endLineNumber: d.range.end.line,
-          endColumn: Math.max(
-            d.range.end.column,
-            d.range.start.line === d.range.end.line ? d.range.start.column + 1 : d.range.end.column,
-          ),
-        })),
+      markersFor(diagnostics, fileName).map((d) => ({
+        severity: SEVERITY[d.severity],
+        message: d.message,
+        code: d.code,
+        startLineNumber: d.range.start.line,
+        startColumn: d.range.start.column,
+        endLineNumber: d.range.end.line,
+        endColumn: Math.max(
+          d.range.end.column,
+          d.range.start.line === d.range.end.line ? d.range.start.column + 1 : d.range.end.column,
+        ),
+      })),
     );
-  }, [diagnostics, fileName, value]);
+  }, [diagnostics, fileName, value, loading]);
 
   useEffect(() => {
     const editor = editorRef.current;
@@ -262,7 +358,19 @@ export default function MonacoEditor({
 
   return (
     <>
-      <div ref={containerRef} className="monaco-host" data-testid="monaco-host" />
+      {loadProgress && (
+        <div className="editor-load-status">
+          <progress max={100} value={loadProgress.percent} aria-label="Loaded into the editor" />
+          <span className="percent" aria-hidden="true">
+            Loading {loadProgress.percent}% of {describeSize(loadProgress.total)}…
+          </span>
+          {/* Said once, not at every percent. */}
+          <span className="meaning" role="status">
+            Read-only until all of it is in. The analysis has already started.
+          </span>
+        </div>
+      )}
+      <div ref={containerRef} className={`monaco-host${loadProgress ? ' loading' : ''}`} data-testid="monaco-host" />
       <p className="editor-tab-hint" aria-live="polite">
         {tabMovesFocus ? 'Tab moves focus' : 'Tab indents'} · {TAB_FOCUS_KEY}:{' '}
         {tabMovesFocus ? 'Tab indents' : 'Tab moves focus'}

@@ -1,0 +1,106 @@
+// A cluster export too large to put into the editor in one go goes in piece by piece, the editor read-only with a
+// progress bar meanwhile. The sizes are lowered here so that a 2 MB export takes the path a 31 MB one takes
+// (npm run bench:browser measures the 31 MB one).
+import { generateClusterExport } from '../src/cli/realisticExport.ts';
+import { expect, openApp, screenshot, setEditorText, test } from './fixtures.ts';
+import type { Page } from '@playwright/test';
+
+const SMALL_PIECES = { piecesFrom: 200_000, firstPiece: 20_000, taskBudgetMs: 4, minPiece: 4_000, maxPiece: 10_000 };
+
+/** Whether the editor holds exactly `text` (compared in the page), or where it first differs. */
+async function editorHolds(page: Page, text: string): Promise<string> {
+  return page.evaluate((expected) => {
+    const actual = window.meshpath?.editorText() ?? '';
+    if (actual === expected) return 'same';
+    let at = 0;
+    while (at < actual.length && actual[at] === expected[at]) at++;
+    const there = JSON.stringify(actual.slice(at, at + 40));
+    return `differs at ${at} of ${expected.length} (editor has ${actual.length}): ${there}`;
+  }, text);
+}
+
+const bracketColours = (page: Page) =>
+  page.locator('.monaco-editor .view-lines [class*="bracket-highlighting"]').count();
+
+test('a large export goes in piece by piece: read-only with progress, then unchanged, editable, undo-safe', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const cluster = generateClusterExport(1300);
+  expect(cluster.text.length).toBeGreaterThan(1_500_000);
+  await openApp(page);
+  await page.getByRole('combobox', { name: 'Source pod' }).fill(cluster.sourcePod);
+  await page.getByRole('combobox', { name: 'Destination' }).fill(`http://${cluster.serviceHost('team-0', 'app-3')}/`);
+
+  // Slowed down at first, to look at it half-way.
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings({ ...settings, pauseMs: 30 }), SMALL_PIECES);
+  await setEditorText(page, cluster.text);
+  const status = page.locator('.editor-load-status');
+  await expect(status).toBeVisible();
+  await expect(status).toContainText(/Loading \d+% of 2\.\d MB…/);
+  await expect(status.getByRole('status')).toHaveText(/Read-only until all of it is in/);
+  // Keys typed while it loads change nothing.
+  await page.locator('.monaco-editor .view-lines').click({ position: { x: 40, y: 40 } });
+  await page.keyboard.type('zz');
+  expect(await page.evaluate(() => window.meshpath?.editorLoading())).toBe(true);
+  await screenshot(page, 'large-file-loading');
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings(settings), SMALL_PIECES);
+  await page.waitForFunction(() => !window.meshpath?.editorLoading(), null, { timeout: 45_000 });
+  await expect(status).toHaveCount(0);
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+  expect(await page.evaluate(() => window.meshpath?.getText().length)).toBe(cluster.text.length);
+  // The whole-model features stay off for a text this large (bracket colours parse every bracket of the model).
+  expect(await bracketColours(page)).toBe(0);
+
+  // The analysis answered meanwhile.
+  const outcome = page.getByRole('status', { name: 'Outcome' });
+  await expect(outcome).toContainText(`outbound|80||${cluster.serviceHost('team-0', 'app-3')}`, { timeout: 30_000 });
+  await screenshot(page, 'large-file-loaded');
+
+  // The click while it loaded left the editor where it was: at the top.
+  await expect(page.locator('.monaco-editor .line-numbers').first()).toHaveText('1');
+  // The first Undo has nothing of the load to take away.
+  await page
+    .locator('.monaco-editor .view-line')
+    .first()
+    .click({ position: { x: 4, y: 4 } });
+  await page.keyboard.press('ControlOrMeta+Home');
+  await page.keyboard.press('ControlOrMeta+Z');
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+
+  // Editing works, reaches the analysis once the user pauses, and Undo takes back only the edit.
+  await page.keyboard.type('# checked ');
+  expect(await editorHolds(page, `# checked ${cluster.text}`)).toBe('same');
+  await expect
+    .poll(() => page.evaluate(() => window.meshpath?.getText().startsWith('# checked ')), { timeout: 10_000 })
+    .toBe(true);
+  for (let i = 0; i < 10 && (await editorHolds(page, cluster.text)) !== 'same'; i++)
+    await page.keyboard.press('ControlOrMeta+Z');
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+  await expect
+    .poll(() => page.evaluate(() => window.meshpath?.getText().length), { timeout: 10_000 })
+    .toBe(cluster.text.length);
+});
+
+test('CRLF, emoji and a line longer than a piece come through unchanged; a small text replaces it as before', async ({
+  page,
+}) => {
+  const line = (i: number) => `    description: "service ${i} ✓ 😀 ${'é'.repeat(i % 13)}"`;
+  const docs = Array.from({ length: 1500 }, (_, i) =>
+    ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', `  name: cm-${i}`, '  annotations:', line(i)].join('\r\n'),
+  );
+  // One line longer than any piece, cut inside it.
+  docs.splice(700, 0, `# ${'😀a'.repeat(30_000)}`);
+  const text = docs.join('\r\n---\r\n') + '\r\n';
+  expect(text.length).toBeGreaterThan(SMALL_PIECES.piecesFrom);
+  await openApp(page);
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings(settings), SMALL_PIECES);
+  await setEditorText(page, text);
+  await page.waitForFunction(() => !window.meshpath?.editorLoading(), null, { timeout: 30_000 });
+  expect(await editorHolds(page, text)).toBe('same');
+
+  // A small text replaces it the way it always has: an edit the user can undo.
+  await setEditorText(page, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: small\n');
+  expect(await editorHolds(page, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: small\n')).toBe('same');
+  await expect(page.locator('.editor-load-status')).toHaveCount(0);
+});
