@@ -5,7 +5,7 @@ import { generateClusterExport } from '../src/cli/realisticExport.ts';
 import { expect, openApp, screenshot, setEditorText, test } from './fixtures.ts';
 import type { Page } from '@playwright/test';
 
-const SMALL_PIECES = { piecesFrom: 200_000, firstPiece: 20_000, taskBudgetMs: 4, minPiece: 4_000, maxPiece: 10_000 };
+const SMALL_PIECES = { piecesFrom: 200_000, firstPiece: 20_000, piece: 10_000 };
 
 /** Whether the editor holds exactly `text` (compared in the page), or where it first differs. */
 async function editorHolds(page: Page, text: string): Promise<string> {

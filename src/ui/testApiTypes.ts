@@ -37,9 +37,7 @@ export interface MeshpathTestApi {
   setLargeTextSettings: (settings?: {
     piecesFrom?: number;
     firstPiece?: number;
-    taskBudgetMs?: number;
-    minPiece?: number;
-    maxPiece?: number;
+    piece?: number;
     pauseMs?: number;
   }) => void;
 }

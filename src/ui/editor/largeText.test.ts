@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LARGE_TEXT_SETTINGS, describeSize, nextPieceSize, pieceEnd } from './largeText.ts';
+import { describeSize, pieceEnd } from './largeText.ts';
 
 /** The pieces a text is cut into, as the editor puts them in. */
 function pieces(text: string, size: number): string[] {
@@ -35,14 +35,6 @@ describe('cutting a large text into pieces for the editor', () => {
   it('takes the next line break when a line is only a little longer than a piece', () => {
     const text = 'k: ' + 'v'.repeat(150) + '\nnext: 1\n';
     expect(pieceEnd(text, 0, 100)).toBe(text.indexOf('\n') + 1);
-  });
-
-  it('sizes the next piece to the time budget, growing at most double, within bounds', () => {
-    const settings = { ...DEFAULT_LARGE_TEXT_SETTINGS, taskBudgetMs: 16 };
-    expect(nextPieceSize(100_000, 32, settings)).toBe(50_000);
-    expect(nextPieceSize(100_000, 1, settings)).toBe(200_000);
-    expect(nextPieceSize(100_000, 10_000, settings)).toBe(settings.minPiece);
-    expect(nextPieceSize(1_900_000, 1, settings)).toBe(settings.maxPiece);
   });
 
   it('says the size the way a user reads it', () => {

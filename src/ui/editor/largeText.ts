@@ -5,25 +5,23 @@
  * At and above `piecesFrom` characters, text that comes from outside the editor (an upload, a link, an example, a
  * restored workspace) goes into the editor in pieces, one per task: Monaco takes about 50 ms per megabyte to take in
  * text with its view attached, so a 31 MB export in one edit blocks the page for seconds. The first piece is
- * `firstPiece` characters; later pieces are sized to take about `taskBudgetMs` each.
+ * `firstPiece` characters, the others `piece`. A piece's cost also grows with the lines already in (the editor's view
+ * copies its per-line arrays at every edit: 10 to 20 ms once 800,000 lines are in), so pieces are not made smaller
+ * when the page is slow: that would only multiply that cost. Their size is fixed, not timed, for the same reason: on a
+ * busy machine a task's time is mostly time spent waiting for a core.
  */
 export interface LargeTextSettings {
   piecesFrom: number;
   firstPiece: number;
-  taskBudgetMs: number;
-  /** Bounds of a later piece, in characters. */
-  minPiece: number;
-  maxPiece: number;
+  piece: number;
   /** A pause between pieces: 0 in the app; tests slow a load down to look at it half-way. */
   pauseMs: number;
 }
 
 export const DEFAULT_LARGE_TEXT_SETTINGS: Readonly<LargeTextSettings> = {
   piecesFrom: 512_000,
-  firstPiece: 128_000,
-  taskBudgetMs: 16,
-  minPiece: 16_000,
-  maxPiece: 2_000_000,
+  firstPiece: 32_000,
+  piece: 256_000,
   pauseMs: 0,
 };
 
@@ -51,17 +49,6 @@ export function pieceEnd(text: string, from: number, size: number): number {
     return code >= 0xd800 && code <= 0xdbff && limit - 1 > from ? limit - 1 : limit;
   }
   return after + 1;
-}
-
-/** The size of the next piece, so that it takes about the task budget given how long the last one took. */
-export function nextPieceSize(
-  size: number,
-  elapsedMs: number,
-  settings: LargeTextSettings = largeTextSettings,
-): number {
-  const scaled = elapsedMs > 0 ? (size * settings.taskBudgetMs) / elapsedMs : size * 2;
-  // Grow by at most double per piece, so one quick piece on a quiet moment does not make the next one huge.
-  return Math.round(Math.min(settings.maxPiece, size * 2, Math.max(settings.minPiece, scaled)));
 }
 
 /** "31 MB", "2.1 MB", "640 kB" for a number of characters (about as many bytes in a YAML export). */

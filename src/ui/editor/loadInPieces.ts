@@ -1,5 +1,5 @@
 import type { monaco } from './monacoSetup.ts';
-import { largeTextSettings, nextPieceSize, pieceEnd } from './largeText.ts';
+import { largeTextSettings, pieceEnd } from './largeText.ts';
 
 export interface PieceLoad {
   /** Stops the load; the model keeps the pieces already in. */
@@ -38,15 +38,13 @@ function nextTask(run: () => void): () => void {
  */
 export function loadInPieces(model: monaco.editor.ITextModel, text: string, hooks: PieceLoadHooks): PieceLoad {
   let loaded = pieceEnd(text, 0, largeTextSettings.firstPiece);
-  let size = largeTextSettings.firstPiece;
   let stopped = false;
   let cancelTask: () => void = () => undefined;
   hooks.edit(() => model.setValue(text.slice(0, loaded)));
   hooks.progress(loaded);
   const step = () => {
     if (stopped || model.isDisposed()) return;
-    const started = performance.now();
-    const end = pieceEnd(text, loaded, size);
+    const end = pieceEnd(text, loaded, largeTextSettings.piece);
     const line = model.getLineCount();
     const column = model.getLineMaxColumn(line);
     hooks.edit(() =>
@@ -57,7 +55,6 @@ export function loadInPieces(model: monaco.editor.ITextModel, text: string, hook
         },
       ]),
     );
-    size = nextPieceSize(end - loaded, performance.now() - started);
     loaded = end;
     hooks.progress(loaded);
     if (loaded < text.length) cancelTask = nextTask(step);
