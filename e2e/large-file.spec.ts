@@ -60,10 +60,7 @@ test('a large export goes in piece by piece: read-only with progress, then uncha
   // The click while it loaded left the editor where it was: at the top.
   await expect(page.locator('.monaco-editor .line-numbers').first()).toHaveText('1');
   // The first Undo has nothing of the load to take away.
-  await page
-    .locator('.monaco-editor .view-line')
-    .first()
-    .click({ position: { x: 4, y: 4 } });
+  await page.locator('.monaco-editor .view-lines').click({ position: { x: 100, y: 5 } });
   await page.keyboard.press('ControlOrMeta+Home');
   await page.keyboard.press('ControlOrMeta+Z');
   expect(await editorHolds(page, cluster.text)).toBe('same');
@@ -103,4 +100,30 @@ test('CRLF, emoji and a line longer than a piece come through unchanged; a small
   await setEditorText(page, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: small\n');
   expect(await editorHolds(page, 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: small\n')).toBe('same');
   await expect(page.locator('.editor-load-status')).toHaveCount(0);
+});
+
+test('an uploaded export loads in its own tab; leaving it half-way and coming back loses nothing', async ({ page }) => {
+  const cluster = generateClusterExport(1300);
+  await openApp(page);
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings({ ...settings, pauseMs: 20 }), SMALL_PIECES);
+  await page
+    .getByTestId('upload-input')
+    .setInputFiles([{ name: 'cluster.yaml', mimeType: 'application/x-yaml', buffer: Buffer.from(cluster.text) }]);
+  const status = page.locator('.editor-load-status');
+  await expect(status).toBeVisible();
+  // Away to the demo while it loads: the demo shows whole and editable.
+  await page.getByRole('tab', { name: 'demo.yaml' }).click();
+  await expect(status).toHaveCount(0);
+  expect(await page.evaluate(() => window.meshpath?.editorText() === window.meshpath?.getText())).toBe(true);
+  expect(await page.evaluate(() => window.meshpath?.editorLoading())).toBe(false);
+  // Back: the export goes in again from the start, and comes out whole.
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings(settings), SMALL_PIECES);
+  await page.getByRole('tab', { name: 'cluster.yaml' }).click();
+  await page.waitForFunction(() => !window.meshpath?.editorLoading(), null, { timeout: 30_000 });
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+  // Once whole, the tab comes back at once.
+  await page.getByRole('tab', { name: 'demo.yaml' }).click();
+  await page.getByRole('tab', { name: 'cluster.yaml' }).click();
+  await expect(status).toHaveCount(0);
+  expect(await editorHolds(page, cluster.text)).toBe('same');
 });

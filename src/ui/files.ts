@@ -1,6 +1,22 @@
 import { invalidUtf8Diagnostics, type Diagnostic, type ManifestFile } from '../core/index.ts';
 import { parseScenarioJson, type Scenario } from '../state/scenarioCodec.ts';
 
+/** A megabyte per task: a 30 MB export does not hold the page while it turns into text. */
+const DECODE_PIECE_BYTES = 1 << 20;
+
+/** UTF-8 decoding in pieces; a streaming decoder gives the same text as decoding all of it at once. */
+export async function decodeInPieces(bytes: Uint8Array, pieceBytes = DECODE_PIECE_BYTES): Promise<string> {
+  if (bytes.length <= pieceBytes) return new TextDecoder().decode(bytes);
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  for (let at = 0; at < bytes.length; at += pieceBytes) {
+    parts.push(decoder.decode(bytes.subarray(at, at + pieceBytes), { stream: true }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
+}
+
 /**
  * Reads files a user picked or dropped. Text only; a file that cannot be read becomes a message, not a crash. A file
  * that is a whole Meshpath scenario (downloaded earlier) opens as such; the rest are manifests. Bytes that are not
@@ -18,7 +34,7 @@ export async function readOpenedFiles(
     try {
       // Decoded here rather than by file.text(), so that bytes that are not UTF-8 are found at their line and column.
       const bytes = new Uint8Array(await file.arrayBuffer());
-      text = new TextDecoder().decode(bytes);
+      text = await decodeInPieces(bytes);
       problems.push(...invalidUtf8Diagnostics(file.name, bytes, text));
     } catch {
       failed.push(file.name);
