@@ -40,7 +40,7 @@ test('a large export goes in piece by piece: read-only with progress, then uncha
   await expect(status).toContainText(/Loading \d+% of 2\.\d MB…/);
   await expect(status.getByRole('status')).toHaveText(/Read-only until all of it is in/);
   // Keys typed while it loads change nothing.
-  await page.locator('.monaco-editor .view-lines').click({ position: { x: 40, y: 40 } });
+  await page.getByTestId('monaco-host').click({ position: { x: 100, y: 40 } });
   await page.keyboard.type('zz');
   expect(await page.evaluate(() => window.meshpath?.editorLoading())).toBe(true);
   await screenshot(page, 'large-file-loading');
@@ -60,7 +60,7 @@ test('a large export goes in piece by piece: read-only with progress, then uncha
   // The click while it loaded left the editor where it was: at the top.
   await expect(page.locator('.monaco-editor .line-numbers').first()).toHaveText('1');
   // The first Undo has nothing of the load to take away.
-  await page.locator('.monaco-editor .view-lines').click({ position: { x: 100, y: 5 } });
+  await page.getByTestId('monaco-host').click({ position: { x: 100, y: 8 } });
   await page.keyboard.press('ControlOrMeta+Home');
   await page.keyboard.press('ControlOrMeta+Z');
   expect(await editorHolds(page, cluster.text)).toBe('same');
@@ -126,4 +126,32 @@ test('an uploaded export loads in its own tab; leaving it half-way and coming ba
   await page.getByRole('tab', { name: 'cluster.yaml' }).click();
   await expect(status).toHaveCount(0);
   expect(await editorHolds(page, cluster.text)).toBe('same');
+});
+
+test('a large export pasted over the text loads in pieces; Undo keeps it, Recent has what it replaced', async ({
+  page,
+}) => {
+  const cluster = generateClusterExport(1300);
+  await openApp(page);
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings(settings), SMALL_PIECES);
+  const before = await page.evaluate(() => window.meshpath?.getText() ?? '');
+  await page.getByTestId('monaco-host').click({ position: { x: 100, y: 8 } });
+  await page.keyboard.press('ControlOrMeta+A');
+  // A paste from the clipboard, as the browser delivers it to the editor.
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', text);
+    const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    document.activeElement?.dispatchEvent(paste);
+  }, cluster.text);
+  await expect(page.locator('.editor-load-status')).toBeVisible();
+  await page.waitForFunction(() => !window.meshpath?.editorLoading(), null, { timeout: 30_000 });
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+  expect(await page.evaluate(() => window.meshpath?.getText().length)).toBe(cluster.text.length);
+  await page.getByTestId('monaco-host').click({ position: { x: 100, y: 8 } });
+  await page.keyboard.press('ControlOrMeta+Z');
+  expect(await editorHolds(page, cluster.text)).toBe('same');
+  await page.getByRole('button', { name: /Recent/ }).click();
+  await expect(page.getByRole('menu')).toContainText('Before pasting over');
+  expect(before.length).toBeGreaterThan(100);
 });

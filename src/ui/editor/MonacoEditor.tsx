@@ -193,6 +193,24 @@ export default function MonacoEditor({
     const blur = editor.onDidBlurEditorText(flush);
     // The last keystrokes are kept when the tab closes: report them before the workspace is saved.
     window.addEventListener('pagehide', flush, { capture: true });
+    // A paste of a large text (at least half of what it joins) goes in the way an upload does: in pieces, read-only
+    // meanwhile, rather than as one edit that holds the page for seconds. Like a load it is no undo step; what a paste
+    // over everything replaced is kept in Recent.
+    const pasteLarge = (event: ClipboardEvent) => {
+      const pasted = event.clipboardData?.getData('text/plain') ?? '';
+      const model = editor.getModel();
+      const selection = editor.getSelection();
+      if (pasted.length < largeTextSettings.piecesFrom || !model || !selection || load.current) return;
+      if (pasted.length < model.getValueLength() / 2) return;
+      event.preventDefault();
+      event.stopPropagation();
+      flush();
+      const text = model.getValue();
+      const start = model.getOffsetAt(selection.getStartPosition());
+      const end = model.getOffsetAt(selection.getEndPosition());
+      onChangeRef.current(text.slice(0, start) + pasted + text.slice(end));
+    };
+    container.addEventListener('paste', pasteLarge, { capture: true });
     const hover = editor.onMouseMove((event) => onHoverRef.current(event.target.position?.lineNumber ?? null));
     const leave = editor.onMouseLeave(() => onHoverRef.current(null));
     const setTabFocus = (on: boolean) => {
@@ -214,6 +232,7 @@ export default function MonacoEditor({
       focus.dispose();
       flush();
       window.removeEventListener('pagehide', flush, { capture: true });
+      container.removeEventListener('paste', pasteLarge, { capture: true });
       subscription.dispose();
       modelChange.dispose();
       blur.dispose();
