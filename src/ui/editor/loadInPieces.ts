@@ -15,11 +15,27 @@ export interface PieceLoadHooks {
   done: () => void;
 }
 
-/** One task later, without the 4 ms minimum delay a chain of timers gets (a message to ourselves). */
+/** The browser's task scheduler where it has one (Chromium): its background tasks give way to all other work. */
+interface TaskScheduler {
+  postTask: (task: () => void, options: { priority: 'background'; signal: AbortSignal }) => Promise<unknown>;
+}
+
+/**
+ * One task later. Where the browser can, at background priority: the analysis's answer, the outcome's render, input
+ * and painting go first, and the load takes what time is left. Elsewhere a message to ourselves (no 4 ms minimum
+ * delay, as a chain of timers gets).
+ */
 function nextTask(run: () => void): () => void {
   if (largeTextSettings.pauseMs > 0) {
     const timer = setTimeout(run, largeTextSettings.pauseMs);
     return () => clearTimeout(timer);
+  }
+  const scheduler = (globalThis as { scheduler?: Partial<TaskScheduler> }).scheduler;
+  if (typeof scheduler?.postTask === 'function') {
+    const abort = new AbortController();
+    // A cancelled task rejects: nothing to report.
+    scheduler.postTask(run, { priority: 'background', signal: abort.signal }).catch(() => undefined);
+    return () => abort.abort();
   }
   const channel = new MessageChannel();
   channel.port1.onmessage = () => {
