@@ -286,7 +286,13 @@ export default function MonacoEditor({
       (reported.current.get(fileName) === value ||
         (existing.getValueLength() === value.length && existing.getValue() === value));
     reported.current.set(fileName, value);
-    if (value.length < largeTextSettings.piecesFrom || modelHasIt) {
+    if (existing && modelHasIt) {
+      apply(() => {
+        if (editor.getModel() !== existing) editor.setModel(existing);
+      });
+      return;
+    }
+    if (value.length < largeTextSettings.piecesFrom) {
       apply(() => {
         const model = modelFor(fileName, value);
         if (editor.getModel() !== model) editor.setModel(model);
