@@ -362,6 +362,7 @@ function authorization(fact: Fact<'authorization'>): StepWords {
       ? ' HTTP rules in ambient mode need a waypoint: attach the policy to it with targetRefs (kind Service or ' +
         'Gateway) instead of a selector.'
       : '';
+  if (fact.mtlsRequired) return { title: 'Refused: PeerAuthentication requires mTLS', detail: `${fact.reason}.` };
   return {
     title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy',
     detail: `${fact.reason}.${caller}${http.length > 0 ? ` ${http.join(' ')}${fix}` : ''}`,

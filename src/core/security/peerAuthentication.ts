@@ -106,3 +106,118 @@ export function peerAuthenticationMode(
 export function inferServiceMtlsMode(model: MeshModel, namespace: string): MtlsMode {
   return peerAuthenticationMode(model, namespace, undefined, undefined).mode;
 }
+
+/** What ztunnel enforces of PeerAuthentication on one port of an ambient workload. */
+export interface ZtunnelMtls {
+  /** ztunnel refuses a connection that carries no peer identity (plaintext) on this port. */
+  strict: boolean;
+  /** The PeerAuthentication whose converted policy decides, if any. */
+  source: ObjectSource | undefined;
+  reason: string;
+}
+
+const isStrict = (p: IstioConfigModel | undefined) => modeOf(field(field(p?.spec, 'mtls'), 'mode')) === 'STRICT';
+const isUnset = (p: IstioConfigModel | undefined) => modeOf(field(field(p?.spec, 'mtls'), 'mode')) === undefined;
+const isNonStrict = (mode: MtlsMode | undefined) => mode === 'PERMISSIVE' || mode === 'DISABLE';
+
+/**
+ * PeerAuthentication at ztunnel: istiod turns it into ztunnel DENY policies that refuse connections without a peer
+ * identity — a static STRICT policy for a workload whose effective mode is STRICT, and for a workload policy with
+ * portLevelMtls a converted policy with per-port exceptions (pilot/pkg/serviceregistry/ambient/authorization.go:
+ * convertedSelectorPeerAuthentications, convertPeerAuthentication, including their quirks). DISABLE is PERMISSIVE
+ * there: ztunnel always accepts HBONE and never turns mTLS off.
+ */
+export function ztunnelMtls(
+  model: MeshModel,
+  namespace: string,
+  labels: ReadonlyMap<string, string>,
+  port: number,
+): ZtunnelMtls {
+  const { meshLevel, namespaceLevel, workloadLevel } = applicablePolicies(model, namespace, labels);
+  const permissive = (reason: string, source?: ObjectSource): ZtunnelMtls => ({ strict: false, source, reason });
+  const strictBy = (policy: IstioConfigModel, why: string): ZtunnelMtls => ({
+    strict: true,
+    source: policy.source,
+    reason: `PeerAuthentication ${policy.namespace}/${policy.name} ${why}`,
+  });
+  let strictFrom: IstioConfigModel | undefined = isStrict(meshLevel) ? meshLevel : undefined;
+  if (namespaceLevel && !isUnset(namespaceLevel)) strictFrom = isStrict(namespaceLevel) ? namespaceLevel : undefined;
+  const staticStrict = (): ZtunnelMtls =>
+    strictFrom
+      ? strictBy(strictFrom, 'sets STRICT')
+      : permissive('no PeerAuthentication makes this workload STRICT: ztunnel also accepts plaintext');
+  if (!workloadLevel) return staticStrict();
+  const workloadMode = modeOf(field(field(workloadLevel.spec, 'mtls'), 'mode'));
+  if (workloadMode === 'STRICT') strictFrom = workloadLevel;
+  if (isNonStrict(workloadMode)) strictFrom = undefined;
+  const portLevel = field(workloadLevel.spec, 'portLevelMtls');
+  const ports = isRecord(portLevel)
+    ? Object.entries(portLevel).map(([key, value]) => ({ port: Number(key), mode: modeOf(field(value, 'mode')) }))
+    : [];
+  const anyPort = (test: (mode: MtlsMode | undefined) => boolean) => ports.some((p) => test(p.mode));
+  let converted = false;
+  if (workloadMode === 'STRICT') {
+    if (anyPort(isNonStrict)) [converted, strictFrom] = [true, undefined];
+  } else if (isNonStrict(workloadMode)) converted = anyPort((m) => m === 'STRICT');
+  else if (strictFrom) {
+    // Only a PERMISSIVE port counts here: a DISABLE port under a STRICT namespace or mesh stays STRICT.
+    if (anyPort((m) => m === 'PERMISSIVE')) [converted, strictFrom] = [true, undefined];
+  } else converted = anyPort((m) => m === 'STRICT');
+  if (!converted) return staticStrict();
+  return convertedPolicy(workloadLevel, workloadMode, namespaceLevel, meshLevel, ports, port) ?? staticStrict();
+}
+
+/**
+ * The DENY policy convertPeerAuthentication builds from a workload PeerAuthentication with portLevelMtls, applied to a
+ * connection without identity on `port`; undefined when istiod builds none.
+ */
+function convertedPolicy(
+  workload: IstioConfigModel,
+  mode: MtlsMode | undefined,
+  ns: IstioConfigModel | undefined,
+  root: IstioConfigModel | undefined,
+  ports: ReadonlyArray<{ port: number; mode: MtlsMode | undefined }>,
+  port: number,
+): ZtunnelMtls | undefined {
+  const name = `PeerAuthentication ${workload.namespace}/${workload.name}`;
+  // One group of ANDed conditions on `port`; other groups: one per STRICT port.
+  const rules: boolean[] = mode === 'STRICT' ? [true] : [];
+  const strictPorts: number[] = [];
+  let nonStrictPort = false;
+  for (const entry of ports) {
+    if (entry.mode === 'STRICT') {
+      const parentStrict =
+        mode === 'STRICT' ||
+        (mode === undefined && ns !== undefined && isStrict(ns)) ||
+        ((ns === undefined || isUnset(ns)) && isStrict(root));
+      if (!parentStrict) strictPorts.push(entry.port);
+    } else if (isNonStrict(entry.mode)) {
+      if (isNonStrict(mode)) continue;
+      if (
+        mode === undefined &&
+        ((ns !== undefined && !isStrict(ns)) ||
+          (ns === undefined && root !== undefined && !isStrict(root)) ||
+          !(ns || root))
+      )
+        continue;
+      nonStrictPort = true;
+      rules.push(entry.port !== port);
+    }
+  }
+  if (mode === 'STRICT' && !nonStrictPort) return undefined;
+  if (rules.length === 0 && strictPorts.length === 0) return undefined;
+  const mergeStrict = (isStrict(root) && (ns === undefined || isUnset(ns) || isStrict(ns))) || isStrict(ns);
+  if (mergeStrict && nonStrictPort) rules.push(true);
+  const denies = strictPorts.includes(port) || (rules.length > 0 && rules.every(Boolean));
+  if (denies)
+    return {
+      strict: true,
+      source: workload.source,
+      reason: `${name} makes port ${port} STRICT`,
+    };
+  return {
+    strict: false,
+    source: workload.source,
+    reason: `${name} leaves port ${port} open to plaintext (portLevelMtls)`,
+  };
+}

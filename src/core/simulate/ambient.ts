@@ -7,6 +7,7 @@ import { GATEWAY_NAME_LABEL, HBONE_PORT, type WaypointModel } from '../ambient/w
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import { authorize, httpPoliciesAtZtunnel } from '../security/authorization.ts';
+import { ztunnelMtls } from '../security/peerAuthentication.ts';
 import type { EndFact, Outcome, TraceHop, WaypointChoice } from './facts.ts';
 import { waypointHop, type WaypointWalker } from './waypoint.ts';
 
@@ -316,6 +317,22 @@ export function ztunnelInbound(
     ztunnel,
     [pod.source],
   );
+  // PeerAuthentication reaches ztunnel as a DENY policy on connections without a peer identity
+  // (pilot/pkg/serviceregistry/ambient/authorization.go: convertedSelectorPeerAuthentications).
+  const mtls = principal === undefined ? ztunnelMtls(w.model, pod.namespace, pod.labels, port) : undefined;
+  if (mtls?.strict) {
+    const reason = `${mtls.reason}: ztunnel refuses a plaintext connection from outside the mesh`;
+    const sources = mtls.source ? [mtls.source] : [];
+    w.stepAt({ kind: 'authorization', allowed: false, reason, principal, mtlsRequired: true }, ztunnel, sources);
+    return {
+      kind: 'end',
+      outcome: 'denied',
+      status: null,
+      flags: '-',
+      end: { reason: 'DENIED', decision: reason, http: false, by: 'ztunnel' },
+      sources,
+    };
+  }
   const decision = authorize(w.model, pod, { principal, sourceIp, http: undefined, port, ztunnel: true });
   const httpPolicies = httpPoliciesAtZtunnel(w.model, pod);
   w.stepAt(

@@ -281,6 +281,8 @@ export type StepFact =
       requestPrincipal?: string;
       /** Evaluated by a waypoint: policies attached with targetRefs (set only there). */
       at?: 'waypoint';
+      /** At ztunnel: refused because PeerAuthentication requires mTLS and the connection has no identity. */
+      mtlsRequired?: true;
       /** At ztunnel: selector-based policies with HTTP attributes, which ztunnel cannot see (set only there). */
       httpAtZtunnel?: Array<{ policy: string; action: 'ALLOW' | 'DENY'; attributes: string[] }>;
     }
