@@ -226,7 +226,8 @@ describe('ztunnel-config tables', () => {
     const tables = ztunnelConfigTables(m);
     const cells = (rows: Array<{ cells: string[] }>) => rows.map((r) => r.cells.join(' '));
     expect(cells(tables.workloads.rows)).toEqual([
-      'legacy web 10.244.3.40 - None TCP',
+      // Injected under the ambient profile (ISTIO_META_ENABLE_HBONE): the sidecar takes HBONE.
+      'legacy web 10.244.3.40 - None HBONE',
       'shop reviews-1 10.244.2.20 node-b waypoint HBONE',
       expect.stringMatching(/^shop waypoint-0 \S+ - None TCP$/),
     ]);

@@ -1,3 +1,4 @@
+import type { MeshModel, PodModel } from '../model/mesh.ts';
 import type { DataPlane } from './types.ts';
 
 export type { DataPlane, DataPlaneMode } from './types.ts';
@@ -50,4 +51,19 @@ export function decideDataPlane(
         : `namespace ${namespace?.name ?? ''} has the label ${DATAPLANE_MODE_LABEL}=ambient: ` +
           "its traffic goes through the node's ztunnel",
   };
+}
+
+/**
+ * Whether a pod with a sidecar takes HBONE: it has networking.istio.io/tunnel=http (workloads.go: setTunnelProtocol).
+ * The injector adds that label when the mesh's proxyMetadata has ISTIO_META_ENABLE_HBONE=true, which Istio's ambient
+ * profile sets (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml, profile-ambient.yaml):
+ * so a pod Meshpath injects gets it unless a given mesh config leaves it out.
+ */
+export function acceptsHbone(model: Pick<MeshModel, 'meshConfig'>, pod: PodModel): boolean {
+  const tunnel = pod.labels.get('networking.istio.io/tunnel');
+  if (tunnel !== undefined) return tunnel.split(',').includes('http');
+  // Only a sidecar Meshpath injects (decideProxy's reason) gets the injector's labels.
+  if (pod.proxy.kind !== 'sidecar' || !pod.proxy.reason.startsWith('injected:')) return false;
+  const flag = pod.proxy.proxyMetadata.get('ISTIO_META_ENABLE_HBONE');
+  return flag !== undefined ? flag === 'true' : model.meshConfig.source === undefined;
 }

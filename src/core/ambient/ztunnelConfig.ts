@@ -2,13 +2,12 @@ import type { MeshModel } from '../model/mesh.ts';
 import { buildRegistry } from '../registry/registry.ts';
 import type { Table } from '../xds/tables.ts';
 import { bindWaypoint, waypointIndex } from './binding.ts';
+import { acceptsHbone } from './enrolment.ts';
 
 export interface ZtunnelConfigTables {
   workloads: Table;
   services: Table;
 }
-
-const TUNNEL_LABEL = 'networking.istio.io/tunnel';
 
 /**
  * What ztunnel knows of the mesh, as `istioctl ztunnel-config workloads` and `services` print it: each pod's address,
@@ -26,8 +25,7 @@ export function ztunnelConfigTables(model: MeshModel, clusterDomain = 'cluster.l
         model.namespaces,
         waypoints,
       );
-      const hbone =
-        pod.dataPlane.mode === 'ambient' || pod.labels.get(TUNNEL_LABEL)?.split(',').includes('http') === true;
+      const hbone = pod.dataPlane.mode === 'ambient' || acceptsHbone(model, pod);
       return {
         cells: [
           pod.namespace,

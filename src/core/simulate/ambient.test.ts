@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyze, type TraceRequest } from '../index.ts';
-import { doc, istio, namespace, pod, service } from '../testkit.ts';
+import { doc, istio, meshConfig, namespace, pod, service } from '../testkit.ts';
 import type { Simulation, StepFact } from './facts.ts';
 import { simulateRequest } from './trace.ts';
 
@@ -247,8 +247,10 @@ describe('config ztunnel does not read', () => {
 });
 
 describe('ambient and sidecars', () => {
-  it('an ambient client calling a sidecar pod: ztunnel sends plaintext, which a STRICT sidecar refuses', () => {
+  it('a sidecar pod without HBONE: ztunnel sends plaintext, which a STRICT sidecar refuses', () => {
+    // A mesh config without ISTIO_META_ENABLE_HBONE (the ambient profile sets it): the injector adds no tunnel label.
     const withSidecar = [
+      meshConfig('trustDomain: cluster.local'),
       namespace('legacy', { 'istio-injection': 'enabled' }),
       pod('ratings-1', 'legacy', { labels: { app: 'ratings' }, ip: '10.244.3.30' }),
       service('ratings', 'legacy', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'ratings' } }),

@@ -3,6 +3,7 @@
  * ztunnel. Decisions only, recorded as facts; explain/ words them.
  */
 import { bindWaypoint, serviceLabels, waypointIndex } from '../ambient/binding.ts';
+import { acceptsHbone } from '../ambient/enrolment.ts';
 import { GATEWAY_NAME_LABEL, HBONE_PORT, type WaypointModel } from '../ambient/waypoints.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Registry, Service } from '../registry/registry.ts';
@@ -262,7 +263,7 @@ function toDestination(
     return ztunnelInbound(w, pod, port, principalOf(w.model, sender), sender.ip);
   }
   if (pod && (pod.dataPlane.mode === 'sidecar' || pod.dataPlane.mode === 'gateway')) {
-    const hbone = pod.labels.get('networking.istio.io/tunnel')?.split(',').includes('http') === true;
+    const hbone = acceptsHbone(w.model, pod);
     if (hbone)
       w.stepAt(
         { kind: 'hbone', to: 'sidecar', address: `${address}:${HBONE_PORT}`, target: `${address}:${port}` },
