@@ -276,7 +276,7 @@ export function buildWaypointProxyConfig(
       const virtualServices = waypointVirtualServices(ctx, service).map(withoutSourceLabels);
       if (tcp) {
         const tcpName = inboundVipClusterName('tcp', port.port, service.hostname);
-        const routes = waypointTcpRoutes(virtualServices, port.port);
+        const routes = waypointTcpRoutes(virtualServices, port.port, service.hostname);
         const clusters =
           routes.length > 0
             ? weightedDestinationClusters(routes, lookup, port.port).map(remap)
@@ -450,13 +450,24 @@ function httpRouteConfig(
  * listener_waypoint.go: getWaypointTCPRoutes — a TLS rule whose single SNI host is the Service's, else the first TCP
  * rule matching the port (no source labels, gateway `mesh`).
  */
-function waypointTcpRoutes(virtualServices: VirtualService[], port: number): VirtualService['tcp'][number]['route'] {
+function waypointTcpRoutes(
+  virtualServices: VirtualService[],
+  port: number,
+  hostname: string,
+): VirtualService['tcp'][number]['route'] {
   const portMatches = (m: Readonly<Record<string, unknown>>) => {
     const p = field(m, 'port');
     const gateways = field(m, 'gateways');
     const gatewayOk = !Array.isArray(gateways) || gateways.length === 0 || gateways.includes('mesh');
     return (typeof p !== 'number' || p === port) && gatewayOk;
   };
+  const sniIsService = (m: Readonly<Record<string, unknown>>) => {
+    const hosts = field(m, 'sniHosts');
+    return Array.isArray(hosts) && hosts.length === 1 && hosts[0] === hostname;
+  };
+  for (const vs of virtualServices)
+    for (const rule of vs.tls)
+      if (rule.match.length === 0 || rule.match.some((m) => sniIsService(m) && portMatches(m))) return rule.route;
   for (const vs of virtualServices)
     for (const rule of vs.tcp) if (rule.match.length === 0 || rule.match.some(portMatches)) return rule.route;
   return [];
