@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TraceRequest } from '../index.ts';
-import { callResult, doc, istio, namespace, pod, service, simulateScenario } from '../testkit.ts';
+import { callResult, doc, istio, meshConfig, namespace, pod, service, simulateScenario } from '../testkit.ts';
 import type { Simulation } from './facts.ts';
 
 const AMBIENT = { 'istio.io/dataplane-mode': 'ambient' };
@@ -213,5 +213,445 @@ portLevelMtls:
   it('a PeerAuthentication of another namespace does not reach the workload', () => {
     const text = doc(...world(), strictIn('naked'));
     expect(outcome(run(text, http('naked/naked')))).toBe('routed');
+  });
+});
+
+const ap = (name: string, ns: string, spec: string) => istio('AuthorizationPolicy', name, ns, spec);
+const withWaypoint = (nsLabels: Record<string, string> = {}) => [
+  ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint', ...nsLabels } }),
+  waypoint('waypoint', 'apps'),
+];
+const deniedAt = (t: Simulation) => [outcome(t), deniedBy(t)];
+
+describe('layered authorization: waypoint, then the destination ztunnel (TestAuthorizationL4, DefaultDeny)', () => {
+  const pair = (principals: string) => [
+    ap(
+      'policy-waypoint',
+      'apps',
+      `targetRefs: [{kind: Service, group: core, name: b}]\nrules: [{from: [{source: {principals: [${principals}]}}]}]`,
+    ),
+    ap(
+      'policy',
+      'apps',
+      `selector: {matchLabels: {app: b}}\nrules: [{from: [{source: {principals: [${principals}]}}]}]`,
+    ),
+  ];
+  const allowed = '"cluster.local/ns/apps/sa/a", "cluster.local/ns/apps/sa/waypoint"';
+
+  it('allow the client (at the waypoint) and the waypoint (at ztunnel): a TCP call passes both', () => {
+    const t = run(doc(...withWaypoint(), ...pair(allowed)), tcp('apps/a'));
+    expect(path(t)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(outcome(t)).toBe('routed');
+  });
+
+  it('a policy naming someone else denies at the waypoint, before ztunnel', () => {
+    const t = run(doc(...withWaypoint(), ...pair('"cluster.local/ns/something/sa/else"')), tcp('apps/a'));
+    expect(deniedAt(t)).toEqual(['denied', 'waypoint']);
+  });
+
+  it('the destination ztunnel sees the waypoint, not the client: allowing only the client denies there', () => {
+    const text = doc(
+      ...withWaypoint(),
+      ap(
+        'policy',
+        'apps',
+        'selector: {matchLabels: {app: b}}\nrules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/a"]}}]}]',
+      ),
+    );
+    expect(deniedAt(run(text, http('apps/a')))).toEqual(['denied', 'ztunnel']);
+  });
+
+  it('an uncaptured client skips the waypoint and has no identity: the selector policy denies it', () => {
+    expect(deniedAt(run(doc(...withWaypoint(), ...pair(allowed)), tcp('naked/naked')))).toEqual(['denied', 'ztunnel']);
+  });
+
+  it('without a waypoint the selector policy sees the client itself; a sidecar client is another identity', () => {
+    const text = doc(...world(), ...pair('"cluster.local/ns/apps/sa/a"'));
+    expect(outcome(run(text, tcp('apps/a')))).toBe('routed');
+    expect(deniedAt(run(text, tcp('legacy/sc')))).toEqual(['denied', 'ztunnel']);
+  });
+
+  const allowNothing = ap('allow-nothing', 'istio-system', '{}');
+  it('allow-nothing in the root namespace: ztunnel denies what the waypoint lets through', () => {
+    expect(deniedAt(run(doc(...withWaypoint(), allowNothing), http('apps/a')))).toEqual(['denied', 'ztunnel']);
+  });
+
+  const fromWaypoint = ap(
+    'allow-from-waypoint',
+    'apps',
+    'action: ALLOW\nrules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/waypoint"]}}]}]',
+  );
+  it('allow-nothing plus an ALLOW for the waypoint identity: the waypoint does not enforce selector policies', () => {
+    expect(outcome(run(doc(...withWaypoint(), allowNothing, fromWaypoint), http('apps/a')))).toBe('routed');
+  });
+
+  it('allow-nothing on the istio-waypoint GatewayClass: every waypoint denies (403)', () => {
+    const waypointDeny = ap(
+      'allow-nothing-waypoint',
+      'istio-system',
+      'targetRefs: [{group: gateway.networking.k8s.io, kind: GatewayClass, name: istio-waypoint}]',
+    );
+    const t = run(doc(...withWaypoint(), allowNothing, fromWaypoint, waypointDeny), http('apps/a'));
+    expect([...deniedAt(t), t.status]).toEqual(['denied', 'waypoint', 403]);
+  });
+
+  it('a workload waypoint: the call to the pod IP goes through it, and ztunnel sees its identity', () => {
+    const text = doc(
+      ...world({ podLabels: { 'istio.io/use-waypoint': 'wl-waypoint' } }),
+      waypoint('wl-waypoint', 'apps', { 'istio.io/waypoint-for': 'workload' }),
+      allowNothing,
+      ap(
+        'allow-from-waypoint',
+        'apps',
+        'rules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/wl-waypoint"]}}]}]',
+      ),
+    );
+    const t = run(text, { from: 'apps/a', to: '10.244.2.20', port: 18080, protocol: 'http' });
+    expect(path(t)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(outcome(t)).toBe('routed');
+  });
+
+  it('a policy with only L4 attributes on the waypoint Gateway is enforced by the waypoint, for TCP too', () => {
+    const l4 = ap(
+      'l4-at-waypoint',
+      'apps',
+      'targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]\n' +
+        'action: DENY\nrules: [{from: [{source: {namespaces: ["apps"]}}]}]',
+    );
+    expect(deniedAt(run(doc(...withWaypoint(), l4), tcp('apps/a')))).toEqual(['denied', 'waypoint']);
+    const h = run(doc(...withWaypoint(), l4), http('apps/a'));
+    expect([...deniedAt(h), h.status]).toEqual(['denied', 'waypoint', 403]);
+    expect(outcome(run(doc(...withWaypoint(), l4), tcp('legacy/sc')))).toBe('routed');
+  });
+
+  it('an L7 rule attached to the Service runs at the waypoint: 403 on the denied path, 200 elsewhere', () => {
+    const l7 = ap(
+      'deny-admin',
+      'apps',
+      'targetRefs: [{kind: Service, group: "", name: b}]\naction: DENY\n' +
+        'rules: [{to: [{operation: {paths: ["/admin*"]}}]}]',
+    );
+    const denied = run(doc(...withWaypoint(), l7), { from: 'apps/a', to: 'http://b.apps:80/admin/x' });
+    expect([...deniedAt(denied), denied.status]).toEqual(['denied', 'waypoint', 403]);
+    expect(callResult(run(doc(...withWaypoint(), l7), http('apps/a')))).toMatchObject({
+      outcome: 'routed',
+      status: 200,
+    });
+  });
+});
+
+const toPod = (from: string): TraceRequest => ({ from, to: '10.244.2.20', port: 18080, protocol: 'http' });
+const waypointOf = (t: Simulation) => {
+  const step = t.steps.find((s) => s.fact.kind === 'waypoint')?.fact;
+  return step?.kind === 'waypoint' ? step.waypoint : undefined;
+};
+
+describe('which traffic a waypoint takes (waypoints.go; istio.io docs/ambient/usage/waypoint)', () => {
+  it('a namespace label binds Services to a service waypoint; the pod IP skips it', () => {
+    const text = doc(...withWaypoint());
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/waypoint');
+    const direct = run(text, toPod('apps/a'));
+    expect([path(direct), outcome(direct)]).toEqual([['ztunnel-outbound', 'ztunnel-inbound'], 'routed']);
+  });
+
+  it("the Service's own label names another waypoint than its namespace's: the Service's wins", () => {
+    const text = doc(
+      ...world({
+        nsLabels: { 'istio.io/use-waypoint': 'waypoint' },
+        serviceLabels: { 'istio.io/use-waypoint': 'b-waypoint' },
+      }),
+      waypoint('waypoint', 'apps'),
+      waypoint('b-waypoint', 'apps'),
+    );
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/b-waypoint');
+  });
+
+  it('use-waypoint=none on the Service opts it out of its namespace waypoint', () => {
+    const text = doc(
+      ...world({
+        nsLabels: { 'istio.io/use-waypoint': 'waypoint' },
+        serviceLabels: { 'istio.io/use-waypoint': 'none' },
+      }),
+      waypoint('waypoint', 'apps'),
+    );
+    expect(path(run(text, http('apps/a')))).toEqual(['ztunnel-outbound', 'ztunnel-inbound']);
+  });
+
+  it('waypoint-for all: both the Service and the pod IP go through the namespace waypoint', () => {
+    const text = doc(
+      ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint' } }),
+      waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'all' }),
+    );
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/waypoint');
+    expect(waypointOf(run(text, toPod('apps/a')))).toBe('apps/waypoint');
+  });
+
+  it('waypoint-for none: nothing goes through it', () => {
+    const text = doc(
+      ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint' } }),
+      waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'none' }),
+    );
+    expect(waypointOf(run(text, http('apps/a')))).toBeUndefined();
+    expect(waypointOf(run(text, toPod('apps/a')))).toBeUndefined();
+    expect(outcome(run(text, http('apps/a')))).toBe('routed');
+  });
+
+  it('waypoint-for workload on the namespace: a call to the Service still reaches the pod through it', () => {
+    const text = doc(
+      ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint' } }),
+      waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'workload' }),
+    );
+    expect(waypointOf(run(text, toPod('apps/a')))).toBe('apps/waypoint');
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/waypoint');
+  });
+
+  it('a pod labelled for a service waypoint: the label does not apply to workload traffic', () => {
+    const text = doc(...world({ podLabels: { 'istio.io/use-waypoint': 'waypoint' } }), waypoint('waypoint', 'apps'));
+    expect(waypointOf(run(text, toPod('apps/a')))).toBeUndefined();
+    expect(waypointOf(run(text, http('apps/a')))).toBeUndefined();
+  });
+
+  it('a pod label wins over its namespace label for workload traffic', () => {
+    const text = doc(
+      ...world({
+        nsLabels: { 'istio.io/use-waypoint': 'waypoint' },
+        podLabels: { 'istio.io/use-waypoint': 'wl' },
+      }),
+      waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'all' }),
+      waypoint('wl', 'apps', { 'istio.io/waypoint-for': 'workload' }),
+    );
+    expect(waypointOf(run(text, toPod('apps/a')))).toBe('apps/wl');
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/waypoint');
+  });
+
+  it('use-waypoint=none on a pod opts its pod IP out of a namespace waypoint for all', () => {
+    const text = doc(
+      ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint' }, podLabels: { 'istio.io/use-waypoint': 'none' } }),
+      waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'all' }),
+    );
+    expect(waypointOf(run(text, toPod('apps/a')))).toBeUndefined();
+  });
+
+  it('use-waypoint-namespace: a waypoint of another namespace that admits All is used', () => {
+    const text = doc(
+      ...world({ serviceLabels: { 'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'infra' } }),
+      namespace('infra', AMBIENT),
+      waypoint('shared', 'infra', {}, ', allowedRoutes: {namespaces: {from: All}}'),
+    );
+    const t = run(text, http('apps/a'));
+    expect([waypointOf(t), outcome(t)]).toEqual(['infra/shared', 'routed']);
+  });
+
+  it('use-waypoint-namespace to a waypoint that admits only its own namespace: bypassed', () => {
+    const text = doc(
+      ...world({ serviceLabels: { 'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'infra' } }),
+      namespace('infra', AMBIENT),
+      waypoint('shared', 'infra'),
+    );
+    const t = run(text, http('apps/a'));
+    expect([waypointOf(t), outcome(t)]).toEqual([undefined, 'routed']);
+  });
+
+  it('a waypoint admitting namespaces by selector takes a Service whose namespace matches', () => {
+    const text = doc(
+      ...world({
+        nsLabels: { team: 'x' },
+        serviceLabels: { 'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'infra' },
+      }),
+      namespace('infra', AMBIENT),
+      waypoint(
+        'shared',
+        'infra',
+        {},
+        ', allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: x}}}}',
+      ),
+    );
+    expect(waypointOf(run(text, http('apps/a')))).toBe('infra/shared');
+  });
+});
+
+describe('enrolment and interop (istio.io docs/ambient: sidecar and ambient, opting out)', () => {
+  it('a pod labelled dataplane-mode=none in an ambient namespace is a plain client: no ztunnel on its way out', () => {
+    const text = doc(
+      ...world(),
+      pod('b-out', 'apps', { labels: { app: 'out', 'istio.io/dataplane-mode': 'none' }, ip: '10.244.2.21' }),
+      strictIn('apps'),
+    );
+    const t = run(text, http('apps/b-out'));
+    expect(path(t)).toEqual(['ztunnel-inbound']);
+    expect(outcome(t)).toBe('denied');
+  });
+
+  it('an opted-out server gets plaintext from ztunnel, and STRICT does not apply to it', () => {
+    const text = doc(...world({ podLabels: { 'istio.io/dataplane-mode': 'none' } }), strictIn('apps'));
+    const t = run(text, http('apps/a'));
+    expect(path(t)).toEqual(['ztunnel-outbound']);
+    expect(outcome(t)).toBe('routed');
+  });
+
+  it('a sidecar client reaches an ambient Service with a waypoint directly, skipping the waypoint', () => {
+    const t = run(doc(...withWaypoint()), http('legacy/sc'));
+    expect(waypointOf(t)).toBeUndefined();
+    expect(path(t)).toEqual(['outbound', 'ztunnel-inbound']);
+    expect(outcome(t)).toBe('routed');
+  });
+
+  const scService = service('sc', 'legacy', {
+    ports: [{ port: 80, name: 'http', targetPort: 8080 }],
+    selector: { app: 'sc' },
+  });
+  const toSidecar: TraceRequest = { from: 'apps/a', to: 'http://sc.legacy:80/' };
+  const hboneTo = (t: Simulation) =>
+    t.steps.flatMap((s) => (s.fact.kind === 'hbone' ? [s.fact.to] : [])).join(',') || 'none';
+
+  it('an ambient client calls a sidecar injected under the ambient profile: HBONE to it, STRICT passes', () => {
+    const t = run(doc(...world(), scService, strictIn('legacy')), toSidecar);
+    expect(path(t)).toEqual(['ztunnel-outbound', 'inbound']);
+    expect([hboneTo(t), outcome(t)]).toEqual(['sidecar', 'routed']);
+  });
+
+  it('a mesh config without ISTIO_META_ENABLE_HBONE: ztunnel sends plaintext, which a STRICT sidecar refuses', () => {
+    const plain = doc(...world(), scService, meshConfig('trustDomain: cluster.local'));
+    const t = run(plain, toSidecar);
+    expect([hboneTo(t), outcome(t)]).toEqual(['none', 'routed']);
+    expect(outcome(run(doc(plain, strictIn('legacy')), toSidecar))).not.toBe('routed');
+    const hbone = meshConfig('defaultConfig:\n  proxyMetadata: {ISTIO_META_ENABLE_HBONE: "true"}');
+    expect(hboneTo(run(doc(...world(), scService, hbone), toSidecar))).toBe('sidecar');
+  });
+});
+
+describe('egress through a waypoint (istio.io docs/ambient: egress gateways with waypoints)', () => {
+  const httpbinOrg = istio(
+    'ServiceEntry',
+    'httpbin.org',
+    'istio-egress',
+    `hosts: [httpbin.org]
+ports: [{number: 80, name: http, protocol: HTTP}]
+resolution: DNS`,
+  );
+  const egress = [
+    namespace('default', AMBIENT),
+    pod('curl', 'default', { labels: { app: 'curl' }, ip: '10.244.1.11', serviceAccount: 'curl', nodeName: 'node-a' }),
+    namespace('istio-egress', { 'istio.io/use-waypoint': 'waypoint' }),
+    waypoint('waypoint', 'istio-egress'),
+    httpbinOrg,
+  ];
+  const get: TraceRequest = { from: 'default/curl', to: 'http://httpbin.org/get' };
+
+  it('a ServiceEntry in a namespace enrolled with a waypoint: the call to httpbin.org goes through it', () => {
+    const t = run(doc(...egress), get);
+    expect(path(t)).toEqual(['ztunnel-outbound', 'waypoint']);
+    expect(waypointOf(t)).toBe('istio-egress/waypoint');
+    expect(callResult(t)).toMatchObject({ status: 200 });
+  });
+
+  it('an AuthorizationPolicy attached to the ServiceEntry runs at the egress waypoint: 403 for other methods', () => {
+    const onlyGet = ap(
+      'httpbin-get-only',
+      'istio-egress',
+      `targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: httpbin.org}]
+action: ALLOW
+rules: [{to: [{operation: {methods: [GET]}}]}]`,
+    );
+    expect(callResult(run(doc(...egress, onlyGet), get))).toMatchObject({ status: 200 });
+    const post = run(doc(...egress, onlyGet), { ...get, method: 'POST' });
+    expect([...deniedAt(post), post.status]).toEqual(['denied', 'waypoint', 403]);
+  });
+
+  it('the ServiceEntry labelled itself, without the namespace label, also binds', () => {
+    const labelled = withLabels(httpbinOrg, { 'istio.io/use-waypoint': 'waypoint' });
+    const text = doc(
+      namespace('default', AMBIENT),
+      pod('curl', 'default', { labels: { app: 'curl' }, ip: '10.244.1.11', nodeName: 'node-a' }),
+      namespace('istio-egress'),
+      waypoint('waypoint', 'istio-egress'),
+      labelled,
+    );
+    expect(waypointOf(run(text, get))).toBe('istio-egress/waypoint');
+  });
+
+  it('without a waypoint, ztunnel sends the call to httpbin.org itself', () => {
+    const text = doc(
+      namespace('default', AMBIENT),
+      pod('curl', 'default', { labels: { app: 'curl' }, ip: '10.244.1.11', nodeName: 'node-a' }),
+      namespace('istio-egress'),
+      httpbinOrg,
+    );
+    const t = run(text, get);
+    expect(path(t)).toEqual(['ztunnel-outbound']);
+    expect(waypointOf(t)).toBeUndefined();
+  });
+});
+
+describe('routes at a waypoint for TCP and TLS (GAMMA TCPRoute/TLSRoute on a Service)', () => {
+  const v2 = [
+    pod('b-v2', 'apps', {
+      labels: { app: 'b-v2' },
+      ip: '10.244.2.30',
+      serviceAccount: 'b',
+      nodeName: 'node-b',
+      ports: [{ containerPort: 19090 }],
+    }),
+    service('b-v2', 'apps', {
+      ports: [
+        { port: 9090, name: 'tcp', targetPort: 19090 },
+        { port: 443, name: 'tls', targetPort: 19443 },
+      ],
+      selector: { app: 'b-v2' },
+      clusterIP: '10.96.0.30',
+    }),
+  ];
+  const route = (kind: string, port: number) => `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: ${kind}
+metadata: {name: to-v2, namespace: apps}
+spec:
+  parentRefs: [{group: "", kind: Service, name: b, port: ${port}}]
+  rules: [{backendRefs: [{name: b-v2, port: ${port}}]}]`;
+
+  it('a TCPRoute on the Service port sends the waypoint\u2019s TCP traffic to another backend', () => {
+    const t = run(doc(...withWaypoint(), ...v2, route('TCPRoute', 9090)), tcp('apps/a'));
+    expect(path(t)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(t.hops.at(-1)?.endpoint).toBe('10.244.2.30:19090');
+  });
+
+  it('a TLSRoute on the Service port: the waypoint passes the TLS connection to the backend it names', () => {
+    const tlsService = service('secure', 'apps', {
+      ports: [{ port: 443, name: 'tls', targetPort: 19443 }],
+      selector: { app: 'b' },
+      clusterIP: '10.96.0.40',
+    });
+    const tlsRoute = `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: secure-to-v2, namespace: apps}
+spec:
+  parentRefs: [{group: "", kind: Service, name: secure, port: 443}]
+  hostnames: [secure.apps.svc.cluster.local]
+  rules: [{backendRefs: [{name: b-v2, port: 443}]}]`;
+    const t = run(doc(...withWaypoint(), ...v2, tlsService, tlsRoute), {
+      from: 'apps/a',
+      to: 'secure.apps',
+      port: 443,
+      protocol: 'tls',
+      sni: 'secure.apps.svc.cluster.local',
+    });
+    expect(path(t)).toEqual(['ztunnel-outbound', 'waypoint', 'ztunnel-inbound']);
+    expect(t.hops.at(-1)?.endpoint).toBe('10.244.2.30:19443');
+    // The waypoint honours a TLS rule only when its one SNI host is the Service's own name.
+    const other = run(
+      doc(
+        ...withWaypoint(),
+        ...v2,
+        tlsService,
+        tlsRoute.replace('[secure.apps.svc.cluster.local]', '[secure.example.com]'),
+      ),
+      {
+        from: 'apps/a',
+        to: 'secure.apps',
+        port: 443,
+        protocol: 'tls',
+        sni: 'secure.example.com',
+      },
+    );
+    expect(other.hops.at(-1)?.endpoint).toBe('10.244.2.20:19443');
   });
 });
