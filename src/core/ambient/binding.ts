@@ -19,13 +19,24 @@ export interface WaypointBinding {
   /** The object opted out with istio.io/use-waypoint=none. */
   optedOut: boolean;
   bypass: WaypointBypass | undefined;
+  /**
+   * A canary waypoint (istio.io/use-waypoint-canary) that takes `weight` percent of a Service's connections; `waypoint`
+   * is then the one taking most of them. `problem` says why istiod ignores the canary (all go to the primary).
+   */
+  canary?: { waypoint: string; weight: number; primary: string; problem: string | undefined };
 }
 
 export interface BindingTarget {
   kind: 'service' | 'workload';
   namespace: string;
   labels: ReadonlyMap<string, string>;
+  /** The object's annotations (the canary's weight); none when omitted. */
+  annotations?: ReadonlyMap<string, string>;
 }
+
+export const USE_WAYPOINT_CANARY_LABEL = 'istio.io/use-waypoint-canary';
+export const USE_WAYPOINT_CANARY_NAMESPACE_LABEL = 'istio.io/use-waypoint-canary-namespace';
+export const USE_WAYPOINT_CANARY_WEIGHT_ANNOTATION = 'istio.io/use-waypoint-canary-weight';
 
 /** Looks waypoints up by namespace/name once, for many bindings. */
 const waypointIndexes = new WeakMap<readonly WaypointModel[], ReadonlyMap<string, WaypointModel>>();
@@ -90,28 +101,84 @@ export function bindWaypoint(
     if (target.kind === 'workload' && via === 'namespace') return none;
     return { ...base, bypass: 'unsupported-traffic-type' };
   }
-  return { ...base, waypoint: found };
+  const bound: WaypointBinding = { ...base, waypoint: found };
+  return target.kind === 'service' ? withCanary(bound, target, own !== undefined, namespace, waypoints) : bound;
 }
 
-const labelIndexes = new WeakMap<Pick<MeshModel, 'services' | 'istio'>, Map<string, ReadonlyMap<string, string>>>();
+/**
+ * pilot/pkg/serviceregistry/ambient/waypoints.go: ResolveUseWaypointCanary, resolveCanaryWaypoint,
+ * buildWeightedWaypoints — a Service's canary label (its namespace's only when the Service names no waypoint itself),
+ * the weight annotation (0 when absent, ignored when not 0-100), the canary checked like the primary; the trace
+ * follows the waypoint taking most connections.
+ */
+function withCanary(
+  bound: WaypointBinding,
+  target: BindingTarget,
+  ownPrimary: boolean,
+  namespace: NamespaceModel | undefined,
+  waypoints: ReadonlyMap<string, WaypointModel>,
+): WaypointBinding {
+  const primary = bound.waypoint;
+  if (!primary) return bound;
+  const labels =
+    !target.labels.has(USE_WAYPOINT_CANARY_LABEL) && !ownPrimary && namespace?.labels.has(USE_WAYPOINT_CANARY_LABEL)
+      ? namespace.labels
+      : target.labels;
+  const name = labels.get(USE_WAYPOINT_CANARY_LABEL);
+  if (name === undefined || name === '' || name === 'none') return bound;
+  const key = `${labels.get(USE_WAYPOINT_CANARY_NAMESPACE_LABEL) ?? target.namespace}/${name}`;
+  const written = target.annotations?.get(USE_WAYPOINT_CANARY_WEIGHT_ANNOTATION);
+  const weight = written === undefined ? 0 : /^\d+$/.test(written) ? Number(written) : NaN;
+  const canary = {
+    waypoint: key,
+    weight: Number.isNaN(weight) ? 0 : weight,
+    primary: `${primary.namespace}/${primary.name}`,
+  };
+  const found = waypoints.get(key);
+  const problem = !(weight >= 0 && weight <= 100)
+    ? `its weight "${written ?? ''}" is not a percentage`
+    : !found || !found.ready
+      ? 'the canary waypoint does not exist or is not ready'
+      : !allowsAttachmentFrom(found, namespace ?? { name: target.namespace, labels: new Map() })
+        ? 'the canary waypoint does not allow this namespace'
+        : found.trafficType !== 'service' && found.trafficType !== 'all'
+          ? 'the canary waypoint is not for service traffic'
+          : undefined;
+  const takesMost = problem === undefined && canary.weight > 50;
+  return { ...bound, waypoint: takesMost ? found : primary, canary: { ...canary, problem } };
+}
+
+type Metadata = { labels: ReadonlyMap<string, string>; annotations: ReadonlyMap<string, string> };
+const metadataIndexes = new WeakMap<Pick<MeshModel, 'services' | 'istio'>, Map<string, Metadata>>();
 
 /**
- * The labels of a Kubernetes Service or a ServiceEntry by `Kubernetes|External/namespace/name`, indexed once per
- * model (the binding reads a Service's or ServiceEntry's own use-waypoint labels).
+ * The labels and annotations of a Kubernetes Service or a ServiceEntry by `Kubernetes|External/namespace/name`,
+ * indexed once per model (the binding reads a Service's or ServiceEntry's own use-waypoint labels).
  */
+export function serviceMetadata(
+  model: Pick<MeshModel, 'services' | 'istio'>,
+  registry: 'Kubernetes' | 'External',
+  namespace: string,
+  name: string,
+): Metadata {
+  const index = derivedFrom(metadataIndexes, model, (m) => {
+    const out = new Map<string, Metadata>();
+    for (const s of m.services)
+      out.set(`Kubernetes/${s.namespace}/${s.name}`, { labels: s.labels, annotations: s.annotations });
+    for (const s of m.istio.get('ServiceEntry') ?? [])
+      out.set(`External/${s.namespace}/${s.name}`, { labels: s.labels, annotations: s.annotations });
+    return out;
+  });
+  return index.get(`${registry}/${namespace}/${name}`) ?? { labels: new Map(), annotations: new Map() };
+}
+
 export function serviceLabels(
   model: Pick<MeshModel, 'services' | 'istio'>,
   registry: 'Kubernetes' | 'External',
   namespace: string,
   name: string,
 ): ReadonlyMap<string, string> {
-  const index = derivedFrom(labelIndexes, model, (m) => {
-    const out = new Map<string, ReadonlyMap<string, string>>();
-    for (const s of m.services) out.set(`Kubernetes/${s.namespace}/${s.name}`, s.labels);
-    for (const s of m.istio.get('ServiceEntry') ?? []) out.set(`External/${s.namespace}/${s.name}`, s.labels);
-    return out;
-  });
-  return index.get(`${registry}/${namespace}/${name}`) ?? new Map();
+  return serviceMetadata(model, registry, namespace, name).labels;
 }
 
 /** The waypoint a pod is an instance of (its gateway-name label names a waypoint of its namespace), if any. */

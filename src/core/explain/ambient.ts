@@ -16,7 +16,8 @@ const labelOf = (via: WaypointChoice['via']) =>
 /** Why the destination does or does not go through a waypoint. */
 export function waypointWords(choice: WaypointChoice | undefined, what: string): string {
   if (!choice) return `${what} is not a Service or a pod ztunnel knows: no waypoint.`;
-  if (choice.waypoint) return `${what} uses the waypoint ${choice.waypoint} (${labelOf(choice.via)}).`;
+  if (choice.waypoint)
+    return `${what} uses the waypoint ${choice.waypoint} (${labelOf(choice.via)}).${canaryWords(choice)}`;
   if (choice.optedOut) return `${what} opts out of waypoints with istio.io/use-waypoint=none.`;
   const named = choice.requested ?? '';
   switch (choice.bypass) {
@@ -50,6 +51,20 @@ export function waypointWords(choice: WaypointChoice | undefined, what: string):
     case undefined:
       return `${what} has no istio.io/use-waypoint label, nor has its namespace: no waypoint, L4 only.`;
   }
+}
+
+function canaryWords(choice: WaypointChoice): string {
+  const canary = choice.canary;
+  if (!canary) return '';
+  if (canary.problem)
+    return (
+      ` Its canary waypoint ${canary.waypoint} is ignored (${canary.problem}): ` +
+      `all connections use ${canary.primary}.`
+    );
+  return (
+    ` istio.io/use-waypoint-canary sends ${canary.weight}% of connections to ${canary.waypoint} and the rest to ` +
+    `${canary.primary}; the trace follows the one taking most.`
+  );
 }
 
 export function ztunnelStep(fact: Fact<'ztunnel'>, proxy: string): StepWords {

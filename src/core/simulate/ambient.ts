@@ -2,7 +2,7 @@
  * Ambient mode: the walk through the node's ztunnel, a waypoint when the destination uses one, and the destination's
  * ztunnel. Decisions only, recorded as facts; explain/ words them.
  */
-import { bindWaypoint, serviceLabels, waypointIndex } from '../ambient/binding.ts';
+import { bindWaypoint, serviceMetadata, waypointIndex, type BindingTarget } from '../ambient/binding.ts';
 import { acceptsHbone } from '../ambient/enrolment.ts';
 import { GATEWAY_NAME_LABEL, HBONE_PORT, type WaypointModel } from '../ambient/waypoints.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
@@ -40,14 +40,14 @@ const podRef = (pod: PodModel) => `${pod.namespace}/${pod.name}`;
 const principalOf = (model: MeshModel, pod: PodModel) =>
   `${model.meshConfig.trustDomain}/ns/${pod.namespace}/sa/${pod.serviceAccount}`;
 
-function modelLabelsOf(model: MeshModel, service: Service): ReadonlyMap<string, string> {
-  return serviceLabels(model, service.registry, service.namespace, service.name);
+function metadataOf(model: MeshModel, service: Service) {
+  return serviceMetadata(model, service.registry, service.namespace, service.name);
 }
 
 /** The waypoint a Service or workload uses (ambient/binding.ts), as a fact. */
 export function waypointChoice(
   model: MeshModel,
-  target: { kind: 'service' | 'workload'; namespace: string; labels: ReadonlyMap<string, string> },
+  target: BindingTarget,
 ): { choice: WaypointChoice; pod: PodModel | undefined; waypoint: WaypointModel | undefined } {
   const binding = bindWaypoint(target, model.namespaces, waypointIndex(model));
   const found = binding.requested
@@ -71,6 +71,7 @@ export function waypointChoice(
       bypass: binding.bypass,
       notReadyReason: found?.notReadyReason,
       trafficType: found?.trafficType,
+      ...(binding.canary ? { canary: binding.canary } : {}),
     },
     pod,
     waypoint: binding.waypoint,
@@ -98,7 +99,8 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
     ? waypointChoice(w.model, {
         kind: 'service',
         namespace: service.namespace,
-        labels: modelLabelsOf(w.model, service),
+        labels: metadataOf(w.model, service).labels,
+        annotations: metadataOf(w.model, service).annotations,
       })
     : target
       ? waypointChoice(w.model, { kind: 'workload', namespace: target.namespace, labels: target.labels })

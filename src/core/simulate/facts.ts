@@ -134,6 +134,8 @@ export interface WaypointChoice {
     | undefined;
   notReadyReason: string | undefined;
   trafficType: 'service' | 'workload' | 'all' | 'none' | undefined;
+  /** A canary waypoint taking `weight` percent; `waypoint` above is the one taking most. */
+  canary?: { waypoint: string; weight: number; primary: string; problem: string | undefined };
 }
 
 /** What happened at one step: the data behind it, discriminated by `kind` (and `by` where a kind has several forms). */

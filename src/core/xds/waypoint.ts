@@ -52,13 +52,19 @@ export interface WaypointTargets {
 export function waypointTargets(model: MeshModel, registry: Registry, waypoint: WaypointModel): WaypointTargets {
   const waypoints = waypointIndex(model);
   const isThis = (w: WaypointModel | undefined) => w?.name === waypoint.name && w.namespace === waypoint.namespace;
+  const key = `${waypoint.namespace}/${waypoint.name}`;
   const services = registry.services.filter((service) => {
     if (service.resolution === 'Alias') return false;
     if (service.resolution === 'DynamicDNS' && !service.meshExternal) return false;
     const labels = serviceLabels(model, service.registry, service.namespace, service.name);
-    return isThis(
-      bindWaypoint({ kind: 'service', namespace: service.namespace, labels }, model.namespaces, waypoints).waypoint,
+    const binding = bindWaypoint(
+      { kind: 'service', namespace: service.namespace, labels },
+      model.namespaces,
+      waypoints,
     );
+    // A valid canary waypoint serves the Service too (ambient/waypoints.go: buildWeightedWaypoints).
+    const canary = binding.canary;
+    return isThis(binding.waypoint) || (canary?.problem === undefined && canary?.waypoint === key);
   });
   const workloads = model.pods.filter(
     (pod) =>
