@@ -655,3 +655,123 @@ spec:
     expect(other.hops.at(-1)?.endpoint).toBe('10.244.2.20:19443');
   });
 });
+
+describe('canary waypoints (waypoint_canary_test.go; ambient/waypoints.go: buildWeightedWaypoints)', () => {
+  const canaryWorld = (labels: Record<string, string>, weight: string | undefined) => {
+    const svc = withLabels(
+      service('b', 'apps', {
+        ports: [{ port: 80, name: 'http', targetPort: 18080 }],
+        selector: { app: 'b' },
+        clusterIP: '10.96.0.20',
+        annotations: weight === undefined ? {} : { 'istio.io/use-waypoint-canary-weight': weight },
+      }),
+      { 'istio.io/use-waypoint': 'weighted-primary', ...labels },
+    );
+    return doc(
+      ...world().filter((m) => !m.includes('kind: Service\n')),
+      svc,
+      waypoint('weighted-primary', 'apps'),
+      waypoint('weighted-canary', 'apps'),
+    );
+  };
+  const choiceOf = (t: Simulation) => {
+    const f = t.steps.find((s) => s.fact.kind === 'ztunnel' && s.fact.by === 'destination')?.fact;
+    return f?.kind === 'ztunnel' && f.by === 'destination' ? f.waypoint : undefined;
+  };
+
+  it('a canary at weight 100 serves every connection, and it is programmed with the Service', () => {
+    const t = run(canaryWorld({ 'istio.io/use-waypoint-canary': 'weighted-canary' }, '100'), http('apps/a'));
+    expect([waypointOf(t), outcome(t)]).toEqual(['apps/weighted-canary', 'routed']);
+    expect(choiceOf(t)?.canary).toMatchObject({ waypoint: 'apps/weighted-canary', weight: 100, problem: undefined });
+  });
+
+  it('at weight 10, or without the weight annotation (0%), the primary takes most connections', () => {
+    const labels = { 'istio.io/use-waypoint-canary': 'weighted-canary' };
+    expect(waypointOf(run(canaryWorld(labels, '10'), http('apps/a')))).toBe('apps/weighted-primary');
+    expect(waypointOf(run(canaryWorld(labels, undefined), http('apps/a')))).toBe('apps/weighted-primary');
+  });
+
+  it('a canary naming a waypoint that does not exist falls back to the primary', () => {
+    const t = run(canaryWorld({ 'istio.io/use-waypoint-canary': 'does-not-exist' }, '50'), http('apps/a'));
+    expect([waypointOf(t), outcome(t)]).toEqual(['apps/weighted-primary', 'routed']);
+    expect(choiceOf(t)?.canary?.problem).toContain('does not exist');
+  });
+
+  it('a weight that is not a percentage is ignored', () => {
+    const t = run(canaryWorld({ 'istio.io/use-waypoint-canary': 'weighted-canary' }, '150'), http('apps/a'));
+    expect(waypointOf(t)).toBe('apps/weighted-primary');
+  });
+
+  it('an ALLOW policy admitting only the canary identity at ztunnel: traffic through the canary passes', () => {
+    const onlyCanary = ap(
+      'only-canary',
+      'apps',
+      'selector: {matchLabels: {app: b}}\n' +
+        'rules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/weighted-canary"]}}]}]',
+    );
+    const labels = { 'istio.io/use-waypoint-canary': 'weighted-canary' };
+    expect(outcome(run(doc(canaryWorld(labels, '100'), onlyCanary), http('apps/a')))).toBe('routed');
+    expect(outcome(run(doc(canaryWorld(labels, '0'), onlyCanary), http('apps/a')))).toBe('denied');
+  });
+});
+
+describe("istio.io ambient getting started: secure and enforce L7 (bookinfo's productpage)", () => {
+  const bookinfo = [
+    namespace('default', AMBIENT),
+    pod('curl', 'default', { labels: { app: 'curl' }, ip: '10.244.1.5', serviceAccount: 'curl', nodeName: 'node-a' }),
+    pod('notcurl', 'default', {
+      labels: { app: 'notcurl' },
+      ip: '10.244.1.6',
+      serviceAccount: 'notcurl',
+      nodeName: 'node-a',
+    }),
+    pod('productpage-v1', 'default', {
+      labels: { app: 'productpage', version: 'v1' },
+      ip: '10.244.2.7',
+      serviceAccount: 'bookinfo-productpage',
+      nodeName: 'node-b',
+      ports: [{ containerPort: 9080 }],
+    }),
+    service('productpage', 'default', { ports: [{ port: 9080, name: 'http' }], selector: { app: 'productpage' } }),
+  ];
+  const page = (from: string, method = 'GET'): TraceRequest => ({
+    from,
+    to: 'http://productpage:9080/productpage',
+    method,
+  });
+
+  it('an L4 policy allowing only the ingress gateway: curl is refused by ztunnel (curl exit code 56)', () => {
+    const viewer = ap(
+      'productpage-viewer',
+      'default',
+      `selector: {matchLabels: {app: productpage}}
+action: ALLOW
+rules: [{from: [{source: {principals: ["cluster.local/ns/default/sa/bookinfo-gateway-istio"]}}]}]`,
+    );
+    const t = run(doc(...bookinfo, viewer), page('default/curl'));
+    expect([outcome(t), t.status, deniedBy(t)]).toEqual(['denied', null, 'ztunnel']);
+  });
+
+  it('with a waypoint and the policy attached to the Service: DELETE and other callers get RBAC: access denied', () => {
+    const enrolled = bookinfo.map((m) =>
+      m.startsWith('apiVersion: v1\nkind: Namespace')
+        ? namespace('default', { ...AMBIENT, 'istio.io/use-waypoint': 'waypoint' })
+        : m,
+    );
+    const viewer = ap(
+      'productpage-viewer',
+      'default',
+      `targetRefs: [{kind: Service, group: "", name: productpage}]
+action: ALLOW
+rules:
+- from: [{source: {principals: [cluster.local/ns/default/sa/curl]}}]
+  to: [{operation: {methods: [GET]}}]`,
+    );
+    const text = doc(...enrolled, waypoint('waypoint', 'default'), viewer);
+    const del = run(text, page('default/curl', 'DELETE'));
+    expect([...deniedAt(del), del.status]).toEqual(['denied', 'waypoint', 403]);
+    const other = run(text, page('default/notcurl'));
+    expect([...deniedAt(other), other.status]).toEqual(['denied', 'waypoint', 403]);
+    expect(callResult(run(text, page('default/curl')))).toMatchObject({ outcome: 'routed', status: 200 });
+  });
+});
