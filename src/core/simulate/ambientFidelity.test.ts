@@ -775,3 +775,120 @@ rules:
     expect(callResult(run(text, page('default/curl')))).toMatchObject({ outcome: 'routed', status: 200 });
   });
 });
+
+describe("PeerAuthentication conversion for ztunnel (ambient index testdata's peer-authn-* cases)", () => {
+  const workload = (spec: string) => pa('workload', 'apps', `selector: {matchLabels: {app: b}}\n${spec}`);
+  const naked = (text: string) => [outcome(run(text, http('naked/naked'))), outcome(run(text, tcp('naked/naked')))];
+
+  it('mesh STRICT, workload without mode: a PERMISSIVE port opens, a STRICT port stays closed', () => {
+    const text = doc(
+      ...world(),
+      strictIn('istio-system'),
+      workload('portLevelMtls:\n  19090: {mode: PERMISSIVE}\n  18080: {mode: STRICT}'),
+    );
+    expect(naked(text)).toEqual(['denied', 'routed']);
+  });
+
+  it('workload STRICT with a DISABLE port: that port accepts plaintext', () => {
+    expect(naked(doc(...world(), workload('mtls: {mode: STRICT}\nportLevelMtls:\n  19090: {mode: DISABLE}')))).toEqual([
+      'denied',
+      'routed',
+    ]);
+  });
+
+  it('mesh PERMISSIVE, namespace UNSET, mixed workload ports: only the STRICT port refuses plaintext', () => {
+    const text = doc(
+      ...world(),
+      pa('default-mesh', 'istio-system', 'mtls: {mode: PERMISSIVE}'),
+      pa('default-apps', 'apps', 'mtls: {mode: UNSET}'),
+      workload('portLevelMtls:\n  19090: {mode: STRICT}\n  18080: {mode: PERMISSIVE}'),
+    );
+    expect(naked(text)).toEqual(['routed', 'denied']);
+  });
+
+  it('mesh STRICT, namespace UNSET and a PERMISSIVE port: istiod drops the static STRICT policy and builds none', () => {
+    const text = doc(
+      ...world(),
+      strictIn('istio-system'),
+      pa('default-apps', 'apps', 'mtls: {mode: UNSET}'),
+      workload('portLevelMtls:\n  18080: {mode: PERMISSIVE}'),
+    );
+    expect(naked(text)).toEqual(['routed', 'routed']);
+    expect(naked(doc(...world(), strictIn('istio-system'), pa('default-apps', 'apps', 'mtls: {mode: UNSET}')))).toEqual(
+      ['denied', 'denied'],
+    );
+  });
+
+  it('namespace STRICT, workload PERMISSIVE: the workload wins at ztunnel', () => {
+    const text = doc(...world(), strictIn('apps'), workload('mtls: {mode: PERMISSIVE}'));
+    expect(naked(text)).toEqual(['routed', 'routed']);
+  });
+
+  it('a selector policy in the root namespace does not apply', () => {
+    const text = doc(
+      ...world(),
+      pa('root-selector', 'istio-system', 'selector: {matchLabels: {app: b}}\nmtls: {mode: STRICT}'),
+    );
+    expect(naked(text)).toEqual(['routed', 'routed']);
+  });
+});
+
+describe('an ingress gateway in front of ambient workloads (istio.io: ingress-use-waypoint)', () => {
+  const gateway = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata:
+      labels: {istio: ingressgateway, sidecar.istio.io/inject: "true"}
+      annotations: {inject.istio.io/templates: gateway}
+    spec:
+      serviceAccountName: istio-ingressgateway
+      containers: [{name: istio-proxy, image: auto, args: [proxy, router]}]`;
+  const edge = [
+    namespace('istio-system'),
+    gateway,
+    istio(
+      'Gateway',
+      'public',
+      'apps',
+      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["b.example.com"]',
+    ),
+    istio(
+      'VirtualService',
+      'public',
+      'apps',
+      'hosts: [b.example.com]\ngateways: [public]\nhttp:\n- route: [{destination: {host: b, port: {number: 80}}}]',
+    ),
+  ];
+  const request: TraceRequest = { from: 'istio-system/istio-ingressgateway', to: 'http://b.example.com/' };
+  const onlyWaypoint = ap(
+    'only-waypoint',
+    'apps',
+    'selector: {matchLabels: {app: b}}\nrules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/waypoint"]}}]}]',
+  );
+
+  it('STRICT at ztunnel: the gateway sends HBONE with its identity, so it passes', () => {
+    const t = run(doc(...world(), ...edge, strictIn('apps')), request);
+    expect([path(t), outcome(t)]).toEqual([['gateway', 'ztunnel-inbound'], 'routed']);
+  });
+
+  it('a policy admitting only the waypoint: the gateway, skipping the waypoint, is refused', () => {
+    expect(deniedAt(run(doc(...withWaypoint(), ...edge, onlyWaypoint), request))).toEqual(['denied', 'ztunnel']);
+  });
+
+  it('with ingress-use-waypoint on the Service the gateway goes through the waypoint and is admitted', () => {
+    const text = doc(
+      ...world({
+        nsLabels: { 'istio.io/use-waypoint': 'waypoint' },
+        serviceLabels: { 'istio.io/ingress-use-waypoint': 'true' },
+      }),
+      waypoint('waypoint', 'apps'),
+      ...edge,
+      onlyWaypoint,
+    );
+    const t = run(text, request);
+    expect([path(t), outcome(t)]).toEqual([['gateway', 'waypoint', 'ztunnel-inbound'], 'routed']);
+  });
+});
