@@ -806,7 +806,7 @@ describe("PeerAuthentication conversion for ztunnel (ambient index testdata's pe
     expect(naked(text)).toEqual(['routed', 'denied']);
   });
 
-  it('mesh STRICT, namespace UNSET and a PERMISSIVE port: istiod drops the static STRICT policy and builds none', () => {
+  it('mesh STRICT, namespace UNSET and a PERMISSIVE port: no STRICT policy is left at all', () => {
     const text = doc(
       ...world(),
       strictIn('istio-system'),
@@ -853,20 +853,22 @@ spec:
       'Gateway',
       'public',
       'apps',
-      'selector: {istio: ingressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["b.example.com"]',
+      'selector: {istio: ingressgateway}\nservers:\n' +
+        '- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ["b.example.com"]',
     ),
     istio(
       'VirtualService',
       'public',
       'apps',
-      'hosts: [b.example.com]\ngateways: [public]\nhttp:\n- route: [{destination: {host: b, port: {number: 80}}}]',
+      'hosts: [b.example.com]\ngateways: [public]\n' + 'http:\n- route: [{destination: {host: b, port: {number: 80}}}]',
     ),
   ];
   const request: TraceRequest = { from: 'istio-system/istio-ingressgateway', to: 'http://b.example.com/' };
   const onlyWaypoint = ap(
     'only-waypoint',
     'apps',
-    'selector: {matchLabels: {app: b}}\nrules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/waypoint"]}}]}]',
+    'selector: {matchLabels: {app: b}}\n' +
+      'rules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/waypoint"]}}]}]',
   );
 
   it('STRICT at ztunnel: the gateway sends HBONE with its identity, so it passes', () => {
