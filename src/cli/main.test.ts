@@ -285,6 +285,23 @@ describe('meshpath trace', () => {
     expect(text).toMatch(/\[cluster\] application\/sleep-\S+: PassthroughCluster/);
   });
 
+  it('applies --outbound-traffic-policy ALLOW_ANY_DYNAMIC_DNS: unknown plain HTTP to the dynamic forward proxy', () => {
+    const args = ['trace', '-f', demo, '--from', 'application/sleep', '--to', 'http://github.com', '--json'];
+    const t = JSON.parse(runCli([...args, '--outbound-traffic-policy', 'allow_any_dynamic_dns']).stdout) as {
+      outcome: string;
+      hops: Array<{ cluster?: string }>;
+    };
+    expect(t.outcome).toBe('passthrough');
+    expect(t.hops[0]?.cluster).toBe('AllowAnyDynamicDNSCluster');
+    const plain = JSON.parse(runCli(args).stdout) as { hops: Array<{ cluster?: string }> };
+    expect(plain.hops[0]?.cluster).toBe('PassthroughCluster');
+    const wrong = runCli([...args, '--outbound-traffic-policy', 'ANY']);
+    expect(wrong.stderr).toContain('must be ALLOW_ANY, REGISTRY_ONLY or ALLOW_ANY_DYNAMIC_DNS, not ANY');
+    expect(runCli(['--help']).stdout).toContain(
+      '--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY|ALLOW_ANY_DYNAMIC_DNS',
+    );
+  });
+
   it('applies --cluster-domain to the VirtualServices istiod derives from an Ingress', () => {
     const ingress = join(root, 'fixtures/scenarios/ingress-kubernetes/manifests.yaml');
     const result = runCli([

@@ -43,8 +43,8 @@ Commands:
                                         Ambient: workloads and Services as ztunnel knows them (istioctl ztunnel-config).
   trace -f FILE... --from POD --to HOST_OR_IP_OR_URL [--port N|NAME] [--protocol http|http2|grpc|https|tls|tcp]
         [--address IP] [--path /p] [--method M] [--header 'Name: value']... [--sni NAME]
-        [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY] [--dns-capture] [--cluster-domain D] [--json]
-        [--explain [--intended-cluster C]]
+        [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY|ALLOW_ANY_DYNAMIC_DNS] [--dns-capture]
+        [--cluster-domain D] [--json] [--explain [--intended-cluster C]]
                                         Where one request goes, step by step, and why. With --explain, a request
                                         that is not routed also gets the decisive reason, what was close, and the
                                         smallest change that routes it, as YAML, verified by tracing again. With
@@ -386,10 +386,11 @@ function parseTraceArgs(args: readonly string[]): TraceArgs | Help | string {
         request.sni = value('a name');
         break;
       case '--outbound-traffic-policy': {
-        const v = (value('ALLOW_ANY or REGISTRY_ONLY') ?? '').toUpperCase();
-        if (v !== '' && v !== 'ALLOW_ANY' && v !== 'REGISTRY_ONLY')
-          return `--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not ${v}.`;
-        if (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY') options.outboundTrafficPolicy = v;
+        const v = (value('ALLOW_ANY, REGISTRY_ONLY or ALLOW_ANY_DYNAMIC_DNS') ?? '').toUpperCase();
+        if (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY' || v === 'ALLOW_ANY_DYNAMIC_DNS')
+          options.outboundTrafficPolicy = v;
+        else if (v !== '')
+          return `--outbound-traffic-policy must be ALLOW_ANY, REGISTRY_ONLY or ALLOW_ANY_DYNAMIC_DNS, not ${v}.`;
         break;
       }
       case '--dns-capture':

@@ -34,6 +34,13 @@ describe('scenario links', () => {
     expect(await decodeScenario(fragment)).toEqual({ ok: true, scenario });
   });
 
+  it('keeps every outbound traffic policy what-if in a link, ALLOW_ANY_DYNAMIC_DNS too', async () => {
+    for (const outboundTrafficPolicy of ['ALLOW_ANY', 'REGISTRY_ONLY', 'ALLOW_ANY_DYNAMIC_DNS'] as const) {
+      const withPolicy = { ...scenario, options: { outboundTrafficPolicy, dnsCapture: 'manifests' as const } };
+      expect(await decodeScenario(`#${await encodeScenario(withPolicy)}`)).toEqual({ ok: true, scenario: withPolicy });
+    }
+  });
+
   it('reads #v1= links made by earlier versions, with or without a request', async () => {
     const v1 = (s: object) => {
       const json = JSON.stringify(s);

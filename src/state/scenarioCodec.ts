@@ -18,7 +18,7 @@ export interface RequestInput {
 
 /** Mesh settings the user overrides for a what-if; `manifests` keeps what the manifests say. */
 export interface MeshOptions {
-  outboundTrafficPolicy: 'manifests' | 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  outboundTrafficPolicy: 'manifests' | 'ALLOW_ANY' | 'REGISTRY_ONLY' | 'ALLOW_ANY_DYNAMIC_DNS';
   dnsCapture: 'manifests' | 'on' | 'off';
 }
 
@@ -145,7 +145,8 @@ function readOptions(value: unknown): MeshOptions | undefined {
   const policy = (value as Record<string, unknown>)['outboundTrafficPolicy'];
   const dns = (value as Record<string, unknown>)['dnsCapture'];
   return {
-    outboundTrafficPolicy: policy === 'ALLOW_ANY' || policy === 'REGISTRY_ONLY' ? policy : 'manifests',
+    outboundTrafficPolicy:
+      policy === 'ALLOW_ANY' || policy === 'REGISTRY_ONLY' || policy === 'ALLOW_ANY_DYNAMIC_DNS' ? policy : 'manifests',
     dnsCapture: dns === 'on' || dns === 'off' ? dns : 'manifests',
   };
 }

@@ -1,15 +1,18 @@
 import type { MeshModel, OutboundTrafficPolicyMode, PodModel } from './mesh.ts';
 import { DerivedCache } from './memo.ts';
 
+/** The modes a what-if can set: the mesh config's three (ALLOW_ANY_DYNAMIC_DNS is ALLOW_ANY plus its flag). */
+export type WhatIfOutboundTrafficPolicy = OutboundTrafficPolicyMode | 'ALLOW_ANY_DYNAMIC_DNS';
+
 /** What-if settings a user can try without editing the manifests. */
 export interface WhatIf {
   /** The mesh's outboundTrafficPolicy mode instead of the one the mesh config sets. */
-  outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+  outboundTrafficPolicy?: WhatIfOutboundTrafficPolicy;
   /** The client proxy's DNS capture on or off instead of what its pod says. */
   dnsCapture?: boolean;
 }
 
-const byPolicy = new DerivedCache<MeshModel, OutboundTrafficPolicyMode, MeshModel>();
+const byPolicy = new DerivedCache<MeshModel, WhatIfOutboundTrafficPolicy, MeshModel>();
 // Per analysed model, the derived models of the 4 client pods last traced with a DNS capture setting.
 const byClient = new DerivedCache<MeshModel, PodModel, Map<string, { model: MeshModel; client: PodModel }>>(4);
 
@@ -27,7 +30,11 @@ export function applyWhatIf(
   const withPolicy = policy
     ? byPolicy.get(model, policy, () => ({
         ...model,
-        meshConfig: { ...model.meshConfig, outboundTrafficPolicy: policy, allowAnyDynamicDns: false },
+        meshConfig: {
+          ...model.meshConfig,
+          outboundTrafficPolicy: policy === 'REGISTRY_ONLY' ? policy : 'ALLOW_ANY',
+          allowAnyDynamicDns: policy === 'ALLOW_ANY_DYNAMIC_DNS',
+        },
       }))
     : model;
   const dnsCapture = whatIf.dnsCapture;

@@ -193,14 +193,17 @@ function readOptions(value: unknown, at: Array<string | number>, problem: Proble
     return options;
   }
   for (const [key, v] of Object.entries(value)) {
-    if (key === 'outboundTrafficPolicy' && (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY'))
+    if (
+      key === 'outboundTrafficPolicy' &&
+      (v === 'ALLOW_ANY' || v === 'REGISTRY_ONLY' || v === 'ALLOW_ANY_DYNAMIC_DNS')
+    )
       options.outboundTrafficPolicy = v;
     else if (key === 'dnsCapture' && typeof v === 'boolean') options.dnsCapture = v;
     else if (key === 'clusterDomain' && typeof v === 'string' && v !== '') options.clusterDomain = v;
     else
       problem(
-        `Option "${key}" is unknown or has a wrong value: outboundTrafficPolicy (ALLOW_ANY or REGISTRY_ONLY), ` +
-          'dnsCapture (true or false), clusterDomain (a domain).',
+        `Option "${key}" is unknown or has a wrong value: outboundTrafficPolicy (ALLOW_ANY, REGISTRY_ONLY or ` +
+          'ALLOW_ANY_DYNAMIC_DNS), dnsCapture (true or false), clusterDomain (a domain).',
         [...at, key],
       );
   }

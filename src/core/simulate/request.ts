@@ -1,3 +1,5 @@
+import type { WhatIfOutboundTrafficPolicy } from '../model/whatIf.ts';
+
 /** A request as the application makes it, before any DNS or proxy sees it. */
 export type AppProtocol = 'http' | 'http2' | 'grpc' | 'https' | 'tls' | 'tcp';
 
@@ -21,7 +23,7 @@ export interface TraceRequest {
 }
 
 export interface TraceOptions {
-  outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  outboundTrafficPolicy?: WhatIfOutboundTrafficPolicy;
   /** Force the source proxy's DNS capture on or off; undefined keeps what the manifests say. */
   dnsCapture?: boolean;
   clusterDomain?: string;

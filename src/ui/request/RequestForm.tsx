@@ -106,6 +106,7 @@ export function RequestForm() {
               </option>
               <option value="ALLOW_ANY">ALLOW_ANY</option>
               <option value="REGISTRY_ONLY">REGISTRY_ONLY</option>
+              <option value="ALLOW_ANY_DYNAMIC_DNS">ALLOW_ANY_DYNAMIC_DNS</option>
             </select>
           </label>
           <label className="field">
