@@ -146,6 +146,34 @@ describe('meshpath help and option values', () => {
     expect(runCli(['check', `--filename=${demo}`, '--json']).exitCode).toBe(0);
   });
 
+  it('lists the bootstrap listeners and clusters every istioctl user sees, in text and in -o json', () => {
+    const pod = ['--pod', 'application/sleep', '-f', demo];
+    const listeners = runCli(['proxy-config', 'listeners', ...pod]).stdout.split('\n');
+    expect(listeners.map((l) => l.replace(/ +/g, ' '))).toEqual(
+      expect.arrayContaining([
+        '0.0.0.0 15021 ALL Inline Route: /healthz/ready*',
+        '0.0.0.0 15090 ALL Inline Route: /stats/prometheus*',
+      ]),
+    );
+    const clusters = runCli(['proxy-config', 'clusters', ...pod]).stdout.split('\n');
+    for (const name of ['agent', 'prometheus_stats', 'sds-grpc', 'xds-grpc'])
+      expect(clusters.map((l) => l.replace(/ +/g, ' '))).toContain(`${name} - - - STATIC `);
+    const json = JSON.parse(runCli(['proxy-config', 'all', ...pod, '-o', 'json']).stdout) as {
+      listeners: Array<{ name: string; kind: string; inlineRouteConfig?: unknown }>;
+      clusters: Array<{ name: string; type: string; bootstrap?: boolean }>;
+    };
+    expect(json.listeners.filter((l) => l.kind === 'bootstrap').map((l) => l.name)).toEqual([
+      '0.0.0.0_15021',
+      '0.0.0.0_15090',
+    ]);
+    expect(json.clusters.filter((c) => c.bootstrap).map((c) => `${c.name} ${c.type}`)).toEqual([
+      'prometheus_stats STATIC',
+      'agent STATIC',
+      'sds-grpc STATIC',
+      'xds-grpc STATIC',
+    ]);
+  });
+
   it('accepts a proxy-config kind in singular or plural form, nothing else', () => {
     expect(runCli(['proxy-config', 'listener', '--pod', 'application/sleep', '-f', demo]).exitCode).toBe(0);
     for (const kind of ['listenerss', 'alls', 'clusterss']) {

@@ -19,6 +19,7 @@ import {
   escapeInvisible,
   formatTable,
   lookupPod,
+  proxyConfigForDump,
   proxyConfigTables,
   traceRequest,
   ztunnelConfigTables,
@@ -292,12 +293,13 @@ function runProxyConfig(rest: readonly string[], readStdin: ReadStdin): CommandR
   const result = computeProxyConfig(analysis, args.pod);
   if (!result.ok) return { stdout: '', stderr: `meshpath proxy-config: ${result.reason}\n`, exitCode: 2 };
   const stderr = readingNote('proxy-config', files) + sourceNote('proxy-config', analysis, args.pod);
-  const { config } = result;
   if (args.json) {
+    // As Envoy's config dump: the bootstrap's static listeners, routes and clusters too.
+    const config = proxyConfigForDump(result.config);
     const pick = args.kind === 'all' ? config : { proxy: config.proxy, [args.kind]: config[args.kind] };
     return { stdout: toJson(pick), stderr, exitCode: 0 };
   }
-  const tables = proxyConfigTables(config);
+  const tables = proxyConfigTables(result.config);
   const kinds = args.kind === 'all' ? (['listeners', 'routes', 'clusters', 'endpoints'] as const) : [args.kind];
   const text = kinds
     .map((kind) => (args.kind === 'all' ? `${kind.toUpperCase()}:\n` : '') + formatTable(tables[kind]))

@@ -80,6 +80,7 @@ export {
 export { directDestination, reverseRequest, type ReverseRequest } from './ends/reverse.ts';
 export { ztunnelConfigTables, type ZtunnelConfigTables } from './ambient/ztunnelConfig.ts';
 export { formatTable, proxyConfigTables, type ProxyConfigTables, type Table, type TableRow } from './xds/tables.ts';
+export { bootstrapResources, proxyConfigForDump, type BootstrapResources } from './xds/bootstrap.ts';
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   return (

@@ -1,4 +1,5 @@
 import type { ObjectSource } from '../model/mesh.ts';
+import { proxyConfigForDump } from './bootstrap.ts';
 import type { FilterChain, FilterChainMatch, ProxyConfig, RouteConfiguration, RouteMatch } from './types.ts';
 
 /** One row of a proxy-config table, with the objects that produced it. */
@@ -54,29 +55,15 @@ function describeRouteMatch(match: RouteMatch): string {
 }
 
 /** The DESTINATION column (istioctl/pkg/writer/envoy/configdump/listener.go: getFilterType, describeRouteConfig). */
-function describeChainDestination(chain: FilterChain, routes: readonly RouteConfiguration[]): string {
+function describeChainDestination(
+  chain: FilterChain,
+  routes: readonly RouteConfiguration[],
+  inline?: RouteConfiguration,
+): string {
   if (chain.action.kind === 'http') return `Route: ${chain.action.routeConfigName}`;
   if (chain.action.kind === 'http-inline') {
     const name = chain.action.routeConfigName;
-    const config = routes.find((r) => r.name === name);
-    const vhost = config?.virtualHosts[0];
-    const route = vhost?.routes[0];
-    if (
-      config &&
-      config.virtualHosts.length === 1 &&
-      vhost?.domains.length === 1 &&
-      vhost.domains[0] === '*' &&
-      vhost.routes.length === 1 &&
-      route?.action.kind === 'route' &&
-      route.action.clusters.length === 1
-    ) {
-      const cluster = route.action.clusters[0]?.name ?? '';
-      return cluster.includes('Cluster') ? cluster : `Cluster: ${cluster}`;
-    }
-    const matches = (config?.virtualHosts ?? []).map((v) =>
-      v.routes.map((r) => describeRouteMatch(r.match)).join(', '),
-    );
-    return `Inline Route: ${matches.join('; ')}`;
+    return describeInlineRoute(inline ?? routes.find((r) => r.name === name));
   }
   const cluster =
     chain.action.clusters.length === 1
@@ -85,6 +72,31 @@ function describeChainDestination(chain: FilterChain, routes: readonly RouteConf
   // istioctl prints a BlackHoleCluster tcp_proxy as Non-HTTP/Non-TCP.
   if (cluster === 'BlackHoleCluster') return 'Non-HTTP/Non-TCP';
   return cluster.includes('Cluster') && !cluster.includes('|') ? cluster : `Cluster: ${cluster}`;
+}
+
+/** A match-all route to one cluster prints as that cluster, anything else as its matches (getMatchAllCluster). */
+function describeInlineRoute(config: RouteConfiguration | undefined): string {
+  const vhost = config?.virtualHosts[0];
+  const route = vhost?.routes[0];
+  if (
+    config &&
+    config.virtualHosts.length === 1 &&
+    vhost?.domains.length === 1 &&
+    vhost.domains[0] === '*' &&
+    vhost.routes.length === 1 &&
+    route?.match.path.kind === 'prefix' &&
+    route.match.path.value === '/' &&
+    route.action.kind === 'route' &&
+    route.action.clusters.length === 1
+  ) {
+    const cluster = route.action.clusters[0]?.name ?? '';
+    return cluster.includes('Cluster') ? cluster : `Cluster: ${cluster}`;
+  }
+  const matches = (config?.virtualHosts ?? []).map((v) => {
+    const described = v.routes.map((r) => describeRouteMatch(r.match)).join(', ');
+    return v.domains.length === 1 && v.domains[0] === '*' ? described : `${v.domains.join('/')} ${described}`;
+  });
+  return `Inline Route: ${matches.join('; ')}`;
 }
 
 /**
@@ -116,7 +128,9 @@ function clusterSortKey(name: string): [string, string, number, string] {
  * route.go PrintRouteSummary, cluster.go PrintClusterSummary, and istioctl/pkg/writer/envoy/clusters/clusters.go
  * PrintEndpointsSummary), for the CLI and the app alike.
  */
-export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
+export function proxyConfigTables(pushed: ProxyConfig): ProxyConfigTables {
+  // Envoy's config dump, and so istioctl, lists the bootstrap's static listeners and clusters with istiod's.
+  const config = proxyConfigForDump(pushed);
   const listeners = [...config.listeners].sort((a, b) => a.port - b.port || a.address.localeCompare(b.address));
   const listenerRows: TableRow[] =
     config.proxy.kind === 'waypoint'
@@ -125,7 +139,7 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
           [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]
             .map((chain) => ({
               match: describeChainMatch(chain.match),
-              destination: describeChainDestination(chain, config.routes),
+              destination: describeChainDestination(chain, config.routes, listener.inlineRouteConfig),
               sources: chain.sources,
             }))
             .sort((a, b) => (a.destination < b.destination ? 1 : a.destination > b.destination ? -1 : 0))
@@ -135,8 +149,9 @@ export function proxyConfigTables(config: ProxyConfig): ProxyConfigTables {
             })),
         );
   const routes = [...config.routes].sort((a, b) => {
-    const an = Number(a.name);
-    const bn = Number(b.name);
+    // Go's strconv.Atoi, as istioctl sorts: an unnamed (static) route configuration is no number.
+    const an = a.name === '' ? NaN : Number(a.name);
+    const bn = b.name === '' ? NaN : Number(b.name);
     return Number.isNaN(an) || Number.isNaN(bn) ? 0 : an - bn;
   });
   const routeRows: TableRow[] = routes.flatMap((rc) =>

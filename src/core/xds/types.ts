@@ -29,7 +29,8 @@ export interface FilterChain {
   sources: ObjectSource[];
 }
 
-export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway' | 'waypoint';
+/** `bootstrap`: a static listener of the proxy's bootstrap (15021, 15090), only printed, never traced through. */
+export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway' | 'waypoint' | 'bootstrap';
 
 export interface Listener {
   name: string;
@@ -48,6 +49,8 @@ export interface Listener {
   services: string[];
   /** Services that wanted this listener but lost a conflict to an earlier one. */
   droppedServices: Array<{ hostname: string; reason: string }>;
+  /** The unnamed route configuration a bootstrap listener carries inline. */
+  inlineRouteConfig?: RouteConfiguration;
 }
 
 export interface StringMatcher {
@@ -136,6 +139,8 @@ export interface Cluster {
   loadBalancer: string;
   destinationRule: ObjectSource | undefined;
   sources: ObjectSource[];
+  /** A static cluster of the proxy's bootstrap (agent, sds-grpc, ...), not pushed by istiod; only printed. */
+  bootstrap?: true;
 }
 
 export interface LbEndpoint {
