@@ -228,6 +228,8 @@ test('the Proxy config panel shows istioctl-style tables for a pod, filterable a
   const listeners = page.getByRole('table', { name: /^listeners of application\/sleep-/ });
   await expect(listeners).toContainText('Route: 7777');
   await expect(listeners).toContainText('SNI: google.com');
+  // The bootstrap's static listeners, as istioctl lists them.
+  await expect(listeners).toContainText('Inline Route: /healthz/ready*');
   await page.getByRole('tab', { name: /^routes/ }).click();
   const routes = page.getByRole('table', { name: /^routes of / });
   await expect(routes).toContainText('dest-svc-v1.application.svc.cluster.local:7777');

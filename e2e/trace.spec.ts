@@ -114,6 +114,27 @@ test('a shared link restores manifests, request and options exactly', async ({ p
   await expect(other.getByRole('status', { name: 'Outcome' })).toContainText('502');
 });
 
+test('the ALLOW_ANY_DYNAMIC_DNS what-if sends unknown HTTP to the dynamic forward proxy, and a link keeps it', async ({
+  page,
+  context,
+}) => {
+  await openApp(page);
+  await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
+  await page.getByText('Request details and mesh options').click();
+  await page.getByRole('combobox', { name: 'Outbound traffic policy' }).selectOption('ALLOW_ANY_DYNAMIC_DNS');
+  const outcome = page.getByRole('status', { name: 'Outcome' });
+  await expect(outcome).toContainText('AllowAnyDynamicDNSCluster');
+  await expect(outcome).toContainText('What-if: ALLOW_ANY_DYNAMIC_DNS');
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  const other = await context.newPage();
+  await other.goto(link);
+  await waitForApp(other);
+  await expect(other.getByRole('status', { name: 'Outcome' })).toContainText('AllowAnyDynamicDNSCluster');
+  await other.getByText('Request details and mesh options').click();
+  await expect(other.getByRole('combobox', { name: 'Outbound traffic policy' })).toHaveValue('ALLOW_ANY_DYNAMIC_DNS');
+});
+
 test('a downloaded scenario file opens again by upload, and the path exports as PNG', async ({ page }) => {
   await openApp(page);
   await page.getByRole('combobox', { name: 'Destination' }).fill('http://github.com/');
