@@ -117,10 +117,16 @@ export function describeDomains(domains: readonly string[]): string {
   return kept.join(', ');
 }
 
+/** Host, subset, port, direction: the order istioctl sorts clusters in (cluster.go retrieveSortedClusterSlice). */
 function clusterSortKey(name: string): [string, string, number, string] {
   const parts = name.split('|');
   if (parts.length < 4) return [name, '', 0, ''];
-  return [parts[3] ?? '', parts[0] ?? '', Number(parts[1]), parts[2] ?? ''];
+  return [parts[3] ?? '', parts[2] ?? '', Number(parts[1]), parts[0] ?? ''];
+}
+
+/** Go's string order: by code unit, so upper case before lower case. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -181,9 +187,9 @@ export function proxyConfigTables(pushed: ProxyConfig): ProxyConfigTables {
   );
   const clusterRows: TableRow[] = [...config.clusters]
     .sort((a, b) => {
-      const [ah, ad, ap, as] = clusterSortKey(a.name);
-      const [bh, bd, bp, bs] = clusterSortKey(b.name);
-      return ah.localeCompare(bh) || ad.localeCompare(bd) || ap - bp || as.localeCompare(bs);
+      const [ah, as, ap, ad] = clusterSortKey(a.name);
+      const [bh, bs, bp, bd] = clusterSortKey(b.name);
+      return byteOrder(ah, bh) || byteOrder(as, bs) || ap - bp || byteOrder(ad, bd);
     })
     .map((cluster) => {
       const parts = cluster.name.split('|');
