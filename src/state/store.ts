@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Diagnostic, ManifestFile, ReverseRequest, SourceRange, TraceResult } from '../core/index.ts';
 import type { StepSource } from './stepSources.ts';
-import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
+import type { EngineInput, EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
 import { WorkspaceHistory, type HistoryEntry } from './history.ts';
@@ -87,9 +87,9 @@ export interface WorkspaceState {
   removeFile: (index: number) => void;
   /**
    * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
-   * (every action that replaces the user's work passes one).
+   * (every action that replaces the user's work passes one); or, at start-up, the saved work a link replaces.
    */
-  loadScenario: (scenario: Scenario, notice?: Notice, keep?: string) => void;
+  loadScenario: (scenario: Scenario, notice?: Notice, keep?: string | { summary: string; scenario: Scenario }) => void;
   /** The browser would not save the work: say so until the tab closes. */
   warnStorage: () => void;
   /**
@@ -148,16 +148,15 @@ export function stepsCausedBy(trace: TraceResult | undefined, at: { file: string
   );
 }
 
-const initialInput: EngineInput = {
-  files: DEFAULT_EXAMPLE.scenario.files,
-  request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST,
-  options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
-};
-const initialOutput = new EngineSession().run(initialInput);
+/**
+ * What the store holds before the start-up chooses what to open (a link, the saved work or the demo): nothing is
+ * analysed for it, so a link or the saved work is the only thing analysed at start-up.
+ */
+export const INITIAL_REQUEST: RequestInput = DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST;
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
-  const keep = (summary: string) => {
-    const safe = workspaceHistory.keep(scenarioOf(get()), summary);
+  const keep = (summary: string, scenario: Scenario = scenarioOf(get())) => {
+    const safe = workspaceHistory.keep(scenario, summary);
     set({ history: workspaceHistory.list(), ...(safe ? {} : { storageWarning: STORAGE_WARNING }) });
   };
   /** A typed change of the request waiting for the keys to pause. */
@@ -170,18 +169,19 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     engine({ ...scenarioOf(get()), proxyConfigFor: get().proxyConfigFor });
   };
   return {
-    files: initialInput.files,
+    files: DEFAULT_EXAMPLE.scenario.files,
     activeFile: 0,
-    request: initialInput.request,
-    options: initialInput.options,
-    analysis: { ...EMPTY_LEAN_ANALYSIS, ...initialOutput.analysis },
-    trace: initialOutput.trace?.result,
-    source: initialOutput.trace?.source,
-    reverse: initialOutput.trace?.reverse,
-    stepSources: initialOutput.trace?.stepSources ?? [],
-    relatedProblems: initialOutput.trace?.related ?? [],
-    pathTests: initialOutput.pathTests ?? EMPTY_PATH_TESTS,
-    computing: false,
+    request: INITIAL_REQUEST,
+    options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
+    analysis: EMPTY_LEAN_ANALYSIS,
+    trace: undefined,
+    source: undefined,
+    reverse: undefined,
+    stepSources: [],
+    relatedProblems: [],
+    pathTests: EMPTY_PATH_TESTS,
+    // Until the start-up has loaded what it opens and the first result has come.
+    computing: true,
     proxyConfigFor: undefined,
     proxyConfig: undefined,
     selectedNodeId: null,
@@ -269,8 +269,9 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       });
       recompute();
     },
-    loadScenario: (scenario, notice, summary) => {
-      if (summary) keep(summary);
+    loadScenario: (scenario, notice, kept) => {
+      if (typeof kept === 'string') keep(kept);
+      else if (kept) keep(kept.summary, kept.scenario);
       const files = scenario.files.length > 0 ? scenario.files : [{ name: 'manifests.yaml', text: '' }];
       set({
         files,
