@@ -86,6 +86,11 @@ export interface WorkspaceState {
   }) => void;
   removeFile: (index: number) => void;
   /**
+   * Renames a file (its tab): the new name is kept in saves, share links and Recent. Returns why a name cannot be
+   * used (empty, taken by another file, too long), or undefined once renamed.
+   */
+  renameFile: (index: number, name: string) => string | undefined;
+  /**
    * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
    * (every action that replaces the user's work passes one); or, at start-up, the saved work a link replaces.
    */
@@ -132,6 +137,17 @@ let revealCounter = 0;
 
 /** How long a typed change of the request waits for the next key before it is traced. */
 export const TYPING_DELAY_MS = 60;
+
+/** The longest file name a tab takes. */
+export const MAX_FILE_NAME = 100;
+
+/** Why `name` cannot name the file at `index` among `files`, or undefined when it can. */
+export function fileNameProblem(name: string, files: readonly ManifestFile[], index: number): string | undefined {
+  if (name === '') return 'A file needs a name.';
+  if (name.length > MAX_FILE_NAME) return `A file name has at most ${MAX_FILE_NAME} characters.`;
+  if (files.some((f, i) => i !== index && f.name === name)) return `Another file is already named ${name}.`;
+  return undefined;
+}
 
 /** The inputs that make a scenario: what is saved, shared and undone. */
 export function scenarioOf(state: Pick<WorkspaceState, 'files' | 'request' | 'options'>): Required<Scenario> {
@@ -268,6 +284,21 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
         notice: { kind: 'info', message: `Closed ${removed.name}.`, undo: scenarioOf(before) },
       });
       recompute();
+    },
+    renameFile: (index, wanted) => {
+      const files = get().files;
+      const file = files[index];
+      const name = wanted.trim();
+      if (!file) return 'There is no such file.';
+      if (name === file.name) return undefined;
+      const problem = fileNameProblem(name, files, index);
+      if (problem) return problem;
+      const renamed = files.map((f, i) => (i === index ? { ...f, name } : f));
+      // Where the editor is asked to show lines follows the file.
+      const reveal = get().reveal;
+      set({ files: renamed, ...(reveal?.file === file.name ? { reveal: { ...reveal, file: name } } : {}) });
+      recompute();
+      return undefined;
     },
     loadScenario: (scenario, notice, kept) => {
       if (typeof kept === 'string') keep(kept);
