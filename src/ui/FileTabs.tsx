@@ -10,8 +10,10 @@ export function FileTabs() {
   const activeFile = useWorkspace((s) => s.activeFile);
   const setActiveFile = useWorkspace((s) => s.setActiveFile);
   const removeFile = useWorkspace((s) => s.removeFile);
-  const [renaming, setRenaming] = useState<number | null>(null);
+  /** The tab being renamed, and where its field goes (over the tab, outside the tab list, which owns only tabs). */
+  const [renaming, setRenaming] = useState<{ index: number; left: number } | null>(null);
   const tabs = useRef(new Map<number, HTMLButtonElement>());
+  const list = useRef<HTMLDivElement>(null);
   /** The tab to focus once the rename field is gone. */
   const refocus = useRef<number | null>(null);
   useEffect(() => {
@@ -20,19 +22,21 @@ export function FileTabs() {
     refocus.current = null;
   });
 
+  const startRenaming = (index: number) => {
+    const tab = tabs.current.get(index)?.parentElement;
+    setActiveFile(index);
+    setRenaming({ index, left: (tab?.offsetLeft ?? 0) - (list.current?.scrollLeft ?? 0) });
+  };
   const finish = (index: number) => {
     refocus.current = index;
     setRenaming(null);
   };
+  const renamed = renaming ? files[renaming.index] : undefined;
 
   return (
-    <div className="file-tabs" role="tablist" aria-label="Files">
-      {files.map((f, index) =>
-        renaming === index ? (
-          <div key={f.name} role="presentation" className="file-tab active renaming">
-            <RenameField index={index} name={f.name} onDone={() => finish(index)} />
-          </div>
-        ) : (
+    <div className="file-tabs-bar">
+      <div ref={list} className="file-tabs" role="tablist" aria-label="Files">
+        {files.map((f, index) => (
           // The tab list owns only tabs: the close button is for the mouse; the keyboard closes a tab with Delete.
           <div key={f.name} role="presentation" className={`file-tab${index === activeFile ? ' active' : ''}`}>
             <button
@@ -46,16 +50,12 @@ export function FileTabs() {
               aria-description="F2 renames the file, Delete closes it"
               title="Double-click or F2 to rename"
               onClick={() => setActiveFile(index)}
-              onDoubleClick={() => {
-                setActiveFile(index);
-                setRenaming(index);
-              }}
+              onDoubleClick={() => startRenaming(index)}
               onKeyDown={(event) => {
                 if (event.key === 'Delete') removeFile(index);
                 if (event.key === 'F2') {
                   event.preventDefault();
-                  setActiveFile(index);
-                  setRenaming(index);
+                  startRenaming(index);
                 }
               }}
             >
@@ -72,7 +72,17 @@ export function FileTabs() {
               ×
             </button>
           </div>
-        ),
+        ))}
+      </div>
+      {renaming && renamed && (
+        <div className="rename-tab-box" style={{ left: Math.max(0, renaming.left) }}>
+          <RenameField
+            key={renamed.name}
+            index={renaming.index}
+            name={renamed.name}
+            onDone={() => finish(renaming.index)}
+          />
+        </div>
       )}
     </div>
   );
