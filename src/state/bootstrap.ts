@@ -1,7 +1,6 @@
-import { DEFAULT_EXAMPLE, findExample } from './examples.ts';
 import { loadSavedScenario, saveScenario } from './persistence.ts';
-import { decodeScenario, type Scenario } from './scenarioCodec.ts';
 import { createEngineClient } from './engineClient.ts';
+import { openStartingWorkspace } from './startup.ts';
 import { scenarioOf, setEngine, useWorkspace } from './store.ts';
 
 /** Above this many characters of manifests the workspace is saved only when the tab is hidden or closed. */
@@ -15,37 +14,7 @@ function safeStorage(): Storage | undefined {
   }
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * Opens what a link holds. The user's saved work is kept in the history first (so a reload cannot lose it) and stays
- * one Undo away whenever it differs.
- */
-function openFromLink(scenario: Scenario, message: string, saved: Scenario | undefined, summary: string): void {
-  const { loadScenario, setNotice } = useWorkspace.getState();
-  if (saved) loadScenario(saved);
-  const before = scenarioOf(useWorkspace.getState());
-  loadScenario(scenario);
-  const now = scenarioOf(useWorkspace.getState());
-  // Only work the link replaces is kept (a reload of the same link replaces nothing). A saved scenario from before
-  // requests were saved compares on what it has.
-  if (saved && JSON.stringify(now) !== JSON.stringify(scenarioOf({ ...now, ...saved }))) {
-    loadScenario(before);
-    loadScenario(scenario, undefined, summary);
-    setNotice({ kind: 'info', message, undo: saved });
-  }
-}
-
-/**
- * Chooses what the first screen shows: a scenario link (`#v1=…`), an example link (`#example=demo`), the user's last
- * text (local storage), or the demo. Then saves every change, so a reload loses nothing.
- */
+/** Opens what the first screen shows (see startingWorkspace), then saves every change: a reload loses nothing. */
 export async function bootstrapWorkspace(): Promise<void> {
   setEngine(
     createEngineClient(
@@ -62,35 +31,7 @@ export async function bootstrapWorkspace(): Promise<void> {
     ),
   );
   const storage = safeStorage();
-  const { loadScenario } = useWorkspace.getState();
-  const hash = window.location.hash;
-  const saved = loadSavedScenario(storage);
-
-  if (hash.startsWith('#example=')) {
-    const id = safeDecode(hash.slice('#example='.length));
-    const example = findExample(id);
-    if (example)
-      openFromLink(
-        example.scenario,
-        `Opened the example “${example.title}”. Your previous files are one click away.`,
-        saved,
-        `Before opening the example “${example.title}” from a link`,
-      );
-    else
-      loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: `There is no example named “${id}”.` });
-  } else if (hash.startsWith('#v') || /^#%/.test(hash)) {
-    const decoded = await decodeScenario(hash);
-    if (decoded.ok)
-      openFromLink(
-        decoded.scenario,
-        'Opened the shared scenario. Your previous files are one click away.',
-        saved,
-        'Before opening a shared link',
-      );
-    else loadScenario(saved ?? DEFAULT_EXAMPLE.scenario, { kind: 'error', message: decoded.reason });
-  } else if (saved) {
-    loadScenario(saved);
-  }
+  await openStartingWorkspace(window.location.hash, loadSavedScenario(storage));
 
   let timer: ReturnType<typeof setTimeout> | undefined;
   let warned = false;

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Diagnostic, ManifestFile, ReverseRequest, SourceRange, TraceResult } from '../core/index.ts';
 import type { StepSource } from './stepSources.ts';
-import { EngineSession, type EngineInput, type EngineOutput } from './engine.ts';
+import type { EngineInput, EngineOutput } from './engine.ts';
 import { EMPTY_LEAN_ANALYSIS, type LeanAnalysis, type ProxyConfigView, type SourcePodSummary } from './leanView.ts';
 import { DEFAULT_EXAMPLE } from './examples.ts';
 import { WorkspaceHistory, type HistoryEntry } from './history.ts';
@@ -86,10 +86,15 @@ export interface WorkspaceState {
   }) => void;
   removeFile: (index: number) => void;
   /**
-   * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
-   * (every action that replaces the user's work passes one).
+   * Renames a file (its tab): the new name is kept in saves, share links and Recent. Returns why a name cannot be
+   * used (empty, taken by another file, too long), or undefined once renamed.
    */
-  loadScenario: (scenario: Scenario, notice?: Notice, keep?: string) => void;
+  renameFile: (index: number, name: string) => string | undefined;
+  /**
+   * Replaces the workspace. With `keep`, the workspace as it was is first kept in the history under that summary
+   * (every action that replaces the user's work passes one); or, at start-up, the saved work a link replaces.
+   */
+  loadScenario: (scenario: Scenario, notice?: Notice, keep?: string | { summary: string; scenario: Scenario }) => void;
   /** The browser would not save the work: say so until the tab closes. */
   warnStorage: () => void;
   /**
@@ -133,6 +138,17 @@ let revealCounter = 0;
 /** How long a typed change of the request waits for the next key before it is traced. */
 export const TYPING_DELAY_MS = 60;
 
+/** The longest file name a tab takes. */
+export const MAX_FILE_NAME = 100;
+
+/** Why `name` cannot name the file at `index` among `files`, or undefined when it can. */
+export function fileNameProblem(name: string, files: readonly ManifestFile[], index: number): string | undefined {
+  if (name === '') return 'A file needs a name.';
+  if (name.length > MAX_FILE_NAME) return `A file name has at most ${MAX_FILE_NAME} characters.`;
+  if (files.some((f, i) => i !== index && f.name === name)) return `Another file is already named ${name}.`;
+  return undefined;
+}
+
 /** The inputs that make a scenario: what is saved, shared and undone. */
 export function scenarioOf(state: Pick<WorkspaceState, 'files' | 'request' | 'options'>): Required<Scenario> {
   return { files: state.files, request: state.request, options: state.options };
@@ -148,16 +164,15 @@ export function stepsCausedBy(trace: TraceResult | undefined, at: { file: string
   );
 }
 
-const initialInput: EngineInput = {
-  files: DEFAULT_EXAMPLE.scenario.files,
-  request: DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST,
-  options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
-};
-const initialOutput = new EngineSession().run(initialInput);
+/**
+ * What the store holds before the start-up chooses what to open (a link, the saved work or the demo): nothing is
+ * analysed for it, so a link or the saved work is the only thing analysed at start-up.
+ */
+export const INITIAL_REQUEST: RequestInput = DEFAULT_EXAMPLE.scenario.request ?? EMPTY_REQUEST;
 
 export const useWorkspace = create<WorkspaceState>()((set, get) => {
-  const keep = (summary: string) => {
-    const safe = workspaceHistory.keep(scenarioOf(get()), summary);
+  const keep = (summary: string, scenario: Scenario = scenarioOf(get())) => {
+    const safe = workspaceHistory.keep(scenario, summary);
     set({ history: workspaceHistory.list(), ...(safe ? {} : { storageWarning: STORAGE_WARNING }) });
   };
   /** A typed change of the request waiting for the keys to pause. */
@@ -170,18 +185,19 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     engine({ ...scenarioOf(get()), proxyConfigFor: get().proxyConfigFor });
   };
   return {
-    files: initialInput.files,
+    files: DEFAULT_EXAMPLE.scenario.files,
     activeFile: 0,
-    request: initialInput.request,
-    options: initialInput.options,
-    analysis: { ...EMPTY_LEAN_ANALYSIS, ...initialOutput.analysis },
-    trace: initialOutput.trace?.result,
-    source: initialOutput.trace?.source,
-    reverse: initialOutput.trace?.reverse,
-    stepSources: initialOutput.trace?.stepSources ?? [],
-    relatedProblems: initialOutput.trace?.related ?? [],
-    pathTests: initialOutput.pathTests ?? EMPTY_PATH_TESTS,
-    computing: false,
+    request: INITIAL_REQUEST,
+    options: DEFAULT_EXAMPLE.scenario.options ?? DEFAULT_OPTIONS,
+    analysis: EMPTY_LEAN_ANALYSIS,
+    trace: undefined,
+    source: undefined,
+    reverse: undefined,
+    stepSources: [],
+    relatedProblems: [],
+    pathTests: EMPTY_PATH_TESTS,
+    // Until the start-up has loaded what it opens and the first result has come.
+    computing: true,
     proxyConfigFor: undefined,
     proxyConfig: undefined,
     selectedNodeId: null,
@@ -269,8 +285,24 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
       });
       recompute();
     },
-    loadScenario: (scenario, notice, summary) => {
-      if (summary) keep(summary);
+    renameFile: (index, wanted) => {
+      const files = get().files;
+      const file = files[index];
+      const name = wanted.trim();
+      if (!file) return 'There is no such file.';
+      if (name === file.name) return undefined;
+      const problem = fileNameProblem(name, files, index);
+      if (problem) return problem;
+      const renamed = files.map((f, i) => (i === index ? { ...f, name } : f));
+      // Where the editor is asked to show lines follows the file.
+      const reveal = get().reveal;
+      set({ files: renamed, ...(reveal?.file === file.name ? { reveal: { ...reveal, file: name } } : {}) });
+      recompute();
+      return undefined;
+    },
+    loadScenario: (scenario, notice, kept) => {
+      if (typeof kept === 'string') keep(kept);
+      else if (kept) keep(kept.summary, kept.scenario);
       const files = scenario.files.length > 0 ? scenario.files : [{ name: 'manifests.yaml', text: '' }];
       set({
         files,

@@ -56,9 +56,56 @@ describe('kinds and API versions', () => {
     expect(editDistance('ab', 'ba')).toBe(1);
   });
 
-  it('lists an unknown kind from another project without complaint', () => {
+  it('notes each kind it does not know once, at its first object, with how many objects there are', () => {
+    const certificate = (name: string, line = '') =>
+      `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: ${name}\n  namespace: shop\n${line}`;
+    const text = [
+      certificate('web'),
+      'apiVersion: example.com/v1\nkind: FooBar\nmetadata:\n  name: one\n',
+      certificate('api'),
+      certificate('admin'),
+      // The same kind in another version of its group is the same kind.
+      certificate('old').replace('cert-manager.io/v1', 'cert-manager.io/v1alpha2'),
+      // A kind in the core group that does not exist is not known either.
+      'apiVersion: v1\nkind: FooBar\nmetadata:\n  name: two\n',
+    ].join('---\n');
+    const notes = run(text).diagnostics.filter((d) => d.code === 'UNKNOWN_KIND');
+    expect(notes.map((d) => [d.severity, d.range.start.line, d.range.start.column, d.message])).toEqual([
+      [
+        'info',
+        2,
+        7,
+        'Meshpath does not know the kind Certificate (cert-manager.io/v1): 4 objects are listed but not used; ' +
+          'this is the first.',
+      ],
+      ['info', 8, 7, 'Meshpath does not know the kind FooBar (example.com/v1): this object is listed but not used.'],
+      ['info', 31, 7, 'Meshpath does not know the kind FooBar (v1): this object is listed but not used.'],
+    ]);
+    // A kind it knows, a misspelt one and an Istio group's wrong kind keep their own messages, not this note.
+    expect(at(object('v1', 'Service', 'spec: {ports: [{port: 80}]}\n'))).toEqual([]);
+    expect(at(object('networking.istio.io/v1', 'VirtualSevice'))).toEqual(['warning UNKNOWN_KIND@2:7']);
+    expect(at(object('networking.istio.io/v1', 'Frobnicator'))).toEqual(['warning UNKNOWN_KIND@2:7']);
+  });
+
+  it('keeps a large export with many custom kinds readable: one note per kind, not per object', () => {
+    const kinds = ['Certificate', 'Issuer', 'ServiceMonitor', 'PrometheusRule', 'Application'];
+    const documents: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const kind = kinds[i % kinds.length] ?? 'Certificate';
+      documents.push(`apiVersion: example.com/v1\nkind: ${kind}\nmetadata:\n  name: o${i}\n  namespace: ns\n`);
+    }
+    const notes = run(documents.join('---\n')).diagnostics.filter((d) => d.code === 'UNKNOWN_KIND');
+    expect(notes.map((d) => d.message.replace(/ \(.*/, ''))).toEqual(
+      kinds.map((k) => `Meshpath does not know the kind ${k}`),
+    );
+    expect(notes.every((d) => d.message.includes('4000 objects are listed but not used; this is the first'))).toBe(
+      true,
+    );
+  });
+
+  it('lists an unknown kind from another project with a note, not a complaint', () => {
     const analysis = run(object('cert-manager.io/v1', 'Certificate', 'spec: {}\n'));
-    expect(analysis.diagnostics).toEqual([]);
+    expect(analysis.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['info UNKNOWN_KIND']);
     expect(analysis.objects).toHaveLength(1);
   });
 });

@@ -124,6 +124,7 @@ export function validateObjects(
   diagnostics: Diagnostic[],
 ): void {
   const seen = new Map<string, ManifestObject>();
+  const unknownKinds = new Map<string, { first: ManifestObject; count: number }>();
   for (const object of objects) {
     const lines = lineIndexes.get(object.file);
     if (!lines) continue;
@@ -147,6 +148,12 @@ export function validateObjects(
           `${object.apiVersion} has no kind ${object.kind}. This object is listed but not used.`,
           ['kind'],
         );
+      } else {
+        // Said once per kind, not per object: an export with thousands of custom resources stays readable.
+        const key = `${object.apiVersion.split('/')[0]}|${object.kind}`;
+        const known = unknownKinds.get(key);
+        if (known) known.count++;
+        else unknownKinds.set(key, { first: object, count: 1 });
       }
     } else if (info.apiVersions && !info.apiVersions.includes(object.apiVersion)) {
       reader.report(
@@ -188,4 +195,24 @@ export function validateObjects(
     }
     seen.set(identity, object);
   }
+  for (const { first, count } of unknownKinds.values()) reportUnknownKind(first, count, lineIndexes, diagnostics);
+}
+
+/** One note per kind Meshpath does not know (a custom resource, a kind of another tool), at its first object. */
+function reportUnknownKind(
+  first: ManifestObject,
+  count: number,
+  lineIndexes: ReadonlyMap<string, LineIndex>,
+  diagnostics: Diagnostic[],
+): void {
+  const lines = lineIndexes.get(first.file);
+  if (!lines) return;
+  const what =
+    count === 1 ? 'this object is listed but not used' : `${count} objects are listed but not used; this is the first`;
+  new ObjectReader(first, lines, diagnostics).report(
+    'info',
+    'UNKNOWN_KIND',
+    `Meshpath does not know the kind ${first.kind} (${first.apiVersion}): ${what}.`,
+    ['kind'],
+  );
 }

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useMemo, useState, type DragEvent } from 'react';
 import { useWorkspace } from '../../state/store.ts';
 import { readOpenedFiles } from '../files.ts';
+import { FileTabs } from '../FileTabs.tsx';
 
 // Monaco is about 1 MB gzipped: load it after the first paint.
 const MonacoEditor = lazy(() => import('./MonacoEditor.tsx'));
@@ -18,8 +19,6 @@ export function EditorPane() {
   );
   const reveal = useWorkspace((s) => s.reveal);
   const setFileText = useWorkspace((s) => s.setFileText);
-  const setActiveFile = useWorkspace((s) => s.setActiveFile);
-  const removeFile = useWorkspace((s) => s.removeFile);
   const openFiles = useWorkspace((s) => s.openFiles);
   const hoverLine = useWorkspace((s) => s.hoverLine);
   const [dragging, setDragging] = useState(false);
@@ -42,35 +41,7 @@ export function EditorPane() {
       onDragLeave={() => setDragging(false)}
       onDrop={handleDrop}
     >
-      <div className="file-tabs" role="tablist" aria-label="Files">
-        {files.map((f, index) => (
-          // The tab list owns only tabs: the close button is for the mouse; the keyboard closes a tab with Delete.
-          <div key={f.name} role="presentation" className={`file-tab${index === activeFile ? ' active' : ''}`}>
-            <button
-              type="button"
-              role="tab"
-              aria-selected={index === activeFile}
-              aria-description="Delete closes the file"
-              onClick={() => setActiveFile(index)}
-              onKeyDown={(event) => {
-                if (event.key === 'Delete') removeFile(index);
-              }}
-            >
-              {f.name}
-            </button>
-            <button
-              type="button"
-              className="close"
-              tabIndex={-1}
-              aria-hidden="true"
-              title={`Close ${f.name}`}
-              onClick={() => removeFile(index)}
-            >
-              ×
-            </button>
-          </div>
-        ))}
-      </div>
+      <FileTabs />
       <div className="editor-body">
         {file && (
           <Suspense fallback={<div className="editor-loading">Loading the editor…</div>}>

@@ -1,3 +1,4 @@
+import { escapeInvisible } from '../../core/manifest/escape.ts';
 import type { MeshGraphData, MeshGraphNode } from '../../state/leanView.ts';
 import { layoutGroup, packRows, rowWidthFor, type Point, type Size } from './meshLayout.ts';
 
@@ -115,10 +116,13 @@ export function meshViewElements(graph: MeshGraphData, options: MeshViewOptions)
         id: node.id,
         kind: 'Namespace',
         parent: undefined,
-        label: collapsed
-          ? `${node.name}\n${plural(count.objects, 'object')}` +
-            (count.onPath > 0 ? ` · ${count.onPath} on the path` : '')
-          : node.label,
+        // Names are drawn as what they are: a bidi control or zero-width character is written out (`\u202E`).
+        label: escapeInvisible(
+          collapsed
+            ? `${node.name}\n${plural(count.objects, 'object')}` +
+                (count.onPath > 0 ? ` · ${count.onPath} on the path` : '')
+            : node.label,
+        ),
         collapsed,
         onPath: options.onPath.has(node.id),
         containsPath: collapsed && count.onPath > 0,
@@ -128,7 +132,7 @@ export function meshViewElements(graph: MeshGraphData, options: MeshViewOptions)
       id: node.id,
       kind: node.kind,
       parent: node.parent,
-      label: node.label,
+      label: escapeInvisible(node.label),
       collapsed: false,
       onPath: options.onPath.has(node.id),
       containsPath: false,
@@ -146,7 +150,7 @@ export function meshViewElements(graph: MeshGraphData, options: MeshViewOptions)
   const edges: MeshViewEdge[] = [];
   for (const edge of graph.edges) {
     if (drawn.has(edge.source) && drawn.has(edge.target)) {
-      edges.push({ id: edge.id, source: edge.source, target: edge.target, label: edge.relation });
+      edges.push({ id: edge.id, source: edge.source, target: edge.target, label: escapeInvisible(edge.relation) });
       continue;
     }
     const source = drawn.has(edge.source) ? edge.source : collapsedOf.get(edge.source);

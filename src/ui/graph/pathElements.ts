@@ -1,4 +1,5 @@
 import type { Trace, TraceStep } from '../../core/index.ts';
+import { escapeInvisible } from '../../core/manifest/escape.ts';
 import { isSuccess } from '../../state/outcome.ts';
 import { ambientLaneLabel, ambientStepLabel, bypassedWaypoint, edgeStep, plaintextArrival } from './ambientElements.ts';
 
@@ -77,10 +78,12 @@ export function labelPlaceholders(text: string, words = 'placeholder: real addre
 
 /**
  * A label that a canvas may wrap only after `.`, `|`, `-` and `/` (and at spaces): a zero-width space follows each of
- * them, so `svc.cluster.local` breaks as `svc.` / `cluster.local`, never mid-word; IP addresses stay whole.
+ * them, so `svc.cluster.local` breaks as `svc.` / `cluster.local`, never mid-word; IP addresses stay whole. Invisible
+ * characters the label itself holds (a U+202E or U+200B in a name) are written out first (`\u202E`), so the only
+ * zero-width spaces left are the ones added here.
  */
 export function breakable(label: string): string {
-  return label.replace(BREAK_AFTER, '\u200b');
+  return escapeInvisible(label).replace(BREAK_AFTER, '\u200b');
 }
 
 /** After `|`, `/`, `-`, and after a `.` that is not between two digits (an IP address stays whole). */
@@ -242,7 +245,12 @@ export function pathElements(trace: Trace): { nodes: PathNode[]; edges: PathEdge
   });
   const last = edgeInto('destination', undefined);
   edges.push({ ...last, classes: [...last.classes, success ? 'success' : 'failure'] });
-  return { nodes, edges };
+  // Names from the manifests and the request are drawn as what they are: a bidi control or zero-width character in a
+  // pod's or host's name is written out (`\u202E`), as in every message.
+  return {
+    nodes: nodes.map((n) => ({ ...n, label: escapeInvisible(n.label) })),
+    edges: edges.map((e) => (e.label === undefined ? e : { ...e, label: escapeInvisible(e.label) })),
+  };
 }
 
 export const PATH_NODE_WIDTH = 150;

@@ -1,5 +1,5 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { DestinationFilter, dialableNames, type DestinationSuggestion } from '../../core/index.ts';
+import { DestinationFilter, dialableNames, escapeInvisible, type DestinationSuggestion } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { namespaceOf, requestTo } from './clickTrace.ts';
 
@@ -139,8 +139,9 @@ export function DestinationField() {
             onMouseEnter={() => setActive(index)}
             onClick={() => pick(s)}
           >
-            <span className="combo-text">{s.text}</span>
-            <span className="combo-hint">{s.hint}</span>
+            {/* A name with a bidi control or zero-width character is shown written out (`\u202E`). */}
+            <span className="combo-text">{escapeInvisible(s.text)}</span>
+            <span className="combo-hint">{escapeInvisible(s.hint)}</span>
           </li>
         ))}
         {truncated && (

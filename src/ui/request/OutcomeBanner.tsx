@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { TraceResult } from '../../core/index.ts';
-import { namesOf } from '../../state/leanView.ts';
+import { EMPTY_LEAN_ANALYSIS, namesOf } from '../../state/leanView.ts';
 import { isSuccess } from '../../state/outcome.ts';
 import { finalCluster, labelPlaceholders, statusText } from '../graph/pathElements.ts';
 import { useWorkspace } from '../../state/store.ts';
@@ -75,10 +75,14 @@ function RelatedProblems({ trace }: { trace: TraceResult | undefined }) {
 export function OutcomeBanner() {
   const trace = useWorkspace((s) => s.trace);
   const computing = useWorkspace((s) => s.computing);
+  // Nothing analysed yet: the page has just opened and its first analysis is on its way.
+  const starting = useWorkspace((s) => s.analysis === EMPTY_LEAN_ANALYSIS);
   if (!trace) {
     return (
       <div className="outcome idle" role="status" aria-label="Outcome">
-        Pick a source pod and type a destination to trace a request.
+        {computing && starting
+          ? 'Reading the manifests…'
+          : 'Pick a source pod and type a destination to trace a request.'}
         <OverrideBadges />
       </div>
     );

@@ -1,5 +1,5 @@
 import { memo, type ChangeEvent } from 'react';
-import { APP_PROTOCOLS } from '../../core/index.ts';
+import { APP_PROTOCOLS, escapeInvisible } from '../../core/index.ts';
 import type { PodSummary, SourcePodSummary } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { DestinationField } from './DestinationField.tsx';
@@ -48,6 +48,7 @@ export function RequestForm() {
         </div>
       </div>
       {lookup && <SourceNote lookup={lookup} onPick={(ref) => setRequest({ from: ref })} />}
+      <InvisibleCharacters from={request.from} to={request.to} />
       <details className="request-details">
         <summary>Request details and mesh options</summary>
         <div className="request-grid">
@@ -132,10 +133,10 @@ function SourceNote({ lookup, onPick }: { lookup: SourcePodSummary; onPick: (ref
   if (lookup.choices.length > 1) {
     return (
       <div id="source-pod-note" className="source-note choices" role="group" aria-label="Source pods that fit">
-        <span>{lookup.note}:</span>
+        <span>{escapeInvisible(lookup.note ?? '')}:</span>
         {lookup.choices.slice(0, 12).map((ref) => (
           <button key={ref} type="button" className="chip" onClick={() => onPick(ref)}>
-            {ref}
+            {escapeInvisible(ref)}
           </button>
         ))}
       </div>
@@ -144,7 +145,24 @@ function SourceNote({ lookup, onPick }: { lookup: SourcePodSummary; onPick: (ref
   if (!lookup.note) return null;
   return (
     <p id="source-pod-note" className="source-note" role="note">
-      {lookup.note}.
+      {escapeInvisible(lookup.note)}.
+    </p>
+  );
+}
+
+/**
+ * A field that holds a bidi control or a zero-width character shows it as typed, which is to say not at all (or the
+ * text turned around): this line writes such a source or destination out (`\u202E`), as every message does.
+ */
+function InvisibleCharacters({ from, to }: { from: string; to: string }) {
+  const shown = [
+    ...(escapeInvisible(from) !== from ? [`Source pod ${escapeInvisible(from)}`] : []),
+    ...(escapeInvisible(to) !== to ? [`Destination ${escapeInvisible(to)}`] : []),
+  ];
+  if (shown.length === 0) return null;
+  return (
+    <p className="source-note invisible-characters" role="note" aria-label="Invisible characters">
+      Invisible characters, written out: {shown.join(' · ')}
     </p>
   );
 }
@@ -160,7 +178,9 @@ const SourcePodList = memo(function SourcePodList({ pods }: { pods: readonly Pod
   return (
     <datalist id="source-pods">
       {pods.map((p) => (
+        // The value is the name as written (what the field needs); the label writes out invisible characters in it.
         <option key={p.ref} value={p.ref}>
+          {escapeInvisible(p.ref) !== p.ref ? `${escapeInvisible(p.ref)} · ` : ''}
           {podKindLabel(p)}
           {p.assumed ? ' (from template)' : ''}
         </option>
