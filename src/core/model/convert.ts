@@ -64,6 +64,7 @@ export function sourceOf(object: ManifestObject): ObjectSource {
 }
 
 const latestOf = new WeakMap<readonly ManifestObject[], ManifestObject[]>();
+const modelledOf = new WeakMap<readonly ManifestObject[], ManifestObject[]>();
 
 /** Keeps the last of objects with the same identity, as kubectl apply would; worked out once per parsed list. */
 export function latestObjects(objects: readonly ManifestObject[]): readonly ManifestObject[] {
@@ -126,7 +127,8 @@ export function buildMeshModel(
 ): MeshModel {
   const assumptions: Assumption[] = [];
   const latest = latestObjects(parsed);
-  const objects = latest.filter((object) => object.modelled);
+  // Kept as long as the parsed objects are, so that the next model (after an edit) can tell what changed.
+  const objects = derivedFrom(modelledOf, latest, (all) => all.filter((object) => object.modelled));
   const readers = new Map<ManifestObject, ObjectReader>();
   const readerOf = (object: ManifestObject): ObjectReader => {
     let reader = readers.get(object);
