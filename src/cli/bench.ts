@@ -2,22 +2,21 @@
 // ownerReferences, injected istio-proxy sidecars) of 50, 2,000 and 20,000 objects, one document per object and as one
 // `kind: List`. Prints medians measured in one process; asserts nothing. Run with --expose-gc for the heap figures.
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { analyze, computeProxyConfig, traceRequest, type Analysis, type ManifestFile } from '../core/index.ts';
-import { buildObjectGraph, forgetLastGraph } from '../core/mesh/objectGraph.ts';
-import { forgetLastOrder } from '../core/model/creation.ts';
-import { clearParseCache, parseManifests } from '../core/manifest/parse.ts';
+import {
+  analyze,
+  computeProxyConfig,
+  forgetEarlierReads,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+} from '../core/index.ts';
+import { buildObjectGraph } from '../core/mesh/objectGraph.ts';
+import { parseManifests } from '../core/manifest/parse.ts';
 import { validateObjects } from '../core/manifest/validate.ts';
 import { buildMeshModel } from '../core/model/convert.ts';
 import { exportAsDocuments, exportAsList, realisticObjects } from './realisticExport.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
-
-/** Forgets every document read and everything built before, so that the next analyze() is a first read. */
-function forgetEverything(): void {
-  clearParseCache();
-  forgetLastGraph();
-  forgetLastOrder();
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -113,7 +112,7 @@ async function measure(objects: number, variant: 'documents' | 'List', runs: num
     const loadCpu = cpuTime(() => {
       load = time(() => loadAll(text, { schema: CORE_SCHEMA }));
     });
-    forgetEverything();
+    forgetEarlierReads();
     let analysis: Analysis | undefined;
     let first = 0;
     const firstCpu = cpuTime(() => {
@@ -136,7 +135,7 @@ async function measure(objects: number, variant: 'documents' | 'List', runs: num
     const changed = edited(run);
     const edit = time(() => traceRequest(analyze(changed), { from, to: `http://app-5.${namespace}/api` }));
     // Each stage alone, from a cold parse.
-    forgetEverything();
+    forgetEarlierReads();
     let parsed: ReturnType<typeof parseManifests> | undefined;
     const parse = time(() => {
       parsed = parseManifests(files);
@@ -163,7 +162,7 @@ async function measure(objects: number, variant: 'documents' | 'List', runs: num
   // Heap figures of a small input are below what the garbage collector leaves behind: measured from 2,000 objects.
   await endJob();
   const bare = objects >= 2_000 ? heapKept(() => loadAll(text, { schema: CORE_SCHEMA })) : Number.NaN;
-  forgetEverything();
+  forgetEarlierReads();
   const ours = objects >= 2_000 ? heapKept(() => analyze(files)) : Number.NaN;
   const perObject = (values: number[]) => (median(values) * 1000) / objects;
   return {

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { exportAsDocuments, exportAsList, realisticObjects } from '../cli/realisticExport.ts';
-import { analyze, computeProxyConfig, traceRequest, type Analysis, type ManifestFile } from './index.ts';
-import { clearParseCache } from './manifest/parse.ts';
-import { forgetLastGraph } from './mesh/objectGraph.ts';
-import { forgetLastOrder } from './model/creation.ts';
+import {
+  analyze,
+  computeProxyConfig,
+  forgetEarlierReads,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+} from './index.ts';
 
 /**
  * An edit reuses what the documents it did not change were read into (parsed values, their model reads, their labels
@@ -44,9 +48,7 @@ function summary(analysis: Analysis, files: readonly ManifestFile[]): Record<str
 }
 
 function fromScratch(files: readonly ManifestFile[]): Analysis {
-  clearParseCache();
-  forgetLastGraph();
-  forgetLastOrder();
+  forgetEarlierReads();
   return analyze(files);
 }
 
@@ -161,6 +163,15 @@ describe('an edit read again from cached documents', () => {
             documents,
             'name: routes-4\n  namespace: team-1\n',
             'name: a-routes\n  namespace: team-1\n',
+          )),
+      ],
+      [
+        'a VirtualService renamed as another one (the later one replaces it)',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'name: routes-5\n  namespace: team-1\n',
+            'name: routes-6\n  namespace: team-1\n',
           )),
       ],
       ['a duplicate of an object later in the file', () => (documents += `---\n${objects[30] ?? ''}\n`)],
