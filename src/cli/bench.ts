@@ -2,9 +2,16 @@
 // ownerReferences, injected istio-proxy sidecars) of 50, 2,000 and 20,000 objects, one document per object and as one
 // `kind: List`. Prints medians measured in one process; asserts nothing. Run with --expose-gc for the heap figures.
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { analyze, computeProxyConfig, traceRequest, type Analysis, type ManifestFile } from '../core/index.ts';
+import {
+  analyze,
+  computeProxyConfig,
+  forgetEarlierReads,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+} from '../core/index.ts';
 import { buildObjectGraph } from '../core/mesh/objectGraph.ts';
-import { clearParseCache, parseManifests } from '../core/manifest/parse.ts';
+import { parseManifests } from '../core/manifest/parse.ts';
 import { validateObjects } from '../core/manifest/validate.ts';
 import { buildMeshModel } from '../core/model/convert.ts';
 import { exportAsDocuments, exportAsList, realisticObjects } from './realisticExport.ts';
@@ -74,7 +81,13 @@ function client(analysis: Analysis): { from: string; podRef: string; namespace: 
   };
 }
 
-function measure(objects: number, variant: 'documents' | 'List', runs: number, warmUp: boolean): Row {
+/**
+ * Lets the current job end: what was kept only for the job (the targets of WeakRefs made or read in it, which the
+ * incremental builds use to find the previous build) can then be collected, as between two edits in the app.
+ */
+const endJob = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function measure(objects: number, variant: 'documents' | 'List', runs: number, warmUp: boolean): Promise<Row> {
   const items = realisticObjects(objects);
   const text = variant === 'List' ? exportAsList(items) : exportAsDocuments(items);
   const files: ManifestFile[] = [{ name: 'cluster.yaml', text }];
@@ -94,11 +107,12 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     { name: 'cluster.yaml', text: `${text.slice(0, at)}${String.fromCharCode(65 + run + 1)}${text.slice(at + 1)}` },
   ];
   for (let run = warmUp ? -1 : 0; run < runs; run++) {
+    await endJob();
     let load = 0;
     const loadCpu = cpuTime(() => {
       load = time(() => loadAll(text, { schema: CORE_SCHEMA }));
     });
-    clearParseCache();
+    forgetEarlierReads();
     let analysis: Analysis | undefined;
     let first = 0;
     const firstCpu = cpuTime(() => {
@@ -121,7 +135,7 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     const changed = edited(run);
     const edit = time(() => traceRequest(analyze(changed), { from, to: `http://app-5.${namespace}/api` }));
     // Each stage alone, from a cold parse.
-    clearParseCache();
+    forgetEarlierReads();
     let parsed: ReturnType<typeof parseManifests> | undefined;
     const parse = time(() => {
       parsed = parseManifests(files);
@@ -146,8 +160,9 @@ function measure(objects: number, variant: 'documents' | 'List', runs: number, w
     stages.graph.push(graph);
   }
   // Heap figures of a small input are below what the garbage collector leaves behind: measured from 2,000 objects.
+  await endJob();
   const bare = objects >= 2_000 ? heapKept(() => loadAll(text, { schema: CORE_SCHEMA })) : Number.NaN;
-  clearParseCache();
+  forgetEarlierReads();
   const ours = objects >= 2_000 ? heapKept(() => analyze(files)) : Number.NaN;
   const perObject = (values: number[]) => (median(values) * 1000) / objects;
   return {
@@ -186,10 +201,10 @@ const columns: Array<[string, (row: Row) => string]> = [
   ['re-trace ms', (row) => row.retrace.toFixed(1)],
   ['edit→trace ms', (row) => row.edit.toFixed(0)],
   ['heap ÷ loadAll', (row) => (Number.isNaN(row.heapRatio) ? 'n/a' : `${row.heapRatio.toFixed(2)}×`)],
-  ['µs/object parse', (row) => row.perObject.parse.toFixed(0)],
-  ['validate', (row) => row.perObject.validate.toFixed(0)],
-  ['model', (row) => row.perObject.model.toFixed(0)],
-  ['object graph', (row) => row.perObject.graph.toFixed(0)],
+  ['µs/object parse', (row) => row.perObject.parse.toFixed(1)],
+  ['validate', (row) => row.perObject.validate.toFixed(1)],
+  ['model', (row) => row.perObject.model.toFixed(1)],
+  ['object graph', (row) => row.perObject.graph.toFixed(1)],
 ];
 
 // Objects, runs, and whether a run is made first to warm the JIT up (at 20,000 the smaller sizes have warmed it).
@@ -215,7 +230,7 @@ const started = performance.now();
 for (const [objects, runs, warmUp] of sizes) {
   if (only.length > 0 && !only.includes(objects)) continue;
   for (const variant of ['documents', 'List'] as const) {
-    const row = measure(objects, variant, runs, warmUp);
+    const row = await measure(objects, variant, runs, warmUp);
     console.log(`| ${columns.map(([, cell]) => cell(row)).join(' | ')} |`);
   }
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { exportAsDocuments, exportAsList, realisticObjects } from '../cli/realisticExport.ts';
-import { analyze, computeProxyConfig, traceRequest, type Analysis, type ManifestFile } from './index.ts';
-import { clearParseCache } from './manifest/parse.ts';
+import {
+  analyze,
+  computeProxyConfig,
+  forgetEarlierReads,
+  traceRequest,
+  type Analysis,
+  type ManifestFile,
+} from './index.ts';
 
 /**
  * An edit reuses what the documents it did not change were read into (parsed values, their model reads, their labels
@@ -42,7 +48,7 @@ function summary(analysis: Analysis, files: readonly ManifestFile[]): Record<str
 }
 
 function fromScratch(files: readonly ManifestFile[]): Analysis {
-  clearParseCache();
+  forgetEarlierReads();
   return analyze(files);
 }
 
@@ -52,6 +58,14 @@ function replaceAt(text: string, find: string, by: string, nth = 0): string {
   for (let at = text.indexOf(find); at >= 0; at = text.indexOf(find, at + 1)) starts.push(at);
   const at = starts[nth < 0 ? starts.length + nth : nth];
   if (at === undefined) throw new Error(`no match ${nth} of ${find}`);
+  return text.slice(0, at) + by + text.slice(at + find.length);
+}
+
+/** Replaces the first match of `find` after the first match of `anchor`. */
+function replaceAfter(text: string, anchor: string, find: string, by: string): string {
+  const from = text.indexOf(anchor);
+  const at = from < 0 ? -1 : text.indexOf(find, from);
+  if (at < 0) throw new Error(`no ${find} after ${anchor}`);
   return text.slice(0, at) + by + text.slice(at + find.length);
 }
 
@@ -96,6 +110,69 @@ describe('an edit read again from cached documents', () => {
       [
         'a List entry removed',
         () => (list = replaceAt(list, '\n- apiVersion: v1\n  kind: ServiceAccount', '\n- a: b', 3)),
+      ],
+      // What the object graph makes again for the changed objects alone, and what makes it build all again.
+      [
+        'a DestinationRule for another host',
+        () => (documents = replaceAt(documents, '  host: app-3\n  subsets:', '  host: app-5\n  subsets:', 1)),
+      ],
+      [
+        'a VirtualService bound to a gateway',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'spec:\n  hosts:\n    - app-2\n',
+            'spec:\n  gateways:\n    - mesh\n    - ingress\n  hosts:\n    - app-2\n',
+            0,
+          )),
+      ],
+      [
+        'a Deployment that selects other pods',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'selector:\n    matchLabels:\n      app: app-2\n      version: v1',
+            'selector:\n    matchLabels:\n      app: app-2\n      version: v2',
+            1,
+          )),
+      ],
+      [
+        'a Service renamed',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'name: app-4\n  namespace: team-1\n',
+            'name: app-44\n  namespace: team-1\n',
+          )),
+      ],
+      // What decides which VirtualService is the oldest.
+      [
+        'a VirtualService created earlier',
+        () =>
+          (documents = replaceAfter(
+            documents,
+            'name: routes-3\n  namespace: team-1\n',
+            "creationTimestamp: '2026-10-02T09:14:27Z'",
+            "creationTimestamp: '2020-01-01T00:00:00Z'",
+          )),
+      ],
+      [
+        'a VirtualService renamed',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'name: routes-4\n  namespace: team-1\n',
+            'name: a-routes\n  namespace: team-1\n',
+          )),
+      ],
+      [
+        'a VirtualService renamed as another one (the later one replaces it)',
+        () =>
+          (documents = replaceAt(
+            documents,
+            'name: routes-5\n  namespace: team-1\n',
+            'name: routes-6\n  namespace: team-1\n',
+          )),
       ],
       ['a duplicate of an object later in the file', () => (documents += `---\n${objects[30] ?? ''}\n`)],
       [

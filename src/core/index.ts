@@ -11,11 +11,12 @@ import type { Diagnostic } from './manifest/diagnostic.ts';
 import { escapeInvisible, hasInvisible } from './manifest/escape.ts';
 import { traceRequest as explainTrace, type TraceResult } from './explain/trace.ts';
 import type { TraceOptions, TraceRequest } from './simulate/request.ts';
-import { buildMeshModel } from './model/convert.ts';
+import { buildMeshModel, forgetLastParsed } from './model/convert.ts';
+import { forgetLastOrder } from './model/creation.ts';
 import { discoveryView } from './model/discovery.ts';
 import { DEFAULT_CLUSTER_DOMAIN } from './model/host.ts';
-import { buildObjectGraph } from './mesh/objectGraph.ts';
-import { parseManifests, type ManifestFile } from './manifest/parse.ts';
+import { buildObjectGraph, forgetLastGraph } from './mesh/objectGraph.ts';
+import { clearParseCache, parseManifests, type ManifestFile } from './manifest/parse.ts';
 import { validateObjects } from './manifest/validate.ts';
 import type { PodModel } from './model/mesh.ts';
 import { findPodByRef, lookupPod as lookupPodInModel, unknownPodReason, type PodLookup } from './model/podRef.ts';
@@ -149,6 +150,17 @@ export interface AnalyzeOptions {
    * Trace with the same one.
    */
   clusterDomain?: string;
+}
+
+/**
+ * Forgets every document read and what the last analysis built, which the next one reuses for what an edit did not
+ * change: the next analyze() is a first read (for measuring one, or checking that reuse changes nothing).
+ */
+export function forgetEarlierReads(): void {
+  clearParseCache();
+  forgetLastParsed();
+  forgetLastOrder();
+  forgetLastGraph();
 }
 
 export function analyze(files: readonly ManifestFile[], options: AnalyzeOptions = {}): Analysis {

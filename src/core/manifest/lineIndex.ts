@@ -21,15 +21,25 @@ export class LineIndex {
     this.lines = count;
   }
 
+  /** The line the last position fell on: positions are mostly asked in order, so the next is searched from there. */
+  private last = 0;
+
   position(offset: number): SourcePosition {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     let lo = 0;
     let hi = this.lines - 1;
+    if ((this.lineStarts[this.last] ?? 0) <= clamped) {
+      // Forward from the last line by doubling steps, then halving between the last two.
+      lo = this.last;
+      for (let step = 1; lo + step < this.lines && (this.lineStarts[lo + step] ?? 0) <= clamped; step *= 2) lo += step;
+      hi = Math.min(this.lines - 1, lo + Math.max(1, lo - this.last));
+    } else hi = this.last - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((this.lineStarts[mid] ?? 0) <= clamped) lo = mid;
       else hi = mid - 1;
     }
+    this.last = lo;
     return { line: lo + 1, column: clamped - (this.lineStarts[lo] ?? 0) + 1 };
   }
 

@@ -64,6 +64,7 @@ export function sourceOf(object: ManifestObject): ObjectSource {
 }
 
 const latestOf = new WeakMap<readonly ManifestObject[], ManifestObject[]>();
+const modelledOf = new WeakMap<readonly ManifestObject[], ManifestObject[]>();
 
 /** Keeps the last of objects with the same identity, as kubectl apply would; worked out once per parsed list. */
 export function latestObjects(objects: readonly ManifestObject[]): readonly ManifestObject[] {
@@ -71,20 +72,58 @@ export function latestObjects(objects: readonly ManifestObject[]): readonly Mani
 }
 
 function keepLatest(objects: readonly ManifestObject[]): ManifestObject[] {
-  const lastAt = new Map<string, number>();
-  const superseded: number[] = [];
-  objects.forEach((object, position) => {
-    const slash = object.apiVersion.indexOf('/');
-    const group = slash < 0 ? object.apiVersion : object.apiVersion.slice(0, slash);
-    const key = `${group}|${object.kind}|${object.namespace ?? ''}|${object.name}`;
-    const earlier = lastAt.get(key);
-    if (earlier !== undefined) superseded.push(earlier);
-    lastAt.set(key, position);
-  });
+  const superseded = sameIdentities(objects) ?? supersededPositions(objects);
+  supersededOf.set(objects, superseded);
+  lastParsed = new WeakRef(objects);
   // A real export names each object once: then every object is kept, with no second pass.
   if (superseded.length === 0) return [...objects];
   const dropped = new Set(superseded);
   return objects.filter((_, position) => !dropped.has(position));
+}
+
+const identity = (object: ManifestObject): string => {
+  const slash = object.apiVersion.indexOf('/');
+  const group = slash < 0 ? object.apiVersion : object.apiVersion.slice(0, slash);
+  return `${group}|${object.kind}|${object.namespace ?? ''}|${object.name}`;
+};
+
+/** The positions of objects a later one with the same identity replaces. */
+function supersededPositions(objects: readonly ManifestObject[]): readonly number[] {
+  const lastAt = new Map<string, number>();
+  const superseded: number[] = [];
+  objects.forEach((object, position) => {
+    const key = identity(object);
+    const earlier = lastAt.get(key);
+    if (earlier !== undefined) superseded.push(earlier);
+    lastAt.set(key, position);
+  });
+  return superseded;
+}
+
+/**
+ * The last parsed list's replaced positions, kept as long as the list is: an edit that changes a few objects and none
+ * of their identities replaces the same positions, which is checked without a key per object.
+ */
+const supersededOf = new WeakMap<readonly ManifestObject[], readonly number[]>();
+let lastParsed: WeakRef<readonly ManifestObject[]> | undefined;
+
+function sameIdentities(objects: readonly ManifestObject[]): readonly number[] | undefined {
+  const before = lastParsed?.deref();
+  const superseded = before && supersededOf.get(before);
+  if (!before || !superseded || before.length !== objects.length) return undefined;
+  let changed = 0;
+  for (let position = 0; position < objects.length; position++) {
+    const object = objects[position] as ManifestObject;
+    const old = before[position] as ManifestObject;
+    if (object.value === old.value) continue;
+    if (++changed > 256 || identity(object) !== identity(old)) return undefined;
+  }
+  return superseded;
+}
+
+/** Forgets the last parsed list (for measuring, or checking, a first read). */
+export function forgetLastParsed(): void {
+  lastParsed = undefined;
 }
 
 /**
@@ -126,7 +165,8 @@ export function buildMeshModel(
 ): MeshModel {
   const assumptions: Assumption[] = [];
   const latest = latestObjects(parsed);
-  const objects = latest.filter((object) => object.modelled);
+  // Kept as long as the parsed objects are, so that the next model (after an edit) can tell what changed.
+  const objects = derivedFrom(modelledOf, latest, (all) => all.filter((object) => object.modelled));
   const readers = new Map<ManifestObject, ObjectReader>();
   const readerOf = (object: ManifestObject): ObjectReader => {
     let reader = readers.get(object);

@@ -24,6 +24,16 @@ export function compareCreationTimes(a: number | undefined, b: number | undefine
  * (compareCreationTimes), so name then namespace orders them too.
  */
 export function creationOrder(objects: readonly ManifestObject[]): Map<ManifestObject, number> {
+  const ranks = reuseRanks(objects) ?? rankByCreation(objects);
+  ranksOf.set(objects, { values: objects.map((object) => object.value), ranks });
+  lastObjects = new WeakRef(objects);
+  const order = new Map<ManifestObject, number>();
+  objects.forEach((object, position) => order.set(object, ranks[position] ?? -1));
+  return order;
+}
+
+/** Each position's rank in "oldest first". */
+function rankByCreation(objects: readonly ManifestObject[]): Int32Array {
   const keyed = objects.map((object, position) => ({ object, position, time: creationTime(object) }));
   keyed.sort(
     (a, b) =>
@@ -32,7 +42,42 @@ export function creationOrder(objects: readonly ManifestObject[]): Map<ManifestO
       compare(a.object.namespace ?? '', b.object.namespace ?? '') ||
       a.position - b.position,
   );
-  return new Map(keyed.map((k, rank) => [k.object, rank]));
+  const ranks = new Int32Array(objects.length);
+  keyed.forEach((k, rank) => (ranks[k.position] = rank));
+  return ranks;
+}
+
+/**
+ * The order last worked out, by position, kept as long as its objects are. An edit changes few objects and, mostly,
+ * none of their names or creation times: then every position keeps its rank and the sort (which read every object's
+ * creation time) is not redone.
+ */
+const ranksOf = new WeakMap<readonly ManifestObject[], { values: readonly unknown[]; ranks: Int32Array }>();
+let lastObjects: WeakRef<readonly ManifestObject[]> | undefined;
+
+/** The most objects an edit may have changed for the order to be checked and kept instead of worked out again. */
+const REUSE_LIMIT = 256;
+
+/** Forgets the order last worked out (for measuring, or checking, a first read). */
+export function forgetLastOrder(): void {
+  lastObjects = undefined;
+}
+
+function reuseRanks(objects: readonly ManifestObject[]): Int32Array | undefined {
+  const before = lastObjects?.deref();
+  const last = before && ranksOf.get(before);
+  if (!before || !last || before.length !== objects.length) return undefined;
+  const { values, ranks } = last;
+  let changed = 0;
+  for (let position = 0; position < objects.length; position++) {
+    const object = objects[position] as ManifestObject;
+    if (object.value === values[position]) continue;
+    if (++changed > REUSE_LIMIT) return undefined;
+    const old = before[position] as ManifestObject;
+    if (old.name !== object.name || old.namespace !== object.namespace || creationTime(old) !== creationTime(object))
+      return undefined;
+  }
+  return ranks;
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

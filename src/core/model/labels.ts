@@ -70,21 +70,29 @@ export function selectorIsEmpty(selector: LabelSelector): boolean {
 
 /**
  * Items by their labels, so that a selector reads only the items carrying one of its labels instead of every item: an
- * inverted index from each `key=value` (and each key) to the positions of the items that carry it.
+ * inverted index from each label key, then each value, to the positions of the items that carry it. Keyed by the
+ * strings as read (no `key=value` string is made per label: at 20,000 objects those were most of the index's memory).
  */
 export class LabelIndex<T> {
   private readonly items: T[];
   private readonly labels: Array<ReadonlyMap<string, string>>;
-  private readonly byLabel = new Map<string, number[]>();
+  private readonly byLabel = new Map<string, Map<string, number[]>>();
   /** Positions by label key alone, built on the first `Exists` (most selectors never ask). */
   private keys: Map<string, number[]> | undefined;
 
   constructor(items: Iterable<T>, labelsOf: (item: T) => ReadonlyMap<string, string>) {
     this.items = [...items];
-    this.labels = this.items.map(labelsOf);
-    this.labels.forEach((labels, position) => {
-      for (const [key, value] of labels) append(this.byLabel, labelTerm(key, value), position);
-    });
+    const labels: Array<ReadonlyMap<string, string>> = new Array(this.items.length);
+    for (let position = 0; position < this.items.length; position++) {
+      const itemLabels = labelsOf(this.items[position] as T);
+      labels[position] = itemLabels;
+      itemLabels.forEach((value, key) => {
+        let values = this.byLabel.get(key);
+        if (!values) this.byLabel.set(key, (values = new Map()));
+        append(values, value, position);
+      });
+    }
+    this.labels = labels;
   }
 
   private get byKey(): Map<string, number[]> {
@@ -110,24 +118,29 @@ export class LabelIndex<T> {
     return this.pick(this.candidates(labels, []), (itemLabels) => labelsMatch(labels, itemLabels));
   }
 
+  private positionsOf(key: string, value: string): readonly number[] {
+    return this.byLabel.get(key)?.get(value) ?? NONE;
+  }
+
   /** The shortest position list one term of the selector narrows to; undefined when no term narrows. */
   private candidates(
     matchLabels: ReadonlyMap<string, string>,
     matchExpressions: LabelSelector['matchExpressions'],
   ): readonly number[] | undefined {
     let best: readonly number[] | undefined;
-    const consider = (positions: readonly number[]) => {
+    for (const [key, value] of matchLabels) {
+      const positions = this.positionsOf(key, value);
       if (!best || positions.length < best.length) best = positions;
-    };
-    for (const [key, value] of matchLabels) consider(this.byLabel.get(labelTerm(key, value)) ?? []);
+    }
     for (const { key, operator, values } of matchExpressions) {
-      if (operator === 'Exists') consider(this.byKey.get(key) ?? []);
+      let positions: readonly number[] | undefined;
+      if (operator === 'Exists') positions = this.byKey.get(key) ?? NONE;
       else if (operator === 'In') {
         const union = new Set<number>();
-        for (const value of values)
-          for (const position of this.byLabel.get(labelTerm(key, value)) ?? []) union.add(position);
-        consider([...union].sort((a, b) => a - b));
+        for (const value of values) for (const position of this.positionsOf(key, value)) union.add(position);
+        positions = [...union].sort((a, b) => a - b);
       }
+      if (positions && (!best || positions.length < best.length)) best = positions;
     }
     return best;
   }
@@ -148,7 +161,7 @@ export class LabelIndex<T> {
   }
 }
 
-const labelTerm = (key: string, value: string) => `${key}\u0000${value}`;
+const NONE: readonly number[] = [];
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
