@@ -78,7 +78,8 @@ export interface PodSummary {
 }
 
 export interface MeshSummary {
-  outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** The mode as the mesh config writes it: ALLOW_ANY_DYNAMIC_DNS is kept apart from ALLOW_ANY. */
+  outboundTrafficPolicy: OutboundTrafficPolicyMode | 'ALLOW_ANY_DYNAMIC_DNS';
   /** `kind name` of the object the mesh config came from; undefined for Istio's defaults. */
   source: string | undefined;
   /** ISTIO_META_DNS_CAPTURE in the mesh's default proxy metadata. */
@@ -166,7 +167,7 @@ export function leanAnalysis(analysis: Analysis): LeanAnalysis {
         };
       }),
     mesh: {
-      outboundTrafficPolicy: mesh.outboundTrafficPolicy,
+      outboundTrafficPolicy: mesh.allowAnyDynamicDns === true ? 'ALLOW_ANY_DYNAMIC_DNS' : mesh.outboundTrafficPolicy,
       source: mesh.source ? `${mesh.source.kind} ${mesh.source.name}` : undefined,
       dnsCapture: mesh.defaultProxyMetadata.get('ISTIO_META_DNS_CAPTURE') === 'true',
     },
