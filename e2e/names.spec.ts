@@ -106,6 +106,18 @@ test('names with invisible characters are written out in the graph, the form and
   await page.setViewportSize({ width: 1280, height: 720 });
   await screenshot(page, 'names-path-1280');
 
+  // The Mesh view: the objects list and the selected object's panel write the names out too.
+  await openView(page, 'Mesh');
+  const objects = page.getByRole('list', { name: 'Mesh objects' });
+  await expect(objects).not.toContainText(/[\u202E\u200B]/);
+  // The list sits behind the graph for keyboard users: select by focus and Enter, as they do.
+  await objects.getByRole('button', { name: 'Pod default/sle\\u202Eep', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  const details = page.getByRole('complementary', { name: 'Selected object' });
+  await expect(details).toContainText('Pod default/sle\\u202Eep');
+  await expect(details).not.toContainText(/[\u202E\u200B]/);
+  await openView(page, 'Path');
+
   // The Certificates are one note in the Problems list, at the first one.
   const problems = page.getByRole('list', { name: 'Problem list' });
   await expect(problems).toContainText(

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import type { DestinationEnd, SourceEnd } from '../../core/index.ts';
+import { escapeInvisible, type DestinationEnd, type SourceEnd } from '../../core/index.ts';
 import { placeOf } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
 import { arrivesElsewhere, endsByObject, namespaceOf, portLabel, requestTo } from '../request/clickTrace.ts';
@@ -8,8 +8,9 @@ import { MAX_SHOWN, meshViewElements } from './meshElements.ts';
 
 const MeshGraph = lazy(() => import('./MeshGraph.tsx'));
 
+// Names as the user wrote them, with any bidi control or zero-width character written out (`\u202E`).
 const objectName = (node: { namespace: string | undefined; name: string } | undefined) =>
-  node && (node.namespace ? `${node.namespace}/${node.name}` : node.name);
+  node && escapeInvisible(node.namespace ? `${node.namespace}/${node.name}` : node.name);
 
 /** How long the search waits for the user to stop typing before it draws again. */
 const SEARCH_DELAY_MS = 200;
@@ -145,8 +146,8 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
           className="trace-to"
           onClick={() => traceTo(end, port)}
         >
-          Trace to {portLabel(end, port, from)}
-          {arrivesElsewhere(end, fromPod) ? `, arriving at ${end.gatewaySource ?? ''}` : ''}
+          Trace to {escapeInvisible(portLabel(end, port, from))}
+          {arrivesElsewhere(end, fromPod) ? `, arriving at ${escapeInvisible(end.gatewaySource ?? '')}` : ''}
         </button>
       )),
     );
@@ -156,8 +157,8 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
       <button
         type="button"
         className="trace-from"
-        aria-label={`Trace from here: pod ${source.pod}`}
-        title={`Trace from pod ${source.pod}`}
+        aria-label={`Trace from here: pod ${escapeInvisible(source.pod)}`}
+        title={`Trace from pod ${escapeInvisible(source.pod)}`}
         onClick={() => traceFrom(source)}
       >
         Trace from here
@@ -224,7 +225,9 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
           <div className="pick-bar" role="status" aria-label="Picking a destination">
             <span>
               From <strong>{pick.ref}</strong>: click a Service or host (dashed outline) to trace to it.
-              {selected && !destinationsByObject.has(selected.id) && ` ${selected.kind} ${selected.name} is not one.`}
+              {selected &&
+                !destinationsByObject.has(selected.id) &&
+                ` ${selected.kind} ${escapeInvisible(selected.name)} is not one.`}
             </span>
             <button type="button" onClick={() => setPick(null)}>
               Cancel (Esc)
@@ -251,11 +254,7 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
       {selected && (
         <aside className="node-details" aria-label="Selected object">
           <h2>
-            {selected.kind}{' '}
-            <code>
-              {selected.namespace ? `${selected.namespace}/` : ''}
-              {selected.name}
-            </code>
+            {selected.kind} <code>{objectName(selected)}</code>
           </h2>
           {selectedPlace && (
             <button type="button" className="link" onClick={() => revealRange(selectedPlace.file, selectedPlace.range)}>
@@ -264,7 +263,7 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
           )}
           {view.overview && expanded.has(selected.id) && (
             <button type="button" onClick={() => collapse(selected.id)}>
-              Collapse {selected.name}
+              Collapse {escapeInvisible(selected.name)}
             </button>
           )}
           {(sourcesByObject.has(selected.id) || destinationsByObject.has(selected.id)) && (
@@ -280,8 +279,8 @@ export function MeshView({ onTraced }: { onTraced?: () => void } = {}) {
             {relations.map((edge) => (
               <li key={edge.id}>
                 {edge.source === selected.id
-                  ? `${edge.relation} → ${edge.target}`
-                  : `← ${edge.relation} by ${edge.source}`}{' '}
+                  ? `${edge.relation} → ${escapeInvisible(edge.target)}`
+                  : `← ${edge.relation} by ${escapeInvisible(edge.source)}`}{' '}
                 <span className="via">({edge.via})</span>
               </li>
             ))}

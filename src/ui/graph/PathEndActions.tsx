@@ -1,4 +1,4 @@
-import { directDestination, type Trace } from '../../core/index.ts';
+import { directDestination, escapeInvisible, type Trace } from '../../core/index.ts';
 import { useWorkspace } from '../../state/store.ts';
 
 /** What a new destination or source replaces: the old destination's port, protocol, path, SNI and address. */
@@ -49,10 +49,10 @@ export function PathEndActions({ trace, index }: { trace: Trace; index: number }
             key={e.address}
             type="button"
             className="chip"
-            aria-label={`Trace to ${e.pod ?? 'this pod'} directly (${what})`}
+            aria-label={`Trace to ${escapeInvisible(e.pod ?? 'this pod')} directly (${what})`}
             onClick={() => setRequest({ ...CLEARED, to: directDestination(trace.request, e.address) })}
           >
-            {e.pod ?? e.address} ({what})
+            {escapeInvisible(e.pod ?? e.address)} ({what})
           </button>
         );
       })}
