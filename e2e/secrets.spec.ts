@@ -130,4 +130,9 @@ test('an uploaded file with bytes that are not UTF-8 loads, and says where they 
   );
   await expect(page.getByRole('tab', { name: 'latin1.yaml' })).toBeVisible();
   await expect.poll(() => page.evaluate(() => window.meshpath?.getText(1))).toContain('name: caf\uFFFD\n');
+  // The Problems list has it too, at its place, until the file is edited.
+  const problems = page.getByRole('list', { name: 'Problem list' });
+  await expect(problems.getByRole('listitem').filter({ hasText: 'latin1.yaml:4:12' })).toHaveCount(1);
+  await page.evaluate(() => window.meshpath?.setText('apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n', 1));
+  await expect(problems.getByRole('listitem').filter({ hasText: 'latin1.yaml:4:12' })).toHaveCount(0);
 });

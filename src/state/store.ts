@@ -53,6 +53,11 @@ export interface WorkspaceState {
   stepSources: StepSource[][];
   /** Errors in documents that mention what a failed request needed. */
   relatedProblems: Diagnostic[];
+  /**
+   * Bytes that were not UTF-8 in uploaded files, with the text each file was read into: the Problems list shows them
+   * while the file still holds that text (an edit, rename or close makes them go).
+   */
+  encodingProblems: ReadonlyArray<{ file: string; text: string; diagnostics: Diagnostic[] }>;
   /** The results of the tests files among the files (run in the worker against the other files). */
   pathTests: PathTestsView;
   computing: boolean;
@@ -195,6 +200,7 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
     reverse: undefined,
     stepSources: [],
     relatedProblems: [],
+    encodingProblems: [],
     pathTests: EMPTY_PATH_TESTS,
     // Until the start-up has loaded what it opens and the first result has come.
     computing: true,
@@ -252,8 +258,13 @@ export const useWorkspace = create<WorkspaceState>()((set, get) => {
           : `Before ${replaced.length > 0 ? 'replacing' : 'adding'} ${manifests.map((f) => f.name).join(', ')}`,
       );
       const firstAdded = manifests[0] ? files.findIndex((f) => f.name === manifests[0]?.name) : 0;
+      const found = manifests.flatMap((file) => {
+        const diagnostics = problems.filter((d) => d.file === file.name);
+        return diagnostics.length > 0 ? [{ file: file.name, text: file.text, diagnostics }] : [];
+      });
       set({
         files,
+        encodingProblems: [...before.encodingProblems.filter((e) => !found.some((f) => f.file === e.file)), ...found],
         activeFile: Math.max(0, firstAdded),
         request: base.request ?? before.request,
         options: base.options ?? DEFAULT_OPTIONS,

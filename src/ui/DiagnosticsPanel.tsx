@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useWorkspace } from '../state/store.ts';
 
 /** Items drawn at once: thousands of list items would block the page each time the list changes. */
@@ -6,7 +6,14 @@ const MAX_ITEMS = 300;
 
 /** Every problem the core found and everything it assumed, each with its place; a click shows the lines. */
 export function DiagnosticsPanel() {
-  const diagnostics = useWorkspace((s) => s.analysis.diagnostics);
+  const analysed = useWorkspace((s) => s.analysis.diagnostics);
+  const files = useWorkspace((s) => s.files);
+  const encodingProblems = useWorkspace((s) => s.encodingProblems);
+  // Bytes that were not UTF-8 in an upload, first, while the file still holds the text they were found in.
+  const diagnostics = useMemo(() => {
+    const current = encodingProblems.filter((e) => files.some((f) => f.name === e.file && f.text === e.text));
+    return current.length > 0 ? [...current.flatMap((e) => e.diagnostics), ...analysed] : analysed;
+  }, [analysed, files, encodingProblems]);
   const assumptions = useWorkspace((s) => s.analysis.assumptions);
   const revealRange = useWorkspace((s) => s.revealRange);
   const [tab, setTab] = useState<'problems' | 'assumptions'>('problems');
