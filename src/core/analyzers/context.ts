@@ -31,7 +31,7 @@ export interface KnownHost {
   kind: 'Service' | 'ServiceEntry';
   ports: HostPort[];
   /** Service spec.selector, ServiceEntry workloadSelector.labels. */
-  selector: Map<string, string> | undefined;
+  selector: ReadonlyMap<string, string> | undefined;
   /** The ServiceEntry behind it, if any. */
   config: IstioConfigModel | undefined;
   externalName: boolean;
@@ -98,7 +98,8 @@ export class AnalyzerContext {
         byNamespaceLabel: Map<string, PodModel[]>;
       }
     | undefined;
-  private workloadEntries: Map<string, Array<{ config: IstioConfigModel; labels: Map<string, string> }>> | undefined;
+  private workloadEntries:
+    Map<string, Array<{ config: IstioConfigModel; labels: ReadonlyMap<string, string> }>> | undefined;
   private configsByName: Map<string, Map<string, IstioConfigModel>> | undefined;
 
   constructor(
@@ -341,7 +342,9 @@ export class AnalyzerContext {
   }
 
   /** WorkloadEntries of one namespace with their labels (spec.labels under metadata.labels). */
-  workloadEntriesIn(namespace: string): ReadonlyArray<{ config: IstioConfigModel; labels: Map<string, string> }> {
+  workloadEntriesIn(
+    namespace: string,
+  ): ReadonlyArray<{ config: IstioConfigModel; labels: ReadonlyMap<string, string> }> {
     if (!this.workloadEntries) {
       this.workloadEntries = new Map();
       for (const config of this.istio('WorkloadEntry')) {

@@ -105,7 +105,7 @@ export function drHost(ctx: AnalyzerContext, dr: IstioConfigModel): string | und
 /** A DestinationRule's subsets: name and labels, with their index. */
 export interface Subset {
   name: string;
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   index: number;
 }
 

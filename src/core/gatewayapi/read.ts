@@ -48,8 +48,8 @@ export interface GatewayObject extends Read {
   /** spec.allowedListeners.namespaces: which namespaces' ListenerSets may add listeners (None by default). */
   allowedListeners: { from: string; selector: unknown };
   addresses: Array<{ type: string; value: string }>;
-  annotations: Map<string, string>;
-  infrastructureLabels: Map<string, string>;
+  annotations: ReadonlyMap<string, string>;
+  infrastructureLabels: ReadonlyMap<string, string>;
 }
 
 /** A ListenerSet: listeners added to a parent Gateway from its own namespace (gateway_collection.go). */

@@ -20,4 +20,20 @@ describe('LineIndex', () => {
       }
     }
   });
+
+  it('gives each line start and the line count a plain split gives, across the kept 16-line blocks', () => {
+    for (const lines of [1, 15, 16, 17, 33, 200]) {
+      const source = Array.from({ length: lines }, (_, i) => 'x'.repeat(i % 5)).join('\n');
+      const index = new LineIndex(source);
+      expect(index.lineCount).toBe(lines);
+      let at = 0;
+      source.split('\n').forEach((text, i) => {
+        expect(index.lineStart(i + 1), `line ${i + 1} of ${lines}`).toBe(at);
+        expect(index.position(at)).toEqual({ line: i + 1, column: 1 });
+        at += text.length + 1;
+      });
+      expect(index.lineStart(lines + 5)).toBe(index.lineStart(lines));
+      expect(index.lineStart(0)).toBe(0);
+    }
+  });
 });

@@ -10,6 +10,7 @@ import {
   mergeTag,
   parseEvents,
   seqTag,
+  strTag,
   type Event,
 } from 'js-yaml';
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
@@ -106,11 +107,33 @@ export const PARSE_LIMITS = {
  * (sigs.k8s.io/yaml yaml.go, over go.yaml.in/yaml/v2): a key written after `<<` wins over the merged one, and in a
  * list of anchors the earlier wins. js-yaml's object mapping copies own keys only (Object.keys), never inherited ones.
  */
+/**
+ * The strings read by one `parseManifests`, each text kept once while it runs. A cluster export repeats the same
+ * values thousands of times (apiVersions, field managers, images, `TCP`, `True`): one string per occurrence is most
+ * of what the parsed objects weigh beyond their shape. Dropped when the read ends, so no old text is kept alive.
+ */
+let sharedStrings: Map<string, string> | undefined;
+
+function shared(value: string): string {
+  if (!sharedStrings) return value;
+  const known = sharedStrings.get(value);
+  if (known !== undefined) return known;
+  sharedStrings.set(value, value);
+  return value;
+}
+
 const KUBECTL_SCHEMA = CORE_SCHEMA.withTags(
+  defineScalarTag(strTag.tagName, {
+    ...strTag,
+    resolve: (source, isExplicit, tagName) => {
+      const value = strTag.resolve(source, isExplicit, tagName);
+      return typeof value === 'string' ? shared(value) : value;
+    },
+  }),
   mergeTag,
   // A custom tag (`!Ref`, `!Sub`, `!GetAtt`) is ignored: a scalar is read as the string written, a mapping or list as
   // one without the tag (go.yaml.in/yaml/v2 resolve.go: a tag it cannot resolve leaves the text as it is).
-  defineScalarTag('!', { matchByTagPrefix: true, resolve: (source) => source, identify: () => false }),
+  defineScalarTag('!', { matchByTagPrefix: true, resolve: (source) => shared(source), identify: () => false }),
   defineSequenceTag('!', { ...seqTag, matchByTagPrefix: true, identify: () => false }),
   defineMappingTag('!', { ...mapTag, matchByTagPrefix: true, identify: () => false }),
 );
@@ -242,10 +265,15 @@ export function parseManifests(files: readonly ManifestFile[]): ParseResult {
   const diagnostics: Diagnostic[] = [];
   const lineIndexes = new Map<string, LineIndex>();
   generation++;
-  for (const file of files) {
-    const lines = lineIndexFor(file);
-    lineIndexes.set(file.name, lines);
-    parseFile(file, lines, objects, diagnostics);
+  sharedStrings = new Map();
+  try {
+    for (const file of files) {
+      const lines = lineIndexFor(file);
+      lineIndexes.set(file.name, lines);
+      parseFile(file, lines, objects, diagnostics);
+    }
+  } finally {
+    sharedStrings = undefined;
   }
   evictChunks();
   return { objects, diagnostics, lineIndexes };

@@ -2,6 +2,7 @@ import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagno
 import type { LineIndex } from './lineIndex.ts';
 import { isRecord, typeName, type ManifestObject } from './parse.ts';
 import { fieldSpan, objectTree } from './locate.ts';
+import { EMPTY_STRING_MAP, RecordMap } from './recordMap.ts';
 import { findKey, findNode, type YamlNode } from './yamlTree.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -180,15 +181,20 @@ export class ObjectReader {
   }
 
   /** A map of strings (labels, annotations, selectors); values that are not strings are reported and left out. */
-  stringMap(path: FieldPath): Map<string, string> {
-    const result = new Map<string, string>();
+  stringMap(path: FieldPath): ReadonlyMap<string, string> {
     const value = this.get(path);
-    if (value === undefined || value === null) return result;
+    if (value === undefined || value === null) return EMPTY_STRING_MAP;
     if (!isRecord(value)) {
       this.wrongType(path, 'a mapping of names to strings', value);
-      return result;
+      return EMPTY_STRING_MAP;
     }
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return EMPTY_STRING_MAP;
+    // Read in place when every value is a string (the common case); otherwise each bad value is reported.
+    const view = RecordMap.over(value);
+    if (view) return view;
+    const result = new Map<string, string>();
+    for (const key of keys) {
       const item = this.string([...path, key]);
       if (item !== undefined) result.set(key, item);
     }

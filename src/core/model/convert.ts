@@ -132,17 +132,18 @@ export function forgetLastParsed(): void {
  * (a diagnostic's line depends on where the object sits in its file); what names the object's place (`source`, its
  * order among the objects) is set again on each use.
  */
-const readsOf = new WeakMap<object, Map<string, unknown>>();
+const readsOf = new WeakMap<object, Record<string, unknown>>();
 
 function readOnce<T>(object: ManifestObject, key: string, diagnostics: readonly Diagnostic[], read: () => T): T {
   let reads = readsOf.get(object.value);
-  const known = reads?.get(key);
+  const known = reads && Object.hasOwn(reads, key) ? reads[key] : undefined;
   if (known !== undefined) return known as T;
   const before = diagnostics.length;
   const value = read();
   if (diagnostics.length === before) {
-    if (!reads) readsOf.set(object.value, (reads = new Map()));
-    reads.set(key, value);
+    // A plain record, not a Map: one per object of the export, and the keys are a few fixed names.
+    if (!reads) readsOf.set(object.value, (reads = {}));
+    reads[key] = value;
   }
   return value;
 }

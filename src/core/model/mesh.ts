@@ -48,7 +48,7 @@ export interface MeshConfig {
   defaultVirtualServiceExportTo: string[];
   defaultDestinationRuleExportTo: string[];
   /** defaultConfig.proxyMetadata: environment every proxy's agent gets (ISTIO_META_DNS_CAPTURE, ...). */
-  defaultProxyMetadata: Map<string, string>;
+  defaultProxyMetadata: ReadonlyMap<string, string>;
   accessLogFile: string;
   /**
    * outboundTrafficPolicy ALLOW_ANY_DYNAMIC_DNS (Istio 1.31): ALLOW_ANY, but a sidecar sends plaintext HTTP to unknown
@@ -65,7 +65,7 @@ export type InjectionMode = 'enabled' | 'disabled' | 'revision' | 'none';
 
 export interface NamespaceModel {
   name: string;
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   /** From `istio-injection` (wins) or `istio.io/rev`. */
   injection: InjectionMode;
   revision: string | undefined;
@@ -82,7 +82,7 @@ export interface ProxySettings {
   /** From proxyMetadata / the istio-proxy container's environment. */
   dnsCapture: boolean;
   dnsAutoAllocate: boolean;
-  proxyMetadata: Map<string, string>;
+  proxyMetadata: ReadonlyMap<string, string>;
   interceptionMode: 'REDIRECT' | 'TPROXY';
 }
 
@@ -105,8 +105,8 @@ export interface ContainerPort {
 export interface PodModel {
   name: string;
   namespace: string;
-  labels: Map<string, string>;
-  annotations: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
+  annotations: ReadonlyMap<string, string>;
   ip: string;
   ready: boolean;
   serviceAccount: string;
@@ -148,10 +148,10 @@ export interface ServiceModel {
   clusterIP: string | undefined;
   clusterIPs: string[];
   externalName: string | undefined;
-  selector: Map<string, string> | undefined;
+  selector: ReadonlyMap<string, string> | undefined;
   ports: ServicePortModel[];
-  labels: Map<string, string>;
-  annotations: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
+  annotations: ReadonlyMap<string, string>;
   internalTrafficPolicy: 'Cluster' | 'Local';
   publishNotReadyAddresses: boolean;
   /** Rank in "oldest first" (creationTimestamp, equal times by name then namespace: model/creation.ts). */
@@ -190,8 +190,8 @@ export interface IstioConfigModel {
   apiVersion: string;
   name: string;
   namespace: string;
-  labels: Map<string, string>;
-  annotations: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
+  annotations: ReadonlyMap<string, string>;
   /** Parsed data: read with own-property lookups. */
   spec: Readonly<Record<string, unknown>>;
   /** The object's status, for what a live cluster wrote there (ServiceEntry addresses). */

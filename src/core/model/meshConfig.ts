@@ -78,7 +78,7 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   const selectors = field(value, 'discoverySelectors');
   if (Array.isArray(selectors)) config.discoverySelectors = selectors.filter(isRecord).map(readLabelSelector);
   const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
-  for (const [key, item] of metadata) config.defaultProxyMetadata.set(key, item);
+  if (metadata.size > 0) config.defaultProxyMetadata = new Map([...config.defaultProxyMetadata, ...metadata]);
 }
 
 export interface MeshConfigSource {

@@ -1,5 +1,6 @@
 import { field, isRecord, parseEmbeddedYaml } from '../manifest/parse.ts';
 import type { FieldPath, ObjectReader } from '../manifest/reader.ts';
+import { EMPTY_STRING_MAP } from '../manifest/recordMap.ts';
 import { toStringMap } from './labels.ts';
 import type {
   CaptureSettings,
@@ -32,8 +33,8 @@ function injectionOf(labels: ReadonlyMap<string, string>): Pick<NamespaceModel, 
 
 /** The pod-level parts a Pod and a workload's pod template share, read from `base` (`[]` or `['spec','template']`). */
 export interface PodTemplateView {
-  labels: Map<string, string>;
-  annotations: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
+  annotations: ReadonlyMap<string, string>;
   serviceAccount: string;
   hostNetwork: boolean;
   nodeName: string | undefined;
@@ -41,7 +42,7 @@ export interface PodTemplateView {
   subdomain: string | undefined;
   containerPorts: ContainerPort[];
   /** The istio-proxy container (or native-sidecar init container), when the pod already has one. */
-  proxyContainer: { args: string[]; env: Map<string, string>; path: FieldPath } | undefined;
+  proxyContainer: { args: string[]; env: ReadonlyMap<string, string>; path: FieldPath } | undefined;
 }
 
 export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTemplateView {
@@ -53,13 +54,14 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
       const path = [...spec, list, index];
       const name = reader.string([...path, 'name']);
       if (name === 'istio-proxy') {
+        // Only the ISTIO_META_ variables decide anything (proxy metadata); one pod's container has dozens of others.
         const env = new Map<string, string>();
         reader.list([...path, 'env']).forEach((_, envIndex) => {
           const envName = reader.string([...path, 'env', envIndex, 'name']);
           const envValue = reader.string([...path, 'env', envIndex, 'value']);
-          if (envName !== undefined && envValue !== undefined) env.set(envName, envValue);
+          if (envName?.startsWith('ISTIO_META_') && envValue !== undefined) env.set(envName, envValue);
         });
-        proxyContainer = { args: reader.stringList([...path, 'args']), env, path };
+        proxyContainer = { args: reader.stringList([...path, 'args']), env: env.size ? env : EMPTY_STRING_MAP, path };
       }
       if (list !== 'containers') return;
       reader.list([...path, 'ports']).forEach((_, portIndex) => {
@@ -186,15 +188,17 @@ function proxyMetadataOf(
   pod: PodTemplateView,
   mesh: MeshConfig,
 ): Pick<ProxySettings, 'proxyMetadata' | 'dnsCapture' | 'dnsAutoAllocate'> {
-  const metadata = new Map(mesh.defaultProxyMetadata);
   const annotation = pod.annotations.get('proxy.istio.io/config');
-  if (annotation) {
-    const parsed = parseEmbeddedYaml(annotation);
-    if (parsed.ok)
-      for (const [key, value] of toStringMap(field(parsed.value, 'proxyMetadata'))) metadata.set(key, value);
-  }
-  if (pod.proxyContainer) {
-    for (const [key, value] of pod.proxyContainer.env) if (key.startsWith('ISTIO_META_')) metadata.set(key, value);
+  const env = pod.proxyContainer?.env ?? EMPTY_STRING_MAP;
+  // Most pods add nothing to the mesh's defaults: they share its map.
+  let metadata: ReadonlyMap<string, string> = mesh.defaultProxyMetadata;
+  if (!annotation && mesh.defaultProxyMetadata.size === 0) metadata = env;
+  else if (annotation || env.size > 0) {
+    const own = new Map(mesh.defaultProxyMetadata);
+    const parsed = annotation ? parseEmbeddedYaml(annotation) : undefined;
+    if (parsed?.ok) for (const [key, value] of toStringMap(field(parsed.value, 'proxyMetadata'))) own.set(key, value);
+    for (const [key, value] of env) own.set(key, value);
+    metadata = own;
   }
   return {
     proxyMetadata: metadata,

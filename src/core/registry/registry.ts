@@ -38,7 +38,7 @@ export interface Service {
   /** exportTo as written; undefined means the mesh default. */
   exportTo: string[] | undefined;
   /** Kubernetes spec.selector or ServiceEntry workloadSelector labels. */
-  selector: Map<string, string> | undefined;
+  selector: ReadonlyMap<string, string> | undefined;
   /** Kubernetes targetPort (a number or a container port name) by service port. */
   targetPorts?: ReadonlyMap<number, number | string>;
   /** ServiceEntry NONE targetPort overrides (service port → upstream port). */
@@ -65,7 +65,7 @@ export interface ServiceEndpoint {
   port: number;
   /** The service port name this endpoint port serves (EndpointSlice port name / ServiceEntry port name). */
   servicePortName: string;
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   serviceAccount: string | undefined;
   tlsMode: 'istio' | 'disabled';
   health: EndpointHealth;
@@ -91,7 +91,7 @@ export interface WorkloadEntry {
   name: string;
   namespace: string;
   address: string;
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   ports: Map<string, number>;
   serviceAccount: string | undefined;
   tlsMode: 'istio' | 'disabled';

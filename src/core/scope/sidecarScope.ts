@@ -53,7 +53,7 @@ export interface ConsolidatedDestinationRule {
   trafficPolicy: Readonly<Record<string, unknown>> | undefined;
   subsets: Array<{
     name: string;
-    labels: Map<string, string>;
+    labels: ReadonlyMap<string, string>;
     trafficPolicy: Readonly<Record<string, unknown>> | undefined;
     from: IstioConfigModel;
   }>;

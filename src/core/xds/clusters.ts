@@ -214,7 +214,7 @@ interface OutboundClusterInput {
   service: Service;
   port: number;
   subset: string | undefined;
-  labels: Map<string, string> | undefined;
+  labels: ReadonlyMap<string, string> | undefined;
 }
 
 /**
@@ -223,7 +223,7 @@ interface OutboundClusterInput {
  */
 function endpointAllowed(
   endpoint: ServiceEndpoint,
-  labels: Map<string, string> | undefined,
+  labels: ReadonlyMap<string, string> | undefined,
   service: Service,
   pod: PodModel,
 ): boolean {

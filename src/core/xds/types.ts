@@ -151,7 +151,7 @@ export interface LbEndpoint {
   mtls: boolean;
   /** Whether the workload behind it runs an Istio proxy (the endpoint's tlsMode). */
   tlsMode?: 'istio' | 'disabled';
-  labels: Map<string, string>;
+  labels: ReadonlyMap<string, string>;
   workload: ObjectSource | undefined;
   podName: string | undefined;
 }
