@@ -2,6 +2,7 @@
 // EngineSession) and the manifest files: a job carries the files only when they changed.
 import type { ManifestFile } from '../core/index.ts';
 import { EngineSession, type EngineJob } from './engine.ts';
+import { splitOutput } from './outputPieces.ts';
 
 const session = new EngineSession();
 let files: ManifestFile[] = [];
@@ -10,7 +11,10 @@ self.onmessage = (event: MessageEvent<EngineJob>) => {
   const { id, input } = event.data;
   if (input.files) files = input.files;
   try {
-    self.postMessage({ id, output: session.run({ ...input, files }) });
+    // The long lists go first, in pieces, each decoded on the main thread in a short task of its own.
+    const { pieces, last } = splitOutput(session.run({ ...input, files }));
+    for (const piece of pieces) self.postMessage({ id, piece });
+    self.postMessage({ id, output: last });
   } catch (error) {
     self.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }

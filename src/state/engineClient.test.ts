@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EngineInput, EngineJob, EngineOutput } from './engine.ts';
 import { createEngineClient } from './engineClient.ts';
+import { splitOutput } from './outputPieces.ts';
 import { DEFAULT_OPTIONS, EMPTY_REQUEST } from './scenarioCodec.ts';
 
 /** A stand-in for the browser's Worker: it records the jobs and lets a test answer them or make the worker die. */
@@ -19,9 +20,11 @@ class FakeWorker {
   terminate(): void {
     this.terminated = true;
   }
-  answer(output: EngineOutput): void {
+  answer(output: EngineOutput, pieceItems?: number): void {
     const id = this.jobs.at(-1)?.id;
-    this.onmessage?.({ data: { id, output } } as MessageEvent);
+    const { pieces, last } = pieceItems ? splitOutput(output, pieceItems) : { pieces: [], last: output };
+    for (const piece of pieces) this.onmessage?.({ data: structuredClone({ id, piece }) } as MessageEvent);
+    this.onmessage?.({ data: structuredClone({ id, output: last }) } as MessageEvent);
   }
   die(): void {
     this.onerror?.({ preventDefault: () => undefined } as ErrorEvent);
@@ -83,5 +86,29 @@ describe('the engine client', () => {
     run(input('http://other.example.com/'));
     expect(worker?.jobs).toHaveLength(2);
     expect(outputs.at(-1)?.trace?.result?.ok).toBe(true);
+  });
+
+  it('puts an output sent in pieces back together before it reports it, and drops the pieces of a replaced job', () => {
+    vi.stubGlobal('Worker', FakeWorker);
+    const outputs: EngineOutput[] = [];
+    const run = createEngineClient(
+      (output) => outputs.push(output),
+      () => undefined,
+    );
+    const worker = FakeWorker.last;
+    const pods = Array.from({ length: 7 }, (_, i) => ({
+      ref: `default/p${i}`,
+      proxy: 'sidecar' as const,
+      ambient: false,
+      assumed: false,
+    }));
+    run(input('http://a/'));
+    worker?.answer({ analysis: { objectCount: 7, pods } }, 3);
+    expect(outputs).toEqual([{ analysis: { objectCount: 7, pods } }]);
+    // Pieces of an answer that no longer counts are not mixed into the next one.
+    run(input('http://b/'));
+    worker?.onmessage?.({ data: { id: 1, piece: { list: 'pods', items: pods } } } as MessageEvent);
+    worker?.answer({ analysis: { pods: pods.slice(0, 2) } }, 3);
+    expect(outputs.at(-1)).toEqual({ analysis: { pods: pods.slice(0, 2) } });
   });
 });

@@ -1,4 +1,5 @@
 import { EngineSession, type EngineInput, type EngineJob, type EngineOutput } from './engine.ts';
+import { joinOutput, type OutputPiece } from './outputPieces.ts';
 
 /**
  * Sends inputs to the analysis worker and reports the latest output. While a job runs, newer inputs replace each
@@ -34,20 +35,28 @@ export function createEngineClient(
   let running: number | undefined;
   let runningInput: EngineInput | undefined;
   let queued: EngineInput | undefined;
+  /** The pieces of the running job's output received so far (its last message completes them). */
+  let pieces: OutputPiece[] = [];
   /** The files the worker holds. */
   let sentFiles: EngineInput['files'] | undefined;
   const send = (input: EngineInput) => {
     running = ++nextId;
+    pieces = [];
     runningInput = input;
     const { files, ...rest } = input;
     const job: EngineJob = { id: running, input: files === sentFiles ? rest : input };
     sentFiles = files;
     active.postMessage(job);
   };
-  active.onmessage = (event: MessageEvent<{ id: number; output?: EngineOutput; error?: string }>) => {
+  active.onmessage = (
+    event: MessageEvent<{ id: number; piece?: OutputPiece; output?: EngineOutput; error?: string }>,
+  ) => {
     if (event.data.id !== running) return;
+    if (event.data.piece) return void pieces.push(event.data.piece);
     running = undefined;
-    if (event.data.output && runningInput) onOutput(event.data.output, runningInput);
+    const received = pieces;
+    pieces = [];
+    if (event.data.output && runningInput) onOutput(joinOutput(event.data.output, received), runningInput);
     else onError(event.data.error ?? 'The analysis failed.');
     if (queued) {
       const input = queued;
