@@ -1,5 +1,7 @@
-import { useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
+import type { Assumption, Diagnostic, SourceRange } from '../core/index.ts';
 import { useWorkspace } from '../state/store.ts';
+import { listKey } from './freshList.ts';
 
 /** Items drawn at once: thousands of list items would block the page each time the list changes. */
 const MAX_ITEMS = 300;
@@ -17,6 +19,10 @@ export function DiagnosticsPanel() {
   const assumptions = useWorkspace((s) => s.analysis.assumptions);
   const revealRange = useWorkspace((s) => s.revealRange);
   const [tab, setTab] = useState<'problems' | 'assumptions'>('problems');
+  // The lists follow a new analysis in a deferred render, in short tasks after the outcome is drawn; the counts above
+  // them are up to date at once.
+  const shownDiagnostics = useDeferredValue(diagnostics);
+  const shownAssumptions = useDeferredValue(assumptions);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.filter((d) => d.severity === 'warning').length;
   return (
@@ -32,46 +38,72 @@ export function DiagnosticsPanel() {
           Assumptions <span className="counts">{assumptions.length}</span>
         </button>
       </div>
-      {tab === 'problems' && diagnostics.length > 0 && (
-        <ul aria-label="Problem list">
-          {diagnostics.slice(0, MAX_ITEMS).map((d, index) => (
-            <li
-              key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`}
-              className={`diagnostic ${d.severity}`}
-            >
-              <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
-                {d.file}:{d.range.start.line}:{d.range.start.column}
-              </button>{' '}
-              <span className="severity">{d.severity}</span> {d.message} <span className="code">{d.code}</span>
-            </li>
-          ))}
-          <MoreItems total={diagnostics.length} />
-        </ul>
+      {tab === 'problems' && shownDiagnostics.length > 0 && (
+        <ProblemList key={listKey(shownDiagnostics)} diagnostics={shownDiagnostics} revealRange={revealRange} />
       )}
       {tab === 'assumptions' && (
-        <ul aria-label="Assumption list">
-          {assumptions.slice(0, MAX_ITEMS).map((a, index) => (
-            <li key={`${a.code}:${index}`} className="diagnostic assumption-item">
-              {a.subject ? (
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => a.subject && revealRange(a.subject.file, a.subject.range)}
-                >
-                  {a.subject.file}:{a.subject.range.start.line}
-                </button>
-              ) : (
-                <span className="severity">mesh</span>
-              )}{' '}
-              {a.message}
-            </li>
-          ))}
-          <MoreItems total={assumptions.length} />
-        </ul>
+        <AssumptionList key={listKey(shownAssumptions)} assumptions={shownAssumptions} revealRange={revealRange} />
       )}
     </section>
   );
 }
+
+type Reveal = (file: string, range: SourceRange) => void;
+
+const ProblemList = memo(function ProblemList({
+  diagnostics,
+  revealRange,
+}: {
+  diagnostics: readonly Diagnostic[];
+  revealRange: Reveal;
+}) {
+  return (
+    <ul aria-label="Problem list">
+      {diagnostics.slice(0, MAX_ITEMS).map((d, index) => (
+        <li
+          key={`${d.file}:${d.range.start.line}:${d.range.start.column}:${d.code}:${index}`}
+          className={`diagnostic ${d.severity}`}
+        >
+          <button type="button" className="link" onClick={() => revealRange(d.file, d.range)}>
+            {d.file}:{d.range.start.line}:{d.range.start.column}
+          </button>{' '}
+          <span className="severity">{d.severity}</span> {d.message} <span className="code">{d.code}</span>
+        </li>
+      ))}
+      <MoreItems total={diagnostics.length} />
+    </ul>
+  );
+});
+
+const AssumptionList = memo(function AssumptionList({
+  assumptions,
+  revealRange,
+}: {
+  assumptions: readonly Assumption[];
+  revealRange: Reveal;
+}) {
+  return (
+    <ul aria-label="Assumption list">
+      {assumptions.slice(0, MAX_ITEMS).map((a, index) => (
+        <li key={`${a.code}:${index}`} className="diagnostic assumption-item">
+          {a.subject ? (
+            <button
+              type="button"
+              className="link"
+              onClick={() => a.subject && revealRange(a.subject.file, a.subject.range)}
+            >
+              {a.subject.file}:{a.subject.range.start.line}
+            </button>
+          ) : (
+            <span className="severity">mesh</span>
+          )}{' '}
+          {a.message}
+        </li>
+      ))}
+      <MoreItems total={assumptions.length} />
+    </ul>
+  );
+});
 
 function MoreItems({ total }: { total: number }) {
   return total > MAX_ITEMS ? (

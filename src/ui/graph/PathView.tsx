@@ -1,4 +1,4 @@
-import { Fragment, lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, lazy, Suspense, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceResult } from '../../core/index.ts';
 import type { StepSource } from '../../state/stepSources.ts';
 import { stepsCausedBy, useWorkspace } from '../../state/store.ts';
@@ -15,7 +15,11 @@ const PathGraph = lazy(() => import('./PathGraph.tsx'));
  * step's details docked under it: the details never cover the graph.
  */
 export function PathView() {
-  const { trace: result, stepSources: resultSources, stale } = useShownTrace();
+  const shown = useShownTrace();
+  // The path follows a new result in a deferred render: the outcome above it is drawn first, in a task of its own.
+  const result = useDeferredValue(shown.trace);
+  const resultSources = useDeferredValue(shown.stepSources);
+  const stale = shown.stale;
   // The last path drawn stays mounted (hidden) while a request has no path, as while a destination is retyped: the
   // graph is not torn down and built again at the next keystroke.
   const [drawn, setDrawn] = useState(result?.ok ? { trace: result, stepSources: resultSources } : undefined);

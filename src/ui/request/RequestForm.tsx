@@ -1,7 +1,8 @@
-import { memo, type ChangeEvent } from 'react';
+import { memo, useDeferredValue, type ChangeEvent } from 'react';
 import { APP_PROTOCOLS, escapeInvisible } from '../../core/index.ts';
 import type { PodSummary, SourcePodSummary } from '../../state/leanView.ts';
 import { useWorkspace } from '../../state/store.ts';
+import { listKey } from '../freshList.ts';
 import { DestinationField } from './DestinationField.tsx';
 
 /** Source pod, destination, request details and the mesh settings a user can override for a what-if. */
@@ -10,7 +11,8 @@ export function RequestForm() {
   const options = useWorkspace((s) => s.options);
   const setRequest = useWorkspace((s) => s.setRequest);
   const setOptions = useWorkspace((s) => s.setOptions);
-  const pods = useWorkspace((s) => s.analysis.pods);
+  // Thousands of pods in a large export: their list follows a new analysis in a deferred render, after the outcome.
+  const pods = useDeferredValue(useWorkspace((s) => s.analysis.pods));
   const mesh = useWorkspace((s) => s.analysis.mesh);
   const meshSource = mesh.source ?? "Istio's default";
   // The lookup the trace made (in the analysis worker), so the badge and the DNS default describe the pod traced.
@@ -37,7 +39,7 @@ export function RequestForm() {
             spellCheck={false}
             {...field('from')}
           />
-          <SourcePodList pods={pods} />
+          <SourcePodList key={listKey(pods)} pods={pods} />
           {source && (
             <span className={`pod-kind ${source.ambient ? 'ambient' : source.proxy}`}>{podKindLabel(source)}</span>
           )}
