@@ -66,7 +66,10 @@ export async function waitForApp(page: Page): Promise<void> {
 /** Opens a view tab on the right: Path, Mesh or Proxy config. */
 export async function openView(page: Page, name: 'Path' | 'Mesh' | 'Proxy config'): Promise<void> {
   await page.getByRole('tab', { name, exact: true }).click();
-  if (name === 'Mesh') await page.waitForFunction(() => (window.meshpath?.graphNodeIds().length ?? 0) > 0);
+  if (name === 'Mesh')
+    await page.waitForFunction(
+      () => (window.meshpath?.graphNodeIds().length ?? 0) > 0 && !window.meshpath?.graphDrawing(),
+    );
   if (name === 'Path') await page.waitForFunction(() => (window.meshpath?.pathNodeIds().length ?? 0) > 0);
 }
 

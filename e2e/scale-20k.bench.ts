@@ -2,8 +2,8 @@
 // user meets it. Prints figures and asserts only that the app answers; not part of `npm test` (it takes minutes).
 import { generateClusterExport } from '../src/cli/realisticExport.ts';
 import { expect, openApp, test } from './fixtures.ts';
-import { installProbe, longTasksSince, now } from './probe.ts';
-import type { Browser, Page } from '@playwright/test';
+import { installProbe, longTasksSince, now, tracedTasks } from './probe.ts';
+import type { Page } from '@playwright/test';
 
 test.use({ trace: 'off' });
 
@@ -16,34 +16,6 @@ function report(name: string, value: string): void {
 async function taskList(page: Page, from: number): Promise<string> {
   const tasks = await page.evaluate((t) => window.meshpathProbe?.longTasks.filter((x) => x.start >= t) ?? [], from);
   return tasks.map((task) => `${Math.round(task.start - from)}: ${Math.round(task.duration)}`).join(', ') || 'none';
-}
-
-interface TraceEvent {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  tdur?: number;
-  args?: { name?: string };
-}
-
-/**
- * The page's main-thread tasks over 50 ms in a Chromium trace, with the CPU time each one got: on a machine shared by
- * several processes a task's wall time includes the time its thread waited for a core.
- */
-async function tracedTasks(browser: Browser): Promise<string> {
-  const trace = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
-  const main = trace.traceEvents.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  const isMain = (e: TraceEvent) => main.some((m) => m.pid === e.pid && m.tid === e.tid);
-  const isTask = (e: TraceEvent) => e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask';
-  const tasks = trace.traceEvents.filter((e) => isTask(e) && e.ph === 'X' && (e.dur ?? 0) > 50_000);
-  const long = tasks.filter(isMain).sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0));
-  const ms = (us: number | undefined) => Math.round((us ?? 0) / 1000);
-  const cpuOver50 = long.filter((e) => (e.tdur ?? 0) > 50_000).length;
-  const list = long.slice(0, 12).map((e) => `${ms(e.dur)} (CPU ${ms(e.tdur)})`);
-  return `${long.length} over 50 ms of wall time, ${cpuOver50} over 50 ms of CPU time; longest: ${list.join(', ')}`;
 }
 
 test('a 20,000-object export: loading, typing a destination, typing in the editor', async ({ page, browser }) => {

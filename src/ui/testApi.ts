@@ -13,6 +13,7 @@ export function installTestApi(): void {
     getText: (fileIndex) => useWorkspace.getState().files[fileIndex ?? useWorkspace.getState().activeFile]?.text ?? '',
     graphNodeIds: () => graphHandle.current?.nodes().map((n) => n.id()) ?? [],
     graphEdgeIds: () => graphHandle.current?.edges().map((e) => e.id()) ?? [],
+    graphDrawing: () => graphHandle.drawing,
     nodePosition: (id) => {
       const node = graphHandle.current?.$id(id);
       if (!node || node.empty()) return null;

@@ -7,6 +7,8 @@ export interface MeshpathTestApi {
   getText: (fileIndex?: number) => string;
   graphNodeIds: () => string[];
   graphEdgeIds: () => string[];
+  /** True while the Mesh view is still adding the elements of a drawing (a large one comes in over several frames). */
+  graphDrawing: () => boolean;
   /** Where a graph node is drawn, relative to the graph container, or null when it is not drawn. */
   nodePosition: (id: string) => { x: number; y: number } | null;
   /** The path graph's node ids and where a node is drawn. */

@@ -2,7 +2,8 @@ import cytoscape from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { graphHandle } from './graphHandle.ts';
-import { NAMESPACE_BOX, placeMeshView, type MeshViewElements } from './meshElements.ts';
+import { drawPacked, type MeshDrawing } from './meshDrawing.ts';
+import { NAMESPACE_BOX, type MeshViewElements } from './meshElements.ts';
 
 cytoscape.use(dagre);
 
@@ -169,42 +170,24 @@ function labelOf(node: MeshViewElements['nodes'][number], marks: EndMarks): stri
   return node.kind === 'Namespace' && !node.collapsed ? `${node.label} · ${end}` : `▸ ${end}\n${node.label}`;
 }
 
-function toElements(view: MeshViewElements, marks: EndMarks): cytoscape.ElementDefinition[] {
-  return [
-    ...view.nodes.map((node) => ({
-      data: {
-        id: node.id,
-        label: labelOf(node, marks),
-        kind: node.kind,
-        ...(node.parent ? { parent: node.parent } : {}),
-      },
-      classes: classesOf(node, marks),
-    })),
-    ...view.edges.map((edge) => ({
-      data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label },
-    })),
-  ];
+type ViewNode = MeshViewElements['nodes'][number];
+type ViewEdge = MeshViewElements['edges'][number];
+
+function nodeElement(node: ViewNode, marks: EndMarks): cytoscape.ElementDefinition {
+  return {
+    group: 'nodes',
+    data: {
+      id: node.id,
+      label: labelOf(node, marks),
+      kind: node.kind,
+      ...(node.parent ? { parent: node.parent } : {}),
+    },
+    classes: classesOf(node, marks),
+  };
 }
 
-/** Below this zoom the objects of an opened namespace are too small to read: show that namespace instead. */
-const READABLE_ZOOM = 0.6;
-
-function layOut(cy: cytoscape.Core, view: MeshViewElements, container: HTMLElement, focusId: string | null): void {
-  if (view.layout === 'dagre') {
-    cy.layout(LAYOUT).run();
-    return;
-  }
-  const aspect = container.clientHeight > 0 ? container.clientWidth / container.clientHeight : 1.5;
-  const positions = placeMeshView(view, aspect);
-  cy.batch(() => {
-    cy.nodes().forEach((node) => {
-      const p = positions.get(node.id());
-      if (p && node.isChildless()) node.position(p);
-    });
-  });
-  cy.fit(undefined, 16);
-  const focus = focusId ? cy.$id(focusId) : undefined;
-  if (focus?.nonempty() && focus.isParent() && cy.zoom() < READABLE_ZOOM) cy.fit(focus, 16);
+function edgeElement(edge: ViewEdge): cytoscape.ElementDefinition {
+  return { group: 'edges', data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label } };
 }
 
 /**
@@ -216,6 +199,11 @@ export default function MeshGraph({ view, focusId, selectedId, marks = NO_MARKS,
   const containerRef = useRef<HTMLDivElement>(null);
   const cyRef = useRef<cytoscape.Core | null>(null);
   const drawnKey = useRef<string | null>(null);
+  const drawing = useRef<MeshDrawing | null>(null);
+  const selectedRef = useRef(selectedId);
+  useLayoutEffect(() => {
+    selectedRef.current = selectedId;
+  }, [selectedId]);
   const onSelectRef = useRef(onSelect);
   useLayoutEffect(() => {
     onSelectRef.current = onSelect;
@@ -243,6 +231,9 @@ export default function MeshGraph({ view, focusId, selectedId, marks = NO_MARKS,
     observer?.observe(container);
     return () => {
       observer?.disconnect();
+      drawing.current?.cancel();
+      drawing.current = null;
+      graphHandle.drawing = false;
       cy.destroy();
       cyRef.current = null;
       drawnKey.current = null;
@@ -250,17 +241,48 @@ export default function MeshGraph({ view, focusId, selectedId, marks = NO_MARKS,
     };
   }, []);
 
+  // The view and marks an element is given when it is added: a drawing in progress adds the newest labels.
+  const latest = useRef({ view, marks });
+  useLayoutEffect(() => {
+    latest.current = { view, marks };
+  }, [view, marks]);
+
   useEffect(() => {
     const cy = cyRef.current;
     const container = containerRef.current;
     if (!cy || !container) return;
     if (drawnKey.current !== view.key) {
       drawnKey.current = view.key;
-      cy.batch(() => {
-        cy.elements().remove();
-        cy.add(toElements(view, marks));
+      drawing.current?.cancel();
+      drawing.current = null;
+      if (view.layout === 'dagre') {
+        // A small mesh, drawn whole and laid out by dagre, as it always was.
+        cy.batch(() => {
+          cy.elements().remove();
+          cy.add([...view.nodes.map((n) => nodeElement(n, marks)), ...view.edges.map(edgeElement)]);
+        });
+        cy.layout(LAYOUT).run();
+        graphHandle.drawing = false;
+        return;
+      }
+      graphHandle.drawing = true;
+      const selectWhenDrawn = () => {
+        const selected = selectedRef.current;
+        if (selected) cy.$id(selected).select();
+        graphHandle.drawing = false;
+      };
+      drawing.current = drawPacked(cy, { width: container.clientWidth, height: container.clientHeight }, focusId, {
+        view: () => latest.current.view,
+        node: (index) => {
+          const node = latest.current.view.nodes[index];
+          return node ? nodeElement(node, latest.current.marks) : { data: {} };
+        },
+        edge: (index) => {
+          const edge = latest.current.view.edges[index];
+          return edge ? edgeElement(edge) : { data: {} };
+        },
+        done: selectWhenDrawn,
       });
-      layOut(cy, view, container, focusId);
       return;
     }
     cy.batch(() => {

@@ -224,3 +224,72 @@ export function placeMeshView(view: Pick<MeshViewElements, 'nodes' | 'edges'>, a
   });
   return positions;
 }
+
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * Where the nodes placed by placeMeshView are drawn, from their centres and sizes alone (Cytoscape's own bounding box
+ * computes the style of every element first): each node's box (an open namespace's box holds its objects, its
+ * padding and its label above them) and the box of the whole drawing.
+ */
+export function meshBoxes(
+  view: Pick<MeshViewElements, 'nodes'>,
+  positions: ReadonlyMap<string, Point>,
+): { all: Box; boxes: Map<string, Box> } {
+  const boxes = new Map<string, Box>();
+  const drawn = new Set(view.nodes.map((n) => n.id));
+  const all: Box = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+  const grow = (box: Box, by: Box) => {
+    box.x1 = Math.min(box.x1, by.x1);
+    box.y1 = Math.min(box.y1, by.y1);
+    box.x2 = Math.max(box.x2, by.x2);
+    box.y2 = Math.max(box.y2, by.y2);
+  };
+  const open = new Map<string, Box>();
+  for (const node of view.nodes) {
+    const at = positions.get(node.id);
+    if (!at) continue;
+    const size = node.kind === 'Namespace' ? NAMESPACE_BOX : OBJECT_SIZE;
+    const box = {
+      x1: at.x - size.width / 2,
+      y1: at.y - size.height / 2,
+      x2: at.x + size.width / 2,
+      y2: at.y + size.height / 2,
+    };
+    boxes.set(node.id, box);
+    if (!node.parent || !drawn.has(node.parent)) continue;
+    const around = open.get(node.parent) ?? open.set(node.parent, { ...box }).get(node.parent);
+    if (around) grow(around, box);
+  }
+  for (const [id, inner] of open)
+    boxes.set(id, {
+      x1: inner.x1 - NAMESPACE_PADDING,
+      y1: inner.y1 - NAMESPACE_PADDING - NAMESPACE_LABEL,
+      x2: inner.x2 + NAMESPACE_PADDING,
+      y2: inner.y2 + NAMESPACE_PADDING,
+    });
+  for (const box of boxes.values()) grow(all, box);
+  return { all: Number.isFinite(all.x1) ? all : { x1: 0, y1: 0, x2: 0, y2: 0 }, boxes };
+}
+
+/** The zoom and pan that show `box` whole in a pane, `padding` pixels from its edges, within the zoom limits. */
+export function fitViewport(
+  box: Box,
+  pane: Size,
+  padding: number,
+  limits: { min: number; max: number },
+): { zoom: number; pan: Point } {
+  const w = Math.max(1, box.x2 - box.x1);
+  const h = Math.max(1, box.y2 - box.y1);
+  const fit = Math.min((pane.width - 2 * padding) / w, (pane.height - 2 * padding) / h);
+  const zoom = Math.max(limits.min, Math.min(limits.max, fit > 0 ? fit : limits.min));
+  return {
+    zoom,
+    pan: { x: (pane.width - zoom * (box.x1 + box.x2)) / 2, y: (pane.height - zoom * (box.y1 + box.y2)) / 2 },
+  };
+}
