@@ -63,6 +63,14 @@ test('a 2,000-object export: a typed destination re-traces; the editor and the M
   await destination.fill(`http://${cluster.serviceHost('team-0', 'app-3')}/`);
   await expect(outcome).toContainText(`outbound|80||${cluster.serviceHost('team-0', 'app-3')}`, { timeout: 60_000 });
   report('load', `${cluster.objects} objects, ${(cluster.text.length / 1e6).toFixed(1)} MB`);
+  // The lists follow the outcome (in a deferred render): in the end they hold every pod and every problem.
+  const pods = cluster.text.match(/^kind: Pod$/gm)?.length ?? 0;
+  expect(pods).toBeGreaterThan(400);
+  await expect(page.locator('datalist#source-pods option')).toHaveCount(pods);
+  const counts = (await page.getByRole('tab', { name: /^Problems/ }).textContent()) ?? '';
+  const problems = [...counts.matchAll(/(\d+) (?:errors|warnings|notes)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  expect(problems).toBeGreaterThan(0);
+  await expect(page.getByRole('list', { name: 'Problem list' }).getByRole('listitem')).toHaveCount(problems);
   report('longest task while loading the export', `${(await longTasksSince(page, loadStart)).longest} ms`);
 
   // Type a new destination key by key, as a user does, and time the last keystroke to the new outcome.

@@ -4,7 +4,9 @@ import { analyze } from '../../core/index.ts';
 import { findExample } from '../../state/examples.ts';
 import { leanAnalysis, type MeshGraphData } from '../../state/leanView.ts';
 import {
+  fitViewport,
   MAX_SHOWN,
+  meshBoxes,
   meshViewElements,
   NAMESPACE_BOX,
   OBJECT_SIZE,
@@ -145,5 +147,50 @@ describe('the packed layout', () => {
     );
     expect(group.positions.size).toBe(2);
     expect(Number.isFinite(group.width) && Number.isFinite(group.height)).toBe(true);
+  });
+});
+
+describe('where the packed drawing lies, without Cytoscape', () => {
+  const view = meshViewElements(large, options({ expanded: new Set(['Namespace//team-3']) }));
+  const positions = placeMeshView(view, 1.4);
+  const { all, boxes } = meshBoxes(view, positions);
+  const contains = (outer: { x1: number; y1: number; x2: number; y2: number }, inner: typeof outer) =>
+    outer.x1 <= inner.x1 && outer.y1 <= inner.y1 && outer.x2 >= inner.x2 && outer.y2 >= inner.y2;
+
+  it('gives an open namespace a box around its objects, with room for its label above them', () => {
+    const open = boxes.get('Namespace//team-3');
+    if (!open) throw new Error('no box for the open namespace');
+    const objects = view.nodes.filter((n) => n.parent === 'Namespace//team-3');
+    expect(objects.length).toBeGreaterThan(100);
+    for (const node of objects) expect(contains(open, boxes.get(node.id) ?? all)).toBe(true);
+    const top = Math.min(...objects.map((n) => boxes.get(n.id)?.y1 ?? 0));
+    expect(top - open.y1).toBeGreaterThanOrEqual(30);
+    // A closed namespace is its box, centred where it is placed.
+    const closed = boxes.get('Namespace//team-0');
+    const at = positions.get('Namespace//team-0');
+    expect(closed && at && [closed.x2 - closed.x1, (closed.x1 + closed.x2) / 2, (closed.y1 + closed.y2) / 2]).toEqual([
+      NAMESPACE_BOX.width,
+      at?.x,
+      at?.y,
+    ]);
+  });
+
+  it('holds every node in the box of the whole drawing, and namespaces do not overlap', () => {
+    for (const box of boxes.values()) expect(contains(all, box)).toBe(true);
+    const namespaces = view.nodes.filter((n) => n.kind === 'Namespace').map((n) => boxes.get(n.id) ?? all);
+    for (const [i, a] of namespaces.entries())
+      for (const b of namespaces.slice(i + 1))
+        expect(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1).toBe(true);
+  });
+
+  it('fits a box in a pane, centred, within the zoom limits', () => {
+    const pane = { width: 900, height: 500 };
+    const { zoom, pan } = fitViewport({ x1: 0, y1: 0, x2: 1000, y2: 400 }, pane, 20, { min: 0.05, max: 1.6 });
+    expect(zoom).toBeCloseTo(0.86);
+    // The box's centre is drawn at the pane's centre.
+    expect(500 * zoom + pan.x).toBeCloseTo(450);
+    expect(200 * zoom + pan.y).toBeCloseTo(250);
+    expect(fitViewport({ x1: 0, y1: 0, x2: 10, y2: 10 }, pane, 20, { min: 0.05, max: 1.6 }).zoom).toBe(1.6);
+    expect(fitViewport({ x1: 0, y1: 0, x2: 1e6, y2: 10 }, pane, 20, { min: 0.05, max: 1.6 }).zoom).toBe(0.05);
   });
 });
