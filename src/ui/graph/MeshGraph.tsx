@@ -126,6 +126,8 @@ const STYLESHEET: cytoscape.StylesheetJsonBlock[] = [
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.8,
       'text-rotation': 'autorotate',
+      // As for nodes: a reference's name too small to read is not drawn (nor measured, frame after frame).
+      'min-zoomed-font-size': 7,
     },
   },
 ];
