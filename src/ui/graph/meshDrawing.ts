@@ -12,6 +12,7 @@ export const ELEMENTS_PER_FRAME = 25;
 export const READABLE_ZOOM = 0.6;
 
 const PADDING = 16;
+const MARGIN = 10;
 
 export interface MeshDrawing {
   /** Stops adding elements (a newer drawing replaces this one, or the graph goes). */
@@ -88,7 +89,14 @@ export function drawPacked(
     }
   });
 
-  const { all, boxes } = meshBoxes(view, positions);
+  const { all: boxOfAll, boxes } = meshBoxes(view, positions);
+  // Room for what is drawn around the boxes: borders, the highlight of an end of the request.
+  const all = {
+    x1: boxOfAll.x1 - MARGIN,
+    y1: boxOfAll.y1 - MARGIN,
+    x2: boxOfAll.x2 + MARGIN,
+    y2: boxOfAll.y2 + MARGIN,
+  };
   const limits = { min: cy.minZoom(), max: cy.maxZoom() };
   let viewport = fitViewport(all, pane, PADDING, limits);
   const focus = focusId ? boxes.get(focusId) : undefined;
