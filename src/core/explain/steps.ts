@@ -1,6 +1,6 @@
 /** The words for each step of a trace: a title, a detail, and what was there and not taken. */
 import { hboneStep, waypointBypassStep, waypointStep, ztunnelStep } from './ambient.ts';
-import type { EndFact, EndpointState, SimulatedStep, StepFact } from '../simulate/facts.ts';
+import type { EndFact, EndpointState, ForwardedChange, SimulatedStep, StepFact } from '../simulate/facts.ts';
 import type { SidecarSocket } from '../simulate/sidecarPorts.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import {
@@ -211,6 +211,23 @@ function virtualHost(fact: Fact<'virtualHost'>): StepWords {
   };
 }
 
+/** What a route changed in the request it forwarded, as the next proxy sees it. */
+function forwardedWords(change: ForwardedChange | undefined): string {
+  if (!change) return '';
+  const parts = [
+    ...(change.path ? [`path ${change.path.from} → ${change.path.to}`] : []),
+    ...(change.authority ? [`authority ${change.authority.from} → ${change.authority.to}`] : []),
+    ...(change.headers ?? []).map((h) =>
+      h.to === undefined
+        ? `header ${h.name} removed`
+        : h.from === undefined
+          ? `header ${h.name}: ${h.to} added`
+          : `header ${h.name}: ${h.from} → ${h.to}`,
+    ),
+  ];
+  return ` After the match it is forwarded with ${parts.join('; ')} (what the next hop sees).`;
+}
+
 function route(fact: Fact<'route'>): StepWords {
   if (fact.by === 'weight') {
     // Envoy's weighted clusters share by weight over the sum of weights (Gateway API weights need not add up to 100).
@@ -240,7 +257,7 @@ function route(fact: Fact<'route'>): StepWords {
   const rule = vs ? ` (http[${vs.httpIndex}]${vs.matchIndex !== undefined ? `.match[${vs.matchIndex}]` : ''})` : '';
   return {
     title: `Route ${unnamed(fact.route)}${vs ? ` of VirtualService ${vs.namespace}/${vs.name}` : ''}`,
-    detail: `${fact.method} ${fact.path} matches ${fact.match}${rule}.`,
+    detail: `${fact.method} ${fact.path} matches ${fact.match}${rule}.${forwardedWords(fact.forwarded)}`,
     name: unnamed(fact.route),
     alternatives: fact.others.map(
       (r) => `${unnamed(r.route)}: ${r.match} — ${r.reached ? 'does not match' : 'not reached'}`,

@@ -275,7 +275,12 @@ function destinations(
       error = result.error ?? error;
       invalid++;
     }
-    if (result.destination) out.push({ destination: result.destination, ...(single ? {} : { weight }) });
+    // conversion.go: buildHTTPDestination — a backendRef's RequestHeaderModifier becomes the destination's headers.
+    const modifier = list(field(ref, 'filters')).find((f) => text(field(f, 'type')) === 'RequestHeaderModifier');
+    const headers = modifier
+      ? { headers: { request: headerOperations(field(modifier, 'requestHeaderModifier')) } }
+      : {};
+    if (result.destination) out.push({ destination: result.destination, ...(single ? {} : { weight }), ...headers });
   }
   return { route: out, invalid, error, hard: false };
 }

@@ -201,6 +201,8 @@ export type StepFact =
       path: string;
       match: string;
       others: Array<{ route: string; match: string; reached: boolean }>;
+      /** What the route changed in the request it forwarded, once the proxy forwards it. */
+      forwarded?: ForwardedChange;
     }
   | {
       kind: 'route';
@@ -476,6 +478,18 @@ export interface TraceHop {
   accessLog?: string;
   /** Clusters that get a copy of the request (VirtualService mirror); their answers are dropped. */
   mirrors?: string[];
+  /** What this proxy's route changed in the request it forwarded: what the next proxy and the application see. */
+  forwarded?: ForwardedChange;
+}
+
+/**
+ * A route's changes to the request it forwards (VirtualService rewrite and headers, HTTPRoute URLRewrite and
+ * RequestHeaderModifier): only what differs; a header without `from` was added, one without `to` removed.
+ */
+export interface ForwardedChange {
+  path?: { from: string; to: string };
+  authority?: { from: string; to: string };
+  headers?: Array<{ name: string; from?: string; to?: string }>;
 }
 
 /** The request as the simulation understood it (defaults filled in). */

@@ -26,6 +26,7 @@ import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
+import { forwardedRequest } from './requestChanges.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
 import {
   sidecarSocketAt,
@@ -49,6 +50,7 @@ import type {
   DnsSummary,
   EndFact,
   EndpointState,
+  ForwardedChange,
   MissingClusterCause,
   Outcome,
   SimulatedRequest,
@@ -129,12 +131,30 @@ class Tracer {
     readonly model: MeshModel,
     readonly registry: Registry,
     readonly inputs: ScopeInputs,
-    readonly request: SimulatedRequest,
+    /** The request as the proxy now on the path receives it: routes that rewrite or change headers replace it. */
+    public request: SimulatedRequest,
     readonly client: PodModel,
     /** Every Service, as kube-dns and kube-proxy know them (`registry` is istiod's view). */
     readonly kube: Registry,
   ) {
     this.podsByIp = new Map(model.pods.filter((p) => p.ip).map((p) => [p.ip, p]));
+    this.appRequest = request;
+  }
+
+  /** The request as the application made it. */
+  readonly appRequest: SimulatedRequest;
+
+  /**
+   * The matched route's request changes, applied to the request every later proxy and the application see
+   * (requestChanges.ts), and shown on the hop and its route step.
+   */
+  forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void {
+    const { request, change } = forwardedRequest(this.request, this.hostHeader(), route, clusterName);
+    this.request = request;
+    if (change) {
+      hop.forwarded = change;
+      routeFact.forwarded = change;
+    }
   }
 
   step(fact: StepFact, proxy: PodModel | undefined, sources: ObjectSource[] = []): void {
@@ -202,14 +222,15 @@ class Tracer {
   ): Pick<HopLog, 'method' | 'path' | 'protocol' | 'authority' | 'userAgent' | 'requestId'> {
     const headers = this.request.headers;
     // Envoy generates x-request-id at the first proxy when the request carries none; every later proxy keeps it.
-    const seed = `${this.request.from}>${this.request.host}${this.request.path}`;
+    const seed = `${this.appRequest.from}>${this.appRequest.host}${this.appRequest.path}`;
     const hex = [1, 2, 3, 4].map((i) => fnv1a(`${seed}#${i}`).toString(16).padStart(8, '0')).join('');
     const requestId =
       headers['x-request-id'] ??
       `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
     return {
       method: this.request.method,
-      path: this.request.path,
+      // Istio's log format: %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% (pilot/pkg/model/telemetry_logging.go).
+      path: headers['x-envoy-original-path'] ?? this.request.path,
       protocol,
       authority: this.hostHeader(),
       userAgent: headers['user-agent'] ?? 'curl/8.5.0',
@@ -1220,6 +1241,7 @@ function proxyHop(
 
   let clusterName: string;
   let route: Route | undefined;
+  let routeFact: { forwarded?: ForwardedChange } = {};
   const action0 = chain.action;
   if (action0.kind === 'http' || action0.kind === 'http-inline') {
     const routeConfigName = action0.routeConfigName;
@@ -1289,22 +1311,20 @@ function proxyHop(
     hop.route = route.name || undefined;
     const at = vhost.routes.indexOf(route);
     // Routes are tried in order: those before the match were tried and failed, those after it were never reached.
-    tracer.step(
-      {
-        kind: 'route',
-        by: 'match',
-        route: route.name,
-        virtualService: route.virtualService,
-        method: request.method,
-        path: request.path,
-        match: route.match.description,
-        others: vhost.routes.flatMap((r, i) =>
-          i === at ? [] : [{ route: r.name, match: r.match.description, reached: i < at }],
-        ),
-      },
-      pod,
-      route.sources,
-    );
+    const matched: Extract<StepFact, { kind: 'route'; by: 'match' }> = {
+      kind: 'route',
+      by: 'match',
+      route: route.name,
+      virtualService: route.virtualService,
+      method: request.method,
+      path: request.path,
+      match: route.match.description,
+      others: vhost.routes.flatMap((r, i) =>
+        i === at ? [] : [{ route: r.name, match: r.match.description, reached: i < at }],
+      ),
+    };
+    routeFact = matched;
+    tracer.step(matched, pod, route.sources);
     const action = route.action;
     if (action.kind === 'directResponse') {
       const blocked = route.name === 'block_all';
@@ -1403,6 +1423,9 @@ function proxyHop(
       tracer.step(weighted('filterChain', chosen, action0.clusters, config, null), pod, chain.sources);
   }
   hop.cluster = clusterName;
+  // The router changes the request once the cluster exists, before it picks an endpoint (envoy router.cc).
+  if (route && config.clusters.some((c) => c.name === clusterName))
+    tracer.forwardThrough(route, clusterName, hop, routeFact);
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
 }
 

@@ -8,10 +8,18 @@ import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service } from '../registry/registry.ts';
 import { authorizeAtWaypoint } from '../security/authorization.ts';
 import type { ProxyContext } from '../xds/context.ts';
-import type { ProxyConfig } from '../xds/types.ts';
+import type { ProxyConfig, Route } from '../xds/types.ts';
 import { ENCAP, MAIN_INTERNAL } from '../xds/waypoint.ts';
 import { matchFilterChain, matchRoute, matchVirtualHost, redirectLocation, type ConnectionFacts } from './envoy.ts';
-import type { AssumptionFact, EndFact, Outcome, SimulatedRequest, StepFact, TraceHop } from './facts.ts';
+import type {
+  AssumptionFact,
+  EndFact,
+  ForwardedChange,
+  Outcome,
+  SimulatedRequest,
+  StepFact,
+  TraceHop,
+} from './facts.ts';
 import type { HopLog } from './accessLog.ts';
 import { requestHeaders } from './request.ts';
 
@@ -32,6 +40,8 @@ export interface WaypointWalker {
     protocol: string,
   ): Pick<HopLog, 'method' | 'path' | 'protocol' | 'authority' | 'userAgent' | 'requestId'>;
   ephemeral(ip: string): string;
+  /** Applies the matched route's request changes to the request later hops see (requestChanges.ts). */
+  forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void;
 }
 
 /** How the waypoint ended the request, or the endpoint it forwards to (over HBONE, by the caller). */
@@ -157,6 +167,7 @@ export function waypointHop(
 
   let clusters: Array<{ name: string; weight: number }>;
   let routeSources: ObjectSource[] = chain.sources;
+  let matched: { route: Route; fact: { forwarded?: ForwardedChange } } | undefined;
   if (chain.action.kind === 'tcp') clusters = chain.action.clusters;
   else {
     if (!http) {
@@ -208,22 +219,20 @@ export function waypointHop(
     hop.route = route.name || undefined;
     routeName = route.name || '-';
     const at = vhost.routes.indexOf(route);
-    w.stepAt(
-      {
-        kind: 'route',
-        by: 'match',
-        route: route.name,
-        virtualService: route.virtualService,
-        method: w.request.method,
-        path: w.request.path,
-        match: route.match.description,
-        others: vhost.routes.flatMap((r, i) =>
-          i === at ? [] : [{ route: r.name, match: r.match.description, reached: i < at }],
-        ),
-      },
-      proxy,
-      route.sources,
-    );
+    const routeFact: Extract<StepFact, { kind: 'route'; by: 'match' }> = {
+      kind: 'route',
+      by: 'match',
+      route: route.name,
+      virtualService: route.virtualService,
+      method: w.request.method,
+      path: w.request.path,
+      match: route.match.description,
+      others: vhost.routes.flatMap((r, i) =>
+        i === at ? [] : [{ route: r.name, match: r.match.description, reached: i < at }],
+      ),
+    };
+    matched = { route, fact: routeFact };
+    w.stepAt(routeFact, proxy, route.sources);
     routeSources = route.sources;
     const action = route.action;
     if (action.kind === 'directResponse') {
@@ -283,6 +292,8 @@ export function waypointHop(
       routeSources,
     );
   }
+  // The router changes the request once the cluster exists (envoy router.cc: finalizeRequestHeaders).
+  if (matched) w.forwardThrough(matched.route, cluster.name, hop, matched.fact);
   w.stepAt(
     {
       kind: 'cluster',

@@ -19,6 +19,7 @@ import {
   type ProxyContext,
 } from './context.ts';
 import type {
+  HeaderOperations,
   Listener,
   Route,
   RouteAction,
@@ -190,11 +191,115 @@ function delayPercent(delay: unknown): number {
 }
 
 /**
+ * A header block's request operations (route.go: TranslateHeadersOperations): `set` overwrites, `add` appends, each in
+ * key order; `:authority` or `host` (set beats add) becomes the host rewrite; pseudo-headers and `host` are dropped.
+ */
+function requestHeaderOperations(headers: unknown): {
+  ops: HeaderOperations | undefined;
+  authority: string | undefined;
+} {
+  const request = field(headers, 'request');
+  if (!isRecord(request)) return { ops: undefined, authority: undefined };
+  const internal = (name: string) => name.startsWith(':') || name.toLowerCase() === 'host';
+  const authorityOf = (ops: unknown) =>
+    isRecord(ops)
+      ? Object.entries(ops)
+          .filter(([name, value]) => /^(:authority|host)$/i.test(name) && typeof value === 'string')
+          .at(-1)?.[1]
+      : undefined;
+  const entries = (ops: unknown, append: boolean) =>
+    isRecord(ops)
+      ? Object.keys(ops)
+          .sort()
+          .flatMap((name) => {
+            const value = ops[name];
+            return typeof value === 'string' && !internal(name) ? [{ name: name.toLowerCase(), value, append }] : [];
+          })
+      : [];
+  const add = [...entries(field(request, 'set'), false), ...entries(field(request, 'add'), true)];
+  const removed = field(request, 'remove');
+  const remove = Array.isArray(removed)
+    ? removed.filter((n): n is string => typeof n === 'string' && !internal(n)).map((n) => n.toLowerCase())
+    : [];
+  const authority = authorityOf(field(request, 'set')) ?? authorityOf(field(request, 'add'));
+  return {
+    ops: add.length > 0 || remove.length > 0 ? { add, remove } : undefined,
+    authority: typeof authority === 'string' && authority !== '' ? authority : undefined,
+  };
+}
+
+interface RequestChanges {
+  prefixRewrite: string | undefined;
+  regexRewrite: { pattern: string; substitution: string } | undefined;
+  hostRewrite: string | undefined;
+  requestHeaders: HeaderOperations | undefined;
+  perCluster: Array<{ requestHeaders?: HeaderOperations; hostRewrite?: string }>;
+}
+
+/**
+ * What a route changes in the request it forwards (route.go: TranslateRoute, applyHTTPRouteDestination,
+ * processDestination, processWeightedDestination): a regex rewrite wins over a uri rewrite, which is a prefix rewrite
+ * (on gateway-semantics routes `/` strips the matched prefix); rewrite.authority beats a header-set authority; a single
+ * destination's headers join the route's (its authority only when the route sets none), a weighted one keeps its own.
+ */
+function requestChanges(
+  rule: HttpRoute,
+  match: RouteMatch,
+  clusters: number,
+  gatewaySemantics: boolean,
+): RequestChanges {
+  const raw = rule.raw;
+  const rewrite = field(raw, 'rewrite');
+  const regex = field(rewrite, 'uriRegexRewrite');
+  const uri = field(rewrite, 'uri');
+  let prefixRewrite: string | undefined;
+  let regexRewrite: RequestChanges['regexRewrite'];
+  if (isRecord(regex)) {
+    const pattern = field(regex, 'match');
+    const substitution = field(regex, 'rewrite');
+    if (typeof pattern === 'string')
+      regexRewrite = { pattern, substitution: typeof substitution === 'string' ? substitution : '' };
+  } else if (typeof uri === 'string' && uri !== '') {
+    if (gatewaySemantics && uri === '/') {
+      const prefix = (match.path.separatedPrefix ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      regexRewrite = { pattern: `^${prefix}(/?)(.*)`, substitution: '/\\2' };
+    } else prefixRewrite = uri;
+  }
+  const routeHeaders = requestHeaderOperations(field(raw, 'headers'));
+  const authority = field(rewrite, 'authority');
+  let hostRewrite = typeof authority === 'string' && authority !== '' ? authority : routeHeaders.authority;
+  let requestHeaders = routeHeaders.ops;
+  const rawRoutes = Array.isArray(field(raw, 'route')) ? (field(raw, 'route') as unknown[]) : [];
+  // The destinations behind the clusters, in order: the only one, or those with a weight (weightedDestinationClusters).
+  const destinations = rule.route.length === 1 ? rule.route : rule.route.filter((d) => (d.weight ?? 0) > 0);
+  const perCluster: RequestChanges['perCluster'] = [];
+  for (const [i, destination] of destinations.entries()) {
+    if (i >= clusters) break;
+    const own = requestHeaderOperations(field(rawRoutes[destination.index], 'headers'));
+    if (rule.route.length === 1) {
+      if (own.ops)
+        requestHeaders = {
+          add: [...(requestHeaders?.add ?? []), ...own.ops.add],
+          remove: [...(requestHeaders?.remove ?? []), ...own.ops.remove],
+        };
+      hostRewrite ??= own.authority;
+      perCluster.push({});
+    } else
+      perCluster.push({
+        ...(own.ops ? { requestHeaders: own.ops } : {}),
+        ...(own.authority ? { hostRewrite: own.authority } : {}),
+      });
+  }
+  return { prefixRewrite, regexRewrite, hostRewrite, requestHeaders, perCluster };
+}
+
+/**
  * The action of one http rule (route.go: ApplyRedirect, ApplyDirectResponse, applyHTTPRouteDestination,
  * TranslateFault).
  */
 function translateAction(
   rule: HttpRoute,
+  match: RouteMatch,
   listenPort: number,
   lookup: (host: string) => Service | undefined,
   tls: boolean,
@@ -252,10 +357,10 @@ function translateAction(
         ? 200
         : undefined;
   const fixedDelay = field(delay, 'fixedDelay');
-  const rewrite = field(raw, 'rewrite');
+  const changes = requestChanges(rule, match, clusters.length, gatewaySemantics);
   return {
     kind: 'route',
-    clusters,
+    clusters: clusters.map((c, i) => ({ ...c, ...changes.perCluster[i] })),
     timeout: duration(field(raw, 'timeout')),
     retries:
       attempts === 0
@@ -265,8 +370,10 @@ function translateAction(
             retryOn:
               typeof field(retries, 'retryOn') === 'string' ? String(field(retries, 'retryOn')) : DEFAULT_RETRY_ON,
           },
-    prefixRewrite: typeof field(rewrite, 'uri') === 'string' ? String(field(rewrite, 'uri')) : undefined,
-    hostRewrite: typeof field(rewrite, 'authority') === 'string' ? String(field(rewrite, 'authority')) : undefined,
+    prefixRewrite: changes.prefixRewrite,
+    hostRewrite: changes.hostRewrite,
+    ...(changes.regexRewrite ? { regexRewrite: changes.regexRewrite } : {}),
+    ...(changes.requestHeaders ? { requestHeaders: changes.requestHeaders } : {}),
     mirrors: rule.mirrors.map((m) => m.host),
     // Mirror clusters are named like destinations (route.go: TranslateRequestMirrorPolicy, GetDestinationCluster).
     mirrorClusters: rule.mirrors.map((m) => destinationCluster(m, lookup(m.host), listenPort).name),
@@ -316,6 +423,7 @@ export function buildRoutesForVirtualService(
         match: translated,
         action: translateAction(
           rule,
+          translated,
           listenPort,
           lookup,
           tls,

@@ -78,11 +78,24 @@ export interface RouteMatch {
 export type RouteAction =
   | {
       kind: 'route';
-      clusters: Array<{ name: string; weight: number; host: string; subset: string | undefined; port: number }>;
+      clusters: Array<{
+        name: string;
+        weight: number;
+        host: string;
+        subset: string | undefined;
+        port: number;
+        /** A weighted destination's own request changes (Envoy applies them before the route's). */
+        requestHeaders?: HeaderOperations;
+        hostRewrite?: string;
+      }>;
       timeout: string | undefined;
       retries: { attempts: number; retryOn: string } | undefined;
       prefixRewrite: string | undefined;
       hostRewrite: string | undefined;
+      /** Envoy's regex_rewrite: every match of the pattern in the path (not the query) is substituted. */
+      regexRewrite?: { pattern: string; substitution: string };
+      /** The route's request_headers_to_add/remove (a single destination's own are appended). */
+      requestHeaders?: HeaderOperations;
       mirrors: string[];
       /** The clusters the mirrored copies go to (the answer is never waited for). */
       mirrorClusters: string[];
@@ -94,6 +107,12 @@ export type RouteAction =
   | { kind: 'redirect'; status: number; scheme?: string; host?: string; port?: number; path?: string; prefix?: string }
   | { kind: 'directResponse'; status: number; body?: string }
   | { kind: 'none' };
+
+/** Envoy's request header mutations: every removal, then each addition in order (set overwrites, add appends). */
+export interface HeaderOperations {
+  add: Array<{ name: string; value: string; append: boolean }>;
+  remove: string[];
+}
 
 export interface Route {
   name: string;
