@@ -353,9 +353,14 @@ function inbound(fact: Fact<'inbound'>, proxy: string): StepWords {
 }
 
 function authorization(fact: Fact<'authorization'>): StepWords {
+  const changed = fact.changedRequest;
   const caller =
     (fact.principal ? ` Caller identity: ${fact.principal}.` : ' The caller has no mTLS identity (plaintext).') +
-    (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '');
+    (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '') +
+    (changed
+      ? ` The policies see the request as a route before changed it: ${changed.method} ${changed.path}, ` +
+        `Host ${changed.authority}.`
+      : '');
   if (fact.at === 'waypoint')
     return {
       title: fact.allowed ? 'Authorized' : 'Denied by AuthorizationPolicy',

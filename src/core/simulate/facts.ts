@@ -287,6 +287,8 @@ export type StepFact =
       at?: 'waypoint';
       /** At ztunnel: refused because PeerAuthentication requires mTLS and the connection has no identity. */
       mtlsRequired?: true;
+      /** The HTTP request the policies saw, when a route on the way changed it (rewrite, headers). */
+      changedRequest?: { method: string; path: string; authority: string };
       /** At ztunnel: selector-based policies with HTTP attributes, which ztunnel cannot see (set only there). */
       httpAtZtunnel?: Array<{ policy: string; action: 'ALLOW' | 'DENY'; attributes: string[] }>;
     }

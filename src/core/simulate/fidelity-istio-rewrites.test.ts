@@ -430,6 +430,12 @@ describe('Gateway API HTTPRoute filters (conversion.go: createRewriteFilter, cre
     expect(forwardedPath(text, viaGw('http://h/api/users'))).toBe('/users');
     expect(forwardedPath(text, viaGw('http://h/api'))).toBe('/');
   });
+  it('PathPrefix / is a plain prefix, not whole segments: ReplacePrefixMatch /v2 makes /a into /v2a', () => {
+    const text = scenario(
+      prefix('/', '{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}'),
+    );
+    expect(forwardedPath(text, viaGw('http://h/a'))).toBe('/v2a');
+  });
   it('ReplaceFullPath replaces the path, the query kept', () => {
     const text = scenario(
       prefix('/api', '{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /status/200}}}'),
@@ -603,8 +609,75 @@ describe('what the user is shown', () => {
       '/api/v1/users',
       '/api/v1/users',
     ]);
+    // The rewriting proxy logs the authority it forwards (the router changes the request in place).
+    const rewritten = trace(
+      doc(base, gateway, atGateway('- rewrite: {authority: httpbin.internal}')),
+      viaGateway('http://httpbin.example.com/get'),
+    );
+    expect(
+      rewritten.hops.map((h) => /"([^"]+)" "[^"]*" \S+ \S+ \S+ \S+ \S+ \S+$/.exec(h.accessLog ?? '')?.[1]),
+    ).toEqual(['httpbin.internal', 'httpbin.internal']);
     // Both lines carry one request id.
     const ids = result.trace.hops.map((h) => /"([0-9a-f-]{36})"/.exec(h.accessLog ?? '')?.[1]);
     expect(new Set(ids).size).toBe(1);
+  });
+});
+
+describe('the policy step names the request it checked when a route changed it', () => {
+  it('a denial at the destination shows the rewritten path the policy saw', () => {
+    const text = doc(
+      base,
+      gateway,
+      atGateway('- match: [{uri: {prefix: /api/v1}}]\n  rewrite: {uri: /v1}'),
+      allowAt('- to: [{operation: {paths: ["/api/v1/*"]}}]'),
+    );
+    const result = traceRequest(analyze([{ name: 's.yaml', text }]), viaGateway('http://h/api/v1/users'));
+    if (!result.ok) throw new Error(result.reason);
+    const step = result.trace.steps.find((s) => s.kind === 'authorization');
+    expect(step?.detail).toContain('GET /v1/users, Host h');
+  });
+  it('without a change the step says nothing more', () => {
+    const text = doc(
+      base,
+      gateway,
+      atGateway('- match: [{uri: {prefix: /}}]'),
+      allowAt('- to: [{operation: {paths: ["/x"]}}]'),
+    );
+    const result = traceRequest(analyze([{ name: 's.yaml', text }]), viaGateway('http://h/api/v1/users'));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.trace.steps.find((s) => s.kind === 'authorization')?.detail).not.toContain('route before changed');
+  });
+});
+
+describe('delegate VirtualServices (pilot/pkg/model/virtualservice.go: mergeHTTPRoute)', () => {
+  const root = istio(
+    'VirtualService',
+    'root',
+    'default',
+    'hosts: [httpbin]\nhttp:\n- match: [{uri: {prefix: /api}}]\n  rewrite: {uri: /v1}\n' +
+      '  headers: {request: {set: {x-root: "1"}}}\n  delegate: {name: leaf, namespace: default}',
+  );
+  const leaf = (rule: string) =>
+    istio(
+      'VirtualService',
+      'leaf',
+      'default',
+      `http:\n- match: [{uri: {prefix: /api/users}}]\n${rule}` +
+        '  route: [{destination: {host: httpbin, port: {number: 8000}}}]',
+    );
+  it("a delegate without rewrite takes the root's: the merged match's prefix (the leaf's) is replaced", () => {
+    const t = trace(doc(base, root, leaf('')), fromCurl('http://httpbin:8000/api/users/1'));
+    expect(t.hops[0]?.forwarded).toEqual({
+      path: { from: '/api/users/1', to: '/v1/1' },
+      headers: [{ name: 'x-root', to: '1' }],
+    });
+  });
+  it("a delegate's own rewrite and headers replace the root's", () => {
+    const own = leaf('  rewrite: {uri: /users}\n  headers: {request: {set: {x-leaf: "1"}}}\n');
+    const t = trace(doc(base, root, own), fromCurl('http://httpbin:8000/api/users/1'));
+    expect(t.hops[0]?.forwarded).toEqual({
+      path: { from: '/api/users/1', to: '/users/1' },
+      headers: [{ name: 'x-leaf', to: '1' }],
+    });
   });
 });

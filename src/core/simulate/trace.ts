@@ -148,10 +148,17 @@ class Tracer {
    * The matched route's request changes, applied to the request every later proxy and the application see
    * (requestChanges.ts), and shown on the hop and its route step.
    */
+  /** The request this proxy checks, when a route before it changed what the application sent. */
+  changedRequest(): { method: string; path: string; authority: string } | undefined {
+    return this.request === this.appRequest
+      ? undefined
+      : { method: this.request.method, path: this.request.path, authority: this.hostHeader() };
+  }
+
   forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void {
     const { request, change } = forwardedRequest(this.request, this.hostHeader(), route, clusterName);
-    this.request = request;
     if (change) {
+      this.request = request;
       hop.forwarded = change;
       routeFact.forwarded = change;
     }
@@ -1512,6 +1519,7 @@ function authorizationStep(
       reason: decision.reason,
       principal: attributes.principal,
       ...(jwt ? { requestPrincipal: jwt.principal } : {}),
+      ...(attributes.http && tracer.changedRequest() ? { changedRequest: tracer.changedRequest() } : {}),
     },
     pod,
     decision.policy ? [decision.policy] : [],

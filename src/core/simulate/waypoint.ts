@@ -42,6 +42,7 @@ export interface WaypointWalker {
   ephemeral(ip: string): string;
   /** Applies the matched route's request changes to the request later hops see (requestChanges.ts). */
   forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void;
+  changedRequest(): { method: string; path: string; authority: string } | undefined;
 }
 
 /** How the waypoint ended the request, or the endpoint it forwards to (over HBONE, by the caller). */
@@ -150,7 +151,14 @@ export function waypointHop(
   );
   for (const note of decision.notes) w.assume({ kind: 'authorization', note });
   w.stepAt(
-    { kind: 'authorization', allowed: decision.allowed, reason: decision.reason, principal, at: 'waypoint' },
+    {
+      kind: 'authorization',
+      allowed: decision.allowed,
+      reason: decision.reason,
+      principal,
+      at: 'waypoint',
+      ...(onHttpChain && http && w.changedRequest() ? { changedRequest: w.changedRequest() } : {}),
+    },
     proxy,
     decision.policy ? [decision.policy] : [],
   );
