@@ -136,6 +136,10 @@ describe('rewrite.uriRegexRewrite is Envoy regex_rewrite: every match in the pat
     const text = doc(base, gateway, atGateway(regex('one', 'two')));
     expect(forwardedPath(text, viaGateway('http://h/xxx/one/yyy/one/zzz'))).toBe('/xxx/two/yyy/two/zzz');
   });
+  it('RE2 syntax: a leading (?i) ignores case, (?P<name>…) names a group', () => {
+    const text = doc(base, gateway, atGateway(regex('(?i)^/API/(?P<rest>.*)$', '/v1/\\1')));
+    expect(forwardedPath(text, viaGateway('http://h/api/users'))).toBe('/v1/users');
+  });
   it('a regex rewrite wins over a uri rewrite in the same rewrite', () => {
     const text = doc(base, gateway, atGateway(`- rewrite: {uri: /x, uriRegexRewrite: {match: '^/a', rewrite: '/b'}}`));
     expect(forwardedPath(text, viaGateway('http://h/a/c'))).toBe('/b/c');
@@ -477,6 +481,18 @@ describe('Gateway API HTTPRoute filters (conversion.go: createRewriteFilter, cre
       { name: 'x-backend', to: 'httpbin' },
     ]);
   });
+  it('istio.io gateway-api task: /get and /headers add my-added-header, which httpbin echoes', () => {
+    const text = scenario(
+      '  - matches: [{path: {type: PathPrefix, value: /get}}, {path: {type: PathPrefix, value: /headers}}]\n' +
+        '    filters: [{type: RequestHeaderModifier, requestHeaderModifier: ' +
+        '{add: [{name: my-added-header, value: added-value}]}}]\n' +
+        backend,
+    );
+    const t = trace(text, viaGw('http://httpbin.example.com/headers'));
+    expect(callResult(t)).toMatchObject({ outcome: 'routed', status: 200 });
+    expect(t.hops[0]?.forwarded).toEqual({ headers: [{ name: 'my-added-header', to: 'added-value' }] });
+    expect(trace(text, viaGw('http://httpbin.example.com/status/200')).status).toBe(404);
+  });
   it('a redirect changes nothing forwarded', () => {
     const text = scenario(
       '  - filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]',
@@ -567,6 +583,26 @@ describe('ambient: a waypoint routes on the request an ingress gateway rewrote, 
     expect(rewritten.hops.find((h) => h.direction === 'waypoint')?.cluster).toMatch(/reviews-v2/);
     const kept = trace(throughIngress('- match: [{uri: {prefix: /reviews/}}]'), viaGateway('http://h/reviews/v2/1'));
     expect(kept.hops.find((h) => h.direction === 'waypoint')?.cluster).toMatch(/reviews-v1/);
+  });
+  it("the waypoint's AuthorizationPolicy (targetRefs) checks the path the ingress gateway rewrote", () => {
+    const policy = istio(
+      'AuthorizationPolicy',
+      'reviews',
+      'shop',
+      'targetRefs: [{kind: Service, group: "", name: reviews}]\naction: ALLOW\n' +
+        'rules:\n- to: [{operation: {paths: ["/v2/*"]}}]',
+    );
+    const rewritten = trace(
+      doc(throughIngress('- match: [{uri: {prefix: /reviews/}}]\n  rewrite: {uri: /}'), policy),
+      viaGateway('http://h/reviews/v2/1'),
+    );
+    expect(callResult(rewritten)).toMatchObject({ outcome: 'routed', status: 200 });
+    const kept = trace(
+      doc(throughIngress('- match: [{uri: {prefix: /reviews/}}]'), policy),
+      viaGateway('http://h/reviews/v2/1'),
+    );
+    expect(callResult(kept)).toMatchObject({ outcome: 'denied', status: 403 });
+    expect(kept.hops.at(-1)?.direction).toBe('waypoint');
   });
   it('rewriting prefix /reviews to / leaves a double slash: the waypoint PathPrefix /v2 does not match it', () => {
     const t = trace(

@@ -18,13 +18,15 @@ function applyHeaderOperations(headers: Record<string, string>, ops: HeaderOpera
 }
 
 /**
- * An RE2 pattern and substitution as JavaScript's: `(?P<n>` is `(?<n>`, `\N` is `$N` (`\0` the whole match), a
- * literal `$` is `$$`.
+ * An RE2 pattern and substitution as JavaScript's: `(?P<n>` is `(?<n>`, a leading `(?i)` the `i` flag, `\N` is `$N`
+ * (`\0` the whole match), a literal `$` is `$$`.
  */
 function regexReplaceAll(path: string, pattern: string, substitution: string): string | undefined {
   let re: RegExp;
+  // RE2's leading (?i) is JavaScript's i flag.
+  const caseless = pattern.startsWith('(?i)');
   try {
-    re = new RegExp(pattern.replace(/\(\?P</g, '(?<'), 'g');
+    re = new RegExp((caseless ? pattern.slice(4) : pattern).replace(/\(\?P</g, '(?<'), caseless ? 'gi' : 'g');
   } catch {
     return undefined;
   }
