@@ -717,3 +717,82 @@ describe('delegate VirtualServices (pilot/pkg/model/virtualservice.go: mergeHTTP
     });
   });
 });
+
+describe("Istio's traffic tests (tests/integration/pilot/common/routing.go): what the echo server sees", () => {
+  /** A VirtualService for httpbin on the sidecars with one http rule written in full. */
+  const vs = (rule: string) => istio('VirtualService', 'default', 'default', `hosts: [httpbin]\nhttp:\n${rule}`);
+  const dest = '  - destination: {host: httpbin}\n';
+  /** The Host and path the destination's sidecar receives (its access log prints the authority). */
+  const seen = (text: string, request: TraceRequest = fromCurl('http://httpbin:8000/')) => {
+    const t = trace(text, request);
+    return {
+      status: t.status,
+      host: t.hops[0]?.forwarded?.authority?.to ?? 'httpbin:8000',
+      path: t.hops[0]?.forwarded?.path?.to ?? t.request.path,
+      headers: t.hops[0]?.forwarded?.headers ?? [],
+      loggedHost: /"([^"]+)" "[^"]*" \S+ \S+ \S+ \S+ \S+ \S+$/.exec(inbound(t)?.accessLog ?? '')?.[1],
+    };
+  };
+  it('add header: Istio-Custom-Header user-defined-value', () => {
+    const text = doc(
+      base,
+      vs(`- route:\n${dest}  headers: {request: {add: {istio-custom-header: user-defined-value}}}`),
+    );
+    expect(seen(text)).toMatchObject({
+      status: 200,
+      headers: [{ name: 'istio-custom-header', to: 'user-defined-value' }],
+    });
+  });
+  it('set header: X-Custom some-value', () => {
+    const text = doc(base, vs(`- route:\n${dest}  headers: {request: {set: {x-custom: some-value}}}`));
+    expect(seen(text).headers).toEqual([{ name: 'x-custom', to: 'some-value' }]);
+  });
+  it('set authority header: Host my-custom-authority', () => {
+    const text = doc(base, vs(`- route:\n${dest}  headers: {request: {set: {":authority": my-custom-authority}}}`));
+    expect(seen(text)).toMatchObject({ status: 200, host: 'my-custom-authority', loggedHost: 'my-custom-authority' });
+  });
+  it('set Host (and :authority) header in the destination: Host my-custom-authority', () => {
+    for (const key of ['Host', ':authority']) {
+      const text = doc(base, vs(`- route:\n${dest}    headers: {request: {set: {"${key}": my-custom-authority}}}`));
+      expect(seen(text).host).toBe('my-custom-authority');
+    }
+  });
+  it('set Host in route and destination: the route wins (route-authority)', () => {
+    const text = doc(
+      base,
+      vs(
+        `- route:\n${dest}    headers: {request: {set: {Host: dest-authority}}}\n` +
+          '  headers: {request: {set: {":authority": route-authority}}}',
+      ),
+    );
+    expect(seen(text).host).toBe('route-authority');
+  });
+  it('set Host in route and on one of two weighted destinations: route-authority', () => {
+    const text = doc(
+      base,
+      vs(
+        `- route:\n${dest}    headers: {request: {set: {Host: dest-authority}}}\n    weight: 50\n` +
+          `${dest}    weight: 50\n  headers: {request: {set: {":authority": route-authority}}}`,
+      ),
+    );
+    expect(seen(text).host).toBe('route-authority');
+  });
+  it('set Host on both weighted destinations: dest-authority', () => {
+    const one = `${dest}    headers: {request: {set: {Host: dest-authority}}}\n    weight: 50\n`;
+    expect(seen(doc(base, vs(`- route:\n${one}${one}`))).host).toBe('dest-authority');
+  });
+  it('rewrite uri: exact /foo → /new/path; /foo?key=value#hash arrives as /new/path?key=value', () => {
+    const text = doc(base, vs(`- match: [{uri: {exact: /foo}}]\n  rewrite: {uri: /new/path}\n  route:\n${dest}`));
+    expect(seen(text, fromCurl('http://httpbin:8000/foo?key=value#hash'))).toMatchObject({
+      status: 200,
+      path: '/new/path?key=value',
+    });
+  });
+  it('rewrite authority: exact /foo, Host new-authority', () => {
+    const text = doc(
+      base,
+      vs(`- match: [{uri: {exact: /foo}}]\n  rewrite: {authority: new-authority}\n  route:\n${dest}`),
+    );
+    expect(seen(text, fromCurl('http://httpbin:8000/foo'))).toMatchObject({ status: 200, host: 'new-authority' });
+  });
+});

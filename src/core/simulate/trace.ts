@@ -341,7 +341,9 @@ export function simulateRequest(
     host,
     port,
     protocol,
-    path: request.path ?? parsed.path ?? '/',
+    // A client never sends a URL's #fragment (curl and Go's client drop it; tests/integration/pilot/common/routing.go
+    // "rewrite uri" sends /foo?key=value#hash and the server sees /new/path?key=value).
+    path: (request.path ?? parsed.path ?? '/').replace(/#.*$/, '') || '/',
     method: (request.method ?? 'GET').toUpperCase(),
     headers,
     sni: TLS_PROTOCOLS.has(protocol) ? (request.sni ?? (isIpAddress(host) ? undefined : host)) : request.sni,
