@@ -49,6 +49,8 @@ export interface MeshConfig {
   defaultDestinationRuleExportTo: string[];
   /** defaultConfig.proxyMetadata: environment every proxy's agent gets (ISTIO_META_DNS_CAPTURE, ...). */
   defaultProxyMetadata: ReadonlyMap<string, string>;
+  /** defaultConfig.proxyHeaders as written (envoyDebugHeaders, xForwardedHost, ...); a pod's annotation overrides. */
+  defaultProxyHeaders?: Readonly<Record<string, unknown>>;
   accessLogFile: string;
   /**
    * outboundTrafficPolicy ALLOW_ANY_DYNAMIC_DNS (Istio 1.31): ALLOW_ANY, but a sidecar sends plaintext HTTP to unknown

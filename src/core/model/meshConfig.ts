@@ -79,6 +79,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   if (Array.isArray(selectors)) config.discoverySelectors = selectors.filter(isRecord).map(readLabelSelector);
   const metadata = toStringMap(field(field(value, 'defaultConfig'), 'proxyMetadata'));
   if (metadata.size > 0) config.defaultProxyMetadata = new Map([...config.defaultProxyMetadata, ...metadata]);
+  const proxyHeaders = field(field(value, 'defaultConfig'), 'proxyHeaders');
+  if (isRecord(proxyHeaders)) config.defaultProxyHeaders = proxyHeaders;
 }
 
 export interface MeshConfigSource {

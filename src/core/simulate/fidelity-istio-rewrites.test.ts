@@ -8,7 +8,7 @@
 // VirtualService reference (rewrite, headers), the Gateway API HTTPRoute filters and Envoy's regex_rewrite examples.
 import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest, type TraceRequest } from '../index.ts';
-import { callResult, doc, istio, namespace, pod, service, simulateScenario as trace } from '../testkit.ts';
+import { callResult, doc, istio, meshConfig, namespace, pod, service, simulateScenario as trace } from '../testkit.ts';
 import type { Simulation } from './facts.ts';
 
 const gatewayApi = (kind: string, name: string, ns: string, spec: string) =>
@@ -794,5 +794,36 @@ describe("Istio's traffic tests (tests/integration/pilot/common/routing.go): wha
       vs(`- match: [{uri: {exact: /foo}}]\n  rewrite: {authority: new-authority}\n  route:\n${dest}`),
     );
     expect(seen(text, fromCurl('http://httpbin:8000/foo'))).toMatchObject({ status: 200, host: 'new-authority' });
+  });
+});
+
+describe('ProxyConfig proxyHeaders (pilot/pkg/networking/util/proxy_headers.go)', () => {
+  const rewriteApi = atGateway('- match: [{uri: {prefix: /api/v1}}]\n  rewrite: {uri: /v1}');
+  it('envoyDebugHeaders disabled: no x-envoy-original-path, so the logs print the rewritten path', () => {
+    const mesh = meshConfig('defaultConfig:\n  proxyHeaders:\n    envoyDebugHeaders: {disabled: true}');
+    const t = trace(doc(base, gateway, rewriteApi, mesh), viaGateway('http://h/api/v1/users'));
+    expect(t.hops.map((h) => /"GET (\S+) /.exec(h.accessLog ?? '')?.[1])).toEqual(['/v1/users', '/v1/users']);
+  });
+  it("xForwardedHost enabled on the gateway (its proxy.istio.io/config): a rewrite's old authority is appended", () => {
+    const annotated = base.replace(
+      'annotations: {inject.istio.io/templates: "gateway"}',
+      'annotations: {inject.istio.io/templates: "gateway", ' +
+        'proxy.istio.io/config: "proxyHeaders: {xForwardedHost: {enabled: true}}"}',
+    );
+    expect(annotated).not.toBe(base);
+    const t = trace(
+      doc(annotated, gateway, atGateway('- rewrite: {authority: httpbin.internal}')),
+      viaGateway('http://httpbin.example.com/get'),
+    );
+    expect(t.hops[0]?.forwarded).toEqual({
+      authority: { from: 'httpbin.example.com', to: 'httpbin.internal' },
+      headers: [{ name: 'x-forwarded-host', to: 'httpbin.example.com' }],
+    });
+    // Only a rule with a `rewrite` asks for it: an authority set through headers does not.
+    const viaHeaders = trace(
+      doc(annotated, gateway, atGateway('- headers: {request: {set: {host: httpbin.internal}}}')),
+      viaGateway('http://httpbin.example.com/get'),
+    );
+    expect(viaHeaders.hops[0]?.forwarded?.headers).toBeUndefined();
   });
 });

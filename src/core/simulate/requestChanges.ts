@@ -4,6 +4,8 @@
  * RouteEntryImplBase::finalizeRequestHeaders — a weighted cluster's own changes first, then the route's headers, its
  * host rewrite, then the path; the route was matched on the request as it arrived).
  */
+import { field, isRecord, parseEmbeddedYaml } from '../manifest/parse.ts';
+import type { MeshConfig, PodModel } from '../model/mesh.ts';
 import type { HeaderOperations, Route, RouteMatch } from '../xds/types.ts';
 import type { ForwardedChange, SimulatedRequest } from './facts.ts';
 
@@ -63,6 +65,35 @@ function rewrittenPath(path: string, route: Route): string | undefined {
   return undefined;
 }
 
+/** The proxy's header options from ProxyConfig.proxyHeaders that change what it forwards. */
+export interface ProxyHeaderOptions {
+  /** envoyDebugHeaders.disabled: the router's suppress_envoy_headers, so no x-envoy-original-path. */
+  suppressDebugHeaders: boolean;
+  /** xForwardedHost.enabled: a route with a rewrite appends the old authority to x-forwarded-host. */
+  xForwardedHost: boolean;
+}
+
+/**
+ * proxyHeaders of the mesh's defaultConfig, then of the pod's proxy.istio.io/config annotation, field by field
+ * (pkg/config/mesh/mesh.go: MergeProxyConfig; pilot/pkg/networking/util/proxy_headers.go).
+ */
+export function proxyHeaderOptions(pod: PodModel, mesh: MeshConfig): ProxyHeaderOptions {
+  const annotation = pod.annotations.get('proxy.istio.io/config');
+  const parsed = annotation ? parseEmbeddedYaml(annotation) : undefined;
+  const own = parsed?.ok ? field(parsed.value, 'proxyHeaders') : undefined;
+  const flag = (header: string, key: string) => {
+    for (const headers of [own, mesh.defaultProxyHeaders]) {
+      const value = isRecord(headers) ? field(field(headers, header), key) : undefined;
+      if (typeof value === 'boolean') return value;
+    }
+    return false;
+  };
+  return {
+    suppressDebugHeaders: flag('envoyDebugHeaders', 'disabled'),
+    xForwardedHost: flag('xForwardedHost', 'enabled'),
+  };
+}
+
 /**
  * The request as the next proxy (or the application) receives it after `route` forwarded it to `clusterName`, and
  * what changed; the request itself is not modified. A path rewrite keeps the path the route matched in
@@ -73,6 +104,7 @@ export function forwardedRequest(
   authority: string,
   route: Route,
   clusterName: string,
+  options: ProxyHeaderOptions = { suppressDebugHeaders: false, xForwardedHost: false },
 ): { request: SimulatedRequest; change: ForwardedChange | undefined } {
   const action = route.action;
   if (action.kind !== 'route') return { request, change: undefined };
@@ -82,9 +114,15 @@ export function forwardedRequest(
   applyHeaderOperations(headers, weighted?.requestHeaders);
   if (weighted?.hostRewrite !== undefined) headers['host'] = weighted.hostRewrite;
   applyHeaderOperations(headers, action.requestHeaders);
-  if (action.hostRewrite !== undefined) headers['host'] = action.hostRewrite;
+  if (action.hostRewrite !== undefined) {
+    // http/utility.cc: updateAuthority appends the authority it replaces to x-forwarded-host.
+    const old = headers['host'] ?? authority;
+    if (action.rewrite && options.xForwardedHost)
+      headers['x-forwarded-host'] = headers['x-forwarded-host'] ? `${headers['x-forwarded-host']},${old}` : old;
+    headers['host'] = action.hostRewrite;
+  }
   const path = rewrittenPath(request.path, route);
-  if (path !== undefined) headers['x-envoy-original-path'] = request.path;
+  if (path !== undefined && !options.suppressDebugHeaders) headers['x-envoy-original-path'] = request.path;
   headers['host'] ??= authority;
   const changed: ForwardedChange = {};
   if (path !== undefined && path !== request.path) changed.path = { from: request.path, to: path };

@@ -26,7 +26,7 @@ import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
-import { forwardedRequest } from './requestChanges.ts';
+import { forwardedRequest, proxyHeaderOptions } from './requestChanges.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
 import {
   sidecarSocketAt,
@@ -155,8 +155,15 @@ class Tracer {
       : { method: this.request.method, path: this.request.path, authority: this.hostHeader() };
   }
 
-  forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void {
-    const { request, change } = forwardedRequest(this.request, this.hostHeader(), route, clusterName);
+  forwardThrough(
+    pod: PodModel,
+    route: Route,
+    clusterName: string,
+    hop: TraceHop,
+    routeFact: { forwarded?: ForwardedChange },
+  ): void {
+    const options = proxyHeaderOptions(pod, this.model.meshConfig);
+    const { request, change } = forwardedRequest(this.request, this.hostHeader(), route, clusterName, options);
     if (change) {
       this.request = request;
       hop.forwarded = change;
@@ -1434,7 +1441,7 @@ function proxyHop(
   hop.cluster = clusterName;
   // The router changes the request once the cluster exists, before it picks an endpoint (envoy router.cc).
   if (route && config.clusters.some((c) => c.name === clusterName))
-    tracer.forwardThrough(route, clusterName, hop, routeFact);
+    tracer.forwardThrough(pod, route, clusterName, hop, routeFact);
   return clusterHop(tracer, pod, config, hop, clusterName, route, address, port, transport, depth, log);
 }
 

@@ -41,7 +41,13 @@ export interface WaypointWalker {
   ): Pick<HopLog, 'method' | 'path' | 'protocol' | 'authority' | 'userAgent' | 'requestId'>;
   ephemeral(ip: string): string;
   /** Applies the matched route's request changes to the request later hops see (requestChanges.ts). */
-  forwardThrough(route: Route, clusterName: string, hop: TraceHop, routeFact: { forwarded?: ForwardedChange }): void;
+  forwardThrough(
+    pod: PodModel,
+    route: Route,
+    clusterName: string,
+    hop: TraceHop,
+    routeFact: { forwarded?: ForwardedChange },
+  ): void;
   changedRequest(): { method: string; path: string; authority: string } | undefined;
 }
 
@@ -301,7 +307,7 @@ export function waypointHop(
     );
   }
   // The router changes the request once the cluster exists (envoy router.cc: finalizeRequestHeaders).
-  if (matched) w.forwardThrough(matched.route, cluster.name, hop, matched.fact);
+  if (matched) w.forwardThrough(waypointPod, matched.route, cluster.name, hop, matched.fact);
   w.stepAt(
     {
       kind: 'cluster',

@@ -374,6 +374,8 @@ function translateAction(
     hostRewrite: changes.hostRewrite,
     ...(changes.regexRewrite ? { regexRewrite: changes.regexRewrite } : {}),
     ...(changes.requestHeaders ? { requestHeaders: changes.requestHeaders } : {}),
+    // route.go: applyHTTPRouteDestination sets append_x_forwarded_host only inside `if in.Rewrite != nil`.
+    ...(isRecord(field(raw, 'rewrite')) ? { rewrite: true as const } : {}),
     mirrors: rule.mirrors.map((m) => m.host),
     // Mirror clusters are named like destinations (route.go: TranslateRequestMirrorPolicy, GetDestinationCluster).
     mirrorClusters: rule.mirrors.map((m) => destinationCluster(m, lookup(m.host), listenPort).name),

@@ -96,6 +96,8 @@ export type RouteAction =
       regexRewrite?: { pattern: string; substitution: string };
       /** The route's request_headers_to_add/remove (a single destination's own are appended). */
       requestHeaders?: HeaderOperations;
+      /** The rule has a `rewrite`: its host rewrite appends x-forwarded-host when the proxy's xForwardedHost is on. */
+      rewrite?: true;
       mirrors: string[];
       /** The clusters the mirrored copies go to (the answer is never waited for). */
       mirrorClusters: string[];
