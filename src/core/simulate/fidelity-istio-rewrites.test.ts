@@ -827,3 +827,33 @@ describe('ProxyConfig proxyHeaders (pilot/pkg/networking/util/proxy_headers.go)'
     expect(viaHeaders.hops[0]?.forwarded?.headers).toBeUndefined();
   });
 });
+
+describe('a dynamic forward proxy resolves the Host the route matched (proxy_filter.cc runs before the router)', () => {
+  it('a VirtualService rewrite.authority on a DYNAMIC_DNS wildcard: Envoy resolves the original name', () => {
+    const text = doc(
+      namespace('default', { 'istio-injection': 'enabled' }),
+      pod('sleep', 'default', { labels: { app: 'sleep' }, ip: '10.1.0.7' }),
+      istio(
+        'ServiceEntry',
+        'wildcard',
+        'default',
+        'hosts: ["*.example.com"]\nports:\n- {number: 80, name: http, protocol: HTTP}\n' +
+          'resolution: DYNAMIC_DNS\nlocation: MESH_EXTERNAL',
+      ),
+      istio(
+        'VirtualService',
+        'wildcard',
+        'default',
+        'hosts: ["*.example.com"]\nhttp:\n- rewrite: {authority: backend.example.com}\n' +
+          '  route: [{destination: {host: "*.example.com"}}]',
+      ),
+    );
+    const t = trace(text, { from: 'default/sleep', to: 'http://api.example.com/v1', address: '198.51.100.7' });
+    expect(t.hops[0]?.cluster).toBe('outbound|80||*.example.com');
+    expect(t.hops[0]?.forwarded?.authority).toEqual({ from: 'api.example.com', to: 'backend.example.com' });
+    expect(t.steps.map((s) => s.fact).find((f) => f.kind === 'endpoint')).toMatchObject({
+      by: 'dynamicForwardProxy',
+      host: 'api.example.com',
+    });
+  });
+});

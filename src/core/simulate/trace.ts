@@ -143,6 +143,8 @@ class Tracer {
 
   /** The request as the application made it. */
   readonly appRequest: SimulatedRequest;
+  /** The Host header the last route matched, before its host rewrite (what Envoy's HTTP filters saw). */
+  routedAuthority: string | undefined;
 
   /**
    * The matched route's request changes, applied to the request every later proxy and the application see
@@ -163,7 +165,8 @@ class Tracer {
     routeFact: { forwarded?: ForwardedChange },
   ): void {
     const options = proxyHeaderOptions(pod, this.model.meshConfig);
-    const { request, change } = forwardedRequest(this.request, this.hostHeader(), route, clusterName, options);
+    this.routedAuthority = this.hostHeader();
+    const { request, change } = forwardedRequest(this.request, this.routedAuthority, route, clusterName, options);
     if (change) {
       this.request = request;
       hop.forwarded = change;
@@ -1788,7 +1791,10 @@ function dynamicForwardProxy(
   depth: number,
   logForwarded: (upstream: string) => void,
 ): Terminal {
-  const name = (isHttp ? hostOfSocket(tracer.hostHeader()) : transport.sni)?.toLowerCase();
+  // The dynamic forward proxy filter runs before the router: it resolves the Host the route matched, not the host
+  // rewrite the router then sends (envoy source/extensions/filters/http/dynamic_forward_proxy/proxy_filter.cc).
+  const authority = tracer.routedAuthority ?? tracer.hostHeader();
+  const name = (isHttp ? hostOfSocket(authority) : transport.sni)?.toLowerCase();
   if (!name) {
     // sni_dynamic_forward_proxy has no name to resolve without SNI: Envoy closes the connection.
     tracer.step({ kind: 'endpoint', by: 'dynamicForwardProxy', host: undefined, from: 'sni', port }, pod);
@@ -1802,7 +1808,7 @@ function dynamicForwardProxy(
   }
   const address = endpointAddress(tracer, pod, name);
   // The HTTP filter connects to the Host header's port, else the scheme's default (Envoy's dynamic_forward_proxy).
-  const hostPort = isHttp ? /:(\d+)$/.exec(tracer.hostHeader())?.[1] : undefined;
+  const hostPort = isHttp ? /:(\d+)$/.exec(authority)?.[1] : undefined;
   const upstreamTls = cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' || transport.kind === 'tls';
   port = isHttp ? (hostPort !== undefined ? Number(hostPort) : upstreamTls ? 443 : 80) : port;
   hop.endpoint = `${address}:${port}`;
