@@ -277,7 +277,9 @@ function authorizationFixes(analysis: Analysis, trace: Trace): Candidate[] {
       },
     ];
   }
-  const { method, path, protocol } = trace.request;
+  const { protocol } = trace.request;
+  // The request the policy saw: a route on the way may have rewritten the application's (simulate/requestChanges.ts).
+  const { method, path } = step.fact.changedRequest ?? trace.request;
   const http = protocol === 'http' || protocol === 'http2' || protocol === 'grpc';
   const rule: Record<string, unknown> = { from: [{ source: { principals: [principal] } }] };
   if (http) rule['to'] = [{ operation: { methods: [method], paths: [path.split('?')[0] ?? path] } }];

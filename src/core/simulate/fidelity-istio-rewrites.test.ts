@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, traceRequest, type TraceRequest } from '../index.ts';
 import { callResult, doc, istio, meshConfig, namespace, pod, service, simulateScenario as trace } from '../testkit.ts';
+import { explainWhyNot } from '../pathtests/fixes.ts';
 import type { Simulation } from './facts.ts';
 
 const gatewayApi = (kind: string, name: string, ns: string, spec: string) =>
@@ -855,5 +856,24 @@ describe('a dynamic forward proxy resolves the Host the route matched (proxy_fil
       by: 'dynamicForwardProxy',
       host: 'api.example.com',
     });
+  });
+});
+
+describe('--explain for a 403 after a rewrite', () => {
+  it('the ALLOW rule it suggests names the path the destination saw, and routes when applied', () => {
+    const text = doc(
+      base,
+      gateway,
+      atGateway('- match: [{uri: {prefix: /api/v1}}]\n  rewrite: {uri: /v1}'),
+      allowAt('- to: [{operation: {paths: ["/api/v1/*"]}}]'),
+    );
+    const why = explainWhyNot(
+      (files, clusterDomain) => analyze(files, { clusterDomain }),
+      [{ name: 's.yaml', text }],
+      viaGateway('http://h/api/v1/users'),
+    );
+    if (typeof why === 'string') throw new Error(why);
+    expect(why.fixes.map((f) => f.title)).toEqual([expect.stringContaining('(GET /v1/users)')]);
+    expect(why.fixes[0]?.result).toMatchObject({ outcome: 'routed' });
   });
 });
