@@ -778,6 +778,13 @@ describe("Istio's traffic tests (tests/integration/pilot/common/routing.go): wha
     );
     expect(seen(text).host).toBe('route-authority');
   });
+  it('two destinations, one of weight 0: the other keeps its own headers (a weighted cluster of one)', () => {
+    const text = doc(
+      base,
+      vs(`- route:\n${dest}    weight: 0\n${dest}    headers: {request: {set: {x-dest: kept}}}\n    weight: 100`),
+    );
+    expect(seen(text).headers).toEqual([{ name: 'x-dest', to: 'kept' }]);
+  });
   it('set Host on both weighted destinations: dest-authority', () => {
     const one = `${dest}    headers: {request: {set: {Host: dest-authority}}}\n    weight: 50\n`;
     expect(seen(doc(base, vs(`- route:\n${one}${one}`))).host).toBe('dest-authority');

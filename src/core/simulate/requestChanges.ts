@@ -108,7 +108,8 @@ export function forwardedRequest(
 ): { request: SimulatedRequest; change: ForwardedChange | undefined } {
   const action = route.action;
   if (action.kind !== 'route') return { request, change: undefined };
-  const weighted = action.clusters.length > 1 ? action.clusters.find((c) => c.name === clusterName) : undefined;
+  // A weighted destination's own changes (only a rule with several destinations has them: routes.ts requestChanges).
+  const weighted = action.clusters.find((c) => c.name === clusterName);
   const headers: Record<string, string> = { ...request.headers };
   const before: Record<string, string> = { ...headers, host: authority };
   applyHeaderOperations(headers, weighted?.requestHeaders);
