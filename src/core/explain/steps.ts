@@ -358,7 +358,7 @@ function authorization(fact: Fact<'authorization'>): StepWords {
     (fact.principal ? ` Caller identity: ${fact.principal}.` : ' The caller has no mTLS identity (plaintext).') +
     (fact.requestPrincipal ? ` Request principal (JWT): ${fact.requestPrincipal}.` : '') +
     (changed
-      ? ` The policies see the request as a route before changed it: ${changed.method} ${changed.path}, ` +
+      ? ` A route on the way changed the request: the policies check ${changed.method} ${changed.path}, ` +
         `Host ${changed.authority}.`
       : '');
   if (fact.at === 'waypoint')
