@@ -46,21 +46,34 @@ function dns(fact: Fact<'dns'>): StepWords {
       ? `${fact.host} does not resolve (NXDOMAIN)`
       : `${fact.host} → ${fact.answers.join(', ')}`;
   const who =
-    fact.resolver === 'hostsFile'
-      ? 'A name in /etc/hosts: no DNS query leaves the pod.'
-      : fact.resolver === 'istioAgent'
-        ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
-        : fact.resolver === 'kubeDnsCaptureOff'
-          ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
-          : fact.resolver === 'ztunnel'
-            ? "The pod is in ambient mode: istio-cni redirects its DNS queries to the node's ztunnel, whose DNS " +
-              'proxy answers names of Services and ServiceEntries itself (on by default, istio-cni ambient.dnsCapture).'
-            : fact.resolver === 'kubeDnsZtunnelOff'
-              ? "The pod is in ambient mode with ztunnel's DNS capture off: kube-dns answers."
-              : 'The pod has no sidecar: kube-dns answers.';
+    fact.nameserver !== undefined && fact.resolver.startsWith('kubeDns')
+      ? 'No DNS proxy answers for this pod: its own resolver asks the nameserver in its /etc/resolv.conf.'
+      : fact.resolver === 'hostsFile'
+        ? 'A name in /etc/hosts: no DNS query leaves the pod.'
+        : fact.resolver === 'istioAgent'
+          ? 'The istio-agent DNS proxy (DNS capture is on for this pod) handles the lookup.'
+          : fact.resolver === 'kubeDnsCaptureOff'
+            ? 'DNS capture is off for this pod: kube-dns answers, and Istio plays no part.'
+            : fact.resolver === 'ztunnel'
+              ? "The pod is in ambient mode: istio-cni redirects its DNS queries to the node's ztunnel, whose DNS " +
+                'proxy answers names of Services and ServiceEntries itself (on by default, istio-cni ' +
+                'ambient.dnsCapture).'
+              : fact.resolver === 'kubeDnsZtunnelOff'
+                ? "The pod is in ambient mode with ztunnel's DNS capture off: kube-dns answers."
+                : 'The pod has no sidecar: kube-dns answers.';
+  const server =
+    fact.nameserver === undefined
+      ? ''
+      : ` The pod's /etc/resolv.conf does not name the cluster's DNS (its dnsPolicy, or hostNetwork) but ${
+          fact.nameserver === 'node'
+            ? "the node's own resolver"
+            : fact.nameserver === 'none'
+              ? 'no nameserver at all'
+              : `nameserver ${fact.nameserver}`
+        }, which knows no Service names.`;
   const tried =
     fact.queries.length > 0 ? ` Tried: ${fact.queries.map((q) => `${q.name} (${dnsQuery(q)})`).join('; ')}.` : '';
-  return { title, detail: `${who} ${dnsAnswer(fact.answer)}${tried}` };
+  return { title, detail: `${who}${server} ${dnsAnswer(fact.answer)}${tried}` };
 }
 
 /** The user said where the connection goes (--address): say so, and what DNS would have said if it differs. */

@@ -266,6 +266,7 @@ export function buildMeshModel(
       hostname: view.hostname,
       subdomain: view.subdomain,
       hostNetwork: view.hostNetwork,
+      ...(view.dns ? { dns: view.dns } : {}),
       containerPorts: view.containerPorts,
       proxy,
       dataPlane: decideDataPlane(

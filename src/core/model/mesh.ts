@@ -104,6 +104,15 @@ export interface ContainerPort {
   protocol: string;
 }
 
+/** How kubelet writes a pod's /etc/resolv.conf (K8S: Pod's DNS Policy and Pod's DNS Config). */
+export interface PodDnsSettings {
+  policy: 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+  nameservers: string[];
+  searches: string[];
+  /** options ndots from dnsConfig. */
+  ndots: number | undefined;
+}
+
 export interface PodModel {
   name: string;
   namespace: string;
@@ -119,6 +128,8 @@ export interface PodModel {
   hostname: string | undefined;
   subdomain: string | undefined;
   hostNetwork: boolean;
+  /** spec.dnsPolicy and spec.dnsConfig, when the pod sets either (otherwise ClusterFirst, no extra config). */
+  dns?: PodDnsSettings;
   containerPorts: ContainerPort[];
   proxy: ProxySettings;
   /** Sidecar, gateway proxy, ambient (the node's ztunnel) or none, with the reason (src/core/ambient/enrolment.ts). */

@@ -8,6 +8,7 @@ import type {
   MeshConfig,
   NamespaceModel,
   ObjectSource,
+  PodDnsSettings,
   ProxySettings,
 } from './mesh.ts';
 
@@ -40,6 +41,8 @@ export interface PodTemplateView {
   nodeName: string | undefined;
   hostname: string | undefined;
   subdomain: string | undefined;
+  /** spec.dnsPolicy and spec.dnsConfig, when the pod sets either. */
+  dns: PodDnsSettings | undefined;
   containerPorts: ContainerPort[];
   /** The istio-proxy container (or native-sidecar init container), when the pod already has one. */
   proxyContainer: { args: string[]; env: ReadonlyMap<string, string>; path: FieldPath } | undefined;
@@ -87,8 +90,35 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
     nodeName: reader.string([...spec, 'nodeName']),
     hostname: reader.string([...spec, 'hostname']),
     subdomain: reader.string([...spec, 'subdomain']),
+    dns: readPodDns(reader, spec),
     containerPorts,
     proxyContainer,
+  };
+}
+
+const DNS_POLICIES = new Set<PodDnsSettings['policy']>(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']);
+
+/** spec.dnsPolicy and spec.dnsConfig (K8S: Pod's DNS Policy, Pod's DNS Config), undefined when the pod sets neither. */
+function readPodDns(reader: ObjectReader, spec: FieldPath): PodDnsSettings | undefined {
+  const policyText = reader.string([...spec, 'dnsPolicy']);
+  const config = [...spec, 'dnsConfig'];
+  if (policyText === undefined && reader.get(config) === undefined) return undefined;
+  const policy = DNS_POLICIES.has(policyText as PodDnsSettings['policy'])
+    ? (policyText as PodDnsSettings['policy'])
+    : 'ClusterFirst';
+  let ndots: number | undefined;
+  reader.list([...config, 'options']).forEach((_, index) => {
+    if (reader.string([...config, 'options', index, 'name']) !== 'ndots') return;
+    const value = Number(
+      reader.string([...config, 'options', index, 'value']) ?? reader.get([...config, 'options', index, 'value']),
+    );
+    if (Number.isInteger(value) && value >= 0) ndots = Math.min(value, 15); // glibc caps ndots at 15
+  });
+  return {
+    policy,
+    nameservers: reader.stringList([...config, 'nameservers']),
+    searches: reader.stringList([...config, 'searches']),
+    ndots,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
-import { isIpAddress } from '../model/ip.ts';
+import { ipv4ToNumber, isIpAddress } from '../model/ip.ts';
 import type { Registry, Service } from '../registry/registry.ts';
 import type { NameTableEntry } from '../xds/types.ts';
 import type { AssumptionFact, DnsAnswer, DnsQuery } from './facts.ts';
@@ -17,6 +17,8 @@ export interface DnsResult {
   answer: DnsAnswer;
   sources: ObjectSource[];
   assumption: AssumptionFact | undefined;
+  /** The pod's nameserver when it is not the cluster's DNS (dnsPolicy Default or None, a hostNetwork pod). */
+  nameserver?: string;
 }
 
 // Top-level domains that exist on the public internet, so an external name under them is assumed to resolve there.
@@ -41,13 +43,68 @@ export interface DnsContext {
   addressOverride: string | undefined;
 }
 
-/** K8S: resolv.conf search list and ndots:5 — names with fewer than 5 dots are tried with each suffix first. */
-export function searchCandidates(name: string, namespace: string, clusterDomain: string): string[] {
+/** What kubelet writes into a pod's /etc/resolv.conf: who the resolver asks, its search list and ndots. */
+export interface ResolvConf {
+  /** The first nameserver is the cluster's DNS (kube-dns / CoreDNS), which knows the cluster domain. */
+  clusterDns: boolean;
+  /** The first nameserver when it is not the cluster's DNS: `node` for the node's own resolver. */
+  nameserver: string | undefined;
+  search: string[];
+  ndots: number;
+}
+
+/**
+ * The pod's resolv.conf (K8S pkg/kubelet/network/dns/dns.go: getPodDNSType, GetPodDNS, appendDNSConfig): ClusterFirst
+ * (hostNetwork pods fall back to Default unless ClusterFirstWithHostNet) names the cluster DNS with search
+ * `<ns>.svc.<domain> svc.<domain> <domain>` and ndots:5; Default takes the node's file; None starts empty; dnsConfig
+ * then appends nameservers and searches and overrides options. The node's search list and resolver are not in the
+ * manifests: no search domains, and a resolver that does not know the cluster domain, are assumed.
+ */
+export function resolvConfOf(pod: PodModel, clusterDomain: string, clusterDnsAddresses: readonly string[]): ResolvConf {
+  const policy = pod.dns?.policy ?? 'ClusterFirst';
+  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.hostNetwork);
+  const nameservers: string[] = cluster ? [CLUSTER_DNS] : policy === 'None' ? [] : ['node'];
+  const search = cluster ? [`${pod.namespace}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain] : [];
+  for (const server of pod.dns?.nameservers ?? []) if (!nameservers.includes(server)) nameservers.push(server);
+  for (const domain of pod.dns?.searches ?? []) {
+    const trimmed = domain.replace(/\.$/, '').toLowerCase();
+    if (trimmed && !search.includes(trimmed)) search.push(trimmed);
+  }
+  // glibc's default is ndots:1; kubelet writes ndots:5 for the cluster policies.
+  const ndots = pod.dns?.ndots ?? (cluster ? 5 : 1);
+  const first = nameservers[0];
+  const clusterDns = first === CLUSTER_DNS || (first !== undefined && clusterDnsAddresses.includes(first));
+  return { clusterDns, nameserver: clusterDns ? undefined : (first ?? 'none'), search, ndots };
+}
+
+const CLUSTER_DNS = 'cluster-dns';
+
+/** The default ClusterFirst resolv.conf of a pod in `namespace`. */
+function clusterFirst(namespace: string, clusterDomain: string): ResolvConf {
+  return {
+    clusterDns: true,
+    nameserver: undefined,
+    search: [`${namespace}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain],
+    ndots: 5,
+  };
+}
+
+/** glibc's search: a name with at least ndots dots is tried as-is first, others after each search domain. */
+export function searchCandidates(name: string, conf: ResolvConf): string[] {
   if (name.endsWith('.')) return [name.slice(0, -1)];
-  const suffixes = [`${namespace}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain];
   const dots = name.split('.').length - 1;
-  const searched = suffixes.map((s) => `${name}.${s}`);
-  return dots >= 5 ? [name, ...searched] : [...searched, name];
+  const searched = conf.search.map((s) => `${name}.${s}`);
+  return dots >= conf.ndots ? [name, ...searched] : [...searched, name];
+}
+
+/** The pod's own resolv.conf; the cluster DNS is kube-system/kube-dns's ClusterIP, else kubeadm's 10.96.0.10. */
+function podResolvConf(ctx: DnsContext): ResolvConf {
+  const kubeDns = kubeService(ctx.registry, `kube-dns.kube-system.svc.${ctx.clusterDomain}`);
+  return resolvConfOf(ctx.pod, ctx.clusterDomain, kubeDns ? kubeDns.clusterIPs : ['10.96.0.10']);
+}
+
+function inDomain(name: string, domain: string): boolean {
+  return name === domain || name.endsWith(`.${domain}`);
 }
 
 function kubeService(registry: Registry, fqdn: string): Service | undefined {
@@ -59,10 +116,9 @@ function kubeDnsAnswer(
   name: string,
   ctx: DnsContext,
 ): { answers: string[]; cname?: string; source?: ObjectSource } | 'nxdomain' | 'upstream' {
-  const domain = ctx.clusterDomain;
-  if (name === domain || name.endsWith(`.${domain}`)) {
+  if (inDomain(name, ctx.clusterDomain)) {
     const service = kubeService(ctx.registry, name);
-    if (!service) return podRecord(name, ctx) ?? 'nxdomain';
+    if (!service) return podRecord(name, ctx) ?? podIpRecord(name, ctx.clusterDomain) ?? 'nxdomain';
     if (service.externalName) return { answers: [], cname: service.externalName, source: service.source };
     if (service.clusterIPs.length > 0) return { answers: service.clusterIPs, source: service.source };
     const ips = new Set<string>();
@@ -86,17 +142,31 @@ function podRecord(name: string, ctx: DnsContext): { answers: string[]; source: 
   const hostname = name.slice(0, dot);
   const ips = new Set<string>();
   let source: ObjectSource | undefined;
-  for (const endpoint of ctx.registry.endpoints.get(service) ?? [])
+  for (const endpoint of ctx.registry.endpoints.get(service) ?? []) {
+    // An endpoint without a hostname in its EndpointSlice is named by its dashed IP (CoreDNS plugin/kubernetes:
+    // endpointHostname).
+    const named = endpoint.podHostname !== undefined && endpoint.podSubdomain === service.name;
     if (
-      endpoint.podHostname === hostname &&
-      endpoint.podSubdomain === service.name &&
+      (named ? endpoint.podHostname === hostname : endpoint.address.replaceAll(/[.:]/g, '-') === hostname) &&
       isIpAddress(endpoint.address) &&
       (endpoint.health === 'Healthy' || service.publishNotReadyAddresses)
     ) {
       ips.add(endpoint.address);
       source ??= endpoint.workload;
     }
+  }
   return ips.size > 0 ? { answers: [...ips], source: source ?? service.source } : undefined;
+}
+
+/**
+ * `a-b-c-d.<ns>.pod.<domain>`: CoreDNS's `pods insecure` (the kubeadm Corefile) answers the address the name spells,
+ * whether or not such a pod exists (CoreDNS plugin/kubernetes: podsInsecure mode).
+ */
+function podIpRecord(name: string, domain: string): { answers: string[] } | undefined {
+  const labels = name.slice(0, -domain.length - 1).split('.');
+  if (labels.length !== 3 || labels[2] !== 'pod') return undefined;
+  const address = labels[0]?.replaceAll('-', '.') ?? '';
+  return ipv4ToNumber(address) !== undefined ? { answers: [address] } : undefined;
 }
 
 function upstreamAnswer(name: string, ctx: DnsContext): { answers: string[]; assumption: AssumptionFact } | undefined {
@@ -131,13 +201,22 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   const resolver = agent ? (ctx.dnsProxy === 'ztunnel' ? 'ztunnel' : 'istio-agent') : 'kube-dns';
   const proxy = ctx.dnsProxy === 'ztunnel' ? ({ proxy: 'ztunnel' } as const) : {};
   const queries: DnsResult['queries'] = [];
-  const firstSearch = `.${ctx.pod.namespace}.svc.${ctx.clusterDomain}`;
+  const own =
+    ctx.pod.dns || ctx.pod.hostNetwork ? podResolvConf(ctx) : clusterFirst(ctx.pod.namespace, ctx.clusterDomain);
+  // ztunnel forwards what it does not hold with its own resolv.conf, the cluster's DNS (ztunnel src/dns/server.rs).
+  const conf = ctx.dnsProxy === 'ztunnel' ? { ...own, clusterDns: true, nameserver: undefined } : own;
+  const nameserver = conf.nameserver !== undefined ? { nameserver: conf.nameserver } : {};
+  // The agent's CNAME shortcut uses the first search domain of the pod's own resolv.conf (dns.go: NewLocalDNSServer).
+  const firstSearch = conf.search[0] !== undefined ? `.${conf.search[0]}` : undefined;
   const tableLookup = (candidate: string): { entry: NameTableEntry; wildcard: boolean } | undefined => {
     if (!ctx.nameTable) return undefined;
     // The agent also holds every name followed by the first search domain, as a CNAME to the name itself, except names
     // that already end with that domain (dns.go: buildDNSAnswers).
-    const stripped = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : undefined;
-    const short = stripped !== undefined && !stripped.endsWith(firstSearch.slice(1)) ? stripped : undefined;
+    const stripped =
+      firstSearch !== undefined && candidate.endsWith(firstSearch)
+        ? candidate.slice(0, -firstSearch.length)
+        : undefined;
+    const short = stripped !== undefined && !stripped.endsWith(firstSearch?.slice(1) ?? '') ? stripped : undefined;
     const exact = ctx.nameTable.find(
       (entry) =>
         !isWildcardEntry(entry.name) &&
@@ -150,7 +229,10 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     const labels = candidate.split('.');
     for (let i = 1; i < labels.length; i++) {
       const suffix = labels.slice(i).join('.');
-      const unexpanded = `.${suffix}`.endsWith(firstSearch) ? `.${suffix}`.slice(0, -firstSearch.length) : undefined;
+      const unexpanded =
+        firstSearch !== undefined && `.${suffix}`.endsWith(firstSearch)
+          ? `.${suffix}`.slice(0, -firstSearch.length)
+          : undefined;
       const entry = ctx.nameTable.find(
         (e) => e.name === `*.${suffix}` || (unexpanded !== undefined && e.name === `*${unexpanded}`),
       );
@@ -158,15 +240,19 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     }
     return undefined;
   };
-  for (const candidate of searchCandidates(name, ctx.pod.namespace, ctx.clusterDomain)) {
+  for (const candidate of searchCandidates(name, conf)) {
     const found = tableLookup(candidate);
     if (found) {
       const entry = found.entry;
       queries.push({ name: candidate, answeredBy: 'nameTable', rcode: 'NOERROR', forwarded: false, ...proxy });
       const service = ctx.registry.services.find((s) => s.hostname === entry.name && s.namespace === entry.namespace);
-      const asked = candidate.endsWith(firstSearch) ? candidate.slice(0, -firstSearch.length) : candidate;
+      const asked =
+        firstSearch !== undefined && candidate.endsWith(firstSearch)
+          ? candidate.slice(0, -firstSearch.length)
+          : candidate;
       return {
         resolver,
+        ...nameserver,
         // The agent also answers <name>.<first search domain> (a CNAME to the host itself): report the host, or for a
         // wildcard entry the name asked, as the answer carries it.
         name: found.wildcard ? asked : entry.name,
@@ -178,13 +264,15 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         assumption: undefined,
       };
     }
-    const answer = kubeDnsAnswer(candidate, ctx);
+    // A nameserver other than the cluster's DNS knows nothing of the cluster domain.
+    const answer = conf.clusterDns ? kubeDnsAnswer(candidate, ctx) : 'upstream';
     if (answer === 'nxdomain') {
       queries.push({ name: candidate, answeredBy: 'kubeDns', rcode: 'NXDOMAIN', forwarded: agent });
       continue;
     }
     if (answer === 'upstream') {
-      const upstream = upstreamAnswer(candidate, ctx);
+      const upstream =
+        conf.clusterDns || !inDomain(candidate, ctx.clusterDomain) ? upstreamAnswer(candidate, ctx) : undefined;
       if (!upstream) {
         queries.push({ name: candidate, answeredBy: 'upstream', rcode: 'NXDOMAIN', forwarded: agent });
         continue;
@@ -192,6 +280,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
       queries.push({ name: candidate, answeredBy: 'upstream', rcode: 'NOERROR', forwarded: agent });
       return {
         resolver,
+        ...nameserver,
         name: candidate,
         answers: upstream.answers,
         rcode: 'NOERROR',
@@ -209,6 +298,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
       if (!target)
         return {
           resolver,
+          ...nameserver,
           name: candidate,
           answers: [],
           rcode: 'NXDOMAIN',
@@ -219,6 +309,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
         };
       return {
         resolver,
+        ...nameserver,
         name: candidate,
         answers: target.answers,
         rcode: 'NOERROR',
@@ -231,6 +322,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
     queries.push({ name: candidate, answeredBy: 'kubeDns', rcode: 'NOERROR', forwarded: agent });
     return {
       resolver,
+      ...nameserver,
       name: candidate,
       answers: answer.answers,
       rcode: 'NOERROR',
@@ -242,6 +334,7 @@ export function resolve(name: string, ctx: DnsContext): DnsResult {
   }
   return {
     resolver,
+    ...nameserver,
     name,
     answers: [],
     rcode: 'NXDOMAIN',

@@ -159,6 +159,8 @@ export type StepFact =
       answers: string[];
       answer: DnsAnswer;
       queries: DnsQuery[];
+      /** The pod's resolv.conf nameserver when it is not the cluster's DNS (`node`: the node's own resolver). */
+      nameserver?: string;
     }
   | { kind: 'capture'; by: 'gateway'; port: number; targetPort: number }
   | { kind: 'capture'; by: 'iptables'; captured: boolean; address: string; port: number; rule: CaptureRule }
@@ -512,6 +514,8 @@ export interface DnsSummary {
   name: string;
   answers: string[];
   rcode: 'NOERROR' | 'NXDOMAIN';
+  /** The pod's resolv.conf nameserver when it is not the cluster's DNS (`node`: the node's own resolver). */
+  nameserver?: string;
 }
 
 /** The whole walk of one request, as data (like pilot/pkg/simulation/traffic.go's Result, extended to every hop). */

@@ -390,7 +390,13 @@ export function simulateRequest(
     result = gatewayHop(tracer, client, targetPort, transport, 0);
   } else {
     const resolved = resolveDestination(tracer, client, host, clusterDomain, given);
-    dns = { resolver: resolved.resolver, name: resolved.name, answers: resolved.answers, rcode: resolved.rcode };
+    dns = {
+      resolver: resolved.resolver,
+      name: resolved.name,
+      answers: resolved.answers,
+      rcode: resolved.rcode,
+      ...(resolved.nameserver !== undefined ? { nameserver: resolved.nameserver } : {}),
+    };
     if (resolved.rcode === 'NXDOMAIN' || resolved.answers.length === 0) {
       result = {
         outcome: 'dns-failure',
@@ -594,6 +600,7 @@ function resolveDestination(
       answers: result.answers,
       answer: result.answer,
       queries: result.queries,
+      ...(result.nameserver !== undefined ? { nameserver: result.nameserver } : {}),
     },
     client,
     [
@@ -607,7 +614,11 @@ function resolveDestination(
 }
 
 function dnsCaptured(client: PodModel): boolean {
-  return client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
+  // Excluded outbound ports return (tcp and udp) before the DNS jump: excluding 53 leaves DNS to kube-dns
+  // (tools/istio-iptables/pkg/capture/run.go: Run, SetupDNSRedir).
+  return (
+    client.proxy.kind === 'sidecar' && client.proxy.dnsCapture && !client.capture.excludeOutboundPorts.includes(53)
+  );
 }
 
 /** An ambient pod's DNS goes to its node's ztunnel unless capture is turned off (what-if DNS capture off). */
