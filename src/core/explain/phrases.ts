@@ -81,7 +81,8 @@ export function dnsAnswer(answer: DnsAnswer): string {
       );
     case 'nxdomain':
       return (
-        `No DNS server knows ${answer.name}: ${answer.tried.join(', ')} all returned NXDOMAIN. ` +
+        `No DNS server knows ${answer.name}: ${answer.tried.join(', ')} ${answer.tried.length > 1 ? 'all ' : ''}` +
+        'returned NXDOMAIN. ' +
         'The application gets a DNS error and never opens a connection.'
       );
   }

@@ -189,7 +189,12 @@ export function buildMeshModel(
 
   const meshConfig = readMeshConfig(
     objects
-      .filter((object) => object.kind === 'IstioOperator' || (object.kind === 'ConfigMap' && object.name === 'istio'))
+      .filter(
+        (object) =>
+          object.kind === 'IstioOperator' ||
+          (object.kind === 'ConfigMap' && object.name === 'istio') ||
+          (object.kind === 'Deployment' && object.name.startsWith('istiod')),
+      )
       .map((object) => ({ object, reader: readerOf(object), source: sourceOf(object) })),
   );
   if (!meshConfig.source) {

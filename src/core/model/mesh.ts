@@ -57,6 +57,11 @@ export interface MeshConfig {
    * hosts through a dynamic forward proxy that resolves the Host header.
    */
   allowAnyDynamicDns?: boolean;
+  /**
+   * istiod's PILOT_ENABLE_IP_AUTOALLOCATE (IstioOperator values.pilot.env or the istiod Deployment's env): false runs
+   * the old in-memory ServiceEntry address allocator instead of the controller. Undefined: true, the default.
+   */
+  ipAutoallocate?: boolean;
   /** discoverySelectors: the namespaces istiod watches (model/discovery.ts); undefined or empty: all. */
   discoverySelectors?: LabelSelector[];
   /** The object this came from; undefined when every value is Istio's default. */

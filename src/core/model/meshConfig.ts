@@ -118,5 +118,25 @@ export function readMeshConfig(candidates: readonly MeshConfigSource[]): MeshCon
     applyMeshConfig(config, operator.reader.mapping(['spec', 'meshConfig']), operator.reader, ['spec', 'meshConfig']);
     config.source = operator.source;
   }
+  const ipAutoallocate = istiodEnv(candidates, operator, 'PILOT_ENABLE_IP_AUTOALLOCATE');
+  if (ipAutoallocate !== undefined) config.ipAutoallocate = ipAutoallocate.toLowerCase() !== 'false';
   return config;
+}
+
+/** One istiod environment variable: from the istiod Deployment's containers, else IstioOperator values.pilot.env. */
+function istiodEnv(
+  candidates: readonly MeshConfigSource[],
+  operator: MeshConfigSource | undefined,
+  name: string,
+): string | undefined {
+  for (const { object, reader } of candidates) {
+    if (object.kind !== 'Deployment') continue;
+    for (let c = 0; c < reader.list(['spec', 'template', 'spec', 'containers']).length; c++) {
+      const env = ['spec', 'template', 'spec', 'containers', c, 'env'];
+      for (let e = 0; e < reader.list(env).length; e++)
+        if (reader.string([...env, e, 'name']) === name) return reader.string([...env, e, 'value']);
+    }
+  }
+  const value = operator?.reader.get(['spec', 'values', 'pilot', 'env', name]);
+  return typeof value === 'string' || typeof value === 'boolean' ? String(value) : undefined;
 }

@@ -1,5 +1,6 @@
 import { field, isRecord, stringField } from '../manifest/parse.ts';
 import { DerivedCache, derivedFrom } from '../model/memo.ts';
+import { fnv1a } from '../model/allocate.ts';
 import { compareCreationTimes } from '../model/creation.ts';
 import { labelIndexByNamespace, toStringMap, type LabelIndex } from '../model/labels.ts';
 import type { Assumption, IstioConfigModel, MeshModel, ObjectSource, PodModel, ServiceModel } from '../model/mesh.ts';
@@ -32,6 +33,11 @@ export interface Service {
   clusterIPs: string[];
   /** An address istiod allocated to a ServiceEntry (240.240.0.0/16), used only by DNS-capturing proxies. */
   autoAllocatedAddress: string | undefined;
+  /**
+   * The address the old in-memory allocator gives when istiod runs with PILOT_ENABLE_IP_AUTOALLOCATE=false, used only
+   * by proxies that capture DNS and set ISTIO_META_DNS_AUTO_ALLOCATE.
+   */
+  legacyAutoAllocatedAddress?: string;
   ports: ServicePort[];
   resolution: Resolution;
   meshExternal: boolean;
@@ -274,7 +280,52 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
   return result;
 }
 
-function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<string, string> | undefined): Service[] {
+/**
+ * The allocator istiod used before its controller (PILOT_ENABLE_IP_AUTOALLOCATE=false,
+ * pilot/pkg/serviceregistry/serviceentry/auto_allocation.go: autoAllocateIPs): each `namespace/host` of a ServiceEntry
+ * with no address, resolution other than NONE and no wildcard hashes (FNV-1a) to a slot of 256*254, collisions
+ * double-hashed; slots are then numbered in order into 240.240.x.y, skipping y=0. No label opts out; status is ignored.
+ */
+function legacyAutoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<string, string> {
+  const maxIps = 256 * 254;
+  const prime = 65011;
+  const slots = new Map<number, string>();
+  const applied = [...serviceEntries].sort((a, b) => compareCreationTimes(a.creationTime, b.creationTime));
+  for (const se of applied) {
+    if (
+      field(se.spec, 'resolution') === 'NONE' ||
+      !Object.hasOwn(SE_RESOLUTION, stringField(se.spec, 'resolution') ?? '')
+    )
+      continue;
+    if (stringArray(field(se.spec, 'addresses')).length > 0) continue;
+    for (const host of stringArray(field(se.spec, 'hosts'))) {
+      if (host.startsWith('*')) continue;
+      const key = `${se.namespace}/${host}`;
+      const hash = fnv1a(key);
+      let slot = hash % maxIps;
+      // Every service takes its own slot, even one whose key already has one (the first slot of a key names it).
+      for (let i = 1; slots.has(slot); i++) slot = ((hash + Math.imul(i, prime - (hash % prime))) >>> 0) % (maxIps - 1);
+      slots.set(slot, key);
+    }
+  }
+  const result = new Map<string, string>();
+  let x = 0;
+  let previous = -1;
+  for (const slot of [...slots.keys()].sort((a, b) => a - b)) {
+    x += slot - previous;
+    previous = slot;
+    if (x % 255 === 0) x++;
+    const key = slots.get(slot) ?? '';
+    if (!result.has(key)) result.set(key, `240.240.${Math.floor(x / 255)}.${x % 255}`);
+  }
+  return result;
+}
+
+function convertServiceEntry(
+  se: IstioConfigModel,
+  autoAddresses: ReadonlyMap<string, string> | undefined,
+  legacyAddresses: ReadonlyMap<string, string> | undefined,
+): Service[] {
   const spec = se.spec;
   // Only a known resolution name counts: not an object (String() of {toString: 1} throws), nor `toString` from the
   // prototype.
@@ -314,7 +365,7 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
     source: se.source,
   };
   // serviceentry/conversion.go: convertServices — one service per host × address.
-  return stringArray(field(spec, 'hosts')).flatMap((hostname) =>
+  return stringArray(field(spec, 'hosts')).flatMap((hostname): Service[] =>
     addresses.length > 0
       ? addresses.map((address) => ({
           ...base,
@@ -330,6 +381,9 @@ function convertServiceEntry(se: IstioConfigModel, autoAddresses: ReadonlyMap<st
             defaultAddress: UNSPECIFIED_IP,
             clusterIPs: [],
             autoAllocatedAddress: autoAddresses?.get(hostname),
+            ...(legacyAddresses?.has(`${se.namespace}/${hostname}`)
+              ? { legacyAutoAllocatedAddress: legacyAddresses.get(`${se.namespace}/${hostname}`) }
+              : {}),
           },
         ],
   );
@@ -500,10 +554,13 @@ function convertRegistry(model: MeshModel, clusterDomain: string): Registry {
 
   // ServiceEntries.
   const serviceEntries = istio('ServiceEntry');
-  const autoAddresses = autoAllocate(serviceEntries);
+  // istiod's allocator controller runs unless PILOT_ENABLE_IP_AUTOALLOCATE=false (pilot/pkg/features/pilot.go).
+  const legacy = model.meshConfig.ipAutoallocate === false;
+  const autoAddresses = legacy ? new Map<IstioConfigModel, Map<string, string>>() : autoAllocate(serviceEntries);
+  const legacyAddresses = legacy ? legacyAutoAllocate(serviceEntries) : undefined;
   const seServices: Service[] = [];
   for (const se of serviceEntries) {
-    const services = convertServiceEntry(se, autoAddresses.get(se));
+    const services = convertServiceEntry(se, autoAddresses.get(se), legacyAddresses);
     const seEndpoints = serviceEntryEndpoints(se, services[0], podsIn(se.namespace), workloadEntriesIn(se.namespace));
     for (const service of services) {
       endpoints.set(

@@ -586,3 +586,94 @@ spec: {clusterIP: 10.96.0.10, ports: [{port: 53, name: dns, protocol: UDP}]}`;
     expect(result.trace.steps.find((s) => s.kind === 'dns')?.detail).toMatch(/the node's own resolver/);
   });
 });
+
+// istiod with PILOT_ENABLE_IP_AUTOALLOCATE=false: the old allocator (pilot/pkg/serviceregistry/serviceentry/
+// auto_allocation.go), as in serviceentry_simulation_test.go: TestServiceEntryDuplicatedHostname and
+// controller_test.go: TestAutoAllocateIPs.
+const legacyAllocator = (proxyMetadata: string, ...extra: string[]) =>
+  doc(
+    namespace('default', { 'istio-injection': 'enabled' }),
+    pod('curl', 'default', {
+      labels: { app: 'curl' },
+      ip: '10.7.0.2',
+      annotations: { 'proxy.istio.io/config': `proxyMetadata: {${proxyMetadata}}` },
+    }),
+    istio(
+      'ServiceEntry',
+      'istio-http',
+      'default',
+      'hosts: [istio.io]\nlocation: MESH_EXTERNAL\nports: [{number: 80, name: http, protocol: HTTP}]\nresolution: DNS',
+    ),
+    istio(
+      'ServiceEntry',
+      'istio-https',
+      'default',
+      'hosts: [istio.io]\nlocation: MESH_EXTERNAL\nports: [{number: 443, name: https, protocol: HTTPS}]\n' +
+        'resolution: DNS',
+    ),
+    ...extra,
+  );
+const operatorOff = `apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: installed-state, namespace: istio-system}
+spec:
+  values: {pilot: {env: {PILOT_ENABLE_IP_AUTOALLOCATE: "false"}}}`;
+const istiodOff = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: istiod}}
+  template:
+    metadata: {labels: {app: istiod}}
+    spec:
+      containers:
+      - name: discovery
+        image: pilot
+        env: [{name: PILOT_ENABLE_IP_AUTOALLOCATE, value: "false"}]`;
+const BOTH = "ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true'";
+
+describe('PILOT_ENABLE_IP_AUTOALLOCATE=false: the old allocator', () => {
+  it('hashes default/istio.io to 240.240.91.120, one address for both ServiceEntries of the host', () => {
+    for (const off of [operatorOff, istiodOff]) {
+      const scenario = legacyAllocator(BOTH, off);
+      const http = call(scenario, 'default/curl', 'http://istio.io/');
+      expect(http.dns.answers).toEqual(['240.240.91.120']);
+      expect(http.hops[0]).toMatchObject({ listener: '0.0.0.0_80', cluster: 'outbound|80||istio.io' });
+      const https = call(scenario, 'default/curl', 'https://istio.io/');
+      expect(https.dns.answers).toEqual(['240.240.91.120']);
+      expect(https.hops[0]).toMatchObject({ listener: '240.240.91.120_443', cluster: 'outbound|443||istio.io' });
+    }
+  });
+
+  it('needs ISTIO_META_DNS_AUTO_ALLOCATE on the proxy; without it the name goes upstream', () => {
+    const t = call(legacyAllocator("ISTIO_META_DNS_CAPTURE: 'true'", operatorOff), 'default/curl', 'https://istio.io/');
+    expect(t.dns.answers[0]).not.toMatch(/^240\.240\./);
+    expect(t.hops[0]?.listener).toBe('0.0.0.0_443');
+  });
+
+  it('the address hangs on namespace/host only: the same host in another namespace does not move it', () => {
+    const entry = (ns: string) =>
+      istio(
+        'ServiceEntry',
+        'a',
+        ns,
+        'hosts: [a.example.com]\nports: [{number: 7000, name: tcp, protocol: TCP}]\nresolution: DNS',
+      );
+    const curl = (ns: string) =>
+      pod('curl', ns, {
+        ip: ns === 'a' ? '10.7.1.2' : '10.7.1.3',
+        annotations: { 'proxy.istio.io/config': `proxyMetadata: {${BOTH}}` },
+      });
+    const injected = (ns: string) => namespace(ns, { 'istio-injection': 'enabled' });
+    const alone = doc(injected('a'), curl('a'), entry('a'), operatorOff);
+    const both = doc(injected('a'), injected('b'), curl('a'), curl('b'), entry('a'), entry('b'), operatorOff);
+    expect(call(alone, 'a/curl', 'tcp://a.example.com:7000').dns.answers).toEqual(['240.240.134.206']);
+    expect(call(both, 'a/curl', 'tcp://a.example.com:7000').dns.answers).toEqual(['240.240.134.206']);
+    expect(call(both, 'b/curl', 'tcp://a.example.com:7000').dns.answers).toEqual(['240.240.41.100']);
+  });
+
+  it('with the controller (the default) each ServiceEntry gets the next address from 240.240.0.1', () => {
+    const t = call(legacyAllocator(BOTH), 'default/curl', 'https://istio.io/');
+    expect(t.dns.answers).toEqual(['240.240.0.1', '240.240.0.2']);
+  });
+});

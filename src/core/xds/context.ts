@@ -20,6 +20,9 @@ export interface ProxyContext {
 export function serviceAddressForProxy(service: Service, pod: PodModel): string {
   if (service.defaultAddress !== UNSPECIFIED_IP) return service.defaultAddress;
   if (pod.proxy.dnsCapture && service.autoAllocatedAddress) return service.autoAllocatedAddress;
+  // The old allocator's addresses also need ISTIO_META_DNS_AUTO_ALLOCATE (service.go: nodeUsesAutoallocatedIPs).
+  if (pod.proxy.dnsCapture && pod.proxy.dnsAutoAllocate && service.legacyAutoAllocatedAddress)
+    return service.legacyAutoAllocatedAddress;
   return UNSPECIFIED_IP;
 }
 

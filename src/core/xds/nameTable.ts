@@ -88,7 +88,8 @@ export function buildZtunnelNameTable(pod: PodModel, inputs: ScopeInputs): NameT
   // The table depends only on the pod's namespace: built once per namespace and model.
   return ztunnelTables.get(inputs, pod.namespace, () =>
     buildNameTable({
-      pod: { ...pod, proxy: { ...pod.proxy, dnsCapture: true, dnsAutoAllocate: true } },
+      // Ambient reads only the allocator controller's addresses, never the old allocator's.
+      pod: { ...pod, proxy: { ...pod.proxy, dnsCapture: true, dnsAutoAllocate: false } },
       scope: buildGatewayScope(pod.namespace, inputs),
       registry: inputs.registry,
       mesh: inputs.model.meshConfig,
