@@ -242,6 +242,8 @@ function autoAllocate(serviceEntries: readonly IstioConfigModel[]): Map<IstioCon
       stringArray(field(se.spec, 'addresses')).length === 0
     );
   });
+  // Addresses users wrote in spec.addresses are never handed out (ipallocate.go: checkInSpecAddresses).
+  for (const se of applied) for (const address of stringArray(field(se.spec, 'addresses'))) used.add(address);
   // Addresses already in status (a dump of a live cluster) are kept.
   for (const se of eligible) {
     const status = field(se.status, 'addresses');

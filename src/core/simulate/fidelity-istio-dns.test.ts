@@ -354,6 +354,18 @@ describe('ServiceEntry hosts and the DNS proxy (istio.io DNS Proxying)', () => {
     expect(call(annotated, 'default/curl', 'http://auto.internal/').dns.answers).toEqual(['240.240.0.1']);
   });
 
+  it('an address another ServiceEntry claims in spec.addresses is skipped', () => {
+    const claimed = istio(
+      'ServiceEntry',
+      'claimed',
+      'default',
+      'hosts: [claimed.internal]\naddresses: [240.240.0.1]\nports: [{name: tcp, number: 7000, protocol: TCP}]',
+    );
+    expect(call(dnsProxying(claimed, autoInternal()), 'default/curl', 'http://auto.internal/').dns.answers).toEqual([
+      '240.240.0.2',
+    ]);
+  });
+
   it('an address istiod already wrote in status is kept', () => {
     const dumped = autoInternal() + '\nstatus:\n  addresses: [{host: auto.internal, value: 240.240.3.7}]';
     expect(call(dnsProxying(dumped), 'default/curl', 'http://auto.internal/').dns.answers).toEqual(['240.240.3.7']);
