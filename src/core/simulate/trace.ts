@@ -27,6 +27,7 @@ import { describeChainMatch } from '../xds/tables.ts';
 import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { forwardedRequest, proxyHeaderOptions } from './requestChanges.ts';
+import { inboundBypass } from './capture.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
 import {
   sidecarSocketAt,
@@ -465,6 +466,7 @@ function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
             : { kind: 'reset' };
     // kube-proxy rejects a connection to a Service port with no ready endpoint (pkg/proxy/iptables: REJECT).
     case 'KUBE_PROXY_NO_ENDPOINT':
+    case 'LOOPBACK_REFUSED':
       return { kind: 'refused' };
     case 'PEER_WITHOUT_SIDECAR':
       return { kind: 'handshake', plaintextPeer: true };
@@ -646,6 +648,9 @@ function ipInRanges(ranges: readonly string[], ip: string): boolean {
 function captured(client: PodModel, address: string, port: number): { captured: boolean; rule: CaptureRule } {
   if (client.proxy.kind !== 'sidecar')
     return { captured: false, rule: { rule: 'noSidecar', pod: proxyName(client), reason: client.proxy.reason } };
+  // injection-template.yaml: interceptionMode NONE runs no istio-init, so nothing is redirected.
+  if (client.proxy.interceptionMode === 'NONE')
+    return { captured: false, rule: { rule: 'interceptionNone', pod: proxyName(client) } };
   const capture = client.capture;
   if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
   // run.go: ISTIO_OUTPUT returns every loopback destination and the application's traffic on `lo` (Envoy's own only is
@@ -780,21 +785,9 @@ function listeningPorts(tracer: Tracer, pod: PodModel): number[] {
  * own sockets answer on their ports (sidecarPorts.ts), the application on the ports it listens on; else it is refused.
  */
 function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
-  const pod = proxyName(client);
   const socket = client.proxy.kind === 'sidecar' ? sidecarSocketAt(port) : undefined;
   if (socket === undefined) return loopbackDelivery(tracer, client, address, port);
   const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
-  const bind = socketBind(socket, client.proxy.kind === 'sidecar' && client.proxy.dnsCapture);
-  if (!socketAccepts(socket, bind, address, client.ip))
-    return {
-      outcome: 'no-listener',
-      status: null,
-      flags: '-',
-      end: { reason: 'LOOPBACK_REFUSED', pod, address, port, ports: listeningPorts(tracer, client), socket, bind },
-      sources: [client.source],
-    };
-  // A direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
-  // blackholeFilterChain; listener_inbound.go: buildInboundBlackhole): BlackHoleCluster closes it.
   const transport: Transport = {
     kind: tls ? 'tls' : 'plaintext',
     why: { by: 'application' },
@@ -802,12 +795,54 @@ function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port:
     sni: tls ? tracer.request.sni : undefined,
   };
   // A loopback connection comes from a loopback address, one to the pod's IP from that IP.
-  tracer.wire = { ...tracer.wire, remote: tracer.ephemeral(isLoopback(address) ? address : client.ip) };
+  const remote = tracer.ephemeral(isLoopback(address) ? address : client.ip);
+  return sidecarSocketDelivery(tracer, client, socket, { address, port, transport, via: 'direct' }, remote, undefined);
+}
+
+/**
+ * A connection that reaches one of the istio-proxy container's ports without being redirected: from the pod itself,
+ * from another pod past inbound capture, or from the sidecar's own inbound cluster. A socket bound elsewhere refuses
+ * it; a direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
+ * blackholeFilterChain; listener_inbound.go: buildInboundBlackhole), where BlackHoleCluster closes it.
+ */
+function sidecarSocketDelivery(
+  tracer: Tracer,
+  pod: PodModel,
+  socket: SidecarSocket,
+  delivery: Pick<Delivery, 'address' | 'port' | 'transport' | 'via'>,
+  remote: string,
+  from: 'otherPod' | 'inboundCluster' | undefined,
+): Terminal {
+  const { address, port, transport } = delivery;
+  const bind = socketBind(socket, pod.proxy.dnsCapture, {
+    hbone: pod.proxy.proxyMetadata.get('ISTIO_META_ENABLE_HBONE') === 'true',
+    interceptionNone: pod.proxy.interceptionMode === 'NONE',
+  });
+  if (!socketAccepts(socket, bind, address, pod.ip))
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: {
+        reason: 'LOOPBACK_REFUSED',
+        pod: proxyName(pod),
+        address,
+        port,
+        ports: listeningPorts(tracer, pod),
+        socket,
+        bind,
+        ...(from ? { from } : {}),
+      },
+      sources: [pod.source],
+    };
+  tracer.wire = { ...tracer.wire, remote };
   if (socket === 'virtualOutbound')
-    return proxyHop(tracer, client, tracer.proxyConfig(client).config, 'outbound', address, port, transport, 0);
-  if (socket === 'virtualInbound')
-    return inboundHop(tracer, client, { address, port, transport, host: undefined, via: 'direct' });
-  return socketTerminal(tracer, client, address, port, socket, tls ? 'tls' : 'plaintext', 'direct');
+    return proxyHop(tracer, pod, tracer.proxyConfig(pod).config, 'outbound', address, port, transport, 0);
+  // A chain that sends the inbound listener's own port back to it would loop; Envoy's inbound listener
+  // only reaches itself through a Sidecar ingress on 15006, which its blackhole chain otherwise takes.
+  if (socket === 'virtualInbound' && from !== 'inboundCluster')
+    return inboundHop(tracer, pod, { ...delivery, host: undefined });
+  return socketTerminal(tracer, pod, address, port, socket, transport.kind, delivery.via, from === undefined);
 }
 
 /** What one of the istio-proxy container's own sockets answers (sidecarPorts.ts). */
@@ -819,9 +854,9 @@ function socketTerminal(
   socket: SidecarSocket,
   sent: TransportKind,
   via: Delivery['via'],
+  own: boolean,
 ): Terminal {
   const { protocol, path, method } = tracer.request;
-  const own = via === 'direct';
   const end = (
     answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
     by: SocketAnswer['by'],
@@ -893,22 +928,29 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
   // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
+  let notCaptured = false;
   if (pod && pod.proxy.kind === 'sidecar' && !toSelf) {
-    // The injection template always excludes 15090, 15021 and the status port 15020 from inbound capture
-    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml: excludeInboundPorts), so another
-    // pod reaches Envoy's static listeners and the agent directly.
+    const bypass = inboundBypass(pod, delivery.port);
+    if (!bypass) return inboundHop(tracer, pod, delivery);
+    // ISTIO_INBOUND lets it by (tools/istio-iptables/pkg/capture/run.go: handleInboundPortsInclude): whatever listens
+    // on the port takes it, one of the istio-proxy container's sockets or the application.
+    notCaptured = true;
+    tracer.step(
+      {
+        kind: 'capture',
+        by: 'iptablesInbound',
+        captured: false,
+        pod: proxyName(pod),
+        address: delivery.address,
+        port: delivery.port,
+        rule: bypass,
+      },
+      undefined,
+      [pod.source],
+    );
     const socket = sidecarSocketAt(delivery.port);
-    if (socket === 'envoyHealth' || socket === 'envoyPrometheus' || socket === 'agentStatus')
-      return socketTerminal(
-        tracer,
-        pod,
-        delivery.address,
-        delivery.port,
-        socket,
-        delivery.transport.kind,
-        delivery.via,
-      );
-    return inboundHop(tracer, pod, delivery);
+    if (socket !== undefined)
+      return sidecarSocketDelivery(tracer, pod, socket, delivery, tracer.wire.remote, 'otherPod');
   }
   if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
   // A WorkloadEntry with a serviceAccount (or an endpoint labelled tlsMode istio) is a VM running a proxy
@@ -938,6 +980,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
         port: delivery.port,
         pod: pod ? proxyName(pod) : undefined,
         cause: delivery.transport.why,
+        ...(notCaptured ? { notCaptured: true as const } : {}),
       },
       sources: pod ? [pod.source] : [],
     };
@@ -957,6 +1000,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
         ? { pod: proxyName(pod), ...(toSelf ? { own: true as const } : {}) }
         : { external: delivery.host && !isIpAddress(delivery.host) ? delivery.host : delivery.address },
       transport: delivery.transport.kind,
+      ...(notCaptured ? { notCaptured: true as const } : {}),
     },
     sources: pod ? [pod.source] : [],
   };
@@ -2125,6 +2169,27 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const success = successStatus(request.protocol);
   hop.endpoint = upstreamOf(cluster).host;
   log(success, '-', 'via_upstream', cluster);
+  // The inbound cluster connects from 127.0.0.6 to the pod, which iptables leaves alone (run.go: ISTIO_OUTPUT returns
+  // 127.0.0.6 on `lo`); on a port of the istio-proxy container that socket, not the application, takes it.
+  const assigned = config.endpoints.find((e) => e.clusterName === cluster)?.endpoints[0];
+  const upstream = assigned
+    ? { address: assigned.address, port: assigned.port }
+    : { address: pod.ip, port: delivery.port };
+  const ownSocket =
+    upstream.address === pod.ip || isLoopback(upstream.address) ? sidecarSocketAt(upstream.port) : undefined;
+  if (ownSocket !== undefined) {
+    const tcp = chain.action.kind === 'tcp';
+    const sent: TransportKind = tcp && delivery.transport.kind === 'tls' ? 'tls' : 'plaintext';
+    const transport: Transport = { kind: sent, why: { by: 'passthroughCluster' }, from: pod, sni: undefined };
+    return sidecarSocketDelivery(
+      tracer,
+      pod,
+      ownSocket,
+      { address: upstream.address, port: upstream.port, transport, via: delivery.via },
+      tracer.wire.remote,
+      'inboundCluster',
+    );
+  }
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
   return {

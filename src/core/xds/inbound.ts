@@ -15,6 +15,9 @@ const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
 
 type ChainProtocol = 'HTTP' | 'TCP' | 'AUTO';
 
+/** The ports of Envoy's static listeners (15021, 15090) and of the capture listeners (15001, 15006). */
+const RESERVED_INBOUND_PORTS = new Set([15001, 15006, 15021, 15090]);
+
 /** One match option of a chain set: what it matches, whether it parses HTTP, and how it treats TLS. */
 interface ChainOption {
   match: FilterChainMatch;
@@ -128,17 +131,27 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
       const number = field(field(listener, 'port'), 'number');
       const protocol = field(field(listener, 'port'), 'protocol');
       if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) continue;
+      const bind = field(listener, 'bind');
+      const parsed = parseProtocol(typeof protocol === 'string' ? protocol : '');
+      // context.go: conflictWithReservedListener, called without a push context here: only the static listeners
+      // (15021, 15090) conflict, for a wildcard bind or, with none, an HTTP port.
+      const wildcard =
+        typeof bind === 'string' && bind !== '' ? bind === '0.0.0.0' : listenerProtocolOf(parsed) === 'HTTP';
+      if (wildcard && (number === 15021 || number === 15090)) continue;
       configs.push({
         targetPort: number,
         servicePort: number,
-        protocol: parseProtocol(typeof protocol === 'string' ? protocol : ''),
+        protocol: parsed,
         host: undefined,
         upstream: ingressUpstream(field(listener, 'defaultEndpoint'), ctx.pod.ip),
         source: ctx.scope.sidecar.source,
       });
     }
   } else {
-    for (const target of inboundServiceTargets(ctx.registry, ctx.pod))
+    for (const target of inboundServiceTargets(ctx.registry, ctx.pod)) {
+      // listener_inbound.go: getFilterChainsByServicePort binds service chains to the wildcard, so a target port on
+      // a static or capture listener is skipped (context.go: CanBindToPort, conflictWithReservedListener).
+      if (RESERVED_INBOUND_PORTS.has(target.targetPort)) continue;
       configs.push({
         targetPort: target.targetPort,
         servicePort: target.servicePort.port,
@@ -149,6 +162,7 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
           ctx.mesh.inboundTrafficPolicy === 'LOCALHOST' ? { address: '127.0.0.1', port: target.targetPort } : undefined,
         source: target.service.source,
       });
+    }
   }
   // The first config of a target port wins (listener_inbound.go: reportInboundConflict).
   const byPort = new Map<number, InboundChainConfig>();
