@@ -416,7 +416,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
   const sidecarField = sidecar ? field(sidecar.spec, 'outboundTrafficPolicy') : undefined;
   const sidecarMode = isRecord(sidecarField) ? field(sidecarField, 'mode') : undefined;
   const sidecarPolicy = isRecord(sidecarField)
-    ? sidecarMode === 'ALLOW_ANY'
+    ? sidecarMode === 'ALLOW_ANY' || sidecarMode === 'ALLOW_ANY_DYNAMIC_DNS'
       ? 'ALLOW_ANY'
       : 'REGISTRY_ONLY'
     : undefined;

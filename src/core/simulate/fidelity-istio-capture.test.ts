@@ -144,6 +144,24 @@ describe('outbound capture: traffic.sidecar.istio.io annotations on the client',
     });
   });
 
+  it('a loopback range in includeOutboundIPRanges captures loopback and the own pod IP, but never 127.0.0.1', () => {
+    const client = { 'traffic.sidecar.istio.io/includeOutboundIPRanges': '127.0.0.0/8,10.0.0.0/8' };
+    const text = scenario({ client });
+    expect(outboundCapture(call(text, '127.0.0.53', 9000, { protocol: 'tcp' }))).toEqual({
+      captured: true,
+      rule: 'includedRange',
+    });
+    expect(outboundCapture(call(text, '127.0.0.1', 9000, { protocol: 'tcp' }))).toEqual({
+      captured: false,
+      rule: 'localhost',
+    });
+    // Envoy's own connection to its pod IP is sent to 15006 (ISTIO_OUTPUT: proxy traffic on lo to ISTIO_IN_REDIRECT).
+    const own = call(text, CLIENT_IP, 8080);
+    expect(outboundCapture(own)).toEqual({ captured: true, rule: 'includedRange' });
+    expect(own.hops.map((h) => `${h.proxy} ${h.direction}`)).toEqual(['app/client outbound', 'app/client inbound']);
+    expect(outboundCapture(call(scenario(), CLIENT_IP, 8080))).toEqual({ captured: false, rule: 'ownAddress' });
+  });
+
   it('interceptionMode NONE: the sidecar runs, but nothing is redirected to it', () => {
     const t = call(scenario({ client: { 'sidecar.istio.io/interceptionMode': 'NONE' } }), 'server', 80);
     expect(outboundCapture(t)).toEqual({ captured: false, rule: 'interceptionNone' });
@@ -383,6 +401,35 @@ describe('Sidecar ingress listeners and outboundTrafficPolicy', () => {
     expect(external([registryOnly, sidecar('{mode: ALLOW_ANY}')]).outcome).toBe('passthrough');
     expect(external([registryOnly]).outcome).toBe('blackhole');
     expect(external([]).outcome).toBe('passthrough');
+    expect(external([registryOnly, sidecar('{mode: ALLOW_ANY_DYNAMIC_DNS}')]).outcome).not.toBe('blackhole');
+  });
+
+  it('outboundTrafficPolicy.egressProxy sends unknown traffic to that service instead of PassthroughCluster', () => {
+    const egress = [
+      namespace('infra'),
+      pod('squid', 'infra', { labels: { app: 'squid' }, ip: '10.1.0.7', ports: [{ containerPort: 3128 }] }),
+      service('egress-proxy', 'infra', {
+        clusterIP: '10.96.0.40',
+        selector: { app: 'squid' },
+        ports: [{ port: 3128, name: 'tcp' }],
+      }),
+      istio(
+        'Sidecar',
+        'default',
+        'app',
+        'outboundTrafficPolicy:\n  mode: ALLOW_ANY\n' +
+          '  egressProxy: {host: egress-proxy.infra.svc.cluster.local, port: {number: 3128}}',
+      ),
+    ];
+    const cluster = 'outbound|3128||egress-proxy.infra.svc.cluster.local';
+    const http = call(scenario({ extra: egress }), EXTERNAL_IP, 80);
+    expect(http.hops).toMatchObject([{ proxy: 'app/client', cluster, endpoint: '10.1.0.7:3128' }]);
+    expect(endOf(http)).toMatchObject({ reason: 'DELIVERED', to: { pod: 'infra/squid' } });
+    const tcp = call(scenario({ extra: egress }), EXTERNAL_IP, 9999, { protocol: 'tcp' });
+    expect(tcp.hops).toMatchObject([{ listener: 'virtualOutbound', cluster }]);
+    // REGISTRY_ONLY ignores it.
+    const blocked = egress.map((o) => o.replace('mode: ALLOW_ANY', 'mode: REGISTRY_ONLY'));
+    expect(call(scenario({ extra: blocked }), EXTERNAL_IP, 9999, { protocol: 'tcp' }).outcome).toBe('blackhole');
   });
 });
 

@@ -653,11 +653,16 @@ function captured(client: PodModel, address: string, port: number): { captured: 
     return { captured: false, rule: { rule: 'interceptionNone', pod: proxyName(client) } };
   const capture = client.capture;
   if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
-  // run.go: ISTIO_OUTPUT returns every loopback destination and the application's traffic on `lo` (Envoy's own only is
-  // sent to ISTIO_IN_REDIRECT).
-  if (isLoopback(address)) return { captured: false, rule: { rule: 'localhost', address } };
-  // run.go: ISTIO_OUTPUT returns non-proxy traffic on `lo`, and the kernel sends a pod's own IP over `lo`.
-  if (address === client.ip) return { captured: false, rule: { rule: 'ownAddress', address } };
+  // run.go: ISTIO_OUTPUT returns the application's traffic on `lo` (Envoy's own only is sent to ISTIO_IN_REDIRECT),
+  // which carries loopback destinations and the pod's own IP, unless includeOutboundIPRanges names a loopback range;
+  // 127.0.0.1 and ::1 always return.
+  const loopbackIncluded = capture.includeOutboundIPRanges.some((range) => {
+    const network = range.split('/')[0] ?? '';
+    return range !== '*' && isLoopback(network);
+  });
+  if (address === '127.0.0.1' || address === '::1' || (isLoopback(address) && !loopbackIncluded))
+    return { captured: false, rule: { rule: 'localhost', address } };
+  if (address === client.ip && !loopbackIncluded) return { captured: false, rule: { rule: 'ownAddress', address } };
   if (ipInRanges(capture.excludeOutboundIPRanges, address))
     return { captured: false, rule: { rule: 'excludedRange', address } };
   if (capture.includeOutboundPorts.includes(port)) return { captured: true, rule: { rule: 'includedPort', port } };
