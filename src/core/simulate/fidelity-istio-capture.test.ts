@@ -376,6 +376,41 @@ describe('Sidecar ingress listeners and outboundTrafficPolicy', () => {
     }
   });
 
+  it('without a bind, the chains of an ingress listener are named after the pod IP (1.1.1.1_9080 in Istio)', () => {
+    const t = call(scenario({ extra: [ingress('127.0.0.1:8081')] }), 'server', 80);
+    expect(t.hops[1]).toMatchObject({ listener: 'virtualInbound', filterChain: `${SERVER_IP}_8080` });
+  });
+
+  it("captureMode NONE with a bind: the istio.io 'no-ip-tables' Sidecar, a listener bound to the pod IP", () => {
+    const noIptables = istio(
+      'Sidecar',
+      'no-ip-tables',
+      'app',
+      'workloadSelector: {labels: {app: server}}\ningress:\n- bind: 10.1.0.9\n' +
+        '  port: {number: 8080, protocol: HTTP, name: somename}\n' +
+        '  defaultEndpoint: 127.0.0.1:8081\n  captureMode: NONE',
+    );
+    const servers: Annotations[] = [{ 'sidecar.istio.io/interceptionMode': 'NONE' }, {}];
+    for (const server of servers) {
+      const text = scenario({ server, extra: [noIptables] });
+      const t = call(text, 'server', 80);
+      expect(callResult(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+      const inbound = t.hops.filter((h) => h.direction === 'inbound').at(-1);
+      expect(inbound).toMatchObject({
+        proxy: 'app/server',
+        listener: '10.1.0.9_8080',
+        filterChain: '10.1.0.9_8080',
+        cluster: 'inbound|8080||',
+        endpoint: '127.0.0.1:8081',
+      });
+      const listeners = proxyConfigFor(text, 'app/server').listeners.map((l) => l.name);
+      expect(listeners).toContain('10.1.0.9_8080');
+      // Without iptables istiod builds neither capture listener.
+      expect(listeners.includes('virtualInbound')).toBe(!('sidecar.istio.io/interceptionMode' in server));
+      expect(listeners.includes('virtualOutbound')).toBe(!('sidecar.istio.io/interceptionMode' in server));
+    }
+  });
+
   it('ingress listeners replace the Service ports: an unlisted target port falls to the passthrough chains', () => {
     const other = istio(
       'Sidecar',

@@ -24,7 +24,7 @@ import { targetPortFor } from '../xds/gateway.ts';
 import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
-import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
+import type { Cluster, FilterChain, LbEndpoint, Listener, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { forwardedRequest, proxyHeaderOptions } from './requestChanges.ts';
 import { inboundBypass } from './capture.ts';
@@ -937,6 +937,9 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   if (pod && pod.proxy.kind === 'sidecar' && !toSelf) {
     const bypass = inboundBypass(pod, delivery.port);
     if (!bypass) return inboundHop(tracer, pod, delivery);
+    // A Sidecar ingress listener bound to the port takes it itself (listener_inbound.go: inboundCustomListener).
+    const bound = boundInboundListener(tracer.proxyConfig(pod).config, delivery.address, delivery.port);
+    if (bound) return inboundHop(tracer, pod, delivery, bound);
     // ISTIO_INBOUND lets it by (tools/istio-iptables/pkg/capture/run.go: handleInboundPortsInclude): whatever listens
     // on the port takes it, one of the istio-proxy container's sockets or the application.
     notCaptured = true;
@@ -1954,14 +1957,20 @@ function gatewayHop(tracer: Tracer, pod: PodModel, port: number, transport: Tran
   return proxyHop(tracer, pod, config, 'gateway', pod.ip, port, transport, depth);
 }
 
+/** The inbound listener a sidecar bound to this address and port of its pod (a Sidecar ingress, captureMode NONE). */
+function boundInboundListener(config: ProxyConfig, address: string, port: number): Listener | undefined {
+  const inbound = config.listeners.filter((l) => l.kind === 'inbound' && l.port === port);
+  return inbound.find((l) => l.address === address) ?? inbound.find((l) => l.address === '0.0.0.0');
+}
+
 /** The destination's sidecar: virtualInbound, the chain for the target port and transport, then AuthorizationPolicy. */
-function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal {
+function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, bound?: Listener): Terminal {
   const request = tracer.request;
   const { config } = tracer.proxyConfig(pod);
-  const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: 'virtualInbound' };
+  const listener = bound ?? config.listeners.find((l) => l.kind === 'virtualInbound');
+  const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: listener?.name ?? 'virtualInbound' };
   tracer.hops.push(hop);
   noteEnvoyFilters(tracer, pod, 'inbound');
-  const listener = config.listeners.find((l) => l.kind === 'virtualInbound');
   const facts: ConnectionFacts = {
     address: delivery.address,
     port: delivery.port,
@@ -2180,8 +2189,19 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const upstream = assigned
     ? { address: assigned.address, port: assigned.port }
     : { address: pod.ip, port: delivery.port };
-  const ownSocket =
-    upstream.address === pod.ip || isLoopback(upstream.address) ? sidecarSocketAt(upstream.port) : undefined;
+  const toPod = upstream.address === pod.ip || isLoopback(upstream.address);
+  // A Sidecar ingress listener bound there (captureMode NONE) takes what virtualInbound passed through.
+  const boundThere = toPod && !bound ? boundInboundListener(config, upstream.address, upstream.port) : undefined;
+  if (boundThere) {
+    const transport: Transport = { kind: 'plaintext', why: { by: 'passthroughCluster' }, from: pod, sni: undefined };
+    return inboundHop(
+      tracer,
+      pod,
+      { address: upstream.address, port: upstream.port, transport, host: delivery.host, via: delivery.via },
+      boundThere,
+    );
+  }
+  const ownSocket = toPod ? sidecarSocketAt(upstream.port) : undefined;
   if (ownSocket !== undefined) {
     const tcp = chain.action.kind === 'tcp';
     const sent: TransportKind = tcp && delivery.transport.kind === 'tls' ? 'tls' : 'plaintext';

@@ -99,6 +99,10 @@ export interface InboundChainConfig {
    * pod's IP on the port the request came to.
    */
   upstream: { address: string; port: number } | undefined;
+  /** The address the chains are named after (`<bind>_<port>`): 0.0.0.0 for services, the pod's IP by default else. */
+  bind: string;
+  /** A listener of its own bound to bind:port (captureMode NONE, or a proxy without iptables), not virtualInbound. */
+  bindToPort: boolean;
   source: ObjectSource;
 }
 
@@ -138,16 +142,24 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
       const wildcard =
         typeof bind === 'string' && bind !== '' ? bind === '0.0.0.0' : listenerProtocolOf(parsed) === 'HTTP';
       if (wildcard && (number === 15021 || number === 15090)) continue;
+      // listener_inbound.go: getBindToPort — captureMode NONE binds, IPTABLES does not, DEFAULT follows the proxy;
+      // without a bind the chain is named after the pod's IP (listener_address.go: getSidecarInboundBindIPs).
+      const captureMode = field(listener, 'captureMode');
+      const bindToPort =
+        captureMode === 'NONE' || (captureMode !== 'IPTABLES' && ctx.pod.proxy.interceptionMode === 'NONE');
       configs.push({
         targetPort: number,
         servicePort: number,
         protocol: parsed,
         host: undefined,
         upstream: ingressUpstream(field(listener, 'defaultEndpoint'), ctx.pod.ip),
+        bind: typeof bind === 'string' && bind !== '' ? bind : ctx.pod.ip || '0.0.0.0',
+        bindToPort,
         source: ctx.scope.sidecar.source,
       });
     }
-  } else {
+  } else if (ctx.pod.proxy.interceptionMode !== 'NONE') {
+    // Without iptables only a Sidecar's ingress listeners make inbound listeners (buildInboundChainConfigs).
     for (const target of inboundServiceTargets(ctx.registry, ctx.pod)) {
       // listener_inbound.go: getFilterChainsByServicePort binds service chains to the wildcard, so a target port on
       // a static or capture listener is skipped (context.go: CanBindToPort, conflictWithReservedListener).
@@ -160,6 +172,8 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
         // cluster.go: buildInboundClustersFromServiceInstances — LOCALHOST binds the cluster to 127.0.0.1.
         upstream:
           ctx.mesh.inboundTrafficPolicy === 'LOCALHOST' ? { address: '127.0.0.1', port: target.targetPort } : undefined,
+        bind: '0.0.0.0',
+        bindToPort: false,
         source: target.service.source,
       });
     }
@@ -179,7 +193,7 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
 export function buildInboundListener(
   ctx: ProxyContext,
   model: MeshModel,
-): { listener: Listener; routes: RouteConfiguration[] } {
+): { listeners: Listener[]; routes: RouteConfiguration[] } {
   const chains: FilterChain[] = [
     {
       name: 'virtualInbound-blackhole',
@@ -217,6 +231,7 @@ export function buildInboundListener(
   }
   routes.push(inboundRouteConfiguration(INBOUND_PASSTHROUGH_CLUSTER, 0, undefined, passthroughSources));
 
+  const bound: Listener[] = [];
   for (const target of targets) {
     const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, target.targetPort);
     const sources = mtls.source ? [target.source, mtls.source] : [target.source];
@@ -225,31 +240,49 @@ export function buildInboundListener(
     const options = chainOptions(protocol === 'HTTP' || protocol === 'AUTO' ? protocol : 'TCP', mtls.mode);
     if (options.some((o) => o.http))
       routes.push(inboundRouteConfiguration(cluster, target.servicePort, target.host, sources));
-    for (const option of options)
-      chains.push({
-        name: `0.0.0.0_${target.targetPort}`,
-        match: { destinationPort: target.targetPort, ...option.match },
-        action: option.http
-          ? { kind: 'http-inline', routeConfigName: cluster }
-          : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
-        service: target.host,
-        tls: option.tls,
-        sources,
+    const own = options.map((option): FilterChain => ({
+      name: `${target.bind}_${target.targetPort}`,
+      match: { destinationPort: target.targetPort, ...option.match },
+      action: option.http
+        ? { kind: 'http-inline', routeConfigName: cluster }
+        : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
+      service: target.host,
+      tls: option.tls,
+      sources,
+    }));
+    // listener_inbound.go: inboundCustomListener — a listener of its own, bound to bind:port.
+    if (target.bindToPort)
+      bound.push({
+        name: `${target.bind}_${target.targetPort}`,
+        address: target.bind,
+        port: target.targetPort,
+        kind: 'inbound',
+        bindToPort: true,
+        protocol: 'TCP',
+        filterChains: own,
+        defaultFilterChain: undefined,
+        services: [],
+        droppedServices: [],
       });
+    else chains.push(...own);
   }
-  return {
-    listener: {
-      name: 'virtualInbound',
-      address: '0.0.0.0',
-      port: 15006,
-      kind: 'virtualInbound',
-      bindToPort: true,
-      protocol: 'TCP',
-      filterChains: chains,
-      defaultFilterChain: undefined,
-      services: [],
-      droppedServices: [],
-    },
-    routes,
-  };
+  // Without iptables there is no virtualInbound (buildInboundListeners).
+  const virtualInbound: Listener[] =
+    ctx.pod.proxy.interceptionMode === 'NONE'
+      ? []
+      : [
+          {
+            name: 'virtualInbound',
+            address: '0.0.0.0',
+            port: 15006,
+            kind: 'virtualInbound',
+            bindToPort: true,
+            protocol: 'TCP',
+            filterChains: chains,
+            defaultFilterChain: undefined,
+            services: [],
+            droppedServices: [],
+          },
+        ];
+  return { listeners: [...virtualInbound, ...bound], routes };
 }
