@@ -285,6 +285,26 @@ describe("another pod calling a sidecar pod's own ports", () => {
     expect(meshed.hops).toMatchObject([{ proxy: 'app/client', filterChain: 'virtualInbound-blackhole' }]);
   });
 
+  it('a Service whose target port is 15006 gets its inbound cluster but no chain: the loop guard still wins', () => {
+    const reserved = scenario({
+      extra: [
+        service('loop', 'app', {
+          clusterIP: '10.96.0.50',
+          selector: { app: 'server' },
+          ports: [{ port: 15006, name: 'tcp', protocol: 'TCP' }],
+        }),
+      ],
+    });
+    const config = proxyConfigFor(reserved, 'app/server');
+    expect(config.clusters.map((c) => c.name)).toContain('inbound|15006||');
+    const chains = config.listeners.find((l) => l.name === 'virtualInbound')?.filterChains ?? [];
+    expect(chains.filter((c) => c.match.destinationPort === 15006).map((c) => c.name)).toEqual([
+      'virtualInbound-blackhole',
+    ]);
+    const t = simulateScenario(reserved, { from: 'legacy/plain', to: 'loop.app', port: 15006, protocol: 'tcp' });
+    expect(t.outcome).toBe('blackhole');
+  });
+
   it('15004 and 15053 (no DNS capture): nothing listens; captured, then refused', () => {
     for (const port of [15004, 15053]) {
       const t = call(text, SERVER_IP, port, { protocol: 'tcp' });

@@ -103,6 +103,8 @@ export interface InboundChainConfig {
   bind: string;
   /** A listener of its own bound to bind:port (captureMode NONE, or a proxy without iptables), not virtualInbound. */
   bindToPort: boolean;
+  /** The port is one of the proxy's own listeners': it gets a cluster but no chain. */
+  conflict?: boolean;
   source: ObjectSource;
 }
 
@@ -141,7 +143,7 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
       // (15021, 15090) conflict, for a wildcard bind or, with none, an HTTP port.
       const wildcard =
         typeof bind === 'string' && bind !== '' ? bind === '0.0.0.0' : listenerProtocolOf(parsed) === 'HTTP';
-      if (wildcard && (number === 15021 || number === 15090)) continue;
+      const conflict = wildcard && (number === 15021 || number === 15090);
       // listener_inbound.go: getBindToPort — captureMode NONE binds, IPTABLES does not, DEFAULT follows the proxy;
       // without a bind the chain is named after the pod's IP (listener_address.go: getSidecarInboundBindIPs).
       const captureMode = field(listener, 'captureMode');
@@ -155,15 +157,13 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
         upstream: ingressUpstream(field(listener, 'defaultEndpoint'), ctx.pod.ip),
         bind: typeof bind === 'string' && bind !== '' ? bind : ctx.pod.ip || '0.0.0.0',
         bindToPort,
+        ...(conflict ? { conflict } : {}),
         source: ctx.scope.sidecar.source,
       });
     }
   } else if (ctx.pod.proxy.interceptionMode !== 'NONE') {
     // Without iptables only a Sidecar's ingress listeners make inbound listeners (buildInboundChainConfigs).
     for (const target of inboundServiceTargets(ctx.registry, ctx.pod)) {
-      // listener_inbound.go: getFilterChainsByServicePort binds service chains to the wildcard, so a target port on
-      // a static or capture listener is skipped (context.go: CanBindToPort, conflictWithReservedListener).
-      if (RESERVED_INBOUND_PORTS.has(target.targetPort)) continue;
       configs.push({
         targetPort: target.targetPort,
         servicePort: target.servicePort.port,
@@ -174,6 +174,10 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
           ctx.mesh.inboundTrafficPolicy === 'LOCALHOST' ? { address: '127.0.0.1', port: target.targetPort } : undefined,
         bind: '0.0.0.0',
         bindToPort: false,
+        // listener_inbound.go: getFilterChainsByServicePort binds service chains to the wildcard, so a target port on
+        // a static or capture listener gets no chain, though it keeps its cluster (context.go: CanBindToPort,
+        // conflictWithReservedListener; cluster.go: buildInboundClustersFromServiceInstances).
+        ...(RESERVED_INBOUND_PORTS.has(target.targetPort) ? { conflict: true } : {}),
         source: target.service.source,
       });
     }
@@ -233,6 +237,7 @@ export function buildInboundListener(
 
   const bound: Listener[] = [];
   for (const target of targets) {
+    if (target.conflict) continue;
     const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, target.targetPort);
     const sources = mtls.source ? [target.source, mtls.source] : [target.source];
     const cluster = `inbound|${target.targetPort}||`;
