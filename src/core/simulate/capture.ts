@@ -4,7 +4,7 @@
  */
 import type { PodModel } from '../model/mesh.ts';
 
-/** Envoy's HBONE port, which ISTIO_INBOUND always returns first (run.go: InboundTunnelPort). */
+/** Envoy's HBONE port, which ISTIO_INBOUND (nat) returns first (run.go: InboundTunnelPort). */
 export const INBOUND_TUNNEL_PORT = 15008;
 
 /** Why an arriving connection is not redirected to Envoy. */
@@ -36,7 +36,8 @@ export function inboundBypass(pod: PodModel, port: number): InboundCaptureRule |
   if (pod.proxy.interceptionMode === 'NONE') return { rule: 'interceptionNone' };
   const include = pod.capture.includeInboundPorts;
   if (include.length === 0) return { rule: 'noInboundPorts' };
-  if (port === INBOUND_TUNNEL_PORT) return { rule: 'tunnelPort', port };
+  // The 15008 RETURN sits in the nat table, which TPROXY's PREROUTING jump (mangle) never reaches.
+  if (port === INBOUND_TUNNEL_PORT && pod.proxy.interceptionMode !== 'TPROXY') return { rule: 'tunnelPort', port };
   if (include.includes('*')) {
     if (alwaysExcluded(pod).includes(port)) return { rule: 'excluded', port, always: true };
     if (pod.capture.excludeInboundPorts.includes(port)) return { rule: 'excluded', port, always: false };

@@ -324,6 +324,13 @@ describe("another pod calling a sidecar pod's own ports", () => {
     expect(hops(t)).toEqual(['app/client outbound PassthroughCluster']);
     expect(inboundCapture(t)).toMatchObject({ rule: { rule: 'tunnelPort' } });
     expect(endOf(t)).toMatchObject({ reason: 'LOOPBACK_REFUSED', socket: 'inboundTunnel', from: 'otherPod' });
+    // Under TPROXY the inbound rules live in the mangle table, which has no 15008 exception: captured, then refused.
+    const tproxy = call(scenario({ server: { 'sidecar.istio.io/interceptionMode': 'TPROXY' } }), SERVER_IP, 15008);
+    expect(hops(tproxy)).toEqual([
+      'app/client outbound PassthroughCluster',
+      'app/server inbound InboundPassthroughCluster',
+    ]);
+    expect(endOf(tproxy)).toMatchObject({ socket: 'inboundTunnel', from: 'inboundCluster' });
   });
 
   it('15000 in excludeInboundPorts: not captured, and admin on localhost refuses it', () => {
