@@ -168,6 +168,16 @@ describe('outbound capture: traffic.sidecar.istio.io annotations on the client',
     expect(hops(t)).toEqual(['app/server inbound inbound|8080||']);
   });
 
+  it('with DNS capture on, excludeOutboundPorts 53 or interceptionMode NONE leave DNS to kube-dns', () => {
+    const dns = meshConfig('defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: "true"');
+    const resolver = (client: Annotations) =>
+      simulateScenario(scenario({ client, extra: [dns] }), { from: 'app/client', to: 'server', port: 80 }).dns.resolver;
+    expect(resolver({})).toBe('istio-agent');
+    expect(resolver({ 'traffic.sidecar.istio.io/excludeOutboundPorts': '53' })).toBe('kube-dns');
+    expect(resolver({ 'sidecar.istio.io/interceptionMode': 'NONE' })).toBe('kube-dns');
+    expect(resolver({ 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '0.0.0.0/0' })).toBe('istio-agent');
+  });
+
   it('interceptionMode TPROXY captures like REDIRECT', () => {
     const t = call(scenario({ client: { 'sidecar.istio.io/interceptionMode': 'TPROXY' } }), 'server', 80);
     expect(callResult(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });

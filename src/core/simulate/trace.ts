@@ -609,7 +609,14 @@ function resolveDestination(
 }
 
 function dnsCaptured(client: PodModel): boolean {
-  return client.proxy.kind === 'sidecar' && client.proxy.dnsCapture;
+  // run.go: the DNS redirect to 15053 sits in ISTIO_OUTPUT after the excludeOutboundPorts RETURNs (TCP and UDP), and
+  // a proxy without istio-init (interceptionMode NONE) has no rule at all: the agent's DNS proxy then goes unasked.
+  return (
+    client.proxy.kind === 'sidecar' &&
+    client.proxy.dnsCapture &&
+    client.proxy.interceptionMode !== 'NONE' &&
+    !client.capture.excludeOutboundPorts.includes(53)
+  );
 }
 
 /** An ambient pod's DNS goes to its node's ztunnel unless capture is turned off (what-if DNS capture off). */
