@@ -714,11 +714,14 @@ function socketName(socket: SidecarSocket): string {
 }
 
 function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): string {
-  const where = end.fromOtherPod
-    ? `Port ${end.port} of ${end.pod} is left out of inbound capture (excludeInboundPorts always holds 15090, 15021 ` +
-      `and 15020), so no inbound listener sees the connection and ${socketName(end.socket)} takes it`
-    : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
-      `${socketName(end.socket)} takes it`;
+  const where = end.viaInboundCluster
+    ? `The sidecar of ${end.pod} passes the connection on from 127.0.0.6 to ${end.address}:${end.port}, where ` +
+      `${socketName(end.socket)} takes it`
+    : end.fromOtherPod
+      ? `Port ${end.port} of ${end.pod} is left out of inbound capture, so no inbound listener sees the ` +
+        `connection and ${socketName(end.socket)} takes it`
+      : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
+        `${socketName(end.socket)} takes it`;
   const via = end.route ? ` (route prefix ${end.route.prefix} to the ${end.route.cluster} cluster)` : '';
   switch (end.answer) {
     case 'accepted':

@@ -426,6 +426,8 @@ export type EndFact =
       route?: SocketAnswer['route'];
       /** Another pod's connection, past iptables because the port is excluded from inbound capture. */
       fromOtherPod?: boolean;
+      /** Another pod's connection, captured, then forwarded by the sidecar's inbound cluster from 127.0.0.6. */
+      viaInboundCluster?: boolean;
     }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
   /**

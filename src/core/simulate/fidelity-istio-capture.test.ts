@@ -327,6 +327,15 @@ describe("another pod calling a sidecar pod's own ports", () => {
     }
   });
 
+  it('15020 captured (listed in includeInboundPorts): the agent sees 127.0.0.6, a localhost caller', () => {
+    const listed = scenario({ server: { 'traffic.sidecar.istio.io/includeInboundPorts': '8080,15020' } });
+    const t = call(listed, SERVER_IP, 15020, { path: '/quitquitquit', method: 'POST' });
+    expect(hops(t)).toEqual(['app/client outbound PassthroughCluster', 'app/server inbound InboundPassthroughCluster']);
+    expect(endOf(t)).toMatchObject({ socket: 'agentStatus', answer: 'served', viaInboundCluster: true });
+    // Left out of capture, as by default, the agent sees the caller's own address and refuses it (403).
+    expect(call(text, SERVER_IP, 15020, { path: '/quitquitquit', method: 'POST' }).status).toBe(403);
+  });
+
   it('15008: never redirected; without HBONE nothing listens, so the caller sidecar fails to connect (UF)', () => {
     // No Service declares the port: the caller's sidecar proxies it as TCP, so no HTTP answer comes back.
     const t = call(text, SERVER_IP, 15008);

@@ -854,7 +854,7 @@ function sidecarSocketDelivery(
   // only reaches itself through a Sidecar ingress on 15006, which its blackhole chain otherwise takes.
   if (socket === 'virtualInbound' && from !== 'inboundCluster')
     return inboundHop(tracer, pod, { ...delivery, host: undefined });
-  return socketTerminal(tracer, pod, address, port, socket, transport.kind, delivery.via, from === undefined);
+  return socketTerminal(tracer, pod, address, port, socket, transport.kind, delivery.via, from);
 }
 
 /** What one of the istio-proxy container's own sockets answers (sidecarPorts.ts). */
@@ -866,8 +866,9 @@ function socketTerminal(
   socket: SidecarSocket,
   sent: TransportKind,
   via: Delivery['via'],
-  own: boolean,
+  from: 'otherPod' | 'inboundCluster' | undefined,
 ): Terminal {
+  const own = from === undefined;
   const { protocol, path, method } = tracer.request;
   const end = (
     answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
@@ -896,12 +897,15 @@ function socketTerminal(
       status,
       ...(route ? { route } : {}),
       ...(own ? {} : { fromOtherPod: true }),
+      ...(from === 'inboundCluster' ? { viaInboundCluster: true } : {}),
     },
     sources: [target.source],
   });
   if (sent !== 'plaintext') return end('tlsToPlaintext', 'none', null);
   if (!HTTP_PROTOCOLS.has(protocol)) return end('accepted', 'none', null);
-  const answer = socketAnswer(socket, path, method, own && isLoopback(address));
+  // The inbound cluster connects from 127.0.0.6, which the agent counts as localhost (pkg/util/net/ip.go:
+  // IsRequestFromLocalhost).
+  const answer = socketAnswer(socket, path, method, own ? isLoopback(address) : from === 'inboundCluster');
   return end(answer.answer, answer.by, answer.status, answer.route);
 }
 
