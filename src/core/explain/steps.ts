@@ -2,6 +2,7 @@
 import { hboneStep, waypointBypassStep, waypointStep, ztunnelStep } from './ambient.ts';
 import type { EndFact, EndpointState, ForwardedChange, SimulatedStep, StepFact } from '../simulate/facts.ts';
 import type { SidecarSocket } from '../simulate/sidecarPorts.ts';
+import type { InboundCaptureRule } from '../simulate/capture.ts';
 import { describeChainMatch } from '../xds/tables.ts';
 import {
   blackholeWhy,
@@ -107,6 +108,11 @@ function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string
   switch (rule.rule) {
     case 'noSidecar':
       return `${rule.pod} has no sidecar (${rule.reason}), so nothing redirects its connections`;
+    case 'interceptionNone':
+      return (
+        `${rule.pod} has sidecar.istio.io/interceptionMode NONE: its sidecar runs, but no iptables rule redirects ` +
+        'the connections of the application to it'
+      );
     case 'excludedPort':
       return `port ${rule.port} is in traffic.sidecar.istio.io/excludeOutboundPorts`;
     case 'localhost':
@@ -132,7 +138,31 @@ function captureRule(fact: Extract<Fact<'capture'>, { by: 'iptables' }>): string
   }
 }
 
+function inboundCaptureRule(rule: InboundCaptureRule): string {
+  switch (rule.rule) {
+    case 'interceptionNone':
+      return 'the pod has sidecar.istio.io/interceptionMode NONE, so no iptables rule redirects anything to Envoy';
+    case 'tunnelPort':
+      return `iptables never redirects port ${rule.port} (Envoy's HBONE port)`;
+    case 'noInboundPorts':
+      return 'traffic.sidecar.istio.io/includeInboundPorts is empty, so iptables redirects no inbound connection';
+    case 'notIncluded':
+      return `port ${rule.port} is not in traffic.sidecar.istio.io/includeInboundPorts (${rule.ports.join(',')})`;
+    case 'excluded':
+      return rule.always
+        ? `the injector always leaves port ${rule.port} out of inbound capture (15090, 15021 and the status port)`
+        : `port ${rule.port} is in traffic.sidecar.istio.io/excludeInboundPorts`;
+  }
+}
+
 function capture(fact: Fact<'capture'>, proxy: string): StepWords {
+  if (fact.by === 'iptablesInbound')
+    return {
+      title: `Not captured at ${fact.pod}: its sidecar does not see the connection`,
+      detail:
+        `${inboundCaptureRule(fact.rule)}. The connection to ${fact.address}:${fact.port} goes to whatever listens ` +
+        'there in the pod, past Envoy: no mTLS is terminated and no AuthorizationPolicy is enforced.',
+    };
   if (fact.by === 'gateway') {
     const target =
       fact.targetPort !== fact.port ? `, which its Service sends to the pod's port ${fact.targetPort}` : '';
@@ -448,7 +478,13 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
       );
     case 'PEER_WITHOUT_SIDECAR':
       return (
-        `${end.address}:${end.port} ${end.pod ? `is ${end.pod}, which has no sidecar` : 'is not a mesh workload'}, ` +
+        `${end.address}:${end.port} ${
+          end.notCaptured
+            ? `is ${end.pod ?? end.address}, whose iptables leave port ${end.port} out of inbound capture`
+            : end.pod
+              ? `is ${end.pod}, which has no sidecar`
+              : 'is not a mesh workload'
+        }, ` +
         `but the client's proxy sends Istio mTLS (${transportCause(end.cause)}): the handshake fails; ` +
         `${clientSees(status, flags)}.`
       );
@@ -461,7 +497,10 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
         );
       const where =
         'pod' in end.to
-          ? `${end.to.pod} (no sidecar: no mTLS is required and no AuthorizationPolicy is enforced there)`
+          ? end.notCaptured
+            ? `${end.to.pod} past its sidecar (the port is not captured: no mTLS is required and no ` +
+              'AuthorizationPolicy is enforced)'
+            : `${end.to.pod} (no sidecar: no mTLS is required and no AuthorizationPolicy is enforced there)`
           : `${end.to.external}, outside the mesh`;
       return `The connection reaches ${where} in ${end.transport === 'plaintext' ? 'plaintext' : 'TLS'}.`;
     }
@@ -484,7 +523,13 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
     case 'LOOPBACK_REFUSED':
       if (end.socket !== undefined)
         return (
-          `${end.address}:${end.port} is ${end.pod} itself, and port ${end.port} belongs to ` +
+          (end.from === 'inboundCluster'
+            ? `The sidecar of ${end.pod} forwards the connection to ${end.address}:${end.port}, its own pod, where ` +
+              `port ${end.port} belongs to `
+            : end.from === 'otherPod'
+              ? `The connection reaches ${end.address}:${end.port} of ${end.pod} past its sidecar, and port ` +
+                `${end.port} belongs to `
+              : `${end.address}:${end.port} is ${end.pod} itself, and port ${end.port} belongs to `) +
           `${socketName(end.socket)}, ` +
           (end.bind === 'loopback'
             ? `which listens on localhost only (127.0.0.1 or ::1, not ${end.address})`
@@ -676,15 +721,20 @@ function socketName(socket: SidecarSocket): string {
       return "the istio-agent's DNS proxy";
     case 'agentDebug':
       return "the istio-agent's former debug port";
+    case 'inboundTunnel':
+      return "Envoy's HBONE port";
   }
 }
 
 function sidecarPortText(end: Extract<EndFact, { reason: 'SIDECAR_PORT' }>): string {
-  const where = end.fromOtherPod
-    ? `Port ${end.port} of ${end.pod} is left out of inbound capture (excludeInboundPorts always holds 15090, 15021 ` +
-      `and 15020), so no inbound listener sees the connection and ${socketName(end.socket)} takes it`
-    : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
-      `${socketName(end.socket)} takes it`;
+  const where = end.viaInboundCluster
+    ? `The sidecar of ${end.pod} passes the connection on from 127.0.0.6 to ${end.address}:${end.port}, where ` +
+      `${socketName(end.socket)} takes it`
+    : end.fromOtherPod
+      ? `Port ${end.port} of ${end.pod} is left out of inbound capture, so no inbound listener sees the ` +
+        `connection and ${socketName(end.socket)} takes it`
+      : `${end.address}:${end.port} is ${end.pod} itself; iptables leaves the connection alone and ` +
+        `${socketName(end.socket)} takes it`;
   const via = end.route ? ` (route prefix ${end.route.prefix} to the ${end.route.cluster} cluster)` : '';
   switch (end.answer) {
     case 'accepted':

@@ -1,6 +1,6 @@
 import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
 import type { LineIndex } from '../manifest/lineIndex.ts';
-import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
+import { field, parseEmbeddedYaml, stringField, type ManifestObject } from '../manifest/parse.ts';
 import { ObjectReader } from '../manifest/reader.ts';
 import type { Diagnostic } from '../manifest/diagnostic.ts';
 import { decideDataPlane } from '../ambient/enrolment.ts';
@@ -37,6 +37,7 @@ import {
   decideProxy,
   impliedNamespace,
   readCapture,
+  readInjectorValues,
   readNamespace,
   readPodTemplate,
   type PodTemplateView,
@@ -207,6 +208,20 @@ export function buildMeshModel(
     });
   }
 
+  // The injector's values: the istio-sidecar-injector ConfigMap's `values` (JSON) that istiod reads, else an
+  // IstioOperator's spec.values (pkg/kube/inject/watcher.go: readConfigMap).
+  const injectorMap = byKind('ConfigMap').find((o) => o.name === 'istio-sidecar-injector');
+  const injectorValuesText = injectorMap ? readerOf(injectorMap).string(['data', 'values']) : undefined;
+  const injectorParsed = injectorValuesText !== undefined ? parseEmbeddedYaml(injectorValuesText) : undefined;
+  const operator = byKind('IstioOperator')[0];
+  const injectorDefaults =
+    injectorMap && injectorParsed?.ok
+      ? readInjectorValues(injectorParsed.value, sourceOf(injectorMap))
+      : readInjectorValues(
+          operator ? field(field(operator.value, 'spec'), 'values') : undefined,
+          operator && sourceOf(operator),
+        );
+
   const namespaces = new Map<string, NamespaceModel>();
   for (const object of byKind('Namespace'))
     namespaces.set(object.name, readNamespace(readerOf(object), sourceOf(object)));
@@ -278,7 +293,7 @@ export function buildMeshModel(
         { labels: view.labels, hostNetwork: view.hostNetwork, proxyKind: proxy.kind, proxyReason: proxy.reason },
         namespaces.get(namespace),
       ),
-      capture: readCapture(reader, base, view.annotations),
+      capture: readCapture(reader, base, view.annotations, injectorDefaults, view.initArgs),
       assumed,
       owner: assumed ? sourceOf(object) : undefined,
       source: sourceOf(object),

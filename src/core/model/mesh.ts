@@ -90,7 +90,8 @@ export interface ProxySettings {
   dnsCapture: boolean;
   dnsAutoAllocate: boolean;
   proxyMetadata: ReadonlyMap<string, string>;
-  interceptionMode: 'REDIRECT' | 'TPROXY';
+  /** NONE: no istio-init, so iptables captures nothing in either direction (sidecar.istio.io/interceptionMode). */
+  interceptionMode: 'REDIRECT' | 'TPROXY' | 'NONE';
 }
 
 /** iptables capture settings from the traffic.sidecar.istio.io annotations (istio-iptables flags). */
@@ -101,6 +102,13 @@ export interface CaptureSettings {
   excludeOutboundPorts: number[];
   includeInboundPorts: string[];
   excludeInboundPorts: number[];
+  /**
+   * The istio-agent status port the injector adds to the inbound exclusions beside 15090 and 15021
+   * (status.sidecar.istio.io/port, 15020 by default; 0: none).
+   */
+  statusPort?: number;
+  /** Where the settings come from: the pod's annotations (with the injector's defaults), or its istio-init args. */
+  from?: 'annotations' | 'istioInit';
 }
 
 export interface ContainerPort {

@@ -46,12 +46,15 @@ export interface PodTemplateView {
   containerPorts: ContainerPort[];
   /** The istio-proxy container (or native-sidecar init container), when the pod already has one. */
   proxyContainer: { args: string[]; env: ReadonlyMap<string, string>; path: FieldPath } | undefined;
+  /** The args of an injected pod's istio-init container, which runs istio-iptables with them. */
+  initArgs: string[] | undefined;
 }
 
 export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTemplateView {
   const spec = [...base, 'spec'];
   const containerPorts: ContainerPort[] = [];
   let proxyContainer: PodTemplateView['proxyContainer'];
+  let initArgs: string[] | undefined;
   for (const list of ['containers', 'initContainers'] as const) {
     reader.list([...spec, list]).forEach((_, index) => {
       const path = [...spec, list, index];
@@ -66,6 +69,7 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
         });
         proxyContainer = { args: reader.stringList([...path, 'args']), env: env.size ? env : EMPTY_STRING_MAP, path };
       }
+      if (name === 'istio-init' && list === 'initContainers') initArgs = reader.stringList([...path, 'args']);
       if (list !== 'containers') return;
       reader.list([...path, 'ports']).forEach((_, portIndex) => {
         const portPath = [...path, 'ports', portIndex];
@@ -93,6 +97,7 @@ export function readPodTemplate(reader: ObjectReader, base: FieldPath): PodTempl
     dns: readPodDns(reader, spec),
     containerPorts,
     proxyContainer,
+    initArgs,
   };
 }
 
@@ -143,12 +148,7 @@ export function decideProxy(
     ...proxyMetadataOf(pod, mesh),
     kind,
     reason,
-    // The injector reads this annotation
-    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
-    interceptionMode:
-      pod.annotations.get('sidecar.istio.io/interceptionMode') === 'TPROXY'
-        ? ('TPROXY' as const)
-        : ('REDIRECT' as const),
+    interceptionMode: interceptionModeOf(pod),
     revisionAssumed,
   });
 
@@ -210,6 +210,21 @@ export function decideProxy(
 }
 
 /**
+ * REDIRECT, TPROXY or NONE: an injected pod's istio-init `-m`, else the annotation the injector reads, else the pod's
+ * proxy.istio.io/config (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml).
+ */
+function interceptionModeOf(pod: PodTemplateView): ProxySettings['interceptionMode'] {
+  const fromInit = pod.initArgs ? iptablesFlags(pod.initArgs).get('m') : undefined;
+  let mode = fromInit ?? pod.annotations.get('sidecar.istio.io/interceptionMode');
+  if (mode === undefined) {
+    const parsed = parseEmbeddedYaml(pod.annotations.get('proxy.istio.io/config') ?? '');
+    const value = parsed.ok ? field(parsed.value, 'interceptionMode') : undefined;
+    if (typeof value === 'string') mode = value;
+  }
+  return mode === 'TPROXY' || mode === 'NONE' ? mode : 'REDIRECT';
+}
+
+/**
  * proxyMetadata: the mesh's defaultConfig, then the pod's proxy.istio.io/config, then the istio-proxy container's env
  * (pkg/kube/inject/webhook.go: inject via GetProxyConfigOrDefault, reapplyOverwrittenContainers;
  * pkg/config/mesh/mesh.go: MergeProxyConfig).
@@ -264,21 +279,91 @@ function splitList(value: string | undefined): string[] {
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
 
 /**
- * iptables settings from the traffic.sidecar.istio.io annotations, as the injection template hands them to
- * istio-iptables (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml;
- * tools/istio-iptables/pkg/cmd/root.go).
+ * The sidecar injector's values.global.proxy settings that become istio-iptables flags when a pod's annotation is
+ * absent (manifests/charts/istio-control/istio-discovery/values.yaml), as an IstioOperator's spec.values or the
+ * istio-sidecar-injector ConfigMap's `values` set them.
+ */
+export interface InjectorDefaults {
+  includeIPRanges: string;
+  excludeIPRanges: string;
+  includeInboundPorts: string;
+  excludeInboundPorts: string;
+  includeOutboundPorts: string;
+  excludeOutboundPorts: string;
+  statusPort: string;
+  /** The object the values were read from, when not Istio's defaults. */
+  source?: ObjectSource;
+}
+
+export const DEFAULT_INJECTOR_VALUES: InjectorDefaults = {
+  includeIPRanges: '*',
+  excludeIPRanges: '',
+  includeInboundPorts: '*',
+  excludeInboundPorts: '',
+  includeOutboundPorts: '',
+  excludeOutboundPorts: '',
+  statusPort: '15020',
+};
+
+/** Reads values.global.proxy (a mapping) over Istio's defaults; values of other types are ignored. */
+export function readInjectorValues(values: unknown, source: ObjectSource | undefined): InjectorDefaults {
+  const proxy = field(field(values, 'global'), 'proxy');
+  const result: InjectorDefaults = { ...DEFAULT_INJECTOR_VALUES, ...(source ? { source } : {}) };
+  for (const key of Object.keys(DEFAULT_INJECTOR_VALUES) as Array<Exclude<keyof InjectorDefaults, 'source'>>) {
+    const value = field(proxy, key);
+    if (typeof value === 'string' || typeof value === 'number') result[key] = String(value);
+  }
+  return result;
+}
+
+/** istio-iptables flags by their short name (tools/istio-iptables/pkg/cmd/root.go: bindCmdlineFlags). */
+const IPTABLES_FLAGS: Record<string, string> = {
+  'istio-service-cidr': 'i',
+  'istio-service-exclude-cidr': 'x',
+  'istio-inbound-ports': 'b',
+  'istio-local-exclude-ports': 'd',
+  'istio-outbound-ports': 'q',
+  'istio-local-outbound-ports-exclude': 'o',
+  'istio-inbound-interception-mode': 'm',
+};
+
+/** The flags of an istio-iptables command line, by short name (`-i '*'`, `--istio-service-cidr=*`). */
+function iptablesFlags(args: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const match = /^--?([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) continue;
+    const name = match[1] ?? '';
+    const short = name.length === 1 ? name : IPTABLES_FLAGS[name];
+    if (short === undefined) continue;
+    if (match[2] !== undefined) flags.set(short, match[2]);
+    else if (i + 1 < args.length) flags.set(short, args[++i] ?? '');
+  }
+  return flags;
+}
+
+/**
+ * iptables settings as istio-iptables gets them: an injected pod's istio-init args when it has them, otherwise the
+ * traffic.sidecar.istio.io annotations over the injector's defaults, as the injection template hands them over
+ * (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml; tools/istio-iptables/pkg/cmd/root.go).
+ * An annotation set to "" stays empty: it is not replaced by the default (pkg/kube/inject/template.go: getAnnotation).
  */
 export function readCapture(
   reader: ObjectReader,
   base: FieldPath,
   annotations: ReadonlyMap<string, string>,
+  defaults: InjectorDefaults = DEFAULT_INJECTOR_VALUES,
+  initArgs?: readonly string[],
 ): CaptureSettings {
   const annotationPath = (name: string): FieldPath => [...base, 'metadata', 'annotations', name];
-  const ranges = (name: string, fallback: string[]): string[] => {
-    if (!annotations.has(name)) return fallback;
-    const items = splitList(annotations.get(name));
+  const flags = initArgs && initArgs.length > 0 ? iptablesFlags(initArgs) : undefined;
+  const valueOf = (name: string, flag: string, fallback: string): string =>
+    flags ? (flags.get(flag) ?? '') : (annotations.get(name) ?? fallback);
+  const ranges = (name: string, flag: string, fallback: string): string[] => {
+    const items = splitList(valueOf(name, flag, fallback));
     const bad = items.filter((item) => item !== '*' && !CIDR.test(item));
-    if (bad.length > 0)
+    if (bad.length > 0 && !flags && annotations.has(name))
       reader.report(
         'error',
         'INVALID_VALUE',
@@ -289,13 +374,13 @@ export function readCapture(
       );
     return items.filter((item) => !bad.includes(item));
   };
-  const ports = (name: string): number[] => {
-    const items = splitList(annotations.get(name));
+  const ports = (name: string, flag: string, fallback: string): number[] => {
+    const items = splitList(valueOf(name, flag, fallback));
     const parsed = items.map((item) => Number(item));
     const bad = items.filter(
       (_, i) => !Number.isInteger(parsed[i]) || (parsed[i] ?? 0) < 1 || (parsed[i] ?? 0) > 65535,
     );
-    if (bad.length > 0)
+    if (bad.length > 0 && !flags && annotations.has(name))
       reader.report(
         'error',
         'INVALID_VALUE',
@@ -306,14 +391,18 @@ export function readCapture(
       );
     return parsed.filter((port, i) => !bad.includes(items[i] ?? '') && Number.isInteger(port));
   };
+  const statusPort = Number(annotations.get('status.sidecar.istio.io/port') ?? defaults.statusPort);
   return {
-    includeOutboundIPRanges: ranges('traffic.sidecar.istio.io/includeOutboundIPRanges', ['*']),
-    excludeOutboundIPRanges: ranges('traffic.sidecar.istio.io/excludeOutboundIPRanges', []),
-    includeOutboundPorts: ports('traffic.sidecar.istio.io/includeOutboundPorts'),
-    excludeOutboundPorts: ports('traffic.sidecar.istio.io/excludeOutboundPorts'),
-    includeInboundPorts: annotations.has('traffic.sidecar.istio.io/includeInboundPorts')
-      ? splitList(annotations.get('traffic.sidecar.istio.io/includeInboundPorts'))
-      : ['*'],
-    excludeInboundPorts: ports('traffic.sidecar.istio.io/excludeInboundPorts'),
+    includeOutboundIPRanges: ranges('traffic.sidecar.istio.io/includeOutboundIPRanges', 'i', defaults.includeIPRanges),
+    excludeOutboundIPRanges: ranges('traffic.sidecar.istio.io/excludeOutboundIPRanges', 'x', defaults.excludeIPRanges),
+    includeOutboundPorts: ports('traffic.sidecar.istio.io/includeOutboundPorts', 'q', defaults.includeOutboundPorts),
+    excludeOutboundPorts: ports('traffic.sidecar.istio.io/excludeOutboundPorts', 'o', defaults.excludeOutboundPorts),
+    includeInboundPorts: splitList(
+      valueOf('traffic.sidecar.istio.io/includeInboundPorts', 'b', defaults.includeInboundPorts),
+    ),
+    excludeInboundPorts: ports('traffic.sidecar.istio.io/excludeInboundPorts', 'd', defaults.excludeInboundPorts),
+    // istio-init's -d already lists 15090, 15021 and the status port.
+    statusPort: flags ? 0 : Number.isInteger(statusPort) && statusPort > 0 ? statusPort : 0,
+    from: flags ? 'istioInit' : 'annotations',
   };
 }

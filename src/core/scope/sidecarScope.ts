@@ -411,9 +411,16 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
     }
   }
 
-  const sidecarPolicy = sidecar ? field(field(sidecar.spec, 'outboundTrafficPolicy'), 'mode') : undefined;
-  const outboundTrafficPolicy: OutboundTrafficPolicyMode =
-    sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecarPolicy : mesh.outboundTrafficPolicy;
+  // A Sidecar's outboundTrafficPolicy replaces the mesh's whole; its mode defaults to the enum's zero, REGISTRY_ONLY
+  // (pilot/pkg/model/sidecar.go: DefaultSidecarScopeForNamespace/convertToSidecarScope).
+  const sidecarField = sidecar ? field(sidecar.spec, 'outboundTrafficPolicy') : undefined;
+  const sidecarMode = isRecord(sidecarField) ? field(sidecarField, 'mode') : undefined;
+  const sidecarPolicy = isRecord(sidecarField)
+    ? sidecarMode === 'ALLOW_ANY' || sidecarMode === 'ALLOW_ANY_DYNAMIC_DNS'
+      ? 'ALLOW_ANY'
+      : 'REGISTRY_ONLY'
+    : undefined;
+  const outboundTrafficPolicy: OutboundTrafficPolicyMode = sidecarPolicy ?? mesh.outboundTrafficPolicy;
   const { list: services, byHostname: servicesByHostname } = imported;
   const destinationRules = selectDestinationRules(inputs, services, namespace, pod.labels);
   return {
@@ -424,8 +431,7 @@ export function buildSidecarScope(pod: PodModel, inputs: ScopeInputs): SidecarSc
     services,
     servicesByHostname,
     outboundTrafficPolicy,
-    outboundTrafficPolicySource:
-      sidecarPolicy === 'REGISTRY_ONLY' || sidecarPolicy === 'ALLOW_ANY' ? sidecar?.source : mesh.source,
+    outboundTrafficPolicySource: sidecarPolicy !== undefined ? sidecar?.source : mesh.source,
     destinationRules,
   };
 }

@@ -7,6 +7,7 @@ import type { SelectedEnvoyFilter } from '../scope/envoyFilters.ts';
 import type { ClusterType, FilterChainMatch, Route } from '../xds/types.ts';
 import type { ConnectionFacts } from './envoy.ts';
 import type { AppProtocol } from './request.ts';
+import type { InboundCaptureRule } from './capture.ts';
 import type { SidecarSocket, SocketAnswer, SocketBind } from './sidecarPorts.ts';
 
 export type Outcome =
@@ -65,6 +66,8 @@ export type DnsAnswer =
 /** The iptables rule that decided whether the client's connection is redirected to its sidecar. */
 export type CaptureRule =
   | { rule: 'noSidecar'; pod: string; reason: string }
+  /** sidecar.istio.io/interceptionMode NONE: the sidecar runs, but no iptables rule sends anything to it. */
+  | { rule: 'interceptionNone'; pod: string }
   | { rule: 'excludedPort'; port: number }
   /** A loopback destination (127.0.0.0/8, ::1): the connection stays on `lo` and is not redirected. */
   | { rule: 'localhost'; address?: string }
@@ -164,6 +167,16 @@ export type StepFact =
     }
   | { kind: 'capture'; by: 'gateway'; port: number; targetPort: number }
   | { kind: 'capture'; by: 'iptables'; captured: boolean; address: string; port: number; rule: CaptureRule }
+  /** The destination pod's iptables let an arriving connection past its sidecar (set only when not captured). */
+  | {
+      kind: 'capture';
+      by: 'iptablesInbound';
+      captured: false;
+      pod: string;
+      address: string;
+      port: number;
+      rule: InboundCaptureRule;
+    }
   | { kind: 'listener'; by: 'gatewayPod'; address: string; port: number }
   | {
       kind: 'listener';
@@ -359,7 +372,15 @@ export type StepFact =
 export type EndFact =
   | { reason: 'DNS_FAILURE'; answer: DnsAnswer }
   | { reason: 'KUBE_PROXY_NO_ENDPOINT'; address: string; port: number; service: string }
-  | { reason: 'PEER_WITHOUT_SIDECAR'; address: string; port: number; pod: string | undefined; cause: TransportCause }
+  | {
+      reason: 'PEER_WITHOUT_SIDECAR';
+      address: string;
+      port: number;
+      pod: string | undefined;
+      cause: TransportCause;
+      /** The pod has a sidecar, but its iptables do not send this port to it. */
+      notCaptured?: true;
+    }
   | {
       reason: 'DELIVERED';
       address: string;
@@ -370,6 +391,8 @@ export type EndFact =
        */
       to: { pod: string; own?: true } | { external: string };
       transport: TransportKind;
+      /** The pod has a sidecar, but its iptables do not send this port to it. */
+      notCaptured?: true;
     }
   | { reason: 'DELIVERED_BY_ZTUNNEL'; pod: string; address: string; port: number; mtls: boolean }
   | { reason: 'DELIVERED_TO_SIDECAR'; proxy: string; address: string; port: number; mtls: boolean }
@@ -386,6 +409,11 @@ export type EndFact =
       ports: number[];
       socket?: SidecarSocket;
       bind?: SocketBind;
+      /**
+       * Who connected, when not the pod's own application: another pod past inbound capture, or the pod's sidecar
+       * forwarding from its inbound listener (from 127.0.0.6).
+       */
+      from?: 'otherPod' | 'inboundCluster';
     }
   /** A connection from inside a sidecar pod to one of the istio-proxy container's own sockets, and its answer. */
   | {
@@ -400,6 +428,8 @@ export type EndFact =
       route?: SocketAnswer['route'];
       /** Another pod's connection, past iptables because the port is excluded from inbound capture. */
       fromOtherPod?: boolean;
+      /** Another pod's connection, captured, then forwarded by the sidecar's inbound cluster from 127.0.0.6. */
+      viaInboundCluster?: boolean;
     }
   | { reason: 'NO_FILTER_CHAIN'; listener: string; connection: ConnectionFacts }
   /**

@@ -20,7 +20,9 @@ export type SidecarSocket =
   /** The istio-agent DNS proxy, on localhost, when DNS capture is on. */
   | 'dnsProxy'
   /** The istio-agent's debug port: nothing listens there since Istio 1.25. */
-  | 'agentDebug';
+  | 'agentDebug'
+  /** Envoy's HBONE listener (15008), opened only when the proxy speaks HBONE (ISTIO_META_ENABLE_HBONE). */
+  | 'inboundTunnel';
 
 /**
  * The ports of an injected sidecar (pilot/cmd/pilot-agent/status/server.go: istioReservedPorts;
@@ -31,6 +33,7 @@ const SIDECAR_PORTS: ReadonlyMap<number, SidecarSocket> = new Map([
   [15001, 'virtualOutbound'],
   [15004, 'agentDebug'],
   [15006, 'virtualInbound'],
+  [15008, 'inboundTunnel'],
   [15020, 'agentStatus'],
   [15021, 'envoyHealth'],
   [15053, 'dnsProxy'],
@@ -50,8 +53,20 @@ export type SocketBind = 'loopback' | 'wildcard' | 'closed';
  * (pkg/istio-agent/agent.go: dnsCapture); the debug port 15004 was removed in Istio 1.25
  * (pkg/istio-agent/xds_proxy.go).
  */
-export function socketBind(socket: SidecarSocket, dnsCapture: boolean): SocketBind {
+export function socketBind(
+  socket: SidecarSocket,
+  dnsCapture: boolean,
+  proxy: { hbone?: boolean; interceptionNone?: boolean } = {},
+): SocketBind {
   switch (socket) {
+    // Without iptables istiod builds neither capture listener (listener_builder.go: buildVirtualOutboundListener;
+    // listener_inbound.go: buildInboundListeners).
+    case 'virtualOutbound':
+    case 'virtualInbound':
+      return proxy.interceptionNone ? 'closed' : 'wildcard';
+    // listener_inbound.go: buildInboundHBONEListeners, for proxies with HBONE on only.
+    case 'inboundTunnel':
+      return proxy.hbone ? 'wildcard' : 'closed';
     case 'envoyAdmin':
       return 'loopback';
     case 'dnsProxy':

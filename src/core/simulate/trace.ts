@@ -24,9 +24,10 @@ import { targetPortFor } from '../xds/gateway.ts';
 import { buildZtunnelNameTable } from '../xds/nameTable.ts';
 import { buildProxyConfig } from '../xds/proxyConfig.ts';
 import { describeChainMatch } from '../xds/tables.ts';
-import type { Cluster, FilterChain, LbEndpoint, ProxyConfig, Route } from '../xds/types.ts';
+import type { Cluster, FilterChain, LbEndpoint, Listener, ProxyConfig, Route } from '../xds/types.ts';
 import { writeAccessLogs, type Answer, type HopLog } from './accessLog.ts';
 import { forwardedRequest, proxyHeaderOptions } from './requestChanges.ts';
+import { inboundBypass } from './capture.ts';
 import { isLoopback, resolve, type DnsResult } from './dns.ts';
 import {
   sidecarSocketAt,
@@ -471,6 +472,7 @@ function answerAfterPath(result: Terminal, protocol: AppProtocol): Answer {
             : { kind: 'reset' };
     // kube-proxy rejects a connection to a Service port with no ready endpoint (pkg/proxy/iptables: REJECT).
     case 'KUBE_PROXY_NO_ENDPOINT':
+    case 'LOOPBACK_REFUSED':
       return { kind: 'refused' };
     case 'PEER_WITHOUT_SIDECAR':
       return { kind: 'handshake', plaintextPeer: true };
@@ -614,10 +616,13 @@ function resolveDestination(
 }
 
 function dnsCaptured(client: PodModel): boolean {
-  // Excluded outbound ports return (tcp and udp) before the DNS jump: excluding 53 leaves DNS to kube-dns
-  // (tools/istio-iptables/pkg/capture/run.go: Run, SetupDNSRedir).
+  // run.go: the DNS redirect to 15053 sits in ISTIO_OUTPUT after the excludeOutboundPorts RETURNs (TCP and UDP), and
+  // a proxy without istio-init (interceptionMode NONE) has no rule at all: the agent's DNS proxy then goes unasked.
   return (
-    client.proxy.kind === 'sidecar' && client.proxy.dnsCapture && !client.capture.excludeOutboundPorts.includes(53)
+    client.proxy.kind === 'sidecar' &&
+    client.proxy.dnsCapture &&
+    client.proxy.interceptionMode !== 'NONE' &&
+    !client.capture.excludeOutboundPorts.includes(53)
   );
 }
 
@@ -657,13 +662,21 @@ function ipInRanges(ranges: readonly string[], ip: string): boolean {
 function captured(client: PodModel, address: string, port: number): { captured: boolean; rule: CaptureRule } {
   if (client.proxy.kind !== 'sidecar')
     return { captured: false, rule: { rule: 'noSidecar', pod: proxyName(client), reason: client.proxy.reason } };
+  // injection-template.yaml: interceptionMode NONE runs no istio-init, so nothing is redirected.
+  if (client.proxy.interceptionMode === 'NONE')
+    return { captured: false, rule: { rule: 'interceptionNone', pod: proxyName(client) } };
   const capture = client.capture;
   if (capture.excludeOutboundPorts.includes(port)) return { captured: false, rule: { rule: 'excludedPort', port } };
-  // run.go: ISTIO_OUTPUT returns every loopback destination and the application's traffic on `lo` (Envoy's own only is
-  // sent to ISTIO_IN_REDIRECT).
-  if (isLoopback(address)) return { captured: false, rule: { rule: 'localhost', address } };
-  // run.go: ISTIO_OUTPUT returns non-proxy traffic on `lo`, and the kernel sends a pod's own IP over `lo`.
-  if (address === client.ip) return { captured: false, rule: { rule: 'ownAddress', address } };
+  // run.go: ISTIO_OUTPUT returns the application's traffic on `lo` (Envoy's own only is sent to ISTIO_IN_REDIRECT),
+  // which carries loopback destinations and the pod's own IP, unless includeOutboundIPRanges names a loopback range;
+  // 127.0.0.1 and ::1 always return.
+  const loopbackIncluded = capture.includeOutboundIPRanges.some((range) => {
+    const network = range.split('/')[0] ?? '';
+    return range !== '*' && isLoopback(network);
+  });
+  if (address === '127.0.0.1' || address === '::1' || (isLoopback(address) && !loopbackIncluded))
+    return { captured: false, rule: { rule: 'localhost', address } };
+  if (address === client.ip && !loopbackIncluded) return { captured: false, rule: { rule: 'ownAddress', address } };
   if (ipInRanges(capture.excludeOutboundIPRanges, address))
     return { captured: false, rule: { rule: 'excludedRange', address } };
   if (capture.includeOutboundPorts.includes(port)) return { captured: true, rule: { rule: 'includedPort', port } };
@@ -791,21 +804,9 @@ function listeningPorts(tracer: Tracer, pod: PodModel): number[] {
  * own sockets answer on their ports (sidecarPorts.ts), the application on the ports it listens on; else it is refused.
  */
 function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port: number): Terminal {
-  const pod = proxyName(client);
   const socket = client.proxy.kind === 'sidecar' ? sidecarSocketAt(port) : undefined;
   if (socket === undefined) return loopbackDelivery(tracer, client, address, port);
   const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
-  const bind = socketBind(socket, client.proxy.kind === 'sidecar' && client.proxy.dnsCapture);
-  if (!socketAccepts(socket, bind, address, client.ip))
-    return {
-      outcome: 'no-listener',
-      status: null,
-      flags: '-',
-      end: { reason: 'LOOPBACK_REFUSED', pod, address, port, ports: listeningPorts(tracer, client), socket, bind },
-      sources: [client.source],
-    };
-  // A direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
-  // blackholeFilterChain; listener_inbound.go: buildInboundBlackhole): BlackHoleCluster closes it.
   const transport: Transport = {
     kind: tls ? 'tls' : 'plaintext',
     why: { by: 'application' },
@@ -813,12 +814,54 @@ function ownPodDelivery(tracer: Tracer, client: PodModel, address: string, port:
     sni: tls ? tracer.request.sni : undefined,
   };
   // A loopback connection comes from a loopback address, one to the pod's IP from that IP.
-  tracer.wire = { ...tracer.wire, remote: tracer.ephemeral(isLoopback(address) ? address : client.ip) };
+  const remote = tracer.ephemeral(isLoopback(address) ? address : client.ip);
+  return sidecarSocketDelivery(tracer, client, socket, { address, port, transport, via: 'direct' }, remote, undefined);
+}
+
+/**
+ * A connection that reaches one of the istio-proxy container's ports without being redirected: from the pod itself,
+ * from another pod past inbound capture, or from the sidecar's own inbound cluster. A socket bound elsewhere refuses
+ * it; a direct connection to an iptables target lands on that listener's loop guard (listener_builder.go:
+ * blackholeFilterChain; listener_inbound.go: buildInboundBlackhole), where BlackHoleCluster closes it.
+ */
+function sidecarSocketDelivery(
+  tracer: Tracer,
+  pod: PodModel,
+  socket: SidecarSocket,
+  delivery: Pick<Delivery, 'address' | 'port' | 'transport' | 'via'>,
+  remote: string,
+  from: 'otherPod' | 'inboundCluster' | undefined,
+): Terminal {
+  const { address, port, transport } = delivery;
+  const bind = socketBind(socket, pod.proxy.dnsCapture, {
+    hbone: pod.proxy.proxyMetadata.get('ISTIO_META_ENABLE_HBONE') === 'true',
+    interceptionNone: pod.proxy.interceptionMode === 'NONE',
+  });
+  if (!socketAccepts(socket, bind, address, pod.ip))
+    return {
+      outcome: 'no-listener',
+      status: null,
+      flags: '-',
+      end: {
+        reason: 'LOOPBACK_REFUSED',
+        pod: proxyName(pod),
+        address,
+        port,
+        ports: listeningPorts(tracer, pod),
+        socket,
+        bind,
+        ...(from ? { from } : {}),
+      },
+      sources: [pod.source],
+    };
+  tracer.wire = { ...tracer.wire, remote };
   if (socket === 'virtualOutbound')
-    return proxyHop(tracer, client, tracer.proxyConfig(client).config, 'outbound', address, port, transport, 0);
-  if (socket === 'virtualInbound')
-    return inboundHop(tracer, client, { address, port, transport, host: undefined, via: 'direct' });
-  return socketTerminal(tracer, client, address, port, socket, tls ? 'tls' : 'plaintext', 'direct');
+    return proxyHop(tracer, pod, tracer.proxyConfig(pod).config, 'outbound', address, port, transport, 0);
+  // A chain that sends the inbound listener's own port back to it would loop; Envoy's inbound listener
+  // only reaches itself through a Sidecar ingress on 15006, which its blackhole chain otherwise takes.
+  if (socket === 'virtualInbound' && from !== 'inboundCluster')
+    return inboundHop(tracer, pod, { ...delivery, host: undefined });
+  return socketTerminal(tracer, pod, address, port, socket, transport.kind, delivery.via, from);
 }
 
 /** What one of the istio-proxy container's own sockets answers (sidecarPorts.ts). */
@@ -830,9 +873,10 @@ function socketTerminal(
   socket: SidecarSocket,
   sent: TransportKind,
   via: Delivery['via'],
+  from: 'otherPod' | 'inboundCluster' | undefined,
 ): Terminal {
+  const own = from === undefined;
   const { protocol, path, method } = tracer.request;
-  const own = via === 'direct';
   const end = (
     answer: Extract<EndFact, { reason: 'SIDECAR_PORT' }>['answer'],
     by: SocketAnswer['by'],
@@ -860,12 +904,15 @@ function socketTerminal(
       status,
       ...(route ? { route } : {}),
       ...(own ? {} : { fromOtherPod: true }),
+      ...(from === 'inboundCluster' ? { viaInboundCluster: true } : {}),
     },
     sources: [target.source],
   });
   if (sent !== 'plaintext') return end('tlsToPlaintext', 'none', null);
   if (!HTTP_PROTOCOLS.has(protocol)) return end('accepted', 'none', null);
-  const answer = socketAnswer(socket, path, method, own && isLoopback(address));
+  // The inbound cluster connects from 127.0.0.6, which the agent counts as localhost (pkg/util/net/ip.go:
+  // IsRequestFromLocalhost).
+  const answer = socketAnswer(socket, path, method, own ? isLoopback(address) : from === 'inboundCluster');
   return end(answer.answer, answer.by, answer.status, answer.route);
 }
 
@@ -904,22 +951,32 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
   // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
+  let notCaptured = false;
   if (pod && pod.proxy.kind === 'sidecar' && !toSelf) {
-    // The injection template always excludes 15090, 15021 and the status port 15020 from inbound capture
-    // (manifests/charts/istio-control/istio-discovery/files/injection-template.yaml: excludeInboundPorts), so another
-    // pod reaches Envoy's static listeners and the agent directly.
+    const bypass = inboundBypass(pod, delivery.port);
+    if (!bypass) return inboundHop(tracer, pod, delivery);
+    // A Sidecar ingress listener bound to the port takes it itself (listener_inbound.go: inboundCustomListener).
+    const bound = boundInboundListener(tracer.proxyConfig(pod).config, delivery.address, delivery.port);
+    if (bound) return inboundHop(tracer, pod, delivery, bound);
+    // ISTIO_INBOUND lets it by (tools/istio-iptables/pkg/capture/run.go: handleInboundPortsInclude): whatever listens
+    // on the port takes it, one of the istio-proxy container's sockets or the application.
+    notCaptured = true;
+    tracer.step(
+      {
+        kind: 'capture',
+        by: 'iptablesInbound',
+        captured: false,
+        pod: proxyName(pod),
+        address: delivery.address,
+        port: delivery.port,
+        rule: bypass,
+      },
+      undefined,
+      [pod.source],
+    );
     const socket = sidecarSocketAt(delivery.port);
-    if (socket === 'envoyHealth' || socket === 'envoyPrometheus' || socket === 'agentStatus')
-      return socketTerminal(
-        tracer,
-        pod,
-        delivery.address,
-        delivery.port,
-        socket,
-        delivery.transport.kind,
-        delivery.via,
-      );
-    return inboundHop(tracer, pod, delivery);
+    if (socket !== undefined)
+      return sidecarSocketDelivery(tracer, pod, socket, delivery, tracer.wire.remote, 'otherPod');
   }
   if (pod && pod.dataPlane.mode === 'ambient' && !toSelf) return ambientArrival(tracer, pod, delivery);
   // A WorkloadEntry with a serviceAccount (or an endpoint labelled tlsMode istio) is a VM running a proxy
@@ -949,6 +1006,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
         port: delivery.port,
         pod: pod ? proxyName(pod) : undefined,
         cause: delivery.transport.why,
+        ...(notCaptured ? { notCaptured: true as const } : {}),
       },
       sources: pod ? [pod.source] : [],
     };
@@ -968,6 +1026,7 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
         ? { pod: proxyName(pod), ...(toSelf ? { own: true as const } : {}) }
         : { external: delivery.host && !isIpAddress(delivery.host) ? delivery.host : delivery.address },
       transport: delivery.transport.kind,
+      ...(notCaptured ? { notCaptured: true as const } : {}),
     },
     sources: pod ? [pod.source] : [],
   };
@@ -1916,14 +1975,20 @@ function gatewayHop(tracer: Tracer, pod: PodModel, port: number, transport: Tran
   return proxyHop(tracer, pod, config, 'gateway', pod.ip, port, transport, depth);
 }
 
+/** The inbound listener a sidecar bound to this address and port of its pod (a Sidecar ingress, captureMode NONE). */
+function boundInboundListener(config: ProxyConfig, address: string, port: number): Listener | undefined {
+  const inbound = config.listeners.filter((l) => l.kind === 'inbound' && l.port === port);
+  return inbound.find((l) => l.address === address) ?? inbound.find((l) => l.address === '0.0.0.0');
+}
+
 /** The destination's sidecar: virtualInbound, the chain for the target port and transport, then AuthorizationPolicy. */
-function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal {
+function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, bound?: Listener): Terminal {
   const request = tracer.request;
   const { config } = tracer.proxyConfig(pod);
-  const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: 'virtualInbound' };
+  const listener = bound ?? config.listeners.find((l) => l.kind === 'virtualInbound');
+  const hop: TraceHop = { proxy: proxyName(pod), direction: 'inbound', listener: listener?.name ?? 'virtualInbound' };
   tracer.hops.push(hop);
   noteEnvoyFilters(tracer, pod, 'inbound');
-  const listener = config.listeners.find((l) => l.kind === 'virtualInbound');
   const facts: ConnectionFacts = {
     address: delivery.address,
     port: delivery.port,
@@ -2136,6 +2201,38 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery): Terminal
   const success = successStatus(request.protocol);
   hop.endpoint = upstreamOf(cluster).host;
   log(success, '-', 'via_upstream', cluster);
+  // The inbound cluster connects from 127.0.0.6 to the pod, which iptables leaves alone (run.go: ISTIO_OUTPUT returns
+  // 127.0.0.6 on `lo`); on a port of the istio-proxy container that socket, not the application, takes it.
+  const assigned = config.endpoints.find((e) => e.clusterName === cluster)?.endpoints[0];
+  const upstream = assigned
+    ? { address: assigned.address, port: assigned.port }
+    : { address: pod.ip, port: delivery.port };
+  const toPod = upstream.address === pod.ip || isLoopback(upstream.address);
+  // A Sidecar ingress listener bound there (captureMode NONE) takes what virtualInbound passed through.
+  const boundThere = toPod && !bound ? boundInboundListener(config, upstream.address, upstream.port) : undefined;
+  if (boundThere) {
+    const transport: Transport = { kind: 'plaintext', why: { by: 'passthroughCluster' }, from: pod, sni: undefined };
+    return inboundHop(
+      tracer,
+      pod,
+      { address: upstream.address, port: upstream.port, transport, host: delivery.host, via: delivery.via },
+      boundThere,
+    );
+  }
+  const ownSocket = toPod ? sidecarSocketAt(upstream.port) : undefined;
+  if (ownSocket !== undefined) {
+    const tcp = chain.action.kind === 'tcp';
+    const sent: TransportKind = tcp && delivery.transport.kind === 'tls' ? 'tls' : 'plaintext';
+    const transport: Transport = { kind: sent, why: { by: 'passthroughCluster' }, from: pod, sni: undefined };
+    return sidecarSocketDelivery(
+      tracer,
+      pod,
+      ownSocket,
+      { address: upstream.address, port: upstream.port, transport, via: delivery.via },
+      tracer.wire.remote,
+      'inboundCluster',
+    );
+  }
   const outcome: Outcome =
     delivery.via === 'passthrough' ? 'passthrough' : delivery.via === 'direct' ? 'direct' : 'routed';
   return {

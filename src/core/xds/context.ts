@@ -69,6 +69,23 @@ export function allowAnyDynamicDns(ctx: ProxyContext): boolean {
 }
 export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
 
+/**
+ * Where a sidecar sends traffic to destinations it does not know: BlackHoleCluster under REGISTRY_ONLY, else
+ * PassthroughCluster, or the cluster of its Sidecar's outboundTrafficPolicy.egressProxy, named from the host as
+ * written (listener_builder.go: buildOutboundCatchAllNetworkFiltersOnly; route/route.go: GetDestinationCluster).
+ */
+export function unknownDestinationCluster(ctx: ProxyContext): string {
+  if (ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY') return BLACKHOLE_CLUSTER;
+  const egressProxy = ctx.scope.sidecar
+    ? field(field(ctx.scope.sidecar.spec, 'outboundTrafficPolicy'), 'egressProxy')
+    : undefined;
+  const host = field(egressProxy, 'host');
+  if (typeof host !== 'string' || host === '') return PASSTHROUGH_CLUSTER;
+  const port = field(field(egressProxy, 'port'), 'number');
+  const subset = field(egressProxy, 'subset');
+  return `outbound|${typeof port === 'number' ? port : 0}|${typeof subset === 'string' ? subset : ''}|${host}`;
+}
+
 /** A route destination as VirtualServices name it: host (already an FQDN), subset and optional port. */
 export interface DestinationRef {
   host: string;

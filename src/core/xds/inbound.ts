@@ -15,6 +15,9 @@ const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c'];
 
 type ChainProtocol = 'HTTP' | 'TCP' | 'AUTO';
 
+/** The ports of Envoy's static listeners (15021, 15090) and of the capture listeners (15001, 15006). */
+const RESERVED_INBOUND_PORTS = new Set([15001, 15006, 15021, 15090]);
+
 /** One match option of a chain set: what it matches, whether it parses HTTP, and how it treats TLS. */
 interface ChainOption {
   match: FilterChainMatch;
@@ -96,6 +99,12 @@ export interface InboundChainConfig {
    * pod's IP on the port the request came to.
    */
   upstream: { address: string; port: number } | undefined;
+  /** The address the chains are named after (`<bind>_<port>`): 0.0.0.0 for services, the pod's IP by default else. */
+  bind: string;
+  /** A listener of its own bound to bind:port (captureMode NONE, or a proxy without iptables), not virtualInbound. */
+  bindToPort: boolean;
+  /** The port is one of the proxy's own listeners': it gets a cluster but no chain. */
+  conflict?: boolean;
   source: ObjectSource;
 }
 
@@ -128,17 +137,33 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
       const number = field(field(listener, 'port'), 'number');
       const protocol = field(field(listener, 'port'), 'protocol');
       if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) continue;
+      const bind = field(listener, 'bind');
+      const parsed = parseProtocol(typeof protocol === 'string' ? protocol : '');
+      // context.go: conflictWithReservedListener, called without a push context here: only the static listeners
+      // (15021, 15090) conflict, for a wildcard bind or, with none, an HTTP port.
+      const wildcard =
+        typeof bind === 'string' && bind !== '' ? bind === '0.0.0.0' : listenerProtocolOf(parsed) === 'HTTP';
+      const conflict = wildcard && (number === 15021 || number === 15090);
+      // listener_inbound.go: getBindToPort — captureMode NONE binds, IPTABLES does not, DEFAULT follows the proxy;
+      // without a bind the chain is named after the pod's IP (listener_address.go: getSidecarInboundBindIPs).
+      const captureMode = field(listener, 'captureMode');
+      const bindToPort =
+        captureMode === 'NONE' || (captureMode !== 'IPTABLES' && ctx.pod.proxy.interceptionMode === 'NONE');
       configs.push({
         targetPort: number,
         servicePort: number,
-        protocol: parseProtocol(typeof protocol === 'string' ? protocol : ''),
+        protocol: parsed,
         host: undefined,
         upstream: ingressUpstream(field(listener, 'defaultEndpoint'), ctx.pod.ip),
+        bind: typeof bind === 'string' && bind !== '' ? bind : ctx.pod.ip || '0.0.0.0',
+        bindToPort,
+        ...(conflict ? { conflict } : {}),
         source: ctx.scope.sidecar.source,
       });
     }
-  } else {
-    for (const target of inboundServiceTargets(ctx.registry, ctx.pod))
+  } else if (ctx.pod.proxy.interceptionMode !== 'NONE') {
+    // Without iptables only a Sidecar's ingress listeners make inbound listeners (buildInboundChainConfigs).
+    for (const target of inboundServiceTargets(ctx.registry, ctx.pod)) {
       configs.push({
         targetPort: target.targetPort,
         servicePort: target.servicePort.port,
@@ -147,8 +172,15 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
         // cluster.go: buildInboundClustersFromServiceInstances — LOCALHOST binds the cluster to 127.0.0.1.
         upstream:
           ctx.mesh.inboundTrafficPolicy === 'LOCALHOST' ? { address: '127.0.0.1', port: target.targetPort } : undefined,
+        bind: '0.0.0.0',
+        bindToPort: false,
+        // listener_inbound.go: getFilterChainsByServicePort binds service chains to the wildcard, so a target port on
+        // a static or capture listener gets no chain, though it keeps its cluster (context.go: CanBindToPort,
+        // conflictWithReservedListener; cluster.go: buildInboundClustersFromServiceInstances).
+        ...(RESERVED_INBOUND_PORTS.has(target.targetPort) ? { conflict: true } : {}),
         source: target.service.source,
       });
+    }
   }
   // The first config of a target port wins (listener_inbound.go: reportInboundConflict).
   const byPort = new Map<number, InboundChainConfig>();
@@ -165,7 +197,7 @@ export function inboundChainConfigs(ctx: ProxyContext): InboundChainConfig[] {
 export function buildInboundListener(
   ctx: ProxyContext,
   model: MeshModel,
-): { listener: Listener; routes: RouteConfiguration[] } {
+): { listeners: Listener[]; routes: RouteConfiguration[] } {
   const chains: FilterChain[] = [
     {
       name: 'virtualInbound-blackhole',
@@ -203,7 +235,9 @@ export function buildInboundListener(
   }
   routes.push(inboundRouteConfiguration(INBOUND_PASSTHROUGH_CLUSTER, 0, undefined, passthroughSources));
 
+  const bound: Listener[] = [];
   for (const target of targets) {
+    if (target.conflict) continue;
     const mtls = peerAuthenticationMode(model, ctx.pod.namespace, ctx.pod.labels, target.targetPort);
     const sources = mtls.source ? [target.source, mtls.source] : [target.source];
     const cluster = `inbound|${target.targetPort}||`;
@@ -211,31 +245,49 @@ export function buildInboundListener(
     const options = chainOptions(protocol === 'HTTP' || protocol === 'AUTO' ? protocol : 'TCP', mtls.mode);
     if (options.some((o) => o.http))
       routes.push(inboundRouteConfiguration(cluster, target.servicePort, target.host, sources));
-    for (const option of options)
-      chains.push({
-        name: `0.0.0.0_${target.targetPort}`,
-        match: { destinationPort: target.targetPort, ...option.match },
-        action: option.http
-          ? { kind: 'http-inline', routeConfigName: cluster }
-          : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
-        service: target.host,
-        tls: option.tls,
-        sources,
+    const own = options.map((option): FilterChain => ({
+      name: `${target.bind}_${target.targetPort}`,
+      match: { destinationPort: target.targetPort, ...option.match },
+      action: option.http
+        ? { kind: 'http-inline', routeConfigName: cluster }
+        : { kind: 'tcp', clusters: [{ name: cluster, weight: 100 }] },
+      service: target.host,
+      tls: option.tls,
+      sources,
+    }));
+    // listener_inbound.go: inboundCustomListener — a listener of its own, bound to bind:port.
+    if (target.bindToPort)
+      bound.push({
+        name: `${target.bind}_${target.targetPort}`,
+        address: target.bind,
+        port: target.targetPort,
+        kind: 'inbound',
+        bindToPort: true,
+        protocol: 'TCP',
+        filterChains: own,
+        defaultFilterChain: undefined,
+        services: [],
+        droppedServices: [],
       });
+    else chains.push(...own);
   }
-  return {
-    listener: {
-      name: 'virtualInbound',
-      address: '0.0.0.0',
-      port: 15006,
-      kind: 'virtualInbound',
-      bindToPort: true,
-      protocol: 'TCP',
-      filterChains: chains,
-      defaultFilterChain: undefined,
-      services: [],
-      droppedServices: [],
-    },
-    routes,
-  };
+  // Without iptables there is no virtualInbound (buildInboundListeners).
+  const virtualInbound: Listener[] =
+    ctx.pod.proxy.interceptionMode === 'NONE'
+      ? []
+      : [
+          {
+            name: 'virtualInbound',
+            address: '0.0.0.0',
+            port: 15006,
+            kind: 'virtualInbound',
+            bindToPort: true,
+            protocol: 'TCP',
+            filterChains: chains,
+            defaultFilterChain: undefined,
+            services: [],
+            droppedServices: [],
+          },
+        ];
+  return { listeners: [...virtualInbound, ...bound], routes };
 }

@@ -15,8 +15,8 @@ import {
   BLACKHOLE_CLUSTER,
   endpointsForPort,
   outboundClusterName,
-  PASSTHROUGH_CLUSTER,
   serviceAddressForProxy,
+  unknownDestinationCluster,
   weightedDestinationClusters,
   type ProxyContext,
 } from './context.ts';
@@ -37,9 +37,7 @@ interface ListenerEntry {
   chainsByMatch?: Map<string, FilterChain>;
 }
 
-function passthroughCluster(ctx: ProxyContext): string {
-  return ctx.scope.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
-}
+const passthroughCluster = unknownDestinationCluster;
 
 /**
  * Static match conditions of a VS tcp/tls match, evaluated for this client (pilot/pkg/networking/core/tls.go: matchTCP,

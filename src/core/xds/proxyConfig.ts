@@ -55,7 +55,12 @@ export function buildSidecarProxyConfig(ctx: ProxyContext, model: MeshModel): Pr
   const { clusters, endpoints } = buildClusters(ctx, model);
   return {
     proxy: { namespace: ctx.pod.namespace, name: ctx.pod.name, kind: 'sidecar', ip: ctx.pod.ip },
-    listeners: [buildVirtualOutboundListener(ctx), inbound.listener, ...outbound],
+    // listener_builder.go: buildVirtualOutboundListener — none without iptables (interceptionMode NONE).
+    listeners: [
+      ...(ctx.pod.proxy.interceptionMode === 'NONE' ? [] : [buildVirtualOutboundListener(ctx)]),
+      ...inbound.listeners,
+      ...outbound,
+    ],
     routes: [...buildOutboundRouteConfigurations(ctx, outbound), ...inbound.routes],
     clusters,
     endpoints,

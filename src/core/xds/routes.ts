@@ -13,8 +13,8 @@ import {
   allowAnyDynamicDns,
   destinationCluster,
   outboundClusterName,
-  PASSTHROUGH_CLUSTER,
   serviceAddressForProxy,
+  unknownDestinationCluster,
   weightedDestinationClusters,
   type ProxyContext,
 } from './context.ts';
@@ -708,7 +708,7 @@ function catchAllVirtualHost(ctx: ProxyContext): VirtualHost {
   return {
     name: 'allow_any',
     domains: ['*'],
-    routes: [singleClusterRoute('allow_any', { name: PASSTHROUGH_CLUSTER, host: '', port: 0 }, sources)],
+    routes: [singleClusterRoute('allow_any', { name: unknownDestinationCluster(ctx), host: '', port: 0 }, sources)],
     sources,
   };
 }

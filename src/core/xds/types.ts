@@ -30,7 +30,9 @@ export interface FilterChain {
 }
 
 /** `bootstrap`: a static listener of the proxy's bootstrap (15021, 15090), only printed, never traced through. */
-export type ListenerKind = 'virtualOutbound' | 'outbound' | 'virtualInbound' | 'gateway' | 'waypoint' | 'bootstrap';
+/** `inbound`: a Sidecar ingress listener bound to its own address and port (captureMode NONE). */
+export type ListenerKind =
+  'virtualOutbound' | 'outbound' | 'virtualInbound' | 'inbound' | 'gateway' | 'waypoint' | 'bootstrap';
 
 export interface Listener {
   name: string;
