@@ -520,7 +520,8 @@ describe('pods whose traffic is not captured at all', () => {
       labels: { app: 'agent' },
       ip: '192.168.1.10',
       ports: [{ containerPort: 9100 }],
-    }).replace('spec:\n', 'spec:\n  hostNetwork: true\n');
+      // A host-network pod resolves cluster names only with dnsPolicy ClusterFirstWithHostNet (kubelet dns.go).
+    }).replace('spec:\n', 'spec:\n  hostNetwork: true\n  dnsPolicy: ClusterFirstWithHostNet\n');
     const text = scenario({
       extra: [
         host,
