@@ -53,7 +53,8 @@ export function readWaypoints(
     const labels = reader.stringMap(['metadata', 'labels']);
     // waypoints.go: gatewayToWaypointTransform — the Gateway's label wins over its class's, default service.
     const written = labels.get(WAYPOINT_FOR_LABEL) ?? classTrafficTypes.get(className);
-    const trafficType = trafficTypeOf(written) ?? 'service';
+    // An unknown value is kept as written and matches neither service nor workload traffic: like `none`.
+    const trafficType = written === undefined ? 'service' : (trafficTypeOf(written) ?? 'none');
     if (written !== undefined && trafficTypeOf(written) === undefined)
       reader.report(
         'warning',

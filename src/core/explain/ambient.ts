@@ -85,6 +85,15 @@ export function ztunnelStep(fact: Fact<'ztunnel'>, proxy: string): StepWords {
       };
     }
     case 'plaintext':
+      if (fact.from === 'waypoint')
+        return {
+          title: `${fact.tls ? `TLS (${fact.tls})` : 'Plaintext'} to ${fact.pod ?? fact.address}:${fact.port}`,
+          detail:
+            `${fact.pod ?? fact.address} ${fact.to === 'sidecar' ? 'does not take HBONE' : 'is not in the mesh'}: ` +
+            `the waypoint connects to it directly${
+              fact.tls ? `, originating TLS as its DestinationRule sets (${fact.tls})` : ', in plaintext'
+            }.`,
+        };
       return {
         title: `Plaintext to ${fact.pod ?? fact.address}:${fact.port}`,
         detail:

@@ -54,7 +54,14 @@ export interface WaypointWalker {
 /** How the waypoint ended the request, or the endpoint it forwards to (over HBONE, by the caller). */
 export type WaypointResult =
   | { kind: 'end'; outcome: Outcome; status: number | null; flags: string; end: EndFact; sources: ObjectSource[] }
-  | { kind: 'forward'; address: string; port: number; host: string | undefined };
+  | {
+      kind: 'forward';
+      address: string;
+      port: number;
+      host: string | undefined;
+      /** The waypoint originates TLS (a DestinationRule's SIMPLE or MUTUAL). */
+      tls?: 'SIMPLE' | 'MUTUAL';
+    };
 
 const ALPN: Record<string, string> = { http: 'http/1.1', http2: 'h2c', grpc: 'h2c' };
 
@@ -351,6 +358,7 @@ export function waypointHop(
     );
   }
   const endpoint = `${picked.address}:${picked.port}`;
+  const originated = cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' ? cluster.tls.mode : undefined;
   w.stepAt(
     {
       kind: 'endpoint',
@@ -360,7 +368,7 @@ export function waypointHop(
       healthy: healthy.length,
       total: all.length,
       loadBalancer: cluster.loadBalancer,
-      transport: 'mtls',
+      transport: picked.mtls ? 'mtls' : originated ? 'tls' : 'plaintext',
       endpoints: all.map((e) => ({
         address: `${e.address}:${e.port}`,
         state: e === picked ? 'chosen' : e.health === 'HEALTHY' ? 'healthy' : 'unhealthy',
@@ -373,5 +381,11 @@ export function waypointHop(
   hop.endpoint = endpoint;
   fact.endpoint = endpoint;
   log(undefined, cluster.name, `envoy://connect_originate/${endpoint}`);
-  return { kind: 'forward', address: picked.address, port: picked.port, host: cluster.service };
+  return {
+    kind: 'forward',
+    address: picked.address,
+    port: picked.port,
+    host: cluster.service,
+    ...(originated ? { tls: originated } : {}),
+  };
 }
