@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { TraceRequest } from '../index.ts';
-import { callResult, doc, istio, namespace, pod, service, simulateScenario } from '../testkit.ts';
+import { callResult, doc, istio, meshConfig, namespace, pod, service, simulateScenario } from '../testkit.ts';
 import type { Simulation } from './facts.ts';
 
 const AMBIENT = { 'istio.io/dataplane-mode': 'ambient' };
@@ -302,6 +302,46 @@ describe('ingress gateways and waypoints (services.go: ingressUseWaypointFromLab
   it('an ingress-use-waypoint value that is not a Go bool counts as false', () => {
     const t = run(doc(...withWaypoint({}, { 'istio.io/ingress-use-waypoint': 'yes' }), ...edge), request());
     expect(waypointOf(t)).toBeUndefined();
+  });
+
+  it('the gateway uses the waypoint whatever runs in the pods: a sidecar pod gets it from the waypoint', () => {
+    const text = doc(
+      namespace('apps', {
+        'istio-injection': 'enabled',
+        'istio.io/use-waypoint': 'waypoint',
+        'istio.io/ingress-use-waypoint': 'true',
+      }),
+      pod('b-1', 'apps', { labels: { app: 'b' }, ip: '10.244.2.20', ports: [{ containerPort: 8080 }] }),
+      service('b', 'apps', {
+        ports: [{ port: 80, name: 'http', targetPort: 8080 }],
+        selector: { app: 'b' },
+        clusterIP: '10.96.0.20',
+      }),
+      waypoint('waypoint', 'apps'),
+      ...edge,
+    );
+    const t = run(text, request());
+    expect([path(t), waypointOf(t), outcome(t)]).toEqual([
+      ['gateway', 'waypoint', 'inbound'],
+      'apps/waypoint',
+      'routed',
+    ]);
+  });
+
+  it('a headless Service has no address for the waypoint to match: the gateway goes to the pod directly', () => {
+    const text = doc(
+      namespace('apps', { ...AMBIENT, 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' }),
+      pod('b-1', 'apps', { labels: { app: 'b' }, ip: '10.244.2.20', ports: [{ containerPort: 8080 }] }),
+      service('b', 'apps', {
+        ports: [{ port: 80, name: 'http', targetPort: 8080 }],
+        selector: { app: 'b' },
+        clusterIP: 'None',
+      }),
+      waypoint('waypoint', 'apps'),
+      ...edge,
+    );
+    const t = run(text, request());
+    expect([path(t), waypointOf(t), outcome(t)]).toEqual([['gateway', 'ztunnel-inbound'], undefined, 'routed']);
   });
 
   it('the label without any waypoint changes nothing: the gateway reaches the pod through its ztunnel', () => {
@@ -618,5 +658,69 @@ describe('egress through a waypoint with TLS origination (istio.io ambient egres
     expect([path(t), outcome(t)]).toEqual([['ztunnel-outbound', 'waypoint'], 'routed']);
     expect(end(t)).toMatchObject({ to: { pod: 'apps/b-1' }, transport: 'plaintext' });
     expect(t.steps.find((s) => s.fact.kind === 'endpoint')?.fact).toMatchObject({ transport: 'plaintext' });
+  });
+});
+
+describe('ambient client to a sidecar server: the identity the sidecar sees (workloads.go: setTunnelProtocol)', () => {
+  const legacy = [
+    namespace('apps', AMBIENT),
+    pod('a', 'apps', { labels: { app: 'a' }, ip: '10.244.1.10', serviceAccount: 'a' }),
+    namespace('legacy', { 'istio-injection': 'enabled' }),
+    pod('sc', 'legacy', { labels: { app: 'sc' }, ip: '10.244.4.40', ports: [{ containerPort: 8080 }] }),
+    service('sc', 'legacy', { ports: [{ port: 80, name: 'http', targetPort: 8080 }], selector: { app: 'sc' } }),
+    ap(
+      'only-a',
+      'legacy',
+      'selector: {matchLabels: {app: sc}}\nrules: [{from: [{source: {principals: ["cluster.local/ns/apps/sa/a"]}}]}]',
+    ),
+  ];
+  const call: TraceRequest = { from: 'apps/a', to: 'http://sc.legacy/' };
+
+  it("over HBONE the sidecar sees the ambient client's identity: its ALLOW policy admits it", () => {
+    const t = run(doc(...legacy), call);
+    expect([path(t), outcome(t)]).toEqual([['ztunnel-outbound', 'inbound'], 'routed']);
+  });
+
+  it('without HBONE (mesh config without ISTIO_META_ENABLE_HBONE) there is no identity: 403 at the sidecar', () => {
+    const t = run(doc(...legacy, meshConfig('trustDomain: cluster.local')), call);
+    expect([outcome(t), t.status]).toEqual(['denied', 403]);
+  });
+});
+
+describe('JWT at a waypoint (listener_waypoint.go: buildWaypointHTTPFilters; istio.io ambient L7 features)', () => {
+  const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const issuer = 'testing@secure.istio.io';
+  const token = `${segment({ alg: 'RS256' })}.${segment({ iss: issuer, sub: issuer })}.sig`;
+  const jwtRule = 'jwtRules: [{issuer: testing@secure.istio.io, jwksUri: "https://example.com/jwks.json"}]';
+  const onService = 'targetRefs: [{kind: Service, group: "", name: b}]';
+  const requireJwt = ap('require-jwt', 'apps', `${onService}\nrules: [{from: [{source: {requestPrincipals: ["*"]}}]}]`);
+  const withToken = (value: string): TraceRequest => ({
+    ...http('apps/a'),
+    headers: { authorization: `Bearer ${value}` },
+  });
+
+  it('RequestAuthentication and a requestPrincipals rule attached to the Service: no token 403, a token 200', () => {
+    const text = doc(
+      ...withWaypoint(),
+      istio('RequestAuthentication', 'jwt', 'apps', `${onService}\n${jwtRule}`),
+      requireJwt,
+    );
+    const none = run(text, http('apps/a'));
+    expect([...deniedAt(none), none.status]).toEqual(['denied', 'waypoint', 403]);
+    expect(callResult(run(text, withToken(token)))).toMatchObject({ outcome: 'routed', status: 200 });
+  });
+
+  it('a malformed token is rejected by the waypoint with 401', () => {
+    const text = doc(...withWaypoint(), istio('RequestAuthentication', 'jwt', 'apps', `${onService}\n${jwtRule}`));
+    const t = run(text, withToken('not-a-jwt'));
+    expect([outcome(t), t.status, path(t)]).toEqual(['denied', 401, ['ztunnel-outbound', 'waypoint']]);
+  });
+
+  it('a RequestAuthentication with a selector does nothing in ambient: ztunnel and the waypoint ignore it', () => {
+    const text = doc(
+      ...withWaypoint(),
+      istio('RequestAuthentication', 'jwt', 'apps', `selector: {matchLabels: {app: b}}\n${jwtRule}`),
+    );
+    expect(callResult(run(text, withToken('not-a-jwt')))).toMatchObject({ outcome: 'routed', status: 200 });
   });
 });

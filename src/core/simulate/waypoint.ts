@@ -6,7 +6,8 @@
 import type { WaypointModel } from '../ambient/types.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service } from '../registry/registry.ts';
-import { authorizeAtWaypoint } from '../security/authorization.ts';
+import { attachesToWaypoint, authorizeAtWaypoint } from '../security/authorization.ts';
+import { authenticateWith, type JwtIdentity } from '../security/requestAuthentication.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import type { ProxyConfig, Route } from '../xds/types.ts';
 import { ENCAP, MAIN_INTERNAL } from '../xds/waypoint.ts';
@@ -142,26 +143,45 @@ export function waypointHop(
   // listener_waypoint.go: buildWaypointHTTPFilters — RBAC runs before the router; the principal is the identity the
   // HBONE tunnel carries.
   const principal = `${w.model.meshConfig.trustDomain}/ns/${source.namespace}/sa/${source.serviceAccount}`;
-  const decision = authorizeAtWaypoint(
-    w.model,
-    waypointPod,
-    waypoint,
-    service ? { name: service.name, namespace: service.namespace, registry: service.registry } : undefined,
-    {
-      principal,
-      sourceIp: source.ip,
-      port: target.port,
-      http:
-        onHttpChain && http
-          ? {
-              host: w.hostHeader(),
-              method: w.request.method,
-              path: w.request.path,
-              headers: new Map(Object.entries(w.request.headers)),
-            }
-          : undefined,
-    },
-  );
+  const attachTarget = service
+    ? { name: service.name, namespace: service.namespace, registry: service.registry }
+    : undefined;
+  // listener_waypoint.go: buildWaypointHTTPFilters — the JWT filter of the RequestAuthentications attached to the
+  // Service or the waypoint (authn.NewBuilderForService, by targetRefs) runs before RBAC.
+  let jwt: JwtIdentity | undefined;
+  if (onHttpChain && http) {
+    const root = w.model.meshConfig.rootNamespace;
+    const attached = (w.model.istio.get('RequestAuthentication') ?? []).filter((p) =>
+      attachesToWaypoint(p, waypoint, attachTarget, root),
+    );
+    const outcome = authenticateWith(
+      attached,
+      requestHeaders(w.request, w.hostHeader()),
+      w.request.path,
+      Date.now() / 1000,
+    );
+    for (const note of outcome.notes) w.assume({ kind: 'authorization', note: `JWT: ${note}.` });
+    if (outcome.kind === 'rejected') {
+      refuse(401, '-', `jwt_authn_access_denied{${outcome.message.replace(/\s/g, '_')}}`);
+      return end('denied', 401, '-', { reason: 'JWT_REJECTED', message: outcome.message }, outcome.policies);
+    }
+    if (outcome.kind === 'accepted') jwt = outcome.identity;
+  }
+  const decision = authorizeAtWaypoint(w.model, waypointPod, waypoint, attachTarget, {
+    ...(jwt ? { jwt } : {}),
+    principal,
+    sourceIp: source.ip,
+    port: target.port,
+    http:
+      onHttpChain && http
+        ? {
+            host: w.hostHeader(),
+            method: w.request.method,
+            path: w.request.path,
+            headers: new Map(Object.entries(w.request.headers)),
+          }
+        : undefined,
+  });
   for (const note of decision.notes) w.assume({ kind: 'authorization', note });
   w.stepAt(
     {
@@ -171,6 +191,7 @@ export function waypointHop(
       principal,
       at: 'waypoint',
       ...(onHttpChain && http && w.changedRequest() ? { changedRequest: w.changedRequest() } : {}),
+      ...(jwt ? { requestPrincipal: jwt.principal } : {}),
     },
     proxy,
     decision.policy ? [decision.policy] : [],
