@@ -225,7 +225,11 @@ export function allowsAttachmentFrom(
   namespace: { name: string; labels: ReadonlyMap<string, string> },
 ): boolean {
   if (waypoint.allowedFrom.from === 'All') return true;
+  // The API server labels every Namespace with kubernetes.io/metadata.name (its name), which selectors often use.
   if (waypoint.allowedFrom.from === 'Selector' && waypoint.allowedFrom.selector)
-    return selectorMatches(waypoint.allowedFrom.selector, namespace.labels);
+    return selectorMatches(
+      waypoint.allowedFrom.selector,
+      new Map([...namespace.labels, ['kubernetes.io/metadata.name', namespace.name]]),
+    );
   return waypoint.namespace === namespace.name;
 }

@@ -134,7 +134,7 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
       sources: [],
     };
   }
-  const endpoint = service ? pickEndpoint(w, service, port, client) : { address, port };
+  const endpoint = service ? pickEndpoint(w, service, port, client, address) : { address, port };
   if (!endpoint) return noEndpoint(service, address, port, service?.internalTrafficPolicyLocal === true);
   // A Service without a waypoint whose chosen pod has a workload waypoint: ztunnel sends to that waypoint
   // (istio.io docs/ambient/usage/waypoint: waypoint-for workload; ztunnel's outbound waypoint choice).
@@ -276,9 +276,13 @@ function pickEndpoint(
   service: Service,
   port: number,
   client: PodModel,
+  dialled: string,
 ): { address: string; port: number } | undefined {
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort) return undefined;
+  // ambient/services.go: a ServiceEntry with resolution NONE is PASSTHROUGH: ztunnel keeps the dialled address.
+  if (service.resolution === 'Passthrough')
+    return { address: dialled, port: service.passthroughTargetPorts.get(port) ?? port };
   const endpoint = (w.registry.endpoints.get(service) ?? []).find(
     (e) =>
       e.servicePortName === servicePort.name &&

@@ -724,3 +724,68 @@ describe('JWT at a waypoint (listener_waypoint.go: buildWaypointHTTPFilters; ist
     expect(callResult(run(text, withToken('not-a-jwt')))).toMatchObject({ outcome: 'routed', status: 200 });
   });
 });
+
+describe('a waypoint as egress gateway for a resolution NONE ServiceEntry (TestWaypointAsEgressGateway)', () => {
+  const egressWaypoint = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: egress-gateway, namespace: egress}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners:
+  - name: mesh
+    port: 15008
+    protocol: HBONE
+    allowedRoutes:
+      namespaces:
+        from: Selector
+        selector: {matchLabels: {kubernetes.io/metadata.name: apps}}`;
+  const entry = (labels: Record<string, string>) =>
+    withLabels(
+      istio(
+        'ServiceEntry',
+        'external-resolution-none',
+        'apps',
+        'hosts: [fake-passthrough.example.com]\nports: [{name: http, number: 8080, protocol: HTTP}]\n' +
+          'resolution: NONE\nlocation: MESH_EXTERNAL\naddresses: [203.0.113.10]',
+      ),
+      labels,
+    );
+  const scene = (labels: Record<string, string>) =>
+    doc(
+      namespace('apps', AMBIENT),
+      pod('a', 'apps', { labels: { app: 'a' }, ip: '10.244.1.10', serviceAccount: 'a' }),
+      namespace('egress'),
+      egressWaypoint,
+      entry(labels),
+    );
+  const call: TraceRequest = {
+    from: 'apps/a',
+    to: '203.0.113.10',
+    port: 8080,
+    protocol: 'http',
+    headers: { host: 'fake-passthrough.example.com' },
+  };
+  const end = (t: Simulation) => {
+    const last = t.steps.at(-1)?.fact;
+    return last?.kind === 'outcome' ? last.end : undefined;
+  };
+
+  it('allowedRoutes selecting kubernetes.io/metadata.name admits the namespace: the call takes the waypoint', () => {
+    const t = run(
+      scene({ 'istio.io/use-waypoint': 'egress-gateway', 'istio.io/use-waypoint-namespace': 'egress' }),
+      call,
+    );
+    expect([path(t), waypointOf(t), outcome(t)]).toEqual([
+      ['ztunnel-outbound', 'waypoint'],
+      'egress/egress-gateway',
+      'routed',
+    ]);
+    expect(end(t)).toMatchObject({ address: '203.0.113.10', port: 8080 });
+  });
+
+  it('without the labels ztunnel passes the connection through to the address dialled (PASSTHROUGH)', () => {
+    const t = run(scene({}), call);
+    expect([path(t), outcome(t)]).toEqual([['ztunnel-outbound'], 'routed']);
+    expect(end(t)).toMatchObject({ reason: 'DELIVERED', address: '203.0.113.10', port: 8080 });
+  });
+});
