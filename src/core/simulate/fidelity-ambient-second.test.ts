@@ -174,6 +174,19 @@ describe('which traffic a waypoint takes: istio.io/waypoint-for (waypoints.go: g
     expect([waypointOf(t), outcome(t)]).toEqual(['infra/shared', 'routed']);
   });
 
+  it("use-waypoint-namespace on a Service without its own use-waypoint is ignored: the namespace's label rules", () => {
+    const text = doc(
+      ...world({
+        nsLabels: { 'istio.io/use-waypoint': 'waypoint' },
+        serviceLabels: { 'istio.io/use-waypoint-namespace': 'infra' },
+      }),
+      waypoint('waypoint', 'apps'),
+      namespace('infra'),
+      waypoint('waypoint', 'infra', {}, ', allowedRoutes: {namespaces: {from: All}}'),
+    );
+    expect(waypointOf(run(text, http('apps/a')))).toBe('apps/waypoint');
+  });
+
   it('a waypoint whose status has no address (not programmed) is bypassed', () => {
     const text = doc(
       ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint' } }),
@@ -787,5 +800,29 @@ spec:
     const t = run(scene({}), call);
     expect([path(t), outcome(t)]).toEqual([['ztunnel-outbound'], 'routed']);
     expect(end(t)).toMatchObject({ reason: 'DELIVERED', address: '203.0.113.10', port: 8080 });
+  });
+});
+
+describe('deny-all on the waypoint Gateway: who passes through it (waypoint_test.go: TestIngressToWaypoint)', () => {
+  const denyAll = ap(
+    'deny-all-waypoint',
+    'apps',
+    'targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]',
+  );
+  const allWaypoint = (extra: Record<string, string> = {}) => [
+    ...world({ nsLabels: { 'istio.io/use-waypoint': 'waypoint', ...extra } }),
+    waypoint('waypoint', 'apps', { 'istio.io/waypoint-for': 'all' }),
+    denyAll,
+  ];
+
+  it('a sidecar client skips the waypoint for the Service and for the pod IP: both succeed', () => {
+    expect(outcome(run(doc(...allWaypoint()), http('legacy/sc')))).toBe('routed');
+    expect(outcome(run(doc(...allWaypoint()), toPod('legacy/sc')))).toBe('routed');
+  });
+
+  it('an ambient client is denied by the waypoint for the Service and for the pod IP', () => {
+    const service = run(doc(...allWaypoint()), http('apps/a'));
+    expect([...deniedAt(service), service.status]).toEqual(['denied', 'waypoint', 403]);
+    expect(deniedAt(run(doc(...allWaypoint()), toPod('apps/a')))).toEqual(['denied', 'waypoint']);
   });
 });
