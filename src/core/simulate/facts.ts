@@ -355,6 +355,8 @@ export type StepFact =
       why: 'sourceNotInMesh' | 'ingressWithoutLabel' | 'sidecarClient';
       waypoint: string;
       service: string;
+      /** ingressWithoutLabel: the Service has the label but no address, so the gateway cannot use the waypoint. */
+      headless?: true;
     }
   | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
 

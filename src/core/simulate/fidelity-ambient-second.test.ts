@@ -355,6 +355,7 @@ describe('ingress gateways and waypoints (services.go: ingressUseWaypointFromLab
     );
     const t = run(text, request());
     expect([path(t), waypointOf(t), outcome(t)]).toEqual([['gateway', 'ztunnel-inbound'], undefined, 'routed']);
+    expect(t.steps.find((s) => s.fact.kind === 'waypointBypass')?.fact).toMatchObject({ headless: true });
   });
 
   it('the label without any waypoint changes nothing: the gateway reaches the pod through its ztunnel', () => {

@@ -1068,9 +1068,18 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
           : senderMode === 'sidecar'
             ? 'sidecarClient'
             : 'sourceNotInMesh';
-      tracer.step({ kind: 'waypointBypass', why, waypoint: choice.waypoint, service: service.hostname }, undefined, [
-        model.source,
-      ]);
+      const headless = why === 'ingressWithoutLabel' && service.clusterIPs.length === 0;
+      tracer.step(
+        {
+          kind: 'waypointBypass',
+          why,
+          waypoint: choice.waypoint,
+          service: service.hostname,
+          ...(headless ? { headless } : {}),
+        },
+        undefined,
+        [model.source],
+      );
     }
   }
   // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go:
