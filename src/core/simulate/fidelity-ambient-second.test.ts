@@ -512,7 +512,7 @@ describe('enrolment edge cases (cni enablement selector; ztunnel endpoints)', ()
   it('a host-network pod in an ambient namespace is not captured: STRICT refuses its plaintext', () => {
     const hostNet = pod('hn', 'apps', { labels: { app: 'hn' }, ip: '192.168.0.5', nodeName: 'node-a' }).replace(
       '  serviceAccountName',
-      '  hostNetwork: true\n  serviceAccountName',
+      '  hostNetwork: true\n  dnsPolicy: ClusterFirstWithHostNet\n  serviceAccountName',
     );
     const text = doc(...world(), hostNet, istio('PeerAuthentication', 'strict', 'apps', 'mtls: {mode: STRICT}'));
     const t = run(text, http('apps/hn'));
