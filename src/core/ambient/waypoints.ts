@@ -53,7 +53,8 @@ export function readWaypoints(
     const labels = reader.stringMap(['metadata', 'labels']);
     // waypoints.go: gatewayToWaypointTransform — the Gateway's label wins over its class's, default service.
     const written = labels.get(WAYPOINT_FOR_LABEL) ?? classTrafficTypes.get(className);
-    const trafficType = trafficTypeOf(written) ?? 'service';
+    // An unknown value is kept as written and matches neither service nor workload traffic: like `none`.
+    const trafficType = written === undefined ? 'service' : (trafficTypeOf(written) ?? 'none');
     if (written !== undefined && trafficTypeOf(written) === undefined)
       reader.report(
         'warning',
@@ -224,7 +225,11 @@ export function allowsAttachmentFrom(
   namespace: { name: string; labels: ReadonlyMap<string, string> },
 ): boolean {
   if (waypoint.allowedFrom.from === 'All') return true;
+  // The API server labels every Namespace with kubernetes.io/metadata.name (its name), which selectors often use.
   if (waypoint.allowedFrom.from === 'Selector' && waypoint.allowedFrom.selector)
-    return selectorMatches(waypoint.allowedFrom.selector, namespace.labels);
+    return selectorMatches(
+      waypoint.allowedFrom.selector,
+      new Map([...namespace.labels, ['kubernetes.io/metadata.name', namespace.name]]),
+    );
   return waypoint.namespace === namespace.name;
 }

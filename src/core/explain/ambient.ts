@@ -85,6 +85,15 @@ export function ztunnelStep(fact: Fact<'ztunnel'>, proxy: string): StepWords {
       };
     }
     case 'plaintext':
+      if (fact.from === 'waypoint')
+        return {
+          title: `${fact.tls ? `TLS (${fact.tls})` : 'Plaintext'} to ${fact.pod ?? fact.address}:${fact.port}`,
+          detail:
+            `${fact.pod ?? fact.address} ${fact.to === 'sidecar' ? 'does not take HBONE' : 'is not in the mesh'}: ` +
+            `the waypoint connects to it directly${
+              fact.tls ? `, originating TLS as its DestinationRule sets (${fact.tls})` : ', in plaintext'
+            }.`,
+        };
       return {
         title: `Plaintext to ${fact.pod ?? fact.address}:${fact.port}`,
         detail:
@@ -147,7 +156,10 @@ export function waypointBypassStep(fact: Fact<'waypointBypass'>): StepWords {
       ? 'the client is not in the mesh, so no ztunnel sends its traffic to the waypoint: it reaches the ' +
         'destination directly'
       : fact.why === 'ingressWithoutLabel'
-        ? 'an ingress gateway sends to the pods directly unless the Service has istio.io/ingress-use-waypoint=true'
+        ? fact.headless
+          ? 'the Service is headless: a gateway uses a waypoint only for a Service with an address, so it sends to ' +
+            'the pods directly'
+          : 'an ingress gateway sends to the pods directly unless the Service has istio.io/ingress-use-waypoint=true'
         : 'this client has a sidecar: istiod gives waypoint endpoints only to ingress and east-west gateways, so ' +
           "the sidecar routes with its own config straight to the Service's pods (HBONE to their ztunnel); the " +
           "waypoint's routes and L7 policies are not applied";

@@ -472,6 +472,18 @@ export function explainEnd(end: EndFact, status: number | null, flags: string): 
     case 'DNS_FAILURE':
       return dnsAnswer(end.answer);
     case 'KUBE_PROXY_NO_ENDPOINT':
+      if (end.waypoint)
+        return (
+          `${end.address}:${end.port} uses the waypoint ${end.waypoint}, which istiod still lists but which has ` +
+          `no ready pod: ztunnel cannot open the HBONE tunnel to it and closes the connection; ` +
+          `${clientSees(status, flags)}.`
+        );
+      if (end.by === 'ztunnel')
+        return (
+          `${end.address} is the address of ${end.service}, which has no ready endpoint on port ${end.port}` +
+          `${end.nodeLocal ? " on the client's node (internalTrafficPolicy: Local)" : ''}: ztunnel closes the ` +
+          `connection; ${clientSees(status, flags)}.`
+        );
       return (
         `${end.address} is the ClusterIP of ${end.service}, which has no ready endpoint on port ${end.port}: ` +
         `kube-proxy refuses the connection; ${refusedSees(status, flags)}.`

@@ -1,6 +1,6 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
-import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 
 /** What a valid token tells AuthorizationPolicy (request.auth.* and requestPrincipals). */
 export interface JwtIdentity {
@@ -33,14 +33,21 @@ const strings = (value: unknown): string[] =>
  * The RequestAuthentications for a workload: those of the root namespace and of its own namespace whose selector
  * matches (or that have none), all merged (pilot/pkg/model/authentication.go: GetJwtPoliciesForWorkload).
  */
-function rulesFor(model: MeshModel, pod: PodModel): { rules: JwtRule[]; policies: ObjectSource[] } {
+function selectedFor(model: MeshModel, pod: PodModel): IstioConfigModel[] {
   const root = model.meshConfig.rootNamespace;
+  return (model.istio.get('RequestAuthentication') ?? []).filter(
+    (policy) =>
+      field(policy.spec, 'targetRef') === undefined &&
+      field(policy.spec, 'targetRefs') === undefined &&
+      (policy.namespace === root || policy.namespace === pod.namespace) &&
+      labelsMatch(toStringMap(field(field(policy.spec, 'selector'), 'matchLabels')), pod.labels),
+  );
+}
+
+function rulesOf(selected: readonly IstioConfigModel[]): { rules: JwtRule[]; policies: ObjectSource[] } {
   const rules: JwtRule[] = [];
   const policies: ObjectSource[] = [];
-  for (const policy of model.istio.get('RequestAuthentication') ?? []) {
-    if (field(policy.spec, 'targetRef') !== undefined || field(policy.spec, 'targetRefs') !== undefined) continue;
-    if (policy.namespace !== root && policy.namespace !== pod.namespace) continue;
-    if (!labelsMatch(toStringMap(field(field(policy.spec, 'selector'), 'matchLabels')), pod.labels)) continue;
+  for (const policy of selected) {
     const jwtRules = field(policy.spec, 'jwtRules');
     if (!Array.isArray(jwtRules)) continue;
     policies.push(policy.source);
@@ -136,7 +143,17 @@ export function authenticateRequest(
   path: string,
   nowSeconds: number,
 ): JwtOutcome {
-  const { rules, policies } = rulesFor(model, pod);
+  return authenticateWith(selectedFor(model, pod), headers, path, nowSeconds);
+}
+
+/** The JWT filter built from the given RequestAuthentications (a waypoint's: those attached by targetRefs). */
+export function authenticateWith(
+  selected: readonly IstioConfigModel[],
+  headers: ReadonlyMap<string, string>,
+  path: string,
+  nowSeconds: number,
+): JwtOutcome {
+  const { rules, policies } = rulesOf(selected);
   if (rules.length === 0) return { kind: 'none', notes: [] };
   const notes: string[] = [];
   const reject = (message: string): JwtOutcome => ({ kind: 'rejected', message, policies, notes });

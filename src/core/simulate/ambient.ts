@@ -118,8 +118,10 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
     ztunnel,
     service ? [service.source] : target ? [target.source] : [],
   );
-  if (choice?.waypoint && choice.pod)
-    return throughWaypoint(w, ztunnel, choice.pod, choice.waypoint, service, { address, port }, client);
+  if (choice?.waypoint)
+    return choice.pod
+      ? throughWaypoint(w, ztunnel, choice.pod, choice.waypoint, service, { address, port }, client)
+      : waypointWithoutEndpoint(w, choice.waypoint, address, port);
   if (!service && !target) {
     // Outside the mesh: ztunnel forwards the bytes as they are (passthrough).
     w.stepAt({ kind: 'ztunnel', by: 'plaintext', address, port, to: 'external', pod: undefined }, ztunnel, []);
@@ -132,8 +134,8 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
       sources: [],
     };
   }
-  const endpoint = service ? pickEndpoint(w, service, port) : { address, port };
-  if (!endpoint) return noEndpoint(service, address, port);
+  const endpoint = service ? pickEndpoint(w, service, port, client, address) : { address, port };
+  if (!endpoint) return noEndpoint(service, address, port, service?.internalTrafficPolicyLocal === true);
   // A Service without a waypoint whose chosen pod has a workload waypoint: ztunnel sends to that waypoint
   // (istio.io docs/ambient/usage/waypoint: waypoint-for workload; ztunnel's outbound waypoint choice).
   const endpointPod = service ? w.podsByIp.get(endpoint.address) : undefined;
@@ -143,7 +145,7 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
       namespace: endpointPod.namespace,
       labels: endpointPod.labels,
     });
-    if (workload.waypoint && workload.pod) {
+    if (workload.waypoint) {
       w.stepAt(
         {
           kind: 'ztunnel',
@@ -157,7 +159,9 @@ export function ztunnelOutbound(w: AmbientWalker, client: PodModel, address: str
         ztunnel,
         [endpointPod.source],
       );
-      return throughWaypoint(w, ztunnel, workload.pod, workload.waypoint, undefined, endpoint, client);
+      return workload.pod
+        ? throughWaypoint(w, ztunnel, workload.pod, workload.waypoint, undefined, endpoint, client)
+        : waypointWithoutEndpoint(w, workload.waypoint, endpoint.address, endpoint.port);
     }
   }
   return toDestination(w, client, ztunnel, endpoint.address, endpoint.port, service?.hostname);
@@ -185,7 +189,7 @@ export function throughWaypoint(
   const result = waypointHop(w, waypointPod, waypoint, service, target, source);
   if (result.kind === 'end') return result;
   const proxy = `${waypointPod.namespace}/${waypointPod.name}`;
-  return toDestination(w, waypointPod, proxy, result.address, result.port, result.host);
+  return toDestination(w, waypointPod, proxy, result.address, result.port, result.host, result.tls);
 }
 
 /**
@@ -215,14 +219,51 @@ function successStatus(w: AmbientWalker): number | null {
   return w.request.protocol === 'tcp' || w.request.protocol === 'tls' ? null : 200;
 }
 
-function noEndpoint(service: Service | undefined, address: string, port: number): AmbientResult {
+function noEndpoint(service: Service | undefined, address: string, port: number, nodeLocal: boolean): AmbientResult {
   return {
     kind: 'end',
     outcome: 'no-healthy-upstream',
     status: null,
     flags: '-',
-    end: { reason: 'KUBE_PROXY_NO_ENDPOINT', address, port, service: service?.hostname ?? address },
+    end: {
+      reason: 'KUBE_PROXY_NO_ENDPOINT',
+      address,
+      port,
+      service: service?.hostname ?? address,
+      by: 'ztunnel',
+      ...(nodeLocal ? { nodeLocal } : {}),
+    },
     sources: service ? [service.source] : [],
+  };
+}
+
+/**
+ * istiod lists a waypoint once its Gateway has a status address and keeps it listed (ambient/waypoints.go:
+ * gatewayToWaypointTransform), so ztunnel still sends to it when none of its pods is ready: the connection fails.
+ */
+export function waypointWithoutEndpoint(
+  w: Pick<AmbientWalker, 'registry'>,
+  waypoint: WaypointModel,
+  address: string,
+  port: number,
+): AmbientResult {
+  const own = w.registry.services.find(
+    (s) => s.registry === 'Kubernetes' && s.namespace === waypoint.namespace && s.name === waypoint.serviceName,
+  );
+  return {
+    kind: 'end',
+    outcome: 'no-healthy-upstream',
+    status: null,
+    flags: '-',
+    end: {
+      reason: 'KUBE_PROXY_NO_ENDPOINT',
+      address,
+      port,
+      service: own?.hostname ?? `${waypoint.serviceName}.${waypoint.namespace}`,
+      by: 'ztunnel',
+      waypoint: `${waypoint.namespace}/${waypoint.name}`,
+    },
+    sources: [waypoint.source],
   };
 }
 
@@ -230,14 +271,25 @@ function noEndpoint(service: Service | undefined, address: string, port: number)
  * ztunnel picks one ready endpoint of the service port (it balances itself; the first stands for the pick); a DNS
  * ServiceEntry's endpoint is a hostname ztunnel resolves itself.
  */
-function pickEndpoint(w: AmbientWalker, service: Service, port: number): { address: string; port: number } | undefined {
+function pickEndpoint(
+  w: AmbientWalker,
+  service: Service,
+  port: number,
+  client: PodModel,
+  dialled: string,
+): { address: string; port: number } | undefined {
   const servicePort = service.ports.find((p) => p.port === port);
   if (!servicePort) return undefined;
+  // ambient/services.go: a ServiceEntry with resolution NONE is PASSTHROUGH: ztunnel keeps the dialled address.
+  if (service.resolution === 'Passthrough')
+    return { address: dialled, port: service.passthroughTargetPorts.get(port) ?? port };
   const endpoint = (w.registry.endpoints.get(service) ?? []).find(
     (e) =>
       e.servicePortName === servicePort.name &&
       e.health === 'Healthy' &&
-      (!e.isHostname || service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB'),
+      (!e.isHostname || service.resolution === 'DNSLB' || service.resolution === 'DNSRoundRobinLB') &&
+      // ambient/services.go: internalTrafficPolicy Local is a STRICT NODE preference: only the client's node.
+      (!service.internalTrafficPolicyLocal || client.nodeName === undefined || e.nodeName === client.nodeName),
   );
   return endpoint ? { address: endpoint.address, port: endpoint.port } : undefined;
 }
@@ -254,6 +306,7 @@ function toDestination(
   address: string,
   port: number,
   host: string | undefined,
+  tls?: 'SIMPLE' | 'MUTUAL',
 ): AmbientResult {
   const pod = w.podsByIp.get(address);
   if (pod?.dataPlane.mode === 'ambient') {
@@ -273,13 +326,34 @@ function toDestination(
         [],
       );
     else
-      w.stepAt({ kind: 'ztunnel', by: 'plaintext', address, port, to: 'sidecar', pod: podRef(pod) }, senderProxy, [
-        pod.source,
-      ]);
+      w.stepAt(
+        {
+          kind: 'ztunnel',
+          by: 'plaintext',
+          address,
+          port,
+          to: 'sidecar',
+          pod: podRef(pod),
+          ...(sender.dataPlane.mode === 'gateway' ? { from: 'waypoint' as const } : {}),
+        },
+        senderProxy,
+        [pod.source],
+      );
     return { kind: 'handOff', address, port, transport: hbone ? 'mtls' : 'plaintext', from: sender, host };
   }
+  // A waypoint is not captured: it opens the connection itself, with the TLS its DestinationRule asks for.
+  const fromWaypoint = sender.dataPlane.mode === 'gateway';
   w.stepAt(
-    { kind: 'ztunnel', by: 'plaintext', address, port, to: 'noMesh', pod: pod ? podRef(pod) : undefined },
+    {
+      kind: 'ztunnel',
+      by: 'plaintext',
+      address,
+      port,
+      to: 'noMesh',
+      pod: pod ? podRef(pod) : undefined,
+      ...(fromWaypoint ? { from: 'waypoint' as const } : {}),
+      ...(tls ? { tls } : {}),
+    },
     senderProxy,
     pod ? [pod.source] : [],
   );
@@ -293,7 +367,7 @@ function toDestination(
       address,
       port,
       to: pod ? { pod: podRef(pod) } : { external: address },
-      transport: 'plaintext',
+      transport: tls ? 'tls' : 'plaintext',
     },
     sources: pod ? [pod.source] : [],
   };

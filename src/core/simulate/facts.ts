@@ -336,6 +336,9 @@ export type StepFact =
       port: number;
       to: 'external' | 'sidecar' | 'noMesh';
       pod: string | undefined;
+      /** A waypoint sends it (not ztunnel), originating TLS when `tls` is set. */
+      from?: 'waypoint';
+      tls?: 'SIMPLE' | 'MUTUAL';
     }
   /** Ambient: the destination's ztunnel takes the connection (HBONE on 15008, or plaintext on 15006). */
   | { kind: 'ztunnel'; by: 'inbound'; pod: string; port: number; hbone: boolean; principal: string | undefined }
@@ -365,13 +368,26 @@ export type StepFact =
       why: 'sourceNotInMesh' | 'ingressWithoutLabel' | 'sidecarClient';
       waypoint: string;
       service: string;
+      /** ingressWithoutLabel: the Service has the label but no address, so the gateway cannot use the waypoint. */
+      headless?: true;
     }
   | { kind: 'outcome'; outcome: Outcome; status: number | null; flags: string; end: EndFact };
 
 /** Why the request ended where it did. Failure reasons are literals a user can search for. */
 export type EndFact =
   | { reason: 'DNS_FAILURE'; answer: DnsAnswer }
-  | { reason: 'KUBE_PROXY_NO_ENDPOINT'; address: string; port: number; service: string }
+  | {
+      reason: 'KUBE_PROXY_NO_ENDPOINT';
+      address: string;
+      port: number;
+      service: string;
+      /** ztunnel (not kube-proxy) found no endpoint. */
+      by?: 'ztunnel';
+      /** ztunnel sends to this waypoint (namespace/name), which has no ready pod; `service` is its Service. */
+      waypoint?: string;
+      /** internalTrafficPolicy Local: ztunnel looked on the client's node only. */
+      nodeLocal?: boolean;
+    }
   | {
       reason: 'PEER_WITHOUT_SIDECAR';
       address: string;

@@ -7,6 +7,7 @@ import { discoveryView } from '../model/discovery.ts';
 import { listenerProtocolOf } from '../registry/protocol.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { buildRegistry, type Registry, type Service } from '../registry/registry.ts';
+import { waypointOfPod } from '../ambient/binding.ts';
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
 import { authorize, type AuthzDecision, type AuthzRequest } from '../security/authorization.ts';
@@ -948,6 +949,8 @@ function arrive(tracer: Tracer, delivery: Delivery, depth: number): Terminal {
   if (pod && pod.proxy.kind === 'gateway' && depth < 6) {
     return gatewayHop(tracer, pod, delivery.port, delivery.transport, depth + 1);
   }
+  const viaWaypoint = pod ? ingressThroughWaypoint(tracer, pod, delivery, depth) : undefined;
+  if (viaWaypoint) return viaWaypoint;
   // A pod's own connection to itself that Envoy did not send stays on `lo` and never passes PREROUTING, where the
   // inbound redirect is (tools/istio-iptables/pkg/capture/run.go: ISTIO_INBOUND): the application gets it as sent.
   const toSelf = delivery.via === 'direct' && delivery.transport.from === pod;
@@ -1052,6 +1055,52 @@ function afterAmbient(tracer: Tracer, result: AmbientResult, depth: number): Ter
 }
 
 /**
+ * A gateway (not a waypoint) sends a Service's connections to the Service's waypoint when the Service, else its
+ * namespace, has istio.io/ingress-use-waypoint=true and the Service has an address, whatever runs in its pods
+ * (xds/endpoints/endpoint_builder.go: findServiceWaypoint; ambient/services.go: ingressUseWaypointFromLabels, a Go
+ * bool). Its CONNECT names the Service's VIP and port, which the waypoint routes on.
+ */
+function ingressThroughWaypoint(
+  tracer: Tracer,
+  pod: PodModel,
+  delivery: Delivery,
+  depth: number,
+): Terminal | undefined {
+  const sender = delivery.transport.from;
+  if (!sender || sender.dataPlane.mode !== 'gateway' || waypointOfPod(tracer.model, sender)) return undefined;
+  const service = delivery.host
+    ? tracer.registry.services.find((s) => s.hostname === delivery.host && s.registry === 'Kubernetes')
+    : undefined;
+  if (!service || service.clusterIPs.length === 0) return undefined;
+  const model = tracer.model.services.find((s) => s.name === service.name && s.namespace === service.namespace);
+  if (!model) return undefined;
+  const ingressLabel =
+    model.labels.get('istio.io/ingress-use-waypoint') ??
+    tracer.model.namespaces.get(model.namespace)?.labels.get('istio.io/ingress-use-waypoint');
+  if (!['1', 't', 'T', 'true', 'TRUE', 'True'].includes(ingressLabel ?? '')) return undefined;
+  const { pod: waypointPod, waypoint } = waypointChoice(tracer.model, {
+    kind: 'service',
+    namespace: model.namespace,
+    labels: model.labels,
+  });
+  if (!waypointPod || !waypoint) return undefined;
+  const servicePortName = tracer.registry.endpoints
+    .get(service)
+    ?.find((e) => e.address === pod.ip && e.port === delivery.port)?.servicePortName;
+  const servicePort = service.ports.find((p) => p.name === servicePortName)?.port ?? delivery.port;
+  const result = throughWaypoint(
+    tracer,
+    proxyName(sender),
+    waypointPod,
+    waypoint,
+    service,
+    { address: service.defaultAddress, port: servicePort },
+    sender,
+  );
+  return afterAmbient(tracer, result, Math.max(depth, 6));
+}
+
+/**
  * A connection from a sidecar, a gateway or outside the mesh reaches an ambient pod: its ztunnel takes it (HBONE from
  * a proxy, plaintext otherwise). Such clients do not go through the destination's waypoint
  * (istio.io docs/ambient/usage/waypoint: only ztunnel clients, and ingress gateways with
@@ -1066,11 +1115,7 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
   const model =
     service && tracer.model.services.find((s) => s.name === service.name && s.namespace === service.namespace);
   if (model) {
-    const {
-      choice,
-      pod: waypointPod,
-      waypoint,
-    } = waypointChoice(tracer.model, {
+    const { choice } = waypointChoice(tracer.model, {
       kind: 'service',
       namespace: model.namespace,
       labels: model.labels,
@@ -1082,34 +1127,18 @@ function ambientArrival(tracer: Tracer, pod: PodModel, delivery: Delivery): Term
           : senderMode === 'sidecar'
             ? 'sidecarClient'
             : 'sourceNotInMesh';
-      // An ingress gateway uses the Service's waypoint only when the Service (else its namespace) says so
-      // (pilot/pkg/serviceregistry/ambient/services.go: ingressUseWaypointFromLabels, a Go bool).
-      const ingressLabel =
-        model.labels.get('istio.io/ingress-use-waypoint') ??
-        tracer.model.namespaces.get(model.namespace)?.labels.get('istio.io/ingress-use-waypoint');
-      const ingressUsesWaypoint =
-        why === 'ingressWithoutLabel' && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(ingressLabel ?? '');
-      if (ingressUsesWaypoint && waypointPod && waypoint && sender) {
-        // The gateway's endpoints for the Service are the waypoint's (xds/endpoints/endpoint_builder.go:
-        // findServiceWaypoint); its CONNECT names the Service's VIP and port, which the waypoint routes on.
-        const servicePortName = tracer.registry.endpoints
-          .get(service)
-          ?.find((e) => e.address === pod.ip && e.port === delivery.port)?.servicePortName;
-        const servicePort = service.ports.find((p) => p.name === servicePortName)?.port ?? delivery.port;
-        const result = throughWaypoint(
-          tracer,
-          proxyName(sender),
-          waypointPod,
-          waypoint,
-          service,
-          { address: service.defaultAddress, port: servicePort },
-          sender,
-        );
-        return afterAmbient(tracer, result, 6);
-      }
-      tracer.step({ kind: 'waypointBypass', why, waypoint: choice.waypoint, service: service.hostname }, undefined, [
-        model.source,
-      ]);
+      const headless = why === 'ingressWithoutLabel' && service.clusterIPs.length === 0;
+      tracer.step(
+        {
+          kind: 'waypointBypass',
+          why,
+          waypoint: choice.waypoint,
+          service: service.hostname,
+          ...(headless ? { headless } : {}),
+        },
+        undefined,
+        [model.source],
+      );
     }
   }
   // A sidecar or gateway sends HBONE to an ambient endpoint (pilot/pkg/networking/core/cluster_tls.go:

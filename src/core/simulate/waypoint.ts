@@ -6,7 +6,8 @@
 import type { WaypointModel } from '../ambient/types.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service } from '../registry/registry.ts';
-import { authorizeAtWaypoint } from '../security/authorization.ts';
+import { attachesToWaypoint, authorizeAtWaypoint } from '../security/authorization.ts';
+import { authenticateWith, type JwtIdentity } from '../security/requestAuthentication.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import type { ProxyConfig, Route } from '../xds/types.ts';
 import { ENCAP, MAIN_INTERNAL } from '../xds/waypoint.ts';
@@ -54,7 +55,14 @@ export interface WaypointWalker {
 /** How the waypoint ended the request, or the endpoint it forwards to (over HBONE, by the caller). */
 export type WaypointResult =
   | { kind: 'end'; outcome: Outcome; status: number | null; flags: string; end: EndFact; sources: ObjectSource[] }
-  | { kind: 'forward'; address: string; port: number; host: string | undefined };
+  | {
+      kind: 'forward';
+      address: string;
+      port: number;
+      host: string | undefined;
+      /** The waypoint originates TLS (a DestinationRule's SIMPLE or MUTUAL). */
+      tls?: 'SIMPLE' | 'MUTUAL';
+    };
 
 const ALPN: Record<string, string> = { http: 'http/1.1', http2: 'h2c', grpc: 'h2c' };
 
@@ -135,26 +143,45 @@ export function waypointHop(
   // listener_waypoint.go: buildWaypointHTTPFilters — RBAC runs before the router; the principal is the identity the
   // HBONE tunnel carries.
   const principal = `${w.model.meshConfig.trustDomain}/ns/${source.namespace}/sa/${source.serviceAccount}`;
-  const decision = authorizeAtWaypoint(
-    w.model,
-    waypointPod,
-    waypoint,
-    service ? { name: service.name, namespace: service.namespace, registry: service.registry } : undefined,
-    {
-      principal,
-      sourceIp: source.ip,
-      port: target.port,
-      http:
-        onHttpChain && http
-          ? {
-              host: w.hostHeader(),
-              method: w.request.method,
-              path: w.request.path,
-              headers: new Map(Object.entries(w.request.headers)),
-            }
-          : undefined,
-    },
-  );
+  const attachTarget = service
+    ? { name: service.name, namespace: service.namespace, registry: service.registry }
+    : undefined;
+  // listener_waypoint.go: buildWaypointHTTPFilters — the JWT filter of the RequestAuthentications attached to the
+  // Service or the waypoint (authn.NewBuilderForService, by targetRefs) runs before RBAC.
+  let jwt: JwtIdentity | undefined;
+  if (onHttpChain && http) {
+    const root = w.model.meshConfig.rootNamespace;
+    const attached = (w.model.istio.get('RequestAuthentication') ?? []).filter((p) =>
+      attachesToWaypoint(p, waypoint, attachTarget, root),
+    );
+    const outcome = authenticateWith(
+      attached,
+      requestHeaders(w.request, w.hostHeader()),
+      w.request.path,
+      Date.now() / 1000,
+    );
+    for (const note of outcome.notes) w.assume({ kind: 'authorization', note: `JWT: ${note}.` });
+    if (outcome.kind === 'rejected') {
+      refuse(401, '-', `jwt_authn_access_denied{${outcome.message.replace(/\s/g, '_')}}`);
+      return end('denied', 401, '-', { reason: 'JWT_REJECTED', message: outcome.message }, outcome.policies);
+    }
+    if (outcome.kind === 'accepted') jwt = outcome.identity;
+  }
+  const decision = authorizeAtWaypoint(w.model, waypointPod, waypoint, attachTarget, {
+    ...(jwt ? { jwt } : {}),
+    principal,
+    sourceIp: source.ip,
+    port: target.port,
+    http:
+      onHttpChain && http
+        ? {
+            host: w.hostHeader(),
+            method: w.request.method,
+            path: w.request.path,
+            headers: new Map(Object.entries(w.request.headers)),
+          }
+        : undefined,
+  });
   for (const note of decision.notes) w.assume({ kind: 'authorization', note });
   w.stepAt(
     {
@@ -164,6 +191,7 @@ export function waypointHop(
       principal,
       at: 'waypoint',
       ...(onHttpChain && http && w.changedRequest() ? { changedRequest: w.changedRequest() } : {}),
+      ...(jwt ? { requestPrincipal: jwt.principal } : {}),
     },
     proxy,
     decision.policy ? [decision.policy] : [],
@@ -351,6 +379,7 @@ export function waypointHop(
     );
   }
   const endpoint = `${picked.address}:${picked.port}`;
+  const originated = cluster.tls.mode === 'SIMPLE' || cluster.tls.mode === 'MUTUAL' ? cluster.tls.mode : undefined;
   w.stepAt(
     {
       kind: 'endpoint',
@@ -360,7 +389,7 @@ export function waypointHop(
       healthy: healthy.length,
       total: all.length,
       loadBalancer: cluster.loadBalancer,
-      transport: 'mtls',
+      transport: picked.mtls ? 'mtls' : originated ? 'tls' : 'plaintext',
       endpoints: all.map((e) => ({
         address: `${e.address}:${e.port}`,
         state: e === picked ? 'chosen' : e.health === 'HEALTHY' ? 'healthy' : 'unhealthy',
@@ -373,5 +402,11 @@ export function waypointHop(
   hop.endpoint = endpoint;
   fact.endpoint = endpoint;
   log(undefined, cluster.name, `envoy://connect_originate/${endpoint}`);
-  return { kind: 'forward', address: picked.address, port: picked.port, host: cluster.service };
+  return {
+    kind: 'forward',
+    address: picked.address,
+    port: picked.port,
+    host: cluster.service,
+    ...(originated ? { tls: originated } : {}),
+  };
 }

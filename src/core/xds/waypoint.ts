@@ -6,6 +6,7 @@
  * hand the request to `connect_originate`, which opens HBONE to the chosen endpoint.
  */
 import { bindWaypoint, serviceLabels, waypointIndex } from '../ambient/binding.ts';
+import { acceptsHbone } from '../ambient/enrolment.ts';
 import type { WaypointModel } from '../ambient/types.ts';
 import { field, isRecord } from '../manifest/parse.ts';
 import { hostMatches } from '../model/host.ts';
@@ -21,11 +22,12 @@ import {
 } from '../registry/registry.ts';
 import { buildSidecarScope, type ScopeInputs } from '../scope/sidecarScope.ts';
 import type { VirtualService } from '../scope/virtualServices.ts';
-import { buildClusters } from './clusters.ts';
+import { buildClusters, effectiveTrafficPolicy } from './clusters.ts';
 import { endpointsForPort, weightedDestinationClusters, type ProxyContext } from './context.ts';
 import { buildRoutesForVirtualService, singleClusterRoute, translateRouteMatch } from './routes.ts';
 import type {
   Cluster,
+  ClusterTls,
   ClusterLoadAssignment,
   FilterChain,
   Listener,
@@ -135,6 +137,28 @@ interface Built {
   endpoints: ClusterLoadAssignment[];
 }
 
+/**
+ * cluster_waypoint.go: buildWaypointTLSContext — a DestinationRule's SIMPLE or MUTUAL makes the waypoint originate
+ * TLS (inside the HBONE tunnel for a mesh endpoint, directly to one outside it); ISTIO_MUTUAL and DISABLE change
+ * nothing.
+ */
+function waypointClusterTls(policy: Readonly<Record<string, unknown>> | undefined): ClusterTls {
+  const tls = field(policy, 'tls');
+  const mode = field(tls, 'mode');
+  const sni = field(tls, 'sni');
+  if (mode === 'SIMPLE' || mode === 'MUTUAL')
+    return {
+      mode,
+      reason: `the DestinationRule sets tls.mode ${mode}: the waypoint originates TLS to the endpoint`,
+      sni: typeof sni === 'string' ? sni : undefined,
+    };
+  return {
+    mode: 'ISTIO_MUTUAL',
+    reason: `through ${CONNECT_ORIGINATE}: HBONE (mTLS, HTTP/2 CONNECT) to the endpoint's port 15008`,
+    sni: undefined,
+  };
+}
+
 const special = (name: string, type: Cluster['type'], reason: string): Cluster => ({
   name,
   type,
@@ -162,6 +186,11 @@ export function buildWaypointProxyConfig(
     clusterDomain: inputs.clusterDomain,
   };
   const targets = waypointTargets(inputs.model, inputs.registry, waypoint);
+  const podsByIp = new Map(inputs.model.pods.filter((p) => p.ip !== '').map((p) => [p.ip, p]));
+  const hboneEndpoint = (address: string) => {
+    const target = podsByIp.get(address);
+    return target !== undefined && (target.dataPlane.mode === 'ambient' || acceptsHbone(inputs.model, target));
+  };
   const served = new Map(targets.services.map((s) => [s.hostname, s]));
   const out: Built = { listeners: [], routes: [], clusters: [], endpoints: [] };
   const outboundNeeded = new Set<string>();
@@ -250,11 +279,7 @@ export function buildWaypointProxyConfig(
             service: service.hostname,
             port: port.port,
             subset: subset?.name,
-            tls: {
-              mode: 'ISTIO_MUTUAL',
-              reason: `through ${CONNECT_ORIGINATE}: HBONE (mTLS, HTTP/2 CONNECT) to the endpoint's port 15008`,
-              sni: undefined,
-            },
+            tls: waypointClusterTls(effectiveTrafficPolicy(rule, subset?.name, port.port)),
             loadBalancer: type === 'ORIGINAL_DST' ? 'CLUSTER_PROVIDED' : 'LEAST_REQUEST',
             destinationRule: drSource,
             sources: [service.source, ...(drSource ? [drSource] : [])],
@@ -268,7 +293,8 @@ export function buildWaypointProxyConfig(
                 address: e.address,
                 port: e.port,
                 health: e.health === 'Healthy' ? 'HEALTHY' : 'UNHEALTHY',
-                mtls: true,
+                // endpoint_builder.go: buildEnvoyLbEndpoint — HBONE only to a workload that takes it.
+                mtls: hboneEndpoint(e.address),
                 labels: e.labels,
                 workload: e.workload,
                 podName: e.podName,
