@@ -209,6 +209,12 @@ function listener(fact: Fact<'listener'>, proxy: string): StepWords {
         `${at} has its own listener: ` +
         `${services.length > 0 ? `built for ${services.join(', ')}` : 'a per-address listener'}.`;
       break;
+    case 'boundToPort':
+      detail =
+        `The sidecar binds ${fact.listener} itself (a Sidecar egress listener with captureMode NONE or a bind, or a ` +
+        `proxy without iptables), so the application's connection to ${at} lands on Envoy with no redirect` +
+        `${services.length > 0 ? `; built for ${services.join(', ')}` : ''}.`;
+      break;
     case 'wildcard': {
       const listed = `${services.slice(0, 6).join(', ')}${services.length > 6 ? ', …' : ''}`;
       detail =

@@ -180,7 +180,8 @@ export type StepFact =
   | { kind: 'listener'; by: 'gatewayPod'; address: string; port: number }
   | {
       kind: 'listener';
-      by: 'virtualOutbound' | 'gateway' | 'exactAddress' | 'wildcard';
+      /** `boundToPort`: the sidecar binds this listener itself and the application connects to it, no redirect. */
+      by: 'virtualOutbound' | 'gateway' | 'exactAddress' | 'wildcard' | 'boundToPort';
       listener: string;
       address: string;
       port: number;

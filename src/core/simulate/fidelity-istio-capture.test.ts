@@ -652,3 +652,74 @@ describe('in words', () => {
     expect(admin.trace.steps.at(-1)?.detail).toMatch(/forwards the connection to 10.1.0.9:15000.*localhost only/);
   });
 });
+
+describe('egress listeners the sidecar binds itself (listener.go: buildSidecarOutboundListeners, bindToPort)', () => {
+  // The istio.io Sidecar reference: an app without iptables reaches mysql.foo.com by connecting to 127.0.0.1:3306.
+  const mysql = istio(
+    'ServiceEntry',
+    'mysql',
+    'app',
+    'hosts: [mysql.foo.com]\nports: [{number: 3306, name: tcp-mysql, protocol: TCP}]\nresolution: DNS\n' +
+      'location: MESH_EXTERNAL',
+  );
+  const sidecar = (egress: string) =>
+    istio('Sidecar', 'client', 'app', `workloadSelector: {labels: {app: client}}\negress:\n${egress}`);
+  const tcpTo = (text: string, address: string, port: number) =>
+    simulateScenario(text, { from: 'app/client', to: address, port, protocol: 'tcp' });
+
+  it('captureMode NONE, bind 127.0.0.1: the application connects to 127.0.0.1:3306 and reaches mysql.foo.com', () => {
+    const text = scenario({
+      extra: [
+        mysql,
+        sidecar(
+          '- port: {number: 3306, protocol: TCP, name: egressmysql}\n  captureMode: NONE\n  bind: 127.0.0.1\n' +
+            '  hosts: ["*/mysql.foo.com"]\n- hosts: ["*/*"]',
+        ),
+      ],
+    });
+    const listener = proxyConfigFor(text, 'app/client').listeners.find((l) => l.name === '127.0.0.1_3306');
+    expect(listener).toMatchObject({ address: '127.0.0.1', port: 3306, bindToPort: true, kind: 'outbound' });
+    const t = tcpTo(text, '127.0.0.1', 3306);
+    expect(outboundCapture(t)).toEqual({ captured: false, rule: 'localhost' });
+    expect(factOf(t, 'listener')).toMatchObject({ by: 'boundToPort', listener: '127.0.0.1_3306' });
+    expect(t.hops[0]).toMatchObject({
+      proxy: 'app/client',
+      listener: '127.0.0.1_3306',
+      cluster: 'outbound|3306||mysql.foo.com',
+    });
+  });
+
+  it('captureMode NONE without a bind binds to 127.0.0.1; with the default capture mode nothing listens there', () => {
+    const bound = scenario({
+      extra: [
+        mysql,
+        sidecar('- port: {number: 3306, protocol: TCP, name: egressmysql}\n  captureMode: NONE\n  hosts: ["*/*"]'),
+      ],
+    });
+    expect(tcpTo(bound, '127.0.0.1', 3306).hops[0]).toMatchObject({ listener: '127.0.0.1_3306' });
+    const captured = scenario({
+      extra: [mysql, sidecar('- port: {number: 3306, protocol: TCP, name: egressmysql}\n  hosts: ["*/*"]')],
+    });
+    const names = proxyConfigFor(captured, 'app/client').listeners.map((l) => l.name);
+    expect(names).not.toContain('127.0.0.1_3306');
+    const t = tcpTo(captured, '127.0.0.1', 3306);
+    expect(t.hops).toEqual([]);
+    expect(callResult(t).outcome).not.toBe('routed');
+  });
+
+  it('a proxy without iptables (interceptionMode NONE) binds every outbound listener to 127.0.0.1', () => {
+    const text = scenario({ client: { 'sidecar.istio.io/interceptionMode': 'NONE' } });
+    const names = proxyConfigFor(text, 'app/client').listeners.map((l) => l.name);
+    expect(names).toContain('127.0.0.1_80');
+    expect(names).not.toContain('0.0.0.0_80');
+    const t = simulateScenario(text, {
+      from: 'app/client',
+      to: 'http://127.0.0.1/',
+      port: 80,
+      protocol: 'http',
+      headers: { host: 'server.app.svc.cluster.local' },
+    });
+    expect(t.hops[0]).toMatchObject({ listener: '127.0.0.1_80', cluster: 'outbound|80||server.app.svc.cluster.local' });
+    expect(callResult(t)).toEqual({ outcome: 'routed', status: 200, responseFlags: '-' });
+  });
+});

@@ -710,7 +710,22 @@ function outboundFromClient(tracer: Tracer, client: PodModel, address: string): 
     client,
     [client.source],
   );
-  if (!capture.captured) return directDelivery(tracer, client, address, port, 0);
+  if (!capture.captured) {
+    // A listener the sidecar binds itself (a Sidecar egress listener with captureMode NONE, or a proxy without
+    // iptables) takes what the application sends to its address and port, with no redirect (listener.go).
+    const bound = boundOutboundListener(tracer, client, address, port);
+    if (!bound) return directDelivery(tracer, client, address, port, 0);
+    return proxyHop(
+      tracer,
+      client,
+      tracer.proxyConfig(client).config,
+      'outbound',
+      address,
+      port,
+      applicationTransport(tracer, client),
+      0,
+    );
+  }
   const { config } = tracer.proxyConfig(client);
   const transport: Transport = {
     kind: TLS_PROTOCOLS.has(protocol) ? 'tls' : 'plaintext',
@@ -719,6 +734,32 @@ function outboundFromClient(tracer: Tracer, client: PodModel, address: string): 
     sni: TLS_PROTOCOLS.has(protocol) ? tracer.request.sni : undefined,
   };
   return proxyHop(tracer, client, config, 'outbound', address, port, transport, 0);
+}
+
+/** An outbound listener of the client's sidecar bound for real to this local address and port. */
+function boundOutboundListener(tracer: Tracer, client: PodModel, address: string, port: number): Listener | undefined {
+  if (client.proxy.kind !== 'sidecar') return undefined;
+  const local = isLoopback(address) || address === client.ip;
+  return tracer
+    .proxyConfig(client)
+    .config.listeners.find(
+      (l) =>
+        l.kind === 'outbound' &&
+        l.bindToPort &&
+        l.port === port &&
+        (l.address === address || (local && l.address === '0.0.0.0')),
+    );
+}
+
+/** What the application sends, as it leaves the application: TLS when it speaks TLS itself. */
+function applicationTransport(tracer: Tracer, client: PodModel): Transport {
+  const tls = TLS_PROTOCOLS.has(tracer.request.protocol);
+  return {
+    kind: tls ? 'tls' : 'plaintext',
+    why: { by: 'application' },
+    from: client,
+    sni: tls ? tracer.request.sni : undefined,
+  };
 }
 
 /**
@@ -1249,9 +1290,11 @@ function proxyHop(
           ? 'virtualOutbound'
           : listener.kind === 'gateway'
             ? 'gateway'
-            : listener.address === address
-              ? 'exactAddress'
-              : 'wildcard',
+            : listener.kind === 'outbound' && listener.bindToPort
+              ? 'boundToPort'
+              : listener.address === address
+                ? 'exactAddress'
+                : 'wildcard',
       listener: listener.name,
       address,
       port,

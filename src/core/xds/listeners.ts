@@ -35,6 +35,8 @@ interface ListenerEntry {
   dropped: Array<{ hostname: string; reason: string }>;
   /** The first chain of each distinct match, made when another service's chains are merged in. */
   chainsByMatch?: Map<string, FilterChain>;
+  /** Envoy binds the address and port itself (captureMode NONE): the application connects to it directly. */
+  bindToPort?: boolean;
 }
 
 const passthroughCluster = unknownDestinationCluster;
@@ -287,7 +289,7 @@ function addServicePort(
   listeners: Map<string, ListenerEntry>,
   service: Service,
   port: { port: number; protocol: Protocol },
-  bindOverride: { bind: string; cidrs?: string[] } | undefined,
+  bindOverride: { bind: string; cidrs?: string[]; bindToPort?: boolean } | undefined,
   vses: readonly VirtualService[],
   ctx: ProxyContext,
 ): void {
@@ -378,6 +380,7 @@ function addServicePort(
         locked: false,
         services: [...(current?.services ?? []), service.hostname],
         dropped: current?.dropped ?? [],
+        ...(bindOverride?.bindToPort || current?.bindToPort ? { bindToPort: true } : {}),
       });
       return;
     case 'http-over-tcp':
@@ -413,16 +416,23 @@ function conflictsWithReservedListener(port: number, protocol: Protocol, bind: s
 export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
   const listeners = new Map<string, ListenerEntry>();
   for (const egress of ctx.scope.egressListeners) {
-    const bind = egress.bind && egress.captureMode !== 'NONE' ? egress.bind : undefined;
+    // listener.go: buildSidecarOutboundListeners — a proxy without iptables, an egress listener with captureMode NONE
+    // or one bound to a unix socket binds its listeners for real: to its bind, else to 127.0.0.1.
+    const bindToPort =
+      ctx.pod.proxy.interceptionMode === 'NONE' ||
+      egress.captureMode === 'NONE' ||
+      (egress.bind?.startsWith('unix://') ?? false);
+    const bind = egress.bind || (bindToPort ? '127.0.0.1' : undefined);
+    const override = bind ? { bind, ...(bindToPort ? { bindToPort } : {}) } : undefined;
     if (egress.port) {
       const listenPort = { port: egress.port.number, protocol: egress.port.protocol ?? 'Unsupported' };
       if (conflictsWithReservedListener(listenPort.port, listenPort.protocol, bind)) continue;
       for (const service of egress.services)
-        addServicePort(listeners, service, listenPort, bind ? { bind } : undefined, egress.virtualServices, ctx);
+        addServicePort(listeners, service, listenPort, override, egress.virtualServices, ctx);
       continue;
     }
     for (const entry of listeners.values()) entry.locked = true;
-    addCatchAllEgress(listeners, egress, bind, ctx);
+    addCatchAllEgress(listeners, egress, override, ctx);
   }
   return [...listeners.values()].map((entry) => finalizeListener(entry, ctx));
 }
@@ -430,9 +440,10 @@ export function buildOutboundListeners(ctx: ProxyContext): Listener[] {
 function addCatchAllEgress(
   listeners: Map<string, ListenerEntry>,
   egress: EgressListener,
-  bind: string | undefined,
+  override: { bind: string; bindToPort?: boolean } | undefined,
   ctx: ProxyContext,
 ): void {
+  const bind = override?.bind;
   for (const service of egress.services) {
     const address = serviceAddressForProxy(service, ctx.pod);
     for (const port of service.ports) {
@@ -457,7 +468,7 @@ function addCatchAllEgress(
         }
         continue;
       }
-      addServicePort(listeners, service, port, bind ? { bind } : undefined, egress.virtualServices, ctx);
+      addServicePort(listeners, service, port, override, egress.virtualServices, ctx);
     }
   }
 }
@@ -476,7 +487,7 @@ function finalizeListener(entry: ListenerEntry, ctx: ProxyContext): Listener {
     address: entry.bind,
     port: entry.port,
     kind: 'outbound',
-    bindToPort: false,
+    bindToPort: entry.bindToPort ?? false,
     protocol: protocol === 'NONE' ? 'TCP' : protocol,
     filterChains: chains,
     defaultFilterChain: matchAll
