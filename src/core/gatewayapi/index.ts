@@ -27,6 +27,7 @@ export function gatewayApiModel(
   sourceOf: (object: ManifestObject) => ObjectSource,
   clusterDomain: string,
   mesh: MeshConfig,
+  secrets: readonly ManifestObject[] = [],
 ): GatewayApiModel {
   const items = objects.flatMap((object, order) =>
     isGatewayApiObject(object) ? [{ object, reader: readerOf(object), source: sourceOf(object), order }] : [],
@@ -46,6 +47,16 @@ export function gatewayApiModel(
       else if (WORKLOAD_KINDS.has(object.kind)) existing.workloads.add(key);
     }
   const deployment = gatewayDeployments(gateways, existing, mesh);
+  // The keys of the Secrets in the manifests that hold a value, to check certificateRefs against.
+  const secretKeys = new Map<string, string[]>();
+  if (gateways.length > 0)
+    for (const secret of secrets) {
+      const reader = readerOf(secret);
+      const keys = ['data', 'stringData'].flatMap((key) =>
+        [...reader.stringMap([key])].filter(([, value]) => value !== '').map(([name]) => name),
+      );
+      secretKeys.set(`${secret.namespace ?? 'default'}/${secret.name}`, keys);
+    }
   return {
     deployment,
     owns: isGatewayApiObject,
@@ -59,6 +70,7 @@ export function gatewayApiModel(
           serviceEntries: istio.get('ServiceEntry') ?? [],
           virtualServices: istio.get('VirtualService') ?? [],
           clusterDomain,
+          secretKeys: (namespace, name) => secretKeys.get(`${namespace}/${name}`),
         },
         gateways,
       );

@@ -94,6 +94,8 @@ export interface GatewayApiInputs {
   /** VirtualServices written by the user, to warn where an HTTPRoute and a VirtualService claim one host. */
   virtualServices: readonly IstioConfigModel[];
   clusterDomain: string;
+  /** The keys with a value of a Secret in the manifests; undefined when the manifests do not hold it. */
+  secretKeys?: (namespace: string, name: string) => readonly string[] | undefined;
 }
 
 /** The class of a Gateway and its controller: a GatewayClass in the manifests, else one istiod creates itself. */
@@ -218,6 +220,7 @@ function condition(
 /** The Istio Gateways made from a Gateway API Gateway, one per listener (gateway_collection.go: GatewayCollection). */
 /** Whether a ReferenceGrant lets Gateways in `from` use the Secret (or ConfigMap) `name` in `to` (references.go). */
 type SecretAllowed = (fromKind: string, from: string, to: string, name: string, kind?: string) => boolean;
+type SecretKeys = NonNullable<GatewayApiInputs['secretKeys']>;
 interface TlsError {
   error: { reason: string; message: string };
 }
@@ -235,6 +238,7 @@ function terminateTls(
   path: FieldPath,
   port: number,
   secretAllowed: SecretAllowed,
+  secretKeys: SecretKeys,
 ): Record<string, unknown> | TlsError {
   const option = field(field(field(gateway.reader.get(path), 'tls'), 'options'), 'gateway.istio.io/tls-terminate-mode');
   if (option === 'ISTIO_SIMPLE') return { mode: 'SIMPLE', credentialName: 'builtin://' };
@@ -247,7 +251,7 @@ function terminateTls(
     };
   // conversion.go: buildTLS, buildSecretReference — only core Secrets, across namespaces only with a ReferenceGrant;
   // the listener is not programmed (istiod makes no server) when no reference is usable. Whether the Secret exists
-  // and holds a certificate is not checked: exports often leave Secrets out.
+  // and holds a certificate is checked only when the manifests hold the Secret: exports often leave Secrets out.
   let error: { reason: string; message: string } | undefined;
   const usable: string[] = [];
   for (const ref of certificateRefs) {
@@ -270,6 +274,21 @@ function terminateTls(
       error = {
         reason: 'InvalidCertificateRef',
         message: `invalid certificate reference ${String(group)}/${String(kind)}/${name}, only secret is allowed`,
+      };
+      continue;
+    }
+    // conversion.go: buildSecretReference; credentials/kube/secrets.go: ExtractCertInfo — cert and key, or tls.crt and
+    // tls.key, both with a value.
+    const keys = secretKeys(namespace, name);
+    if (
+      keys !== undefined &&
+      !['cert', 'tls.crt'].some((c, i) => keys.includes(c) && keys.includes(['key', 'tls.key'][i] ?? ''))
+    ) {
+      error = {
+        reason: 'InvalidTLS',
+        message:
+          `invalid certificate reference ${name}, found secret ${namespace}/${name}, but it has no values for ` +
+          `keys (cert and key) or (tls.crt and tls.key); found: ${keys.join(', ') || 'none'}`,
       };
       continue;
     }
@@ -329,6 +348,7 @@ function listenerGateways(
   listeners: readonly ListenerObject[],
   namespaces: ReadonlyMap<string, NamespaceModel>,
   secretAllowed: SecretAllowed,
+  secretKeys: SecretKeys,
 ): Array<{ config: IstioConfigModel; parent: ParentInfo }> {
   const out: Array<{ config: IstioConfigModel; parent: ParentInfo }> = [];
   for (const listener of listeners) {
@@ -359,7 +379,7 @@ function listenerGateways(
       const tls =
         listener.tlsMode === 'Passthrough'
           ? { mode: 'PASSTHROUGH' }
-          : terminateTls(gateway, managed.gateway, path, listener.port, secretAllowed);
+          : terminateTls(gateway, managed.gateway, path, listener.port, secretAllowed, secretKeys);
       if (isTlsError(tls)) {
         // controller.go: only programmed listeners become Istio Gateways; this one makes no listener on the gateway.
         condition(
@@ -585,6 +605,7 @@ export function istioConfigFromGatewayApi(
         owner.listeners.filter((l) => !conflicts.has(l)),
         namespaces,
         secretAllowed,
+        inputs.secretKeys ?? (() => undefined),
       );
       // gateway_collection.go: a route's parentRef names the Gateway or the ListenerSet whose listeners it attaches to.
       parentsByGateway.set(

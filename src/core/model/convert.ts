@@ -417,7 +417,14 @@ export function buildMeshModel(
   // Gateway API objects: the gateways istiod deploys get their pods and Services like workloads from templates.
   // Oldest first, where config competes.
   const created = creationOrder(objects);
-  const gatewayApi = gatewayApiModel(objects, readerOf, sourceOf, clusterDomain, meshConfig);
+  const gatewayApi = gatewayApiModel(
+    objects,
+    readerOf,
+    sourceOf,
+    clusterDomain,
+    meshConfig,
+    latest.filter((object) => object.kind === 'Secret'),
+  );
   pods.push(...gatewayApi.deployment.pods.map((pod) => ({ ...pod, needsIp: true })));
   assumptions.push(...gatewayApi.deployment.assumptions);
   // Waypoints (ambient): their pods and Services, as istiod's deployment controller makes them.
