@@ -28,9 +28,14 @@ export function gatewayApiModel(
   clusterDomain: string,
   mesh: MeshConfig,
   secrets: readonly ManifestObject[] = [],
+  rankOf: (object: ManifestObject, position: number) => number = (_, position) => position,
 ): GatewayApiModel {
-  const items = objects.flatMap((object, order) =>
-    isGatewayApiObject(object) ? [{ object, reader: readerOf(object), source: sourceOf(object), order }] : [],
+  // `order`: the rank in "oldest first", which the config istiod derives keeps (route_collections.go: the
+  // VirtualService carries the route's creationTimestamp), so the oldest of a route and a VirtualService wins a host.
+  const items = objects.flatMap((object, position) =>
+    isGatewayApiObject(object)
+      ? [{ object, reader: readerOf(object), source: sourceOf(object), order: rankOf(object, position) }]
+      : [],
   );
   const read = readGatewayApi(items);
   const namespaceLabels = new Map<string, ReadonlyMap<string, string>>();

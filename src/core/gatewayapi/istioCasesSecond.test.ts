@@ -602,3 +602,198 @@ describe('the gateway istiod deploys (gatewaycommon/deploymentcontroller.go)', (
     expect(t.hops.map((h) => h.cluster)).toContain(to('svc1.default'));
   });
 });
+
+describe('rules with several matches and filters on the way (conversion.go: createRewriteFilter)', () => {
+  const route = (name: string, rules: string, metadata = '') =>
+    httpRoute(
+      name,
+      'default',
+      `parentRefs: [{name: gw, namespace: infra}]\nhostnames: [p.example.com]\nrules:\n${rules}`,
+      metadata,
+    );
+  it('orders each match of a rule on its own against other routes’ matches', () => {
+    const text = doc(
+      apps,
+      allHttp,
+      route(
+        'old',
+        `- matches: [{path: {type: Exact, value: /a}}, {path: {type: PathPrefix, value: /}}]
+  backendRefs: [{name: svc1, port: 80}]`,
+        created('2020-01-01T00:00:00Z'),
+      ),
+      route('new', `- matches: [{path: {type: PathPrefix, value: /b}}]\n  backendRefs: [{name: svc2, port: 80}]`),
+    );
+    expect(seen(text, { to: 'http://p.example.com/a' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://p.example.com/b/x' })).toMatchObject(ok('svc2.default'));
+    expect(seen(text, { to: 'http://p.example.com/c' })).toMatchObject(ok('svc1.default'));
+  });
+  it('puts a PathPrefix of any length before a regular expression of a newer route', () => {
+    const text = doc(
+      apps,
+      allHttp,
+      route(
+        'a',
+        `- matches: [{path: {type: RegularExpression, value: "/api/.*"}}]\n  backendRefs: [{name: svc1, port: 80}]`,
+      ),
+      route('b', `- matches: [{path: {type: PathPrefix, value: /}}]\n  backendRefs: [{name: svc2, port: 80}]`),
+    );
+    expect(seen(text, { to: 'http://p.example.com/api/x' })).toMatchObject(ok('svc2.default'));
+  });
+  const rewriting = (filter: string) =>
+    doc(
+      apps,
+      allHttp,
+      route(
+        'r',
+        `- matches: [{path: {type: PathPrefix, value: /foo}}]
+  filters: [{type: URLRewrite, urlRewrite: ${filter}}]
+  backendRefs: [{name: svc1, port: 80}]`,
+      ),
+    );
+  const forwarded = (text: string, path: string) =>
+    simulateScenario(text, { from: 'infra/gw-istio', to: `http://p.example.com${path}` }).hops[0]?.forwarded;
+  it('replaces the matched prefix with another', () => {
+    expect(
+      forwarded(rewriting('{path: {type: ReplacePrefixMatch, replacePrefixMatch: /bar}}'), '/foo/x')?.path,
+    ).toEqual({
+      from: '/foo/x',
+      to: '/bar/x',
+    });
+  });
+  it('removes the matched prefix when it is replaced by /', () => {
+    expect(forwarded(rewriting('{path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}'), '/foo/x')?.path).toEqual({
+      from: '/foo/x',
+      to: '/x',
+    });
+  });
+  it('replaces the whole path with ReplaceFullPath, keeping the query', () => {
+    expect(forwarded(rewriting('{path: {type: ReplaceFullPath, replaceFullPath: /full}}'), '/foo/x?q=1')?.path).toEqual(
+      {
+        from: '/foo/x?q=1',
+        to: '/full?q=1',
+      },
+    );
+  });
+  it('rewrites the authority with hostname', () => {
+    expect(forwarded(rewriting('{hostname: backend.internal}'), '/foo')?.authority).toEqual({
+      from: 'p.example.com',
+      to: 'backend.internal',
+    });
+  });
+});
+
+describe('TCP and TLS routes on their listeners', () => {
+  const tcpRoute = (name: string, parentRefs: string, backend: string, port = 80) =>
+    object(
+      'TCPRoute',
+      name,
+      'default',
+      `parentRefs: ${parentRefs}\nrules: [{backendRefs: [{name: ${backend}, port: ${port}}]}]`,
+      '',
+      'v1alpha2',
+    );
+  const tlsRoute = (name: string, hosts: string, backend: string) =>
+    object(
+      'TLSRoute',
+      name,
+      'default',
+      `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [${hosts}]
+rules: [{backendRefs: [{name: ${backend}, port: 443}]}]`,
+      '',
+      'v1alpha2',
+    );
+  it('sends each TCP listener’s connections to the route attached by sectionName', () => {
+    const text = doc(
+      apps,
+      gateway(listener('one', 9001, 'TCP', fromAll) + listener('two', 9002, 'TCP', fromAll)),
+      tcpRoute('r1', '[{name: gw, namespace: infra, sectionName: one}]', 'svc1'),
+      tcpRoute('r2', '[{name: gw, namespace: infra, sectionName: two}]', 'svc2'),
+    );
+    expect(seen(text, { to: 'tcp://gw-istio.infra:9001' })).toMatchObject({ cluster: to('svc1.default') });
+    expect(seen(text, { to: 'tcp://gw-istio.infra:9002' })).toMatchObject({ cluster: to('svc2.default') });
+  });
+  it('passes each SNI through to the TLSRoute that names it', () => {
+    const text = doc(
+      base,
+      app('svc1', 'default', [443]),
+      app('svc2', 'default', [443]),
+      gateway(listener('tls', 443, 'TLS', `tls: {mode: Passthrough}\n${fromAll}`)),
+      tlsRoute('r1', 'one.example.com', 'svc1'),
+      tlsRoute('r2', 'two.example.com', 'svc2'),
+    );
+    expect(seen(text, { to: 'tls://gw-istio.infra:443', sni: 'one.example.com' })).toMatchObject({
+      cluster: to('svc1.default', 443),
+    });
+    expect(seen(text, { to: 'tls://gw-istio.infra:443', sni: 'two.example.com' })).toMatchObject({
+      cluster: to('svc2.default', 443),
+    });
+    expect(seen(text, { to: 'tls://gw-istio.infra:443', sni: 'three.example.com' }).cluster).toBeUndefined();
+  });
+  it('does not attach an HTTPRoute to a TLS passthrough listener', () => {
+    const text = doc(
+      apps,
+      gateway(listener('tls', 443, 'TLS', `tls: {mode: Passthrough}\n${fromAll}`)),
+      catchAll('r', 'default', 'svc1'),
+    );
+    expect(seen(text, { to: 'https://p.example.com/' }).status).not.toBe(200);
+    const found = analyzed(text).diagnostics.filter((d) => d.code === 'ROUTE_NOT_ACCEPTED');
+    expect(found.map((d) => d.message).join(' ')).toContain('NotAllowedByListeners');
+  });
+});
+
+describe('GRPCRoute matches (conversion.go: convertGRPCRoute)', () => {
+  it('matches gRPC headers along with the method', () => {
+    const text = doc(
+      apps,
+      allHttp,
+      object(
+        'GRPCRoute',
+        'g',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [p.example.com]
+rules:
+- matches: [{method: {service: pkg.Svc, method: Get}, headers: [{name: x-env, value: canary}]}]
+  backendRefs: [{name: svc2, port: 80}]
+- matches: [{method: {service: pkg.Svc}}]
+  backendRefs: [{name: svc1, port: 80}]`,
+      ),
+    );
+    expect(
+      seen(text, { to: 'http://p.example.com/pkg.Svc/Get', method: 'POST', headers: { 'x-env': 'canary' } }),
+    ).toMatchObject(ok('svc2.default'));
+    expect(seen(text, { to: 'http://p.example.com/pkg.Svc/Get', method: 'POST' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://p.example.com/other.Svc/Get', method: 'POST' })).toMatchObject(notFound);
+  });
+});
+
+// Sidecars do not merge VirtualServices: the oldest claiming a host wins
+// (httproute.go: BuildSidecarOutboundVirtualHosts), and the VirtualService istiod makes from an HTTPRoute carries the route's creationTimestamp (route_collections.go).
+describe('a mesh HTTPRoute and a VirtualService for one Service', () => {
+  const vs = (time: string) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: default, creationTimestamp: "${time}"}
+spec:
+  hosts: [svc1.default.svc.cluster.local]
+  http: [{route: [{destination: {host: svc3.default.svc.cluster.local}}]}]`;
+  const route = (time: string) =>
+    httpRoute(
+      'producer',
+      'default',
+      `parentRefs: [{group: "", kind: Service, name: svc1, port: 80}]
+rules: [{backendRefs: [{name: svc2, port: 80}]}]`,
+      created(time),
+    );
+  const text = (vsTime: string, routeTime: string) => doc(apps, curl('zeta'), vs(vsTime), route(routeTime));
+  it('follows the older VirtualService', () => {
+    expect(
+      seen(text('2020-01-01T00:00:00Z', '2024-01-01T00:00:00Z'), { from: 'zeta/curl', to: 'http://svc1.default/' }),
+    ).toMatchObject(ok('svc3.default'));
+  });
+  it('follows the older HTTPRoute', () => {
+    expect(
+      seen(text('2024-01-01T00:00:00Z', '2020-01-01T00:00:00Z'), { from: 'zeta/curl', to: 'http://svc1.default/' }),
+    ).toMatchObject(ok('svc2.default'));
+  });
+});

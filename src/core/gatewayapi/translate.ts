@@ -551,7 +551,7 @@ interface VirtualServiceDraft {
   gateway: string;
   kind: 'http' | 'tcp' | 'tls';
   exportTo: string[] | undefined;
-  parts: Array<{ order: number; rules: ConvertedRule[]; source: ObjectSource; parent: string }>;
+  parts: Array<{ order: number; created: string; rules: ConvertedRule[]; source: ObjectSource; parent: string }>;
 }
 
 /**
@@ -878,6 +878,7 @@ export function istioConfigFromGatewayApi(
         if (!draft.parts.some((p) => p.source === route.source))
           draft.parts.push({
             order: route.order,
+            created: route.created,
             rules,
             source: route.source,
             parent: `${route.kind}/${route.name}.${route.namespace}`,
@@ -893,6 +894,7 @@ export function istioConfigFromGatewayApi(
     const rules = draft.kind === 'http' ? sortHttpRules(merged) : merged;
     const first = parts[0];
     if (!first) continue;
+    const creationTime = Date.parse(first.created);
     out.push({
       kind: 'VirtualService',
       apiVersion: 'networking.istio.io/v1',
@@ -912,6 +914,7 @@ export function istioConfigFromGatewayApi(
       },
       status: undefined,
       order: first.order,
+      ...(Number.isNaN(creationTime) ? {} : { creationTime }),
       source: first.source,
       routeSources: rules.map((r) => r.source),
     });

@@ -424,6 +424,7 @@ export function buildMeshModel(
     clusterDomain,
     meshConfig,
     latest.filter((object) => object.kind === 'Secret'),
+    (object) => created.get(object) ?? -1,
   );
   pods.push(...gatewayApi.deployment.pods.map((pod) => ({ ...pod, needsIp: true })));
   assumptions.push(...gatewayApi.deployment.assumptions);
