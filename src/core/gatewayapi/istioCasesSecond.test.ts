@@ -769,7 +769,8 @@ rules:
 });
 
 // Sidecars do not merge VirtualServices: the oldest claiming a host wins
-// (httproute.go: BuildSidecarOutboundVirtualHosts), and the VirtualService istiod makes from an HTTPRoute carries the route's creationTimestamp (route_collections.go).
+// (httproute.go: BuildSidecarOutboundVirtualHosts), and the VirtualService istiod makes from an HTTPRoute carries the
+// route's creationTimestamp (route_collections.go).
 describe('a mesh HTTPRoute and a VirtualService for one Service', () => {
   const vs = (time: string) => `apiVersion: networking.istio.io/v1
 kind: VirtualService
