@@ -798,3 +798,74 @@ rules: [{backendRefs: [{name: svc2, port: 80}]}]`,
     ).toMatchObject(ok('svc2.default'));
   });
 });
+
+describe('more attachment rules (gatewaycommon: GenerateSupportedKinds; conversion.go: referenceAllowed)', () => {
+  it('keeps the supported kinds of a listener that also lists a kind its protocol cannot carry', () => {
+    const text = doc(
+      apps,
+      gateway(
+        listener(
+          'http',
+          80,
+          'HTTP',
+          'allowedRoutes: {namespaces: {from: All}, kinds: [{kind: HTTPRoute}, {kind: TCPRoute}]}',
+        ),
+      ),
+      catchAll('r', 'default', 'svc1'),
+    );
+    expect(seen(text, { to: 'http://p.example.com/' })).toMatchObject(ok('svc1.default'));
+  });
+  it('looks for a parent Gateway in the route’s own namespace when the parentRef names none', () => {
+    const text = doc(
+      apps,
+      allHttp,
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw}]\nhostnames: [p.example.com]\nrules: [{backendRefs: [{name: svc1, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://p.example.com/' })).toMatchObject(notFound);
+  });
+  it('serves a route without hostnames under each listener hostname it attaches to', () => {
+    const text = doc(
+      apps,
+      gateway(
+        listener('a', 80, 'HTTP', `hostname: a.example.com\n${fromAll}`) +
+          listener('b', 80, 'HTTP', `hostname: b.example.com\n${fromAll}`),
+      ),
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]\nrules: [{backendRefs: [{name: svc1, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { to: 'http://a.example.com/' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://b.example.com/' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://c.example.com/' })).toMatchObject(notFound);
+  });
+  it('applies a mesh route without a port to every port of the Service', () => {
+    const text = doc(
+      base,
+      app('svc1', 'default', [80, 81]),
+      app('svc2', 'default'),
+      curl('zeta'),
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{group: "", kind: Service, name: svc1}]\nrules: [{backendRefs: [{name: svc2, port: 80}]}]`,
+      ),
+    );
+    expect(seen(text, { from: 'zeta/curl', to: 'http://svc1.default:81/' })).toMatchObject(ok('svc2.default'));
+    expect(seen(text, { from: 'zeta/curl', to: 'http://svc1.default/' })).toMatchObject(ok('svc2.default'));
+  });
+  it('lets a route in the Gateway’s namespace attach to a listener of from: Same by default', () => {
+    const text = doc(
+      apps,
+      app('local', 'infra'),
+      gateway(listener('http', 80, 'HTTP')),
+      httpRoute('r', 'infra', `parentRefs: [{name: gw}]\nrules: [{backendRefs: [{name: local, port: 80}]}]`),
+    );
+    expect(seen(text, { to: 'http://anything.example.com/' })).toMatchObject(ok('local.infra'));
+  });
+});
