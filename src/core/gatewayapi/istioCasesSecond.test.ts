@@ -869,3 +869,31 @@ describe('more attachment rules (gatewaycommon: GenerateSupportedKinds; conversi
     expect(seen(text, { to: 'http://anything.example.com/' })).toMatchObject(ok('local.infra'));
   });
 });
+
+describe('mirrors as the trace shows them (conversion.go: createMirrorFilter)', () => {
+  const mirrored = (extra: string) =>
+    doc(
+      apps,
+      allHttp,
+      httpRoute(
+        'r',
+        'default',
+        `parentRefs: [{name: gw, namespace: infra}]
+hostnames: [p.example.com]
+rules:
+- filters: [{type: RequestMirror, requestMirror: {backendRef: {name: svc2, port: 80}${extra}}}]
+  backendRefs: [{name: svc1, port: 80}]`,
+      ),
+    );
+  const mirrors = (text: string) =>
+    simulateScenario(text, { from: 'infra/gw-istio', to: 'http://p.example.com/' }).hops[0]?.mirrors;
+  it('copies every request without a percentage', () => {
+    expect(mirrors(mirrored(''))).toEqual([to('svc2.default')]);
+  });
+  it('copies no request at percent 0', () => {
+    expect(mirrors(mirrored(', percent: 0'))).toBeUndefined();
+  });
+  it('copies some requests with a fraction', () => {
+    expect(mirrors(mirrored(', fraction: {numerator: 1, denominator: 2}'))).toEqual([to('svc2.default')]);
+  });
+});

@@ -111,9 +111,16 @@ function mirrorDestination(value: unknown, index: number): RouteDestination[] {
 
 /** The mirror destinations of a rule whose hosts are already expanded: `mirror`, then each `mirrors[].destination`. */
 function mirrorDestinations(raw: Readonly<Record<string, unknown>>): RouteDestination[] {
+  // route.go: MirrorPercent, MirrorPercentByPolicy — a percentage of 0 written out mirrors nothing (no mirror policy).
+  const zero = (percentage: unknown, percent?: unknown) => {
+    const value = percentage !== undefined ? field(percentage, 'value') : percent;
+    return (percentage !== undefined || percent !== undefined) && !(typeof value === 'number' && value > 0);
+  };
   return [
-    ...mirrorDestination(raw['mirror'], 0),
-    ...records(raw['mirrors']).flatMap((m, index) => mirrorDestination(m['destination'], index)),
+    ...(zero(raw['mirrorPercentage'], raw['mirrorPercent']) ? [] : mirrorDestination(raw['mirror'], 0)),
+    ...records(raw['mirrors']).flatMap((m, index) =>
+      zero(m['percentage']) ? [] : mirrorDestination(m['destination'], index),
+    ),
   ];
 }
 
