@@ -897,3 +897,32 @@ rules:
     expect(mirrors(mirrored(', fraction: {numerator: 1, denominator: 2}'))).toEqual([to('svc2.default')]);
   });
 });
+
+describe('match details (conversion.go: createHeadersMatch, createURIMatch)', () => {
+  const route = (match: string) =>
+    doc(
+      apps,
+      allHttp,
+      catchAll('r', 'default', 'svc1', match),
+      catchAll('fallback', 'default', 'svc2', '', created('2030-01-01T00:00:00Z')),
+    );
+  it('matches header names whatever their case', () => {
+    const text = route('{headers: [{name: X-Env, value: canary}]}');
+    expect(seen(text, { to: 'http://p.example.com/', headers: { 'x-env': 'canary' } })).toMatchObject(
+      ok('svc1.default'),
+    );
+    expect(seen(text, { to: 'http://p.example.com/', headers: { 'x-env': 'Canary' } })).toMatchObject(
+      ok('svc2.default'),
+    );
+  });
+  it('matches an Exact path only as written: not with a trailing slash', () => {
+    const text = route('{path: {type: Exact, value: /foo}}');
+    expect(seen(text, { to: 'http://p.example.com/foo' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://p.example.com/foo/' })).toMatchObject(ok('svc2.default'));
+  });
+  it('matches query parameters by exact value, case-sensitively', () => {
+    const text = route('{queryParams: [{name: v, value: Two}]}');
+    expect(seen(text, { to: 'http://p.example.com/?v=Two' })).toMatchObject(ok('svc1.default'));
+    expect(seen(text, { to: 'http://p.example.com/?v=two' })).toMatchObject(ok('svc2.default'));
+  });
+});
