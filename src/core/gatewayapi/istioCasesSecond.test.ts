@@ -926,3 +926,27 @@ describe('match details (conversion.go: createHeadersMatch, createURIMatch)', ()
     expect(seen(text, { to: 'http://p.example.com/?v=two' })).toMatchObject(ok('svc2.default'));
   });
 });
+
+describe('HTTPS listeners of one port with their own hostnames', () => {
+  const https = (name: string, host: string) =>
+    listener(name, 443, 'HTTPS', `hostname: ${host}\ntls: {certificateRefs: [{name: ${name}-cert}]}\n${fromAll}`);
+  const text = doc(
+    apps,
+    gateway(https('a', 'a.example.com') + https('b', 'b.example.com')),
+    httpRoute(
+      'r',
+      'default',
+      `parentRefs: [{name: gw, namespace: infra, sectionName: a}]
+rules: [{backendRefs: [{name: svc1, port: 80}]}]`,
+    ),
+  );
+  it('serves the listener the route attaches to', () => {
+    expect(seen(text, { to: 'https://a.example.com/' })).toMatchObject(ok('svc1.default'));
+  });
+  it('answers 404 on the other listener, which has no route', () => {
+    expect(seen(text, { to: 'https://b.example.com/' })).toMatchObject(notFound);
+  });
+  it('completes no TLS handshake for a name no listener serves', () => {
+    expect(seen(text, { to: 'https://c.example.com/' }).status).not.toBe(200);
+  });
+});
