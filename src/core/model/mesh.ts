@@ -36,6 +36,10 @@ export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 export interface MeshConfig {
   rootNamespace: string;
   trustDomain: string;
+  /** trustDomainAliases: identities of these trust domains count as the mesh's own in AuthorizationPolicy. */
+  trustDomainAliases?: string[];
+  /** defaultConfig.gatewayTopology.numTrustedProxies: the proxies before a gateway that X-Forwarded-For can trust. */
+  numTrustedProxies?: number;
   outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** Where a sidecar's inbound clusters deliver: the pod's own IP (PASSTHROUGH) or 127.0.0.1 (LOCALHOST). */
   inboundTrafficPolicy: 'PASSTHROUGH' | 'LOCALHOST';

@@ -43,6 +43,10 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   if (!isRecord(value)) return;
   config.rootNamespace = stringField(value, 'rootNamespace') ?? config.rootNamespace;
   config.trustDomain = stringField(value, 'trustDomain') ?? config.trustDomain;
+  const aliases = stringList(field(value, 'trustDomainAliases'));
+  if (aliases) config.trustDomainAliases = aliases;
+  const trusted = field(field(field(value, 'defaultConfig'), 'gatewayTopology'), 'numTrustedProxies');
+  if (typeof trusted === 'number' && Number.isInteger(trusted) && trusted >= 0) config.numTrustedProxies = trusted;
   config.ingressClass = stringField(value, 'ingressClass') ?? config.ingressClass;
   config.ingressService = stringField(value, 'ingressService') ?? config.ingressService;
   config.ingressSelector = stringField(value, 'ingressSelector') ?? config.ingressSelector;

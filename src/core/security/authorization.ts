@@ -1,14 +1,38 @@
 import { field, isRecord } from '../manifest/parse.ts';
-import { cidrMatch } from '../model/ip.ts';
+import { cidrMatch, isIpAddress } from '../model/ip.ts';
 import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { JwtIdentity } from './requestAuthentication.ts';
+
+/**
+ * The client address Envoy's connection manager trusts in X-Forwarded-For: with use_remote_address (gateways) the
+ * `trustedHops`-th entry from the right, and nothing when there are no trusted hops; without it (sidecars) the entry
+ * `trustedHops` places left of the last. Undefined: the peer address stands (Envoy original IP detection, xff).
+ */
+export function trustedClientAddress(
+  xff: string | undefined,
+  useRemoteAddress: boolean,
+  trustedHops: number,
+): string | undefined {
+  const entries = (xff ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (useRemoteAddress && trustedHops === 0) return undefined;
+  const entry = entries[entries.length - (useRemoteAddress ? trustedHops : trustedHops + 1)];
+  return entry !== undefined && isIpAddress(entry) ? entry : undefined;
+}
 
 /** What the destination proxy knows about a request when it evaluates AuthorizationPolicies. */
 export interface AuthzRequest {
   /** `trustDomain/ns/NS/sa/SA` when the caller used Istio mTLS, else undefined. */
   principal: string | undefined;
   sourceIp: string | undefined;
+  /**
+   * The client address Envoy trusts (its `remote_ip`, for remoteIpBlocks and remote.ip): from X-Forwarded-For when the
+   * proxy's settings say so; undefined: the peer address.
+   */
+  remoteIp?: string;
   /** Undefined for TCP. */
   http: { host: string; method: string; path: string; headers: Map<string, string> } | undefined;
   port: number;
@@ -56,6 +80,36 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
 const fullMatch = (regex: string, value: string | undefined) =>
   value !== undefined && new RegExp(`^(?:${regex})$`).test(value);
 
+/** Whether trust domain `a` is in `list`, with `*` prefix and suffix wildcards on either side (trustdomain/util.go). */
+function trustDomainListed(a: string, list: readonly string[]): boolean {
+  const prefix = (x: string, pattern: string) => pattern.endsWith('*') && x.startsWith(pattern.slice(0, -1));
+  const suffix = (x: string, pattern: string) => pattern.startsWith('*') && x.endsWith(pattern.slice(1));
+  return list.some((s) => a === s || s === '*' || prefix(a, s) || prefix(s, a) || suffix(a, s) || suffix(s, a));
+}
+
+/**
+ * A principal of the mesh's trust domain, of one of its aliases or of `cluster.local` stands for the same identity in
+ * each of them (pilot/pkg/security/trustdomain/bundle.go: ReplaceTrustDomainAliases).
+ */
+function withTrustDomainAliases(principals: string[], trustDomains: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const principal of principals) {
+    const parts = principal.split('/');
+    const domain = parts[0] ?? '';
+    if (parts.length !== 5 || domain === '*') out.add(principal);
+    else if (!trustDomainListed(domain, trustDomains) && domain !== 'cluster.local') out.add(principal);
+    else
+      for (const td of trustDomains)
+        out.add(td.startsWith('*') && domain.endsWith(td.slice(1)) ? principal : [td, ...parts.slice(1)].join('/'));
+  }
+  return [...out];
+}
+
+/** `trustDomains` naming the mesh's trust domain or an alias name them all (bundle.go: ExpandTrustDomainAliases). */
+function withAliasDomains(values: string[], trustDomains: readonly string[]): string[] {
+  return [...new Set(values.flatMap((v) => (trustDomains.includes(v) ? trustDomains : [v])))];
+}
+
 /** `namespaces`: each `*` is `.*`, matched inside the caller identity (generator.go: srcNamespaceGenerator). */
 function namespaceMatches(pattern: string, principal: string | undefined): boolean {
   return fullMatch(`.*/ns/${pattern.split('*').map(escapeRegex).join('.*')}/.*`, principal);
@@ -101,6 +155,8 @@ interface RuleContext {
   ruleIndex: number;
   isDeny: boolean;
   notes: string[];
+  /** The mesh's trust domain, then its aliases. */
+  trustDomains: readonly string[];
 }
 
 interface FieldPair {
@@ -156,10 +212,16 @@ function objectConstraints(spec: unknown, prefix: string, pairs: FieldPair[]): C
 
 /** Source fields at Istio HEAD (pilot/pkg/security/authz/model/model.go: New). */
 function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
-  const { principal, sourceIp } = ctx.request;
+  const { principal, sourceIp, remoteIp } = ctx.request;
   const ips = (p: string[]) => p.some((b) => ipInBlock(b, sourceIp));
+  const remoteIps = (p: string[]) => p.some((b) => ipInBlock(b, remoteIp ?? sourceIp));
   return objectConstraints(source, 'from.source', [
-    { positive: 'principals', negative: 'notPrincipals', httpOnly: false, test: (p) => anyMatch(p, principal) },
+    {
+      positive: 'principals',
+      negative: 'notPrincipals',
+      httpOnly: false,
+      test: (p) => anyMatch(withTrustDomainAliases(p, ctx.trustDomains), principal),
+    },
     {
       positive: 'requestPrincipals',
       negative: 'notRequestPrincipals',
@@ -183,20 +245,17 @@ function sourceConstraints(source: unknown, ctx: RuleContext): Constraint[] {
       positive: 'trustDomains',
       negative: 'notTrustDomains',
       httpOnly: false,
-      test: (p) => p.some((v) => trustDomainMatches(v, principal)),
+      test: (p) => withAliasDomains(p, ctx.trustDomains).some((v) => trustDomainMatches(v, principal)),
     },
     { positive: 'ipBlocks', negative: 'notIpBlocks', httpOnly: false, test: ips },
-    { positive: 'remoteIpBlocks', negative: 'notRemoteIpBlocks', httpOnly: false, test: ips },
+    // remoteIpBlocks is Envoy's remote_ip, ipBlocks its direct_remote_ip (authz/model/generator.go: remoteIPGenerator).
+    { positive: 'remoteIpBlocks', negative: 'notRemoteIpBlocks', httpOnly: false, test: remoteIps },
   ]);
 }
 
 /** Operation fields (model.go: New). */
 function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[] {
   const http = ctx.request.http;
-  // A path with `{*}` or `{**}` is an Envoy URI template (generator.go: pathGenerator), which Meshpath does not match.
-  const templated = ['paths', 'notPaths'].some((k) =>
-    strings(field(operation, k)).some((p) => p.includes('{*}') || p.includes('{**}')),
-  );
   return objectConstraints(operation, 'to.operation', [
     {
       positive: 'ports',
@@ -215,24 +274,40 @@ function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[
         ),
     },
     { positive: 'methods', negative: 'notMethods', httpOnly: true, test: (p) => anyMatch(p, http?.method) },
-    templated
-      ? {
-          positive: 'paths',
-          negative: 'notPaths',
-          httpOnly: true,
-          test: undefined,
-          unknown:
-            `uses a path template ` +
-            `(${[...strings(field(operation, 'paths')), ...strings(field(operation, 'notPaths'))].join(', ')}), ` +
-            `which Meshpath does not model`,
-        }
-      : { positive: 'paths', negative: 'notPaths', httpOnly: true, test: (p) => anyMatch(p, http?.path.split('?')[0]) },
+    {
+      positive: 'paths',
+      negative: 'notPaths',
+      httpOnly: true,
+      test: (p) => p.some((v) => pathMatches(v, http?.path.split('?')[0])),
+    },
   ]);
+}
+
+/** The characters of one path segment in an Envoy URI template (uri_template_internal.cc). */
+const SEGMENT_CHARS = "a-zA-Z0-9\\-._~%!$&'()+,;:@=";
+
+/**
+ * A path with `{*}` or `{**}` is an Envoy URI template, `*` one path segment and `**` any run of them
+ * (pilot/pkg/security/authz/matcher/template.go; Envoy uri_template); any other path is an Istio string match.
+ */
+function pathMatches(pattern: string, path: string | undefined): boolean {
+  if (!pattern.includes('{*}') && !pattern.includes('{**}')) return valueMatches(pattern, path);
+  const regex = pattern
+    .split(/(\{\*\*\}|\{\*\}|\*\*|\*)/)
+    .map((part) =>
+      part === '{**}' || part === '**'
+        ? `[${SEGMENT_CHARS}/]*`
+        : part === '{*}' || part === '*'
+          ? `[${SEGMENT_CHARS}]+`
+          : escapeRegex(part),
+    )
+    .join('');
+  return fullMatch(regex, path);
 }
 
 /** A `when` condition by key (model.go: New); undefined for a key Istio does not know. */
 function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Constraint | undefined {
-  const { principal, sourceIp, http, port } = ctx.request;
+  const { principal, sourceIp, remoteIp, http, port } = ctx.request;
   const values = strings(field(condition, 'values'));
   const notValues = strings(field(condition, 'notValues'));
   const make = (
@@ -262,16 +337,17 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
   }
   switch (key) {
     case 'source.ip':
-    case 'remote.ip':
       return make(false, (p) => p.some((b) => ipInBlock(b, sourceIp)));
+    case 'remote.ip':
+      return make(false, (p) => p.some((b) => ipInBlock(b, remoteIp ?? sourceIp)));
     case 'source.namespace':
       return make(false, (p) => p.some((v) => namespaceMatches(v, principal)));
     case 'source.principal':
-      return make(false, (p) => anyMatch(p, principal));
+      return make(false, (p) => anyMatch(withTrustDomainAliases(p, ctx.trustDomains), principal));
     case 'source.serviceAccount':
       return make(false, (p) => p.some((v) => serviceAccountMatches(v, ctx.policy.namespace, principal)));
     case 'source.trustDomain':
-      return make(false, (p) => p.some((v) => trustDomainMatches(v, principal)));
+      return make(false, (p) => withAliasDomains(p, ctx.trustDomains).some((v) => trustDomainMatches(v, principal)));
     case 'destination.port':
       return make(false, (p) => p.some((v) => Number(v) === port));
     case 'destination.ip':
@@ -438,6 +514,7 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
     (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => appliesTo(p, pod, root)),
     pod,
     request,
+    trustDomainsOf(model),
   );
 }
 
@@ -457,10 +534,21 @@ export function authorizeAtWaypoint(
     (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => attachesToWaypoint(p, waypoint, service, root)),
     waypointPod,
     request,
+    trustDomainsOf(model),
   );
 }
 
-function evaluate(applicable: readonly IstioConfigModel[], pod: PodModel, request: AuthzRequest): AuthzDecision {
+/** The trust domain bundle: the mesh's trust domain, then its aliases (plugin/authz/authorization.go: NewBundle). */
+function trustDomainsOf(model: MeshModel): string[] {
+  return [model.meshConfig.trustDomain, ...(model.meshConfig.trustDomainAliases ?? [])];
+}
+
+function evaluate(
+  applicable: readonly IstioConfigModel[],
+  pod: PodModel,
+  request: AuthzRequest,
+  trustDomains: readonly string[],
+): AuthzDecision {
   const policies = [...applicable].sort((a, b) => a.order - b.order);
   const notes: string[] = [];
   const actionOf = (p: IstioConfigModel) =>
@@ -477,7 +565,7 @@ function evaluate(applicable: readonly IstioConfigModel[], pod: PodModel, reques
   for (const policy of policies.filter((p) => actionOf(p) === 'DENY')) {
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>
-        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes }),
+        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains }),
     );
     if (index < 0) continue;
     if (dryRun(policy)) {
@@ -507,7 +595,7 @@ function evaluate(applicable: readonly IstioConfigModel[], pod: PodModel, reques
   for (const policy of allowPolicies) {
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>
-        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes }),
+        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes, trustDomains }),
     );
     if (index >= 0)
       return {

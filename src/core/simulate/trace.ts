@@ -1,4 +1,5 @@
 import type { Analysis } from '../analysis.ts';
+import { field, parseEmbeddedYaml } from '../manifest/parse.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import { fnv1a } from '../model/allocate.ts';
 import { findPodByRef, unknownPodReason } from '../model/podRef.ts';
@@ -10,7 +11,7 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { waypointOfPod } from '../ambient/binding.ts';
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
-import { authorize, type AuthzDecision, type AuthzRequest } from '../security/authorization.ts';
+import { authorize, trustedClientAddress, type AuthzDecision, type AuthzRequest } from '../security/authorization.ts';
 import { authenticateRequest, type JwtIdentity } from '../security/requestAuthentication.ts';
 import {
   ignoredInAmbient,
@@ -1624,12 +1625,21 @@ function gatewayAuthorization(
       ? { host: tracer.hostHeader(), method: request.method, path: request.path, headers: requestHeaders(tracer) }
       : undefined;
   const sourceIp = sender?.ip ?? hostOfSocket(tracer.wire.remote);
+  // A gateway uses the remote address, trusting numTrustedProxies hops of X-Forwarded-For (core/gateway.go:
+  // buildGatewayConnectionManager).
+  const remoteIp = http ? trustedClientAddress(tracer.wire.xff, true, numTrustedProxies(tracer.model, pod)) : undefined;
   // The JWT filter comes before RBAC in the connection manager.
   const jwt = http ? checkJwt(tracer, pod) : undefined;
   if (jwt?.rejected) return { denied: { status: 401, details: jwt.rejected.details, terminal: jwt.rejected.terminal } };
   const identity = jwt?.identity ? { identity: jwt.identity } : {};
   // No policy decided: the gateway has no RBAC filter to show.
-  const decision = authorizationStep(tracer, pod, { principal, sourceIp, http, port }, jwt?.identity, 'when-decided');
+  const decision = authorizationStep(
+    tracer,
+    pod,
+    { principal, sourceIp, http, port, ...(remoteIp ? { remoteIp } : {}) },
+    jwt?.identity,
+    'when-decided',
+  );
   if (decision.allowed) return identity;
   const status = http ? 403 : null;
   return {
@@ -1645,6 +1655,14 @@ function gatewayAuthorization(
       },
     },
   };
+}
+
+/** gatewayTopology.numTrustedProxies: the pod's proxy.istio.io/config, else the mesh's defaultConfig. */
+function numTrustedProxies(model: MeshModel, pod: PodModel): number {
+  const parsed = parseEmbeddedYaml(pod.annotations.get('proxy.istio.io/config') ?? '');
+  const own = parsed.ok ? field(field(parsed.value, 'gatewayTopology'), 'numTrustedProxies') : undefined;
+  if (typeof own === 'number' && Number.isInteger(own) && own >= 0) return own;
+  return model.meshConfig.numTrustedProxies ?? 0;
 }
 
 /**
@@ -2253,10 +2271,13 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, bound?: L
     log(401, '-', jwt.rejected.details);
     return jwt.rejected.terminal;
   }
+  // A sidecar's inbound connection manager does not use the remote address: Envoy trusts the last X-Forwarded-For
+  // entry (core/listener_builder.go: useRemoteAddress false).
+  const remoteIp = http ? trustedClientAddress(arriving.xff, false, 0) : undefined;
   const decision = authorizationStep(
     tracer,
     pod,
-    { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port },
+    { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port, ...(remoteIp ? { remoteIp } : {}) },
     jwt?.identity,
     'always',
   );
