@@ -1,7 +1,7 @@
 import { field, isRecord } from '../manifest/parse.ts';
 import { cidrMatch, isIpAddress } from '../model/ip.ts';
-import { labelsMatch, toStringMap } from '../model/labels.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
+import { attachesToWorkload as appliesTo, targetRefsOf } from './attachment.ts';
 import type { JwtIdentity } from './requestAuthentication.ts';
 
 /**
@@ -444,21 +444,6 @@ function ruleMatches(rule: unknown, ctx: RuleContext): boolean {
     return (froms.length === 0 || froms.some(l4)) && (tos.length === 0 || tos.some(l4)) && whensHold;
   }
   return (froms.length === 0 || froms.some(all)) && (tos.length === 0 || tos.some(all)) && all(whens);
-}
-
-function appliesTo(policy: IstioConfigModel, pod: PodModel, rootNamespace: string): boolean {
-  if (field(policy.spec, 'targetRef') !== undefined || field(policy.spec, 'targetRefs') !== undefined) return false;
-  if (policy.namespace !== rootNamespace && policy.namespace !== pod.namespace) return false;
-  const selector = toStringMap(field(field(policy.spec, 'selector'), 'matchLabels'));
-  return labelsMatch(selector, pod.labels);
-}
-
-/** The policy's targetRefs, or its legacy targetRef (pilot/pkg/model/policyattachment.go: GetTargetRefs). */
-function targetRefsOf(policy: IstioConfigModel): unknown[] {
-  const refs = field(policy.spec, 'targetRefs');
-  if (Array.isArray(refs) && refs.length > 0) return refs;
-  const single = field(policy.spec, 'targetRef');
-  return single !== undefined ? [single] : [];
 }
 
 /** The Service (or ServiceEntry) a waypoint chain is for. */

@@ -1,5 +1,5 @@
 import { field, isRecord } from '../manifest/parse.ts';
-import { labelsMatch, toStringMap } from '../model/labels.ts';
+import { attachesToWorkload } from './attachment.ts';
 import type { IstioConfigModel, MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 
 /** What a valid token tells AuthorizationPolicy (request.auth.* and requestPrincipals). */
@@ -35,13 +35,7 @@ const strings = (value: unknown): string[] =>
  */
 function selectedFor(model: MeshModel, pod: PodModel): IstioConfigModel[] {
   const root = model.meshConfig.rootNamespace;
-  return (model.istio.get('RequestAuthentication') ?? []).filter(
-    (policy) =>
-      field(policy.spec, 'targetRef') === undefined &&
-      field(policy.spec, 'targetRefs') === undefined &&
-      (policy.namespace === root || policy.namespace === pod.namespace) &&
-      labelsMatch(toStringMap(field(field(policy.spec, 'selector'), 'matchLabels')), pod.labels),
-  );
+  return (model.istio.get('RequestAuthentication') ?? []).filter((policy) => attachesToWorkload(policy, pod, root));
 }
 
 function rulesOf(selected: readonly IstioConfigModel[]): { rules: JwtRule[]; policies: ObjectSource[] } {

@@ -399,3 +399,81 @@ describe('ipBlocks and remoteIpBlocks at the ingress gateway (authz-ingress)', (
     expect(t.status).toBe(403);
   });
 });
+
+// pilot/pkg/model/policyattachment.go: a Gateway API gateway takes AuthorizationPolicy and RequestAuthentication by
+// targetRefs naming its Gateway (and, by default, by selector); a sidecar ignores a policy with targetRefs.
+describe('targetRefs and selector on a Gateway API gateway', () => {
+  const gatewayApi = (kind: string, name: string, ns: string, spec: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: ${kind}\n` +
+    `metadata: {name: ${name}, namespace: ${ns}}\nspec:\n${spec}`;
+  const gateway = doc(
+    gatewayApi(
+      'Gateway',
+      'gw',
+      'foo',
+      '  gatewayClassName: istio\n  listeners:\n  - {name: http, port: 80, protocol: HTTP}',
+    ),
+    gatewayApi(
+      'HTTPRoute',
+      'httpbin',
+      'foo',
+      '  parentRefs: [{name: gw}]\n  rules:\n  - backendRefs: [{name: httpbin, port: 8000}]',
+    ),
+  );
+  const call = (objects: string[], headers: Record<string, string> = {}) =>
+    simulateScenario(doc(base, gateway, ...objects), {
+      from: 'foo/gw-istio',
+      to: 'http://httpbin.example/get',
+      headers,
+    }).status;
+  const targeted = (name: string, ns = 'foo') =>
+    istio(
+      'AuthorizationPolicy',
+      'deny-at-gw',
+      ns,
+      `targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: ${name}}]\naction: DENY\nrules: [{}]`,
+    );
+  it('without a policy the route answers 200', () => {
+    expect(call([])).toBe(200);
+  });
+  it('a DENY with targetRefs naming the Gateway denies at the gateway', () => {
+    expect(call([targeted('gw')])).toBe(403);
+  });
+  it('targetRefs naming another Gateway do not attach', () => {
+    expect(call([targeted('other')])).toBe(200);
+  });
+  it('targetRefs from the root namespace do not attach to a gateway of another namespace', () => {
+    expect(call([targeted('gw', 'istio-system')])).toBe(200);
+  });
+  it('a selector on the gateway-name label still applies (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY)', () => {
+    const bySelector = istio(
+      'AuthorizationPolicy',
+      'deny-sel',
+      'foo',
+      'selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: gw}}\naction: DENY\nrules: [{}]',
+    );
+    expect(call([bySelector])).toBe(403);
+  });
+  it('a sidecar ignores a policy with targetRefs', () => {
+    const onService = istio(
+      'AuthorizationPolicy',
+      'svc',
+      'foo',
+      'targetRefs: [{group: "", kind: Service, name: httpbin}]\naction: DENY\nrules: [{}]',
+    );
+    expect(simulateScenario(doc(base, onService), { from: 'foo/curl', to: 'http://httpbin.foo:8000/get' }).status).toBe(
+      200,
+    );
+  });
+  it('a RequestAuthentication with targetRefs checks tokens at the gateway', () => {
+    const authn = istio(
+      'RequestAuthentication',
+      'gw-jwt',
+      'foo',
+      'targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: gw}]\njwtRules:\n' +
+        '- issuer: issuer-a\n  jwksUri: https://a.example/jwks.json',
+    );
+    expect(call([authn], { authorization: 'Bearer not-a-token' })).toBe(401);
+    expect(call([authn], bearer(tokenA))).toBe(200);
+  });
+});
