@@ -40,6 +40,8 @@ export interface MeshConfig {
   trustDomainAliases?: string[];
   /** defaultConfig.gatewayTopology.numTrustedProxies: the proxies before a gateway that X-Forwarded-For can trust. */
   numTrustedProxies?: number;
+  /** The names of extensionProviders that are ext_authz services (envoyExtAuthzHttp, envoyExtAuthzGrpc). */
+  extAuthzProviders?: string[];
   outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** Where a sidecar's inbound clusters deliver: the pod's own IP (PASSTHROUGH) or 127.0.0.1 (LOCALHOST). */
   inboundTrafficPolicy: 'PASSTHROUGH' | 'LOCALHOST';

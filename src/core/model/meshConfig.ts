@@ -47,6 +47,12 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   if (aliases) config.trustDomainAliases = aliases;
   const trusted = field(field(field(value, 'defaultConfig'), 'gatewayTopology'), 'numTrustedProxies');
   if (typeof trusted === 'number' && Number.isInteger(trusted) && trusted >= 0) config.numTrustedProxies = trusted;
+  const providers = field(value, 'extensionProviders');
+  if (Array.isArray(providers))
+    config.extAuthzProviders = providers
+      .filter((p) => field(p, 'envoyExtAuthzHttp') !== undefined || field(p, 'envoyExtAuthzGrpc') !== undefined)
+      .map((p) => field(p, 'name'))
+      .filter((n): n is string => typeof n === 'string');
   config.ingressClass = stringField(value, 'ingressClass') ?? config.ingressClass;
   config.ingressService = stringField(value, 'ingressService') ?? config.ingressService;
   config.ingressSelector = stringField(value, 'ingressSelector') ?? config.ingressSelector;

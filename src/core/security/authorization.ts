@@ -499,7 +499,7 @@ export function authorize(model: MeshModel, pod: PodModel, request: AuthzRequest
     (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => appliesTo(p, pod, root)),
     pod,
     request,
-    trustDomainsOf(model),
+    meshSettingsOf(model),
   );
 }
 
@@ -519,34 +519,74 @@ export function authorizeAtWaypoint(
     (model.istio.get('AuthorizationPolicy') ?? []).filter((p) => attachesToWaypoint(p, waypoint, service, root)),
     waypointPod,
     request,
-    trustDomainsOf(model),
+    meshSettingsOf(model),
   );
 }
 
-/** The trust domain bundle: the mesh's trust domain, then its aliases (plugin/authz/authorization.go: NewBundle). */
-function trustDomainsOf(model: MeshModel): string[] {
-  return [model.meshConfig.trustDomain, ...(model.meshConfig.trustDomainAliases ?? [])];
+/** What the mesh config adds to a policy's own words. */
+interface MeshSettings {
+  /** The trust domain bundle: the trust domain, then its aliases (plugin/authz/authorization.go: NewBundle). */
+  trustDomains: readonly string[];
+  extAuthzProviders: ReadonlySet<string>;
+}
+
+function meshSettingsOf(model: MeshModel): MeshSettings {
+  const mesh = model.meshConfig;
+  return {
+    trustDomains: [mesh.trustDomain, ...(mesh.trustDomainAliases ?? [])],
+    extAuthzProviders: new Set(mesh.extAuthzProviders ?? []),
+  };
 }
 
 function evaluate(
   applicable: readonly IstioConfigModel[],
   pod: PodModel,
   request: AuthzRequest,
-  trustDomains: readonly string[],
+  { trustDomains, extAuthzProviders }: MeshSettings,
 ): AuthzDecision {
   const policies = [...applicable].sort((a, b) => a.order - b.order);
   const notes: string[] = [];
   const actionOf = (p: IstioConfigModel) =>
     typeof field(p.spec, 'action') === 'string' ? String(field(p.spec, 'action')) : 'ALLOW';
   const dryRun = (p: IstioConfigModel) => p.annotations.get('istio.io/dry-run') === 'true';
-  for (const policy of policies.filter((p) => actionOf(p) === 'CUSTOM')) {
-    notes.push(
-      `CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot ` +
-        `run: assumed to allow.`,
-    );
-  }
   const rulesOf = (p: IstioConfigModel) =>
     Array.isArray(field(p.spec, 'rules')) ? (field(p.spec, 'rules') as unknown[]) : [];
+  const custom = policies.filter((p) => actionOf(p) === 'CUSTOM');
+  const providerOf = (p: IstioConfigModel) => {
+    const name = field(field(p.spec, 'provider'), 'name');
+    return typeof name === 'string' ? name : '';
+  };
+  // PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS is off by default: two providers on one workload are an error.
+  const severalProviders = new Set(custom.map(providerOf)).size > 1;
+  for (const policy of custom) {
+    const provider = providerOf(policy);
+    if (request.ztunnel || (!severalProviders && extAuthzProviders.has(provider))) {
+      notes.push(
+        `CUSTOM policy ${policy.namespace}/${policy.name} asks an external authorizer, which Meshpath cannot ` +
+          `run: assumed to allow.`,
+      );
+      continue;
+    }
+    // istiod turns the rules of a CUSTOM policy it cannot build into DENY rules (builder.go: getBadCustomDenyRules).
+    if (dryRun(policy)) continue;
+    const index = rulesOf(policy).findIndex(
+      (rule, ruleIndex) =>
+        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains }),
+    );
+    if (index < 0) continue;
+    const why = severalProviders
+      ? 'the workload has CUSTOM policies for several providers'
+      : `provider "${provider}" is not an ext_authz extensionProvider of the mesh config`;
+    return {
+      allowed: false,
+      policy: policy.source,
+      reason: `CUSTOM policy ${policy.namespace}/${policy.name} rule ${index} matches and ${why}, so istiod denies it`,
+      details:
+        `rbac_access_denied_matched_policy[istio-ext-authz-${provider ? `${provider}-` : ''}ns[${policy.namespace}]-` +
+        `policy[${policy.name}]-rule[${index}]-deny-due-to-bad-CUSTOM-action]`,
+      notes,
+    };
+  }
   for (const policy of policies.filter((p) => actionOf(p) === 'DENY')) {
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>

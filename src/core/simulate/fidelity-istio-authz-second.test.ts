@@ -477,3 +477,52 @@ describe('targetRefs and selector on a Gateway API gateway', () => {
     expect(call([authn], bearer(tokenA))).toBe(200);
   });
 });
+
+// pilot/pkg/security/authz/builder/builder.go: a CUSTOM policy whose provider istiod cannot build becomes DENY rules
+// named ...-deny-due-to-bad-CUSTOM-action, so the requests it would have sent to the authorizer are denied.
+describe('CUSTOM policies and their extension provider', () => {
+  const providers = mesh(
+    'extensionProviders:\n' +
+      '- name: ext-authz\n  envoyExtAuthzHttp: {service: ext-authz.foo.svc.cluster.local, port: 8000}\n' +
+      '- name: ext-authz-grpc\n  envoyExtAuthzGrpc: {service: ext-authz.foo.svc.cluster.local, port: 9000}\n' +
+      '- name: tracing\n  zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}',
+  );
+  const custom = (provider: string, name = 'ext', extra = '') =>
+    policy(
+      `action: CUSTOM\nprovider: {name: ${provider}}\nrules:\n- to: [{operation: {paths: ["/headers"]}}]`,
+      name,
+      'foo',
+      'app: httpbin',
+      extra,
+    );
+  const call = (objects: string[], path = '/headers') =>
+    simulateScenario(doc(base, ...objects), { from: 'foo/curl', to: `http://httpbin.foo:8000${path}` });
+  it('a defined ext_authz provider: Meshpath assumes the authorizer allows, and says so', () => {
+    const t = call([providers, custom('ext-authz')]);
+    expect(t.status).toBe(200);
+    expect(t.assumptions.some((a) => JSON.stringify(a).includes('external authorizer'))).toBe(true);
+  });
+  it('an undefined provider: the matching request is denied', () => {
+    const t = call([providers, custom('missing')]);
+    expect(t.status).toBe(403);
+    expect(t.hops.at(-1)?.accessLog).toContain(
+      'rbac_access_denied_matched_policy[istio-ext-authz-missing-ns[foo]-policy[ext]-rule[0]' +
+        '-deny-due-to-bad-CUSTOM-action]',
+    );
+  });
+  it('an undefined provider: a request its rules do not match passes', () => {
+    expect(call([providers, custom('missing')], '/get').status).toBe(200);
+  });
+  it('a provider that is not ext_authz (zipkin) is as bad as a missing one', () => {
+    expect(call([providers, custom('tracing')]).status).toBe(403);
+  });
+  it('no extensionProviders at all: the CUSTOM policy denies what it matches', () => {
+    expect(call([custom('ext-authz')]).status).toBe(403);
+  });
+  it('two providers on one workload are an error: both policies deny what they match', () => {
+    expect(call([providers, custom('ext-authz', 'a'), custom('ext-authz-grpc', 'b')]).status).toBe(403);
+  });
+  it('a dry-run CUSTOM policy with an undefined provider is not enforced', () => {
+    expect(call([providers, custom('missing', 'ext', ', annotations: {istio.io/dry-run: "true"}')]).status).toBe(200);
+  });
+});
