@@ -33,6 +33,8 @@ export interface AuthzRequest {
    * proxy's settings say so; undefined: the peer address.
    */
   remoteIp?: string;
+  /** The TLS server name the connection asked for (connection.sni); undefined for plaintext or when unknown. */
+  sni?: string;
   /** Undefined for TCP. */
   http: { host: string; method: string; path: string; headers: Map<string, string> } | undefined;
   port: number;
@@ -353,9 +355,8 @@ function whenConstraint(condition: unknown, key: string, ctx: RuleContext): Cons
     case 'destination.ip':
       return make(false, (p) => p.some((b) => ipInBlock(b, ctx.pod.ip)));
     case 'connection.sni':
-      return make(false, undefined, {
-        unknown: "needs the connection's TLS server name, which Meshpath does not model",
-      });
+      // Envoy's requested_server_name (generator.go: connSNIGenerator).
+      return make(false, (p) => anyMatch(p, ctx.request.sni));
     default:
       return key.startsWith('experimental.envoy.filters.')
         ? make(false, undefined, { unknown: 'reads Envoy filter metadata, which Meshpath does not model' })

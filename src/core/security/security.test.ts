@@ -122,13 +122,14 @@ describe('AuthorizationPolicy fields Meshpath does not evaluate', () => {
   );
 
   it('treats a condition Istio supports but Meshpath cannot evaluate as unknown, with a note', () => {
-    const when = 'rules:\n- when: [{key: connection.sni, values: ["outbound_.9080_._.reviews.app.svc.cluster.local"]}]';
-    const allowed = toReviews(doc(mesh, policy('allow-sni', 'reviews', `action: ALLOW\n${when}`)));
+    const key = 'experimental.envoy.filters.network.mysql_proxy[db.table]';
+    const when = `rules:\n- when: [{key: "${key}", values: ["[update]"]}]`;
+    const allowed = toReviews(doc(mesh, policy('allow-mysql', 'reviews', `action: ALLOW\n${when}`)));
     expect(allowed.outcome).toBe('denied');
-    expect(allowed.assumptions.some((a) => a.includes('connection.sni'))).toBe(true);
-    const denied = toReviews(doc(mesh, policy('deny-sni', 'reviews', `action: DENY\n${when}`)));
+    expect(allowed.assumptions.some((a) => a.includes(key))).toBe(true);
+    const denied = toReviews(doc(mesh, policy('deny-mysql', 'reviews', `action: DENY\n${when}`)));
     expect(denied.outcome).toBe('denied');
-    expect(denied.assumptions.some((a) => a.includes('connection.sni'))).toBe(true);
+    expect(denied.assumptions.some((a) => a.includes(key))).toBe(true);
   });
 
   it(

@@ -526,3 +526,34 @@ describe('CUSTOM policies and their extension provider', () => {
     expect(call([providers, custom('missing', 'ext', ', annotations: {istio.io/dry-run: "true"}')]).status).toBe(200);
   });
 });
+
+// authz/model/generator.go: connSNIGenerator — connection.sni is the server name of the TLS connection, which between
+// sidecars is the mTLS SNI of the outbound cluster; a plaintext connection has none.
+describe('when connection.sni', () => {
+  const sni = (values: string) => allowWhen(`{key: connection.sni, values: ${values}}`);
+  const call = (objects: string[], from = 'foo/curl') =>
+    simulateScenario(doc(base, ...objects), { from, to: 'http://httpbin.foo:8000/get' }).status;
+  it('the mTLS SNI of the caller sidecar matches', () => {
+    expect(call([sni('["outbound_.8000_._.httpbin.foo.svc.cluster.local"]')])).toBe(200);
+  });
+  it('a suffix match on the SNI', () => {
+    expect(call([sni('["*.httpbin.foo.svc.cluster.local"]')])).toBe(200);
+  });
+  it('another SNI does not match', () => {
+    expect(call([sni('["outbound_.9000_._.httpbin.foo.svc.cluster.local"]')])).toBe(403);
+  });
+  it('a plaintext caller has no SNI', () => {
+    expect(call([sni('["*"]')], 'legacy/curl')).toBe(403);
+  });
+  it('a caller whose DestinationRule disables TLS has neither SNI nor principal', () => {
+    const plain = istio(
+      'DestinationRule',
+      'httpbin',
+      'foo',
+      'host: httpbin.foo.svc.cluster.local\ntrafficPolicy:\n  tls: {mode: DISABLE}',
+    );
+    expect(call([plain, sni('["*"]')])).toBe(403);
+    expect(call([plain, allowFrom('{principals: ["*"]}')])).toBe(403);
+    expect(call([plain, allowFrom('{notPrincipals: ["*"]}')])).toBe(200);
+  });
+});

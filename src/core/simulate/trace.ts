@@ -1636,7 +1636,14 @@ function gatewayAuthorization(
   const decision = authorizationStep(
     tracer,
     pod,
-    { principal, sourceIp, http, port, ...(remoteIp ? { remoteIp } : {}) },
+    {
+      principal,
+      sourceIp,
+      http,
+      port,
+      ...(remoteIp ? { remoteIp } : {}),
+      ...(arrivedAs.sni ? { sni: arrivedAs.sni } : {}),
+    },
     jwt?.identity,
     'when-decided',
   );
@@ -2277,7 +2284,14 @@ function inboundHop(tracer: Tracer, pod: PodModel, delivery: Delivery, bound?: L
   const decision = authorizationStep(
     tracer,
     pod,
-    { principal, sourceIp: sender?.ip ?? '', http, port: delivery.port, ...(remoteIp ? { remoteIp } : {}) },
+    {
+      principal,
+      sourceIp: sender?.ip ?? '',
+      http,
+      port: delivery.port,
+      ...(remoteIp ? { remoteIp } : {}),
+      ...(delivery.transport.sni ? { sni: delivery.transport.sni } : {}),
+    },
     jwt?.identity,
     'always',
   );
