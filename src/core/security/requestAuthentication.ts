@@ -24,6 +24,7 @@ interface JwtRule {
   audiences: string[];
   fromHeaders: Array<{ name: string; prefix: string }>;
   fromParams: string[];
+  fromCookies: string[];
 }
 
 const strings = (value: unknown): string[] =>
@@ -57,6 +58,7 @@ function rulesOf(selected: readonly IstioConfigModel[]): { rules: JwtRule[]; pol
         audiences: strings(field(rule, 'audiences')),
         fromHeaders,
         fromParams: strings(field(rule, 'fromParams')),
+        fromCookies: strings(field(rule, 'fromCookies')),
       });
     }
   }
@@ -69,7 +71,8 @@ function rulesOf(selected: readonly IstioConfigModel[]): { rules: JwtRule[]; pol
  * jwt_authn default locations).
  */
 function tokensFor(rule: JwtRule, headers: ReadonlyMap<string, string>, path: string): string[] {
-  const custom = rule.fromHeaders.length > 0 || rule.fromParams.length > 0;
+  // Any of fromHeaders, fromParams and fromCookies replaces Envoy's default locations (policy_applier.go).
+  const custom = rule.fromHeaders.length > 0 || rule.fromParams.length > 0 || rule.fromCookies.length > 0;
   const locations = custom ? rule.fromHeaders : [{ name: 'authorization', prefix: 'Bearer ' }];
   const params = custom ? rule.fromParams : ['access_token'];
   const found: string[] = [];
@@ -81,6 +84,10 @@ function tokensFor(rule: JwtRule, headers: ReadonlyMap<string, string>, path: st
   for (const pair of query.split('&')) {
     const [key = '', value] = pair.split('=');
     if (value !== undefined && params.includes(key)) found.push(value);
+  }
+  for (const pair of (headers.get('cookie') ?? '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0 && rule.fromCookies.includes(pair.slice(0, at).trim())) found.push(pair.slice(at + 1).trim());
   }
   return found;
 }

@@ -287,6 +287,24 @@ const cases: Case[] = [
     status: 200,
   },
   {
+    name: 'fromCookies: the token in a cookie',
+    objects: [
+      requestAuthn('- issuer: issuer-a\n  jwksUri: https://a.example/jwks.json\n  fromCookies: [session]'),
+      allowFrom('{requestPrincipals: ["issuer-a/alice"]}'),
+    ],
+    request: { headers: { cookie: `theme=dark; session=${tokenA}` } },
+    status: 200,
+  },
+  {
+    name: 'fromCookies: a bearer token in Authorization is not read',
+    objects: [
+      requestAuthn('- issuer: issuer-a\n  jwksUri: https://a.example/jwks.json\n  fromCookies: [session]'),
+      allowFrom('{requestPrincipals: ["*"]}'),
+    ],
+    request: { headers: bearer(tokenA) },
+    status: 403,
+  },
+  {
     name: 'a malformed token in the custom header is 401',
     objects: [
       requestAuthn(
