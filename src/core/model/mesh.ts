@@ -42,6 +42,8 @@ export interface MeshConfig {
   numTrustedProxies?: number;
   /** The names of extensionProviders that are ext_authz services (envoyExtAuthzHttp, envoyExtAuthzGrpc). */
   extAuthzProviders?: string[];
+  /** pathNormalization.normalization as written (NONE, BASE, MERGE_SLASHES...); undefined: DEFAULT (BASE). */
+  pathNormalization?: string;
   outboundTrafficPolicy: OutboundTrafficPolicyMode;
   /** Where a sidecar's inbound clusters deliver: the pod's own IP (PASSTHROUGH) or 127.0.0.1 (LOCALHOST). */
   inboundTrafficPolicy: 'PASSTHROUGH' | 'LOCALHOST';

@@ -47,6 +47,8 @@ function applyMeshConfig(config: MeshConfig, value: unknown, reader: ObjectReade
   if (aliases) config.trustDomainAliases = aliases;
   const trusted = field(field(field(value, 'defaultConfig'), 'gatewayTopology'), 'numTrustedProxies');
   if (typeof trusted === 'number' && Number.isInteger(trusted) && trusted >= 0) config.numTrustedProxies = trusted;
+  const normalization = field(field(value, 'pathNormalization'), 'normalization');
+  if (typeof normalization === 'string') config.pathNormalization = normalization;
   const providers = field(value, 'extensionProviders');
   if (Array.isArray(providers))
     config.extAuthzProviders = providers

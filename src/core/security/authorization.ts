@@ -159,6 +159,8 @@ interface RuleContext {
   notes: string[];
   /** The mesh's trust domain, then its aliases. */
   trustDomains: readonly string[];
+  /** The path as the connection manager normalized it before RBAC. */
+  normalizePath: (path: string | undefined) => string | undefined;
 }
 
 interface FieldPair {
@@ -280,7 +282,7 @@ function operationConstraints(operation: unknown, ctx: RuleContext): Constraint[
       positive: 'paths',
       negative: 'notPaths',
       httpOnly: true,
-      test: (p) => p.some((v) => pathMatches(v, http?.path.split('?')[0])),
+      test: (p) => p.some((v) => pathMatches(v, ctx.normalizePath(http?.path.split('?')[0]))),
     },
   ]);
 }
@@ -529,6 +531,22 @@ interface MeshSettings {
   /** The trust domain bundle: the trust domain, then its aliases (plugin/authz/authorization.go: NewBundle). */
   trustDomains: readonly string[];
   extAuthzProviders: ReadonlySet<string>;
+  normalizePath: (path: string | undefined) => string | undefined;
+}
+
+/** RFC 3986 remove_dot_segments, as Envoy's normalize_path does (`/a/../b` is `/b`). */
+function removeDotSegments(path: string | undefined): string | undefined {
+  if (path === undefined || !path.startsWith('/')) return path;
+  const segments = path.split('/').slice(1);
+  const out: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') out.pop();
+      if (last) out.push('');
+    } else out.push(segment);
+  });
+  return `/${out.join('/')}`;
 }
 
 function meshSettingsOf(model: MeshModel): MeshSettings {
@@ -536,6 +554,8 @@ function meshSettingsOf(model: MeshModel): MeshSettings {
   return {
     trustDomains: [mesh.trustDomain, ...(mesh.trustDomainAliases ?? [])],
     extAuthzProviders: new Set(mesh.extAuthzProviders ?? []),
+    // Every normalization but NONE normalizes the path before routing and RBAC (core/listener_builder.go).
+    normalizePath: mesh.pathNormalization === 'NONE' ? (path) => path : removeDotSegments,
   };
 }
 
@@ -543,7 +563,7 @@ function evaluate(
   applicable: readonly IstioConfigModel[],
   pod: PodModel,
   request: AuthzRequest,
-  { trustDomains, extAuthzProviders }: MeshSettings,
+  { trustDomains, extAuthzProviders, normalizePath }: MeshSettings,
 ): AuthzDecision {
   const policies = [...applicable].sort((a, b) => a.order - b.order);
   const notes: string[] = [];
@@ -572,7 +592,8 @@ function evaluate(
     if (dryRun(policy)) continue;
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>
-        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains }),
+        isRecord(rule) &&
+        ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains, normalizePath }),
     );
     if (index < 0) continue;
     const why = severalProviders
@@ -591,7 +612,8 @@ function evaluate(
   for (const policy of policies.filter((p) => actionOf(p) === 'DENY')) {
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>
-        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains }),
+        isRecord(rule) &&
+        ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: true, notes, trustDomains, normalizePath }),
     );
     if (index < 0) continue;
     if (dryRun(policy)) {
@@ -621,7 +643,8 @@ function evaluate(
   for (const policy of allowPolicies) {
     const index = rulesOf(policy).findIndex(
       (rule, ruleIndex) =>
-        isRecord(rule) && ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes, trustDomains }),
+        isRecord(rule) &&
+        ruleMatches(rule, { request, pod, policy, ruleIndex, isDeny: false, notes, trustDomains, normalizePath }),
     );
     if (index >= 0)
       return {

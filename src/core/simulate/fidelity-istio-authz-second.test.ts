@@ -575,3 +575,20 @@ describe('when connection.sni', () => {
     expect(call([plain, allowFrom('{notPrincipals: ["*"]}')])).toBe(200);
   });
 });
+
+// core/listener_builder.go: pathNormalization DEFAULT/BASE sets normalize_path, so RBAC sees the path with its dot
+// segments removed; NONE leaves it as sent (istio.io security best practices: path normalization).
+describe('path normalization before RBAC', () => {
+  const denyHeaders = policy('action: DENY\nrules:\n- to: [{operation: {paths: ["/headers"]}}]');
+  const call = (objects: string[], path: string) =>
+    simulateScenario(doc(base, ...objects), { from: 'foo/curl', to: `http://httpbin.foo:8000${path}` }).status;
+  it('/ip/../headers is /headers to the DENY', () => {
+    expect(call([denyHeaders], '/ip/../headers')).toBe(403);
+  });
+  it('/./headers is /headers too', () => {
+    expect(call([denyHeaders], '/./headers')).toBe(403);
+  });
+  it('with pathNormalization NONE the DENY does not see /headers', () => {
+    expect(call([denyHeaders, mesh('pathNormalization: {normalization: NONE}')], '/ip/../headers')).toBe(200);
+  });
+});
