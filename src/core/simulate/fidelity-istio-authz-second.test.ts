@@ -592,3 +592,27 @@ describe('path normalization before RBAC', () => {
     expect(call([denyHeaders, mesh('pathNormalization: {normalization: NONE}')], '/ip/../headers')).toBe(200);
   });
 });
+
+// PeerAuthentication decides whether the caller's identity reaches the policy: auto mTLS sends plaintext to a workload
+// whose PeerAuthentication is DISABLE (pilot/pkg/networking/core/cluster_tls.go), so principals cannot match there.
+describe('PeerAuthentication and identities', () => {
+  const call = (objects: string[], from = 'foo/curl') =>
+    simulateScenario(doc(base, ...objects), { from, to: 'http://httpbin.foo:8000/get' }).status;
+  const disable = istio(
+    'PeerAuthentication',
+    'httpbin',
+    'foo',
+    'selector: {matchLabels: {app: httpbin}}\nmtls: {mode: DISABLE}',
+  );
+  it('DISABLE on the server: a meshed caller has no principal, so principals ["*"] is 403', () => {
+    expect(call([disable, allowFrom('{principals: ["*"]}')])).toBe(403);
+  });
+  it('DISABLE on the server: ipBlocks still match the caller', () => {
+    expect(call([disable, allowFrom('{ipBlocks: ["10.244.4.9"]}')])).toBe(200);
+  });
+  it('PERMISSIVE: the meshed caller brings its principal, the plaintext caller none', () => {
+    const p = allowFrom('{namespaces: ["foo", "legacy"]}');
+    expect(call([p])).toBe(200);
+    expect(call([p], 'legacy/curl')).toBe(403);
+  });
+});
