@@ -13,6 +13,7 @@ import {
   strTag,
   type Event,
 } from 'js-yaml';
+import { readGraphFacts, type GraphFacts } from '../mesh/graphFacts.ts';
 import type { Diagnostic, DiagnosticCode, Severity, SourceRange } from './diagnostic.ts';
 import { kindInfo } from './kinds.ts';
 import { LineIndex } from './lineIndex.ts';
@@ -55,6 +56,8 @@ export interface ManifestObject {
   value: Readonly<Record<string, unknown>>;
   /** Where the object's text is, so that a field's line and column can be computed when asked (see locate.ts). */
   origin: ObjectOrigin;
+  /** What the object graph needs of it, read with the object (see mesh/graphFacts.ts). */
+  graph: GraphFacts;
 }
 
 /** An entry of a `kind: List`, with its range relative to its chunk and its path in the chunk's document. */
@@ -319,6 +322,7 @@ interface ChunkObject {
   end: number;
   value: Readonly<Record<string, unknown>>;
   yaml11: number[] | undefined;
+  graph: GraphFacts;
 }
 
 /** What one chunk of text (documents between `---` markers) reads as; independent of where the chunk is. */
@@ -418,6 +422,7 @@ function parseFile(file: ManifestFile, lines: LineIndex, objects: ManifestObject
           item: o.item,
           yaml11: o.yaml11,
         },
+        graph: o.graph,
       });
   };
   const chunks = splitDocuments(file.text);
@@ -803,19 +808,23 @@ function readChunk(text: string, fileName: string, entry: boolean): ChunkResult 
       const at = keyOr(['kind']);
       report('info', 'NOT_MODELLED', `${kind} ${name} is listed but not modelled. ${info.note}`, at.start, at.end);
     }
+    const namespace = namespaced ? (declaredNamespace ?? 'default') : undefined;
+    const modelled = info?.modelled ?? false;
     objects.push({
       kind,
       apiVersion,
       name,
-      namespace: namespaced ? (declaredNamespace ?? 'default') : undefined,
+      namespace,
       namespaceAssumed: namespaced && declaredNamespace === undefined,
-      modelled: info?.modelled ?? false,
+      modelled,
       document,
       item,
       start,
       end,
       value,
       yaml11: yaml11.length > 0 ? yaml11 : undefined,
+      // Read now, while the object's fields are in the processor's cache.
+      graph: readGraphFacts(kind, name, namespace, modelled, value),
     });
   }
 }

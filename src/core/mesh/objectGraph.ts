@@ -1,29 +1,32 @@
-import { WORKLOAD_KINDS } from '../manifest/kinds.ts';
-import { field, stringField, type ManifestObject } from '../manifest/parse.ts';
+import type { ManifestObject } from '../manifest/parse.ts';
 import { latestObjects } from '../model/convert.ts';
-import { DEFAULT_CLUSTER_DOMAIN, resolveShortname } from '../model/host.ts';
+import { DEFAULT_CLUSTER_DOMAIN } from '../model/host.ts';
 import {
-  LabelIndex,
-  labelIndexByNamespace,
-  readLabelSelector,
-  selectorIsEmpty,
-  toStringMap,
-  type LabelSelector,
-} from '../model/labels.ts';
+  FACT,
+  forgetSharedStrings,
+  hashOfId,
+  type GraphLink,
+  type LabelExpression,
+  type ObjectGraphRelation,
+} from './graphFacts.ts';
+
+export { objectId } from './graphFacts.ts';
+export type { ObjectGraphRelation } from './graphFacts.ts';
 
 /**
  * The scenario as a graph of objects and how they refer to each other: which pods a Service selects, which hosts
  * and gateways a VirtualService binds, which host a DestinationRule configures, which pods a Gateway runs on.
  * This is the mesh view the path is drawn in; it is not a resolution of any request.
+ *
+ * Built from what the parser read of each object while it had the object at hand (graphFacts.ts), never from the
+ * parsed trees: objects are found by their position and nodes by their number, so that building the graph touches a
+ * few small records per object (at 20,000 objects the parsed trees no longer fit the processor's caches).
  */
 export interface ObjectRef {
   kind: string;
   namespace: string | undefined;
   name: string;
 }
-
-export type ObjectGraphRelation =
-  'selects' | 'manages' | 'routes-to' | 'binds-gateway' | 'configures' | 'runs-on' | 'applies-to';
 
 export interface ObjectGraphNode {
   id: string;
@@ -51,212 +54,80 @@ export interface ObjectGraph {
   edges: ObjectGraphEdge[];
 }
 
-export function objectId(ref: ObjectRef): string {
-  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-}
+/** Nodes by the hash of their id (GraphFacts.idHash): open addressing over node numbers, no string hashed. */
+class NodeIds {
+  private slots: Int32Array;
+  private readonly hashes: number[] = [];
 
-/** An edge an object's own fields ask for, before the other objects are known. */
-type Link =
-  /** Equality-based label selection (Service selector, Istio workloadSelector), in `namespace` or, undefined, all. */
-  | {
-      type: 'select';
-      labels: ReadonlyMap<string, string>;
-      namespace: string | undefined;
-      relation: ObjectGraphRelation;
-      via: string;
-    }
-  /** A workload's spec.selector (with matchExpressions) over the pods of its namespace. */
-  | { type: 'manage'; selector: LabelSelector; via: string }
-  /** A host, already expanded as written in the object's namespace. */
-  | { type: 'host'; host: string; relation: ObjectGraphRelation; via: string }
-  /** An object by its id, when there is one. */
-  | { type: 'object'; target: string; relation: ObjectGraphRelation; via: string };
-
-/**
- * What makes an object's node and what other objects find it by. Read in one go with its links, so that building the
- * graph reads each object's fields once (at 20,000 objects a pass per question no longer fits the processor's caches);
- * after an edit, read again for the changed objects, before and after, to tell whether only their own edges changed.
- */
-interface GraphFacts {
-  id: string;
-  kind: string;
-  name: string;
-  namespace: string | undefined;
-  label: string;
-  /** Drawn as a node (namespaces are drawn apart; ConfigMaps and Endpoints not at all). */
-  shown: boolean;
-  /** The labels its pods carry (the pod's own, or its template's), for a workload. */
-  podLabels: ReadonlyMap<string, string> | undefined;
-  /** The host a Service gives (its cluster name). */
-  serviceHost: string | undefined;
-  /** The hosts a ServiceEntry gives. */
-  entryHosts: readonly string[];
-}
-
-const NONE: readonly never[] = [];
-
-function readFacts(object: ManifestObject, clusterDomain: string): { facts: GraphFacts; links: readonly Link[] } {
-  const { kind, name, namespace } = object;
-  const spec = field(object.value, 'spec');
-  const links: Link[] = [];
-  // A host as written in a namespace: only a name without a dot is expanded (pilot/pkg/model/config.go:
-  // ResolveShortnameToFQDN).
-  const toHost = (
-    host: string,
-    relation: ObjectGraphRelation,
-    via: string,
-    hostNamespace: string | undefined = namespace,
-  ): void => {
-    links.push({
-      type: 'host',
-      host: resolveShortname(host, hostNamespace ?? 'default', clusterDomain),
-      relation,
-      via,
-    });
-  };
-  const select = (
-    labels: Map<string, string>,
-    scope: string | undefined,
-    relation: ObjectGraphRelation,
-    via: string,
-  ) => {
-    // An empty selector selects nothing here.
-    if (labels.size > 0) links.push({ type: 'select', labels, namespace: scope, relation, via });
-  };
-  const entryHosts: string[] = [];
-  const workloadSelector = () => toStringMap(field(field(spec, 'workloadSelector'), 'labels'));
-  switch (kind) {
-    case 'Service':
-      select(toStringMap(field(spec, 'selector')), namespace, 'selects', 'spec.selector');
-      break;
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job': {
-      // A workload's spec.selector, with matchExpressions; an empty one manages nothing here.
-      const selector = readLabelSelector(field(spec, 'selector'));
-      if (!selectorIsEmpty(selector)) links.push({ type: 'manage', selector, via: 'spec.selector' });
-      break;
-    }
-    case 'ServiceEntry': {
-      const hosts = field(spec, 'hosts');
-      if (Array.isArray(hosts)) for (const host of hosts) if (typeof host === 'string') entryHosts.push(host);
-      select(workloadSelector(), namespace, 'selects', 'spec.workloadSelector');
-      break;
-    }
-    case 'Gateway':
-      // A Gateway's selector picks gateway pods in any namespace by default.
-      select(toStringMap(field(spec, 'selector')), undefined, 'runs-on', 'spec.selector');
-      break;
-    case 'Sidecar':
-      select(workloadSelector(), namespace, 'applies-to', 'spec.workloadSelector');
-      break;
-    case 'PeerAuthentication':
-    case 'RequestAuthentication':
-    case 'AuthorizationPolicy':
-      select(toStringMap(field(field(spec, 'selector'), 'matchLabels')), namespace, 'applies-to', 'spec.selector');
-      break;
-    case 'DestinationRule': {
-      const host = stringField(spec, 'host');
-      if (host) toHost(host, 'configures', 'spec.host');
-      break;
-    }
-    case 'VirtualService':
-      for (const gateway of arrayField(spec, 'gateways')) {
-        if (typeof gateway !== 'string' || gateway === 'mesh') continue;
-        const [gatewayNamespace, gatewayName] = gateway.includes('/') ? gateway.split('/', 2) : [namespace, gateway];
-        const target = objectId({ kind: 'Gateway', namespace: gatewayNamespace, name: gatewayName ?? '' });
-        links.push({ type: 'object', target, relation: 'binds-gateway', via: 'spec.gateways' });
-      }
-      for (const protocol of ['http', 'tls', 'tcp'] as const) {
-        arrayField(spec, protocol).forEach((route, routeIndex) => {
-          arrayField(route, 'route').forEach((destination, destinationIndex) => {
-            const host = stringField(field(destination, 'destination'), 'host');
-            if (host)
-              toHost(host, 'routes-to', `spec.${protocol}[${routeIndex}].route[${destinationIndex}].destination.host`);
-          });
-        });
-      }
-      break;
-    case 'HTTPRoute':
-    case 'GRPCRoute':
-    case 'TCPRoute':
-    case 'TLSRoute':
-      // A Gateway API route: its parentRefs (a Gateway, or a Service for mesh routing) and its backendRefs.
-      arrayField(spec, 'parentRefs').forEach((ref, index) => {
-        const refKind = stringField(ref, 'kind') ?? 'Gateway';
-        const target = objectId({
-          kind: refKind,
-          namespace: stringField(ref, 'namespace') ?? namespace,
-          name: stringField(ref, 'name') ?? '',
-        });
-        const relation = refKind === 'Gateway' ? 'binds-gateway' : 'configures';
-        links.push({ type: 'object', target, relation, via: `spec.parentRefs[${index}]` });
-      });
-      arrayField(spec, 'rules').forEach((rule, ruleIndex) => {
-        arrayField(rule, 'backendRefs').forEach((ref, refIndex) => {
-          const refName = stringField(ref, 'name') ?? '';
-          const refNamespace = stringField(ref, 'namespace') ?? namespace;
-          const via = `spec.rules[${ruleIndex}].backendRefs[${refIndex}]`;
-          if (stringField(ref, 'kind') === 'Hostname') toHost(refName, 'routes-to', via, 'default');
-          else toHost(`${refName}.${refNamespace ?? 'default'}.svc.${clusterDomain}`, 'routes-to', via, refNamespace);
-        });
-      });
-      break;
-    case 'Ingress':
-      arrayField(spec, 'rules').forEach((rule, ruleIndex) => {
-        arrayField(field(rule, 'http'), 'paths').forEach((path, pathIndex) => {
-          const serviceName = stringField(field(field(path, 'backend'), 'service'), 'name');
-          if (serviceName)
-            toHost(serviceName, 'routes-to', `spec.rules[${ruleIndex}].http.paths[${pathIndex}].backend`);
-        });
-      });
-      break;
+  constructor(
+    private readonly nodes: readonly ObjectGraphNode[],
+    expected: number,
+  ) {
+    this.slots = new Int32Array(tableSize(expected));
   }
-  const facts: GraphFacts = {
-    id: kind === 'Namespace' ? objectId({ kind, namespace: undefined, name }) : objectId(object),
-    kind,
-    name,
-    namespace,
-    label: kind === 'Namespace' ? name : `${kind}\n${name}`,
-    shown: object.modelled && kind !== 'Namespace' && kind !== 'ConfigMap' && kind !== 'Endpoints',
-    podLabels: !WORKLOAD_KINDS.has(kind)
-      ? undefined
-      : kind === 'Pod'
-        ? toStringMap(field(field(object.value, 'metadata'), 'labels'))
-        : toStringMap(field(field(field(spec, 'template'), 'metadata'), 'labels')),
-    serviceHost: kind === 'Service' && namespace ? `${name}.${namespace}.svc.${clusterDomain}` : undefined,
-    entryHosts: entryHosts.length > 0 ? entryHosts : NONE,
-  };
-  return { facts, links: links.length > 0 ? links : NONE };
+
+  /** The number of the node with this id, -1 when there is none. */
+  find(hash: number, id: string): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot] ?? 0;
+      if (entry === 0) return -1;
+      const node = entry - 1;
+      if (this.hashes[node] === hash && this.nodes[node]?.id === id) return node;
+    }
+  }
+
+  /** Adds node `node` (the next one: nodes are added in order). */
+  add(hash: number, node: number): void {
+    this.hashes[node] = hash;
+    if (2 * (node + 1) > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let n = 0; n < node; n++) this.place(this.hashes[n] ?? 0, n);
+    }
+    this.place(hash, node);
+  }
+
+  private place(hash: number, node: number): void {
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while ((this.slots[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = node + 1;
+  }
 }
 
-interface Shown {
-  facts: GraphFacts;
-  links: readonly Link[];
-  objectIndex: number;
+function tableSize(expected: number): number {
+  let size = 64;
+  while (size < 2 * expected) size *= 2;
+  return size;
+}
+
+/** What one object's links are resolved against, by position in the parsed objects. */
+interface LinkTargets {
+  /** The labels a workload's pods carry, by the workload's position. */
+  podLabels: ReadonlyArray<readonly string[]>;
+  nodes: readonly ObjectGraphNode[];
+  /** The node number of the object at each position; -1 when it has none. */
+  nodeAt: Int32Array;
+  ids: NodeIds;
+  /** Positions of workloads, of pods and of all workloads, by the id of their namespace node. */
+  workloads: ReadonlyMap<string | undefined, readonly number[]>;
+  pods: ReadonlyMap<string | undefined, readonly number[]>;
+  allWorkloads: readonly number[];
+  /** The host each Service and ServiceEntry gives, to the position of the object that gives it. */
+  hosts: ReadonlyMap<string, number>;
+  clusterDomain: string;
 }
 
 /**
  * What a graph keeps for the next one (a graph of the same objects after an edit): where each object's edges start,
- * and what the edges of one object are made against (the workloads selectors pick from, the hosts, the node ids).
+ * and what the edges of one object are made against.
  */
 interface GraphState {
-  clusterDomain: string;
   nodes: readonly ObjectGraphNode[];
   edges: readonly ObjectGraphEdge[];
   /** The edges of the object at position p are edges[starts[p]] up to edges[starts[p + 1]]. */
   starts: Int32Array;
   targets: LinkTargets;
-}
-
-/** What one object's links are resolved against. */
-interface LinkTargets {
-  workloads: readonly GraphFacts[];
-  pods: readonly GraphFacts[];
-  hosts: ReadonlyMap<string, string>;
-  nodeIds: ReadonlySet<string>;
 }
 
 const stateOf = new WeakMap<readonly ManifestObject[], GraphState>();
@@ -273,19 +144,22 @@ export function buildObjectGraph(
     (previous && state && patchGraph(previous, state, objects, clusterDomain)) ||
     buildWholeGraph(objects, clusterDomain);
   lastObjects = new WeakRef(objects);
+  // The objects read are in the graph now: the strings shared while reading them need not be kept for later reads.
+  forgetSharedStrings();
   return graph;
 }
 
 /** Forgets the last graph built (for measuring, or checking, a first read). */
 export function forgetLastGraph(): void {
   lastObjects = undefined;
+  forgetSharedStrings();
 }
 
 /** The most objects an edit may have changed for the graph to be patched instead of built again. */
 const PATCH_LIMIT = 256;
 
 /**
- * The graph of `objects` made from the last one when at most a few parsed values changed, in place, and none of them
+ * The graph of `objects` made from the last one when at most a few objects changed, in place, and none of them
  * changed what makes a node or what other objects find it by (identity, labels, hosts): then only the edges of the
  * changed objects are made again. Undefined when that does not hold; a whole build follows.
  */
@@ -295,115 +169,272 @@ function patchGraph(
   objects: readonly ManifestObject[],
   clusterDomain: string,
 ): ObjectGraph | undefined {
-  if (state.clusterDomain !== clusterDomain || previous.length !== objects.length) return undefined;
-  const changed = new Map<number, ReturnType<typeof readFacts>>();
+  if (state.targets.clusterDomain !== clusterDomain || previous.length !== objects.length) return undefined;
+  const changed: number[] = [];
   for (let p = 0; p < objects.length; p++) {
     const object = objects[p] as ManifestObject;
     const before = previous[p] as ManifestObject;
-    if (object.value === before.value) continue;
-    if (changed.size >= PATCH_LIMIT) return undefined;
-    const after = readFacts(object, clusterDomain);
-    if (!sameNode(readFacts(before, clusterDomain).facts, after.facts)) return undefined;
-    changed.set(p, after);
+    if (object.graph === before.graph) continue;
+    if (changed.length >= PATCH_LIMIT || !sameNode(before, object)) return undefined;
+    changed.push(p);
   }
   if (latestObjects(objects).length !== objects.length) return undefined;
   const link = linker(state.targets);
   const edges: ObjectGraphEdge[] = [];
   const starts = new Int32Array(objects.length + 1);
-  for (let p = 0; p < objects.length; p++) {
+  let next = 0;
+  for (const p of changed) {
+    copyEdges(state, next, p, edges, starts);
     starts[p] = edges.length;
-    const after = changed.get(p);
-    if (after) {
-      if (after.facts.shown) link(after.facts, after.links, edges);
-    } else
-      for (let e = state.starts[p] ?? 0; e < (state.starts[p + 1] ?? 0); e++)
-        edges.push(state.edges[e] as ObjectGraphEdge);
+    const { id, parent, flags, links } = (objects[p] as ManifestObject).graph;
+    if (flags & FACT.shown) link(id, parent, links, state.targets.nodeAt[p] ?? -1, edges);
+    next = p + 1;
   }
+  copyEdges(state, next, objects.length, edges, starts);
   starts[objects.length] = edges.length;
   stateOf.set(objects, { ...state, edges, starts });
   return { nodes: state.nodes.slice(), edges: edges.slice() };
 }
 
+/** The last graph's edges of the objects at positions from `from` to `to` (exclusive), unchanged. */
+function copyEdges(state: GraphState, from: number, to: number, edges: ObjectGraphEdge[], starts: Int32Array): void {
+  const offset = edges.length - (state.starts[from] ?? 0);
+  for (let p = from; p < to; p++) starts[p] = (state.starts[p] ?? 0) + offset;
+  for (let e = state.starts[from] ?? 0; e < (state.starts[to] ?? 0); e++) edges.push(state.edges[e] as ObjectGraphEdge);
+}
+
 /** True when two reads of an object make the same node and the same targets for other objects' edges. */
-function sameNode(a: GraphFacts, b: GraphFacts): boolean {
+function sameNode(before: ManifestObject, after: ManifestObject): boolean {
+  const a = before.graph;
+  const b = after.graph;
   return (
     a.id === b.id &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    a.namespace === b.namespace &&
     a.label === b.label &&
-    a.shown === b.shown &&
-    a.serviceHost === b.serviceHost &&
-    a.entryHosts.length === b.entryHosts.length &&
-    a.entryHosts.every((host, i) => host === b.entryHosts[i]) &&
-    (a.podLabels === b.podLabels ||
-      (a.podLabels !== undefined &&
-        b.podLabels !== undefined &&
-        a.podLabels.size === b.podLabels.size &&
-        [...a.podLabels].every(([key, value]) => b.podLabels?.get(key) === value)))
+    a.flags === b.flags &&
+    a.parent === b.parent &&
+    before.kind === after.kind &&
+    before.name === after.name &&
+    before.namespace === after.namespace &&
+    sameStrings(a.podLabels, b.podLabels) &&
+    sameStrings(a.hosts, b.hosts)
   );
 }
 
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** The value of `key` in flat `[key, value, ...]` labels. */
+function labelOf(labels: readonly string[], key: string): string | undefined {
+  for (let i = 0; i < labels.length; i += 2) if (labels[i] === key) return labels[i + 1];
+  return undefined;
+}
+
+/** True when every label of `selector` (flat) is on `labels` with the same value. */
+function hasLabels(selector: readonly string[], labels: readonly string[]): boolean {
+  for (let i = 0; i < selector.length; i += 2)
+    if (labelOf(labels, selector[i] as string) !== selector[i + 1]) return false;
+  return true;
+}
+
+/** A label selector's matchExpressions (k8s.io/apimachinery labels.Selector, as model/labels.ts reads them). */
+function expressionsMatch(expressions: readonly LabelExpression[], labels: readonly string[]): boolean {
+  for (const { key, operator, values } of expressions) {
+    const value = labelOf(labels, key);
+    const holds =
+      operator === 'In'
+        ? value !== undefined && values.includes(value)
+        : operator === 'NotIn'
+          ? value === undefined || !values.includes(value)
+          : operator === 'Exists'
+            ? value !== undefined
+            : operator === 'DoesNotExist' && value === undefined;
+    if (!holds) return false;
+  }
+  return true;
+}
+
+const NO_POSITIONS: readonly number[] = [];
+const NO_LABELS: readonly string[] = [];
+
+/**
+ * Workloads (by position) by their pods' labels: an inverted index from each label key, then each value, so that a
+ * selector reads only the workloads carrying one of its labels. Label keys and values are the parser's shared strings.
+ */
+class PositionIndex {
+  private readonly byLabel = new Map<string, Map<string, number[]>>();
+  /** Positions by label key alone, built on the first `Exists`. */
+  private keys: Map<string, number[]> | undefined;
+
+  constructor(
+    private readonly positions: readonly number[],
+    private readonly podLabels: ReadonlyArray<readonly string[]>,
+  ) {
+    for (const position of positions) {
+      const labels = this.labelsAt(position);
+      for (let i = 0; i < labels.length; i += 2) {
+        const key = labels[i] as string;
+        let values = this.byLabel.get(key);
+        if (!values) this.byLabel.set(key, (values = new Map()));
+        append(values, labels[i + 1] as string, position);
+      }
+    }
+  }
+
+  private labelsAt(position: number): readonly string[] {
+    return this.podLabels[position] ?? NO_LABELS;
+  }
+
+  private positionsOf(key: string, value: string): readonly number[] {
+    return this.byLabel.get(key)?.get(value) ?? NO_POSITIONS;
+  }
+
+  /** Positions of the workloads carrying every label of flat `labels` (not empty), in order. */
+  matching(labels: readonly string[]): number[] {
+    let best: readonly number[] | undefined;
+    for (let i = 0; i < labels.length; i += 2) {
+      const positions = this.positionsOf(labels[i] as string, labels[i + 1] as string);
+      if (!best || positions.length < best.length) best = positions;
+    }
+    return (best ?? this.positions).filter((position) => hasLabels(labels, this.labelsAt(position)));
+  }
+
+  /** Positions of the workloads a selector (matchLabels flat, matchExpressions) selects, in order. */
+  select(labels: readonly string[], expressions: readonly LabelExpression[]): number[] {
+    let best: readonly number[] | undefined;
+    for (let i = 0; i < labels.length; i += 2) {
+      const positions = this.positionsOf(labels[i] as string, labels[i + 1] as string);
+      if (!best || positions.length < best.length) best = positions;
+    }
+    for (const { key, operator, values } of expressions) {
+      let positions: readonly number[] | undefined;
+      if (operator === 'Exists') positions = this.byKey().get(key) ?? NO_POSITIONS;
+      else if (operator === 'In') {
+        const union = new Set<number>();
+        for (const value of values) for (const position of this.positionsOf(key, value)) union.add(position);
+        positions = [...union].sort((a, b) => a - b);
+      }
+      if (positions && (!best || positions.length < best.length)) best = positions;
+    }
+    return (best ?? this.positions).filter((position) => {
+      const podLabels = this.labelsAt(position);
+      return hasLabels(labels, podLabels) && expressionsMatch(expressions, podLabels);
+    });
+  }
+
+  private byKey(): Map<string, number[]> {
+    if (!this.keys) {
+      const keys = new Map<string, number[]>();
+      for (const position of this.positions) {
+        const labels = this.labelsAt(position);
+        for (let i = 0; i < labels.length; i += 2) append(keys, labels[i] as string, position);
+      }
+      this.keys = keys;
+    }
+    return this.keys;
+  }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The relations by number, so that a repeated edge is found by comparing numbers. */
+const RELATIONS: Readonly<Record<ObjectGraphRelation, number>> = {
+  selects: 0,
+  manages: 1,
+  'routes-to': 2,
+  'binds-gateway': 3,
+  configures: 4,
+  'runs-on': 5,
+  'applies-to': 6,
+};
+
 /**
  * Makes one object's edges into `out`. Edges are made object by object, so a repeated edge is looked for among the
- * current object's edges only (a short scan, then a set once it has many): no string per edge is hashed. An id two
- * objects share (one kind and name in two API groups) is looked for among all edges (`shared`).
+ * current object's edges only, by target node and relation: no string per edge is hashed. An id two objects share
+ * (one kind and name in two API groups, `shared`) is looked for among all edges.
  */
 function linker(
-  { workloads, pods, hosts, nodeIds }: LinkTargets,
-  shared?: { ids: ReadonlySet<string>; edges: readonly ObjectGraphEdge[] },
-): (facts: GraphFacts, links: readonly Link[], out: ObjectGraphEdge[]) => void {
-  const labelsOf = (workload: GraphFacts) => workload.podLabels ?? NO_LABELS;
-  const namespaceOf = (workload: GraphFacts) => workload.namespace;
+  targets: LinkTargets,
+  shared?: { nodes: Uint8Array; edges: readonly ObjectGraphEdge[] },
+): (
+  sourceId: string,
+  namespace: string | undefined,
+  links: readonly GraphLink[],
+  source: number,
+  out: ObjectGraphEdge[],
+) => void {
+  const { podLabels, nodes, nodeAt, ids, workloads, pods, allWorkloads, hosts, clusterDomain } = targets;
+  const defaultDomain = clusterDomain === DEFAULT_CLUSTER_DOMAIN;
+  const workloadIndexes = new Map<string | undefined, PositionIndex>();
+  const podIndexes = new Map<string | undefined, PositionIndex>();
   // Across namespaces only for a Gateway's selector: built on first use.
-  let allWorkloads: LabelIndex<GraphFacts> | undefined;
-  const workloadsIn = labelIndexByNamespace(workloads, namespaceOf, labelsOf);
-  const podsIn = labelIndexByNamespace(pods, namespaceOf, labelsOf);
+  let everywhere: PositionIndex | undefined;
+  const indexIn = (
+    indexes: Map<string | undefined, PositionIndex>,
+    groups: ReadonlyMap<string | undefined, readonly number[]>,
+    namespace: string | undefined,
+  ): PositionIndex => {
+    let index = indexes.get(namespace);
+    if (!index) indexes.set(namespace, (index = new PositionIndex(groups.get(namespace) ?? NO_POSITIONS, podLabels)));
+    return index;
+  };
   let allEdgeIds: Set<string> | undefined;
+  // The current object's edges as target node × 8 + relation: scanned while few, then a set.
+  const made: number[] = [];
+  let madeSet: Set<number> | undefined;
 
-  return (facts, links, out) => {
-    const source = facts.id;
-    const start = out.length;
-    let sourceEdgeIds: Set<string> | undefined;
-    const addEdge = (target: string, relation: ObjectGraphRelation, via: string): void => {
-      if (source === target) return;
-      const id = `${source}->${target}:${relation}`;
-      if (shared && shared.ids.size > 0 && shared.ids.has(source)) {
+  return (sourceId, namespace, links, source, out) => {
+    made.length = 0;
+    madeSet = undefined;
+    const isShared = shared !== undefined && shared.nodes[source] === 1;
+    const addEdge = (target: number, relation: ObjectGraphRelation, via: string): void => {
+      if (target < 0 || target === source) return;
+      const targetId = (nodes[target] as ObjectGraphNode).id;
+      const key = target * 8 + RELATIONS[relation];
+      if (isShared) {
         allEdgeIds ??= new Set(shared.edges.map((edge) => edge.id));
+        const id = `${sourceId}->${targetId}:${relation}`;
         if (allEdgeIds.has(id)) return;
-      } else if (out.length - start <= 8) {
-        for (let i = start; i < out.length; i++) {
-          const edge = out[i] as ObjectGraphEdge;
-          if (edge.target === target && edge.relation === relation) return;
-        }
+      } else if (madeSet) {
+        if (madeSet.has(key)) return;
+        madeSet.add(key);
       } else {
-        sourceEdgeIds ??= new Set(out.slice(start).map((edge) => edge.id));
-        if (sourceEdgeIds.has(id)) return;
-        sourceEdgeIds.add(id);
+        if (made.includes(key)) return;
+        made.push(key);
+        if (made.length > 16) madeSet = new Set(made);
       }
+      const id = `${sourceId}->${targetId}:${relation}`;
       allEdgeIds?.add(id);
-      out.push({ id, source, target, relation, via });
+      out.push({ id, source: sourceId, target: targetId, relation, via });
     };
     for (const link of links) {
       switch (link.type) {
         case 'select': {
-          const index =
-            link.namespace === undefined
-              ? (allWorkloads ??= new LabelIndex(workloads, labelsOf))
-              : workloadsIn(link.namespace);
-          for (const workload of index.matching(link.labels)) addEdge(workload.id, link.relation, link.via);
+          const index = link.everywhere
+            ? (everywhere ??= new PositionIndex(allWorkloads, podLabels))
+            : indexIn(workloadIndexes, workloads, namespace);
+          for (const position of index.matching(link.labels)) addEdge(nodeAt[position] ?? -1, link.relation, link.via);
           break;
         }
         case 'manage':
-          for (const pod of podsIn(facts.namespace).select(link.selector)) addEdge(pod.id, 'manages', link.via);
+          for (const position of indexIn(podIndexes, pods, namespace).select(link.labels, link.expressions))
+            addEdge(nodeAt[position] ?? -1, 'manages', link.via);
           break;
         case 'host': {
-          const target = hosts.get(link.host);
-          if (target) addEdge(target, link.relation, link.via);
+          const host =
+            defaultDomain || !link.expanded
+              ? link.host
+              : link.host.slice(0, link.host.length - DEFAULT_CLUSTER_DOMAIN.length) + clusterDomain;
+          const position = hosts.get(host);
+          if (position !== undefined) addEdge(nodeAt[position] ?? -1, link.relation, link.via);
           break;
         }
         case 'object':
-          if (nodeIds.has(link.target)) addEdge(link.target, link.relation, link.via);
+          addEdge(ids.find(link.targetHash, link.target), link.relation, link.via);
           break;
       }
     }
@@ -411,20 +442,91 @@ function linker(
 }
 
 function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: string): ObjectGraph {
-  const nodes: ObjectGraphNode[] = [];
-  const edges: ObjectGraphEdge[] = [];
-  const nodeIds = new Set<string>();
-  const namespaceIds = new Map<string, string>();
+  // Of objects with the same identity the last is used, as in the mesh model (kubectl apply leaves that one).
+  const kept = latestObjects(objects);
+  // Kept objects are in their given order, so as many kept as given means all of them (no set to build).
+  const latest = kept.length === objects.length ? undefined : new Set(kept);
+  const defaultDomain = clusterDomain === DEFAULT_CLUSTER_DOMAIN;
 
-  const namespaceNode = (namespace: string): string => {
-    const existing = namespaceIds.get(namespace);
-    if (existing) return existing;
-    const id = objectId({ kind: 'Namespace', namespace: undefined, name: namespace });
-    namespaceIds.set(namespace, id);
-    if (!nodeIds.has(id)) {
-      nodeIds.add(id);
+  // One pass reads each object's facts, once: declared namespaces, the nodes of the objects shown, the workloads
+  // selectors pick from, the hosts Services and ServiceEntries give, and the links of the objects that have some.
+  // What the later passes need is put in small arrays here, so that they read no object again.
+  const declared: number[] = [];
+  const shown: number[] = [];
+  const shownNodes: ObjectGraphNode[] = [];
+  const shownHashes: number[] = [];
+  /** Of the objects with links: their index in `shown`, and their links. */
+  const sources: number[] = [];
+  const sourceLinks: Array<readonly GraphLink[]> = [];
+  const podLabels: Array<readonly string[]> = [];
+  const workloads = new Map<string | undefined, number[]>();
+  const pods = new Map<string | undefined, number[]>();
+  const allWorkloads: number[] = [];
+  const hosts = new Map<string, number>();
+  for (let p = 0; p < objects.length; p++) {
+    const object = objects[p] as ManifestObject;
+    if (latest && !latest.has(object)) continue;
+    const facts = object.graph;
+    const flags = facts.flags;
+    if (flags & FACT.namespace) {
+      declared.push(p);
+      continue;
+    }
+    if (!(flags & FACT.shown)) continue;
+    const { kind, name, namespace } = object;
+    const { id, parent } = facts;
+    if (flags & FACT.linked) {
+      sources.push(shown.length);
+      sourceLinks.push(facts.links);
+    }
+    shown.push(p);
+    shownHashes.push(facts.idHash);
+    shownNodes.push({ id, kind, name, namespace, label: facts.label, parent, objectIndex: p });
+    if (flags & FACT.workload) {
+      podLabels[p] = facts.podLabels;
+      append(workloads, parent, p);
+      allWorkloads.push(p);
+      if (flags & FACT.pod) append(pods, parent, p);
+    }
+    if (flags & FACT.service)
+      hosts.set(defaultDomain ? (facts.hosts[0] ?? '') : `${name}.${namespace}.svc.${clusterDomain}`, p);
+    else for (const host of facts.hosts) if (!hosts.has(host)) hosts.set(host, p);
+  }
+
+  // Namespaces first, so that declared ones carry their object.
+  const nodes: ObjectGraphNode[] = [];
+  const ids = new NodeIds(nodes, declared.length + shown.length);
+  const nodeAt = new Int32Array(objects.length).fill(-1);
+  // The ids of the namespace nodes made (the parser shares each namespace's id string among its objects).
+  const namespaceNodes = new Set<string>();
+  for (const p of declared) {
+    const { id, idHash } = (objects[p] as ManifestObject).graph;
+    const { name } = objects[p] as ManifestObject;
+    namespaceNodes.add(id);
+    if (ids.find(idHash, id) >= 0) continue;
+    nodeAt[p] = nodes.length;
+    ids.add(idHash, nodes.length);
+    nodes.push({ id, kind: 'Namespace', name, namespace: undefined, label: name, parent: undefined, objectIndex: p });
+  }
+  // Node numbers whose id two objects have.
+  let sharedNodes: Uint8Array | undefined;
+  shownNodes.forEach((node, i) => {
+    const p = shown[i] as number;
+    const hash = shownHashes[i] as number;
+    const existing = ids.find(hash, node.id);
+    if (existing >= 0) {
+      nodeAt[p] = existing;
+      (sharedNodes ??= new Uint8Array(declared.length + 2 * shown.length))[existing] = 1;
+      return;
+    }
+    const { parent } = node;
+    if (parent !== undefined && !namespaceNodes.has(parent)) {
+      // A namespace no object declares.
+      const namespace = node.namespace ?? '';
+      namespaceNodes.add(parent);
+      ids.add(hashOfId(parent), nodes.length);
       nodes.push({
-        id,
+        id: parent,
         kind: 'Namespace',
         name: namespace,
         namespace: undefined,
@@ -433,81 +535,25 @@ function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: stri
         objectIndex: undefined,
       });
     }
-    return id;
-  };
+    nodeAt[p] = nodes.length;
+    ids.add(hash, nodes.length);
+    nodes.push(node);
+  });
 
-  // Of objects with the same identity the last is used, as in the mesh model (kubectl apply leaves that one).
-  const kept = latestObjects(objects);
-  // Kept objects are in their given order, so as many kept as given means all of them (no set to build).
-  const latest = kept.length === objects.length ? undefined : new Set(kept);
-
-  // One pass over the objects: declared namespaces, the objects shown, the workloads selectors pick from, the hosts
-  // Services and ServiceEntries give, and the objects whose fields ask for edges.
-  const declared: Shown[] = [];
-  const shown: Shown[] = [];
-  const workloads: GraphFacts[] = [];
-  const pods: GraphFacts[] = [];
-  const sources: Shown[] = [];
-  const hosts = new Map<string, string>();
-  for (let objectIndex = 0; objectIndex < objects.length; objectIndex++) {
-    const object = objects[objectIndex] as ManifestObject;
-    if (latest && !latest.has(object)) continue;
-    const { facts, links } = readFacts(object, clusterDomain);
-    if (facts.kind === 'Namespace') {
-      declared.push({ facts, links, objectIndex });
-      continue;
-    }
-    if (!facts.shown) continue;
-    const item: Shown = { facts, links, objectIndex };
-    shown.push(item);
-    if (facts.podLabels) {
-      workloads.push(facts);
-      if (facts.kind === 'Pod') pods.push(facts);
-    }
-    if (links.length > 0) sources.push(item);
-    if (facts.serviceHost) hosts.set(facts.serviceHost, facts.id);
-    for (const host of facts.entryHosts) if (!hosts.has(host)) hosts.set(host, facts.id);
-  }
-
-  // Namespaces first, so that declared ones carry their object.
-  for (const { facts, objectIndex } of declared) {
-    const { id, name } = facts;
-    namespaceIds.set(name, id);
-    if (nodeIds.has(id)) continue;
-    nodeIds.add(id);
-    nodes.push({ id, kind: 'Namespace', name, namespace: undefined, label: name, parent: undefined, objectIndex });
-  }
-  const sharedIds = new Set<string>();
-  for (const { facts, objectIndex } of shown) {
-    const { id, kind, name, namespace, label } = facts;
-    if (nodeIds.has(id)) {
-      sharedIds.add(id);
-      continue;
-    }
-    nodeIds.add(id);
-    const parent = namespace ? namespaceNode(namespace) : undefined;
-    nodes.push({ id, kind, name, namespace, label, parent, objectIndex });
-  }
-
-  const targets: LinkTargets = { workloads, pods, hosts, nodeIds };
-  const link = linker(targets, { ids: sharedIds, edges });
+  const targets: LinkTargets = { podLabels, nodes, nodeAt, ids, workloads, pods, allWorkloads, hosts, clusterDomain };
+  const edges: ObjectGraphEdge[] = [];
+  const link = linker(targets, sharedNodes && { nodes: sharedNodes, edges });
   const starts = new Int32Array(objects.length + 1);
   let next = 0;
-  for (const { facts, links, objectIndex } of sources) {
-    for (; next <= objectIndex; next++) starts[next] = edges.length;
-    link(facts, links, edges);
-  }
+  sources.forEach((i, k) => {
+    const p = shown[i] as number;
+    const { id, parent } = shownNodes[i] as ObjectGraphNode;
+    for (; next <= p; next++) starts[next] = edges.length;
+    link(id, parent, sourceLinks[k] as readonly GraphLink[], nodeAt[p] ?? -1, edges);
+  });
   for (; next <= objects.length; next++) starts[next] = edges.length;
 
   // Kept for the next graph when each object is its own (no two with one identity or one id).
-  if (!latest && sharedIds.size === 0)
-    stateOf.set(objects, { clusterDomain, nodes: nodes.slice(), edges: edges.slice(), starts, targets });
+  if (!latest && !sharedNodes) stateOf.set(objects, { nodes: nodes.slice(), edges: edges.slice(), starts, targets });
   return { nodes, edges };
-}
-
-const NO_LABELS: ReadonlyMap<string, string> = new Map();
-
-function arrayField(value: unknown, key: string): unknown[] {
-  const found = field(value, key);
-  return Array.isArray(found) ? found : [];
 }
