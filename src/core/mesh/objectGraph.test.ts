@@ -147,3 +147,149 @@ metadata: {name: web-canary, namespace: one, labels: {app: web, track: canary}}
     expect(edgesOf(text)).toEqual(['ReplicaSet/one/web manages Pod/one/web-stable']);
   });
 });
+
+describe('buildObjectGraph from the facts the parser keeps', () => {
+  const relations = (text: string, clusterDomain?: string): string[] =>
+    analyze([{ name: 'test.yaml', text }], clusterDomain ? { clusterDomain } : {})
+      .objectGraph.edges.map((e) => `${e.source} ${e.relation} ${e.target}`)
+      .sort();
+
+  const service = (name: string, namespace: string, app = name) =>
+    `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${namespace}}\n` +
+    `spec: {selector: {app: ${app}}}\n`;
+
+  it('expands short hosts and Gateway API backends with the cluster domain it is told', () => {
+    const text = [
+      service('reviews', 'bookinfo'),
+      `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: short, namespace: bookinfo}
+spec: {host: reviews}
+`,
+      `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: long, namespace: other}
+spec: {host: reviews.bookinfo.svc.corp.example}
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: bookinfo}
+spec: {rules: [{backendRefs: [{name: reviews, port: 9080}]}]}
+`,
+    ].join('---\n');
+    expect(relations(text, 'corp.example')).toEqual([
+      'DestinationRule/bookinfo/short configures Service/bookinfo/reviews',
+      'DestinationRule/other/long configures Service/bookinfo/reviews',
+      'HTTPRoute/bookinfo/web routes-to Service/bookinfo/reviews',
+    ]);
+    // With the default domain the long name is another host.
+    expect(relations(text)).toEqual([
+      'DestinationRule/bookinfo/short configures Service/bookinfo/reviews',
+      'HTTPRoute/bookinfo/web routes-to Service/bookinfo/reviews',
+    ]);
+  });
+
+  it('gives a host to its Service before any ServiceEntry, and to the first ServiceEntry otherwise', () => {
+    const entry = (name: string, hosts: string) =>
+      `apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ${name}, namespace: one}\n` +
+      `spec: {hosts: [${hosts}]}\n`;
+    const rule = (name: string, host: string) =>
+      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ${name}, namespace: one}\n` +
+      `spec: {host: ${host}}\n`;
+    const text = [
+      entry('first', 'a.one.svc.cluster.local, api.example.com'),
+      entry('second', 'api.example.com'),
+      service('a', 'one'),
+      rule('to-a', 'a'),
+      rule('to-api', 'api.example.com'),
+    ].join('---\n');
+    expect(relations(text)).toEqual([
+      'DestinationRule/one/to-a configures Service/one/a',
+      'DestinationRule/one/to-api configures ServiceEntry/one/first',
+    ]);
+  });
+
+  it('draws one node for an id two API groups share, and makes each of its edges once', () => {
+    const deployment = (apiVersion: string) =>
+      `apiVersion: ${apiVersion}\nkind: Deployment\nmetadata: {name: web, namespace: one}\n` +
+      `spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}}}\n`;
+    const text = [
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: one, labels: {app: web}}\n`,
+      // Both read as Deployment/one/web, and both manage the pod.
+      deployment('apps/v1'),
+      deployment('extensions/v1beta1'),
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: gw-1, namespace: infra, labels: {istio: ingressgateway}}\n`,
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec: {selector: {istio: ingressgateway}}
+`,
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}
+`,
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: infra}
+spec: {hosts: ["*"], gateways: [public, infra/public]}
+`,
+    ].join('---\n');
+    const { objectGraph } = analyze([{ name: 'test.yaml', text }]);
+    expect(objectGraph.nodes.filter((n) => n.id === 'Gateway/infra/public')).toHaveLength(1);
+    expect(objectGraph.nodes.filter((n) => n.id === 'Deployment/one/web')).toHaveLength(1);
+    expect(objectGraph.edges.map((e) => e.id).sort()).toEqual([
+      'Deployment/one/web->Pod/one/web-1:manages',
+      'Gateway/infra/public->Pod/infra/gw-1:runs-on',
+      'VirtualService/infra/web->Gateway/infra/public:binds-gateway',
+    ]);
+  });
+
+  it('implies the namespaces no object declares, however many, and still finds the objects read before them', () => {
+    const gateway =
+      `apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: ns-0}\n` + `spec: {}\n`;
+    const route =
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: ns-0}\n` +
+      `spec: {gateways: [gw]}\n`;
+    const services = Array.from({ length: 80 }, (_, i) => service(`s${i}`, `ns-${i}`, 'web'));
+    const text = [gateway, ...services, route].join('---\n');
+    const { objectGraph } = analyze([{ name: 'test.yaml', text }]);
+    const namespaces = objectGraph.nodes.filter((n) => n.kind === 'Namespace');
+    expect(namespaces.map((n) => n.id)).toEqual(Array.from({ length: 80 }, (_, i) => `Namespace//ns-${i}`));
+    expect(objectGraph.nodes.filter((n) => n.kind === 'Service').map((n) => n.parent)).toEqual(
+      namespaces.map((n) => n.id),
+    );
+    expect(new Set(objectGraph.nodes.map((n) => n.id)).size).toBe(objectGraph.nodes.length);
+    expect(objectGraph.edges.map((e) => e.id)).toEqual(['VirtualService/ns-0/vs->Gateway/ns-0/gw:binds-gateway']);
+  });
+
+  it('matches selectors over many label keys, with In, NotIn, Exists and DoesNotExist', () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    const pod = (name: string, labels: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: one, labels: {${labels}}}\n`;
+    const text = [
+      pod('all', keys.map((k) => `${k}: v`).join(', ')),
+      pod('some', 'k0: v, k1: w'),
+      // One Service per key: past a few keys the index is built for all of them at once.
+      ...keys.map((k) => service(`by-${k}`, 'one').replace('{app: by-' + k + '}', `{${k}: v}`)),
+      `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: rs, namespace: one}
+spec:
+  selector:
+    matchExpressions:
+    - {key: k1, operator: In, values: [w, x]}
+    - {key: k0, operator: Exists}
+    - {key: k5, operator: DoesNotExist}
+    - {key: k2, operator: NotIn, values: [v]}
+`,
+    ].join('---\n');
+    expect(relations(text)).toEqual(
+      [
+        ...keys.map((k) => `Service/one/by-${k} selects Pod/one/all`),
+        'Service/one/by-k0 selects Pod/one/some',
+        'ReplicaSet/one/rs manages Pod/one/some',
+      ].sort(),
+    );
+  });
+});

@@ -57,13 +57,15 @@ export interface ObjectGraph {
 /** Nodes by the hash of their id (GraphFacts.idHash): open addressing over node numbers, no string hashed. */
 class NodeIds {
   private slots: Int32Array;
-  private readonly hashes: number[] = [];
+  /** The hash of each node's id, by node number. */
+  private hashes: Int32Array;
 
   constructor(
     private readonly nodes: readonly ObjectGraphNode[],
     expected: number,
   ) {
     this.slots = new Int32Array(tableSize(expected));
+    this.hashes = new Int32Array(this.slots.length / 2);
   }
 
   /** The number of the node with this id, -1 when there is none. */
@@ -77,13 +79,16 @@ class NodeIds {
     }
   }
 
-  /** Adds node `node` (the next one: nodes are added in order). */
+  /** Adds node `node` (the next one: nodes are added in order), keeping the table at most half full. */
   add(hash: number, node: number): void {
-    this.hashes[node] = hash;
-    if (2 * (node + 1) > this.slots.length) {
+    if (node >= this.hashes.length) {
+      const hashes = new Int32Array(this.hashes.length * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
       this.slots = new Int32Array(this.slots.length * 2);
       for (let n = 0; n < node; n++) this.place(this.hashes[n] ?? 0, n);
     }
+    this.hashes[node] = hash;
     this.place(hash, node);
   }
 
@@ -257,46 +262,75 @@ function expressionsMatch(expressions: readonly LabelExpression[], labels: reado
 const NO_POSITIONS: readonly number[] = [];
 const NO_LABELS: readonly string[] = [];
 
+/** The workloads carrying one label key: by the label's value, and all of them. */
+interface KeyIndex {
+  byValue: Map<string, number[]>;
+  all: number[];
+}
+
+const NO_KEY: KeyIndex = { byValue: new Map(), all: [] };
+
+/** Keys indexed one by one, as selectors ask for them (most ask for one or two); past this many, all at once. */
+const KEYS_ONE_BY_ONE = 8;
+
 /**
- * Workloads (by position) by their pods' labels: an inverted index from each label key, then each value, so that a
- * selector reads only the workloads carrying one of its labels. Label keys and values are the parser's shared strings.
+ * Workloads (by position) by their pods' labels: an inverted index from a label key, then its value, so that a
+ * selector reads only the workloads carrying one of its labels. A key is indexed when a selector first asks for it.
+ * Label keys and values are the parser's shared strings.
  */
 class PositionIndex {
-  private readonly byLabel = new Map<string, Map<string, number[]>>();
-  /** Positions by label key alone, built on the first `Exists`. */
-  private keys: Map<string, number[]> | undefined;
+  private readonly byKey = new Map<string, KeyIndex>();
+  private complete = false;
 
   constructor(
     private readonly positions: readonly number[],
     private readonly podLabels: ReadonlyArray<readonly string[]>,
-  ) {
-    for (const position of positions) {
-      const labels = this.labelsAt(position);
-      for (let i = 0; i < labels.length; i += 2) {
-        const key = labels[i] as string;
-        let values = this.byLabel.get(key);
-        if (!values) this.byLabel.set(key, (values = new Map()));
-        append(values, labels[i + 1] as string, position);
-      }
-    }
-  }
+  ) {}
 
   private labelsAt(position: number): readonly string[] {
     return this.podLabels[position] ?? NO_LABELS;
   }
 
+  private keyIndex(key: string): KeyIndex {
+    const known = this.byKey.get(key);
+    if (known || this.complete) return known ?? NO_KEY;
+    if (this.byKey.size >= KEYS_ONE_BY_ONE) {
+      this.indexAll();
+      return this.byKey.get(key) ?? NO_KEY;
+    }
+    const index: KeyIndex = { byValue: new Map(), all: [] };
+    for (const position of this.positions) {
+      const value = labelOf(this.labelsAt(position), key);
+      if (value === undefined) continue;
+      append(index.byValue, value, position);
+      index.all.push(position);
+    }
+    this.byKey.set(key, index);
+    return index;
+  }
+
+  private indexAll(): void {
+    this.byKey.clear();
+    for (const position of this.positions) {
+      const labels = this.labelsAt(position);
+      for (let i = 0; i < labels.length; i += 2) {
+        const key = labels[i] as string;
+        let index = this.byKey.get(key);
+        if (!index) this.byKey.set(key, (index = { byValue: new Map(), all: [] }));
+        append(index.byValue, labels[i + 1] as string, position);
+        index.all.push(position);
+      }
+    }
+    this.complete = true;
+  }
+
   private positionsOf(key: string, value: string): readonly number[] {
-    return this.byLabel.get(key)?.get(value) ?? NO_POSITIONS;
+    return this.keyIndex(key).byValue.get(value) ?? NO_POSITIONS;
   }
 
   /** Positions of the workloads carrying every label of flat `labels` (not empty), in order. */
   matching(labels: readonly string[]): number[] {
-    let best: readonly number[] | undefined;
-    for (let i = 0; i < labels.length; i += 2) {
-      const positions = this.positionsOf(labels[i] as string, labels[i + 1] as string);
-      if (!best || positions.length < best.length) best = positions;
-    }
-    return (best ?? this.positions).filter((position) => hasLabels(labels, this.labelsAt(position)));
+    return this.select(labels, NO_EXPRESSIONS);
   }
 
   /** Positions of the workloads a selector (matchLabels flat, matchExpressions) selects, in order. */
@@ -308,7 +342,7 @@ class PositionIndex {
     }
     for (const { key, operator, values } of expressions) {
       let positions: readonly number[] | undefined;
-      if (operator === 'Exists') positions = this.byKey().get(key) ?? NO_POSITIONS;
+      if (operator === 'Exists') positions = this.keyIndex(key).all;
       else if (operator === 'In') {
         const union = new Set<number>();
         for (const value of values) for (const position of this.positionsOf(key, value)) union.add(position);
@@ -321,25 +355,26 @@ class PositionIndex {
       return hasLabels(labels, podLabels) && expressionsMatch(expressions, podLabels);
     });
   }
-
-  private byKey(): Map<string, number[]> {
-    if (!this.keys) {
-      const keys = new Map<string, number[]>();
-      for (const position of this.positions) {
-        const labels = this.labelsAt(position);
-        for (let i = 0; i < labels.length; i += 2) append(keys, labels[i] as string, position);
-      }
-      this.keys = keys;
-    }
-    return this.keys;
-  }
 }
+
+const NO_EXPRESSIONS: readonly LabelExpression[] = [];
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+/** What ends an edge's id, one string per relation (an id is the source's `id->`, the target's id, and this). */
+const ID_ENDS: Readonly<Record<ObjectGraphRelation, string>> = {
+  selects: ':selects',
+  manages: ':manages',
+  'routes-to': ':routes-to',
+  'binds-gateway': ':binds-gateway',
+  configures: ':configures',
+  'runs-on': ':runs-on',
+  'applies-to': ':applies-to',
+};
 
 /** The relations by number, so that a repeated edge is found by comparing numbers. */
 const RELATIONS: Readonly<Record<ObjectGraphRelation, number>> = {
@@ -390,6 +425,8 @@ function linker(
   return (sourceId, namespace, links, source, out) => {
     made.length = 0;
     madeSet = undefined;
+    // One `source->` for all the object's edges: each edge's id then adds two pieces, not four.
+    let idStart: string | undefined;
     const isShared = shared !== undefined && shared.nodes[source] === 1;
     const addEdge = (target: number, relation: ObjectGraphRelation, via: string): void => {
       if (target < 0 || target === source) return;
@@ -407,7 +444,7 @@ function linker(
         made.push(key);
         if (made.length > 16) madeSet = new Set(made);
       }
-      const id = `${sourceId}->${targetId}:${relation}`;
+      const id = (idStart ??= `${sourceId}->`) + targetId + ID_ENDS[relation];
       allEdgeIds?.add(id);
       out.push({ id, source: sourceId, target: targetId, relation, via });
     };
@@ -452,9 +489,11 @@ function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: stri
   // selectors pick from, the hosts Services and ServiceEntries give, and the links of the objects that have some.
   // What the later passes need is put in small arrays here, so that they read no object again.
   const declared: number[] = [];
-  const shown: number[] = [];
+  // Positions of the objects shown (their count in `shownCount`), their nodes and the hashes of their ids.
+  const shown = new Int32Array(objects.length);
+  const shownHashes = new Int32Array(objects.length);
   const shownNodes: ObjectGraphNode[] = [];
-  const shownHashes: number[] = [];
+  let shownCount = 0;
   /** Of the objects with links: their index in `shown`, and their links. */
   const sources: number[] = [];
   const sourceLinks: Array<readonly GraphLink[]> = [];
@@ -476,11 +515,11 @@ function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: stri
     const { kind, name, namespace } = object;
     const { id, parent } = facts;
     if (flags & FACT.linked) {
-      sources.push(shown.length);
+      sources.push(shownCount);
       sourceLinks.push(facts.links);
     }
-    shown.push(p);
-    shownHashes.push(facts.idHash);
+    shown[shownCount] = p;
+    shownHashes[shownCount++] = facts.idHash;
     shownNodes.push({ id, kind, name, namespace, label: facts.label, parent, objectIndex: p });
     if (flags & FACT.workload) {
       podLabels[p] = facts.podLabels;
@@ -495,7 +534,7 @@ function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: stri
 
   // Namespaces first, so that declared ones carry their object.
   const nodes: ObjectGraphNode[] = [];
-  const ids = new NodeIds(nodes, declared.length + shown.length);
+  const ids = new NodeIds(nodes, declared.length + shownCount);
   const nodeAt = new Int32Array(objects.length).fill(-1);
   // The ids of the namespace nodes made (the parser shares each namespace's id string among its objects).
   const namespaceNodes = new Set<string>();
@@ -516,7 +555,7 @@ function buildWholeGraph(objects: readonly ManifestObject[], clusterDomain: stri
     const existing = ids.find(hash, node.id);
     if (existing >= 0) {
       nodeAt[p] = existing;
-      (sharedNodes ??= new Uint8Array(declared.length + 2 * shown.length))[existing] = 1;
+      (sharedNodes ??= new Uint8Array(declared.length + 2 * shownCount))[existing] = 1;
       return;
     }
     const { parent } = node;
