@@ -117,9 +117,11 @@ export function hashOfId(id: string): number {
 }
 
 /**
- * One string instance per label value and namespace id while a list of objects is read: equal values then compare
- * as the same string (no characters read), and their hash is computed once. Only a speed-up: values that were not
- * shared compare by their characters. Emptied when a graph has been built (see forgetSharedStrings), and when large.
+ * One string instance per string the graph's reader composes (an expanded host, a field path, a namespace's node id)
+ * while a list of objects is read, as the parser keeps one per value it reads: equal strings then compare as the same
+ * string (no characters read), their hash is computed once, and they are stored once. Only a speed-up: strings that
+ * were not shared compare by their characters. Emptied when a graph has been built (see forgetSharedStrings), and
+ * when large.
  */
 const shared = new Map<string, string>();
 const namespaceIds = new Map<string, string>();
@@ -177,7 +179,7 @@ function stringPairs(value: unknown): readonly string[] {
   let pairs: string[] | undefined;
   for (const key of Object.keys(map)) {
     const item = map[key];
-    if (typeof item === 'string') (pairs ??= []).push(key, share(item));
+    if (typeof item === 'string') (pairs ??= []).push(key, item);
   }
   return exact(pairs);
 }
@@ -264,7 +266,7 @@ export function readGraphFacts(
           expressions.push({
             key,
             operator,
-            values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string').map(share) : NONE,
+            values: Array.isArray(values) ? values.filter((v): v is string => typeof v === 'string') : NONE,
           });
       }
       if (labels.length > 0 || expressions.length > 0)
@@ -277,7 +279,7 @@ export function readGraphFacts(
       break;
     }
     case 'ServiceEntry':
-      for (const host of list(spec, 'hosts')) if (typeof host === 'string') (hosts ??= []).push(share(host));
+      for (const host of list(spec, 'hosts')) if (typeof host === 'string') (hosts ??= []).push(host);
       select(workloadSelector(), namespace === undefined, 'selects', 'spec.workloadSelector');
       break;
     case 'Gateway':
