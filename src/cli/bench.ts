@@ -38,16 +38,25 @@ function cpuTime(run: () => void): number {
   return (used.user + used.system) / 1000;
 }
 
+/**
+ * The heap in use once the current job has ended (WeakRef targets read in it are let go, as between two edits in the
+ * app) and the garbage collector has run three times, a few milliseconds apart so that its sweeping has finished: read
+ * straight after one collection, the figure wandered by a third.
+ */
+async function settledHeap(collect: () => void): Promise<number> {
+  for (let round = 0; round < 3; round++) {
+    collect();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
 /** Bytes of heap still used after `make` returns, with what it returned kept alive (needs --expose-gc). */
-function heapKept(make: () => unknown): number {
+async function heapKept(make: () => unknown): Promise<number> {
   if (!gc) return Number.NaN;
-  gc();
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = await settledHeap(gc);
   const kept = make();
-  gc();
-  gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = await settledHeap(gc);
   if (kept === undefined) throw new Error('nothing kept');
   return after - before;
 }
@@ -65,9 +74,9 @@ interface Row {
   trace: number;
   retrace: number;
   edit: number;
+  /** The median of the pairs, and their lowest and highest. */
   heapRatio: number;
-  /** The first of the three pairs alone. */
-  firstHeapRatio: number;
+  heapRange: [number, number];
   perObject: { parse: number; validate: number; model: number; graph: number };
 }
 
@@ -162,13 +171,13 @@ async function measure(objects: number, variant: 'documents' | 'List', runs: num
     stages.graph.push(graph);
   }
   // Heap figures of a small input are below what the garbage collector leaves behind: measured from 2,000 objects.
-  // Three pairs: the first right after the timed runs, then two more, which keep more (the app's state after edits).
+  // Five pairs, each a bare parse then a first read, after the timed runs (edits and traces) have filled every cache.
   const heapRatios: number[] = [];
-  for (let pair = 0; objects >= 2_000 && pair < 3; pair++) {
+  for (let pair = 0; objects >= 2_000 && pair < 5; pair++) {
     await endJob();
-    const bare = heapKept(() => loadAll(text, { schema: CORE_SCHEMA }));
+    const bare = await heapKept(() => loadAll(text, { schema: CORE_SCHEMA }));
     forgetEarlierReads();
-    heapRatios.push(heapKept(() => analyze(files)) / bare);
+    heapRatios.push((await heapKept(() => analyze(files))) / bare);
   }
   const perObject = (values: number[]) => (median(values) * 1000) / objects;
   return {
@@ -184,7 +193,7 @@ async function measure(objects: number, variant: 'documents' | 'List', runs: num
     retrace: median(retraceTimes),
     edit: median(editTimes),
     heapRatio: heapRatios.length > 0 ? median(heapRatios) : Number.NaN,
-    firstHeapRatio: heapRatios[0] ?? Number.NaN,
+    heapRange: [Math.min(...heapRatios), Math.max(...heapRatios)],
     perObject: {
       parse: perObject(stages.parse),
       validate: perObject(stages.validate),
@@ -208,8 +217,11 @@ const columns: Array<[string, (row: Row) => string]> = [
   ['re-trace ms', (row) => row.retrace.toFixed(1)],
   ['edit→trace ms', (row) => row.edit.toFixed(0)],
   [
-    'heap ÷ loadAll (first / median)',
-    (row) => (Number.isNaN(row.heapRatio) ? 'n/a' : `${row.firstHeapRatio.toFixed(2)}× / ${row.heapRatio.toFixed(2)}×`),
+    'heap ÷ loadAll (median, range)',
+    (row) =>
+      Number.isNaN(row.heapRatio)
+        ? 'n/a'
+        : `${row.heapRatio.toFixed(2)}× (${row.heapRange[0].toFixed(2)}–${row.heapRange[1].toFixed(2)})`,
   ],
   ['µs/object parse', (row) => row.perObject.parse.toFixed(1)],
   ['validate', (row) => row.perObject.validate.toFixed(1)],
@@ -229,8 +241,8 @@ console.log(
     'analyze(): parse, validation, mesh model and object graph (cold: nothing read before); same text: analyze()',
     'again; proxy config: one sidecar pod; trace: one HTTP request to a service of its namespace; re-trace: another',
     'destination on the same analysis; edit→trace: one character changed in one VirtualService, then analyze() and',
-    'trace; heap: what analyze() keeps ÷ what a bare js-yaml loadAll keeps, measured in three pairs (the first pair,',
-    'then the median of the three); µs/object: each stage alone, per object.',
+    'trace; heap: what analyze() keeps ÷ what a bare js-yaml loadAll keeps, measured in five pairs once the job has',
+    'ended (the median, and the lowest and highest); µs/object: each stage alone, per object.',
     'Medians in one process; (CPU): the ratio of CPU times, steadier than wall time on a busy machine.',
   ].join('\n'),
 );
