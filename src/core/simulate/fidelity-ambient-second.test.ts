@@ -827,3 +827,29 @@ describe('deny-all on the waypoint Gateway: who passes through it (waypoint_test
     expect(deniedAt(run(doc(...allWaypoint()), toPod('apps/a')))).toEqual(['denied', 'waypoint']);
   });
 });
+
+describe('remoteIpBlocks at a waypoint (core/listener_waypoint.go: UseRemoteAddress false)', () => {
+  const allowFrom = (source: string) =>
+    ap(
+      'allow-from',
+      'apps',
+      `targetRefs: [{kind: Service, group: "", name: b}]\nrules: [{from: [{source: ${source}}]}]`,
+    );
+  const withXff = (xff?: string): TraceRequest => ({
+    ...http('apps/a'),
+    ...(xff ? { headers: { 'x-forwarded-for': xff } } : {}),
+  });
+
+  it('the last X-Forwarded-For entry is the client remoteIpBlocks checks; without one, the peer address', () => {
+    const text = doc(...withWaypoint(), allowFrom('{remoteIpBlocks: ["203.0.113.7"]}'));
+    const forwarded = run(text, withXff('198.51.100.1, 203.0.113.7'));
+    expect([waypointOf(forwarded), callResult(forwarded).status]).toEqual(['apps/waypoint', 200]);
+    expect(callResult(run(text, withXff('203.0.113.7, 198.51.100.1'))).status).toBe(403);
+    expect(callResult(run(text, withXff())).status).toBe(403);
+  });
+
+  it('ipBlocks still checks the peer address, whatever X-Forwarded-For says', () => {
+    const text = doc(...withWaypoint(), allowFrom('{ipBlocks: ["203.0.113.7"]}'));
+    expect(callResult(run(text, withXff('203.0.113.7'))).status).toBe(403);
+  });
+});

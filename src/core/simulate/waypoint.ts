@@ -6,7 +6,7 @@
 import type { WaypointModel } from '../ambient/types.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service } from '../registry/registry.ts';
-import { attachesToWaypoint, authorizeAtWaypoint } from '../security/authorization.ts';
+import { attachesToWaypoint, authorizeAtWaypoint, trustedClientAddress } from '../security/authorization.ts';
 import { authenticateWith, type JwtIdentity } from '../security/requestAuthentication.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import type { ProxyConfig, Route } from '../xds/types.ts';
@@ -167,8 +167,12 @@ export function waypointHop(
     }
     if (outcome.kind === 'accepted') jwt = outcome.identity;
   }
+  // A waypoint's connection manager does not use the remote address either: Envoy trusts the last X-Forwarded-For
+  // entry for remoteIpBlocks (core/listener_waypoint.go: UseRemoteAddress false).
+  const remoteIp = onHttpChain && http ? trustedClientAddress(arriving.xff, false, 0) : undefined;
   const decision = authorizeAtWaypoint(w.model, waypointPod, waypoint, attachTarget, {
     ...(jwt ? { jwt } : {}),
+    ...(remoteIp ? { remoteIp } : {}),
     principal,
     sourceIp: source.ip,
     port: target.port,
