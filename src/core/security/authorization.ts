@@ -549,6 +549,17 @@ function removeDotSegments(path: string | undefined): string | undefined {
   return `/${out.join('/')}`;
 }
 
+/**
+ * The :path an Istio HTTP connection manager hands its routes, filters and upstream: dot segments removed unless the
+ * mesh's pathNormalization is NONE (core/listener_builder.go: NormalizePath); the query is left as sent.
+ */
+export function hcmPath(model: MeshModel, path: string): string {
+  if (model.meshConfig.pathNormalization === 'NONE') return path;
+  const query = path.indexOf('?');
+  const bare = query < 0 ? path : path.slice(0, query);
+  return `${removeDotSegments(bare) ?? bare}${query < 0 ? '' : path.slice(query)}`;
+}
+
 function meshSettingsOf(model: MeshModel): MeshSettings {
   const mesh = model.meshConfig;
   return {

@@ -591,6 +591,18 @@ describe('path normalization before RBAC', () => {
   it('with pathNormalization NONE the DENY does not see /headers', () => {
     expect(call([denyHeaders, mesh('pathNormalization: {normalization: NONE}')], '/ip/../headers')).toBe(200);
   });
+  it("the client sidecar's routes match the normalized path too; the query is left as sent", () => {
+    const headersOnly = istio(
+      'VirtualService',
+      'httpbin',
+      'foo',
+      'hosts: [httpbin]\nhttp:\n- match: [{uri: {prefix: /headers}}]\n  route: [{destination: {host: httpbin}}]\n' +
+        '- directResponse: {status: 418}',
+    );
+    expect(call([headersOnly], '/ip/../headers?x=../y')).toBe(200);
+    expect(call([headersOnly], '/ip/headers')).toBe(418);
+    expect(call([headersOnly, mesh('pathNormalization: {normalization: NONE}')], '/ip/../headers')).toBe(418);
+  });
 });
 
 // PeerAuthentication decides whether the caller's identity reaches the policy: auto mTLS sends plaintext to a workload

@@ -11,7 +11,13 @@ import { buildRegistry, type Registry, type Service } from '../registry/registry
 import { waypointOfPod } from '../ambient/binding.ts';
 import { envoyFiltersFor } from '../scope/envoyFilters.ts';
 import { prepareScopeInputs, type ScopeInputs } from '../scope/sidecarScope.ts';
-import { authorize, trustedClientAddress, type AuthzDecision, type AuthzRequest } from '../security/authorization.ts';
+import {
+  authorize,
+  hcmPath,
+  trustedClientAddress,
+  type AuthzDecision,
+  type AuthzRequest,
+} from '../security/authorization.ts';
 import { authenticateRequest, type JwtIdentity } from '../security/requestAuthentication.ts';
 import {
   ignoredInAmbient,
@@ -1450,7 +1456,7 @@ function proxyHop(
       vhost.sources,
     );
     route = matchRoute(vhost, {
-      path: request.path,
+      path: hcmPath(tracer.model, request.path),
       headers: requestHeaders(tracer),
       ...(jwtClaims ? { jwtClaims } : {}),
     });

@@ -6,7 +6,7 @@
 import type { WaypointModel } from '../ambient/types.ts';
 import type { MeshModel, ObjectSource, PodModel } from '../model/mesh.ts';
 import type { Service } from '../registry/registry.ts';
-import { attachesToWaypoint, authorizeAtWaypoint, trustedClientAddress } from '../security/authorization.ts';
+import { attachesToWaypoint, authorizeAtWaypoint, hcmPath, trustedClientAddress } from '../security/authorization.ts';
 import { authenticateWith, type JwtIdentity } from '../security/requestAuthentication.ts';
 import type { ProxyContext } from '../xds/context.ts';
 import type { ProxyConfig, Route } from '../xds/types.ts';
@@ -245,7 +245,10 @@ export function waypointHop(
       proxy,
       vhost.sources,
     );
-    const route = matchRoute(vhost, { path: w.request.path, headers: requestHeaders(w.request, hostHeader) });
+    const route = matchRoute(vhost, {
+      path: hcmPath(w.model, w.request.path),
+      headers: requestHeaders(w.request, hostHeader),
+    });
     if (!route) {
       refuse(404, 'NR', 'route_not_found');
       return end(
