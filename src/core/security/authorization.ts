@@ -550,14 +550,23 @@ function removeDotSegments(path: string | undefined): string | undefined {
 }
 
 /**
- * The :path an Istio HTTP connection manager hands its routes, filters and upstream: dot segments removed unless the
- * mesh's pathNormalization is NONE (core/listener_builder.go: NormalizePath); the query is left as sent.
+ * The :path an Istio HTTP connection manager hands its routes, filters and upstream (core/listener_builder.go:
+ * pathNormalization): NONE leaves it as sent; BASE (the default) removes dot segments (RFC 3986); MERGE_SLASHES also
+ * merges adjacent slashes; DECODE_AND_MERGE_SLASHES first decodes %2F and %5C. The query is left as sent.
  */
-export function hcmPath(model: MeshModel, path: string): string {
-  if (model.meshConfig.pathNormalization === 'NONE') return path;
+export function normalizedPath(mode: string | undefined, path: string): string {
+  if (mode === 'NONE') return path;
   const query = path.indexOf('?');
-  const bare = query < 0 ? path : path.slice(0, query);
-  return `${removeDotSegments(bare) ?? bare}${query < 0 ? '' : path.slice(query)}`;
+  let bare = query < 0 ? path : path.slice(0, query);
+  if (mode === 'DECODE_AND_MERGE_SLASHES') bare = bare.replace(/%2F/gi, '/').replace(/%5C/gi, '\\');
+  bare = removeDotSegments(bare) ?? bare;
+  if (mode === 'MERGE_SLASHES' || mode === 'DECODE_AND_MERGE_SLASHES') bare = bare.replace(/\/{2,}/g, '/');
+  return `${bare}${query < 0 ? '' : path.slice(query)}`;
+}
+
+/** The path the proxies of this mesh route and authorize on (normalizedPath with the mesh's setting). */
+export function hcmPath(model: MeshModel, path: string): string {
+  return normalizedPath(model.meshConfig.pathNormalization, path);
 }
 
 function meshSettingsOf(model: MeshModel): MeshSettings {
@@ -566,7 +575,7 @@ function meshSettingsOf(model: MeshModel): MeshSettings {
     trustDomains: [mesh.trustDomain, ...(mesh.trustDomainAliases ?? [])],
     extAuthzProviders: new Set(mesh.extAuthzProviders ?? []),
     // Every normalization but NONE normalizes the path before routing and RBAC (core/listener_builder.go).
-    normalizePath: mesh.pathNormalization === 'NONE' ? (path) => path : removeDotSegments,
+    normalizePath: (path) => (path === undefined ? path : normalizedPath(mesh.pathNormalization, path)),
   };
 }
 

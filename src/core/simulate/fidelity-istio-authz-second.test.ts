@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceRequest } from '../index.ts';
 import { doc, istio, meshConfig, namespace, pod, service, simulateScenario } from '../testkit.ts';
+import { normalizedPath } from '../security/authorization.ts';
 
 const base = doc(
   namespace('foo', { 'istio-injection': 'enabled' }),
@@ -602,6 +603,27 @@ describe('path normalization before RBAC', () => {
     expect(call([headersOnly], '/ip/../headers?x=../y')).toBe(200);
     expect(call([headersOnly], '/ip/headers')).toBe(418);
     expect(call([headersOnly, mesh('pathNormalization: {normalization: NONE}')], '/ip/../headers')).toBe(418);
+  });
+  it('MERGE_SLASHES merges adjacent slashes; DECODE_AND_MERGE_SLASHES first decodes %2F (RBAC here)', () => {
+    const merge = mesh('pathNormalization: {normalization: MERGE_SLASHES}');
+    const decode = mesh('pathNormalization: {normalization: DECODE_AND_MERGE_SLASHES}');
+    expect(call([denyHeaders], '//headers')).toBe(200);
+    expect(call([denyHeaders, merge], '//headers')).toBe(403);
+    expect(call([denyHeaders, merge], '/%2Fheaders')).toBe(200);
+    expect(call([denyHeaders, decode], '/%2Fheaders')).toBe(403);
+    expect(call([denyHeaders, decode], '/ip/..%2F%2Fheaders?q=//x')).toBe(403);
+  });
+  it('the normalization modes, one path each (istio.io: /a/../b, /a//b, /a%2Fb)', () => {
+    const cases: Array<[string | undefined, string, string]> = [
+      [undefined, '/a/../b', '/b'],
+      ['BASE', '/a//b', '/a//b'],
+      ['NONE', '/a/../b', '/a/../b'],
+      ['MERGE_SLASHES', '/a//b?x=//y', '/a/b?x=//y'],
+      ['MERGE_SLASHES', '/a%2Fb', '/a%2Fb'],
+      ['DECODE_AND_MERGE_SLASHES', '/a%2Fb', '/a/b'],
+      ['DECODE_AND_MERGE_SLASHES', '/a%5cb', '/a\\b'],
+    ];
+    for (const [mode, path, expected] of cases) expect(normalizedPath(mode, path), `${mode} ${path}`).toBe(expected);
   });
 });
 
