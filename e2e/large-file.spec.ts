@@ -102,6 +102,42 @@ test('CRLF, emoji and a line longer than a piece come through unchanged; a small
   await expect(page.locator('.editor-load-status')).toHaveCount(0);
 });
 
+/** How many colours the visible lines use: Monaco colours YAML keys and values apart, unless a model is too large. */
+const tokenColours = (page: Page) =>
+  page.evaluate(() => {
+    const spans = document.querySelectorAll('.monaco-editor .view-lines span[class^="mtk"]');
+    return new Set([...spans].map((span) => span.className.split(' ')[0])).size;
+  });
+
+test("a text over Monaco's 300,000-line limit comes in whole, uncoloured and editable; a small one is coloured again", async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  const lines = Array.from({ length: 300_500 }, (_, i) => `  key-${i}: value-${i}`);
+  const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many-lines\ndata:\n${lines.join('\n')}\n`;
+  await openApp(page);
+  await expect.poll(() => tokenColours(page)).toBeGreaterThan(1);
+  await page.evaluate((settings) => window.meshpath?.setLargeTextSettings(settings), {
+    ...SMALL_PIECES,
+    piece: 400_000,
+  });
+  await setEditorText(page, text);
+  await page.waitForFunction(() => !window.meshpath?.editorLoading(), null, { timeout: 45_000 });
+  expect(await editorHolds(page, text)).toBe('same');
+  // The model was made large from the start, as Monaco makes one for such a text: no colours, the plain line view.
+  expect(await tokenColours(page)).toBe(1);
+  // It can be edited once it is all in.
+  await page.getByTestId('monaco-host').click({ position: { x: 200, y: 12 } });
+  await page.keyboard.press('End');
+  await page.keyboard.type('x');
+  await expect.poll(() => page.evaluate(() => window.meshpath?.getText().slice(0, 17))).toBe('apiVersion: v1x\nk');
+
+  const small = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: small\n';
+  await setEditorText(page, small);
+  expect(await editorHolds(page, small)).toBe('same');
+  await expect.poll(() => tokenColours(page)).toBeGreaterThan(1);
+});
+
 test('an uploaded export loads in its own tab; leaving it half-way and coming back loses nothing', async ({ page }) => {
   const cluster = generateClusterExport(1300);
   await openApp(page);

@@ -74,10 +74,15 @@ const READ_ONLY_WHILE_LOADING = {
   value: 'Meshpath is still putting this file into the editor: it can be edited once it is all in.',
 };
 
+/** Models made large from the start for a text Monaco would not colour (see `tooLargeToColour`). */
+const largeModels = new WeakSet<monaco.editor.ITextModel>();
+
 function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
   const uri = uriFor(fileName);
   const existing = monaco.editor.getModel(uri);
-  if (existing) {
+  // A model made for a huge text stays uncoloured: a small text gets a model of its own again.
+  if (existing && largeModels.has(existing)) existing.dispose();
+  else if (existing) {
     // A model holding a large text (only a small one comes here) is replaced without an undo step: undoing it would
     // put megabytes back in one task. The Recent menu keeps the text replaced.
     if (existing.getValueLength() >= largeTextSettings.piecesFrom) existing.setValue(value);
@@ -87,6 +92,18 @@ function modelFor(fileName: string, value: string): monaco.editor.ITextModel {
     return existing;
   }
   return monaco.editor.createModel(value, 'yaml', uri);
+}
+
+/** Monaco's large-file limits (textModel.js: LARGE_FILE_SIZE_THRESHOLD, LARGE_FILE_LINE_COUNT_THRESHOLD). */
+const MONACO_LARGE_CHARS = 20 * 1024 * 1024;
+const MONACO_LARGE_LINES = 300_000;
+
+/** Whether Monaco would treat `text`, set whole, as too large to colour. */
+function tooLargeToColour(text: string): boolean {
+  if (text.length > MONACO_LARGE_CHARS) return true;
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && lines <= MONACO_LARGE_LINES; at = text.indexOf('\n', at + 1)) lines++;
+  return lines > MONACO_LARGE_LINES;
 }
 
 /** The YAML editor. The only place that talks to Monaco; one model per file keeps each file's undo history. */
@@ -300,7 +317,17 @@ export default function MonacoEditor({
       return;
     }
     // A large text goes in piece by piece, with the editor read-only and a progress bar until it is all in.
-    const model = existing ?? monaco.editor.createModel('', 'yaml', uriFor(fileName));
+    // Monaco decides once, when it makes a model, whether the model is too large to colour (over 20 MB or 300,000
+    // lines), and only such a model gets the plain line view; otherwise every appended piece copies the view's
+    // per-line arrays, and the collector stalls the page. A text that will be that large gets a model made large from
+    // the start (monaco-editor textModel.js: _isTooLargeForTokenization), as a whole-text setValue would.
+    let model = existing;
+    if (tooLargeToColour(value) && !(existing && largeModels.has(existing))) {
+      existing?.dispose();
+      model = monaco.editor.createModel('\n'.repeat(MONACO_LARGE_LINES), 'yaml', uriFor(fileName));
+      largeModels.add(model);
+    }
+    model ??= monaco.editor.createModel('', 'yaml', uriFor(fileName));
     const running: NonNullable<typeof load.current> = { fileName, total: value.length, pieces: null };
     load.current = running;
     monaco.editor.setModelMarkers(model, 'meshpath', []);
