@@ -109,7 +109,7 @@ const tokenColours = (page: Page) =>
     return new Set([...spans].map((span) => span.className.split(' ')[0])).size;
   });
 
-test("a text over Monaco's 300,000-line limit comes in whole, uncoloured and editable; a small one is coloured again", async ({
+test("over Monaco's 300,000-line limit: in whole, uncoloured, editable; a small text is coloured again", async ({
   page,
 }) => {
   test.setTimeout(60_000);
